@@ -1,0 +1,1 @@
+"""The `lockstep` command: parses, calls one service, renders (Chinese text or --json)."""

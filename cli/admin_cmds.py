@@ -1,0 +1,117 @@
+"""Commands for operators, editors and registrars: init, users, gazette queue, register."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from cli.app import HomeOpt, JsonOpt, app, home_of, services_of
+from cli.output import emit_json, out, refusals
+from review.config import ROLE_NAMES
+
+users_app = typer.Typer(help="人员与角色", no_args_is_help=True)
+gazette_app = typer.Typer(help="政府公报", no_args_is_help=True)
+register_app = typer.Typer(help="规范性文件公开台帐", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(gazette_app, name="gazette")
+app.add_typer(register_app, name="register")
+
+
+@app.command("init")
+def init_cmd(ctx: typer.Context, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """创建主目录：SQLite 数据库、对象存储文件夹和配置文件 lockstep.toml。"""
+    from services.context import initialise
+    h = home_of(ctx, home)
+    created, svc = initialise(h)
+    doc = {"home": str(h.path.resolve()), "created": created, "config": str(h.config_path.resolve()),
+           "database": h.database_url, "objects": svc.store.describe()}
+    if as_json:
+        emit_json(doc)
+        return
+    out.print(f"[green bold]{'已创建' if created else '已存在'}[/green bold] Lockstep 主目录 {doc['home']}")
+    out.print(f"  配置：{doc['config']}\n  数据库：{doc['database']}\n  对象存储：{doc['objects']}")
+    out.print("  下一步：lockstep users list 查看人员；lockstep submit 材料.zip --as drafter 提交材料。")
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """列出配置中的人员、单位和角色。"""
+    with refusals(as_json):
+        config = home_of(ctx).require().config
+    if as_json:
+        emit_json({"users": [{"name": p.name, "unit": p.unit, "roles": list(p.roles), "display": p.display}
+                             for p in config.people]})
+        return
+    for p in config.people:
+        roles = "、".join(ROLE_NAMES.get(r, r) for r in p.roles)
+        out.print(f"  [bold]{p.name}[/bold]（{p.display or p.name}）  {p.unit}  {roles}")
+
+
+@users_app.command("add")
+def users_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人员登录名")],
+              unit: Annotated[str, typer.Option("--unit", help="所属单位（须在 units 中）")],
+              role: Annotated[list[str], typer.Option("--role", help="角色，可多次指定")],
+              display: Annotated[Optional[str], typer.Option("--display", help="显示姓名")] = None,
+              as_json: JsonOpt = False) -> None:
+    """添加人员（写入 lockstep.toml）。"""
+    from documents.problems import Refused, problem
+    h = home_of(ctx)
+    with refusals(as_json):
+        config = h.require().config
+        if config.person(name):
+            raise Refused(problem("not_permitted", f"人员 {name} 已存在"))
+        u = config.unit(unit)
+        if u is None:
+            raise Refused(problem("not_found", f"没有单位 {unit}（可用：{'、'.join(x.name for x in config.units)}）"))
+        unknown = [r for r in role if r not in ROLE_NAMES]
+        if unknown:
+            raise Refused(problem("not_found", f"没有角色 {'、'.join(unknown)}（可用：{'、'.join(ROLE_NAMES)}）"))
+        h.add_person(name, u.name, list(role), display)
+    if as_json:
+        emit_json({"user": {"name": name, "unit": u.name, "roles": list(role)}})
+    else:
+        out.print(f"[green]已添加[/green] {name}（{u.name}，{'、'.join(ROLE_NAMES[r] for r in role)}）")
+
+
+@gazette_app.command("queue")
+def gazette_queue(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """公报待刊队列。"""
+    from publishing import gazette
+    with refusals(as_json):
+        svc = services_of(ctx)
+        with svc.session() as s:
+            items = [{"id": i.id, "dossier": i.dossier_id, "title": i.title, "document_number": i.doc_number,
+                      "organ": i.organ, "signed_date": i.signed_date, "queued_at": i.queued_at,
+                      "policy_page": i.policy_page, "interpretation_page": i.interpretation_page}
+                     for i in gazette.queue(s)]
+    if as_json:
+        emit_json({"items": items})
+        return
+    if not items:
+        out.print("待刊队列为空。")
+    for i in items:
+        out.print(f"  {i['id']:>4}  {i['document_number'] or '—'}  {i['title']}（卷宗 {i['dossier']}）")
+
+
+@register_app.command("list")
+def register_list(ctx: typer.Context,
+                  status: Annotated[Optional[str], typer.Option("--status", help="in_force / amended / repealed / expired")] = None,
+                  as_json: JsonOpt = False) -> None:
+    """规范性文件公开台帐。"""
+    from publishing import register
+    with refusals(as_json):
+        svc = services_of(ctx)
+        with svc.session() as s:
+            entries = [{"registration_number": e.registration_number, "document_number": e.document_number,
+                        "title": e.title, "organ": e.organ, "drafting_unit": e.drafting_unit,
+                        "signed_date": e.signed_date, "published_at": e.published_at,
+                        "status": e.status, "status_name": register.STATUS_NAMES.get(e.status, e.status),
+                        "dossier": e.dossier_id, "interpretation_page": e.interpretation_page}
+                       for e in register.entries(s, status)]
+    if as_json:
+        emit_json({"entries": entries})
+        return
+    if not entries:
+        out.print("台帐为空。")
+    for e in entries:
+        out.print(f"  {e['registration_number']}  {e['document_number'] or '—'}  {e['title']}  [{e['status_name']}]")

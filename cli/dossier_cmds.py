@@ -1,0 +1,244 @@
+"""Commands on dossiers: inspect, submit, gate, review, sign-off, publish, status."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import Progress
+
+from cli.app import AsOpt, JsonOpt, app, home_of, services_of
+from cli.output import emit_json, err, out, print_problems, refusals, spinner
+from documents.models import ROLE_NAMES
+from documents.problems import Refused
+
+
+@app.command("inspect")
+def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="一个或多个 docx 文件", exists=False)],
+                as_json: JsonOpt = False) -> None:
+    """预检文件：提取元数据并检查公文格式，不保存任何内容。"""
+    from documents.extract import inspect_docx
+    results = []
+    with Progress(console=err, transient=True, disable=len(files) < 5) as bar:
+        task = bar.add_task("正在检查", total=len(files))
+        for f in files:
+            try:
+                data = f.read_bytes()
+            except OSError as e:
+                from documents.problems import problem
+                from documents.models import InspectedFile
+                results.append(InspectedFile(file=str(f), ok=False,
+                                             problems=[problem("not_docx", f"无法读取文件：{e.strerror}", file=str(f))]))
+            else:
+                r = inspect_docx(f.name, data)
+                results.append(r.model_copy(update={"file": str(f)}))
+            bar.advance(task)
+    if as_json:
+        emit_json({"files": results})
+    else:
+        for r in results:
+            _print_inspected(r)
+    raise typer.Exit(code=0 if all(r.ok for r in results) else 1)
+
+
+def _print_inspected(r) -> None:
+    mark = "[green]✓[/green]" if r.ok else "[red]✗[/red]"
+    out.print(f"{mark} [bold]{r.file}[/bold]")
+    m = r.metadata
+    if m is not None:
+        _print_meta(m, indent="    ")
+    print_problems(r.problems)
+
+
+def _print_meta(m, indent: str = "  ") -> None:
+    fields = [("发文机关标志", m.banner), ("发文字号", m.doc_number.canonical if m.doc_number else None),
+              ("标题", m.title), ("主送机关", m.addressee), ("发文机关署名", m.signature_organ),
+              ("成文日期", m.date_text), ("公开属性", m.disclosure), ("解读机关", m.interpreting_unit),
+              ("所解读文件", f"《{m.refers_to_title}》" if m.refers_to_title else None),
+              ("关联文号", m.refers_to_number.canonical if m.refers_to_number else None),
+              ("风险等级", m.risk_level), ("附件", "；".join(m.attachments) if m.attachments else None)]
+    for label, value in fields:
+        if value:
+            out.print(f"{indent}{label}：{value}")
+    if m.outline:
+        out.print(f"{indent}正文层次：" + " ".join(f"{o.label}{o.text[:12]}" for o in m.outline if o.level == 1))
+    if m.risk_level:
+        out.print(f"{indent}应对处置预案：{'有' if m.has_response_plan else '无'}")
+
+
+@app.command("submit")
+def submit_cmd(ctx: typer.Context,
+               bundle: Annotated[list[Path], typer.Argument(help="压缩包、文件夹或多个文件")],
+               as_: AsOpt = ..., dossier: Annotated[Optional[str], typer.Option("--dossier", help="作为该卷宗的新版本提交")] = None,
+               as_json: JsonOpt = False) -> None:
+    """提交材料（政策文件、解读方案、解读材料、风险评估），生成卷宗版本。"""
+    from services.intake import SubmitResult, check_submitter, find_duplicate, prepare
+    from services.review import gate_answer, person
+    svc = services_of(ctx)
+    with refusals(as_json):
+        actor = person(svc.config, as_)
+        check_submitter(actor)
+        # Reading and fingerprinting is cheap: a resubmission of the same bytes is answered
+        # without starting the workflow engine.
+        try:
+            prepared, _ = prepare(bundle, actor, svc.config)
+            result = find_duplicate(svc, prepared) if not prepared.rejected else SubmitResult(
+                dossier=None, version=None, accepted=False, kind=prepared.kind,
+                drafting_unit=prepared.drafting_unit, problems=prepared.problems, files=prepared.members)
+        except Refused as r:
+            result = SubmitResult(dossier=None, version=None, accepted=False, problems=list(r.problems))
+        if result is None:
+            from flows.run import run_intake
+            with spinner("正在启动工作流引擎并入库（首次约需十余秒）…", as_json):
+                raw = run_intake(svc.home.path, [{"paths": [str(p.resolve()) for p in bundle],
+                                                  "actor": as_, "dossier": dossier}])[0]
+            result = SubmitResult.model_validate(raw)
+        answer = gate_answer(svc, result.dossier) if result.accepted else None
+    if as_json:
+        emit_json({**result.model_dump(mode="json"), "gate": answer})
+    else:
+        _print_submit(result, answer)
+    raise typer.Exit(code=0 if result.accepted else 1)
+
+
+def _print_submit(result, answer) -> None:
+    if not result.accepted:
+        out.print("[red bold]材料未被接收，未保存任何内容。[/red bold]")
+    elif result.duplicate:
+        out.print(f"[yellow]相同材料此前已提交：卷宗 {result.dossier} 第 {result.version} 版，未重复入库。[/yellow]")
+    else:
+        what = "新卷宗" if result.new_dossier else "新版本"
+        out.print(f"[green bold]已接收（{what}）[/green bold] 卷宗 [bold]{result.dossier}[/bold] 第 {result.version} 版")
+    if result.kind:
+        out.print(f"  类别：{result.kind}    起草单位：{result.drafting_unit}")
+    for f in result.files:
+        out.print(f"  · {ROLE_NAMES.get(f.role, f.role)}：{f.name}")
+        if f.metadata is not None:
+            _print_meta(f.metadata, indent="      ")
+    print_problems(result.problems)
+    if answer is not None:
+        _print_gate(answer)
+
+
+def _print_gate(answer) -> None:
+    if answer.ready:
+        out.print(f"[green bold]签发条件已满足[/green bold]（卷宗 {answer.dossier} 第 {answer.version} 版）")
+        return
+    out.print(f"[yellow bold]暂不能签发[/yellow bold]（卷宗 {answer.dossier} 第 {answer.version} 版），尚缺：")
+    for b in answer.blocking:
+        who = f" → 由 {'、'.join(b.roles)} 办理" if b.roles else ""
+        out.print(f"  ✗ [bold]{b.code}[/bold]：{b.message}{who}")
+
+
+@app.command("gate")
+def gate_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+             as_json: JsonOpt = False) -> None:
+    """签发前检查：列出全部未满足的条件。"""
+    from services.review import gate_answer
+    with refusals(as_json, {"dossier": dossier}):
+        answer = gate_answer(services_of(ctx), dossier)
+    if as_json:
+        emit_json(answer.model_dump(mode="json"))
+    else:
+        _print_gate(answer)
+        for s in answer.stages:
+            out.print(f"  {'✓' if s.approved else '·'} {s.name}（{s.id}）")
+
+
+@app.command("review")
+def review_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+               stage: Annotated[str, typer.Option("--stage", help="审核环节，如 legality")],
+               approve: Annotated[bool, typer.Option("--approve/--return", help="通过或退回")],
+               as_: AsOpt, comment: Annotated[str, typer.Option("--comment", help="审核意见")] = "",
+               as_json: JsonOpt = False) -> None:
+    """审核一个环节：通过或退回（附意见）。"""
+    from services.review import record_decision
+    with refusals(as_json, {"dossier": dossier}):
+        event, answer = record_decision(services_of(ctx), dossier, stage,
+                                        "approve" if approve else "return", comment, as_)
+    if as_json:
+        emit_json({"dossier": dossier, "decision": event, "ready": answer.ready, "gate": answer})
+    else:
+        verb = "[green]通过[/green]" if approve else "[red]退回[/red]"
+        out.print(f"{event.actor} 已{verb}卷宗 {dossier} 的“{stage}”环节。")
+        _print_gate(answer)
+
+
+@app.command("sign-off")
+def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+                 as_: AsOpt, as_json: JsonOpt = False) -> None:
+    """签发；签发后同步发布（公报待刊、网站政策与解读页面、规范性文件台帐）。"""
+    from services.review import gate_answer, record_sign_off
+    svc = services_of(ctx)
+    try:
+        event = record_sign_off(svc, dossier, as_)
+    except Refused as r:
+        try:
+            answer = gate_answer(svc, dossier)
+        except Refused:
+            answer = None
+        if as_json:
+            emit_json({"dossier": dossier, "ready": bool(answer and answer.ready), "signed": False,
+                       "blocking": list(r.problems)})
+        else:
+            out.print("[red bold]签发被拒绝[/red bold]，原因：")
+            for p in r.problems:
+                out.print(f"  ✗ [bold]{p.code}[/bold]：{p.message}")
+        raise typer.Exit(code=1)
+    from flows.run import run_publication
+    with spinner("已签发，正在启动工作流引擎同步发布…", as_json):
+        published = run_publication(svc.home.path, [dossier], as_)[0]
+    if as_json:
+        emit_json({"dossier": dossier, "ready": True, "signed": True, "blocking": [],
+                   "signed_off": event, "publication": published})
+    else:
+        out.print(f"[green bold]已签发[/green bold] 卷宗 {dossier} 第 {event.version} 版（{event.actor}）")
+        _print_publication(published)
+    raise typer.Exit(code=0 if published.get("published") else 1)
+
+
+def _print_publication(p: dict) -> None:
+    if not p.get("published"):
+        out.print("[red]未能发布：[/red]")
+        for x in p.get("problems", []):
+            out.print(f"  ✗ {x['code']}：{x['message']}")
+        return
+    out.print(f"  公报：第 {p['gazette_item']} 号稿件已进入待刊队列")
+    out.print(f"  台帐：登记号 {p['registration_number']}")
+    for kind, path in p.get("pages", {}).items():
+        out.print(f"  网站：{'政策原文' if kind == 'policy' else '政策解读'} {path}")
+
+
+@app.command("publish")
+def publish_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+                as_: AsOpt = "lockstep", as_json: JsonOpt = False) -> None:
+    """重新执行已签发卷宗的发布（可重复执行，不会重复发布）。"""
+    from flows.run import run_publication
+    svc = services_of(ctx)
+    with spinner("正在启动工作流引擎发布…", as_json):
+        published = run_publication(svc.home.path, [dossier], as_)[0]
+    if as_json:
+        emit_json(published)
+    else:
+        _print_publication(published)
+    raise typer.Exit(code=0 if published.get("published") else 1)
+
+
+@app.command("status")
+def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+               as_json: JsonOpt = False) -> None:
+    """卷宗状态：版本、材料、审核记录、签发条件与历史。"""
+    from services.review import status
+    with refusals(as_json, {"dossier": dossier}):
+        st = status(services_of(ctx), dossier)
+    if as_json:
+        emit_json(st.model_dump(mode="json"))
+        return
+    out.print(f"[bold]{st.dossier}[/bold] {st.title}")
+    out.print(f"  文号：{st.doc_number or '—'}  类别：{st.kind}  起草单位：{st.drafting_unit}")
+    out.print(f"  状态：{st.state_name}  当前版本：第 {st.version} 版")
+    for f in st.files:
+        out.print(f"  · {ROLE_NAMES.get(f['role'], f['role'])}：{f['name']}")
+    for d in st.decisions:
+        out.print(f"  审核：{d.stage} {'通过' if d.verdict == 'approve' else '退回'}（{d.actor}，{d.at:%Y-%m-%d %H:%M}）{d.comment}")
+    _print_gate(st.gate)

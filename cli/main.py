@@ -1,0 +1,20 @@
+"""Entry point of the `lockstep` command."""
+from __future__ import annotations
+
+import sys
+
+import cli.admin_cmds  # noqa: F401  (registers commands)
+import cli.demo  # noqa: F401
+import cli.dossier_cmds  # noqa: F401
+from cli.app import app
+
+
+def run() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

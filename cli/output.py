@@ -1,0 +1,72 @@
+"""One output shape for every command: Chinese text for people, one JSON document with --json."""
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+
+from documents.problems import Problem, Refused
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+SEVERITY = {"error": "[red]错误[/red]", "warning": "[yellow]提示[/yellow]"}
+
+
+def to_jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+def emit_json(doc: dict) -> None:
+    sys.stdout.write(json.dumps(to_jsonable(doc), ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def problem_line(p: Problem) -> str:
+    where = f"（{p.file}" + (f"，第 {p.paragraph} 段" if p.paragraph else "") + "）" if p.file else ""
+    return f"  {SEVERITY.get(p.severity, p.severity)} [bold]{p.code}[/bold]{where}：{p.message}"
+
+
+def print_problems(problems: list[Problem], heading: str = "发现的问题") -> None:
+    if not problems:
+        return
+    out.print(f"{heading}（{len(problems)}）：")
+    for p in problems:
+        out.print(problem_line(p))
+
+
+def refuse(r: Refused, as_json: bool, extra: dict | None = None) -> None:
+    """Exit 1 with the coded problems: JSON on stdout, or Chinese text."""
+    if as_json:
+        emit_json({**(extra or {}), "ok": False, "problems": list(r.problems)})
+    else:
+        out.print("[red bold]未通过：[/red bold]")
+        for p in r.problems:
+            out.print(problem_line(p))
+    raise typer.Exit(code=1)
+
+
+@contextmanager
+def refusals(as_json: bool, extra: dict | None = None) -> Iterator[None]:
+    try:
+        yield
+    except Refused as r:
+        refuse(r, as_json, extra)
+
+
+@contextmanager
+def spinner(text: str, as_json: bool) -> Iterator[None]:
+    # With --json, stdout holds only the JSON document; the spinner goes to stderr either way.
+    with err.status(text, spinner="dots"):
+        yield

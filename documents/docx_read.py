@@ -1,0 +1,463 @@
+"""Opening a docx safely and flattening it into paragraphs with their effective formatting.
+
+Everything downstream (field extraction, GB/T 9704 form checks) works on the `ReadDoc` built
+here, so the XML is walked exactly once. python-docx opens the package; when it refuses a file
+that is still a readable Word document (ISO Strict namespaces, macro/template content types, a
+relationship to a missing part), a small lxml reader takes the main part directly.
+"""
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from documents.problems import Problem, problem
+
+MAX_PART_BYTES = 50 * 1024 * 1024
+MAX_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 200
+MAX_MEMBERS = 5000
+# Small parts compress extremely well (runs of spaces, repeated rows); only a ratio on a part
+# that would also be large when inflated is a bomb.
+_RATIO_FLOOR = 1024 * 1024
+
+W_TRANSITIONAL = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W_STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OLE2_ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"),
+                            "EncryptedPackage".encode("utf-16-le"))
+
+# No DTDs, no entity expansion, no network: docx parts never legitimately need any of them.
+_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                               huge_tree=False, remove_blank_text=False)
+
+RED_THRESHOLD = (0xB0, 0x60)  # R at least, G and B at most: FF0000, C00000, E60012 …
+
+
+@dataclass(slots=True)
+class Run:
+    text: str
+    face: str | None       # effective East Asian face (falls back to the Latin face)
+    size: float | None     # points
+    color: str | None      # RRGGBB, None for auto
+
+
+@dataclass(slots=True)
+class Para:
+    number: int            # 1-based, document order, table cells included
+    text: str
+    runs: list[Run]
+    align: str | None      # w:jc value: center, right, both, left …
+    in_table: bool = False
+
+    @property
+    def visible_runs(self) -> list[Run]:
+        return [r for r in self.runs if r.text.strip()]
+
+    @property
+    def size(self) -> float | None:
+        sizes = [r.size for r in self.visible_runs if r.size]
+        return max(sizes) if sizes else None
+
+    @property
+    def is_red(self) -> bool:
+        runs = self.visible_runs
+        return bool(runs) and all(_is_red(r.color) for r in runs)
+
+
+@dataclass(slots=True)
+class Page:
+    width_mm: float | None = None
+    height_mm: float | None = None
+    top_mm: float | None = None
+    bottom_mm: float | None = None
+    left_mm: float | None = None
+    right_mm: float | None = None
+
+
+@dataclass
+class ReadDoc:
+    paragraphs: list[Para] = field(default_factory=list)
+    page: Page | None = None       # the first section: the one holding the main text
+    fallback: bool = False         # read by the lxml reader, not python-docx
+
+
+def _is_red(color: str | None) -> bool:
+    if not color or len(color) != 6:
+        return False
+    try:
+        r, g, b = int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
+    except ValueError:
+        return False
+    return r >= RED_THRESHOLD[0] and g <= RED_THRESHOLD[1] and b <= RED_THRESHOLD[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening
+
+
+def open_docx(name: str, data: bytes) -> tuple[ReadDoc | None, list[Problem]]:
+    """The flattened document, or None with the coded problems that stopped it."""
+    if data[:8] == _OLE2_MAGIC:
+        if any(s in data for s in _OLE2_ENCRYPTION_STREAMS):
+            return None, [problem("encrypted_document", "文件设有打开密码（加密的 Office 文件）", file=name)]
+        return None, [problem("not_docx", "这是旧版 Word 97-2003 (.doc) 或 WPS (.wps) 格式，请另存为 .docx 格式",
+                              file=name)]
+    if data[:5] == b"{\\rtf":
+        return None, [problem("not_docx", "这是 RTF 格式，请另存为 .docx 格式", file=name)]
+    if data[:4] != b"PK\x03\x04" and not _looks_like_zip(data):
+        return None, [problem("not_docx", "文件不是 Word 文档（不是 docx 压缩包）", file=name)]
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except Exception:
+        return None, [problem("not_docx", "文件已损坏，无法作为 docx 打开", file=name)]
+    refusal = _check_members(name, members)
+    if refusal:
+        return None, [refusal]
+    names = {m.filename for m in members}
+    if "[Content_Types].xml" not in names or not (names & {"word/document.xml"} or _main_part(archive)):
+        return None, [problem("not_docx", "压缩包中没有 Word 正文（word/document.xml）", file=name)]
+    try:
+        return _read_with_python_docx(data), []
+    except Exception:
+        pass  # python-docx refuses more than Word does; the lxml reader decides below
+    try:
+        doc = _read_with_lxml(archive)
+    except Exception:
+        doc = None
+    if doc is None:
+        return None, [problem("not_docx", "文件结构损坏或不是标准 Word 文档，请在 Word/WPS 中打开后另存为 .docx",
+                              file=name)]
+    return doc, []
+
+
+def _looks_like_zip(data: bytes) -> bool:
+    # Self-extracting or prefixed archives still have an end-of-central-directory record.
+    return b"PK\x05\x06" in data[-66000:]
+
+
+def _check_members(name: str, members: list[zipfile.ZipInfo]) -> Problem | None:
+    if len(members) > MAX_MEMBERS:
+        return problem("bundle_too_large", f"文档包含 {len(members)} 个部件", file=name)
+    total = 0
+    for m in members:
+        if m.flag_bits & 0x1:
+            return problem("encrypted_document", "文档压缩包已加密", file=name)
+        total += m.file_size
+        if m.file_size > MAX_PART_BYTES:
+            return problem("bundle_too_large", f"部件 {m.filename} 解压后 {m.file_size // 1048576} MB", file=name)
+        if m.file_size > _RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            return problem("bundle_too_large", f"部件 {m.filename} 压缩比异常", file=name)
+    if total > MAX_TOTAL_BYTES:
+        return problem("bundle_too_large", f"文档解压后共 {total // 1048576} MB", file=name)
+    return None
+
+
+def _read_with_python_docx(data: bytes) -> ReadDoc:
+    import docx  # imported here: the lxml reader and the sniffing above do not need it
+
+    document = docx.Document(io.BytesIO(data))
+    body = document.element.body
+    try:
+        styles_root = document.part._styles_part.element
+    except Exception:
+        styles_root = None
+    return _flatten(body, styles_root, W_TRANSITIONAL)
+
+
+def _main_part(archive: zipfile.ZipFile) -> str | None:
+    try:
+        rels = etree.fromstring(archive.read("_rels/.rels"), _SAFE_PARSER)
+    except Exception:
+        return None
+    for rel in rels:
+        if str(rel.get("Type", "")).endswith("/officeDocument") and rel.get("TargetMode") != "External":
+            target = rel.get("Target", "").lstrip("/")
+            return target if target in archive.NameToInfo else None
+    return None
+
+
+def _read_with_lxml(archive: zipfile.ZipFile) -> ReadDoc | None:
+    main = _main_part(archive) or "word/document.xml"
+    if main not in archive.NameToInfo:
+        return None
+    root = etree.fromstring(archive.read(main), _SAFE_PARSER)
+    ns = etree.QName(root).namespace
+    if etree.QName(root).localname != "document" or ns not in (W_TRANSITIONAL, W_STRICT):
+        return None
+    body = root.find(f"{{{ns}}}body")
+    if body is None:
+        return None
+    styles_root = None
+    styles_name = _related(archive, main, "/styles")
+    if styles_name:
+        try:
+            styles_root = etree.fromstring(archive.read(styles_name), _SAFE_PARSER)
+        except Exception:
+            styles_root = None  # unreadable styles: direct formatting still counts
+    doc = _flatten(body, styles_root, ns)
+    doc.fallback = True
+    return doc
+
+
+def _related(archive: zipfile.ZipFile, part: str, type_suffix: str) -> str | None:
+    folder, base = posixpath.split(part)
+    rels_name = posixpath.join(folder, "_rels", base + ".rels")
+    try:
+        rels = etree.fromstring(archive.read(rels_name), _SAFE_PARSER)
+    except Exception:
+        return None
+    for rel in rels:
+        if str(rel.get("Type", "")).endswith(type_suffix) and rel.get("TargetMode") != "External":
+            target = rel.get("Target", "")
+            name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                posixpath.join(folder, target))
+            if name in archive.NameToInfo:
+                return name
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Styles: effective run properties as Word computes them (direct → character style → paragraph
+# style chain → document defaults).
+
+
+class _Styles:
+    def __init__(self, root, ns: str) -> None:
+        self.w = "{%s}" % ns
+        self._raw: dict[str, tuple[str | None, dict]] = {}
+        self._merged: dict[str | None, dict] = {}
+        self.default_para: str | None = None
+        self.defaults: dict = {}
+        if root is None:
+            return
+        w = self.w
+        for style in root.iter(w + "style"):
+            sid = style.get(w + "styleId")
+            if not sid:
+                continue
+            based = style.find(w + "basedOn")
+            props = self._props(style.find(w + "rPr"))
+            jc = style.find(f"{w}pPr/{w}jc")
+            if jc is not None and jc.get(w + "val"):
+                props["jc"] = jc.get(w + "val")
+            self._raw[sid] = (based.get(w + "val") if based is not None else None, props)
+            if style.get(w + "type") == "paragraph" and style.get(w + "default") in ("1", "true", "on"):
+                self.default_para = sid
+        rpr_default = root.find(f"{w}docDefaults/{w}rPrDefault/{w}rPr")
+        self.defaults = self._props(rpr_default)
+
+    def _props(self, rpr) -> dict:
+        """Run properties this element sets: ea/ascii face, size in half-points, colour."""
+        props: dict = {}
+        if rpr is None:
+            return props
+        w = self.w
+        for child in rpr:
+            tag = child.tag
+            if tag == w + "rFonts":
+                ea = child.get(w + "eastAsiaTheme")
+                ea = "+" + ea if ea else child.get(w + "eastAsia")
+                latin = child.get(w + "asciiTheme")
+                latin = "+" + latin if latin else child.get(w + "ascii") or child.get(w + "hAnsi")
+                if ea:
+                    props["ea"] = ea
+                if latin:
+                    props["ascii"] = latin
+            elif tag == w + "sz":
+                value = _half_points(child.get(w + "val"))
+                if value:
+                    props["sz"] = value
+            elif tag == w + "color":
+                value = child.get(w + "val")
+                if value:
+                    props["color"] = None if value.lower() == "auto" else value.upper()
+        return props
+
+    def chain(self, sid: str | None) -> dict:
+        """Merged properties of a style and everything it is based on (cached)."""
+        if sid in self._merged:
+            return self._merged[sid]
+        merged: dict = {}
+        seen: set[str] = set()
+        lineage = []
+        current = sid
+        while current and current in self._raw and current not in seen:
+            seen.add(current)
+            based, props = self._raw[current]
+            lineage.append(props)
+            current = based
+        for props in reversed(lineage):
+            merged.update(props)
+        self._merged[sid] = merged
+        return merged
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+# ISO Strict writes universal measures ("612pt", "21cm") where Transitional writes twips.
+_MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72, "pc": 25.4 / 6, "pi": 25.4 / 6}
+
+
+def _mm(value: str | None) -> float | None:
+    if not value:
+        return None
+    unit = value[-2:].lower()
+    if unit in _MM_PER_UNIT:
+        number = _number(value[:-2])
+        return abs(number) * _MM_PER_UNIT[unit] if number is not None else None
+    number = _number(value)
+    return abs(number) * 25.4 / 1440 if number is not None else None
+
+
+def _half_points(value: str | None) -> float | None:
+    if value and value.lower().endswith("pt"):
+        number = _number(value[:-2])
+        return number * 2 if number is not None else None
+    return _number(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Walking the body once
+
+
+_SKIP_IN_PARAGRAPH = {"del", "moveFrom", "pPr", "AlternateContent", "drawing", "pict", "object",
+                      "commentReference", "footnoteReference", "endnoteReference"}
+
+
+class _Walker:
+    def __init__(self, styles: _Styles, ns: str) -> None:
+        self.styles = styles
+        self.w = "{%s}" % ns
+        self.paragraphs: list[Para] = []
+        self.first_sect = None
+        self._para_cache: dict[tuple, dict] = {}
+
+    def block(self, element, in_table: bool) -> None:
+        w = self.w
+        for child in element:
+            tag = child.tag
+            if tag == w + "p":
+                self.paragraph(child, in_table)
+            elif tag == w + "tbl":
+                for cell in child.iter(w + "tc"):
+                    # nested tables are reached by iter(); only the cell's own blocks here
+                    for inner in cell:
+                        if inner.tag == w + "p":
+                            self.paragraph(inner, True)
+                        elif inner.tag in (w + "sdt", w + "customXml"):
+                            self.block(inner, True)
+            elif tag == w + "sdt":
+                content = child.find(w + "sdtContent")
+                if content is not None:
+                    self.block(content, in_table)
+            elif tag == w + "customXml":
+                self.block(child, in_table)
+            elif tag == w + "sectPr" and self.first_sect is None:
+                self.first_sect = child
+
+    def paragraph(self, p, in_table: bool) -> None:
+        w = self.w
+        ppr = p.find(w + "pPr")
+        style_id = None
+        jc = None
+        if ppr is not None:
+            ps = ppr.find(w + "pStyle")
+            style_id = ps.get(w + "val") if ps is not None else None
+            jc_el = ppr.find(w + "jc")
+            jc = jc_el.get(w + "val") if jc_el is not None else None
+            if self.first_sect is None and not in_table:
+                sect = ppr.find(w + "sectPr")
+                if sect is not None:
+                    self.first_sect = sect
+        style_id = style_id or self.styles.default_para
+        base = self._para_props(style_id)
+        runs: list[Run] = []
+        self._collect(p, base, runs)
+        text = "".join(r.text for r in runs)
+        self.paragraphs.append(Para(number=len(self.paragraphs) + 1, text=text, runs=runs,
+                                    align=jc or base.get("jc"), in_table=in_table))
+
+    def _para_props(self, style_id: str | None) -> dict:
+        key = (style_id,)
+        cached = self._para_cache.get(key)
+        if cached is None:
+            cached = dict(self.styles.defaults)
+            cached.update(self.styles.chain(style_id))
+            self._para_cache[key] = cached
+        return cached
+
+    def _collect(self, element, base: dict, runs: list[Run]) -> None:
+        w = self.w
+        for child in element:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            local = tag.rpartition("}")[2]
+            if local == "r":
+                self._run(child, base, runs)
+            elif local in _SKIP_IN_PARAGRAPH:
+                continue
+            elif local == "sdt":
+                content = child.find(w + "sdtContent")
+                if content is not None:
+                    self._collect(content, base, runs)
+            else:  # hyperlink, ins, smartTag, fldSimple, customXml, moveTo, dir, bdo …
+                self._collect(child, base, runs)
+
+    def _run(self, r, base: dict, runs: list[Run]) -> None:
+        w = self.w
+        parts: list[str] = []
+        rpr = None
+        for child in r:
+            tag = child.tag
+            if tag == w + "t":
+                parts.append(child.text or "")
+            elif tag == w + "rPr":
+                rpr = child
+            elif tag == w + "tab" or tag == w + "ptab":
+                parts.append("\t")
+            elif tag == w + "br" or tag == w + "cr":
+                parts.append("\n")
+            elif tag == w + "noBreakHyphen":
+                parts.append("-")
+        props = base
+        if rpr is not None:
+            props = dict(base)
+            rstyle = rpr.find(w + "rStyle")
+            if rstyle is not None:
+                props.update(self.styles.chain(rstyle.get(w + "val")))
+            props.update(self.styles._props(rpr))
+        size = props.get("sz")
+        runs.append(Run(text="".join(parts), face=props.get("ea") or props.get("ascii"),
+                        size=size / 2 if size else 10.0, color=props.get("color")))
+
+
+def _page(sect, ns: str) -> Page | None:
+    if sect is None:
+        return None
+    w = "{%s}" % ns
+
+    def measure(el, attr):
+        return _mm(el.get(w + attr)) if el is not None else None
+
+    size = sect.find(w + "pgSz")
+    margin = sect.find(w + "pgMar")
+    return Page(width_mm=measure(size, "w"), height_mm=measure(size, "h"),
+                top_mm=measure(margin, "top"), bottom_mm=measure(margin, "bottom"),
+                left_mm=measure(margin, "left"), right_mm=measure(margin, "right"))
+
+
+def _flatten(body, styles_root, ns: str) -> ReadDoc:
+    walker = _Walker(_Styles(styles_root, ns), ns)
+    walker.block(body, False)
+    return ReadDoc(paragraphs=walker.paragraphs, page=_page(walker.first_sect, ns))

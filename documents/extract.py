@@ -1,0 +1,507 @@
+"""Intake of one docx: the metadata a dossier needs and every problem found on the way.
+
+`inspect_docx` never raises. The head of a 公文 is read in the order GB/T 9704 lays it out
+(份号/密级 → 发文机关标志 → 发文字号 → 标题 → 主送机关), the tail backwards from the end
+(版记 ← 公开属性 ← 成文日期 ← 署名), so an organ banner is never taken for the title and a date
+quoted in the text is never taken for the 成文日期.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from documents import form
+from documents.docno import find_doc_number
+from documents.docx_read import Para, ReadDoc, open_docx
+from documents.models import DocNumber, DocumentMeta, InspectedFile, OutlineItem
+from documents.problems import Problem, problem
+
+_SPACE = re.compile(r"[\s\u3000\u00a0]+")
+_CJK = "\u4e00-\u9fff"
+
+
+def compact(text: str) -> str:
+    return _SPACE.sub("", text)
+
+
+def tidy(text: str) -> str:
+    """Whitespace removed next to CJK (line breaks, alignment spaces), kept once between Latin words."""
+    text = _SPACE.sub(" ", text).strip()
+    return re.sub(rf"(?<=[^A-Za-z0-9]) | (?=[^A-Za-z0-9])", "", text)
+
+
+@dataclass
+class Layout:
+    """Where the parts of the document sit (paragraph numbers), for the form checks."""
+    banner: int | None = None
+    doc_number: int | None = None
+    title: list[int] = field(default_factory=list)
+    addressee: int | None = None
+    headings: dict[int, int] = field(default_factory=dict)    # paragraph number → outline level
+    attachments: list[int] = field(default_factory=list)
+    signature: int | None = None
+    date: int | None = None
+    disclosure: int | None = None
+    colophon: list[int] = field(default_factory=list)         # 版记: 抄送, 印发
+    body_end: int | None = None                               # last paragraph of the main text
+
+
+def inspect_docx(name: str, data: bytes) -> InspectedFile:
+    try:
+        return _inspect(name, data)
+    except Exception:  # a reader bug must not become a traceback in front of an office
+        return InspectedFile(file=name, ok=False, problems=[problem(
+            "not_docx", "读取该文件时出错，可能是文件结构不标准", file=name)])
+
+
+def _inspect(name: str, data: bytes) -> InspectedFile:
+    doc, problems = open_docx(name, data)
+    if doc is None:
+        return InspectedFile(file=name, ok=False, problems=problems)
+    meta, layout, found = read_meta(name, data, doc)
+    problems = problems + found
+    if meta.suggested_role == "policy":
+        problems += form.check_form(name, doc, meta, layout)
+    return InspectedFile(file=name, ok=not any(p.severity == "error" for p in problems),
+                         metadata=meta, problems=problems)
+
+
+def read_meta(name: str, data: bytes, doc: ReadDoc) -> tuple[DocumentMeta, Layout, list[Problem]]:
+    meta = DocumentMeta(file=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                        paragraphs=len(doc.paragraphs))
+    layout = Layout()
+    problems: list[Problem] = []
+    flow = [p for p in doc.paragraphs if not p.in_table and compact(p.text)]
+    start = _read_head(name, doc, flow, meta, layout, problems)
+    _read_tail(flow, start, meta, layout)
+    _read_attachments(flow, start, meta, layout)
+    _read_outline(flow, start, meta, layout)
+    _read_references(name, flow, start, meta, layout, problems)
+    _read_risk(doc.paragraphs, meta)
+    meta.suggested_role = _suggest_role(doc, flow, meta)
+    return meta, layout, problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Head: banner, document number, title, addressee
+
+_HEAD_LIMIT = 15
+_FRONT_MARK = re.compile(r"^(?:\d{6}|(?:绝密|机密|秘密)★?.{0,6}|特急|加急|特提|平急|签发人[：:].{0,20})$")
+_TITLE_END = re.compile(r"(?:通知|通报|意见|办法|规定|细则|决定|规则|条例|规划|方案|要点|公告|通告|命令|批复|"
+                        r"函|纪要|报告|请示|说明|解读|问答|决议|议案|指引|制度)$")
+_LABEL_LINE = re.compile(r"^(?:附件|解读(?:机关|单位|部门)|关联文件|解读对象|评估(?:单位|对象)|问\d*|答|联系人|"
+                         r"发布(?:机关|时间|日期)|来源|时间|日期)[：:]")
+
+
+def _is_banner(p: Para, t: str) -> bool:
+    if not re.search(f"[{_CJK}]", t) or len(t) > 40 or "《" in t or t.startswith("关于"):
+        return False
+    if re.search(r"文件[）)]?$", t):
+        return True
+    return p.is_red and (p.size or 0) >= 24
+
+
+def _is_docno_line(t: str) -> bool:
+    number, _ = find_doc_number(t)
+    if number is None or "《" in t:
+        return False
+    rest = t.replace(compact(number.raw), "", 1)
+    rest = re.sub(r"签发人[：:].*$", "", rest)
+    return len(rest) <= 4
+
+
+def _is_big_title(p: Para, t: str) -> bool:
+    if t.endswith(("：", ":", "。")) or len(t) > 100 or _LABEL_LINE.match(t):
+        return False
+    face = next((r.face or "" for r in p.visible_runs), "")
+    centered = p.align in ("center", "distribute")
+    return centered and ((p.size or 0) >= 18 or "标宋" in face)
+
+
+def _read_head(name: str, doc: ReadDoc, flow: list[Para], meta: DocumentMeta, layout: Layout,
+               problems: list[Problem]) -> int:
+    """Reads the head; returns the index in `flow` where the main text starts."""
+    first = flow[0].number if flow else 0
+    # Cover tables (standards, memos) carry the title before any body paragraph.
+    cover = [p for p in doc.paragraphs[:first] if p.in_table and compact(p.text)][:_HEAD_LIMIT]
+    head = cover + flow[:_HEAD_LIMIT]
+    title_at = None
+    for i, p in enumerate(head):
+        t = compact(p.text)
+        if layout.banner is None and layout.doc_number is None and _is_banner(p, t):
+            meta.banner, layout.banner = t, p.number
+            continue
+        if layout.doc_number is None and _is_docno_line(t):
+            number, found = find_doc_number(p.text, file=name, paragraph=p.number)
+            meta.doc_number, meta.doc_number_text, layout.doc_number = number, number.raw, p.number
+            problems.extend(found)
+            continue
+        if _FRONT_MARK.match(t):
+            continue
+        if _is_big_title(p, t):
+            title_at = i
+            break
+    if title_at is None:
+        title_at = _fallback_title(head, layout)
+    if title_at is None:
+        return _flow_index(flow, _after(head, layout))
+    taken = [head[title_at]]
+    for p in head[title_at + 1:title_at + 3]:
+        if not _continues_title(taken[-1], p):
+            break
+        taken.append(p)
+    meta.title = tidy("".join(p.text for p in taken))
+    layout.title = [p.number for p in taken]
+    start = _flow_index(flow, taken[-1].number)
+    for p in flow[start:start + 2]:
+        t = compact(p.text)
+        if t.endswith(("：", ":")) and len(t) <= 150 and not _LABEL_LINE.match(t) \
+                and "：" not in t[:-1] and ":" not in t[:-1]:
+            meta.addressee, layout.addressee = t[:-1], p.number
+            return flow.index(p) + 1
+    return start
+
+
+def _flow_index(flow: list[Para], after_number: int) -> int:
+    """Index of the first flow paragraph after paragraph number `after_number`."""
+    return next((i for i, p in enumerate(flow) if p.number > after_number), len(flow))
+
+
+def _fallback_title(head: list[Para], layout: Layout) -> int | None:
+    """Without size information: the first centered line, else a 关于…的通知 style line."""
+    used = {layout.banner, layout.doc_number}
+    candidates = [(i, p) for i, p in enumerate(head[:8]) if p.number not in used]
+    for i, p in candidates:
+        t = compact(p.text)
+        if p.align == "center" and len(t) <= 80 and not t.endswith(("：", ":")) and not _FRONT_MARK.match(t):
+            return i
+    for i, p in candidates:
+        t = compact(p.text)
+        if len(t) <= 80 and re.match(r"^.{0,30}关于.+的", t) and _TITLE_END.search(t):
+            return i
+    return None
+
+
+def _after(head: list[Para], layout: Layout) -> int:
+    marks = [n for n in (layout.banner, layout.doc_number) if n is not None]
+    return max(marks) if marks else 0
+
+
+def _continues_title(prev: Para, p: Para) -> bool:
+    t, before = compact(p.text), compact(prev.text)
+    if _TITLE_END.search(before) or t.endswith(("：", ":", "。")) or len(t) > 60:
+        return False
+    if t.startswith(("（", "(", "—", "-")) or _LABEL_LINE.match(t) or _is_docno_line(t):
+        return False
+    same_size = abs((p.size or 0) - (prev.size or 0)) < 0.6
+    face = next((r.face for r in p.visible_runs), None)
+    prev_face = next((r.face for r in prev.visible_runs), None)
+    return p.align == prev.align and same_size and face == prev_face
+
+
+# ---------------------------------------------------------------------------------------------
+# Tail: 版记, disclosure, date, signature
+
+_DATE_ARABIC = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_CN_DIGITS = "〇○零一二三四五六七八九"
+_CN_YEAR_DIGIT = {c: ("〇一二三四五六七八九".index(c) if c not in "○零" else 0) for c in _CN_DIGITS}
+_DATE_CHINESE = re.compile(rf"([{_CN_DIGITS}]{{4}})\s*年\s*([一二三四五六七八九十]{{1,3}})\s*月\s*"
+                           rf"([一二三四五六七八九十]{{1,3}})\s*日")
+_SEAL = re.compile(r"^[〔（(【\[]?(?:此处)?(?:加盖|盖)?.{0,6}(?:印章|公章|盖章|签章)[〕）)】\]]?$")
+_COLOPHON = re.compile(r"^(?:抄送|抄报|分送)[：:]|印发$")
+_DISCLOSURE = [
+    (re.compile(r"^[（(]?此[件文](?:主动公开|公开发布|予以公开)[）)]?$"), "主动公开"),
+    (re.compile(r"^[（(]?此[件文]依申请公开[）)]?$"), "依申请公开"),
+    (re.compile(r"^[（(]?此[件文](?:不予公开|不公开)[）)]?$"), "不予公开"),
+    (re.compile(r"^[（(]?公开(?:属性|方式|类型|选项)[：:](主动公开|依申请公开|不予公开|不公开|免予公开)[）)]?$"), None),
+]
+
+
+def parse_date(text: str) -> tuple[dt.date | None, bool]:
+    """(date, well_formed) for the first date in text; well_formed False for 二〇一九年 or 08月."""
+    m = _DATE_ARABIC.search(text)
+    if m:
+        try:
+            value = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None, False
+        padded = (len(m.group(2)) == 2 and m.group(2)[0] == "0") or (len(m.group(3)) == 2 and m.group(3)[0] == "0")
+        return value, not padded
+    m = _DATE_CHINESE.search(text)
+    if m:
+        year = int("".join(str(_CN_YEAR_DIGIT[c]) for c in m.group(1)))
+        try:
+            return dt.date(year, _cn_small(m.group(2)), _cn_small(m.group(3))), False
+        except ValueError:
+            return None, False
+    return None, False
+
+
+def _cn_small(s: str) -> int:
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
+    if s == "十":
+        return 10
+    if s.startswith("十"):
+        return 10 + digits[s[1]]
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return digits[tens] * 10 + (digits[ones] if ones else 0)
+    return digits[s]
+
+
+def _is_pure_date(t: str) -> bool:
+    return bool(_DATE_ARABIC.fullmatch(t) or _DATE_CHINESE.fullmatch(t))
+
+
+def _is_organ_line(t: str) -> bool:
+    return 2 <= len(t) <= 40 and not re.search(r"[。，；：:,;！？]", t) and not _is_pure_date(t) \
+        and not _SEAL.match(t) and not t.startswith("附件")
+
+
+def _read_tail(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout) -> None:
+    for p in flow[start:]:
+        t = compact(p.text)
+        if len(t) <= 60 and _COLOPHON.search(t):
+            layout.colophon.append(p.number)
+        if meta.disclosure is None and len(t) <= 30:
+            for pattern, value in _DISCLOSURE:
+                m = pattern.match(t)
+                if m:
+                    found = value or m.group(1)
+                    meta.disclosure = {"不公开": "不予公开", "免予公开": "不予公开"}.get(found, found)
+                    meta.disclosure_text, layout.disclosure = t, p.number
+                    break
+    dates = [i for i in range(start, len(flow)) if _is_pure_date(compact(flow[i].text))]
+    chosen, organ = None, None
+    for i in dates:
+        j = i - 1
+        while j >= start and _SEAL.match(compact(flow[j].text)):
+            j -= 1
+        before = compact(flow[j].text) if j >= start else ""
+        if j >= start and _is_organ_line(before) and flow[j].number not in layout.title:
+            chosen, organ = i, flow[j]
+            break
+        if chosen is None and flow[i].align == "right":
+            chosen = i
+    if chosen is None and dates:
+        chosen = dates[-1]
+    if chosen is not None:
+        p = flow[chosen]
+        meta.date_text = compact(p.text)
+        meta.date, _ = parse_date(meta.date_text)
+        layout.date = p.number
+        if organ is not None:
+            meta.signature_organ, layout.signature = compact(organ.text), organ.number
+    ends = [n for n in (layout.date, layout.disclosure) if n is not None]
+    if ends:
+        layout.body_end = max(ends) if layout.disclosure and layout.date and \
+            0 < layout.disclosure - layout.date <= 3 else (layout.date or layout.disclosure)
+    elif layout.colophon:
+        layout.body_end = layout.colophon[0] - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Attachments and outline
+
+_NUMBERED = re.compile(r"^(\d{1,2})[.．、]\s*(?=\D)")
+_SPLIT_NUMBERED = re.compile(r"(?:^|(?<=[\s;；。]))\d{1,2}[.．、]\s*(?=\D)")
+
+
+def _read_attachments(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout) -> None:
+    for k in range(start, len(flow)):
+        text = flow[k].text.strip().lstrip("\u3000 ")
+        m = re.match(r"^附\s*件\s*[：:]\s*", text)
+        if not m:
+            continue
+        rest = text[m.end():].strip()
+        items = _split_items(rest) if rest else []
+        layout.attachments.append(flow[k].number)
+        for p in flow[k + 1:k + 30]:
+            line = p.text.strip().lstrip("\u3000 ")
+            if not _NUMBERED.match(line) or (items and not _NUMBERED.match(rest) and rest):
+                break
+            items.extend(_split_items(line))
+            layout.attachments.append(p.number)
+        meta.attachments = [i for i in items if i]
+        return
+
+
+def _split_items(text: str) -> list[str]:
+    if not _NUMBERED.match(text):
+        return [tidy(text).rstrip("；;。、")]
+    pieces = _SPLIT_NUMBERED.split(text)
+    return [tidy(x).rstrip("；;。、") for x in pieces if x.strip()]
+
+
+_OUTLINE = [
+    (1, re.compile(r"^([一二三四五六七八九十百零〇]{1,4}、)")),
+    (2, re.compile(r"^([（(][一二三四五六七八九十百]{1,4}[）)])")),
+    (3, re.compile(r"^(\d{1,2}[.．、])(?=[^\d])")),
+    (4, re.compile(r"^([（(]\d{1,2}[）)])")),
+]
+
+
+def outline_match(text: str) -> tuple[int, str, str] | None:
+    """(level, label, heading sentence) when the paragraph opens with an outline label."""
+    text = text.strip().lstrip("\u3000 ")
+    for level, pattern in _OUTLINE:
+        m = pattern.match(text)
+        if m:
+            rest = text[m.end():]
+            sentence = rest.split("。", 1)[0]
+            sentence = tidy(sentence)
+            if sentence:
+                return level, m.group(1), sentence
+    return None
+
+
+def _read_outline(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout) -> None:
+    skip = set(layout.attachments) | set(layout.colophon) | {layout.date, layout.signature}
+    for p in flow[start:]:
+        if p.number in skip:
+            continue
+        found = outline_match(p.text)
+        if found:
+            level, label, sentence = found
+            meta.outline.append(OutlineItem(level=level, label=label, text=sentence[:200], paragraph=p.number))
+            layout.headings[p.number] = level
+
+
+# ---------------------------------------------------------------------------------------------
+# Interpretations, plans and risk assessments
+
+_BOOK_TITLE = re.compile(r"《((?:[^《》]|《[^《》]*》)+)》")
+_UNIT_LABEL = re.compile(r"^解读(?:机关|单位|部门|主体)[：:](.+)$")
+_ASSESSOR_LABEL = re.compile(r"^评估(?:单位|机关|部门|主体)[：:](.+)$")
+_REFERENCE_LABEL = re.compile(r"^(?:关联文件|相关文件|解读对象|评估对象|政策文件|原文件|文件名称|发文字号|文号|"
+                              r"解读文件|所解读文件)[：:](.+)$")
+
+
+def _read_references(name: str, flow: list[Para], start: int, meta: DocumentMeta, layout: Layout,
+                     problems: list[Problem]) -> None:
+    labelled_title = labelled_number = None
+    for p in flow:
+        t = compact(p.text)
+        if meta.interpreting_unit is None and (m := _UNIT_LABEL.match(t)):
+            meta.interpreting_unit = m.group(1).rstrip("。；;")
+        elif meta.assessing_unit is None and (m := _ASSESSOR_LABEL.match(t)):
+            meta.assessing_unit = m.group(1).rstrip("。；;")
+        elif m := _REFERENCE_LABEL.match(t):
+            if labelled_number is None and find_doc_number(m.group(1))[0]:
+                labelled_number = p
+            if labelled_title is None and _BOOK_TITLE.search(m.group(1)):
+                labelled_title = p
+    head = [p for p in flow[:start + _HEAD_LIMIT] if p.number != layout.doc_number]
+    title_text = meta.title or ""
+    book = _BOOK_TITLE.search(title_text)
+    if book is None:
+        for p in ([labelled_title] if labelled_title else []) + head:
+            book = _BOOK_TITLE.search(p.text)
+            if book:
+                break
+    if book:
+        meta.refers_to_title = tidy(book.group(1))
+    candidates = ([labelled_number] if labelled_number else []) + head
+    for p in candidates:
+        number, found = find_doc_number(p.text, file=name, paragraph=p.number)
+        if number is not None:
+            meta.refers_to_number = number
+            if p is labelled_number:  # a number merely quoted in prose is not this office's form
+                problems.extend(found)
+            return
+
+
+_LEVELS = {"低": "低", "较低": "低", "中": "中", "中等": "中", "较高": "高", "高": "高"}
+_RISK_PATTERNS = [
+    re.compile(r"风险等级(?:评定|确定|研判|判定|评估)?(?:结果|结论)?(?:为|是|属于|：|:)+[“\"「]?(较低|较高|中等|低|中|高)"),
+    re.compile(r"(?:评估|研判|判定|评定|确定)(?:等级|结论|结果)?(?:为|是|属于)[“\"「]?(较低|较高|中等|低|中|高)风险"),
+    re.compile(r"(?:属于|属|定为|确定为)[“\"「]?(较低|较高|中等|低|中|高)风险"),
+]
+_PLAN = re.compile(r"(?:应对处置预案|应急处置预案|处置预案|应急预案|应对预案)")
+
+
+def _read_risk(paragraphs: list[Para], meta: DocumentMeta) -> None:
+    texts = [compact(p.text) for p in paragraphs]
+    best: tuple[int, str] | None = None
+    for i, t in enumerate(texts):
+        if "风险" in t:
+            for rank, pattern in enumerate(_RISK_PATTERNS):
+                m = pattern.search(t)
+                if m and (best is None or rank < best[0]):
+                    best = (rank, _LEVELS[m.group(1)])
+                    break
+            if best is None and t.rstrip("：:") == "风险等级" and i + 1 < len(texts):
+                level = texts[i + 1].removesuffix("风险")
+                if level in _LEVELS:
+                    best = (len(_RISK_PATTERNS), _LEVELS[level])
+        if not meta.has_response_plan and _PLAN.search(t):
+            meta.has_response_plan = _plan_has_content(texts, i)
+    if best:
+        meta.risk_level = best[1]
+
+
+def _plan_has_content(texts: list[str], i: int) -> bool:
+    t = texts[i]
+    m = re.search(rf"{_PLAN.pattern}[：:](.+)$", t)
+    if m and len(m.group(1)) >= 10:
+        return True
+    heading_like = (outline_match(t) is not None or len(t) <= 20) and not t.endswith("。")
+    if not heading_like:
+        return False
+    for following in texts[i + 1:i + 40]:
+        found = outline_match(following)
+        if found and found[0] == 1:
+            return False
+        if following:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Role
+
+_POLICY_END = re.compile(r"(?:通知|意见|办法|规定|细则|决定|规则|条例|规划|方案|要点|公告|通告|命令|批复|指引|"
+                         r"决议|函|纪要)$")
+
+
+def _suggest_role(doc: ReadDoc, flow: list[Para], meta: DocumentMeta):
+    role = _role_from_text(meta.title or "")
+    if role is None:
+        # Memos and standards put 编制说明/起草说明 on its own centered line near the title.
+        centered = [compact(p.text) for p in doc.paragraphs[:60]
+                    if p.align in ("center", "distribute") and compact(p.text)][:8]
+        role = _role_from_text("".join(centered) or "".join(compact(p.text) for p in flow[:3]))
+        role = role if role != "policy" else None
+    if role is not None and role != "policy":
+        return role
+    chinese_title = bool(meta.title and re.search(f"[{_CJK}]", meta.title))
+    if meta.banner or meta.doc_number or (chinese_title and role == "policy"):
+        return "policy"
+    return "other"
+
+
+def _role_from_text(text: str):
+    bare = re.sub(r"《[^》]*》", "", compact(text))
+    bare = re.sub(r"[（(][^（）()]*[）)]$", "", bare)
+    if "解读方案" in bare:
+        return "interpretation_plan"
+    if re.search(r"一图读懂|一图看懂|图解|图说", bare):
+        return "graphic_interpretation"
+    if re.search(r"解读|问答|答记者问|读懂|一问一答", bare):
+        return "interpretation_material"
+    if re.search(r"风险评估|风险研判", bare):
+        return "risk_assessment"
+    if _PLAN.search(bare):
+        return "response_plan"
+    if re.search(r"起草说明|编制说明", bare):
+        return "drafting_note"
+    if re.search(r"征求意见(?!稿)|意见采纳|采纳情况", bare):
+        return "consultation"
+    if _POLICY_END.search(bare):
+        return "policy"
+    return None
+
+
+__all__ = ["inspect_docx", "read_meta", "parse_date", "outline_match", "Layout", "DocNumber"]

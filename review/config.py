@@ -1,0 +1,189 @@
+"""The organisation a Lockstep home serves: units, people, roles and review pipelines.
+
+Parsed from `lockstep.toml` text; no file I/O here (services/home.py reads and writes the file).
+"""
+from __future__ import annotations
+
+import tomllib
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+ROLE_NAMES: dict[str, str] = {
+    "drafter": "起草人员",
+    "unit_head": "起草单位负责人",
+    "legal_reviewer": "合法性审核人员",
+    "deliberation_secretary": "集体审议记录人",
+    "publicity": "宣传部门审核人员",
+    "signer": "签发人",
+    "gazette_editor": "公报编辑",
+    "registrar": "台帐管理员",
+}
+
+
+class Unit(BaseModel, frozen=True):
+    name: str
+    short: str | None = None       # e.g. 政务服务局, as offices often write it
+
+
+class Person(BaseModel, frozen=True):
+    name: str
+    unit: str
+    roles: tuple[str, ...]
+    display: str | None = None     # a person's name for pages, e.g. 张三
+
+
+class StageSpec(BaseModel, frozen=True):
+    id: str                        # ASCII and stable: unit_check, legality, deliberation, publicity, ...
+    name: str                      # 中文 name shown to people
+    roles: tuple[str, ...]         # any one of these roles may approve
+    after: tuple[str, ...] | None = None   # stages that must be approved first; None = the previous stage
+    same_unit: bool = False        # only a person of the drafting unit may act (unit checks)
+    when: Literal["always", "high_risk"] = "always"
+
+
+class Pipeline(BaseModel, frozen=True):
+    kind: str                      # 行政规范性文件 / 政策性文件 / 重大行政决策
+    stages: tuple[StageSpec, ...]
+    normative: bool = False        # goes to the gazette and the register
+    major_decision: bool = False   # needs public consultation before sign-off
+
+
+class Config(BaseModel, frozen=True):
+    city: str
+    register_format: str = "{prefix}-{year}-{serial:04d}"
+    register_prefix: str = "REG"
+    default_kind: str = "行政规范性文件"
+    site_base_url: str = "/site"
+    units: tuple[Unit, ...]
+    people: tuple[Person, ...]
+    pipelines: tuple[Pipeline, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _people_belong_to_units(self) -> "Config":
+        known = {u.name for u in self.units}
+        for p in self.people:
+            if p.unit not in known:
+                raise ValueError(f"人员 {p.name} 的单位 {p.unit} 不在 units 中")
+        return self
+
+    def person(self, name: str) -> Person | None:
+        return next((p for p in self.people if p.name == name), None)
+
+    def pipeline(self, kind: str) -> Pipeline | None:
+        return next((p for p in self.pipelines if p.kind == kind), None)
+
+    def unit(self, name: str) -> Unit | None:
+        return next((u for u in self.units if same_unit(u.name, name)), None)
+
+
+def same_unit(a: str | None, b: str | None) -> bool:
+    """Offices write a unit with or without the city prefix: 根河市政务服务局 is 政务服务局."""
+    if not a or not b:
+        return False
+    a, b = "".join(a.split()), "".join(b.split())
+    return a == b or a.endswith(b) or b.endswith(a)
+
+
+def parse_config(text: str) -> Config:
+    raw = tomllib.loads(text)
+    return Config.model_validate(raw)
+
+
+DEFAULT_CONFIG_TOML = """\
+# Lockstep 配置：单位、人员、角色与各类文件的审核流程。
+# 修改后立即生效；已在办卷宗的历史记录不会被改写。
+city = "根河市"
+register_prefix = "GHDR"                       # 规范性文件统一登记号前缀
+register_format = "{prefix}-{year}-{serial:04d}"
+default_kind = "行政规范性文件"
+
+[[units]]
+name = "根河市人民政府"
+
+[[units]]
+name = "根河市人民政府办公室"
+short = "市政府办"
+
+[[units]]
+name = "根河市政务服务局"
+short = "政务服务局"
+
+[[units]]
+name = "根河市司法局"
+short = "司法局"
+
+[[units]]
+name = "中共根河市委宣传部"
+short = "宣传部"
+
+[[people]]
+name = "drafter"
+display = "起草经办人"
+unit = "根河市政务服务局"
+roles = ["drafter"]
+
+[[people]]
+name = "director"
+display = "政务服务局局长"
+unit = "根河市政务服务局"
+roles = ["unit_head"]
+
+[[people]]
+name = "reviewer"
+display = "司法局合法性审核员"
+unit = "根河市司法局"
+roles = ["legal_reviewer"]
+
+[[people]]
+name = "secretary"
+display = "市政府常务会议记录人"
+unit = "根河市人民政府办公室"
+roles = ["deliberation_secretary"]
+
+[[people]]
+name = "signer"
+display = "市长"
+unit = "根河市人民政府"
+roles = ["signer"]
+
+[[people]]
+name = "editor"
+display = "公报编辑"
+unit = "根河市人民政府办公室"
+roles = ["gazette_editor", "registrar"]
+
+[[people]]
+name = "publicity"
+display = "宣传部审核员"
+unit = "中共根河市委宣传部"
+roles = ["publicity"]
+
+[[pipelines]]
+kind = "行政规范性文件"
+normative = true
+stages = [
+  { id = "unit_check", name = "起草单位审核", roles = ["unit_head"], same_unit = true },
+  { id = "legality", name = "合法性审核", roles = ["legal_reviewer"] },
+  { id = "publicity", name = "宣传部门审核（高风险）", roles = ["publicity"], after = ["unit_check"], when = "high_risk" },
+  { id = "deliberation", name = "集体审议", roles = ["deliberation_secretary"], after = ["legality"] },
+]
+
+[[pipelines]]
+kind = "政策性文件"
+stages = [
+  { id = "unit_check", name = "起草单位审核", roles = ["unit_head"], same_unit = true },
+  { id = "publicity", name = "宣传部门审核（高风险）", roles = ["publicity"], after = ["unit_check"], when = "high_risk" },
+]
+
+[[pipelines]]
+kind = "重大行政决策"
+normative = true
+major_decision = true
+stages = [
+  { id = "unit_check", name = "起草单位审核", roles = ["unit_head"], same_unit = true },
+  { id = "legality", name = "合法性审核", roles = ["legal_reviewer"] },
+  { id = "publicity", name = "宣传部门审核（高风险）", roles = ["publicity"], after = ["unit_check"], when = "high_risk" },
+  { id = "deliberation", name = "集体审议", roles = ["deliberation_secretary"], after = ["legality"] },
+]
+"""

@@ -1,0 +1,69 @@
+"""Decisions people make on a dossier: command in, event out, guards named (STYLE.md §2)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel
+
+from documents.problems import Refused, problem
+from review.config import Person, Pipeline, same_unit
+from review.gate import Blocking, active_stages, approved_stages, prerequisites
+from review.model import SignedOff, StageDecided, Version
+from review.states import transition
+
+
+class DossierView(BaseModel, frozen=True):
+    id: str
+    state: str
+    kind: str
+    drafting_unit: str
+    submitters: frozenset[str]       # everyone who submitted any version
+    current: Version
+
+
+class Decide(BaseModel, frozen=True):
+    stage: str
+    verdict: Literal["approve", "return"]
+    comment: str = ""
+    actor: Person
+
+
+def decide(cmd: Decide, dossier: DossierView, pipeline: Pipeline,
+           decisions: list[StageDecided], now: dt.datetime) -> tuple[StageDecided, str]:
+    """Returns the event and the dossier's next state, or raises Refused."""
+    version = dossier.current
+    stages = active_stages(pipeline, version)
+    stage = next((s for s in stages if s.id == cmd.stage), None)
+    if stage is None:
+        ids = "、".join(s.id for s in stages)
+        raise Refused(problem("not_permitted", f"本卷宗的审核流程中没有环节“{cmd.stage}”（可用：{ids}）"))
+    who = cmd.actor
+    if who.name in dossier.submitters:
+        raise Refused(problem("not_permitted", f"{who.name} 提交了本卷宗，不能审核本人送审的文件"))
+    if not set(who.roles) & set(stage.roles):
+        raise Refused(problem("not_permitted", f"{who.name} 没有“{stage.name}”所需的角色（{'、'.join(stage.roles)}）"))
+    if stage.same_unit and not same_unit(who.unit, dossier.drafting_unit):
+        raise Refused(problem("not_permitted", f"“{stage.name}”须由起草单位{dossier.drafting_unit}的人员办理"))
+    done = approved_stages(version, decisions)
+    waiting = [p for p in prerequisites(stage, stages) if p not in done]
+    if waiting:
+        raise Refused(problem("stage_not_approved", f"须先完成前置环节：{'、'.join(waiting)}"))
+    next_state = transition(dossier.state, "approve" if cmd.verdict == "approve" else "return")
+    event = StageDecided(dossier_id=dossier.id, actor=who.name, at=now, stage=stage.id,
+                         fingerprint=version.fingerprint, verdict=cmd.verdict,
+                         comment=cmd.comment, unit=who.unit)
+    return event, next_state
+
+
+def sign_off(actor: Person, dossier: DossierView, blocking: list[Blocking],
+             now: dt.datetime) -> SignedOff:
+    if "signer" not in actor.roles:
+        raise Refused(problem("not_permitted", f"{actor.name} 没有签发权限"))
+    if actor.name in dossier.submitters:
+        raise Refused(problem("not_permitted", f"{actor.name} 提交了本卷宗，不能签发"))
+    if blocking:
+        raise Refused(*blocking)
+    transition(dossier.state, "sign_off")
+    return SignedOff(dossier_id=dossier.id, actor=actor.name, at=now,
+                     fingerprint=dossier.current.fingerprint, version=dossier.current.number)

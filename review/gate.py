@@ -1,0 +1,112 @@
+"""The sign-off gate: a pure function of a version and its decisions (DESIGN.md, "The gate").
+
+It lists every failing check; an empty list means the gate is open.
+"""
+from __future__ import annotations
+
+from documents.models import INTERPRETATION_ROLES, DocumentMeta
+from documents.problems import Problem, problem
+from review.config import Pipeline, StageSpec, same_unit
+from review.model import Consultation, StageDecided, Version
+
+
+class Blocking(Problem, frozen=True):
+    """A failing gate check. For `stage_not_approved` it names the stage and who may act."""
+    stage: str | None = None
+    roles: tuple[str, ...] | None = None
+
+
+def active_stages(pipeline: Pipeline, version: Version) -> list[StageSpec]:
+    """The stages this version must pass: conditional ones only when their condition holds."""
+    high = version.risk_level == "高"
+    return [s for s in pipeline.stages if s.when == "always" or (s.when == "high_risk" and high)]
+
+
+def prerequisites(stage: StageSpec, stages: list[StageSpec]) -> tuple[str, ...]:
+    if stage.after is not None:
+        return tuple(s for s in stage.after if any(x.id == s for x in stages))
+    i = next(i for i, s in enumerate(stages) if s.id == stage.id)
+    earlier = [s for s in stages[:i] if s.when == "always"]
+    return (earlier[-1].id,) if earlier else ()
+
+
+def approved_stages(version: Version, decisions: list[StageDecided]) -> set[str]:
+    """Stages whose latest decision on this exact version is an approval."""
+    latest: dict[str, StageDecided] = {}
+    for d in sorted(decisions, key=lambda d: d.at):
+        if d.fingerprint == version.fingerprint:
+            latest[d.stage] = d
+    return {s for s, d in latest.items() if d.verdict == "approve"}
+
+
+def refers_to_policy(meta: DocumentMeta, policy: DocumentMeta) -> bool:
+    """An interpretation names its policy by document number or by the title in 《》."""
+    if meta.refers_to_number and policy.doc_number:
+        return meta.refers_to_number.canonical == policy.doc_number.canonical
+    wanted = (meta.refers_to_title or "").strip("《》 ")
+    if not wanted or not policy.title:
+        return False
+    return wanted == policy.title or f"《{wanted}》" in policy.title
+
+
+def _interpretation_checks(version: Version) -> list[Blocking]:
+    out: list[Blocking] = []
+    plans = version.of_role("interpretation_plan")
+    materials = version.of_role(*INTERPRETATION_ROLES)
+    if not plans:
+        out.append(_b("interpretation_missing", "缺少解读方案"))
+    if not materials:
+        out.append(_b("interpretation_missing", "缺少解读材料（文字解读、图解或问答）"))
+    if not same_unit(version.submitted_by_unit, version.drafting_unit):
+        out.append(_b("interpreter_not_drafter",
+                      f"材料由{version.submitted_by_unit}提交，起草单位是{version.drafting_unit}"))
+    policy = version.policy.meta if version.policy else None
+    for f in plans + materials:
+        if f.meta is None:
+            continue      # a picture carries no declaration; the plan and text materials do
+        if f.meta.interpreting_unit and not same_unit(f.meta.interpreting_unit, version.drafting_unit):
+            out.append(_b("interpreter_not_drafter",
+                          f"《{f.name}》的解读机关为{f.meta.interpreting_unit}，不是起草单位{version.drafting_unit}",
+                          file=f.name))
+        if policy is not None and not refers_to_policy(f.meta, policy):
+            named = f.meta.refers_to_number.canonical if f.meta.refers_to_number else (
+                f"《{f.meta.refers_to_title}》" if f.meta.refers_to_title else "未写明所解读的文件")
+            out.append(_b("interpretation_mismatch", f"{f.name} 解读的是 {named}", file=f.name))
+    return out
+
+
+def _risk_checks(version: Version) -> list[Blocking]:
+    risks = version.of_role("risk_assessment")
+    if not risks:
+        return [_b("risk_assessment_missing", "缺少舆情风险评估报告")]
+    if version.risk_level == "高":
+        has_plan = bool(version.of_role("response_plan")) or any(
+            f.meta and f.meta.has_response_plan for f in risks)
+        if not has_plan:
+            return [_b("response_plan_missing", "风险评估结论为高风险，但未附应对处置预案")]
+    return []
+
+
+def gate(version: Version, decisions: list[StageDecided], pipeline: Pipeline,
+         consultation: Consultation | None = None, today=None) -> list[Blocking]:
+    out: list[Blocking] = []
+    if version.policy is None:
+        out.append(_b("policy_missing", "材料中没有政策文件"))
+    out += _interpretation_checks(version)
+    out += _risk_checks(version)
+    if pipeline.major_decision and not _consultation_done(consultation, today):
+        out.append(_b("consultation_open", "征求意见期未结束或意见采纳情况未公布"))
+    ok = approved_stages(version, decisions)
+    for s in active_stages(pipeline, version):
+        if s.id not in ok:
+            out.append(Blocking(**_b("stage_not_approved", f"“{s.name}”尚未在第 {version.number} 版上审核通过")
+                                .model_dump(exclude={"stage", "roles"}), stage=s.id, roles=s.roles))
+    return out
+
+
+def _consultation_done(c: Consultation | None, today) -> bool:
+    return c is not None and today is not None and c.closes < today and c.summary_published
+
+
+def _b(code: str, detail: str, file: str | None = None) -> Blocking:
+    return Blocking(**problem(code, detail, file=file).model_dump())

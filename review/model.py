@@ -1,0 +1,104 @@
+"""The dossier as the review rules see it: versions, their files, decisions and events."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, Field
+
+from documents.models import DocumentMeta, Role
+
+State = Literal["submitted", "in_review", "returned", "signed_off", "published", "registered"]
+STATE_NAMES: dict[str, str] = {
+    "submitted": "已提交", "in_review": "审核中", "returned": "已退回",
+    "signed_off": "已签发", "published": "已发布", "registered": "已登记",
+}
+
+
+class VersionFile(BaseModel, frozen=True):
+    name: str
+    role: Role
+    sha256: str
+    size: int
+    meta: DocumentMeta | None = None     # None for pictures and other non-docx members
+
+
+class Version(BaseModel, frozen=True):
+    """One immutable version of a dossier, identified by the fingerprints of its files."""
+    dossier_id: str
+    number: int
+    fingerprint: str
+    kind: str
+    drafting_unit: str
+    submitted_by: str
+    submitted_by_unit: str
+    files: tuple[VersionFile, ...]
+
+    def of_role(self, *roles: str) -> list[VersionFile]:
+        return [f for f in self.files if f.role in roles]
+
+    @property
+    def policy(self) -> VersionFile | None:
+        found = self.of_role("policy")
+        return found[0] if found else None
+
+    @property
+    def risk_level(self) -> str | None:
+        levels = [f.meta.risk_level for f in self.of_role("risk_assessment") if f.meta and f.meta.risk_level]
+        order = {"低": 0, "中": 1, "高": 2}
+        return max(levels, key=order.__getitem__) if levels else None
+
+
+def fingerprint(files: list[tuple[str, str, str]]) -> str:
+    """SHA-256 over (role, name, sha256) of every file: any change to any file, its name or role
+    gives a new version (and voids approvals bound to the old one)."""
+    h = hashlib.sha256()
+    for role, name, sha in sorted(files):
+        h.update(f"{role}\0{name}\0{sha}\n".encode())
+    return h.hexdigest()
+
+
+class Consultation(BaseModel, frozen=True):
+    """Public comment on a major decision (重大行政决策预公开)."""
+    opens: dt.date
+    closes: dt.date
+    summary_published: bool = False
+
+
+# Events: what happened, recorded in the audit chain. Names are namespaced and stable.
+class Event(BaseModel, frozen=True):
+    name: ClassVar[str]
+    dossier_id: str
+    actor: str
+    at: dt.datetime
+
+
+class Submitted(Event):
+    name: ClassVar[str] = "dossier.submitted"
+    version: int
+    fingerprint: str
+    files: dict[str, str] = Field(default_factory=dict)   # name -> sha256
+
+
+class StageDecided(Event):
+    name: ClassVar[str] = "review.stage.decided"
+    stage: str
+    fingerprint: str
+    verdict: Literal["approve", "return"]
+    comment: str = ""
+    unit: str = ""
+
+
+class SignedOff(Event):
+    name: ClassVar[str] = "dossier.signed_off"
+    fingerprint: str
+    version: int
+
+
+class Published(Event):
+    name: ClassVar[str] = "dossier.published"
+    fingerprint: str
+    registration_number: str | None = None
+    gazette_item: int | None = None
+    pages: dict[str, str] = Field(default_factory=dict)     # page -> sha256

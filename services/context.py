@@ -1,0 +1,60 @@
+"""Open a home's database and object store once per command or flow task."""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterator
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from services.home import Home
+from storage.db import make_engine, migrate, sessions
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass
+class Services:
+    home: Home
+    engine: Engine
+    now: callable = field(default=utcnow)
+
+    @cached_property
+    def store(self):
+        from storage.objects import open_store     # the minio client is imported only when objects move
+        return open_store(self.home.objects_url, root=self.home.path)
+
+    @property
+    def config(self):
+        return self.home.config
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends normally, rolled back otherwise."""
+        with sessions(self.engine)() as s:
+            with s.begin():
+                yield s
+
+
+_engines: dict[str, Engine] = {}
+
+
+def open_services(home: Home) -> Services:
+    """Engines are cached per URL so a warm process (the desk, a flow) reuses its pool."""
+    home.require()
+    url = home.database_url
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return Services(home=home, engine=_engines[url])
+
+
+def initialise(home: Home) -> tuple[bool, Services]:
+    created = home.create()
+    svc = open_services(home)
+    migrate(svc.engine)
+    return created, svc

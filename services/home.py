@@ -1,0 +1,90 @@
+"""A Lockstep home: config file, database, object store and the published site, in one folder."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import tomlkit
+
+from documents.problems import Refused, problem
+from review.config import DEFAULT_CONFIG_TOML, Config, parse_config
+
+CONFIG_NAME = "lockstep.toml"
+STORAGE_DEFAULTS = """
+[storage]
+# 数据库：默认为主目录下的 SQLite 文件；省级部署可改为 postgresql+psycopg://user:pw@host/db
+database = "sqlite:///{db}"
+# 对象存储：默认为主目录下的文件夹；或 s3://ACCESS:SECRET@host:9000/bucket?secure=false（MinIO）
+objects = "folder:objects"
+"""
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("LOCKSTEP_HOME") or ".lockstep")
+
+
+@dataclass
+class Home:
+    path: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG_NAME
+
+    @property
+    def site(self) -> Path:
+        return self.path / "site"
+
+    @property
+    def exists(self) -> bool:
+        return self.config_path.is_file()
+
+    def require(self) -> "Home":
+        if not self.exists:
+            raise Refused(problem("home_missing", f"{self.path} 下没有 {CONFIG_NAME}"))
+        return self
+
+    @cached_property
+    def raw(self) -> dict:
+        return tomllib.loads(self.config_path.read_text(encoding="utf-8"))
+
+    @cached_property
+    def config(self) -> Config:
+        return parse_config(self.config_path.read_text(encoding="utf-8"))
+
+    @property
+    def database_url(self) -> str:
+        return os.environ.get("LOCKSTEP_DATABASE_URL") or self.raw.get("storage", {}).get(
+            "database", f"sqlite:///{self.path / 'lockstep.db'}")
+
+    @property
+    def objects_url(self) -> str:
+        return os.environ.get("LOCKSTEP_OBJECTS") or self.raw.get("storage", {}).get("objects", "folder:objects")
+
+    def create(self) -> bool:
+        """Write the default config if there is none; True when created."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        (self.path / "objects").mkdir(exist_ok=True)
+        self.site.mkdir(exist_ok=True)
+        if self.exists:
+            return False
+        db = (self.path / "lockstep.db").resolve()
+        self.config_path.write_text(DEFAULT_CONFIG_TOML + STORAGE_DEFAULTS.format(db=db), encoding="utf-8")
+        return True
+
+    def add_person(self, name: str, unit: str, roles: list[str], display: str | None = None) -> None:
+        """Append a person to lockstep.toml, keeping the file's comments and layout."""
+        doc = tomlkit.parse(self.config_path.read_text(encoding="utf-8"))
+        entry = tomlkit.table()
+        entry["name"], entry["unit"], entry["roles"] = name, unit, roles
+        if display:
+            entry["display"] = display
+        doc["people"].append(entry)
+        text = tomlkit.dumps(doc)
+        parse_config(text)          # refuse a file that would no longer load
+        self.config_path.write_text(text, encoding="utf-8")
+        self.__dict__.pop("config", None)
+        self.__dict__.pop("raw", None)

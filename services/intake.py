@@ -1,0 +1,208 @@
+"""Intake: a bundle in, a stored dossier version out, or coded problems and nothing stored."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Sequence
+
+from pydantic import BaseModel, Field
+
+from documents.bundle import Bundle, Limits, read_bundle
+from documents.classify import final_role, is_word
+from documents.extract import inspect_docx
+from documents.models import DocumentMeta, Role
+from documents.problems import Problem, Refused, problem
+from review.config import Config, Person, same_unit
+from review.model import Submitted, Version, VersionFile, fingerprint
+from review.states import transition
+from services.context import Services
+from storage import audit
+from storage.repository import Dossiers
+from storage.tables import DossierRow
+
+
+class MemberReport(BaseModel):
+    name: str
+    role: Role
+    role_source: str
+    sha256: str
+    size: int
+    metadata: DocumentMeta | None = None
+
+
+class Prepared(BaseModel):
+    """A bundle read and inspected, before anything is stored."""
+    kind: str
+    drafting_unit: str
+    members: list[MemberReport]
+    problems: list[Problem] = Field(default_factory=list)
+    fingerprint: str
+
+    @property
+    def rejected(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    @property
+    def policy(self) -> MemberReport | None:
+        return next((m for m in self.members if m.role == "policy"), None)
+
+
+class SubmitResult(BaseModel):
+    dossier: str | None
+    version: int | None
+    accepted: bool
+    duplicate: bool = False
+    new_dossier: bool = False
+    kind: str | None = None
+    drafting_unit: str | None = None
+    problems: list[Problem] = Field(default_factory=list)
+    files: list[MemberReport] = Field(default_factory=list)
+
+
+def prepare(paths: Sequence[Path], actor: Person, config: Config, limits: Limits = Limits()) -> tuple[Prepared, Bundle]:
+    """Read and inspect without storing. Raises Refused for a bundle that cannot be read at all."""
+    bundle = read_bundle(paths, limits)
+    problems = list(bundle.problems)
+    members: list[MemberReport] = []
+    for m in bundle.members:
+        meta = None
+        if is_word(m.name, m.role):
+            inspected = inspect_docx(m.name, m.data)
+            problems += inspected.problems
+            meta = inspected.metadata
+        role = final_role(m.role, meta, m.name)
+        source = m.role_source or ("content" if meta and meta.suggested_role and not m.role else "default")
+        members.append(MemberReport(name=m.name, role=role, role_source=source,
+                                    sha256=_sha(m.data, meta), size=len(m.data), metadata=meta))
+    members = _one_policy(members)
+    kind = bundle.kind or config.default_kind
+    if config.pipeline(kind) is None:
+        problems.append(problem("manifest_invalid", f"未知的文件类别“{kind}”，按{config.default_kind}办理",
+                                severity="warning", file="bundle.json"))
+        kind = config.default_kind
+    unit = bundle.drafting_unit or actor.unit
+    fp = fingerprint([(m.role, m.name, m.sha256) for m in members])
+    return Prepared(kind=kind, drafting_unit=unit, members=members, problems=problems, fingerprint=fp), bundle
+
+
+def _sha(data: bytes, meta: DocumentMeta | None) -> str:
+    if meta is not None:
+        return meta.sha256
+    import hashlib
+    return hashlib.sha256(data).hexdigest()
+
+
+def _one_policy(members: list[MemberReport]) -> list[MemberReport]:
+    """A dossier carries one policy; further documents that look like policies are attachments."""
+    seen = False
+    out = []
+    for m in members:
+        if m.role == "policy":
+            if seen:
+                m = m.model_copy(update={"role": "other"})
+            seen = True
+        out.append(m)
+    return out
+
+
+def check_submitter(actor: Person) -> None:
+    if "drafter" not in actor.roles:
+        raise Refused(problem("not_permitted", f"{actor.name} 不是起草人员，不能提交材料"))
+
+
+def find_duplicate(svc: Services, prepared: Prepared) -> SubmitResult | None:
+    with svc.session() as s:
+        row = Dossiers(s).by_fingerprint(prepared.fingerprint)
+        if row is None:
+            return None
+        return SubmitResult(dossier=row.dossier_id, version=row.number, accepted=True, duplicate=True,
+                            kind=prepared.kind, drafting_unit=prepared.drafting_unit,
+                            problems=prepared.problems, files=prepared.members)
+
+
+def intake_bundle(paths: Sequence[Path], actor_name: str, svc: Services,
+                  dossier_hint: str | None = None) -> SubmitResult:
+    config = svc.config
+    actor = config.person(actor_name)
+    if actor is None:
+        raise Refused(problem("unknown_person", f"没有人员 {actor_name}"))
+    check_submitter(actor)
+    try:
+        prepared, bundle = prepare(paths, actor, config)
+    except Refused as r:
+        return SubmitResult(dossier=None, version=None, accepted=False, problems=list(r.problems))
+    if prepared.rejected:
+        return SubmitResult(dossier=None, version=None, accepted=False, kind=prepared.kind,
+                            drafting_unit=prepared.drafting_unit, problems=prepared.problems,
+                            files=prepared.members)
+    duplicate = find_duplicate(svc, prepared)
+    if duplicate is not None:
+        return duplicate
+    data = {m.name: m.data for m in bundle.members}
+    new_keys = _put_objects(svc, prepared, data)
+    try:
+        return _record(svc, prepared, actor, dossier_hint)
+    except BaseException:
+        # Nothing points to objects this intake wrote: remove them so a failure leaves nothing behind.
+        for key in new_keys:
+            svc.store.delete(key)
+        raise
+
+
+def _put_objects(svc: Services, prepared: Prepared, data: dict[str, bytes]) -> list[str]:
+    new = []
+    for m in prepared.members:
+        if not svc.store.exists(m.sha256):
+            key = svc.store.put(data[m.name])
+            assert key == m.sha256, "object store key must be the content's SHA-256"
+            new.append(key)
+    return new
+
+
+def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str | None) -> SubmitResult:
+    now = svc.now()
+    policy = prepared.policy.metadata if prepared.policy else None
+    doc_number = policy.doc_number.canonical if policy and policy.doc_number else None
+    title = (policy.title if policy and policy.title else None)
+    with svc.session() as s:
+        repo = Dossiers(s)
+        row = _target_dossier(repo, prepared, actor, dossier_hint, doc_number, title)
+        new_dossier = row is None
+        if row is None:
+            row = DossierRow(id=repo.next_id(now.year), kind=prepared.kind,
+                             title=title or prepared.members[0].name, doc_number=doc_number,
+                             drafting_unit=prepared.drafting_unit, state="submitted", current_version=1,
+                             disclosure=policy.disclosure if policy else None, created_at=now, updated_at=now)
+            repo.add(row)
+        else:
+            row.state = transition(row.state, "resubmit")
+            row.current_version += 1
+            row.title = title or row.title
+            row.doc_number = doc_number or row.doc_number
+            row.disclosure = policy.disclosure if policy else row.disclosure
+            row.updated_at = now
+        version = Version(
+            dossier_id=row.id, number=row.current_version, fingerprint=prepared.fingerprint,
+            kind=row.kind, drafting_unit=row.drafting_unit, submitted_by=actor.name,
+            submitted_by_unit=actor.unit,
+            files=tuple(VersionFile(name=m.name, role=m.role, sha256=m.sha256, size=m.size, meta=m.metadata)
+                        for m in prepared.members))
+        repo.add_version(version, now, [p.model_dump(mode="json") for p in prepared.problems])
+        audit.append(s, Submitted(dossier_id=row.id, actor=actor.name, at=now, version=version.number,
+                                  fingerprint=version.fingerprint,
+                                  files={m.name: m.sha256 for m in prepared.members}))
+    return SubmitResult(dossier=row.id, version=version.number, accepted=True, new_dossier=new_dossier,
+                        kind=row.kind, drafting_unit=row.drafting_unit,
+                        problems=prepared.problems, files=prepared.members)
+
+
+def _target_dossier(repo: Dossiers, prepared: Prepared, actor: Person, hint: str | None,
+                    doc_number: str | None, title: str | None) -> DossierRow | None:
+    if hint:
+        row = repo.get(hint)
+        if row is None:
+            raise Refused(problem("not_found", f"没有卷宗 {hint}"))
+        if not same_unit(row.drafting_unit, actor.unit):
+            raise Refused(problem("not_permitted", f"卷宗 {hint} 属于{row.drafting_unit}，{actor.name} 不能为其提交新版本"))
+        return row
+    return repo.find_open(prepared.drafting_unit, doc_number, title)

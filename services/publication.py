@@ -1,0 +1,100 @@
+"""Publication: gazette item, web release and register entry in one transaction (DESIGN.md).
+
+Safe to run twice for the same dossier version: a second run finds the outputs and returns them.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from documents.problems import Refused, problem
+from publishing import gazette, register
+from publishing.web_release import page_paths, render_pages
+from review.model import Published
+from review.states import transition
+from services.context import Services
+from storage import audit
+from storage.repository import Dossiers
+from storage.tables import GazetteItemRow, PageRow, RegisterEntryRow
+
+
+class PublicationResult(BaseModel):
+    dossier: str
+    published: bool
+    already: bool = False
+    registration_number: str | None = None
+    gazette_item: int | None = None
+    pages: dict[str, str] = {}          # page kind -> file path on disk
+
+
+def publish(svc: Services, dossier_id: str, actor: str = "lockstep") -> PublicationResult:
+    with svc.session() as s:
+        repo = Dossiers(s)
+        row = repo.get(dossier_id)
+        if row is None:
+            raise Refused(problem("not_found", f"没有卷宗 {dossier_id}"))
+        version = repo.version(dossier_id, row.current_version)
+        if row.state in ("published", "registered"):
+            return _existing(svc, s, dossier_id, version.fingerprint)
+        transition(row.state, "publish")
+        policy = version.policy
+        meta = policy.meta if policy else None
+        if meta is not None and meta.disclosure == "不予公开":
+            raise Refused(problem("not_public", f"{row.title} 标注为不予公开，不进入公报、网站和公开台帐"))
+        now = svc.now()
+        signed = meta.date if meta else None
+        year = register.year_of(signed, now)
+        serial = register.next_serial(s, year)
+        number = register.registration_number(svc.config.register_format, svc.config.register_prefix, year, serial)
+        blobs = {f.sha256: svc.store.get(f.sha256) for f in version.files
+                 if f.role in ("policy", "interpretation_material", "graphic_interpretation")}
+        pages, assets = render_pages(version, blobs, city=svc.config.city, registration_number=number,
+                                     released_at=now.astimezone().strftime("%Y年%m月%d日 %H:%M"))
+        paths = page_paths(dossier_id)
+        written = {}
+        for kind, html in pages.items():
+            data = html.encode("utf-8")
+            sha = svc.store.put(data, content_type="text/html; charset=utf-8")
+            written[kind] = _write_atomic(svc.home.site / paths[kind], data)
+            s.add(PageRow(dossier_id=dossier_id, kind=kind, path=paths[kind], sha256=sha, released_at=now))
+        for path, data in assets.items():
+            _write_atomic(svc.home.site / path, data)
+        item = GazetteItemRow(dossier_id=dossier_id, fingerprint=version.fingerprint, title=row.title,
+                              doc_number=row.doc_number, organ=meta.signature_organ if meta else None,
+                              signed_date=signed, policy_page=paths["policy"],
+                              interpretation_page=paths["interpretation"], status="queued", queued_at=now)
+        s.add(item)
+        s.add(RegisterEntryRow(registration_number=number, year=year, serial=serial, dossier_id=dossier_id,
+                               document_number=row.doc_number, title=row.title,
+                               organ=meta.signature_organ if meta else None, drafting_unit=row.drafting_unit,
+                               signed_date=signed, published_at=now,
+                               interpretation_page=paths["interpretation"], status="in_force"))
+        s.flush()
+        row.state = transition(transition(row.state, "publish"), "register")
+        row.updated_at = now
+        audit.append(s, Published(dossier_id=dossier_id, actor=actor, at=now, fingerprint=version.fingerprint,
+                                  registration_number=number, gazette_item=item.id,
+                                  pages={k: paths[k] for k in pages}))
+    return PublicationResult(dossier=dossier_id, published=True, registration_number=number,
+                             gazette_item=item.id, pages={k: str(v) for k, v in written.items()})
+
+
+def _existing(svc: Services, s, dossier_id: str, fingerprint: str) -> PublicationResult:
+    item = gazette.item_for(s, dossier_id, fingerprint)
+    entry: RegisterEntryRow | None = register.entry_for(s, dossier_id)
+    return PublicationResult(dossier=dossier_id, published=True, already=True,
+                             registration_number=entry.registration_number if entry else None,
+                             gazette_item=item.id if item else None,
+                             pages={k: str(svc.home.site / p) for k, p in page_paths(dossier_id).items()})
+
+
+def _write_atomic(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+    return path

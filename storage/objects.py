@@ -1,0 +1,285 @@
+"""Content-addressed object store: one interface, a folder backend and an S3 backend.
+
+An object's key is the sha256 hex of its bytes, so a key names exactly one content:
+putting the same bytes twice is a no-op, and a key never has to be "updated".
+The domain never imports this module; services get an ObjectStore from open_store().
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import BinaryIO, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from minio import Minio
+from minio.error import S3Error
+
+CHUNK = 1024 * 1024
+_KEY = re.compile(r"[0-9a-f]{64}")
+# S3 codes that mean "no such object"; anything else (auth, network, no bucket) must surface.
+_MISSING_CODES = {"NoSuchKey", "NoSuchObject"}
+
+
+class ObjectMissing(KeyError):
+    """No object is stored under this key."""
+
+
+class ObjectStore(Protocol):
+    def put(self, data: bytes, *, content_type: str = "application/octet-stream") -> str: ...
+    def put_file(self, path: Path, *, content_type: str = "application/octet-stream") -> str: ...
+    def get(self, key: str) -> bytes: ...
+    def open(self, key: str) -> AbstractContextManager[BinaryIO]: ...  # with store.open(k) as f: f.read(n)
+    def exists(self, key: str) -> bool: ...
+    def delete(self, key: str) -> None: ...
+    def keys(self) -> Iterator[str]: ...
+    def describe(self) -> str: ...
+
+
+def check_key(key: str) -> str:
+    """Refuse anything but 64 lowercase hex digits: keys reach file paths and object names."""
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise ValueError(f"not an object key (64 lowercase hex digits): {key!r}")
+    return key
+
+
+def _hash_file(path: Path) -> tuple[str, int]:
+    h, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+class FolderStore:
+    """Objects at <root>/<aa>/<bb>/<sha256>; the embedded default, no setup."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        check_key(key)
+        return self.root / key[:2] / key[2:4] / key
+
+    def _commit(self, tmp: Path, key: str) -> None:
+        """Move a finished temp file into place. Same filesystem, so os.replace is atomic:
+        readers see either no object or the whole object, never a partial one."""
+        final = self._path(key)
+        if final.exists():
+            tmp.unlink()
+            return
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, final)
+
+    @contextmanager
+    def _temp(self, folder: Path) -> Iterator[tuple[BinaryIO, Path]]:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                yield f, tmp
+                f.flush()
+                # fsync before the rename: after a crash a present key must mean complete
+                # bytes, because put() skips keys that already exist.
+                os.fsync(f.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def put(self, data: bytes, *, content_type: str = "application/octet-stream") -> str:
+        key = hashlib.sha256(data).hexdigest()
+        final = self._path(key)
+        if final.exists():
+            return key
+        with self._temp(final.parent) as (f, tmp):
+            f.write(data)
+        self._commit(tmp, key)
+        return key
+
+    def put_file(self, path: Path, *, content_type: str = "application/octet-stream") -> str:
+        # The key is unknown until the last byte, so the temp file sits in the root
+        # (same filesystem) and is hashed while it is copied: one read of the source.
+        h = hashlib.sha256()
+        with open(path, "rb") as src, self._temp(self.root) as (f, tmp):
+            while chunk := src.read(CHUNK):
+                h.update(chunk)
+                f.write(chunk)
+        key = h.hexdigest()
+        self._commit(tmp, key)
+        return key
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise ObjectMissing(key) from None
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[BinaryIO]:
+        try:
+            f = open(self._path(key), "rb")
+        except FileNotFoundError:
+            raise ObjectMissing(key) from None
+        with f:
+            yield f
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def keys(self) -> Iterator[str]:
+        for path in self.root.glob("??/??/*"):
+            key = path.name
+            # Only names whose folders agree with them: temp files and strays are not objects.
+            if _KEY.fullmatch(key) and path.parent.name == key[2:4] and path.parent.parent.name == key[:2]:
+                yield key
+
+    def describe(self) -> str:
+        return f"folder:{self.root.resolve()}"
+
+
+class _HashingReader(io.RawIOBase):
+    """Hashes what the uploader reads, so put_file can tell if the file changed under it."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f, self.sha = f, hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.f.read(size)
+        self.sha.update(data)
+        return data
+
+
+class MinioStore:
+    """Objects named sha256/<aa>/<sha256> in one bucket of any S3 server, via the minio client.
+    No retries here: flows retry the task that called us."""
+
+    def __init__(self, endpoint: str, bucket: str, *, access_key: str, secret_key: str,
+                 secure: bool = True, region: str | None = None) -> None:
+        self.endpoint, self.bucket, self.secure = endpoint, bucket, secure
+        self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key,
+                            secure=secure, region=region)
+        # Also the first authenticated call: wrong credentials fail here, not at first put.
+        if not self.client.bucket_exists(bucket):
+            try:
+                self.client.make_bucket(bucket)
+            except S3Error as e:  # another process created it in between
+                if e.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                    raise
+
+    @staticmethod
+    def _name(key: str) -> str:
+        return f"sha256/{check_key(key)[:2]}/{key}"
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.stat_object(self.bucket, self._name(key))
+            return True
+        except S3Error as e:
+            if e.code in _MISSING_CODES:
+                return False
+            raise
+
+    def put(self, data: bytes, *, content_type: str = "application/octet-stream") -> str:
+        key = hashlib.sha256(data).hexdigest()
+        if not self.exists(key):
+            self.client.put_object(self.bucket, self._name(key), io.BytesIO(data), len(data),
+                                   content_type=content_type)
+        return key
+
+    def put_file(self, path: Path, *, content_type: str = "application/octet-stream") -> str:
+        # S3 names the object before the upload, so the file is read twice: once to hash,
+        # once to upload (only if absent). The upload is hashed as well: if the file changed
+        # in between, the object would sit under the wrong key, so it is removed again.
+        key, size = _hash_file(path)
+        if self.exists(key):
+            return key
+        with open(path, "rb") as f:
+            reader = _HashingReader(f)
+            self.client.put_object(self.bucket, self._name(key), reader, size,
+                                   content_type=content_type)
+        if reader.sha.hexdigest() != key:
+            self.client.remove_object(self.bucket, self._name(key))
+            raise RuntimeError(f"{path} changed while it was being stored; nothing was kept")
+        return key
+
+    @contextmanager
+    def open(self, key: str) -> Iterator[BinaryIO]:
+        try:
+            resp = self.client.get_object(self.bucket, self._name(key))
+        except S3Error as e:
+            if e.code in _MISSING_CODES:
+                raise ObjectMissing(key) from None
+            raise
+        try:
+            yield resp  # urllib3 response: a file-like object with read(n)
+        finally:
+            resp.close()
+            resp.release_conn()
+
+    def get(self, key: str) -> bytes:
+        with self.open(key) as f:
+            return f.read()
+
+    def delete(self, key: str) -> None:
+        self.client.remove_object(self.bucket, self._name(key))  # absent is not an error in S3
+
+    def keys(self) -> Iterator[str]:
+        for obj in self.client.list_objects(self.bucket, prefix="sha256/", recursive=True):
+            key = obj.object_name.rsplit("/", 1)[-1]
+            if _KEY.fullmatch(key) and obj.object_name == f"sha256/{key[:2]}/{key}":
+                yield key
+
+    def describe(self) -> str:
+        # The open_store URL minus the credentials.
+        return f"s3://{self.endpoint}/{self.bucket}" + ("" if self.secure else "?secure=false")
+
+
+def open_store(url: str, root: Path | None = None) -> ObjectStore:
+    """folder:PATH (relative to root, else the working folder), or
+    s3://ACCESS:SECRET@host:port/bucket?secure=false&region=R. Credentials missing from the
+    URL come from LOCKSTEP_S3_ACCESS_KEY / LOCKSTEP_S3_SECRET_KEY, so they can stay out of
+    config files. secure defaults to true."""
+    if url.startswith("folder:"):
+        path = Path(url.removeprefix("folder:")).expanduser()
+        if not str(path) or str(path) == ".":
+            raise ValueError(f"object store URL has no folder: {url!r}")
+        if not path.is_absolute():
+            path = (root or Path.cwd()) / path
+        return FolderStore(path)
+    if url.startswith("s3://"):
+        u = urlsplit(url)
+        bucket = u.path.strip("/")
+        if not u.hostname or not bucket or "/" in bucket:
+            raise ValueError(f"object store URL needs s3://host:port/bucket: {url!r}")
+        query = {k: v[-1] for k, v in parse_qs(u.query).items()}
+        unknown = set(query) - {"secure", "region"}
+        if unknown:
+            raise ValueError(f"unknown object store URL options {sorted(unknown)}: {url!r}")
+        secure = query.get("secure", "true").lower()
+        if secure not in ("true", "false", "1", "0"):
+            raise ValueError(f"secure must be true or false: {url!r}")
+        access = unquote(u.username) if u.username else os.environ.get("LOCKSTEP_S3_ACCESS_KEY")
+        secret = unquote(u.password) if u.password else os.environ.get("LOCKSTEP_S3_SECRET_KEY")
+        if not access or not secret:
+            raise ValueError("S3 credentials missing: put them in the URL or set "
+                             "LOCKSTEP_S3_ACCESS_KEY and LOCKSTEP_S3_SECRET_KEY")
+        host = f"[{u.hostname}]" if ":" in u.hostname else u.hostname
+        endpoint = f"{host}:{u.port}" if u.port else host
+        return MinioStore(endpoint, bucket, access_key=access, secret_key=secret,
+                          secure=secure in ("true", "1"), region=query.get("region"))
+    raise ValueError(f"object store URL must start with folder: or s3://, got {url!r}")

@@ -1,0 +1,93 @@
+"""Dossiers, versions and decisions in the database, converted to and from domain values."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from documents.models import DocumentMeta
+from review.config import same_unit
+from review.model import StageDecided, Version, VersionFile
+from storage.tables import DecisionRow, DossierRow, FileRow, VersionRow
+
+
+class Dossiers:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, dossier_id: str) -> DossierRow | None:
+        return self.session.get(DossierRow, dossier_id)
+
+    def find_open(self, drafting_unit: str, doc_number: str | None, title: str | None) -> DossierRow | None:
+        """A dossier the unit still has under way with this policy (by number, else by title)."""
+        q = select(DossierRow).where(DossierRow.state.not_in(["published", "registered"]))
+        if doc_number:
+            q = q.where(DossierRow.doc_number == doc_number)
+        elif title:
+            q = q.where(DossierRow.title == title)
+        else:
+            return None
+        rows = [r for r in self.session.scalars(q) if same_unit(r.drafting_unit, drafting_unit)]
+        return rows[0] if rows else None
+
+    def by_fingerprint(self, fingerprint: str) -> VersionRow | None:
+        return self.session.scalars(select(VersionRow).filter_by(fingerprint=fingerprint).limit(1)).first()
+
+    def next_id(self, year: int) -> str:
+        prefix = f"D{year}-"
+        n = self.session.scalar(select(func.count()).select_from(DossierRow)
+                                .where(DossierRow.id.like(prefix + "%"))) or 0
+        return f"{prefix}{n + 1:04d}"
+
+    def add(self, row: DossierRow) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def add_version(self, version: Version, at: dt.datetime, problems: list[dict]) -> VersionRow:
+        row = VersionRow(dossier_id=version.dossier_id, number=version.number,
+                         fingerprint=version.fingerprint, kind=version.kind,
+                         drafting_unit=version.drafting_unit, submitted_by=version.submitted_by,
+                         submitted_by_unit=version.submitted_by_unit, submitted_at=at, problems=problems)
+        self.session.add(row)
+        self.session.flush()
+        for f in version.files:
+            self.session.add(FileRow(version_id=row.id, name=f.name, role=f.role, sha256=f.sha256,
+                                     size=f.size, meta=f.meta.model_dump(mode="json") if f.meta else None))
+        self.session.flush()
+        return row
+
+    def version_row(self, dossier_id: str, number: int) -> VersionRow | None:
+        return self.session.scalars(select(VersionRow).filter_by(dossier_id=dossier_id, number=number)).first()
+
+    def version(self, dossier_id: str, number: int) -> Version | None:
+        row = self.version_row(dossier_id, number)
+        if row is None:
+            return None
+        files = self.session.scalars(select(FileRow).filter_by(version_id=row.id).order_by(FileRow.id))
+        return Version(
+            dossier_id=dossier_id, number=row.number, fingerprint=row.fingerprint, kind=row.kind,
+            drafting_unit=row.drafting_unit, submitted_by=row.submitted_by,
+            submitted_by_unit=row.submitted_by_unit,
+            files=tuple(VersionFile(name=f.name, role=f.role, sha256=f.sha256, size=f.size,
+                                    meta=DocumentMeta.model_validate(f.meta) if f.meta else None)
+                        for f in files))
+
+    def submitters(self, dossier_id: str) -> frozenset[str]:
+        return frozenset(self.session.scalars(
+            select(VersionRow.submitted_by).filter_by(dossier_id=dossier_id).distinct()))
+
+    def decisions(self, dossier_id: str) -> list[StageDecided]:
+        rows = self.session.scalars(select(DecisionRow).filter_by(dossier_id=dossier_id).order_by(DecisionRow.id))
+        return [StageDecided(dossier_id=r.dossier_id, actor=r.actor, at=r.at, stage=r.stage,
+                             fingerprint=r.fingerprint, verdict=r.verdict, comment=r.comment, unit=r.unit)
+                for r in rows]
+
+    def add_decision(self, e: StageDecided) -> None:
+        self.session.add(DecisionRow(dossier_id=e.dossier_id, fingerprint=e.fingerprint, stage=e.stage,
+                                     verdict=e.verdict, actor=e.actor, unit=e.unit, comment=e.comment, at=e.at))
+        self.session.flush()
+
+    def list(self, limit: int = 100) -> list[DossierRow]:
+        return list(self.session.scalars(select(DossierRow).order_by(DossierRow.created_at.desc()).limit(limit)))
+

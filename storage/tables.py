@@ -1,0 +1,129 @@
+"""SQLAlchemy tables. Portable types only (SQLite by default, PostgreSQL at scale).
+
+Domain models are never mapped to these rows; storage/repository.py converts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DossierRow(Base):
+    __tablename__ = "dossiers"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(Text)
+    doc_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    drafting_unit: Mapped[str] = mapped_column(String(128), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    current_version: Mapped[int] = mapped_column(Integer)
+    disclosure: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class VersionRow(Base):
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("dossier_id", "number"),
+                      UniqueConstraint("dossier_id", "fingerprint"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    drafting_unit: Mapped[str] = mapped_column(String(128))
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_by_unit: Mapped[str] = mapped_column(String(128))
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class FileRow(Base):
+    __tablename__ = "version_files"
+    __table_args__ = (UniqueConstraint("version_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    meta: Mapped[dict | None] = mapped_column(JSON)
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(32))
+    verdict: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(128))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EventRow(Base):
+    """The audit chain: append-only, each row hashing the previous one."""
+    __tablename__ = "events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    dossier_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    payload: Mapped[dict] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class GazetteItemRow(Base):
+    __tablename__ = "gazette_items"
+    __table_args__ = (UniqueConstraint("dossier_id", "fingerprint"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    doc_number: Mapped[str | None] = mapped_column(String(64))
+    organ: Mapped[str | None] = mapped_column(String(128))
+    signed_date: Mapped[dt.date | None] = mapped_column(Date)
+    policy_page: Mapped[str] = mapped_column(Text)
+    interpretation_page: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))          # queued, in_issue
+    queued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PageRow(Base):
+    """A rendered web-release page: stored as an object and written under the home's site folder."""
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("path"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))             # policy, interpretation
+    path: Mapped[str] = mapped_column(Text)                   # relative to the site root
+    sha256: Mapped[str] = mapped_column(String(64))
+    released_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RegisterEntryRow(Base):
+    __tablename__ = "register_entries"
+    __table_args__ = (UniqueConstraint("registration_number"), UniqueConstraint("dossier_id"),
+                      UniqueConstraint("year", "serial"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    registration_number: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    serial: Mapped[int] = mapped_column(Integer)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"))
+    document_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    organ: Mapped[str | None] = mapped_column(String(128))
+    drafting_unit: Mapped[str] = mapped_column(String(128))
+    signed_date: Mapped[dt.date | None] = mapped_column(Date)
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    interpretation_page: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))          # in_force, amended, repealed, expired
