@@ -26,6 +26,7 @@ _RATIO_FLOOR = 1024 * 1024
 
 W_TRANSITIONAL = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W_STRICT = "http://purl.oclc.org/ooxml/wordprocessingml/main"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OLE2_ENCRYPTION_STREAMS = ("EncryptionInfo".encode("utf-16-le"),
                             "EncryptedPackage".encode("utf-16-le"))
@@ -45,13 +46,32 @@ class Run:
     color: str | None      # RRGGBB, None for auto
 
 
-@dataclass(slots=True)
 class Para:
-    number: int            # 1-based, document order, table cells included
-    text: str
-    runs: list[Run]
-    align: str | None      # w:jc value: center, right, both, left …
-    in_table: bool = False
+    """One paragraph. Formatting (alignment through styles, run faces and sizes) is resolved on
+    first use: most paragraphs of most files are only ever read as text."""
+    __slots__ = ("number", "text", "flat", "in_table", "_jc", "_style", "_element", "_walker", "_runs")
+
+    def __init__(self, number: int, text: str, in_table: bool = False, *, jc: str | None = None,
+                 style: str | None = None, element=None, walker=None) -> None:
+        self.number = number          # 1-based, document order, table cells included
+        self.text = text
+        self.flat = "".join(text.split())  # without any whitespace: what pattern matching sees
+        self.in_table = in_table
+        self._jc, self._style, self._element, self._walker = jc, style, element, walker
+        self._runs: list[Run] | None = None
+
+    @property
+    def align(self) -> str | None:
+        """w:jc value (center, right, both, left …), direct or from the paragraph style."""
+        if self._jc is None and self._walker is not None:
+            self._jc = self._walker.style_props(self._style).get("jc", "")
+        return self._jc or None
+
+    @property
+    def runs(self) -> list[Run]:
+        if self._runs is None:
+            self._runs = self._walker.runs(self._element, self._style) if self._walker else []
+        return self._runs
 
     @property
     def visible_runs(self) -> list[Run]:
@@ -66,6 +86,9 @@ class Para:
     def is_red(self) -> bool:
         runs = self.visible_runs
         return bool(runs) and all(_is_red(r.color) for r in runs)
+
+    def __repr__(self) -> str:
+        return f"Para({self.number}, {self.text[:30]!r})"
 
 
 @dataclass(slots=True)
@@ -227,29 +250,39 @@ def _related(archive: zipfile.ZipFile, part: str, type_suffix: str) -> str | Non
 
 
 class _Styles:
+    """Styles are indexed up front and resolved only when a paragraph's formatting is asked for."""
+
     def __init__(self, root, ns: str) -> None:
-        self.w = "{%s}" % ns
+        self.w = w = "{%s}" % ns
+        self._elements: dict[str, object] = {}
         self._raw: dict[str, tuple[str | None, dict]] = {}
         self._merged: dict[str | None, dict] = {}
         self.default_para: str | None = None
         self.defaults: dict = {}
         if root is None:
             return
-        w = self.w
-        for style in root.iter(w + "style"):
-            sid = style.get(w + "styleId")
-            if not sid:
-                continue
+        style_tag, id_attr = w + "style", w + "styleId"
+        for style in root.iter(style_tag):
+            sid = style.get(id_attr)
+            if sid:
+                self._elements.setdefault(sid, style)
+                if style.get(w + "default") in ("1", "true", "on") and style.get(w + "type") == "paragraph":
+                    self.default_para = sid
+        self.defaults = self._props(root.find(f"{w}docDefaults/{w}rPrDefault/{w}rPr"))
+
+    def _style(self, sid: str) -> tuple[str | None, dict] | None:
+        if sid not in self._raw:
+            style = self._elements.get(sid)
+            if style is None:
+                return None
+            w = self.w
             based = style.find(w + "basedOn")
             props = self._props(style.find(w + "rPr"))
             jc = style.find(f"{w}pPr/{w}jc")
             if jc is not None and jc.get(w + "val"):
                 props["jc"] = jc.get(w + "val")
             self._raw[sid] = (based.get(w + "val") if based is not None else None, props)
-            if style.get(w + "type") == "paragraph" and style.get(w + "default") in ("1", "true", "on"):
-                self.default_para = sid
-        rpr_default = root.find(f"{w}docDefaults/{w}rPrDefault/{w}rPr")
-        self.defaults = self._props(rpr_default)
+        return self._raw[sid]
 
     def _props(self, rpr) -> dict:
         """Run properties this element sets: ea/ascii face, size in half-points, colour."""
@@ -286,9 +319,9 @@ class _Styles:
         seen: set[str] = set()
         lineage = []
         current = sid
-        while current and current in self._raw and current not in seen:
+        while current and current not in seen and (entry := self._style(current)) is not None:
             seen.add(current)
-            based, props = self._raw[current]
+            based, props = entry
             lineage.append(props)
             current = based
         for props in reversed(lineage):
@@ -337,109 +370,115 @@ _SKIP_IN_PARAGRAPH = {"del", "moveFrom", "pPr", "AlternateContent", "drawing", "
 class _Walker:
     def __init__(self, styles: _Styles, ns: str) -> None:
         self.styles = styles
-        self.w = "{%s}" % ns
+        w = "{%s}" % ns
+        self.P, self.TBL, self.TC, self.SDT, self.SDT_CONTENT = w + "p", w + "tbl", w + "tc", w + "sdt", w + "sdtContent"
+        self.CUSTOM, self.SECT, self.PPR, self.PSTYLE, self.JC = (w + "customXml", w + "sectPr", w + "pPr",
+                                                                 w + "pStyle", w + "jc")
+        self.R, self.T, self.RPR, self.RSTYLE, self.VAL = w + "r", w + "t", w + "rPr", w + "rStyle", w + "val"
+        self.TEXT_OF = {w + "tab": "\t", w + "ptab": "\t", w + "br": "\n", w + "cr": "\n",
+                        w + "noBreakHyphen": "-"}
+        self.SKIP = {w + name for name in _SKIP_IN_PARAGRAPH} | {_MC + "AlternateContent"}
+        # Where text may be duplicated or belong elsewhere (textboxes, alternate content, moved
+        # or deleted runs, run-level breaks and tabs), the careful run walk reads the paragraph;
+        # elsewhere lxml's C-level itertext does, which is what keeps big files cheap.
+        self.CAREFUL = (w + "txbxContent", _MC + "AlternateContent", w + "moveFrom", w + "tab", w + "br",
+                        w + "cr", w + "ptab", w + "noBreakHyphen")
         self.paragraphs: list[Para] = []
         self.first_sect = None
-        self._para_cache: dict[tuple, dict] = {}
+        self._para_cache: dict[str | None, dict] = {}
 
     def block(self, element, in_table: bool) -> None:
-        w = self.w
         for child in element:
             tag = child.tag
-            if tag == w + "p":
+            if tag == self.P:
                 self.paragraph(child, in_table)
-            elif tag == w + "tbl":
-                for cell in child.iter(w + "tc"):
+            elif tag == self.TBL:
+                for cell in child.iter(self.TC):
                     # nested tables are reached by iter(); only the cell's own blocks here
                     for inner in cell:
-                        if inner.tag == w + "p":
+                        if inner.tag == self.P:
                             self.paragraph(inner, True)
-                        elif inner.tag in (w + "sdt", w + "customXml"):
+                        elif inner.tag in (self.SDT, self.CUSTOM):
                             self.block(inner, True)
-            elif tag == w + "sdt":
-                content = child.find(w + "sdtContent")
+            elif tag == self.SDT:
+                content = child.find(self.SDT_CONTENT)
                 if content is not None:
                     self.block(content, in_table)
-            elif tag == w + "customXml":
+            elif tag == self.CUSTOM:
                 self.block(child, in_table)
-            elif tag == w + "sectPr" and self.first_sect is None:
+            elif tag == self.SECT and self.first_sect is None:
                 self.first_sect = child
 
     def paragraph(self, p, in_table: bool) -> None:
-        w = self.w
-        ppr = p.find(w + "pPr")
-        style_id = None
-        jc = None
+        style_id = jc = None
+        ppr = p.find(self.PPR)
         if ppr is not None:
-            ps = ppr.find(w + "pStyle")
-            style_id = ps.get(w + "val") if ps is not None else None
-            jc_el = ppr.find(w + "jc")
-            jc = jc_el.get(w + "val") if jc_el is not None else None
-            if self.first_sect is None and not in_table:
-                sect = ppr.find(w + "sectPr")
-                if sect is not None:
-                    self.first_sect = sect
-        style_id = style_id or self.styles.default_para
-        base = self._para_props(style_id)
-        runs: list[Run] = []
-        self._collect(p, base, runs)
-        text = "".join(r.text for r in runs)
-        self.paragraphs.append(Para(number=len(self.paragraphs) + 1, text=text, runs=runs,
-                                    align=jc or base.get("jc"), in_table=in_table))
+            for prop in ppr:
+                tag = prop.tag
+                if tag == self.PSTYLE:
+                    style_id = prop.get(self.VAL)
+                elif tag == self.JC:
+                    jc = prop.get(self.VAL)
+                elif tag == self.SECT and self.first_sect is None and not in_table:
+                    self.first_sect = prop
+        if next(p.iter(*self.CAREFUL), None) is None:
+            text = "".join(p.itertext(self.T, with_tail=False))
+        else:
+            pieces: list = []
+            self._collect(p, pieces)
+            text = "".join(piece[0] for piece in pieces)
+        self.paragraphs.append(Para(len(self.paragraphs) + 1, text, in_table, jc=jc,
+                                    style=style_id or self.styles.default_para, element=p, walker=self))
 
-    def _para_props(self, style_id: str | None) -> dict:
-        key = (style_id,)
-        cached = self._para_cache.get(key)
+    def style_props(self, style_id: str | None) -> dict:
+        cached = self._para_cache.get(style_id)
         if cached is None:
             cached = dict(self.styles.defaults)
             cached.update(self.styles.chain(style_id))
-            self._para_cache[key] = cached
+            self._para_cache[style_id] = cached
         return cached
 
-    def _collect(self, element, base: dict, runs: list[Run]) -> None:
-        w = self.w
+    def runs(self, p, style_id: str | None) -> list[Run]:
+        base = self.style_props(style_id)
+        pieces: list = []
+        self._collect(p, pieces)
+        return [self._resolve(text, rpr, base) for text, rpr in pieces]
+
+    def _collect(self, element, pieces: list) -> None:
+        """Runs directly in the paragraph or inside hyperlinks, insertions, fields, content controls …"""
         for child in element:
             tag = child.tag
-            if not isinstance(tag, str):
-                continue
-            local = tag.rpartition("}")[2]
-            if local == "r":
-                self._run(child, base, runs)
-            elif local in _SKIP_IN_PARAGRAPH:
-                continue
-            elif local == "sdt":
-                content = child.find(w + "sdtContent")
-                if content is not None:
-                    self._collect(content, base, runs)
-            else:  # hyperlink, ins, smartTag, fldSimple, customXml, moveTo, dir, bdo …
-                self._collect(child, base, runs)
+            if tag == self.R:
+                self._run(child, pieces)
+            elif isinstance(tag, str) and tag not in self.SKIP and tag != self.PPR:
+                self._collect(child, pieces)
 
-    def _run(self, r, base: dict, runs: list[Run]) -> None:
-        w = self.w
+    def _run(self, r, pieces: list) -> None:
         parts: list[str] = []
         rpr = None
         for child in r:
             tag = child.tag
-            if tag == w + "t":
+            if tag == self.T:
                 parts.append(child.text or "")
-            elif tag == w + "rPr":
+            elif tag == self.RPR:
                 rpr = child
-            elif tag == w + "tab" or tag == w + "ptab":
-                parts.append("\t")
-            elif tag == w + "br" or tag == w + "cr":
-                parts.append("\n")
-            elif tag == w + "noBreakHyphen":
-                parts.append("-")
+            else:
+                extra = self.TEXT_OF.get(tag)
+                if extra:
+                    parts.append(extra)
+        pieces.append(("".join(parts), rpr))
+
+    def _resolve(self, text: str, rpr, base: dict) -> Run:
         props = base
         if rpr is not None:
             props = dict(base)
-            rstyle = rpr.find(w + "rStyle")
+            rstyle = rpr.find(self.RSTYLE)
             if rstyle is not None:
-                props.update(self.styles.chain(rstyle.get(w + "val")))
+                props.update(self.styles.chain(rstyle.get(self.VAL)))
             props.update(self.styles._props(rpr))
         size = props.get("sz")
-        runs.append(Run(text="".join(parts), face=props.get("ea") or props.get("ascii"),
-                        size=size / 2 if size else 10.0, color=props.get("color")))
+        return Run(text=text, face=props.get("ea") or props.get("ascii"),
+                   size=size / 2 if size else 10.0, color=props.get("color"))
 
 
 def _page(sect, ns: str) -> Page | None:

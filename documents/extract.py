@@ -23,7 +23,7 @@ _CJK = "\u4e00-\u9fff"
 
 
 def compact(text: str) -> str:
-    return _SPACE.sub("", text)
+    return "".join(text.split())
 
 
 def tidy(text: str) -> str:
@@ -73,7 +73,7 @@ def read_meta(name: str, data: bytes, doc: ReadDoc) -> tuple[DocumentMeta, Layou
                         paragraphs=len(doc.paragraphs))
     layout = Layout()
     problems: list[Problem] = []
-    flow = [p for p in doc.paragraphs if not p.in_table and compact(p.text)]
+    flow = [p for p in doc.paragraphs if not p.in_table and p.flat]
     start = _read_head(name, doc, flow, meta, layout, problems)
     _read_tail(flow, start, meta, layout)
     _read_attachments(flow, start, meta, layout)
@@ -125,11 +125,11 @@ def _read_head(name: str, doc: ReadDoc, flow: list[Para], meta: DocumentMeta, la
     """Reads the head; returns the index in `flow` where the main text starts."""
     first = flow[0].number if flow else 0
     # Cover tables (standards, memos) carry the title before any body paragraph.
-    cover = [p for p in doc.paragraphs[:first] if p.in_table and compact(p.text)][:_HEAD_LIMIT]
+    cover = [p for p in doc.paragraphs[:first] if p.in_table and p.flat][:_HEAD_LIMIT]
     head = cover + flow[:_HEAD_LIMIT]
     title_at = None
     for i, p in enumerate(head):
-        t = compact(p.text)
+        t = p.flat
         if layout.banner is None and layout.doc_number is None and _is_banner(p, t):
             meta.banner, layout.banner = t, p.number
             continue
@@ -156,7 +156,7 @@ def _read_head(name: str, doc: ReadDoc, flow: list[Para], meta: DocumentMeta, la
     layout.title = [p.number for p in taken]
     start = _flow_index(flow, taken[-1].number)
     for p in flow[start:start + 2]:
-        t = compact(p.text)
+        t = p.flat
         if t.endswith(("：", ":")) and len(t) <= 150 and not _LABEL_LINE.match(t) \
                 and "：" not in t[:-1] and ":" not in t[:-1]:
             meta.addressee, layout.addressee = t[:-1], p.number
@@ -174,11 +174,11 @@ def _fallback_title(head: list[Para], layout: Layout) -> int | None:
     used = {layout.banner, layout.doc_number}
     candidates = [(i, p) for i, p in enumerate(head[:8]) if p.number not in used]
     for i, p in candidates:
-        t = compact(p.text)
+        t = p.flat
         if p.align == "center" and len(t) <= 80 and not t.endswith(("：", ":")) and not _FRONT_MARK.match(t):
             return i
     for i, p in candidates:
-        t = compact(p.text)
+        t = p.flat
         if len(t) <= 80 and re.match(r"^.{0,30}关于.+的", t) and _TITLE_END.search(t):
             return i
     return None
@@ -190,7 +190,7 @@ def _after(head: list[Para], layout: Layout) -> int:
 
 
 def _continues_title(prev: Para, p: Para) -> bool:
-    t, before = compact(p.text), compact(prev.text)
+    t, before = p.flat, prev.flat
     if _TITLE_END.search(before) or t.endswith(("：", ":", "。")) or len(t) > 60:
         return False
     if t.startswith(("（", "(", "—", "-")) or _LABEL_LINE.match(t) or _is_docno_line(t):
@@ -262,7 +262,7 @@ def _is_organ_line(t: str) -> bool:
 
 def _read_tail(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout) -> None:
     for p in flow[start:]:
-        t = compact(p.text)
+        t = p.flat
         if len(t) <= 60 and _COLOPHON.search(t):
             layout.colophon.append(p.number)
         if meta.disclosure is None and len(t) <= 30:
@@ -273,13 +273,13 @@ def _read_tail(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout)
                     meta.disclosure = {"不公开": "不予公开", "免予公开": "不予公开"}.get(found, found)
                     meta.disclosure_text, layout.disclosure = t, p.number
                     break
-    dates = [i for i in range(start, len(flow)) if _is_pure_date(compact(flow[i].text))]
+    dates = [i for i in range(start, len(flow)) if _is_pure_date(flow[i].flat)]
     chosen, organ = None, None
     for i in dates:
         j = i - 1
-        while j >= start and _SEAL.match(compact(flow[j].text)):
+        while j >= start and _SEAL.match(flow[j].flat):
             j -= 1
-        before = compact(flow[j].text) if j >= start else ""
+        before = flow[j].flat if j >= start else ""
         if j >= start and _is_organ_line(before) and flow[j].number not in layout.title:
             chosen, organ = i, flow[j]
             break
@@ -289,11 +289,11 @@ def _read_tail(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout)
         chosen = dates[-1]
     if chosen is not None:
         p = flow[chosen]
-        meta.date_text = compact(p.text)
+        meta.date_text = p.flat
         meta.date, _ = parse_date(meta.date_text)
         layout.date = p.number
         if organ is not None:
-            meta.signature_organ, layout.signature = compact(organ.text), organ.number
+            meta.signature_organ, layout.signature = organ.flat, organ.number
     ends = [n for n in (layout.date, layout.disclosure) if n is not None]
     if ends:
         layout.body_end = max(ends) if layout.disclosure and layout.date and \
@@ -383,7 +383,7 @@ def _read_references(name: str, flow: list[Para], start: int, meta: DocumentMeta
                      problems: list[Problem]) -> None:
     labelled_title = labelled_number = None
     for p in flow:
-        t = compact(p.text)
+        t = p.flat
         if meta.interpreting_unit is None and (m := _UNIT_LABEL.match(t)):
             meta.interpreting_unit = m.group(1).rstrip("。；;")
         elif meta.assessing_unit is None and (m := _ASSESSOR_LABEL.match(t)):
@@ -423,7 +423,7 @@ _PLAN = re.compile(r"(?:应对处置预案|应急处置预案|处置预案|应�
 
 
 def _read_risk(paragraphs: list[Para], meta: DocumentMeta) -> None:
-    texts = [compact(p.text) for p in paragraphs]
+    texts = [p.flat for p in paragraphs]
     best: tuple[int, str] | None = None
     for i, t in enumerate(texts):
         if "风险" in t:
@@ -470,9 +470,9 @@ def _suggest_role(doc: ReadDoc, flow: list[Para], meta: DocumentMeta):
     role = _role_from_text(meta.title or "")
     if role is None:
         # Memos and standards put 编制说明/起草说明 on its own centered line near the title.
-        centered = [compact(p.text) for p in doc.paragraphs[:60]
-                    if p.align in ("center", "distribute") and compact(p.text)][:8]
-        role = _role_from_text("".join(centered) or "".join(compact(p.text) for p in flow[:3]))
+        centered = [p.flat for p in doc.paragraphs[:60]
+                    if p.align in ("center", "distribute") and p.flat][:8]
+        role = _role_from_text("".join(centered) or "".join(p.flat for p in flow[:3]))
         role = role if role != "policy" else None
     if role is not None and role != "policy":
         return role

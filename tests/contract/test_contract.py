@@ -1,0 +1,106 @@
+"""What clients and the design rely on: the codes, one error shape, the layers' import bans."""
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from documents.problems import CODES
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# DESIGN.md, "Stable problem codes": add codes, never rename them.
+DESIGN_CODES = {
+    "not_docx", "unsafe_path", "bundle_too_large", "encrypted_document", "docno_format", "policy_missing",
+    "interpretation_missing", "interpreter_not_drafter", "interpretation_mismatch", "risk_assessment_missing",
+    "response_plan_missing", "stage_not_approved", "consultation_open", "not_public",
+    "effective_before_gazette", "not_permitted", "date_format", "disclosure_missing", "page_format",
+    "font_format", "title_missing",
+}
+BANNED_IN_DOMAIN = {"sqlalchemy", "prefect", "minio", "fastapi", "alembic", "uvicorn", "storage",
+                    "flows", "services", "cli"}
+
+
+def test_every_design_code_exists():
+    assert DESIGN_CODES <= set(CODES)
+
+
+def test_the_readme_documents_every_code_and_no_other():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", readme, re.M))
+    assert documented == set(CODES)
+
+
+def test_every_code_has_chinese_advice():
+    for code, advice in CODES.items():
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in advice), code
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_domain_does_no_io_through_databases_engines_or_object_stores():
+    for folder in ("documents", "review"):
+        for path in (ROOT / folder).rglob("*.py"):
+            assert not (_imports(path) & BANNED_IN_DOMAIN), f"{path} imports {_imports(path) & BANNED_IN_DOMAIN}"
+
+
+def test_services_never_import_the_workflow_engine():
+    for path in (ROOT / "services").rglob("*.py"):
+        if path.name == "demo.py":
+            continue    # the demo drives the flows, as the command line does
+        assert "prefect" not in _imports(path) and "flows" not in _imports(path), path
+
+
+def test_reads_and_decisions_do_not_start_the_workflow_engine(home, sample_zip):
+    """gate, status, review, inspect, queue and register answer without importing Prefect."""
+    code = f"""
+import sys
+from typer.testing import CliRunner
+from cli.main import app
+r = CliRunner()
+for args in (["users", "list"], ["gate", "D1"], ["status", "D1"], ["gazette", "queue"], ["register", "list"],
+             ["review", "D1", "--stage", "legality", "--approve", "--as", "reviewer"],
+             ["sign-off", "D1", "--as", "signer"], ["inspect", {str(sample_zip())!r}],
+             ["submit", {str(sample_zip("complete", name="x.zip", doc_number="根政办发〔2019〕1号"))!r}, "--as", "reviewer"]):
+    r.invoke(app, ["--home", {str(home.path)!r}, *args, "--json"])
+print("prefect" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr[-2000:]
+
+
+def test_every_refusal_has_one_shape(cli):
+    for args in (["gate", "nope"], ["status", "nope"], ["review", "nope", "--stage", "x", "--approve", "--as", "reviewer"]):
+        r = cli(*args, "--json")
+        doc = json.loads(r.stdout)
+        assert r.exit_code == 1
+        assert doc["ok"] is False
+        assert all(set(p) >= {"code", "message", "severity"} for p in doc["problems"])
+
+
+def test_every_command_takes_json(cli):
+    from typer.main import get_command
+    from cli.main import app
+    group = get_command(app)
+
+    def walk(cmd, path=()):
+        subs = getattr(cmd, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                yield from walk(sub, path + (name,))
+        else:
+            yield path, cmd
+    for path, cmd in walk(group):
+        assert "--json" in {o for p in cmd.params for o in p.opts}, " ".join(path)

@@ -1,0 +1,92 @@
+"""Decisions and transitions: separation of duties, roles, order of stages, states."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from documents.problems import Refused
+from review.decisions import Decide, DossierView, decide, sign_off
+from review.gate import gate
+from review.states import transition
+from tests.domain.test_gate import CONFIG, NORMATIVE, approve, complete_files, version
+
+NOW = dt.datetime(2019, 8, 2, 9, tzinfo=dt.timezone.utc)
+
+
+def dossier(state: str = "submitted") -> DossierView:
+    return DossierView(id="D1", state=state, kind="行政规范性文件", drafting_unit="根河市政务服务局",
+                       submitters=frozenset({"drafter"}), current=version(complete_files()))
+
+
+def cmd(stage: str, who: str, verdict: str = "approve") -> Decide:
+    return Decide(stage=stage, verdict=verdict, comment="同意", actor=CONFIG.person(who))
+
+
+def refused_code(fn, *args) -> str:
+    with pytest.raises(Refused) as e:
+        fn(*args)
+    return e.value.problem.code
+
+
+def test_an_approval_binds_to_the_current_version_and_moves_the_dossier_into_review():
+    event, state = decide(cmd("unit_check", "director"), dossier(), NORMATIVE, [], NOW)
+    assert (event.stage, event.verdict, event.fingerprint, state) == ("unit_check", "approve", "f" * 64, "in_review")
+
+
+def test_nobody_approves_a_dossier_they_submitted():
+    d = dossier().model_copy(update={"submitters": frozenset({"director"})})
+    assert refused_code(decide, cmd("unit_check", "director"), d, NORMATIVE, [], NOW) == "not_permitted"
+
+
+def test_a_stage_needs_one_of_its_roles():
+    assert refused_code(decide, cmd("legality", "publicity"), dossier(), NORMATIVE, approve("unit_check"), NOW) == "not_permitted"
+
+
+def test_a_unit_check_is_done_by_the_drafting_unit():
+    from review.config import Person
+    outsider = Person(name="x", unit="根河市司法局", roles=("unit_head",))
+    c = Decide(stage="unit_check", verdict="approve", actor=outsider)
+    assert refused_code(decide, c, dossier(), NORMATIVE, [], NOW) == "not_permitted"
+
+
+def test_a_stage_waits_for_the_stage_before_it():
+    assert refused_code(decide, cmd("legality", "reviewer"), dossier(), NORMATIVE, [], NOW) == "stage_not_approved"
+
+
+def test_an_unknown_stage_is_refused_with_the_stages_that_exist():
+    with pytest.raises(Refused) as e:
+        decide(cmd("nonsense", "reviewer"), dossier(), NORMATIVE, [], NOW)
+    assert "unit_check" in e.value.problem.message
+
+
+def test_a_return_sends_the_dossier_back_to_the_office():
+    _, state = decide(cmd("unit_check", "director", "return"), dossier(), NORMATIVE, [], NOW)
+    assert state == "returned"
+
+
+def test_a_returned_dossier_takes_no_decision_until_resubmitted():
+    assert refused_code(decide, cmd("unit_check", "director"), dossier("returned"), NORMATIVE, [], NOW) == "invalid_state"
+    assert transition("returned", "resubmit") == "submitted"
+
+
+def test_sign_off_is_refused_with_every_failing_check():
+    d = dossier()
+    blocking = gate(d.current, [], NORMATIVE)
+    with pytest.raises(Refused) as e:
+        sign_off(CONFIG.person("signer"), d, blocking, NOW)
+    assert {p.code for p in e.value.problems} == {"stage_not_approved"} and len(e.value.problems) == 3
+
+
+def test_only_a_signer_signs_off():
+    assert refused_code(sign_off, CONFIG.person("reviewer"), dossier(), [], NOW) == "not_permitted"
+
+
+def test_sign_off_with_an_open_gate_records_the_version():
+    event = sign_off(CONFIG.person("signer"), dossier("in_review"), [], NOW)
+    assert (event.version, event.fingerprint) == (1, "f" * 64)
+
+
+def test_a_signed_dossier_cannot_be_resubmitted_or_signed_again():
+    assert refused_code(transition, "signed_off", "resubmit") == "invalid_state"
+    assert refused_code(transition, "registered", "sign_off") == "invalid_state"
