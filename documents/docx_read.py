@@ -127,10 +127,10 @@ def open_docx(name: str, data: bytes) -> tuple[ReadDoc | None, list[Problem]]:
     if data[:8] == _OLE2_MAGIC:
         if any(s in data for s in _OLE2_ENCRYPTION_STREAMS):
             return None, [problem("encrypted_document", "文件设有打开密码（加密的 Office 文件）", file=name)]
-        return None, [problem("not_docx", "这是旧版 Word 97-2003 (.doc) 或 WPS (.wps) 格式，请另存为 .docx 格式",
+        return None, [problem("not_docx", "这是旧版 Word 97-2003 (.doc) 或 WPS (.wps) 格式，不是 .docx",
                               file=name)]
     if data[:5] == b"{\\rtf":
-        return None, [problem("not_docx", "这是 RTF 格式，请另存为 .docx 格式", file=name)]
+        return None, [problem("not_docx", "这是 RTF 格式，不是 .docx", file=name)]
     if data[:4] != b"PK\x03\x04" and not _looks_like_zip(data):
         return None, [problem("not_docx", "文件不是 Word 文档（不是 docx 压缩包）", file=name)]
     try:
@@ -153,7 +153,7 @@ def open_docx(name: str, data: bytes) -> tuple[ReadDoc | None, list[Problem]]:
     except Exception:
         doc = None
     if doc is None:
-        return None, [problem("not_docx", "文件结构损坏或不是标准 Word 文档，请在 Word/WPS 中打开后另存为 .docx",
+        return None, [problem("not_docx", "文件结构损坏或不是标准 Word 文档",
                               file=name)]
     return doc, []
 

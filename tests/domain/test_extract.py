@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from docx_factory import (FS_GB, HEI, XBS, Line, build, index_of, interpretation_lines, plan_lines,
+from tests.domain.docx_factory import (FS_GB, HEI, XBS, Line, build, index_of, interpretation_lines, plan_lines,
                           policy_lines, risk_lines, with_line, without)
 from documents.extract import inspect_docx, parse_date
 

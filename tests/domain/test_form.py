@@ -3,7 +3,7 @@ from dataclasses import replace
 
 import pytest
 
-from docx_factory import (FS, FS_GB, HEI, KAI, XBS, Line, build, index_of, interpretation_lines,
+from tests.domain.docx_factory import (FS, FS_GB, HEI, KAI, XBS, Line, build, index_of, interpretation_lines,
                           policy_lines, with_line, without)
 from documents.extract import inspect_docx
 
