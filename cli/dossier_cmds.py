@@ -242,3 +242,50 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
     for d in st.decisions:
         out.print(f"  审核：{d.stage} {'通过' if d.verdict == 'approve' else '退回'}（{d.actor}，{d.at:%Y-%m-%d %H:%M}）{d.comment}")
     _print_gate(st.gate)
+
+
+@app.command("batch")
+def batch_cmd(ctx: typer.Context,
+              sources: Annotated[list[Path], typer.Argument(help="多个压缩包，或其中每个压缩包/子文件夹为一份材料的文件夹")],
+              as_: AsOpt, chunk: Annotated[int, typer.Option("--chunk", help="每次流程运行处理的材料包数")] = 50,
+              as_json: JsonOpt = False) -> None:
+    """批量入库：每个压缩包（或子文件夹）为一份材料，分批在工作流中处理。"""
+    from collections import Counter
+    from flows.run import run_intake
+    from services.review import person
+    svc = services_of(ctx)
+    with refusals(as_json):
+        from services.intake import check_submitter
+        check_submitter(person(svc.config, as_))
+    bundles = _bundles_in(sources)
+    results: list[dict] = []
+    with Progress(console=err, transient=not as_json) as bar:
+        task = bar.add_task("正在入库（首批需先启动工作流引擎）", total=len(bundles))
+        for i in range(0, len(bundles), max(chunk, 1)):
+            part = bundles[i:i + max(chunk, 1)]
+            results += run_intake(svc.home.path, [{"paths": [str(p.resolve())], "actor": as_} for p in part])
+            bar.advance(task, len(part))
+    for path, r in zip(bundles, results):
+        r["source"] = str(path)
+    summary = Counter("duplicate" if r.get("duplicate") else ("accepted" if r["accepted"] else "rejected")
+                      for r in results)
+    if as_json:
+        emit_json({"results": results, "summary": dict(summary)})
+    else:
+        for r in results:
+            mark = "[green]✓[/green]" if r["accepted"] else "[red]✗[/red]"
+            codes = "、".join(sorted({p["code"] for p in r["problems"] if p["severity"] == "error"}))
+            out.print(f"{mark} {r['source']} → {r['dossier'] or codes}{'（重复）' if r.get('duplicate') else ''}")
+        out.print(f"共 {len(results)} 份：接收 {summary['accepted']}，重复 {summary['duplicate']}，退回 {summary['rejected']}")
+    raise typer.Exit(code=0 if summary["rejected"] == 0 else 1)
+
+
+def _bundles_in(sources: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for s in sources:
+        if s.is_dir() and not (s / "bundle.json").exists() and any(
+                c.suffix.lower() == ".zip" or c.is_dir() for c in s.iterdir()):
+            found += sorted(c for c in s.iterdir() if c.suffix.lower() == ".zip" or c.is_dir())
+        else:
+            found.append(s)
+    return found

@@ -14,9 +14,18 @@ from templates import render
 _UNSAFE_HREF = re.compile(r'(href|src)="\s*(?:javascript|vbscript|data:text)[^"]*"', re.I)
 
 
-def docx_html(data: bytes) -> Markup:
-    """Word → HTML with mammoth. mammoth escapes text; links are the remaining way in for script."""
+_LEADING_P = re.compile(r"^\s*<p>(.*?)</p>", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def docx_html(data: bytes, skip_head: frozenset[str] = frozenset()) -> Markup:
+    """Word → HTML with mammoth. mammoth escapes text; links are the remaining way in for script.
+
+    `skip_head`: texts of leading paragraphs the page already shows (banner, number, title).
+    """
     html = mammoth.convert_to_html(io.BytesIO(data)).value
+    while (m := _LEADING_P.match(html)) and "".join(_TAGS.sub("", m.group(1)).split()) in skip_head | {""}:
+        html = html[m.end():]
     return Markup(_UNSAFE_HREF.sub(r'\1="#"', html))
 
 
@@ -52,8 +61,15 @@ def render_pages(version: Version, blobs: dict[str, bytes], *, city: str, regist
                          date=meta.date_text if meta else None, disclosure=meta.disclosure if meta else None,
                          registration_number=registration_number,
                          interpretation_href="../" + paths["interpretation"],
-                         body_html=docx_html(blobs[policy.sha256]) if policy else "")
+                         body_html=docx_html(blobs[policy.sha256], _head_of(meta)) if policy else "")
     interpretation_html = render("interpretation_page.html.j2", **common,
                                  interpreting_unit=version.drafting_unit,
                                  policy_href="../" + paths["policy"], materials=materials)
     return {"policy": policy_html, "interpretation": interpretation_html}, assets
+
+
+def _head_of(meta) -> frozenset[str]:
+    if meta is None:
+        return frozenset()
+    texts = (meta.banner, meta.doc_number_text, meta.title)
+    return frozenset("".join(t.split()) for t in texts if t)

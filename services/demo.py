@@ -39,7 +39,8 @@ def run_demo(home: Home, work: Path, say: Callable[[str], None] | None = None) -
     say(f"   已接收：卷宗 {dossier} 第 {submitted['version']} 版，共 {len(submitted['files'])} 份材料")
     answer = gate_answer(svc, dossier)
     steps["gate_before"] = answer.model_dump(mode="json")
-    say(f"[bold]2. 签发前检查[/bold]：尚缺 {len(answer.blocking)} 项（" + "、".join(b.code for b in answer.blocking) + "）")
+    say(f"[bold]2. 签发前检查[/bold]：尚缺 {len(answer.blocking)} 项（"
+        + "、".join(f"{b.code}:{b.stage}" if b.stage else b.code for b in answer.blocking) + "）")
     try:
         record_sign_off(svc, dossier, "signer")
     except Refused as r:

@@ -10,6 +10,7 @@ import pytest
 
 
 from storage.objects import FolderStore, MinioStore
+from tests.support.postgres import PgServer, postgres_server
 from tests.support.seaweed import S3Endpoint, seaweed_s3
 
 
@@ -35,3 +36,16 @@ def s3_store(s3: S3Endpoint) -> MinioStore:
 @pytest.fixture
 def folder_store(tmp_path: Path) -> FolderStore:
     return FolderStore(tmp_path / "objects")
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PgServer]:
+    """One real PostgreSQL 15 server per session (initdb -N + start, about 1 s)."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg: PgServer) -> str:
+    """A SQLAlchemy URL for a database no other test uses (so services' engine cache misses too)."""
+    return pg.create_database(f"t_{uuid.uuid4().hex[:16]}")

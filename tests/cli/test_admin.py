@@ -1,0 +1,79 @@
+"""Operators' commands: init, users, batch intake; human output is Chinese."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def test_init_creates_the_embedded_home_and_is_idempotent(tmp_path):
+    from tests.conftest import Cli
+    cli = Cli(tmp_path / "h")
+    first = cli.json("init")
+    assert first["created"] is True and first["database"].startswith("sqlite:///")
+    assert (tmp_path / "h" / "lockstep.toml").is_file() and (tmp_path / "h" / "objects").is_dir()
+    assert cli.json("init")["created"] is False
+
+
+def test_init_takes_home_after_the_command_as_well(tmp_path):
+    from typer.testing import CliRunner
+    from cli.main import app
+    r = CliRunner().invoke(app, ["init", "--home", str(tmp_path / "x"), "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["home"] == str((tmp_path / "x").resolve())
+
+
+def test_default_people_cover_every_stage_with_someone_other_than_the_drafter(cli):
+    users = cli.json("users", "list")["users"]
+    assert {u["name"] for u in users} >= {"drafter", "reviewer", "signer", "editor", "publicity"}
+    from review.config import DEFAULT_CONFIG_TOML, parse_config
+    config = parse_config(DEFAULT_CONFIG_TOML)
+    for pipeline in config.pipelines:
+        for stage in pipeline.stages:
+            assert any(set(u["roles"]) & set(stage.roles) and u["name"] != "drafter" for u in users), stage.id
+
+
+def test_users_add_writes_the_config_and_keeps_its_comments(cli, home):
+    added = cli.json("users", "add", "wang", "--unit", "司法局", "--role", "legal_reviewer", "--role", "registrar")
+    assert added["user"] == {"name": "wang", "unit": "根河市司法局", "roles": ["legal_reviewer", "registrar"]}
+    listed = {u["name"]: u for u in cli.json("users", "list")["users"]}
+    assert listed["wang"]["roles"] == ["legal_reviewer", "registrar"]
+    assert "# Lockstep 配置" in home.config_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args, code", [
+    (["wang", "--unit", "不存在的局", "--role", "legal_reviewer"], "not_found"),
+    (["wang", "--unit", "司法局", "--role", "emperor"], "not_found"),
+    (["reviewer", "--unit", "司法局", "--role", "legal_reviewer"], "not_permitted"),
+])
+def test_users_add_refuses_unknown_units_roles_and_existing_names(cli, args, code):
+    r = cli("users", "add", *args, "--json")
+    assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == code
+
+
+def test_human_output_is_chinese(cli, tmp_path):
+    from samples.genhe import policy_docx
+    f = tmp_path / "通知.docx"
+    f.write_bytes(policy_docx())
+    r = cli("inspect", f)
+    assert "发文字号：根政办发〔2019〕36号" in r.stdout and "成文日期：2019年8月5日" in r.stdout
+    legacy = tmp_path / "旧格式.doc"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    r = cli("inspect", legacy)
+    assert r.exit_code == 1 and "not_docx" in r.stdout and "另存为" in r.stdout
+    assert "起草人员" in cli("users", "list").stdout
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_batch_intake_takes_many_bundles_in_few_flow_runs(cli, tmp_path):
+    from samples.genhe import write_bundles
+    folder = tmp_path / "incoming"
+    write_bundles(folder, 5)
+    (folder / "坏包.zip").write_bytes(b"not a zip at all")
+    r = cli("batch", folder, "--as", "drafter", "--chunk", "2", "--json")
+    doc = json.loads(r.stdout)
+    assert r.exit_code == 1      # one bundle was refused
+    assert doc["summary"] == {"accepted": 5, "rejected": 1}
+    refused = next(x for x in doc["results"] if not x["accepted"])
+    assert refused["source"].endswith("坏包.zip") and refused["problems"][0]["code"] == "bundle_unreadable"
+    again = json.loads(cli("batch", folder, "--as", "drafter", "--json").stdout)
+    assert again["summary"] == {"duplicate": 5, "rejected": 1}
