@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 import cli.admin_cmds  # noqa: F401  (registers commands)
+import cli.audit_cmds  # noqa: F401
 import cli.demo  # noqa: F401
 import cli.dossier_cmds  # noqa: F401
 from cli.app import app

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from services.home import Home
 from storage.db import make_engine, migrate, sessions
@@ -41,6 +45,21 @@ class Services:
                 yield s
 
 
+    def retrying(self, work: Callable[[], T], attempts: int = 6) -> T:
+        """Run a whole transaction again when a concurrent writer won: numbers taken (unique
+        constraints), a dossier changed under us (row version), SQLite busy. Each attempt reads
+        afresh, so the loser decides on what the winner committed."""
+        for attempt in range(attempts):
+            try:
+                return work()
+            except (IntegrityError, OperationalError, StaleDataError):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.02 * 2 ** attempt + random.random() * 0.02)
+        raise AssertionError("unreachable")
+
+
+T = TypeVar("T")
 _engines: dict[str, Engine] = {}
 
 

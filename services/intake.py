@@ -141,7 +141,7 @@ def intake_bundle(paths: Sequence[Path], actor_name: str, svc: Services,
     data = {m.name: m.data for m in bundle.members}
     new_keys = _put_objects(svc, prepared, data)
     try:
-        return _record(svc, prepared, actor, dossier_hint)
+        return svc.retrying(lambda: _record(svc, prepared, actor, dossier_hint))
     except BaseException:
         # Nothing points to objects this intake wrote: remove them so a failure leaves nothing behind.
         for key in new_keys:

@@ -31,6 +31,10 @@ class PublicationResult(BaseModel):
 
 
 def publish(svc: Services, dossier_id: str, actor: str = "lockstep") -> PublicationResult:
+    return svc.retrying(lambda: _publish(svc, dossier_id, actor))
+
+
+def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
     with svc.session() as s:
         repo = Dossiers(s)
         row = repo.get(dossier_id)

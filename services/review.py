@@ -105,6 +105,11 @@ def status(svc: Services, dossier_id: str) -> Status:
 def record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,
                     actor_name: str) -> tuple[StageDecided, GateAnswer]:
     actor = person(svc.config, actor_name)
+    return svc.retrying(lambda: _record_decision(svc, dossier_id, stage, verdict, comment, actor))
+
+
+def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,
+                     actor: Person) -> tuple[StageDecided, GateAnswer]:
     with svc.session() as s:
         row, view = load(s, dossier_id)
         repo = Dossiers(s)
@@ -122,6 +127,10 @@ def record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, co
 def record_sign_off(svc: Services, dossier_id: str, actor_name: str) -> SignedOff:
     """Sign off when the gate is open; the caller then runs publication (a flow)."""
     actor = person(svc.config, actor_name)
+    return svc.retrying(lambda: _record_sign_off(svc, dossier_id, actor))
+
+
+def _record_sign_off(svc: Services, dossier_id: str, actor: Person) -> SignedOff:
     with svc.session() as s:
         row, view = load(s, dossier_id)
         if row.state in ("signed_off", "published", "registered"):

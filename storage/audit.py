@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -40,3 +41,29 @@ def history(session: Session, dossier_id: str) -> list[EventRow]:
 
 def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(EventRow)) or 0
+
+
+class Finding(BaseModel):
+    seq: int
+    problem: str          # changed, removed, reordered
+    message: str
+
+
+def verify(session: Session) -> list[Finding]:
+    """Recompute the chain: a changed row fails its own hash, a removed one leaves a gap and a
+    broken link, a reordered one breaks the link to its predecessor."""
+    findings: list[Finding] = []
+    prev_hash, expected_seq = GENESIS, 1
+    for row in session.scalars(select(EventRow).order_by(EventRow.seq)):
+        if row.seq != expected_seq:
+            findings.append(Finding(seq=row.seq, problem="removed",
+                                    message=f"第 {expected_seq}–{row.seq - 1} 条事件缺失"))
+        if row.prev_hash != prev_hash:
+            findings.append(Finding(seq=row.seq, problem="reordered",
+                                    message=f"第 {row.seq} 条事件与前一条的链接断开（被删除或调换顺序）"))
+        at = (row.payload or {}).get("at", "")
+        if event_hash(row.prev_hash, row.seq, row.name, row.actor, at, row.payload) != row.hash:
+            findings.append(Finding(seq=row.seq, problem="changed",
+                                    message=f"第 {row.seq} 条事件（{row.name}）的内容被改动"))
+        prev_hash, expected_seq = row.hash, row.seq + 1
+    return findings

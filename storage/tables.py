@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -24,8 +24,14 @@ class DossierRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     current_version: Mapped[int] = mapped_column(Integer)
     disclosure: Mapped[str | None] = mapped_column(String(16))
+    # Signed off without a stage in an emergency: flagged until reviewed retrospectively.
+    emergency_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # Optimistic locking: every change to a dossier checks nobody changed it since it was read,
+    # so a sign-off racing a resubmission (or two reviewers) cannot both win.
+    __mapper_args__ = {"version_id_col": row_version}
 
 
 class VersionRow(Base):
@@ -58,6 +64,7 @@ class FileRow(Base):
 
 class DecisionRow(Base):
     __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("opinion_number", name="uq_decisions_opinion_number"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), index=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
@@ -67,6 +74,10 @@ class DecisionRow(Base):
     unit: Mapped[str] = mapped_column(String(128))
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    role: Mapped[str | None] = mapped_column(String(32))
+    reasons: Mapped[list | None] = mapped_column(JSON)        # [{anchor, paragraph, document, text}]
+    opinion_number: Mapped[str | None] = mapped_column(String(64))
+    opinion_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class EventRow(Base):
@@ -127,3 +138,45 @@ class RegisterEntryRow(Base):
     published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     interpretation_page: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))          # in_force, amended, repealed, expired
+
+
+class ConsultationRow(Base):
+    """Public comment on a major decision (重大行政决策预公开)."""
+    __tablename__ = "consultations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    opens: Mapped[dt.date] = mapped_column(Date)
+    closes: Mapped[dt.date] = mapped_column(Date)
+    shortened_reason: Mapped[str | None] = mapped_column(Text)
+    notice_path: Mapped[str | None] = mapped_column(Text)
+    notice_sha256: Mapped[str | None] = mapped_column(String(64))
+    summary_sha256: Mapped[str | None] = mapped_column(String(64))
+    summary_path: Mapped[str | None] = mapped_column(Text)
+    summary_published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CommentRow(Base):
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), index=True)
+    author: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    received_on: Mapped[dt.date | None] = mapped_column(Date)
+    adopted: Mapped[str | None] = mapped_column(String(16))     # 采纳, 部分采纳, 未采纳
+    response: Mapped[str | None] = mapped_column(Text)
+
+
+class ReminderRow(Base):
+    """A deadline found due or overdue by the scheduled check; recorded once per state."""
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("kind", "dossier_id", "due", "status"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))          # legality_review, consultation, filing
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    due: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))        # due_soon, due_today, overdue
+    estimated: Mapped[bool] = mapped_column(Boolean, default=False)
+    message: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,137 @@
+"""合法性审核意见书 (legality review opinion): a numbered docx rendered from a Word template.
+
+The default template, `legality_opinion.docx` beside this module, is built by
+`scripts/make_templates.py` and laid out per GB/T 9704-2012 (A4, 37/35/28/26 mm margins, title
+方正小标宋简体 22 pt, body 仿宋_GB2312 16 pt, red organ line). An office may open it in Word,
+change the wording or the layout, keep the docxtpl placeholders, and pass its own template's
+bytes to `render_opinion`.
+
+The placeholders are: organ, opinion_number, title, doc_number ("" when none), drafting_unit,
+approved, reasons (each with anchor and text), comment, reviewer, date_text (2019年8月2日) and
+date (ISO, 2019-08-02). An office's template is rendered in a Jinja sandbox: a template is a
+document an office edits, not code the server runs.
+
+Rendering is deterministic: the same opinion and template give the same bytes (fixed core
+properties and zip entry times), so an opinion's fingerprint is stable.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from importlib import resources
+
+from docxtpl import DocxTemplate, Listing
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel, field_validator
+
+TEMPLATE_NAME = "legality_opinion.docx"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+_ORGAN_CODE = re.compile(r"^[\u4e00-\u9fff]{1,12}$")
+# Characters XML 1.0 cannot carry (C0 controls other than tab/newline/CR, lone surrogates, FFFE/F).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+class OpinionReason(BaseModel, frozen=True):
+    anchor: str = ""   # where in the document the problem is, e.g. 第三条 or 第2段
+    text: str
+
+
+class Opinion(BaseModel, frozen=True):
+    organ: str                     # the reviewing organ, e.g. 根河市司法局
+    opinion_number: str            # e.g. 根司合审〔2019〕12号 (see `opinion_number`)
+    title: str                     # the reviewed document's title, without 《》
+    doc_number: str | None         # the reviewed document's 发文字号, when it has one
+    drafting_unit: str             # addressee: the drafting unit (起草单位)
+    approved: bool
+    reasons: tuple[OpinionReason, ...] = ()
+    comment: str = ""
+    reviewer: str
+    date: dt.date
+
+    @field_validator("title")
+    @classmethod
+    def _strip_book_marks(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith("《") and value.endswith("》"):
+            value = value[1:-1]
+        return value
+
+
+def opinion_number(organ_code: str, year: int, serial: int) -> str:
+    """根司合审〔2019〕12号: 机关代字〔年份〕序号号, six-sided brackets, no padding, no 第."""
+    if not _ORGAN_CODE.match(organ_code):
+        raise ValueError(f"机关代字应为 1-12 个汉字：{organ_code!r}")
+    if not 1900 <= year <= 2099:
+        raise ValueError(f"年份不正确：{year}")
+    if serial < 1:
+        raise ValueError(f"序号应为正整数：{serial}")
+    return f"{organ_code}〔{year}〕{serial}号"
+
+
+def date_text(day: dt.date) -> str:
+    """Arabic numerals written in full, without padding: 2019年8月2日 (GB/T 9704-2012 7.3.5)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def default_template() -> bytes:
+    return resources.files("templates").joinpath(TEMPLATE_NAME).read_bytes()
+
+
+def render_opinion(opinion: Opinion, template: bytes | None = None) -> bytes:
+    """The opinion as docx bytes, from the default template or an office's own (`template`)."""
+    tpl = DocxTemplate(io.BytesIO(template if template is not None else default_template()))
+    env = SandboxedEnvironment(autoescape=True)
+    tpl.render(_context(opinion), jinja_env=env, autoescape=True)
+    core = tpl.docx.core_properties
+    when = dt.datetime(opinion.date.year, opinion.date.month, opinion.date.day, tzinfo=dt.timezone.utc)
+    core.title = _clean(f"关于《{opinion.title}》的合法性审核意见书")
+    core.subject = _clean(opinion.opinion_number)
+    core.author = core.last_modified_by = _clean(opinion.reviewer)
+    core.created = core.modified = when
+    core.last_printed = None
+    core.revision = 1
+    buffer = io.BytesIO()
+    tpl.save(buffer)
+    return normalize_zip(buffer.getvalue())
+
+
+def normalize_zip(data: bytes) -> bytes:
+    """The same package with fixed entry times and attributes, so equal content gives equal bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            target.writestr(info, source.read(item.filename))
+    return out.getvalue()
+
+
+def _clean(text: str) -> str:
+    return _XML_INVALID.sub("", text)
+
+
+def _lines(text: str) -> Listing:
+    """Escaped text whose line breaks become Word line breaks."""
+    return Listing(_clean(text).replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _context(opinion: Opinion) -> dict:
+    return {
+        "organ": _clean(opinion.organ),
+        "opinion_number": _clean(opinion.opinion_number),
+        "title": _clean(opinion.title),
+        "doc_number": _clean(opinion.doc_number or ""),
+        "drafting_unit": _clean(opinion.drafting_unit),
+        "approved": opinion.approved,
+        "reasons": [{"anchor": _clean(r.anchor), "text": _lines(r.text)} for r in opinion.reasons],
+        "comment": _lines(opinion.comment) if opinion.comment.strip() else "",
+        "reviewer": _clean(opinion.reviewer),
+        "date_text": date_text(opinion.date),
+        "date": opinion.date.isoformat(),
+    }
