@@ -150,28 +150,38 @@ def review_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
                stage: Annotated[str, typer.Option("--stage", help="审核环节，如 legality")],
                approve: Annotated[bool, typer.Option("--approve/--return", help="通过或退回")],
                as_: AsOpt, comment: Annotated[str, typer.Option("--comment", help="审核意见")] = "",
+               reason: Annotated[Optional[list[str]], typer.Option(
+                   "--reason", help="定位到条款的理由，可多次指定：“一、（二）：表述不清”；解读材料用“解读：问3：…”")] = None,
                as_json: JsonOpt = False) -> None:
-    """审核一个环节：通过或退回（附意见）。"""
+    """审核一个环节：通过或退回（附意见，理由可定位到条款）。合法性审核同时出具意见书。"""
     from services.review import record_decision
     with refusals(as_json, {"dossier": dossier}):
         event, answer = record_decision(services_of(ctx), dossier, stage,
-                                        "approve" if approve else "return", comment, as_)
+                                        "approve" if approve else "return", comment, as_, reason or [])
     if as_json:
         emit_json({"dossier": dossier, "decision": event, "ready": answer.ready, "gate": answer})
     else:
         verb = "[green]通过[/green]" if approve else "[red]退回[/red]"
         out.print(f"{event.actor} 已{verb}卷宗 {dossier} 的“{stage}”环节。")
+        for r in event.reasons:
+            out.print(f"  · {'【' + r.anchor + '】' if r.anchor else ''}{r.text}"
+                      + (f"（第 {r.paragraph} 段）" if r.paragraph else ""))
+        if event.opinion_number:
+            out.print(f"  合法性审核意见书：{event.opinion_number}（lockstep opinion {dossier} --out 目录 导出）")
         _print_gate(answer)
 
 
 @app.command("sign-off")
 def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
-                 as_: AsOpt, as_json: JsonOpt = False) -> None:
+                 as_: AsOpt,
+                 emergency: Annotated[bool, typer.Option("--emergency", help="紧急签发：跳过未完成的审核环节（须写明理由，事后补审）")] = False,
+                 reason: Annotated[Optional[str], typer.Option("--reason", help="紧急签发的理由")] = None,
+                 as_json: JsonOpt = False) -> None:
     """签发；签发后同步发布（公报待刊、网站政策与解读页面、规范性文件台帐）。"""
     from services.review import gate_answer, record_sign_off
     svc = services_of(ctx)
     try:
-        event = record_sign_off(svc, dossier, as_)
+        event = record_sign_off(svc, dossier, as_, (reason or "") if emergency else None)
     except Refused as r:
         try:
             answer = gate_answer(svc, dossier)
@@ -193,6 +203,8 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
                    "signed_off": event, "publication": published})
     else:
         out.print(f"[green bold]已签发[/green bold] 卷宗 {dossier} 第 {event.version} 版（{event.actor}）")
+        if getattr(event, "reason", None):
+            out.print(f"  [yellow]紧急签发[/yellow]：{event.reason}；跳过的环节 {'、'.join(event.skipped_stages)} 须事后补审")
         _print_publication(published)
     raise typer.Exit(code=0 if published.get("published") else 1)
 
@@ -237,10 +249,15 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
     out.print(f"[bold]{st.dossier}[/bold] {st.title}")
     out.print(f"  文号：{st.doc_number or '—'}  类别：{st.kind}  起草单位：{st.drafting_unit}")
     out.print(f"  状态：{st.state_name}  当前版本：第 {st.version} 版")
+    if st.emergency_reason:
+        out.print(f"  [yellow]紧急签发，待事后补审[/yellow]：{st.emergency_reason}")
     for f in st.files:
         out.print(f"  · {ROLE_NAMES.get(f['role'], f['role'])}：{f['name']}")
     for d in st.decisions:
-        out.print(f"  审核：{d.stage} {'通过' if d.verdict == 'approve' else '退回'}（{d.actor}，{d.at:%Y-%m-%d %H:%M}）{d.comment}")
+        out.print(f"  审核：{d.stage} {'通过' if d.verdict == 'approve' else '退回'}（{d.actor}，{d.at:%Y-%m-%d %H:%M}）{d.comment}"
+                  + (f" 意见书 {d.opinion_number}" if d.opinion_number else ""))
+        for r in d.reasons:
+            out.print(f"      · {'【' + r.anchor + '】' if r.anchor else ''}{r.text}")
     _print_gate(st.gate)
 
 

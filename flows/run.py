@@ -18,3 +18,19 @@ def run_publication(home: Path, dossier_ids: list[str], actor: str) -> list[dict
     from flows.publication import publication_flow
     with warm_settings():
         return publication_flow(str(home.resolve()), dossier_ids, actor)
+
+
+def run_deadlines(home: Path) -> list[dict]:
+    configure(home)
+    from flows.deadlines import deadlines_flow
+    with warm_settings():
+        return deadlines_flow(str(home.resolve()))
+
+
+def serve_schedules(home: Path, cron: str) -> None:
+    """Serve the deadline check on a schedule. Schedules need a Prefect server (PREFECT_API_URL);
+    ephemeral mode has no scheduler. Blocks until interrupted."""
+    configure(home)
+    from flows.deadlines import deadlines_flow
+    deadlines_flow.serve(name=f"deadlines-{home.resolve().name}", cron=cron,
+                         parameters={"home": str(home.resolve())})

@@ -40,6 +40,7 @@ class StageSpec(BaseModel, frozen=True):
     after: tuple[str, ...] | None = None   # stages that must be approved first; None = the previous stage
     same_unit: bool = False        # only a person of the drafting unit may act (unit checks)
     when: Literal["always", "high_risk"] = "always"
+    require_all: bool = False      # every listed role must approve (each by its own person)
 
 
 class Pipeline(BaseModel, frozen=True):
@@ -47,6 +48,26 @@ class Pipeline(BaseModel, frozen=True):
     stages: tuple[StageSpec, ...]
     normative: bool = False        # goes to the gazette and the register
     major_decision: bool = False   # needs public consultation before sign-off
+
+
+class Clocks(BaseModel, frozen=True):
+    """Time limits, in the forms review.clock.Period.parse reads (15个工作日, 30日, ...)."""
+    legality_review: str = "15个工作日"
+    consultation_minimum: str = "30日"
+    filing: str = "30日"
+
+    @model_validator(mode="after")
+    def _periods_parse(self) -> "Clocks":
+        from review.clock import Period
+        for value in (self.legality_review, self.consultation_minimum, self.filing):
+            Period.parse(value)
+        return self
+
+
+class Opinions(BaseModel, frozen=True):
+    """Legality opinions (合法性审核意见书): numbered per year, e.g. 根司合审〔2019〕12号."""
+    organ: str = "根河市司法局"
+    organ_code: str = "根司合审"
 
 
 class Config(BaseModel, frozen=True):
@@ -58,6 +79,8 @@ class Config(BaseModel, frozen=True):
     units: tuple[Unit, ...]
     people: tuple[Person, ...]
     pipelines: tuple[Pipeline, ...] = Field(min_length=1)
+    clocks: Clocks = Clocks()
+    opinions: Opinions = Opinions()
 
     @model_validator(mode="after")
     def _people_belong_to_units(self) -> "Config":
@@ -97,6 +120,17 @@ city = "根河市"
 register_prefix = "GHDR"                       # 规范性文件统一登记号前缀
 register_format = "{prefix}-{year}-{serial:04d}"
 default_kind = "行政规范性文件"
+
+# 时限：合法性审核期限、征求意见最短期限、发布后报备期限（“15个工作日”“30日”等，按法定节假日与调休计算）
+[clocks]
+legality_review = "15个工作日"
+consultation_minimum = "30日"
+filing = "30日"
+
+# 合法性审核意见书：出具机关与机关代字（编号如 根司合审〔2019〕1号）
+[opinions]
+organ = "根河市司法局"
+organ_code = "根司合审"
 
 [[units]]
 name = "根河市人民政府"

@@ -30,13 +30,38 @@ def prerequisites(stage: StageSpec, stages: list[StageSpec]) -> tuple[str, ...]:
     return (earlier[-1].id,) if earlier else ()
 
 
-def approved_stages(version: Version, decisions: list[StageDecided]) -> set[str]:
-    """Stages whose latest decision on this exact version is an approval."""
-    latest: dict[str, StageDecided] = {}
+def approvals_since_return(version: Version, decisions: list[StageDecided]) -> dict[str, list[StageDecided]]:
+    """Per stage, the approvals on this exact version since the stage's last return."""
+    out: dict[str, list[StageDecided]] = {}
     for d in sorted(decisions, key=lambda d: d.at):
-        if d.fingerprint == version.fingerprint:
-            latest[d.stage] = d
-    return {s for s, d in latest.items() if d.verdict == "approve"}
+        if d.fingerprint != version.fingerprint:
+            continue
+        if d.verdict == "return":
+            out[d.stage] = []
+        else:
+            out.setdefault(d.stage, []).append(d)
+    return out
+
+
+def approved_stages(version: Version, decisions: list[StageDecided],
+                    stages: tuple[StageSpec, ...] | list[StageSpec] = ()) -> set[str]:
+    """Stages approved on this version: one approval, or for a `require_all` stage one per role."""
+    all_roles = {s.id: set(s.roles) for s in stages if s.require_all}
+    done = set()
+    for stage, approvals in approvals_since_return(version, decisions).items():
+        if stage in all_roles:
+            if all_roles[stage] <= {a.role for a in approvals}:
+                done.add(stage)
+        elif approvals:
+            done.add(stage)
+    return done
+
+
+def missing_roles(stage: StageSpec, version: Version, decisions: list[StageDecided]) -> tuple[str, ...]:
+    if not stage.require_all:
+        return stage.roles
+    given = {a.role for a in approvals_since_return(version, decisions).get(stage.id, [])}
+    return tuple(r for r in stage.roles if r not in given)
 
 
 def refers_to_policy(meta: DocumentMeta, policy: DocumentMeta) -> bool:
@@ -96,11 +121,13 @@ def gate(version: Version, decisions: list[StageDecided], pipeline: Pipeline,
     out += _risk_checks(version)
     if pipeline.major_decision and not _consultation_done(consultation, today):
         out.append(_b("consultation_open", "征求意见期未结束或意见采纳情况未公布"))
-    ok = approved_stages(version, decisions)
-    for s in active_stages(pipeline, version):
+    stages = active_stages(pipeline, version)
+    ok = approved_stages(version, decisions, stages)
+    for s in stages:
         if s.id not in ok:
             out.append(Blocking(**_b("stage_not_approved", f"“{s.name}”尚未在第 {version.number} 版上审核通过")
-                                .model_dump(exclude={"stage", "roles"}), stage=s.id, roles=s.roles))
+                                .model_dump(exclude={"stage", "roles"}),
+                                stage=s.id, roles=missing_roles(s, version, decisions)))
     return out
 
 

@@ -81,6 +81,14 @@ class Submitted(Event):
     files: dict[str, str] = Field(default_factory=dict)   # name -> sha256
 
 
+class Reason(BaseModel, frozen=True):
+    """A return's reason anchored to a provision: 一、（二） of the policy or of an interpretation."""
+    document: str = "policy"          # a role: policy, interpretation_material, interpretation_plan, ...
+    anchor: str = ""
+    paragraph: int | None = None
+    text: str
+
+
 class StageDecided(Event):
     name: ClassVar[str] = "review.stage.decided"
     stage: str
@@ -88,12 +96,40 @@ class StageDecided(Event):
     verdict: Literal["approve", "return"]
     comment: str = ""
     unit: str = ""
+    role: str | None = None
+    reasons: tuple[Reason, ...] = ()
+    opinion_number: str | None = None
 
 
 class SignedOff(Event):
     name: ClassVar[str] = "dossier.signed_off"
     fingerprint: str
     version: int
+
+
+class EmergencySignedOff(SignedOff):
+    name: ClassVar[str] = "dossier.emergency_signed_off"
+    reason: str
+    skipped_stages: tuple[str, ...]
+
+
+class ConsultationOpened(Event):
+    name: ClassVar[str] = "consultation.opened"
+    opens: dt.date
+    closes: dt.date
+    shortened_reason: str | None = None
+
+
+class CommentsRecorded(Event):
+    name: ClassVar[str] = "consultation.comments_recorded"
+    count: int
+    source: str
+
+
+class SummaryPublished(Event):
+    name: ClassVar[str] = "consultation.summary_published"
+    sha256: str
+    page: str
 
 
 class Published(Event):

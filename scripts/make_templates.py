@@ -1,6 +1,6 @@
 """Builds the Word templates shipped in the `templates` package.
 
-    .venv/bin/python scripts/make_templates.py
+    .venv/bin/python scripts/make_templates.py [FOLDER]
 
 Writes templates/legality_opinion.docx: the 合法性审核意见书 (legality review opinion) as a
 docxtpl template an office can open, edit and save in Word. Its layout follows GB/T 9704-2012:
@@ -46,16 +46,24 @@ RED = "FF0000"
 BODY_PT = 16
 LINE = Twips(579)            # 28.95 pt: 22 lines in the 225 mm text block
 TEXT_WIDTH = Mm(156)
-CHAR2, CHAR4 = Pt(BODY_PT * 2), Pt(BODY_PT * 4)   # two and four characters of 3号
+CHAR2, CHAR4 = Pt(BODY_PT * 2), Pt(BODY_PT * 4)  # two and four characters of 3号
 
 
 # ---------------------------------------------------------------------------------------------
 # Styles
 
 
+def _rpr(parent):
+    rpr = parent.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        parent.append(rpr)
+    return rpr
+
+
 def _set_fonts(rpr_parent, east_asia: str, latin: str = LATIN) -> None:
     """w:rFonts with explicit faces and no theme attributes (a theme face would win in Word)."""
-    rpr = rpr_parent.get_or_add_rPr()
+    rpr = rpr_parent.get_or_add_rPr() if hasattr(rpr_parent, "get_or_add_rPr") else _rpr(rpr_parent)
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
@@ -69,7 +77,7 @@ def _set_fonts(rpr_parent, east_asia: str, latin: str = LATIN) -> None:
 
 
 def _set_lang(rpr_parent) -> None:
-    rpr = rpr_parent.get_or_add_rPr()
+    rpr = _rpr(rpr_parent)
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
@@ -106,7 +114,8 @@ def _defaults(document) -> None:
 
 def _style(document, style_id: str, name: str, *, face: str = FS, size: float = BODY_PT,
            align=None, color: str | None = None, first_indent=None, left_indent=None,
-           right_indent=None, line=LINE, keep_next: bool = False, latin: str = LATIN):
+           right_indent=None, line=LINE, keep_next: bool = False, latin: str = LATIN,
+           space_before=None):
     style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     style.style_id = style_id
     style.base_style = document.styles["Normal"]
@@ -130,6 +139,8 @@ def _style(document, style_id: str, name: str, *, face: str = FS, size: float = 
         fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
         fmt.line_spacing = line
     fmt.keep_with_next = keep_next
+    if space_before is not None:
+        fmt.space_before = space_before
     return style
 
 
@@ -167,17 +178,23 @@ def _border(style, side: str, color: str, eighths: int, space_pt: int) -> None:
 def _styles(document) -> dict[str, object]:
     center, right = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT
     styles = {
-        # 发文机关标志: red 小标宋, large; single spacing so the exact body line does not clip it.
+        # 发文机关标志: red 小标宋, large; its own exact line, taller than the body's.
         "banner": _style(document, "GwBanner", "公文-发文机关标志", face=XBS, size=30, align=center,
-                         color=RED, line=None, latin=XBS),
+                         color=RED, line=Pt(40), latin=XBS),
         "number": _style(document, "GwDocNumber", "公文-发文字号", align=center),
         "title": _style(document, "GwTitle", "公文-标题", face=XBS, size=22, align=center,
                         line=Pt(35), keep_next=True),
         "addressee": _style(document, "GwAddressee", "公文-主送机关"),
         "body": _style(document, "GwBody", "公文-正文", first_indent=CHAR2),
+        # The reviewer line and the blank line after it stay with the signature and the date: a
+        # signature is never alone on a page (GB/T 9704 7.3.5).
+        "reviewer": _style(document, "GwReviewer", "公文-审核人", first_indent=CHAR2, keep_next=True),
+        # 不加盖印章 (7.3.5.2): 署名右空二字; 成文日期 one line below, starting two characters
+        # further right. With right alignment that is approximated by 4 and 2 characters.
         "signature": _style(document, "GwSignature", "公文-署名", align=right, right_indent=CHAR4,
                             keep_next=True),
-        "date": _style(document, "GwDate", "公文-成文日期", align=right, right_indent=CHAR4),
+        "date": _style(document, "GwDate", "公文-成文日期", align=right, right_indent=CHAR2),
+        # 版记: 4号, one character in from each side, between two rules as wide as the text block.
         "colophon": _style(document, "GwColophon", "公文-版记", size=14, left_indent=Pt(14),
                            right_indent=Pt(14), line=Pt(28)),
         "footer": _style(document, "GwPageNumber", "公文-页码", face=SONG, size=14, line=None,
@@ -203,7 +220,8 @@ def _page(document) -> None:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
-    section.header_distance, section.footer_distance = Mm(15), Mm(28)
+    # Page number: 7 mm below the text block (GB/T 9704 7.5), so the footer stays out of it.
+    section.header_distance, section.footer_distance = Mm(15), Mm(23)
     section.gutter = Mm(0)
     grid = section._sectPr.find(qn("w:docGrid"))
     if grid is None:
@@ -280,13 +298,10 @@ def _content(document, s: dict) -> None:
     para("body", "{%p if comment %}")
     para("body", "{{ comment }}")
     para("body", "{%p endif %}")
-    para("body", "审核人：{{ reviewer }}")
-    para("body")
-    para("body")
+    para("reviewer", "审核人：{{ reviewer }}")
+    para("reviewer")
     para("signature", "{{ organ }}")
     para("date", "{{ date_text }}")
-    para("body")
-    para("body")
     para("colophon", "{{ organ }}\t{{ date_text }}印发")
 
 
@@ -295,13 +310,13 @@ def _properties(document) -> None:
     core.title = "合法性审核意见书（模板）"
     core.subject = "合法性审核意见书"
     core.author = core.last_modified_by = "Lockstep"
-    core.comments = ("docxtpl 模板：可在 Word 中修改文字和版式，保留 {{ }} 与 {% %} 占位符。"
-                     "占位符：organ, opinion_number, title, doc_number, drafting_unit, approved, "
+    # Core properties are rendered by docxtpl too: no Jinja delimiters in them.
+    core.comments = ("docxtpl 模板：可在 Word 中修改文字和版式，保留双花括号与花括号百分号占位符。"
+                     "变量：organ, opinion_number, title, doc_number, drafting_unit, approved, "
                      "reasons (anchor, text), comment, reviewer, date_text, date")
     core.keywords = "合法性审核;GB/T 9704-2012"
     core.category = "模板"
     core.created = core.modified = FIXED_TIME
-    core.last_printed = None
     core.revision = 1
     # The default template's thumbnail shows an empty English page: not this template.
     package = document.part.package
@@ -323,11 +338,14 @@ def build_opinion_template() -> bytes:
     return normalize_zip(buffer.getvalue())
 
 
-def main() -> int:
-    target = ROOT / "templates" / TEMPLATE_NAME
+def main(argv: list[str] | None = None) -> int:
+    """Writes the template into the package, or into the folder given as the only argument."""
+    argv = sys.argv[1:] if argv is None else argv
+    folder = Path(argv[0]) if argv else ROOT / "templates"
+    target = folder / TEMPLATE_NAME
     data = build_opinion_template()
     target.write_bytes(data)
-    print(f"wrote {target.relative_to(ROOT)} ({len(data)} bytes)")
+    print(f"wrote {target} ({len(data)} bytes)")
     return 0
 
 

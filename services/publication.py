@@ -95,6 +95,14 @@ def _existing(svc: Services, s, dossier_id: str, fingerprint: str) -> Publicatio
                              pages={k: str(svc.home.site / p) for k, p in page_paths(dossier_id).items()})
 
 
+def write_page(svc: Services, path: str, html: str) -> str:
+    """A public page: kept in the object store and written under the home's site folder."""
+    data = html.encode("utf-8")
+    sha = svc.store.put(data, content_type="text/html; charset=utf-8")
+    _write_atomic(svc.home.site / path, data)
+    return sha
+
+
 def _write_atomic(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from documents.problems import Refused, problem
-from review.config import Config, Person
+from review.config import Config, Person, Pipeline
 from review.decisions import Decide, DossierView, decide, sign_off
 from review.gate import Blocking, active_stages, approved_stages, gate
-from review.model import STATE_NAMES, SignedOff, StageDecided, Version
+from review.model import STATE_NAMES, Consultation, Reason, SignedOff, StageDecided, Version
+from services.opinions import anchor_reasons, attach_opinion
 from services.context import Services
 from storage import audit
 from storage.repository import Dossiers
@@ -55,21 +56,42 @@ def load(s: Session, dossier_id: str) -> tuple[DossierRow, DossierView]:
     return row, view
 
 
-def _answer(config: Config, view: DossierView, decisions: list[StageDecided], today: dt.date) -> GateAnswer:
+def consultation_of(s: Session, dossier_id: str) -> Consultation | None:
+    row = Dossiers(s).consultation(dossier_id)
+    if row is None:
+        return None
+    return Consultation(opens=row.opens, closes=row.closes, summary_published=row.summary_published_at is not None)
+
+
+def _answer(config: Config, view: DossierView, decisions: list[StageDecided], today: dt.date,
+            consultation: Consultation | None = None) -> GateAnswer:
     version: Version = view.current
-    pipeline = config.pipeline(view.kind) or config.pipeline(config.default_kind)
-    blocking = gate(version, decisions, pipeline, consultation=None, today=today)
-    ok = approved_stages(version, decisions)
+    pipeline = pipeline_of(config, view.kind)
+    blocking = gate(version, decisions, pipeline, consultation=consultation, today=today)
+    ok = approved_stages(version, decisions, pipeline.stages)
     stages = [StageStatus(id=s.id, name=s.name, roles=s.roles, approved=s.id in ok)
               for s in active_stages(pipeline, version)]
     return GateAnswer(dossier=view.id, version=version.number, fingerprint=version.fingerprint,
                       state=view.state, ready=not blocking, blocking=blocking, stages=stages)
 
 
+def pipeline_of(config: Config, kind: str) -> Pipeline:
+    return config.pipeline(kind) or config.pipeline(config.default_kind)
+
+
+def answer_in(s: Session, svc: Services, view: DossierView) -> GateAnswer:
+    return _answer(svc.config, view, Dossiers(s).decisions(view.id), today(svc), consultation_of(s, view.id))
+
+
+def today(svc: Services) -> dt.date:
+    """The office's calendar day (deadlines and comment periods are dates in local time)."""
+    return svc.now().astimezone().date()
+
+
 def gate_answer(svc: Services, dossier_id: str) -> GateAnswer:
     with svc.session() as s:
         _, view = load(s, dossier_id)
-        return _answer(svc.config, view, Dossiers(s).decisions(dossier_id), svc.now().date())
+        return answer_in(s, svc, view)
 
 
 class Status(BaseModel):
@@ -85,13 +107,14 @@ class Status(BaseModel):
     files: list[dict]
     decisions: list[StageDecided]
     history: list[dict]
+    emergency_reason: str | None = None    # signed off without its stages: needs retrospective review
 
 
 def status(svc: Services, dossier_id: str) -> Status:
     with svc.session() as s:
         row, view = load(s, dossier_id)
         decisions = Dossiers(s).decisions(dossier_id)
-        answer = _answer(svc.config, view, decisions, svc.now().date())
+        answer = answer_in(s, svc, view)
         files = [{"name": f.name, "role": f.role, "sha256": f.sha256, "size": f.size}
                  for f in view.current.files]
         history = [{"seq": e.seq, "event": e.name, "actor": e.actor, "at": e.payload.get("at")}
@@ -99,44 +122,54 @@ def status(svc: Services, dossier_id: str) -> Status:
         return Status(dossier=row.id, title=row.title, doc_number=row.doc_number, kind=row.kind,
                       drafting_unit=row.drafting_unit, state=row.state,
                       state_name=STATE_NAMES.get(row.state, row.state), version=row.current_version,
-                      gate=answer, files=files, decisions=decisions, history=history)
+                      gate=answer, files=files, decisions=decisions, history=history,
+                      emergency_reason=row.emergency_reason)
 
 
 def record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,
-                    actor_name: str) -> tuple[StageDecided, GateAnswer]:
+                    actor_name: str, reasons: list[str] = ()) -> tuple[StageDecided, GateAnswer]:
+    """`reasons`: texts like “一、（二）：表述不清” or “解读：问3：…”, anchored to provisions."""
     actor = person(svc.config, actor_name)
-    return svc.retrying(lambda: _record_decision(svc, dossier_id, stage, verdict, comment, actor))
+    anchored = anchor_reasons(svc, dossier_id, list(reasons))
+    return svc.retrying(lambda: _record_decision(svc, dossier_id, stage, verdict, comment, actor, anchored))
 
 
 def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,
-                     actor: Person) -> tuple[StageDecided, GateAnswer]:
+                     actor: Person, reasons: tuple[Reason, ...]) -> tuple[StageDecided, GateAnswer]:
     with svc.session() as s:
         row, view = load(s, dossier_id)
         repo = Dossiers(s)
-        pipeline = svc.config.pipeline(view.kind) or svc.config.pipeline(svc.config.default_kind)
-        event, next_state = decide(Decide(stage=stage, verdict=verdict, comment=comment, actor=actor),
+        pipeline = pipeline_of(svc.config, view.kind)
+        event, next_state = decide(Decide(stage=stage, verdict=verdict, comment=comment, actor=actor,
+                                          reasons=reasons),
                                    view, pipeline, repo.decisions(dossier_id), svc.now())
-        repo.add_decision(event)
+        opinion_sha = None
+        if stage == "legality":
+            event, opinion_sha = attach_opinion(svc, s, row, event)
+        repo.add_decision(event, opinion_sha)
         row.state, row.updated_at = next_state, event.at
         audit.append(s, event)
         view = view.model_copy(update={"state": next_state})
-        answer = _answer(svc.config, view, repo.decisions(dossier_id), svc.now().date())
+        answer = answer_in(s, svc, view)
     return event, answer
 
 
-def record_sign_off(svc: Services, dossier_id: str, actor_name: str) -> SignedOff:
+def record_sign_off(svc: Services, dossier_id: str, actor_name: str,
+                    emergency_reason: str | None = None) -> SignedOff:
     """Sign off when the gate is open; the caller then runs publication (a flow)."""
     actor = person(svc.config, actor_name)
-    return svc.retrying(lambda: _record_sign_off(svc, dossier_id, actor))
+    return svc.retrying(lambda: _record_sign_off(svc, dossier_id, actor, emergency_reason))
 
 
-def _record_sign_off(svc: Services, dossier_id: str, actor: Person) -> SignedOff:
+def _record_sign_off(svc: Services, dossier_id: str, actor: Person, emergency_reason: str | None) -> SignedOff:
     with svc.session() as s:
         row, view = load(s, dossier_id)
         if row.state in ("signed_off", "published", "registered"):
             raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 已于此前签发"))
-        answer = _answer(svc.config, view, Dossiers(s).decisions(dossier_id), svc.now().date())
-        event = sign_off(actor, view, answer.blocking, svc.now())
+        answer = answer_in(s, svc, view)
+        event = sign_off(actor, view, answer.blocking, svc.now(), emergency_reason)
         row.state, row.updated_at = "signed_off", event.at
+        if emergency_reason is not None:
+            row.emergency_reason = event.reason
         audit.append(s, event)
     return event

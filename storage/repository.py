@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from documents.models import DocumentMeta
 from review.config import same_unit
-from review.model import StageDecided, Version, VersionFile
-from storage.tables import DecisionRow, DossierRow, FileRow, VersionRow
+from review.model import Reason, StageDecided, Version, VersionFile
+from storage.tables import ConsultationRow, DecisionRow, DossierRow, FileRow, VersionRow
 
 
 class Dossiers:
@@ -80,13 +80,22 @@ class Dossiers:
     def decisions(self, dossier_id: str) -> list[StageDecided]:
         rows = self.session.scalars(select(DecisionRow).filter_by(dossier_id=dossier_id).order_by(DecisionRow.id))
         return [StageDecided(dossier_id=r.dossier_id, actor=r.actor, at=r.at, stage=r.stage,
-                             fingerprint=r.fingerprint, verdict=r.verdict, comment=r.comment, unit=r.unit)
+                             fingerprint=r.fingerprint, verdict=r.verdict, comment=r.comment, unit=r.unit,
+                             role=r.role, reasons=tuple(Reason.model_validate(x) for x in r.reasons or ()),
+                             opinion_number=r.opinion_number)
                 for r in rows]
 
-    def add_decision(self, e: StageDecided) -> None:
-        self.session.add(DecisionRow(dossier_id=e.dossier_id, fingerprint=e.fingerprint, stage=e.stage,
-                                     verdict=e.verdict, actor=e.actor, unit=e.unit, comment=e.comment, at=e.at))
+    def add_decision(self, e: StageDecided, opinion_sha256: str | None = None) -> DecisionRow:
+        row = DecisionRow(dossier_id=e.dossier_id, fingerprint=e.fingerprint, stage=e.stage,
+                          verdict=e.verdict, actor=e.actor, unit=e.unit, comment=e.comment, at=e.at,
+                          role=e.role, reasons=[r.model_dump(mode="json") for r in e.reasons] or None,
+                          opinion_number=e.opinion_number, opinion_sha256=opinion_sha256)
+        self.session.add(row)
         self.session.flush()
+        return row
+
+    def consultation(self, dossier_id: str) -> ConsultationRow | None:
+        return self.session.scalars(select(ConsultationRow).filter_by(dossier_id=dossier_id)).first()
 
     def list(self, limit: int = 100) -> list[DossierRow]:
         return list(self.session.scalars(select(DossierRow).order_by(DossierRow.created_at.desc()).limit(limit)))

@@ -91,7 +91,6 @@ def render_opinion(opinion: Opinion, template: bytes | None = None) -> bytes:
     core.subject = _clean(opinion.opinion_number)
     core.author = core.last_modified_by = _clean(opinion.reviewer)
     core.created = core.modified = when
-    core.last_printed = None
     core.revision = 1
     buffer = io.BytesIO()
     tpl.save(buffer)
@@ -116,9 +115,13 @@ def _clean(text: str) -> str:
     return _XML_INVALID.sub("", text)
 
 
-def _lines(text: str) -> Listing:
-    """Escaped text whose line breaks become Word line breaks."""
-    return Listing(_clean(text).replace("\r\n", "\n").replace("\r", "\n"))
+def _paragraphs(text: str) -> Listing:
+    """Escaped text whose lines become paragraphs of the placeholder's style (docxtpl's \\a).
+
+    A line break inside a justified 公文 paragraph would stretch the line before it; a new
+    paragraph keeps the indent and the style an office gave the placeholder."""
+    lines = [line.strip() for line in _clean(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return Listing("\a".join(line for line in lines if line))
 
 
 def _context(opinion: Opinion) -> dict:
@@ -129,8 +132,8 @@ def _context(opinion: Opinion) -> dict:
         "doc_number": _clean(opinion.doc_number or ""),
         "drafting_unit": _clean(opinion.drafting_unit),
         "approved": opinion.approved,
-        "reasons": [{"anchor": _clean(r.anchor), "text": _lines(r.text)} for r in opinion.reasons],
-        "comment": _lines(opinion.comment) if opinion.comment.strip() else "",
+        "reasons": [{"anchor": _clean(r.anchor), "text": _paragraphs(r.text)} for r in opinion.reasons],
+        "comment": _paragraphs(opinion.comment) if opinion.comment.strip() else "",
         "reviewer": _clean(opinion.reviewer),
         "date_text": date_text(opinion.date),
         "date": opinion.date.isoformat(),

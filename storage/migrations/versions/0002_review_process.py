@@ -69,6 +69,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('opinion_sha256', sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint('uq_decisions_opinion_number', ['opinion_number'])
 
+    with op.batch_alter_table('register_entries', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('filed_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('filing_number', sa.String(length=64), nullable=True))
+
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('emergency_reason', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('row_version', sa.Integer(), server_default='1', nullable=False))
@@ -76,6 +80,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('register_entries', schema=None) as batch_op:
+        batch_op.drop_column('filing_number')
+        batch_op.drop_column('filed_at')
+
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.drop_column('row_version')
         batch_op.drop_column('emergency_reason')

@@ -1,0 +1,163 @@
+"""Reviewers' and offices' tools: version diffs, legality opinions, consultation, deadlines."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.app import AsOpt, HomeOpt, JsonOpt, app, home_of, services_of
+from cli.output import emit_json, out, refusals, spinner
+
+consultation_app = typer.Typer(help="重大行政决策公开征求意见", no_args_is_help=True)
+app.add_typer(consultation_app, name="consultation")
+
+
+@app.command("diff")
+def diff_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+             old: Annotated[Optional[int], typer.Option("--from", help="旧版本（默认上一版）")] = None,
+             new: Annotated[Optional[int], typer.Option("--to", help="新版本（默认当前版）")] = None,
+             context: Annotated[int, typer.Option("--context", help="改动前后保留的段落数")] = 1,
+             as_json: JsonOpt = False) -> None:
+    """两个版本之间的改动：政策文件与解读材料逐段比对。"""
+    from services.versions import diff_versions
+    with refusals(as_json, {"dossier": dossier}):
+        result = diff_versions(services_of(ctx), dossier, old, new)
+    if as_json:
+        emit_json(result.model_dump(mode="json", exclude={"documents": {"__all__": {"text"}}}))
+        return
+    out.print(f"[bold]卷宗 {dossier}：第 {result.old} 版 → 第 {result.new} 版[/bold]")
+    for d in result.documents:
+        out.print(f"\n[bold]{d.role_name}[/bold]（{d.old_name or '—'} → {d.new_name or '—'}）")
+        out.print(d.text(context), markup=False)
+
+
+@app.command("opinion")
+def opinion_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+                out_dir: Annotated[Path, typer.Option("--out", help="导出到哪个目录")] = Path("."),
+                as_json: JsonOpt = False) -> None:
+    """导出本卷宗的合法性审核意见书（docx）。"""
+    from services.versions import export_opinions
+    with refusals(as_json, {"dossier": dossier}):
+        files = export_opinions(services_of(ctx), dossier, out_dir)
+    if as_json:
+        emit_json({"dossier": dossier, "opinions": files})
+        return
+    if not files:
+        out.print("本卷宗尚无合法性审核意见书。")
+    for f in files:
+        out.print(f"  {f['opinion_number']}（{'同意' if f['verdict'] == 'approve' else '退回'}）：{f['path']}")
+
+
+@consultation_app.command("open")
+def consultation_open(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+                      start: Annotated[dt.datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="开始日期")],
+                      end: Annotated[dt.datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="截止日期")],
+                      as_: AsOpt,
+                      reason: Annotated[Optional[str], typer.Option("--reason", help="期限少于 30 日的理由")] = None,
+                      as_json: JsonOpt = False) -> None:
+    """开始公开征求意见，并生成征求意见公告页面。"""
+    from services.consultation import open_consultation
+    with refusals(as_json, {"dossier": dossier}):
+        v = open_consultation(services_of(ctx), dossier, start.date(), end.date(), as_, reason)
+    _print_consultation(v, as_json)
+
+
+@consultation_app.command("comments")
+def consultation_comments(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+                          as_: AsOpt,
+                          file: Annotated[Optional[Path], typer.Option("--file", help="意见导出文件（CSV 或 JSON）")] = None,
+                          author: Annotated[Optional[str], typer.Option("--author", help="逐条录入：提出人")] = None,
+                          text: Annotated[Optional[str], typer.Option("--text", help="逐条录入：意见内容")] = None,
+                          adopted: Annotated[Optional[str], typer.Option("--adopted", help="采纳 / 部分采纳 / 未采纳")] = None,
+                          response: Annotated[Optional[str], typer.Option("--response", help="理由或说明")] = None,
+                          as_json: JsonOpt = False) -> None:
+    """录入公众意见：从网站导出的 CSV/JSON 导入，或逐条录入。"""
+    from documents.problems import Refused, problem
+    from services.consultation import read_comments_file, record_comments
+    with refusals(as_json, {"dossier": dossier}):
+        if file is not None:
+            items, source = read_comments_file(file), file.name
+        elif text:
+            items, source = [{"author": author, "text": text, "adopted": adopted, "response": response}], "录入"
+        else:
+            raise Refused(problem("manifest_invalid", "请用 --file 导入，或用 --text 录入一条意见"))
+        v = record_comments(services_of(ctx), dossier, items, as_, source)
+    _print_consultation(v, as_json)
+
+
+@consultation_app.command("summary")
+def consultation_summary(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+                         as_: AsOpt, as_json: JsonOpt = False) -> None:
+    """征求意见期结束后，生成并公布意见采纳情况。"""
+    from services.consultation import publish_summary
+    with refusals(as_json, {"dossier": dossier}):
+        v = publish_summary(services_of(ctx), dossier, as_)
+    _print_consultation(v, as_json)
+
+
+@consultation_app.command("show")
+def consultation_show(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+                      as_json: JsonOpt = False) -> None:
+    """征求意见的期限、意见数与采纳情况。"""
+    from services.consultation import view
+    with refusals(as_json, {"dossier": dossier}):
+        v = view(services_of(ctx), dossier)
+    _print_consultation(v, as_json)
+
+
+def _print_consultation(v, as_json: bool) -> None:
+    if as_json:
+        emit_json(v.model_dump(mode="json"))
+        return
+    out.print(f"[bold]卷宗 {v.dossier} 征求意见[/bold]：{v.opens} 至 {v.closes}"
+              + (f"（缩短理由：{v.shortened_reason}）" if v.shortened_reason else ""))
+    out.print(f"  公告：{v.notice}")
+    out.print(f"  意见 {v.comments} 条：" + "，".join(f"{k} {n}" for k, n in v.adoption.items()))
+    out.print(f"  采纳情况：{'已公布 ' + str(v.summary) if v.summary else '尚未公布'}")
+
+
+@app.command("due")
+def due_cmd(ctx: typer.Context,
+            record: Annotated[bool, typer.Option("--record", help="立即运行定时检查（工作流）并记录提醒")] = False,
+            as_json: JsonOpt = False) -> None:
+    """到期与逾期事项：合法性审核期限、征求意见期、报备期限（按工作日与调休计算）。"""
+    from services.deadlines import compute, reminders
+    svc = services_of(ctx)
+    if record:
+        from flows.run import run_deadlines
+        with spinner("正在启动工作流引擎运行到期检查…", as_json):
+            run_deadlines(svc.home.path)
+    items = compute(svc)
+    recorded = reminders(svc)
+    if as_json:
+        emit_json({"due": items, "reminders": [{"kind": r.kind, "dossier": r.dossier_id, "due": r.due,
+                                                "status": r.status, "message": r.message,
+                                                "recorded_at": r.recorded_at} for r in recorded]})
+        return
+    if not items:
+        out.print("没有在办的期限。")
+    for d in items:
+        color = {"overdue": "red", "due_today": "red", "due_soon": "yellow"}.get(d.status, "green")
+        out.print(f"  [{color}]{d.status_name}[/{color}] {d.due}  {d.kind_name}（{d.period}）  {d.dossier} {d.title[:30]}")
+        if d.note:
+            out.print(f"      [yellow]{d.note}[/yellow]")
+    out.print(f"已记录的提醒：{len(recorded)} 条")
+
+
+@app.command("scheduler")
+def scheduler_cmd(ctx: typer.Context,
+                  cron: Annotated[str, typer.Option("--cron", help="检查时间（cron 表达式）")] = "0 8 * * *",
+                  as_json: JsonOpt = False) -> None:
+    """按计划运行到期检查（需要 Prefect 服务器：设置 PREFECT_API_URL）。"""
+    import os
+    from documents.problems import Refused, problem
+    from flows.run import serve_schedules
+    with refusals(as_json):
+        if not os.environ.get("PREFECT_API_URL"):
+            raise Refused(problem("invalid_state", "计划任务需要 Prefect 服务器：先运行 prefect server start，"
+                                                   "再设置 PREFECT_API_URL=http://127.0.0.1:4200/api"))
+        home = home_of(ctx).require()
+    out.print(f"到期检查已按计划 {cron} 运行，在 Prefect 界面可见；Ctrl+C 停止。")
+    serve_schedules(home.path, cron)

@@ -1,0 +1,100 @@
+"""Deadlines on the working-day clock: legality review, comment periods, filing after publication."""
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from review.clock import Deadline, Period, add_period, status_on
+from review.gate import active_stages, approved_stages, prerequisites
+from services.context import Services
+from services.review import pipeline_of, today
+from storage.repository import Dossiers
+from storage.tables import ConsultationRow, DossierRow, RegisterEntryRow, ReminderRow, VersionRow
+
+KIND_NAMES = {"legality_review": "合法性审核期限", "consultation": "征求意见期", "filing": "报备期限"}
+STATUS_NAMES = {"ok": "未到期", "due_soon": "即将到期", "due_today": "今日到期", "overdue": "已逾期"}
+
+
+class Due(BaseModel):
+    kind: str
+    kind_name: str
+    dossier: str
+    title: str
+    start: dt.date
+    due: dt.date
+    period: str
+    status: str
+    status_name: str
+    estimated: bool = False
+    note: str | None = None
+    message: str
+
+
+def _due(kind: str, row_id: str, title: str, deadline: Deadline, on: dt.date, what: str) -> Due:
+    status = status_on(deadline, on)
+    return Due(kind=kind, kind_name=KIND_NAMES[kind], dossier=row_id, title=title, start=deadline.start,
+               due=deadline.due, period=deadline.period.describe(), status=status,
+               status_name=STATUS_NAMES[status], estimated=deadline.estimated, note=deadline.note,
+               message=f"{what}，期限 {deadline.due:%Y-%m-%d}（{STATUS_NAMES[status]}）")
+
+
+def compute(svc: Services, on: dt.date | None = None) -> list[Due]:
+    on = on or today(svc)
+    clocks = svc.config.clocks
+    out: list[Due] = []
+    with svc.session() as s:
+        repo = Dossiers(s)
+        for row in s.scalars(select(DossierRow).where(DossierRow.state.in_(["submitted", "in_review"]))):
+            start = _legality_start(s, repo, svc, row)
+            if start is not None:
+                d = add_period(start, Period.parse(clocks.legality_review))
+                out.append(_due("legality_review", row.id, row.title, d, on, "合法性审核待办结"))
+        for c, row in s.execute(select(ConsultationRow, DossierRow).join(DossierRow)
+                                .where(ConsultationRow.summary_published_at.is_(None))):
+            d = Deadline(start=c.opens, due=c.closes, period=Period(amount=(c.closes - c.opens).days + 1, unit="days"))
+            what = "征求意见期结束，意见采纳情况待公布" if on > c.closes else "征求意见期进行中"
+            out.append(_due("consultation", row.id, row.title, d, on, what))
+        for e in s.scalars(select(RegisterEntryRow).where(RegisterEntryRow.filed_at.is_(None),
+                                                          RegisterEntryRow.status == "in_force")):
+            d = add_period(e.published_at.astimezone().date(), Period.parse(clocks.filing))
+            out.append(_due("filing", e.dossier_id, e.title, d, on, f"{e.registration_number} 待向上级报备"))
+    return sorted(out, key=lambda x: (x.due, x.kind, x.dossier))
+
+
+def _legality_start(s, repo: Dossiers, svc: Services, row: DossierRow) -> dt.date | None:
+    """The legality clock starts when the dossier reaches the reviewers: its version's arrival, or
+    the approval of the stages before legality, whichever is later. None when not running."""
+    version = repo.version(row.id, row.current_version)
+    pipeline = pipeline_of(svc.config, row.kind)
+    stages = active_stages(pipeline, version)
+    legality = next((x for x in stages if x.id == "legality"), None)
+    decisions = repo.decisions(row.id)
+    done = approved_stages(version, decisions, stages)
+    if legality is None or "legality" in done:
+        return None
+    before = prerequisites(legality, stages)
+    if any(p not in done for p in before):
+        return None
+    arrived = s.scalar(select(VersionRow.submitted_at).filter_by(dossier_id=row.id, number=row.current_version))
+    times = [arrived] + [d.at for d in decisions if d.stage in before and d.fingerprint == version.fingerprint]
+    return max(times).astimezone().date()
+
+
+def record_reminders(svc: Services, on: dt.date | None = None) -> list[Due]:
+    """What the scheduled check does: record each due-soon, due-today or overdue deadline once."""
+    found = [d for d in compute(svc, on) if d.status != "ok"]
+    with svc.session() as s:
+        for d in found:
+            exists = s.scalars(select(ReminderRow).filter_by(kind=d.kind, dossier_id=d.dossier, due=d.due,
+                                                             status=d.status)).first()
+            if exists is None:
+                s.add(ReminderRow(kind=d.kind, dossier_id=d.dossier, due=d.due, status=d.status,
+                                  estimated=d.estimated, message=d.message, recorded_at=svc.now()))
+    return found
+
+
+def reminders(svc: Services) -> list[ReminderRow]:
+    with svc.session() as s:
+        return list(s.scalars(select(ReminderRow).order_by(ReminderRow.recorded_at.desc(), ReminderRow.id.desc())))
