@@ -189,7 +189,7 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
             answer = None
         if as_json:
             emit_json({"dossier": dossier, "ready": bool(answer and answer.ready), "signed": False,
-                       "blocking": list(r.problems)})
+                       "ok": False, "blocking": list(r.problems), "problems": list(r.problems)})
         else:
             out.print("[red bold]签发被拒绝[/red bold]，原因：")
             for p in r.problems:

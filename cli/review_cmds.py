@@ -87,6 +87,19 @@ def consultation_comments(ctx: typer.Context, dossier: Annotated[str, typer.Argu
     _print_consultation(v, as_json)
 
 
+@consultation_app.command("adopt")
+def consultation_adopt(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+                       comment: Annotated[int, typer.Argument(help="意见编号（见 consultation show）")],
+                       adopted: Annotated[str, typer.Option("--adopted", help="采纳 / 部分采纳 / 未采纳")],
+                       as_: AsOpt, response: Annotated[Optional[str], typer.Option("--response", help="理由或说明")] = None,
+                       as_json: JsonOpt = False) -> None:
+    """填写一条意见的采纳情况。"""
+    from services.consultation import decide_comment
+    with refusals(as_json, {"dossier": dossier}):
+        v = decide_comment(services_of(ctx), dossier, comment, adopted, response, as_)
+    _print_consultation(v, as_json)
+
+
 @consultation_app.command("summary")
 def consultation_summary(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
                          as_: AsOpt, as_json: JsonOpt = False) -> None:
@@ -115,6 +128,8 @@ def _print_consultation(v, as_json: bool) -> None:
               + (f"（缩短理由：{v.shortened_reason}）" if v.shortened_reason else ""))
     out.print(f"  公告：{v.notice}")
     out.print(f"  意见 {v.comments} 条：" + "，".join(f"{k} {n}" for k, n in v.adoption.items()))
+    for c in v.items:
+        out.print(f"    {c.id:>4}. {c.author}：{c.text[:40]}  [{c.adopted or '待定'}]")
     out.print(f"  采纳情况：{'已公布 ' + str(v.summary) if v.summary else '尚未公布'}")
 
 

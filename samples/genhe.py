@@ -140,12 +140,14 @@ def bundle_files(variant: str = "complete", **kw) -> dict[str, bytes]:
     """The members of a sample bundle, in the real sample's order (bundle.json last).
 
     kw: doc_number, title, inner_title, organ, date_text, disclosure, body_variant (policy);
-    unit (drafting and interpreting unit), risk_level.
+    unit (drafting and interpreting unit), risk_level, response_plan (bool), kind (the manifest's).
     """
     if variant not in VARIANTS:
         raise ValueError(f"unknown sample variant {variant!r}; choose one of {VARIANTS}")
     unit = kw.pop("unit", UNIT)
     level = kw.pop("risk_level", "低")
+    response_plan = kw.pop("response_plan", True)
+    kind = kw.pop("kind", "行政规范性文件")
     doc_number = kw.get("doc_number", DOC_NUMBER)
     about = {"policy_title": kw.get("inner_title", INNER_TITLE)}
     if "title" not in kw:  # keep the 通知's title in step with what it issues
@@ -155,14 +157,14 @@ def bundle_files(variant: str = "complete", **kw) -> dict[str, bytes]:
         PLAN_NAME: plan_docx(unit=unit, doc_number=doc_number, **about),
         MATERIAL_NAME: interpretation_docx(unit=unit, doc_number=doc_number, **about),
         GRAPHIC_NAME: graphic_png(),
-        RISK_NAME: risk_docx(unit=unit, level=level, **about),
+        RISK_NAME: risk_docx(unit=unit, level=level, with_response_plan=response_plan, **about),
     }
     if variant == "missing-risk":
         del files[RISK_NAME]
     if variant == "complete":
         roles = ["policy", "interpretation_plan", "interpretation_material",
                  "graphic_interpretation", "risk_assessment"]
-        manifest = {"drafting_unit": unit, "kind": "行政规范性文件", "public_interest": True,
+        manifest = {"drafting_unit": unit, "kind": kind, "public_interest": True,
                     "files": dict(zip(files, roles))}
         files["bundle.json"] = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
     return files

@@ -24,6 +24,14 @@ from storage.tables import CommentRow, ConsultationRow, DossierRow
 from templates import render
 
 
+class CommentView(BaseModel):
+    id: int
+    author: str
+    text: str
+    adopted: str | None
+    response: str | None
+
+
 class ConsultationView(BaseModel):
     dossier: str
     opens: dt.date
@@ -32,6 +40,7 @@ class ConsultationView(BaseModel):
     notice: str | None
     comments: int
     adoption: dict[str, int]
+    items: list[CommentView] = []
     summary: str | None
     summary_published_at: dt.datetime | None
 
@@ -114,6 +123,24 @@ def record_comments(svc: Services, dossier_id: str, comments: list[dict], actor_
     return view(svc, dossier_id)
 
 
+def decide_comment(svc: Services, dossier_id: str, comment_id: int, adopted: str, response: str | None,
+                   actor_name: str) -> ConsultationView:
+    """Record whether one comment is adopted (采纳 / 部分采纳 / 未采纳) and why."""
+    value = normalise_adoption(adopted)
+    if value is None:
+        raise Refused(problem("manifest_invalid", f"采纳情况应为{'、'.join(ADOPTION)}，而不是“{adopted}”"))
+    with svc.session() as s:
+        _drafting_actor(svc, s, dossier_id, actor_name)
+        c = Dossiers(s).consultation(dossier_id)
+        comment = s.get(CommentRow, comment_id)
+        if c is None or comment is None or comment.consultation_id != c.id:
+            raise Refused(problem("not_found", f"卷宗 {dossier_id} 没有第 {comment_id} 条意见"))
+        if c.summary_published_at is not None:
+            raise Refused(problem("invalid_state", "意见采纳情况已公布，不能再修改"))
+        comment.adopted, comment.response = value, response or comment.response
+    return view(svc, dossier_id)
+
+
 def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> ConsultationView:
     """The adoption summary (意见采纳情况), rendered from the recorded comments and published."""
     with svc.session() as s:
@@ -150,6 +177,8 @@ def view(svc: Services, dossier_id: str) -> ConsultationView:
             dossier=dossier_id, opens=c.opens, closes=c.closes, shortened_reason=c.shortened_reason,
             notice=str(svc.home.site / c.notice_path) if c.notice_path else None, comments=len(comments),
             adoption={a: sum(1 for x in comments if x.adopted == a) for a in ADOPTION},
+            items=[CommentView(id=x.id, author=x.author, text=x.text, adopted=x.adopted, response=x.response)
+                   for x in sorted(comments, key=lambda x: x.id)],
             summary=str(svc.home.site / c.summary_path) if c.summary_path else None,
             summary_published_at=c.summary_published_at)
 

@@ -90,3 +90,29 @@ def test_sign_off_with_an_open_gate_records_the_version():
 def test_a_signed_dossier_cannot_be_resubmitted_or_signed_again():
     assert refused_code(transition, "signed_off", "resubmit") == "invalid_state"
     assert refused_code(transition, "registered", "sign_off") == "invalid_state"
+
+
+def test_a_stage_needing_several_roles_waits_for_each_of_them():
+    from review.config import Pipeline, StageSpec
+    joint = Pipeline(kind="行政规范性文件", stages=(
+        StageSpec(id="joint", name="联合审核", roles=("legal_reviewer", "publicity"), require_all=True),))
+    d = dossier()
+    e1, _ = decide(cmd("joint", "reviewer"), d, joint, [], NOW)
+    assert e1.role == "legal_reviewer"
+    blocking = gate(d.current, [e1], joint)
+    assert [(b.stage, b.roles) for b in blocking] == [("joint", ("publicity",))]
+    e2, _ = decide(cmd("joint", "publicity"), d.model_copy(update={"state": "in_review"}), joint, [e1],
+                   NOW + dt.timedelta(minutes=1))
+    assert gate(d.current, [e1, e2], joint) == []
+
+
+def test_an_emergency_sign_off_skips_stages_but_not_the_dossier_contents():
+    d = dossier()
+    blocking = gate(d.current, [], NORMATIVE)
+    event = sign_off(CONFIG.person("signer"), d, blocking, NOW, emergency_reason="防汛紧急部署")
+    assert event.skipped_stages == ("unit_check", "legality", "deliberation")
+    assert refused_code(sign_off, CONFIG.person("signer"), d, blocking, NOW, " ") == "not_permitted"
+    no_risk = d.current.model_copy(update={"files": tuple(f for f in d.current.files if f.role != "risk_assessment")})
+    blocking = gate(no_risk, [], NORMATIVE)
+    assert refused_code(sign_off, CONFIG.person("signer"), d.model_copy(update={"current": no_risk}),
+                        blocking, NOW, "紧急") == "risk_assessment_missing"
