@@ -9,18 +9,21 @@ from services.home import Home
 from services.intake import find_duplicate, prepare
 from services.review import gate_answer, person, record_decision, record_sign_off
 from documents.problems import Refused
+from storage.repository import Dossiers
 
 
-def _fresh_sample(svc, work: Path) -> Path:
+def _fresh_sample(svc, work: Path, organ_code: str = "根政办发", first: int = 36, **kw) -> Path:
     """The built-in sample, renumbered until its bytes are new to this home, so the demo reruns."""
     from samples.genhe import write_zip
     drafter = person(svc.config, "drafter")
-    for serial in range(36, 136):
-        path = write_zip(work / f"根政办发〔2019〕{serial}号-材料.zip", "complete",
-                         doc_number=f"根政办发〔2019〕{serial}号")
+    for serial in range(first, first + 500):
+        number = f"{organ_code}〔2019〕{serial}号"
+        path = write_zip(work / f"{number}-材料.zip", "complete", doc_number=number, **kw)
         prepared, _ = prepare([path], drafter, svc.config)
         if find_duplicate(svc, prepared) is None:
-            return path
+            with svc.session() as s:
+                if Dossiers(s).find_open(prepared.drafting_unit, number, None) is None:
+                    return path
     raise RuntimeError("no fresh sample number left")
 
 
@@ -62,6 +65,56 @@ def run_demo(home: Home, work: Path, say: Callable[[str], None] | None = None) -
     say(f"   台帐登记号：{published['registration_number']}")
     for kind, path in published["pages"].items():
         say(f"   {'政策原文页面' if kind == 'policy' else '政策解读页面'}：{path}")
+    steps["major_decision"] = _major_decision(svc, home, work, say)
+    d2 = steps["major_decision"]["dossier"]
     say(f"[green bold]完成。[/green bold] 查看：lockstep --home {home.path} status {dossier}；"
-        f"lockstep --home {home.path} gazette queue；lockstep --home {home.path} register list")
+        f"lockstep --home {home.path} diff {d2}；lockstep --home {home.path} gazette queue；"
+        f"lockstep --home {home.path} register list")
     return steps
+
+
+def _major_decision(svc, home: Home, work: Path, say) -> dict:
+    """The second journey: consultation, a return with anchored reasons, a resubmission and its diff."""
+    import datetime as dt
+    from flows.run import run_intake, run_publication
+    from services.consultation import decide_comment, open_consultation, publish_summary, record_comments
+    from services.versions import diff_versions
+    out: dict = {}
+    say("[bold]5. 第二个案例：重大行政决策[/bold]")
+    first = _fresh_sample(svc, work, organ_code="根政发", first=9, kind="重大行政决策")
+    sub = run_intake(home.path, [{"paths": [str(first)], "actor": "drafter"}])[0]
+    d = out["dossier"] = sub["dossier"]
+    say(f"   提交：卷宗 {d}（{sub['kind']}），签发前须公开征求意见")
+    today = svc.now().astimezone().date()
+    opens, closes = today - dt.timedelta(days=45), today - dt.timedelta(days=15)
+    c = open_consultation(svc, d, opens, closes, "drafter")
+    say(f"   征求意见：{opens} 至 {closes}，公告 {c.notice}")
+    c = record_comments(svc, d, [{"author": "市民张某", "text": "建议明确办理时限"},
+                                 {"author": "某企业", "text": "建议删除备案要求"}], "drafter", "示例")
+    for item, (adopted, why) in zip(c.items, (("采纳", "已在第二稿中明确"), ("未采纳", "备案为上位法要求")),):
+        decide_comment(svc, d, item.id, adopted, why, "drafter")
+    c = publish_summary(svc, d, "drafter")
+    say(f"   意见采纳情况已公布：{c.summary}")
+    record_decision(svc, d, "unit_check", "approve", "同意", "director")
+    event, _ = record_decision(svc, d, "legality", "return", "请修改后重新报送", "reviewer",
+                               ["一、（二）：应明确回应时限", "解读：问2：与政策原文表述不一致"])
+    out["returned_with"] = [r.model_dump() for r in event.reasons]
+    say(f"   合法性审核退回（意见书 {event.opinion_number}）：" +
+        "；".join(f"【{r.anchor}】{r.text}" for r in event.reasons))
+    from samples.genhe import write_zip
+    number = next(f["metadata"]["doc_number"]["raw"] for f in sub["files"] if f["role"] == "policy")
+    second = write_zip(work / f"{number}-第2稿-材料.zip", "complete", doc_number=number, kind="重大行政决策",
+                       date_text="2019年8月20日")
+    sub2 = run_intake(home.path, [{"paths": [str(second)], "actor": "drafter", "dossier": d}])[0]
+    diff = diff_versions(svc, d, None, None)
+    out["diff"] = {x.role: x.summary for x in diff.documents}
+    policy = next(x for x in diff.documents if x.role == "policy")
+    say(f"   重新提交第 {sub2['version']} 版；与第 1 版相比，政策文件改动 "
+        f"{policy.summary['replace'] + policy.summary['insert'] + policy.summary['delete']} 处（lockstep diff {d}）")
+    for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
+        record_decision(svc, d, stage, "approve", "同意", who)
+    record_sign_off(svc, d, "signer")
+    published = run_publication(home.path, [d], "signer")[0]
+    out["publication"] = published
+    say(f"   第 {sub2['version']} 版审核通过并签发，台帐登记号 {published['registration_number']}")
+    return out
