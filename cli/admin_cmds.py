@@ -106,6 +106,7 @@ def register_list(ctx: typer.Context,
                         "title": e.title, "organ": e.organ, "drafting_unit": e.drafting_unit,
                         "signed_date": e.signed_date, "published_at": e.published_at,
                         "status": e.status, "status_name": register.STATUS_NAMES.get(e.status, e.status),
+                        "legality_opinion": e.opinion_number, "filed_at": e.filed_at, "filing_number": e.filing_number,
                         "dossier": e.dossier_id, "interpretation_page": e.interpretation_page}
                        for e in register.entries(s, status)]
     if as_json:
@@ -115,3 +116,18 @@ def register_list(ctx: typer.Context,
         out.print("台帐为空。")
     for e in entries:
         out.print(f"  {e['registration_number']}  {e['document_number'] or '—'}  {e['title']}  [{e['status_name']}]")
+
+
+@register_app.command("file")
+def register_file(ctx: typer.Context, registration_number: Annotated[str, typer.Argument(help="登记号，如 GHDR-2019-0001")],
+                  number: Annotated[str, typer.Option("--number", help="上级机关的备案号")],
+                  as_: Annotated[str, typer.Option("--as", help="以哪位人员的身份操作")],
+                  as_json: JsonOpt = False) -> None:
+    """记录向上级机关报备（备案）。"""
+    from services.registry import record_filing
+    with refusals(as_json):
+        entry = record_filing(services_of(ctx), registration_number, number, as_)
+    if as_json:
+        emit_json({"entry": entry})
+    else:
+        out.print(f"[green]已记录报备[/green] {entry['registration_number']}：备案号 {entry['filing_number']}")

@@ -15,7 +15,7 @@ EVENT_NAMES = {
     "dossier.submitted": "提交", "review.stage.decided": "审核", "dossier.signed_off": "签发",
     "dossier.published": "发布并登记", "dossier.emergency_signed_off": "紧急签发",
     "consultation.opened": "开始征求意见", "consultation.comments_recorded": "录入公众意见",
-    "consultation.summary_published": "公布意见采纳情况", "config.changed": "修改配置",
+    "consultation.summary_published": "公布意见采纳情况", "register.filed": "报备",
 }
 
 

@@ -138,3 +138,9 @@ class Published(Event):
     registration_number: str | None = None
     gazette_item: int | None = None
     pages: dict[str, str] = Field(default_factory=dict)     # page -> sha256
+
+
+class Filed(Event):
+    name: ClassVar[str] = "register.filed"
+    registration_number: str
+    filing_number: str

@@ -71,7 +71,11 @@ def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
                               signed_date=signed, policy_page=paths["policy"],
                               interpretation_page=paths["interpretation"], status="queued", queued_at=now)
         s.add(item)
+        opinion = next((d.opinion_number for d in reversed(repo.decisions(dossier_id))
+                        if d.stage == "legality" and d.verdict == "approve" and d.fingerprint == version.fingerprint),
+                       None)
         s.add(RegisterEntryRow(registration_number=number, year=year, serial=serial, dossier_id=dossier_id,
+                               opinion_number=opinion,
                                document_number=row.doc_number, title=row.title,
                                organ=meta.signature_organ if meta else None, drafting_unit=row.drafting_unit,
                                signed_date=signed, published_at=now,

@@ -138,6 +138,7 @@ class RegisterEntryRow(Base):
     published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     interpretation_page: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))          # in_force, amended, repealed, expired
+    opinion_number: Mapped[str | None] = mapped_column(String(64))      # 合法性审核意见书
     filed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))   # 备案
     filing_number: Mapped[str | None] = mapped_column(String(64))
 

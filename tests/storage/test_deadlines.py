@@ -57,3 +57,20 @@ def test_due_record_runs_the_deadline_flow_and_due_lists_the_reminders(cli, svc,
     listed = cli.json("due")
     assert [x["kind"] for x in listed["due"]] == ["legality_review"] and listed["reminders"] == []
     assert "合法性审核期限" in cli("due").stdout
+
+
+def test_recording_the_filing_stops_its_clock_and_is_audited(cli, svc, sample_zip):
+    d = intake_bundle([sample_zip()], "drafter", svc).dossier
+    for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
+        record_decision(svc, d, stage, "approve", "同意", who)
+    record_sign_off(svc, d, "signer")
+    number = publish(svc, d, "signer").registration_number
+    entry = cli.json("register", "list")["entries"][0]
+    assert entry["legality_opinion"].startswith("根司合审") and entry["filed_at"] is None
+    r = cli("register", "file", number, "--number", "呼备〔2019〕8号", "--as", "reviewer", "--json")
+    assert r.exit_code == 1
+    cli.json("register", "file", number, "--number", "呼备〔2019〕8号", "--as", "editor")
+    assert by_kind(compute(svc), "filing") == []
+    assert cli.json("history", d)["events"][-1]["event"] == "register.filed"
+    again = cli("register", "file", number, "--number", "x", "--as", "editor", "--json")
+    assert again.exit_code == 1

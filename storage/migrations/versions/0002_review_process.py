@@ -70,6 +70,7 @@ def upgrade() -> None:
         batch_op.create_unique_constraint('uq_decisions_opinion_number', ['opinion_number'])
 
     with op.batch_alter_table('register_entries', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('opinion_number', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('filed_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('filing_number', sa.String(length=64), nullable=True))
 
@@ -83,6 +84,7 @@ def downgrade() -> None:
     with op.batch_alter_table('register_entries', schema=None) as batch_op:
         batch_op.drop_column('filing_number')
         batch_op.drop_column('filed_at')
+        batch_op.drop_column('opinion_number')
 
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.drop_column('row_version')
