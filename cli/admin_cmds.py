@@ -54,23 +54,14 @@ def users_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人�
               display: Annotated[Optional[str], typer.Option("--display", help="显示姓名")] = None,
               as_json: JsonOpt = False) -> None:
     """添加人员（写入 lockstep.toml）。"""
-    from documents.problems import Refused, problem
-    h = home_of(ctx)
+    import getpass
+    from services.people import add_person
     with refusals(as_json):
-        config = h.require().config
-        if config.person(name):
-            raise Refused(problem("not_permitted", f"人员 {name} 已存在"))
-        u = config.unit(unit)
-        if u is None:
-            raise Refused(problem("not_found", f"没有单位 {unit}（可用：{'、'.join(x.name for x in config.units)}）"))
-        unknown = [r for r in role if r not in ROLE_NAMES]
-        if unknown:
-            raise Refused(problem("not_found", f"没有角色 {'、'.join(unknown)}（可用：{'、'.join(ROLE_NAMES)}）"))
-        h.add_person(name, u.name, list(role), display)
+        user = add_person(home_of(ctx), name, unit, list(role), display, getpass.getuser())
     if as_json:
-        emit_json({"user": {"name": name, "unit": u.name, "roles": list(role)}})
+        emit_json({"user": user})
     else:
-        out.print(f"[green]已添加[/green] {name}（{u.name}，{'、'.join(ROLE_NAMES[r] for r in role)}）")
+        out.print(f"[green]已添加[/green] {name}（{user['unit']}，{'、'.join(ROLE_NAMES[r] for r in role)}）")
 
 
 @gazette_app.command("queue")

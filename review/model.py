@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from documents.models import DocumentMeta, Role
+from review.config import Pipeline
 
 State = Literal["submitted", "in_review", "returned", "signed_off", "published", "registered"]
 STATE_NAMES: dict[str, str] = {
@@ -34,6 +35,9 @@ class Version(BaseModel, frozen=True):
     submitted_by: str
     submitted_by_unit: str
     files: tuple[VersionFile, ...]
+    # The review pipeline as configured when this version arrived: a later change to the config
+    # does not rewrite what a dossier under way must pass.
+    pipeline: Pipeline | None = None
 
     def of_role(self, *roles: str) -> list[VersionFile]:
         return [f for f in self.files if f.role in roles]
@@ -69,7 +73,7 @@ class Consultation(BaseModel, frozen=True):
 # Events: what happened, recorded in the audit chain. Names are namespaced and stable.
 class Event(BaseModel, frozen=True):
     name: ClassVar[str]
-    dossier_id: str
+    dossier_id: str | None         # None for events about the home itself (config changes)
     actor: str
     at: dt.datetime
 
@@ -144,3 +148,9 @@ class Filed(Event):
     name: ClassVar[str] = "register.filed"
     registration_number: str
     filing_number: str
+
+
+class ConfigChanged(Event):
+    name: ClassVar[str] = "config.changed"
+    change: str
+    detail: dict = Field(default_factory=dict)

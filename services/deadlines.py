@@ -9,7 +9,7 @@ from sqlalchemy import select
 from review.clock import Deadline, Period, add_period, status_on
 from review.gate import active_stages, approved_stages, prerequisites
 from services.context import Services
-from services.review import pipeline_of, today
+from services.review import pipeline_for, today
 from storage.repository import Dossiers
 from storage.tables import ConsultationRow, DossierRow, RegisterEntryRow, ReminderRow, VersionRow
 
@@ -67,7 +67,7 @@ def _legality_start(s, repo: Dossiers, svc: Services, row: DossierRow) -> dt.dat
     """The legality clock starts when the dossier reaches the reviewers: its version's arrival, or
     the approval of the stages before legality, whichever is later. None when not running."""
     version = repo.version(row.id, row.current_version)
-    pipeline = pipeline_of(svc.config, row.kind)
+    pipeline = pipeline_for(svc.config, version)
     stages = active_stages(pipeline, version)
     legality = next((x for x in stages if x.id == "legality"), None)
     decisions = repo.decisions(row.id)

@@ -184,7 +184,7 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
         version = Version(
             dossier_id=row.id, number=row.current_version, fingerprint=prepared.fingerprint,
             kind=row.kind, drafting_unit=row.drafting_unit, submitted_by=actor.name,
-            submitted_by_unit=actor.unit,
+            submitted_by_unit=actor.unit, pipeline=svc.config.pipeline(row.kind),
             files=tuple(VersionFile(name=m.name, role=m.role, sha256=m.sha256, size=m.size, meta=m.metadata)
                         for m in prepared.members))
         repo.add_version(version, now, [p.model_dump(mode="json") for p in prepared.problems])

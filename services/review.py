@@ -66,7 +66,7 @@ def consultation_of(s: Session, dossier_id: str) -> Consultation | None:
 def _answer(config: Config, view: DossierView, decisions: list[StageDecided], today: dt.date,
             consultation: Consultation | None = None) -> GateAnswer:
     version: Version = view.current
-    pipeline = pipeline_of(config, view.kind)
+    pipeline = pipeline_for(config, version)
     blocking = gate(version, decisions, pipeline, consultation=consultation, today=today)
     ok = approved_stages(version, decisions, pipeline.stages)
     stages = [StageStatus(id=s.id, name=s.name, roles=s.roles, approved=s.id in ok)
@@ -77,6 +77,11 @@ def _answer(config: Config, view: DossierView, decisions: list[StageDecided], to
 
 def pipeline_of(config: Config, kind: str) -> Pipeline:
     return config.pipeline(kind) or config.pipeline(config.default_kind)
+
+
+def pipeline_for(config: Config, version: Version) -> Pipeline:
+    """The pipeline the version arrived under (its snapshot), else today's config for its kind."""
+    return version.pipeline or pipeline_of(config, version.kind)
 
 
 def answer_in(s: Session, svc: Services, view: DossierView) -> GateAnswer:
@@ -139,7 +144,7 @@ def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, c
     with svc.session() as s:
         row, view = load(s, dossier_id)
         repo = Dossiers(s)
-        pipeline = pipeline_of(svc.config, view.kind)
+        pipeline = pipeline_for(svc.config, view.current)
         event, next_state = decide(Decide(stage=stage, verdict=verdict, comment=comment, actor=actor,
                                           reasons=reasons),
                                    view, pipeline, repo.decisions(dossier_id), svc.now())

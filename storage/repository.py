@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from documents.models import DocumentMeta
-from review.config import same_unit
+from review.config import Pipeline, same_unit
 from review.model import Reason, StageDecided, Version, VersionFile
 from storage.tables import ConsultationRow, DecisionRow, DossierRow, FileRow, VersionRow
 
@@ -48,7 +48,8 @@ class Dossiers:
         row = VersionRow(dossier_id=version.dossier_id, number=version.number,
                          fingerprint=version.fingerprint, kind=version.kind,
                          drafting_unit=version.drafting_unit, submitted_by=version.submitted_by,
-                         submitted_by_unit=version.submitted_by_unit, submitted_at=at, problems=problems)
+                         submitted_by_unit=version.submitted_by_unit, submitted_at=at, problems=problems,
+                         pipeline=version.pipeline.model_dump(mode="json") if version.pipeline else None)
         self.session.add(row)
         self.session.flush()
         for f in version.files:
@@ -69,6 +70,7 @@ class Dossiers:
             dossier_id=dossier_id, number=row.number, fingerprint=row.fingerprint, kind=row.kind,
             drafting_unit=row.drafting_unit, submitted_by=row.submitted_by,
             submitted_by_unit=row.submitted_by_unit,
+            pipeline=Pipeline.model_validate(row.pipeline) if row.pipeline else None,
             files=tuple(VersionFile(name=f.name, role=f.role, sha256=f.sha256, size=f.size,
                                     meta=DocumentMeta.model_validate(f.meta) if f.meta else None)
                         for f in files))

@@ -48,6 +48,7 @@ class VersionRow(Base):
     submitted_by_unit: Mapped[str] = mapped_column(String(128))
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     problems: Mapped[list] = mapped_column(JSON, default=list)
+    pipeline: Mapped[dict | None] = mapped_column(JSON)      # snapshot of the configured pipeline
 
 
 class FileRow(Base):

@@ -77,3 +77,12 @@ def test_batch_intake_takes_many_bundles_in_few_flow_runs(cli, tmp_path):
     assert refused["source"].endswith("坏包.zip") and refused["problems"][0]["code"] == "bundle_unreadable"
     again = json.loads(cli("batch", folder, "--as", "drafter", "--json").stdout)
     assert again["summary"] == {"duplicate": 5, "rejected": 1}
+
+
+def test_a_config_change_is_an_audited_event(cli, svc):
+    cli.json("users", "add", "li", "--unit", "宣传部", "--role", "publicity")
+    from storage.tables import EventRow
+    with svc.session() as s:
+        [e] = s.query(EventRow).all()
+        assert (e.name, e.dossier_id, e.payload["detail"]["name"]) == ("config.changed", None, "li")
+    assert cli.json("audit", "verify")["ok"] is True

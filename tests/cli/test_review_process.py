@@ -155,3 +155,20 @@ def test_consultation_is_only_for_major_decisions(cli, sample_zip):
     d = intake_bundle([sample_zip()], "drafter", open_services(Home(cli.home))).dossier
     assert refused(cli, "consultation", "open", d, "--from", "2019-07-01", "--to", "2019-07-31",
                    "--as", "drafter") == "invalid_state"
+
+
+def test_changing_the_config_does_not_rewrite_a_dossier_under_way(cli, sample_zip, home):
+    from services.context import open_services
+    from services.intake import intake_bundle
+    svc = open_services(home)
+    before = intake_bundle([sample_zip()], "drafter", svc).dossier
+    text = home.config_path.read_text(encoding="utf-8")
+    extra = '  { id = "archive", name = "档案审核", roles = ["registrar"], after = ["deliberation"] },\n]'
+    text = text.replace('after = ["legality"] },\n]', 'after = ["legality"] },\n' + extra, 1)
+    home.config_path.write_text(text, encoding="utf-8")
+    assert [b["stage"] for b in cli.json("gate", before)["blocking"]] == ["unit_check", "legality", "deliberation"]
+    from services.home import Home
+    after = intake_bundle([sample_zip(doc_number="根政办发〔2019〕50号")], "drafter",
+                          open_services(Home(home.path))).dossier
+    assert [b["stage"] for b in cli.json("gate", after)["blocking"]] == [
+        "unit_check", "legality", "deliberation", "archive"]

@@ -69,6 +69,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('opinion_sha256', sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint('uq_decisions_opinion_number', ['opinion_number'])
 
+    with op.batch_alter_table('versions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pipeline', sa.JSON(), nullable=True))
+
     with op.batch_alter_table('register_entries', schema=None) as batch_op:
         batch_op.add_column(sa.Column('opinion_number', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('filed_at', sa.DateTime(timezone=True), nullable=True))
@@ -81,6 +84,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('versions', schema=None) as batch_op:
+        batch_op.drop_column('pipeline')
+
     with op.batch_alter_table('register_entries', schema=None) as batch_op:
         batch_op.drop_column('filing_number')
         batch_op.drop_column('filed_at')
