@@ -130,6 +130,30 @@ def _print_gate(answer) -> None:
         out.print(f"  ✗ [bold]{b.code}[/bold]：{b.message}{who}")
 
 
+@app.command("attach")
+def attach_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+               file: Annotated[Path, typer.Argument(help="要补充或替换的文件")],
+               role: Annotated[str, typer.Option("--role", help="材料角色：policy、interpretation_plan、"
+                                                 "interpretation_material、graphic_interpretation、risk_assessment…")],
+               as_: AsOpt, as_json: JsonOpt = False) -> None:
+    """补充或替换一份材料，形成新版本（此前的审核随之失效）。"""
+    from documents.models import ROLE_NAMES as ROLES
+    from documents.problems import problem
+    from services.attach import attach
+    from services.review import gate_answer
+    svc = services_of(ctx)
+    with refusals(as_json, {"dossier": dossier}):
+        if role not in ROLES:
+            raise Refused(problem("manifest_invalid", f"没有材料角色 {role}（可用：{'、'.join(ROLES)}）"))
+        result = attach(svc, dossier, file, role, as_)
+        answer = gate_answer(svc, dossier) if result.accepted else None
+    if as_json:
+        emit_json({**result.model_dump(mode="json"), "gate": answer})
+    else:
+        _print_submit(result, answer)
+    raise typer.Exit(code=0 if result.accepted else 1)
+
+
 @app.command("gate")
 def gate_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
              as_json: JsonOpt = False) -> None:

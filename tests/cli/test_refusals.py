@@ -118,3 +118,22 @@ def test_inspect_reports_metadata_and_form_findings_without_storing(cli, svc, tm
     assert warned == {"docno_format": "warning", "date_format": "warning"}
     assert files[1]["metadata"]["doc_number"]["serial"] == 36
     assert nothing_stored(svc)
+
+
+def test_attaching_the_missing_risk_assessment_makes_a_new_version(cli, svc, sample_zip, tmp_path):
+    from samples.genhe import risk_docx
+    from services.intake import intake_bundle
+    d = intake_bundle([sample_zip("missing-risk")], "drafter", svc).dossier
+    cli.json("review", d, "--stage", "unit_check", "--approve", "--as", "director")
+    risk = tmp_path / "舆情风险评估报告.docx"
+    risk.write_bytes(risk_docx())
+    r = cli.json("attach", d, risk, "--role", "risk_assessment", "--as", "drafter")
+    assert (r["dossier"], r["version"], r["accepted"]) == (d, 2, True)
+    codes = [b["code"] for b in r["gate"]["blocking"]]
+    assert "risk_assessment_missing" not in codes and codes.count("stage_not_approved") == 3   # approvals voided
+    again = cli.json("attach", d, risk, "--role", "risk_assessment", "--as", "drafter")
+    assert again["duplicate"] is True and again["version"] == 2
+    bad = tmp_path / "坏.docx"
+    bad.write_bytes(b"not a docx")
+    r = cli("attach", d, bad, "--role", "interpretation_material", "--as", "drafter", "--json")
+    assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "not_docx"

@@ -1,0 +1,59 @@
+"""Attach or replace one file of a dossier: a new version with every other file carried over."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from documents.bundle import read_bundle
+from documents.classify import is_word
+from documents.extract import inspect_docx
+from documents.models import Role
+from documents.problems import Refused, problem
+from review.config import same_unit
+from review.model import fingerprint
+from services.context import Services
+from services.intake import MemberReport, Prepared, SubmitResult, _record, check_submitter
+from services.review import person
+from storage.repository import Dossiers
+
+# A dossier has one of each of these: attaching another replaces it.
+SINGLE_ROLES = frozenset({"policy", "interpretation_plan", "risk_assessment"})
+
+
+def attach(svc: Services, dossier_id: str, path: Path, role: Role, actor_name: str) -> SubmitResult:
+    actor = person(svc.config, actor_name)
+    check_submitter(actor)
+    [member] = read_bundle([path]).members
+    meta, problems = None, []
+    if is_word(member.name, role):
+        inspected = inspect_docx(member.name, member.data)
+        meta, problems = inspected.metadata, list(inspected.problems)
+        if not inspected.ok:
+            return SubmitResult(dossier=dossier_id, version=None, accepted=False, problems=problems)
+    with svc.session() as s:
+        repo = Dossiers(s)
+        row = repo.get(dossier_id)
+        if row is None:
+            raise Refused(problem("not_found", f"没有卷宗 {dossier_id}"))
+        if not same_unit(row.drafting_unit, actor.unit):
+            raise Refused(problem("not_permitted", f"卷宗 {dossier_id} 属于{row.drafting_unit}"))
+        current = repo.version(dossier_id, row.current_version)
+    new = MemberReport(name=member.name, role=role, role_source="attached",
+                       sha256=hashlib.sha256(member.data).hexdigest(), size=len(member.data), metadata=meta)
+    kept = [MemberReport(name=f.name, role=f.role, role_source="previous", sha256=f.sha256, size=f.size,
+                         metadata=f.meta)
+            for f in current.files if f.name != new.name and not (role in SINGLE_ROLES and f.role == role)]
+    members = kept + [new]
+    prepared = Prepared(kind=current.kind, drafting_unit=current.drafting_unit, members=members,
+                        problems=problems, fingerprint=fingerprint([(m.role, m.name, m.sha256) for m in members]))
+    if prepared.fingerprint == current.fingerprint:
+        return SubmitResult(dossier=dossier_id, version=current.number, accepted=True, duplicate=True,
+                            kind=current.kind, drafting_unit=current.drafting_unit, files=members)
+    written = not svc.store.exists(new.sha256)
+    svc.store.put(member.data)
+    try:
+        return svc.retrying(lambda: _record(svc, prepared, actor, dossier_id))
+    except BaseException:
+        if written:
+            svc.store.delete(new.sha256)
+        raise
