@@ -122,3 +122,15 @@ def register_file(ctx: typer.Context, registration_number: Annotated[str, typer.
         emit_json({"entry": entry})
     else:
         out.print(f"[green]已记录报备[/green] {entry['registration_number']}：备案号 {entry['filing_number']}")
+
+
+@app.command("serve")
+def serve_cmd(ctx: typer.Context,
+              host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
+              port: Annotated[int, typer.Option("--port", help="端口（0 为任选空闲端口）")] = 8765,
+              as_json: JsonOpt = False) -> None:
+    """启动工作台：常驻的工作流服务与接口；命令行的提交、签发、发布交给它处理，无需每次启动引擎。"""
+    from desk.server import serve
+    with refusals(as_json):
+        home = home_of(ctx).require()
+    serve(home.path, host, port, say=(lambda m: None) if as_json else out.print)

@@ -8,7 +8,7 @@ import typer
 from rich.progress import Progress
 
 from cli.app import AsOpt, JsonOpt, app, home_of, services_of
-from cli.output import emit_json, err, out, print_problems, refusals, spinner
+from cli.output import emit_json, engine_note, err, out, print_problems, refusals, spinner
 from documents.models import ROLE_NAMES
 from documents.problems import Refused
 
@@ -89,7 +89,7 @@ def submit_cmd(ctx: typer.Context,
             result = SubmitResult(dossier=None, version=None, accepted=False, problems=list(r.problems))
         if result is None:
             from flows.run import run_intake
-            with spinner("正在启动工作流引擎并入库（首次约需十余秒）…", as_json):
+            with spinner(engine_note(svc.home.path, "入库"), as_json):
                 raw = run_intake(svc.home.path, [{"paths": [str(p.resolve()) for p in bundle],
                                                   "actor": as_, "dossier": dossier}])[0]
             result = SubmitResult.model_validate(raw)
@@ -220,7 +220,7 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
                 out.print(f"  ✗ [bold]{p.code}[/bold]：{p.message}")
         raise typer.Exit(code=1)
     from flows.run import run_publication
-    with spinner("已签发，正在启动工作流引擎同步发布…", as_json):
+    with spinner(engine_note(svc.home.path, "同步发布"), as_json):
         published = run_publication(svc.home.path, [dossier], as_)[0]
     if as_json:
         emit_json({"dossier": dossier, "ready": True, "signed": True, "blocking": [],
@@ -251,7 +251,7 @@ def publish_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help=
     """重新执行已签发卷宗的发布（可重复执行，不会重复发布）。"""
     from flows.run import run_publication
     svc = services_of(ctx)
-    with spinner("正在启动工作流引擎发布…", as_json):
+    with spinner(engine_note(svc.home.path, "发布"), as_json):
         published = run_publication(svc.home.path, [dossier], as_)[0]
     if as_json:
         emit_json(published)

@@ -65,6 +65,14 @@ def refusals(as_json: bool, extra: dict | None = None) -> Iterator[None]:
         refuse(r, as_json, extra)
 
 
+def engine_note(home, what: str) -> str:
+    """What the person waits for: a hand-off to the running desk, or the engine starting here."""
+    from flows.handoff import desk_of
+    if desk_of(home) is not None:
+        return f"已交给工作台{what}…"
+    return f"正在启动工作流引擎并{what}（约需十秒；运行 lockstep serve 可免去等待）…"
+
+
 @contextmanager
 def spinner(text: str, as_json: bool) -> Iterator[None]:
     # With --json, stdout holds only the JSON document; the spinner goes to stderr either way.

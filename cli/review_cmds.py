@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.app import AsOpt, HomeOpt, JsonOpt, app, home_of, services_of
-from cli.output import emit_json, out, refusals, spinner
+from cli.output import emit_json, engine_note, out, refusals, spinner
 
 consultation_app = typer.Typer(help="重大行政决策公开征求意见", no_args_is_help=True)
 app.add_typer(consultation_app, name="consultation")
@@ -142,7 +142,7 @@ def due_cmd(ctx: typer.Context,
     svc = services_of(ctx)
     if record:
         from flows.run import run_deadlines
-        with spinner("正在启动工作流引擎运行到期检查…", as_json):
+        with spinner(engine_note(svc.home.path, "运行到期检查"), as_json):
             run_deadlines(svc.home.path)
     items = compute(svc)
     recorded = reminders(svc)

@@ -7,9 +7,13 @@ relationship to a missing part), a small lxml reader takes the main part directl
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
+import struct
+import threading
 import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -145,7 +149,7 @@ def open_docx(name: str, data: bytes) -> tuple[ReadDoc | None, list[Problem]]:
     if "[Content_Types].xml" not in names or not (names & {"word/document.xml"} or _main_part(archive)):
         return None, [problem("not_docx", "压缩包中没有 Word 正文（word/document.xml）", file=name)]
     try:
-        return _read_with_python_docx(data), []
+        return _read_with_python_docx(data, archive), []
     except Exception:
         pass  # python-docx refuses more than Word does; the lxml reader decides below
     try:
@@ -180,16 +184,47 @@ def _check_members(name: str, members: list[zipfile.ZipInfo]) -> Problem | None:
     return None
 
 
-def _read_with_python_docx(data: bytes) -> ReadDoc:
+def _read_with_python_docx(data: bytes, archive: zipfile.ZipFile | None = None) -> ReadDoc:
     import docx  # imported here: the lxml reader and the sniffing above do not need it
 
     document = docx.Document(io.BytesIO(data))
     body = document.element.body
+    key = None
     try:
-        styles_root = document.part._styles_part.element
+        styles_part = document.part._styles_part
+        styles_root = styles_part.element
+        if archive is not None:
+            key = _stored_part_key(data, archive, styles_part.partname.membername)
     except Exception:
         styles_root = None
-    return _flatten(body, styles_root, W_TRANSITIONAL)
+    return _flatten(body, styles_root, W_TRANSITIONAL, styles_key=key)
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature … file name length, extra field length
+
+
+def _stored_part_key(data: bytes, archive: zipfile.ZipFile, member: str) -> bytes | None:
+    """SHA-256 of a part as stored in the package (method, sizes, CRC and the compressed bytes).
+
+    The stored bytes determine the inflated ones, so equal keys mean equal part content; hashing
+    them avoids inflating the part a second time (python-docx has already parsed it). None when
+    the part is not in the archive (python-docx made a default one) or its header is unusual.
+    """
+    info = archive.NameToInfo.get(member)
+    if info is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    offset = info.header_offset
+    if offset < 0 or offset + _LOCAL_HEADER.size > len(data):
+        return None
+    signature, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, offset)
+    if signature != b"PK\x03\x04":
+        return None
+    start = offset + _LOCAL_HEADER.size + name_len + extra_len
+    if start + info.compress_size > len(data):
+        return None
+    h = hashlib.sha256(b"%d:%d:%d:%d:" % (info.compress_type, info.file_size, info.compress_size, info.CRC))
+    h.update(memoryview(data)[start:start + info.compress_size])
+    return h.digest()
 
 
 def _main_part(archive: zipfile.ZipFile) -> str | None:
@@ -496,7 +531,32 @@ def _page(sect, ns: str) -> Page | None:
                 left_mm=measure(margin, "left"), right_mm=measure(margin, "right"))
 
 
-def _flatten(body, styles_root, ns: str) -> ReadDoc:
-    walker = _Walker(_Styles(styles_root, ns), ns)
+# Most offices send every document on one template: the style index of a styles part is built
+# once per distinct part content (keyed by _stored_part_key) and shared, read-only but for its
+# lazily filled, content-determined caches. A few entries: each keeps one styles tree alive.
+_STYLES_CACHE: OrderedDict[tuple[str, bytes], _Styles] = OrderedDict()
+_STYLES_CACHE_SIZE = 8
+_STYLES_LOCK = threading.Lock()
+
+
+def _styles_for(root, ns: str, key: bytes | None) -> _Styles:
+    if root is None or key is None:
+        return _Styles(root, ns)
+    cache_key = (ns, key)
+    with _STYLES_LOCK:
+        styles = _STYLES_CACHE.get(cache_key)
+        if styles is not None:
+            _STYLES_CACHE.move_to_end(cache_key)
+            return styles
+    styles = _Styles(root, ns)
+    with _STYLES_LOCK:
+        _STYLES_CACHE[cache_key] = styles
+        while len(_STYLES_CACHE) > _STYLES_CACHE_SIZE:
+            _STYLES_CACHE.popitem(last=False)
+    return styles
+
+
+def _flatten(body, styles_root, ns: str, styles_key: bytes | None = None) -> ReadDoc:
+    walker = _Walker(_styles_for(styles_root, ns, styles_key), ns)
     walker.block(body, False)
     return ReadDoc(paragraphs=walker.paragraphs, page=_page(walker.first_sect, ns))

@@ -4,23 +4,31 @@ from __future__ import annotations
 from pathlib import Path
 
 from flows.engine import configure, warm_settings
+from flows.handoff import hand_off
 
 
-def run_intake(home: Path, requests: list[dict]) -> list[dict]:
+def run_intake(home: Path, requests: list[dict], here: bool = False) -> list[dict]:
+    if not here and (done := hand_off(home, "/api/flows/intake", {"requests": requests})) is not None:
+        return done
     configure(home)
     from flows.intake import intake_flow
     with warm_settings():
         return intake_flow(str(home.resolve()), requests)
 
 
-def run_publication(home: Path, dossier_ids: list[str], actor: str) -> list[dict]:
+def run_publication(home: Path, dossier_ids: list[str], actor: str, here: bool = False) -> list[dict]:
+    if not here and (done := hand_off(home, "/api/flows/publication",
+                                      {"dossier_ids": dossier_ids, "actor": actor})) is not None:
+        return done
     configure(home)
     from flows.publication import publication_flow
     with warm_settings():
         return publication_flow(str(home.resolve()), dossier_ids, actor)
 
 
-def run_deadlines(home: Path) -> list[dict]:
+def run_deadlines(home: Path, here: bool = False) -> list[dict]:
+    if not here and (done := hand_off(home, "/api/flows/deadlines", {})) is not None:
+        return done
     configure(home)
     from flows.deadlines import deadlines_flow
     with warm_settings():

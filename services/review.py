@@ -14,7 +14,6 @@ from review.config import Config, Person, Pipeline
 from review.decisions import Decide, DossierView, decide, sign_off
 from review.gate import Blocking, active_stages, approved_stages, gate
 from review.model import STATE_NAMES, Consultation, Reason, SignedOff, StageDecided, Version
-from services.opinions import anchor_reasons, attach_opinion
 from services.context import Services
 from storage import audit
 from storage.repository import Dossiers
@@ -134,6 +133,7 @@ def status(svc: Services, dossier_id: str) -> Status:
 def record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,
                     actor_name: str, reasons: list[str] = ()) -> tuple[StageDecided, GateAnswer]:
     """`reasons`: texts like “一、（二）：表述不清” or “解读：问3：…”, anchored to provisions."""
+    from services.opinions import anchor_reasons     # reads docx: only decisions with reasons pay for it
     actor = person(svc.config, actor_name)
     anchored = anchor_reasons(svc, dossier_id, list(reasons))
     return svc.retrying(lambda: _record_decision(svc, dossier_id, stage, verdict, comment, actor, anchored))
@@ -150,6 +150,7 @@ def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, c
                                    view, pipeline, repo.decisions(dossier_id), svc.now())
         opinion_sha = None
         if stage == "legality":
+            from services.opinions import attach_opinion
             event, opinion_sha = attach_opinion(svc, s, row, event)
         repo.add_decision(event, opinion_sha)
         row.state, row.updated_at = next_state, event.at

@@ -1,0 +1,41 @@
+"""Start the desk for a home: warm Prefect, listen, and tell the command line where we are."""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+from pathlib import Path
+
+from flows.handoff import DESK_FILE
+
+
+def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None:
+    import uvicorn
+
+    from desk.app import create_app
+    from flows.run import run_intake
+    say("正在启动工作流引擎（Prefect）…")
+    run_intake(home, [], here=True)                    # warm: the engine starts now, not on the first request
+    token = secrets.token_urlsafe(32)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    url = f"http://{host}:{sock.getsockname()[1]}"
+    info = home / DESK_FILE
+    # The token lets the command line (same user, same home) hand work over; nobody else reads it.
+    fd = os.open(info, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump({"url": url, "pid": os.getpid(), "token": token}, f)
+    say(f"Lockstep 工作台已启动：{url}（接口说明 {url}/docs）；Ctrl+C 停止")
+    server = uvicorn.Server(uvicorn.Config(create_app(home, token), log_level="warning"))
+    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        try:
+            if json.loads(info.read_text()).get("pid") == os.getpid():
+                info.unlink()
+        except (OSError, ValueError):
+            pass

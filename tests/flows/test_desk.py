@@ -1,0 +1,81 @@
+"""`lockstep serve`: a warm desk takes the command line's flow work; nothing waits for Prefect."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Runs the CLI in a fresh process and reports whether Prefect was imported there.
+RUN_CLI = """
+import sys
+from typer.testing import CliRunner
+from cli.main import app
+r = CliRunner().invoke(app, sys.argv[1:])
+sys.stdout.write(r.stdout)
+sys.stderr.write(f"\\nEXIT={r.exit_code} PREFECT={'prefect' in sys.modules}\\n")
+"""
+
+
+@pytest.fixture
+def desk(home):
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "--home", str(home.path), "serve", "--port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    info = home.path / "desk.json"
+    try:
+        deadline = time.monotonic() + 180
+        while not info.exists():
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline, "the desk did not start in 180 s"
+            time.sleep(0.2)
+        yield json.loads(info.read_text())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert not info.exists()        # a stopped desk takes its address with it
+
+
+def cli(home, *args) -> tuple[int, bool, dict]:
+    out = subprocess.run([sys.executable, "-c", RUN_CLI, "--home", str(home.path), *map(str, args), "--json"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    tail = out.stderr.strip().splitlines()[-1]
+    code, prefect = tail.split()
+    return int(code.split("=")[1]), prefect == "PREFECT=True", json.loads(out.stdout)
+
+
+def test_the_command_line_hands_submit_and_sign_off_to_a_running_desk(home, desk, sample_zip):
+    code, prefect, sub = cli(home, "submit", sample_zip(), "--as", "drafter")
+    assert (code, prefect, sub["accepted"]) == (0, False, True)
+    d = sub["dossier"]
+    for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
+        assert cli(home, "review", d, "--stage", stage, "--approve", "--as", who)[0] == 0
+    code, prefect, signed = cli(home, "sign-off", d, "--as", "signer")
+    assert (code, prefect) == (0, False)
+    assert signed["publication"]["registration_number"] == "GHDR-2019-0001"
+
+
+def test_the_desk_refuses_flow_work_without_its_token(desk):
+    r = httpx.post(desk["url"] + "/api/flows/intake", json={"requests": []})
+    assert r.status_code == 401
+    assert httpx.get(desk["url"] + "/api/health").json()["ok"] is True
+    r = httpx.post(desk["url"] + "/api/flows/intake", json={"requests": []},
+                   headers={"Authorization": f"Bearer {desk['token']}"})
+    assert r.json() == {"results": []}
+
+
+def test_a_dead_desk_is_not_handed_anything(home):
+    from flows.handoff import desk_of
+    (home.path / "desk.json").write_text(json.dumps({"url": "http://127.0.0.1:9", "pid": 2 ** 22 + 17, "token": "x"}))
+    assert desk_of(home.path) is None
