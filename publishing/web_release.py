@@ -61,14 +61,14 @@ def render_pages(version: Version, blobs: dict[str, bytes], *, city: str, regist
                          date=meta.date_text if meta else None, disclosure=meta.disclosure if meta else None,
                          registration_number=registration_number,
                          interpretation_href="../" + paths["interpretation"],
-                         body_html=docx_html(blobs[policy.sha256], _head_of(meta)) if policy else "")
+                         body_html=docx_html(blobs[policy.sha256], head_texts(meta)) if policy else "")
     interpretation_html = render("interpretation_page.html.j2", **common,
                                  interpreting_unit=version.drafting_unit,
                                  policy_href="../" + paths["policy"], materials=materials)
     return {"policy": policy_html, "interpretation": interpretation_html}, assets
 
 
-def _head_of(meta) -> frozenset[str]:
+def head_texts(meta) -> frozenset[str]:
     if meta is None:
         return frozenset()
     texts = (meta.banner, meta.doc_number_text, meta.title)

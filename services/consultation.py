@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from documents.problems import Refused, problem
-from publishing.web_release import docx_html, short_title
+from publishing.web_release import docx_html, head_texts, short_title
 from review.clock import Period
 from review.config import same_unit
 from review.consultation import ADOPTION, check_period, check_summary_time, normalise_adoption
@@ -72,7 +72,7 @@ def open_consultation(svc: Services, dossier_id: str, opens: dt.date, closes: dt
         html = render("consultation_notice.html.j2", city=svc.config.city, title=row.title,
                       short_title=short_title(row.title), drafting_unit=row.drafting_unit, opens=opens,
                       closes=closes, reason=reason, released_at=now.astimezone().strftime("%Y年%m月%d日"),
-                      draft_html=docx_html(svc.store.get(draft.sha256)) if draft else "",
+                      draft_html=docx_html(svc.store.get(draft.sha256), head_texts(draft.meta)) if draft else "",
                       basis_html=docx_html(svc.store.get(basis[0].sha256)) if basis and basis[0].meta else "")
         sha = write_page(svc, path, html)
         s.add(ConsultationRow(dossier_id=dossier_id, opens=opens, closes=closes, shortened_reason=reason,
