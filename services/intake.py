@@ -112,12 +112,16 @@ def check_submitter(actor: Person) -> None:
 
 def find_duplicate(svc: Services, prepared: Prepared) -> SubmitResult | None:
     with svc.session() as s:
-        row = Dossiers(s).by_fingerprint(prepared.fingerprint)
-        if row is None:
-            return None
-        return SubmitResult(dossier=row.dossier_id, version=row.number, accepted=True, duplicate=True,
-                            kind=prepared.kind, drafting_unit=prepared.drafting_unit,
-                            problems=prepared.problems, files=prepared.members)
+        return _duplicate(Dossiers(s), prepared)
+
+
+def _duplicate(repo: Dossiers, prepared: Prepared) -> SubmitResult | None:
+    row = repo.by_fingerprint(prepared.fingerprint)
+    if row is None:
+        return None
+    return SubmitResult(dossier=row.dossier_id, version=row.number, accepted=True, duplicate=True,
+                        kind=prepared.kind, drafting_unit=prepared.drafting_unit,
+                        problems=prepared.problems, files=prepared.members)
 
 
 def intake_bundle(paths: Sequence[Path], actor_name: str, svc: Services,
@@ -135,18 +139,19 @@ def intake_bundle(paths: Sequence[Path], actor_name: str, svc: Services,
         return SubmitResult(dossier=None, version=None, accepted=False, kind=prepared.kind,
                             drafting_unit=prepared.drafting_unit, problems=prepared.problems,
                             files=prepared.members)
-    duplicate = find_duplicate(svc, prepared)
-    if duplicate is not None:
-        return duplicate
+    # Objects first, so a committed version never names a missing object; the duplicate check
+    # then runs in the same transaction as the record (one transaction per bundle). A duplicate
+    # finds its objects present already (nothing written), or has them restored.
     data = {m.name: m.data for m in bundle.members}
     new_keys = _put_objects(svc, prepared, data)
     try:
-        return svc.retrying(lambda: _record(svc, prepared, actor, dossier_hint))
+        result = svc.retrying(lambda: _record(svc, prepared, actor, dossier_hint, check_duplicate=True))
     except BaseException:
         # Nothing points to objects this intake wrote: remove them so a failure leaves nothing behind.
         for key in new_keys:
             svc.store.delete(key)
         raise
+    return result
 
 
 def _put_objects(svc: Services, prepared: Prepared, data: dict[str, bytes]) -> list[str]:
@@ -159,13 +164,16 @@ def _put_objects(svc: Services, prepared: Prepared, data: dict[str, bytes]) -> l
     return new
 
 
-def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str | None) -> SubmitResult:
+def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str | None,
+            check_duplicate: bool = False) -> SubmitResult:
     now = svc.now()
     policy = prepared.policy.metadata if prepared.policy else None
     doc_number = policy.doc_number.canonical if policy and policy.doc_number else None
     title = (policy.title if policy and policy.title else None)
     with svc.session() as s:
         repo = Dossiers(s)
+        if check_duplicate and (duplicate := _duplicate(repo, prepared)) is not None:
+            return duplicate
         row = _target_dossier(repo, prepared, actor, dossier_hint, doc_number, title)
         new_dossier = row is None
         if row is None:

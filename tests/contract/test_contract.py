@@ -104,3 +104,19 @@ def test_every_command_takes_json(cli):
             yield path, cmd
     for path, cmd in walk(group):
         assert "--json" in {o for p in cmd.params for o in p.opts}, " ".join(path)
+
+
+def test_the_readme_documents_every_command():
+    from typer.main import get_command
+    from cli.main import app
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+
+    def paths(cmd, prefix=()):
+        subs = getattr(cmd, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                yield from paths(sub, prefix + (name,))
+        else:
+            yield " ".join(prefix)
+    missing = [p for p in paths(get_command(app)) if f"lockstep {p}" not in readme]
+    assert missing == []
