@@ -274,7 +274,9 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
     out.print(f"  文号：{st.doc_number or '—'}  类别：{st.kind}  起草单位：{st.drafting_unit}")
     out.print(f"  状态：{st.state_name}  当前版本：第 {st.version} 版")
     if st.emergency_reason:
-        out.print(f"  [yellow]紧急签发，待事后补审[/yellow]：{st.emergency_reason}")
+        pending = "、".join(st.retrospective_pending)
+        out.print(f"  [yellow]紧急签发[/yellow]：{st.emergency_reason}；"
+                  + (f"待事后补审：{pending}" if pending else "事后补审已完成"))
     for f in st.files:
         out.print(f"  · {ROLE_NAMES.get(f['role'], f['role'])}：{f['name']}")
     for d in st.decisions:

@@ -20,6 +20,19 @@ class DossierView(BaseModel, frozen=True):
     drafting_unit: str
     submitters: frozenset[str]       # everyone who submitted any version
     current: Version
+    emergency: bool = False          # signed off in an emergency: its skipped stages are reviewed after
+
+
+RETROSPECTIVE_STATES = frozenset({"signed_off", "published", "registered"})
+
+
+def retrospective_pending(dossier: DossierView, pipeline: Pipeline, decisions: list[StageDecided]) -> list[str]:
+    """Stages an emergency sign-off skipped that still have no approval on the signed version."""
+    if not dossier.emergency:
+        return []
+    stages = active_stages(pipeline, dossier.current)
+    done = approved_stages(dossier.current, decisions, stages)
+    return [s.id for s in stages if s.id not in done]
 
 
 class Decide(BaseModel, frozen=True):
@@ -53,7 +66,11 @@ def decide(cmd: Decide, dossier: DossierView, pipeline: Pipeline,
     waiting = [p for p in prerequisites(stage, stages) if p not in done]
     if waiting:
         raise Refused(problem("stage_not_approved", f"须先完成前置环节：{'、'.join(waiting)}"))
-    next_state = transition(dossier.state, "approve" if cmd.verdict == "approve" else "return")
+    if dossier.emergency and dossier.state in RETROSPECTIVE_STATES:
+        # Retrospective review of an emergency sign-off: recorded, the published dossier stays as it is.
+        next_state = dossier.state
+    else:
+        next_state = transition(dossier.state, "approve" if cmd.verdict == "approve" else "return")
     event = StageDecided(dossier_id=dossier.id, actor=who.name, at=now, stage=stage.id,
                          fingerprint=version.fingerprint, verdict=cmd.verdict,
                          comment=cmd.comment, unit=who.unit, role=role, reasons=cmd.reasons)

@@ -11,9 +11,10 @@ from review.gate import active_stages, approved_stages, prerequisites
 from services.context import Services
 from services.review import pipeline_for, today
 from storage.repository import Dossiers
-from storage.tables import ConsultationRow, DossierRow, RegisterEntryRow, ReminderRow, VersionRow
+from storage.tables import ConsultationRow, DossierRow, EventRow, RegisterEntryRow, ReminderRow, VersionRow
 
-KIND_NAMES = {"legality_review": "合法性审核期限", "consultation": "征求意见期", "filing": "报备期限"}
+KIND_NAMES = {"legality_review": "合法性审核期限", "consultation": "征求意见期", "filing": "报备期限",
+              "retrospective": "紧急签发事后补审"}
 STATUS_NAMES = {"ok": "未到期", "due_soon": "即将到期", "due_today": "今日到期", "overdue": "已逾期"}
 
 
@@ -51,6 +52,12 @@ def compute(svc: Services, on: dt.date | None = None) -> list[Due]:
             if start is not None:
                 d = add_period(start, Period.parse(clocks.legality_review))
                 out.append(_due("legality_review", row.id, row.title, d, on, "合法性审核待办结"))
+        for row in s.scalars(select(DossierRow).where(DossierRow.emergency_reason.is_not(None))):
+            pending = _retrospective(s, repo, svc, row)
+            if pending:
+                d = add_period(pending[0], Period.parse(clocks.legality_review))
+                out.append(_due("retrospective", row.id, row.title, d, on,
+                                f"紧急签发待事后补审：{'、'.join(pending[1])}"))
         for c, row in s.execute(select(ConsultationRow, DossierRow).join(DossierRow)
                                 .where(ConsultationRow.summary_published_at.is_(None))):
             d = Deadline(start=c.opens, due=c.closes, period=Period(amount=(c.closes - c.opens).days + 1, unit="days"))
@@ -80,6 +87,17 @@ def _legality_start(s, repo: Dossiers, svc: Services, row: DossierRow) -> dt.dat
     arrived = s.scalar(select(VersionRow.submitted_at).filter_by(dossier_id=row.id, number=row.current_version))
     times = [arrived] + [d.at for d in decisions if d.stage in before and d.fingerprint == version.fingerprint]
     return max(times).astimezone().date()
+
+
+def _retrospective(s, repo: Dossiers, svc: Services, row: DossierRow):
+    """(signed date, stages) of an emergency sign-off still awaiting review after the fact."""
+    from review.decisions import retrospective_pending
+    from services.review import load
+    _, view = load(s, row.id)
+    pending = retrospective_pending(view, pipeline_for(svc.config, view.current), repo.decisions(row.id))
+    signed = s.scalar(select(EventRow.at).where(EventRow.dossier_id == row.id,
+                                                EventRow.name == "dossier.emergency_signed_off"))
+    return (signed.astimezone().date(), pending) if pending and signed else None
 
 
 def record_reminders(svc: Services, on: dt.date | None = None) -> list[Due]:

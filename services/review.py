@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from documents.problems import Refused, problem
 from review.config import Config, Person, Pipeline
-from review.decisions import Decide, DossierView, decide, sign_off
+from review.decisions import Decide, DossierView, decide, retrospective_pending, sign_off
 from review.gate import Blocking, active_stages, approved_stages, gate
 from review.model import STATE_NAMES, Consultation, Reason, SignedOff, StageDecided, Version
 from services.context import Services
@@ -51,7 +51,8 @@ def load(s: Session, dossier_id: str) -> tuple[DossierRow, DossierView]:
         raise Refused(problem("not_found", f"没有卷宗 {dossier_id}"))
     version = repo.version(dossier_id, row.current_version)
     view = DossierView(id=row.id, state=row.state, kind=row.kind, drafting_unit=row.drafting_unit,
-                       submitters=repo.submitters(dossier_id), current=version)
+                       submitters=repo.submitters(dossier_id), current=version,
+                       emergency=row.emergency_reason is not None)
     return row, view
 
 
@@ -112,6 +113,7 @@ class Status(BaseModel):
     decisions: list[StageDecided]
     history: list[dict]
     emergency_reason: str | None = None    # signed off without its stages: needs retrospective review
+    retrospective_pending: list[str] = []  # the skipped stages not yet reviewed after the fact
 
 
 def status(svc: Services, dossier_id: str) -> Status:
@@ -127,7 +129,9 @@ def status(svc: Services, dossier_id: str) -> Status:
                       drafting_unit=row.drafting_unit, state=row.state,
                       state_name=STATE_NAMES.get(row.state, row.state), version=row.current_version,
                       gate=answer, files=files, decisions=decisions, history=history,
-                      emergency_reason=row.emergency_reason)
+                      emergency_reason=row.emergency_reason,
+                      retrospective_pending=retrospective_pending(view, pipeline_for(svc.config, view.current),
+                                                                  decisions))
 
 
 def record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,

@@ -98,6 +98,12 @@ def test_an_emergency_sign_off_needs_a_reason_skips_stages_only_and_is_flagged(c
     status = cli.json("status", d)
     assert status["emergency_reason"] == "防汛紧急部署"
     assert status["history"][1]["event"] == "dossier.emergency_signed_off"
+    assert status["retrospective_pending"] == ["unit_check", "legality", "deliberation"]
+    assert [x["kind"] for x in cli.json("due")["due"] if x["dossier"] == d] == ["retrospective", "filing"]
+    approve(cli, d, ("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary"))
+    status = cli.json("status", d)
+    assert (status["retrospective_pending"], status["state"]) == ([], "registered")
+    assert [x["kind"] for x in cli.json("due")["due"] if x["dossier"] == d] == ["filing"]
     missing = submit(cli, sample_zip("missing-risk", doc_number="根政办发〔2019〕41号"))
     r = cli("sign-off", missing, "--as", "signer", "--emergency", "--reason", "紧急", "--json")
     assert r.exit_code == 1
