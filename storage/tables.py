@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -184,3 +185,43 @@ class ReminderRow(Base):
     estimated: Mapped[bool] = mapped_column(Boolean, default=False)
     message: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GazetteIssueRow(Base):
+    """An issue of the government gazette (政府公报): 2019年第8期（总第120期）. Every issue since
+    the first stays here (DESIGN.md rule 7); a released issue is never changed again."""
+    __tablename__ = "gazette_issues"
+    __table_args__ = (PrimaryKeyConstraint("id", name="pk_gazette_issues"),
+                      UniqueConstraint("year", "number", name="uq_gazette_issues_year_number"),
+                      UniqueConstraint("total", name="uq_gazette_issues_total"))
+    id: Mapped[str] = mapped_column(String(16))                 # "2019-8": year-number, readable
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)                # 期号 within the year
+    total: Mapped[int] = mapped_column(Integer)                 # 总期号, running since the first issue
+    status: Mapped[str] = mapped_column(String(16))             # draft, released
+    planned_date: Mapped[dt.date | None] = mapped_column(Date)  # 计划出版日期, checked at add time
+    release_date: Mapped[dt.date | None] = mapped_column(Date)  # 出版日期 printed on the cover
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    released_by: Mapped[str | None] = mapped_column(String(64))
+    print_name: Mapped[str | None] = mapped_column(Text)        # the print edition's file name
+    print_sha256: Mapped[str | None] = mapped_column(String(64))
+    web_sha256: Mapped[str | None] = mapped_column(String(64))  # of the electronic edition's manifest
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # An add racing the release must not slip an item into an issue already printed.
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+class GazetteIssueItemRow(Base):
+    """A queued gazette item placed in an issue. The unique item_id keeps an item in one issue only."""
+    __tablename__ = "gazette_issue_items"
+    __table_args__ = (PrimaryKeyConstraint("id", name="pk_gazette_issue_items"),
+                      UniqueConstraint("item_id", name="uq_gazette_issue_items_item_id"),
+                      Index("ix_gazette_issue_items_issue_id", "issue_id"))
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
+    issue_id: Mapped[str] = mapped_column(ForeignKey("gazette_issues.id", name="fk_gazette_issue_items_issue_id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("gazette_items.id", name="fk_gazette_issue_items_item_id"))
+    section: Mapped[str] = mapped_column(String(32))            # as decided when added (shown before release)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -8,6 +8,8 @@ import json
 import pytest
 from docx import Document
 
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
 
 def submit(cli, bundle) -> str:
     return cli.json("submit", bundle, "--as", "drafter")["dossier"]
@@ -24,7 +26,6 @@ def refused(cli, *args) -> str:
     return json.loads(r.stdout)["problems"][0]["code"]
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_a_return_anchors_its_reasons_to_provisions_of_the_policy_and_interpretation(cli, sample_zip):
     d = submit(cli, sample_zip())
     r = cli.json("review", d, "--stage", "unit_check", "--return", "--comment", "请修改",
@@ -89,7 +90,6 @@ def test_high_risk_needs_the_response_plan_and_the_publicity_office(cli, sample_
     assert cli.json("gate", d)["ready"] is True
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_an_emergency_sign_off_needs_a_reason_skips_stages_only_and_is_flagged(cli, sample_zip):
     d = submit(cli, sample_zip())
     assert refused(cli, "sign-off", d, "--as", "signer", "--emergency") == "not_permitted"
@@ -116,7 +116,6 @@ def major_decision(cli, sample_zip) -> str:
     return d
 
 
-@pytest.mark.usefixtures("prefect_harness")
 def test_a_major_decision_signs_off_only_after_its_comment_period_and_published_summary(cli, sample_zip, tmp_path):
     d = major_decision(cli, sample_zip)
     assert refused(cli, "consultation", "open", d, "--from", "2019-07-01", "--to", "2019-07-10",
@@ -178,3 +177,9 @@ def test_changing_the_config_does_not_rewrite_a_dossier_under_way(cli, sample_zi
                           open_services(Home(home.path))).dossier
     assert [b["stage"] for b in cli.json("gate", after)["blocking"]] == [
         "unit_check", "legality", "deliberation", "archive"]
+
+
+def test_a_draft_marked_not_public_is_not_put_out_for_comment(cli, sample_zip):
+    d = submit(cli, sample_zip(kind="重大行政决策", doc_number="根政发〔2019〕11号", disclosure="（此件不予公开）"))
+    assert refused(cli, "consultation", "open", d, "--from", "2019-07-01", "--to", "2019-07-31",
+                   "--as", "drafter") == "not_public"
