@@ -1,4 +1,4 @@
-"""Commands for operators, editors and registrars: init, users, gazette queue, register."""
+"""Commands for operators and registrars: init, users, register (the gazette: cli/gazette_cmds.py)."""
 from __future__ import annotations
 
 from typing import Annotated, Optional
@@ -10,10 +10,8 @@ from cli.output import emit_json, out, refusals
 from review.config import ROLE_NAMES
 
 users_app = typer.Typer(help="人员与角色", no_args_is_help=True)
-gazette_app = typer.Typer(help="政府公报", no_args_is_help=True)
 register_app = typer.Typer(help="规范性文件公开台帐", no_args_is_help=True)
 app.add_typer(users_app, name="users")
-app.add_typer(gazette_app, name="gazette")
 app.add_typer(register_app, name="register")
 
 
@@ -62,26 +60,6 @@ def users_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人�
         emit_json({"user": user})
     else:
         out.print(f"[green]已添加[/green] {name}（{user['unit']}，{'、'.join(ROLE_NAMES[r] for r in role)}）")
-
-
-@gazette_app.command("queue")
-def gazette_queue(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """公报待刊队列。"""
-    from publishing import gazette
-    with refusals(as_json):
-        svc = services_of(ctx)
-        with svc.session() as s:
-            items = [{"id": i.id, "dossier": i.dossier_id, "title": i.title, "document_number": i.doc_number,
-                      "organ": i.organ, "signed_date": i.signed_date, "queued_at": i.queued_at,
-                      "policy_page": i.policy_page, "interpretation_page": i.interpretation_page}
-                     for i in gazette.queue(s)]
-    if as_json:
-        emit_json({"items": items})
-        return
-    if not items:
-        out.print("待刊队列为空。")
-    for i in items:
-        out.print(f"  {i['id']:>4}  {i['document_number'] or '—'}  {i['title']}（卷宗 {i['dossier']}）")
 
 
 @register_app.command("list")

@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/make_templates.py [FOLDER]
 
-Writes templates/legality_opinion.docx: the 合法性审核意见书 (legality review opinion) as a
+Writes templates/legality_opinion.docx and templates/gazette_print.docx (the gazette's print
+edition, see scripts/gazette_template.py). The first is the 合法性审核意见书 (legality review opinion) as a
 docxtpl template an office can open, edit and save in Word. Its layout follows GB/T 9704-2012:
 A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm (text block 156 × 225 mm); a red
 organ line (发文机关标志) and a red rule under the opinion number; the title in 方正小标宋简体
@@ -344,6 +345,13 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(argv[0]) if argv else ROOT / "templates"
     target = folder / TEMPLATE_NAME
     data = build_opinion_template()
+    target.write_bytes(data)
+    print(f"wrote {target} ({len(data)} bytes)")
+    # The gazette's print-edition template (政府公报), built from this module's styles and page.
+    from gazette_template import build_gazette_template
+    from publishing.editions_print import TEMPLATE_NAME as GAZETTE_TEMPLATE
+    target = folder / GAZETTE_TEMPLATE
+    data = build_gazette_template()
     target.write_bytes(data)
     print(f"wrote {target} ({len(data)} bytes)")
     return 0

@@ -67,6 +67,7 @@ def run_demo(home: Home, work: Path, say: Callable[[str], None] | None = None) -
         say(f"   {'政策原文页面' if kind == 'policy' else '政策解读页面'}：{path}")
     steps["major_decision"] = _major_decision(svc, home, work, say)
     d2 = steps["major_decision"]["dossier"]
+    steps["gazette"] = _gazette(svc, home, [dossier, d2], say)
     say(f"[green bold]完成。[/green bold] 查看：lockstep --home {home.path} status {dossier}；"
         f"lockstep --home {home.path} diff {d2}；lockstep --home {home.path} gazette queue；"
         f"lockstep --home {home.path} register list")
@@ -118,3 +119,18 @@ def _major_decision(svc, home: Home, work: Path, say) -> dict:
     out["publication"] = published
     say(f"   第 {sub2['version']} 版审核通过并签发，台帐登记号 {published['registration_number']}")
     return out
+
+
+def _gazette(svc, home: Home, dossiers: list[str], say) -> dict:
+    """The editors' end of the line: one issue with both dossiers, released in both editions."""
+    from services.gazette import add_items, create_issue, list_issues, release_issue
+    year = svc.now().astimezone().year
+    number = 1 + max((i.number for i in list_issues(svc) if i.year == year), default=0)
+    say("[bold]6. 公报编辑出版[/bold]")
+    issue = create_issue(svc, year, number, "editor")
+    add_items(svc, issue.issue, dossiers, "editor")
+    released = release_issue(svc, issue.issue, home.path / "gazette", "editor")
+    say(f"   {year}年第{number}期（总第{released.total}期）已出版，共 {len(released.items)} 篇")
+    say(f"   印刷版：{released.print_path}")
+    say(f"   电子版：{released.web_index}")
+    return released.model_dump(mode="json")

@@ -208,6 +208,7 @@ class GazetteIssueRow(Base):
     web_sha256: Mapped[str | None] = mapped_column(String(64))  # of the electronic edition's manifest
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))   # every add and the release
     row_version: Mapped[int] = mapped_column(Integer, server_default="1")
     # An add racing the release must not slip an item into an issue already printed.
     __mapper_args__ = {"version_id_col": row_version}

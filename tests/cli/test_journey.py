@@ -130,5 +130,13 @@ def test_demo_walks_the_whole_journey(cli, tmp_path):
     steps = json.loads(r.stdout)
     assert steps["publication"]["published"] is True
     assert [s for s, _ in steps["approvals"]] == ["unit_check", "legality", "deliberation"]
+    major = steps["major_decision"]
+    assert major["returned_with"][0]["anchor"] == "一、（二）" and major["publication"]["published"] is True
+    assert major["diff"]["policy"]["replace"] >= 1
+    gazette = steps["gazette"]
+    assert gazette["status"] == "released" and gazette["print_sha256"] and gazette["web_sha256"]
+    import hashlib
+    from pathlib import Path
+    assert hashlib.sha256(Path(gazette["print_path"]).read_bytes()).hexdigest() == gazette["print_sha256"]
     again = json.loads(cli("demo", "--workdir", tmp_path / "demo", "--json").stdout)
     assert again["submit"]["dossier"] != steps["submit"]["dossier"]

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column('web_sha256', sa.String(length=64), nullable=True),
         sa.Column('created_by', sa.String(length=64), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('row_version', sa.Integer(), server_default='1', nullable=False),
         sa.PrimaryKeyConstraint('id', name='pk_gazette_issues'),
         sa.UniqueConstraint('total', name='uq_gazette_issues_total'),

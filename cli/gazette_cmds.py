@@ -1,0 +1,135 @@
+"""The gazette editors' commands (政府公报): the queue and issues — new, add, show, list, release."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.app import AsOpt, JsonOpt, app, services_of
+from cli.output import emit_json, out, refusals
+
+gazette_app = typer.Typer(help="政府公报：待刊队列与期刊编排、出版", no_args_is_help=True)
+issue_app = typer.Typer(help="公报期次：新建、编入稿件、查看、出版", no_args_is_help=True)
+app.add_typer(gazette_app, name="gazette")
+gazette_app.add_typer(issue_app, name="issue")
+
+DateOpt = Annotated[Optional[dt.datetime], typer.Option("--date", formats=["%Y-%m-%d"],
+                                                        help="出版日期 YYYY-MM-DD")]
+STATUS = {"draft": "编排中", "released": "已出版"}
+
+
+@gazette_app.command("queue")
+def gazette_queue(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """公报待刊队列（已发布、尚未编入任何一期的稿件）。"""
+    from services.gazette import queue
+    with refusals(as_json):
+        rows = queue(services_of(ctx))
+    items = [{"id": i.id, "dossier": i.dossier_id, "title": i.title, "document_number": i.doc_number,
+              "organ": i.organ, "signed_date": i.signed_date, "queued_at": i.queued_at,
+              "policy_page": i.policy_page, "interpretation_page": i.interpretation_page} for i in rows]
+    if as_json:
+        emit_json({"items": items})
+        return
+    if not items:
+        out.print("待刊队列为空。")
+    for i in items:
+        out.print(f"  {i['id']:>4}  {i['document_number'] or '—'}  {i['title']}（卷宗 {i['dossier']}）")
+
+
+def _print_issue(view) -> None:
+    out.print(f"[bold]公报{view.year}年第{view.number}期（总第{view.total}期）[/bold]  编号 {view.issue}  "
+              f"{STATUS.get(view.status, view.status)}")
+    if view.planned_date and view.status == "draft":
+        out.print(f"  计划出版日期：{view.planned_date.isoformat()}")
+    if view.release_date:
+        out.print(f"  出版日期：{view.release_date.isoformat()}  印刷版指纹 {view.print_sha256[:12]}…  "
+                  f"电子版指纹 {view.web_sha256[:12]}…")
+    if not view.items:
+        out.print("  （尚无稿件，用 lockstep gazette issue add 编入）")
+    section = None
+    for i in view.items:
+        if i.section != section:
+            section = i.section
+            out.print(f"  【{section}】")
+        out.print(f"    {i.position}. {i.title}{f'（{i.document_number}）' if i.document_number else ''}"
+                  f"  卷宗 {i.dossier}")
+
+
+@issue_app.command("new")
+def issue_new(ctx: typer.Context,
+              year: Annotated[int, typer.Option("--year", min=1949, max=2999, help="年份")],
+              number: Annotated[int, typer.Option("--number", min=1, help="当年期号")],
+              as_: AsOpt,
+              total: Annotated[Optional[int], typer.Option("--total", min=1, help="总期号（默认上一期加一）")] = None,
+              date: DateOpt = None, as_json: JsonOpt = False) -> None:
+    """新建一期公报；--date 为计划出版日期，编入稿件时即按它检查施行日期。"""
+    from services.gazette import create_issue
+    with refusals(as_json):
+        view = create_issue(services_of(ctx), year, number, as_, total, date.date() if date else None)
+    if as_json:
+        emit_json({"issue": view})
+        return
+    out.print(f"[green]已新建[/green] 公报{year}年第{number}期（总第{view.total}期），编号 {view.issue}")
+
+
+@issue_app.command("add")
+def issue_add(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
+              dossiers: Annotated[list[str], typer.Argument(help="待刊队列中的卷宗编号")],
+              as_: AsOpt, as_json: JsonOpt = False) -> None:
+    """把待刊队列中的稿件编入一期（每份稿件只能编入一期；已出版的期次不能再改动）。"""
+    from services.gazette import add_items
+    with refusals(as_json, {"issue": issue}):
+        view = add_items(services_of(ctx), issue, list(dossiers), as_)
+    if as_json:
+        emit_json({"issue": view})
+        return
+    out.print(f"[green]已编入[/green] {len(dossiers)} 份稿件")
+    _print_issue(view)
+
+
+@issue_app.command("show")
+def issue_show(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
+               as_json: JsonOpt = False) -> None:
+    """查看一期公报：栏目、顺序、出版记录。"""
+    from services.gazette import show_issue
+    with refusals(as_json, {"issue": issue}):
+        view = show_issue(services_of(ctx), issue)
+    if as_json:
+        emit_json({"issue": view})
+    else:
+        _print_issue(view)
+
+
+@issue_app.command("list")
+def issue_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """历年各期公报。"""
+    from services.gazette import list_issues
+    with refusals(as_json):
+        views = list_issues(services_of(ctx))
+    if as_json:
+        emit_json({"issues": views})
+        return
+    if not views:
+        out.print("尚无公报期次。")
+    for v in views:
+        out.print(f"  {v.issue:<10} {v.year}年第{v.number}期（总第{v.total}期） {STATUS.get(v.status, v.status)}"
+                  f"  {len(v.items)} 份稿件")
+
+
+@issue_app.command("release")
+def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
+                  out_dir: Annotated[Path, typer.Option("--out", help="输出目录")],
+                  as_: AsOpt, date: DateOpt = None, as_json: JsonOpt = False) -> None:
+    """出版：同时生成印刷版（docx）与电子版（网页），记录两者的指纹；出版后不能再改动。"""
+    from services.gazette import release_issue
+    with refusals(as_json, {"issue": issue}):
+        done = release_issue(services_of(ctx), issue, out_dir, as_, date.date() if date else None)
+    if as_json:
+        emit_json({"issue": done})
+        return
+    out.print(f"[green bold]已出版[/green bold] 公报{done.year}年第{done.number}期（总第{done.total}期），"
+              f"出版日期 {done.release_date.isoformat()}，{len(done.items)} 份稿件")
+    out.print(f"  印刷版：{done.print_path}\n    SHA-256 {done.print_sha256}")
+    out.print(f"  电子版：{done.web_index}\n    SHA-256（文件清单）{done.web_sha256}")

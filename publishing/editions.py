@@ -1,0 +1,129 @@
+"""The gazette's two editions from one source (电子版与印刷版同源、同时发布, DESIGN.md rule 7).
+
+`IssueContent` is the single source: the issue's cover facts and its items in gazette order, each
+with the stored policy docx and its interpretation materials. The print edition (one docx, see
+publishing/editions_print.py) and the electronic edition (an HTML folder, here) are both rendered
+from it in the same release, so they cannot drift apart.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import PurePosixPath
+
+from pydantic import BaseModel
+
+from publishing.gazette_rules import INTERPRETATION_SECTION
+from publishing.web_release import docx_html, short_title
+from templates import render
+
+
+class Material(BaseModel, frozen=True):
+    name: str
+    data: bytes
+    picture: bool = False            # an image (一图读懂) rather than a docx
+
+
+class EditionItem(BaseModel, frozen=True):
+    dossier: str
+    section: str
+    title: str
+    doc_number: str | None = None
+    organ: str | None = None
+    date_text: str | None = None     # 成文日期 as written
+    interpreting_unit: str
+    policy: bytes                    # the stored policy docx
+    head: frozenset[str] = frozenset()   # its banner, number and title: the edition prints its own
+    materials: tuple[Material, ...] = ()
+
+    @property
+    def short_title(self) -> str:
+        return short_title(self.title)
+
+    @property
+    def interpretation_title(self) -> str:
+        return f"《{self.short_title}》政策解读"
+
+
+class IssueContent(BaseModel, frozen=True):
+    city: str
+    editor: str                      # 主办单位, printed on the cover
+    year: int
+    number: int
+    total: int
+    release_date: dt.date
+    released_at: dt.datetime
+    items: tuple[EditionItem, ...]   # already in gazette order
+
+    @property
+    def name(self) -> str:
+        return f"公报{self.year}年第{self.number}期"
+
+    @property
+    def issue_line(self) -> str:
+        return f"{self.year}年第{self.number}期（总第{self.total}期）"
+
+    @property
+    def date_text(self) -> str:
+        d = self.release_date
+        return f"{d.year}年{d.month}月{d.day}日"
+
+    def sections(self) -> list[tuple[str, list[tuple[int, EditionItem]]]]:
+        """[(section, [(1-based position, item)])] in order; 政策解读 is added by the renderers."""
+        out: list[tuple[str, list[tuple[int, EditionItem]]]] = []
+        for n, item in enumerate(self.items, 1):
+            if not out or out[-1][0] != item.section:
+                out.append((item.section, []))
+            out[-1][1].append((n, item))
+        return out
+
+
+# ---------------------------------------------------------------- the electronic edition
+
+def item_path(item: EditionItem) -> str:
+    return f"items/{item.dossier}.html"
+
+
+def interpretation_path(item: EditionItem) -> str:
+    return f"interpretations/{item.dossier}.html"
+
+
+def web_edition(issue: IssueContent, print_name: str | None = None) -> dict[str, bytes]:
+    """The HTML folder: relative path → bytes. index.html carries the same 目录 as the print
+    edition; each item page links its interpretation page and back."""
+    files: dict[str, bytes] = {}
+    common = dict(city=issue.city, issue=issue, released_at=issue.date_text)
+    for n, item in enumerate(issue.items, 1):
+        materials = []
+        for m in item.materials:
+            if m.picture:
+                asset = f"assets/{hashlib.sha256(m.data).hexdigest()}{PurePosixPath(m.name).suffix.lower()}"
+                files[asset] = m.data
+                materials.append({"name": m.name, "image": "../" + asset})
+            else:
+                materials.append({"name": m.name, "html": docx_html(m.data)})
+        files[item_path(item)] = render(
+            "gazette_item.html.j2", **common, item=item, position=n,
+            body_html=docx_html(item.policy, item.head),
+            interpretation_href="../" + interpretation_path(item)).encode("utf-8")
+        files[interpretation_path(item)] = render(
+            "gazette_interpretation.html.j2", **common, item=item, materials=materials,
+            policy_href="../" + item_path(item)).encode("utf-8")
+    files["index.html"] = render(
+        "gazette_index.html.j2", **common, sections=issue.sections(),
+        interpretation_section=INTERPRETATION_SECTION, item_path=item_path,
+        interpretation_path=interpretation_path,
+        print_href=f"../{print_name}" if print_name else None).encode("utf-8")
+    return files
+
+
+def manifest(files: dict[str, bytes]) -> bytes:
+    """A folder's content as canonical JSON: path → sha256. Its own sha256 fingerprints the folder."""
+    listing = {path: hashlib.sha256(data).hexdigest() for path, data in files.items()}
+    return json.dumps(listing, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def fingerprint(files: dict[str, bytes]) -> str:
+    return hashlib.sha256(manifest(files)).hexdigest()
+

@@ -1,0 +1,90 @@
+"""Releasing a gazette issue: the print and electronic editions from one source, at one moment."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import select
+
+from documents.problems import Refused, problem
+from publishing import gazette_rules as rules
+from publishing.editions import IssueContent, fingerprint, manifest, web_edition
+from publishing.editions_print import print_edition
+from services.context import Services
+from services.gazette import IssueReleased, Released, _issue, _members, _view
+from services.gazette_items import edition_item, facts
+from storage import audit
+from storage.tables import GazetteIssueItemRow
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.date | None) -> Released:
+    target = out_dir / issue_id
+    moved = False
+    try:
+        with svc.session() as s:
+            issue = _issue(s, issue_id, draft=True)
+            now = svc.now()
+            day = date or issue.planned_date or now.astimezone().date()
+            items = _members(s, issue.id)
+            if not items:
+                raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期还没有稿件"))
+            by_id = {i.id: i for i in items}
+            all_facts = [facts(svc, s, i) for i in items]
+            if problems := rules.admission_problems(all_facts, day):
+                raise Refused(*problems)
+            placed = rules.ordered(all_facts)
+            content = IssueContent(
+                city=svc.config.city, editor=f"{svc.config.city}人民政府办公室", year=issue.year,
+                number=issue.number, total=issue.total, release_date=day, released_at=now,
+                items=tuple(edition_item(svc, s, by_id[f.item_id], section) for section, f in placed))
+            print_name = f"{content.name}.docx"
+            docx = print_edition(content)
+            pages = web_edition(content, print_name=print_name)
+            print_sha = svc.store.put(docx, content_type=DOCX)
+            for path, data in pages.items():
+                svc.store.put(data, content_type="text/html; charset=utf-8" if path.endswith(".html")
+                              else "application/octet-stream")
+            web_sha = svc.store.put(manifest(pages), content_type="application/json")
+            assert web_sha == fingerprint(pages)
+            issue.status, issue.release_date, issue.released_at, issue.released_by = "released", day, now, actor
+            issue.print_name, issue.print_sha256, issue.web_sha256, issue.updated_at = print_name, print_sha, web_sha, now
+            for item in items:
+                item.status = "in_issue"
+            for link in s.scalars(select(GazetteIssueItemRow).filter_by(issue_id=issue.id)):
+                link.section = next(sec for sec, f in placed if f.item_id == link.item_id)
+            audit.append(s, IssueReleased(dossier_id=None, actor=actor, at=now, issue=issue.id,
+                                          release_date=day, print_sha256=print_sha, web_sha256=web_sha,
+                                          dossiers=tuple(f.dossier for _, f in placed)))
+            s.flush()
+            view = _view(svc, s, issue)
+            # Files last, just before the commit: a refusal above leaves nothing on disk.
+            _write_folder(target, {print_name: docx, **{f"html/{p}": d for p, d in pages.items()}})
+            moved = True
+    except BaseException:
+        if moved:
+            shutil.rmtree(target, ignore_errors=True)
+        raise
+    return Released(**view.model_dump(), folder=str(target), print_path=str(target / print_name),
+                    web_index=str(target / "html" / "index.html"))
+
+
+def _write_folder(target: Path, files: dict[str, bytes]) -> None:
+    """Both editions appear together: written in a temporary folder, then renamed into place."""
+    if target.exists():
+        raise Refused(problem("invalid_state", f"输出目录 {target} 已存在，请换一个目录或移走它"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+    try:
+        for rel, data in files.items():
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
