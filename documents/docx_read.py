@@ -289,6 +289,8 @@ class _Styles:
 
     def __init__(self, root, ns: str) -> None:
         self.w = w = "{%s}" % ns
+        self._RFONTS, self._SZ, self._COLOR, self._RSTYLE, self._VAL = (w + "rFonts", w + "sz", w + "color",
+                                                                      w + "rStyle", w + "val")
         self._elements: dict[str, object] = {}
         self._raw: dict[str, tuple[str | None, dict]] = {}
         self._merged: dict[str | None, dict] = {}
@@ -321,13 +323,16 @@ class _Styles:
 
     def _props(self, rpr) -> dict:
         """Run properties this element sets: ea/ascii face, size in half-points, colour."""
+        return self.run_props(rpr)[1] if rpr is not None else {}
+
+    def run_props(self, rpr) -> tuple[str | None, dict]:
+        """(the w:rStyle it names, the properties it sets directly), in one pass over w:rPr."""
         props: dict = {}
-        if rpr is None:
-            return props
+        rstyle = None
         w = self.w
         for child in rpr:
             tag = child.tag
-            if tag == w + "rFonts":
+            if tag == self._RFONTS:
                 ea = child.get(w + "eastAsiaTheme")
                 ea = "+" + ea if ea else child.get(w + "eastAsia")
                 latin = child.get(w + "asciiTheme")
@@ -336,15 +341,17 @@ class _Styles:
                     props["ea"] = ea
                 if latin:
                     props["ascii"] = latin
-            elif tag == w + "sz":
-                value = _half_points(child.get(w + "val"))
+            elif tag == self._SZ:
+                value = _half_points(child.get(self._VAL))
                 if value:
                     props["sz"] = value
-            elif tag == w + "color":
-                value = child.get(w + "val")
+            elif tag == self._COLOR:
+                value = child.get(self._VAL)
                 if value:
                     props["color"] = None if value.lower() == "auto" else value.upper()
-        return props
+            elif tag == self._RSTYLE and rstyle is None:
+                rstyle = child.get(self._VAL)
+        return rstyle, props
 
     def chain(self, sid: str | None) -> dict:
         """Merged properties of a style and everything it is based on (cached)."""
@@ -402,6 +409,17 @@ _SKIP_IN_PARAGRAPH = {"del", "moveFrom", "pPr", "AlternateContent", "drawing", "
                       "commentReference", "footnoteReference", "endnoteReference"}
 
 
+_TEXTS: dict[str, etree.XPath] = {}
+
+
+def _texts_of(ns: str) -> etree.XPath:
+    """The w:t texts under an element, in document order (what itertext(w:t) gives, in one C call)."""
+    xpath = _TEXTS.get(ns)
+    if xpath is None:
+        xpath = _TEXTS[ns] = etree.XPath(".//w:t/text()", namespaces={"w": ns}, smart_strings=False)
+    return xpath
+
+
 class _Walker:
     def __init__(self, styles: _Styles, ns: str) -> None:
         self.styles = styles
@@ -415,9 +433,11 @@ class _Walker:
         self.SKIP = {w + name for name in _SKIP_IN_PARAGRAPH} | {_MC + "AlternateContent"}
         # Where text may be duplicated or belong elsewhere (textboxes, alternate content, moved
         # or deleted runs, run-level breaks and tabs), the careful run walk reads the paragraph;
-        # elsewhere lxml's C-level itertext does, which is what keeps big files cheap.
+        # elsewhere one compiled XPath over w:t does (C level), which is what keeps big files cheap.
         self.CAREFUL = (w + "txbxContent", _MC + "AlternateContent", w + "moveFrom", w + "tab", w + "br",
                         w + "cr", w + "ptab", w + "noBreakHyphen")
+        self.texts = _texts_of(ns)
+        self.careful_anywhere = True   # _flatten looks once for the whole body
         self.paragraphs: list[Para] = []
         self.first_sect = None
         self._para_cache: dict[str | None, dict] = {}
@@ -446,8 +466,7 @@ class _Walker:
 
     def paragraph(self, p, in_table: bool) -> None:
         style_id = jc = None
-        ppr = p.find(self.PPR)
-        if ppr is not None:
+        for ppr in p.iterchildren(self.PPR):  # the first w:pPr (iterchildren: no ElementPath)
             for prop in ppr:
                 tag = prop.tag
                 if tag == self.PSTYLE:
@@ -456,8 +475,9 @@ class _Walker:
                     jc = prop.get(self.VAL)
                 elif tag == self.SECT and self.first_sect is None and not in_table:
                     self.first_sect = prop
-        if next(p.iter(*self.CAREFUL), None) is None:
-            text = "".join(p.itertext(self.T, with_tail=False))
+            break
+        if not self.careful_anywhere or next(p.iter(*self.CAREFUL), None) is None:
+            text = "".join(self.texts(p))
         else:
             pieces: list = []
             self._collect(p, pieces)
@@ -506,11 +526,12 @@ class _Walker:
     def _resolve(self, text: str, rpr, base: dict) -> Run:
         props = base
         if rpr is not None:
-            props = dict(base)
-            rstyle = rpr.find(self.RSTYLE)
-            if rstyle is not None:
-                props.update(self.styles.chain(rstyle.get(self.VAL)))
-            props.update(self.styles._props(rpr))
+            rstyle, direct = self.styles.run_props(rpr)
+            if rstyle or direct:
+                props = dict(base)
+                if rstyle:
+                    props.update(self.styles.chain(rstyle))
+                props.update(direct)
         size = props.get("sz")
         return Run(text=text, face=props.get("ea") or props.get("ascii"),
                    size=size / 2 if size else 10.0, color=props.get("color"))
@@ -558,5 +579,7 @@ def _styles_for(root, ns: str, key: bytes | None) -> _Styles:
 
 def _flatten(body, styles_root, ns: str, styles_key: bytes | None = None) -> ReadDoc:
     walker = _Walker(_styles_for(styles_root, ns, styles_key), ns)
+    # One pass over the body: without any careful-walk element, no paragraph needs its own look.
+    walker.careful_anywhere = next(body.iter(*walker.CAREFUL), None) is not None
     walker.block(body, False)
     return ReadDoc(paragraphs=walker.paragraphs, page=_page(walker.first_sect, ns))

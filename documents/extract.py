@@ -26,10 +26,17 @@ def compact(text: str) -> str:
     return "".join(text.split())
 
 
+_SPACE_NEXT_TO_CJK = re.compile(r"(?<=[^A-Za-z0-9]) | (?=[^A-Za-z0-9])")
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_BANNER_END = re.compile(r"文件[）)]?$")
+_ATTACHMENT_LABEL = re.compile(r"^附\s*件\s*[：:]\s*")
+_ORGAN_PUNCT = re.compile(r"[。，；：:,;！？]")
+
+
 def tidy(text: str) -> str:
     """Whitespace removed next to CJK (line breaks, alignment spaces), kept once between Latin words."""
     text = _SPACE.sub(" ", text).strip()
-    return re.sub(rf"(?<=[^A-Za-z0-9]) | (?=[^A-Za-z0-9])", "", text)
+    return _SPACE_NEXT_TO_CJK.sub("", text)
 
 
 @dataclass
@@ -96,14 +103,16 @@ _LABEL_LINE = re.compile(r"^(?:附件|解读(?:机关|单位|部门)|关联文�
 
 
 def _is_banner(p: Para, t: str) -> bool:
-    if not re.search(f"[{_CJK}]", t) or len(t) > 40 or "《" in t or t.startswith("关于"):
+    if not _HAS_CJK.search(t) or len(t) > 40 or "《" in t or t.startswith("关于"):
         return False
-    if re.search(r"文件[）)]?$", t):
+    if _BANNER_END.search(t):
         return True
     return p.is_red and (p.size or 0) >= 24
 
 
 def _is_docno_line(t: str) -> bool:
+    if "号" not in t:  # every document number ends in 号: most lines need no parse
+        return False
     number, _ = find_doc_number(t)
     if number is None or "《" in t:
         return False
@@ -256,7 +265,7 @@ def _is_pure_date(t: str) -> bool:
 
 
 def _is_organ_line(t: str) -> bool:
-    return 2 <= len(t) <= 40 and not re.search(r"[。，；：:,;！？]", t) and not _is_pure_date(t) \
+    return 2 <= len(t) <= 40 and not _ORGAN_PUNCT.search(t) and not _is_pure_date(t) \
         and not _SEAL.match(t) and not t.startswith("附件")
 
 
@@ -312,7 +321,7 @@ _SPLIT_NUMBERED = re.compile(r"(?:^|(?<=[\s;；。]))\d{1,2}[.．、]\s*(?=\D)")
 def _read_attachments(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout) -> None:
     for k in range(start, len(flow)):
         text = flow[k].text.strip().lstrip("\u3000 ")
-        m = re.match(r"^附\s*件\s*[：:]\s*", text)
+        m = _ATTACHMENT_LABEL.match(text)
         if not m:
             continue
         rest = text[m.end():].strip()
@@ -389,7 +398,7 @@ def _read_references(name: str, flow: list[Para], start: int, meta: DocumentMeta
         elif meta.assessing_unit is None and (m := _ASSESSOR_LABEL.match(t)):
             meta.assessing_unit = m.group(1).rstrip("。；;")
         elif m := _REFERENCE_LABEL.match(t):
-            if labelled_number is None and find_doc_number(m.group(1))[0]:
+            if labelled_number is None and "号" in m.group(1) and find_doc_number(m.group(1))[0]:
                 labelled_number = p
             if labelled_title is None and _BOOK_TITLE.search(m.group(1)):
                 labelled_title = p
@@ -405,6 +414,8 @@ def _read_references(name: str, flow: list[Para], start: int, meta: DocumentMeta
         meta.refers_to_title = tidy(book.group(1))
     candidates = ([labelled_number] if labelled_number else []) + head
     for p in candidates:
+        if "号" not in p.text:
+            continue
         number, found = find_doc_number(p.text, file=name, paragraph=p.number)
         if number is not None:
             meta.refers_to_number = number

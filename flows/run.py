@@ -1,6 +1,7 @@
 """Run Lockstep's flows in this process (the command line) or a warm one (the desk)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from flows.engine import configure, warm_settings
@@ -13,7 +14,8 @@ def run_intake(home: Path, requests: list[dict], here: bool = False) -> list[dic
     configure(home)
     from flows.intake import intake_flow
     with warm_settings():
-        return intake_flow(str(home.resolve()), requests)
+        text = intake_flow(str(home.resolve()), requests, as_json=True)  # a string Prefect need not walk
+    return json.loads(text)
 
 
 def run_publication(home: Path, dossier_ids: list[str], actor: str, here: bool = False) -> list[dict]:
