@@ -81,6 +81,9 @@ def prepare(paths: Sequence[Path], actor: Person, config: Config, limits: Limits
                                 severity="warning", file="bundle.json"))
         kind = config.default_kind
     unit = bundle.drafting_unit or actor.unit
+    if not same_unit(unit, actor.unit):
+        # A drafter acts only for their own unit (谁起草、谁解读 starts with who submits).
+        raise Refused(problem("not_permitted", f"材料的起草单位是{unit}，{actor.name} 属于{actor.unit}，不能代为提交"))
     fp = fingerprint([(m.role, m.name, m.sha256) for m in members])
     return Prepared(kind=kind, drafting_unit=unit, members=members, problems=problems, fingerprint=fp), bundle
 

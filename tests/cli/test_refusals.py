@@ -137,3 +137,9 @@ def test_attaching_the_missing_risk_assessment_makes_a_new_version(cli, svc, sam
     bad.write_bytes(b"not a docx")
     r = cli("attach", d, bad, "--role", "interpretation_material", "--as", "drafter", "--json")
     assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "not_docx"
+
+
+def test_a_drafter_submits_only_for_their_own_unit(cli, svc, sample_zip):
+    code, codes, doc = submit_codes(cli, sample_zip(unit="根河市司法局"))
+    assert (code, codes, doc["accepted"]) == (1, ["not_permitted"], False)
+    assert nothing_stored(svc)
