@@ -1,18 +1,16 @@
-"""Commands for operators and registrars: init, users, register (the gazette: cli/gazette_cmds.py)."""
+"""Commands for operators: init, users, serve (the register: cli/register_cmds.py; the gazette: cli/gazette_cmds.py)."""
 from __future__ import annotations
 
 from typing import Annotated, Optional
 
 import typer
 
-from cli.app import HomeOpt, JsonOpt, app, home_of, services_of
+from cli.app import HomeOpt, JsonOpt, app, home_of
 from cli.output import emit_json, out, refusals
 from review.config import ROLE_NAMES
 
 users_app = typer.Typer(help="人员与角色", no_args_is_help=True)
-register_app = typer.Typer(help="规范性文件公开台帐", no_args_is_help=True)
 app.add_typer(users_app, name="users")
-app.add_typer(register_app, name="register")
 
 
 @app.command("init")
@@ -60,46 +58,6 @@ def users_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人�
         emit_json({"user": user})
     else:
         out.print(f"[green]已添加[/green] {name}（{user['unit']}，{'、'.join(ROLE_NAMES[r] for r in role)}）")
-
-
-@register_app.command("list")
-def register_list(ctx: typer.Context,
-                  status: Annotated[Optional[str], typer.Option("--status", help="in_force / amended / repealed / expired")] = None,
-                  as_json: JsonOpt = False) -> None:
-    """规范性文件公开台帐。"""
-    from publishing import register
-    with refusals(as_json):
-        svc = services_of(ctx)
-        with svc.session() as s:
-            entries = [{"registration_number": e.registration_number, "document_number": e.document_number,
-                        "title": e.title, "organ": e.organ, "drafting_unit": e.drafting_unit,
-                        "signed_date": e.signed_date, "published_at": e.published_at,
-                        "status": e.status, "status_name": register.STATUS_NAMES.get(e.status, e.status),
-                        "legality_opinion": e.opinion_number, "filed_at": e.filed_at, "filing_number": e.filing_number,
-                        "dossier": e.dossier_id, "interpretation_page": e.interpretation_page}
-                       for e in register.entries(s, status)]
-    if as_json:
-        emit_json({"entries": entries})
-        return
-    if not entries:
-        out.print("台帐为空。")
-    for e in entries:
-        out.print(f"  {e['registration_number']}  {e['document_number'] or '—'}  {e['title']}  [{e['status_name']}]")
-
-
-@register_app.command("file")
-def register_file(ctx: typer.Context, registration_number: Annotated[str, typer.Argument(help="登记号，如 GHDR-2019-0001")],
-                  number: Annotated[str, typer.Option("--number", help="上级机关的备案号")],
-                  as_: Annotated[str, typer.Option("--as", help="以哪位人员的身份操作")],
-                  as_json: JsonOpt = False) -> None:
-    """记录向上级机关报备（备案）。"""
-    from services.registry import record_filing
-    with refusals(as_json):
-        entry = record_filing(services_of(ctx), registration_number, number, as_)
-    if as_json:
-        emit_json({"entry": entry})
-    else:
-        out.print(f"[green]已记录报备[/green] {entry['registration_number']}：备案号 {entry['filing_number']}")
 
 
 @app.command("serve")

@@ -8,6 +8,7 @@ import cli.audit_cmds  # noqa: F401
 import cli.demo  # noqa: F401
 import cli.dossier_cmds  # noqa: F401
 import cli.gazette_cmds  # noqa: F401
+import cli.register_cmds  # noqa: F401
 import cli.review_cmds  # noqa: F401
 from cli.app import app
 

@@ -1,5 +1,5 @@
-"""The scheduled check: find what is due or overdue and record reminders (needs a Prefect server
-for the schedule; `lockstep scheduler` serves it)."""
+"""The scheduled check: expire register entries past their validity, find what is due or overdue
+and record reminders (the schedule needs a Prefect server; `lockstep scheduler` serves it)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +9,14 @@ from prefect import flow, task
 from services.context import open_services
 from services.deadlines import record_reminders
 from services.home import Home
+from services.register_life import expire_due
+from services.review import today
+
+
+@task(retries=2, retry_delay_seconds=2)
+def expire_entries(home: str) -> list[str]:
+    svc = open_services(Home(Path(home)))
+    return [e.registration_number for e in expire_due(svc, today(svc))]
 
 
 @task(retries=2, retry_delay_seconds=2)
@@ -18,4 +26,6 @@ def check_deadlines(home: str) -> list[dict]:
 
 @flow(name="lockstep-deadlines")
 def deadlines_flow(home: str) -> list[dict]:
+    # Expiry first: an entry that lapses today is no longer due for evaluation or filing.
+    expire_entries(home)
     return check_deadlines(home)

@@ -1,14 +1,19 @@
-"""The normative-document register (规范性文件公开台帐): numbering and entries."""
+"""The normative-document register (规范性文件公开台帐): numbering, entries and what they link to.
+
+Queries only; the rules are in publishing/register_rules.py, the actions in services/register_life.py.
+"""
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.tables import RegisterEntryRow
+from publishing.register_rules import STATUS_NAMES  # noqa: F401  (re-exported: callers read it here)
+from storage.tables import (DossierRow, GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow, RegisterEntryRow,
+                            RegisterLinkRow)
 
-STATUS_NAMES = {"in_force": "现行有效", "amended": "已修改", "repealed": "已废止", "expired": "已失效"}
+NOT_PUBLIC = "不予公开"
 
 
 def registration_number(fmt: str, prefix: str, year: int, serial: int) -> str:
@@ -20,10 +25,15 @@ def next_serial(s: Session, year: int) -> int:
     return (s.scalar(select(func.max(RegisterEntryRow.serial)).filter_by(year=year)) or 0) + 1
 
 
-def entries(s: Session, status: str | None = None) -> list[RegisterEntryRow]:
+def entries(s: Session, status: str | None = None, *, public: bool = False) -> list[RegisterEntryRow]:
+    """public=True leaves out any entry whose dossier is marked 不予公开 (DESIGN.md rule 9): such a
+    document never gets an entry, but a public output checks again rather than trust that."""
     q = select(RegisterEntryRow).order_by(RegisterEntryRow.year, RegisterEntryRow.serial)
     if status:
         q = q.filter_by(status=status)
+    if public:
+        q = q.join(DossierRow, DossierRow.id == RegisterEntryRow.dossier_id).where(
+            or_(DossierRow.disclosure.is_(None), DossierRow.disclosure != NOT_PUBLIC))
     return list(s.scalars(q))
 
 
@@ -31,5 +41,32 @@ def entry_for(s: Session, dossier_id: str) -> RegisterEntryRow | None:
     return s.scalars(select(RegisterEntryRow).filter_by(dossier_id=dossier_id)).first()
 
 
+def by_number(s: Session, registration_number: str) -> RegisterEntryRow | None:
+    return s.scalars(select(RegisterEntryRow).filter_by(registration_number=registration_number)).first()
+
+
 def year_of(signed: dt.date | None, now: dt.datetime) -> int:
     return signed.year if signed else now.year
+
+
+def links(s: Session) -> list[tuple[RegisterLinkRow, str, str | None]]:
+    """Every link as (link, entry's number, acting entry's number or None), oldest first."""
+    by = RegisterEntryRow.__table__.alias("by_entry")
+    q = (select(RegisterLinkRow, RegisterEntryRow.registration_number, by.c.registration_number)
+         .join(RegisterEntryRow, RegisterEntryRow.id == RegisterLinkRow.entry_id)
+         .outerjoin(by, by.c.id == RegisterLinkRow.by_entry_id)
+         .order_by(RegisterLinkRow.at, RegisterLinkRow.id))
+    return [tuple(r) for r in s.execute(q)]
+
+
+def placements(s: Session) -> dict[str, GazetteIssueRow]:
+    """dossier → the released gazette issue that carries it (a draft issue does not count yet)."""
+    q = (select(GazetteItemRow.dossier_id, GazetteIssueRow)
+         .join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
+         .join(GazetteIssueRow, GazetteIssueRow.id == GazetteIssueItemRow.issue_id)
+         .where(GazetteIssueRow.status == "released")
+         .order_by(GazetteIssueRow.release_date))
+    found: dict[str, GazetteIssueRow] = {}
+    for dossier, issue in s.execute(q):
+        found.setdefault(dossier, issue)     # the first issue to carry it is where it was published
+    return found

@@ -181,8 +181,11 @@ def write_zip(path: Path, variant: str = "complete", *, gbk_names: bool = False,
     return path
 
 
-def write_bundles(out_dir: Path, n: int, seed: int = 0) -> list[Path]:
-    """n distinct, realistic bundles for benchmarks: own document numbers, titles and body lengths."""
+def write_bundles(out_dir: Path, n: int, seed: int = 0, units: tuple[str, ...] = (UNIT,)) -> list[Path]:
+    """n distinct, realistic bundles for benchmarks: own document numbers, titles and body lengths.
+
+    units: the drafting units to draw from. A drafter submits only for their own unit, and the
+    default config's drafter belongs to 政务服务局; pass UNITS with drafters for each of them."""
     rng = random.Random(seed)
     out_dir = Path(out_dir)
     paths = []
@@ -192,7 +195,7 @@ def write_bundles(out_dir: Path, n: int, seed: int = 0) -> list[Path]:
         inner = rng.choice(TOPICS).format(year=year)
         kw = dict(doc_number=f"{code}〔{year}〕{serial}号", organ=organ, inner_title=inner,
                   date_text=f"{year}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日",
-                  body_variant=rng.randint(1, 10**6), unit=rng.choice(UNITS))
+                  body_variant=rng.randint(1, 10**6), unit=rng.choice(units))
         variant = "no-manifest" if i % 5 == 4 else "complete"
         path = out_dir / f"bundle-{i + 1:05d}-{code}-{year}-{serial}.zip"
         paths.append(write_zip(path, variant, gbk_names=i % 7 == 6, **kw))

@@ -63,17 +63,27 @@ T = TypeVar("T")
 _engines: dict[str, Engine] = {}
 
 
-def open_services(home: Home) -> Services:
+_config_seen: set[tuple[str, float]] = set()
+
+
+def open_services(home: Home, *, note_config: bool = True) -> Services:
     """Engines are cached per URL so a warm process (the desk, a flow) reuses its pool."""
     home.require()
     url = home.database_url
     if url not in _engines:
         _engines[url] = make_engine(url)
-    return Services(home=home, engine=_engines[url])
+    svc = Services(home=home, engine=_engines[url])
+    stamp = (str(home.config_path.resolve()), home.config_path.stat().st_mtime)
+    if note_config and stamp not in _config_seen:
+        from services.people import record_config_edits
+        svc.retrying(lambda: record_config_edits(svc))
+        _config_seen.add(stamp)
+    return svc
 
 
 def initialise(home: Home) -> tuple[bool, Services]:
     created = home.create()
-    svc = open_services(home)
+    svc = open_services(home, note_config=False)
     migrate(svc.engine)
+    open_services(home)             # records the config the home starts with
     return created, svc

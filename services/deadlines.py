@@ -14,7 +14,10 @@ from storage.repository import Dossiers
 from storage.tables import ConsultationRow, DossierRow, EventRow, RegisterEntryRow, ReminderRow, VersionRow
 
 KIND_NAMES = {"legality_review": "合法性审核期限", "consultation": "征求意见期", "filing": "报备期限",
-              "retrospective": "紧急签发事后补审"}
+              "retrospective": "紧急签发事后补审", "evaluation": "有效期届满前评估", "expiry": "有效期届满"}
+# A register entry's evaluation is listed from a month before it is due, its expiry from the day
+# the evaluation falls due (six months before): five years of "ok" rows would bury the due list.
+EVALUATION_NOTICE = dt.timedelta(days=30)
 STATUS_NAMES = {"ok": "未到期", "due_soon": "即将到期", "due_today": "今日到期", "overdue": "已逾期"}
 
 
@@ -67,7 +70,28 @@ def compute(svc: Services, on: dt.date | None = None) -> list[Due]:
                                                           RegisterEntryRow.status == "in_force")):
             d = add_period(e.published_at.astimezone().date(), Period.parse(clocks.filing))
             out.append(_due("filing", e.dossier_id, e.title, d, on, f"{e.registration_number} 待向上级报备"))
+        out += _register_dues(s, on)
     return sorted(out, key=lambda x: (x.due, x.kind, x.dossier))
+
+
+def _register_dues(s, on: dt.date) -> list[Due]:
+    """Evaluation six months before validity ends, and the end itself, for entries still in force."""
+    from publishing import register_rules as rules
+    from services.register_life import dates_of
+    out = []
+    for e in s.scalars(select(RegisterEntryRow).where(RegisterEntryRow.status.in_(rules.IN_FORCE))):
+        effective, until = dates_of(e)
+        evaluation = rules.evaluation_due(until)
+        if on >= evaluation - EVALUATION_NOTICE:
+            d = Deadline(start=effective, due=evaluation, period=Period(amount=(evaluation - effective).days,
+                                                                       unit="days"))
+            out.append(_due("evaluation", e.dossier_id, e.title, d, on,
+                            f"{e.registration_number} 有效期至 {until:%Y-%m-%d}，须在届满前六个月评估"))
+        if on >= evaluation:
+            d = Deadline(start=effective, due=until, period=Period(amount=(until - effective).days, unit="days"))
+            out.append(_due("expiry", e.dossier_id, e.title, d, on,
+                            f"{e.registration_number} 有效期届满，届满后将标记为已失效"))
+    return out
 
 
 def _legality_start(s, repo: Dossiers, svc: Services, row: DossierRow) -> dt.date | None:

@@ -16,6 +16,7 @@ from publishing.web_release import page_paths, render_pages
 from review.model import Published
 from review.states import transition
 from services.context import Services
+from services.register_life import entry_dates
 from storage import audit
 from storage.repository import Dossiers
 from storage.tables import GazetteItemRow, PageRow, RegisterEntryRow
@@ -74,8 +75,9 @@ def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
         opinion = next((d.opinion_number for d in reversed(repo.decisions(dossier_id))
                         if d.stage == "legality" and d.verdict == "approve" and d.fingerprint == version.fingerprint),
                        None)
+        effective, valid_until = entry_dates(svc, version, signed, row.title, now)
         s.add(RegisterEntryRow(registration_number=number, year=year, serial=serial, dossier_id=dossier_id,
-                               opinion_number=opinion,
+                               opinion_number=opinion, effective_date=effective, valid_until=valid_until,
                                document_number=row.doc_number, title=row.title,
                                organ=meta.signature_organ if meta else None, drafting_unit=row.drafting_unit,
                                signed_date=signed, published_at=now,

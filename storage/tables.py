@@ -143,6 +143,29 @@ class RegisterEntryRow(Base):
     opinion_number: Mapped[str | None] = mapped_column(String(64))      # 合法性审核意见书
     filed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))   # 备案
     filing_number: Mapped[str | None] = mapped_column(String(64))
+    # 施行日期 and 有效期至 are fixed at publication (publishing/register_rules.py); rows from before
+    # migration 0004 have neither and are read as effective on their publication day.
+    effective_date: Mapped[dt.date | None] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RegisterLinkRow(Base):
+    """One document amending or repealing another: `by_entry` acts on `entry`. A repeal may name no
+    document (by_entry None, a reason instead). Both entries read the link: amends / amended_by."""
+    __tablename__ = "register_links"
+    __table_args__ = (PrimaryKeyConstraint("id", name="pk_register_links"),
+                      UniqueConstraint("kind", "entry_id", "by_entry_id", name="uq_register_links_kind_entry_by"),
+                      Index("ix_register_links_entry_id", "entry_id"),
+                      Index("ix_register_links_by_entry_id", "by_entry_id"))
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))               # amend, repeal
+    entry_id: Mapped[int] = mapped_column(ForeignKey("register_entries.id", name="fk_register_links_entry_id"))
+    by_entry_id: Mapped[int | None] = mapped_column(ForeignKey("register_entries.id",
+                                                               name="fk_register_links_by_entry_id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ConsultationRow(Base):

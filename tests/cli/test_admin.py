@@ -83,6 +83,24 @@ def test_a_config_change_is_an_audited_event(cli, svc):
     cli.json("users", "add", "li", "--unit", "宣传部", "--role", "publicity")
     from storage.tables import EventRow
     with svc.session() as s:
-        [e] = s.query(EventRow).all()
-        assert (e.name, e.dossier_id, e.payload["detail"]["name"]) == ("config.changed", None, "li")
+        first, added = s.query(EventRow).order_by(EventRow.seq).all()
+        assert (first.name, first.payload["change"]) == ("config.changed", "initialised")
+        assert (added.name, added.dossier_id, added.payload["detail"]["name"]) == ("config.changed", None, "li")
     assert cli.json("audit", "verify")["ok"] is True
+
+
+def test_a_hand_edit_of_the_config_is_recorded_by_the_next_command(cli, home):
+    import os
+    text = home.config_path.read_text(encoding="utf-8").replace('legality_review = "15个工作日"',
+                                                                 'legality_review = "10个工作日"')
+    home.config_path.write_text(text, encoding="utf-8")
+    st = home.config_path.stat()
+    os.utime(home.config_path, (st.st_atime, st.st_mtime + 5))    # a new stamp even on coarse clocks
+    cli.json("users", "list")      # reads the config only: no database, nothing recorded
+    cli.json("register", "list")
+    from services.context import open_services
+    from services.home import Home
+    from storage.tables import EventRow
+    with open_services(Home(home.path)).session() as s:
+        changes = [e.payload["change"] for e in s.query(EventRow).order_by(EventRow.seq)]
+    assert changes == ["initialised", "edited"]

@@ -12,7 +12,8 @@ from storage.tables import DossierRow, EventRow
 
 def nothing_stored(svc) -> bool:
     with svc.session() as s:
-        rows = s.scalar(select(func.count()).select_from(DossierRow)) + s.scalar(select(func.count()).select_from(EventRow))
+        rows = s.scalar(select(func.count()).select_from(DossierRow)) + s.scalar(
+            select(func.count()).select_from(EventRow).where(EventRow.dossier_id.is_not(None)))
     return rows == 0 and list(svc.store.keys()) == []
 
 

@@ -30,28 +30,28 @@ def test_an_untouched_chain_verifies(cli, svc, sample_zip):
 def test_a_forged_row_is_named(cli, svc, sample_zip):
     three_events(svc, sample_zip)
     with svc.session() as s:
-        row = s.get(EventRow, 2)
+        row = s.get(EventRow, 3)       # seq 1 records the home's config, 2 the submission
         row.payload = {**row.payload, "comment": "伪造的意见"}
     code, findings = verify(cli)
-    assert code == 1 and [(f["seq"], f["problem"]) for f in findings] == [(2, "changed")]
+    assert code == 1 and [(f["seq"], f["problem"]) for f in findings] == [(3, "changed")]
 
 
 def test_a_removed_row_is_named(cli, svc, sample_zip):
     three_events(svc, sample_zip)
     with svc.session() as s:
-        s.execute(delete(EventRow).where(EventRow.seq == 2))
+        s.execute(delete(EventRow).where(EventRow.seq == 3))
     code, findings = verify(cli)
-    assert code == 1 and {(f["seq"], f["problem"]) for f in findings} == {(3, "removed"), (3, "reordered")}
+    assert code == 1 and {(f["seq"], f["problem"]) for f in findings} == {(4, "removed"), (4, "reordered")}
 
 
 def test_reordered_rows_are_named(cli, svc, sample_zip):
     three_events(svc, sample_zip)
     with svc.session() as s:
-        s.execute(update(EventRow).where(EventRow.seq == 2).values(seq=99))
-        s.execute(update(EventRow).where(EventRow.seq == 3).values(seq=2))
-        s.execute(update(EventRow).where(EventRow.seq == 99).values(seq=3))
+        s.execute(update(EventRow).where(EventRow.seq == 3).values(seq=99))
+        s.execute(update(EventRow).where(EventRow.seq == 4).values(seq=3))
+        s.execute(update(EventRow).where(EventRow.seq == 99).values(seq=4))
     code, findings = verify(cli)
-    assert code == 1 and {f["seq"] for f in findings} == {2, 3}
+    assert code == 1 and {f["seq"] for f in findings} == {3, 4}
 
 
 def test_history_lists_the_dossier_events_in_order(cli, svc, sample_zip):

@@ -57,7 +57,9 @@ def test_parallel_intakes_all_land_with_distinct_numbers(db_svc, tmp_path):
     results = run_together(*[lambda p=p: intake_bundle([p], "drafter", db_svc) for p in bundles])
     assert all(not isinstance(r, Exception) and r.accepted for r in results), results
     assert len({r.dossier for r in results}) == 6
-    assert (count(db_svc, DossierRow), count(db_svc, EventRow)) == (6, 6)
+    with db_svc.session() as s:
+        events = s.scalar(select(func.count()).select_from(EventRow).where(EventRow.dossier_id.is_not(None)))
+    assert (count(db_svc, DossierRow), events) == (6, 6)
 
 
 def test_two_reviewers_at_once_lose_no_decision(db_svc, sample_zip):

@@ -112,7 +112,9 @@ def test_the_audit_chain_links_each_event_to_the_one_before_on_postgresql(pg_svc
     publish(svc, d, "signer")
     with svc.session() as s:
         rows = list(s.scalars(select(EventRow).order_by(EventRow.seq)))
-    assert [r.seq for r in rows] == list(range(1, 7))         # submitted, 3 decisions, signed off, published
+    # the home's config, then submitted, 3 decisions, signed off, published
+    assert [r.seq for r in rows] == list(range(1, 8))
+    assert [r.name for r in rows][:2] == ["config.changed", "dossier.submitted"]
     assert rows[0].prev_hash == GENESIS
     for before, after in zip(rows, rows[1:]):
         assert after.prev_hash == before.hash

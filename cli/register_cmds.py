@@ -1,0 +1,195 @@
+"""The registrars' commands (规范性文件公开台帐): list, show, file, amend, repeal, expire, export,
+pages, cleanup; and the annual-report figures (`lockstep report annual`)."""
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cli.app import AsOpt, JsonOpt, app, services_of
+from cli.output import emit_json, out, refusals
+
+register_app = typer.Typer(help="规范性文件公开台帐", no_args_is_help=True)
+report_app = typer.Typer(help="政府信息公开工作年度报告数据", no_args_is_help=True)
+app.add_typer(register_app, name="register")
+app.add_typer(report_app, name="report")
+
+NumberArg = Annotated[str, typer.Argument(help="登记号，如 GHDR-2019-0001")]
+OutDir = Annotated[Path, typer.Option("--out", help="输出目录")]
+
+
+class Format(str, Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+def _doc(e) -> dict:
+    """Every field, empty ones as null: clients read filed_at: null as "not filed yet"."""
+    return e.model_dump(mode="json")
+
+
+def _line(e) -> str:
+    return (f"  {e.registration_number}  {e.document_number or '—'}  {e.title}  [{e.status_name}]"
+            f"  施行 {e.effective_date}  有效期至 {e.valid_until}")
+
+
+def _print_entry(e) -> None:
+    out.print(f"[bold]{e.registration_number}[/bold]  {e.title}  [{e.status_name}]")
+    rows = [("发文字号", e.document_number), ("制定机关", e.organ), ("起草单位", e.drafting_unit),
+            ("成文日期", e.signed_date), ("发布日期", e.published_at.astimezone().date()),
+            ("施行日期", e.effective_date), ("有效期至", e.valid_until), ("评估期限", e.evaluation_due),
+            ("政府公报", e.gazette_issue or "待刊登"), ("合法性审核意见书", e.legality_opinion),
+            ("政策解读", e.interpretation_page),
+            ("报备", f"{e.filed_at.astimezone().date()} {e.filing_number}" if e.filed_at else "未报备"),
+            ("修改了", "、".join(e.amends)), ("被修改", "、".join(e.amended_by)),
+            ("废止文件", e.repealed_by), ("废止理由", e.repeal_reason)]
+    for label, value in rows:
+        if value:
+            out.print(f"  {label}：{value}")
+
+
+@register_app.command("list")
+def register_list(ctx: typer.Context,
+                  status: Annotated[Optional[str], typer.Option("--status", help="in_force / amended / repealed / expired")] = None,
+                  as_json: JsonOpt = False) -> None:
+    """规范性文件公开台帐。"""
+    from services.register_life import list_entries
+    with refusals(as_json):
+        entries = list_entries(services_of(ctx), status)
+    if as_json:
+        emit_json({"entries": [_doc(e) for e in entries]})
+        return
+    if not entries:
+        out.print("台帐为空。")
+    for e in entries:
+        out.print(_line(e))
+
+
+@register_app.command("show")
+def register_show(ctx: typer.Context, number: NumberArg, as_json: JsonOpt = False) -> None:
+    """一条台帐记录：日期、公报期号、解读、报备、修改与废止关系。"""
+    from services.register_life import show
+    with refusals(as_json):
+        entry = show(services_of(ctx), number)
+    emit_json({"entry": _doc(entry)}) if as_json else _print_entry(entry)
+
+
+@register_app.command("file")
+def register_file(ctx: typer.Context, registration_number: NumberArg,
+                  number: Annotated[str, typer.Option("--number", help="上级机关的备案号")],
+                  as_: AsOpt, as_json: JsonOpt = False) -> None:
+    """记录向上级机关报备（备案）。"""
+    from services.registry import record_filing
+    with refusals(as_json):
+        entry = record_filing(services_of(ctx), registration_number, number, as_)
+    if as_json:
+        emit_json({"entry": entry})
+    else:
+        out.print(f"[green]已记录报备[/green] {entry['registration_number']}：备案号 {entry['filing_number']}")
+
+
+@register_app.command("amend")
+def register_amend(ctx: typer.Context, number: NumberArg,
+                   by: Annotated[str, typer.Option("--by", help="作出修改的新文件的登记号")],
+                   as_: AsOpt, as_json: JsonOpt = False) -> None:
+    """记录新文件修改了某一文件（两条记录互相链接，原文件状态为已修改）。"""
+    from services.register_life import amend
+    with refusals(as_json):
+        entry = amend(services_of(ctx), number, by, as_)
+    if as_json:
+        emit_json({"entry": _doc(entry)})
+    else:
+        out.print(f"[green]已记录修改[/green] {number} 经 {by} 修改")
+
+
+@register_app.command("repeal")
+def register_repeal(ctx: typer.Context, number: NumberArg, as_: AsOpt,
+                    by: Annotated[Optional[str], typer.Option("--by", help="废止它的文件的登记号")] = None,
+                    reason: Annotated[Optional[str], typer.Option("--reason", help="废止理由（无废止文件时必填）")] = None,
+                    as_json: JsonOpt = False) -> None:
+    """废止一份文件（指明废止文件或写明理由）。"""
+    from services.register_life import repeal
+    if by is None and not (reason or "").strip():
+        raise typer.BadParameter("须指明 --by 废止文件或 --reason 理由", param_hint="--by / --reason")
+    with refusals(as_json):
+        entry = repeal(services_of(ctx), number, as_, by=by, reason=reason)
+    if as_json:
+        emit_json({"entry": _doc(entry)})
+    else:
+        out.print(f"[green]已废止[/green] {number}" + (f"（由 {by} 废止）" if by else f"（{reason}）"))
+
+
+@register_app.command("expire")
+def register_expire(ctx: typer.Context, as_: AsOpt,
+                    today: Annotated[Optional[dt.datetime], typer.Option("--today", formats=["%Y-%m-%d"],
+                                                                         help="按哪一天计算（默认今天）")] = None,
+                    as_json: JsonOpt = False) -> None:
+    """将有效期已届满的文件标记为已失效。"""
+    from services.register_life import expire
+    from services.review import today as today_of
+    with refusals(as_json):
+        svc = services_of(ctx)
+        expired = expire(svc, today.date() if today else today_of(svc), as_)
+    if as_json:
+        emit_json({"expired": [_doc(e) for e in expired]})
+        return
+    out.print(f"已失效 {len(expired)} 件。" if expired else "没有有效期已届满的文件。")
+    for e in expired:
+        out.print(_line(e))
+
+
+@register_app.command("export")
+def register_export(ctx: typer.Context, fmt: Annotated[Format, typer.Option("--format", help="csv 或 xlsx")],
+                    to: Annotated[Path, typer.Option("--out", help="输出文件")], as_json: JsonOpt = False) -> None:
+    """导出台帐（CSV 为带 BOM 的 UTF-8，Excel 可直接打开；XLSX 表头为中文）。"""
+    from services.register_out import export
+    with refusals(as_json):
+        written = export(services_of(ctx), fmt.value, to)
+    if as_json:
+        emit_json({"export": written})
+    else:
+        out.print(f"[green]已导出[/green] {written.entries} 条记录到 {written.files[0]}")
+
+
+@register_app.command("pages")
+def register_pages(ctx: typer.Context, to: OutDir, as_json: JsonOpt = False) -> None:
+    """生成公开台帐网页（可检索、按状态筛选）与每份文件的页面。"""
+    from services.register_out import site
+    with refusals(as_json):
+        written = site(services_of(ctx), to)
+    if as_json:
+        emit_json({"pages": written})
+    else:
+        out.print(f"[green]已生成[/green] 台帐网页 {to / 'index.html'}（{written.entries} 份文件）")
+
+
+@register_app.command("cleanup")
+def register_cleanup(ctx: typer.Context, to: OutDir, as_json: JsonOpt = False) -> None:
+    """规范性文件清理：生成现行有效、已废止、已失效文件目录（网页）。"""
+    from services.register_out import cleanup
+    with refusals(as_json):
+        written = cleanup(services_of(ctx), to)
+    if as_json:
+        emit_json({"cleanup": written})
+        return
+    c = written.counts
+    out.print(f"[green]已生成清理结果[/green] {to}：现行有效 {c['in_force']} 件，已废止 {c['repealed']} 件，"
+              f"已失效 {c['expired']} 件")
+
+
+@report_app.command("annual")
+def report_annual(ctx: typer.Context, year: Annotated[int, typer.Argument(help="年度，如 2019")],
+                  as_json: JsonOpt = False) -> None:
+    """年度报告中规范性文件与政策解读的数据（全部由记录计算）。"""
+    from services.report import annual
+    with refusals(as_json):
+        report = annual(services_of(ctx), year)
+    if as_json:
+        emit_json({"report": report, "table": {f.key: f.value for f in report.figures}})
+        return
+    out.print(f"[bold]{year}年度 行政规范性文件[/bold]")
+    for f in report.figures:
+        out.print(f"  {f.name}：{f.value}{f.unit}")

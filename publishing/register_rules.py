@@ -1,0 +1,157 @@
+"""The register's rules (规范性文件公开台帐), pure: no database, no files, no clock of its own.
+
+Validity (有效期): a normative document is valid for five years from the day it takes effect, two
+years when its title calls it 暂行 or 试行 (the usual provincial rule for 行政规范性文件). Valid until
+is the last day it is in force: effective 2019-09-01 → valid until 2024-08-31. Its drafting unit
+evaluates it six months before that, so that it can be extended, amended or left to lapse.
+
+Life: in force → amended (still in force, as amended) → repealed or expired. Repealed and expired
+are final: nothing amends or repeals them again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable
+
+from pydantic import BaseModel
+
+from documents.effective import EffectivePhrase, earliest_effective
+from documents.problems import Problem, problem
+
+STATUS_NAMES = {"in_force": "现行有效", "amended": "已修改", "repealed": "已废止", "expired": "已失效"}
+IN_FORCE = ("in_force", "amended")          # 现行有效 counts amended documents: they apply as amended
+FINAL = ("repealed", "expired")
+VALID_YEARS = 5
+PROVISIONAL_YEARS = 2
+PROVISIONAL_WORDS = ("暂行", "试行")
+EVALUATION_MONTHS = 6
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months, clamped to the month's end (08-31 minus 6 months is 02-28 or 02-29)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def validity_years(title: str) -> int:
+    return PROVISIONAL_YEARS if any(w in title for w in PROVISIONAL_WORDS) else VALID_YEARS
+
+
+def valid_until(effective: dt.date, title: str, years: int | None = None) -> dt.date:
+    """The last day in force: the day before the N-th anniversary (N from the title unless given).
+    Effective on 29 February, the anniversary in a common year is 1 March: valid through 28 February."""
+    year = effective.year + (years or validity_years(title))
+    try:
+        anniversary = effective.replace(year=year)
+    except ValueError:
+        anniversary = dt.date(year, 3, 1)
+    return anniversary - dt.timedelta(days=1)
+
+
+def evaluation_due(until: dt.date) -> dt.date:
+    return add_months(until, -EVALUATION_MONTHS)
+
+
+def effective_date(phrases: Iterable[EffectivePhrase], signed: dt.date | None, published: dt.date) -> dt.date:
+    """施行日期 from the policy's own words; 自发布之日起 means the day it was published here. A
+    document that names no date takes effect when published (the register's fallback)."""
+    found = earliest_effective(phrases, signed, published)
+    return found[0] if found else published
+
+
+def is_in_force_on(day: dt.date, published: dt.date, until: dt.date, repealed: dt.date | None) -> bool:
+    """In force at the end of `day`: published by then, not repealed by then, not past validity."""
+    return published <= day and until >= day and (repealed is None or repealed > day)
+
+
+# ---------------------------------------------------------------- life: what may change
+
+def amend_problem(target: str, target_status: str, by: str, by_status: str) -> Problem | None:
+    if target == by:
+        return problem("invalid_state", f"{target} 不能修改其自身")
+    if target_status in FINAL:
+        return problem("invalid_state", f"{target} {STATUS_NAMES[target_status]}，不能再修改")
+    if by_status in FINAL:
+        return problem("invalid_state", f"{by} {STATUS_NAMES[by_status]}，不能作为修改文件")
+    return None
+
+
+def repeal_problem(target: str, target_status: str, by: str | None, by_status: str | None,
+                   reason: str | None) -> Problem | None:
+    if by is None and not (reason or "").strip():
+        return problem("invalid_state", f"废止 {target} 须指明废止文件（--by）或写明理由（--reason）")
+    if by == target:
+        return problem("invalid_state", f"{target} 不能废止其自身")
+    if target_status in FINAL:
+        return problem("invalid_state", f"{target} {STATUS_NAMES[target_status]}，不能再废止")
+    if by_status in FINAL:
+        return problem("invalid_state", f"{by} {STATUS_NAMES[by_status]}，不能作为废止文件")
+    return None
+
+
+def expires(status: str, until: dt.date, today: dt.date) -> bool:
+    return status in IN_FORCE and until < today
+
+
+# ---------------------------------------------------------------- annual-report figures
+
+class EntryFacts(BaseModel, frozen=True):
+    """What the annual report needs of one entry, read from the records by services/report.py."""
+    registration_number: str
+    published: dt.date
+    valid_until: dt.date
+    repealed: dt.date | None = None
+    amended: tuple[dt.date, ...] = ()     # days other documents amended it
+    interpreted: bool = False             # its published version had an interpretation material
+    graphic: bool = False                 # ... a graphic interpretation (图解, 一图读懂)
+    released_together: bool = False       # policy and interpretation pages released the same day
+
+
+class Figure(BaseModel, frozen=True):
+    key: str
+    name: str
+    value: int | float
+    unit: str = "件"
+
+
+def _share(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def _lapse(e: EntryFacts) -> dt.date:
+    return e.valid_until + dt.timedelta(days=1)
+
+
+def annual_figures(entries: Iterable[EntryFacts], year: int) -> list[Figure]:
+    """The national template's 规范性文件 table and the interpretation figures, for one year."""
+    entries = list(entries)
+    end = dt.date(year, 12, 31)
+    made = [e for e in entries if e.published.year == year]
+    interpreted = sum(e.interpreted for e in made)
+    graphic = sum(e.graphic for e in made)
+    together = sum(e.released_together for e in made)
+    return [
+        Figure(key="made", name="本年制发件数", value=len(made)),
+        Figure(key="amended", name="本年修改件数", value=sum(any(d.year == year for d in e.amended) for e in entries)),
+        Figure(key="repealed", name="本年废止件数", value=sum(bool(e.repealed and e.repealed.year == year)
+                                                           for e in entries)),
+        # Lapsed in the year: its first day out of force falls in it, and no repeal came first.
+        Figure(key="expired", name="本年失效件数", value=sum(_lapse(e).year == year and not
+                                                          (e.repealed and e.repealed <= e.valid_until)
+                                                          for e in entries)),
+        Figure(key="in_force", name="现行有效件数（年末）",
+               value=sum(is_in_force_on(end, e.published, e.valid_until, e.repealed) for e in entries)),
+        Figure(key="interpreted", name="本年制发中有政策解读的件数", value=interpreted),
+        Figure(key="interpreted_share", name="解读比例", value=_share(interpreted, len(made)), unit="%"),
+        Figure(key="graphic", name="本年制发中有图文解读的件数", value=graphic),
+        Figure(key="graphic_share", name="图文解读比例", value=_share(graphic, len(made)), unit="%"),
+        Figure(key="released_together", name="政策与解读同日发布的件数", value=together),
+        Figure(key="released_together_share", name="同步发布比例", value=_share(together, len(made)), unit="%"),
+    ]
