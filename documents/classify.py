@@ -23,11 +23,9 @@ def is_word(name: str, role: Role | None) -> bool:
     return role in TEXT_ROLES and suffix not in MEDIA_SUFFIXES
 
 
-def final_role(declared: Role | None, meta: DocumentMeta | None, name: str) -> Role:
+def final_role(declared: Role | None, meta: DocumentMeta | None) -> Role:
     if declared:
         return declared
     if meta and meta.suggested_role:
         return meta.suggested_role
-    if PurePosixPath(name).suffix.lower() in MEDIA_SUFFIXES:
-        return "other"
-    return "other"
+    return "other"      # a picture or recording with no name hint: kept, but plays no role in the gate

@@ -12,7 +12,7 @@ from documents.problems import Refused, problem
 from review.config import same_unit
 from review.model import fingerprint
 from services.context import Services
-from services.intake import MemberReport, Prepared, SubmitResult, _record, check_submitter
+from services.intake import MemberReport, Prepared, SubmitResult, _record, check_submitter, remove_unreferenced
 from services.review import person
 from storage.repository import Dossiers
 
@@ -49,11 +49,9 @@ def attach(svc: Services, dossier_id: str, path: Path, role: Role, actor_name: s
     if prepared.fingerprint == current.fingerprint:
         return SubmitResult(dossier=dossier_id, version=current.number, accepted=True, duplicate=True,
                             kind=current.kind, drafting_unit=current.drafting_unit, files=members)
-    written = not svc.store.exists(new.sha256)
-    svc.store.put(member.data)
+    written = [] if svc.store.exists(new.sha256) else [svc.store.put(member.data)]
     try:
         return svc.retrying(lambda: _record(svc, prepared, actor, dossier_id))
     except BaseException:
-        if written:
-            svc.store.delete(new.sha256)
+        remove_unreferenced(svc, written)
         raise

@@ -1,11 +1,12 @@
 """Intake: a bundle in, a stored dossier version out, or coded problems and nothing stored."""
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Sequence
 
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from documents.bundle import Bundle, Limits, read_bundle
 from documents.classify import final_role, is_word
@@ -18,7 +19,7 @@ from review.states import transition
 from services.context import Services
 from storage import audit
 from storage.repository import Dossiers
-from storage.tables import DossierRow
+from storage.tables import DossierRow, FileRow
 
 
 class MemberReport(BaseModel):
@@ -70,7 +71,7 @@ def prepare(paths: Sequence[Path], actor: Person, config: Config, limits: Limits
             inspected = inspect_docx(m.name, m.data)
             problems += inspected.problems
             meta = inspected.metadata
-        role = final_role(m.role, meta, m.name)
+        role = final_role(m.role, meta)
         source = m.role_source or ("content" if meta and meta.suggested_role and not m.role else "default")
         members.append(MemberReport(name=m.name, role=role, role_source=source,
                                     sha256=_sha(m.data, meta), size=len(m.data), metadata=meta))
@@ -89,10 +90,7 @@ def prepare(paths: Sequence[Path], actor: Person, config: Config, limits: Limits
 
 
 def _sha(data: bytes, meta: DocumentMeta | None) -> str:
-    if meta is not None:
-        return meta.sha256
-    import hashlib
-    return hashlib.sha256(data).hexdigest()
+    return meta.sha256 if meta is not None else hashlib.sha256(data).hexdigest()
 
 
 def _one_policy(members: list[MemberReport]) -> list[MemberReport]:
@@ -150,11 +148,21 @@ def intake_bundle(paths: Sequence[Path], actor_name: str, svc: Services,
     try:
         result = svc.retrying(lambda: _record(svc, prepared, actor, dossier_hint, check_duplicate=True))
     except BaseException:
-        # Nothing points to objects this intake wrote: remove them so a failure leaves nothing behind.
-        for key in new_keys:
-            svc.store.delete(key)
+        remove_unreferenced(svc, new_keys)
         raise
     return result
+
+
+def remove_unreferenced(svc: Services, keys: list[str]) -> None:
+    """After a failed intake, remove the objects it wrote that no stored version points to (another
+    intake of the same bytes may have committed meanwhile), so a failure leaves nothing behind."""
+    if not keys:
+        return
+    with svc.session() as s:
+        used = set(s.scalars(select(FileRow.sha256).where(FileRow.sha256.in_(keys))))
+    for key in keys:
+        if key not in used:
+            svc.store.delete(key)
 
 
 def _put_objects(svc: Services, prepared: Prepared, data: dict[str, bytes]) -> list[str]:
