@@ -133,3 +133,59 @@ def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help=
               f"出版日期 {done.release_date.isoformat()}，{len(done.items)} 份稿件")
     out.print(f"  印刷版：{done.print_path}\n    SHA-256 {done.print_sha256}")
     out.print(f"  电子版：{done.web_index}\n    SHA-256（文件清单）{done.web_sha256}")
+
+
+FromOpt = Annotated[Optional[dt.datetime], typer.Option("--from", formats=["%Y-%m-%d"], help="成文日期起 YYYY-MM-DD")]
+ToOpt = Annotated[Optional[dt.datetime], typer.Option("--to", formats=["%Y-%m-%d"], help="成文日期止 YYYY-MM-DD")]
+
+
+@gazette_app.command("search")
+def gazette_search(ctx: typer.Context,
+                   text: Annotated[Optional[str], typer.Argument(help="标题、文号、机关或正文中的文字（两个字以上）")] = None,
+                   number: Annotated[Optional[str], typer.Option("--number", help="发文字号（可只写一部分）")] = None,
+                   organ: Annotated[Optional[str], typer.Option("--organ", help="发文机关（可只写一部分）")] = None,
+                   date_from: FromOpt = None, date_to: ToOpt = None,
+                   limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="最多列出几条")] = 50,
+                   as_json: JsonOpt = False) -> None:
+    """检索公报数据库：历年已出版各期的稿件（含导入的往期），按标题、文号、机关、日期与全文。"""
+    from services.gazette_search import search
+    if date_from and date_to and date_from > date_to:
+        raise typer.BadParameter("--from 不能晚于 --to", param_hint="--from")
+    with refusals(as_json):
+        hits = search(services_of(ctx), text, number=number, organ=organ,
+                      date_from=date_from.date() if date_from else None,
+                      date_to=date_to.date() if date_to else None, limit=limit)
+    if as_json:
+        # dossier stays in the answer as null for imported history (emit_json drops None fields of models)
+        emit_json({"items": [h.model_dump(mode="json") for h in hits]})
+        return
+    if not hits:
+        out.print("没有找到符合条件的公报稿件。")
+    for h in hits:
+        out.print(f"  [bold]{h.title}[/bold]{f'（{h.document_number}）' if h.document_number else ''}")
+        out.print(f"    公报 {h.issue}  {h.organ or ''}  {h.date.isoformat() if h.date else ''}"
+                  f"  {f'卷宗 {h.dossier}' if h.dossier else '往期导入'}")
+        if h.snippet:
+            out.print(f"    {h.snippet}")
+
+
+@gazette_app.command("import")
+def gazette_import(ctx: typer.Context,
+                   paths: Annotated[list[Path], typer.Argument(help="往期公报 docx（每期一份），或每篇稿件一份（配合 --index）")],
+                   as_: AsOpt,
+                   index: Annotated[Optional[Path], typer.Option("--index", help="索引 CSV：file,year,number,total,"
+                                                                              "title,document_number,organ,date")] = None,
+                   as_json: JsonOpt = False) -> None:
+    """导入往期公报：作为已出版的期次入库（标记为导入），原件存档并记录指纹，稿件可检索。"""
+    from services.gazette_import import import_history
+    with refusals(as_json):
+        issues = import_history(services_of(ctx), list(paths), as_, index)
+    if as_json:
+        emit_json({"issues": issues})
+        return
+    for v in issues:
+        out.print(f"[green]已导入[/green] 公报{v.year}年第{v.number}期（总第{v.total}期），{len(v.items)} 份稿件"
+                  f"  原件 SHA-256 {v.source_sha256[:12]}…")
+        for i in v.items:
+            number = f"（{i['document_number']}）" if i["document_number"] else ""
+            out.print(f"    {i['position']}. {i['title']}{number}")

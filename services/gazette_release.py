@@ -16,6 +16,7 @@ from publishing.editions_print import print_edition
 from services.context import Services
 from services.gazette import IssueReleased, Released, _issue, _members, _view
 from services.gazette_items import edition_item, facts
+from services.gazette_search import index_released_items
 from storage import audit
 from storage.tables import GazetteIssueItemRow
 
@@ -55,6 +56,8 @@ def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.da
             issue.print_name, issue.print_sha256, issue.web_sha256, issue.updated_at = print_name, print_sha, web_sha, now
             for item in items:
                 item.status = "in_issue"
+            # The gazette database answers for the issue from the moment it is out: same transaction.
+            index_released_items(svc, s, issue.id, items, {f.item_id: f.organ for f in all_facts})
             for link in s.scalars(select(GazetteIssueItemRow).filter_by(issue_id=issue.id)):
                 link.section = next(sec for sec, f in placed if f.item_id == link.item_id)
             audit.append(s, IssueReleased(dossier_id=None, actor=actor, at=now, issue=issue.id,

@@ -249,3 +249,34 @@ class GazetteIssueItemRow(Base):
     section: Mapped[str] = mapped_column(String(32))            # as decided when added (shown before release)
     added_by: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GazetteImportRow(Base):
+    """Marks a released gazette issue as imported history (an issue printed before Lockstep):
+    where it came from, the original file's fingerprint (kept in the object store) and who imported it."""
+    __tablename__ = "gazette_imports"
+    __table_args__ = (PrimaryKeyConstraint("issue_id", name="pk_gazette_imports"),)
+    issue_id: Mapped[str] = mapped_column(ForeignKey("gazette_issues.id", name="fk_gazette_imports_issue_id"))
+    source: Mapped[str] = mapped_column(String(16))             # issue_docx, item_docx (with a CSV index)
+    source_name: Mapped[str] = mapped_column(Text)              # the issue docx, or the CSV index
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    issue_date: Mapped[dt.date | None] = mapped_column(Date)    # as printed on the cover, where found
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GazetteImportedItemRow(Base):
+    """An item of an imported issue: no dossier behind it, its original docx in the object store."""
+    __tablename__ = "gazette_imported_items"
+    __table_args__ = (PrimaryKeyConstraint("id", name="pk_gazette_imported_items"),
+                      UniqueConstraint("issue_id", "position", name="uq_gazette_imported_items_issue_position"))
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
+    issue_id: Mapped[str] = mapped_column(ForeignKey("gazette_issues.id",
+                                                     name="fk_gazette_imported_items_issue_id"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    doc_number: Mapped[str | None] = mapped_column(String(64))
+    organ: Mapped[str | None] = mapped_column(String(128))
+    signed_date: Mapped[dt.date | None] = mapped_column(Date)
+    source_name: Mapped[str] = mapped_column(Text)
+    source_sha256: Mapped[str] = mapped_column(String(64))

@@ -6,14 +6,24 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from storage.db import _alembic_config, make_engine, migrate
+from storage.search import is_search_table
 from storage.tables import Base
+
+
+def _differences(connection) -> list:
+    """The search index is dialect-specific DDL (an FTS5 virtual table on SQLite, with its shadow
+    tables), created by migration 0005 and not declared in storage/tables.py."""
+    def include_name(name, type_, parent_names):
+        return not (type_ == "table" and is_search_table(name))
+    context = MigrationContext.configure(connection, opts={"include_name": include_name})
+    return compare_metadata(context, Base.metadata)
 
 
 def test_migrations_build_exactly_the_tables_the_code_defines(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     migrate(engine)
     with engine.connect() as c:
-        assert compare_metadata(MigrationContext.configure(c), Base.metadata) == []
+        assert _differences(c) == []
 
 
 def test_migrations_downgrade_and_upgrade_again(tmp_path):
@@ -23,4 +33,4 @@ def test_migrations_downgrade_and_upgrade_again(tmp_path):
         command.downgrade(_alembic_config(c), "base")
     migrate(engine)
     with engine.connect() as c:
-        assert compare_metadata(MigrationContext.configure(c), Base.metadata) == []
+        assert _differences(c) == []
