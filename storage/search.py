@@ -1,0 +1,135 @@
+"""The gazette search index: one small interface, two engines (DESIGN.md, "Real parts").
+
+- SQLite (the embedded default): the FTS5 virtual table `gazette_search`, tokenize='trigram'.
+  A query of 3+ characters is a trigram phrase match (any Chinese substring); shorter queries
+  cannot be trigram-matched and fall back to LIKE over the same table.
+- PostgreSQL: the plain table `gazette_search` with a pg_trgm GIN index over the text columns;
+  ILIKE uses the index when the extension is there and scans when it is not.
+
+Both are created by migration 0005. The index holds what the public gazette printed: rows are
+written when an issue is released (in the release's transaction) or imported. A query only
+answers rows of released issues, and never a dossier marked 不予公开 (DESIGN.md rule 9), even if
+it was marked so after the release.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import text as sql
+from sqlalchemy.orm import Session
+
+TABLE = "gazette_search"
+FTS_SHADOWS = ("data", "idx", "content", "docsize", "config")
+NOT_PUBLIC = "不予公开"
+TRIGRAM = 3
+SNIPPET_AROUND = 30
+
+
+def is_search_table(name: str) -> bool:
+    """The index and, on SQLite, FTS5's own shadow tables: kept out of schema comparisons
+    (they are created by migration 0005, not by storage/tables.py)."""
+    return name == TABLE or name in {f"{TABLE}_{s}" for s in FTS_SHADOWS}
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    """One gazette item as printed. key: 'item:<gazette_items.id>' or 'imported:<id>'."""
+    key: str
+    issue: str
+    title: str
+    body: str
+    dossier: str | None = None
+    document_number: str | None = None
+    organ: str | None = None
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    issue: str
+    dossier: str | None
+    title: str
+    document_number: str | None
+    organ: str | None
+    date: dt.date | None
+    snippet: str
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def index_item(session: Session, doc: SearchDoc) -> None:
+    """Write (or rewrite) one item's row, in the caller's transaction."""
+    params = {"key": doc.key, "issue": doc.issue, "dossier": doc.dossier, "title": doc.title,
+              "number": doc.document_number, "organ": doc.organ, "body": doc.body}
+    session.execute(sql(f"DELETE FROM {TABLE} WHERE item_key = :key"), {"key": doc.key})
+    if _dialect(session) == "sqlite":
+        params["date"] = doc.date.isoformat() if doc.date else None
+    else:
+        params["date"] = doc.date
+    session.execute(sql(f"INSERT INTO {TABLE} (item_key, issue, dossier, title, document_number, organ, "
+                        "signed_date, body) VALUES (:key, :issue, :dossier, :title, :number, :organ, :date, :body)"),
+                    params)
+
+
+def _like(value: str) -> str:
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _phrase(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def search(session: Session, text: str | None = None, number: str | None = None, organ: str | None = None,
+           date_from: dt.date | None = None, date_to: dt.date | None = None, limit: int = 50) -> list[Hit]:
+    """Items of released issues matching every criterion given; newest first."""
+    sqlite = _dialect(session) == "sqlite"
+    like = "LIKE" if sqlite else "ILIKE"
+    # FTS5's MATCH wants the virtual table's own name on its left: no alias on SQLite.
+    t = TABLE if sqlite else "s"
+    text = " ".join(text.split()) if text else None
+    params: dict = {"not_public": NOT_PUBLIC, "limit": limit}
+    where = ["i.status = 'released'", "(d.id IS NULL OR d.disclosure IS NULL OR d.disclosure != :not_public)"]
+    if text:
+        if sqlite and len(text) >= TRIGRAM:
+            where.append(f"{TABLE} MATCH :phrase")
+            params["phrase"] = _phrase(text)
+        else:       # under three characters (or PostgreSQL): substring match, any indexed column
+            params["text_like"] = _like(text)
+            where.append("(" + " OR ".join(f"{t}.{c} {like} :text_like ESCAPE '\\'"
+                                           for c in ("title", "document_number", "organ", "body")) + ")")
+    for column, value in (("document_number", number), ("organ", organ)):
+        if value and value.strip():
+            params[column] = _like("".join(value.split()))
+            where.append(f"{t}.{column} {like} :{column} ESCAPE '\\'")
+    for op, name, value in ((">=", "date_from", date_from), ("<=", "date_to", date_to)):
+        if value:
+            params[name] = value.isoformat() if sqlite else value
+            where.append(f"{t}.signed_date {op} :{name}")
+    source = TABLE if sqlite else f"{TABLE} AS s"
+    query = (f"SELECT {t}.issue, {t}.dossier, {t}.title, {t}.document_number, {t}.organ, {t}.signed_date, "
+             f"{t}.body FROM {source} JOIN gazette_issues i ON i.id = {t}.issue "
+             f"LEFT JOIN dossiers d ON d.id = {t}.dossier "
+             f"WHERE {' AND '.join(where)} "
+             f"ORDER BY {t}.signed_date DESC, {t}.issue DESC, {t}.title LIMIT :limit")
+    rows = session.execute(sql(query), params).all()
+    return [Hit(issue=r[0], dossier=r[1], title=r[2], document_number=r[3], organ=r[4],
+                date=_date(r[5]), snippet=snippet(r[6] or "", text)) for r in rows]
+
+
+def _date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def snippet(body: str, text: str | None) -> str:
+    """The words around the first occurrence of text (case-insensitively), else the opening."""
+    flat = " ".join(body.split())
+    at = flat.lower().find(text.lower()) if text else -1
+    if at < 0:
+        return flat[:2 * SNIPPET_AROUND] + ("…" if len(flat) > 2 * SNIPPET_AROUND else "")
+    start, end = max(0, at - SNIPPET_AROUND), min(len(flat), at + len(text) + SNIPPET_AROUND)
+    return ("…" if start else "") + flat[start:end] + ("…" if end < len(flat) else "")
