@@ -32,6 +32,11 @@ def is_search_table(name: str) -> bool:
     return name == TABLE or name in {f"{TABLE}_{s}" for s in FTS_SHADOWS}
 
 
+def include_in_schema(name, type_, parent_names) -> bool:
+    """Alembic's include_name hook: schema comparisons (autogenerate, tests) leave the index out."""
+    return not (type_ == "table" and is_search_table(name))
+
+
 @dataclass(frozen=True)
 class SearchDoc:
     """One gazette item as printed. key: 'item:<gazette_items.id>' or 'imported:<id>'."""

@@ -6,16 +6,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from storage.db import _alembic_config, make_engine, migrate
-from storage.search import is_search_table
+from storage.search import include_in_schema
 from storage.tables import Base
 
 
 def _differences(connection) -> list:
     """The search index is dialect-specific DDL (an FTS5 virtual table on SQLite, with its shadow
     tables), created by migration 0005 and not declared in storage/tables.py."""
-    def include_name(name, type_, parent_names):
-        return not (type_ == "table" and is_search_table(name))
-    context = MigrationContext.configure(connection, opts={"include_name": include_name})
+    context = MigrationContext.configure(connection, opts={"include_name": include_in_schema})
     return compare_metadata(context, Base.metadata)
 
 
