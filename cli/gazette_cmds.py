@@ -43,7 +43,7 @@ def _print_issue(view) -> None:
               f"{STATUS.get(view.status, view.status)}")
     if view.planned_date and view.status == "draft":
         out.print(f"  计划出版日期：{view.planned_date.isoformat()}")
-    if view.release_date:
+    if view.release_date and view.print_sha256 and view.web_sha256:
         out.print(f"  出版日期：{view.release_date.isoformat()}  印刷版指纹 {view.print_sha256[:12]}…  "
                   f"电子版指纹 {view.web_sha256[:12]}…")
     if not view.items:
@@ -54,7 +54,7 @@ def _print_issue(view) -> None:
             section = i.section
             out.print(f"  【{section}】")
         out.print(f"    {i.position}. {i.title}{f'（{i.document_number}）' if i.document_number else ''}"
-                  f"  卷宗 {i.dossier}")
+                  + (f"  卷宗 {i.dossier}" if i.dossier else "  （历史公报导入）"))
 
 
 @issue_app.command("new")

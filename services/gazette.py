@@ -20,7 +20,8 @@ from services.context import Services
 from services.gazette_items import facts
 from services.review import person
 from storage import audit
-from storage.tables import GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow
+from storage.tables import (GazetteImportedItemRow, GazetteImportRow, GazetteIssueItemRow, GazetteIssueRow,
+                            GazetteItemRow)
 
 class IssueCreated(Event):
     name: ClassVar[str] = "gazette.issue.created"
@@ -49,7 +50,7 @@ class IssueReleased(Event):
 class IssueItem(BaseModel):
     position: int
     section: str
-    dossier: str
+    dossier: str | None              # None for an item of an imported (pre-Lockstep) issue
     item: int
     title: str
     document_number: str | None = None
@@ -98,7 +99,19 @@ def _members(s: Session, issue_id: str) -> list[GazetteItemRow]:
     return list(s.scalars(q))
 
 
+def _imported_items(s: Session, issue_id: str) -> list[IssueItem]:
+    rows = s.scalars(select(GazetteImportedItemRow).filter_by(issue_id=issue_id)
+                     .order_by(GazetteImportedItemRow.position))
+    return [IssueItem(position=r.position, section="历史公报", dossier=None, item=r.id, title=r.title,
+                      document_number=r.doc_number, organ=r.organ, signed_date=r.signed_date) for r in rows]
+
+
 def _view(svc: Services, s: Session, row: GazetteIssueRow) -> IssueView:
+    if s.get(GazetteImportRow, row.id) is not None:
+        return IssueView(issue=row.id, year=row.year, number=row.number, total=row.total, status=row.status,
+                         release_date=row.release_date, released_at=row.released_at,
+                         print_name=row.print_name, print_sha256=row.print_sha256, web_sha256=row.web_sha256,
+                         items=_imported_items(s, row.id))
     items = _members(s, row.id)
     by_id = {i.id: i for i in items}
     placed = rules.ordered([facts(svc, s, i, read_text=False) for i in items])

@@ -86,6 +86,10 @@ def test_a_multi_item_issue_docx_is_split_by_its_headings_and_released_as_import
     assert issue["source_sha256"] == sha
     listed = cli.json("gazette", "issue", "list")["issues"]
     assert [(v["issue"], v["status"], v.get("print_sha256")) for v in listed] == [("2018-3", "released", sha)]
+    shown = cli.json("gazette", "issue", "show", "2018-3")["issue"]
+    assert [(i["position"], i.get("dossier"), i["document_number"]) for i in shown["items"]] == [
+        (1, None, "根政发〔2018〕12号"), (2, None, "根政办发〔2018〕7号"), (3, None, "根政发〔2018〕15号")]
+    assert "历史公报导入" in cli("gazette", "issue", "show", "2018-3").stdout
     # The next issue made in Lockstep runs on from the imported total.
     assert cli.json("gazette", "issue", "new", "--year", "2018", "--number", "4", "--as", "editor")["issue"]["total"] == 96
 
