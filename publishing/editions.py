@@ -110,12 +110,37 @@ def web_edition(issue: IssueContent, print_name: str | None = None) -> dict[str,
         files[interpretation_path(item)] = render(
             "gazette_interpretation.html.j2", **common, item=item, materials=materials,
             policy_href="../" + item_path(item)).encode("utf-8")
+    files["feed.json"] = feed(issue)
     files["index.html"] = render(
         "gazette_index.html.j2", **common, sections=issue.sections(),
         interpretation_section=INTERPRETATION_SECTION, item_path=item_path,
         interpretation_path=interpretation_path,
         print_href=f"../{print_name}" if print_name else None).encode("utf-8")
     return files
+
+
+def feed(issue: IssueContent) -> bytes:
+    """A JSON Feed (jsonfeed.org, version 1.1) of the issue, for a website or an aggregator to pick
+    up: each item with its page, its interpretation page and the gazette facts as an extension."""
+    published = issue.released_at.isoformat()
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": f"{issue.city}人民政府公报 {issue.issue_line}",
+        "language": "zh-CN",
+        "home_page_url": "index.html",
+        "items": [{
+            "id": item.dossier,
+            "url": item_path(item),
+            "title": item.title,
+            "date_published": published,
+            "_gazette": {"section": item.section, "position": n, "document_number": item.doc_number,
+                         "organ": item.organ, "date": item.date_text,
+                         "interpretation_url": interpretation_path(item),
+                         "interpretation_title": item.interpretation_title,
+                         "interpreting_unit": item.interpreting_unit},
+        } for n, item in enumerate(issue.items, 1)],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def manifest(files: dict[str, bytes]) -> bytes:

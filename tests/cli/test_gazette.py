@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
@@ -35,6 +36,12 @@ def test_assemble_show_and_release_an_issue_through_the_command_line(cli, svc, t
     assert docx_path == tmp_path / "out" / "2019-8" / "公报2019年第8期.docx"
     assert hashlib.sha256(docx_path.read_bytes()).hexdigest() == issue["print_sha256"]
     assert Path(issue["web_index"]) == tmp_path / "out" / "2019-8" / "html" / "index.html"
+    feed = json.loads((tmp_path / "out" / "2019-8" / "html" / "feed.json").read_text(encoding="utf-8"))
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert [(i["id"], i["url"], i["_gazette"]["interpretation_url"]) for i in feed["items"]] == [
+        (d, f"items/{d}.html", f"interpretations/{d}.html") for d in (government, office)]
+    for item in feed["items"]:
+        assert (tmp_path / "out" / "2019-8" / "html" / item["url"]).is_file()
     text = cli("gazette", "issue", "show", "2019-8").stdout
     assert "已出版" in text and "出版日期：2019-08-30" in text
     assert [v["issue"] for v in cli.json("gazette", "issue", "list")["issues"]] == ["2019-8"]
