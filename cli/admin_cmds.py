@@ -13,6 +13,23 @@ users_app = typer.Typer(help="人员与角色", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
 
+@users_app.command("password")
+def users_password(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人员登录名")],
+                   as_json: JsonOpt = False) -> None:
+    """为人员生成工作台（网页）登录密码：只显示这一次，保存的是其 scrypt 哈希。"""
+    from desk.auth import issue_password
+    from documents.problems import Refused, problem
+    h = home_of(ctx)
+    with refusals(as_json):
+        if h.require().config.person(name) is None:
+            raise Refused(problem("unknown_person", f"没有人员 {name}"))
+        password = issue_password(h.path, name)
+    if as_json:
+        emit_json({"user": name, "password": password})
+    else:
+        out.print(f"{name} 的工作台登录密码：[bold]{password}[/bold]（只显示这一次，请转交本人）")
+
+
 @app.command("init")
 def init_cmd(ctx: typer.Context, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """创建主目录：SQLite 数据库、对象存储文件夹和配置文件 lockstep.toml。"""

@@ -48,4 +48,6 @@ def create_app(home: Path, token: str) -> FastAPI:
         with engine_lock:
             return {"results": run_deadlines(home, here=True)}
 
+    from desk import pages                 # the web pages: sign-in, submit, review, sign-off, register
+    app.include_router(pages.router_for(home, engine_lock))
     return app

@@ -28,7 +28,8 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None
     fd = os.open(info, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump({"url": url, "pid": os.getpid(), "token": token}, f)
-    say(f"Lockstep 工作台已启动：{url}（接口说明 {url}/docs）；Ctrl+C 停止")
+    say(f"Lockstep 工作台已启动：{url}/login（登录密码用 lockstep users password 姓名 生成；接口说明 {url}/docs）；"
+        "Ctrl+C 停止")
     server = uvicorn.Server(uvicorn.Config(create_app(home, token), log_level="warning"))
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     try:

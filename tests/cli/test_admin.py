@@ -104,3 +104,11 @@ def test_a_hand_edit_of_the_config_is_recorded_by_the_next_command(cli, home):
     with open_services(Home(home.path)).session() as s:
         changes = [e.payload["change"] for e in s.query(EventRow).order_by(EventRow.seq)]
     assert changes == ["initialised", "edited"]
+
+
+def test_users_password_issues_a_desk_password_stored_only_as_a_hash(cli, home):
+    issued = cli.json("users", "password", "reviewer")
+    stored = (home.path / "desk-users.json").read_text(encoding="utf-8")
+    assert len(issued["password"]) >= 8 and issued["password"] not in stored and "scrypt" in stored
+    r = cli("users", "password", "nobody", "--json")
+    assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "unknown_person"

@@ -1,0 +1,190 @@
+"""Who is at the desk: passwords, sessions, CSRF tokens and the sign-in rate limit.
+
+- Passwords: each person's password is kept hashed with scrypt (salted, per person) in
+  HOME/desk-users.json (mode 0600). `issue_password` makes a random one and returns it once, for
+  the command line to print; `set_password` stores one chosen by the person. Nothing is in the
+  config file or the environment.
+- Sessions: the cookie holds a random token; only its SHA-256 is kept, in this process's memory
+  (restarting the desk signs everyone out). Cookies are HttpOnly and SameSite=Lax.
+- CSRF: every session has its own token, put in each POST form and compared in constant time;
+  the sign-in form, before any session, uses a double-submit cookie.
+- Rate limit: failed sign-ins are counted per name and per client; past the limit within the
+  window, sign-in answers 429 without checking the password.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+USERS_FILE = "desk-users.json"
+SESSION_COOKIE = "lockstep_session"
+LOGIN_COOKIE = "lockstep_login"
+SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+MIN_PASSWORD = 8
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32)
+
+
+def _users_path(home: Path) -> Path:
+    return home / USERS_FILE
+
+
+def _load(home: Path) -> dict:
+    try:
+        return json.loads(_users_path(home).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"users": {}}
+
+
+def _save(home: Path, data: dict) -> None:
+    path = _users_path(home)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=1)
+    os.replace(tmp, path)
+
+
+_file_lock = threading.Lock()
+
+
+def set_password(home: Path, name: str, password: str) -> None:
+    """Store a person's desk password (scrypt-hashed). The caller checks the person exists."""
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"密码至少 {MIN_PASSWORD} 个字符")
+    salt = secrets.token_bytes(16)
+    digest = _scrypt(password, salt, **SCRYPT)
+    with _file_lock:
+        data = _load(home)
+        data.setdefault("users", {})[name] = {
+            "scrypt": SCRYPT, "salt": salt.hex(), "hash": digest.hex(),
+            "set_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        _save(home, data)
+
+
+def issue_password(home: Path, name: str) -> str:
+    """A fresh random password for a person, stored hashed and returned once (to print)."""
+    password = secrets.token_urlsafe(12)
+    set_password(home, name, password)
+    return password
+
+
+def remove_password(home: Path, name: str) -> bool:
+    with _file_lock:
+        data = _load(home)
+        gone = data.get("users", {}).pop(name, None) is not None
+        if gone:
+            _save(home, data)
+    return gone
+
+
+_DUMMY_SALT = secrets.token_bytes(16)
+
+
+def verify_password(home: Path, name: str, password: str) -> bool:
+    entry = _load(home).get("users", {}).get(name)
+    if entry is None:
+        _scrypt(password, _DUMMY_SALT, **SCRYPT)         # same cost: no timing hint that the name is unknown
+        return False
+    try:
+        params = entry["scrypt"]
+        digest = _scrypt(password, bytes.fromhex(entry["salt"]), params["n"], params["r"], params["p"])
+        return hmac.compare_digest(digest.hex(), entry["hash"])
+    except (KeyError, ValueError, TypeError):
+        return False
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class DeskSession:
+    name: str
+    csrf: str
+    created: float
+    seen: float
+
+
+@dataclass
+class Sessions:
+    """Sessions by the SHA-256 of their cookie token; the token itself is never kept."""
+    idle_seconds: float = 8 * 3600
+    clock: Callable[[], float] = time.monotonic
+    _by_digest: dict[str, DeskSession] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def create(self, name: str) -> str:
+        token = secrets.token_urlsafe(32)
+        now = self.clock()
+        with self._lock:
+            self._by_digest[_digest(token)] = DeskSession(name=name, csrf=secrets.token_urlsafe(32),
+                                                          created=now, seen=now)
+        return token
+
+    def get(self, token: str | None) -> DeskSession | None:
+        if not token:
+            return None
+        now = self.clock()
+        with self._lock:
+            s = self._by_digest.get(_digest(token))
+            if s is None:
+                return None
+            if now - s.seen > self.idle_seconds:
+                del self._by_digest[_digest(token)]
+                return None
+            s.seen = now
+            return s
+
+    def drop(self, token: str | None) -> None:
+        if token:
+            with self._lock:
+                self._by_digest.pop(_digest(token), None)
+
+    def digests(self) -> set[str]:
+        """For tests and inspection: what is kept (digests, never tokens)."""
+        with self._lock:
+            return set(self._by_digest)
+
+
+@dataclass
+class RateLimit:
+    """At most `limit` failed sign-ins per key within `window` seconds."""
+    limit: int = 5
+    window: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    _hits: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _trim(self, key: str, now: float) -> deque:
+        q = self._hits[key]
+        while q and now - q[0] >= self.window:
+            q.popleft()
+        return q
+
+    def blocked(self, *keys: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            return any(len(self._trim(k, now)) >= self.limit for k in keys)
+
+    def failed(self, *keys: str) -> None:
+        now = self.clock()
+        with self._lock:
+            for k in keys:
+                self._trim(k, now).append(now)
+
+
+def same_token(given: str | None, expected: str | None) -> bool:
+    return bool(given) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
