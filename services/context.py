@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.home import Home
-from storage.db import make_engine, migrate, sessions
+from storage.db import ensure_current, make_engine, migrate, sessions
 
 
 def utcnow() -> dt.datetime:
@@ -71,7 +71,10 @@ def open_services(home: Home, *, note_config: bool = True) -> Services:
     home.require()
     url = home.database_url
     if url not in _engines:
-        _engines[url] = make_engine(url)
+        engine = make_engine(url)
+        if note_config:
+            ensure_current(engine)      # a home made by an older Lockstep: bring its schema up first
+        _engines[url] = engine
     svc = Services(home=home, engine=_engines[url])
     stamp = (str(home.config_path.resolve()), home.config_path.stat().st_mtime)
     if note_config and stamp not in _config_seen:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,3 +48,25 @@ def migrate(engine: Engine) -> None:
 
 def is_migrated(engine: Engine) -> bool:
     return inspect(engine).has_table("alembic_version")
+
+
+def head_revision() -> str:
+    """Revision ids are zero-padded sequence numbers (0001, 0002, …), so the newest file is the head.
+    Reading file names keeps Alembic out of every command's start-up."""
+    return max(p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+def current_revision(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as c:
+            return c.execute(text("select version_num from alembic_version")).scalar()
+    except DBAPIError:
+        return None
+
+
+def ensure_current(engine: Engine) -> bool:
+    """Migrate a database an older Lockstep left behind (True when it did)."""
+    if current_revision(engine) == head_revision():
+        return False
+    migrate(engine)
+    return True

@@ -32,3 +32,20 @@ def test_migrations_downgrade_and_upgrade_again(tmp_path):
     migrate(engine)
     with engine.connect() as c:
         assert _differences(c) == []
+
+
+def test_a_home_left_at_an_older_schema_is_brought_up_to_date_by_the_next_command(tmp_path):
+    from services import context
+    from services.context import initialise, open_services
+    from services.home import Home
+    from storage.db import current_revision, head_revision
+    home = Home(tmp_path / "home")
+    _, svc = initialise(home)
+    with svc.engine.begin() as c:
+        command.downgrade(_alembic_config(c), "0003")
+    assert current_revision(svc.engine) == "0003"
+    context._engines.pop(home.database_url)          # a new process: nothing cached
+    svc = open_services(Home(home.path))
+    assert current_revision(svc.engine) == head_revision()
+    with svc.engine.connect() as c:
+        assert _differences(c) == []
