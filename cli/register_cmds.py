@@ -1,4 +1,4 @@
-"""The registrars' commands (规范性文件公开台帐): list, show, file, amend, repeal, expire, export,
+"""The registrars' commands (规范性文件公开台帐): list, search, show, file, amend, repeal, expire, export,
 pages, cleanup; and the annual-report figures (`lockstep report annual`)."""
 from __future__ import annotations
 
@@ -64,6 +64,24 @@ def register_list(ctx: typer.Context,
         return
     if not entries:
         out.print("台帐为空。")
+    for e in entries:
+        out.print(_line(e))
+
+
+@register_app.command("search")
+def register_search(ctx: typer.Context, text: Annotated[str, typer.Argument(help="标题、发文字号、制定机关或登记号中的任意连续文字")],
+                    status: Annotated[Optional[str], typer.Option("--status", help="in_force / amended / repealed / expired")] = None,
+                    limit: Annotated[int, typer.Option("--limit", min=1, help="最多返回几条（最新登记的在前）")] = 50,
+                    as_json: JsonOpt = False) -> None:
+    """检索公开台帐：标题、发文字号、制定机关、登记号中的任意连续文字；不予公开的文件不会出现。"""
+    from services.register_search import search
+    with refusals(as_json):
+        entries = search(services_of(ctx), text, status, limit)
+    if as_json:
+        emit_json({"entries": [_doc(e) for e in entries]})
+        return
+    if not entries:
+        out.print("没有找到符合条件的文件。")
     for e in entries:
         out.print(_line(e))
 

@@ -71,6 +71,19 @@ class _Writer:
 
     def __init__(self, doc) -> None:
         self.doc, self.marker, self.markers, self.bookmarks = doc, None, [], 0
+        self.style_ids: dict[str, str | None] = {}
+
+    def _style_id(self, style: str) -> str | None:
+        """The template's style id for a named 公报- style, looked up once (python-docx's
+        `p.style = …` searches every style by name and again for the default, per paragraph)."""
+        if style not in self.style_ids:
+            try:
+                found = self.doc.styles[STYLES[style]]
+                default = self.doc.styles.default(found.type)
+                self.style_ids[style] = None if found == default else found.style_id
+            except KeyError:        # an office renamed a style: keep the text, lose the look
+                self.style_ids[style] = None
+        return self.style_ids[style]
 
     def at(self, mark: str) -> None:
         found = next((p for p in self.doc.paragraphs if mark in p.text), None)
@@ -81,10 +94,8 @@ class _Writer:
 
     def para(self, style: str, text: str = "", *, page_break: bool = False) -> Paragraph:
         p = self.doc.add_paragraph()
-        try:
-            p.style = self.doc.styles[STYLES[style]]
-        except KeyError:            # an office renamed a style: keep the text, lose the look
-            pass
+        if style_id := self._style_id(style):
+            p._p.style = style_id
         if text:
             p.add_run(text)
         if page_break:
@@ -203,16 +214,25 @@ def _copy(w: _Writer, data: bytes, head: frozenset[str] = frozenset()) -> None:
     while blocks and blocks[-1][0] == "p" and (not blocks[-1][2] or _COLOPHON.search(blocks[-1][2])):
         blocks.pop()
     first = True
+    aligns: dict[str | None, object] = {}      # the source's style id → its alignment, read once
     for kind, block, text in blocks:
         if kind == "tbl":
             w.table([[cell.text for cell in row.cells] for row in block.rows])
         elif text:
-            w.para(_style_of(block, text, first), block.text.strip())
+            w.para(_style_of(block, text, first, aligns), block.text.strip())
             first = False
 
 
-def _style_of(p: Paragraph, text: str, first: bool) -> str:
-    align = p.alignment if p.alignment is not None else p.style.paragraph_format.alignment
+def _style_of(p: Paragraph, text: str, first: bool, aligns: dict | None = None) -> str:
+    align = p.alignment
+    if align is None:
+        # p.style scans every style of the source document (and again for the default): read
+        # each distinct style's alignment once per document.
+        aligns = {} if aligns is None else aligns
+        key = p._p.style
+        if key not in aligns:
+            aligns[key] = p.style.paragraph_format.alignment
+        align = aligns[key]
     if align == WD_ALIGN_PARAGRAPH.RIGHT:
         return "right"
     if align == WD_ALIGN_PARAGRAPH.CENTER:

@@ -49,23 +49,28 @@ def year_of(signed: dt.date | None, now: dt.datetime) -> int:
     return signed.year if signed else now.year
 
 
-def links(s: Session) -> list[tuple[RegisterLinkRow, str, str | None]]:
-    """Every link as (link, entry's number, acting entry's number or None), oldest first."""
+def links(s: Session, entry_ids: list[int] | None = None) -> list[tuple[RegisterLinkRow, str, str | None]]:
+    """Every link as (link, entry's number, acting entry's number or None), oldest first;
+    with entry_ids, only the links those entries take part in."""
     by = RegisterEntryRow.__table__.alias("by_entry")
     q = (select(RegisterLinkRow, RegisterEntryRow.registration_number, by.c.registration_number)
          .join(RegisterEntryRow, RegisterEntryRow.id == RegisterLinkRow.entry_id)
          .outerjoin(by, by.c.id == RegisterLinkRow.by_entry_id)
          .order_by(RegisterLinkRow.at, RegisterLinkRow.id))
+    if entry_ids is not None:
+        q = q.where(or_(RegisterLinkRow.entry_id.in_(entry_ids), RegisterLinkRow.by_entry_id.in_(entry_ids)))
     return [tuple(r) for r in s.execute(q)]
 
 
-def placements(s: Session) -> dict[str, GazetteIssueRow]:
+def placements(s: Session, dossier_ids: list[str] | None = None) -> dict[str, GazetteIssueRow]:
     """dossier → the released gazette issue that carries it (a draft issue does not count yet)."""
     q = (select(GazetteItemRow.dossier_id, GazetteIssueRow)
          .join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
          .join(GazetteIssueRow, GazetteIssueRow.id == GazetteIssueItemRow.issue_id)
          .where(GazetteIssueRow.status == "released")
          .order_by(GazetteIssueRow.release_date))
+    if dossier_ids is not None:
+        q = q.where(GazetteItemRow.dossier_id.in_(dossier_ids))
     found: dict[str, GazetteIssueRow] = {}
     for dossier, issue in s.execute(q):
         found.setdefault(dossier, issue)     # the first issue to carry it is where it was published

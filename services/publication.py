@@ -17,6 +17,7 @@ from review.model import Published
 from review.states import transition
 from services.context import Services
 from services.register_life import entry_dates
+from services.register_search import index_entry
 from storage import audit
 from storage.repository import Dossiers
 from storage.tables import GazetteItemRow, PageRow, RegisterEntryRow
@@ -83,6 +84,7 @@ def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
                                signed_date=signed, published_at=now,
                                interpretation_page=paths["interpretation"], status="in_force"))
         s.flush()
+        index_entry(s, number)
         row.state = transition(transition(row.state, "publish"), "register")
         row.updated_at = now
         audit.append(s, Published(dossier_id=dossier_id, actor=actor, at=now, fingerprint=version.fingerprint,

@@ -90,8 +90,9 @@ def dates_of(e: RegisterEntryRow) -> tuple[dt.date, dt.date]:
 
 
 def views(s: Session, rows: list[RegisterEntryRow]) -> list[EntryView]:
-    linked = register.links(s)
-    placed = register.placements(s)
+    few = len(rows) <= 500        # a page of entries: read only their links and placements
+    linked = register.links(s, [e.id for e in rows] if few else None)
+    placed = register.placements(s, [e.dossier_id for e in rows] if few else None)
     out = []
     for e in rows:
         effective, until = dates_of(e)

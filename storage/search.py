@@ -20,20 +20,26 @@ from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 TABLE = "gazette_search"
+REGISTER_TABLE = "register_search"                  # migration 0006, SQLite only (services/register_search.py)
+REGISTER_TRGM_INDEX = "ix_register_entries_trgm"    # migration 0006, PostgreSQL only
 FTS_SHADOWS = ("data", "idx", "content", "docsize", "config")
 NOT_PUBLIC = "不予公开"
 TRIGRAM = 3
 SNIPPET_AROUND = 30
+BIGRAM_END = "\x1f"     # closes each two-character unit in an FTS5 `grams` column (see bigram_text)
 
 
 def is_search_table(name: str) -> bool:
-    """The index and, on SQLite, FTS5's own shadow tables: kept out of schema comparisons
-    (they are created by migration 0005, not by storage/tables.py)."""
-    return name == TABLE or name in {f"{TABLE}_{s}" for s in FTS_SHADOWS}
+    """The indexes and, on SQLite, FTS5's own shadow tables: kept out of schema comparisons
+    (they are created by migrations 0005 and 0006, not by storage/tables.py)."""
+    return name in (TABLE, REGISTER_TABLE) or name in {f"{t}_{s}" for t in (TABLE, REGISTER_TABLE)
+                                                       for s in FTS_SHADOWS}
 
 
 def include_in_schema(name, type_, parent_names) -> bool:
-    """Alembic's include_name hook: schema comparisons (autogenerate, tests) leave the index out."""
+    """Alembic's include_name hook: schema comparisons (autogenerate, tests) leave the indexes out."""
+    if type_ == "index":
+        return name != REGISTER_TRGM_INDEX
     return not (type_ == "table" and is_search_table(name))
 
 
@@ -61,7 +67,7 @@ class Hit:
     snippet: str
 
 
-def _dialect(session: Session) -> str:
+def dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
@@ -70,7 +76,7 @@ def index_item(session: Session, doc: SearchDoc) -> None:
     params = {"key": doc.key, "issue": doc.issue, "dossier": doc.dossier, "title": doc.title,
               "number": doc.document_number, "organ": doc.organ, "body": doc.body}
     session.execute(sql(f"DELETE FROM {TABLE} WHERE item_key = :key"), {"key": doc.key})
-    if _dialect(session) == "sqlite":
+    if dialect(session) == "sqlite":
         params["date"] = doc.date.isoformat() if doc.date else None
     else:
         params["date"] = doc.date
@@ -79,18 +85,33 @@ def index_item(session: Session, doc: SearchDoc) -> None:
                     params)
 
 
-def _like(value: str) -> str:
+def like_pattern(value: str) -> str:
+    """'%value%' for LIKE/ILIKE … ESCAPE '\\': the value's own % _ and \\ match themselves."""
     return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _phrase(value: str) -> str:
+def fts_phrase(value: str) -> str:
+    """An FTS5 phrase: with the trigram tokenizer, any substring of 3+ characters."""
     return '"' + value.replace('"', '""') + '"'
+
+
+def bigram_text(*values: str | None) -> str:
+    """Every two-character unit of the values, each closed by BIGRAM_END: '根河市' → '根河␟河市␟'.
+
+    FTS5's trigram tokenizer cannot match a two-character query; indexed this way, the phrase
+    'ab␟' is a trigram that occurs exactly when 'ab' occurs in one of the values, so a
+    two-character query is an index lookup too (instead of a LIKE scan of every row)."""
+    out = []
+    for v in values:
+        v = v or ""
+        out.extend(v[i:i + 2] + BIGRAM_END for i in range(len(v) - 1))
+    return "".join(out)
 
 
 def search(session: Session, text: str | None = None, number: str | None = None, organ: str | None = None,
            date_from: dt.date | None = None, date_to: dt.date | None = None, limit: int = 50) -> list[Hit]:
     """Items of released issues matching every criterion given; newest first."""
-    sqlite = _dialect(session) == "sqlite"
+    sqlite = dialect(session) == "sqlite"
     like = "LIKE" if sqlite else "ILIKE"
     # FTS5's MATCH wants the virtual table's own name on its left: no alias on SQLite.
     t = TABLE if sqlite else "s"
@@ -100,14 +121,14 @@ def search(session: Session, text: str | None = None, number: str | None = None,
     if text:
         if sqlite and len(text) >= TRIGRAM:
             where.append(f"{TABLE} MATCH :phrase")
-            params["phrase"] = _phrase(text)
+            params["phrase"] = fts_phrase(text)
         else:       # under three characters (or PostgreSQL): substring match, any indexed column
-            params["text_like"] = _like(text)
+            params["text_like"] = like_pattern(text)
             where.append("(" + " OR ".join(f"{t}.{c} {like} :text_like ESCAPE '\\'"
                                            for c in ("title", "document_number", "organ", "body")) + ")")
     for column, value in (("document_number", number), ("organ", organ)):
         if value and value.strip():
-            params[column] = _like("".join(value.split()))
+            params[column] = like_pattern("".join(value.split()))
             where.append(f"{t}.{column} {like} :{column} ESCAPE '\\'")
     for op, name, value in ((">=", "date_from", date_from), ("<=", "date_to", date_to)):
         if value:
