@@ -22,22 +22,21 @@ more). --profile runs one more release (fresh issue on a second home) under cPro
 from __future__ import annotations
 
 import argparse
-import cProfile
 import datetime as dt
 import io
 import json
-import pstats
 import resource
 import shutil
 import sys
 import tempfile
-import time
 import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.measure import profile, timed  # noqa: E402
 
 # Who approves what in the default configuration (review/config.py).
 APPROVER = {"unit_check": "director", "legality": "reviewer", "deliberation": "secretary",
@@ -139,25 +138,7 @@ def run_floor(items: list[dict], out: Path) -> int:
     return len(buf.getvalue()) + sum(len(d) for d in pages.values())
 
 
-def _timed(fn, *args):
-    t0 = time.perf_counter()
-    out = fn(*args)
-    return time.perf_counter() - t0, out
 
-
-def _profile(fn, *args, top: int, dump: Path | None):
-    prof = cProfile.Profile()
-    t0 = time.perf_counter()
-    prof.enable()
-    out = fn(*args)
-    prof.disable()
-    elapsed = time.perf_counter() - t0
-    if dump:
-        prof.dump_stats(str(dump))
-    for sort in ("cumulative", "tottime"):
-        print(f"\n--- 剖析 profile of the release ({elapsed:.2f} s under cProfile), by {sort} ---", file=sys.stderr)
-        pstats.Stats(prof, stream=sys.stderr).strip_dirs().sort_stats(sort).print_stats(top)
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from samples.genhe import write_bundles
         bundles = write_bundles(tmp / "bundles", n, 0)
-        t_setup, (svc, issue) = _timed(build_home, tmp / "home", bundles)
+        t_setup, (svc, issue) = timed(build_home, tmp / "home", bundles)
         items = floor_inputs(svc, issue)
 
         # Warm-up, not counted: imports and first-use caches of both paths (a one-item issue on a
@@ -186,8 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         release(warm_svc, warm_issue, tmp / "out-warm")
         run_floor(items[:1], tmp / "floor-warm")
 
-        release_s, released = _timed(release, svc, issue, tmp / "out")
-        floor_s, floor_bytes = _timed(run_floor, items, tmp / "floor")
+        release_s, released = timed(release, svc, issue, tmp / "out")
+        floor_s, floor_bytes = timed(run_floor, items, tmp / "floor")
         folder = Path(released.folder)
         print_bytes = Path(released.print_path).stat().st_size
         pages = sum(1 for _ in (folder / "html").rglob("*.html"))
@@ -195,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.profile:
             prof_svc, prof_issue = build_home(tmp / "home-profile", bundles)
-            _profile(release, prof_svc, prof_issue, tmp / "out-profile", top=args.top, dump=args.profile_out)
+            profile(release, prof_svc, prof_issue, tmp / "out-profile", top=args.top, dump=args.profile_out,
+                    what="the release")
 
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         ratio = release_s / floor_s

@@ -21,16 +21,13 @@ Exits 1 when the engine does not accept all N bundles.
 from __future__ import annotations
 
 import argparse
-import cProfile
 import hashlib
 import io
 import json
-import pstats
 import resource
 import shutil
 import sys
 import tempfile
-import time
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -38,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.measure import profile, timed  # noqa: E402
 
 
 def _requests(paths: list[Path]) -> list[dict]:
@@ -103,26 +102,7 @@ def run_floor(work: Path, bundles: list[Path]) -> int:
     return rows
 
 
-def _timed(fn, *args):
-    t0 = time.perf_counter()
-    out = fn(*args)
-    return time.perf_counter() - t0, out
 
-
-def _profile(fn, *args, top: int, dump: Path | None):
-    prof = cProfile.Profile()
-    t0 = time.perf_counter()
-    prof.enable()
-    out = fn(*args)
-    prof.disable()
-    elapsed = time.perf_counter() - t0
-    if dump:
-        prof.dump_stats(str(dump))
-    for sort in ("cumulative", "tottime"):
-        print(f"\n--- 剖析 profile of the direct loop ({elapsed:.2f} s under cProfile), by {sort} ---",
-              file=sys.stderr)
-        pstats.Stats(prof, stream=sys.stderr).strip_dirs().sort_stats(sort).print_stats(top)
-    return out
 
 
 def _cols(text: str) -> int:
@@ -159,13 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     configure(tmp)
     try:
         from samples.genhe import write_bundles
-        t_gen, bundles = _timed(write_bundles, tmp / "bundles", n, 0)
+        t_gen, bundles = timed(write_bundles, tmp / "bundles", n, 0)
         warm_bundles = write_bundles(tmp / "bundles-warm", 1, seed=12345)
         total_bytes = sum(p.stat().st_size for p in bundles)
 
         # Warm-up, not counted: Prefect's ephemeral server, imports, first-use caches on every path.
         _fresh_home(warm_home)
-        t_warm_flow, warm_results = _timed(run_engine, warm_home, warm_bundles, args.chunk)
+        t_warm_flow, warm_results = timed(run_engine, warm_home, warm_bundles, args.chunk)
         if not all(r.get("accepted") for r in warm_results):
             print(f"warm-up bundle not accepted: {warm_results}", file=sys.stderr)
             return 1
@@ -173,20 +153,20 @@ def main(argv: list[str] | None = None) -> int:
 
         # 1. the engine, one flow run for all N
         _fresh_home(engine_home)
-        engine_s, results = _timed(run_engine, engine_home, bundles, args.chunk)
+        engine_s, results = timed(run_engine, engine_home, bundles, args.chunk)
         accepted, duplicates = _count_accepted(results)
 
         # 1b. the engine without Prefect
         direct_svc = _fresh_home(direct_home)
-        engine_direct_s, direct_results = _timed(run_direct, direct_svc, bundles)
+        engine_direct_s, direct_results = timed(run_direct, direct_svc, bundles)
         direct_accepted, direct_duplicates = _count_accepted(direct_results)
 
         # 2. the floor
-        floor_s, floor_rows = _timed(run_floor, tmp / "floor", bundles)
+        floor_s, floor_rows = timed(run_floor, tmp / "floor", bundles)
 
         if args.profile:
-            _profile(run_direct, _fresh_home(tmp / "home-profile"), bundles,
-                     top=args.top, dump=args.profile_out)
+            profile(run_direct, _fresh_home(tmp / "home-profile"), bundles,
+                    top=args.top, dump=args.profile_out, what="the direct loop")
 
         peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         ratio = engine_s / floor_s

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 from rich.progress import Progress
 
-from cli.app import AsOpt, JsonOpt, app, home_of, services_of
+from cli.app import AsOpt, JsonOpt, app, services_of
 from cli.output import emit_json, engine_note, err, out, print_problems, refusals, spinner
 from documents.models import ROLE_NAMES
 from documents.problems import Refused

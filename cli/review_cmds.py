@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.app import AsOpt, HomeOpt, JsonOpt, app, home_of, services_of
+from cli.app import AsOpt, JsonOpt, app, home_of, services_of
 from cli.output import emit_json, engine_note, out, refusals, spinner
 
 consultation_app = typer.Typer(help="重大行政决策公开征求意见", no_args_is_help=True)

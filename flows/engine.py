@@ -63,5 +63,5 @@ if __name__ == "__main__":
     if TEMPLATE.is_file():
         print(f"setup: Prefect database template present ({TEMPLATE})")
     else:
-        print(f"setup: migrating a Prefect database template (once) …")
+        print("setup: migrating a Prefect database template (once) …")
         prepare_template()

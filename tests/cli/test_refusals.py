@@ -1,7 +1,6 @@
 """Bad input through the command line: a coded problem, exit 1, and nothing stored."""
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 

@@ -2,7 +2,6 @@
 consultation, emergency sign-off, deadlines."""
 from __future__ import annotations
 
-import io
 import json
 
 import pytest

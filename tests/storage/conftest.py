@@ -49,3 +49,19 @@ def pg() -> Iterator[PgServer]:
 def pg_url(pg: PgServer) -> str:
     """A SQLAlchemy URL for a database no other test uses (so services' engine cache misses too)."""
     return pg.create_database(f"t_{uuid.uuid4().hex[:16]}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_svc(request, tmp_path, monkeypatch):
+    """A home on SQLite and, as a second run, on the real PostgreSQL (a fresh database)."""
+    from services import context
+    from services.context import initialise
+    from services.home import Home
+    if request.param == "postgresql":
+        monkeypatch.setenv("LOCKSTEP_DATABASE_URL", request.getfixturevalue("pg_url"))
+    _, svc = initialise(Home(tmp_path / "home"))
+    assert svc.engine.dialect.name == request.param
+    yield svc
+    if request.param == "postgresql":
+        context._engines.pop(svc.home.database_url, None)      # one pool per test database
+        svc.engine.dispose()

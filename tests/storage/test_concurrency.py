@@ -3,28 +3,13 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
 from documents.problems import Refused
-from services.context import initialise, open_services
-from services.home import Home
 from services.intake import intake_bundle
 from services.review import gate_answer, record_decision, record_sign_off
 from storage.tables import DecisionRow, DossierRow, EventRow
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_svc(request, tmp_path, monkeypatch):
-    if request.param == "postgresql":
-        monkeypatch.setenv("LOCKSTEP_DATABASE_URL", request.getfixturevalue("pg_url"))
-    home = Home(tmp_path / "home")
-    _, svc = initialise(home)
-    yield svc
-    if request.param == "postgresql":
-        from services import context
-        context._engines.pop(svc.home.database_url, None)
-        svc.engine.dispose()
 
 
 def run_together(*jobs):

@@ -15,18 +15,6 @@ from storage.tables import GazetteItemRow
 from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_svc(request, tmp_path, monkeypatch):
-    if request.param == "postgresql":
-        monkeypatch.setenv("LOCKSTEP_DATABASE_URL", request.getfixturevalue("pg_url"))
-    _, svc = initialise(Home(tmp_path / "home"))
-    assert svc.engine.dialect.name == request.param
-    yield svc
-    if request.param == "postgresql":
-        from services import context
-        context._engines.pop(svc.home.database_url, None)
-        svc.engine.dispose()
-
 
 def _number(svc, dossier: str) -> str:
     with svc.session() as s:

@@ -2,7 +2,6 @@
 substrings of title, document number, organ and registration number; status; 不予公开 stays out."""
 from __future__ import annotations
 
-import pytest
 
 from publishing import register
 from services.context import initialise
@@ -11,18 +10,6 @@ from services.register_life import repeal
 from services.register_search import search
 from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_svc(request, tmp_path, monkeypatch):
-    if request.param == "postgresql":
-        monkeypatch.setenv("LOCKSTEP_DATABASE_URL", request.getfixturevalue("pg_url"))
-    home = Home(tmp_path / "home")
-    _, svc = initialise(home)
-    yield svc
-    if request.param == "postgresql":
-        from services import context
-        context._engines.pop(svc.home.database_url, None)
-        svc.engine.dispose()
 
 
 def entry(svc, tmp_path, title: str, **kw):
