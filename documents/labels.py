@@ -1,0 +1,25 @@
+"""The extracted metadata as people read it: (Chinese label, value) pairs, for every surface."""
+from __future__ import annotations
+
+from documents.models import DocumentMeta
+
+
+def meta_fields(m: DocumentMeta | None) -> list[tuple[str, str]]:
+    if m is None:
+        return []
+    # What a document refers to matters for interpretations; a policy quoting others is just text.
+    refers = m.suggested_role != "policy"
+    fields = [("发文机关标志", m.banner), ("发文字号", m.doc_number.canonical if m.doc_number else None),
+              ("标题", m.title), ("主送机关", m.addressee), ("发文机关署名", m.signature_organ),
+              ("成文日期", m.date_text), ("公开属性", m.disclosure), ("解读机关", m.interpreting_unit),
+              ("评估对象" if m.suggested_role == "risk_assessment" else "所解读文件",
+               f"《{m.refers_to_title}》" if refers and m.refers_to_title else None),
+              ("评估单位", m.assessing_unit),
+              ("关联文号", m.refers_to_number.canonical if refers and m.refers_to_number else None),
+              ("风险等级", m.risk_level), ("附件", "；".join(m.attachments) if m.attachments else None)]
+    out = [(label, value) for label, value in fields if value]
+    if m.outline:
+        out.append(("正文层次", " ".join(f"{o.label}{o.text[:12]}" for o in m.outline if o.level == 1)))
+    if m.risk_level:
+        out.append(("应对处置预案", "有" if m.has_response_plan else "无"))
+    return out
