@@ -1,0 +1,125 @@
+"""What every desk page needs: the signed-in person, the rendered page, the coded refusal.
+
+One Kit per desk app. Page modules (desk/pages_*.py) take it and return their routers, so each
+module holds one person's work and none of them repeats sign-in, CSRF or the refusal page.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from desk import auth
+from documents.bundle import Limits
+from documents.models import ROLE_NAMES as FILE_ROLE_NAMES
+from documents.problems import Refused, problem
+from review.config import ROLE_NAMES, Person
+from review.model import STATE_NAMES
+from templates import render
+
+STATUS_OF_CODE = {"not_permitted": 403, "unknown_person": 403, "not_found": 404}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'none'; style-src 'unsafe-inline'; "
+                               "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class Stop(Exception):
+    """A page ends early with this response (sign in first, refused, bad form)."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+class Kit:
+    def __init__(self, home: Path, engine_lock: threading.Lock, *, max_upload: int | None = None,
+                 name_limit: int = 5, client_limit: int = 20, window: float = 60.0) -> None:
+        self.home = home
+        self.engine_lock = engine_lock
+        self.sessions = auth.Sessions()
+        self.by_name = auth.RateLimit(limit=name_limit, window=window)
+        self.by_client = auth.RateLimit(limit=client_limit, window=window)
+        self.max_bytes = max_upload or Limits().max_bundle_bytes
+
+    def services(self):
+        from services.context import open_services
+        from services.home import Home
+        return open_services(Home(self.home))          # a fresh Home: config edits apply at once
+
+    def city(self) -> str:
+        try:
+            from services.home import Home
+            return Home(self.home).config.city
+        except Exception:           # a page about a missing home still renders
+            return ""
+
+    # ------------------------------------------------------------ responses
+
+    def page(self, request: Request, template: str, status: int = 200, who: Person | None = None,
+             session: auth.DeskSession | None = None, **ctx) -> HTMLResponse:
+        city = ctx.pop("city", None) or self.city()
+        html = render(template, city=city, who=who, csrf=session.csrf if session else None,
+                      role_names=ROLE_NAMES, file_role_names=FILE_ROLE_NAMES, state_names=STATE_NAMES,
+                      path=request.url.path, **ctx)
+        headers = dict(SECURITY_HEADERS)
+        if session is not None:
+            headers["Cache-Control"] = "no-store"
+        return HTMLResponse(html, status_code=status, headers=headers)
+
+    def refused(self, request: Request, problems, who=None, session=None, status: int | None = None) -> HTMLResponse:
+        problems = list(problems)
+        code = status or STATUS_OF_CODE.get(problems[0].code, 409)
+        return self.page(request, "desk_problem.html.j2", code, who, session, problems=problems)
+
+    # ------------------------------------------------------------ who is asking
+
+    def signed_in(self, request: Request) -> tuple[auth.DeskSession, Person]:
+        session = self.sessions.get(request.cookies.get(auth.SESSION_COOKIE))
+        person = self.services().config.person(session.name) if session else None
+        if session is None or person is None:
+            raise Stop(RedirectResponse("/login", status_code=303))
+        return session, person
+
+    def require(self, request: Request, allowed: bool, why: str, who: Person, session) -> None:
+        if not allowed:
+            raise Stop(self.refused(request, [problem("not_permitted", why)], who, session))
+
+    async def form_of(self, request: Request, session: auth.DeskSession, who: Person) -> dict[str, str]:
+        form = await request.form(max_files=0, max_fields=50)
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        self.check_csrf(request, fields.get("csrf"), session, who)
+        return fields
+
+    def check_csrf(self, request: Request, given: str | None, session, who) -> None:
+        if not auth.same_token(given, session.csrf):
+            raise Stop(self.refused(request, [problem("not_permitted", "表单校验码缺失或已失效，请刷新页面后重新提交")],
+                                    who, session, status=403))
+
+    def actors(self, roles) -> list[str]:
+        """Who acts next, in words: the role's name and the people holding it."""
+        config = self.services().config
+        out = []
+        for r in roles or ():
+            people = [p.display or p.name for p in config.people if r in p.roles]
+            out.append(f"{ROLE_NAMES.get(r, r)}（{'、'.join(people)}）" if people else ROLE_NAMES.get(r, r))
+        return out
+
+    def guarded(self, handler):
+        """Turn Stop and Refused into responses; keep FastAPI's view of the signature."""
+
+        @functools.wraps(handler)
+        async def run(request: Request, *args, **kwargs):
+            try:
+                return await handler(request, *args, **kwargs)
+            except Stop as stop:
+                return stop.response
+            except Refused as r:
+                session = self.sessions.get(request.cookies.get(auth.SESSION_COOKIE))
+                who = self.services().config.person(session.name) if session else None
+                return self.refused(request, r.problems, who, session)
+        return run
