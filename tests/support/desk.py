@@ -1,0 +1,34 @@
+"""`lockstep serve` as its own process on loopback, as an office would run it."""
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextlib.contextmanager
+def running_desk(home: Path, timeout: float = 180):
+    """Yields desk.json's contents (url, pid, token) once the desk listens; stops it after."""
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "--home", str(home), "serve", "--port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    info = home / "desk.json"
+    try:
+        deadline = time.monotonic() + timeout
+        while not info.exists():
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline, f"the desk did not start in {timeout:.0f} s"
+            time.sleep(0.2)
+        yield json.loads(info.read_text())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
