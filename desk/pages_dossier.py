@@ -1,22 +1,75 @@
-"""The dossier's pages: a drafting office submits a bundle and follows it, reviewers decide
-their stage from their queue, the signer signs off when the gate is open."""
+"""The dossier's pages: a drafting office submits a bundle, attaches or replaces a file, resubmits
+the whole bundle and follows the dossier (progress, returns with their anchored reasons, history
+in words); reviewers find their queue (the review page and their decisions are in
+desk/pages_review.py); the signer signs off when the gate is open. Every page about a dossier
+goes through `entitled` first, so a missing dossier and someone else's look the same."""
 from __future__ import annotations
+
+import datetime as dt
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from desk.forms import BadUpload, UploadTooLarge, read_upload
-from desk.kit import STATUS_OF_CODE, Kit
+from desk.forms import BadUpload, Upload, UploadTooLarge, read_upload
+from desk.kit import STATUS_OF_CODE, Kit, Stop
+from desk.pages_review import entitled, people, stage_names
 from documents.labels import meta_fields
-from documents.problems import Refused, problem
-from services.worklists import OPEN_STATES, reviews, rights, waiting_for
+from documents.models import ROLE_NAMES as FILE_ROLE_NAMES
+from documents.problems import Problem, Refused, problem
+from review.config import same_unit
+from services.worklists import OPEN_STATES, reviews, waiting_for
+
+EDITABLE = ("submitted", "in_review", "returned")     # an office may still change the bundle
+# What the office itself does about each failing check, on this page.
+OFFICE_TODO = {
+    "policy_missing": "在卷宗页面“补充或替换材料”中选择“政策文件”上传。",
+    "interpretation_missing": "在卷宗页面“补充或替换材料”中补充解读方案，或解读材料（文字解读、政策问答、一图读懂）。",
+    "interpreter_not_drafter": "解读须由本单位作出：改正材料中的“解读机关”后替换该文件，或由本单位人员提交。",
+    "interpretation_mismatch": "解读中写明的政策标题、发文字号须与政策文件一致：改正后替换该文件。",
+    "risk_assessment_missing": "在卷宗页面“补充或替换材料”中选择“舆情风险评估”上传评估报告。",
+    "response_plan_missing": "在评估报告中写明应对处置预案，或另行上传“应对处置预案”；另须宣传部门审核同意。",
+    "consultation_open": "须先公开征求意见（一般不少于 30 日）并公布意见采纳情况。",
+    "stage_not_approved": "等待审核，本单位无需操作。",
+}
+# Returned, nobody reviews until the office sends a new version.
+RETURNED_TODO = "卷宗已退回：按退回意见修改，补充或替换材料（或重新提交整套材料）后，审核才会继续。"
+EVENT_WORDS = {
+    "dossier.submitted": "提交材料", "review.stage.decided": "审核", "dossier.signed_off": "签发",
+    "dossier.emergency_signed_off": "紧急签发", "dossier.published": "发布（公报待刊、网站、台帐同步）",
+    "consultation.opened": "开始公开征求意见", "consultation.comments_recorded": "录入公众意见",
+    "consultation.summary_published": "公布意见采纳情况", "register.filed": "向上级报备",
+}
 
 
 def routes(kit: Kit) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
-    # ------------------------------------------------------------ drafting office: submit a bundle
+    async def uploaded(request: Request, session, who) -> Upload:
+        """The streamed multipart body, capped, its CSRF token checked; the caller discards it."""
+        too_large = [problem("bundle_too_large", f"上传内容超过 {kit.max_bytes // (1024 * 1024)} MB")]
+        try:
+            if int(request.headers.get("content-length") or 0) > kit.max_bytes:
+                raise Stop(kit.refused(request, too_large, who, session, status=413))
+        except ValueError:
+            pass
+        try:
+            upload = await read_upload(request.headers.get("content-type", ""), request.stream(), kit.max_bytes)
+        except UploadTooLarge:
+            raise Stop(kit.refused(request, too_large, who, session, status=413)) from None
+        except BadUpload as e:
+            raise Stop(kit.refused(request, [problem("bundle_unreadable", str(e))], who, session, status=400)) from e
+        try:
+            kit.check_csrf(request, upload.fields.get("csrf"), session, who)
+        except Stop:
+            upload.discard()
+            raise
+        return upload
+
+    def refuse(request, who, session, code: str, message: str):
+        raise Stop(kit.refused(request, [Problem(code=code, message=message)], who, session, status=400))
+
+    # ------------------------------------------------------------ drafting office: submit, attach
 
     @router.get("/desk/submit")
     @kit.guarded
@@ -30,64 +83,59 @@ def routes(kit: Kit) -> APIRouter:
     async def submit(request: Request) -> Response:
         session, who = kit.signed_in(request)
         kit.require(request, "drafter" in who.roles, f"{who.name} 不是起草人员，不能提交材料", who, session)
-        too_large = [problem("bundle_too_large", f"上传内容超过 {kit.max_bytes // (1024 * 1024)} MB")]
+        upload = await uploaded(request, session, who)
         try:
-            if int(request.headers.get("content-length") or 0) > kit.max_bytes:
-                return kit.refused(request, too_large, who, session, status=413)
-        except ValueError:
-            pass
-        try:
-            upload = await read_upload(request.headers.get("content-type", ""), request.stream(), kit.max_bytes)
-        except UploadTooLarge:
-            return kit.refused(request, too_large, who, session, status=413)
-        except BadUpload as e:
-            return kit.refused(request, [problem("bundle_unreadable", str(e))], who, session, status=400)
-        try:
-            kit.check_csrf(request, upload.fields.get("csrf"), session, who)
             if not upload.files:
                 return kit.refused(request, [problem("bundle_empty", "没有选择文件")], who, session, status=400)
             hint = (upload.fields.get("dossier") or "").strip() or None
+            if hint:            # a new version of a dossier: the same door as its page
+                await entitled(kit, request, hint, session, who)
             request_ = {"paths": [str(p) for p in upload.files], "actor": who.name, "dossier": hint}
             result, answer = await run_in_threadpool(_intake, kit, request_)
         finally:
             upload.discard()
         status = 200 if result.accepted else 422
         return kit.page(request, "desk_intake.html.j2", status, who, session, result=result, gate=answer,
-                    meta_fields=meta_fields, actors=kit.actors)
+                        meta_fields=meta_fields, actors=kit.actors, todo=OFFICE_TODO)
+
+    @router.post("/desk/dossiers/{dossier_id}/attach")
+    @kit.guarded
+    async def attach(request: Request, dossier_id: str) -> Response:
+        session, who = kit.signed_in(request)
+        await entitled(kit, request, dossier_id, session, who)
+        kit.require(request, "drafter" in who.roles, f"{who.name} 不是起草人员，不能补充材料", who, session)
+        upload = await uploaded(request, session, who)
+        try:
+            role = upload.fields.get("role") or ""
+            if role not in FILE_ROLE_NAMES:
+                refuse(request, who, session, "manifest_invalid", "请选择材料类别")
+            if len(upload.files) != 1 or upload.files[0].suffix.lower() in (".zip", ".json"):
+                refuse(request, who, session, "bundle_empty",
+                       "请选择一个文件（docx 或图片）；整套材料请用“重新提交整套材料”")
+            result, answer = await run_in_threadpool(_attach, kit, dossier_id, upload.files[0], role, who.name)
+        finally:
+            upload.discard()
+        return kit.page(request, "desk_attach.html.j2", 200 if result.accepted else 422, who, session,
+                        result=result, gate=answer, role=role, dossier=dossier_id, meta_fields=meta_fields,
+                        actors=kit.actors, todo=OFFICE_TODO)
 
     # ------------------------------------------------------------ a dossier
 
     @router.get("/desk/dossiers/{dossier_id}")
     @kit.guarded
     async def dossier(request: Request, dossier_id: str) -> Response:
-        session, who = kit.signed_in(request)
-        return await _dossier_page(request, dossier_id, session, who)
-
-    async def _dossier_page(request, dossier_id, session, who, status: int = 200, **extra) -> Response:
         from services.review import status as dossier_status
+        session, who = kit.signed_in(request)
+        act = await entitled(kit, request, dossier_id, session, who)
         svc = kit.services()
         st = await run_in_threadpool(dossier_status, svc, dossier_id)
-        see, act = await run_in_threadpool(rights, svc, who, dossier_id)
-        kit.require(request, see, f"{who.name}（{who.unit}）在卷宗 {dossier_id} 上没有角色，不能查看", who, session)
-        return kit.page(request, "desk_dossier.html.j2", status, who, session, st=st, actors=kit.actors,
-                    can_act=act, can_sign="signer" in who.roles and st.state in OPEN_STATES, **extra)
-
-    @router.post("/desk/dossiers/{dossier_id}/decide")
-    @kit.guarded
-    async def decide(request: Request, dossier_id: str) -> Response:
-        from services.review import record_decision
-        session, who = kit.signed_in(request)
-        fields = await kit.form_of(request, session, who)
-        verdict = fields.get("verdict")
-        if verdict not in ("approve", "return"):
-            return kit.refused(request, [problem("not_permitted", "请选择“通过”或“退回”")], who, session, status=400)
-        reasons = [line.strip() for line in (fields.get("reasons") or "").splitlines() if line.strip()]
-        event, _ = await run_in_threadpool(record_decision, kit.services(), dossier_id, fields.get("stage", ""),
-                                           verdict, fields.get("comment", "").strip(), who.name, reasons)
-        done = f"已{'通过' if verdict == 'approve' else '退回'}“{event.stage}”环节"
-        if event.opinion_number:
-            done += f"，合法性审核意见书 {event.opinion_number}"
-        return await _dossier_page(request, dossier_id, session, who, done=done)
+        journal, returns = await run_in_threadpool(story, svc, st)
+        office = "drafter" in who.roles and same_unit(who.unit, st.drafting_unit)
+        return kit.page(request, "desk_dossier.html.j2", 200, who, session, st=st, actors=kit.actors,
+                        journal=journal, returns=returns, may_edit=office and st.state in EDITABLE,
+                        stage_names=stage_names(svc.config), people=people(svc.config),
+                        todo=_todo(st.state) if office else {}, max_mb=kit.max_bytes // (1024 * 1024),
+                        can_act=act, can_sign="signer" in who.roles and st.state in OPEN_STATES)
 
     # ------------------------------------------------------------ review queue
 
@@ -108,6 +156,7 @@ def routes(kit: Kit) -> APIRouter:
         from services.review import gate_answer
         session, who = kit.signed_in(request)
         kit.require(request, "signer" in who.roles, f"{who.name} 没有签发权限", who, session)
+        await entitled(kit, request, dossier_id, session, who)
         answer = await run_in_threadpool(gate_answer, kit.services(), dossier_id)
         return kit.page(request, "desk_sign.html.j2", who=who, session=session, gate=answer, actors=kit.actors)
 
@@ -117,6 +166,7 @@ def routes(kit: Kit) -> APIRouter:
         from services.review import gate_answer, record_sign_off
         session, who = kit.signed_in(request)
         kit.require(request, "signer" in who.roles, f"{who.name} 没有签发权限", who, session)
+        await entitled(kit, request, dossier_id, session, who)
         await kit.form_of(request, session, who)
         svc = kit.services()
         try:
@@ -125,12 +175,61 @@ def routes(kit: Kit) -> APIRouter:
             answer = await run_in_threadpool(gate_answer, svc, dossier_id)
             status = STATUS_OF_CODE.get(r.problem.code, 409)
             return kit.page(request, "desk_sign.html.j2", status, who, session, gate=answer, actors=kit.actors,
-                        refusal=list(r.problems))
+                            refusal=list(r.problems))
         published = await run_in_threadpool(_publish, kit, dossier_id, who.name)
         return kit.page(request, "desk_signed.html.j2", 200 if published.get("published") else 500, who, session,
-                    event=event, published=published, dossier=dossier_id)
+                        event=event, published=published, dossier=dossier_id)
 
     return router
+
+
+def _todo(state: str) -> dict[str, str]:
+    return {**OFFICE_TODO, "stage_not_approved": RETURNED_TODO} if state == "returned" else OFFICE_TODO
+
+
+def story(svc, st) -> tuple[list[dict], list[dict]]:
+    """The dossier's history in words, and its returns (newest first) with the version each returned."""
+    from storage import audit
+    stages = stage_names(svc.config)
+    with svc.session() as s:
+        events = [(e.name, e.actor, e.at, dict(e.payload)) for e in audit.history(s, st.dossier)]
+    version_of = {p.get("fingerprint"): p.get("version") for name, _, _, p in events if name == "dossier.submitted"}
+    journal = [{"what": _words(name, p, stages), "who": _who(svc.config, actor), "at": _when(p.get("at"), at)}
+               for name, actor, at, p in events]
+    returns = [{"d": d, "stage": stages.get(d.stage, d.stage), "version": version_of.get(d.fingerprint),
+                "at": _when(None, d.at)} for d in reversed(st.decisions) if d.verdict == "return"]
+    return journal, returns
+
+
+def _words(name: str, p: dict, stages: dict[str, str]) -> str:
+    if name == "dossier.submitted":
+        n = p.get("version")
+        files = f"，{len(p.get('files') or {})} 个文件"
+        return f"提交材料，形成第 {n} 版{files}" + ("（此前的审核随之失效）" if n and n > 1 else "")
+    if name == "review.stage.decided":
+        verdict = "通过" if p.get("verdict") == "approve" else "退回"
+        text = f"{stages.get(p.get('stage'), p.get('stage'))}：{verdict}"
+        text += f"（{p['comment']}）" if p.get("comment") else ""
+        return text + (f"，意见书 {p['opinion_number']}" if p.get("opinion_number") else "")
+    words = EVENT_WORDS.get(name, name)
+    if name == "dossier.emergency_signed_off" and p.get("reason"):
+        words += f"：{p['reason']}"
+    if p.get("registration_number"):
+        words += f"，登记号 {p['registration_number']}"
+    return words
+
+
+def _who(config, name: str) -> str:
+    person = config.person(name)
+    return f"{person.display or person.name}（{person.unit}）" if person else name
+
+
+def _when(text: str | None, at: dt.datetime | None) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(text) if text else at
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
+    except (TypeError, ValueError):
+        return text or ""
 
 
 def _intake(kit: Kit, request: dict):
@@ -142,6 +241,14 @@ def _intake(kit: Kit, request: dict):
     result = SubmitResult.model_validate(raw)
     answer = gate_answer(kit.services(), result.dossier) if result.accepted else None
     return result, answer
+
+
+def _attach(kit: Kit, dossier_id: str, path, role: str, actor: str):
+    from services.attach import attach
+    from services.review import gate_answer
+    svc = kit.services()
+    result = attach(svc, dossier_id, path, role, actor)
+    return result, gate_answer(svc, dossier_id) if result.accepted else None
 
 
 def _publish(kit: Kit, dossier_id: str, actor: str) -> dict:

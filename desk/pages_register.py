@@ -1,24 +1,139 @@
-"""The public register page: entries in force, only what is public."""
+"""The register (规范性文件公开台帐): the public pages, and the registrars' desk.
+
+Public pages (/register…) need no sign-in and show only what is public: every read goes through
+the public filters (publishing.register.entries(public=True), register_search, public_entry), so
+an entry whose dossier is 不予公开 is absent from lists, searches and its own page alike
+(DESIGN.md rule 9). Registrars (/desk/register…) amend, repeal and file through CSRF-checked forms
+and download the CSV / XLSX exports (public entries, as `lockstep register export` writes them).
+"""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from desk.kit import Kit
+from desk.kit import SECURITY_HEADERS, STATUS_OF_CODE, Kit
+from documents.problems import Refused, problem
+
+REGISTRAR = "registrar"
+SHOWN = 500                     # a page lists at most this many; search narrows the rest
+FILTERS = {"current": "现行有效", "amended": "已修改", "repealed": "已废止", "expired": "已失效", "all": "全部"}
+DONE = {"amended": "已记录修改", "repealed": "已废止", "filed": "已记录报备"}
+EXPORTS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _entries(svc, text: str, key: str, public: bool) -> tuple[list, bool]:
+    """(entries newest first, whether more matched than are shown). 现行有效 counts amended
+    documents too: they stay in force as amended (publishing/register_rules.IN_FORCE)."""
+    from publishing.register_rules import IN_FORCE
+    from services.register_life import list_entries
+    from services.register_search import search
+    single = key if key in ("amended", "repealed", "expired") else None
+    if text:
+        found = search(svc, text, single, SHOWN + 1)
+    else:
+        found = list(reversed(list_entries(svc, single, public=public)))
+    if key == "current":
+        found = [e for e in found if e.status in IN_FORCE]
+    return found[:SHOWN], len(found) > SHOWN
 
 
 def routes(kit: Kit) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
+    async def listing(request: Request, template: str, public: bool, **ctx) -> Response:
+        text = (request.query_params.get("q") or "").strip()[:100]
+        key = request.query_params.get("status") or "current"
+        key = key if key in FILTERS else "current"
+        entries, more = await run_in_threadpool(_entries, kit.services(), text, key, public)
+        return kit.page(request, template, entries=entries, more=more, q=text, chosen=key, filters=FILTERS,
+                        shown=SHOWN, **ctx)
+
     # ------------------------------------------------------------ public register
 
     @router.get("/register")
     async def register_page(request: Request) -> Response:
-        from publishing.register_rules import IN_FORCE
+        return await listing(request, "desk_register.html.j2", public=True)
+
+    @router.get("/register/{number}")
+    @kit.guarded
+    async def public_entry(request: Request, number: str) -> Response:
+        from services.desk_gazette_views import public_entry as find
+        entry = await run_in_threadpool(find, kit.services(), number)
+        if entry is None:
+            return kit.refused(request, [problem("not_found", f"公开台帐中没有登记号 {number}")])
+        return kit.page(request, "desk_register_entry.html.j2", e=entry, manage=False)
+
+    # ------------------------------------------------------------ registrars
+
+    def registrar(request: Request):
+        session, who = kit.signed_in(request)
+        kit.require(request, REGISTRAR in who.roles, f"{who.name} 不是台帐管理员（registrar）", who, session)
+        return session, who
+
+    @router.get("/desk/register")
+    @kit.guarded
+    async def desk_register(request: Request) -> Response:
+        session, who = registrar(request)
+        return await listing(request, "desk_register_manage.html.j2", public=False, who=who, session=session)
+
+    @router.get("/desk/register/export.{fmt}")
+    @kit.guarded
+    async def export(request: Request, fmt: str) -> Response:
+        from publishing.register_pages import to_csv, to_xlsx
         from services.register_life import list_entries
-        entries = await run_in_threadpool(list_entries, kit.services(), None, public=True)
-        shown = [e for e in entries if e.status in IN_FORCE]
-        return kit.page(request, "desk_register.html.j2", entries=shown)
+        registrar(request)
+        if fmt not in EXPORTS:
+            return kit.refused(request, [problem("not_found", f"不支持的导出格式 {fmt}（可用 csv 或 xlsx）")])
+        svc = kit.services()
+        entries = await run_in_threadpool(list_entries, svc, None, public=True)
+        data = await run_in_threadpool(to_csv if fmt == "csv" else to_xlsx, entries)
+        day = svc.now().astimezone().strftime("%Y%m%d")
+        disposition = (f'attachment; filename="register-{day}.{fmt}"; '
+                       f"filename*=UTF-8''{quote(f'规范性文件公开台帐-{day}.{fmt}')}")
+        return Response(data, media_type=EXPORTS[fmt],
+                        headers={**SECURITY_HEADERS, "Content-Disposition": disposition, "Cache-Control": "no-store"})
+
+    async def manage_page(request, session, who, number: str, status: int = 200, **extra) -> Response:
+        from services.register_life import show
+        entry = await run_in_threadpool(show, kit.services(), number)
+        return kit.page(request, "desk_register_entry.html.j2", status, who, session, e=entry, manage=True,
+                        **extra)
+
+    @router.get("/desk/register/{number}")
+    @kit.guarded
+    async def manage_entry(request: Request, number: str) -> Response:
+        session, who = registrar(request)
+        return await manage_page(request, session, who, number, done=DONE.get(request.query_params.get("done")))
+
+    @router.post("/desk/register/{number}/{action}")
+    @kit.guarded
+    async def act(request: Request, number: str, action: str) -> Response:
+        from services.register_life import amend, repeal
+        from services.registry import record_filing
+        session, who = registrar(request)
+        fields = await kit.form_of(request, session, who)
+        by, reason = (fields.get("by") or "").strip() or None, (fields.get("reason") or "").strip() or None
+        filing = (fields.get("filing_number") or "").strip()
+        svc = kit.services()
+        calls = {"amend": (lambda: amend(svc, number, by or "", who.name), by, "请填写作出修改的新文件的登记号"),
+                 "repeal": (lambda: repeal(svc, number, who.name, by=by, reason=reason), by or reason,
+                            "请填写废止它的文件的登记号，或写明废止理由"),
+                 "file": (lambda: record_filing(svc, number, filing, who.name), filing, "请填写上级机关的备案号")}
+        if action not in calls:
+            return kit.refused(request, [problem("not_found", f"没有“{action}”这项台帐操作")], who, session)
+        call, given, missing = calls[action]
+        if not given:
+            return await manage_page(request, session, who, number, 400, form_error=missing)
+        try:
+            await run_in_threadpool(call)
+        except Refused as r:
+            return await manage_page(request, session, who, number, STATUS_OF_CODE.get(r.problem.code, 409),
+                                     refusal=list(r.problems))
+        done = {"amend": "amended", "repeal": "repealed", "file": "filed"}[action]
+        return RedirectResponse(f"/desk/register/{quote(number)}?done={done}", status_code=303)
 
     return router

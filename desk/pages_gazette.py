@@ -1,0 +1,217 @@
+"""The gazette editors' pages (公报编辑): the publish-ready queue, opening an issue, adding items
+(refusals shown with their items and reasons), release of both editions, the gazette database search.
+
+Every /desk/gazette page needs the gazette_editor role. A released issue's editions are served
+from the stored content under /gazette/ISSUE/…: the same pages are the editor's preview and the
+public edition (a released issue is public by rule 7; rule 9 kept not-public items out of it).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from desk import auth
+from desk.kit import SECURITY_HEADERS, STATUS_OF_CODE, Kit
+from documents.problems import Refused, problem
+
+EDITOR = "gazette_editor"
+STATUS = {"draft": "编排中", "released": "已出版"}
+# Releases go under the home, in the folder `lockstep demo` uses; a request never names a path.
+RELEASE_FOLDER = "gazette"
+
+
+def _date(text: str | None, label: str) -> dt.date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{label}应写成 2019-08-30 这样的日期") from None
+
+
+def _number(text: str | None, label: str, low: int, high: int, required: bool = True) -> int | None:
+    text = (text or "").strip()
+    if not text and not required:
+        return None
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"{label}应为 {low}–{high} 之间的整数")
+    return int(text)
+
+
+def routes(kit: Kit) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    def editor(request: Request):
+        session, who = kit.signed_in(request)
+        kit.require(request, EDITOR in who.roles, f"{who.name} 没有公报编辑（gazette_editor）角色", who, session)
+        return session, who
+
+    async def board(request, session, who, status: int = 200, **extra) -> Response:
+        from services.gazette import list_issues, queue
+        svc = kit.services()
+        items = await run_in_threadpool(queue, svc)
+        issues = await run_in_threadpool(list_issues, svc)
+        year = svc.now().astimezone().year
+        number = max((i.number for i in issues if i.year == year), default=0) + 1
+        return kit.page(request, "desk_gazette.html.j2", status, who, session, queue=items, statuses=STATUS,
+                        drafts=[i for i in issues if i.status == "draft"],
+                        released=[i for i in reversed(issues) if i.status == "released"],
+                        suggest={"year": year, "number": number}, **extra)
+
+    async def issue_page(request, session, who, issue_id: str, status: int = 200, **extra) -> Response:
+        from services.desk_gazette_views import editions, print_toc
+        from services.gazette import queue, show_issue
+        svc = kit.services()
+        view = await run_in_threadpool(show_issue, svc, issue_id)
+        stored = await run_in_threadpool(editions, svc, issue_id) if view.status == "released" else None
+        toc = await run_in_threadpool(print_toc, svc, stored) if stored else []
+        items = await run_in_threadpool(queue, svc) if view.status == "draft" else []
+        return kit.page(request, "desk_gazette_issue.html.j2", status, who, session, view=view, stored=stored,
+                        toc=toc, queue=items, statuses=STATUS, **extra)
+
+    # ------------------------------------------------------------ the queue and the issues
+
+    @router.get("/desk/gazette")
+    @kit.guarded
+    async def gazette_home(request: Request) -> Response:
+        session, who = editor(request)
+        return await board(request, session, who)
+
+    @router.post("/desk/gazette/issues")
+    @kit.guarded
+    async def new_issue(request: Request) -> Response:
+        from services.gazette import create_issue
+        session, who = editor(request)
+        fields = await kit.form_of(request, session, who)
+        try:
+            year = _number(fields.get("year"), "年份", 1949, 2999)
+            number = _number(fields.get("number"), "期号", 1, 999)
+            total = _number(fields.get("total"), "总期号", 1, 99999, required=False)
+            planned = _date(fields.get("planned"), "计划出版日期")
+        except ValueError as e:
+            return await board(request, session, who, 400, form_error=str(e))
+        try:
+            view = await run_in_threadpool(create_issue, kit.services(), year, number, who.name, total, planned)
+        except Refused as r:
+            return await board(request, session, who, STATUS_OF_CODE.get(r.problem.code, 409),
+                               refusal=list(r.problems))
+        return RedirectResponse(f"/desk/gazette/issues/{view.issue}", status_code=303)
+
+    @router.get("/desk/gazette/issues/{issue_id}")
+    @kit.guarded
+    async def issue(request: Request, issue_id: str) -> Response:
+        session, who = editor(request)
+        done = {"added": "稿件已编入本期", "released": "已出版：印刷版与电子版同时生成，指纹已记录"}
+        return await issue_page(request, session, who, issue_id, done=done.get(request.query_params.get("done")))
+
+    @router.post("/desk/gazette/issues/{issue_id}/add")
+    @kit.guarded
+    async def add(request: Request, issue_id: str) -> Response:
+        from services.gazette import add_items
+        session, who = editor(request)
+        # Several checkboxes share one name: read the form whole (Kit.form_of keeps one value per name).
+        form = await request.form(max_files=0, max_fields=500)
+        kit.check_csrf(request, form.get("csrf"), session, who)
+        chosen = [d for d in form.getlist("dossier") if isinstance(d, str) and d.strip()]
+        if not chosen:
+            return await issue_page(request, session, who, issue_id, 400, form_error="请先勾选要编入本期的稿件")
+        try:
+            await run_in_threadpool(add_items, kit.services(), issue_id, chosen, who.name)
+        except Refused as r:
+            # The rules name each refused item "（卷宗 D）": those are unticked and marked, the rest stay
+            # ticked, so the editor resubmits at once (if the wording changes, only the marks go).
+            refused = {d for d in chosen if any(f"卷宗 {d}" in p.message for p in r.problems)}
+            return await issue_page(request, session, who, issue_id, STATUS_OF_CODE.get(r.problem.code, 409),
+                                    refusal=list(r.problems), chosen=set(chosen) - refused, refused=refused)
+        return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done=added", status_code=303)
+
+    @router.post("/desk/gazette/issues/{issue_id}/release")
+    @kit.guarded
+    async def release(request: Request, issue_id: str) -> Response:
+        from services.gazette import release_issue
+        session, who = editor(request)
+        fields = await kit.form_of(request, session, who)
+        try:
+            day = _date(fields.get("date"), "出版日期")
+        except ValueError as e:
+            return await issue_page(request, session, who, issue_id, 400, form_error=str(e))
+        try:
+            await run_in_threadpool(release_issue, kit.services(), issue_id, kit.home / RELEASE_FOLDER,
+                                    who.name, day)
+        except Refused as r:
+            return await issue_page(request, session, who, issue_id, STATUS_OF_CODE.get(r.problem.code, 409),
+                                    refusal=list(r.problems))
+        return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done=released", status_code=303)
+
+    # ------------------------------------------------------------ the gazette database
+
+    @router.get("/desk/gazette/search")
+    @kit.guarded
+    async def search(request: Request) -> Response:
+        from services.gazette_search import search as find
+        session, who = editor(request)
+        q = {k: (request.query_params.get(k) or "").strip() for k in ("text", "number", "organ", "from", "to")}
+        hits, error = None, None
+        try:
+            since, until = _date(q["from"], "起始日期"), _date(q["to"], "截止日期")
+            if since and until and since > until:
+                raise ValueError("起始日期不能晚于截止日期")
+        except ValueError as e:
+            error, since, until = str(e), None, None
+        if not error and any(q.values()):
+            hits = await run_in_threadpool(lambda: find(kit.services(), q["text"] or None, number=q["number"] or None,
+                                                        organ=q["organ"] or None, date_from=since, date_to=until,
+                                                        limit=200))
+        return kit.page(request, "desk_gazette_search.html.j2", 400 if error else 200, who, session, q=q,
+                        hits=hits, form_error=error)
+
+    # ------------------------------------------------------------ a released issue's two editions
+
+    def withheld_from(request: Request, issue_id: str) -> set[str]:
+        """Dossiers of the issue marked 不予公开 after release: kept from everyone but its editors."""
+        from services.desk_gazette_views import withheld
+        session = kit.sessions.get(request.cookies.get(auth.SESSION_COOKIE))
+        person = kit.services().config.person(session.name) if session else None
+        return set() if person and EDITOR in person.roles else withheld(kit.services(), issue_id)
+
+    def missing(request: Request) -> Response:
+        return kit.refused(request, [problem("not_found", "没有这一期公报的这一页（公报出版后才有电子版与印刷版）")])
+
+    @router.get("/gazette/{issue_id}/web/{path:path}")
+    @kit.guarded
+    async def web_edition(request: Request, issue_id: str, path: str) -> Response:
+        from services.desk_gazette_views import editions, web_file
+        svc = kit.services()
+        stored = await run_in_threadpool(editions, svc, issue_id)
+        found = stored and await run_in_threadpool(web_file, svc, stored, path or "index.html")
+        hidden = await run_in_threadpool(withheld_from, request, issue_id) if found else set()
+        # The index and the feed list every item; an item page names its own dossier.
+        if not found or (hidden and (path in ("", "index.html", "feed.json")
+                                     or any(f"/{d}." in f"/{path}" for d in hidden))):
+            return missing(request)
+        return Response(found[0], media_type=found[1], headers=dict(SECURITY_HEADERS))
+
+    @router.get("/gazette/{issue_id}/{name}.docx")
+    @kit.guarded
+    async def print_edition(request: Request, issue_id: str, name: str) -> Response:
+        from urllib.parse import quote
+
+        from services.desk_gazette_views import editions
+        svc = kit.services()
+        stored = await run_in_threadpool(editions, svc, issue_id)
+        if not stored or stored.print_name != f"{name}.docx" or await run_in_threadpool(withheld_from, request,
+                                                                                        issue_id):
+            return missing(request)
+        data = await run_in_threadpool(svc.store.get, stored.print_sha256)
+        # An ASCII name for old browsers, the Chinese one (RFC 5987) for the rest.
+        disposition = (f'attachment; filename="gazette-{stored.issue}.docx"; '
+                       f"filename*=UTF-8''{quote(stored.print_name)}")
+        return Response(data, headers={**SECURITY_HEADERS, "Content-Disposition": disposition},
+                        media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+    return router
+
