@@ -30,6 +30,33 @@ def users_password(ctx: typer.Context, name: Annotated[str, typer.Argument(help=
         out.print(f"{name} 的工作台登录密码：[bold]{password}[/bold]（只显示这一次，请转交本人）")
 
 
+@users_app.command("token")
+def users_token(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人员登录名")],
+                revoke: Annotated[bool, typer.Option("--revoke", help="作废该人员的接口令牌，不生成新的")] = False,
+                as_json: JsonOpt = False) -> None:
+    """为人员生成接口（HTTP API）令牌：只显示这一次，保存的是其 SHA-256；再次生成即作废旧令牌。"""
+    from desk.auth import issue_token, revoke_tokens
+    from documents.problems import Refused, problem
+    h = home_of(ctx)
+    with refusals(as_json):
+        if h.require().config.person(name) is None:
+            raise Refused(problem("unknown_person", f"没有人员 {name}"))
+        if revoke:
+            revoked = revoke_tokens(h.path, name)
+        else:
+            token = issue_token(h.path, name)
+    if revoke:
+        if as_json:
+            emit_json({"user": name, "revoked": revoked})
+        else:
+            out.print(f"已作废 {name} 的接口令牌。" if revoked else f"{name} 没有接口令牌，无需作废。")
+    elif as_json:
+        emit_json({"user": name, "token": token})
+    else:
+        out.print(f"{name} 的接口令牌：[bold]{token}[/bold]（只显示这一次；调用时发送 "
+                  f"Authorization: Bearer 令牌；再次生成即作废此令牌）")
+
+
 @app.command("init")
 def init_cmd(ctx: typer.Context, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """创建主目录：SQLite 数据库、对象存储文件夹和配置文件 lockstep.toml。"""

@@ -50,4 +50,6 @@ def create_app(home: Path, token: str) -> FastAPI:
 
     from desk import pages                 # the web pages: sign-in, submit, review, sign-off, register
     app.include_router(pages.router_for(home, engine_lock))
+    from desk import api                   # the JSON API for other systems, /api/v1 (per-person tokens)
+    app.include_router(api.routes(home, engine_lock))
     return app

@@ -188,3 +188,47 @@ class RateLimit:
 
 def same_token(given: str | None, expected: str | None) -> bool:
     return bool(given) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+# ---------------------------------------------------------------- API tokens (desk/api.py)
+# Other systems call the JSON API as a person, with `Authorization: Bearer <token>`. Only the
+# token's SHA-256 is kept, in the users file next to the passwords. A person has one token:
+# issuing another replaces it, so a leaked token is revoked by issuing a new one. No scrypt and no
+# rate limit here: a token is 256 random bits, not something a person chose, so a fast hash is
+# enough and guessing is hopeless.
+TOKEN_PREFIX = "lst_"          # recognisable in logs and secret scanners
+
+
+def issue_token(home: Path, name: str) -> str:
+    """A fresh API token for a person, stored hashed and returned once (to print). The caller
+    checks the person exists."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with _file_lock:
+        data = _load(home)
+        tokens = {d: t for d, t in data.get("tokens", {}).items() if t.get("user") != name}
+        tokens[_digest(token)] = {"user": name,
+                                  "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+        data["tokens"] = tokens
+        _save(home, data)
+    return token
+
+
+def revoke_tokens(home: Path, name: str) -> bool:
+    with _file_lock:
+        data = _load(home)
+        tokens = data.get("tokens", {})
+        kept = {d: t for d, t in tokens.items() if t.get("user") != name}
+        if len(kept) == len(tokens):
+            return False
+        data["tokens"] = kept
+        _save(home, data)
+    return True
+
+
+def token_user(home: Path, token: str | None) -> str | None:
+    """Whose token this is, or None. Looked up by digest: the lookup's timing can only tell an
+    attacker about digests, which say nothing about other tokens."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    entry = _load(home).get("tokens", {}).get(_digest(token))
+    return entry.get("user") if isinstance(entry, dict) else None

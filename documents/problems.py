@@ -42,6 +42,7 @@ CODES: dict[str, str] = {
     "home_missing": "尚未初始化 Lockstep 主目录，请先运行 lockstep init",
     "manifest_invalid": "bundle.json 内容有误，请按说明填写（drafting_unit、kind、public_interest、files）",
     "bundle_unreadable": "压缩包已损坏或不是有效的 zip 文件，请重新打包后提交",
+    "request_invalid": "接口请求内容有误，请按接口说明（/docs）填写后重试",
 }
 
 

@@ -112,3 +112,21 @@ def test_users_password_issues_a_desk_password_stored_only_as_a_hash(cli, home):
     assert len(issued["password"]) >= 8 and issued["password"] not in stored and "scrypt" in stored
     r = cli("users", "password", "nobody", "--json")
     assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "unknown_person"
+
+
+def test_users_token_issues_an_api_token_once_stored_only_as_its_sha256(cli, home):
+    import hashlib
+    from desk.auth import USERS_FILE, token_user
+    issued = cli.json("users", "token", "reviewer")
+    token = issued["token"]
+    stored = (home.path / USERS_FILE).read_text(encoding="utf-8")
+    assert issued["user"] == "reviewer" and len(token) >= 40
+    assert token not in stored and hashlib.sha256(token.encode()).hexdigest() in stored
+    assert token_user(home.path, token) == "reviewer"
+    again = cli.json("users", "token", "reviewer")["token"]          # a new token replaces the old one
+    assert token_user(home.path, token) is None and token_user(home.path, again) == "reviewer"
+    assert cli.json("users", "token", "reviewer", "--revoke") == {"user": "reviewer", "revoked": True}
+    assert token_user(home.path, again) is None
+    r = cli("users", "token", "nobody", "--json")
+    assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "unknown_person"
+    assert "只显示这一次" in cli("users", "token", "signer").stdout

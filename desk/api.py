@@ -1,0 +1,281 @@
+"""The desk's JSON API (/api/v1) for other systems: a document-management system, the
+legality-review platform. The same actions as the pages, the same checks, the same coded problems.
+
+- Who: `Authorization: Bearer <token>`, a person's token from `lockstep users token NAME` (only its
+  SHA-256 is kept). A missing or unknown token is 401 with code not_permitted.
+- Checks: role and unit exactly as the pages check them (services.worklists.rights, the services'
+  own refusals). A refusal is the command line's shape, {"ok": false, "problems": [...]}, with the
+  HTTP status of its code (desk/kit.py STATUS_OF_CODE; 413 for size; 409 otherwise).
+- Uploads stream to a size-capped temp folder (desk/forms.read_upload); flow work (intake,
+  publication) runs here, warm, one run at a time under the desk's engine lock.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from desk import auth
+from desk.api_shapes import (ATTACH_BODY, BUNDLE_BODY, COMMON, FILE_ROLES, REGISTER_STATUSES, UPLOAD_SIZE,
+                             DecisionIn, DecisionOut, MeOut, PublicationOut, QueueOut, RegisterOut, SignOffOut,
+                             SignOffRefused, StatusOut, SubmitOut, refusal_doc)
+from desk.forms import BadUpload, Upload, UploadTooLarge, read_upload
+from desk.kit import STATUS_OF_CODE, Kit
+from documents.problems import Refused, problem
+from review.config import Person
+from review.gate import Blocking
+from services.intake import SubmitResult
+from services.register_life import EntryView
+from services.review import GateAnswer
+
+STATUS_OF = {**STATUS_OF_CODE, "bundle_too_large": 413, "bundle_empty": 400, "bundle_unreadable": 400,
+             "request_invalid": 422, "manifest_invalid": 422}
+
+
+# ---------------------------------------------------------------- refusals as JSON
+
+class NotSignedIn(Exception):
+    pass
+
+
+def refusal(problems, status: int | None = None, **extra) -> JSONResponse:
+    problems = list(problems)
+    code = status or STATUS_OF.get(problems[0].code, 409)
+    return JSONResponse(jsonable_encoder({**extra, "ok": False, "problems": problems}), status_code=code)
+
+
+class ProblemRoute(APIRoute):
+    """Every refusal on the API, from a service, a check or FastAPI's own request validation, leaves
+    in one shape; nothing else about the desk's pages (HTML refusals) changes."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def run(request: Request):
+            try:
+                return await handler(request)
+            except Refused as r:
+                return refusal(r.problems)
+            except NotSignedIn:
+                response = refusal([problem("not_permitted", "缺少接口令牌或令牌无效，请用 lockstep users token 姓名 "
+                                                             "生成令牌，并以 Authorization: Bearer 令牌 发送")], 401)
+                response.headers["WWW-Authenticate"] = "Bearer"
+                return response
+            except RequestValidationError as e:
+                where = "；".join(f"{'.'.join(str(x) for x in err['loc'])}：{err['msg']}" for err in e.errors()[:5])
+                return refusal([problem("request_invalid", f"请求内容有误（{where}）")])
+        return run
+
+
+def reply(model: BaseModel, status: int = 200) -> JSONResponse:
+    return JSONResponse(jsonable_encoder(model), status_code=status)
+
+
+def need(allowed: bool, why: str) -> None:
+    if not allowed:
+        raise Refused(problem("not_permitted", why))
+
+
+# ---------------------------------------------------------------- uploads
+
+async def receive(request: Request, kit: Kit) -> Upload:
+    """The multipart body, streamed to a temp folder and cut off at the size limit."""
+    too_large = Refused(problem("bundle_too_large", f"上传内容超过 {kit.max_bytes // (1024 * 1024)} MB"))
+    try:
+        declared = int(request.headers.get("content-length") or 0)
+    except ValueError:
+        declared = 0
+    if declared > kit.max_bytes:
+        raise too_large
+    try:
+        return await read_upload(request.headers.get("content-type", ""), request.stream(), kit.max_bytes)
+    except UploadTooLarge:
+        raise too_large from None
+    except BadUpload as e:
+        raise Refused(problem("bundle_unreadable", str(e))) from None
+
+
+def submitted(result: SubmitResult, answer: GateAnswer | None) -> JSONResponse:
+    """200 accepted; a refused bundle is 413 when it is too large, else 422 (as the pages answer)."""
+    errors = {p.code for p in result.problems if p.severity == "error"}
+    status = 200 if result.accepted else 413 if "bundle_too_large" in errors else 422
+    return reply(SubmitOut(**dict(result), ok=result.accepted, gate=answer), status)
+
+
+# ---------------------------------------------------------------- the routes
+
+def routes(home: Path, engine_lock: threading.Lock, max_upload: int | None = None) -> APIRouter:
+    from services.review import gate_answer, record_decision, record_sign_off, status
+    from services.worklists import reviews, rights, waiting_for
+    kit = Kit(home, engine_lock, max_upload=max_upload)
+    services = _Services(kit)
+    router = APIRouter(prefix="/api/v1", route_class=ProblemRoute, responses=COMMON)
+    bearer = HTTPBearer(auto_error=False, description="lockstep users token 姓名 生成的接口令牌（只显示一次）")
+
+    async def caller(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Person:
+        # On the event loop, not a worker thread: reading the small users file and a stat cost ~0.2 ms,
+        # while a second trip through the thread pool would make every call of a burst wait for all.
+        name = auth.token_user(home, credentials.credentials if credentials else None)
+        who = services().config.person(name) if name else None   # removed from the config: no access
+        if who is None:
+            raise NotSignedIn()
+        return who
+
+    def seeing(who: Person, dossier_id: str):
+        svc = services()
+        see, act = rights(svc, who, dossier_id)
+        need(see, f"{who.name}（{who.unit}）在卷宗 {dossier_id} 上没有角色，不能查看")
+        return svc, act
+
+    # Endpoints are async and send their work to the thread pool once: a sync endpoint takes a second
+    # trip for its response model, and in a burst every call then waits for all the others' first trip.
+
+    @router.get("/me", tags=["人员"], summary="令牌对应的人员、单位与角色", response_model=MeOut)
+    async def me(who: Person = Depends(caller)):
+        return MeOut(**dict(who))
+
+    @router.post("/dossiers", tags=["卷宗"], summary="提交材料包：新卷宗，或指定卷宗的新版本",
+                 response_model=SubmitOut, openapi_extra=BUNDLE_BODY,
+                 responses={**UPLOAD_SIZE, 422: {"model": SubmitOut, "description": "材料未被接收（problems 列出原因）"}})
+    async def submit(request: Request, who: Person = Depends(caller)):
+        need("drafter" in who.roles, f"{who.name} 不是起草人员，不能提交材料")
+        upload = await receive(request, kit)
+        try:
+            if not upload.files:
+                raise Refused(problem("bundle_empty", "没有上传文件（表单字段 files）"))
+            hint = (upload.fields.get("dossier") or "").strip() or None
+            result, answer = await run_in_threadpool(_intake, kit, {
+                "paths": [str(p) for p in upload.files], "actor": who.name, "dossier": hint})
+        finally:
+            upload.discard()
+        return submitted(result, answer)
+
+    @router.post("/dossiers/{dossier_id}/files", tags=["卷宗"], summary="补充或替换一份材料（形成新版本，此前的审核失效）",
+                 response_model=SubmitOut, openapi_extra=ATTACH_BODY,
+                 responses={**UPLOAD_SIZE, 404: refusal_doc("没有该卷宗"), 422: {"model": SubmitOut, "description": "材料未被接收"}})
+    async def attach_file(request: Request, dossier_id: str, who: Person = Depends(caller)):
+        need("drafter" in who.roles, f"{who.name} 不是起草人员，不能提交材料")
+        upload = await receive(request, kit)
+        try:
+            role = (upload.fields.get("role") or "").strip()
+            if role not in FILE_ROLES:
+                raise Refused(problem("manifest_invalid", f"没有材料角色“{role}”（可用：{'、'.join(FILE_ROLES)}）"))
+            if len(upload.files) != 1:
+                raise Refused(problem("bundle_empty", "请在表单字段 file 中上传一份文件"))
+            result, answer = await run_in_threadpool(_attach, kit, dossier_id, upload.files[0], role, who.name)
+        finally:
+            upload.discard()
+        return submitted(result, answer)
+
+    @router.get("/dossiers/{dossier_id}", tags=["卷宗"], summary="卷宗状态：版本、材料、审核记录、签发条件与历史",
+                response_model=StatusOut, responses={404: refusal_doc("没有该卷宗")})
+    async def dossier_status(dossier_id: str, who: Person = Depends(caller)):
+        def read():
+            svc, act = seeing(who, dossier_id)
+            return StatusOut(**dict(status(svc, dossier_id)), may_act=act)
+        return await run_in_threadpool(read)
+
+    @router.get("/dossiers/{dossier_id}/gate", tags=["审核与签发"], summary="签发条件：列出全部未满足的条件与下一步由谁办理",
+                response_model=GateAnswer, responses={404: refusal_doc("没有该卷宗")})
+    async def gate(dossier_id: str, who: Person = Depends(caller)):
+        return await run_in_threadpool(lambda: gate_answer(seeing(who, dossier_id)[0], dossier_id))
+
+    @router.post("/dossiers/{dossier_id}/decisions", tags=["审核与签发"],
+                 summary="审核一个环节：通过或退回（附意见，理由可定位到条款）", response_model=DecisionOut,
+                 responses={404: refusal_doc("没有该卷宗"), 409: refusal_doc("卷宗当前状态不允许审核")})
+    async def decide(dossier_id: str, body: DecisionIn, who: Person = Depends(caller)):
+        reasons = [r.strip() for r in body.reasons if r.strip()]
+        event, answer = await run_in_threadpool(record_decision, services(), dossier_id, body.stage, body.verdict,
+                                                body.comment.strip(), who.name, reasons)
+        return DecisionOut(dossier=dossier_id, decision=event, gate=answer)
+
+    @router.post("/dossiers/{dossier_id}/sign-off", tags=["审核与签发"],
+                 summary="签发：条件不满足时拒绝并列出原因；签发后同步发布（公报待刊、网站页面、台帐）",
+                 response_model=SignOffOut, responses={404: refusal_doc("没有该卷宗"),
+                                                      409: {"model": SignOffRefused, "description": "签发被拒绝"}})
+    async def sign_off(dossier_id: str, who: Person = Depends(caller)):
+        need("signer" in who.roles, f"{who.name} 没有签发权限")
+        svc = services()
+        try:
+            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name)
+        except Refused as r:
+            answer = await run_in_threadpool(gate_answer, svc, dossier_id)
+            return refusal(r.problems, dossier=dossier_id, signed=False, ready=answer.ready,
+                           blocking=[p for p in r.problems if isinstance(p, Blocking)], gate=answer)
+        published = PublicationOut.model_validate(await run_in_threadpool(_publish, kit, dossier_id, who.name))
+        return reply(SignOffOut(ok=published.published, dossier=dossier_id, signed_off=event, publication=published),
+                     200 if published.published else 500)
+
+    @router.get("/queue", tags=["审核与签发"], summary="等待本人审核的环节", response_model=QueueOut)
+    async def queue(who: Person = Depends(caller)):
+        svc = services()
+        need(reviews(svc.config, who), f"{who.name} 没有审核角色")
+        return QueueOut(items=await run_in_threadpool(waiting_for, svc, who))
+
+    @router.get("/register", tags=["台帐"], summary="规范性文件台帐（台帐管理员可见全部，其他人只见可公开的）",
+                response_model=RegisterOut)
+    async def register_list(status: REGISTER_STATUSES | None = Query(None, description="按状态筛选"),
+                            who: Person = Depends(caller)):
+        from services.register_life import list_entries
+        return RegisterOut(entries=await run_in_threadpool(
+            lambda: list_entries(services(), status, public=_public(who))))
+
+    @router.get("/register/{number}", tags=["台帐"], summary="台帐中的一条记录（按登记号）",
+                response_model=EntryView, responses={404: refusal_doc("没有该登记号")})
+    async def register_entry(number: str, who: Person = Depends(caller)):
+        from services.api_views import register_entry as entry
+        return await run_in_threadpool(lambda: entry(services(), number, public=_public(who)))
+
+    return router
+
+
+class _Services:
+    """The API's services, opened again only when the config file changes: a fresh open parses the
+    config (~1 ms, twice a call), and a config edit still applies from the next request, as on the pages."""
+
+    def __init__(self, kit: Kit) -> None:
+        self.kit, self.stamp, self.svc = kit, None, None
+
+    def __call__(self):
+        from services.home import Home
+        st = Home(self.kit.home).config_path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        if stamp != self.stamp or self.svc is None:
+            self.svc, self.stamp = self.kit.services(), stamp
+        return self.svc
+
+
+def _public(who: Person) -> bool:
+    """Only the registrar keeps the whole register; everyone else reads what the public may."""
+    return "registrar" not in who.roles
+
+
+def _intake(kit: Kit, request: dict) -> tuple[SubmitResult, GateAnswer | None]:
+    from flows.run import run_intake
+    from services.review import gate_answer
+    with kit.engine_lock:
+        raw = run_intake(kit.home, [request], here=True)[0]
+    result = SubmitResult.model_validate(raw)
+    return result, gate_answer(kit.services(), result.dossier) if result.accepted else None
+
+
+def _attach(kit: Kit, dossier_id: str, path: Path, role: str, actor: str) -> tuple[SubmitResult, GateAnswer | None]:
+    from services.attach import attach
+    from services.review import gate_answer
+    svc = kit.services()
+    result = attach(svc, dossier_id, path, role, actor)
+    return result, gate_answer(svc, dossier_id) if result.accepted else None
+
+
+def _publish(kit: Kit, dossier_id: str, actor: str) -> dict:
+    from flows.run import run_publication
+    with kit.engine_lock:
+        return run_publication(kit.home, [dossier_id], actor, here=True)[0]

@@ -1,0 +1,233 @@
+"""The desk's JSON API for other systems (issue 5, "API"): per-person tokens, the same checks and
+coded problems as the pages and the command line, an OpenAPI description.
+
+FastAPI's TestClient against create_app on a real initialised home; flow work (intake,
+publication) runs on the session's Prefect test server."""
+from __future__ import annotations
+
+import hashlib
+import threading
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from desk import api, auth
+from desk.app import create_app
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+PEOPLE = ("drafter", "director", "reviewer", "secretary", "signer", "editor", "publicity")
+STAGES = (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary"))
+
+
+class Api:
+    """One client per person, each sending its own token."""
+
+    def __init__(self, app: FastAPI, home) -> None:
+        self.app, self.home = app, home
+        self.tokens = {name: auth.issue_token(home.path, name) for name in PEOPLE}
+
+    def __call__(self, name: str | None) -> TestClient:
+        headers = {"Authorization": f"Bearer {self.tokens[name]}"} if name else {}
+        return TestClient(self.app, base_url="http://testserver", headers=headers)
+
+
+@pytest.fixture
+def desk(home) -> Api:
+    return Api(create_app(home.path, "test-token"), home)
+
+
+def submit(c: TestClient, *paths, **fields):
+    files = [("files", (p.name, p.read_bytes(), "application/zip")) for p in paths]
+    return c.post("/api/v1/dossiers", files=files, data=fields)
+
+
+def approve_all(desk: Api, d: str) -> None:
+    for stage, who in STAGES:
+        c = desk(who)
+        assert [i["stage"] for i in c.get("/api/v1/queue").json()["items"] if i["dossier"] == d] == [stage]
+        reasons = ["一、（一）：表述清楚"] if stage == "legality" else []
+        r = c.post(f"/api/v1/dossiers/{d}/decisions", json={"stage": stage, "verdict": "approve",
+                                                            "comment": "同意", "reasons": reasons})
+        assert r.status_code == 200, r.text
+        assert r.json()["decision"]["stage"] == stage
+        assert d not in [i["dossier"] for i in c.get("/api/v1/queue").json()["items"]]
+
+
+def codes(r) -> list[str]:
+    return [p["code"] for p in r.json()["problems"]]
+
+
+# ---------------------------------------------------------------- the whole path
+
+def test_submit_review_sign_off_refused_then_signed_after_attach_and_the_register_shows_it(desk, sample_zip):
+    from samples.genhe import RISK_NAME, bundle_files
+    r = submit(desk("drafter"), sample_zip("missing-risk"))
+    assert r.status_code == 200, r.text
+    sub = r.json()
+    d = sub["dossier"]
+    assert sub["ok"] is True and sub["accepted"] is True and sub["new_dossier"] is True
+    assert "risk_assessment_missing" in [b["code"] for b in sub["gate"]["blocking"]]
+    approve_all(desk, d)
+    legality = desk("signer").get(f"/api/v1/dossiers/{d}").json()["decisions"][1]
+    assert legality["reasons"][0]["anchor"] == "一、（一）" and legality["opinion_number"]
+
+    refused = desk("signer").post(f"/api/v1/dossiers/{d}/sign-off")
+    assert refused.status_code == 409
+    doc = refused.json()
+    assert (doc["ok"], doc["signed"], doc["ready"]) == (False, False, False)
+    assert codes(refused) == [b["code"] for b in doc["blocking"]] == ["risk_assessment_missing"]
+
+    risk = bundle_files("complete")[RISK_NAME]
+    r = desk("drafter").post(f"/api/v1/dossiers/{d}/files", data={"role": "risk_assessment"},
+                             files={"file": (RISK_NAME, risk, "application/octet-stream")})
+    assert r.status_code == 200, r.text
+    assert r.json()["version"] == 2
+    gate = desk("signer").get(f"/api/v1/dossiers/{d}/gate").json()
+    assert {b["code"] for b in gate["blocking"]} == {"stage_not_approved"}      # the new version voids approvals
+    assert {b["stage"] for b in gate["blocking"]} == {"unit_check", "legality", "deliberation"}
+
+    approve_all(desk, d)
+    assert desk("signer").get(f"/api/v1/dossiers/{d}/gate").json()["ready"] is True
+    signed = desk("signer").post(f"/api/v1/dossiers/{d}/sign-off")
+    assert signed.status_code == 200, signed.text
+    pub = signed.json()["publication"]
+    assert signed.json()["signed"] is True and pub["published"] is True
+    number = pub["registration_number"]
+    assert number == "GHDR-2019-0001"
+
+    listed = desk("signer").get("/api/v1/register", params={"status": "in_force"}).json()["entries"]
+    assert [e["registration_number"] for e in listed] == [number]
+    assert desk("signer").get("/api/v1/register", params={"status": "repealed"}).json()["entries"] == []
+    entry = desk("editor").get(f"/api/v1/register/{number}").json()
+    assert (entry["dossier"], entry["status"]) == (d, "in_force")
+    assert desk("drafter").get(f"/api/v1/dossiers/{d}").json()["state"] in ("published", "registered")
+
+
+def test_a_resubmission_of_the_same_bytes_is_a_duplicate_not_a_new_version(desk, sample_zip):
+    z = sample_zip()
+    first = submit(desk("drafter"), z).json()
+    again = submit(desk("drafter"), z).json()
+    assert again["duplicate"] is True and (again["dossier"], again["version"]) == (first["dossier"], first["version"])
+
+
+def test_a_return_carries_its_anchored_reasons(desk, sample_zip):
+    d = submit(desk("drafter"), sample_zip()).json()["dossier"]
+    r = desk("director").post(f"/api/v1/dossiers/{d}/decisions", json={
+        "stage": "unit_check", "verdict": "return", "comment": "请修改", "reasons": ["一、（二）：表述不清"]})
+    assert r.status_code == 200 and r.json()["decision"]["verdict"] == "return"
+    assert r.json()["decision"]["reasons"][0]["anchor"] == "一、（二）"
+    assert desk("drafter").get(f"/api/v1/dossiers/{d}").json()["state"] == "returned"
+
+
+# ---------------------------------------------------------------- who may call what
+
+def test_a_missing_or_unknown_token_is_401_not_permitted(desk):
+    for headers in ({}, {"Authorization": "Bearer lst_nope"}, {"Authorization": "Basic ZHJhZnRlcjp4"},
+                    {"Authorization": "Bearer test-token"}):          # the hand-off token is not a person's
+        r = TestClient(desk.app).get("/api/v1/queue", headers=headers)
+        assert r.status_code == 401 and codes(r) == ["not_permitted"]
+        assert r.headers["www-authenticate"] == "Bearer" and "lockstep users token" in r.json()["problems"][0]["message"]
+
+
+def test_each_call_is_checked_against_role_and_unit_like_the_pages(desk, sample_zip):
+    d = submit(desk("drafter"), sample_zip()).json()["dossier"]
+    refusals = [
+        desk("reviewer").post("/api/v1/dossiers", files=[("files", ("a.zip", b"PK", "application/zip"))]),
+        desk("editor").get(f"/api/v1/dossiers/{d}"),                       # no role on an open dossier
+        desk("editor").get(f"/api/v1/dossiers/{d}/gate"),
+        desk("reviewer").post(f"/api/v1/dossiers/{d}/decisions", json={"stage": "unit_check", "verdict": "approve"}),
+        desk("drafter").post(f"/api/v1/dossiers/{d}/decisions", json={"stage": "unit_check", "verdict": "approve"}),
+        desk("drafter").post(f"/api/v1/dossiers/{d}/sign-off"),
+        desk("drafter").get("/api/v1/queue"),
+    ]
+    for r in refusals:
+        assert r.status_code == 403 and codes(r) == ["not_permitted"], r.text
+        assert r.json()["ok"] is False
+    desk.home.add_person("judy", "根河市司法局", ["drafter"])              # a drafter of another unit
+    judy = TestClient(desk.app, headers={"Authorization": f"Bearer {auth.issue_token(desk.home.path, 'judy')}"})
+    r = judy.post(f"/api/v1/dossiers/{d}/files", data={"role": "other"},
+                  files={"file": ("说明.txt", "说明".encode(), "text/plain")})
+    assert r.status_code == 403 and codes(r) == ["not_permitted"]
+    r = desk("drafter").get("/api/v1/dossiers/2019-9999")
+    assert r.status_code == 404 and codes(r) == ["not_found"]
+
+
+def test_a_person_removed_from_the_config_loses_access_with_their_token(desk):
+    text = desk.home.config_path.read_text(encoding="utf-8")
+    desk.home.config_path.write_text(text.replace('name = "publicity"', 'name = "publicity2"'), encoding="utf-8")
+    assert desk("publicity").get("/api/v1/me").status_code == 401
+
+
+def test_a_new_token_replaces_the_old_and_only_hashes_are_stored(desk):
+    old = desk.tokens["signer"]
+    assert desk("signer").get("/api/v1/me").json()["roles"] == ["signer"]
+    new = auth.issue_token(desk.home.path, "signer")
+    stored = (desk.home.path / auth.USERS_FILE).read_text(encoding="utf-8")
+    assert new not in stored and hashlib.sha256(new.encode()).hexdigest() in stored
+    r = TestClient(desk.app).get("/api/v1/me", headers={"Authorization": f"Bearer {old}"})
+    assert r.status_code == 401
+
+
+def test_the_hand_off_token_still_opens_the_flow_api_and_a_persons_token_does_not(desk):
+    ok = TestClient(desk.app).post("/api/flows/intake", json={"requests": []},
+                                   headers={"Authorization": "Bearer test-token"})
+    assert ok.status_code == 200 and ok.json() == {"results": []}
+    assert desk("drafter").post("/api/flows/intake", json={"requests": []}).status_code == 401
+
+
+# ---------------------------------------------------------------- bad requests
+
+def test_an_upload_over_the_limit_is_refused_with_bundle_too_large_413(home):
+    app = FastAPI()
+    app.include_router(api.routes(home.path, threading.Lock(), max_upload=10_000))
+    c = TestClient(app, headers={"Authorization": f"Bearer {auth.issue_token(home.path, 'drafter')}"})
+    r = c.post("/api/v1/dossiers", files=[("files", ("big.zip", b"x" * 20_000, "application/zip"))])
+    assert r.status_code == 413 and codes(r) == ["bundle_too_large"]
+
+    def chunks():                                  # no Content-Length: the streamed body is cut off at the limit
+        yield b"--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.zip\"\r\n\r\n"
+        for _ in range(20):
+            yield b"x" * 1000
+    r = c.post("/api/v1/dossiers", content=chunks(), headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert r.status_code == 413 and codes(r) == ["bundle_too_large"]
+
+
+def test_unreadable_empty_and_malformed_requests_have_coded_problems(desk, sample_zip):
+    c = desk("drafter")
+    r = c.post("/api/v1/dossiers", content=b"{}", headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and codes(r) == ["bundle_unreadable"]
+    r = c.post("/api/v1/dossiers", data={"dossier": ""}, files={"x": ("", b"", "application/octet-stream")})
+    assert r.status_code == 400 and codes(r) == ["bundle_empty"]
+    r = c.post("/api/v1/dossiers", files=[("files", ("坏包.zip", b"not a zip at all", "application/zip"))])
+    assert r.status_code == 422 and r.json()["accepted"] is False and "bundle_unreadable" in codes(r)
+    d = submit(c, sample_zip()).json()["dossier"]
+    r = c.post(f"/api/v1/dossiers/{d}/files", data={"role": "emperor"}, files={"file": ("a.txt", b"a", "text/plain")})
+    assert r.status_code == 422 and codes(r) == ["manifest_invalid"]
+    r = desk("director").post(f"/api/v1/dossiers/{d}/decisions", json={"stage": "unit_check", "verdict": "maybe"})
+    assert r.status_code == 422 and codes(r) == ["request_invalid"] and "verdict" in r.json()["problems"][0]["message"]
+    r = c.get("/api/v1/register", params={"status": "bogus"})
+    assert r.status_code == 422 and codes(r) == ["request_invalid"]
+
+
+# ---------------------------------------------------------------- the description
+
+def test_openapi_describes_every_endpoint_in_chinese_with_response_models(desk):
+    spec = TestClient(desk.app).get("/openapi.json").json()
+    ours = {(path, method) for path, ops in spec["paths"].items() if path.startswith("/api/v1/") for method in ops}
+    assert ours == {
+        ("/api/v1/me", "get"), ("/api/v1/dossiers", "post"), ("/api/v1/dossiers/{dossier_id}/files", "post"),
+        ("/api/v1/dossiers/{dossier_id}", "get"), ("/api/v1/dossiers/{dossier_id}/gate", "get"),
+        ("/api/v1/dossiers/{dossier_id}/decisions", "post"), ("/api/v1/dossiers/{dossier_id}/sign-off", "post"),
+        ("/api/v1/queue", "get"), ("/api/v1/register", "get"), ("/api/v1/register/{number}", "get")}
+    for path, method in ours:
+        op = spec["paths"][path][method]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in op["summary"]), path
+        assert "$ref" in op["responses"]["200"]["content"]["application/json"]["schema"], path
+        assert op["responses"]["401"]["content"]["application/json"]["schema"]["$ref"].endswith("/ProblemsOut")
+        assert op["security"], path
+    upload = spec["paths"]["/api/v1/dossiers"]["post"]["requestBody"]["content"]
+    assert upload["multipart/form-data"]["schema"]["properties"]["files"]["type"] == "array"
+    assert "/login" not in spec["paths"]                          # the HTML pages stay out of the description
+    assert TestClient(desk.app).get("/docs").status_code == 200
