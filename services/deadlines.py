@@ -51,10 +51,8 @@ def compute(svc: Services, on: dt.date | None = None) -> list[Due]:
     with svc.session() as s:
         repo = Dossiers(s)
         for row in s.scalars(select(DossierRow).where(DossierRow.state.in_(["submitted", "in_review"]))):
-            start = _legality_start(s, repo, svc, row)
-            if start is not None:
-                d = add_period(start, Period.parse(clocks.legality_review))
-                out.append(_due("legality_review", row.id, row.title, d, on, "合法性审核待办结"))
+            if (d := legality_due(s, svc, row, on)) is not None:
+                out.append(d)
         for row in s.scalars(select(DossierRow).where(DossierRow.emergency_reason.is_not(None))):
             pending = _retrospective(s, repo, svc, row)
             if pending:
@@ -92,6 +90,15 @@ def _register_dues(s, on: dt.date) -> list[Due]:
             out.append(_due("expiry", e.dossier_id, e.title, d, on,
                             f"{e.registration_number} 有效期届满，届满后将标记为已失效"))
     return out
+
+
+def legality_due(s, svc: Services, row: DossierRow, on: dt.date) -> Due | None:
+    """The legality review's deadline while its clock runs (the review queue shows it too)."""
+    start = _legality_start(s, Dossiers(s), svc, row)
+    if start is None:
+        return None
+    d = add_period(start, Period.parse(svc.config.clocks.legality_review))
+    return _due("legality_review", row.id, row.title, d, on, "合法性审核待办结")
 
 
 def _legality_start(s, repo: Dossiers, svc: Services, row: DossierRow) -> dt.date | None:

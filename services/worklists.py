@@ -37,9 +37,11 @@ def waiting_for(svc: Services, who: Person) -> list[dict]:
     list with a role the person holds (and the unit, for a same-unit stage), and the person did
     not submit the dossier."""
     from review.gate import active_stages, approved_stages, prerequisites
-    from services.review import answer_in, load, pipeline_for
+    from services.deadlines import legality_due
+    from services.review import answer_in, load, pipeline_for, today
     from storage.repository import Dossiers
     out = []
+    on = today(svc)
     with svc.session() as s:
         for row in Dossiers(s).list(500):
             if row.state not in OPEN_STATES:
@@ -58,7 +60,11 @@ def waiting_for(svc: Services, who: Person) -> list[dict]:
                 if spec.same_unit and not same_unit(who.unit, row.drafting_unit):
                     continue
                 before = [specs[p].name for p in prerequisites(spec, stages) if p not in done and p in specs]
-                out.append({"dossier": row.id, "title": row.title, "doc_number": row.doc_number,
+                # Only the legality review has a time limit in law (config clocks.legality_review).
+                due = legality_due(s, svc, row, on) if spec.id == "legality" else None
+                out.append({"due": due.due if due else None, "due_status": due.status if due else None,
+                            "due_note": due.note if due else None,
+                            "due_text": f"{due.due:%Y-%m-%d}（{due.status_name}，{due.period}）" if due else None,"dossier": row.id, "title": row.title, "doc_number": row.doc_number,
                             "drafting_unit": row.drafting_unit, "version": answer.version,
                             "stage": spec.id, "stage_name": spec.name, "waiting_on": before,
                             "state_name": STATE_NAMES.get(row.state, row.state)})

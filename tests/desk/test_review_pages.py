@@ -248,3 +248,20 @@ def test_a_not_public_policy_is_marked_and_served_only_to_people_entitled(desk, 
     assert sign_in(desk, "publicity").get(policy).status_code == 403
     download = sign_in(desk, "drafter").get(policy)
     assert download.status_code == 200 and download.headers["content-disposition"].startswith("attachment")
+
+
+# ---------------------------------------------------------------- the queue's working-day clock
+
+def test_the_legality_queue_shows_the_due_date_on_the_working_day_clock(desk, sample_zip):
+    import datetime as dt
+
+    from review.clock import Period, add_period
+    from tests.desk.test_pages import decide
+    d = dossier_of(upload(sign_in(desk, "drafter"), sample_zip()))
+    reviewer = sign_in(desk, "reviewer")
+    row = re.search(rf"{d}.*?</tr>", reviewer.get("/desk/queue").text, re.S).group(0)
+    assert "须先完成" in row and "办理期限" not in row            # the clock waits for the unit's check
+    assert decide(sign_in(desk, "director"), d, "unit_check").status_code == 200
+    row = re.search(rf"{d}.*?</tr>", reviewer.get("/desk/queue").text, re.S).group(0)
+    due = add_period(dt.date.today(), Period.parse("15个工作日")).due
+    assert f"{due:%Y-%m-%d}（" in row and "15个工作日" in row
