@@ -103,7 +103,7 @@ def _interpretation_checks(version: Version) -> list[Blocking]:
 def _risk_checks(version: Version) -> list[Blocking]:
     risks = version.of_role("risk_assessment")
     if not risks:
-        return [_b("risk_assessment_missing", "缺少舆情风险评估报告")]
+        return [_b("risk_assessment_missing", "")]
     if version.risk_level == "高":
         has_plan = bool(version.of_role("response_plan")) or any(
             f.meta and f.meta.has_response_plan for f in risks)
@@ -116,7 +116,7 @@ def gate(version: Version, decisions: list[StageDecided], pipeline: Pipeline,
          consultation: Consultation | None = None, today=None) -> list[Blocking]:
     out: list[Blocking] = []
     if version.policy is None:
-        out.append(_b("policy_missing", "材料中没有政策文件"))
+        out.append(_b("policy_missing", ""))
     out += _interpretation_checks(version)
     out += _risk_checks(version)
     if pipeline.major_decision and not _consultation_done(consultation, today):
