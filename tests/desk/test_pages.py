@@ -13,20 +13,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from desk import auth
-from desk.app import create_app
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 PEOPLE = ("drafter", "director", "reviewer", "secretary", "signer", "editor", "publicity")
 PASSWORD = "correct horse 1"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-@pytest.fixture
-def desk(home):
-    for name in PEOPLE:
-        auth.set_password(home.path, name, PASSWORD)
-    return create_app(home.path, "test-token")
 
 
 def client(app) -> TestClient:

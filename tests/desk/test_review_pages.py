@@ -19,7 +19,7 @@ from docx.oxml.ns import qn
 
 from publishing.web_release import clean_html
 from samples import genhe
-from tests.desk.test_pages import client, csrf_of, desk, dossier_of, sign_in, upload  # noqa: F401 - desk is a fixture
+from tests.desk.test_pages import client, csrf_of, dossier_of, sign_in, upload
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
