@@ -1,7 +1,8 @@
 """The gazette's two editions from one source (电子版与印刷版同源、同时发布, DESIGN.md rule 7).
 
 `IssueContent` is the single source: the issue's cover facts and its items in gazette order, each
-with the stored policy docx and its interpretation materials. The print edition (one docx, see
+with its policy and interpretation materials as kept at publication (each docx's HTML, text and
+blocks: publishing/derived.py; pictures as stored). The print edition (one docx, see
 publishing/editions_print.py) and the electronic edition (an HTML folder, here) are both rendered
 from it in the same release, so they cannot drift apart.
 """
@@ -14,15 +15,18 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel
 
+from publishing.docx_text import Block
 from publishing.gazette_rules import INTERPRETATION_SECTION
-from publishing.web_release import docx_html, short_title
+from publishing.web_release import page_html, short_title
 from templates import render
 
 
 class Material(BaseModel, frozen=True):
     name: str
-    data: bytes
     picture: bool = False            # an image (一图读懂) rather than a docx
+    data: bytes = b""                # the picture
+    html: str = ""                   # the docx: mammoth's HTML
+    blocks: tuple[Block, ...] = ()   # the docx: its body, for the print edition
 
 
 class EditionItem(BaseModel, frozen=True):
@@ -33,7 +37,8 @@ class EditionItem(BaseModel, frozen=True):
     organ: str | None = None
     date_text: str | None = None     # 成文日期 as written
     interpreting_unit: str
-    policy: bytes                    # the stored policy docx
+    policy_html: str = ""            # the policy docx: mammoth's HTML
+    policy_blocks: tuple[Block, ...] = ()    # the policy docx: its body, for the print edition
     head: frozenset[str] = frozenset()   # its banner, number and title: the edition prints its own
     materials: tuple[Material, ...] = ()
 
@@ -102,10 +107,10 @@ def web_edition(issue: IssueContent, print_name: str | None = None) -> dict[str,
                 files[asset] = m.data
                 materials.append({"name": m.name, "image": "../" + asset})
             else:
-                materials.append({"name": m.name, "html": docx_html(m.data)})
+                materials.append({"name": m.name, "html": page_html(m.html)})
         files[item_path(item)] = render(
             "gazette_item.html.j2", **common, item=item, position=n,
-            body_html=docx_html(item.policy, item.head),
+            body_html=page_html(item.policy_html, item.head),
             interpretation_href="../" + interpretation_path(item)).encode("utf-8")
         files[interpretation_path(item)] = render(
             "gazette_interpretation.html.j2", **common, item=item, materials=materials,

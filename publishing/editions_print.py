@@ -2,7 +2,8 @@
 
 The template's cover is filled by docxtpl (sandboxed: a template is a document an office edits);
 the 目录 and the items are then put in with python-docx at the template's {{ toc }} and
-{{ contents }} places, using the template's named 公报- styles. Page numbers in the 目录 are PAGEREF
+{{ contents }} places, using the template's named 公报- styles. Each document's body comes as the
+blocks read from it at publication (publishing/docx_text.py): no source docx is opened here. Page numbers in the 目录 are PAGEREF
 fields to a bookmark on each title, so Word and LibreOffice lay them out themselves.
 
 Rendering is deterministic for the same issue: fixed core properties and zip entry times.
@@ -13,16 +14,16 @@ import io
 import re
 from importlib import resources
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
+from docx.oxml.parser import oxml_parser
+from docx.oxml.shape import CT_Inline
 from docx.oxml.ns import qn
 from docx.shared import Mm
-from docx.table import Table
 from docx.text.paragraph import Paragraph
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 
+from publishing.docx_text import Block
 from publishing.editions import EditionItem, IssueContent
 from publishing.gazette_rules import INTERPRETATION_SECTION
 from templates.opinion import normalize_zip
@@ -71,6 +72,7 @@ class _Writer:
 
     def __init__(self, doc) -> None:
         self.doc, self.marker, self.markers, self.bookmarks = doc, None, [], 0
+        self.shape_id: int | None = None
         self.style_ids: dict[str, str | None] = {}
 
     def _style_id(self, style: str) -> str | None:
@@ -93,19 +95,25 @@ class _Writer:
         self.markers.append(found)
 
     def para(self, style: str, text: str = "", *, page_break: bool = False) -> Paragraph:
-        p = self.doc.add_paragraph()
-        if style_id := self._style_id(style):
-            p._p.style = style_id
+        """The XML python-docx writes for add_paragraph, style, add_run(text), page_break_before,
+        built directly: its setters search each element's children for where to insert, per call."""
+        p = _el("p")
+        style_id = self._style_id(style)
+        if style_id or page_break:
+            ppr = _el("pPr")
+            if style_id:
+                ppr.append(_el("pStyle", {qn("w:val"): style_id}))
+            if page_break:
+                ppr.append(_el("pageBreakBefore"))
+            p.append(ppr)
         if text:
-            p.add_run(text)
-        if page_break:
-            p.paragraph_format.page_break_before = True
-        self.marker._p.addprevious(p._p)
-        return p
+            p.append(_run(text))
+        self.marker._p.addprevious(p)
+        return Paragraph(p, self.doc._body)
 
     def bookmark(self, p: Paragraph, name: str) -> None:
         self.bookmarks += 1
-        start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+        start, end = _el("bookmarkStart"), _el("bookmarkEnd")
         start.set(qn("w:id"), str(self.bookmarks))
         start.set(qn("w:name"), name)
         end.set(qn("w:id"), str(self.bookmarks))
@@ -124,27 +132,68 @@ class _Writer:
                 t.cell(r, c).text = text
         self.marker._p.addprevious(t._tbl)
 
+    def picture(self, data: bytes, width) -> None:
+        """What `para("picture").add_run().add_picture(…)` writes, but the drawing's id is counted
+        here: python-docx finds the next one by an XPath over the whole document, per picture.
+        Nothing else written here carries an unqualified id, so counting on from the first gives
+        the same ids. On an unreadable image the paragraph stays, empty, as python-docx leaves it."""
+        run = _run()
+        self.para("picture")._p.append(run)
+        part = self.doc.part
+        r_id, image = part.get_or_add_image(io.BytesIO(data))
+        cx, cy = image.scaled_dimensions(width, None)
+        if self.shape_id is None:
+            self.shape_id = part.next_id
+        run.add_drawing(CT_Inline.new_pic_inline(self.shape_id, r_id, image.filename, cx, cy))
+        self.shape_id += 1
+
     def done(self) -> None:
         for m in self.markers:
             m._p.getparent().remove(m._p)
+
+
+_SPECIAL = re.compile(r"([\t\r\n])")
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W_MAP = {"w": _W_NS}
+
+
+def _el(tag: str, attrs: dict[str, str] | None = None):
+    """OxmlElement("w:" + tag) without parsing the prefixed name again on each of ~35,000 calls:
+    the same element, of the same python-docx class."""
+    return oxml_parser.makeelement(f"{{{_W_NS}}}{tag}", attrib=attrs, nsmap=_W_MAP)
+
+
+def _run(text: str = ""):
+    """A w:r as python-docx's run.text writes it: a w:tab per tab, a w:br per line break, the text
+    between in w:t (space-preserving when it starts or ends with whitespace)."""
+    r = _el("r")
+    for piece in _SPECIAL.split(text):
+        if piece == "\t":
+            r.append(_el("tab"))
+        elif piece in ("\r", "\n"):
+            r.append(_el("br"))
+        elif piece:
+            t = _el("t")
+            t.text = piece
+            if len(piece.strip()) < len(piece):
+                t.set(qn("xml:space"), "preserve")
+            r.append(t)
+    return r
 
 
 def _field(p: Paragraph, instruction: str, cached: str = "1") -> None:
     """A Word field (PAGEREF): begin, instruction, separate, cached result, end."""
     for kind, text in (("begin", None), ("instr", instruction), ("separate", None), ("text", cached),
                        ("end", None)):
-        run = p.add_run()
+        run = _run(text if kind == "text" else "")
         if kind == "instr":
-            el = OxmlElement("w:instrText")
+            el = _el("instrText")
             el.set(qn("xml:space"), "preserve")
             el.text = f" {text} "
-            run._r.append(el)
-        elif kind == "text":
-            run.text = text
-        else:
-            el = OxmlElement("w:fldChar")
-            el.set(qn("w:fldCharType"), kind)
-            run._r.append(el)
+            run.append(el)
+        elif kind != "text":
+            run.append(_el("fldChar", {qn("w:fldCharType"): kind}))
+        p._p.append(run)
 
 
 def _toc(w: _Writer, issue: IssueContent) -> None:
@@ -176,10 +225,10 @@ def _item(w: _Writer, n: int, item: EditionItem, page_break: bool) -> None:
     w.bookmark(w.para("title", item.title, page_break=page_break), f"item{n}")
     if item.doc_number:
         w.para("number", item.doc_number)
-    _copy(w, item.policy, item.head)
+    _copy(w, item.policy_blocks, item.head)
     note = w.para("note", f"（本文件的政策解读“{item.interpretation_title}”见本期第 ")
     _field(note, f"PAGEREF interp{n} \\h")
-    note.add_run(" 页）")
+    note._p.append(_run(" 页）"))
 
 
 def _interpretation(w: _Writer, n: int, item: EditionItem, page_break: bool) -> None:
@@ -187,56 +236,39 @@ def _interpretation(w: _Writer, n: int, item: EditionItem, page_break: bool) -> 
     w.para("center", f"解读机关：{item.interpreting_unit}")
     note = w.para("note", f"（原文“{item.title}”见本期第 ")
     _field(note, f"PAGEREF item{n} \\h")
-    note.add_run(" 页）")
+    note._p.append(_run(" 页）"))
     for m in item.materials:
         if m.picture:
             try:
-                w.para("picture").add_run().add_picture(io.BytesIO(m.data), width=Mm(120))
+                w.picture(m.data, Mm(120))
             except Exception:   # python-docx reads common formats only; say so rather than fail the issue
                 w.para("note", f"（图文解读“{m.name}”请见电子版）")
         else:
-            _copy(w, m.data)
+            _copy(w, m.blocks)
 
 
-def _copy(w: _Writer, data: bytes, head: frozenset[str] = frozenset()) -> None:
+def _copy(w: _Writer, blocks: tuple[Block, ...], head: frozenset[str] = frozenset()) -> None:
     """The document's text in the gazette's styles: its head (banner, number, title) and its 版记
     are left out, since the gazette prints its own title and number and no distribution line."""
-    source = Document(io.BytesIO(data))
-    blocks = []
-    for child in source.element.body.iterchildren():
-        if child.tag == qn("w:p"):
-            p = Paragraph(child, source)
-            blocks.append(("p", p, "".join(p.text.split())))
-        elif child.tag == qn("w:tbl"):
-            blocks.append(("tbl", Table(child, source), "table"))
-    while blocks and blocks[0][0] == "p" and (not blocks[0][2] or blocks[0][2] in head):
-        blocks.pop(0)
-    while blocks and blocks[-1][0] == "p" and (not blocks[-1][2] or _COLOPHON.search(blocks[-1][2])):
-        blocks.pop()
+    keyed = [(b, "table" if b.rows is not None else "".join(b.text.split())) for b in blocks]
+    start, end = 0, len(keyed)
+    while start < end and keyed[start][0].rows is None and (not keyed[start][1] or keyed[start][1] in head):
+        start += 1
+    while end > start and keyed[end - 1][0].rows is None and (not keyed[end - 1][1]
+                                                              or _COLOPHON.search(keyed[end - 1][1])):
+        end -= 1
     first = True
-    aligns: dict[str | None, object] = {}      # the source's style id → its alignment, read once
-    for kind, block, text in blocks:
-        if kind == "tbl":
-            w.table([[cell.text for cell in row.cells] for row in block.rows])
+    for block, text in keyed[start:end]:
+        if block.rows is not None:
+            w.table([list(row) for row in block.rows])
         elif text:
-            w.para(_style_of(block, text, first, aligns), block.text.strip())
+            w.para(_style_of(block.align, text, first), block.text.strip())
             first = False
 
 
-def _style_of(p: Paragraph, text: str, first: bool, aligns: dict | None = None) -> str:
-    align = p.alignment
-    if align is None:
-        # p.style scans every style of the source document (and again for the default): read
-        # each distinct style's alignment once per document.
-        aligns = {} if aligns is None else aligns
-        key = p._p.style
-        if key not in aligns:
-            aligns[key] = p.style.paragraph_format.alignment
-        align = aligns[key]
-    if align == WD_ALIGN_PARAGRAPH.RIGHT:
-        return "right"
-    if align == WD_ALIGN_PARAGRAPH.CENTER:
-        return "center"
+def _style_of(align: str | None, text: str, first: bool) -> str:
+    if align in ("right", "center"):
+        return align
     if _H1.match(text):
         return "heading1"
     if _H2.match(text):

@@ -17,7 +17,7 @@ from documents.problems import Refused, problem
 from publishing import gazette_rules as rules
 from review.model import Event
 from services.context import Services
-from services.gazette_items import facts
+from services.gazette_items import derived, issue_facts
 from services.review import person
 from storage import audit
 from storage.tables import (GazetteImportedItemRow, GazetteImportRow, GazetteIssueItemRow, GazetteIssueRow,
@@ -106,7 +106,8 @@ def _imported_items(s: Session, issue_id: str) -> list[IssueItem]:
                       document_number=r.doc_number, organ=r.organ, signed_date=r.signed_date) for r in rows]
 
 
-def _view(svc: Services, s: Session, row: GazetteIssueRow) -> IssueView:
+def _view(svc: Services, s: Session, row: GazetteIssueRow, facts: list[rules.ItemFacts] | None = None) -> IssueView:
+    """`facts`: the issue's items' facts where the caller has read them already (the release)."""
     if s.get(GazetteImportRow, row.id) is not None:
         return IssueView(issue=row.id, year=row.year, number=row.number, total=row.total, status=row.status,
                          release_date=row.release_date, released_at=row.released_at,
@@ -114,7 +115,7 @@ def _view(svc: Services, s: Session, row: GazetteIssueRow) -> IssueView:
                          items=_imported_items(s, row.id))
     items = _members(s, row.id)
     by_id = {i.id: i for i in items}
-    placed = rules.ordered([facts(svc, s, i, read_text=False) for i in items])
+    placed = rules.ordered(facts if facts is not None else issue_facts(svc, s, items))
     return IssueView(issue=row.id, year=row.year, number=row.number, total=row.total, status=row.status,
                      planned_date=row.planned_date, release_date=row.release_date, released_at=row.released_at,
                      print_name=row.print_name, print_sha256=row.print_sha256, web_sha256=row.web_sha256,
@@ -167,7 +168,8 @@ def add_items(svc: Services, issue_id: str, dossiers: list[str], actor: str) -> 
                     where = f"公报{other.year}年第{other.number}期" if other else "已出版的一期"
                     problems.append(problem("invalid_state", f"卷宗 {d} 的稿件已编入{where}，一份稿件只能刊登一次"))
                 else:
-                    found.append((item, facts(svc, s, item)))
+                    found.append(item)
+            found = list(zip(found, issue_facts(svc, s, found, d=derived(svc, s)))) if found else []
             problems += rules.admission_problems([f for _, f in found], issue.planned_date)
             if problems:
                 raise Refused(*problems)

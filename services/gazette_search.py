@@ -7,8 +7,8 @@ import datetime as dt
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from review.model import Version
 from services.context import Services
-from services.gazette_items import paragraph_texts, version_of
 from storage import search as index
 from storage.tables import GazetteItemRow
 
@@ -27,16 +27,17 @@ def body_text(paragraphs: list[str]) -> str:
     return "\n".join(t.strip() for t in paragraphs if t and t.strip())
 
 
-def index_released_items(svc: Services, s: Session, issue_id: str, items: list[GazetteItemRow],
-                         organs: dict[int, str | None] | None = None) -> None:
-    """One row per item, with the full text of the policy it was published from."""
+def index_released_items(s: Session, issue_id: str, items: list[GazetteItemRow], versions: dict[int, Version],
+                         texts: dict[int, tuple[str, ...]], organs: dict[int, str | None] | None = None) -> None:
+    """One row per item, with the full text of the policy it was published from (`versions` and
+    `texts` by item id: services/gazette_items.versions_of and policy_texts)."""
     for item in items:
-        policy = version_of(s, item).policy
-        body = body_text(paragraph_texts(svc.store.get(policy.sha256))) if policy else ""
+        policy = versions[item.id].policy
         index.index_item(s, index.SearchDoc(
             key=f"item:{item.id}", issue=issue_id, dossier=item.dossier_id, title=item.title,
             document_number=item.doc_number, organ=(organs or {}).get(item.id) or item.organ,
-            date=item.signed_date or (policy.meta.date if policy and policy.meta else None), body=body))
+            date=item.signed_date or (policy.meta.date if policy and policy.meta else None),
+            body=body_text(texts.get(item.id, ()))))
 
 
 def search(svc: Services, text: str | None = None, *, number: str | None = None, organ: str | None = None,

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from documents.problems import Refused, problem
 from publishing import gazette, register
+from publishing.derived import Derived, docx_sources
 from publishing.web_release import page_paths, render_pages
 from review.model import Published
 from review.states import transition
@@ -57,8 +58,12 @@ def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
         number = register.registration_number(svc.config.register_format, svc.config.register_prefix, year, serial)
         blobs = {f.sha256: svc.store.get(f.sha256) for f in version.files
                  if f.role in ("policy", "interpretation_material", "graphic_interpretation")}
+        # Converted once, here: the gazette release reuses the HTML and text (publishing/derived.py).
+        derived = Derived(s, svc.store, svc.now, originals=blobs)
+        converted = derived.html(docx_sources(version))
+        _keep_text(derived, docx_sources(version))
         pages, assets = render_pages(version, blobs, city=svc.config.city, registration_number=number,
-                                     released_at=now.astimezone().strftime("%Y年%m月%d日 %H:%M"))
+                                     released_at=now.astimezone().strftime("%Y年%m月%d日 %H:%M"), html=converted)
         paths = page_paths(dossier_id)
         written = {}
         for kind, html in pages.items():
@@ -92,6 +97,16 @@ def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
                                   pages={k: paths[k] for k in pages}))
     return PublicationResult(dossier=dossier_id, published=True, registration_number=number,
                              gazette_item=item.id, pages={k: str(v) for k, v in written.items()})
+
+
+def _keep_text(derived: Derived, sources: list[str]) -> None:
+    """The documents' text for the gazette. Only a shortcut: a document python-docx cannot read
+    must not stop its publication (the release reads it again and says what is wrong then)."""
+    for sha in sources:
+        try:
+            derived.text([sha])
+        except Exception:       # noqa: BLE001 - see above
+            pass
 
 
 def _existing(svc: Services, s, dossier_id: str, fingerprint: str) -> PublicationResult:

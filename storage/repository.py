@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from documents.models import DocumentMeta
 from review.config import Pipeline, same_unit
 from review.model import Reason, StageDecided, Version, VersionFile
-from storage.tables import ConsultationRow, DecisionRow, DossierRow, FileRow, VersionRow
+from storage.tables import ConsultationRow, DecisionRow, DerivedObjectRow, DossierRow, FileRow, VersionRow
 
 
 class Dossiers:
@@ -102,3 +102,44 @@ class Dossiers:
     def list(self, limit: int = 100) -> list[DossierRow]:
         return list(self.session.scalars(select(DossierRow).order_by(DossierRow.created_at.desc()).limit(limit)))
 
+
+
+def versions_by_fingerprint(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], Version]:
+    """Many (dossier, fingerprint) versions in two queries (a gazette issue reads a hundred)."""
+    if not pairs:
+        return {}
+    dossiers = {d for d, _ in pairs}
+    rows = [r for r in session.scalars(select(VersionRow).where(VersionRow.dossier_id.in_(dossiers)))
+            if (r.dossier_id, r.fingerprint) in pairs]
+    files: dict[int, list[FileRow]] = {r.id: [] for r in rows}
+    if rows:
+        for f in session.scalars(select(FileRow).where(FileRow.version_id.in_(files)).order_by(FileRow.id)):
+            files[f.version_id].append(f)
+    return {(r.dossier_id, r.fingerprint): Version(
+        dossier_id=r.dossier_id, number=r.number, fingerprint=r.fingerprint, kind=r.kind,
+        drafting_unit=r.drafting_unit, submitted_by=r.submitted_by, submitted_by_unit=r.submitted_by_unit,
+        pipeline=Pipeline.model_validate(r.pipeline) if r.pipeline else None,
+        files=tuple(VersionFile(name=f.name, role=f.role, sha256=f.sha256, size=f.size,
+                                meta=DocumentMeta.model_validate(f.meta) if f.meta else None)
+                    for f in files[r.id]))
+        for r in rows}
+
+
+class DerivedObjects:
+    """Which stored object was made from which original, by what (storage/tables.DerivedObjectRow)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def find(self, sources: set[str], kind: str, maker: str) -> dict[str, str]:
+        """original sha256 → derived object sha256, for those of `sources` already made."""
+        if not sources:
+            return {}
+        q = (select(DerivedObjectRow.source_sha256, DerivedObjectRow.object_sha256)
+             .where(DerivedObjectRow.source_sha256.in_(sources))
+             .filter_by(kind=kind, maker=maker))
+        return {source: obj for source, obj in self.session.execute(q)}
+
+    def record(self, source: str, kind: str, maker: str, obj: str, at: dt.datetime) -> None:
+        self.session.add(DerivedObjectRow(source_sha256=source, kind=kind, maker=maker, object_sha256=obj,
+                                          created_at=at))

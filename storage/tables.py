@@ -280,3 +280,16 @@ class GazetteImportedItemRow(Base):
     signed_date: Mapped[dt.date | None] = mapped_column(Date)
     source_name: Mapped[str] = mapped_column(Text)
     source_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class DerivedObjectRow(Base):
+    """Something made once from a stored original and kept in the object store: a docx's HTML
+    (made by mammoth) or its text (read by python-docx) at publication, reused at every later
+    release. `maker` names what made it: a newer maker's output is made afresh, not mixed in."""
+    __tablename__ = "derived_objects"
+    __table_args__ = (PrimaryKeyConstraint("source_sha256", "kind", "maker", name="pk_derived_objects"),)
+    source_sha256: Mapped[str] = mapped_column(String(64))     # the original (a docx) in the object store
+    kind: Mapped[str] = mapped_column(String(16))              # html, text
+    maker: Mapped[str] = mapped_column(String(64))             # e.g. "mammoth 1.13.0"
+    object_sha256: Mapped[str] = mapped_column(String(64))     # the derived object in the object store
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
