@@ -75,14 +75,26 @@ def index_item(session: Session, doc: SearchDoc) -> None:
     """Write (or rewrite) one item's row, in the caller's transaction."""
     params = {"key": doc.key, "issue": doc.issue, "dossier": doc.dossier, "title": doc.title,
               "number": doc.document_number, "organ": doc.organ, "body": doc.body}
-    session.execute(sql(f"DELETE FROM {TABLE} WHERE item_key = :key"), {"key": doc.key})
     if dialect(session) == "sqlite":
-        params["date"] = doc.date.isoformat() if doc.date else None
-    else:
-        params["date"] = doc.date
+        # FTS5 cannot index item_key, so finding the old row by it scans the whole gazette; the
+        # key's own rowid makes the rewrite a lookup.
+        params.update(date=doc.date.isoformat() if doc.date else None, rowid=key_rowid(doc.key))
+        session.execute(sql(f"DELETE FROM {TABLE} WHERE rowid = :rowid"), params)
+        session.execute(sql(f"INSERT INTO {TABLE} (rowid, item_key, issue, dossier, title, document_number, "
+                            "organ, signed_date, body) VALUES (:rowid, :key, :issue, :dossier, :title, :number, "
+                            ":organ, :date, :body)"), params)
+        return
+    params["date"] = doc.date
+    session.execute(sql(f"DELETE FROM {TABLE} WHERE item_key = :key"), params)     # unique index
     session.execute(sql(f"INSERT INTO {TABLE} (item_key, issue, dossier, title, document_number, organ, "
                         "signed_date, body) VALUES (:key, :issue, :dossier, :title, :number, :organ, :date, :body)"),
                     params)
+
+
+def key_rowid(key: str) -> int:
+    """A stable 62-bit rowid for an item key (SQLite rowids are signed 64-bit)."""
+    import hashlib
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") >> 2
 
 
 def like_pattern(value: str) -> str:

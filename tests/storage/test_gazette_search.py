@@ -2,6 +2,7 @@
 released items only, never a not-public document, by text, number, organ and date."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -121,3 +122,16 @@ def test_postgresql_search_answers_without_the_trigram_index(gazette_db):
         c.execute(text("drop index ix_gazette_search_trgm"))
     assert _dossiers(search(svc, "养殖户的补贴")) == {d["office"]}
     assert _dossiers(search(svc, "驯鹿")) == {d["office"]}
+
+
+def test_indexing_an_item_again_rewrites_its_row(gazette_db):
+    from storage import search as index
+    svc, d = gazette_db
+    doc = index.SearchDoc(key="imported:demo", issue="2019-8", dossier=None, title="根河市驯鹿保护办法",
+                          document_number=None, organ="根河市人民政府", date=dt.date(2019, 8, 1), body="第一稿")
+    with svc.session() as s:
+        index.index_item(s, doc)
+        index.index_item(s, dataclasses.replace(doc, body="第二稿正文"))
+    with svc.session() as s:
+        rows = s.execute(text("SELECT body FROM gazette_search WHERE item_key = 'imported:demo'")).all()
+    assert [r[0] for r in rows] == ["第二稿正文"]
