@@ -18,11 +18,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from desk import auth, pages_dossier, pages_gazette, pages_operator, pages_register, pages_review
+from desk import (auth, pages_dossier, pages_gazette, pages_gazette_preview, pages_operator, pages_register,
+                  pages_review)
 from desk.kit import Kit
 from services.worklists import desk_lists, reviews, waiting_for
 
-PAGE_MODULES = (pages_dossier, pages_gazette, pages_register, pages_operator, pages_review)
+PAGE_MODULES = (pages_dossier, pages_gazette, pages_gazette_preview, pages_register, pages_operator, pages_review)
 
 
 def router_for(home: Path, engine_lock: threading.Lock, **limits) -> APIRouter:

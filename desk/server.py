@@ -22,6 +22,9 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    # Listening before desk.json names the address: a caller who reads it can connect at once
+    # (connections wait in the backlog until uvicorn accepts them).
+    sock.listen(2048)
     url = f"http://{host}:{sock.getsockname()[1]}"
     info = home / DESK_FILE
     # The token lets the command line (same user, same home) hand work over; nobody else reads it.

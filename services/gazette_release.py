@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -24,6 +25,49 @@ from storage.tables import GazetteIssueItemRow
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+class Editions(NamedTuple):
+    """Both editions of an issue as built from the stored content, with what they were built from."""
+    items: list
+    kept: dict
+    versions: dict
+    facts: list
+    placed: list
+    print_name: str
+    docx: bytes
+    pages: dict[str, bytes]
+
+
+def _build(svc: Services, s, issue, day: dt.date, now: dt.datetime) -> Editions:
+    items = _members(s, issue.id)
+    if not items:
+        raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期还没有稿件"))
+    by_id = {i.id: i for i in items}
+    # Every item's version, and its documents' text and HTML as kept at publication, read
+    # once for the rules, both editions and the search index alike.
+    kept = derived(svc, s)
+    versions = versions_of(s, items)
+    all_facts = issue_facts(svc, s, items, d=kept, versions=versions)
+    if problems := rules.admission_problems(all_facts, day):
+        raise Refused(*problems)
+    placed = rules.ordered(all_facts)
+    content = IssueContent(
+        city=svc.config.city, editor=f"{svc.config.city}人民政府办公室", year=issue.year,
+        number=issue.number, total=issue.total, release_date=day, released_at=now,
+        items=edition_items(svc, kept, [(section, by_id[f.item_id]) for section, f in placed], versions))
+    print_name = f"{content.name}.docx"
+    docx = print_edition(content)
+    return Editions(items, kept, versions, all_facts, placed, print_name, docx,
+                    web_edition(content, print_name=print_name))
+
+
+def preview(svc: Services, issue_id: str, date: dt.date | None = None) -> Editions:
+    """A draft issue's two editions as release would make them today: shown, never stored."""
+    with svc.session() as s:
+        issue = _issue(s, issue_id, draft=True)
+        now = svc.now()
+        return _build(svc, s, issue, date or issue.planned_date or now.astimezone().date(), now)
+
+
 def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.date | None) -> Released:
     target = out_dir / issue_id
     moved = False
@@ -32,25 +76,9 @@ def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.da
             issue = _issue(s, issue_id, draft=True)
             now = svc.now()
             day = date or issue.planned_date or now.astimezone().date()
-            items = _members(s, issue.id)
-            if not items:
-                raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期还没有稿件"))
-            by_id = {i.id: i for i in items}
-            # Every item's version, and its documents' text and HTML as kept at publication, read
-            # once for the rules, both editions and the search index alike.
-            kept = derived(svc, s)
-            versions = versions_of(s, items)
-            all_facts = issue_facts(svc, s, items, d=kept, versions=versions)
-            if problems := rules.admission_problems(all_facts, day):
-                raise Refused(*problems)
-            placed = rules.ordered(all_facts)
-            content = IssueContent(
-                city=svc.config.city, editor=f"{svc.config.city}人民政府办公室", year=issue.year,
-                number=issue.number, total=issue.total, release_date=day, released_at=now,
-                items=edition_items(svc, kept, [(section, by_id[f.item_id]) for section, f in placed], versions))
-            print_name = f"{content.name}.docx"
-            docx = print_edition(content)
-            pages = web_edition(content, print_name=print_name)
+            built = _build(svc, s, issue, day, now)
+            items, versions, all_facts, placed = built.items, built.versions, built.facts, built.placed
+            print_name, docx, pages = built.print_name, built.docx, built.pages
             print_sha, web_sha = _put_all(svc, [(docx, DOCX), (manifest(pages), "application/json")] + [
                 (data, "text/html; charset=utf-8" if path.endswith(".html") else "application/octet-stream")
                 for path, data in pages.items()])[:2]
@@ -60,7 +88,7 @@ def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.da
             for item in items:
                 item.status = "in_issue"
             # The gazette database answers for the issue from the moment it is out: same transaction.
-            index_released_items(s, issue.id, items, versions, policy_texts(kept, versions),
+            index_released_items(s, issue.id, items, versions, policy_texts(built.kept, versions),
                                  {f.item_id: f.organ for f in all_facts})
             for link in s.scalars(select(GazetteIssueItemRow).filter_by(issue_id=issue.id)):
                 link.section = next(sec for sec, f in placed if f.item_id == link.item_id)

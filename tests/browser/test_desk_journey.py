@@ -123,6 +123,11 @@ def test_the_desk_journey_in_chromium(person, sample_zip, shots, tmp_path):
     editor.page.check(f"input[name=dossier][value={dossier}]")
     editor.page.click("button:has-text('编入本期')")
     editor.shot("item-added")
+    issue_page = editor.page.url
+    editor.page.click("a:has-text('预览电子版样稿')")
+    editor.shot("preview-electronic")
+    assert TITLE_PART in editor.text()
+    editor.page.goto(issue_page)
     editor.page.click("button:has-text('出版本期')")
     editor.shot("released")
     assert "已出版" in editor.text(), editor.text()

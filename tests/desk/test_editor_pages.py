@@ -9,27 +9,18 @@ import csv
 import hashlib
 import io
 import re
+from urllib.parse import quote
 
 import docx
 import pytest
 
-from desk import auth
-from desk.app import create_app
 from desk.pages_operator import prefect_runs_url
 from services import gazette
 from services.register_life import list_entries
-from tests.desk.test_pages import PASSWORD, PEOPLE, client, csrf_of, sign_in
+from tests.desk.test_pages import client, csrf_of, sign_in
 from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
 
 LATE = "本办法自2019年9月1日起施行。"
-
-
-@pytest.fixture
-def desk(home):
-    """The desk on a real home, every default person with a password (as tests/desk/test_pages.py)."""
-    for name in PEOPLE:
-        auth.set_password(home.path, name, PASSWORD)
-    return create_app(home.path, "test-token")
 
 
 def number_of(svc, dossier: str) -> str:
@@ -47,6 +38,26 @@ def post(c, path: str, data: dict, form_page: str):
 
 
 # ---------------------------------------------------------------- gazette editor
+
+def test_an_editor_previews_a_draft_issue_in_both_editions_and_nothing_is_stored(desk, svc, tmp_path):
+    government = signed_dossier(svc, tmp_path / "b", government=True, title="根河市森林草原防火管理办法")
+    gazette.create_issue(svc, 2019, 9, "editor", planned=None)
+    gazette.add_items(svc, "2019-9", [government], "editor")
+    editor = sign_in(desk, "editor")
+    page = editor.get("/desk/gazette/issues/2019-9")
+    assert "预览电子版样稿" in page.text
+    index = editor.get("/desk/gazette/issues/2019-9/preview/web/index.html")
+    assert index.status_code == 200 and "森林草原防火管理办法" in index.text
+    item = re.search(r'href="(items/[^"]+\.html)"', index.text).group(1)
+    assert "森林草原防火管理办法" in editor.get(f"/desk/gazette/issues/2019-9/preview/web/{item}").text
+    copy = editor.get("/desk/gazette/issues/2019-9/preview.docx")
+    assert copy.status_code == 200 and quote("样稿-公报2019年第9期.docx") in copy.headers["content-disposition"]
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(copy.content)).paragraphs)
+    assert "森林草原防火管理办法" in text
+    view = gazette.show_issue(svc, "2019-9")
+    assert view.status == "draft" and view.print_sha256 is None and view.web_sha256 is None
+    assert sign_in(desk, "drafter").get("/desk/gazette/issues/2019-9/preview.docx").status_code == 403
+    assert editor.get("/desk/gazette/issues/2019-9/preview/web/nothing.html").status_code == 404
 
 def test_an_editor_opens_adds_is_refused_with_codes_releases_and_previews_both_editions(desk, svc, home, tmp_path):
     government = signed_dossier(svc, tmp_path / "b", government=True, title="根河市森林草原防火管理办法")
