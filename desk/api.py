@@ -152,7 +152,7 @@ def routes(home: Path, engine_lock: threading.Lock, max_upload: int | None = Non
             if not upload.files:
                 raise Refused(problem("bundle_empty", "没有上传文件（表单字段 files）"))
             hint = (upload.fields.get("dossier") or "").strip() or None
-            result, answer = await run_in_threadpool(_intake, kit, {
+            result, answer = await run_in_threadpool(kit.intake, {
                 "paths": [str(p) for p in upload.files], "actor": who.name, "dossier": hint})
         finally:
             upload.discard()
@@ -170,7 +170,7 @@ def routes(home: Path, engine_lock: threading.Lock, max_upload: int | None = Non
                 raise Refused(problem("manifest_invalid", f"没有材料角色“{role}”（可用：{'、'.join(FILE_ROLES)}）"))
             if len(upload.files) != 1:
                 raise Refused(problem("bundle_empty", "请在表单字段 file 中上传一份文件"))
-            result, answer = await run_in_threadpool(_attach, kit, dossier_id, upload.files[0], role, who.name)
+            result, answer = await run_in_threadpool(kit.attach, dossier_id, upload.files[0], role, who.name)
         finally:
             upload.discard()
         return submitted(result, answer)
@@ -210,7 +210,7 @@ def routes(home: Path, engine_lock: threading.Lock, max_upload: int | None = Non
             answer = await run_in_threadpool(gate_answer, svc, dossier_id)
             return refusal(r.problems, dossier=dossier_id, signed=False, ready=answer.ready,
                            blocking=[p for p in r.problems if isinstance(p, Blocking)], gate=answer)
-        published = PublicationOut.model_validate(await run_in_threadpool(_publish, kit, dossier_id, who.name))
+        published = PublicationOut.model_validate(await run_in_threadpool(kit.publish, dossier_id, who.name))
         return reply(SignOffOut(ok=published.published, dossier=dossier_id, signed_off=event, publication=published),
                      200 if published.published else 500)
 
@@ -256,26 +256,3 @@ class _Services:
 def _public(who: Person) -> bool:
     """Only the registrar keeps the whole register; everyone else reads what the public may."""
     return "registrar" not in who.roles
-
-
-def _intake(kit: Kit, request: dict) -> tuple[SubmitResult, GateAnswer | None]:
-    from flows.run import run_intake
-    from services.review import gate_answer
-    with kit.engine_lock:
-        raw = run_intake(kit.home, [request], here=True)[0]
-    result = SubmitResult.model_validate(raw)
-    return result, gate_answer(kit.services(), result.dossier) if result.accepted else None
-
-
-def _attach(kit: Kit, dossier_id: str, path: Path, role: str, actor: str) -> tuple[SubmitResult, GateAnswer | None]:
-    from services.attach import attach
-    from services.review import gate_answer
-    svc = kit.services()
-    result = attach(svc, dossier_id, path, role, actor)
-    return result, gate_answer(svc, dossier_id) if result.accepted else None
-
-
-def _publish(kit: Kit, dossier_id: str, actor: str) -> dict:
-    from flows.run import run_publication
-    with kit.engine_lock:
-        return run_publication(kit.home, [dossier_id], actor, here=True)[0]

@@ -123,3 +123,28 @@ class Kit:
                 who = self.services().config.person(session.name) if session else None
                 return self.refused(request, r.problems, who, session)
         return run
+
+    # ------------------------------------------------------------ work the pages and the API share
+
+    def intake(self, request: dict):
+        """Run intake warm, one flow at a time; (SubmitResult, the gate's answer if accepted)."""
+        from flows.run import run_intake
+        from services.intake import SubmitResult
+        from services.review import gate_answer
+        with self.engine_lock:
+            raw = run_intake(self.home, [request], here=True)[0]
+        result = SubmitResult.model_validate(raw)
+        return result, gate_answer(self.services(), result.dossier) if result.accepted else None
+
+    def attach(self, dossier_id: str, path: Path, role: str, actor: str):
+        """Attach or replace one file (no flow: a new version, as the CLI's attach)."""
+        from services.attach import attach
+        from services.review import gate_answer
+        svc = self.services()
+        result = attach(svc, dossier_id, path, role, actor)
+        return result, gate_answer(svc, dossier_id) if result.accepted else None
+
+    def publish(self, dossier_id: str, actor: str) -> dict:
+        from flows.run import run_publication
+        with self.engine_lock:
+            return run_publication(self.home, [dossier_id], actor, here=True)[0]

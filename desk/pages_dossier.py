@@ -91,7 +91,7 @@ def routes(kit: Kit) -> APIRouter:
             if hint:            # a new version of a dossier: the same door as its page
                 await entitled(kit, request, hint, session, who)
             request_ = {"paths": [str(p) for p in upload.files], "actor": who.name, "dossier": hint}
-            result, answer = await run_in_threadpool(_intake, kit, request_)
+            result, answer = await run_in_threadpool(kit.intake, request_)
         finally:
             upload.discard()
         status = 200 if result.accepted else 422
@@ -112,7 +112,7 @@ def routes(kit: Kit) -> APIRouter:
             if len(upload.files) != 1 or upload.files[0].suffix.lower() in (".zip", ".json"):
                 refuse(request, who, session, "bundle_empty",
                        "请选择一个文件（docx 或图片）；整套材料请用“重新提交整套材料”")
-            result, answer = await run_in_threadpool(_attach, kit, dossier_id, upload.files[0], role, who.name)
+            result, answer = await run_in_threadpool(kit.attach, dossier_id, upload.files[0], role, who.name)
         finally:
             upload.discard()
         return kit.page(request, "desk_attach.html.j2", 200 if result.accepted else 422, who, session,
@@ -150,13 +150,17 @@ def routes(kit: Kit) -> APIRouter:
 
     # ------------------------------------------------------------ sign-off
 
+    async def signer(request: Request, dossier_id: str):
+        session, who = kit.signed_in(request)
+        kit.require(request, "signer" in who.roles, f"{who.name} 没有签发权限", who, session)
+        await entitled(kit, request, dossier_id, session, who)
+        return session, who
+
     @router.get("/desk/dossiers/{dossier_id}/sign")
     @kit.guarded
     async def sign_form(request: Request, dossier_id: str) -> Response:
         from services.review import gate_answer
-        session, who = kit.signed_in(request)
-        kit.require(request, "signer" in who.roles, f"{who.name} 没有签发权限", who, session)
-        await entitled(kit, request, dossier_id, session, who)
+        session, who = await signer(request, dossier_id)
         answer = await run_in_threadpool(gate_answer, kit.services(), dossier_id)
         return kit.page(request, "desk_sign.html.j2", who=who, session=session, gate=answer, actors=kit.actors)
 
@@ -164,9 +168,7 @@ def routes(kit: Kit) -> APIRouter:
     @kit.guarded
     async def sign(request: Request, dossier_id: str) -> Response:
         from services.review import gate_answer, record_sign_off
-        session, who = kit.signed_in(request)
-        kit.require(request, "signer" in who.roles, f"{who.name} 没有签发权限", who, session)
-        await entitled(kit, request, dossier_id, session, who)
+        session, who = await signer(request, dossier_id)
         await kit.form_of(request, session, who)
         svc = kit.services()
         try:
@@ -176,7 +178,7 @@ def routes(kit: Kit) -> APIRouter:
             status = STATUS_OF_CODE.get(r.problem.code, 409)
             return kit.page(request, "desk_sign.html.j2", status, who, session, gate=answer, actors=kit.actors,
                             refusal=list(r.problems))
-        published = await run_in_threadpool(_publish, kit, dossier_id, who.name)
+        published = await run_in_threadpool(kit.publish, dossier_id, who.name)
         return kit.page(request, "desk_signed.html.j2", 200 if published.get("published") else 500, who, session,
                         event=event, published=published, dossier=dossier_id)
 
@@ -230,28 +232,3 @@ def _when(text: str | None, at: dt.datetime | None) -> str:
         return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
     except (TypeError, ValueError):
         return text or ""
-
-
-def _intake(kit: Kit, request: dict):
-    from flows.run import run_intake
-    from services.intake import SubmitResult
-    from services.review import gate_answer
-    with kit.engine_lock:
-        raw = run_intake(kit.home, [request], here=True)[0]
-    result = SubmitResult.model_validate(raw)
-    answer = gate_answer(kit.services(), result.dossier) if result.accepted else None
-    return result, answer
-
-
-def _attach(kit: Kit, dossier_id: str, path, role: str, actor: str):
-    from services.attach import attach
-    from services.review import gate_answer
-    svc = kit.services()
-    result = attach(svc, dossier_id, path, role, actor)
-    return result, gate_answer(svc, dossier_id) if result.accepted else None
-
-
-def _publish(kit: Kit, dossier_id: str, actor: str) -> dict:
-    from flows.run import run_publication
-    with kit.engine_lock:
-        return run_publication(kit.home, [dossier_id], actor, here=True)[0]

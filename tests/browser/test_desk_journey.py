@@ -26,8 +26,13 @@ class Person:
         self.page.goto("/login")
         self.page.fill("#name", name)
         self.page.fill("#password", PASSWORD)
-        self.page.click("button:has-text('登录')")
+        self.go("button:has-text('登录')")
         assert "您好" in self.page.content(), self.page.content()
+
+    def go(self, selector: str) -> None:
+        """Click something that loads a new page, and wait for that page before reading it."""
+        with self.page.expect_navigation():
+            self.page.click(selector)
 
     def shot(self, what: str) -> None:
         self.n += 1
@@ -64,7 +69,8 @@ def approve_all(person, dossier: str) -> None:
         form = p.page.locator(f"form:has(input[name=stage][value={stage}])")
         form.locator("textarea[name=comment]").fill("同意")
         form.locator("input[name=verdict][value=approve]").check()
-        form.locator("button[type=submit]").click()
+        with p.page.expect_navigation():
+            form.locator("button[type=submit]").click()
         p.shot(f"approved-{stage}")
         assert "已通过" in p.text(), p.text()
 
@@ -81,7 +87,7 @@ def test_the_desk_journey_in_chromium(person, sample_zip, shots, tmp_path):
     drafter.shot("home")
     drafter.page.goto("/desk/submit")
     drafter.page.set_input_files("#files", str(sample_zip("missing-risk")))
-    drafter.page.click("button:has-text('提交')")
+    drafter.go("button:has-text('提交')")
     drafter.shot("submitted")
     assert "已接收" in drafter.text()
     assert "risk_assessment_missing" in drafter.page.content()
@@ -91,7 +97,7 @@ def test_the_desk_journey_in_chromium(person, sample_zip, shots, tmp_path):
 
     signer = person("signer")
     signer.page.goto(f"/desk/dossiers/{dossier}/sign")
-    signer.page.click("button:has-text('签发')")
+    signer.go("button:has-text('签发')")
     signer.shot("refused")
     assert "risk_assessment_missing" in signer.page.content()
     assert "签发被拒绝" in signer.text(), signer.text()
@@ -103,14 +109,14 @@ def test_the_desk_journey_in_chromium(person, sample_zip, shots, tmp_path):
     drafter.shot("dossier-returned-to-office")
     drafter.page.select_option("#attach-role", "risk_assessment")
     drafter.page.set_input_files("#attach-file", str(risk))
-    drafter.page.click("button:has-text('补充 / 替换')")
+    drafter.go("button:has-text('补充 / 替换')")
     drafter.shot("attached")
     assert "risk_assessment_missing" not in drafter.page.content()
     approve_all(person, dossier)
 
     signer.page.goto(f"/desk/dossiers/{dossier}/sign")
     signer.shot("gate-open")
-    signer.page.click("button:has-text('签发')")
+    signer.go("button:has-text('签发')")
     signer.shot("signed")
     assert "已签发" in signer.text(), signer.text()
 
@@ -118,20 +124,20 @@ def test_the_desk_journey_in_chromium(person, sample_zip, shots, tmp_path):
     editor = person("editor")
     editor.page.goto("/desk/gazette")
     editor.shot("gazette")
-    editor.page.click("button:has-text('新建期次')")
+    editor.go("button:has-text('新建期次')")
     editor.shot("issue-opened")
     editor.page.check(f"input[name=dossier][value={dossier}]")
-    editor.page.click("button:has-text('编入本期')")
+    editor.go("button:has-text('编入本期')")
     editor.shot("item-added")
     issue_page = editor.page.url
-    editor.page.click("a:has-text('预览电子版样稿')")
+    editor.go("a:has-text('预览电子版样稿')")
     editor.shot("preview-electronic")
     assert TITLE_PART in editor.text()
     editor.page.goto(issue_page)
-    editor.page.click("button:has-text('出版本期')")
+    editor.go("button:has-text('出版本期')")
     editor.shot("released")
     assert "已出版" in editor.text(), editor.text()
-    editor.page.click("a:has-text('电子版')")
+    editor.go("a:has-text('电子版')")
     editor.shot("electronic-edition")
     assert TITLE_PART in editor.text()
 
