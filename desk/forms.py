@@ -51,6 +51,7 @@ class Upload:
     folder: Path
     fields: dict[str, str] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
+    file_fields: dict[Path, str] = field(default_factory=dict)      # the form field each file came in
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -95,6 +96,7 @@ async def read_upload(content_type: str, body: AsyncIterator[bytes], max_bytes: 
             path = upload.folder / safe_name(filename.decode("utf-8", "replace"), taken, len(upload.files) + 1)
             state["out"] = open(path, "xb")
             upload.files.append(path)
+            upload.file_fields[path] = state["name"]
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         if state["out"] is not None:
@@ -139,3 +141,27 @@ def _close(state: dict) -> None:
     out = state.get("out")
     if out is not None and not out.closed:
         out.close()
+
+
+ROLE_FIELD = "role_"            # a file input per material role: role_policy, role_risk_assessment, …
+
+
+def chosen_manifest(upload: Upload) -> Path | None:
+    """Loose files the office put under a role (and the kind it chose) become a bundle.json beside
+    them, so intake reads the office's choice the way it reads any bundle's manifest (unknown roles
+    are its warnings). A zip or the office's own bundle.json keeps its own manifest."""
+    import json
+    roles = {p.name: f[len(ROLE_FIELD):] for p, f in upload.file_fields.items()
+             if f.startswith(ROLE_FIELD) and p in upload.files}
+    kind = (upload.fields.get("kind") or "").strip()
+    if not roles and not kind:
+        return None
+    if any(p.name.lower() == "bundle.json" or p.suffix.lower() == ".zip" for p in upload.files):
+        return None
+    manifest: dict = {"files": roles}
+    if kind:
+        manifest["kind"] = kind
+    path = upload.folder / "bundle.json"
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    upload.files.append(path)
+    return path

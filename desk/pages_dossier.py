@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from desk.forms import BadUpload, Upload, UploadTooLarge, read_upload
+from desk.forms import BadUpload, Upload, UploadTooLarge, chosen_manifest, read_upload
 from desk.kit import STATUS_OF_CODE, Kit, Stop
 from desk.pages_review import entitled, people, stage_names
 from documents.labels import meta_fields
@@ -20,6 +20,10 @@ from documents.problems import Problem, Refused, problem
 from review.config import same_unit
 from services.worklists import OPEN_STATES, reviews, waiting_for
 
+# The submit form's file inputs by role: (role, several files allowed).
+CHOSEN_ROLES = (("policy", False), ("interpretation_plan", False), ("interpretation_material", True),
+                ("graphic_interpretation", True), ("risk_assessment", False), ("response_plan", False),
+                ("drafting_note", False), ("consultation", True), ("other", True))
 EDITABLE = ("submitted", "in_review", "returned")     # an office may still change the bundle
 # What the office itself does about each failing check, on this page.
 OFFICE_TODO = {
@@ -76,7 +80,9 @@ def routes(kit: Kit) -> APIRouter:
     async def submit_form(request: Request) -> Response:
         session, who = kit.signed_in(request)
         kit.require(request, "drafter" in who.roles, f"{who.name} 不是起草人员，不能提交材料", who, session)
-        return kit.page(request, "desk_submit.html.j2", who=who, session=session, max_mb=kit.max_bytes // (1024 * 1024))
+        kinds = [pl.kind for pl in kit.services().config.pipelines]
+        return kit.page(request, "desk_submit.html.j2", who=who, session=session, kinds=kinds,
+                        max_mb=kit.max_bytes // (1024 * 1024), chosen_roles=CHOSEN_ROLES)
 
     @router.post("/desk/submit")
     @kit.guarded
@@ -87,6 +93,7 @@ def routes(kit: Kit) -> APIRouter:
         try:
             if not upload.files:
                 return kit.refused(request, [problem("bundle_empty", "没有选择文件")], who, session, status=400)
+            chosen_manifest(upload)
             hint = (upload.fields.get("dossier") or "").strip() or None
             if hint:            # a new version of a dossier: the same door as its page
                 await entitled(kit, request, hint, session, who)

@@ -145,6 +145,26 @@ def test_a_drafter_uploads_the_sample_bundle_and_sees_metadata_findings_and_the_
     assert "合法性审核人员（司法局合法性审核员）" in r.text               # who acts next, in words
 
 
+def test_an_office_chooses_each_file_s_role_and_the_kind_instead_of_naming_files(desk):
+    from samples.genhe import bundle_files
+    files = bundle_files("complete")
+    chosen = {"role_policy": "根政办发〔2019〕36号.docx", "role_interpretation_plan": "解读方案.docx",
+              "role_interpretation_material": "政策解读.docx", "role_graphic_interpretation": "一图读懂.png",
+              "role_risk_assessment": "舆情风险评估报告.docx"}
+    c = sign_in(desk, "drafter")
+    form = c.get("/desk/submit").text
+    assert all(f'name="{field}"' in form for field in chosen) and "行政规范性文件" in form
+    # Names that tell nothing: only the office's choice says what each file is.
+    parts = [(field, (f"材料{i}{name[name.rfind('.'):]}", files[name], "application/octet-stream"))
+             for i, (field, name) in enumerate(chosen.items())]
+    r = c.post("/desk/submit", data={"csrf": csrf_of(c, "/desk/submit"), "kind": "政策性文件"}, files=parts)
+    assert r.status_code == 200 and "已接收" in r.text, r.text
+    assert "类别：政策性文件" in r.text
+    for code in ("risk_assessment_missing", "interpretation_missing", "policy_missing"):
+        assert code not in r.text
+    assert "解读方案：材料1.docx" in r.text and "舆情风险评估：材料4.docx" in r.text
+
+
 def test_an_uploaded_file_name_is_only_a_label_never_a_path(desk, sample_zip, tmp_path):
     c = sign_in(desk, "drafter")
     z = sample_zip()
