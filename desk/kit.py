@@ -63,6 +63,9 @@ class Kit:
     def page(self, request: Request, template: str, status: int = 200, who: Person | None = None,
              session: auth.DeskSession | None = None, **ctx) -> HTMLResponse:
         city = ctx.pop("city", None) or self.city()
+        if who is not None and "may_review" not in ctx:          # the nav offers the queue to reviewers only
+            from services.worklists import reviews
+            ctx["may_review"] = reviews(self.services().config, who)
         html = render(template, city=city, who=who, csrf=session.csrf if session else None,
                       role_names=ROLE_NAMES, file_role_names=FILE_ROLE_NAMES, state_names=STATE_NAMES,
                       path=request.url.path, **ctx)

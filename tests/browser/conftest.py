@@ -33,7 +33,7 @@ def browser():
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/setup --test"
     with sync_playwright() as p:
         # --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=zh-CN"])
         yield b
         b.close()
 

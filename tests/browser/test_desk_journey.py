@@ -4,6 +4,7 @@ attaches the missing piece, the stages approve the new version, the signer signs
 releases an issue, and the public register shows the entry. Every page is saved as a screenshot."""
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -19,10 +20,10 @@ STAGES = (("director", "unit_check"), ("reviewer", "legality"), ("secretary", "d
 class Person:
     """One person's browser context: their own cookies, their own screenshots."""
 
-    def __init__(self, browser, desk, shots, name: str) -> None:
+    def __init__(self, browser, desk, shots, name: str, seq) -> None:
         self.context = browser.new_context(base_url=desk["url"], locale="zh-CN", viewport={"width": 1280, "height": 900})
         self.page = self.context.new_page()
-        self.name, self.shots, self.n = name, shots, 0
+        self.name, self.shots, self.seq = name, shots, seq
         self.page.goto("/login")
         self.page.fill("#name", name)
         self.page.fill("#password", PASSWORD)
@@ -35,8 +36,8 @@ class Person:
             self.page.click(selector)
 
     def shot(self, what: str) -> None:
-        self.n += 1
-        self.page.screenshot(path=str(self.shots / f"{self.name}-{self.n:02d}-{what}.png"), full_page=True)
+        # Numbered across everyone, in the order the journey visits the pages.
+        self.page.screenshot(path=str(self.shots / f"{next(self.seq):02d}-{self.name}-{what}.png"), full_page=True)
 
     def text(self) -> str:
         return self.page.inner_text("main")
@@ -47,10 +48,10 @@ class Person:
 
 @pytest.fixture
 def person(browser, desk, shots):
-    opened = []
+    opened, seq = [], itertools.count(1)
 
     def sign_in(name: str) -> Person:
-        p = Person(browser, desk, shots, name)
+        p = Person(browser, desk, shots, name, seq)
         opened.append(p)
         return p
     yield sign_in
@@ -144,5 +145,5 @@ def test_the_desk_journey_in_chromium(person, sample_zip, shots, tmp_path):
     # The public register, with no sign-in, shows the entry.
     public = browser_context(person)
     public.goto("/register")
-    public.screenshot(path=str(shots / "public-01-register.png"), full_page=True)
+    public.screenshot(path=str(shots / "99-public-register.png"), full_page=True)
     assert TITLE_PART in public.inner_text("main") and "现行有效" in public.inner_text("main")

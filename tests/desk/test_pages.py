@@ -246,3 +246,9 @@ def test_a_client_file_name_is_cut_to_a_clean_base_name():
     assert safe_name("解读方案.docx", taken, 3) == "解读方案-2.docx"
     assert safe_name("..", taken, 4) == "upload-4"
     assert safe_name("a\x00b\n.zip", taken, 5) == "ab.zip"
+
+
+def test_the_review_queue_is_offered_only_to_people_who_review(desk):
+    assert 'href="/desk/queue"' not in sign_in(desk, "drafter").get("/desk").text
+    assert 'href="/desk/queue"' in sign_in(desk, "reviewer").get("/desk").text
+
