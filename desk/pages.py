@@ -19,11 +19,12 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from desk import (auth, pages_dossier, pages_gazette, pages_gazette_preview, pages_operator, pages_register,
-                  pages_review)
+                  pages_review, pages_site)
 from desk.kit import Kit
 from services.worklists import desk_lists, reviews, waiting_for
 
-PAGE_MODULES = (pages_dossier, pages_gazette, pages_gazette_preview, pages_register, pages_operator, pages_review)
+PAGE_MODULES = (pages_dossier, pages_gazette, pages_gazette_preview, pages_register, pages_operator, pages_review,
+                pages_site)
 
 
 def router_for(home: Path, engine_lock: threading.Lock, **limits) -> APIRouter:

@@ -204,6 +204,19 @@ def test_reviewers_find_it_in_their_queue_approve_each_stage_and_the_signer_sign
     assert "GHDR-2019-0001" in r.text
     public = client(desk).get("/register")
     assert public.status_code == 200 and "GHDR-2019-0001" in public.text
+    # The web release the signed page links to, served to anyone from the stored pages.
+    anyone = client(desk)
+    assert f'href="/site/policies/{d}.html"' in r.text and "已由 市长 签发" in r.text
+    policy = anyone.get(f"/site/policies/{d}.html")
+    assert policy.status_code == 200 and "政务公开工作要点" in policy.text
+    interpretation = anyone.get(f"/site/interpretations/{d}.html")
+    assert interpretation.status_code == 200 and "解读" in interpretation.text
+    picture = re.search(r'<img src="\.\./(assets/[^"]+)"', interpretation.text).group(1)
+    shown = anyone.get(f"/site/{picture}")
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
+    assert anyone.get(f"/site/policies/{d}x.html").status_code == 404
+    assert anyone.get("/site/assets/" + "0" * 64 + ".png").status_code == 404
+    assert anyone.get("/site/lockstep.toml/x").status_code == 404
 
 
 def test_a_reviewer_may_not_act_on_a_stage_outside_their_role(desk, sample_zip):
