@@ -83,7 +83,7 @@ def browser_context(person):
     return signed.page
 
 
-def test_the_desk_journey_in_chromium(person, sample_zip, shots, tmp_path):
+def test_the_desk_journey_in_chromium(person, browser, sample_zip, shots, tmp_path):
     drafter = person("drafter")
     drafter.shot("home")
     drafter.page.goto("/desk/submit")
@@ -147,3 +147,19 @@ def test_the_desk_journey_in_chromium(person, sample_zip, shots, tmp_path):
     public.goto("/register")
     public.screenshot(path=str(shots / "99-public-register.png"), full_page=True)
     assert TITLE_PART in public.inner_text("main") and "现行有效" in public.inner_text("main")
+
+    # On a phone: the public pages and the review page fit the screen's width.
+    phone = browser.new_context(base_url=public.url.split("/register")[0], locale="zh-CN", is_mobile=True,
+                                viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    try:
+        page = phone.new_page()
+        entry = re.search(r'href="(/register/[^"]+)"', public.content()).group(1)
+        for n, path in enumerate(("/register", entry, f"/site/policies/{dossier}.html",
+                                  f"/site/interpretations/{dossier}.html", "/login")):
+            page.goto(path)
+            page.screenshot(path=str(shots / f"9{n}-phone-{path.strip('/').replace('/', '-')[:40]}.png"),
+                            full_page=True)
+            width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert width[0] <= width[1] + 1, f"{path} is wider than the phone: {width}"
+    finally:
+        phone.close()
