@@ -25,8 +25,8 @@ from starlette.concurrency import run_in_threadpool
 
 from desk import auth
 from desk.api_shapes import (ATTACH_BODY, BUNDLE_BODY, COMMON, FILE_ROLES, REGISTER_STATUSES, UPLOAD_SIZE,
-                             DecisionIn, DecisionOut, MeOut, PublicationOut, QueueOut, RegisterOut, SignOffOut,
-                             SignOffRefused, StatusOut, SubmitOut, refusal_doc)
+                             DecisionIn, DecisionOut, MeOut, PublicationOut, QueueOut, RegisterOut, SignOffIn,
+                             SignOffOut, SignOffRefused, StatusOut, SubmitOut, refusal_doc)
 from desk.forms import BadUpload, Upload, UploadTooLarge, read_upload
 from desk.kit import STATUS_OF_CODE, Kit
 from documents.problems import Refused, problem
@@ -201,11 +201,12 @@ def routes(home: Path, engine_lock: threading.Lock, max_upload: int | None = Non
                  summary="签发：条件不满足时拒绝并列出原因；签发后同步发布（公报待刊、网站页面、台帐）",
                  response_model=SignOffOut, responses={404: refusal_doc("没有该卷宗"),
                                                       409: {"model": SignOffRefused, "description": "签发被拒绝"}})
-    async def sign_off(dossier_id: str, who: Person = Depends(caller)):
+    async def sign_off(dossier_id: str, body: SignOffIn | None = None, who: Person = Depends(caller)):
         need("signer" in who.roles, f"{who.name} 没有签发权限")
         svc = services()
+        emergency = (body.emergency_reason or "").strip() or None if body else None
         try:
-            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name)
+            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name, emergency)
         except Refused as r:
             answer = await run_in_threadpool(gate_answer, svc, dossier_id)
             return refusal(r.problems, dossier=dossier_id, signed=False, ready=answer.ready,

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from documents.models import ROLE_NAMES as FILE_ROLES
 from documents.problems import Problem
 from review.gate import Blocking
-from review.model import SignedOff, StageDecided
+from review.model import EmergencySignedOff, SignedOff, StageDecided
 from services.intake import SubmitResult
 from services.publication import PublicationResult
 from services.register_life import EntryView
@@ -59,11 +59,15 @@ class PublicationOut(PublicationResult):
     problems: list[Problem] = Field(default_factory=list)
 
 
+class SignOffIn(BaseModel):
+    emergency_reason: str | None = Field(None, description="紧急签发的理由：只能跳过未完成的审核环节，事后补审")
+
+
 class SignOffOut(BaseModel):
     ok: bool
     dossier: str
     signed: bool = True
-    signed_off: SignedOff
+    signed_off: EmergencySignedOff | SignedOff          # an emergency sign-off keeps its reason
     publication: PublicationOut
 
 

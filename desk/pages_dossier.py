@@ -176,10 +176,11 @@ def routes(kit: Kit) -> APIRouter:
     async def sign(request: Request, dossier_id: str) -> Response:
         from services.review import gate_answer, record_sign_off
         session, who = await signer(request, dossier_id)
-        await kit.form_of(request, session, who)
+        fields = await kit.form_of(request, session, who)
+        emergency = (fields.get("emergency_reason") or "").strip() or None
         svc = kit.services()
         try:
-            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name)
+            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name, emergency)
         except Refused as r:
             answer = await run_in_threadpool(gate_answer, svc, dossier_id)
             status = STATUS_OF_CODE.get(r.problem.code, 409)

@@ -112,6 +112,17 @@ def test_a_resubmission_of_the_same_bytes_is_a_duplicate_not_a_new_version(desk,
     assert again["duplicate"] is True and (again["dossier"], again["version"]) == (first["dossier"], first["version"])
 
 
+def test_an_emergency_sign_off_skips_stages_with_a_reason_but_never_missing_material(desk, sample_zip):
+    missing = submit(desk("drafter"), sample_zip("missing-risk")).json()["dossier"]
+    r = desk("signer").post(f"/api/v1/dossiers/{missing}/sign-off", json={"emergency_reason": "防汛紧急"})
+    assert r.status_code == 409 and "risk_assessment_missing" in codes(r)
+    d = submit(desk("drafter"), sample_zip(doc_number="根政办发〔2019〕40号")).json()["dossier"]
+    r = desk("signer").post(f"/api/v1/dossiers/{d}/sign-off", json={"emergency_reason": "防汛紧急，须当日施行"})
+    assert r.status_code == 200, r.text
+    assert r.json()["signed_off"]["reason"] == "防汛紧急，须当日施行"
+    assert r.json()["publication"]["published"] is True
+
+
 def test_a_return_carries_its_anchored_reasons(desk, sample_zip):
     d = submit(desk("drafter"), sample_zip()).json()["dossier"]
     r = desk("director").post(f"/api/v1/dossiers/{d}/decisions", json={

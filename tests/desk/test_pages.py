@@ -265,3 +265,15 @@ def test_the_review_queue_is_offered_only_to_people_who_review(desk):
     assert 'href="/desk/queue"' not in sign_in(desk, "drafter").get("/desk").text
     assert 'href="/desk/queue"' in sign_in(desk, "reviewer").get("/desk").text
 
+
+def test_a_signer_signs_in_an_emergency_with_a_reason_and_the_skipped_stages_are_reviewed_after(desk, sample_zip):
+    d = dossier_of(upload(sign_in(desk, "drafter"), sample_zip()))
+    signer = sign_in(desk, "signer")
+    form = signer.get(f"/desk/dossiers/{d}/sign").text
+    assert "紧急签发" in form and 'name="emergency_reason"' in form
+    r = signer.post(f"/desk/dossiers/{d}/sign", data={"csrf": csrf_of(signer, f"/desk/dossiers/{d}/sign"),
+                                                      "emergency_reason": "森林防火紧急，须当日施行"})
+    assert r.status_code == 200 and "已签发" in r.text
+    history = signer.get(f"/desk/dossiers/{d}").text
+    assert "紧急签发" in history and "森林防火紧急" in history
+
