@@ -1,12 +1,15 @@
 """Reading a bundle: a zip, a folder, or several files submitted together (DESIGN.md, "A dossier's life").
 
-Pure: it reads the input files and nothing else. Everything an office's archiver gets wrong that
-we can repair is repaired (GBK names written without the UTF-8 flag, backslash separators, junk
-that Finder and Word leave behind); everything that could hurt us (paths escaping the bundle,
-zip bombs, encrypted members) is refused with a coded problem before any member is inflated.
+It reads the input files and writes nothing but its own spool (documents/spool.py): a zip's
+members are inflated to disk, loose files are only measured, so no member is held in memory
+until a caller reads it. Everything an office's archiver gets wrong that we can repair is
+repaired (GBK names written without the UTF-8 flag, backslash separators, junk that Finder and
+Word leave behind); everything that could hurt us (paths escaping the bundle, zip bombs,
+encrypted members) is refused with a coded problem before any member is inflated.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import struct
@@ -17,10 +20,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from documents.models import Role
 from documents.problems import Problem, Refused, problem, warning
+from documents.spool import Sink, Spool, Spooled, digest
 
 MANIFEST = "bundle.json"
 ROLES: frozenset[str] = frozenset(get_args(Role))
@@ -38,33 +42,69 @@ class Limits(BaseModel, frozen=True):
 
 class BundleMember(BaseModel, frozen=True):
     name: str                   # '/'-separated path inside the bundle, NFC
-    data: bytes
     role: Role | None           # None when neither the manifest nor the name tells
     role_source: Literal["manifest", "file_name"] | None
+    path: Path                  # the spooled copy of a zip member, or the loose file itself
+    size: int
+    sha256: str                 # hashed while the member was inflated or measured
+    _spool: Spool | None = PrivateAttr(default=None)  # keeps the spool alive as long as a member
+
+    def read(self) -> bytes:
+        """The member's bytes, read from disk now: take them, use them, drop them. Refused when the
+        file no longer holds what was measured (a loose file edited while it was being submitted)."""
+        if self._spool is not None and self._spool.closed:
+            raise ValueError(f"the bundle holding {self.name!r} is closed")
+        with open(self.path, "rb") as f:
+            data = f.read(self.size + 1)
+        if len(data) != self.size or hashlib.sha256(data).hexdigest() != self.sha256:
+            raise Refused(problem("bundle_unreadable", f"“{self.name}”在提交过程中被改动", file=self.name))
+        return data
+
+    @property
+    def data(self) -> bytes:
+        """read(), for callers that look at one small member (tests, samples): every access reads."""
+        return self.read()
 
 
 class Bundle(BaseModel, frozen=True):
+    """What was submitted. Owns the spool its zip members were inflated into: use it as a context
+    manager (or call close()) so the spool goes as soon as the members are stored."""
     members: tuple[BundleMember, ...]
     manifest: dict | None
     drafting_unit: str | None
     kind: str | None            # 行政规范性文件 / 政策性文件 / 重大行政决策
     public_interest: bool | None
     problems: tuple[Problem, ...]  # warnings; fatal problems raise Refused
+    _spool: Spool | None = PrivateAttr(default=None)
+
+    def close(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+
+    def __enter__(self) -> Bundle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
-def read_bundle(paths: Sequence[Path], limits: Limits = Limits()) -> Bundle:
-    """Read what an office submitted. Raises Refused for anything that stops intake."""
+def read_bundle(paths: Sequence[Path], limits: Limits = Limits(), spool_dir: Path | None = None) -> Bundle:
+    """Read what an office submitted. Raises Refused for anything that stops intake (and then
+    leaves no spool behind). spool_dir: where a zip's members are inflated (default: the temp folder)."""
     paths = [Path(p) for p in paths]
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise Refused(problem("bundle_empty", f"找不到“{p}”"))
     if len(paths) == 1 and paths[0].is_dir():
-        files = _read_folder(paths[0], limits)
-    elif len(paths) == 1 and paths[0].suffix.lower() == ".zip":
-        files = _read_zip(paths[0], limits)
-    else:
-        files = _read_files(paths, limits)
-    return _assemble(files)
+        return _assemble(_read_folder(paths[0], limits), None)
+    if len(paths) == 1 and paths[0].suffix.lower() == ".zip":
+        spool = Spool(spool_dir)
+        try:
+            return _assemble(_read_zip(paths[0], limits, spool), spool)
+        except BaseException:
+            spool.close()
+            raise
+    return _assemble(_read_files(paths, limits), None)
 
 
 # ---------------------------------------------------------------- roles
@@ -183,7 +223,7 @@ def _unicode_path_extra(extra: bytes, raw: bytes) -> str | None:
 
 # ---------------------------------------------------------------- zip
 
-def _read_zip(path: Path, limits: Limits) -> list[tuple[str, bytes]]:
+def _read_zip(path: Path, limits: Limits, spool: Spool) -> list[tuple[str, Spooled]]:
     size = path.stat().st_size
     if size > limits.max_bundle_bytes:
         raise Refused(problem("bundle_too_large", f"压缩包 {_mib(size)}，超过 {_mib(limits.max_bundle_bytes)}",
@@ -193,7 +233,7 @@ def _read_zip(path: Path, limits: Limits) -> list[tuple[str, bytes]]:
             entries = _zip_entries(zf.infolist())
             _check_declared(entries, limits)
             with path.open("rb") as fh:
-                return _inflate_all(fh, entries, limits)
+                return _inflate_all(fh, entries, limits, spool)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, struct.error, ValueError) as exc:
         raise Refused(problem("bundle_unreadable", f"无法读取压缩包（{exc}）", file=path.name)) from exc
 
@@ -237,18 +277,21 @@ def _check_declared(entries: list[tuple[str, zipfile.ZipInfo]], limits: Limits) 
         raise Refused(problem("bundle_too_large", f"解压后共 {_mib(total)}，超过 {_mib(limits.max_total_bytes)}"))
 
 
-def _inflate_all(fh, entries: list[tuple[str, zipfile.ZipInfo]], limits: Limits) -> list[tuple[str, bytes]]:
+def _inflate_all(fh, entries: list[tuple[str, zipfile.ZipInfo]], limits: Limits,
+                 spool: Spool) -> list[tuple[str, Spooled]]:
     budget = limits.max_total_bytes
     out = []
     for name, info in entries:
-        data = _inflate(fh, name, info, min(info.file_size, limits.max_member_bytes, budget))
-        budget -= len(data)
-        out.append((name, data))
+        with spool.file() as (path, sink):
+            _inflate(fh, name, info, min(info.file_size, limits.max_member_bytes, budget), sink)
+        budget -= sink.size
+        out.append((name, Spooled(path, sink.size, sink.sha256)))
     return out
 
 
-def _inflate(fh, name: str, info: zipfile.ZipInfo, cap: int) -> bytes:
-    """One member, inflated in chunks that stop at `cap`: the declared size may be a lie."""
+def _inflate(fh, name: str, info: zipfile.ZipInfo, cap: int, sink: Sink) -> None:
+    """One member, inflated in chunks that stop at `cap` (the declared size may be a lie) and
+    written to the sink as they come: at most one chunk of it is in memory."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise Refused(problem("bundle_unreadable", f"“{name}”使用了不支持的压缩方式", file=name))
     fh.seek(info.header_offset)
@@ -258,7 +301,7 @@ def _inflate(fh, name: str, info: zipfile.ZipInfo, cap: int) -> bytes:
     name_len, extra_len = struct.unpack_from("<HH", header, 26)
     fh.seek(info.header_offset + 30 + name_len + extra_len)
     inflater = zlib.decompressobj(-zlib.MAX_WBITS) if info.compress_type == zipfile.ZIP_DEFLATED else None
-    left, parts, produced, crc = info.compress_size, [], 0, 0
+    left, produced, crc = info.compress_size, 0, 0
     while True:
         chunk = fh.read(min(_CHUNK, left)) if left > 0 else b""
         left -= len(chunk)
@@ -270,18 +313,17 @@ def _inflate(fh, name: str, info: zipfile.ZipInfo, cap: int) -> bytes:
         if produced > cap:
             raise Refused(problem("bundle_too_large", f"“{name}”解压后超过声明或允许的大小", file=name))
         crc = zlib.crc32(piece, crc)
-        parts.append(piece)
+        sink.write(piece)
         stalled = not chunk and (inflater is None or not inflater.unconsumed_tail or not piece)
         if stalled or (inflater is not None and inflater.eof):
             break
     if crc != info.CRC or produced != info.file_size:
         raise zipfile.BadZipFile(f"“{name}”已损坏（校验不符）")
-    return b"".join(parts)
 
 
 # ---------------------------------------------------------------- folders and loose files
 
-def _read_folder(root: Path, limits: Limits) -> list[tuple[str, bytes]]:
+def _read_folder(root: Path, limits: Limits) -> list[tuple[str, Spooled]]:
     found = list(_walk(root, root.resolve(), ""))
     return _read_paths(found, limits)
 
@@ -304,7 +346,7 @@ def _walk(folder: Path, root: Path, prefix: str,
             yield name, entry
 
 
-def _read_files(paths: list[Path], limits: Limits) -> list[tuple[str, bytes]]:
+def _read_files(paths: list[Path], limits: Limits) -> list[tuple[str, Spooled]]:
     found = []
     for p in paths:
         name = unicodedata.normalize("NFC", p.name)
@@ -315,7 +357,8 @@ def _read_files(paths: list[Path], limits: Limits) -> list[tuple[str, bytes]]:
     return _read_paths(found, limits)
 
 
-def _read_paths(found: list[tuple[str, Path]], limits: Limits) -> list[tuple[str, bytes]]:
+def _read_paths(found: list[tuple[str, Path]], limits: Limits) -> list[tuple[str, Spooled]]:
+    """Loose files stay where they are: they are measured and hashed, not copied."""
     _refuse_duplicates([name for name, _ in found])
     if len(found) > limits.max_members:
         raise Refused(problem("bundle_too_large", f"共 {len(found)} 个文件，超过 {limits.max_members} 个"))
@@ -331,11 +374,10 @@ def _read_paths(found: list[tuple[str, Path]], limits: Limits) -> list[tuple[str
         raise Refused(problem("bundle_too_large", f"材料共 {_mib(total)}，超过 {_mib(allowed)}"))
     out = []
     for name, path in found:
-        with path.open("rb") as fh:
-            data = fh.read(limits.max_member_bytes + 1)  # the file may have grown since stat
-        if len(data) > limits.max_member_bytes:
+        sha256, size = digest(path, limits.max_member_bytes)  # the file may have grown since stat
+        if size > limits.max_member_bytes:
             raise Refused(problem("bundle_too_large", f"“{name}”超过 {_mib(limits.max_member_bytes)}", file=name))
-        out.append((name, data))
+        out.append((name, Spooled(path, size, sha256)))
     return out
 
 
@@ -349,34 +391,43 @@ def _refuse_duplicates(names: list[str]) -> None:
 
 # ---------------------------------------------------------------- manifest and roles
 
-def _assemble(files: list[tuple[str, bytes]]) -> Bundle:
+def _assemble(files: list[tuple[str, Spooled]], spool: Spool | None) -> Bundle:
     manifests = sorted((n for n, _ in files if n.rsplit("/", 1)[-1] == MANIFEST), key=lambda n: n.count("/"))
     manifest_name = manifests[0] if manifests else None
     problems: list[Problem] = []
     manifest, roles = None, {}
     if manifest_name is not None:
-        manifest, roles = _parse_manifest(dict(files)[manifest_name], manifest_name, problems)
+        manifest, roles = _parse_manifest(_read_manifest(dict(files)[manifest_name]), manifest_name, problems)
     members = []
-    for name, data in files:
+    for name, where in files:
         if name == manifest_name:
             continue
         rel = _relative_to_manifest(name, manifest_name)
         if rel in roles:
             role = roles.pop(rel)
-            members.append(BundleMember(name=name, data=data, role=role,
-                                        role_source="manifest" if role else None))
+            source = "manifest" if role else None
         else:
             role = role_from_file_name(name)
-            members.append(BundleMember(name=name, data=data, role=role,
-                                        role_source="file_name" if role else None))
+            source = "file_name" if role else None
+        member = BundleMember(name=name, role=role, role_source=source, path=where.path,
+                              size=where.size, sha256=where.sha256)
+        member._spool = spool
+        members.append(member)
     for missing in roles:
         problems.append(warning("manifest_invalid", f"bundle.json 列出的“{missing}”不在材料中",
                                 file=MANIFEST))
     if not members:
         raise Refused(problem("bundle_empty"))
     m = manifest or {}
-    return Bundle(members=tuple(members), manifest=manifest, drafting_unit=m.get("drafting_unit"),
-                  kind=m.get("kind"), public_interest=m.get("public_interest"), problems=tuple(problems))
+    bundle = Bundle(members=tuple(members), manifest=manifest, drafting_unit=m.get("drafting_unit"),
+                    kind=m.get("kind"), public_interest=m.get("public_interest"), problems=tuple(problems))
+    bundle._spool = spool
+    return bundle
+
+
+def _read_manifest(where: Spooled) -> bytes:
+    with open(where.path, "rb") as f:
+        return f.read(where.size)  # no more than was measured, whatever the file does meanwhile
 
 
 def _relative_to_manifest(name: str, manifest_name: str | None) -> str | None:

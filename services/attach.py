@@ -1,18 +1,18 @@
 """Attach or replace one file of a dossier: a new version with every other file carried over."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from documents.bundle import read_bundle
+from documents.bundle import Bundle, read_bundle
 from documents.classify import is_word
 from documents.extract import inspect_docx
 from documents.models import Role
 from documents.problems import Refused, problem
-from review.config import same_unit
+from review.config import Person, same_unit
 from review.model import fingerprint
 from services.context import Services
-from services.intake import MemberReport, Prepared, SubmitResult, _record, check_submitter, remove_unreferenced
+from services.intake import (MemberReport, Prepared, SubmitResult, _record, check_submitter, put_member,
+                             remove_unreferenced)
 from services.review import person
 from storage.repository import Dossiers
 
@@ -23,10 +23,15 @@ SINGLE_ROLES = frozenset({"policy", "interpretation_plan", "risk_assessment"})
 def attach(svc: Services, dossier_id: str, path: Path, role: Role, actor_name: str) -> SubmitResult:
     actor = person(svc.config, actor_name)
     check_submitter(actor)
-    [member] = read_bundle([path]).members
+    with read_bundle([path]) as bundle:  # a zip's member is spooled until it is stored
+        return _attach(svc, dossier_id, bundle, role, actor)
+
+
+def _attach(svc: Services, dossier_id: str, bundle: Bundle, role: Role, actor: Person) -> SubmitResult:
+    [member] = bundle.members
     meta, problems = None, []
     if is_word(member.name, role):
-        inspected = inspect_docx(member.name, member.data)
+        inspected = inspect_docx(member.name, member.read())
         meta, problems = inspected.metadata, list(inspected.problems)
         if not inspected.ok:
             return SubmitResult(dossier=dossier_id, version=None, accepted=False, problems=problems)
@@ -39,7 +44,7 @@ def attach(svc: Services, dossier_id: str, path: Path, role: Role, actor_name: s
             raise Refused(problem("not_permitted", f"卷宗 {dossier_id} 属于{row.drafting_unit}"))
         current = repo.version(dossier_id, row.current_version)
     new = MemberReport(name=member.name, role=role, role_source="attached",
-                       sha256=hashlib.sha256(member.data).hexdigest(), size=len(member.data), metadata=meta)
+                       sha256=member.sha256, size=member.size, metadata=meta)
     kept = [MemberReport(name=f.name, role=f.role, role_source="previous", sha256=f.sha256, size=f.size,
                          metadata=f.meta)
             for f in current.files if f.name != new.name and not (role in SINGLE_ROLES and f.role == role)]
@@ -49,7 +54,7 @@ def attach(svc: Services, dossier_id: str, path: Path, role: Role, actor_name: s
     if prepared.fingerprint == current.fingerprint:
         return SubmitResult(dossier=dossier_id, version=current.number, accepted=True, duplicate=True,
                             kind=current.kind, drafting_unit=current.drafting_unit, files=members)
-    written = [] if svc.store.exists(new.sha256) else [svc.store.put(member.data)]
+    written = [] if svc.store.exists(new.sha256) else [put_member(svc, member)]
     try:
         return svc.retrying(lambda: _record(svc, prepared, actor, dossier_id))
     except BaseException:

@@ -1,14 +1,13 @@
 """Intake: a bundle in, a stored dossier version out, or coded problems and nothing stored."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Sequence
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from documents.bundle import Bundle, Limits, read_bundle
+from documents.bundle import Bundle, BundleMember, Limits, read_bundle
 from documents.classify import final_role, is_word
 from documents.extract import inspect_docx
 from documents.models import DocumentMeta, Role
@@ -18,6 +17,7 @@ from review.model import Submitted, Version, VersionFile, fingerprint
 from review.states import transition
 from services.context import Services
 from storage import audit
+from storage.objects import ObjectChanged
 from storage.repository import Dossiers
 from storage.tables import DossierRow, FileRow
 
@@ -61,20 +61,30 @@ class SubmitResult(BaseModel):
 
 
 def prepare(paths: Sequence[Path], actor: Person, config: Config, limits: Limits = Limits()) -> tuple[Prepared, Bundle]:
-    """Read and inspect without storing. Raises Refused for a bundle that cannot be read at all."""
-    bundle = read_bundle(paths, limits)
+    """Read and inspect without storing. Raises Refused for a bundle that cannot be read at all.
+    The bundle comes back closed (names, roles, manifest; its members' bytes are gone): a caller
+    that stores the members reads the bundle itself and uses inspect_bundle while it is open."""
+    with read_bundle(paths, limits) as bundle:
+        return inspect_bundle(bundle, actor, config), bundle
+
+
+def inspect_bundle(bundle: Bundle, actor: Person, config: Config) -> Prepared:
+    """Extract every member's metadata, one member's bytes in memory at a time. Raises Refused
+    when the actor may not submit for the bundle's drafting unit."""
     problems = list(bundle.problems)
     members: list[MemberReport] = []
     for m in bundle.members:
         meta = None
         if is_word(m.name, m.role):
-            inspected = inspect_docx(m.name, m.data)
+            inspected = inspect_docx(m.name, m.read())  # the bytes go as soon as this returns
             problems += inspected.problems
             meta = inspected.metadata
         role = final_role(m.role, meta)
         source = m.role_source or ("content" if meta and meta.suggested_role and not m.role else "default")
+        # The fingerprint comes from the hashes taken while the member was spooled; read()
+        # has checked that the bytes inspected are those same bytes.
         members.append(MemberReport(name=m.name, role=role, role_source=source,
-                                    sha256=_sha(m.data, meta), size=len(m.data), metadata=meta))
+                                    sha256=m.sha256, size=m.size, metadata=meta))
     members = _one_policy(members)
     kind = bundle.kind or config.default_kind
     if config.pipeline(kind) is None:
@@ -86,11 +96,7 @@ def prepare(paths: Sequence[Path], actor: Person, config: Config, limits: Limits
         # A drafter acts only for their own unit (谁起草、谁解读 starts with who submits).
         raise Refused(problem("not_permitted", f"材料的起草单位是{unit}，{actor.name} 属于{actor.unit}，不能代为提交"))
     fp = fingerprint([(m.role, m.name, m.sha256) for m in members])
-    return Prepared(kind=kind, drafting_unit=unit, members=members, problems=problems, fingerprint=fp), bundle
-
-
-def _sha(data: bytes, meta: DocumentMeta | None) -> str:
-    return meta.sha256 if meta is not None else hashlib.sha256(data).hexdigest()
+    return Prepared(kind=kind, drafting_unit=unit, members=members, problems=problems, fingerprint=fp)
 
 
 def _one_policy(members: list[MemberReport]) -> list[MemberReport]:
@@ -133,24 +139,36 @@ def intake_bundle(paths: Sequence[Path], actor_name: str, svc: Services,
         raise Refused(problem("unknown_person", f"没有人员 {actor_name}"))
     check_submitter(actor)
     try:
-        prepared, bundle = prepare(paths, actor, config)
+        bundle = read_bundle(paths)
     except Refused as r:
         return SubmitResult(dossier=None, version=None, accepted=False, problems=list(r.problems))
-    if prepared.rejected:
-        return SubmitResult(dossier=None, version=None, accepted=False, kind=prepared.kind,
-                            drafting_unit=prepared.drafting_unit, problems=prepared.problems,
-                            files=prepared.members)
-    # Objects first, so a committed version never names a missing object; the duplicate check
-    # then runs in the same transaction as the record (one transaction per bundle). A duplicate
-    # finds its objects present already (nothing written), or has them restored.
-    data = {m.name: m.data for m in bundle.members}
-    new_keys = _put_objects(svc, prepared, data)
-    try:
-        result = svc.retrying(lambda: _record(svc, prepared, actor, dossier_hint, check_duplicate=True))
-    except BaseException:
-        remove_unreferenced(svc, new_keys)
-        raise
-    return result
+    with bundle:  # the spool goes when the objects are stored, or on any failure
+        try:
+            prepared = inspect_bundle(bundle, actor, config)
+        except Refused as r:
+            return SubmitResult(dossier=None, version=None, accepted=False, problems=list(r.problems))
+        if prepared.rejected:
+            return SubmitResult(dossier=None, version=None, accepted=False, kind=prepared.kind,
+                                drafting_unit=prepared.drafting_unit, problems=prepared.problems,
+                                files=prepared.members)
+        # Objects first, so a committed version never names a missing object; the duplicate check
+        # then runs in the same transaction as the record (one transaction per bundle). A duplicate
+        # finds its objects present already (nothing written), or has them restored. Whatever this
+        # intake wrote is removed again if it fails, also halfway through the objects.
+        written: list[str] = []
+        try:
+            _put_objects(svc, prepared, bundle, written)
+            return svc.retrying(lambda: _record(svc, prepared, actor, dossier_hint, check_duplicate=True))
+        except Refused as r:
+            remove_unreferenced(svc, written)
+            if r.problem.code != "bundle_unreadable":
+                raise  # refusals of the record (an unknown dossier, another unit's) are the caller's
+            return SubmitResult(dossier=None, version=None, accepted=False, kind=prepared.kind,
+                                drafting_unit=prepared.drafting_unit, problems=list(r.problems),
+                                files=prepared.members)
+        except BaseException:
+            remove_unreferenced(svc, written)
+            raise
 
 
 def remove_unreferenced(svc: Services, keys: list[str]) -> None:
@@ -165,14 +183,23 @@ def remove_unreferenced(svc: Services, keys: list[str]) -> None:
             svc.store.delete(key)
 
 
-def _put_objects(svc: Services, prepared: Prepared, data: dict[str, bytes]) -> list[str]:
-    new = []
+def _put_objects(svc: Services, prepared: Prepared, bundle: Bundle, written: list[str]) -> None:
+    """Store the members that are not stored yet, appending each key to `written` as it is."""
+    by_name = {m.name: m for m in bundle.members}
     for m in prepared.members:
         if not svc.store.exists(m.sha256):
-            key = svc.store.put(data[m.name])
-            assert key == m.sha256, "object store key must be the content's SHA-256"
-            new.append(key)
-    return new
+            written.append(put_member(svc, by_name[m.name]))
+
+
+def put_member(svc: Services, member: BundleMember) -> str:
+    """Stream one member from its file into the store under its sha256."""
+    try:
+        key = svc.store.put_file(member.path, sha256=member.sha256, size=member.size)
+    except ObjectChanged:
+        raise Refused(problem("bundle_unreadable", f"“{member.name}”在提交过程中被改动",
+                              file=member.name)) from None
+    assert key == member.sha256, "object store key must be the content's SHA-256"
+    return key
 
 
 def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str | None,

@@ -31,9 +31,16 @@ class ObjectMissing(KeyError):
     """No object is stored under this key."""
 
 
+class ObjectChanged(RuntimeError):
+    """put_file read other bytes than the caller measured (the file changed); nothing was kept."""
+
+
 class ObjectStore(Protocol):
     def put(self, data: bytes, *, content_type: str = "application/octet-stream") -> str: ...
-    def put_file(self, path: Path, *, content_type: str = "application/octet-stream") -> str: ...
+    # sha256 and size, when the caller already has them (a bundle member does), spare a read of
+    # the file; the bytes stored are checked against them all the same.
+    def put_file(self, path: Path, *, sha256: str | None = None, size: int | None = None,
+                 content_type: str = "application/octet-stream") -> str: ...
     def get(self, key: str) -> bytes: ...
     def open(self, key: str) -> AbstractContextManager[BinaryIO]: ...  # with store.open(k) as f: f.read(n)
     def exists(self, key: str) -> bool: ...
@@ -105,15 +112,21 @@ class FolderStore:
         self._commit(tmp, key)
         return key
 
-    def put_file(self, path: Path, *, content_type: str = "application/octet-stream") -> str:
-        # The key is unknown until the last byte, so the temp file sits in the root
-        # (same filesystem) and is hashed while it is copied: one read of the source.
-        h = hashlib.sha256()
+    def put_file(self, path: Path, *, sha256: str | None = None, size: int | None = None,
+                 content_type: str = "application/octet-stream") -> str:
+        if sha256 is not None and self.exists(sha256):
+            return sha256
+        # Copied in chunks, never whole. The temp file sits in the root (same filesystem, the
+        # key may be unknown until the last byte) and is hashed while it is copied: one read.
+        h, copied = hashlib.sha256(), 0
         with open(path, "rb") as src, self._temp(self.root) as (f, tmp):
             while chunk := src.read(CHUNK):
                 h.update(chunk)
                 f.write(chunk)
-        key = h.hexdigest()
+                copied += len(chunk)
+            key = h.hexdigest()
+            if (sha256 is not None and key != sha256) or (size is not None and copied != size):
+                raise ObjectChanged(f"{path} changed while it was being stored; nothing was kept")
         self._commit(tmp, key)
         return key
 
@@ -153,7 +166,7 @@ class _HashingReader(io.RawIOBase):
     """Hashes what the uploader reads, so put_file can tell if the file changed under it."""
 
     def __init__(self, f: BinaryIO) -> None:
-        self.f, self.sha = f, hashlib.sha256()
+        self.f, self.sha, self.count, self.ended = f, hashlib.sha256(), 0, False
 
     def readable(self) -> bool:
         return True
@@ -161,6 +174,8 @@ class _HashingReader(io.RawIOBase):
     def read(self, size: int = -1) -> bytes:
         data = self.f.read(size)
         self.sha.update(data)
+        self.count += len(data)
+        self.ended = self.ended or (not data and size != 0)
         return data
 
 
@@ -201,20 +216,31 @@ class MinioStore:
                                    content_type=content_type)
         return key
 
-    def put_file(self, path: Path, *, content_type: str = "application/octet-stream") -> str:
-        # S3 names the object before the upload, so the file is read twice: once to hash,
-        # once to upload (only if absent). The upload is hashed as well: if the file changed
-        # in between, the object would sit under the wrong key, so it is removed again.
-        key, size = _hash_file(path)
+    def put_file(self, path: Path, *, sha256: str | None = None, size: int | None = None,
+                 content_type: str = "application/octet-stream") -> str:
+        # S3 names the object before the upload, so unless the caller hashed the file already
+        # it is read twice: once to hash, once to upload (only if absent). The client streams
+        # the upload in parts (5 MiB, a few in flight), never the whole file. The upload is
+        # hashed as well: if the file changed, the object would sit under the wrong key, so it
+        # is removed again.
+        if sha256 is None or size is None:
+            key, size = _hash_file(path)
+        else:
+            key = check_key(sha256)
         if self.exists(key):
             return key
         with open(path, "rb") as f:
             reader = _HashingReader(f)
-            self.client.put_object(self.bucket, self._name(key), reader, size,
-                                   content_type=content_type)
+            try:
+                self.client.put_object(self.bucket, self._name(key), reader, size,
+                                       content_type=content_type)
+            except OSError as e:  # the client's own complaint when the file ends early
+                if reader.ended and reader.count < size:
+                    raise ObjectChanged(f"{path} changed while it was being stored; nothing was kept") from e
+                raise
         if reader.sha.hexdigest() != key:
             self.client.remove_object(self.bucket, self._name(key))
-            raise RuntimeError(f"{path} changed while it was being stored; nothing was kept")
+            raise ObjectChanged(f"{path} changed while it was being stored; nothing was kept")
         return key
 
     @contextmanager

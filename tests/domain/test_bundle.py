@@ -347,3 +347,43 @@ def test_member_whose_data_fails_its_crc_is_refused_as_unreadable(tmp_path):
     z = make_zip(tmp_path / "b.zip", {"a.docx": b"original data"}, method=zipfile.ZIP_STORED)
     z.write_bytes(z.read_bytes().replace(b"original data", b"tampered data"))
     assert refused([z]).problem.code == "bundle_unreadable"
+
+
+# ---------------------------------------------------------------- spooling: no member held in memory
+
+def test_zip_members_are_spooled_hashed_and_removed_on_close(tmp_path):
+    import hashlib
+    z = make_zip(tmp_path / "b.zip", {"政策解读.docx": DOCX, "解读方案.docx": b"plan"})
+    with read_bundle([z], spool_dir=tmp_path) as b:
+        spool = b.members[0].path.parent
+        assert spool.parent == tmp_path and len(list(spool.iterdir())) == 2
+        assert [(m.size, m.sha256, m.read()) for m in b.members] == [
+            (len(DOCX), hashlib.sha256(DOCX).hexdigest(), DOCX), (4, hashlib.sha256(b"plan").hexdigest(), b"plan")]
+    assert not spool.exists()
+    with pytest.raises(ValueError):
+        b.members[0].read()
+
+
+def refused_in(spool_dir: Path, paths) -> Refused:
+    with pytest.raises(Refused) as info:
+        read_bundle(paths, spool_dir=spool_dir)
+    return info.value
+
+
+def test_a_refused_zip_leaves_no_spool(tmp_path):
+    z = make_zip(tmp_path / "liar.zip", {"liar.docx": bytes(5 << 20)})
+    patch_headers(z, file_size=1000)  # refused halfway through writing its spool file
+    (tmp_path / "spool").mkdir()
+    assert refused_in(tmp_path / "spool", [z]).problem.code == "bundle_too_large"
+    assert list((tmp_path / "spool").iterdir()) == []
+
+
+def test_loose_files_are_read_where_they_lie_and_an_edit_is_caught(tmp_path):
+    f = tmp_path / "解读方案.docx"
+    f.write_bytes(DOCX)
+    [m] = read_bundle([f]).members
+    assert m.path == f and m.read() == DOCX
+    f.write_bytes(DOCX.replace(b"stand-in", b"edited!!"))  # same size, other bytes
+    with pytest.raises(Refused) as info:
+        m.read()
+    assert info.value.problem.code == "bundle_unreadable" and info.value.problem.file == "解读方案.docx"
