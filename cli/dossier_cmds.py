@@ -71,7 +71,7 @@ def submit_cmd(ctx: typer.Context,
         # Reading and fingerprinting is cheap: a resubmission of the same bytes is answered
         # without starting the workflow engine.
         try:
-            prepared, _ = prepare(bundle, actor, svc.config)
+            prepared = prepare(bundle, actor, svc.config)
             result = find_duplicate(svc, prepared) if not prepared.rejected else SubmitResult(
                 dossier=None, version=None, accepted=False, kind=prepared.kind,
                 drafting_unit=prepared.drafting_unit, problems=prepared.problems, files=prepared.members)

@@ -19,7 +19,7 @@ def _fresh_sample(svc, work: Path, organ_code: str = "根政办发", first: int 
     for serial in range(first, first + 500):
         number = f"{organ_code}〔2019〕{serial}号"
         path = write_zip(work / f"{number}-材料.zip", "complete", doc_number=number, **kw)
-        prepared, _ = prepare([path], drafter, svc.config)
+        prepared = prepare([path], drafter, svc.config)
         if find_duplicate(svc, prepared) is None:
             with svc.session() as s:
                 if Dossiers(s).find_open(prepared.drafting_unit, number, None) is None:

@@ -60,12 +60,11 @@ class SubmitResult(BaseModel):
     files: list[MemberReport] = Field(default_factory=list)
 
 
-def prepare(paths: Sequence[Path], actor: Person, config: Config, limits: Limits = Limits()) -> tuple[Prepared, Bundle]:
-    """Read and inspect without storing. Raises Refused for a bundle that cannot be read at all.
-    The bundle comes back closed (names, roles, manifest; its members' bytes are gone): a caller
-    that stores the members reads the bundle itself and uses inspect_bundle while it is open."""
+def prepare(paths: Sequence[Path], actor: Person, config: Config, limits: Limits = Limits()) -> Prepared:
+    """Read and inspect without storing (a dry run). Raises Refused for a bundle that cannot be read
+    at all. A caller that stores the members reads the bundle itself and uses inspect_bundle."""
     with read_bundle(paths, limits) as bundle:
-        return inspect_bundle(bundle, actor, config), bundle
+        return inspect_bundle(bundle, actor, config)
 
 
 def inspect_bundle(bundle: Bundle, actor: Person, config: Config) -> Prepared:
