@@ -65,3 +65,17 @@ def db_svc(request, tmp_path, monkeypatch):
     if request.param == "postgresql":
         context._engines.pop(svc.home.database_url, None)      # one pool per test database
         svc.engine.dispose()
+
+
+@pytest.fixture(params=["folder", "s3"])
+def any_svc(request, tmp_path, monkeypatch):
+    """An initialised home on either object store: its own folder, or a fresh bucket on SeaweedFS."""
+    from services.context import initialise, open_services
+    from services.home import Home
+    home = Home(tmp_path / "home")
+    initialise(home)
+    if request.param == "s3":
+        endpoint = request.getfixturevalue("s3")
+        monkeypatch.setenv("LOCKSTEP_OBJECTS", endpoint.url(f"ls-{uuid.uuid4().hex[:12]}"))
+    return open_services(home)
+

@@ -11,7 +11,6 @@ import hashlib
 import os
 import tempfile
 import tracemalloc
-import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +20,6 @@ import pytest
 from samples.genhe import bundle_files
 from services import intake as intake_mod
 from services.attach import attach
-from services.context import initialise, open_services
-from services.home import Home
 from services.intake import intake_bundle
 from storage.objects import ObjectChanged, ObjectStore
 
@@ -71,16 +68,6 @@ def big(tmp_path_factory) -> Big:
     members = [p for p in paths if p.name != "bundle.json"]
     return Big(zip=z, loose=paths, sha256={p.name: file_sha(p) for p in members},
                size=sum(p.stat().st_size for p in members))
-
-
-@pytest.fixture(params=["folder", "s3"])
-def any_svc(request, tmp_path, monkeypatch):
-    home = Home(tmp_path / "home")
-    initialise(home)
-    if request.param == "s3":
-        endpoint = request.getfixturevalue("s3")
-        monkeypatch.setenv("LOCKSTEP_OBJECTS", endpoint.url(f"mem-{uuid.uuid4().hex[:12]}"))
-    return open_services(home)
 
 
 @pytest.fixture

@@ -1,14 +1,11 @@
 """Intake against real storage: SQLite rows, objects on a folder and on S3 (SeaweedFS)."""
 from __future__ import annotations
 
-import uuid
 
 import pytest
 from sqlalchemy import func, select
 
 from documents.problems import Refused
-from services.context import initialise, open_services
-from services.home import Home
 from services.intake import intake_bundle
 from storage.tables import DossierRow, EventRow, FileRow, VersionRow
 
@@ -22,16 +19,6 @@ def dossier_events(svc) -> int:
     """Events about dossiers (the home also records its config as the chain's first event)."""
     with svc.session() as s:
         return s.scalar(select(func.count()).select_from(EventRow).where(EventRow.dossier_id.is_not(None)))
-
-
-@pytest.fixture(params=["folder", "s3"])
-def any_svc(request, tmp_path, monkeypatch):
-    home = Home(tmp_path / "home")
-    initialise(home)
-    if request.param == "s3":
-        endpoint = request.getfixturevalue("s3")
-        monkeypatch.setenv("LOCKSTEP_OBJECTS", endpoint.url(f"ls-{uuid.uuid4().hex[:12]}"))
-    return open_services(home)
 
 
 def test_intake_stores_every_file_content_addressed(any_svc, sample_zip):
