@@ -1,4 +1,5 @@
-"""The gazette editors' commands (政府公报): the queue and issues — new, add, show, list, release."""
+"""The gazette editors' commands (政府公报): the queue and issues — new, add, show, list, release —
+corrections (更正启事), search and history import."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,10 @@ from cli.output import emit_json, out, refusals
 
 gazette_app = typer.Typer(help="政府公报：待刊队列与期刊编排、出版", no_args_is_help=True)
 issue_app = typer.Typer(help="公报期次：新建、编入稿件、查看、出版", no_args_is_help=True)
+correction_app = typer.Typer(help="更正启事：在以后编排中的一期刊登对已出版一期的更正", no_args_is_help=True)
 app.add_typer(gazette_app, name="gazette")
 gazette_app.add_typer(issue_app, name="issue")
+gazette_app.add_typer(correction_app, name="correction")
 
 DateOpt = Annotated[Optional[dt.datetime], typer.Option("--date", formats=["%Y-%m-%d"],
                                                         help="出版日期 YYYY-MM-DD")]
@@ -55,6 +58,12 @@ def _print_issue(view) -> None:
             out.print(f"  【{section}】")
         out.print(f"    {i.position}. {i.title}{f'（{i.document_number}）' if i.document_number else ''}"
                   + (f"  卷宗 {i.dossier}" if i.dossier else "  （历史公报导入）"))
+    if view.corrections:
+        out.print("  【更正启事】")
+    for c in view.corrections:
+        out.print(f"    更正启事 {c.notice}：{c.title}")
+    for c in view.corrected_by:
+        out.print(f"  [yellow]已有更正[/yellow]：公报 {c.issue} 更正启事 {c.notice}：{c.title}")
 
 
 @issue_app.command("new")
@@ -135,6 +144,49 @@ def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help=
     out.print(f"  电子版：{done.web_index}\n    SHA-256（文件清单）{done.web_sha256}")
 
 
+@correction_app.command("add")
+def correction_add(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="刊登更正启事的期次（编排中），如 2019-9")],
+                   corrects: Annotated[str, typer.Option("--corrects", help="被更正的期次（已出版），如 2019-8")],
+                   as_: AsOpt,
+                   dossier: Annotated[Optional[str], typer.Option("--dossier", help="被更正的稿件的卷宗编号")] = None,
+                   item: Annotated[Optional[int], typer.Option("--item", min=1,
+                                                               help="被更正的稿件编号（gazette issue show --json 中的 item）")] = None,
+                   text: Annotated[Optional[str], typer.Option("--text", help="更正内容（可有多段）")] = None,
+                   file: Annotated[Optional[Path], typer.Option("--file", exists=True, dir_okay=False,
+                                                                help="从 UTF-8 文本文件读取更正内容")] = None,
+                   as_json: JsonOpt = False) -> None:
+    """在编排中的一期刊登更正启事，更正已出版的一期（已出版的期次本身不改动）；输出更正启事编号。"""
+    from services.gazette_corrections import add_correction
+    if (text is None) == (file is None):
+        raise typer.BadParameter("请用 --text 或 --file 给出更正内容（二者选一）", param_hint="--text/--file")
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise typer.BadParameter("文件不是 UTF-8 文本，请另存为 UTF-8 后重试", param_hint="--file") from None
+    with refusals(as_json, {"issue": issue}):
+        view = add_correction(services_of(ctx), issue, corrects, text or "", as_, dossier=dossier, item=item)
+    if as_json:
+        emit_json({"correction": view})
+        return
+    out.print(f"[green]已编入[/green] 公报 {view.issue}：{view.title}")
+    out.print(f"  更正启事编号 {view.notice}")
+    out.print(f"  出版前如需撤下：lockstep gazette correction remove {view.notice} --as 人员")
+
+
+@correction_app.command("remove")
+def correction_remove(ctx: typer.Context, notice: Annotated[int, typer.Argument(help="更正启事编号")],
+                      as_: AsOpt, as_json: JsonOpt = False) -> None:
+    """从编排中的一期撤下更正启事（已出版的期次中的更正启事不能撤下）。"""
+    from services.gazette_corrections import remove_correction
+    with refusals(as_json, {"notice": notice}):
+        view = remove_correction(services_of(ctx), notice, as_)
+    if as_json:
+        emit_json({"correction": view})
+        return
+    out.print(f"[green]已撤下[/green] 公报 {view.issue} 的更正启事 {view.notice}：{view.title}")
+
+
 FromOpt = Annotated[Optional[dt.datetime], typer.Option("--from", formats=["%Y-%m-%d"], help="成文日期起 YYYY-MM-DD")]
 ToOpt = Annotated[Optional[dt.datetime], typer.Option("--to", formats=["%Y-%m-%d"], help="成文日期止 YYYY-MM-DD")]
 
@@ -164,7 +216,9 @@ def gazette_search(ctx: typer.Context,
     for h in hits:
         out.print(f"  [bold]{h.title}[/bold]{f'（{h.document_number}）' if h.document_number else ''}")
         out.print(f"    公报 {h.issue}  {h.organ or ''}  {h.date.isoformat() if h.date else ''}"
-                  f"  {f'卷宗 {h.dossier}' if h.dossier else '往期导入'}")
+                  f"  {f'卷宗 {h.dossier}' if h.dossier else ('' if h.corrects else '往期导入')}"
+                  + (f"  更正公报 {h.corrects}" if h.corrects else "")
+                  + (f"  [yellow]已有更正：公报 {'、'.join(h.corrected_by)}[/yellow]" if h.corrected_by else ""))
         if h.snippet:
             out.print(f"    {h.snippet}")
 

@@ -64,14 +64,17 @@ def routes(kit: Kit) -> APIRouter:
 
     async def issue_page(request, session, who, issue_id: str, status: int = 200, **extra) -> Response:
         from services.desk_gazette_views import editions, print_toc
-        from services.gazette import queue, show_issue
+        from services.gazette import list_issues, queue, show_issue
         svc = kit.services()
         view = await run_in_threadpool(show_issue, svc, issue_id)
         stored = await run_in_threadpool(editions, svc, issue_id) if view.status == "released" else None
         toc = await run_in_threadpool(print_toc, svc, stored) if stored else []
         items = await run_in_threadpool(queue, svc) if view.status == "draft" else []
+        # A 更正启事 corrects a released issue earlier than this one (publishing/corrections.py).
+        correctable = [i for i in await run_in_threadpool(list_issues, svc) if i.status == "released"
+                       and (i.year, i.number) < (view.year, view.number)] if view.status == "draft" else []
         return kit.page(request, "desk_gazette_issue.html.j2", status, who, session, view=view, stored=stored,
-                        toc=toc, queue=items, statuses=STATUS, **extra)
+                        toc=toc, queue=items, statuses=STATUS, correctable=correctable[::-1], **extra)
 
     # ------------------------------------------------------------ the queue and the issues
 
@@ -105,7 +108,8 @@ def routes(kit: Kit) -> APIRouter:
     @kit.guarded
     async def issue(request: Request, issue_id: str) -> Response:
         session, who = editor(request)
-        done = {"added": "稿件已编入本期", "released": "已出版：印刷版与电子版同时生成，指纹已记录"}
+        done = {"added": "稿件已编入本期", "released": "已出版：印刷版与电子版同时生成，指纹已记录",
+                "corrected": "更正启事已编入本期", "uncorrected": "更正启事已撤下"}
         return await issue_page(request, session, who, issue_id, done=done.get(request.query_params.get("done")))
 
     @router.post("/desk/gazette/issues/{issue_id}/add")
@@ -147,6 +151,40 @@ def routes(kit: Kit) -> APIRouter:
                                     refusal=list(r.problems))
         return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done=released", status_code=303)
 
+    # ------------------------------------------------------------ 更正启事 in a draft issue
+
+    @router.post("/desk/gazette/issues/{issue_id}/corrections")
+    @kit.guarded
+    async def add_correction(request: Request, issue_id: str) -> Response:
+        from services.gazette_corrections import add_correction as add
+        session, who = editor(request)
+        fields = await kit.form_of(request, session, who)
+        corrects, dossier = (fields.get("corrects") or "").strip(), (fields.get("dossier") or "").strip()
+        text = fields.get("text") or ""
+        if not corrects:
+            return await issue_page(request, session, who, issue_id, 400, form_error="请选择被更正的一期（已出版）",
+                                    correction_text=text)
+        try:
+            await run_in_threadpool(lambda: add(kit.services(), issue_id, corrects, text, who.name,
+                                                dossier=dossier or None))
+        except Refused as r:
+            return await issue_page(request, session, who, issue_id, STATUS_OF_CODE.get(r.problem.code, 409),
+                                    refusal=list(r.problems), correction_text=text)
+        return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done=corrected", status_code=303)
+
+    @router.post("/desk/gazette/issues/{issue_id}/corrections/{notice}/remove")
+    @kit.guarded
+    async def remove_correction(request: Request, issue_id: str, notice: int) -> Response:
+        from services.gazette_corrections import remove_correction as remove
+        session, who = editor(request)
+        await kit.form_of(request, session, who)
+        try:
+            await run_in_threadpool(remove, kit.services(), notice, who.name)
+        except Refused as r:
+            return await issue_page(request, session, who, issue_id, STATUS_OF_CODE.get(r.problem.code, 409),
+                                    refusal=list(r.problems))
+        return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done=uncorrected", status_code=303)
+
     # ------------------------------------------------------------ the gazette database
 
     @router.get("/desk/gazette/search")
@@ -181,7 +219,9 @@ def routes(kit: Kit) -> APIRouter:
     def missing(request: Request) -> Response:
         return kit.refused(request, [problem("not_found", "没有这一期公报的这一页（公报出版后才有电子版与印刷版）")])
 
+    # html/: the folder name a release writes, which a 更正启事's link to the corrected item uses.
     @router.get("/gazette/{issue_id}/web/{path:path}")
+    @router.get("/gazette/{issue_id}/html/{path:path}")
     @kit.guarded
     async def web_edition(request: Request, issue_id: str, path: str) -> Response:
         from services.desk_gazette_views import editions, web_file

@@ -36,7 +36,9 @@ def routes(kit: Kit) -> APIRouter:
         view = show_issue(svc, issue_id)
         if view.status != "draft":
             raise Refused(problem("invalid_state", f"公报 {issue_id} 已出版，请查看已出版的电子版与印刷版"))
-        stamp = (tuple(i.dossier for i in view.items), day or view.planned_date, svc.now().astimezone().date())
+        # 更正启事 are part of the contents: adding or removing one makes a new preview.
+        stamp = (tuple(i.dossier for i in view.items), tuple((c.notice, c.text) for c in view.corrections),
+                 day or view.planned_date, svc.now().astimezone().date())
         with lock:
             if issue_id in kept and kept[issue_id][0] == stamp:
                 return kept[issue_id][1]

@@ -15,8 +15,9 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel
 
+from publishing.corrections import Notice
 from publishing.docx_text import Block
-from publishing.gazette_rules import INTERPRETATION_SECTION
+from publishing.gazette_rules import CORRECTION_SECTION, INTERPRETATION_SECTION
 from publishing.web_release import page_html, short_title
 from templates import render
 
@@ -60,6 +61,7 @@ class IssueContent(BaseModel, frozen=True):
     release_date: dt.date
     released_at: dt.datetime
     items: tuple[EditionItem, ...]   # already in gazette order
+    notices: tuple[Notice, ...] = ()  # 更正启事 for earlier issues, printed last, in this order
 
     @property
     def name(self) -> str:
@@ -94,6 +96,19 @@ def interpretation_path(item: EditionItem) -> str:
     return f"interpretations/{item.dossier}.html"
 
 
+def notice_path(notice: Notice) -> str:
+    return f"corrections/{notice.id}.html"
+
+
+def corrected_href(notice: Notice) -> str | None:
+    """From a notice page to the corrected issue's page, assuming the issues' folders side by side
+    (as the desk and `lockstep demo` release them: HOME/gazette/ISSUE/html). Imported history has
+    no pages of ours: then the notice names the issue in words only."""
+    if notice.corrects.issue and notice.item is not None and notice.item.dossier:
+        return f"../../../{notice.corrects.issue}/html/items/{notice.item.dossier}.html"
+    return None
+
+
 def web_edition(issue: IssueContent, print_name: str | None = None) -> dict[str, bytes]:
     """The HTML folder: relative path → bytes. index.html carries the same 目录 as the print
     edition; each item page links its interpretation page and back."""
@@ -115,11 +130,15 @@ def web_edition(issue: IssueContent, print_name: str | None = None) -> dict[str,
         files[interpretation_path(item)] = render(
             "gazette_interpretation.html.j2", **common, item=item, materials=materials,
             policy_href="../" + item_path(item)).encode("utf-8")
+    for notice in issue.notices:
+        files[notice_path(notice)] = render("gazette_correction.html.j2", **common, notice=notice,
+                                            section=CORRECTION_SECTION,
+                                            corrected_href=corrected_href(notice)).encode("utf-8")
     files["feed.json"] = feed(issue)
     files["index.html"] = render(
         "gazette_index.html.j2", **common, sections=issue.sections(),
         interpretation_section=INTERPRETATION_SECTION, item_path=item_path,
-        interpretation_path=interpretation_path,
+        interpretation_path=interpretation_path, correction_section=CORRECTION_SECTION, notice_path=notice_path,
         print_href=f"../{print_name}" if print_name else None).encode("utf-8")
     return files
 
@@ -143,7 +162,15 @@ def feed(issue: IssueContent) -> bytes:
                          "interpretation_url": interpretation_path(item),
                          "interpretation_title": item.interpretation_title,
                          "interpreting_unit": item.interpreting_unit},
-        } for n, item in enumerate(issue.items, 1)],
+        } for n, item in enumerate(issue.items, 1)] + [{
+            "id": f"correction-{notice.id}",
+            "url": notice_path(notice),
+            "title": notice.title,
+            "content_text": "\n".join(notice.paragraphs),
+            "date_published": published,
+            "_gazette": {"section": CORRECTION_SECTION, "corrects_issue": notice.corrects.issue,
+                         "corrects_dossier": notice.item.dossier if notice.item else None},
+        } for notice in issue.notices],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
 

@@ -25,7 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from publishing.docx_text import Block
 from publishing.editions import EditionItem, IssueContent
-from publishing.gazette_rules import INTERPRETATION_SECTION
+from publishing.gazette_rules import CORRECTION_SECTION, INTERPRETATION_SECTION
 from templates.opinion import normalize_zip
 
 TEMPLATE_NAME = "gazette_print.docx"
@@ -207,6 +207,10 @@ def _toc(w: _Writer, issue: IssueContent) -> None:
         for n, item in enumerate(issue.items, 1):
             p = w.para("toc_item", item.interpretation_title + "\t")
             _field(p, f"PAGEREF interp{n} \\h")
+    if issue.notices:
+        w.para("toc_section", CORRECTION_SECTION)
+        for notice in issue.notices:
+            _field(w.para("toc_item", notice.title + "\t"), f"PAGEREF correction{notice.id} \\h")
 
 
 def _contents(w: _Writer, issue: IssueContent) -> None:
@@ -214,11 +218,19 @@ def _contents(w: _Writer, issue: IssueContent) -> None:
         w.para("section", section, page_break=True)
         for i, (n, item) in enumerate(entries):
             _item(w, n, item, page_break=i > 0)
-    if not issue.items:
-        return
-    w.para("section", INTERPRETATION_SECTION, page_break=True)
-    for n, item in enumerate(issue.items, 1):
-        _interpretation(w, n, item, page_break=n > 1)
+    if issue.items:
+        w.para("section", INTERPRETATION_SECTION, page_break=True)
+        for n, item in enumerate(issue.items, 1):
+            _interpretation(w, n, item, page_break=n > 1)
+    if issue.notices:
+        # Notices are short: one after another on the section's pages, each signed by the editor.
+        w.para("section", CORRECTION_SECTION, page_break=True)
+        for notice in issue.notices:
+            w.bookmark(w.para("title", notice.title), f"correction{notice.id}")
+            for text in notice.paragraphs:
+                w.para("body", text)
+            w.para("right", issue.editor)
+            w.para("right", issue.date_text)
 
 
 def _item(w: _Writer, n: int, item: EditionItem, page_break: bool) -> None:

@@ -23,6 +23,8 @@ SECTIONS: tuple[str, ...] = (
     "政策解读",
 )
 INTERPRETATION_SECTION = "政策解读"
+# 更正启事 (publishing/corrections.py) are not items: they close the issue, after 政策解读.
+CORRECTION_SECTION = "更正启事"
 
 
 class ItemFacts(BaseModel, frozen=True):

@@ -58,6 +58,21 @@ class IssueItem(BaseModel):
     signed_date: dt.date | None = None
 
 
+class CorrectionView(BaseModel):
+    """A 更正启事 (services/gazette_corrections.py): placed in `issue`, correcting `corrects`."""
+    notice: int
+    issue: str
+    corrects: str
+    title: str
+    item: int | None = None
+    dossier: str | None = None
+    corrected_title: str | None = None
+    document_number: str | None = None
+    text: str
+    added_by: str
+    added_at: dt.datetime
+
+
 class IssueView(BaseModel):
     issue: str
     year: int
@@ -71,6 +86,8 @@ class IssueView(BaseModel):
     print_sha256: str | None = None
     web_sha256: str | None = None
     items: list[IssueItem] = []
+    corrections: list[CorrectionView] = []      # the notices this issue prints
+    corrected_by: list[CorrectionView] = []     # notices in later released issues correcting this one
 
 
 class Released(IssueView):
@@ -108,6 +125,13 @@ def _imported_items(s: Session, issue_id: str) -> list[IssueItem]:
 
 def _view(svc: Services, s: Session, row: GazetteIssueRow, facts: list[rules.ItemFacts] | None = None) -> IssueView:
     """`facts`: the issue's items' facts where the caller has read them already (the release)."""
+    from services.gazette_corrections import correction_views
+    view = _items_view(svc, s, row, facts)
+    view.corrections, view.corrected_by = correction_views(s, row.id)
+    return view
+
+
+def _items_view(svc: Services, s: Session, row: GazetteIssueRow, facts: list[rules.ItemFacts] | None) -> IssueView:
     if s.get(GazetteImportRow, row.id) is not None:
         return IssueView(issue=row.id, year=row.year, number=row.number, total=row.total, status=row.status,
                          release_date=row.release_date, released_at=row.released_at,

@@ -17,8 +17,9 @@ from publishing.editions import IssueContent, fingerprint, manifest, web_edition
 from publishing.editions_print import print_edition
 from services.context import Services
 from services.gazette import IssueReleased, Released, _issue, _members, _view
+from services.gazette_corrections import notices as notices_of
 from services.gazette_items import derived, edition_items, issue_facts, policy_texts, versions_of
-from services.gazette_search import index_released_items
+from services.gazette_search import index_notices, index_released_items
 from storage import audit
 from storage.tables import GazetteIssueItemRow
 
@@ -35,12 +36,15 @@ class Editions(NamedTuple):
     print_name: str
     docx: bytes
     pages: dict[str, bytes]
+    notices: tuple = ()              # the 更正启事 it prints (publishing/corrections.Notice)
 
 
 def _build(svc: Services, s, issue, day: dt.date, now: dt.datetime) -> Editions:
     items = _members(s, issue.id)
-    if not items:
-        raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期还没有稿件"))
+    notices = tuple(notices_of(s, issue.id))
+    if not items and not notices:       # an issue of corrections alone is still an issue
+        raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期还没有稿件，"
+                                               "请先编入稿件或更正启事"))
     by_id = {i.id: i for i in items}
     # Every item's version, and its documents' text and HTML as kept at publication, read
     # once for the rules, both editions and the search index alike.
@@ -53,11 +57,12 @@ def _build(svc: Services, s, issue, day: dt.date, now: dt.datetime) -> Editions:
     content = IssueContent(
         city=svc.config.city, editor=f"{svc.config.city}人民政府办公室", year=issue.year,
         number=issue.number, total=issue.total, release_date=day, released_at=now,
-        items=edition_items(svc, kept, [(section, by_id[f.item_id]) for section, f in placed], versions))
+        items=edition_items(svc, kept, [(section, by_id[f.item_id]) for section, f in placed], versions),
+        notices=notices)
     print_name = f"{content.name}.docx"
     docx = print_edition(content)
     return Editions(items, kept, versions, all_facts, placed, print_name, docx,
-                    web_edition(content, print_name=print_name))
+                    web_edition(content, print_name=print_name), notices)
 
 
 def preview(svc: Services, issue_id: str, date: dt.date | None = None) -> Editions:
@@ -90,6 +95,7 @@ def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.da
             # The gazette database answers for the issue from the moment it is out: same transaction.
             index_released_items(s, issue.id, items, versions, policy_texts(built.kept, versions),
                                  {f.item_id: f.organ for f in all_facts})
+            index_notices(s, issue.id, built.notices, day, f"{svc.config.city}人民政府办公室")
             for link in s.scalars(select(GazetteIssueItemRow).filter_by(issue_id=issue.id)):
                 link.section = next(sec for sec, f in placed if f.item_id == link.item_id)
             audit.append(s, IssueReleased(dossier_id=None, actor=actor, at=now, issue=issue.id,

@@ -293,3 +293,25 @@ class DerivedObjectRow(Base):
     maker: Mapped[str] = mapped_column(String(64))             # e.g. "mammoth 1.13.0"
     object_sha256: Mapped[str] = mapped_column(String(64))     # the derived object in the object store
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GazetteCorrectionRow(Base):
+    """A 更正启事 placed in a (later, draft) issue, correcting a released one (publishing/corrections.py).
+    The corrected item is kept as that issue printed it: the released issue itself never changes."""
+    __tablename__ = "gazette_corrections"
+    __table_args__ = (PrimaryKeyConstraint("id", name="pk_gazette_corrections"),
+                      Index("ix_gazette_corrections_issue_id", "issue_id"),
+                      Index("ix_gazette_corrections_corrects_issue_id", "corrects_issue_id"))
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
+    issue_id: Mapped[str] = mapped_column(ForeignKey("gazette_issues.id", name="fk_gazette_corrections_issue_id"))
+    corrects_issue_id: Mapped[str] = mapped_column(ForeignKey("gazette_issues.id",
+                                                              name="fk_gazette_corrections_corrects_issue_id"))
+    # gazette_items.id, or gazette_imported_items.id for an imported issue: no foreign key for either.
+    corrects_item: Mapped[int | None] = mapped_column(Integer)
+    corrects_dossier: Mapped[str | None] = mapped_column(String(32))
+    corrects_title: Mapped[str | None] = mapped_column(Text)
+    corrects_number: Mapped[str | None] = mapped_column(String(64))
+    corrects_position: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -76,3 +76,48 @@ def test_usage_errors_exit_2(cli):
     assert cli("gazette", "issue", "new", "--year", "2019", "--number", "0", "--as", "editor").exit_code == 2
     assert cli("gazette", "issue", "release", "2019-8", "--out", "x", "--date", "2019/8/1",
                "--as", "editor").exit_code == 2
+
+
+def test_a_correction_notice_is_added_removed_and_printed_through_the_command_line(cli, svc, tmp_path):
+    wrong = signed_dossier(svc, tmp_path / "b")
+    cli.json("gazette", "issue", "new", "--year", "2019", "--number", "8", "--as", "editor")
+    cli.json("gazette", "issue", "add", "2019-8", wrong, "--as", "editor")
+    cli.json("gazette", "issue", "release", "2019-8", "--out", str(tmp_path / "out"), "--date", "2019-08-30",
+             "--as", "editor")
+    cli.json("gazette", "issue", "new", "--year", "2019", "--number", "9", "--as", "editor")
+    text = tmp_path / "更正.txt"
+    text.write_text("第二条“五年”应为“三年”。\n\n特此更正。\n", encoding="utf-8")
+
+    r = cli("gazette", "correction", "add", "2019-9", "--corrects", "2019-8", "--dossier", wrong,
+            "--file", str(text), "--as", "editor")
+    assert r.exit_code == 0 and "更正启事编号" in r.stdout
+    first = int(r.stdout.split("更正启事编号")[1].split()[0])
+    assert cli.json("gazette", "correction", "remove", str(first), "--as", "editor")["correction"]["notice"] == first
+    added = cli.json("gazette", "correction", "add", "2019-9", "--corrects", "2019-8", "--dossier", wrong,
+                     "--text", "第二条“五年”应为“三年”。", "--as", "editor")["correction"]
+    assert (added["issue"], added["corrects"], added["dossier"]) == ("2019-9", "2019-8", wrong)
+    shown = cli("gazette", "issue", "show", "2019-9")
+    assert "【更正启事】" in shown.stdout and added["title"] in shown.stdout
+
+    refused = cli.json("gazette", "correction", "add", "2019-9", "--corrects", "2019-8", "--text", "x",
+                       "--as", "drafter", code=1)
+    assert refused["problems"][0]["code"] == "not_permitted"
+    refused = cli.json("gazette", "correction", "add", "2019-8", "--corrects", "2019-9", "--text", "x",
+                       "--as", "editor", code=1)
+    assert {p["code"] for p in refused["problems"]} == {"invalid_state"}
+    refused = cli.json("gazette", "correction", "add", "2019-9", "--corrects", "2019-8", "--text", "  ",
+                       "--as", "editor", code=1)
+    assert refused["problems"][0]["code"] == "request_invalid"
+    assert cli.json("gazette", "correction", "remove", "999", "--as", "editor", code=1)["problems"][0]["code"] \
+        == "not_found"
+    assert cli("gazette", "correction", "add", "2019-9", "--corrects", "2019-8", "--as", "editor").exit_code == 2
+    assert cli("gazette", "correction", "add", "2019-9", "--corrects", "2019-8", "--text", "x", "--file", str(text),
+               "--as", "editor").exit_code == 2
+
+    cli.json("gazette", "issue", "release", "2019-9", "--out", str(tmp_path / "out"), "--date", "2019-09-30",
+             "--as", "editor")
+    hits = cli.json("gazette", "search", "应为“三年”")["items"]
+    assert [(h["issue"], h["corrects"]) for h in hits] == [("2019-9", "2019-8")]
+    assert "已有更正" in cli("gazette", "issue", "show", "2019-8").stdout
+    refused = cli.json("gazette", "correction", "remove", str(added["notice"]), "--as", "editor", code=1)
+    assert refused["problems"][0]["code"] == "invalid_state"

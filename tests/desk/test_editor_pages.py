@@ -226,3 +226,48 @@ def test_the_desk_home_links_the_flow_runs_only_when_a_prefect_server_is_named(d
     text = sign_in(desk, "drafter").get("/desk").text
     assert ("运行状态" in text and 'href="http://127.0.0.1:4200/runs"' in text) is bool(url)
     assert ("运行状态" in text) is bool(url)
+
+
+def test_an_editor_adds_and_removes_a_correction_notice_on_a_draft_issue_and_release_prints_it(desk, svc, home,
+                                                                                             tmp_path):
+    wrong = signed_dossier(svc, tmp_path / "b", title="根河市驯鹿养殖补贴管理办法")
+    gazette.create_issue(svc, 2019, 8, "editor")
+    gazette.add_items(svc, "2019-8", [wrong], "editor")
+    gazette.release_issue(svc, "2019-8", home.path / "gazette", "editor")
+    gazette.create_issue(svc, 2019, 9, "editor")
+    editor = sign_in(desk, "editor")
+    page = "/desk/gazette/issues/2019-9"
+    form = editor.get(page)
+    assert "刊登更正启事" in form.text and '<option value="2019-8">' in form.text
+
+    r = post(editor, f"{page}/corrections", {"corrects": "2019-8", "dossier": wrong, "text": "   "}, page)
+    assert r.status_code == 409 and "request_invalid" in r.text and "更正内容不能为空" in r.text
+    r = post(editor, f"{page}/corrections", {"corrects": "2019-8", "dossier": "D1999-0001", "text": "有误。"}, page)
+    assert r.status_code == 404 and "有误。" in r.text                  # the text is kept for another try
+    assert sign_in(desk, "drafter").post(f"{page}/corrections", data={"corrects": "2019-8"}).status_code == 403
+
+    r = post(editor, f"{page}/corrections", {"corrects": "2019-8", "dossier": "", "text": "第一次。"}, page)
+    assert r.status_code == 200 and "更正启事已编入本期" in r.text
+    first = gazette.show_issue(svc, "2019-9").corrections[0].notice
+    r = post(editor, f"{page}/corrections/{first}/remove", {}, page)
+    assert r.status_code == 200 and "更正启事已撤下" in r.text and gazette.show_issue(svc, "2019-9").corrections == []
+    r = post(editor, f"{page}/corrections",
+             {"corrects": "2019-8", "dossier": wrong, "text": "第三条“三十日”应为“二十日”。\n特此更正。"}, page)
+    notice = gazette.show_issue(svc, "2019-9").corrections[0]
+    assert notice.title in r.text and "撤下" in r.text
+
+    preview = editor.get(f"{page}/preview/web/index.html")
+    assert preview.status_code == 200 and notice.title in preview.text
+    assert "“三十日”应为“二十日”" in editor.get(f"{page}/preview/web/corrections/{notice.notice}.html").text
+    copy = docx.Document(io.BytesIO(editor.get(f"{page}/preview.docx").content))
+    assert "特此更正。" in [p.text for p in copy.paragraphs]
+
+    r = post(editor, f"{page}/release", {"date": "2019-09-30"}, page)
+    assert r.status_code == 200 and "已出版" in r.text and notice.title in r.text     # 印刷版目录 too
+    assert f"corrections/{notice.notice}/remove" not in r.text
+    web = editor.get(f"/gazette/2019-9/web/corrections/{notice.notice}.html")
+    assert web.status_code == 200 and "特此更正。" in web.text
+    link = re.search(r'id="corrected-link">原文：<a href="([^"]+)"', web.text).group(1)
+    assert editor.get(f"/gazette/2019-9/web/corrections/{link}").status_code == 200  # the corrected item
+    corrected = editor.get("/desk/gazette/issues/2019-8")
+    assert "本期的更正" in corrected.text and notice.title in corrected.text
