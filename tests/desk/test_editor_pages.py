@@ -271,3 +271,7 @@ def test_an_editor_adds_and_removes_a_correction_notice_on_a_draft_issue_and_rel
     assert editor.get(f"/gazette/2019-9/web/corrections/{link}").status_code == 200  # the corrected item
     corrected = editor.get("/desk/gazette/issues/2019-8")
     assert "本期的更正" in corrected.text and notice.title in corrected.text
+    found = editor.get("/desk/gazette/search", params={"text": "应为“二十日”"}).text
+    assert "更正 <a href=\"/desk/gazette/issues/2019-8\">2019-8</a> 期" in found
+    found = editor.get("/desk/gazette/search", params={"text": "驯鹿养殖补贴"}).text
+    assert "已由 <a href=\"/desk/gazette/issues/2019-9\">2019-9</a> 期更正启事更正" in found
