@@ -11,7 +11,6 @@ legality-review platform. The same actions as the pages, the same checks, the sa
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -28,6 +27,7 @@ from desk.api_shapes import (ATTACH_BODY, BUNDLE_BODY, COMMON, FILE_ROLES, REGIS
                              DecisionIn, DecisionOut, MeOut, PublicationOut, QueueOut, RegisterOut, SignOffIn,
                              SignOffOut, SignOffRefused, StatusOut, SubmitOut, refusal_doc)
 from desk.forms import BadUpload, Upload, UploadTooLarge, read_upload
+from desk.flowwork import FlowWork
 from desk.kit import STATUS_OF_CODE, Kit
 from documents.problems import Refused, problem
 from review.config import Person
@@ -112,10 +112,10 @@ def submitted(result: SubmitResult, answer: GateAnswer | None) -> JSONResponse:
 
 # ---------------------------------------------------------------- the routes
 
-def routes(home: Path, engine_lock: threading.Lock, max_upload: int | None = None) -> APIRouter:
+def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRouter:
     from services.review import gate_answer, record_decision, record_sign_off, status
     from services.worklists import reviews, rights, waiting_for
-    kit = Kit(home, engine_lock, max_upload=max_upload)
+    kit = Kit(home, work, max_upload=max_upload)
     services = _Services(kit)
     router = APIRouter(prefix="/api/v1", route_class=ProblemRoute, responses=COMMON)
     bearer = HTTPBearer(auto_error=False, description="lockstep users token 姓名 生成的接口令牌（只显示一次）")

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import hmac
-import threading
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Header, HTTPException
 from pydantic import BaseModel
 
-from flows.run import run_deadlines, run_intake, run_publication
+from desk.flowwork import FlowWork
 
 
 class IntakeRequest(BaseModel):
@@ -22,8 +21,9 @@ class PublicationRequest(BaseModel):
 
 def create_app(home: Path, token: str) -> FastAPI:
     app = FastAPI(title="Lockstep desk", description="政策文件与解读同步流转：工作流服务接口")
-    # One flow run at a time: runs batch their work, and SQLite has one writer anyway.
-    engine_lock = threading.Lock()
+    # One flow run at a time, intake batched (desk/flowwork.py): pages, API and hand-off share it.
+    work = FlowWork(home)
+    app.state.flow_work = work
 
     def authorised(authorization: str = Header("")) -> None:
         if not hmac.compare_digest(authorization, f"Bearer {token}"):
@@ -35,21 +35,18 @@ def create_app(home: Path, token: str) -> FastAPI:
 
     @app.post("/api/flows/intake", dependencies=[Depends(authorised)])
     def intake(body: IntakeRequest) -> dict:
-        with engine_lock:
-            return {"results": run_intake(home, body.requests, here=True)}
+        return {"results": work.intake(body.requests)}
 
     @app.post("/api/flows/publication", dependencies=[Depends(authorised)])
     def publication(body: PublicationRequest) -> dict:
-        with engine_lock:
-            return {"results": run_publication(home, body.dossier_ids, body.actor, here=True)}
+        return {"results": work.publish(body.dossier_ids, body.actor)}
 
     @app.post("/api/flows/deadlines", dependencies=[Depends(authorised)])
     def deadlines() -> dict:
-        with engine_lock:
-            return {"results": run_deadlines(home, here=True)}
+        return {"results": work.deadlines()}
 
     from desk import pages                 # the web pages: sign-in, submit, review, sign-off, register
-    app.include_router(pages.router_for(home, engine_lock))
+    app.include_router(pages.router_for(home, work))
     from desk import api                   # the JSON API for other systems, /api/v1 (per-person tokens)
-    app.include_router(api.routes(home, engine_lock))
+    app.include_router(api.routes(home, work))
     return app

@@ -6,13 +6,13 @@ module holds one person's work and none of them repeats sign-in, CSRF or the ref
 from __future__ import annotations
 
 import functools
-import threading
 from pathlib import Path
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from desk import auth
+from desk.flowwork import FlowWork
 from documents.bundle import Limits
 from documents.models import ROLE_NAMES as FILE_ROLE_NAMES
 from documents.problems import Refused, problem
@@ -37,10 +37,10 @@ class Stop(Exception):
 
 
 class Kit:
-    def __init__(self, home: Path, engine_lock: threading.Lock, *, max_upload: int | None = None,
+    def __init__(self, home: Path, work: FlowWork, *, max_upload: int | None = None,
                  name_limit: int = 5, client_limit: int = 20, window: float = 60.0) -> None:
         self.home = home
-        self.engine_lock = engine_lock
+        self.work = work
         self.sessions = auth.Sessions()
         self.by_name = auth.RateLimit(limit=name_limit, window=window)
         self.by_client = auth.RateLimit(limit=client_limit, window=window)
@@ -130,13 +130,10 @@ class Kit:
     # ------------------------------------------------------------ work the pages and the API share
 
     def intake(self, request: dict):
-        """Run intake warm, one flow at a time; (SubmitResult, the gate's answer if accepted)."""
-        from flows.run import run_intake
+        """Run intake warm (batched with others' uploads); (SubmitResult, the gate's answer if accepted)."""
         from services.intake import SubmitResult
         from services.review import gate_answer
-        with self.engine_lock:
-            raw = run_intake(self.home, [request], here=True)[0]
-        result = SubmitResult.model_validate(raw)
+        result = SubmitResult.model_validate(self.work.intake([request])[0])
         return result, gate_answer(self.services(), result.dossier) if result.accepted else None
 
     def attach(self, dossier_id: str, path: Path, role: str, actor: str):
@@ -148,6 +145,4 @@ class Kit:
         return result, gate_answer(svc, dossier_id) if result.accepted else None
 
     def publish(self, dossier_id: str, actor: str) -> dict:
-        from flows.run import run_publication
-        with self.engine_lock:
-            return run_publication(self.home, [dossier_id], actor, here=True)[0]
+        return self.work.publish([dossier_id], actor)[0]

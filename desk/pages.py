@@ -11,7 +11,6 @@ Each person's work has its own module (desk/pages_*.py) taking the shared Kit (d
 from __future__ import annotations
 
 import secrets
-import threading
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -20,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from desk import (auth, pages_dossier, pages_gazette, pages_gazette_preview, pages_operator, pages_register,
                   pages_review, pages_site)
+from desk.flowwork import FlowWork
 from desk.kit import Kit
 from services.worklists import desk_lists, reviews, waiting_for
 
@@ -27,8 +27,8 @@ PAGE_MODULES = (pages_dossier, pages_gazette, pages_gazette_preview, pages_regis
                 pages_site)
 
 
-def router_for(home: Path, engine_lock: threading.Lock, **limits) -> APIRouter:
-    kit = Kit(home, engine_lock, **limits)
+def router_for(home: Path, work: FlowWork, **limits) -> APIRouter:
+    kit = Kit(home, work, **limits)
     router = APIRouter(include_in_schema=False)
     router.kit = kit
     router.sessions, router.limits = kit.sessions, (kit.by_name, kit.by_client)   # for tests and inspection

@@ -6,13 +6,13 @@ publication) runs on the session's Prefect test server."""
 from __future__ import annotations
 
 import hashlib
-import threading
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from desk import api, auth
+from desk.flowwork import FlowWork
 from desk.app import create_app
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -192,7 +192,7 @@ def test_the_hand_off_token_still_opens_the_flow_api_and_a_persons_token_does_no
 
 def test_an_upload_over_the_limit_is_refused_with_bundle_too_large_413(home):
     app = FastAPI()
-    app.include_router(api.routes(home.path, threading.Lock(), max_upload=10_000))
+    app.include_router(api.routes(home.path, FlowWork(home.path), max_upload=10_000))
     c = TestClient(app, headers={"Authorization": f"Bearer {auth.issue_token(home.path, 'drafter')}"})
     r = c.post("/api/v1/dossiers", files=[("files", ("big.zip", b"x" * 20_000, "application/zip"))])
     assert r.status_code == 413 and codes(r) == ["bundle_too_large"]

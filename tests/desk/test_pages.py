@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from desk import auth
+from desk.flowwork import FlowWork
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -69,7 +69,7 @@ def test_a_person_signs_in_with_their_password_and_out_again(desk):
 
 def test_the_session_cookie_is_httponly_and_lax_and_only_its_hash_is_kept(home):
     auth.set_password(home.path, "drafter", PASSWORD)
-    router = __import__("desk.pages", fromlist=["router_for"]).router_for(home.path, threading.Lock())
+    router = __import__("desk.pages", fromlist=["router_for"]).router_for(home.path, FlowWork(home.path))
     app = FastAPI()
     app.include_router(router)
     c = client(app)
@@ -178,7 +178,7 @@ def test_an_upload_over_the_limit_is_refused_with_bundle_too_large(home):
     auth.set_password(home.path, "drafter", PASSWORD)
     from desk.pages import router_for
     app = FastAPI()
-    app.include_router(router_for(home.path, threading.Lock(), max_upload=10_000))
+    app.include_router(router_for(home.path, FlowWork(home.path), max_upload=10_000))
     c = sign_in(app, "drafter")
     r = c.post("/desk/submit", data={"csrf": csrf_of(c, "/desk/submit")},
                files=[("files", ("big.zip", b"x" * 20_000, "application/zip"))])
