@@ -241,4 +241,16 @@ def test_openapi_describes_every_endpoint_in_chinese_with_response_models(desk):
     upload = spec["paths"]["/api/v1/dossiers"]["post"]["requestBody"]["content"]
     assert upload["multipart/form-data"]["schema"]["properties"]["files"]["type"] == "array"
     assert "/login" not in spec["paths"]                          # the HTML pages stay out of the description
-    assert TestClient(desk.app).get("/docs").status_code == 200
+    assert not [p for p in spec["paths"] if p.startswith("/api/flows")]     # the CLI's hand-off, internal
+
+
+def test_docs_is_a_plain_page_describing_every_operation_with_no_script(desk):
+    spec = TestClient(desk.app).get("/openapi.json").json()
+    page = TestClient(desk.app).get("/docs")
+    assert page.status_code == 200 and "接口说明" in page.text and "<script" not in page.text
+    for path, ops in spec["paths"].items():
+        if path.startswith("/api/v1/"):
+            for method, op in ops.items():
+                assert f"{method.upper()} {path}" in page.text and op["summary"] in page.text
+    assert "emergency_reason" in page.text and "紧急签发的理由" in page.text          # body fields, described
+    assert TestClient(desk.app).get("/docs/swagger").status_code == 200
