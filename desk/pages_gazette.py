@@ -76,6 +76,16 @@ def routes(kit: Kit) -> APIRouter:
         return kit.page(request, "desk_gazette_issue.html.j2", status, who, session, view=view, stored=stored,
                         toc=toc, queue=items, statuses=STATUS, correctable=correctable[::-1], **extra)
 
+    async def act(request, session, who, issue_id: str, done: str, work, **keep) -> Response:
+        """Change the issue; a refusal shows the issue page with it (and what was typed), else back to
+        the page saying what was done."""
+        try:
+            await run_in_threadpool(work)
+        except Refused as r:
+            return await issue_page(request, session, who, issue_id, STATUS_OF_CODE.get(r.problem.code, 409),
+                                    refusal=list(r.problems), **keep)
+        return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done={done}", status_code=303)
+
     # ------------------------------------------------------------ the queue and the issues
 
     @router.get("/desk/gazette")
@@ -143,13 +153,8 @@ def routes(kit: Kit) -> APIRouter:
             day = _date(fields.get("date"), "出版日期")
         except ValueError as e:
             return await issue_page(request, session, who, issue_id, 400, form_error=str(e))
-        try:
-            await run_in_threadpool(release_issue, kit.services(), issue_id, kit.home / RELEASE_FOLDER,
-                                    who.name, day)
-        except Refused as r:
-            return await issue_page(request, session, who, issue_id, STATUS_OF_CODE.get(r.problem.code, 409),
-                                    refusal=list(r.problems))
-        return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done=released", status_code=303)
+        return await act(request, session, who, issue_id, "released",
+                         lambda: release_issue(kit.services(), issue_id, kit.home / RELEASE_FOLDER, who.name, day))
 
     # ------------------------------------------------------------ 更正启事 in a draft issue
 
@@ -164,13 +169,9 @@ def routes(kit: Kit) -> APIRouter:
         if not corrects:
             return await issue_page(request, session, who, issue_id, 400, form_error="请选择被更正的一期（已出版）",
                                     correction_text=text)
-        try:
-            await run_in_threadpool(lambda: add(kit.services(), issue_id, corrects, text, who.name,
-                                                dossier=dossier or None))
-        except Refused as r:
-            return await issue_page(request, session, who, issue_id, STATUS_OF_CODE.get(r.problem.code, 409),
-                                    refusal=list(r.problems), correction_text=text)
-        return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done=corrected", status_code=303)
+        return await act(request, session, who, issue_id, "corrected",
+                         lambda: add(kit.services(), issue_id, corrects, text, who.name, dossier=dossier or None),
+                         correction_text=text)
 
     @router.post("/desk/gazette/issues/{issue_id}/corrections/{notice}/remove")
     @kit.guarded
@@ -178,12 +179,8 @@ def routes(kit: Kit) -> APIRouter:
         from services.gazette_corrections import remove_correction as remove
         session, who = editor(request)
         await kit.form_of(request, session, who)
-        try:
-            await run_in_threadpool(remove, kit.services(), notice, who.name)
-        except Refused as r:
-            return await issue_page(request, session, who, issue_id, STATUS_OF_CODE.get(r.problem.code, 409),
-                                    refusal=list(r.problems))
-        return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done=uncorrected", status_code=303)
+        return await act(request, session, who, issue_id, "uncorrected",
+                         lambda: remove(kit.services(), notice, who.name))
 
     # ------------------------------------------------------------ the gazette database
 
