@@ -10,7 +10,7 @@ For a fresh temp home it runs `lockstep init`, `lockstep users token drafter`, s
 
   reads    N concurrent GET /api/v1/dossiers/{d} (status, with its gate and history)
   uploads  M concurrent POST /api/v1/dossiers, each a distinct realistic bundle (write_bundles);
-           intake runs in the desk's warm Prefect, one flow run at a time (the engine lock)
+           intake runs in the desk's warm Prefect, one flow run at a time, uploads batched (desk/flowwork.py)
   mixed    the same N reads while M more distinct uploads run: what a reader waits for when
            offices are submitting
 

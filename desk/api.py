@@ -5,9 +5,9 @@ legality-review platform. The same actions as the pages, the same checks, the sa
   SHA-256 is kept). A missing or unknown token is 401 with code not_permitted.
 - Checks: role and unit exactly as the pages check them (services.worklists.rights, the services'
   own refusals). A refusal is the command line's shape, {"ok": false, "problems": [...]}, with the
-  HTTP status of its code (desk/kit.py STATUS_OF_CODE; 413 for size; 409 otherwise).
-- Uploads stream to a size-capped temp folder (desk/forms.read_upload); flow work (intake,
-  publication) runs here, warm, one run at a time under the desk's engine lock.
+  HTTP status of its code (desk/kit.py STATUS_OF_CODE; 409 otherwise).
+- Uploads stream to a size-capped temp folder (Kit.receive_upload); flow work (intake,
+  publication) runs here, warm, one run at a time, intake batched (desk/flowwork.py).
 """
 from __future__ import annotations
 
@@ -26,9 +26,8 @@ from desk import auth
 from desk.api_shapes import (ATTACH_BODY, BUNDLE_BODY, COMMON, FILE_ROLES, REGISTER_STATUSES, UPLOAD_SIZE,
                              DecisionIn, DecisionOut, MeOut, PublicationOut, QueueOut, RegisterOut, SignOffIn,
                              SignOffOut, SignOffRefused, StatusOut, SubmitOut, refusal_doc)
-from desk.forms import BadUpload, Upload, UploadTooLarge, read_upload
 from desk.flowwork import FlowWork
-from desk.kit import STATUS_OF_CODE, Kit
+from desk.kit import STATUS_OF_CODE, Kit, status_of
 from documents.problems import Refused, problem
 from review.config import Person
 from review.gate import Blocking
@@ -36,8 +35,8 @@ from services.intake import SubmitResult
 from services.register_life import EntryView
 from services.review import GateAnswer
 
-STATUS_OF = {**STATUS_OF_CODE, "bundle_too_large": 413, "bundle_empty": 400, "bundle_unreadable": 400,
-             "request_invalid": 422, "manifest_invalid": 422}
+# A request the API cannot use is 422 here; the pages show a form again instead.
+API_STATUS = {**STATUS_OF_CODE, "request_invalid": 422, "manifest_invalid": 422}
 
 
 # ---------------------------------------------------------------- refusals as JSON
@@ -48,7 +47,7 @@ class NotSignedIn(Exception):
 
 def refusal(problems, status: int | None = None, **extra) -> JSONResponse:
     problems = list(problems)
-    code = status or STATUS_OF.get(problems[0].code, 409)
+    code = status or status_of(problems[0].code, API_STATUS)
     return JSONResponse(jsonable_encoder({**extra, "ok": False, "problems": problems}), status_code=code)
 
 
@@ -85,23 +84,6 @@ def need(allowed: bool, why: str) -> None:
 
 
 # ---------------------------------------------------------------- uploads
-
-async def receive(request: Request, kit: Kit) -> Upload:
-    """The multipart body, streamed to a temp folder and cut off at the size limit."""
-    too_large = Refused(problem("bundle_too_large", f"上传内容超过 {kit.max_bytes // (1024 * 1024)} MB"))
-    try:
-        declared = int(request.headers.get("content-length") or 0)
-    except ValueError:
-        declared = 0
-    if declared > kit.max_bytes:
-        raise too_large
-    try:
-        return await read_upload(request.headers.get("content-type", ""), request.stream(), kit.max_bytes)
-    except UploadTooLarge:
-        raise too_large from None
-    except BadUpload as e:
-        raise Refused(problem("bundle_unreadable", str(e))) from None
-
 
 def submitted(result: SubmitResult, answer: GateAnswer | None) -> JSONResponse:
     """200 accepted; a refused bundle is 413 when it is too large, else 422 (as the pages answer)."""
@@ -147,7 +129,7 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
                  responses={**UPLOAD_SIZE, 422: {"model": SubmitOut, "description": "材料未被接收（problems 列出原因）"}})
     async def submit(request: Request, who: Person = Depends(caller)):
         need("drafter" in who.roles, f"{who.name} 不是起草人员，不能提交材料")
-        upload = await receive(request, kit)
+        upload = await kit.receive_upload(request)
         try:
             if not upload.files:
                 raise Refused(problem("bundle_empty", "没有上传文件（表单字段 files）"))
@@ -163,7 +145,7 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
                  responses={**UPLOAD_SIZE, 404: refusal_doc("没有该卷宗"), 422: {"model": SubmitOut, "description": "材料未被接收"}})
     async def attach_file(request: Request, dossier_id: str, who: Person = Depends(caller)):
         need("drafter" in who.roles, f"{who.name} 不是起草人员，不能提交材料")
-        upload = await receive(request, kit)
+        upload = await kit.receive_upload(request)
         try:
             role = (upload.fields.get("role") or "").strip()
             if role not in FILE_ROLES:

@@ -20,7 +20,13 @@ from review.config import ROLE_NAMES, Person
 from review.model import STATE_NAMES
 from templates import render
 
-STATUS_OF_CODE = {"not_permitted": 403, "unknown_person": 403, "not_found": 404}
+# HTTP status of a refusal's first code, for pages and API alike; any other refusal is 409.
+STATUS_OF_CODE = {"not_permitted": 403, "unknown_person": 403, "not_found": 404, "bundle_too_large": 413,
+                  "bundle_empty": 400, "bundle_unreadable": 400}
+
+
+def status_of(code: str, codes: dict[str, int] = STATUS_OF_CODE) -> int:
+    return codes.get(code, 409)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'none'; style-src 'unsafe-inline'; "
                                "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
@@ -76,7 +82,7 @@ class Kit:
 
     def refused(self, request: Request, problems, who=None, session=None, status: int | None = None) -> HTMLResponse:
         problems = list(problems)
-        code = status or STATUS_OF_CODE.get(problems[0].code, 409)
+        code = status or status_of(problems[0].code)
         return self.page(request, "desk_problem.html.j2", code, who, session, problems=problems)
 
     # ------------------------------------------------------------ who is asking
@@ -128,6 +134,25 @@ class Kit:
         return run
 
     # ------------------------------------------------------------ work the pages and the API share
+
+    async def receive_upload(self, request: Request):
+        """The multipart body, streamed to a temp folder and cut off at the size limit; refused
+        with bundle_too_large (also on the declared length) or bundle_unreadable. The caller
+        discards it."""
+        from desk.forms import BadUpload, UploadTooLarge, read_upload
+        too_large = Refused(problem("bundle_too_large", f"上传内容超过 {self.max_bytes // (1024 * 1024)} MB"))
+        try:
+            declared = int(request.headers.get("content-length") or 0)
+        except ValueError:
+            declared = 0
+        if declared > self.max_bytes:
+            raise too_large
+        try:
+            return await read_upload(request.headers.get("content-type", ""), request.stream(), self.max_bytes)
+        except UploadTooLarge:
+            raise too_large from None
+        except BadUpload as e:
+            raise Refused(problem("bundle_unreadable", str(e))) from None
 
     def intake(self, request: dict):
         """Run intake warm (batched with others' uploads); (SubmitResult, the gate's answer if accepted)."""

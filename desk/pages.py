@@ -3,7 +3,7 @@
 Plain server-rendered HTML in Chinese, no script. Every page signs the person in from the
 session cookie and checks their role and unit; a refusal is the coded problem (`not_permitted`,
 403). Flow work (intake, publication) runs here, warm, through flows.run with here=True, one run
-at a time under the desk's engine lock. Nothing a request names reaches the filesystem except an
+at a time, intake batched (desk/flowwork.py). Nothing a request names reaches the filesystem except an
 upload's cleaned base name under a fresh temp folder (desk/forms.py).
 
 Each person's work has its own module (desk/pages_*.py) taking the shared Kit (desk/kit.py).

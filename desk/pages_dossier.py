@@ -11,8 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from desk.forms import BadUpload, Upload, UploadTooLarge, chosen_manifest, read_upload
-from desk.kit import STATUS_OF_CODE, Kit, Stop
+from desk.forms import Upload, chosen_manifest
+from desk.kit import Kit, Stop, status_of
 from desk.pages_review import entitled, people, stage_names
 from documents.labels import meta_fields
 from documents.models import ROLE_NAMES as FILE_ROLE_NAMES
@@ -50,19 +50,9 @@ def routes(kit: Kit) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     async def uploaded(request: Request, session, who) -> Upload:
-        """The streamed multipart body, capped, its CSRF token checked; the caller discards it."""
-        too_large = [problem("bundle_too_large", f"上传内容超过 {kit.max_bytes // (1024 * 1024)} MB")]
-        try:
-            if int(request.headers.get("content-length") or 0) > kit.max_bytes:
-                raise Stop(kit.refused(request, too_large, who, session, status=413))
-        except ValueError:
-            pass
-        try:
-            upload = await read_upload(request.headers.get("content-type", ""), request.stream(), kit.max_bytes)
-        except UploadTooLarge:
-            raise Stop(kit.refused(request, too_large, who, session, status=413)) from None
-        except BadUpload as e:
-            raise Stop(kit.refused(request, [problem("bundle_unreadable", str(e))], who, session, status=400)) from e
+        """The streamed multipart body, capped, its CSRF token checked; the caller discards it.
+        A refused upload (too large, unreadable) is shown by Kit.guarded with its status."""
+        upload = await kit.receive_upload(request)
         try:
             kit.check_csrf(request, upload.fields.get("csrf"), session, who)
         except Stop:
@@ -183,7 +173,7 @@ def routes(kit: Kit) -> APIRouter:
             event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name, emergency)
         except Refused as r:
             answer = await run_in_threadpool(gate_answer, svc, dossier_id)
-            status = STATUS_OF_CODE.get(r.problem.code, 409)
+            status = status_of(r.problem.code)
             return kit.page(request, "desk_sign.html.j2", status, who, session, gate=answer, actors=kit.actors,
                             refusal=list(r.problems))
         published = await run_in_threadpool(kit.publish, dossier_id, who.name)

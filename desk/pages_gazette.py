@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from desk import auth
-from desk.kit import SECURITY_HEADERS, STATUS_OF_CODE, Kit
+from desk.kit import SECURITY_HEADERS, Kit, status_of
 from documents.problems import Refused, problem
 
 EDITOR = "gazette_editor"
@@ -82,7 +82,7 @@ def routes(kit: Kit) -> APIRouter:
         try:
             await run_in_threadpool(work)
         except Refused as r:
-            return await issue_page(request, session, who, issue_id, STATUS_OF_CODE.get(r.problem.code, 409),
+            return await issue_page(request, session, who, issue_id, status_of(r.problem.code),
                                     refusal=list(r.problems), **keep)
         return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done={done}", status_code=303)
 
@@ -110,7 +110,7 @@ def routes(kit: Kit) -> APIRouter:
         try:
             view = await run_in_threadpool(create_issue, kit.services(), year, number, who.name, total, planned)
         except Refused as r:
-            return await board(request, session, who, STATUS_OF_CODE.get(r.problem.code, 409),
+            return await board(request, session, who, status_of(r.problem.code),
                                refusal=list(r.problems))
         return RedirectResponse(f"/desk/gazette/issues/{view.issue}", status_code=303)
 
@@ -139,7 +139,7 @@ def routes(kit: Kit) -> APIRouter:
             # The rules name each refused item "（卷宗 D）": those are unticked and marked, the rest stay
             # ticked, so the editor resubmits at once (if the wording changes, only the marks go).
             refused = {d for d in chosen if any(f"卷宗 {d}" in p.message for p in r.problems)}
-            return await issue_page(request, session, who, issue_id, STATUS_OF_CODE.get(r.problem.code, 409),
+            return await issue_page(request, session, who, issue_id, status_of(r.problem.code),
                                     refusal=list(r.problems), chosen=set(chosen) - refused, refused=refused)
         return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done=added", status_code=303)
 

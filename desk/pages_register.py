@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from desk.kit import SECURITY_HEADERS, STATUS_OF_CODE, Kit
+from desk.kit import SECURITY_HEADERS, Kit, status_of
 from documents.problems import Refused, problem
 
 REGISTRAR = "registrar"
@@ -131,7 +131,7 @@ def routes(kit: Kit) -> APIRouter:
         try:
             await run_in_threadpool(call)
         except Refused as r:
-            return await manage_page(request, session, who, number, STATUS_OF_CODE.get(r.problem.code, 409),
+            return await manage_page(request, session, who, number, status_of(r.problem.code),
                                      refusal=list(r.problems))
         done = {"amend": "amended", "repeal": "repealed", "file": "filed"}[action]
         return RedirectResponse(f"/desk/register/{quote(number)}?done={done}", status_code=303)
