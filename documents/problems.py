@@ -43,6 +43,13 @@ CODES: dict[str, str] = {
     "manifest_invalid": "bundle.json 内容有误，请按说明填写（drafting_unit、kind、public_interest、files）",
     "bundle_unreadable": "压缩包已损坏或不是有效的 zip 文件，请重新打包后提交",
     "request_invalid": "接口请求内容有误，请按接口说明（/docs）填写后重试",
+    # Added in the second round (DESIGN.md, "Guarantees").
+    "disclosure_unknown": "未能确定政策文件的公开属性；须由起草单位负责人或签发人确定（主动公开、依申请公开或不予公开）后才能签发",
+    "effective_date_missing": "规范性文件未写明施行日期，将自刊登该文件的政府公报出版之日起施行",
+    "risk_assessment_mismatch": "舆情风险评估报告所评估的文件与本政策文件不一致，请核对标题和发文字号",
+    "interpretation_inconsistent": "解读中的数字、日期、文号或标题与政策原文不一致，请核对",
+    "storage_unavailable": "对象存储暂时无法访问，本次未保存任何内容，请稍后重试",
+    "database_unavailable": "数据库暂时无法访问，本次未保存任何内容，请稍后重试",
 }
 
 

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from review.units import UnitBook, same_unit  # noqa: F401  (same_unit: re-exported for older imports)
+
 ROLE_NAMES: dict[str, str] = {
     "drafter": "起草人员",
     "unit_head": "起草单位负责人",
@@ -41,6 +43,9 @@ class StageSpec(BaseModel, frozen=True):
     same_unit: bool = False        # only a person of the drafting unit may act (unit checks)
     when: Literal["always", "high_risk"] = "always"
     require_all: bool = False      # every listed role must approve (each by its own person)
+    # An emergency sign-off (紧急签发) may leave this stage for review after the fact. Off unless
+    # the config says so: 合法性审核 and 集体审议 of normative documents never are (the law has no bypass).
+    skippable: bool = False
 
 
 class Pipeline(BaseModel, frozen=True):
@@ -97,15 +102,13 @@ class Config(BaseModel, frozen=True):
         return next((p for p in self.pipelines if p.kind == kind), None)
 
     def unit(self, name: str) -> Unit | None:
-        return next((u for u in self.units if same_unit(u.name, name)), None)
+        """The unit a name or its configured short form names exactly (never by suffix)."""
+        canonical = self.unit_book.canonical(name)
+        return next((u for u in self.units if u.name == canonical), None)
 
-
-def same_unit(a: str | None, b: str | None) -> bool:
-    """Offices write a unit with or without the city prefix: 根河市政务服务局 is 政务服务局."""
-    if not a or not b:
-        return False
-    a, b = "".join(a.split()), "".join(b.split())
-    return a == b or a.endswith(b) or b.endswith(a)
+    @property
+    def unit_book(self) -> UnitBook:
+        return UnitBook(self.units)
 
 
 def parse_config(text: str) -> Config:
@@ -205,8 +208,9 @@ stages = [
 
 [[pipelines]]
 kind = "政策性文件"
+# 紧急签发只可跳过标明 skippable 的环节（事后补审）；行政规范性文件与重大行政决策的合法性审核、集体审议不可跳过。
 stages = [
-  { id = "unit_check", name = "起草单位审核", roles = ["unit_head"], same_unit = true },
+  { id = "unit_check", name = "起草单位审核", roles = ["unit_head"], same_unit = true, skippable = true },
   { id = "publicity", name = "宣传部门审核（高风险）", roles = ["publicity"], after = ["unit_check"], when = "high_risk" },
 ]
 

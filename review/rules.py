@@ -1,0 +1,250 @@
+"""The rulebook: who may do what to which dossier, and what is public (DESIGN.md, "One rulebook").
+
+Every guard is a pure function of the person (name, unit, roles) and the facts it is given. It
+returns None when the action is allowed and a coded Problem when it is not; a guard that cannot
+decide refuses (fail closed). Services refuse with these guards, pages offer only the actions they
+allow, the API answers with them and the CLI prints them: no surface writes its own role check.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from documents.problems import Problem, problem
+from review.config import Person, Pipeline, StageSpec
+from review.states import TRANSITIONS
+from review.units import UnitBook, norm_unit, same_unit
+
+# Roles the rules name (review/config.py ROLE_NAMES has their Chinese names).
+DRAFTER = "drafter"
+UNIT_HEAD = "unit_head"
+SIGNER = "signer"
+EDITOR = "gazette_editor"
+REGISTRAR = "registrar"
+
+OPEN_STATES = frozenset({"submitted", "in_review"})
+SIGNED_STATES = frozenset({"signed_off", "published", "registered"})
+PUBLISHED_STATES = frozenset({"published", "registered"})
+
+# ------------------------------------------------------------------ what is public (rule 9)
+
+# The attributes that let a document reach a public output. Anything else (不予公开, an attribute
+# nobody could place, none at all) keeps it off every public output.
+PUBLIC_DISCLOSURES: tuple[str, ...] = ("主动公开", "依申请公开")
+NOT_PUBLIC = "不予公开"
+EMERGENCY_REASON_MIN = 10
+
+
+def is_public(disclosure: str | None, withheld: bool = False) -> bool:
+    """The one predicate for every public output: site pages, the register's pages and search, the
+    gazette's editions, feeds and assets, correction notices, the API's public views."""
+    return disclosure in PUBLIC_DISCLOSURES and not withheld
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _refuse(detail: str) -> Problem:
+    return problem("not_permitted", detail)
+
+
+def has_role(p: Person, *roles: str) -> bool:
+    return bool(set(p.roles) & set(roles))
+
+
+def stage_roles(pipeline: Pipeline | None) -> set[str]:
+    return {r for s in (pipeline.stages if pipeline else ()) for r in s.roles}
+
+
+def acts_on_stage(p: Person, stage: StageSpec, drafting_unit: str) -> bool:
+    """The person holds a role of the stage, and the drafting unit's for a same-unit stage."""
+    return has_role(p, *stage.roles) and (not stage.same_unit or same_unit(p.unit, drafting_unit))
+
+
+def not_found(dossier_id: str) -> Problem:
+    """What a person who may not see a dossier is told: exactly what a missing one answers."""
+    return problem("not_found", f"没有卷宗 {dossier_id}")
+
+
+# ------------------------------------------------------------------ drafting office
+
+
+def may_submit(p: Person) -> Problem | None:
+    if not has_role(p, DRAFTER):
+        return _refuse(f"{p.name} 不是起草人员，不能提交材料")
+    return None
+
+
+def may_declare_unit(p: Person, declared: str | None, units: UnitBook) -> Problem | None:
+    """A bundle may say which unit drafted it, but the drafting unit is the submitter's: a
+    declared unit that is not the person's (a blank one included) is refused, never believed."""
+    if declared is None:
+        return None
+    if not norm_unit(declared):
+        return _refuse(f"材料包声明的起草单位为空；{p.name} 属于{p.unit}，请删去 bundle.json 中的 drafting_unit 或填写本单位")
+    if not units.same(declared, p.unit):
+        return _refuse(f"材料的起草单位是{declared}，{p.name} 属于{p.unit}，不能代为提交")
+    return None
+
+
+def may_submit_version(p: Person, drafting_unit: str, state: str) -> Problem | None:
+    """A new version of a dossier comes only from a drafter of its drafting unit, while it is open."""
+    if found := may_submit(p):
+        return found
+    if not same_unit(p.unit, drafting_unit):
+        return _refuse(f"{p.name} 属于{p.unit}，不能为其他单位的卷宗提交新版本")
+    if state not in TRANSITIONS["resubmit"][0]:
+        from review.model import STATE_NAMES
+        return problem("invalid_state", f"卷宗当前状态为“{STATE_NAMES.get(state, state)}”，不能提交新版本")
+    return None
+
+
+def may_consult(p: Person, drafting_unit: str) -> Problem | None:
+    """Public consultation of a major decision is run by the drafting unit's drafters."""
+    if not has_role(p, DRAFTER) or not same_unit(p.unit, drafting_unit):
+        return _refuse(f"征求意见由起草单位{drafting_unit}的起草人员办理")
+    return None
+
+
+# ------------------------------------------------------------------ seeing a dossier
+
+
+def may_see(p: Person, dossier_id: str, drafting_unit: str, state: str, pipeline: Pipeline | None) -> Problem | None:
+    """Its drafting unit, whoever acts on one of its stages, signers, and once signed the gazette
+    editors and registrars. Anyone else is told it does not exist (not_found), as for a missing one."""
+    if same_unit(p.unit, drafting_unit):
+        return None
+    if pipeline is not None and any(acts_on_stage(p, s, drafting_unit) for s in pipeline.stages):
+        return None
+    if has_role(p, SIGNER):
+        return None
+    if state in SIGNED_STATES and has_role(p, EDITOR, REGISTRAR):
+        return None
+    return not_found(dossier_id)
+
+
+def may_download(p: Person, dossier_id: str, drafting_unit: str, state: str, pipeline: Pipeline | None,
+                 public: bool) -> Problem | None:
+    """An original: whoever may see the dossier; a not-public one only its drafting unit, its
+    reviewers and its signer (never the gazette office or the register, whose outputs are public)."""
+    if found := may_see(p, dossier_id, drafting_unit, state, pipeline):
+        return found
+    if public:
+        return None
+    if same_unit(p.unit, drafting_unit) or has_role(p, SIGNER):
+        return None
+    if pipeline is not None and any(acts_on_stage(p, s, drafting_unit) for s in pipeline.stages):
+        return None
+    return _refuse("该文件不予公开，原件只供起草单位、审核人员和签发人查阅")
+
+
+# ------------------------------------------------------------------ review and sign-off
+
+
+def may_decide(p: Person, submitters: Iterable[str], drafting_unit: str, stage: StageSpec) -> Problem | None:
+    if p.name in set(submitters):
+        return _refuse(f"{p.name} 提交了本卷宗，不能审核本人送审的文件")
+    if not has_role(p, *stage.roles):
+        return _refuse(f"{p.name} 没有“{stage.name}”所需的角色（{'、'.join(stage.roles)}）")
+    if stage.same_unit and not same_unit(p.unit, drafting_unit):
+        return _refuse(f"“{stage.name}”须由起草单位{drafting_unit}的人员办理")
+    return None
+
+
+def may_sign_off(p: Person, submitters: Iterable[str]) -> Problem | None:
+    if not has_role(p, SIGNER):
+        return _refuse(f"{p.name} 没有签发权限")
+    if p.name in set(submitters):
+        return _refuse(f"{p.name} 提交了本卷宗，不能签发")
+    return None
+
+
+def emergency_skips(pipeline: Pipeline, unapproved: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(stages an emergency may leave for later, stages it may not) among the unapproved ones."""
+    specs = {s.id: s for s in pipeline.stages}
+    ok, never = [], []
+    for sid in unapproved:
+        spec = specs.get(sid)
+        (ok if spec is not None and spec.skippable else never).append(sid)
+    return ok, never
+
+
+def may_emergency_sign_off(p: Person, submitters: Iterable[str], pipeline: Pipeline,
+                           unapproved: Iterable[str], reason: str | None) -> Problem | None:
+    """紧急签发: a signer, with a reason that is a sentence, skipping only stages the kind marks
+    skippable. The law has no bypass: 合法性审核 and 集体审议 are never skippable by default."""
+    if found := may_sign_off(p, submitters):
+        return found
+    text = "".join((reason or "").split())
+    if len(text) < EMERGENCY_REASON_MIN:
+        return _refuse(f"紧急签发须写明理由（不少于 {EMERGENCY_REASON_MIN} 个字），说明为何不能等待审核完成")
+    _, never = emergency_skips(pipeline, unapproved)
+    if never:
+        names = {s.id: s.name for s in pipeline.stages}
+        return _refuse(f"{pipeline.kind}的“{'”“'.join(names.get(s, s) for s in never)}”不能在紧急签发中跳过，须先审核通过")
+    return None
+
+
+def may_set_disclosure(p: Person, drafting_unit: str, state: str) -> Problem | None:
+    """The 公开属性 of an unsigned dossier is set by its drafting unit's head or by a signer. After
+    publication a document leaves public view only by withholding it (may_withhold)."""
+    if state in SIGNED_STATES:
+        return problem("invalid_state", "卷宗已签发，公开属性不能再更改；已发布的文件可由公报编辑或台帐管理员撤回公开")
+    if has_role(p, SIGNER) or (has_role(p, UNIT_HEAD) and same_unit(p.unit, drafting_unit)):
+        return None
+    return _refuse(f"公开属性由起草单位{drafting_unit}的负责人或签发人确定")
+
+
+# ------------------------------------------------------------------ gazette, register, withholding
+
+
+def may_edit_gazette(p: Person) -> Problem | None:
+    """Make an issue, add or remove its items, corrections, import back issues."""
+    if not has_role(p, EDITOR):
+        return _refuse(f"{p.name} 没有公报编辑（gazette_editor）角色")
+    return None
+
+
+def may_add_to_issue(p: Person, disclosure: str | None, withheld: bool, issue_status: str) -> Problem | None:
+    if found := may_edit_gazette(p):
+        return found
+    if issue_status != "draft":
+        return problem("invalid_state", "该期公报已出版，不能再编入稿件")
+    if not is_public(disclosure, withheld):
+        return problem("not_public", "该文件不予公开（或公开属性未确定、已撤回公开），不能刊登")
+    return None
+
+
+def may_release(p: Person, issue_status: str) -> Problem | None:
+    if found := may_edit_gazette(p):
+        return found
+    if issue_status != "draft":
+        return problem("invalid_state", "该期公报已出版，不能再次出版")
+    return None
+
+
+def may_keep_register(p: Person) -> Problem | None:
+    """Amend, repeal, expire, file: the registrar's work."""
+    if not has_role(p, REGISTRAR):
+        return _refuse(f"{p.name} 不是台帐管理员（registrar），不能更改台帐")
+    return None
+
+
+def may_withhold(p: Person, state: str, withheld: bool) -> Problem | None:
+    """撤回公开: a gazette editor or registrar takes a published document off every public output."""
+    if not has_role(p, EDITOR, REGISTRAR):
+        return _refuse(f"{p.name} 不是公报编辑或台帐管理员，不能撤回公开")
+    if state not in PUBLISHED_STATES:
+        return problem("invalid_state", "只有已发布的文件可以撤回公开")
+    if withheld:
+        return problem("invalid_state", "该文件已撤回公开")
+    return None
+
+
+def may_manage_people(p: Person | None) -> Problem | None:
+    """Operators at the machine manage people through the command line; nobody does on the desk."""
+    return None if p is None else _refuse("人员与口令在服务器上用 lockstep users 命令管理")
+
+
+def reviews_anything(p: Person, pipelines: Iterable[Pipeline]) -> bool:
+    """The person holds a role some pipeline stage needs (the desk offers the review queue)."""
+    return any(has_role(p, *s.roles) for pl in pipelines for s in pl.stages)
