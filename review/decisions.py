@@ -7,9 +7,10 @@ from typing import Literal
 from pydantic import BaseModel
 
 from documents.problems import Refused, problem
-from review.config import Person, Pipeline, same_unit
+from review.config import Person, Pipeline
 from review.gate import Blocking, active_stages, approved_stages, missing_roles, prerequisites
 from review.model import EmergencySignedOff, Reason, SignedOff, StageDecided, Version
+from review.rules import may_decide, may_emergency_sign_off, may_sign_off
 from review.states import transition
 
 
@@ -53,15 +54,11 @@ def decide(cmd: Decide, dossier: DossierView, pipeline: Pipeline,
         ids = "、".join(s.id for s in stages)
         raise Refused(problem("not_permitted", f"本卷宗的审核流程中没有环节“{cmd.stage}”（可用：{ids}）"))
     who = cmd.actor
-    if who.name in dossier.submitters:
-        raise Refused(problem("not_permitted", f"{who.name} 提交了本卷宗，不能审核本人送审的文件"))
-    if not set(who.roles) & set(stage.roles):
-        raise Refused(problem("not_permitted", f"{who.name} 没有“{stage.name}”所需的角色（{'、'.join(stage.roles)}）"))
+    if refusal := may_decide(who, dossier.submitters, dossier.drafting_unit, stage):
+        raise Refused(refusal)
     # The role acted in: for a stage needing every role, one still missing; else the first held.
     wanted = missing_roles(stage, version, decisions) or stage.roles
     role = next((r for r in wanted if r in who.roles), next(r for r in stage.roles if r in who.roles))
-    if stage.same_unit and not same_unit(who.unit, dossier.drafting_unit):
-        raise Refused(problem("not_permitted", f"“{stage.name}”须由起草单位{dossier.drafting_unit}的人员办理"))
     done = approved_stages(version, decisions, stages)
     waiting = [p for p in prerequisites(stage, stages) if p not in done]
     if waiting:
@@ -78,19 +75,23 @@ def decide(cmd: Decide, dossier: DossierView, pipeline: Pipeline,
 
 
 def sign_off(actor: Person, dossier: DossierView, blocking: list[Blocking],
-             now: dt.datetime, emergency_reason: str | None = None) -> SignedOff:
-    """Sign off on an open gate. In an emergency, with a recorded reason, review stages may be
-    skipped (and are flagged for retrospective review); the dossier's contents may not."""
-    if "signer" not in actor.roles:
-        raise Refused(problem("not_permitted", f"{actor.name} 没有签发权限"))
-    if actor.name in dossier.submitters:
-        raise Refused(problem("not_permitted", f"{actor.name} 提交了本卷宗，不能签发"))
+             now: dt.datetime, emergency_reason: str | None = None,
+             pipeline: Pipeline | None = None) -> SignedOff:
+    """Sign off on an open gate. In an emergency, with a recorded reason, the stages the kind marks
+    skippable may be left for review after the fact; the dossier's contents and the stages the law
+    requires may not (review.rules.may_emergency_sign_off)."""
+    if refusal := may_sign_off(actor, dossier.submitters):
+        raise Refused(refusal)
     if emergency_reason is not None:
-        if not emergency_reason.strip():
-            raise Refused(problem("not_permitted", "紧急签发须写明理由"))
         contents = [b for b in blocking if b.code != "stage_not_approved"]
         if contents:
             raise Refused(*contents)
+        unapproved = [b.stage for b in blocking if b.stage]
+        pipeline = pipeline or dossier.current.pipeline
+        if pipeline is None:
+            raise Refused(problem("not_permitted", "未能确定本卷宗的审核流程，不能紧急签发"))
+        if refusal := may_emergency_sign_off(actor, dossier.submitters, pipeline, unapproved, emergency_reason):
+            raise Refused(refusal)
         transition(dossier.state, "sign_off")
         return EmergencySignedOff(dossier_id=dossier.id, actor=actor.name, at=now,
                                   fingerprint=dossier.current.fingerprint, version=dossier.current.number,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from documents.models import INTERPRETATION_ROLES, DocumentMeta
 from documents.problems import Problem, problem
-from review.config import Pipeline, StageSpec, same_unit
+from review.config import Pipeline, StageSpec
+from review.units import UnitBook
 from review.model import Consultation, StageDecided, Version
 
 
@@ -74,7 +75,10 @@ def refers_to_policy(meta: DocumentMeta, policy: DocumentMeta) -> bool:
     return wanted == policy.title or f"《{wanted}》" in policy.title
 
 
-def _interpretation_checks(version: Version) -> list[Blocking]:
+def _interpretation_checks(version: Version, units: UnitBook) -> list[Blocking]:
+    """谁起草、谁解读: the drafting unit submits the interpretation and declares it. A unit written
+    in a document matches the drafting unit by its configured name or short form, never by suffix."""
+    same_unit = units.same
     out: list[Blocking] = []
     plans = version.of_role("interpretation_plan")
     materials = version.of_role(*INTERPRETATION_ROLES)
@@ -113,11 +117,12 @@ def _risk_checks(version: Version) -> list[Blocking]:
 
 
 def gate(version: Version, decisions: list[StageDecided], pipeline: Pipeline,
-         consultation: Consultation | None = None, today=None) -> list[Blocking]:
+         consultation: Consultation | None = None, today=None, units: UnitBook | None = None) -> list[Blocking]:
+    """`units`: the configured units, so that a document may name its unit by a short form."""
     out: list[Blocking] = []
     if version.policy is None:
         out.append(_b("policy_missing", ""))
-    out += _interpretation_checks(version)
+    out += _interpretation_checks(version, units or UnitBook())
     out += _risk_checks(version)
     if pipeline.major_decision and not _consultation_done(consultation, today):
         out.append(_b("consultation_open", "征求意见期未结束或意见采纳情况未公布"))

@@ -67,7 +67,7 @@ def _answer(config: Config, view: DossierView, decisions: list[StageDecided], to
             consultation: Consultation | None = None) -> GateAnswer:
     version: Version = view.current
     pipeline = pipeline_for(config, version)
-    blocking = gate(version, decisions, pipeline, consultation=consultation, today=today)
+    blocking = gate(version, decisions, pipeline, consultation=consultation, today=today, units=config.unit_book)
     ok = approved_stages(version, decisions, pipeline.stages)
     stages = [StageStatus(id=s.id, name=s.name, roles=s.roles, approved=s.id in ok)
               for s in active_stages(pipeline, version)]
@@ -177,7 +177,8 @@ def _record_sign_off(svc: Services, dossier_id: str, actor: Person, emergency_re
         if row.state in ("signed_off", "published", "registered"):
             raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 已于此前签发"))
         answer = answer_in(s, svc, view)
-        event = sign_off(actor, view, answer.blocking, svc.now(), emergency_reason)
+        event = sign_off(actor, view, answer.blocking, svc.now(), emergency_reason,
+                         pipeline=pipeline_for(svc.config, view.current))
         row.state, row.updated_at = "signed_off", event.at
         if emergency_reason is not None:
             row.emergency_reason = event.reason

@@ -27,6 +27,12 @@ class DossierRow(Base):
     disclosure: Mapped[str | None] = mapped_column(String(16))
     # Signed off without a stage in an emergency: flagged until reviewed retrospectively.
     emergency_reason: Mapped[str | None] = mapped_column(Text)
+    # 撤回公开: taken off every public output (review.rules.is_public), with who, when and why.
+    withheld_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    withheld_by: Mapped[str | None] = mapped_column(String(64))
+    withheld_reason: Mapped[str | None] = mapped_column(Text)
+    # Who set the 公开属性 when the document's marking could not be placed (None: read from it).
+    disclosure_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     row_version: Mapped[int] = mapped_column(Integer, server_default="1")

@@ -106,13 +106,33 @@ def test_a_stage_needing_several_roles_waits_for_each_of_them():
     assert gate(d.current, [e1, e2], joint) == []
 
 
-def test_an_emergency_sign_off_skips_stages_but_not_the_dossier_contents():
+def test_an_emergency_sign_off_never_skips_the_legality_review_of_a_normative_document():
     d = dossier()
     blocking = gate(d.current, [], NORMATIVE)
-    event = sign_off(CONFIG.person("signer"), d, blocking, NOW, emergency_reason="防汛紧急部署")
-    assert event.skipped_stages == ("unit_check", "legality", "deliberation")
-    assert refused_code(sign_off, CONFIG.person("signer"), d, blocking, NOW, " ") == "not_permitted"
+    assert refused_code(sign_off, CONFIG.person("signer"), d, blocking, NOW,
+                        "防汛紧急部署，需在汛期到来前公布施行", NORMATIVE) == "not_permitted"
+
+
+def test_an_emergency_sign_off_skips_only_stages_marked_skippable():
+    d = dossier().model_copy(update={"kind": "政策性文件"})
+    policy = CONFIG.pipeline("政策性文件")
+    blocking = gate(d.current, [], policy)
+    event = sign_off(CONFIG.person("signer"), d, blocking, NOW, "防汛紧急部署，需在汛期到来前公布施行", policy)
+    assert event.skipped_stages == ("unit_check",)
+
+
+def test_an_emergency_reason_is_a_sentence_not_a_dot():
+    d = dossier().model_copy(update={"kind": "政策性文件"})
+    policy = CONFIG.pipeline("政策性文件")
+    blocking = gate(d.current, [], policy)
+    for reason in (" ", ".", "紧急", "　紧 急 紧 急 紧 急　"):
+        assert refused_code(sign_off, CONFIG.person("signer"), d, blocking, NOW, reason, policy) == "not_permitted"
+
+
+def test_an_emergency_sign_off_never_skips_the_dossier_contents():
+    d = dossier().model_copy(update={"kind": "政策性文件"})
+    policy = CONFIG.pipeline("政策性文件")
     no_risk = d.current.model_copy(update={"files": tuple(f for f in d.current.files if f.role != "risk_assessment")})
-    blocking = gate(no_risk, [], NORMATIVE)
+    blocking = gate(no_risk, [], policy)
     assert refused_code(sign_off, CONFIG.person("signer"), d.model_copy(update={"current": no_risk}),
-                        blocking, NOW, "紧急") == "risk_assessment_missing"
+                        blocking, NOW, "防汛紧急部署，需在汛期到来前公布施行", policy) == "risk_assessment_missing"

@@ -99,10 +99,22 @@ def test_gate_lists_interpreter_not_drafter_when_another_unit_submits():
     assert codes(blocking) == ["interpreter_not_drafter"]
 
 
-def test_unit_names_match_with_or_without_the_city_prefix():
+def test_a_unit_written_by_its_configured_short_form_matches():
     files = complete_files()
     files[1] = interp("plan.docx", "interpretation_plan", unit="政务服务局")
-    assert gate(version(files), approve(*ALL), NORMATIVE) == []
+    assert gate(version(files), approve(*ALL), NORMATIVE, units=CONFIG.unit_book) == []
+
+
+def test_unit_names_never_match_by_suffix():
+    for written in ("局", "服务局", "政务服务局", " ", "\u3000"):
+        files = complete_files()
+        files[1] = interp("plan.docx", "interpretation_plan", unit=written)
+        assert "interpreter_not_drafter" in codes(gate(version(files), approve(*ALL), NORMATIVE)), written
+    for written in ("局", "服务局", "\u3000局"):
+        files = complete_files()
+        files[1] = interp("plan.docx", "interpretation_plan", unit=written)
+        assert "interpreter_not_drafter" in codes(
+            gate(version(files), approve(*ALL), NORMATIVE, units=CONFIG.unit_book)), written
 
 
 def test_gate_lists_interpretation_mismatch_for_another_document_number():
