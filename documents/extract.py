@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from documents import form
 from documents.docno import find_doc_number
 from documents.docx_read import Para, ReadDoc, open_docx
+from documents.effective import find_effective, states_effective
 from documents.models import DocNumber, DocumentMeta, InspectedFile, OutlineItem
 from documents.problems import Problem, problem
 
@@ -87,6 +88,7 @@ def read_meta(name: str, data: bytes, doc: ReadDoc) -> tuple[DocumentMeta, Layou
     _read_outline(flow, start, meta, layout)
     _read_references(name, flow, start, meta, layout, problems)
     _read_risk(doc.paragraphs, meta)
+    meta.effective_stated = states_effective(find_effective(p.flat for p in doc.paragraphs))
     meta.suggested_role = _suggest_role(doc, flow, meta)
     return meta, layout, problems
 
@@ -220,12 +222,64 @@ _DATE_CHINESE = re.compile(rf"([{_CN_DIGITS}]{{4}})\s*年\s*([一二三四五六
                            rf"([一二三四五六七八九十]{{1,3}})\s*日")
 _SEAL = re.compile(r"^[〔（(【\[]?(?:此处)?(?:加盖|盖)?.{0,6}(?:印章|公章|盖章|签章)[〕）)】\]]?$")
 _COLOPHON = re.compile(r"^(?:抄送|抄报|分送)[：:]|印发$")
-_DISCLOSURE = [
-    (re.compile(r"^[（(]?此[件文](?:主动公开|公开发布|予以公开)[）)]?$"), "主动公开"),
-    (re.compile(r"^[（(]?此[件文]依申请公开[）)]?$"), "依申请公开"),
-    (re.compile(r"^[（(]?此[件文](?:不予公开|不公开)[）)]?$"), "不予公开"),
-    (re.compile(r"^[（(]?公开(?:属性|方式|类型|选项)[：:](主动公开|依申请公开|不予公开|不公开|免予公开)[）)]?$"), None),
-]
+# 公开属性 (附注 position): a labelled line (公开属性：… / 信息公开选项：… / 公开方式：… / 公开类型：…) or a
+# sentence (此件/本件/此文 … 公开), with or without brackets, a trailing 。 and a legal ground in
+# brackets. Fail closed: anything in a marking that says it is not public is 不予公开; a marking
+# that names no attribute we can place leaves the attribute unknown (disclosure_text says what it was).
+_OPEN = "（(【[［〔〈<"
+_CLOSE = "）)】]］〕〉>"
+_TRAILING_BRACKETS = re.compile(r"[（(【\[［〔〈<][^（()）【】\[\]［］〔〕〈〉<>]*[）)】\]］〕〉>]$")
+_NOTE_LABEL = re.compile(r"^附注[：:]")
+_DISCLOSURE_LABEL = re.compile(r"^(?:政府)?(?:信息)?公开(?:属性|方式|类型|选项|形式)[：:]?(.*)$")
+_DISCLOSURE_SENTENCE = re.compile(r"^(?:此|本)(?:件|文件|文)([^，,；;。：:]{0,12}?公开(?:发布)?)(?:[，,；;。].*)?$")
+_NOT_PUBLIC_WORDS = re.compile(r"(?:不予|不宜|不得|不能|不|免予|免于|无需|无须|暂不|暂缓|禁止|严禁)(?:对外|向社会|在网上|主动)?公开")
+_PLACED = {"主动公开": "主动公开", "公开发布": "主动公开", "予以公开": "主动公开", "公开": "主动公开",
+           "主动公开发布": "主动公开", "全文公开": "主动公开", "全文主动公开": "主动公开",
+           "依申请公开": "依申请公开", "依申请予以公开": "依申请公开"}
+_BARE_MARKS = frozenset({"主动公开", "依申请公开", "不予公开", "不公开", "免予公开"})
+_DISCLOSURE_MAX = 100
+
+
+def read_disclosure(text: str) -> tuple[bool, str | None]:
+    """(is a disclosure marking, the attribute it places) for one paragraph's text.
+
+    (True, None): clearly a marking, but one that places no attribute (公开属性：待定)."""
+    t = "".join(text.split())
+    if not t or len(t) > _DISCLOSURE_MAX:
+        return False, None
+    core = t.rstrip("。.；;，,")
+    while len(core) >= 2 and core[0] in _OPEN and core[-1] in _CLOSE:
+        core = core[1:-1].rstrip("。.；;，,")
+    core = _NOTE_LABEL.sub("", core)
+    bare = core
+    while (shorter := _TRAILING_BRACKETS.sub("", bare).rstrip("。.；;，,")) != bare:   # a ground, a note
+        bare = shorter
+    if m := _DISCLOSURE_LABEL.match(bare):
+        value = m.group(1)
+    elif m := _DISCLOSURE_SENTENCE.match(bare):
+        value = m.group(1)
+    elif bare in _BARE_MARKS:      # （主动公开） alone in the 附注 position
+        value = bare
+    else:
+        return False, None
+    if _NOT_PUBLIC_WORDS.search(t):
+        return True, "不予公开"       # never public, whatever else the marking says
+    return True, _PLACED.get(value.rstrip("。.；;，,"))
+
+
+def disclosure_of(markings: list[tuple[str, str | None]]) -> tuple[str | None, str | None]:
+    """(attribute, text) from every marking found: 不予公开 if any says so; one attribute when all
+    that were found agree on it; otherwise unknown (None), with the text of what was found."""
+    if not markings:
+        return None, None
+    closed = [text for text, value in markings if value == "不予公开"]
+    if closed:
+        return "不予公开", closed[0]
+    values = {value for _, value in markings}
+    text = "；".join(dict.fromkeys(text for text, _ in markings))
+    if len(values) == 1 and None not in values:
+        return values.pop(), text
+    return None, text
 
 
 def parse_date(text: str) -> tuple[dt.date | None, bool]:
@@ -270,18 +324,19 @@ def _is_organ_line(t: str) -> bool:
 
 
 def _read_tail(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout) -> None:
+    markings: list[tuple[str, str | None, int]] = []
     for p in flow[start:]:
         t = p.flat
         if len(t) <= 60 and _COLOPHON.search(t):
             layout.colophon.append(p.number)
-        if meta.disclosure is None and len(t) <= 30:
-            for pattern, value in _DISCLOSURE:
-                m = pattern.match(t)
-                if m:
-                    found = value or m.group(1)
-                    meta.disclosure = {"不公开": "不予公开", "免予公开": "不予公开"}.get(found, found)
-                    meta.disclosure_text, layout.disclosure = t, p.number
-                    break
+        if len(t) <= _DISCLOSURE_MAX:
+            is_marking, value = read_disclosure(t)
+            if is_marking:
+                markings.append((t, value, p.number))
+    meta.disclosure, meta.disclosure_text = disclosure_of([(t, v) for t, v, _ in markings])
+    if markings:
+        layout.disclosure = next((n for t, v, n in markings if v == meta.disclosure and v is not None),
+                                 markings[-1][2])
     dates = [i for i in range(start, len(flow)) if _is_pure_date(flow[i].flat)]
     chosen, organ = None, None
     for i in dates:

@@ -47,8 +47,11 @@ def check_form(name: str, doc: ReadDoc, meta: DocumentMeta, layout: Layout) -> l
         if not well_formed:
             problems.append(warning("date_format", f"成文日期写作“{meta.date_text}”", file=name,
                                     paragraph=layout.date))
-    if meta.disclosure is None:
+    if meta.disclosure is None and not meta.disclosure_text:
         problems.append(warning("disclosure_missing", "未找到公开属性标注", file=name))
+    elif meta.disclosure is None:   # a marking that places no attribute: the gate will block on it
+        problems.append(warning("disclosure_unknown", f"公开属性标注为“{meta.disclosure_text}”，无法确定为"
+                                "主动公开、依申请公开或不予公开", file=name, paragraph=layout.disclosure))
     page = _page_faults(doc.page)
     if page:
         problems.append(warning("page_format", "；".join(page), file=name))
