@@ -116,12 +116,35 @@ def _risk_checks(version: Version) -> list[Blocking]:
     return []
 
 
+DISCLOSURES: tuple[str, ...] = ("主动公开", "依申请公开", "不予公开")
+
+
+def disclosure_check(version: Version, disclosure_set: str | None = None) -> list[Blocking]:
+    """Fail closed: a policy needs a known 公开属性 before sign-off, read from its marking or set by
+    an authorised person (`disclosure_set`). 不予公开 is known: publication keeps it off every output."""
+    policy = version.policy
+    if policy is None:
+        return []                      # policy_missing says it
+    meta = policy.meta
+    if meta is not None and meta.disclosure in DISCLOSURES:
+        return []
+    if disclosure_set in DISCLOSURES:
+        return []
+    text = meta.disclosure_text if meta is not None else None
+    found = f"公开属性标注为“{text}”，无法确定" if text else "未标注公开属性"
+    return [_b("disclosure_unknown", f"政策文件《{policy.name}》{found}；可由{version.drafting_unit}负责人或签发人"
+                                     "用 lockstep disclosure set 或在卷宗页面设定", file=policy.name)]
+
+
 def gate(version: Version, decisions: list[StageDecided], pipeline: Pipeline,
-         consultation: Consultation | None = None, today=None, units: UnitBook | None = None) -> list[Blocking]:
-    """`units`: the configured units, so that a document may name its unit by a short form."""
+         consultation: Consultation | None = None, today=None, units: UnitBook | None = None,
+         disclosure_set: str | None = None) -> list[Blocking]:
+    """`units`: the configured units, so that a document may name its unit by a short form.
+    `disclosure_set`: the 公开属性 a person set for this dossier (None: read from the policy)."""
     out: list[Blocking] = []
     if version.policy is None:
         out.append(_b("policy_missing", ""))
+    out += disclosure_check(version, disclosure_set)
     out += _interpretation_checks(version, units or UnitBook())
     out += _risk_checks(version)
     if pipeline.major_decision and not _consultation_done(consultation, today):
