@@ -24,11 +24,10 @@ from pydantic import BaseModel, PrivateAttr
 
 from documents.models import Role
 from documents.problems import Problem, Refused, problem, warning
-from documents.spool import Sink, Spool, Spooled, digest
+from documents.spool import Sink, Spool, Spooled, TooLarge, digest, inflate
 
 MANIFEST = "bundle.json"
 ROLES: frozenset[str] = frozenset(get_args(Role))
-_CHUNK = 1 << 16
 _MIB = 1 << 20
 
 
@@ -290,8 +289,9 @@ def _inflate_all(fh, entries: list[tuple[str, zipfile.ZipInfo]], limits: Limits,
 
 
 def _inflate(fh, name: str, info: zipfile.ZipInfo, cap: int, sink: Sink) -> None:
-    """One member, inflated in chunks that stop at `cap` (the declared size may be a lie) and
-    written to the sink as they come: at most one chunk of it is in memory."""
+    """One member, inflated in bounded steps that stop as soon as the REAL output passes `cap`
+    (the declared size may be a lie) and written to the sink as they come: at most one step of
+    it is in memory."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise Refused(problem("bundle_unreadable", f"“{name}”使用了不支持的压缩方式", file=name))
     fh.seek(info.header_offset)
@@ -300,23 +300,14 @@ def _inflate(fh, name: str, info: zipfile.ZipInfo, cap: int, sink: Sink) -> None
         raise zipfile.BadZipFile(f"bad local header for {name}")
     name_len, extra_len = struct.unpack_from("<HH", header, 26)
     fh.seek(info.header_offset + 30 + name_len + extra_len)
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS) if info.compress_type == zipfile.ZIP_DEFLATED else None
-    left, produced, crc = info.compress_size, 0, 0
-    while True:
-        chunk = fh.read(min(_CHUNK, left)) if left > 0 else b""
-        left -= len(chunk)
-        if inflater is None:
-            piece = chunk
-        else:  # never let one chunk expand past the cap, however well it compresses
-            piece = inflater.decompress(inflater.unconsumed_tail + chunk, cap - produced + 1)
-        produced += len(piece)
-        if produced > cap:
-            raise Refused(problem("bundle_too_large", f"“{name}”解压后超过声明或允许的大小", file=name))
-        crc = zlib.crc32(piece, crc)
-        sink.write(piece)
-        stalled = not chunk and (inflater is None or not inflater.unconsumed_tail or not piece)
-        if stalled or (inflater is not None and inflater.eof):
-            break
+    produced, crc = 0, 0
+    try:
+        for piece in inflate(fh, info.compress_type, info.compress_size, cap):
+            produced += len(piece)
+            crc = zlib.crc32(piece, crc)
+            sink.write(piece)
+    except TooLarge:
+        raise Refused(problem("bundle_too_large", f"“{name}”解压后超过声明或允许的大小", file=name)) from None
     if crc != info.CRC or produced != info.file_size:
         raise zipfile.BadZipFile(f"“{name}”已损坏（校验不符）")
 

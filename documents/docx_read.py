@@ -13,12 +13,14 @@ import posixpath
 import struct
 import threading
 import zipfile
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from documents.problems import Problem, problem
+from documents.spool import TooLarge, inflate
 
 MAX_PART_BYTES = 50 * 1024 * 1024
 MAX_TOTAL_BYTES = 200 * 1024 * 1024
@@ -142,7 +144,7 @@ def open_docx(name: str, data: bytes) -> tuple[ReadDoc | None, list[Problem]]:
         members = archive.infolist()
     except Exception:
         return None, [problem("not_docx", "文件已损坏，无法作为 docx 打开", file=name)]
-    refusal = _check_members(name, members)
+    refusal = _check_members(name, members) or _check_inflated(name, data, members)
     if refusal:
         return None, [refusal]
     names = {m.filename for m in members}
@@ -182,6 +184,45 @@ def _check_members(name: str, members: list[zipfile.ZipInfo]) -> Problem | None:
     if total > MAX_TOTAL_BYTES:
         return problem("bundle_too_large", f"文档解压后共 {total // 1048576} MB", file=name)
     return None
+
+
+def _check_inflated(name: str, data: bytes, members: list[zipfile.ZipInfo]) -> Problem | None:
+    """Every part's REAL inflated size, counted while streaming it in bounded steps (nothing is
+    kept): a part that inflates past its declared size or the limits is refused at that moment.
+    Only then may python-docx (zipfile's read() inflates a whole part at once, whatever its header
+    says) or the lxml reader read the package: each part is then no larger than declared."""
+    budget = MAX_TOTAL_BYTES
+    stream = io.BytesIO(data)
+    for m in members:
+        if m.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return problem("not_docx", f"部件 {m.filename} 使用了 Word 不用的压缩方式", file=name)
+        start = _data_start(data, m)
+        if start is None:
+            return problem("not_docx", "文件已损坏，无法作为 docx 打开", file=name)
+        stream.seek(start)
+        cap = min(m.file_size, MAX_PART_BYTES, budget)
+        produced = 0
+        try:
+            for piece in inflate(stream, m.compress_type, m.compress_size, cap):
+                produced += len(piece)
+        except TooLarge:
+            return problem("bundle_too_large", f"部件 {m.filename} 解压后超过声明的大小或允许的上限", file=name)
+        except zlib.error:
+            return problem("not_docx", f"部件 {m.filename} 已损坏", file=name)
+        budget -= produced
+    return None
+
+
+def _data_start(data: bytes, info: zipfile.ZipInfo) -> int | None:
+    """Where a member's compressed bytes begin (after its local header), or None."""
+    offset = info.header_offset
+    if offset < 0 or offset + _LOCAL_HEADER.size > len(data):
+        return None
+    signature, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, offset)
+    if signature != b"PK\x03\x04":
+        return None
+    start = offset + _LOCAL_HEADER.size + name_len + extra_len
+    return start if start + info.compress_size <= len(data) else None
 
 
 def _read_with_python_docx(data: bytes, archive: zipfile.ZipFile | None = None) -> ReadDoc:

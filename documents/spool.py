@@ -11,12 +11,15 @@ import hashlib
 import shutil
 import tempfile
 import weakref
+import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 CHUNK = 1 << 16
+OUT_CHUNK = 1 << 18   # the most one inflate step may produce: a bomb never lands in memory whole
 
 
 class Spooled(NamedTuple):
@@ -80,3 +83,42 @@ def digest(path: Path, cap: int) -> tuple[str, int]:
             h.update(chunk)
             size += len(chunk)
     return h.hexdigest(), size
+
+
+class TooLarge(Exception):
+    """A zip member inflated past its cap: the caller says which limit, with a coded problem."""
+
+    def __init__(self, produced: int) -> None:
+        super().__init__(f"inflated past the limit ({produced} bytes)")
+        self.produced = produced
+
+
+def inflate(fh: BinaryIO, method: int, compressed: int, cap: int) -> Iterator[bytes]:
+    """One zip member's bytes, piece by piece, from fh positioned at its first data byte. At most
+    `compressed` bytes are read, each step produces at most OUT_CHUNK bytes, and TooLarge is raised
+    as soon as the REAL output passes `cap`: a header's declared size is never trusted (zipfile's
+    read() inflates all the compressed bytes at once and only then cuts to the declared size).
+    method: ZIP_STORED or ZIP_DEFLATED (the caller refuses others)."""
+    produced, left = 0, compressed
+    if method == zipfile.ZIP_STORED:
+        while left > 0 and (piece := fh.read(min(CHUNK, left))):
+            left -= len(piece)
+            produced += len(piece)
+            if produced > cap:
+                raise TooLarge(produced)
+            yield piece
+        return
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    while not inflater.eof:
+        data = inflater.unconsumed_tail
+        if not data and left > 0:
+            data = fh.read(min(CHUNK, left))
+            left = left - len(data) if data else 0
+        piece = inflater.decompress(data, min(OUT_CHUNK, cap - produced + 1))
+        if not piece and not data:
+            break  # no input left and nothing pending: a truncated stream (its CRC will not match)
+        produced += len(piece)
+        if produced > cap:
+            raise TooLarge(produced)
+        if piece:
+            yield piece
