@@ -42,13 +42,26 @@ def rows(entries: Iterable[Any]) -> list[list[Any]]:
     return [[read(e) for _, read in COLUMNS] for e in entries]
 
 
+# A cell a spreadsheet would run as a formula (or split into one): Excel, WPS and LibreOffice read
+# =, +, -, @ and a leading tab or CR as the start of a formula, so =HYPERLINK(…) in a title would
+# become a live link. Such text is written with a leading ' (OWASP's CSV injection advice): text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A value as an export cell: text that could start a formula gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(entries: Iterable[Any]) -> bytes:
     """UTF-8 with a BOM: without it Excel on Chinese Windows reads the file as GBK and garbles it."""
     buf = io.StringIO(newline="")
     w = csv.writer(buf)
     w.writerow([h for h, _ in COLUMNS])
     for row in rows(entries):
-        w.writerow(["" if v is None else (v.isoformat() if isinstance(v, dt.date) else v) for v in row])
+        w.writerow(["" if v is None else (v.isoformat() if isinstance(v, dt.date) else inert(v)) for v in row])
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -62,7 +75,7 @@ def to_xlsx(entries: Iterable[Any], title: str = "规范性文件公开台帐") 
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows(entries):
-        ws.append(row)
+        ws.append([inert(v) for v in row])
     for col, width in zip("ABCDEFGHIJKLMNOPQRS", (16, 40, 22, 22, 22, 12, 12, 12, 12, 10, 22, 22, 30)):
         ws.column_dimensions[col].width = width
     for r in range(2, ws.max_row + 1):
