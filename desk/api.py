@@ -12,6 +12,7 @@ legality-review platform. The same actions as the pages, the same checks, the sa
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -19,16 +20,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from desk import auth
-from desk.api_shapes import (ATTACH_BODY, BUNDLE_BODY, COMMON, FILE_ROLES, REGISTER_STATUSES, UPLOAD_SIZE,
+from desk.api_shapes import (ATTACH_BODY, BUNDLE_BODY, COMMON, FILE_ROLES, JSON_SIZE, REGISTER_STATUSES, UPLOAD_SIZE,
                              DecisionIn, DecisionOut, MeOut, PublicationOut, QueueOut, RegisterOut, SignOffIn,
-                             SignOffOut, SignOffRefused, StatusOut, SubmitOut, refusal_doc)
+                             SignOffOut, SignOffRefused, StatusOut, SubmitOut, refusal_doc, request_problem,
+                             submit_refused)
 from desk.flowwork import FlowWork
 from desk.kit import STATUS_OF_CODE, Kit, status_of
-from documents.problems import Refused, problem
+from documents.problems import Problem, Refused, problem
+from review import rules
 from review.config import Person
 from review.gate import Blocking
 from services.intake import SubmitResult
@@ -69,8 +72,7 @@ class ProblemRoute(APIRoute):
                 response.headers["WWW-Authenticate"] = "Bearer"
                 return response
             except RequestValidationError as e:
-                where = "；".join(f"{'.'.join(str(x) for x in err['loc'])}：{err['msg']}" for err in e.errors()[:5])
-                return refusal([problem("request_invalid", f"请求内容有误（{where}）")])
+                return refusal([request_problem(e.errors())])
         return run
 
 
@@ -78,9 +80,21 @@ def reply(model: BaseModel, status: int = 200) -> JSONResponse:
     return JSONResponse(jsonable_encoder(model), status_code=status)
 
 
+class DisclosureIn(BaseModel):
+    """The 公开属性 a person sets when the policy's marking leaves it unknown (disclosure_unknown)."""
+    value: Literal["主动公开", "依申请公开", "不予公开"]
+    ground: str | None = Field(None, max_length=300, description="法律依据；不予公开时必填")
+
+
 def need(allowed: bool, why: str) -> None:
     if not allowed:
         raise Refused(problem("not_permitted", why))
+
+
+def guard(refusal: Problem | None) -> None:
+    """Refuse with the rulebook's answer (review/rules.py), if it gave one."""
+    if refusal is not None:
+        raise Refused(refusal)
 
 
 # ---------------------------------------------------------------- uploads
@@ -96,7 +110,7 @@ def submitted(result: SubmitResult, answer: GateAnswer | None) -> JSONResponse:
 
 def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRouter:
     from services.review import gate_answer, record_decision, record_sign_off, status
-    from services.worklists import reviews, rights, waiting_for
+    from services.worklists import access, reviews, waiting_for
     kit = Kit(home, work, max_upload=max_upload)
     services = _Services(kit)
     router = APIRouter(prefix="/api/v1", route_class=ProblemRoute, responses=COMMON)
@@ -112,10 +126,9 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
         return who
 
     def seeing(who: Person, dossier_id: str):
+        """Another unit's dossier answers exactly as a missing one (404 not_found)."""
         svc = services()
-        see, act = rights(svc, who, dossier_id)
-        need(see, f"{who.name}（{who.unit}）在卷宗 {dossier_id} 上没有角色，不能查看")
-        return svc, act
+        return svc, access(svc, who, dossier_id).act
 
     # Endpoints are async and send their work to the thread pool once: a sync endpoint takes a second
     # trip for its response model, and in a burst every call then waits for all the others' first trip.
@@ -126,9 +139,10 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
 
     @router.post("/dossiers", tags=["卷宗"], summary="提交材料包：新卷宗，或指定卷宗的新版本",
                  response_model=SubmitOut, openapi_extra=BUNDLE_BODY,
-                 responses={**UPLOAD_SIZE, 422: {"model": SubmitOut, "description": "材料未被接收（problems 列出原因）"}})
+                 responses={**UPLOAD_SIZE, 404: refusal_doc("没有指定的卷宗（表单字段 dossier）"),
+                            409: refusal_doc("指定的卷宗当前状态不能提交新版本"), 422: submit_refused("材料未被接收（problems 列出原因）")})
     async def submit(request: Request, who: Person = Depends(caller)):
-        need("drafter" in who.roles, f"{who.name} 不是起草人员，不能提交材料")
+        guard(rules.may_submit(who))
         upload = await kit.receive_upload(request)
         try:
             if not upload.files:
@@ -142,9 +156,11 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
 
     @router.post("/dossiers/{dossier_id}/files", tags=["卷宗"], summary="补充或替换一份材料（形成新版本，此前的审核失效）",
                  response_model=SubmitOut, openapi_extra=ATTACH_BODY,
-                 responses={**UPLOAD_SIZE, 404: refusal_doc("没有该卷宗"), 422: {"model": SubmitOut, "description": "材料未被接收"}})
+                 responses={**UPLOAD_SIZE, 404: refusal_doc("没有该卷宗"), 409: refusal_doc("卷宗当前状态不能提交新版本"),
+                            422: submit_refused("材料未被接收（problems 列出原因）")})
     async def attach_file(request: Request, dossier_id: str, who: Person = Depends(caller)):
-        need("drafter" in who.roles, f"{who.name} 不是起草人员，不能提交材料")
+        guard(rules.may_submit(who))
+        guard((await run_in_threadpool(access, services(), who, dossier_id)).why_not("submit_version"))
         upload = await kit.receive_upload(request)
         try:
             role = (upload.fields.get("role") or "").strip()
@@ -172,8 +188,9 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
 
     @router.post("/dossiers/{dossier_id}/decisions", tags=["审核与签发"],
                  summary="审核一个环节：通过或退回（附意见，理由可定位到条款）", response_model=DecisionOut,
-                 responses={404: refusal_doc("没有该卷宗"), 409: refusal_doc("卷宗当前状态不允许审核")})
+                 responses={404: refusal_doc("没有该卷宗"), 409: refusal_doc("卷宗当前状态不允许审核"), **JSON_SIZE})
     async def decide(dossier_id: str, body: DecisionIn, who: Person = Depends(caller)):
+        await run_in_threadpool(seeing, who, dossier_id)
         reasons = [r.strip() for r in body.reasons if r.strip()]
         event, answer = await run_in_threadpool(record_decision, services(), dossier_id, body.stage, body.verdict,
                                                 body.comment.strip(), who.name, reasons)
@@ -182,9 +199,13 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
     @router.post("/dossiers/{dossier_id}/sign-off", tags=["审核与签发"],
                  summary="签发：条件不满足时拒绝并列出原因；签发后同步发布（公报待刊、网站页面、台帐）",
                  response_model=SignOffOut, responses={404: refusal_doc("没有该卷宗"),
-                                                      409: {"model": SignOffRefused, "description": "签发被拒绝"}})
+                                                      409: {"model": SignOffRefused, "description": "签发被拒绝"},
+                                                      500: {"model": SignOffOut, "description": "已签发，但发布未完成"
+                                                            "（publication.problems 列出原因，可重新发布）"},
+                                                      **JSON_SIZE})
     async def sign_off(dossier_id: str, body: SignOffIn | None = None, who: Person = Depends(caller)):
-        need("signer" in who.roles, f"{who.name} 没有签发权限")
+        guard(rules.may_sign_off(who, ()))
+        await run_in_threadpool(seeing, who, dossier_id)
         svc = services()
         emergency = (body.emergency_reason or "").strip() or None if body else None
         try:
@@ -197,10 +218,22 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
         return reply(SignOffOut(ok=published.published, dossier=dossier_id, signed_off=event, publication=published),
                      200 if published.published else 500)
 
+    from services.disclosure import DisclosureResult, set_disclosure
+
+    @router.post("/dossiers/{dossier_id}/disclosure", tags=["审核与签发"],
+                 summary="确定公开属性（文件标注无法识别时；起草单位负责人或签发人，签发前）",
+                 response_model=DisclosureResult,
+                 responses={404: refusal_doc("没有该卷宗"),
+                            409: refusal_doc("卷宗已签发，或文件标注不予公开而请求设为公开（invalid_state、not_public）"),
+                            **JSON_SIZE})
+    async def disclosure(dossier_id: str, body: DisclosureIn, who: Person = Depends(caller)):
+        await run_in_threadpool(seeing, who, dossier_id)
+        return await run_in_threadpool(set_disclosure, services(), dossier_id, body.value, who.name, body.ground)
+
     @router.get("/queue", tags=["审核与签发"], summary="等待本人审核的环节", response_model=QueueOut)
     async def queue(who: Person = Depends(caller)):
         svc = services()
-        need(reviews(svc.config, who), f"{who.name} 没有审核角色")
+        guard(rules.may_open_review_queue(who, svc.config.pipelines))
         return QueueOut(items=await run_in_threadpool(waiting_for, svc, who))
 
     @router.get("/register", tags=["台帐"], summary="规范性文件台帐（台帐管理员可见全部，其他人只见可公开的）",
@@ -238,4 +271,4 @@ class _Services:
 
 def _public(who: Person) -> bool:
     """Only the registrar keeps the whole register; everyone else reads what the public may."""
-    return "registrar" not in who.roles
+    return rules.may_keep_register(who) is not None

@@ -15,7 +15,7 @@ from desk import auth
 from desk.flowwork import FlowWork
 from documents.bundle import Limits
 from documents.models import ROLE_NAMES as FILE_ROLE_NAMES
-from documents.problems import Refused, problem
+from documents.problems import Problem, Refused, problem
 from review.config import ROLE_NAMES, Person
 from review.model import STATE_NAMES
 from templates import render
@@ -47,7 +47,8 @@ class Kit:
                  name_limit: int = 5, client_limit: int = 20, window: float = 60.0) -> None:
         self.home = home
         self.work = work
-        self.sessions = auth.Sessions()
+        self.sessions = auth.Sessions.for_home(home)   # lifetimes from [desk]; a password reset ends them
+        self.trusted_proxies = auth.desk_settings(home).trusted_proxies
         self.by_name = auth.RateLimit(limit=name_limit, window=window)
         self.by_client = auth.RateLimit(limit=client_limit, window=window)
         self.max_bytes = max_upload or Limits().max_bundle_bytes
@@ -93,6 +94,11 @@ class Kit:
         if session is None or person is None:
             raise Stop(RedirectResponse("/login", status_code=303))
         return session, person
+
+    def allow(self, request: Request, refusal: Problem | None, who: Person, session) -> None:
+        """Stop with the rulebook's refusal (review/rules.py), if the guard gave one."""
+        if refusal is not None:
+            raise Stop(self.refused(request, [refusal], who, session))
 
     def require(self, request: Request, allowed: bool, why: str, who: Person, session) -> None:
         if not allowed:

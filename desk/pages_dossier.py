@@ -13,11 +13,11 @@ from starlette.concurrency import run_in_threadpool
 
 from desk.forms import Upload, chosen_manifest
 from desk.kit import Kit, Stop, status_of
-from desk.pages_review import entitled, people, stage_names
+from desk.pages_review import access_of, entitled, people, stage_names
 from documents.labels import meta_fields
 from documents.models import ROLE_NAMES as FILE_ROLE_NAMES
 from documents.problems import Problem, Refused, problem
-from review.config import same_unit
+from review import rules
 from services.worklists import OPEN_STATES, reviews, waiting_for
 
 # The submit form's file inputs by role: (role, several files allowed).
@@ -32,6 +32,7 @@ OFFICE_TODO = {
     "interpreter_not_drafter": "解读须由本单位作出：改正材料中的“解读机关”后替换该文件，或由本单位人员提交。",
     "interpretation_mismatch": "解读中写明的政策标题、发文字号须与政策文件一致：改正后替换该文件。",
     "risk_assessment_missing": "在卷宗页面“补充或替换材料”中选择“舆情风险评估”上传评估报告。",
+    "risk_assessment_mismatch": "评估报告须写明所评估的本政策文件（标题写《政策标题》，或“评估对象：”写标题或发文字号）：改正后替换该文件。",
     "response_plan_missing": "在评估报告中写明应对处置预案，或另行上传“应对处置预案”；另须宣传部门审核同意。",
     "consultation_open": "须先公开征求意见（一般不少于 30 日）并公布意见采纳情况。",
     "stage_not_approved": "等待审核，本单位无需操作。",
@@ -69,7 +70,7 @@ def routes(kit: Kit) -> APIRouter:
     @kit.guarded
     async def submit_form(request: Request) -> Response:
         session, who = kit.signed_in(request)
-        kit.require(request, "drafter" in who.roles, f"{who.name} 不是起草人员，不能提交材料", who, session)
+        kit.allow(request, rules.may_submit(who), who, session)
         kinds = [pl.kind for pl in kit.services().config.pipelines]
         return kit.page(request, "desk_submit.html.j2", who=who, session=session, kinds=kinds,
                         max_mb=kit.max_bytes // (1024 * 1024), chosen_roles=CHOSEN_ROLES)
@@ -78,7 +79,7 @@ def routes(kit: Kit) -> APIRouter:
     @kit.guarded
     async def submit(request: Request) -> Response:
         session, who = kit.signed_in(request)
-        kit.require(request, "drafter" in who.roles, f"{who.name} 不是起草人员，不能提交材料", who, session)
+        kit.allow(request, rules.may_submit(who), who, session)
         upload = await uploaded(request, session, who)
         try:
             if not upload.files:
@@ -86,7 +87,8 @@ def routes(kit: Kit) -> APIRouter:
             chosen_manifest(upload)
             hint = (upload.fields.get("dossier") or "").strip() or None
             if hint:            # a new version of a dossier: the same door as its page
-                await entitled(kit, request, hint, session, who)
+                may = await access_of(kit, request, hint, session, who)
+                kit.allow(request, may.why_not("submit_version"), who, session)
             request_ = {"paths": [str(p) for p in upload.files], "actor": who.name, "dossier": hint}
             result, answer = await run_in_threadpool(kit.intake, request_)
         finally:
@@ -99,13 +101,14 @@ def routes(kit: Kit) -> APIRouter:
     @kit.guarded
     async def attach(request: Request, dossier_id: str) -> Response:
         session, who = kit.signed_in(request)
-        await entitled(kit, request, dossier_id, session, who)
-        kit.require(request, "drafter" in who.roles, f"{who.name} 不是起草人员，不能补充材料", who, session)
+        may = await access_of(kit, request, dossier_id, session, who)
+        kit.allow(request, may.why_not("submit_version"), who, session)
         upload = await uploaded(request, session, who)
         try:
-            role = upload.fields.get("role") or ""
+            role = (upload.fields.get("role") or "").strip()     # no default: the clerk says what the file is
             if role not in FILE_ROLE_NAMES:
-                refuse(request, who, session, "manifest_invalid", "请选择材料类别")
+                refuse(request, who, session, "manifest_invalid",
+                       f"请选择材料类别（{'、'.join(FILE_ROLE_NAMES.values())}），文件没有上传，卷宗没有改变")
             if len(upload.files) != 1 or upload.files[0].suffix.lower() in (".zip", ".json"):
                 refuse(request, who, session, "bundle_empty",
                        "请选择一个文件（docx 或图片）；整套材料请用“重新提交整套材料”")
@@ -123,16 +126,19 @@ def routes(kit: Kit) -> APIRouter:
     async def dossier(request: Request, dossier_id: str) -> Response:
         from services.review import status as dossier_status
         session, who = kit.signed_in(request)
-        act = await entitled(kit, request, dossier_id, session, who)
+        may = await access_of(kit, request, dossier_id, session, who)
         svc = kit.services()
         st = await run_in_threadpool(dossier_status, svc, dossier_id)
         journal, returns = await run_in_threadpool(story, svc, st)
-        office = "drafter" in who.roles and same_unit(who.unit, st.drafting_unit)
+        office = rules.may_submit(who) is None and rules.same_unit(who.unit, st.drafting_unit)
+        # 公开属性 unknown: the form to set it, for whom the rulebook allows (services/disclosure.py)
+        set_disclosure = any(b.code == "disclosure_unknown" for b in st.gate.blocking) and \
+            rules.may_set_disclosure(who, st.drafting_unit, st.state) is None
         return kit.page(request, "desk_dossier.html.j2", 200, who, session, st=st, actors=kit.actors,
-                        journal=journal, returns=returns, may_edit=office and st.state in EDITABLE,
+                        journal=journal, returns=returns, may_edit=may.submit_version, may=may,
                         stage_names=stage_names(svc.config), people=people(svc.config),
                         todo=_todo(st.state) if office else {}, max_mb=kit.max_bytes // (1024 * 1024),
-                        can_act=act, can_sign="signer" in who.roles and st.state in OPEN_STATES)
+                        can_act=may.act, can_sign=may.sign_off, set_disclosure=set_disclosure)
 
     # ------------------------------------------------------------ review queue
 
@@ -141,7 +147,7 @@ def routes(kit: Kit) -> APIRouter:
     async def queue(request: Request) -> Response:
         session, who = kit.signed_in(request)
         svc = kit.services()
-        kit.require(request, reviews(svc.config, who), f"{who.name} 没有审核角色", who, session)
+        kit.allow(request, rules.may_open_review_queue(who, svc.config.pipelines), who, session)
         items = await run_in_threadpool(waiting_for, svc, who)
         return kit.page(request, "desk_queue.html.j2", who=who, session=session, items=items)
 
@@ -149,7 +155,7 @@ def routes(kit: Kit) -> APIRouter:
 
     async def signer(request: Request, dossier_id: str):
         session, who = kit.signed_in(request)
-        kit.require(request, "signer" in who.roles, f"{who.name} 没有签发权限", who, session)
+        kit.allow(request, rules.may_sign_off(who, ()), who, session)
         await entitled(kit, request, dossier_id, session, who)
         return session, who
 
@@ -179,6 +185,24 @@ def routes(kit: Kit) -> APIRouter:
         published = await run_in_threadpool(kit.publish, dossier_id, who.name)
         return kit.page(request, "desk_signed.html.j2", 200 if published.get("published") else 500, who, session,
                         event=event, published=published, dossier=dossier_id)
+
+    # ------------------------------------------------------------ 公开属性 (services/disclosure.py)
+
+    @router.post("/desk/dossiers/{dossier_id}/disclosure")
+    @kit.guarded
+    async def disclosure(request: Request, dossier_id: str) -> Response:
+        """Set the 公开属性 the policy's marking leaves unknown; the service asks the rulebook."""
+        from fastapi.responses import RedirectResponse
+        from services.disclosure import set_disclosure
+        session, who = kit.signed_in(request)
+        await access_of(kit, request, dossier_id, session, who)      # not seen: 404, as a missing one
+        fields = await kit.form_of(request, session, who)
+        try:
+            await run_in_threadpool(set_disclosure, kit.services(), dossier_id, (fields.get("value") or "").strip(),
+                                    who.name, fields.get("ground"))
+        except Refused as r:
+            return kit.refused(request, list(r.problems), who, session)
+        return RedirectResponse(f"/desk/dossiers/{dossier_id}#gate", status_code=303)
 
     return router
 
@@ -211,6 +235,8 @@ def _words(name: str, p: dict, stages: dict[str, str]) -> str:
         text = f"{stages.get(p.get('stage'), p.get('stage'))}：{verdict}"
         text += f"（{p['comment']}）" if p.get("comment") else ""
         return text + (f"，意见书 {p['opinion_number']}" if p.get("opinion_number") else "")
+    if name == "dossier.disclosure_set":
+        return f"确定公开属性为“{p.get('value')}”" + (f"（依据：{p['ground']}）" if p.get("ground") else "")
     words = EVENT_WORDS.get(name, name)
     if name == "dossier.emergency_signed_off" and p.get("reason"):
         words += f"：{p['reason']}"

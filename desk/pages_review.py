@@ -16,10 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from desk.kit import SECURITY_HEADERS, Kit
+from desk.kit import SECURITY_HEADERS, Kit, Stop
 from documents.models import ROLE_NAMES
 from documents.problems import Refused, problem
-from services.worklists import rights
 
 REASON_ROWS = 3              # anchored reason rows on the form; more go in the free text box
 INTERPRETATION = ("interpretation_plan", "interpretation_material", "graphic_interpretation")
@@ -33,14 +32,17 @@ _PICTURES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", "
 
 async def entitled(kit: Kit, request: Request, dossier_id: str, session, who) -> list[str]:
     """The stages the person may act on now; refused alike when the dossier is missing or not theirs."""
+    return (await access_of(kit, request, dossier_id, session, who)).act
+
+
+async def access_of(kit: Kit, request: Request, dossier_id: str, session, who):
+    """What the rulebook lets this person do with the dossier. A dossier the person may not see
+    answers exactly as a missing one (404 not_found), so a page never confirms it exists."""
+    from services.worklists import access
     try:
-        see, act = await run_in_threadpool(rights, kit.services(), who, dossier_id)
+        return await run_in_threadpool(access, kit.services(), who, dossier_id)
     except Refused as r:
-        if r.problem.code != "not_found":
-            raise
-        see, act = False, []
-    kit.require(request, see, f"{who.name}（{who.unit}）在卷宗 {dossier_id} 上没有角色，不能查看", who, session)
-    return act
+        raise Stop(kit.refused(request, list(r.problems), who, session))
 
 
 async def review_page(kit: Kit, request: Request, dossier_id: str, session, who, status: int = 200,
@@ -93,8 +95,9 @@ def routes(kit: Kit) -> APIRouter:
         await entitled(kit, request, dossier_id, session, who)
         fields = await kit.form_of(request, session, who)
         verdict = fields.get("verdict")
-        if verdict not in ("approve", "return"):
-            return kit.refused(request, [problem("not_permitted", "请选择“通过”或“退回”")], who, session, status=400)
+        if verdict not in ("approve", "return"):      # no default: the reviewer says it; what was typed stays
+            return await review_page(kit, request, dossier_id, session, who, 400, entered=fields, refusal=[
+                problem("request_invalid", "请选择“通过”或“退回”后再提交")])
         svc = kit.services()
         seen = (fields.get("version") or "").strip()
         current = await run_in_threadpool(gate_answer, svc, dossier_id)
@@ -105,9 +108,12 @@ def routes(kit: Kit) -> APIRouter:
             event, _ = await run_in_threadpool(record_decision, svc, dossier_id, fields.get("stage", ""), verdict,
                                                fields.get("comment", "").strip(), who.name, reason_lines(fields))
         except Refused as r:
-            if r.problem.code != "not_found":          # an anchor that matches no provision: keep what was typed
+            # An anchor that matches no provision, a return without reasons, an approval with some:
+            # the form again with what was typed.
+            if r.problem.code not in ("not_found", "request_invalid"):
                 raise
-            return await review_page(kit, request, dossier_id, session, who, 422, entered=fields,
+            return await review_page(kit, request, dossier_id, session, who,
+                                     422 if r.problem.code == "not_found" else 400, entered=fields,
                                      refusal=list(r.problems))
         name = next((s.name for s in current.stages if s.id == event.stage), event.stage)
         done = f"已{'通过' if verdict == 'approve' else '退回'}“{name}”环节"
@@ -119,7 +125,8 @@ def routes(kit: Kit) -> APIRouter:
     @kit.guarded
     async def download(request: Request, dossier_id: str, sha256: str) -> Response:
         session, who = kit.signed_in(request)
-        await entitled(kit, request, dossier_id, session, who)
+        may = await access_of(kit, request, dossier_id, session, who)
+        kit.allow(request, may.why_not("download"), who, session)
         found = await run_in_threadpool(file_of, kit.services(), dossier_id, sha256) if _SHA.match(sha256) else None
         if found is None:
             return kit.refused(request, [problem("not_found", "本卷宗没有这份材料")], who, session)

@@ -8,7 +8,8 @@ from documents.classify import is_word
 from documents.extract import inspect_docx
 from documents.models import Role
 from documents.problems import Refused, problem
-from review.config import Person, same_unit
+from review import rules
+from review.config import Person
 from review.model import fingerprint
 from services.context import Services
 from services.intake import (MemberReport, Prepared, SubmitResult, _record, check_submitter, put_member,
@@ -42,9 +43,10 @@ def _attach(svc: Services, dossier_id: str, bundle: Bundle, role: Role, actor: P
         repo = Dossiers(s)
         row = repo.get(dossier_id)
         if row is None:
-            raise Refused(problem("not_found", f"没有卷宗 {dossier_id}"))
-        if not same_unit(row.drafting_unit, actor.unit):
-            raise Refused(problem("not_permitted", f"卷宗 {dossier_id} 属于{row.drafting_unit}"))
+            raise Refused(rules.not_found(dossier_id))
+        if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind))
+                       or rules.may_submit_version(actor, row.drafting_unit, row.state)):
+            raise Refused(refusal)
         current = repo.version(dossier_id, row.current_version)
     new = MemberReport(name=member.name, role=role, role_source="attached",
                        sha256=member.sha256, size=member.size, metadata=meta)

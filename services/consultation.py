@@ -11,8 +11,8 @@ from pydantic import BaseModel
 
 from documents.problems import Refused, problem
 from publishing.web_release import docx_html, head_texts, short_title
+from review import rules
 from review.clock import Period
-from review.config import same_unit
 from review.consultation import ADOPTION, check_period, check_summary_time, normalise_adoption
 from review.model import CommentsRecorded, ConsultationOpened, SummaryPublished
 from services.context import Services
@@ -49,9 +49,10 @@ def _drafting_actor(svc: Services, s, dossier_id: str, actor_name: str) -> tuple
     actor = person(svc.config, actor_name)
     row = Dossiers(s).get(dossier_id)
     if row is None:
-        raise Refused(problem("not_found", f"没有卷宗 {dossier_id}"))
-    if "drafter" not in actor.roles or not same_unit(actor.unit, row.drafting_unit):
-        raise Refused(problem("not_permitted", f"征求意见由起草单位{row.drafting_unit}的起草人员办理"))
+        raise Refused(rules.not_found(dossier_id))
+    if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind))
+                   or rules.may_consult(actor, row.drafting_unit)):
+        raise Refused(refusal)
     if not pipeline_of(svc.config, row.kind).major_decision:
         raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 是{row.kind}，不是重大行政决策"))
     return row, actor

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from documents.problems import Refused, problem
 from publishing import gazette_rules as rules
+from review import rules as guards
 from review.model import Event
 from services.context import Services
 from services.gazette_items import derived, issue_facts
@@ -97,8 +98,8 @@ class Released(IssueView):
 
 
 def _editor(svc: Services, actor: str) -> None:
-    if "gazette_editor" not in person(svc.config, actor).roles:
-        raise Refused(problem("not_permitted", f"{actor} 没有公报编辑（gazette_editor）角色"))
+    if refusal := guards.may_edit_gazette(person(svc.config, actor)):
+        raise Refused(refusal)
 
 
 def _issue(s: Session, issue_id: str, *, draft: bool = False) -> GazetteIssueRow:

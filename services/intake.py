@@ -9,13 +9,16 @@ from sqlalchemy import select
 
 from documents.bundle import Bundle, BundleMember, Limits, read_bundle
 from documents.classify import final_role, is_word
+from documents.effective import effective_missing
 from documents.extract import inspect_docx
 from documents.models import DocumentMeta, Role
 from documents.problems import Problem, Refused, problem
-from review.config import Config, Person, same_unit
+from review import rules
+from review.config import Config, Person
 from review.model import Submitted, Version, VersionFile, fingerprint
 from review.states import transition
 from services.context import Services
+from services.disclosure import carried_over
 from storage import audit
 from storage.objects import ObjectChanged
 from storage.repository import Dossiers
@@ -90,10 +93,17 @@ def inspect_bundle(bundle: Bundle, actor: Person, config: Config) -> Prepared:
         problems.append(problem("manifest_invalid", f"未知的文件类别“{kind}”，按{config.default_kind}办理",
                                 severity="warning", file="bundle.json"))
         kind = config.default_kind
-    unit = bundle.drafting_unit or actor.unit
-    if not same_unit(unit, actor.unit):
-        # A drafter acts only for their own unit (谁起草、谁解读 starts with who submits).
-        raise Refused(problem("not_permitted", f"材料的起草单位是{unit}，{actor.name} 属于{actor.unit}，不能代为提交"))
+    pipeline = config.pipeline(kind)
+    for m in members:
+        # A normative policy with no 施行 clause takes effect on its gazette issue's date (a warning).
+        if m.role == "policy" and (found := effective_missing(
+                m.name, m.metadata.effective_stated if m.metadata else None, bool(pipeline and pipeline.normative))):
+            problems.append(found)
+    # The drafting unit is the submitter's (谁起草、谁解读 starts with who submits); a bundle may
+    # name it, but one naming another unit, or a blank one, is refused, never believed.
+    if refusal := rules.may_declare_unit(actor, bundle.drafting_unit, config.unit_book):
+        raise Refused(refusal)
+    unit = actor.unit
     fp = fingerprint([(m.role, m.name, m.sha256) for m in members])
     return Prepared(kind=kind, drafting_unit=unit, members=members, problems=problems, fingerprint=fp)
 
@@ -112,8 +122,8 @@ def _one_policy(members: list[MemberReport]) -> list[MemberReport]:
 
 
 def check_submitter(actor: Person) -> None:
-    if "drafter" not in actor.roles:
-        raise Refused(problem("not_permitted", f"{actor.name} 不是起草人员，不能提交材料"))
+    if refusal := rules.may_submit(actor):
+        raise Refused(refusal)
 
 
 def find_duplicate(svc: Services, prepared: Prepared) -> SubmitResult | None:
@@ -122,7 +132,7 @@ def find_duplicate(svc: Services, prepared: Prepared) -> SubmitResult | None:
 
 
 def _duplicate(repo: Dossiers, prepared: Prepared) -> SubmitResult | None:
-    row = repo.by_fingerprint(prepared.fingerprint)
+    row = repo.by_fingerprint(prepared.fingerprint, prepared.drafting_unit)
     if row is None:
         return None
     return SubmitResult(dossier=row.dossier_id, version=row.number, accepted=True, duplicate=True,
@@ -211,7 +221,7 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
         repo = Dossiers(s)
         if check_duplicate and (duplicate := _duplicate(repo, prepared)) is not None:
             return duplicate
-        row = _target_dossier(repo, prepared, actor, dossier_hint, doc_number, title)
+        row = _target_dossier(repo, prepared, actor, dossier_hint, doc_number, title, svc.config)
         new_dossier = row is None
         if row is None:
             row = DossierRow(id=repo.next_id(now.year), kind=prepared.kind,
@@ -224,7 +234,8 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
             row.current_version += 1
             row.title = title or row.title
             row.doc_number = doc_number or row.doc_number
-            row.disclosure = policy.disclosure if policy else row.disclosure
+            if policy is not None:   # the document's own marking wins; without one a person's setting stays
+                row.disclosure, row.disclosure_by = carried_over(row.disclosure, row.disclosure_by, policy.disclosure)
             row.updated_at = now
         version = Version(
             dossier_id=row.id, number=row.current_version, fingerprint=prepared.fingerprint,
@@ -242,12 +253,16 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
 
 
 def _target_dossier(repo: Dossiers, prepared: Prepared, actor: Person, hint: str | None,
-                    doc_number: str | None, title: str | None) -> DossierRow | None:
+                    doc_number: str | None, title: str | None, config: Config) -> DossierRow | None:
+    """The dossier a submission continues: the one named (which the person must be allowed to see
+    and to add a version to), else the unit's open dossier for this policy, else none (a new one)."""
     if hint:
         row = repo.get(hint)
         if row is None:
-            raise Refused(problem("not_found", f"没有卷宗 {hint}"))
-        if not same_unit(row.drafting_unit, actor.unit):
-            raise Refused(problem("not_permitted", f"卷宗 {hint} 属于{row.drafting_unit}，{actor.name} 不能为其提交新版本"))
+            raise Refused(rules.not_found(hint))
+        pipeline = config.pipeline(row.kind)
+        if refusal := (rules.may_see(actor, hint, row.drafting_unit, row.state, pipeline)
+                       or rules.may_submit_version(actor, row.drafting_unit, row.state)):
+            raise Refused(refusal)
         return row
-    return repo.find_open(prepared.drafting_unit, doc_number, title)
+    return repo.find_open(actor.unit, doc_number, title)

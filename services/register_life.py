@@ -13,11 +13,13 @@ from documents.effective import find_effective
 from documents.problems import Refused, problem
 from publishing import register
 from publishing import register_rules as rules
+from review import rules as guards
 from review.model import Event, Version
 from services.context import Services
 from services.review import person
 from storage import audit
-from storage.tables import RegisterEntryRow, RegisterLinkRow
+from storage.repository import Dossiers
+from storage.tables import DossierRow, RegisterEntryRow, RegisterLinkRow
 
 REGISTRAR = "registrar"
 
@@ -35,6 +37,22 @@ class EntryRepealed(Event):
     reason: str | None = None
 
 
+class EntryTookEffect(Event):
+    """待施行 → 现行有效 on its 施行日期 (the scheduled check), or its 施行日期 fixed by the gazette."""
+    name: ClassVar[str] = "register.took_effect"
+    registration_number: str
+    effective_date: dt.date
+    status: str
+
+
+class EntryDated(Event):
+    """The gazette issue carrying a normative document is out: its 施行日期 is now known."""
+    name: ClassVar[str] = "register.dated"
+    registration_number: str
+    effective_date: dt.date
+    issue: str
+
+
 class EntryExpired(Event):
     name: ClassVar[str] = "register.expired"
     registration_number: str
@@ -49,9 +67,9 @@ class EntryView(BaseModel):
     drafting_unit: str
     signed_date: dt.date | None = None
     published_at: dt.datetime
-    effective_date: dt.date
-    valid_until: dt.date
-    evaluation_due: dt.date
+    effective_date: dt.date | None = None    # None: 待定, the gazette issue carrying it will fix it
+    valid_until: dt.date | None = None
+    evaluation_due: dt.date | None = None
     status: str
     status_name: str
     status_changed_at: dt.datetime | None = None
@@ -67,6 +85,18 @@ class EntryView(BaseModel):
     amended_by: list[str] = []
     repealed_by: str | None = None
     repeal_reason: str | None = None
+    emergency: bool = False                 # signed off in an emergency (紧急签发)
+    review_owed: list[str] = []             # the stages it skipped, until approved after the fact
+    review_owed_names: list[str] = []       # the same, in Chinese
+
+    @property
+    def emergency_note(self) -> str | None:
+        """紧急签发，待事后补审：合法性审核 — what the register page and the web page say."""
+        if not self.emergency:
+            return None
+        if self.review_owed:
+            return f"紧急签发，待事后补审：{'、'.join(self.review_owed_names or self.review_owed)}"
+        return "紧急签发，已事后补审"
 
 
 def local_date(at: dt.datetime) -> dt.date:
@@ -74,25 +104,35 @@ def local_date(at: dt.datetime) -> dt.date:
 
 
 def entry_dates(svc: Services, version: Version, signed: dt.date | None, title: str,
-                published: dt.datetime) -> tuple[dt.date, dt.date]:
-    """(施行日期, 有效期至) fixed at publication from the policy's own words."""
+                published: dt.datetime, normative: bool | None = None) -> tuple[dt.date | None, dt.date | None, str]:
+    """(施行日期, 有效期至, status) at publication from the policy's own words. A normative document
+    naming no date waits for its gazette issue: (None, None, "pending"); so does one whose date
+    has not come yet (with its dates)."""
     from services.gazette_items import paragraph_texts
+    from services.review import pipeline_for
+    if normative is None:
+        pipeline = pipeline_for(svc.config, version)
+        normative = bool(pipeline and pipeline.normative)
     policy = version.policy
     phrases = find_effective(paragraph_texts(svc.store.get(policy.sha256))) if policy and policy.meta else ()
-    effective = rules.effective_date(phrases, signed, local_date(published))
-    return effective, rules.valid_until(effective, title)
+    effective = rules.effective_at_publication(phrases, signed, local_date(published), normative)
+    until = rules.valid_until(effective, title) if effective else None
+    return effective, until, rules.status_for(effective, local_date(svc.now()))
 
 
-def dates_of(e: RegisterEntryRow) -> tuple[dt.date, dt.date]:
-    """Entries from before migration 0004 carry no dates: read them as effective when published."""
-    effective = e.effective_date or local_date(e.published_at)
-    return effective, e.valid_until or rules.valid_until(effective, e.title)
+def dates_of(e: RegisterEntryRow) -> tuple[dt.date | None, dt.date | None]:
+    """(施行日期, 有效期至). No 施行日期: 待定, the gazette issue carrying it will fix it (migration
+    0010 wrote the publication day into entries from before 0004, which had none)."""
+    if e.effective_date is None:
+        return None, None
+    return e.effective_date, e.valid_until or rules.valid_until(e.effective_date, e.title)
 
 
-def views(s: Session, rows: list[RegisterEntryRow]) -> list[EntryView]:
+def views(s: Session, rows: list[RegisterEntryRow], config=None) -> list[EntryView]:
     few = len(rows) <= 500        # a page of entries: read only their links and placements
     linked = register.links(s, [e.id for e in rows] if few else None)
     placed = register.placements(s, [e.dossier_id for e in rows] if few else None)
+    owed = emergencies(s, [e.dossier_id for e in rows], config)
     out = []
     for e in rows:
         effective, until = dates_of(e)
@@ -102,7 +142,8 @@ def views(s: Session, rows: list[RegisterEntryRow]) -> list[EntryView]:
         out.append(EntryView(
             registration_number=e.registration_number, document_number=e.document_number, title=e.title,
             organ=e.organ, drafting_unit=e.drafting_unit, signed_date=e.signed_date, published_at=e.published_at,
-            effective_date=effective, valid_until=until, evaluation_due=rules.evaluation_due(until),
+            effective_date=effective, valid_until=until,
+            evaluation_due=rules.evaluation_due(until) if until else None,
             status=e.status, status_name=rules.STATUS_NAMES.get(e.status, e.status),
             status_changed_at=e.status_changed_at, legality_opinion=e.opinion_number, filed_at=e.filed_at,
             filing_number=e.filing_number, dossier=e.dossier_id, interpretation_page=e.interpretation_page,
@@ -111,26 +152,51 @@ def views(s: Session, rows: list[RegisterEntryRow]) -> list[EntryView]:
             gazette_page=f"items/{e.dossier_id}.html" if issue else None,
             amends=[t for link, t, by in linked if link.kind == "amend" and by == e.registration_number],
             amended_by=[by for link, t, by in linked if link.kind == "amend" and t == e.registration_number],
-            repealed_by=repeal[1] if repeal else None, repeal_reason=repeal[0].reason if repeal else None))
+            repealed_by=repeal[1] if repeal else None, repeal_reason=repeal[0].reason if repeal else None,
+            emergency=e.dossier_id in owed, review_owed=[i for i, _ in owed.get(e.dossier_id, ())],
+            review_owed_names=[n for _, n in owed.get(e.dossier_id, ())]))
+    return out
+
+
+def emergencies(s: Session, dossier_ids: list[str], config=None) -> dict[str, list[tuple[str, str]]]:
+    """Dossier → the stages (id, name) its emergency sign-off still owes, for those signed off in an
+    emergency (dossiers.emergency_reason set); an empty list once reviewed after the fact."""
+    from review.decisions import retrospective_pending
+    from review.config import DEFAULT_CONFIG_TOML, parse_config
+    from services.review import load, pipeline_for
+    q = select(DossierRow.id).where(DossierRow.emergency_reason.is_not(None))
+    if len(dossier_ids) <= 500:
+        q = q.where(DossierRow.id.in_(dossier_ids))
+    wanted = set(dossier_ids)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for dossier_id in s.scalars(q):
+        if dossier_id not in wanted:
+            continue
+        _, view = load(s, dossier_id)
+        # the version's own pipeline snapshot; the home's config (or the default) for older versions
+        pipeline = view.current.pipeline or pipeline_for(config or parse_config(DEFAULT_CONFIG_TOML), view.current)
+        names = {x.id: x.name for x in pipeline.stages}
+        pending = retrospective_pending(view, pipeline, Dossiers(s).decisions(dossier_id))
+        out[dossier_id] = [(x, names.get(x, x)) for x in pending]
     return out
 
 
 def list_entries(svc: Services, status: str | None = None, *, public: bool = False) -> list[EntryView]:
     with svc.session() as s:
-        return views(s, register.entries(s, status, public=public))
+        return views(s, register.entries(s, status, public=public), svc.config)
 
 
 def show(svc: Services, number: str) -> EntryView:
     with svc.session() as s:
-        return views(s, [_entry(s, number)])[0]
+        return views(s, [_entry(s, number)], svc.config)[0]
 
 
 # ---------------------------------------------------------------- changes
 
 def _registrar(svc: Services, actor: str) -> str:
     p = person(svc.config, actor)
-    if REGISTRAR not in p.roles:
-        raise Refused(problem("not_permitted", f"{p.name} 不是台帐管理员，不能更改台帐"))
+    if refusal := guards.may_keep_register(p):
+        raise Refused(refusal)
     return p.name
 
 
@@ -153,10 +219,11 @@ def amend(svc: Services, number: str, by: str, actor: str) -> EntryView:
             raise Refused(problem("invalid_state", f"已记录 {by} 修改 {number}"))
         now = svc.now()
         s.add(RegisterLinkRow(kind="amend", entry_id=target.id, by_entry_id=acting.id, actor=name, at=now))
-        target.status, target.status_changed_at = "amended", now
+        if target.status != rules.PENDING:     # a 待施行 document stays so; it takes effect as amended
+            target.status, target.status_changed_at = "amended", now
         audit.append(s, EntryAmended(dossier_id=target.dossier_id, actor=name, at=now,
                                      registration_number=number, by=by))
-        return views(s, [target])[0]
+        return views(s, [target], svc.config)[0]
 
 
 def repeal(svc: Services, number: str, actor: str, by: str | None = None, reason: str | None = None) -> EntryView:
@@ -172,7 +239,7 @@ def repeal(svc: Services, number: str, actor: str, by: str | None = None, reason
         target.status, target.status_changed_at = "repealed", now
         audit.append(s, EntryRepealed(dossier_id=target.dossier_id, actor=name, at=now,
                                       registration_number=number, by=by, reason=reason))
-        return views(s, [target])[0]
+        return views(s, [target], svc.config)[0]
 
 
 def expire_due(svc: Services, today: dt.date, actor: str = "lockstep") -> list[EntryView]:
@@ -186,8 +253,63 @@ def expire_due(svc: Services, today: dt.date, actor: str = "lockstep") -> list[E
             audit.append(s, EntryExpired(dossier_id=e.dossier_id, actor=actor, at=now,
                                          registration_number=e.registration_number, valid_until=dates_of(e)[1]))
         s.flush()
-        return views(s, lapsed)
+        return views(s, lapsed, svc.config)
 
 
 def expire(svc: Services, today: dt.date, actor: str) -> list[EntryView]:
     return expire_due(svc, today, _registrar(svc, actor))
+
+
+# ---------------------------------------------------------------- 待施行 → 现行有效
+
+def _in_force_status(s: Session, e: RegisterEntryRow) -> str:
+    """What a 待施行 entry becomes on its day: amended if another document already amended it."""
+    amended = s.scalars(select(RegisterLinkRow).filter_by(kind="amend", entry_id=e.id)).first()
+    return "amended" if amended else "in_force"
+
+
+def take_effect_due(svc: Services, today: dt.date, actor: str = "lockstep") -> list[EntryView]:
+    """待施行 entries whose 施行日期 has come become 现行有效. What the scheduled check calls with
+    `expire_due` (no role: the system acts); never one whose date the gazette has not fixed yet."""
+    with svc.session() as s:
+        due = [e for e in s.scalars(select(RegisterEntryRow).filter_by(status=rules.PENDING)
+                                    .order_by(RegisterEntryRow.year, RegisterEntryRow.serial))
+               if rules.takes_effect(e.status, e.effective_date, today)]
+        now = svc.now()
+        for e in due:
+            e.status, e.status_changed_at = _in_force_status(s, e), now
+            audit.append(s, EntryTookEffect(dossier_id=e.dossier_id, actor=actor, at=now, status=e.status,
+                                            registration_number=e.registration_number,
+                                            effective_date=e.effective_date))
+        s.flush()
+        return views(s, due, svc.config)
+
+
+def date_on_release(svc: Services, s: Session, issue: str, release: dt.date, facts, actor: str) -> list[str]:
+    """In the release's transaction: every 待施行 entry of a document in the issue without a 施行日期
+    gets the issue's date as its 施行日期 (or what its text says, read against that date), its
+    有效期至 from it, and becomes 现行有效 if that day has come (else the scheduled check moves it
+    on the day). `facts`: the issue's publishing.gazette_rules.ItemFacts. Returns the numbers dated."""
+    today = local_date(svc.now())
+    dated = []
+    for f in facts:
+        e = register.entry_for(s, f.dossier)
+        if e is None or e.status != rules.PENDING or e.effective_date is not None:
+            continue
+        effective = rules.effective_on_release(f.effective, f.signed_date, release)
+        e.effective_date, e.valid_until = effective, rules.valid_until(effective, e.title)
+        now = svc.now()
+        audit.append(s, EntryDated(dossier_id=e.dossier_id, actor=actor, at=now, issue=issue,
+                                   registration_number=e.registration_number, effective_date=effective))
+        if rules.takes_effect(e.status, effective, today):
+            e.status, e.status_changed_at = _in_force_status(s, e), now
+            audit.append(s, EntryTookEffect(dossier_id=e.dossier_id, actor=actor, at=now, status=e.status,
+                                            registration_number=e.registration_number,
+                                            effective_date=effective))
+        dated.append(e.registration_number)
+    return dated
+
+
+def take_effect(svc: Services, today: dt.date, actor: str) -> list[EntryView]:
+    """`lockstep register expire` does what the scheduled check does: the registrar's name on it."""
+    return take_effect_due(svc, today, _registrar(svc, actor))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from documents.problems import Refused, problem
+from review import rules
 from review.model import Filed
 from services.context import Services
 from services.review import person
@@ -13,8 +14,8 @@ from storage.tables import RegisterEntryRow
 
 def record_filing(svc: Services, registration_number: str, filing_number: str, actor_name: str) -> dict:
     actor = person(svc.config, actor_name)
-    if "registrar" not in actor.roles:
-        raise Refused(problem("not_permitted", f"{actor.name} 不是台帐管理员，不能记录报备"))
+    if refusal := rules.may_keep_register(actor):
+        raise Refused(refusal)
     with svc.session() as s:
         e = s.scalars(select(RegisterEntryRow).filter_by(registration_number=registration_number)).first()
         if e is None:

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from documents.models import DocumentMeta
-from review.config import Pipeline, same_unit
+from review.config import Pipeline
+from review.units import same_unit
 from review.model import Reason, StageDecided, Version, VersionFile
 from storage.tables import ConsultationRow, DecisionRow, DerivedObjectRow, DossierRow, FileRow, VersionRow
 
@@ -31,8 +32,12 @@ class Dossiers:
         rows = [r for r in self.session.scalars(q) if same_unit(r.drafting_unit, drafting_unit)]
         return rows[0] if rows else None
 
-    def by_fingerprint(self, fingerprint: str) -> VersionRow | None:
-        return self.session.scalars(select(VersionRow).filter_by(fingerprint=fingerprint).limit(1)).first()
+    def by_fingerprint(self, fingerprint: str, drafting_unit: str) -> VersionRow | None:
+        """A version with these exact files, of one of this unit's dossiers (another unit's identical
+        bundle is not a duplicate of it, and must not learn that it exists)."""
+        q = (select(VersionRow).join(DossierRow, DossierRow.id == VersionRow.dossier_id)
+             .where(VersionRow.fingerprint == fingerprint, DossierRow.drafting_unit == drafting_unit))
+        return self.session.scalars(q.limit(1)).first()
 
     def next_id(self, year: int) -> str:
         prefix = f"D{year}-"
