@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from documents.models import ROLE_NAMES as FILE_ROLES
-from documents.problems import Problem
+from documents.problems import CODES, Problem, problem
 from review.gate import Blocking
 from review.model import EmergencySignedOff, SignedOff, StageDecided
 from services.intake import SubmitResult
@@ -14,7 +14,7 @@ from services.publication import PublicationResult
 from services.register_life import EntryView
 from services.review import GateAnswer, Status
 
-REGISTER_STATUSES = Literal["in_force", "amended", "repealed", "expired"]
+REGISTER_STATUSES = Literal["pending", "in_force", "amended", "repealed", "expired"]
 
 
 # ---------------------------------------------------------------- shapes (shown at /docs)
@@ -104,8 +104,56 @@ def refusal_doc(description: str) -> dict:
 
 
 COMMON = {401: refusal_doc("缺少令牌或令牌无效（not_permitted）"), 403: refusal_doc("没有该操作的角色或单位权限（not_permitted）"),
-          422: refusal_doc("请求内容有误（request_invalid）")}
-UPLOAD_SIZE = {413: refusal_doc("上传内容超过大小限制（bundle_too_large）"), 400: refusal_doc("上传内容无法读取")}
+          422: refusal_doc("请求内容有误（request_invalid）：参数、JSON 或表单不符合接口说明")}
+UPLOAD_SIZE = {413: refusal_doc("上传内容超过大小限制（bundle_too_large）"),
+               400: refusal_doc("上传内容无法读取或没有文件（bundle_unreadable、bundle_empty）")}
+# A JSON body is read whole, so it has its own small limit (desk/app.py, BodyLimit).
+JSON_BODY_LIMIT = 1024 * 1024
+JSON_SIZE = {413: refusal_doc(f"请求体超过 {JSON_BODY_LIMIT // (1024 * 1024)} MB（request_invalid）")}
+
+
+def submit_refused(description: str) -> dict:
+    """An upload's 422: the intake's answer (accepted false, problems) or the request's own problem."""
+    return {"model": SubmitOut | ProblemsOut, "description": description}
+
+
+# ---------------------------------------------------------------- refusals FastAPI and Starlette make
+
+# pydantic's error types in words; any other keeps pydantic's own wording after the field's place.
+ERROR_WORDS = {
+    "missing": "缺少此项", "json_invalid": "不是有效的 JSON", "json_type": "应为 JSON",
+    "model_attributes_type": "应为 JSON 对象（Content-Type: application/json）", "dict_type": "应为 JSON 对象",
+    "model_type": "应为 JSON 对象", "string_type": "应为字符串", "list_type": "应为数组", "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false", "int_type": "应为整数", "int_parsing": "应为整数", "literal_error": "取值不在允许的范围内",
+    "enum": "取值不在允许的范围内", "string_too_long": "过长", "string_unicode": "应为 UTF-8 文本",
+    "extra_forbidden": "不接受此项", "none_required": "应为空",
+}
+
+
+def _place(loc) -> str:
+    return ".".join(str(x)[:40] for x in loc)[:120] or "请求"
+
+
+def request_problem(errors) -> Problem:
+    """FastAPI's RequestValidationError as the one problem shape: request_invalid, each place said."""
+    where = "；".join(f"{_place(e.get('loc', ()))}：{ERROR_WORDS.get(e.get('type'), e.get('msg', ''))}"
+                     for e in list(errors)[:5])
+    return problem("request_invalid", f"请求内容有误（{where}）" if where else "请求内容有误")
+
+
+def http_problem(status: int, detail, method: str, allow: str | None) -> Problem:
+    """Starlette's and FastAPI's own HTTP errors on /api (unknown address, method, unreadable body)."""
+    if isinstance(detail, dict) and detail.get("code") in CODES:
+        return problem(detail["code"], str(detail.get("message") or ""))
+    if status == 404:
+        return problem("not_found", "没有该接口地址（接口说明见 /docs）")
+    if status == 405:
+        return problem("request_invalid", f"该接口地址不接受 {method[:16]} 请求" + (f"（可用：{allow}）" if allow else ""))
+    if status in (401, 403):
+        return problem("not_permitted")
+    if status == 413:
+        return problem("request_invalid", "请求体过大")
+    return problem("request_invalid", "请求体无法读取（JSON 须为 UTF-8 编码）")
 
 
 def _multipart(properties: dict, required: list[str]) -> dict:
@@ -114,7 +162,7 @@ def _multipart(properties: dict, required: list[str]) -> dict:
 
 
 BUNDLE_BODY = _multipart({
-    "files": {"type": "array", "items": {"type": "string", "format": "binary"},
+    "files": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1,
               "description": "材料包：一个 zip，或多个文件（docx、图片等）"},
     "dossier": {"type": "string", "description": "可选：作为该卷宗的新版本提交"}}, ["files"])
 ATTACH_BODY = _multipart({

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import hmac
+import re
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Header, HTTPException
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from desk.api_shapes import JSON_BODY_LIMIT, http_problem, request_problem
 from desk.flowwork import FlowWork
 
 
@@ -26,10 +31,13 @@ def create_app(home: Path, token: str) -> FastAPI:
     # One flow run at a time, intake batched (desk/flowwork.py): pages, API and hand-off share it.
     work = FlowWork(home)
     app.state.flow_work = work
+    answer_api_errors_as_problems(app)
+    app.add_middleware(BodyLimit)
 
     # /api/flows/*: the command line's hand-off (same user, token in desk.json), not for other systems.
     def authorised(authorization: str = Header("")) -> None:
-        if not hmac.compare_digest(authorization, f"Bearer {token}"):
+        # As bytes: compare_digest refuses a str with non-ASCII characters (a TypeError, so a 500).
+        if not hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
             raise HTTPException(status_code=401, detail={"code": "not_permitted", "message": "令牌无效"})
 
     @app.get("/api/health")
@@ -56,3 +64,61 @@ def create_app(home: Path, token: str) -> FastAPI:
     from desk import api_docs               # /docs: the API described on a plain page, no script
     app.include_router(api_docs.routes(web.kit, app))
     return app
+
+
+# ---------------------------------------------------------------- the API's errors, one shape
+
+def _api(request: Request) -> bool:
+    return request.url.path == "/api" or request.url.path.startswith("/api/")
+
+
+def answer_api_errors_as_problems(app: FastAPI) -> None:
+    """Under /api every error FastAPI or Starlette makes itself (unknown address 404, method 405,
+    unreadable body, validation 422, too large 413) leaves as {"ok": false, "problems": [...]}, with a
+    stable code and a Chinese message; an unreadable body is 422 request_invalid, as a malformed one is.
+    The pages keep FastAPI's own answers."""
+    from desk.api import refusal
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if not _api(request):
+            return await http_exception_handler(request, exc)
+        headers = dict(exc.headers or {})
+        status = 422 if exc.status_code == 400 else exc.status_code
+        response = refusal([http_problem(exc.status_code, exc.detail, request.method, headers.get("Allow"))], status)
+        response.headers.update(headers)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        if not _api(request):
+            return await request_validation_exception_handler(request, exc)
+        return refusal([request_problem(exc.errors())])
+
+
+# Uploads (multipart) stream under the Kit's own limit; any other /api body is read whole, so it is small.
+UPLOADS = re.compile(r"/api/v1/dossiers(/[^/]+/files)?/?")
+
+
+class BodyLimit:
+    """Refuse an /api request body past its limit while it arrives (declared or streamed): 413."""
+
+    def __init__(self, app, limit: int = JSON_BODY_LIMIT, handoff_limit: int = 16 * JSON_BODY_LIMIT) -> None:
+        self.app, self.limit, self.handoff_limit = app, limit, handoff_limit
+
+    async def __call__(self, scope, receive, send):
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith("/api/") or (scope["method"] == "POST" and UPLOADS.fullmatch(path)):
+            return await self.app(scope, receive, send)
+        limit = self.handoff_limit if path.startswith("/api/flows/") else self.limit
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit or (declared.isdigit() and int(declared) > limit):
+                raise StarletteHTTPException(413)
+            return message
+        return await self.app(scope, counted, send)
