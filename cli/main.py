@@ -11,6 +11,7 @@ import cli.gazette_cmds  # noqa: F401
 import cli.register_cmds  # noqa: F401
 import cli.review_cmds  # noqa: F401
 from cli.app import app
+import cli.withhold_cmds  # noqa: F401
 
 
 def run() -> None:

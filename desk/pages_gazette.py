@@ -206,12 +206,18 @@ def routes(kit: Kit) -> APIRouter:
 
     # ------------------------------------------------------------ a released issue's two editions
 
-    def withheld_from(request: Request, issue_id: str) -> set[str]:
-        """Dossiers of the issue marked 不予公开 after release: kept from everyone but its editors."""
-        from services.desk_gazette_views import withheld
+    def withheld_from(request: Request, issue_id: str, *, printed: bool = False) -> set[str]:
+        """Dossiers of the issue not public now (review.rules.is_public) that the served edition would
+        still show, kept from everyone but its editors: for the web edition those its public revision
+        does not already withdraw (services/withhold.py); for the print edition, which is never
+        revised, every one of them."""
+        from review.rules import may_edit_gazette
+        from services.desk_gazette_views import not_public_in, withheld
         session = kit.sessions.get(request.cookies.get(auth.SESSION_COOKIE))
         person = kit.services().config.person(session.name) if session else None
-        return set() if person and EDITOR in person.roles else withheld(kit.services(), issue_id)
+        if person is not None and may_edit_gazette(person) is None:
+            return set()
+        return (not_public_in if printed else withheld)(kit.services(), issue_id)
 
     def missing(request: Request) -> Response:
         return kit.refused(request, [problem("not_found", "没有这一期公报的这一页（公报出版后才有电子版与印刷版）")])
@@ -240,8 +246,8 @@ def routes(kit: Kit) -> APIRouter:
         from services.desk_gazette_views import editions
         svc = kit.services()
         stored = await run_in_threadpool(editions, svc, issue_id)
-        if not stored or stored.print_name != f"{name}.docx" or await run_in_threadpool(withheld_from, request,
-                                                                                        issue_id):
+        if not stored or stored.print_name != f"{name}.docx" or await run_in_threadpool(
+                lambda: withheld_from(request, issue_id, printed=True)):
             return missing(request)
         data = await run_in_threadpool(svc.store.get, stored.print_sha256)
         # An ASCII name for old browsers, the Chinese one (RFC 5987) for the rest.

@@ -68,6 +68,16 @@ class Notice(BaseModel, frozen=True):
         return f"本刊{self.corrects.line}《{inner}》{number}"
 
 
+WITHDRAWN_TEXT = "本启事所更正的文件已撤回公开，更正内容不再公开。"
+
+
+def withdrawn(notice: Notice) -> Notice:
+    """A notice naming a document that is not public now (撤回公开, review.rules.is_public) as every
+    public page prints it: no title, number or dossier of that document, nor the editor's words,
+    which may quote them; only that the issue was corrected and the correction withdrawn."""
+    return notice.model_copy(update={"item": None, "text": WITHDRAWN_TEXT})
+
+
 def clean_text(text: str | None) -> str:
     """The editor's text as kept: newlines unified, trailing spaces gone, at most one blank line
     between paragraphs (a form or a file may bring \\r\\n and stray blank lines)."""

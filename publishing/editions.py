@@ -42,6 +42,9 @@ class EditionItem(BaseModel, frozen=True):
     policy_blocks: tuple[Block, ...] = ()    # the policy docx: its body, for the print edition
     head: frozenset[str] = frozenset()   # its banner, number and title: the edition prints its own
     materials: tuple[Material, ...] = ()
+    # 撤回公开 after release: the web edition shows a withdrawal notice in its place, drops it from
+    # the 目录 and the feed and carries none of its pictures; the print edition is never rebuilt.
+    withdrawn: dt.date | None = None
 
     @property
     def short_title(self) -> str:
@@ -115,6 +118,13 @@ def web_edition(issue: IssueContent, print_name: str | None = None) -> dict[str,
     files: dict[str, bytes] = {}
     common = dict(city=issue.city, issue=issue, released_at=issue.date_text)
     for n, item in enumerate(issue.items, 1):
+        if item.withdrawn is not None:
+            # The notice names neither the document's title nor its number: only that it was withdrawn.
+            withdrawn = render("gazette_withdrawn.html.j2", **common,
+                               withdrawn=_day_text(item.withdrawn)).encode("utf-8")
+            files[item_path(item)] = withdrawn
+            files[interpretation_path(item)] = withdrawn
+            continue
         materials = []
         for m in item.materials:
             if m.picture:
@@ -135,12 +145,24 @@ def web_edition(issue: IssueContent, print_name: str | None = None) -> dict[str,
                                             section=CORRECTION_SECTION,
                                             corrected_href=corrected_href(notice)).encode("utf-8")
     files["feed.json"] = feed(issue)
+    shown = public_items(issue)
     files["index.html"] = render(
-        "gazette_index.html.j2", **common, sections=issue.sections(),
+        "gazette_index.html.j2", **{**common, "issue": shown}, sections=shown.sections(),
         interpretation_section=INTERPRETATION_SECTION, item_path=item_path,
         interpretation_path=interpretation_path, correction_section=CORRECTION_SECTION, notice_path=notice_path,
         print_href=f"../{print_name}" if print_name else None).encode("utf-8")
     return files
+
+
+def _day_text(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def public_items(issue: IssueContent) -> IssueContent:
+    """The issue as its web 目录 lists it: without the items withdrawn from public view."""
+    if all(item.withdrawn is None for item in issue.items):
+        return issue
+    return issue.model_copy(update={"items": tuple(i for i in issue.items if i.withdrawn is None)})
 
 
 def feed(issue: IssueContent) -> bytes:
@@ -162,7 +184,7 @@ def feed(issue: IssueContent) -> bytes:
                          "interpretation_url": interpretation_path(item),
                          "interpretation_title": item.interpretation_title,
                          "interpreting_unit": item.interpreting_unit},
-        } for n, item in enumerate(issue.items, 1)] + [{
+        } for n, item in enumerate(issue.items, 1) if item.withdrawn is None] + [{
             "id": f"correction-{notice.id}",
             "url": notice_path(notice),
             "title": notice.title,

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from documents.effective import EffectivePhrase, earliest_effective
 from documents.problems import Problem, problem
+from review.rules import NOT_PUBLIC, is_public
 
 # The gazette's running order of sections; 政策解读 closes the issue, each one under its document.
 SECTIONS: tuple[str, ...] = (
@@ -39,6 +40,7 @@ class ItemFacts(BaseModel, frozen=True):
     banner: str | None = None         # 发文机关标志 (…文件)
     signed_date: dt.date | None = None
     disclosure: str | None = None
+    withheld: bool = False            # 撤回公开 (review.rules.is_public)
     effective: tuple[EffectivePhrase, ...] = ()
 
 
@@ -89,9 +91,16 @@ def _date_text(day: dt.date) -> str:
 
 
 def not_public(items: list[ItemFacts]) -> list[Problem]:
-    """DESIGN.md rule 9: a document that is not public never reaches the gazette."""
-    return [problem("not_public", f"{_label(f)}（卷宗 {f.dossier}）标注为不予公开，不能刊登")
-            for f in items if f.disclosure == "不予公开"]
+    """DESIGN.md rule 9: a document that is not public never reaches the gazette. The one predicate
+    decides (review.rules.is_public): 不予公开, an attribute nobody placed, or 撤回公开 keep it out."""
+    return [problem("not_public", f"{_label(f)}（卷宗 {f.dossier}）{_why_not_public(f)}，不能刊登")
+            for f in items if not is_public(f.disclosure, f.withheld)]
+
+
+def _why_not_public(f: ItemFacts) -> str:
+    if f.withheld:
+        return "已撤回公开"
+    return "标注为不予公开" if f.disclosure == NOT_PUBLIC else "公开属性未确定"
 
 
 def effective_too_early(items: list[ItemFacts], release: dt.date) -> list[Problem]:

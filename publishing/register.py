@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from publishing.register_rules import STATUS_NAMES  # noqa: F401  (re-exported: callers read it here)
+from storage.public import public_dossier
 from storage.tables import (DossierRow, GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow, RegisterEntryRow,
                             RegisterLinkRow)
 
@@ -26,14 +27,14 @@ def next_serial(s: Session, year: int) -> int:
 
 
 def entries(s: Session, status: str | None = None, *, public: bool = False) -> list[RegisterEntryRow]:
-    """public=True leaves out any entry whose dossier is marked 不予公开 (DESIGN.md rule 9): such a
-    document never gets an entry, but a public output checks again rather than trust that."""
+    """public=True leaves out any entry whose dossier is not public now (storage/public.py, the one
+    review.rules.is_public: 不予公开, an unknown attribute, 撤回公开): a public output checks again
+    rather than trust that such a document never got an entry."""
     q = select(RegisterEntryRow).order_by(RegisterEntryRow.year, RegisterEntryRow.serial)
     if status:
         q = q.filter_by(status=status)
     if public:
-        q = q.join(DossierRow, DossierRow.id == RegisterEntryRow.dossier_id).where(
-            or_(DossierRow.disclosure.is_(None), DossierRow.disclosure != NOT_PUBLIC))
+        q = q.join(DossierRow, DossierRow.id == RegisterEntryRow.dossier_id).where(public_dossier(DossierRow))
     return list(s.scalars(q))
 
 

@@ -154,3 +154,13 @@ class ConfigChanged(Event):
     name: ClassVar[str] = "config.changed"
     change: str
     detail: dict = Field(default_factory=dict)
+
+
+class Withheld(Event):
+    """撤回公开: a published document taken off every public output, with the reason. The released
+    print editions and their fingerprints are not changed; the web editions' revisions are named."""
+    name: ClassVar[str] = "dossier.withheld"
+    reason: str
+    issues: tuple[str, ...] = ()                            # released issues whose web edition was revised
+    web_revisions: dict[str, str] = Field(default_factory=dict)   # issue -> sha256 of the revised manifest
+    site_removed: tuple[str, ...] = ()                      # site paths removed from disk

@@ -14,9 +14,10 @@ import mimetypes
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from publishing.register import NOT_PUBLIC, by_number
+from publishing.register import by_number
 from services.context import Services
 from services.register_life import EntryView, views
+from storage.public import dossier_public
 from storage.tables import DossierRow, GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow
 
 TOC_STYLES = {"公报-目录栏目": "section", "公报-目录条目": "item"}
@@ -31,15 +32,19 @@ class StoredEditions(BaseModel):
 
 
 def editions(svc: Services, issue_id: str) -> StoredEditions | None:
-    """None unless the issue was released by Lockstep (imported history has no stored editions)."""
+    """None unless the issue was released by Lockstep (imported history has no stored editions).
+    The pages are the public revision of the electronic edition when a document it carried was
+    withheld since (services/withhold.py); web_sha256 stays the released one."""
+    from services.withhold import public_manifest
     with svc.session() as s:
         row = s.get(GazetteIssueRow, issue_id)
         if row is None or row.status != "released" or not (row.web_sha256 and row.print_sha256):
             return None
         facts = (row.id, row.print_name or f"公报{row.year}年第{row.number}期.docx", row.print_sha256, row.web_sha256)
-    if not svc.store.exists(facts[3]):
+        served = public_manifest(s, row.web_sha256)
+    if not svc.store.exists(served):
         return None
-    pages = json.loads(svc.store.get(facts[3]).decode("utf-8"))
+    pages = json.loads(svc.store.get(served).decode("utf-8"))
     return StoredEditions(issue=facts[0], print_name=facts[1], print_sha256=facts[2], web_sha256=facts[3],
                           pages=pages)
 
@@ -68,13 +73,26 @@ def print_toc(svc: Services, stored: StoredEditions) -> list[tuple[str, str]]:
     return out
 
 
-def withheld(svc: Services, issue_id: str) -> set[str]:
-    """Dossiers of the issue marked 不予公开 since (DESIGN.md rule 9): their pages stay off public view."""
+def not_public_in(svc: Services, issue_id: str) -> set[str]:
+    """Dossiers of the issue that are not public now (review.rules.is_public): 不予公开 or an unknown
+    attribute since, or withheld. The released print edition still prints them: it is the record,
+    not a public page, so the public is not served it while any of these is in it."""
     with svc.session() as s:
-        q = (select(DossierRow.id).join(GazetteItemRow, GazetteItemRow.dossier_id == DossierRow.id)
+        q = (select(DossierRow).join(GazetteItemRow, GazetteItemRow.dossier_id == DossierRow.id)
              .join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
-             .where(GazetteIssueItemRow.issue_id == issue_id, DossierRow.disclosure == NOT_PUBLIC))
-        return set(s.scalars(q))
+             .where(GazetteIssueItemRow.issue_id == issue_id))
+        return {d.id for d in s.scalars(q) if not dossier_public(d)}
+
+
+def withheld(svc: Services, issue_id: str) -> set[str]:
+    """Dossiers of the issue not public now whose pages the served electronic edition still shows:
+    withheld ones are already withdrawal notices in its public revision (services/withhold.py); any
+    other (an attribute changed under an old release) keeps the edition's pages off public view."""
+    with svc.session() as s:
+        q = (select(DossierRow).join(GazetteItemRow, GazetteItemRow.dossier_id == DossierRow.id)
+             .join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
+             .where(GazetteIssueItemRow.issue_id == issue_id))
+        return {d.id for d in s.scalars(q) if not dossier_public(d) and d.withheld_at is None}
 
 
 def public_entry(svc: Services, number: str) -> EntryView | None:
@@ -84,6 +102,6 @@ def public_entry(svc: Services, number: str) -> EntryView | None:
         if row is None:
             return None
         dossier = s.get(DossierRow, row.dossier_id)
-        if dossier is not None and dossier.disclosure == NOT_PUBLIC:
+        if not dossier_public(dossier):
             return None
         return views(s, [row])[0]

@@ -17,7 +17,8 @@ from review.model import Event
 from services.context import Services
 from services.gazette import CorrectionView, _editor, _issue, _view
 from storage import audit
-from storage.tables import GazetteCorrectionRow, GazetteIssueRow
+from storage.public import dossier_public
+from storage.tables import DossierRow, GazetteCorrectionRow, GazetteIssueRow
 
 
 class CorrectionAdded(Event):
@@ -66,8 +67,14 @@ def _rows(s: Session, *where) -> list[tuple[GazetteCorrectionRow, GazetteIssueRo
 
 
 def notices(s: Session, issue_id: str) -> list[rules.Notice]:
-    """The notices an issue prints, for its two editions."""
-    return [_notice(r, c) for r, c in _rows(s, GazetteCorrectionRow.issue_id == issue_id)]
+    """The notices an issue prints, for its two editions. A notice correcting a document that is not
+    public now (撤回公开) names nothing of it (publishing/corrections.withdrawn)."""
+    found = _rows(s, GazetteCorrectionRow.issue_id == issue_id)
+    named = {r.corrects_dossier for r, _ in found if r.corrects_dossier}
+    public = {d.id for d in s.scalars(select(DossierRow).where(DossierRow.id.in_(named)))
+              if dossier_public(d)} if named else set()
+    return [rules.withdrawn(_notice(r, c)) if r.corrects_dossier and r.corrects_dossier not in public
+            else _notice(r, c) for r, c in found]
 
 
 def correction_views(s: Session, issue_id: str) -> tuple[list[CorrectionView], list[CorrectionView]]:

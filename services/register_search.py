@@ -10,8 +10,9 @@ The index (migration 0006; the approach of storage/search.py, whose helpers it u
 
 Only the text is indexed. Status and disclosure are read from register_entries and dossiers at
 query time, so a repeal, an amendment or an expiry is seen by the next search with nothing to
-update, and an entry whose dossier is marked 不予公开 (DESIGN.md rule 9) never appears, even if it
-was marked so after publication (the filter of publishing/register.entries(public=True)).
+update, and an entry whose dossier is not public now (storage/public.py: review.rules.is_public, so
+不予公开, an unknown attribute or 撤回公开) never appears, even if it became so after publication
+(the filter of publishing/register.entries(public=True)).
 The text of an entry never changes after publication: index_entry is called once, when
 services/publication.py creates the entry, in the same transaction.
 """
@@ -21,9 +22,10 @@ from sqlalchemy import select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
-from publishing.register import NOT_PUBLIC, by_number
+from publishing.register import by_number
 from services.context import Services
 from services.register_life import EntryView, views
+from storage.public import PUBLIC_PARAMS, public_sql
 from storage.search import BIGRAM_END, REGISTER_TABLE, TRIGRAM, bigram_text, dialect, fts_phrase, like_pattern
 from storage.tables import RegisterEntryRow
 
@@ -64,8 +66,8 @@ def search_ids(s: Session, text: str, status: str | None = None, limit: int = DE
     text = normalise(text)
     if not text:
         return []
-    params: dict = {"not_public": NOT_PUBLIC, "limit": limit}
-    where = ["(d.disclosure IS NULL OR d.disclosure != :not_public)"]
+    params: dict = {**PUBLIC_PARAMS, "limit": limit}
+    where = [public_sql("d")]
     if status:
         where.append("r.status = :status")
         params["status"] = status

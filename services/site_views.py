@@ -1,5 +1,6 @@
 """The web release as the desk serves it to the public: a published dossier's policy and
-interpretation pages, and the pictures they show. Nothing marked 不予公开 is served."""
+interpretation pages, and the pictures they show. Only what review.rules.is_public allows is served:
+nothing 不予公开, with an unknown attribute, or withheld (撤回公开)."""
 from __future__ import annotations
 
 import re
@@ -7,6 +8,7 @@ import re
 from sqlalchemy import select
 
 from services.context import Services
+from storage.public import dossier_public
 from storage.tables import DossierRow, FileRow, PageRow, VersionRow
 
 PICTURE_ROLES = ("graphic_interpretation", "interpretation_material")
@@ -15,7 +17,7 @@ _ASSET = re.compile(r"^assets/([0-9a-f]{64})\.(png|jpe?g|gif|bmp|webp)$")
 
 def _public(s, dossier_id: str) -> bool:
     row = s.get(DossierRow, dossier_id)
-    return row is not None and row.disclosure != "不予公开"
+    return dossier_public(row)
 
 
 def page(svc: Services, path: str) -> bytes | None:

@@ -8,8 +8,9 @@
 
 Both are created by migration 0005. The index holds what the public gazette printed: rows are
 written when an issue is released (in the release's transaction) or imported. A query only
-answers rows of released issues, and never a dossier marked 不予公开 (DESIGN.md rule 9), even if
-it was marked so after the release.
+answers rows of released issues, and never a dossier that is not public now (storage/public.py:
+review.rules.is_public, so 不予公开, an unknown attribute and a withheld document alike), even if
+it became so after the release. Rows of imported history have no dossier and stay public.
 """
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from dataclasses import dataclass
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
+from storage.public import PUBLIC_PARAMS, public_sql
+
 TABLE = "gazette_search"
 REGISTER_TABLE = "register_search"                  # migration 0006, SQLite only (services/register_search.py)
 REGISTER_TRGM_INDEX = "ix_register_entries_trgm"    # migration 0006, PostgreSQL only
 FTS_SHADOWS = ("data", "idx", "content", "docsize", "config")
-NOT_PUBLIC = "不予公开"
 TRIGRAM = 3
 SNIPPET_AROUND = 30
 BIGRAM_END = "\x1f"     # closes each two-character unit in an FTS5 `grams` column (see bigram_text)
@@ -128,8 +130,8 @@ def search(session: Session, text: str | None = None, number: str | None = None,
     # FTS5's MATCH wants the virtual table's own name on its left: no alias on SQLite.
     t = TABLE if sqlite else "s"
     text = " ".join(text.split()) if text else None
-    params: dict = {"not_public": NOT_PUBLIC, "limit": limit}
-    where = ["i.status = 'released'", "(d.id IS NULL OR d.disclosure IS NULL OR d.disclosure != :not_public)"]
+    params: dict = {**PUBLIC_PARAMS, "limit": limit}
+    where = ["i.status = 'released'", f"({t}.dossier IS NULL OR {public_sql('d')})"]
     if text:
         if sqlite and len(text) >= TRIGRAM:
             where.append(f"{TABLE} MATCH :phrase")
