@@ -6,6 +6,7 @@ import sys
 import cli.admin_cmds  # noqa: F401  (registers commands)
 import cli.audit_cmds  # noqa: F401
 import cli.demo  # noqa: F401
+import cli.disclosure_cmds  # noqa: F401
 import cli.dossier_cmds  # noqa: F401
 import cli.gazette_cmds  # noqa: F401
 import cli.register_cmds  # noqa: F401

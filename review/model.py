@@ -156,6 +156,17 @@ class ConfigChanged(Event):
     detail: dict = Field(default_factory=dict)
 
 
+class DisclosureSet(Event):
+    """A person set a dossier's 公开属性 because its policy's marking could not be placed (fail
+    closed: the gate blocks on disclosure_unknown until someone authorised says what it is)."""
+    name: ClassVar[str] = "dossier.disclosure_set"
+    version: int
+    value: str                       # 主动公开 / 依申请公开 / 不予公开
+    ground: str | None = None        # 法律依据, required for 不予公开
+    previous: str | None = None      # the attribute before (read from the document or set earlier)
+    marking: str | None = None       # what the policy itself says, as found (None: no marking)
+
+
 class Withheld(Event):
     """撤回公开: a published document taken off every public output, with the reason. The released
     print editions and their fingerprints are not changed; the web editions' revisions are named."""

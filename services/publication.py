@@ -49,7 +49,7 @@ def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
         transition(row.state, "publish")
         policy = version.policy
         meta = policy.meta if policy else None
-        if meta is not None and meta.disclosure == "不予公开":
+        if (meta is not None and meta.disclosure == "不予公开") or row.disclosure == "不予公开":  # also as a person set it
             raise Refused(problem("not_public", f"{row.title} 标注为不予公开，不进入公报、网站和公开台帐"))
         now = svc.now()
         signed = meta.date if meta else None

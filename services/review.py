@@ -64,10 +64,11 @@ def consultation_of(s: Session, dossier_id: str) -> Consultation | None:
 
 
 def _answer(config: Config, view: DossierView, decisions: list[StageDecided], today: dt.date,
-            consultation: Consultation | None = None) -> GateAnswer:
+            consultation: Consultation | None = None, disclosure_set: str | None = None) -> GateAnswer:
     version: Version = view.current
     pipeline = pipeline_for(config, version)
-    blocking = gate(version, decisions, pipeline, consultation=consultation, today=today, units=config.unit_book)
+    blocking = gate(version, decisions, pipeline, consultation=consultation, today=today, units=config.unit_book,
+                    disclosure_set=disclosure_set)
     ok = approved_stages(version, decisions, pipeline.stages)
     stages = [StageStatus(id=s.id, name=s.name, roles=s.roles, approved=s.id in ok)
               for s in active_stages(pipeline, version)]
@@ -85,7 +86,15 @@ def pipeline_for(config: Config, version: Version) -> Pipeline:
 
 
 def answer_in(s: Session, svc: Services, view: DossierView) -> GateAnswer:
-    return _answer(svc.config, view, Dossiers(s).decisions(view.id), today(svc), consultation_of(s, view.id))
+    return _answer(svc.config, view, Dossiers(s).decisions(view.id), today(svc), consultation_of(s, view.id),
+                   disclosure_set=disclosure_set_by_person(s, view.id))
+
+
+def disclosure_set_by_person(s: Session, dossier_id: str) -> str | None:
+    """The 公开属性 a person set for the dossier (services/disclosure.py); None when it is read from
+    the policy's own marking (dossiers.disclosure_by is NULL)."""
+    row = Dossiers(s).get(dossier_id)
+    return row.disclosure if row is not None and row.disclosure_by else None
 
 
 def today(svc: Services) -> dt.date:
