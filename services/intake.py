@@ -19,7 +19,6 @@ from review.model import Submitted, Version, VersionFile, fingerprint
 from review.states import transition
 from services.context import Services
 from services.disclosure import carried_over
-from services.disclosure import carried_over
 from storage import audit
 from storage.objects import ObjectChanged
 from storage.repository import Dossiers
