@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from documents.problems import Refused, problem
+from documents.problems import Problem, Refused, problem
 from review.config import Person, Pipeline
 from review.gate import Blocking, active_stages, approved_stages, missing_roles, prerequisites
 from review.model import EmergencySignedOff, Reason, SignedOff, StageDecided, Version
@@ -44,6 +44,29 @@ class Decide(BaseModel, frozen=True):
     actor: Person
 
 
+# An approval whose comment asks for the document back says the opposite of its verdict.
+RESUBMIT_WORDS = ("重新报送", "重新提交", "重新送审")
+
+
+def verdict_problem(verdict: str, reasons: tuple[Reason, ...], comment: str = "") -> Problem | None:
+    """A decision says what the reviewer meant: a return names at least one reason (anchored to a
+    provision, or a general one with words in it); an approval carries no return reasons and does
+    not ask for the document back. None when the decision is coherent, else a coded Problem."""
+    given = [r for r in reasons if r.text.strip()]
+    if verdict == "return":
+        if not given:
+            return problem("request_invalid", "退回时须至少写明一条退回理由（可定位到条款，如“一、（二）：表述不清”，"
+                                              "也可写总体理由）")
+        return None
+    if verdict == "approve":
+        if reasons:
+            return problem("request_invalid", "通过时不能附退回理由；如需修改，请选择“退回”")
+        if any(w in "".join(comment.split()) for w in RESUBMIT_WORDS):
+            return problem("request_invalid", "通过的审核意见中要求重新报送；如需修改，请选择“退回”并写明理由")
+        return None
+    return problem("request_invalid", "请选择“通过”或“退回”")
+
+
 def decide(cmd: Decide, dossier: DossierView, pipeline: Pipeline,
            decisions: list[StageDecided], now: dt.datetime) -> tuple[StageDecided, str]:
     """Returns the event and the dossier's next state, or raises Refused."""
@@ -55,6 +78,8 @@ def decide(cmd: Decide, dossier: DossierView, pipeline: Pipeline,
         raise Refused(problem("not_permitted", f"本卷宗的审核流程中没有环节“{cmd.stage}”（可用：{ids}）"))
     who = cmd.actor
     if refusal := may_decide(who, dossier.submitters, dossier.drafting_unit, stage):
+        raise Refused(refusal)
+    if refusal := verdict_problem(cmd.verdict, cmd.reasons, cmd.comment):
         raise Refused(refusal)
     # The role acted in: for a stage needing every role, one still missing; else the first held.
     wanted = missing_roles(stage, version, decisions) or stage.roles

@@ -108,12 +108,33 @@ def _risk_checks(version: Version) -> list[Blocking]:
     risks = version.of_role("risk_assessment")
     if not risks:
         return [_b("risk_assessment_missing", "")]
+    out = _risk_reference_checks(version, risks)
     if version.risk_level == "高":
         has_plan = bool(version.of_role("response_plan")) or any(
             f.meta and f.meta.has_response_plan for f in risks)
         if not has_plan:
-            return [_b("response_plan_missing", "风险评估结论为高风险，但未附应对处置预案")]
-    return []
+            out.append(_b("response_plan_missing", "风险评估结论为高风险，但未附应对处置预案"))
+    return out
+
+
+def _risk_reference_checks(version: Version, risks) -> list[Blocking]:
+    """A risk assessment assesses this policy, named as interpretations name it (refers_to_policy).
+    One that names no document at all cannot be matched: it blocks (fail closed)."""
+    policy = version.policy.meta if version.policy else None
+    out: list[Blocking] = []
+    for f in risks:
+        if policy is None or f.meta is None:
+            continue      # no policy: policy_missing says so; a picture or scan carries no reference
+        if refers_to_policy(f.meta, policy):
+            continue
+        if f.meta.refers_to_number or f.meta.refers_to_title:
+            named = f.meta.refers_to_number.canonical if f.meta.refers_to_number else f"《{f.meta.refers_to_title}》"
+            out.append(_b("risk_assessment_mismatch", f"{f.name} 评估的是 {named}，不是本卷宗的政策文件", file=f.name))
+        else:
+            out.append(_b("risk_assessment_mismatch",
+                          f"{f.name} 未写明所评估的文件（请在标题或“评估对象：”中写明政策文件的《标题》或文号）",
+                          file=f.name))
+    return out
 
 
 DISCLOSURES: tuple[str, ...] = ("主动公开", "依申请公开", "不予公开")

@@ -8,7 +8,10 @@ from sqlalchemy.orm import Session
 
 from documents.anchors import find, normalise
 from documents.diff import paragraphs
+from documents.models import ROLE_NAMES
 from documents.problems import Refused, problem
+from review import rules
+from review.config import Person
 from review.model import Reason, StageDecided
 from services.context import Services
 from storage.repository import Dossiers
@@ -35,15 +38,21 @@ def split_reason(text: str) -> tuple[str, str, str]:
     return role, parts[0].strip(), parts[1].strip()
 
 
-def anchor_reasons(svc: Services, dossier_id: str, texts: list[str]) -> tuple[Reason, ...]:
+def anchor_reasons(svc: Services, dossier_id: str, texts: list[str], actor: Person | None = None,
+                   stage: str | None = None) -> tuple[Reason, ...]:
+    """Each reason line anchored to a provision of the current version. The person is checked first
+    (review.rules.may_see, then may_decide for the stage): a stranger is told the dossier does not
+    exist, exactly as for a missing one, and no refusal lists anything of the dossier's content."""
     if not texts:
         return ()
     with svc.session() as s:
         repo = Dossiers(s)
         row = repo.get(dossier_id)
         if row is None:
-            raise Refused(problem("not_found", f"没有卷宗 {dossier_id}"))
+            raise Refused(rules.not_found(dossier_id))
         version = repo.version(dossier_id, row.current_version)
+        if actor is not None:
+            _may_anchor(svc, s, row, version, actor, stage)
     out = []
     cache: dict[str, list] = {}
     for text in texts:
@@ -53,15 +62,35 @@ def anchor_reasons(svc: Services, dossier_id: str, texts: list[str]) -> tuple[Re
             continue
         files = [f for f in version.of_role(role) if f.meta is not None]
         if not files:
-            raise Refused(problem("not_found", f"本版本没有可定位条款的{role}文件"))
+            raise Refused(problem("not_found", f"本版本没有可定位条款的{ROLE_NAMES.get(role, role)}"))
         f = files[0]
         paras = cache.setdefault(f.sha256, paragraphs(f.name, svc.store.get(f.sha256)))
         hit = find(paras, anchor)
         if hit is None:
-            known = "、".join(dict.fromkeys(p.anchor for p in paras if p.anchor))[:200]
-            raise Refused(problem("not_found", f"在《{f.name}》中找不到条款“{anchor}”（可用：{known}）"))
+            # Never list the document's provisions here: the message names only what was typed.
+            example = "问3" if role == "interpretation_material" else "一、（二）"
+            raise Refused(problem("not_found", f"未找到条款“{_shown(anchor)}”，请按{ROLE_NAMES.get(role, '政策文件')}"
+                                               f"的条款编号（如 {example}）填写"))
         out.append(Reason(document=role, anchor=normalise(anchor), paragraph=hit.index, text=reason))
     return tuple(out)
+
+
+def _may_anchor(svc: Services, s: Session, row: DossierRow, version, actor: Person, stage: str | None) -> None:
+    from review.gate import active_stages
+    from services.review import pipeline_for
+    pipeline = pipeline_for(svc.config, version)
+    if refusal := rules.may_see(actor, row.id, row.drafting_unit, row.state, pipeline):
+        raise Refused(refusal)
+    spec = next((x for x in active_stages(pipeline, version) if x.id == stage), None)
+    if spec is not None and (refusal := rules.may_decide(actor, Dossiers(s).submitters(row.id),
+                                                         row.drafting_unit, spec)):
+        raise Refused(refusal)
+
+
+def _shown(anchor: str) -> str:
+    """What the reviewer typed, cut short: an error echoes input, never the document."""
+    text = "".join(anchor.split())
+    return text[:20] + ("…" if len(text) > 20 else "")
 
 
 def next_opinion_number(s: Session, code: str, year: int) -> str:
@@ -73,8 +102,12 @@ def next_opinion_number(s: Session, code: str, year: int) -> str:
 
 
 def attach_opinion(svc: Services, s: Session, row: DossierRow, event: StageDecided) -> tuple[StageDecided, str]:
-    """Number and render the legality opinion for this decision, and store the docx."""
+    """Number and render the legality opinion for this decision, and store the docx. Only an
+    approval, or a return with reasons, gets a numbered opinion (review.decisions.verdict_problem)."""
+    from review.decisions import verdict_problem
     from templates.opinion import Opinion, OpinionReason, render_opinion
+    if refusal := verdict_problem(event.verdict, event.reasons, event.comment):
+        raise Refused(refusal)
     cfg = svc.config.opinions
     day = event.at.astimezone().date()
     number = next_opinion_number(s, cfg.organ_code, day.year)

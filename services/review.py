@@ -148,7 +148,7 @@ def record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, co
     """`reasons`: texts like “一、（二）：表述不清” or “解读：问3：…”, anchored to provisions."""
     from services.opinions import anchor_reasons     # reads docx: only decisions with reasons pay for it
     actor = person(svc.config, actor_name)
-    anchored = anchor_reasons(svc, dossier_id, list(reasons))
+    anchored = anchor_reasons(svc, dossier_id, list(reasons), actor, stage)   # the person is checked first
     return svc.retrying(lambda: _record_decision(svc, dossier_id, stage, verdict, comment, actor, anchored))
 
 

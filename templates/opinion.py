@@ -24,7 +24,7 @@ from importlib import resources
 
 from docxtpl import DocxTemplate, Listing
 from jinja2.sandbox import SandboxedEnvironment
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, field_validator, model_validator
 
 TEMPLATE_NAME = "legality_opinion.docx"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -58,6 +58,16 @@ class Opinion(BaseModel, frozen=True):
         if value.startswith("《") and value.endswith("》"):
             value = value[1:-1]
         return value
+
+    @model_validator(mode="after")
+    def _says_one_thing(self) -> "Opinion":
+        """An approval carries no return reasons; a return names at least one. An opinion never says
+        both 内容合法 and 请修改后重新报送, and a return never goes out empty."""
+        if self.approved and self.reasons:
+            raise ValueError("通过的意见书不能附退回理由")
+        if not self.approved and not any(r.text.strip() for r in self.reasons):
+            raise ValueError("退回的意见书须至少写明一条理由")
+        return self
 
 
 def opinion_number(organ_code: str, year: int, serial: int) -> str:
@@ -132,7 +142,10 @@ def _context(opinion: Opinion) -> dict:
         "doc_number": _clean(opinion.doc_number or ""),
         "drafting_unit": _clean(opinion.drafting_unit),
         "approved": opinion.approved,
-        "reasons": [{"anchor": _clean(r.anchor), "text": _paragraphs(r.text)} for r in opinion.reasons],
+        # Reasons belong to a return only: an office's template that lists them unconditionally
+        # still never prints return reasons under an approval.
+        "reasons": [] if opinion.approved else [{"anchor": _clean(r.anchor), "text": _paragraphs(r.text)}
+                                                for r in opinion.reasons if r.text.strip()],
         "comment": _paragraphs(opinion.comment) if opinion.comment.strip() else "",
         "reviewer": _clean(opinion.reviewer),
         "date_text": date_text(opinion.date),

@@ -80,7 +80,7 @@ def test_a_resubmission_is_a_new_version_and_voids_earlier_approvals(cli, sample
 
 def test_a_return_then_resubmit_reopens_review(cli, sample_zip):
     d = cli.json("submit", sample_zip(), "--as", "drafter")["dossier"]
-    r = cli.json("review", d, "--stage", "unit_check", "--return", "--comment", "一、（二）表述不清", "--as", "director")
+    r = cli.json("review", d, "--stage", "unit_check", "--return", "--reason", "一、（二）：表述不清", "--as", "director")
     assert r["decision"]["verdict"] == "return"
     assert cli.json("status", d)["state"] == "returned"
     again = cli("review", d, "--stage", "unit_check", "--approve", "--as", "director", "--json")

@@ -149,7 +149,7 @@ def test_a_return_with_anchored_reasons_is_read_by_the_drafter(desk, tmp_path):
             "verdict": "return", "comment": "请修改后重新提交",
             "anchor_1": "一、（一）", "text_1": "请写明牵头单位", "anchor_2": "九、（九）", "text_2": "不存在的条款"}
     r = director.post(f"/desk/dossiers/{d}/decide", data=form)
-    assert r.status_code == 422 and "找不到条款" in r.text                   # nothing recorded, text kept
+    assert r.status_code == 422 and "未找到条款“九、（九）”" in r.text       # nothing recorded, text kept
     assert 'value="请写明牵头单位"' in r.text and '<option value="一、（一）" selected>' in r.text
     form.update(anchor_2="", text_2="", reasons="解读：问1：问题表述过长")
     r = director.post(f"/desk/dossiers/{d}/decide", data=form)

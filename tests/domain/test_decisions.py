@@ -8,6 +8,7 @@ import pytest
 from documents.problems import Refused
 from review.decisions import Decide, DossierView, decide, sign_off
 from review.gate import gate
+from review.model import Reason
 from review.states import transition
 from tests.domain.test_gate import CONFIG, NORMATIVE, approve, complete_files, version
 
@@ -20,7 +21,9 @@ def dossier(state: str = "submitted") -> DossierView:
 
 
 def cmd(stage: str, who: str, verdict: str = "approve") -> Decide:
-    return Decide(stage=stage, verdict=verdict, comment="同意", actor=CONFIG.person(who))
+    reasons = (Reason(anchor="一、（二）", text="表述不清"),) if verdict == "return" else ()
+    return Decide(stage=stage, verdict=verdict, comment="同意" if verdict == "approve" else "",
+                  actor=CONFIG.person(who), reasons=reasons)
 
 
 def refused_code(fn, *args) -> str:
@@ -136,3 +139,39 @@ def test_an_emergency_sign_off_never_skips_the_dossier_contents():
     blocking = gate(no_risk, [], policy)
     assert refused_code(sign_off, CONFIG.person("signer"), d.model_copy(update={"current": no_risk}),
                         blocking, NOW, "防汛紧急部署，需在汛期到来前公布施行", policy) == "risk_assessment_missing"
+
+
+# ---- a decision says what the reviewer meant
+
+
+def test_a_return_without_a_reason_is_refused():
+    c = Decide(stage="unit_check", verdict="return", comment="请修改", actor=CONFIG.person("director"))
+    assert refused_code(decide, c, dossier(), NORMATIVE, [], NOW) == "request_invalid"
+    blank = c.model_copy(update={"reasons": (Reason(text="  "),)})
+    assert refused_code(decide, blank, dossier(), NORMATIVE, [], NOW) == "request_invalid"
+
+
+def test_a_return_with_a_general_reason_is_recorded():
+    c = Decide(stage="unit_check", verdict="return", reasons=(Reason(text="请补充起草说明"),),
+               actor=CONFIG.person("director"))
+    event, state = decide(c, dossier(), NORMATIVE, [], NOW)
+    assert (event.verdict, state, event.reasons[0].text) == ("return", "returned", "请补充起草说明")
+
+
+def test_an_approval_carrying_return_reasons_is_refused():
+    c = Decide(stage="unit_check", verdict="approve", reasons=(Reason(anchor="一、（二）", text="表述不清"),),
+               actor=CONFIG.person("director"))
+    with pytest.raises(Refused) as e:
+        decide(c, dossier(), NORMATIVE, [], NOW)
+    assert e.value.problem.code == "request_invalid" and "通过时不能附退回理由" in e.value.problem.message
+
+
+def test_an_approval_asking_for_resubmission_is_refused():
+    c = Decide(stage="unit_check", verdict="approve", comment="请修改后重新报送", actor=CONFIG.person("director"))
+    assert refused_code(decide, c, dossier(), NORMATIVE, [], NOW) == "request_invalid"
+
+
+def test_a_decision_has_no_default_verdict():
+    from pydantic import ValidationError
+    with pytest.raises(ValidationError):
+        Decide(stage="unit_check", actor=CONFIG.person("director"))

@@ -37,8 +37,11 @@ def interp(name: str, role: str, unit: str = UNIT, number: str | None = "根政�
                               refers_to_number=parse_doc_number(number) if number else None))
 
 
-def risk(level: str = "低", plan: bool = True) -> VersionFile:
-    return f("risk.docx", "risk_assessment", meta("risk.docx", risk_level=level, has_response_plan=plan))
+def risk(level: str = "低", plan: bool = True, title: str | None = "根河市2019年政务公开工作要点",
+         number: str | None = None) -> VersionFile:
+    return f("risk.docx", "risk_assessment", meta("risk.docx", risk_level=level, has_response_plan=plan,
+                                                  refers_to_title=title,
+                                                  refers_to_number=parse_doc_number(number) if number else None))
 
 
 def complete_files() -> list[VersionFile]:
@@ -195,3 +198,21 @@ def test_every_blocking_message_is_chinese_and_says_what_to_do():
         assert any("\u4e00" <= ch <= "\u9fff" for ch in b.message)
         # found, then the advice for the code; or the advice alone when it already says what was found
         assert "：" in b.message or b.message == CODES[b.code]
+
+
+def test_gate_lists_risk_assessment_mismatch_when_it_assesses_another_policy():
+    for other in (risk(title="根河市2018年政务公开工作要点"), risk(title=None, number="根政办发〔2019〕12号")):
+        files = complete_files()[:-1] + [other]
+        blocking = gate(version(files), approve(*ALL), NORMATIVE)
+        assert codes(blocking) == ["risk_assessment_mismatch"] and blocking[0].file == "risk.docx"
+
+
+def test_gate_lists_risk_assessment_mismatch_when_it_names_no_document():
+    files = complete_files()[:-1] + [risk(title=None)]
+    blocking = gate(version(files), approve(*ALL), NORMATIVE)
+    assert codes(blocking) == ["risk_assessment_mismatch"] and "未写明所评估的文件" in blocking[0].message
+
+
+def test_a_risk_assessment_naming_this_policy_by_number_passes():
+    files = complete_files()[:-1] + [risk(title=None, number="根政办发〔2019〕36号")]
+    assert gate(version(files), approve(*ALL), NORMATIVE) == []

@@ -242,3 +242,32 @@ def test_make_templates_script_runs_from_the_command_line(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "scripts" / "make_templates.py"), str(tmp_path)],
                    check=True, capture_output=True, cwd=tmp_path)
     assert (tmp_path / "legality_opinion.docx").read_bytes() == default_template()
+
+
+# ---- an opinion says one thing
+
+
+def test_an_approval_opinion_never_asks_for_resubmission_and_a_return_never_says_lawful():
+    approval = "".join(paragraphs(render_opinion(approved())))
+    refusal = "".join(paragraphs(render_opinion(returned())))
+    assert "内容合法" in approval and "请修改后重新报送" not in approval
+    assert "请修改后重新报送" in refusal and "内容合法" not in refusal
+
+
+def test_an_opinion_refuses_to_carry_return_reasons_under_an_approval():
+    fields = approved().model_dump()
+    with pytest.raises(ValueError):
+        Opinion(**(fields | {"reasons": REASONS}))
+
+
+def test_a_return_opinion_without_a_reason_is_never_made():
+    fields = returned().model_dump()
+    for reasons in ((), (OpinionReason(text="  "),)):
+        with pytest.raises(ValueError):
+            Opinion(**(fields | {"reasons": reasons}))
+
+
+def test_an_office_template_listing_reasons_prints_none_under_an_approval():
+    # Bypassing the model's check (model_copy does not validate), the renderer still prints none.
+    texts = paragraphs(render_opinion(approved().model_copy(update={"reasons": REASONS})))
+    assert not any(re.match(r"^\d+．", t) for t in texts)

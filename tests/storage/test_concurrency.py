@@ -53,7 +53,8 @@ def test_two_reviewers_at_once_lose_no_decision(db_svc, sample_zip):
     db_svc.home.add_person("reviewer2", "根河市司法局", ["legal_reviewer"])
     db_svc.home.__dict__.pop("config", None)
     results = run_together(lambda: record_decision(db_svc, d, "legality", "approve", "同意", "reviewer"),
-                           lambda: record_decision(db_svc, d, "legality", "return", "一、（二）需修改", "reviewer2"))
+                           lambda: record_decision(db_svc, d, "legality", "return", "", "reviewer2",
+                                                           ["需修改"]))
     assert not any(isinstance(r, Exception) and not isinstance(r, Refused) for r in results), results
     recorded = count(db_svc, DecisionRow)
     landed = [r for r in results if not isinstance(r, Exception)]
