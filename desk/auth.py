@@ -5,17 +5,24 @@
   the command line to print; `set_password` stores one chosen by the person. Nothing is in the
   config file or the environment.
 - Sessions: the cookie holds a random token; only its SHA-256 is kept, in this process's memory
-  (restarting the desk signs everyone out). Cookies are HttpOnly and SameSite=Lax.
+  (restarting the desk signs everyone out). Cookies are HttpOnly and SameSite=Lax. A session ends
+  after `idle_hours` without use, `session_hours` after sign-in whatever its use (lockstep.toml
+  [desk]), and at once when the person's password is reset or removed (also by the command line,
+  in another process: each session remembers a stamp of the password it was opened with).
 - CSRF: every session has its own token, put in each POST form and compared in constant time;
   the sign-in form, before any session, uses a double-submit cookie.
-- Rate limit: failed sign-ins are counted per name and per client; past the limit within the
-  window, sign-in answers 429 without checking the password.
+- Rate limit: failed sign-ins are counted per (client, name) and per client; past the limit within
+  the window, sign-in answers 429 without checking the password. Never per name alone: a stranger
+  failing from another client cannot lock a person out. The client is the connection's address;
+  X-Forwarded-For counts only when the connection comes from a proxy named in lockstep.toml
+  ([desk] trusted_proxies, default none).
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import secrets
@@ -93,6 +100,39 @@ def remove_password(home: Path, name: str) -> bool:
 _DUMMY_SALT = secrets.token_bytes(16)
 
 
+def _stamp_of(entry: dict | None) -> str | None:
+    """What a session remembers of the password it was opened with: changes with every reset."""
+    if not isinstance(entry, dict) or not entry.get("hash"):
+        return None
+    return _digest(f"{entry.get('salt')}:{entry.get('hash')}")[:32]
+
+
+class Stamps:
+    """The current password stamp of each person, from the users file, read again only when the
+    file changes (a stat per look-up): a reset by `lockstep users password` in another process
+    ends the person's desk sessions at their next request."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self._seen: tuple | None = None
+        self._stamps: dict[str, str | None] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str) -> str | None:
+        path = _users_path(self.home)
+        try:
+            st = path.stat()
+            key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        with self._lock:
+            if key != self._seen:
+                users = _load(self.home).get("users", {}) if key else {}
+                self._stamps = {n: _stamp_of(e) for n, e in users.items()}
+                self._seen = key
+            return self._stamps.get(name)
+
+
 def verify_password(home: Path, name: str, password: str) -> bool:
     entry = _load(home).get("users", {}).get(name)
     if entry is None:
@@ -116,37 +156,66 @@ class DeskSession:
     csrf: str
     created: float
     seen: float
+    stamp: str | None = None     # the password's stamp when the session was opened
+
+
+IDLE_HOURS = 8
+SESSION_HOURS = 12
 
 
 @dataclass
 class Sessions:
-    """Sessions by the SHA-256 of their cookie token; the token itself is never kept."""
-    idle_seconds: float = 8 * 3600
+    """Sessions by the SHA-256 of their cookie token; the token itself is never kept. A session ends
+    after idle_seconds unused, absolute_seconds after it was opened, or when `stamp` (the person's
+    current password stamp, Stamps) no longer gives what it gave at sign-in."""
+    idle_seconds: float = IDLE_HOURS * 3600
+    absolute_seconds: float = SESSION_HOURS * 3600
     clock: Callable[[], float] = time.monotonic
+    stamp: Callable[[str], str | None] | None = None
     _by_digest: dict[str, DeskSession] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def for_home(cls, home: Path, **kw) -> "Sessions":
+        """The desk's sessions: lifetimes from lockstep.toml [desk], ended by a password reset."""
+        settings = desk_settings(home)
+        return cls(idle_seconds=settings.idle_hours * 3600, absolute_seconds=settings.session_hours * 3600,
+                   stamp=Stamps(home), **kw)
 
     def create(self, name: str) -> str:
         token = secrets.token_urlsafe(32)
         now = self.clock()
+        stamp = self.stamp(name) if self.stamp else None
         with self._lock:
             self._by_digest[_digest(token)] = DeskSession(name=name, csrf=secrets.token_urlsafe(32),
-                                                          created=now, seen=now)
+                                                          created=now, seen=now, stamp=stamp)
         return token
 
     def get(self, token: str | None) -> DeskSession | None:
         if not token:
             return None
         now = self.clock()
+        key = _digest(token)
         with self._lock:
-            s = self._by_digest.get(_digest(token))
-            if s is None:
-                return None
-            if now - s.seen > self.idle_seconds:
-                del self._by_digest[_digest(token)]
+            s = self._by_digest.get(key)
+        if s is None:
+            return None
+        ended = (now - s.seen > self.idle_seconds or now - s.created > self.absolute_seconds
+                 or (self.stamp is not None and self.stamp(s.name) != s.stamp))
+        with self._lock:
+            if ended:
+                self._by_digest.pop(key, None)
                 return None
             s.seen = now
             return s
+
+    def end_all(self, name: str) -> int:
+        """End every session of a person (this process's); how many ended."""
+        with self._lock:
+            gone = [k for k, s in self._by_digest.items() if s.name == name]
+            for k in gone:
+                del self._by_digest[k]
+        return len(gone)
 
     def drop(self, token: str | None) -> None:
         if token:
@@ -157,6 +226,73 @@ class Sessions:
         """For tests and inspection: what is kept (digests, never tokens)."""
         with self._lock:
             return set(self._by_digest)
+
+
+# ---------------------------------------------------------------- settings and the client's address
+
+@dataclass(frozen=True)
+class DeskSettings:
+    idle_hours: float = IDLE_HOURS
+    session_hours: float = SESSION_HOURS
+    trusted_proxies: tuple[str, ...] = ()
+
+
+def desk_settings(home: Path) -> DeskSettings:
+    """lockstep.toml's [desk] table; anything missing or unusable takes the safe default."""
+    try:
+        from services.home import Home
+        raw = Home(home).raw.get("desk", {})
+    except Exception:
+        raw = {}
+    if not isinstance(raw, dict):
+        raw = {}
+
+    def hours(key: str, default: float) -> float:
+        v = raw.get(key)
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else default
+    proxies = raw.get("trusted_proxies")
+    proxies = tuple(str(p).strip() for p in proxies if str(p).strip()) if isinstance(proxies, list) else ()
+    return DeskSettings(idle_hours=hours("idle_hours", IDLE_HOURS),
+                        session_hours=hours("session_hours", SESSION_HOURS), trusted_proxies=proxies)
+
+
+def _networks(proxies: tuple[str, ...]) -> list:
+    out = []
+    for p in proxies:
+        try:
+            out.append(ipaddress.ip_network(p, strict=False))
+        except ValueError:
+            continue            # a name, not an address: never matches
+    return out
+
+
+def _trusted(address: str, networks: list) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip.version == n.version and ip in n for n in networks)
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies: tuple[str, ...]) -> str:
+    """Who is signing in: the connection's own address, unless that is a trusted proxy; then the
+    nearest address in X-Forwarded-For that is not one (the proxy appends the address it saw, so
+    anything further left is whatever the client chose to send)."""
+    peer = peer or "unknown"
+    networks = _networks(trusted_proxies)
+    if not forwarded_for or not networks or not _trusted(peer, networks):
+        return peer
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            return hop
+    return hops[0] if hops else peer
+
+
+def throttle_keys(client: str, name: str) -> tuple[str, str]:
+    """The sign-in throttle's keys: (this client trying this name, this client). No key for a name
+    alone, so failures from one client never lock the person out of another."""
+    return f"pair:{client}\x00{name}", f"client:{client}"
 
 
 @dataclass

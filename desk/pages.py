@@ -44,8 +44,9 @@ def router_for(home: Path, work: FlowWork, **limits) -> APIRouter:
         password = str(form.get("password") or "")
         if not auth.same_token(str(form.get("csrf") or ""), request.cookies.get(auth.LOGIN_COOKIE)):
             return _login_page(kit, request, status=403, error="登录表单已失效，请重新登录")
-        client = request.client.host if request.client else "unknown"
-        keys = (f"name:{name}", f"client:{client}")
+        client = auth.client_address(request.client.host if request.client else None,
+                                     request.headers.get("x-forwarded-for"), kit.trusted_proxies)
+        keys = auth.throttle_keys(client, name)        # (client, name) and client: never the name alone
         if kit.by_name.blocked(keys[0]) or kit.by_client.blocked(keys[1]):
             return _login_page(kit, request, status=429, name=name, error="登录失败次数过多，请一分钟后再试")
         person = kit.services().config.person(name)

@@ -33,7 +33,9 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None
         json.dump({"url": url, "pid": os.getpid(), "token": token}, f)
     say(f"Lockstep 工作台已启动：{url}/login（登录密码用 lockstep users password 姓名 生成；接口说明 {url}/docs）；"
         "Ctrl+C 停止")
-    server = uvicorn.Server(uvicorn.Config(create_app(home, token), log_level="warning"))
+    # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from any loopback connection
+    # as the client's address; the desk decides itself, trusting only [desk] trusted_proxies.
+    server = uvicorn.Server(uvicorn.Config(create_app(home, token), log_level="warning", proxy_headers=False))
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     try:
         server.run(sockets=[sock])

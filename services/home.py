@@ -19,6 +19,15 @@ STORAGE_DEFAULTS = """
 database = "sqlite:///{db}"
 # 对象存储：默认为主目录下的文件夹；或 s3://ACCESS:SECRET@host:9000/bucket?secure=false（MinIO）
 objects = "folder:objects"
+
+[desk]
+# 工作台会话：闲置 idle_hours 小时、或登录满 session_hours 小时（无论是否在用）后须重新登录；
+# 重置或删除密码（lockstep users password 姓名）立即结束该人员的全部会话。
+idle_hours = 8
+session_hours = 12
+# 反向代理：只采信这里列出的代理地址（如 "127.0.0.1"、"10.0.0.0/8"）转来的 X-Forwarded-For；
+# 默认为空，即按连接地址计算登录失败次数。
+trusted_proxies = []
 """
 
 
