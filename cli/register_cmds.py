@@ -45,7 +45,7 @@ def _print_entry(e) -> None:
             ("政策解读", e.interpretation_page),
             ("报备", f"{e.filed_at.astimezone().date()} {e.filing_number}" if e.filed_at else "未报备"),
             ("修改了", "、".join(e.amends)), ("被修改", "、".join(e.amended_by)),
-            ("废止文件", e.repealed_by), ("废止理由", e.repeal_reason)]
+            ("废止文件", e.repealed_by), ("废止理由", e.repeal_reason), ("撤回公开", e.withheld_reason)]
     for label, value in rows:
         if value:
             out.print(f"  {label}：{value}")

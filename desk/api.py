@@ -86,6 +86,11 @@ class DisclosureIn(BaseModel):
     ground: str | None = Field(None, max_length=300, description="法律依据；不予公开时必填")
 
 
+class WithholdIn(BaseModel):
+    """撤回公开: why the published document leaves every public output (at least 10 characters)."""
+    reason: str = Field(..., max_length=2000, description="撤回公开的理由（不少于 10 个字，空格不计）")
+
+
 def need(allowed: bool, why: str) -> None:
     if not allowed:
         raise Refused(problem("not_permitted", why))
@@ -229,6 +234,19 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
     async def disclosure(dossier_id: str, body: DisclosureIn, who: Person = Depends(caller)):
         await run_in_threadpool(seeing, who, dossier_id)
         return await run_in_threadpool(set_disclosure, services(), dossier_id, body.value, who.name, body.ground)
+
+    from services.withhold import WithholdResult, withhold as withhold_dossier
+
+    @router.post("/dossiers/{dossier_id}/withhold", tags=["台帐"],
+                 summary="撤回公开（公报编辑或台帐管理员）：从网站、公开台帐、公报电子版、订阅源和更正启事中撤下，"
+                         "印刷版不变",
+                 response_model=WithholdResult,
+                 responses={403: refusal_doc("不是公报编辑或台帐管理员（not_permitted）"), 404: refusal_doc("没有该卷宗"),
+                            409: refusal_doc("卷宗尚未发布，或已撤回公开（invalid_state）"),
+                            422: refusal_doc("理由不足 10 个字（request_invalid）"), **JSON_SIZE})
+    async def withhold(dossier_id: str, body: WithholdIn, who: Person = Depends(caller)):
+        await run_in_threadpool(seeing, who, dossier_id)
+        return await run_in_threadpool(lambda: withhold_dossier(services(), dossier_id, body.reason, who.name))
 
     @router.get("/queue", tags=["审核与签发"], summary="等待本人审核的环节", response_model=QueueOut)
     async def queue(who: Person = Depends(caller)):

@@ -134,11 +134,16 @@ def routes(kit: Kit) -> APIRouter:
         # 公开属性 unknown: the form to set it, for whom the rulebook allows (services/disclosure.py)
         set_disclosure = any(b.code == "disclosure_unknown" for b in st.gate.blocking) and \
             rules.may_set_disclosure(who, st.drafting_unit, st.state) is None
+        # 撤回公开 (services/withhold.py): the form only for whom the rulebook allows, the record for all
+        from services.withhold import withheld_of
+        withheld = await run_in_threadpool(withheld_of, svc, dossier_id)
+        may_withhold = rules.may_withhold(who, st.state, withheld is not None) is None
         return kit.page(request, "desk_dossier.html.j2", 200, who, session, st=st, actors=kit.actors,
                         journal=journal, returns=returns, may_edit=may.submit_version, may=may,
                         stage_names=stage_names(svc.config), people=people(svc.config),
                         todo=_todo(st.state) if office else {}, max_mb=kit.max_bytes // (1024 * 1024),
-                        can_act=may.act, can_sign=may.sign_off, set_disclosure=set_disclosure)
+                        can_act=may.act, can_sign=may.sign_off, set_disclosure=set_disclosure,
+                        withheld=withheld, may_withhold=may_withhold)
 
     # ------------------------------------------------------------ review queue
 
@@ -203,6 +208,26 @@ def routes(kit: Kit) -> APIRouter:
         except Refused as r:
             return kit.refused(request, list(r.problems), who, session)
         return RedirectResponse(f"/desk/dossiers/{dossier_id}#gate", status_code=303)
+
+    # ------------------------------------------------------------ 撤回公开 (services/withhold.py)
+
+    @router.post("/desk/dossiers/{dossier_id}/withhold")
+    @kit.guarded
+    async def withhold(request: Request, dossier_id: str) -> Response:
+        """Take a published document off every public output, with a reason; the service asks the
+        rulebook (review.rules.may_withhold_with)."""
+        from fastapi.responses import RedirectResponse
+        from services.withhold import withhold as withhold_dossier
+        session, who = kit.signed_in(request)
+        await access_of(kit, request, dossier_id, session, who)      # not seen: 404, as a missing one
+        fields = await kit.form_of(request, session, who)
+        try:
+            await run_in_threadpool(withhold_dossier, kit.services(), dossier_id, fields.get("reason") or "",
+                                    who.name)
+        except Refused as r:       # a reason too short is the form's fault (400), as the pages answer
+            return kit.refused(request, list(r.problems), who, session,
+                               400 if r.problem.code == "request_invalid" else None)
+        return RedirectResponse(f"/desk/dossiers/{dossier_id}#withheld", status_code=303)
 
     return router
 

@@ -88,6 +88,8 @@ class EntryView(BaseModel):
     emergency: bool = False                 # signed off in an emergency (紧急签发)
     review_owed: list[str] = []             # the stages it skipped, until approved after the fact
     review_owed_names: list[str] = []       # the same, in Chinese
+    withheld_at: dt.datetime | None = None  # 撤回公开 (services/withhold.py): only registrars still see the entry
+    withheld_reason: str | None = None
 
     @property
     def emergency_note(self) -> str | None:
@@ -129,6 +131,9 @@ def dates_of(e: RegisterEntryRow) -> tuple[dt.date | None, dt.date | None]:
 
 
 def views(s: Session, rows: list[RegisterEntryRow], config=None) -> list[EntryView]:
+    withheld = {d.id: d for d in s.scalars(select(DossierRow).where(
+        DossierRow.withheld_at.is_not(None), DossierRow.id.in_([e.dossier_id for e in rows])))} if few else {
+        d.id: d for d in s.scalars(select(DossierRow).where(DossierRow.withheld_at.is_not(None)))}
     few = len(rows) <= 500        # a page of entries: read only their links and placements
     linked = register.links(s, [e.id for e in rows] if few else None)
     placed = register.placements(s, [e.dossier_id for e in rows] if few else None)
@@ -154,7 +159,9 @@ def views(s: Session, rows: list[RegisterEntryRow], config=None) -> list[EntryVi
             amended_by=[by for link, t, by in linked if link.kind == "amend" and t == e.registration_number],
             repealed_by=repeal[1] if repeal else None, repeal_reason=repeal[0].reason if repeal else None,
             emergency=e.dossier_id in owed, review_owed=[i for i, _ in owed.get(e.dossier_id, ())],
-            review_owed_names=[n for _, n in owed.get(e.dossier_id, ())]))
+            review_owed_names=[n for _, n in owed.get(e.dossier_id, ())],
+            withheld_at=withheld[e.dossier_id].withheld_at if e.dossier_id in withheld else None,
+            withheld_reason=withheld[e.dossier_id].withheld_reason if e.dossier_id in withheld else None))
     return out
 
 
