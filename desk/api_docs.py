@@ -1,9 +1,10 @@
 """The API's description as a plain page at /docs, read from the same OpenAPI document.
 
-FastAPI's own pages (Swagger UI, ReDoc) load their script from a public CDN, which a government
-office's network often cannot reach, and the desk's pages run no script at all. This page is
-server-rendered from app.openapi(): every /api/v1 operation with its parameters, body fields and
-answers, in Chinese where the API says it in Chinese. Swagger UI stays at /docs/swagger.
+FastAPI's own pages (Swagger UI, ReDoc) load an unpinned script from a public CDN, which a
+government office's network often cannot reach and which would run on the desk's origin; the
+desk's pages run no script at all, so neither is served. This page is server-rendered from
+app.openapi(): every /api/v1 operation with its parameters, body fields and answers, in Chinese
+where the API says it in Chinese. The machine-readable description stays at /openapi.json.
 """
 from __future__ import annotations
 

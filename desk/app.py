@@ -25,9 +25,10 @@ class PublicationRequest(BaseModel):
 
 
 def create_app(home: Path, token: str) -> FastAPI:
-    # /docs is our own page (desk/api_docs.py): Swagger UI needs a CDN an office network may not reach.
+    # /docs is our own page (desk/api_docs.py). No Swagger UI or ReDoc: FastAPI's pages load an
+    # unpinned script from a public CDN, which would run on the desk's origin.
     app = FastAPI(title="Lockstep desk", description="政策文件与解读同步流转：工作流服务接口",
-                  docs_url="/docs/swagger", redoc_url=None)
+                  docs_url=None, redoc_url=None)
     # One flow run at a time, intake batched (desk/flowwork.py): pages, API and hand-off share it.
     work = FlowWork(home)
     app.state.flow_work = work
@@ -42,7 +43,7 @@ def create_app(home: Path, token: str) -> FastAPI:
 
     @app.get("/api/health")
     def health() -> dict:
-        return {"ok": True, "home": str(home.resolve())}
+        return {"ok": True}            # no path: whoever asks learns only that the desk is up
 
     @app.post("/api/flows/intake", dependencies=[Depends(authorised)], include_in_schema=False)
     def intake(body: IntakeRequest) -> dict:

@@ -158,3 +158,22 @@ def test_the_running_desk_does_not_take_x_forwarded_for_from_a_loopback_connecti
             for i in range(20):
                 assert attempt(f"guess{i}", "wrong password", f"10.8.{i}.1") == 401
             assert attempt("drafter", PASSWORD, "10.8.99.1") == 429
+
+
+# ---------------------------------------------------------------- what the desk serves
+
+def test_no_swagger_or_redoc_page_loads_a_cdn_script_on_the_desks_origin(home):
+    from desk.app import create_app
+    c = TestClient(create_app(home.path, "test-token"))
+    for path in ("/docs/swagger", "/redoc", "/docs/oauth2-redirect"):
+        assert c.get(path).status_code == 404, path
+    page = c.get("/docs")
+    assert page.status_code == 200 and "<script" not in page.text and "swagger" not in page.text.lower()
+    assert "cdn" not in page.text.lower() and c.get("/openapi.json").json()["paths"]
+
+
+def test_the_health_answer_names_no_path(home):
+    from desk.app import create_app
+    r = TestClient(create_app(home.path, "test-token")).get("/api/health")
+    assert r.status_code == 200 and r.json() == {"ok": True}
+    assert str(home.path) not in r.text and "/" not in "".join(map(str, r.json().values()))
