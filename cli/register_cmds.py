@@ -33,14 +33,18 @@ def _doc(e) -> dict:
 
 def _line(e) -> str:
     return (f"  {e.registration_number}  {e.document_number or '—'}  {e.title}  [{e.status_name}]"
-            f"  施行 {e.effective_date}  有效期至 {e.valid_until}")
+            f"  施行 {e.effective_date or '待定'}  有效期至 {e.valid_until or '待定'}"
+            + (f"  [{e.emergency_note}]" if e.emergency else ""))
 
 
 def _print_entry(e) -> None:
     out.print(f"[bold]{e.registration_number}[/bold]  {e.title}  [{e.status_name}]")
+    if e.emergency:
+        out.print(f"  [yellow]{e.emergency_note}[/yellow]")
     rows = [("发文字号", e.document_number), ("制定机关", e.organ), ("起草单位", e.drafting_unit),
             ("成文日期", e.signed_date), ("发布日期", e.published_at.astimezone().date()),
-            ("施行日期", e.effective_date), ("有效期至", e.valid_until), ("评估期限", e.evaluation_due),
+            ("施行日期", e.effective_date or "待定（自刊登的政府公报出版之日起施行）"),
+            ("有效期至", e.valid_until or "待定"), ("评估期限", e.evaluation_due or "待定"),
             ("政府公报", e.gazette_issue or "待刊登"), ("合法性审核意见书", e.legality_opinion),
             ("政策解读", e.interpretation_page),
             ("报备", f"{e.filed_at.astimezone().date()} {e.filing_number}" if e.filed_at else "未报备"),
@@ -53,7 +57,7 @@ def _print_entry(e) -> None:
 
 @register_app.command("list")
 def register_list(ctx: typer.Context,
-                  status: Annotated[Optional[str], typer.Option("--status", help="in_force / amended / repealed / expired")] = None,
+                  status: Annotated[Optional[str], typer.Option("--status", help="pending / in_force / amended / repealed / expired")] = None,
                   as_json: JsonOpt = False) -> None:
     """规范性文件公开台帐。"""
     from services.register_life import list_entries
@@ -70,7 +74,7 @@ def register_list(ctx: typer.Context,
 
 @register_app.command("search")
 def register_search(ctx: typer.Context, text: Annotated[str, typer.Argument(help="标题、发文字号、制定机关或登记号中的任意连续文字")],
-                    status: Annotated[Optional[str], typer.Option("--status", help="in_force / amended / repealed / expired")] = None,
+                    status: Annotated[Optional[str], typer.Option("--status", help="pending / in_force / amended / repealed / expired")] = None,
                     limit: Annotated[int, typer.Option("--limit", min=1, help="最多返回几条（最新登记的在前）")] = 50,
                     as_json: JsonOpt = False) -> None:
     """检索公开台帐：标题、发文字号、制定机关、登记号中的任意连续文字；不予公开的文件不会出现。"""
@@ -145,15 +149,21 @@ def register_expire(ctx: typer.Context, as_: AsOpt,
                     today: Annotated[Optional[dt.datetime], typer.Option("--today", formats=["%Y-%m-%d"],
                                                                          help="按哪一天计算（默认今天）")] = None,
                     as_json: JsonOpt = False) -> None:
-    """将有效期已届满的文件标记为已失效。"""
-    from services.register_life import expire
+    """施行日期已到的待施行文件转为现行有效，有效期已届满的文件标记为已失效（与定时检查相同）。"""
+    from services.register_life import expire, take_effect
     from services.review import today as today_of
     with refusals(as_json):
         svc = services_of(ctx)
-        expired = expire(svc, today.date() if today else today_of(svc), as_)
+        day = today.date() if today else today_of(svc)
+        effective = take_effect(svc, day, as_)
+        expired = expire(svc, day, as_)
     if as_json:
-        emit_json({"expired": [_doc(e) for e in expired]})
+        emit_json({"expired": [_doc(e) for e in expired], "took_effect": [_doc(e) for e in effective]})
         return
+    if effective:
+        out.print(f"转为现行有效 {len(effective)} 件。")
+        for e in effective:
+            out.print(_line(e))
     out.print(f"已失效 {len(expired)} 件。" if expired else "没有有效期已届满的文件。")
     for e in expired:
         out.print(_line(e))

@@ -18,6 +18,8 @@ from typing import Iterable, Literal
 
 from pydantic import BaseModel
 
+from documents.problems import Problem, warning
+
 Basis = Literal["date", "signed", "release"]
 
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "Ｏ": 0, "O": 0}
@@ -84,3 +86,17 @@ def earliest_effective(phrases: Iterable[EffectivePhrase], signed: dt.date | Non
                        release: dt.date) -> tuple[dt.date, EffectivePhrase] | None:
     dated = [(day, p) for p in phrases if (day := resolve(p, signed, release)) is not None]
     return min(dated, key=lambda pair: pair[0]) if dated else None
+
+
+def states_effective(phrases: Iterable[EffectivePhrase]) -> bool:
+    """Whether the text says when it takes effect at all (any phrase, whatever its basis)."""
+    return any(True for _ in phrases)
+
+
+def effective_missing(file: str | None, stated: bool | None, normative: bool) -> Problem | None:
+    """Intake finding for a normative policy that names no 施行日期 (DESIGN.md, "The law has no
+    bypass"): a warning, since the gazette's date supplies it. `stated` None means the text was not
+    read (a version taken in before this check): no finding, rather than a guess."""
+    if not normative or stated is not False:
+        return None
+    return warning("effective_date_missing", "政策文件中没有“自……起施行”之类的施行日期条款", file=file)

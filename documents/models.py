@@ -78,6 +78,8 @@ class DocumentMeta(BaseModel):
     assessing_unit: str | None = None         # 评估单位
     risk_level: RiskLevel | None = None
     has_response_plan: bool = False
+    # whether the text says when it takes effect (自…起施行); None: not read (taken in before this)
+    effective_stated: bool | None = None
     # the role content suggests, used when neither bundle.json nor the file name tells
     suggested_role: Role | None = None
 

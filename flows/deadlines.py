@@ -1,4 +1,4 @@
-"""The scheduled check: expire register entries past their validity, find what is due or overdue
+"""The scheduled check: bring 待施行 register entries into force on their 施行日期, expire those past their validity, find what is due or overdue
 and record reminders (the schedule needs a Prefect server; `lockstep scheduler` serves it)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from prefect import flow, task
 from services.context import open_services
 from services.deadlines import record_reminders
 from services.home import Home
-from services.register_life import expire_due
+from services.register_life import expire_due, take_effect_due
 from services.review import today
 
 
@@ -20,12 +20,20 @@ def expire_entries(home: str) -> list[str]:
 
 
 @task(retries=2, retry_delay_seconds=2)
+def take_effect(home: str) -> list[str]:
+    svc = open_services(Home(Path(home)))
+    return [e.registration_number for e in take_effect_due(svc, today(svc))]
+
+
+@task(retries=2, retry_delay_seconds=2)
 def check_deadlines(home: str) -> list[dict]:
     return [d.model_dump(mode="json") for d in record_reminders(open_services(Home(Path(home))))]
 
 
 @flow(name="lockstep-deadlines")
 def deadlines_flow(home: str) -> list[dict]:
-    # Expiry first: an entry that lapses today is no longer due for evaluation or filing.
+    # 待施行 → 现行有效 on the day, then expiry: an entry that lapses today is no longer due for
+    # evaluation or filing.
+    take_effect(home)
     expire_entries(home)
     return check_deadlines(home)

@@ -11,7 +11,7 @@ import io
 import re
 from typing import Any, Callable, Iterable
 
-from publishing.register_rules import IN_FORCE, STATUS_NAMES
+from publishing.register_rules import IN_FORCE, STATUS_NAMES, UNKNOWN_DATE
 from templates import render
 
 # (header in Chinese, how to read it): one list for CSV and XLSX so the two never differ.
@@ -23,8 +23,8 @@ COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [
     ("起草单位", lambda e: e.drafting_unit),
     ("成文日期", lambda e: e.signed_date),
     ("发布日期", lambda e: e.published_at.astimezone().date()),
-    ("施行日期", lambda e: e.effective_date),
-    ("有效期至", lambda e: e.valid_until),
+    ("施行日期", lambda e: e.effective_date or UNKNOWN_DATE),     # 待施行: the gazette will fix it
+    ("有效期至", lambda e: e.valid_until or UNKNOWN_DATE),
     ("状态", lambda e: e.status_name),
     ("政府公报期号", lambda e: e.gazette_issue),
     ("合法性审核意见书编号", lambda e: e.legality_opinion),
@@ -35,6 +35,7 @@ COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [
     ("废止理由", lambda e: e.repeal_reason),
     ("报备日期", lambda e: e.filed_at.astimezone().date() if e.filed_at else None),
     ("备案号", lambda e: e.filing_number),
+    ("紧急签发", lambda e: e.emergency_note or ""),
 ]
 
 
@@ -108,7 +109,7 @@ def cleanup_lists(entries: list[Any], *, city: str, as_of: dt.date) -> dict[str,
     lists = [
         dict(file="in_force.html", heading=f"{city}现行有效行政规范性文件目录", date_heading="有效期至",
              note="已修改的文件按修改后的文本继续有效。", keep=lambda e: e.status in IN_FORCE,
-             date_of=lambda e: e.valid_until,
+             date_of=lambda e: e.valid_until or UNKNOWN_DATE,
              remark_of=lambda e: f"经 {'、'.join(e.amended_by)} 修改" if e.amended_by else ""),
         dict(file="repealed.html", heading=f"{city}已废止行政规范性文件目录", date_heading="废止日期", note="",
              keep=lambda e: e.status == "repealed",

@@ -5,8 +5,10 @@ years when its title calls it 暂行 or 试行 (the usual provincial rule for �
 is the last day it is in force: effective 2019-09-01 → valid until 2024-08-31. Its drafting unit
 evaluates it six months before that, so that it can be extended, amended or left to lapse.
 
-Life: in force → amended (still in force, as amended) → repealed or expired. Repealed and expired
-are final: nothing amends or repeals them again.
+Life: pending (待施行) → in force → amended (still in force, as amended) → repealed or expired. Repealed and expired
+are final: nothing amends or repeals them again. A document is 待施行 until its 施行日期 has come;
+a normative document that names no date (or 自发布之日起) takes effect on the day the gazette issue
+carrying it is published (DESIGN.md rule 7): its 施行日期, and so its validity, are unknown until then.
 """
 from __future__ import annotations
 
@@ -18,9 +20,11 @@ from pydantic import BaseModel
 from documents.effective import EffectivePhrase, earliest_effective
 from documents.problems import Problem, problem
 
-STATUS_NAMES = {"in_force": "现行有效", "amended": "已修改", "repealed": "已废止", "expired": "已失效"}
+STATUS_NAMES = {"pending": "待施行", "in_force": "现行有效", "amended": "已修改", "repealed": "已废止", "expired": "已失效"}
 IN_FORCE = ("in_force", "amended")          # 现行有效 counts amended documents: they apply as amended
 FINAL = ("repealed", "expired")
+PENDING = "pending"
+UNKNOWN_DATE = "待定"                         # shown for a date the gazette issue will fix
 VALID_YEARS = 5
 PROVISIONAL_YEARS = 2
 PROVISIONAL_WORDS = ("暂行", "试行")
@@ -66,6 +70,47 @@ def effective_date(phrases: Iterable[EffectivePhrase], signed: dt.date | None, p
     return found[0] if found else published
 
 
+def effective_at_publication(phrases: Iterable[EffectivePhrase], signed: dt.date | None, published: dt.date,
+                             normative: bool) -> dt.date | None:
+    """施行日期 as known when the document is published on the site. A normative document takes
+    effect no earlier than the gazette issue that carries it (DESIGN.md rule 7): one naming no date,
+    or 自发布之日起 (its 发布 is the gazette's), waits for that issue: None. Others as effective_date."""
+    phrases = tuple(phrases)
+    if not normative:
+        return effective_date(phrases, signed, published)
+    if not phrases or any(p.basis == "release" for p in phrases):
+        return None
+    found = earliest_effective(phrases, signed, published)
+    return found[0] if found else None      # 自印发之日起 with no 成文日期 read: the gazette decides
+
+
+def effective_on_release(phrases: Iterable[EffectivePhrase], signed: dt.date | None, release: dt.date) -> dt.date:
+    """施行日期 once the issue carrying it is out on `release`: what the text says, read against the
+    issue's date, or that date itself when it says nothing (a date before it is refused at add and
+    at release: publishing/gazette_rules.effective_too_early)."""
+    found = earliest_effective(phrases, signed, release)
+    return found[0] if found else release
+
+
+def status_for(effective: dt.date | None, today: dt.date) -> str:
+    """A new entry's status: in force from its 施行日期, 待施行 before it or while it is unknown."""
+    return "in_force" if effective is not None and effective <= today else PENDING
+
+
+def takes_effect(status: str, effective: dt.date | None, today: dt.date) -> bool:
+    """The scheduled check moves 待施行 to 现行有效 on the day (never before the date is known)."""
+    return status == PENDING and effective is not None and effective <= today
+
+
+def emergency_note(emergency: bool, owed: Iterable[str]) -> str | None:
+    """What the register and the web pages say of a document signed off in an emergency (紧急签发):
+    the stages still owed after the fact, until they are approved."""
+    if not emergency:
+        return None
+    owed = list(owed)
+    return f"紧急签发，待事后补审：{'、'.join(owed)}" if owed else "紧急签发，已事后补审"
+
+
 def is_in_force_on(day: dt.date, published: dt.date, until: dt.date, repealed: dt.date | None) -> bool:
     """In force at the end of `day`: published by then, not repealed by then, not past validity."""
     return published <= day and until >= day and (repealed is None or repealed > day)
@@ -96,8 +141,8 @@ def repeal_problem(target: str, target_status: str, by: str | None, by_status: s
     return None
 
 
-def expires(status: str, until: dt.date, today: dt.date) -> bool:
-    return status in IN_FORCE and until < today
+def expires(status: str, until: dt.date | None, today: dt.date) -> bool:
+    return status in IN_FORCE and until is not None and until < today
 
 
 # ---------------------------------------------------------------- annual-report figures
@@ -106,7 +151,9 @@ class EntryFacts(BaseModel, frozen=True):
     """What the annual report needs of one entry, read from the records by services/report.py."""
     registration_number: str
     published: dt.date
-    valid_until: dt.date
+    valid_until: dt.date | None             # None while its 施行日期 awaits the gazette
+    effective: dt.date | None = None        # 施行日期; None: the day it was published (older records)
+    pending: bool = False                   # 待施行 with no date yet: not in force at all
     repealed: dt.date | None = None
     amended: tuple[dt.date, ...] = ()     # days other documents amended it
     interpreted: bool = False             # its published version had an interpretation material
@@ -125,8 +172,15 @@ def _share(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def _lapse(e: EntryFacts) -> dt.date:
-    return e.valid_until + dt.timedelta(days=1)
+def _lapse(e: EntryFacts) -> dt.date | None:
+    return e.valid_until + dt.timedelta(days=1) if e.valid_until else None
+
+
+def _in_force_at(e: EntryFacts, day: dt.date) -> bool:
+    """At the end of `day`: its 施行日期 has come (a 待施行 document is not 现行有效 yet)."""
+    if e.pending or e.valid_until is None:
+        return False
+    return is_in_force_on(day, e.effective or e.published, e.valid_until, e.repealed)
 
 
 def annual_figures(entries: Iterable[EntryFacts], year: int) -> list[Figure]:
@@ -143,11 +197,11 @@ def annual_figures(entries: Iterable[EntryFacts], year: int) -> list[Figure]:
         Figure(key="repealed", name="本年废止件数", value=sum(bool(e.repealed and e.repealed.year == year)
                                                            for e in entries)),
         # Lapsed in the year: its first day out of force falls in it, and no repeal came first.
-        Figure(key="expired", name="本年失效件数", value=sum(_lapse(e).year == year and not
+        Figure(key="expired", name="本年失效件数", value=sum(bool(_lapse(e) and _lapse(e).year == year) and not
                                                           (e.repealed and e.repealed <= e.valid_until)
                                                           for e in entries)),
         Figure(key="in_force", name="现行有效件数（年末）",
-               value=sum(is_in_force_on(end, e.published, e.valid_until, e.repealed) for e in entries)),
+               value=sum(_in_force_at(e, end) for e in entries)),
         Figure(key="interpreted", name="本年制发中有政策解读的件数", value=interpreted),
         Figure(key="interpreted_share", name="解读比例", value=_share(interpreted, len(made)), unit="%"),
         Figure(key="graphic", name="本年制发中有图文解读的件数", value=graphic),

@@ -119,9 +119,11 @@ def page_paths(dossier_id: str) -> dict[str, str]:
 
 
 def render_pages(version: Version, blobs: dict[str, bytes], *, city: str, registration_number: str | None,
-                 released_at: str, html: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, bytes]]:
+                 released_at: str, html: dict[str, str] | None = None,
+                 emergency_note: str | None = None) -> tuple[dict[str, str], dict[str, bytes]]:
     """Returns (page kind → HTML) and the picture assets (site path → bytes) the pages show.
-    `html`: mammoth's HTML by docx sha256 where the caller has it already (else converted here)."""
+    `html`: mammoth's HTML by docx sha256 where the caller has it already (else converted here).
+    `emergency_note`: 紧急签发，待事后补审：… on both pages of a document signed off in an emergency."""
     html = html or {}
 
     def body(sha: str, skip: frozenset[str] = frozenset()) -> Markup:
@@ -131,6 +133,7 @@ def render_pages(version: Version, blobs: dict[str, bytes], *, city: str, regist
     title = meta.title if meta and meta.title else (policy.name if policy else version.dossier_id)
     paths = page_paths(version.dossier_id)
     common = dict(city=city, title=title, short_title=short_title(title), released_at=released_at,
+                  emergency_note=emergency_note,
                   doc_number=meta.doc_number.canonical if meta and meta.doc_number else None)
     assets: dict[str, bytes] = {}
     materials = []

@@ -64,8 +64,9 @@ def compute(svc: Services, on: dt.date | None = None) -> list[Due]:
             d = Deadline(start=c.opens, due=c.closes, period=Period(amount=(c.closes - c.opens).days + 1, unit="days"))
             what = "征求意见期结束，意见采纳情况待公布" if on > c.closes else "征求意见期进行中"
             out.append(_due("consultation", row.id, row.title, d, on, what))
+        # 备案 runs from publication: a 待施行 document is filed within 30 days too.
         for e in s.scalars(select(RegisterEntryRow).where(RegisterEntryRow.filed_at.is_(None),
-                                                          RegisterEntryRow.status == "in_force")):
+                                                          RegisterEntryRow.status.in_(("in_force", "pending")))):
             d = add_period(e.published_at.astimezone().date(), Period.parse(clocks.filing))
             out.append(_due("filing", e.dossier_id, e.title, d, on, f"{e.registration_number} 待向上级报备"))
         out += _register_dues(s, on)

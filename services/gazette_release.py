@@ -20,6 +20,7 @@ from services.gazette import IssueReleased, Released, _issue, _members, _view
 from services.gazette_corrections import notices as notices_of
 from services.gazette_items import derived, edition_items, issue_facts, policy_texts, versions_of
 from services.gazette_search import index_notices, index_released_items
+from services.register_life import date_on_release
 from storage import audit
 from storage.tables import GazetteIssueItemRow
 
@@ -96,6 +97,8 @@ def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.da
             index_released_items(s, issue.id, items, versions, policy_texts(built.kept, versions),
                                  {f.item_id: f.organ for f in all_facts})
             index_notices(s, issue.id, built.notices, day, f"{svc.config.city}人民政府办公室")
+            # 施行日期 of a normative document naming none is the issue's date (DESIGN.md rule 7).
+            date_on_release(svc, s, issue.id, day, [f for f in all_facts if f.normative], actor)
             for link in s.scalars(select(GazetteIssueItemRow).filter_by(issue_id=issue.id)):
                 link.section = next(sec for sec, f in placed if f.item_id == link.item_id)
             audit.append(s, IssueReleased(dossier_id=None, actor=actor, at=now, issue=issue.id,

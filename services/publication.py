@@ -17,7 +17,8 @@ from publishing.web_release import page_paths, render_pages
 from review.model import Published
 from review.states import transition
 from services.context import Services
-from services.register_life import entry_dates
+from publishing.register_rules import emergency_note
+from services.register_life import emergencies, entry_dates
 from services.register_search import index_entry
 from storage import audit
 from storage.repository import Dossiers
@@ -62,8 +63,10 @@ def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
         derived = Derived(s, svc.store, svc.now, originals=blobs)
         converted = derived.html(docx_sources(version))
         _keep_text(derived, docx_sources(version))
+        owed = emergencies(s, [dossier_id], svc.config).get(dossier_id) if row.emergency_reason else None
         pages, assets = render_pages(version, blobs, city=svc.config.city, registration_number=number,
-                                     released_at=now.astimezone().strftime("%Y年%m月%d日 %H:%M"), html=converted)
+                                     released_at=now.astimezone().strftime("%Y年%m月%d日 %H:%M"), html=converted,
+                                     emergency_note=emergency_note(owed is not None, [n for _, n in owed or ()]))
         paths = page_paths(dossier_id)
         written = {}
         for kind, html in pages.items():
@@ -81,13 +84,13 @@ def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
         opinion = next((d.opinion_number for d in reversed(repo.decisions(dossier_id))
                         if d.stage == "legality" and d.verdict == "approve" and d.fingerprint == version.fingerprint),
                        None)
-        effective, valid_until = entry_dates(svc, version, signed, row.title, now)
+        effective, valid_until, entry_status = entry_dates(svc, version, signed, row.title, now)
         s.add(RegisterEntryRow(registration_number=number, year=year, serial=serial, dossier_id=dossier_id,
                                opinion_number=opinion, effective_date=effective, valid_until=valid_until,
                                document_number=row.doc_number, title=row.title,
                                organ=meta.signature_organ if meta else None, drafting_unit=row.drafting_unit,
                                signed_date=signed, published_at=now,
-                               interpretation_page=paths["interpretation"], status="in_force"))
+                               interpretation_page=paths["interpretation"], status=entry_status))
         s.flush()
         index_entry(s, number)
         row.state = transition(transition(row.state, "publish"), "register")

@@ -94,11 +94,7 @@ class EntryView(BaseModel):
     @property
     def emergency_note(self) -> str | None:
         """紧急签发，待事后补审：合法性审核 — what the register page and the web page say."""
-        if not self.emergency:
-            return None
-        if self.review_owed:
-            return f"紧急签发，待事后补审：{'、'.join(self.review_owed_names or self.review_owed)}"
-        return "紧急签发，已事后补审"
+        return rules.emergency_note(self.emergency, self.review_owed_names or self.review_owed)
 
 
 def local_date(at: dt.datetime) -> dt.date:
@@ -131,13 +127,13 @@ def dates_of(e: RegisterEntryRow) -> tuple[dt.date | None, dt.date | None]:
 
 
 def views(s: Session, rows: list[RegisterEntryRow], config=None) -> list[EntryView]:
-    withheld = {d.id: d for d in s.scalars(select(DossierRow).where(
-        DossierRow.withheld_at.is_not(None), DossierRow.id.in_([e.dossier_id for e in rows])))} if few else {
-        d.id: d for d in s.scalars(select(DossierRow).where(DossierRow.withheld_at.is_not(None)))}
     few = len(rows) <= 500        # a page of entries: read only their links and placements
     linked = register.links(s, [e.id for e in rows] if few else None)
     placed = register.placements(s, [e.dossier_id for e in rows] if few else None)
     owed = emergencies(s, [e.dossier_id for e in rows], config)
+    withheld = {d.id: d for d in s.scalars(select(DossierRow).where(
+        DossierRow.withheld_at.is_not(None), DossierRow.id.in_([e.dossier_id for e in rows])))} if few else {
+        d.id: d for d in s.scalars(select(DossierRow).where(DossierRow.withheld_at.is_not(None)))}
     out = []
     for e in rows:
         effective, until = dates_of(e)

@@ -45,7 +45,9 @@ def annual(svc: Services, year: int) -> AnnualReport:
         for dossier, kind, at in s.execute(select(PageRow.dossier_id, PageRow.kind, PageRow.released_at)):
             released[dossier][kind].add(local_date(at))
         facts = [EntryFacts(registration_number=e.registration_number, published=local_date(e.published_at),
-                            valid_until=dates_of(e)[1], repealed=repealed.get(e.registration_number),
+                            effective=dates_of(e)[0], valid_until=dates_of(e)[1],
+                            pending=dates_of(e)[0] is None,       # 待施行, no date yet: not in force
+                            repealed=repealed.get(e.registration_number),
                             amended=tuple(amended[e.registration_number]),
                             interpreted=bool(roles[e.dossier_id] & set(INTERPRETATION_ROLES)),
                             graphic="graphic_interpretation" in roles[e.dossier_id],

@@ -145,12 +145,13 @@ class RegisterEntryRow(Base):
     signed_date: Mapped[dt.date | None] = mapped_column(Date)
     published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     interpretation_page: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))          # in_force, amended, repealed, expired
+    status: Mapped[str] = mapped_column(String(16))          # pending, in_force, amended, repealed, expired
     opinion_number: Mapped[str | None] = mapped_column(String(64))      # 合法性审核意见书
     filed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))   # 备案
     filing_number: Mapped[str | None] = mapped_column(String(64))
-    # 施行日期 and 有效期至 are fixed at publication (publishing/register_rules.py); rows from before
-    # migration 0004 have neither and are read as effective on their publication day.
+    # 施行日期 and 有效期至 are fixed at publication (publishing/register_rules.py), or, for a normative
+    # document naming no date, when its gazette issue is released: NULL until then (待定, status
+    # pending). Migration 0010 wrote the publication day into rows from before 0004.
     effective_date: Mapped[dt.date | None] = mapped_column(Date)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
     status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -22,7 +22,9 @@ def approve_all(cli, dossier: str) -> list[str]:
 def test_journey_from_bundle_to_gazette_queue_and_register(cli, sample_zip, home):
     bundle = sample_zip()
     sub = cli.json("submit", bundle, "--as", "drafter")
-    assert sub["accepted"] is True and sub["version"] == 1 and sub["problems"] == []
+    assert sub["accepted"] is True and sub["version"] == 1
+    # The sample names no 施行日期: a warning, it takes effect on its gazette issue's date.
+    assert [(p["code"], p["severity"]) for p in sub["problems"]] == [("effective_date_missing", "warning")]
     d = sub["dossier"]
     roles = {f["name"]: f["role"] for f in sub["files"]}
     assert roles["根政办发〔2019〕36号.docx"] == "policy" and roles["一图读懂.png"] == "graphic_interpretation"
@@ -44,7 +46,8 @@ def test_journey_from_bundle_to_gazette_queue_and_register(cli, sample_zip, home
     queue = cli.json("gazette", "queue")["items"]
     assert [i["dossier"] for i in queue] == [d]
     entries = cli.json("register", "list")["entries"]
-    assert [(e["document_number"], e["status"]) for e in entries] == [("根政办发〔2019〕36号", "in_force")]
+    assert [(e["document_number"], e["status"]) for e in entries] == [("根政办发〔2019〕36号", "pending")]
+    assert (entries[0]["effective_date"], entries[0]["valid_until"]) == (None, None)     # 待定: the gazette fixes it
     assert entries[0]["registration_number"] == "GHDR-2019-0001"
 
     # The policy page and its interpretation page link to each other.

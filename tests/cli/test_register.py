@@ -9,7 +9,8 @@ from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
 
 
 def published(svc, tmp_path, n: int = 2) -> list[str]:
-    ds = [signed_dossier(svc, tmp_path) for _ in range(n)]
+    # In force from its 成文日期 (a normative document naming no date would be 待施行 until its gazette issue).
+    ds = [signed_dossier(svc, tmp_path, "本通知自印发之日起施行。") for _ in range(n)]
     with svc.session() as s:
         from publishing import register
         return [register.entry_for(s, d).registration_number for d in ds]
@@ -90,8 +91,9 @@ def test_cleanup_writes_the_lists_in_force_repealed_and_lapsed(cli, svc, tmp_pat
 
 
 def test_report_annual_prints_the_template_table(cli, svc, tmp_path):
-    published(svc, tmp_path)
     year = dt.datetime.now().year        # published now, by the services' clock
+    for _ in range(2):                   # in force from 1 January of this year
+        signed_dossier(svc, tmp_path, "本通知自印发之日起施行。", date_text=f"{year}年1月1日")
     table = cli.json("report", "annual", str(year))["table"]
     assert (table["made"], table["in_force"], table["graphic_share"]) == (2, 2, 100.0)
     text = cli("report", "annual", str(year)).stdout

@@ -16,6 +16,7 @@ from storage.tables import EventRow
 from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
 
 UTC = dt.timezone.utc
+ON_SIGNING = "本通知自印发之日起施行。"      # in force from its 成文日期: no gazette issue to wait for
 
 
 def at(svc, day: dt.date) -> None:
@@ -47,15 +48,15 @@ def test_the_effective_date_is_read_from_the_policy_and_validity_runs_five_years
                                                                   dt.date(2024, 2, 29))
 
 
-def test_a_provisional_document_is_valid_two_years_from_its_publication_day(svc, tmp_path):
+def test_a_provisional_document_is_valid_two_years_from_its_effective_date(svc, tmp_path):
     at(svc, dt.date(2019, 8, 20))
-    d = signed_dossier(svc, tmp_path, title="根河市政务公开暂行办法")
+    d = signed_dossier(svc, tmp_path, "本办法自2019年8月20日起施行。", title="根河市政务公开暂行办法")
     e = life.show(svc, number_of(svc, d))
     assert (e.effective_date, e.valid_until) == (dt.date(2019, 8, 20), dt.date(2021, 8, 19))
 
 
 def test_amending_links_both_entries_and_marks_the_old_one_amended_and_audited(svc, tmp_path):
-    old, new = (number_of(svc, signed_dossier(svc, tmp_path)) for _ in range(2))
+    old, new = (number_of(svc, signed_dossier(svc, tmp_path, ON_SIGNING)) for _ in range(2))
     life.amend(svc, old, new, "editor")
     a, b = life.show(svc, old), life.show(svc, new)
     assert (a.status, a.amended_by, b.status, b.amends) == ("amended", [new], "in_force", [old])
@@ -91,7 +92,8 @@ def test_register_changes_need_the_registrar_role_and_a_known_entry(svc, tmp_pat
 
 def test_entries_past_their_validity_expire_once_and_then_cannot_change(svc, tmp_path):
     at(svc, dt.date(2019, 8, 20))
-    n = number_of(svc, signed_dossier(svc, tmp_path, title="根河市政务公开试行办法"))  # valid to 2021-08-19
+    n = number_of(svc, signed_dossier(svc, tmp_path, "本办法自2019年8月20日起施行。",
+                                      title="根河市政务公开试行办法"))  # valid to 2021-08-19
     assert life.expire_due(svc, dt.date(2021, 8, 19)) == []
     [e] = life.expire(svc, dt.date(2021, 8, 20), "editor")
     assert (e.registration_number, e.status) == (n, "expired")
@@ -137,10 +139,10 @@ def test_a_not_public_dossier_is_left_out_of_public_outputs(svc, tmp_path):
 
 def test_the_annual_figures_come_from_a_constructed_history(svc, tmp_path):
     at(svc, dt.date(2018, 6, 1))
-    first = number_of(svc, signed_dossier(svc, tmp_path, date_text="2018年5月28日"))
+    first = number_of(svc, signed_dossier(svc, tmp_path, ON_SIGNING, date_text="2018年5月28日"))
     at(svc, dt.date(2019, 3, 1))
-    second = number_of(svc, signed_dossier(svc, tmp_path, date_text="2019年2月26日"))
-    third = number_of(svc, signed_dossier(svc, tmp_path, date_text="2019年2月27日"))
+    second = number_of(svc, signed_dossier(svc, tmp_path, ON_SIGNING, date_text="2019年2月26日"))
+    third = number_of(svc, signed_dossier(svc, tmp_path, ON_SIGNING, date_text="2019年2月27日"))
     at(svc, dt.date(2019, 7, 1))
     life.amend(svc, second, third, "editor")
     life.repeal(svc, first, "editor", by=third)

@@ -13,7 +13,8 @@ from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
 
 
 def entry(svc, tmp_path, title: str, **kw):
-    d = signed_dossier(svc, tmp_path / "in", title=title, **kw)
+    # in force from its 成文日期 (naming no date, it would be 待施行 until its gazette issue)
+    d = signed_dossier(svc, tmp_path / "in", "本通知自印发之日起施行。", title=title, **kw)
     with svc.session() as s:
         e = register.entry_for(s, d)
         return e.registration_number, e.document_number, d
