@@ -56,6 +56,7 @@ def routes(kit: Kit) -> APIRouter:
     # ------------------------------------------------------------ public register
 
     @router.get("/register")
+    @kit.guarded                                   # a refused search (control characters) is a coded 400
     async def register_page(request: Request) -> Response:
         return await listing(request, "desk_register.html.j2", public=True)
 

@@ -26,7 +26,8 @@ from publishing.register import by_number
 from services.context import Services
 from services.register_life import EntryView, views
 from storage.public import PUBLIC_PARAMS, public_sql
-from storage.search import BIGRAM_END, REGISTER_TABLE, TRIGRAM, bigram_text, dialect, fts_phrase, like_pattern
+from storage.search import (BIGRAM_END, REGISTER_TABLE, TRIGRAM, bigram_text, check_query, dialect, fts_phrase,
+                            like_pattern)
 from storage.tables import RegisterEntryRow
 
 COLUMNS = ("title", "document_number", "organ", "registration_number")
@@ -63,6 +64,7 @@ def normalise(text: str) -> str:
 
 def search_ids(s: Session, text: str, status: str | None = None, limit: int = DEFAULT_LIMIT) -> list[int]:
     """Ids of the public entries matching text (and status), newest first."""
+    check_query(text=text)
     text = normalise(text)
     if not text:
         return []

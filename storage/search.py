@@ -15,11 +15,13 @@ it became so after the release. Rows of imported history have no dossier and sta
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
+from documents.problems import Refused, problem
 from storage.public import PUBLIC_PARAMS, public_sql
 
 TABLE = "gazette_search"
@@ -93,6 +95,23 @@ def index_item(session: Session, doc: SearchDoc) -> None:
                     params)
 
 
+_SPACES = frozenset("\t\n\r")     # whitespace a pasted title may carry: collapsed, not refused
+FIELD_NAMES = {"text": "检索文字", "number": "发文字号", "organ": "发文机关"}
+
+
+def check_query(**values: str | None) -> None:
+    """Refuse search text holding a NUL or another control character (or a lone surrogate), which no
+    title, number or organ contains, with request_invalid: never a database error (the index itself
+    uses \x1f as a marker). Every surface's search comes through here (pages, API, CLI)."""
+    for field, value in values.items():
+        if not value:
+            continue
+        bad = next((c for c in value if c not in _SPACES and unicodedata.category(c) in ("Cc", "Cs")), None)
+        if bad is not None:
+            raise Refused(problem("request_invalid", f"{FIELD_NAMES.get(field, field)}中含有控制字符 "
+                                                     f"U+{ord(bad):04X}，请删去后重新检索"))
+
+
 def key_rowid(key: str) -> int:
     """A stable 62-bit rowid for an item key (SQLite rowids are signed 64-bit)."""
     import hashlib
@@ -125,6 +144,7 @@ def bigram_text(*values: str | None) -> str:
 def search(session: Session, text: str | None = None, number: str | None = None, organ: str | None = None,
            date_from: dt.date | None = None, date_to: dt.date | None = None, limit: int = 50) -> list[Hit]:
     """Items of released issues matching every criterion given; newest first."""
+    check_query(text=text, number=number, organ=organ)
     sqlite = dialect(session) == "sqlite"
     like = "LIKE" if sqlite else "ILIKE"
     # FTS5's MATCH wants the virtual table's own name on its left: no alias on SQLite.

@@ -177,3 +177,36 @@ def test_the_health_answer_names_no_path(home):
     r = TestClient(create_app(home.path, "test-token")).get("/api/health")
     assert r.status_code == 200 and r.json() == {"ok": True}
     assert str(home.path) not in r.text and "/" not in "".join(map(str, r.json().values()))
+
+
+# ---------------------------------------------------------------- control characters in a search
+
+HOSTILE_QUERIES = ("\x00", "根河\x00市", "政务公开\x01", "根河\x1f市", "\x7f要点", "工作\x9b要点")
+
+
+def test_a_control_character_in_a_register_search_is_a_coded_400_on_the_pages(desk):
+    public, registrar = browser(desk), browser(desk)
+    assert log_in(registrar, "editor").status_code == 200
+    for q in HOSTILE_QUERIES:
+        for c, path in ((public, "/register"), (registrar, "/desk/register")):
+            r = c.get(path, params={"q": q})
+            assert r.status_code == 400 and "request_invalid" in r.text and "控制字符" in r.text, (path, q)
+    assert public.get("/register", params={"q": "根河\t市"}).status_code == 200     # whitespace is collapsed
+
+
+def test_a_control_character_in_a_gazette_search_is_a_coded_400_on_the_editors_page(desk):
+    editor = browser(desk)
+    assert log_in(editor, "editor").status_code == 200
+    for field in ("text", "number", "organ"):
+        for q in HOSTILE_QUERIES:
+            r = editor.get("/desk/gazette/search", params={field: q})
+            assert r.status_code == 400 and "request_invalid" in r.text, (field, q)
+    assert editor.get("/desk/gazette/search", params={"text": "政务公开"}).status_code == 200
+
+
+def test_a_control_character_in_a_search_on_the_command_line_is_request_invalid_exit_1(cli):
+    for q in HOSTILE_QUERIES:
+        for args in (("register", "search", q), ("gazette", "search", q), ("gazette", "search", "--organ", q)):
+            answer = cli.json(*args, code=1)
+            assert [p["code"] for p in answer["problems"]] == ["request_invalid"], args
+    assert cli.json("register", "search", "根河市")["entries"] == []
