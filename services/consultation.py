@@ -69,8 +69,9 @@ def open_consultation(svc: Services, dossier_id: str, opens: dt.date, closes: dt
         path = f"consultations/{dossier_id}.html"
         version = Dossiers(s).version(dossier_id, row.current_version)
         draft = version.policy
-        if draft and draft.meta and draft.meta.disclosure == "不予公开":
-            raise Refused(problem("not_public", f"{row.title} 标注为不予公开，不能公开征求意见"))
+        if not rules.is_public(rules.disclosure_of(row.disclosure, draft.meta.disclosure if draft and draft.meta else None),
+                               row.withheld_at is not None):
+            raise Refused(problem("not_public", f"{row.title} 标注为不予公开（或公开属性未确定），不能公开征求意见"))
         basis = version.of_role("drafting_note")
         html = render("consultation_notice.html.j2", city=svc.config.city, title=row.title,
                       short_title=short_title(row.title), drafting_unit=row.drafting_unit, opens=opens,

@@ -21,6 +21,7 @@ from publishing.editions import EditionItem, Material
 from publishing.gazette_rules import ItemFacts
 from publishing.web_release import head_texts
 from review.model import Version
+from review.rules import disclosure_of
 from services.context import Services
 from storage.repository import versions_by_fingerprint
 from storage.tables import DossierRow, GazetteItemRow
@@ -70,14 +71,15 @@ def issue_facts(svc: Services, s: Session, items: list[GazetteItemRow], *, d: De
         version, dossier = versions[item.id], dossiers.get(item.dossier_id)
         meta = version.policy.meta if version.policy else None
         pipeline = version.pipeline or svc.config.pipeline(version.kind)
-        # Either record saying 不予公开 keeps it out: the dossier's attribute or the policy's own mark.
-        marks = {dossier.disclosure if dossier else None, meta.disclosure if meta else None}
+        # Either record saying 不予公开 keeps it out: the dossier's attribute or the policy's own mark
+        # (review.rules.disclosure_of); gazette_rules.not_public asks review.rules.is_public of it.
         out.append(ItemFacts(
             item_id=item.id, dossier=item.dossier_id, title=item.title, doc_number=item.doc_number,
             kind=version.kind, normative=bool(pipeline and pipeline.normative),
             organ=(meta.signature_organ if meta else None) or item.organ, banner=meta.banner if meta else None,
             signed_date=item.signed_date or (meta.date if meta else None),
-            disclosure="不予公开" if "不予公开" in marks else (meta.disclosure if meta else None),
+            disclosure=disclosure_of(dossier.disclosure if dossier else None, meta.disclosure if meta else None),
+            withheld=bool(dossier and dossier.withheld_at),
             effective=find_effective(texts.get(item.id, ()))))
     return out
 

@@ -15,6 +15,7 @@ from publishing import gazette, register
 from publishing.derived import Derived, docx_sources
 from publishing.web_release import page_paths, render_pages
 from review.model import Published
+from review.rules import disclosure_of, is_public
 from review.states import transition
 from services.context import Services
 from publishing.register_rules import emergency_note
@@ -50,8 +51,9 @@ def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
         transition(row.state, "publish")
         policy = version.policy
         meta = policy.meta if policy else None
-        if (meta is not None and meta.disclosure == "不予公开") or row.disclosure == "不予公开":  # also as a person set it
-            raise Refused(problem("not_public", f"{row.title} 标注为不予公开，不进入公报、网站和公开台帐"))
+        # The one predicate (review.rules.is_public): 不予公开 in either record, or no attribute at all, stays out.
+        if not is_public(disclosure_of(row.disclosure, meta.disclosure if meta else None), row.withheld_at is not None):
+            raise Refused(problem("not_public", f"{row.title} 标注为不予公开（或公开属性未确定），不进入公报、网站和公开台帐"))
         now = svc.now()
         signed = meta.date if meta else None
         year = register.year_of(signed, now)
