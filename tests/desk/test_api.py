@@ -96,11 +96,12 @@ def test_submit_review_sign_off_refused_then_signed_after_attach_and_the_registe
     number = pub["registration_number"]
     assert number == "GHDR-2019-0001"
 
-    listed = desk("signer").get("/api/v1/register", params={"status": "in_force"}).json()["entries"]
+    # The sample names no 施行日期: 待施行 until the gazette issue carrying it is out.
+    listed = desk("signer").get("/api/v1/register", params={"status": "pending"}).json()["entries"]
     assert [e["registration_number"] for e in listed] == [number]
     assert desk("signer").get("/api/v1/register", params={"status": "repealed"}).json()["entries"] == []
     entry = desk("editor").get(f"/api/v1/register/{number}").json()
-    assert (entry["dossier"], entry["status"]) == (d, "in_force")
+    assert (entry["dossier"], entry["status"], entry["effective_date"]) == (d, "pending", None)
     assert desk("drafter").get(f"/api/v1/dossiers/{d}").json()["state"] in ("published", "registered")
 
 
