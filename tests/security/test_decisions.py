@@ -56,7 +56,18 @@ def decisions(svc, d: str) -> list[DecisionRow]:
 
 
 def stored_objects(home) -> set[str]:
-    return {p.name for p in (home.path / "objects").rglob("*") if p.is_file()}
+    """The stored 合法性审核意见书 docx files (other objects, such as cached page HTML, come and go)."""
+    found = set()
+    for p in (home.path / "objects").rglob("*"):
+        if not p.is_file() or p.read_bytes()[:2] != b"PK":
+            continue
+        try:
+            with zipfile.ZipFile(p) as z:
+                if "合法性审核意见书" in z.read("docProps/core.xml").decode("utf-8", "replace"):
+                    found.add(p.name)
+        except (KeyError, zipfile.BadZipFile):
+            continue
+    return found
 
 
 def opinions(svc) -> int:
@@ -244,7 +255,7 @@ def test_cli_unknown_anchor_from_a_stranger_answers_as_a_missing_dossier(cli, sv
     assert r["problems"][0]["code"] == "not_found" and r["problems"][0]["message"] == not_found(d).message
 
 
-def test_opinions_say_one_verdict_each(cli, svc, tmp_path):
+def test_opinions_say_one_verdict_each(cli, svc, home, tmp_path):
     """The numbered opinions actually issued, read back with python-docx: an approval never asks for
     the document back, a return never says it is lawful."""
     d = at_legality(svc, tmp_path)
@@ -253,6 +264,7 @@ def test_opinions_say_one_verdict_each(cli, svc, tmp_path):
     from services.review import record_decision
     record_decision(svc, d, "unit_check", "approve", "同意", "director")
     cli.json("review", d, "--stage", "legality", "--approve", "--comment", "同意", "--as", "reviewer")
+    assert len(stored_objects(home)) == 2                 # the refusal checks above look for these
     exported = cli.json("opinion", d, "--out", tmp_path / "out")["opinions"]
     texts = {o["verdict"]: "".join(p.text for p in docx.Document(o["path"]).paragraphs) for o in exported}
     assert set(texts) == {"approve", "return"}
