@@ -259,7 +259,8 @@ def may_open_review_queue(p: Person, pipelines: Iterable[Pipeline]) -> Problem |
 def disclosure_of(recorded: str | None, *marks: str | None) -> str | None:
     """The 公开属性 a public output goes by (then asked of is_public): 不予公开 when any record says
     so (the dossier's attribute or the document's own mark), else the dossier's recorded attribute
-    (read at intake or set by a person), else the document's mark; None when nobody placed one."""
+    (read at intake or set by a person), which is what the database's filters read too
+    (storage/public.py): a dossier with none recorded is not public, whatever its document says."""
     if NOT_PUBLIC in (recorded, *marks):
         return NOT_PUBLIC
     return recorded or next((m for m in marks if m), None)
