@@ -263,29 +263,7 @@ def disclosure_of(recorded: str | None, *marks: str | None) -> str | None:
     (storage/public.py): a dossier with none recorded is not public, whatever its document says."""
     if NOT_PUBLIC in (recorded, *marks):
         return NOT_PUBLIC
-    return recorded or next((m for m in marks if m), None)
-
-
-WITHHOLD_REASON_MIN = 10
-
-
-def may_withhold_with(p: Person, state: str, withheld: bool, reason: str | None) -> Problem | None:
-    """may_withhold, and a reason that is a sentence (at least WITHHOLD_REASON_MIN characters
-    besides spaces): 撤回公开 is recorded and audited with why."""
-    if found := may_withhold(p, state, withheld):
-        return found
-    if len("".join((reason or "").split())) < WITHHOLD_REASON_MIN:
-        return problem("request_invalid", f"撤回公开须写明理由（不少于 {WITHHOLD_REASON_MIN} 个字），说明为何撤回")
-    return None
-
-
-def disclosure_of(recorded: str | None, *marks: str | None) -> str | None:
-    """The 公开属性 a public output goes by (then asked of is_public): 不予公开 when any record says
-    so (the dossier's attribute or the document's own mark), else the dossier's recorded attribute
-    (read at intake or set by a person), else the document's mark; None when nobody placed one."""
-    if NOT_PUBLIC in (recorded, *marks):
-        return NOT_PUBLIC
-    return recorded or next((m for m in marks if m), None)
+    return recorded
 
 
 WITHHOLD_REASON_MIN = 10
