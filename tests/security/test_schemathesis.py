@@ -7,9 +7,10 @@ One real dossier is submitted first, and half the generated dossier ids are that
 gate, decisions, attach and sign-off operations reach their real answers, not only 404s.
 
 Bounded: a handful of examples per operation, one worker per person, the two people run side by
-side, every request times out, and the whole run is killed past a deadline. Measured here (2 busy
-cores): the two runs take about 35 s side by side, after the desk's start (10-45 s). Each run
-works in its own temp folder with no example database, so a run never replays an earlier one.
+side, every request times out, and the whole run is killed past a deadline. Measured here (2 cores
+shared, load 8-9): about 330 requests per person; the two runs take 30-41 s side by side, after
+the desk's start and one submission (25-42 s), 80-90 s in all. Each run works in its own temp
+folder with no example database, so a run never replays an earlier one.
 Every failure it found stays as a plain test with the exact request in tests/security/test_api_shape.py.
 """
 from __future__ import annotations
