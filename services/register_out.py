@@ -51,7 +51,12 @@ def site(svc: Services, out: Path) -> Written:
     entries = list_entries(svc, public=True)
     now = svc.now().astimezone()
     files = pages.register_site(entries, city=svc.config.city, as_of=f"{now.year}年{now.month}月{now.day}日")
-    return Written(folder=str(out), files=_write(out, files), entries=len(entries))
+    written = _write(out, files)
+    # An entry's page from an earlier run whose document is not public now (撤回公开) goes too.
+    for stale in (out / "entries").glob("*.html"):
+        if f"entries/{stale.name}" not in files:
+            stale.unlink()
+    return Written(folder=str(out), files=written, entries=len(entries))
 
 
 def cleanup(svc: Services, out: Path, on: dt.date | None = None) -> Written:

@@ -85,6 +85,9 @@ def test_the_register_search_list_entry_and_pages_omit_it(svc, cli, tmp_path, pu
     from services.register_search import search
     d, title, number = published
     entry = search(svc, title)[0].registration_number
+    out = tmp_path / "pages"
+    cli.json("register", "pages", "--out", str(out))              # written before: regenerated after
+    assert any(title in p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
     _make(svc, d, how)
     assert search(svc, title) == [] and search(svc, number) == []
     assert cli.json("register", "search", title)["entries"] == []
@@ -93,7 +96,6 @@ def test_the_register_search_list_entry_and_pages_omit_it(svc, cli, tmp_path, pu
         register_entry(svc, entry, public=True)
     assert r.value.problem.code == "not_found"
     assert register_entry(svc, entry, public=False).registration_number == entry     # the registrar's view
-    out = tmp_path / "pages"
     cli.json("register", "pages", "--out", str(out))
     assert not any(title in p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
     cli.json("register", "export", "--format", "csv", "--out", str(tmp_path / "r.csv"))
