@@ -69,8 +69,6 @@ def test_withholding_takes_the_document_off_the_site_the_gazette_web_edition_and
     kept = signed_dossier(svc, tmp_path / "b")
     title, number = _facts(svc, d)
     issue = _released(cli, svc, tmp_path, d, kept)
-    other_out = tmp_path / "elsewhere"
-    _released(cli, svc, tmp_path, signed_dossier(svc, tmp_path / "b"), year=2019, number=9, out=other_out)
     gazette = svc.home.path / "gazette"
     # A 更正启事 in a later issue naming the document, released before it is withheld.
     cli.json("gazette", "issue", "new", "--year", "2019", "--number", "10", "--date", "2019-09-30", "--as", "editor")
@@ -119,6 +117,20 @@ def test_a_withheld_items_pictures_leave_the_editions_assets(cli, svc, tmp_path)
     cli.json("withhold", d, "--reason", REASON, "--as", "editor")
     assert not assets.exists() or not any(assets.iterdir())
     assert not (svc.home.site / "assets").exists() or not any((svc.home.site / "assets").iterdir())
+
+
+def test_an_issue_released_to_another_folder_is_revised_when_named(cli, svc, tmp_path):
+    d = signed_dossier(svc, tmp_path / "b")
+    title, number = _facts(svc, d)
+    elsewhere = tmp_path / "elsewhere"
+    issue = _released(cli, svc, tmp_path, d, out=elsewhere)
+    assert _leaks(elsewhere / issue / "html", title, number)
+    done = cli.json("withhold", d, "--reason", REASON, "--gazette-out", str(elsewhere), "--as", "editor")
+    assert done["folders"] == [str(elsewhere / issue / "html")]
+    assert _leaks(elsewhere / issue / "html", title, number) == []
+    with svc.session() as s:                                # the print edition, the record, is as released
+        row = s.get(GazetteIssueRow, issue)
+        assert hashlib.sha256((elsewhere / issue / row.print_name).read_bytes()).hexdigest() == row.print_sha256
 
 
 def test_withholding_needs_a_gazette_editor_or_registrar(cli, svc, tmp_path):
@@ -182,8 +194,9 @@ def test_the_desk_withholds_and_its_public_routes_answer_404(desk, svc, tmp_path
         assert r.status_code == 404, path
         assert title not in r.text and number not in r.text
     assert public.get(f"/site/policies/{d}.html").text.count("网站上没有这一页") == missing.text.count("网站上没有这一页")
-    for path in (f"/register?q={title}", f"/register?q={number}", "/register?status=all",
-                 f"/gazette/{issue}/web/index.html", f"/gazette/{issue}/web/feed.json",
+    for path in (f"/register?q={title}", f"/register?q={number}", "/register?status=all"):
+        assert entry not in public.get(path).text, path              # (the search box echoes the query)
+    for path in (f"/gazette/{issue}/web/index.html", f"/gazette/{issue}/web/feed.json",
                  f"/gazette/{issue}/web/items/{d}.html", f"/gazette/{issue}/web/interpretations/{d}.html"):
         r = public.get(path)
         assert title not in r.text and number not in r.text, path
@@ -193,28 +206,36 @@ def test_the_desk_withholds_and_its_public_routes_answer_404(desk, svc, tmp_path
     with svc.session() as s:
         print_name = s.get(GazetteIssueRow, issue).print_name
     assert public.get(f"/gazette/{issue}/{print_name}").status_code == 404
-    hits = editor.get("/desk/gazette/search", params={"text": title}).text
-    assert number not in hits
+    hits = editor.get("/desk/gazette/search", params={"number": number}).text
+    assert title not in hits and f"/gazette/{issue}/web/items/{d}.html" not in hits
     # Registrars still see the entry, with the reason.
     manage = editor.get(f"/desk/register/{entry}")
     assert manage.status_code == 200 and "撤回公开" in manage.text and REASON in manage.text
     assert cli.json("audit", "verify")["ok"] is True
 
 
-def test_the_api_withholds_and_then_answers_not_found_to_the_public(desk, svc, tmp_path, cli):
+def test_the_api_withholds_and_then_answers_not_found_to_the_public(desk, home, svc, tmp_path, cli):
     d = signed_dossier(svc, tmp_path / "b")
     title, _ = _facts(svc, d)
     entry = cli.json("register", "search", title)["entries"][0]["registration_number"]
-    editor = sign_in(desk, "editor")
-    drafter = sign_in(desk, "drafter")
-    from tests.desk.test_pages import CSRF
-    csrf = {"X-CSRF-Token": CSRF.search(editor.get("/desk").text).group(1)}
-    refused = drafter.post(f"/api/v1/dossiers/{d}/withhold", json={"reason": REASON},
-                           headers={"X-CSRF-Token": CSRF.search(drafter.get("/desk").text).group(1)})
+    api = TestClient(desk, base_url="http://testserver")
+
+    def call(name: str, method: str, path: str, **kw):
+        token = auth.issue_token(home.path, name)
+        return api.request(method, f"/api/v1{path}", headers={"Authorization": f"Bearer {token}"}, **kw)
+
+    assert call("drafter", "GET", f"/register/{entry}").status_code == 200
+    refused = call("drafter", "POST", f"/dossiers/{d}/withhold", json={"reason": REASON})
     assert refused.status_code == 403 and refused.json()["problems"][0]["code"] == "not_permitted"
-    done = editor.post(f"/api/v1/dossiers/{d}/withhold", json={"reason": REASON}, headers=csrf)
+    short = call("editor", "POST", f"/dossiers/{d}/withhold", json={"reason": "太短了"})
+    assert short.status_code == 422 and short.json()["problems"][0]["code"] == "request_invalid"
+    done = call("editor", "POST", f"/dossiers/{d}/withhold", json={"reason": REASON})
     assert done.status_code == 200, done.text
-    assert done.json()["reason"] == REASON
-    again = editor.post(f"/api/v1/dossiers/{d}/withhold", json={"reason": REASON}, headers=csrf)
+    assert done.json()["reason"] == REASON and done.json()["withheld_by"] == "editor"
+    again = call("editor", "POST", f"/dossiers/{d}/withhold", json={"reason": REASON})
     assert again.status_code == 409 and again.json()["problems"][0]["code"] == "invalid_state"
-    assert drafter.get(f"/api/v1/register/{entry}").status_code == 404
+    # The public (anyone but the registrar) no longer finds the entry; the registrar does, with the reason.
+    assert call("drafter", "GET", f"/register/{entry}").status_code == 404
+    assert entry not in call("drafter", "GET", "/register").text
+    kept = call("editor", "GET", f"/register/{entry}").json()
+    assert kept["withheld_reason"] == REASON
