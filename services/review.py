@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from documents.problems import Refused, problem
+from review import rules
 from review.config import Config, Person, Pipeline
 from review.decisions import Decide, DossierView, decide, retrospective_pending, sign_off
 from review.gate import Blocking, active_stages, approved_stages, gate
@@ -149,7 +150,12 @@ def record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, co
     from services.opinions import anchor_reasons     # reads docx: only decisions with reasons pay for it
     actor = person(svc.config, actor_name)
     anchored = anchor_reasons(svc, dossier_id, list(reasons), actor, stage)   # the person is checked first
-    return svc.retrying(lambda: _record_decision(svc, dossier_id, stage, verdict, comment, actor, anchored))
+    done = svc.retrying(lambda: _record_decision(svc, dossier_id, stage, verdict, comment, actor, anchored))
+    if done[0].verdict == "approve":
+        # a review owed after an emergency sign-off: its public pages say what is still owed
+        from services.publication import refresh_emergency_pages
+        refresh_emergency_pages(svc, dossier_id)
+    return done
 
 
 def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,
@@ -158,6 +164,9 @@ def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, c
         row, view = load(s, dossier_id)
         repo = Dossiers(s)
         pipeline = pipeline_for(svc.config, view.current)
+        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, pipeline.model_copy(
+                update={"stages": tuple(active_stages(pipeline, view.current))})):
+            raise Refused(refusal)      # a stranger learns nothing, not even the drafting unit
         event, next_state = decide(Decide(stage=stage, verdict=verdict, comment=comment, actor=actor,
                                           reasons=reasons),
                                    view, pipeline, repo.decisions(dossier_id), svc.now())

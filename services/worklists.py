@@ -51,6 +51,8 @@ def access(svc: Services, who: Person, dossier_id: str) -> Access:
         row, view = load(s, dossier_id)
         pipeline = pipeline_for(svc.config, view.current)
         stages = active_stages(pipeline, view.current)
+    # Seen by whoever acts on a stage this version must pass (publicity only when the risk is high).
+    pipeline = pipeline.model_copy(update={"stages": tuple(stages)})
     if refusal := rules.may_see(who, dossier_id, row.drafting_unit, row.state, pipeline):
         raise Refused(refusal)
     withheld = row.withheld_at is not None
