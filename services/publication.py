@@ -138,3 +138,38 @@ def _write_atomic(path: Path, data: bytes) -> Path:
         f.write(data)
     os.replace(tmp, path)
     return path
+
+
+def refresh_emergency_pages(svc: Services, dossier_id: str) -> list[str]:
+    """The web release of a document signed off in an emergency says which stages are still owed
+    (紧急签发，待事后补审：…): rendered again, from the published version, when that changes. A page
+    that is not public (or withheld) is left alone: it is not on disk to refresh. Returns paths written."""
+    from storage.public import dossier_public
+    from storage.repository import versions_by_fingerprint
+    from storage.tables import DossierRow
+    with svc.session() as s:
+        row = s.get(DossierRow, dossier_id)
+        pages_rows = {p.kind: p for p in s.query(PageRow).filter_by(dossier_id=dossier_id)}
+        if row is None or row.emergency_reason is None or not pages_rows or not dossier_public(row):
+            return []
+        item = s.query(GazetteItemRow).filter_by(dossier_id=dossier_id).order_by(GazetteItemRow.id.desc()).first()
+        entry = register.entry_for(s, dossier_id)
+        if item is None:
+            return []
+        version = versions_by_fingerprint(s, {(dossier_id, item.fingerprint)})[(dossier_id, item.fingerprint)]
+        owed = emergencies(s, [dossier_id], svc.config).get(dossier_id, [])
+        note = emergency_note(True, [n for _, n in owed])
+        blobs = {f.sha256: svc.store.get(f.sha256) for f in version.files
+                 if f.role in ("policy", "interpretation_material", "graphic_interpretation")}
+        converted = Derived(s, svc.store, svc.now, originals=blobs).html(docx_sources(version))
+        first = min(p.released_at for p in pages_rows.values())
+        pages, _ = render_pages(version, blobs, city=svc.config.city,
+                                registration_number=entry.registration_number if entry else None,
+                                released_at=first.astimezone().strftime("%Y年%m月%d日 %H:%M"), html=converted,
+                                emergency_note=note)
+        written = []
+        for kind, html in pages.items():
+            if (p := pages_rows.get(kind)) is not None and note not in (svc.store.get(p.sha256).decode("utf-8")):
+                p.sha256 = write_page(svc, p.path, html)
+                written.append(p.path)
+        return written

@@ -60,7 +60,7 @@ def test_register_expire_needs_the_registrar_role_for_taking_effect_too(cli, svc
     assert r.exit_code == 1 and '"not_permitted"' in r.stdout
 
 
-def _policy_kind_dossier(svc, tmp_path) -> str:
+def _policy_kind_dossier(svc, tmp_path) -> tuple[str, dict[str, str]]:
     """A 政策性文件 signed off in an emergency: its 起草单位审核 (skippable) is owed after the fact."""
     from services.intake import intake_bundle
     from services.publication import publish
@@ -73,12 +73,15 @@ def _policy_kind_dossier(svc, tmp_path) -> str:
     result = intake_bundle([path], "drafter", svc)
     assert result.accepted, result.problems
     record_sign_off(svc, result.dossier, "signer", emergency_reason="森林防火紧急，须于当日发布施行")
-    assert publish(svc, result.dossier).published
-    return result.dossier
+    published = publish(svc, result.dossier)
+    assert published.published
+    return result.dossier, published.pages
 
 
 def test_an_emergency_sign_off_shows_on_the_entry_with_the_stages_owed_until_reviewed(cli, svc, tmp_path):
-    d = _policy_kind_dossier(svc, tmp_path)
+    d, pages = _policy_kind_dossier(svc, tmp_path)
+    for path in pages.values():          # the public web release, policy and interpretation pages
+        assert "紧急签发，待事后补审：起草单位审核" in open(path, encoding="utf-8").read()
     e = entry_of(cli, d)
     assert (e["emergency"], e["review_owed"], e["review_owed_names"]) == (True, ["unit_check"], ["起草单位审核"])
     shown = cli.json("register", "show", e["registration_number"])["entry"]
@@ -94,6 +97,9 @@ def test_an_emergency_sign_off_shows_on_the_entry_with_the_stages_owed_until_rev
     e = entry_of(cli, d)
     assert (e["emergency"], e["review_owed"]) == (True, [])
     assert "紧急签发，已事后补审" in cli("register", "show", e["registration_number"]).stdout
+    for path in pages.values():          # rendered again once the review owed is done
+        text = open(path, encoding="utf-8").read()
+        assert "紧急签发，已事后补审" in text and "待事后补审" not in text
 
 
 def test_a_normal_sign_off_carries_no_emergency_mark(cli, svc, tmp_path):
