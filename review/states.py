@@ -5,25 +5,12 @@ Guards that need more than the state (the gate, roles) live in review/decisions.
 """
 from __future__ import annotations
 
-from documents.problems import Refused, problem
-from review.model import STATE_NAMES
+from review.lifecycles import DOSSIER
 
-# action -> (allowed from-states, resulting state)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "resubmit": (frozenset({"submitted", "in_review", "returned"}), "submitted"),
-    "approve": (frozenset({"submitted", "in_review"}), "in_review"),
-    "return": (frozenset({"submitted", "in_review"}), "returned"),
-    "sign_off": (frozenset({"submitted", "in_review"}), "signed_off"),
-    "publish": (frozenset({"signed_off"}), "published"),
-    "register": (frozenset({"published"}), "registered"),
-}
-ACTION_NAMES = {"resubmit": "重新提交", "approve": "审核通过", "return": "退回",
-                "sign_off": "签发", "publish": "发布", "register": "登记"}
+# action -> (allowed from-states, resulting state): the dossier's table in review/lifecycles.py.
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = DOSSIER.actions
+ACTION_NAMES = DOSSIER.action_names
 
 
 def transition(state: str, action: str) -> str:
-    allowed, target = TRANSITIONS[action]
-    if state not in allowed:
-        raise Refused(problem("invalid_state",
-                              f"卷宗当前状态为“{STATE_NAMES.get(state, state)}”，不能{ACTION_NAMES[action]}"))
-    return target
+    return DOSSIER.step(state, action)

@@ -1,0 +1,103 @@
+"""Every lifecycle as an explicit transition table (DESIGN.md, "One rulebook").
+
+A lifecycle names its states and, per action, the states the action may start from and the state it
+leads to. `step` answers the next state or refuses with `invalid_state`, in Chinese; nothing else in
+Lockstep decides which status change is legal. Guards that need more than the state (who acts, the
+gate) are in review/rules.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from documents.problems import Refused, problem
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    name: str                                   # 中文, e.g. 公报期次
+    states: dict[str, str]                      # state -> 中文
+    actions: dict[str, tuple[frozenset[str], str]]   # action -> (from states, to state)
+    action_names: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for action, (sources, target) in self.actions.items():
+            unknown = (set(sources) | {target}) - set(self.states)
+            if unknown:
+                raise ValueError(f"{self.name}: action {action} names unknown states {sorted(unknown)}")
+
+    def allows(self, state: str, action: str) -> bool:
+        return action in self.actions and state in self.actions[action][0]
+
+    def refusal(self, state: str, action: str):
+        """None when the action may start from the state, else the coded problem."""
+        if self.allows(state, action):
+            return None
+        words = self.action_names.get(action, action)
+        now = self.states.get(state, state or "未知")
+        return problem("invalid_state", f"{self.name}当前状态为“{now}”，不能{words}")
+
+    def step(self, state: str, action: str) -> str:
+        if (refused := self.refusal(state, action)) is not None:
+            raise Refused(refused)
+        return self.actions[action][1]
+
+
+def _t(*sources: str) -> frozenset[str]:
+    return frozenset(sources)
+
+
+DOSSIER = Lifecycle(
+    name="卷宗",
+    states={"submitted": "已提交", "in_review": "审核中", "returned": "已退回",
+            "signed_off": "已签发", "published": "已发布", "registered": "已登记"},
+    actions={
+        "resubmit": (_t("submitted", "in_review", "returned"), "submitted"),
+        "approve": (_t("submitted", "in_review"), "in_review"),
+        "return": (_t("submitted", "in_review"), "returned"),
+        "sign_off": (_t("submitted", "in_review"), "signed_off"),
+        "publish": (_t("signed_off"), "published"),
+        "register": (_t("published"), "registered"),
+    },
+    action_names={"resubmit": "重新提交", "approve": "审核通过", "return": "退回", "sign_off": "签发",
+                  "publish": "发布", "register": "登记"})
+
+# A published document's public life: on every public output until withheld (撤回公开).
+PUBLICATION = Lifecycle(
+    name="公开发布",
+    states={"unpublished": "未发布", "public": "已公开", "withheld": "已撤回公开"},
+    actions={
+        "publish": (_t("unpublished"), "public"),
+        "withhold": (_t("public"), "withheld"),
+    },
+    action_names={"publish": "公开发布", "withhold": "撤回公开"})
+
+GAZETTE_ISSUE = Lifecycle(
+    name="公报期次",
+    states={"draft": "编排中", "released": "已出版"},
+    actions={
+        "edit": (_t("draft"), "draft"),          # add or remove items, corrections
+        "release": (_t("draft"), "released"),
+    },
+    action_names={"edit": "编排或更改", "release": "出版"})
+
+GAZETTE_ITEM = Lifecycle(
+    name="公报稿件",
+    states={"queued": "待刊", "in_issue": "已刊登"},
+    actions={
+        "print": (_t("queued"), "in_issue"),     # its issue is released
+    },
+    action_names={"print": "刊登"})
+
+REGISTER_ENTRY = Lifecycle(
+    name="台帐记录",
+    states={"pending": "待施行", "in_force": "现行有效", "amended": "已修改", "repealed": "已废止",
+            "expired": "已失效"},
+    actions={
+        "take_effect": (_t("pending"), "in_force"),
+        "amend": (_t("in_force", "amended"), "amended"),
+        "repeal": (_t("pending", "in_force", "amended"), "repealed"),
+        "expire": (_t("in_force", "amended"), "expired"),
+    },
+    action_names={"take_effect": "施行", "amend": "修改", "repeal": "废止", "expire": "标记失效"})
+
+ALL = (DOSSIER, PUBLICATION, GAZETTE_ISSUE, GAZETTE_ITEM, REGISTER_ENTRY)
