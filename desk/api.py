@@ -220,7 +220,8 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
             return refusal(r.problems, dossier=dossier_id, signed=False, ready=answer.ready,
                            blocking=[p for p in r.problems if isinstance(p, Blocking)], gate=answer)
         published = PublicationOut.model_validate(await run_in_threadpool(kit.publish, dossier_id, who.name))
-        return reply(SignOffOut(ok=published.published, dossier=dossier_id, signed_off=event, publication=published),
+        return reply(SignOffOut(ok=published.published, dossier=dossier_id, signed_off=event, publication=published,
+                                problems=[] if published.published else published.problems),
                      200 if published.published else 500)
 
     from services.disclosure import DisclosureResult, set_disclosure

@@ -69,6 +69,7 @@ class SignOffOut(BaseModel):
     signed: bool = True
     signed_off: EmergencySignedOff | SignedOff          # an emergency sign-off keeps its reason
     publication: PublicationOut
+    problems: list[Problem] = Field(default_factory=list, description="发布未完成时的原因（ok 为 false，与 publication.problems 相同）")
 
 
 class SignOffRefused(ProblemsOut):
@@ -104,7 +105,8 @@ def refusal_doc(description: str) -> dict:
 
 
 COMMON = {401: refusal_doc("缺少令牌或令牌无效（not_permitted）"), 403: refusal_doc("没有该操作的角色或单位权限（not_permitted）"),
-          422: refusal_doc("请求内容有误（request_invalid）：参数、JSON 或表单不符合接口说明")}
+          422: refusal_doc("请求内容有误（request_invalid）：参数、JSON 或表单不符合接口说明"),
+          503: refusal_doc("数据库或对象存储暂时无法访问，未保存任何内容，请稍后重试（database_unavailable、storage_unavailable）")}
 UPLOAD_SIZE = {413: refusal_doc("上传内容超过大小限制（bundle_too_large）"),
                400: refusal_doc("上传内容无法读取或没有文件（bundle_unreadable、bundle_empty）")}
 # A JSON body is read whole, so it has its own small limit (desk/app.py, BodyLimit).

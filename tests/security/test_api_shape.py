@@ -197,3 +197,28 @@ def test_a_missing_token_is_401_not_permitted_as_documented(api):
 def test_the_pages_keep_their_own_answers(api):
     r = api().get("/no-such-page")
     assert r.status_code == 404 and "problems" not in r.text
+
+
+# ---------------------------------------------------------------- the description says it
+
+def test_every_documented_error_of_every_operation_is_the_one_problem_shape(api):
+    components = api.spec["components"]["schemas"]
+
+    def shapes(schema: dict) -> list[dict]:
+        if "$ref" in schema:
+            return [components[schema["$ref"].rsplit("/", 1)[-1]]]
+        return [s for member in schema.get("anyOf", []) for s in shapes(member)] or [schema]
+
+    seen = 0
+    for path, ops in api.spec["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, op in ops.items():
+            assert {"401", "403", "422", "503"} <= set(op["responses"]), (method, path)
+            for status, answer in op["responses"].items():
+                if status.startswith("2"):
+                    continue
+                for shape in shapes(answer["content"]["application/json"]["schema"]):
+                    assert {"ok", "problems"} <= set(shape["properties"]), (method, path, status, shape.get("title"))
+                    seen += 1
+    assert seen > 40
