@@ -232,3 +232,18 @@ def _remove(site: Path, rel: str) -> bool:
         shutil.rmtree(path)
         return True
     return False
+
+
+class WithheldView(BaseModel):
+    at: dt.datetime
+    by: str
+    reason: str
+
+
+def withheld_of(svc: Services, dossier_id: str) -> WithheldView | None:
+    """Who withheld the dossier, when and why; None while it is not withheld."""
+    with svc.session() as s:
+        row = s.get(DossierRow, dossier_id)
+        if row is None or row.withheld_at is None:
+            return None
+        return WithheldView(at=row.withheld_at, by=row.withheld_by or "", reason=row.withheld_reason or "")
