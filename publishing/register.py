@@ -22,8 +22,11 @@ def registration_number(fmt: str, prefix: str, year: int, serial: int) -> str:
 
 
 def next_serial(s: Session, year: int) -> int:
-    """Gap-free per year; the unique (year, serial) constraint refuses a racing duplicate."""
-    return (s.scalar(select(func.max(RegisterEntryRow.serial)).filter_by(year=year)) or 0) + 1
+    """Gap-free per year, from the year's locking counter (storage/counters.py); the unique
+    (year, serial) constraint stays as a second wall."""
+    from storage.counters import take
+    return take(s, "register", year,
+                lambda: s.scalar(select(func.max(RegisterEntryRow.serial)).filter_by(year=year)) or 0)
 
 
 def entries(s: Session, status: str | None = None, *, public: bool = False) -> list[RegisterEntryRow]:

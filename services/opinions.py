@@ -95,10 +95,11 @@ def _shown(anchor: str) -> str:
 
 def next_opinion_number(s: Session, code: str, year: int) -> str:
     from templates.opinion import opinion_number
+    from storage.counters import take
     prefix = f"{code}〔{year}〕"
-    taken = s.scalar(select(func.count()).select_from(DecisionRow)
-                     .where(DecisionRow.opinion_number.like(prefix + "%"))) or 0
-    return opinion_number(code, year, taken + 1)
+    serial = take(s, f"opinion:{code}", year, lambda: s.scalar(
+        select(func.count()).select_from(DecisionRow).where(DecisionRow.opinion_number.like(prefix + "%"))) or 0)
+    return opinion_number(code, year, serial)
 
 
 def attach_opinion(svc: Services, s: Session, row: DossierRow, event: StageDecided) -> tuple[StageDecided, str]:

@@ -40,10 +40,12 @@ class Dossiers:
         return self.session.scalars(q.limit(1)).first()
 
     def next_id(self, year: int) -> str:
+        """D2026-0001, …: from the year's locking counter, taken in the transaction that adds it."""
+        from storage.counters import take
         prefix = f"D{year}-"
-        n = self.session.scalar(select(func.count()).select_from(DossierRow)
-                                .where(DossierRow.id.like(prefix + "%"))) or 0
-        return f"{prefix}{n + 1:04d}"
+        n = take(self.session, "dossier", year, lambda: self.session.scalar(
+            select(func.count()).select_from(DossierRow).where(DossierRow.id.like(prefix + "%"))) or 0)
+        return f"{prefix}{n:04d}"
 
     def add(self, row: DossierRow) -> None:
         self.session.add(row)

@@ -322,3 +322,12 @@ class GazetteCorrectionRow(Base):
     text: Mapped[str] = mapped_column(Text)
     added_by: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CounterRow(Base):
+    """Locking counters (storage/counters.py): dossier ids, opinion and registration numbers."""
+    __tablename__ = "counters"
+    __table_args__ = (PrimaryKeyConstraint("sequence", "year", name="pk_counters"),)
+    sequence: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(Integer)

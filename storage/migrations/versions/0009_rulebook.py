@@ -23,11 +23,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('dossiers') as b:
-        b.add_column(sa.Column('withheld_at', sa.DateTime(timezone=True), nullable=True))
-        b.add_column(sa.Column('withheld_by', sa.String(length=64), nullable=True))
-        b.add_column(sa.Column('withheld_reason', sa.Text(), nullable=True))
-        b.add_column(sa.Column('disclosure_by', sa.String(length=64), nullable=True))
+    # Plain ADD COLUMN: nullable columns need no table copy on SQLite.
+    op.add_column('dossiers', sa.Column('withheld_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('dossiers', sa.Column('withheld_by', sa.String(length=64), nullable=True))
+    op.add_column('dossiers', sa.Column('withheld_reason', sa.Text(), nullable=True))
+    op.add_column('dossiers', sa.Column('disclosure_by', sa.String(length=64), nullable=True))
     op.execute("""
         UPDATE dossiers SET drafting_unit = (
             SELECT v.submitted_by_unit FROM versions v
@@ -41,8 +41,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('dossiers') as b:
-        b.drop_column('disclosure_by')
-        b.drop_column('withheld_reason')
-        b.drop_column('withheld_by')
-        b.drop_column('withheld_at')
+    # Plain DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch copy of dossiers would drop the table
+    # that versions, decisions and pages still reference.
+    for column in ('disclosure_by', 'withheld_reason', 'withheld_by', 'withheld_at'):
+        op.execute(f"ALTER TABLE dossiers DROP COLUMN {column}")

@@ -1,0 +1,29 @@
+"""Numbers from locking counters (issue 12): one row per (sequence, year), incremented inside the
+transaction that uses the number. The UPDATE takes the row's lock (PostgreSQL) or the database's
+write lock (SQLite), so two transactions never take the same number; a transaction that rolls back
+gives its number back, so numbers stay gap-free per year. Never `max + 1`.
+
+A sequence that has no row yet starts after what the records already hold (`floor`), so a home made
+by an older Lockstep continues its numbering.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from storage.tables import CounterRow
+
+
+def take(s: Session, sequence: str, year: int, floor: Callable[[], int]) -> int:
+    """The next number of `sequence` in `year`. A first use racing another first use fails on the
+    primary key and is retried by the caller's transaction loop (Services.retrying)."""
+    taken = s.execute(update(CounterRow).where(CounterRow.sequence == sequence, CounterRow.year == year)
+                      .values(value=CounterRow.value + 1).returning(CounterRow.value)).scalar()
+    if taken is not None:
+        return taken
+    first = floor() + 1
+    s.add(CounterRow(sequence=sequence, year=year, value=first))
+    s.flush()
+    return first
