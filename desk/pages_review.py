@@ -155,13 +155,28 @@ def file_of(svc, dossier_id: str, sha256: str) -> tuple[str, bytes] | None:
     return None
 
 
+def converted(svc, sources: list[str]) -> dict[str, str]:
+    """docx sha256 → mammoth's HTML, converted once per file and kept as a derived object
+    (publishing/derived.py, as publication and the gazette do): a large docx costs its conversion at
+    its first view only, every later view (any dossier, any version holding it) reads it back.
+    Retried: two first views at once both convert, one records."""
+    from publishing.derived import Derived
+
+    def once() -> dict[str, str]:
+        with svc.session() as s:
+            return Derived(s, svc.store, svc.now).html(sources)
+    return svc.retrying(once) if sources else {}
+
+
 def review_view(svc, dossier_id: str, number: int) -> dict:
     from documents.diff import paragraphs
-    from publishing.web_release import docx_html
+    from publishing.web_release import page_html
     from storage.repository import Dossiers
     with svc.session() as s:
         version = Dossiers(s).version(dossier_id, number)
     blobs: dict[str, bytes] = {}
+    shown_roles = ("policy", *INTERPRETATION, "risk_assessment", "response_plan")
+    html = converted(svc, sorted({f.sha256 for f in version.of_role(*shown_roles) if f.meta is not None}))
 
     def data(f) -> bytes:
         return blobs.setdefault(f.sha256, svc.store.get(f.sha256))
@@ -170,7 +185,7 @@ def review_view(svc, dossier_id: str, number: int) -> dict:
         href = f"/desk/dossiers/{dossier_id}/files/{f.sha256}"
         out = {"name": f.name, "role": f.role, "href": href, "meta": f.meta}
         if f.meta is not None:
-            out["html"] = docx_html(data(f))
+            out["html"] = page_html(html[f.sha256])
         elif PurePosixPath(f.name).suffix.lower() in _PICTURES:
             out["image"] = href
         return out

@@ -13,9 +13,12 @@ from sqlalchemy import select
 
 from documents.problems import Refused, problem
 from publishing import gazette_rules as rules
+from review import rules as guards
+from review.lifecycles import GAZETTE_ISSUE, GAZETTE_ITEM
 from publishing.editions import IssueContent, fingerprint, manifest, web_edition
 from publishing.editions_print import print_edition
 from services.context import Services
+from services.review import person
 from services.gazette import IssueReleased, Released, _issue, _members, _view
 from services.gazette_corrections import notices as notices_of
 from services.gazette_items import derived, edition_items, issue_facts, policy_texts, versions_of
@@ -79,7 +82,9 @@ def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.da
     moved = False
     try:
         with svc.session() as s:
-            issue = _issue(s, issue_id, draft=True)
+            issue = _issue(s, issue_id)
+            if refusal := guards.may_release(person(svc.config, actor), issue.status):
+                raise Refused(refusal)
             now = svc.now()
             day = date or issue.planned_date or now.astimezone().date()
             built = _build(svc, s, issue, day, now)
@@ -89,10 +94,11 @@ def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.da
                 (data, "text/html; charset=utf-8" if path.endswith(".html") else "application/octet-stream")
                 for path, data in pages.items()])[:2]
             assert web_sha == fingerprint(pages)
-            issue.status, issue.release_date, issue.released_at, issue.released_by = "released", day, now, actor
+            issue.status = GAZETTE_ISSUE.step(issue.status, "release")
+            issue.release_date, issue.released_at, issue.released_by = day, now, actor
             issue.print_name, issue.print_sha256, issue.web_sha256, issue.updated_at = print_name, print_sha, web_sha, now
             for item in items:
-                item.status = "in_issue"
+                item.status = GAZETTE_ITEM.step(item.status, "print")
             # The gazette database answers for the issue from the moment it is out: same transaction.
             index_released_items(s, issue.id, items, versions, policy_texts(built.kept, versions),
                                  {f.item_id: f.organ for f in all_facts})
@@ -133,6 +139,7 @@ def _write_folder(target: Path, files: dict[str, bytes]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
     try:
+        os.chmod(tmp, 0o755)            # the editions are public: mkdtemp makes 0700, a web server reads them
         for rel, data in files.items():
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,35 @@ trusted_proxies = []
 """
 
 
+PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
+PUBLIC_DIR = 0o755
+HOME_MODE = 0o711        # private listing; the public site inside stays reachable
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        os.chmod(path, mode)
+    except OSError:         # not ours (a shared folder an operator named): leave it as it is
+        pass
+
+
+def private(path: Path) -> None:
+    """Take group and other access away from a private file that has it (and is ours)."""
+    try:
+        if os.stat(path).st_mode & 0o077:
+            os.chmod(path, PRIVATE_FILE)
+    except OSError:
+        pass
+
+
+def write_private(path: Path, text: str) -> None:
+    """A new file only its owner may read (0600 from the first byte, whatever the umask)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    _chmod(path, PRIVATE_FILE)
+
+
 def default_home() -> Path:
     return Path(os.environ.get("LOCKSTEP_HOME") or ".lockstep")
 
@@ -58,7 +87,9 @@ class Home:
 
     @cached_property
     def raw(self) -> dict:
-        return tomllib.loads(self.config_path.read_text(encoding="utf-8"))
+        text = self.config_path.read_text(encoding="utf-8")
+        private(self.config_path)                 # an older Lockstep wrote it 0644
+        return tomllib.loads(text)
 
     @cached_property
     def config(self) -> Config:
@@ -74,14 +105,28 @@ class Home:
         return os.environ.get("LOCKSTEP_OBJECTS") or self.raw.get("storage", {}).get("objects", "folder:objects")
 
     def create(self) -> bool:
-        """Write the default config if there is none; True when created."""
+        """Write the default config if there is none; True when created.
+
+        What is private stays private (files 0600, folders 0700): the config, the database
+        (storage/db.py), the objects (storage/objects.py), Prefect's records and the desk's users
+        file (desk/auth.py). A home this creates is 0711: nobody else may list it, but a web server
+        may still reach the public site inside it (site/, 0755, its pages 0644)."""
+        fresh = not self.path.exists()
         self.path.mkdir(parents=True, exist_ok=True)
-        (self.path / "objects").mkdir(exist_ok=True)
-        self.site.mkdir(exist_ok=True)
+        if fresh:
+            _chmod(self.path, HOME_MODE)
+        for private in ("objects", "prefect"):
+            folder = self.path / private
+            if not folder.exists():
+                folder.mkdir(mode=PRIVATE_DIR)
+                _chmod(folder, PRIVATE_DIR)       # whatever the umask
+        if not self.site.exists():
+            self.site.mkdir()
+            _chmod(self.site, PUBLIC_DIR)         # a web server serves it, whatever the umask
         if self.exists:
             return False
         db = (self.path / "lockstep.db").resolve()
-        self.config_path.write_text(DEFAULT_CONFIG_TOML + STORAGE_DEFAULTS.format(db=db), encoding="utf-8")
+        write_private(self.config_path, DEFAULT_CONFIG_TOML + STORAGE_DEFAULTS.format(db=db))
         return True
 
     def add_person(self, name: str, unit: str, roles: list[str], display: str | None = None) -> None:

@@ -134,6 +134,7 @@ def write_page(svc: Services, path: str, html: str) -> str:
 def _write_atomic(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    os.fchmod(fd, 0o644)            # a public page: a web server reads it (mkstemp makes 0600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     os.replace(tmp, path)

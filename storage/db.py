@@ -11,8 +11,32 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def private_sqlite_file(url: str) -> None:
+    """The SQLite file (and its -wal and -shm, which SQLite creates with the database file's mode)
+    only for its owner: made empty with 0600 before SQLite first opens it (an empty file is a new
+    database to SQLite), and put back to 0600 if an older Lockstep left it readable."""
+    import os
+    from sqlalchemy.engine import make_url
+    try:
+        database = make_url(url).database
+    except Exception:
+        return
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        if not path.exists() and path.parent.is_dir():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+            if f.exists() and f.stat().st_mode & 0o077:
+                os.chmod(f, 0o600)
+    except OSError:         # not ours or read-only: SQLite says what is wrong when it opens it
+        pass
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")

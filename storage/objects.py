@@ -70,7 +70,9 @@ class FolderStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        if not self.root.exists():               # private: folders 0700, objects 0600 (mkstemp)
+            self.root.mkdir(parents=True, mode=0o700)
+            os.chmod(self.root, 0o700)
 
     def _path(self, key: str) -> Path:
         check_key(key)
@@ -83,12 +85,21 @@ class FolderStore:
         if final.exists():
             tmp.unlink()
             return
-        final.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(final.parent)
         os.replace(tmp, final)
+
+    def _folder(self, folder: Path) -> None:
+        """<aa>/<bb> under the root, each made 0700 (mkdir's parents=True would make <aa> 0755)."""
+        missing = []
+        while not folder.exists() and folder != self.root:
+            missing.append(folder)
+            folder = folder.parent
+        for f in reversed(missing):
+            f.mkdir(mode=0o700, exist_ok=True)
 
     @contextmanager
     def _temp(self, folder: Path) -> Iterator[tuple[BinaryIO, Path]]:
-        folder.mkdir(parents=True, exist_ok=True)
+        self._folder(folder)
         fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         tmp = Path(name)
         try:

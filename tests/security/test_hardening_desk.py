@@ -210,3 +210,43 @@ def test_a_control_character_in_a_search_on_the_command_line_is_request_invalid_
             answer = cli.json(*args, code=1)
             assert [p["code"] for p in answer["problems"]] == ["request_invalid"], args
     assert cli.json("register", "search", "根河市")["entries"] == []
+
+
+# ---------------------------------------------------------------- the review page converts once per file
+
+def test_the_review_page_converts_each_docx_once_per_sha256_and_reuses_the_html(desk, home, tmp_path):
+    from sqlalchemy import select, update
+
+    from publishing.derived import HTML
+    from samples.genhe import write_zip
+    from services.context import open_services
+    from services.intake import intake_bundle
+    from storage.tables import DerivedObjectRow
+    svc = open_services(home)
+    result = intake_bundle([write_zip(tmp_path / "sample.zip")], "drafter", svc)
+    docx = sorted({f.sha256 for f in result.files if f.metadata is not None})
+    reviewer = browser(desk)
+    assert log_in(reviewer, "reviewer").status_code == 200
+
+    def html_rows() -> dict[str, tuple]:
+        with svc.session() as s:
+            return {r.source_sha256: (r.object_sha256, r.created_at)
+                    for r in s.scalars(select(DerivedObjectRow).filter_by(kind=HTML))}
+    assert html_rows() == {}
+    first = reviewer.get(f"/desk/dossiers/{result.dossier}/review")
+    assert first.status_code == 200 and "深入解读重要政策措施" in first.text
+    made = html_rows()
+    assert sorted(made) == docx                        # each docx converted once, kept under its SHA-256
+
+    # What the second view shows comes from the derived store: swap the policy's kept HTML for a marker.
+    policy = next(f.sha256 for f in result.files if f.role == "policy")
+    marker = svc.store.put("<p>从派生对象读取的政策HTML</p>".encode(), content_type="text/html; charset=utf-8")
+    with svc.session() as s:
+        s.execute(update(DerivedObjectRow).filter_by(source_sha256=policy, kind=HTML).values(object_sha256=marker))
+    second = reviewer.get(f"/desk/dossiers/{result.dossier}/review")
+    assert second.status_code == 200
+    assert "从派生对象读取的政策HTML" in second.text and "深入解读重要政策措施" not in second.text.split(
+        '<div class="sxs">', 1)[1].split("</section>", 1)[0]
+    after = html_rows()
+    assert {k: v for k, v in after.items() if k != policy} == {k: v for k, v in made.items() if k != policy}
+    assert after[policy] == (marker, made[policy][1])   # no conversion recorded again
