@@ -329,7 +329,7 @@ def _read_tail(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout)
         t = p.flat
         if len(t) <= 60 and _COLOPHON.search(t):
             layout.colophon.append(p.number)
-        if len(t) <= _DISCLOSURE_MAX:
+        if len(t) <= _DISCLOSURE_MAX and "公开" in t:
             is_marking, value = read_disclosure(t)
             if is_marking:
                 markings.append((t, value, p.number))
