@@ -94,10 +94,13 @@ REGISTER_ENTRY = Lifecycle(
             "expired": "已失效"},
     actions={
         "take_effect": (_t("pending"), "in_force"),
+        "take_effect_amended": (_t("pending"), "amended"),   # amended while it waited: in force as amended
         "amend": (_t("in_force", "amended"), "amended"),
+        "note_amendment": (_t("pending"), "pending"),       # a 待施行 document stays so until its day
         "repeal": (_t("pending", "in_force", "amended"), "repealed"),
         "expire": (_t("in_force", "amended"), "expired"),
     },
-    action_names={"take_effect": "施行", "amend": "修改", "repeal": "废止", "expire": "标记失效"})
+    action_names={"take_effect": "施行", "take_effect_amended": "施行", "amend": "修改",
+                  "note_amendment": "修改", "repeal": "废止", "expire": "标记失效"})
 
 ALL = (DOSSIER, PUBLICATION, GAZETTE_ISSUE, GAZETTE_ITEM, REGISTER_ENTRY)

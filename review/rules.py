@@ -11,6 +11,7 @@ from typing import Iterable
 
 from documents.problems import Problem, problem
 from review.config import Person, Pipeline, StageSpec
+from review.lifecycles import GAZETTE_ISSUE, PUBLICATION
 from review.states import TRANSITIONS
 from review.units import UnitBook, norm_unit, same_unit
 
@@ -204,22 +205,14 @@ def may_edit_gazette(p: Person) -> Problem | None:
     return None
 
 
-def may_add_to_issue(p: Person, disclosure: str | None, withheld: bool, issue_status: str) -> Problem | None:
-    if found := may_edit_gazette(p):
-        return found
-    if issue_status != "draft":
-        return problem("invalid_state", "该期公报已出版，不能再编入稿件")
-    if not is_public(disclosure, withheld):
-        return problem("not_public", "该文件不予公开（或公开属性未确定、已撤回公开），不能刊登")
-    return None
+def may_add_to_issue(p: Person, issue_status: str) -> Problem | None:
+    """Place items in a draft issue. Each item's own admission (public, 施行 not before the issue)
+    is publishing/gazette_rules.admission_problems, which asks is_public."""
+    return may_edit_gazette(p) or GAZETTE_ISSUE.refusal(issue_status, "edit")
 
 
 def may_release(p: Person, issue_status: str) -> Problem | None:
-    if found := may_edit_gazette(p):
-        return found
-    if issue_status != "draft":
-        return problem("invalid_state", "该期公报已出版，不能再次出版")
-    return None
+    return may_edit_gazette(p) or GAZETTE_ISSUE.refusal(issue_status, "release")
 
 
 def may_keep_register(p: Person) -> Problem | None:
@@ -233,11 +226,12 @@ def may_withhold(p: Person, state: str, withheld: bool) -> Problem | None:
     """撤回公开: a gazette editor or registrar takes a published document off every public output."""
     if not has_role(p, EDITOR, REGISTRAR):
         return _refuse(f"{p.name} 不是公报编辑或台帐管理员，不能撤回公开")
-    if state not in PUBLISHED_STATES:
-        return problem("invalid_state", "只有已发布的文件可以撤回公开")
-    if withheld:
-        return problem("invalid_state", "该文件已撤回公开")
-    return None
+    return PUBLICATION.refusal(publication_state(state, withheld), "withhold")
+
+
+def publication_state(dossier_state: str, withheld: bool) -> str:
+    """Where a dossier is in its public life (review/lifecycles.py PUBLICATION)."""
+    return "withheld" if withheld else "public" if dossier_state in PUBLISHED_STATES else "unpublished"
 
 
 def may_manage_people(p: Person | None) -> Problem | None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from documents.problems import Refused, problem
 from publishing import gazette_rules as rules
 from review import rules as guards
+from review.lifecycles import GAZETTE_ISSUE
 from review.model import Event
 from services.context import Services
 from services.gazette_items import derived, issue_facts
@@ -106,7 +107,7 @@ def _issue(s: Session, issue_id: str, *, draft: bool = False) -> GazetteIssueRow
     row = s.get(GazetteIssueRow, issue_id)
     if row is None:
         raise Refused(problem("not_found", f"没有公报期次 {issue_id}"))
-    if draft and row.status != "draft":
+    if draft and GAZETTE_ISSUE.refusal(row.status, "edit"):
         raise Refused(problem("invalid_state", f"公报{row.year}年第{row.number}期已出版，内容不能再改动"))
     return row
 
@@ -180,7 +181,9 @@ def add_items(svc: Services, issue_id: str, dossiers: list[str], actor: str) -> 
 
     def work() -> IssueView:
         with svc.session() as s:
-            issue = _issue(s, issue_id, draft=True)
+            issue = _issue(s, issue_id)
+            if refusal := guards.may_add_to_issue(person(svc.config, actor), issue.status):
+                raise Refused(refusal)
             found, problems = [], []
             for d in dict.fromkeys(dossiers):
                 item = s.scalars(select(GazetteItemRow).filter_by(dossier_id=d)

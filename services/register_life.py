@@ -14,6 +14,7 @@ from documents.problems import Refused, problem
 from publishing import register
 from publishing import register_rules as rules
 from review import rules as guards
+from review.lifecycles import REGISTER_ENTRY
 from review.model import Event, Version
 from services.context import Services
 from services.review import person
@@ -222,8 +223,11 @@ def amend(svc: Services, number: str, by: str, actor: str) -> EntryView:
             raise Refused(problem("invalid_state", f"已记录 {by} 修改 {number}"))
         now = svc.now()
         s.add(RegisterLinkRow(kind="amend", entry_id=target.id, by_entry_id=acting.id, actor=name, at=now))
-        if target.status != rules.PENDING:     # a 待施行 document stays so; it takes effect as amended
-            target.status, target.status_changed_at = "amended", now
+        # A 待施行 document stays so and takes effect as amended (review/lifecycles.py REGISTER_ENTRY).
+        action = "note_amendment" if target.status == rules.PENDING else "amend"
+        status = REGISTER_ENTRY.step(target.status, action)
+        if status != target.status:
+            target.status, target.status_changed_at = status, now
         audit.append(s, EntryAmended(dossier_id=target.dossier_id, actor=name, at=now,
                                      registration_number=number, by=by))
         return views(s, [target], svc.config)[0]
@@ -239,7 +243,7 @@ def repeal(svc: Services, number: str, actor: str, by: str | None = None, reason
         now = svc.now()
         s.add(RegisterLinkRow(kind="repeal", entry_id=target.id, by_entry_id=acting.id if acting else None,
                               reason=reason, actor=name, at=now))
-        target.status, target.status_changed_at = "repealed", now
+        target.status, target.status_changed_at = REGISTER_ENTRY.step(target.status, "repeal"), now
         audit.append(s, EntryRepealed(dossier_id=target.dossier_id, actor=name, at=now,
                                       registration_number=number, by=by, reason=reason))
         return views(s, [target], svc.config)[0]
@@ -252,7 +256,7 @@ def expire_due(svc: Services, today: dt.date, actor: str = "lockstep") -> list[E
         lapsed = [e for e in register.entries(s) if rules.expires(e.status, dates_of(e)[1], today)]
         now = svc.now()
         for e in lapsed:
-            e.status, e.status_changed_at = "expired", now
+            e.status, e.status_changed_at = REGISTER_ENTRY.step(e.status, "expire"), now
             audit.append(s, EntryExpired(dossier_id=e.dossier_id, actor=actor, at=now,
                                          registration_number=e.registration_number, valid_until=dates_of(e)[1]))
         s.flush()
@@ -268,7 +272,7 @@ def expire(svc: Services, today: dt.date, actor: str) -> list[EntryView]:
 def _in_force_status(s: Session, e: RegisterEntryRow) -> str:
     """What a 待施行 entry becomes on its day: amended if another document already amended it."""
     amended = s.scalars(select(RegisterLinkRow).filter_by(kind="amend", entry_id=e.id)).first()
-    return "amended" if amended else "in_force"
+    return REGISTER_ENTRY.step(e.status, "take_effect_amended" if amended else "take_effect")
 
 
 def take_effect_due(svc: Services, today: dt.date, actor: str = "lockstep") -> list[EntryView]:
