@@ -35,6 +35,8 @@ OFFICE_TODO = {
     "risk_assessment_mismatch": "评估报告须写明所评估的本政策文件（标题写《政策标题》，或“评估对象：”写标题或发文字号）：改正后替换该文件。",
     "response_plan_missing": "在评估报告中写明应对处置预案，或另行上传“应对处置预案”；另须宣传部门审核同意。",
     "consultation_open": "须先公开征求意见（一般不少于 30 日）并公布意见采纳情况。",
+    "disclosure_unknown": "在政策文件成文日期之后标注“公开属性：主动公开”（或依申请公开；不予公开须写明依据）后替换该文件，"
+                          "或请本单位负责人、签发人在本页确定公开属性。",
     "stage_not_approved": "等待审核，本单位无需操作。",
 }
 # Returned, nobody reviews until the office sends a new version.

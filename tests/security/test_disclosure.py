@@ -266,6 +266,13 @@ def test_the_desk_neither_shows_nor_accepts_the_disclosure_form_from_anyone_else
     assert disclosure_events(svc, d) == 0
 
 
+def test_the_drafting_office_is_told_how_to_settle_an_unknown_disclosure(desk, svc, sample_zip):
+    d = unknown_dossier(svc, sample_zip)
+    page = sign_in(desk, "drafter").get(f"/desk/dossiers/{d}").text
+    assert "“公开属性：待定”" in page and "怎么办：在政策文件成文日期之后标注" in page
+    assert f'action="/desk/dossiers/{d}/disclosure"' not in page
+
+
 def test_the_desk_refuses_a_disclosure_post_without_its_form_token(desk, svc, sample_zip):
     d = unknown_dossier(svc, sample_zip)
     c = sign_in(desk, "director")
