@@ -184,6 +184,7 @@ def _rewrite(folder: Path, pages: dict[str, bytes]) -> bool:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+        os.fchmod(fd, 0o644)            # a public page: a web server reads it (mkstemp makes 0600)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
