@@ -152,9 +152,9 @@ def disclosure_check(version: Version, disclosure_set: str | None = None) -> lis
     if disclosure_set in DISCLOSURES:
         return []
     text = meta.disclosure_text if meta is not None else None
-    found = f"公开属性标注为“{text}”，无法确定" if text else "未标注公开属性"
-    return [_b("disclosure_unknown", f"政策文件《{policy.name}》{found}；可由{version.drafting_unit}负责人或签发人"
-                                     "用 lockstep disclosure set 或在卷宗页面设定", file=policy.name)]
+    found = f"的公开属性标注为“{text}”，无法确定" if text else "未标注公开属性"
+    return [_b("disclosure_unknown", f"《{policy.name}》{found}（起草单位{version.drafting_unit}；"
+                                     "用 lockstep disclosure set 或在卷宗页面设定）", file=policy.name)]
 
 
 def gate(version: Version, decisions: list[StageDecided], pipeline: Pipeline,
