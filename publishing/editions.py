@@ -21,6 +21,8 @@ from publishing.gazette_rules import CORRECTION_SECTION, INTERPRETATION_SECTION
 from publishing.web_release import page_html, short_title
 from templates import render
 
+CST = dt.timezone(dt.timedelta(hours=8), "CST")
+
 
 class Material(BaseModel, frozen=True):
     name: str
@@ -62,7 +64,10 @@ class IssueContent(BaseModel, frozen=True):
     number: int
     total: int
     release_date: dt.date
-    released_at: dt.datetime
+    # When the release ran: kept on the issue row, never printed. Both editions are made from the
+    # issue's facts alone (its 出版日期 stands for the moment), so the same issue gives the same bytes
+    # and a release retried after a crash stores and writes exactly what the killed one did.
+    released_at: dt.datetime | None = None
     items: tuple[EditionItem, ...]   # already in gazette order
     notices: tuple[Notice, ...] = ()  # 更正启事 for earlier issues, printed last, in this order
 
@@ -73,6 +78,11 @@ class IssueContent(BaseModel, frozen=True):
     @property
     def issue_line(self) -> str:
         return f"{self.year}年第{self.number}期（总第{self.total}期）"
+
+    @property
+    def published_at(self) -> dt.datetime:
+        """The edition's moment: 00:00 China Standard Time on its 出版日期 (deterministic)."""
+        return dt.datetime.combine(self.release_date, dt.time(0), tzinfo=CST)
 
     @property
     def date_text(self) -> str:
@@ -168,7 +178,7 @@ def public_items(issue: IssueContent) -> IssueContent:
 def feed(issue: IssueContent) -> bytes:
     """A JSON Feed (jsonfeed.org, version 1.1) of the issue, for a website or an aggregator to pick
     up: each item with its page, its interpretation page and the gazette facts as an extension."""
-    published = issue.released_at.isoformat()
+    published = issue.published_at.isoformat()
     doc = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": f"{issue.city}人民政府公报 {issue.issue_line}",

@@ -10,6 +10,7 @@ Rendering is deterministic for the same issue: fixed core properties and zip ent
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from importlib import resources
@@ -60,7 +61,8 @@ def print_edition(issue: IssueContent, template: bytes | None = None) -> bytes:
     core = doc.core_properties
     core.title, core.subject = f"{issue.city}人民政府公报 {issue.issue_line}", "政府公报"
     core.author = core.last_modified_by = issue.editor
-    core.created = core.modified = issue.released_at
+    # The issue's date, never the clock: the same issue gives the same bytes (a rerun reuses them).
+    core.created = core.modified = issue.published_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
     core.revision = 1
     out = io.BytesIO()
     tpl.save(out)
