@@ -175,8 +175,7 @@ def may_emergency_sign_off(p: Person, submitters: Iterable[str], pipeline: Pipel
     skippable. The law has no bypass: 合法性审核 and 集体审议 are never skippable by default."""
     if found := may_sign_off(p, submitters):
         return found
-    text = "".join((reason or "").split())
-    if len(text) < EMERGENCY_REASON_MIN:
+    if written_length(reason) < EMERGENCY_REASON_MIN:
         return _refuse(f"紧急签发须写明理由（不少于 {EMERGENCY_REASON_MIN} 个字），说明为何不能等待审核完成")
     _, never = emergency_skips(pipeline, unapproved)
     if never:
@@ -268,6 +267,19 @@ def may_withhold_with(p: Person, state: str, withheld: bool, reason: str | None)
     besides spaces): 撤回公开 is recorded and audited with why."""
     if found := may_withhold(p, state, withheld):
         return found
-    if len("".join((reason or "").split())) < WITHHOLD_REASON_MIN:
+    if written_length(reason) < WITHHOLD_REASON_MIN:
         return problem("request_invalid", f"撤回公开须写明理由（不少于 {WITHHOLD_REASON_MIN} 个字），说明为何撤回")
     return None
+
+
+# Letters that draw nothing (Hangul fillers): not words, though Unicode files them as letters.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
+def written_length(text: str | None) -> int:
+    """How many characters of a reason are words (字): letters and digits of any script. Spaces,
+    zero-width and other invisible characters, punctuation and emoji are not: ten zero-width spaces
+    or ten 。 are not a sentence (DESIGN.md: a reason is a sentence)."""
+    import unicodedata
+    return sum(1 for c in unicodedata.normalize("NFKC", text or "")
+               if unicodedata.category(c)[0] in "LN" and c not in _BLANK_LETTERS)
