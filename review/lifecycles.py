@@ -104,3 +104,21 @@ REGISTER_ENTRY = Lifecycle(
                   "note_amendment": "修改", "repeal": "废止", "expire": "标记失效"})
 
 ALL = (DOSSIER, PUBLICATION, GAZETTE_ISSUE, GAZETTE_ITEM, REGISTER_ENTRY)
+
+# Machine work a decision starts (the outbox, storage/jobs.py): a publish job is written with its
+# sign-off; any worker claims it, finishes it in the transaction that records the work, or gives it
+# back (a fault: retried later) or fails it (a refusal a person must look at). A job held by a worker
+# that died, or for longer than the sweep allows, is given back and claimed again.
+JOB = Lifecycle(
+    name="后台任务",
+    states={"pending": "待执行", "claimed": "执行中", "done": "已完成", "failed": "未能完成"},
+    actions={
+        "claim": (_t("pending"), "claimed"),
+        "release": (_t("claimed"), "pending"),          # a fault, or its worker died / took too long
+        "finish": (_t("pending", "claimed", "failed"), "done"),   # the work is recorded (or found recorded)
+        "fail": (_t("claimed"), "failed"),
+        "retry": (_t("failed"), "pending"),             # a person asks again (lockstep publish D)
+    },
+    action_names={"claim": "领取", "release": "交还", "finish": "完成", "fail": "标记失败", "retry": "重新执行"})
+
+ALL = ALL + (JOB,)

@@ -184,7 +184,8 @@ def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, c
 
 def record_sign_off(svc: Services, dossier_id: str, actor_name: str,
                     emergency_reason: str | None = None) -> SignedOff:
-    """Sign off when the gate is open; the caller then runs publication (a flow)."""
+    """Sign off when the gate is open, writing the publish job in the same transaction; the caller
+    then runs that job (a flow), and the sweep does if the caller dies first."""
     actor = person(svc.config, actor_name)
     return svc.retrying(lambda: _record_sign_off(svc, dossier_id, actor, emergency_reason))
 
@@ -201,4 +202,8 @@ def _record_sign_off(svc: Services, dossier_id: str, actor: Person, emergency_re
         if emergency_reason is not None:
             row.emergency_reason = event.reason
         audit.append(s, event)
+        # The outbox (storage/jobs.py): the publication it starts, in the same transaction, so a
+        # sign-off is never committed without it; any worker or the sweep runs it.
+        from storage.jobs import Jobs
+        Jobs(s).add("publish", dossier_id, view.current.fingerprint, event.at, actor=actor.name)
     return event

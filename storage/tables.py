@@ -331,3 +331,25 @@ class CounterRow(Base):
     sequence: Mapped[str] = mapped_column(String(64))
     year: Mapped[int] = mapped_column(Integer)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class JobRow(Base):
+    """The outbox (storage/jobs.py): machine work a decision starts, written in the decision's
+    transaction and claimed by any worker; `kind` is 'publish' (a signed-off dossier version), and
+    the same rows carry any later kind (a gazette release). One row per (kind, dossier, fingerprint)."""
+    __tablename__ = "jobs"
+    __table_args__ = (PrimaryKeyConstraint("id", name="pk_jobs"),
+                      UniqueConstraint("kind", "dossier_id", "fingerprint", name="uq_jobs_kind_dossier_fingerprint"),
+                      Index("ix_jobs_status_kind", "status", "kind"))
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    dossier_id: Mapped[str] = mapped_column(String(32))        # the subject; a gazette release names its issue
+    fingerprint: Mapped[str] = mapped_column(String(64))       # the version the decision was about
+    status: Mapped[str] = mapped_column(String(16))            # review/lifecycles.py JOB
+    claimed_by: Mapped[str | None] = mapped_column(String(200))   # host:pid:random
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[dict | None] = mapped_column(JSON)      # a coded problem
+    actor: Mapped[str | None] = mapped_column(String(64))      # who made the decision that started it
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,183 @@
+"""The outbox (issue 12, STYLE.md §9): machine work a decision starts, as rows.
+
+A decision writes its job in its own transaction (`Jobs.add`); any worker, in any process on any
+machine, claims pending jobs (`claim`: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so two claimers never
+take the same row; on SQLite the database has one writer and each claim is a compare-and-set on the
+row's status and holder), does the work, and marks the job done in the transaction that records the
+work (`done`). A job held by a worker that died (same host, its process gone) or held longer than
+`stale_after` is claimed again. Every status change goes through review/lifecycles.py JOB.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+
+from sqlalchemy import and_, false, or_, select, update
+from sqlalchemy.orm import Session
+
+from documents.problems import Problem
+from review.lifecycles import JOB
+from storage.tables import JobRow
+
+STALE_AFTER = dt.timedelta(minutes=5)      # a live worker finishes a publication well within this
+
+_worker: tuple[int, str] | None = None
+
+
+def worker_id() -> str:
+    """This process as a job holder: host:pid:random (the random part tells a reused pid apart)."""
+    global _worker
+    if _worker is None or _worker[0] != os.getpid():          # a forked child is another worker
+        _worker = (os.getpid(), f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}")
+    return _worker[1]
+
+
+def holder_alive(holder: str | None) -> bool:
+    """False only when the holder is known dead: a process of this host that is gone, or an earlier
+    process whose pid this one now has. Another host's worker is trusted until `stale_after`."""
+    if not holder:
+        return False
+    host, _, rest = holder.partition(":")
+    pid_text, _, _ = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return holder == worker_id()
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    dossier_id: str
+    fingerprint: str
+    status: str
+    claimed_by: str | None
+    claimed_at: dt.datetime | None
+    attempts: int
+    last_error: dict | None
+    actor: str | None
+    created_at: dt.datetime
+    done_at: dt.datetime | None
+
+    @property
+    def status_name(self) -> str:
+        return JOB.states.get(self.status, self.status)
+
+
+def _job(r: JobRow, **changes) -> Job:
+    values = {f: getattr(r, f) for f in Job.__dataclass_fields__}
+    values.update(changes)
+    return Job(**values)
+
+
+def _same_holder(r_status: str, r_holder: str | None):
+    return and_(JobRow.status == r_status,
+                JobRow.claimed_by.is_(None) if r_holder is None else JobRow.claimed_by == r_holder)
+
+
+class Jobs:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, kind: str, dossier_id: str, fingerprint: str, at: dt.datetime, actor: str | None = None) -> Job:
+        """The job, pending; one per (kind, dossier, fingerprint): a second add returns the first."""
+        s = self.session
+        existing = s.scalars(select(JobRow).filter_by(kind=kind, dossier_id=dossier_id,
+                                                      fingerprint=fingerprint)).first()
+        if existing is not None:
+            return _job(existing)
+        row = JobRow(kind=kind, dossier_id=dossier_id, fingerprint=fingerprint, status="pending",
+                     attempts=0, actor=actor, created_at=at)
+        s.add(row)
+        s.flush()
+        return _job(row)
+
+    def claim(self, kind: str, limit: int = 20, worker: str | None = None,
+              stale_after: dt.timedelta = STALE_AFTER, *, now: dt.datetime, dossier_id: str | None = None,
+              exclude: tuple[int, ...] | list[int] = (), retry_failed: bool = False) -> list[Job]:
+        """Up to `limit` jobs of `kind` for `worker`: pending ones, and claimed ones whose holder died
+        or has held them since before now - stale_after (oldest first). `dossier_id`: that dossier's
+        only; `retry_failed`: a failed one too (a person asked again). The caller commits."""
+        s = self.session
+        worker = worker or worker_id()
+        where = [JobRow.kind == kind]
+        if dossier_id is not None:
+            where.append(JobRow.dossier_id == dossier_id)
+        if exclude:
+            where.append(JobRow.id.not_in(list(exclude)))
+        held = s.execute(select(JobRow.id, JobRow.claimed_by).where(*where, JobRow.status == "claimed")).all()
+        dead = [i for i, holder in held if not holder_alive(holder)]
+        open_states = [JobRow.status == "pending"] + ([JobRow.status == "failed"] if retry_failed else [])
+        q = (select(JobRow).where(*where, or_(*open_states, and_(
+                JobRow.status == "claimed",
+                or_(JobRow.claimed_at < now - stale_after, JobRow.id.in_(dead) if dead else false()))))
+             .order_by(JobRow.id).limit(limit).with_for_update(skip_locked=True))
+        taken = []
+        for r in s.scalars(q).all():
+            status = r.status
+            if status == "claimed":
+                status = JOB.step(status, "release")
+            elif status == "failed":
+                status = JOB.step(status, "retry")
+            status = JOB.step(status, "claim")
+            # Compare-and-set: on SQLite nothing locked the row, so another process may have taken it.
+            done = s.execute(update(JobRow).where(JobRow.id == r.id, _same_holder(r.status, r.claimed_by))
+                             .values(status=status, claimed_by=worker, claimed_at=now,
+                                     attempts=JobRow.attempts + 1)
+                             .execution_options(synchronize_session=False))
+            if done.rowcount == 1:
+                taken.append(_job(r, status=status, claimed_by=worker, claimed_at=now, attempts=r.attempts + 1))
+            s.expire(r)
+        return taken
+
+    def done(self, kind: str, dossier_id: str, fingerprint: str, now: dt.datetime) -> Job | None:
+        """Mark the job done: called in the transaction that records the work (so both or neither)."""
+        r = self.session.scalars(select(JobRow).filter_by(kind=kind, dossier_id=dossier_id, fingerprint=fingerprint)
+                                 .with_for_update()).first()
+        if r is None:
+            return None
+        if r.status != "done":
+            r.status = JOB.step(r.status, "finish")
+            r.done_at = now
+        return _job(r)
+
+    def failed(self, job: Job, problem: Problem, *, retry: bool) -> bool:
+        """Give the job back with its problem: pending again (`retry`: a fault, the sweep tries again)
+        or failed (a refusal a person must see). False when the job is no longer this holder's."""
+        status = JOB.step(job.status, "release" if retry else "fail")
+        done = self.session.execute(
+            update(JobRow).where(JobRow.id == job.id, _same_holder(job.status, job.claimed_by))
+            .values(status=status, last_error=problem.model_dump(mode="json"))
+            .execution_options(synchronize_session=False))
+        return done.rowcount == 1
+
+    def release(self, job: Job) -> bool:
+        """Give a claimed job back untouched (the worker stops before doing it)."""
+        done = self.session.execute(
+            update(JobRow).where(JobRow.id == job.id, _same_holder(job.status, job.claimed_by))
+            .values(status=JOB.step(job.status, "release"))
+            .execution_options(synchronize_session=False))
+        return done.rowcount == 1
+
+    def pending(self, kind: str | None = None) -> list[Job]:
+        """Jobs not done (pending, claimed or failed), oldest first: what waits, and since when."""
+        q = select(JobRow).where(JobRow.status != "done").order_by(JobRow.created_at, JobRow.id)
+        if kind is not None:
+            q = q.where(JobRow.kind == kind)
+        return [_job(r) for r in self.session.scalars(q)]
+
+    def of(self, kind: str, dossier_id: str) -> list[Job]:
+        return [_job(r) for r in self.session.scalars(select(JobRow).filter_by(kind=kind, dossier_id=dossier_id)
+                                                      .order_by(JobRow.id))]
