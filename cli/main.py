@@ -11,8 +11,23 @@ import cli.dossier_cmds  # noqa: F401
 import cli.gazette_cmds  # noqa: F401
 import cli.register_cmds  # noqa: F401
 import cli.review_cmds  # noqa: F401
-from cli.app import app
+import cli.storage_cmds  # noqa: F401
 import cli.withhold_cmds  # noqa: F401
+from cli.app import app
+from cli.output import guarded
+
+
+def _guard_all(typer_app) -> None:
+    """Every command, in every group, ends in the one problem shape (cli.output.guarded)."""
+    for info in typer_app.registered_commands:
+        if info.callback is not None and not getattr(info.callback, "__wrapped__", None):
+            info.callback = guarded(info.callback)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _guard_all(group.typer_instance)
+
+
+_guard_all(app)
 
 
 def run() -> None:

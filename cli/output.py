@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+import click
 import typer
 from pydantic import BaseModel
 from rich.console import Console
 
-from documents.problems import Problem, Refused
+from documents.problems import Problem, Refused, problem
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -63,6 +65,60 @@ def refusals(as_json: bool, extra: dict | None = None) -> Iterator[None]:
         yield
     except Refused as r:
         refuse(r, as_json, extra)
+
+
+def _chain(e: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        yield e
+        e = e.__cause__ or e.__context__
+
+
+def refusal_of(e: BaseException) -> Refused:
+    """The one problem shape for a failure a command did not answer itself: a refusal raised
+    anywhere (also inside a flow run), a database or object store that did not answer, a full disk
+    or a read-only home. Anything else is a fault of Lockstep's own, named by its type."""
+    for x in _chain(e):
+        if isinstance(x, Refused):
+            return x
+        if type(x).__module__.startswith("sqlalchemy"):
+            from storage.db import database_fault
+            if (refusal := database_fault(x)) is not None:
+                return refusal
+        if type(x).__module__.startswith(("urllib3", "minio")):
+            from storage.objects import _s3_fault
+            if (refusal := _s3_fault(x, "")) is not None:
+                return refusal
+        if isinstance(x, OSError):
+            from storage.objects import disk_fault
+            if (refusal := disk_fault(x, x.filename or "主目录")) is not None:
+                return refusal
+    # No code fits a fault of Lockstep's own (an `internal_error` code is wanted); invalid_state
+    # at least says the action was not done, and the type names what went wrong.
+    detail = f"内部错误，操作已中止（{type(e).__name__}：{str(e)[:200]}）"
+    return Refused(problem("invalid_state", detail))
+
+
+def guarded(command):
+    """Wrap a command so that it ends in the one problem shape whatever goes wrong: with --json a
+    {"ok": false, "problems": [...]} document on stdout, else a Chinese message; exit 1; never a
+    traceback (set LOCKSTEP_DEBUG=1 to see one on stderr)."""
+    import functools
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException, click.exceptions.Exit,
+                click.exceptions.Abort):
+            raise
+        except Exception as e:
+            if os.environ.get("LOCKSTEP_DEBUG"):
+                import traceback
+                traceback.print_exc(file=sys.stderr)
+            refuse(refusal_of(e), bool(kwargs.get("as_json", False)))
+    return run
 
 
 def engine_note(home, what: str) -> str:

@@ -35,6 +35,56 @@ def configure(home: Path) -> None:
     if os.environ["PREFECT_HOME"] == str(prefect_home) and not database.exists() and TEMPLATE.is_file():
         prefect_home.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(TEMPLATE, database)
+    if not os.environ.get("PREFECT_API_URL"):
+        ephemeral_dies_with_us()
+
+
+# Run in the ephemeral server's process before uvicorn: a thread that ends the server as soon as
+# the process that started it is gone (its parent pid changes when the parent dies, however it
+# dies, kill -9 included). A parent-death signal (prctl) would not do: it fires when the *thread*
+# that started the child ends, and Prefect may start its server from a short-lived thread.
+_WATCHDOG = """
+import os, runpy, sys, threading, time
+parent = int(sys.argv[1])
+def watch():
+    while os.getppid() == parent:
+        time.sleep(0.25)
+    os._exit(0)
+threading.Thread(target=watch, name="lockstep-parent-watch", daemon=True).start()
+if os.getppid() != parent:
+    os._exit(0)
+sys.argv = [sys.argv[3], *sys.argv[4:]]
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+
+
+def ephemeral_dies_with_us() -> None:
+    """Prefect's ephemeral API server (prefect.server.api.server.SubprocessASGIServer, a uvicorn
+    child started as `python -m uvicorn …`) outlives a command killed with SIGKILL: Prefect stops it
+    only at exit (atexit). Start it under _WATCHDOG instead, so it never outlives its parent.
+    Prefect offers no hook for this; its module's `subprocess` is replaced by one whose Popen
+    rewrites `python -m uvicorn ARGS` to `python -c WATCHDOG PID -m uvicorn ARGS`."""
+    import subprocess
+    import types
+
+    from prefect.settings import PREFECT_API_URL
+    if PREFECT_API_URL.value():              # a real server named in a profile: nothing to start
+        return
+    import prefect.server.api.server as server
+    if getattr(server.subprocess, "lockstep_watched", False):
+        return
+
+    class Popen(subprocess.Popen):
+        def __init__(self, args, *more, **kw):
+            args = list(args)
+            if args[1:3] == ["-m", "uvicorn"]:
+                args = [args[0], "-c", _WATCHDOG, str(os.getpid()), "-m", *args[2:]]
+            super().__init__(args, *more, **kw)
+
+    watched = types.ModuleType("subprocess")
+    watched.__dict__.update(subprocess.__dict__)
+    watched.Popen, watched.lockstep_watched = Popen, True
+    server.subprocess = watched
 
 
 def prepare_template() -> Path:
@@ -53,10 +103,25 @@ def prepare_template() -> Path:
 
 @contextmanager
 def warm_settings() -> Iterator[None]:
-    """The flow heartbeat costs ~1 s per sync run here; an env value cannot switch it off."""
+    """The flow heartbeat costs ~1 s per sync run here; an env value cannot switch it off.
+    A failed run's exception reaches the caller (the command answers it in the one problem shape,
+    the desk with its status), so Prefect's own failure logs, tracebacks included, are kept
+    quiet; LOCKSTEP_DEBUG=1 shows them."""
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    if not os.environ.get("LOCKSTEP_DEBUG"):
+        import logging
+        for name in ("prefect.task_runs", "prefect.flow_runs"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
+
+
+def retry_unless_refused(task, task_run, state) -> bool:
+    """A task's retry_condition_fn: a coded refusal is an answer, not a hiccup. The store and the
+    database retry briefly inside; a store or database still down after that (storage_unavailable,
+    database_unavailable) is answered at once rather than after the task's retries."""
+    from documents.problems import Refused
+    return not isinstance(state.data, Refused)
 
 
 if __name__ == "__main__":

@@ -6,12 +6,13 @@ from pathlib import Path
 
 from prefect import flow, task
 
+from flows.engine import retry_unless_refused
 from services.context import open_services
 from services.home import Home
 from services.intake import intake_bundle
 
 
-@task(retries=2, retry_delay_seconds=1)
+@task(retries=2, retry_delay_seconds=1, retry_condition_fn=retry_unless_refused)
 def intake_chunk(home: str, requests: list[dict]) -> str:
     """The chunk's results (SubmitResult each) as one JSON array text."""
     # A retry re-runs the chunk: bundles already stored are recognised by fingerprint, not duplicated.

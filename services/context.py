@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.home import Home
-from storage.db import ensure_current, make_engine, migrate, sessions
+from storage.db import DatabaseUnavailable, answering, database_fault, ensure_current, make_engine, migrate, sessions
 
 
 def utcnow() -> dt.datetime:
@@ -39,8 +39,10 @@ class Services:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends normally, rolled back otherwise."""
-        with sessions(self.engine)() as s:
+        """One transaction: committed when the block ends normally, rolled back otherwise.
+        A database that does not answer (down, restarting, locked past the wait, full, read-only)
+        leaves it as DatabaseUnavailable (database_unavailable), with nothing stored."""
+        with answering(), sessions(self.engine)() as s:
             with s.begin():
                 yield s
 
@@ -52,8 +54,10 @@ class Services:
         for attempt in range(attempts):
             try:
                 return work()
-            except (IntegrityError, OperationalError, StaleDataError):
+            except (IntegrityError, OperationalError, StaleDataError, DatabaseUnavailable) as e:
                 if attempt == attempts - 1:
+                    if (refusal := database_fault(e)) is not None:
+                        raise refusal from e
                     raise
                 time.sleep(0.02 * 2 ** attempt + random.random() * 0.02)
         raise AssertionError("unreachable")
@@ -73,15 +77,28 @@ def open_services(home: Home, *, note_config: bool = True) -> Services:
     if url not in _engines:
         engine = make_engine(url)
         if note_config:
-            ensure_current(engine)      # a home made by an older Lockstep: bring its schema up first
+            with answering():
+                ensure_current(engine)  # a home made by an older Lockstep: bring its schema up first
         _engines[url] = engine
     svc = Services(home=home, engine=_engines[url])
     stamp = (str(home.config_path.resolve()), home.config_path.stat().st_mtime)
     if note_config and stamp not in _config_seen:
         from services.people import record_config_edits
-        svc.retrying(lambda: record_config_edits(svc))
-        _config_seen.add(stamp)
+        try:
+            svc.retrying(lambda: record_config_edits(svc), attempts=1 if _read_only(home) else 6)
+        except DatabaseUnavailable:
+            if not _read_only(home):
+                raise
+            # A read-only home still answers reads; the edit is recorded by the first command
+            # that may write.
+        else:
+            _config_seen.add(stamp)
     return svc
+
+
+def _read_only(home: Home) -> bool:
+    import os
+    return not os.access(home.path, os.W_OK)
 
 
 def initialise(home: Home) -> tuple[bool, Services]:

@@ -1,14 +1,77 @@
 """Engine, sessions and migrations (Alembic from the first table on)."""
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from documents.problems import Refused, problem
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Seconds a new PostgreSQL connection may take (a server down, restarting or stopped answers
+# database_unavailable in this time, not whenever the kernel gives up).
+CONNECT_TIMEOUT = 5
+# Any number both processes agree on: the key of the advisory lock migrations run under.
+MIGRATION_LOCK = 0x6C6F636B73746570   # "lockstep"
+
+
+class DatabaseUnavailable(Refused):
+    """database_unavailable: the database could not be reached or could not take the write (down,
+    restarting, locked past the wait, a full disk, a read-only home). Nothing was stored.
+    A Refused, so every surface answers it in the one problem shape; its own class, so a caller
+    that retries whole transactions can tell it from a refusal of the action itself."""
+
+
+# SQLite says what is wrong only in words.
+_SQLITE_FAULTS = (
+    ("database is locked", "数据库正被其他进程长时间占用"),
+    ("database table is locked", "数据库正被其他进程长时间占用"),
+    ("readonly database", "主目录只读，不能写入数据库"),
+    ("read-only", "主目录只读，不能写入数据库"),
+    ("disk is full", "磁盘已满，不能写入数据库"),
+    ("disk i/o error", "数据库文件读写出错"),
+    ("unable to open database file", "无法打开数据库文件（主目录只读或不可访问）"),
+)
+
+
+def database_fault(e: BaseException) -> DatabaseUnavailable | None:
+    """The coded refusal for a database that did not answer or cannot take writes, or None for any
+    other error (a bug, a constraint): connection failures, a server shutting down or restarting,
+    SQLite busy past its wait, a full disk, a read-only file."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    if isinstance(e, DatabaseUnavailable):
+        return e
+    if not isinstance(e, DBAPIError):
+        return None
+    orig = e.orig
+    module = type(orig).__module__ if orig is not None else ""
+    if module.startswith("sqlite3"):
+        text_ = str(orig).lower()
+        for needle, detail in _SQLITE_FAULTS:
+            if needle in text_:
+                return DatabaseUnavailable(problem("database_unavailable", detail))
+        return None
+    if e.connection_invalidated or isinstance(e, (OperationalError, InterfaceError)):
+        first = str(orig).strip().splitlines()[0][:160] if orig is not None and str(orig).strip() else type(orig).__name__
+        return DatabaseUnavailable(problem("database_unavailable", f"数据库未在限定时间内应答（{first}）"))
+    return None
+
+
+@contextmanager
+def answering() -> Iterator[None]:
+    """Database faults inside the block leave it as DatabaseUnavailable."""
+    try:
+        yield
+    except DBAPIError as e:
+        if (refusal := database_fault(e)) is not None:
+            raise refusal from e
+        raise
 
 
 def private_sqlite_file(url: str) -> None:
@@ -34,8 +97,54 @@ def private_sqlite_file(url: str) -> None:
         pass
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a file-backed SQLite URL, else None."""
+    from sqlalchemy.engine import make_url
+    try:
+        u = make_url(url)
+    except Exception:
+        return None
+    database = u.database
+    if not u.drivername.startswith("sqlite") or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def read_only(path: Path) -> bool:
+    """A database file this process cannot write (a read-only home, a read-only mount): its folder
+    or the file itself refuses writes. os.access says EROFS for a read-only mount even to root."""
+    folder = path.parent if str(path.parent) else Path(".")
+    return folder.is_dir() and path.is_file() and not (os.access(folder, os.W_OK) and os.access(path, os.W_OK))
+
+
+def _read_only_connect(path: Path):
+    """Open a database on a read-only home for reading. SQLite in WAL mode needs its -shm file,
+    which it cannot create there; nothing can write a read-only home either, so the file is
+    opened as immutable when a plain read-only open fails."""
+    import sqlite3
+
+    def connect():
+        uri = f"file:{path.resolve()}?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+            conn.execute("select 1 from sqlite_master limit 1").fetchall()
+            return conn
+        except sqlite3.OperationalError:
+            return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=30, check_same_thread=False)
+    return connect
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None and read_only(path):
+            # Reads work on a read-only home; a write answers database_unavailable (主目录只读).
+            engine = create_engine(url, creator=_read_only_connect(path))
+
+            @event.listens_for(engine, "connect")
+            def _sqlite_read_pragmas(dbapi_conn, _record) -> None:
+                dbapi_conn.execute("PRAGMA foreign_keys=ON")
+            return engine
         private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -48,7 +157,15 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    from sqlalchemy.engine import make_url
+    u = make_url(url)
+    connect_args = {}
+    if u.get_backend_name() == "postgresql" and u.get_driver_name() in ("psycopg", "psycopg2") \
+            and "connect_timeout" not in u.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT
+    elif u.get_driver_name() == "asyncpg":
+        connect_args["timeout"] = CONNECT_TIMEOUT
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:
@@ -63,11 +180,47 @@ def _alembic_config(connection):
     return cfg
 
 
+@contextmanager
+def _migration_lock(engine: Engine, conn) -> Iterator[None]:
+    """One migrating process at a time per database: on PostgreSQL an advisory lock held until
+    the migration's transaction ends; on SQLite a file lock beside the database (its DDL is not
+    one transaction). The caller re-reads the revision inside."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("select pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+        yield
+        return
+    path = sqlite_path(str(engine.url))
+    if path is None:
+        yield
+        return
+    import fcntl
+    try:
+        fd = os.open(f"{path}.migrating", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:          # a home we cannot write: the migration itself will say so
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)         # closing releases the lock
+
+
+def _revision_of(conn) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("select version_num from alembic_version")).scalar()
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
+    """Bring the schema to the newest revision (idempotent), under a lock: two first commands on a
+    new database both succeed, the second finding the work done."""
     from alembic import command
-    with engine.begin() as conn:
-        command.upgrade(_alembic_config(conn), "head")
+    with answering(), engine.begin() as conn:
+        with _migration_lock(engine, conn):
+            if _revision_of(conn) == head_revision():
+                return
+            command.upgrade(_alembic_config(conn), "head")
 
 
 def is_migrated(engine: Engine) -> bool:
@@ -81,15 +234,20 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema's revision; None for a database without one. A database that does not answer
+    is database_unavailable, not "no revision" (which would start a migration)."""
     try:
         with engine.connect() as c:
             return c.execute(text("select version_num from alembic_version")).scalar()
-    except DBAPIError:
+    except DBAPIError as e:
+        if (refusal := database_fault(e)) is not None and "no such table" not in str(e.orig).lower():
+            raise refusal from e
         return None
 
 
 def ensure_current(engine: Engine) -> bool:
-    """Migrate a database an older Lockstep left behind (True when it did)."""
+    """Migrate a database an older Lockstep left behind (True when it did). A current one is only
+    read, so this works on a read-only home."""
     if current_revision(engine) == head_revision():
         return False
     migrate(engine)

@@ -7,6 +7,8 @@ The domain never imports this module; services get an ObjectStore from open_stor
 
 from __future__ import annotations
 
+import errno
+import functools
 import hashlib
 import io
 import os
@@ -18,13 +20,41 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import urllib3
 from minio import Minio
-from minio.error import S3Error
+from minio.error import MinioException, S3Error
+
+from documents.problems import Refused, problem
 
 CHUNK = 1024 * 1024
 _KEY = re.compile(r"[0-9a-f]{64}")
 # S3 codes that mean "no such object"; anything else (auth, network, no bucket) must surface.
 _MISSING_CODES = {"NoSuchKey", "NoSuchObject"}
+# S3 codes that mean "the server cannot answer now": like a timeout, retry later.
+_BUSY_CODES = {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "ServerBusy"}
+# An S3 server that does not answer (down, stopped, refusing) must not hold a command for the
+# client's defaults (5 min per read, 5 retries: ~30 min). Seconds; ?connect_timeout=&read_timeout=
+# in the store's URL change them. With RETRIES retries and BACKOFF, one operation gives up within
+# about connect 3 × 4 + backoff, or read 10 × 2 + backoff: under 30 s.
+CONNECT_TIMEOUT, READ_TIMEOUT = 3.0, 10.0
+RETRIES, READ_RETRIES, BACKOFF = 3, 1, 0.3
+# errno of a full disk and of a folder the process may not write: the object store cannot keep
+# anything now, which is storage_unavailable with the reason named.
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def unavailable(detail: str) -> Refused:
+    return Refused(problem("storage_unavailable", detail))
+
+
+def disk_fault(e: OSError, where: Path | str) -> Refused | None:
+    """The coded refusal for a full disk or a read-only folder, or None for other errors."""
+    if e.errno in _DISK_FULL:
+        return unavailable(f"磁盘已满，无法写入 {where}")
+    if e.errno in _READ_ONLY:
+        return unavailable(f"主目录只读（或无写入权限），无法写入 {where}")
+    return None
 
 
 class ObjectMissing(KeyError):
@@ -46,6 +76,8 @@ class ObjectStore(Protocol):
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str) -> None: ...
     def keys(self) -> Iterator[str]: ...
+    def listing(self) -> Iterator[tuple[str, float]]: ...   # (key, modified, epoch seconds)
+    def temp_files(self) -> Iterator[tuple[Path, float]]: ...   # what a killed put left behind
     def describe(self) -> str: ...
 
 
@@ -82,11 +114,17 @@ class FolderStore:
         """Move a finished temp file into place. Same filesystem, so os.replace is atomic:
         readers see either no object or the whole object, never a partial one."""
         final = self._path(key)
-        if final.exists():
-            tmp.unlink()
-            return
-        self._folder(final.parent)
-        os.replace(tmp, final)
+        try:
+            if final.exists():
+                tmp.unlink()
+                return
+            self._folder(final.parent)
+            os.replace(tmp, final)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            if (refusal := disk_fault(e, self.root)) is not None:
+                raise refusal from None
+            raise
 
     def _folder(self, folder: Path) -> None:
         """<aa>/<bb> under the root, each made 0700 (mkdir's parents=True would make <aa> 0755)."""
@@ -99,8 +137,15 @@ class FolderStore:
 
     @contextmanager
     def _temp(self, folder: Path) -> Iterator[tuple[BinaryIO, Path]]:
-        self._folder(folder)
-        fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        """A temp file in folder, removed again on any failure; a full disk or a folder that
+        cannot be written is storage_unavailable (nothing half-stored)."""
+        try:
+            self._folder(folder)
+            fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        except OSError as e:
+            if (refusal := disk_fault(e, self.root)) is not None:
+                raise refusal from None
+            raise
         tmp = Path(name)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -109,6 +154,11 @@ class FolderStore:
                 # fsync before the rename: after a crash a present key must mean complete
                 # bytes, because put() skips keys that already exist.
                 os.fsync(f.fileno())
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            if (refusal := disk_fault(e, self.root)) is not None:
+                raise refusal from None
+            raise
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -169,6 +219,22 @@ class FolderStore:
             if _KEY.fullmatch(key) and path.parent.name == key[2:4] and path.parent.parent.name == key[:2]:
                 yield key
 
+    def listing(self) -> Iterator[tuple[str, float]]:
+        """(key, modification time) of every object, for `lockstep storage check`."""
+        for key in self.keys():
+            try:
+                yield key, self._path(key).stat().st_mtime
+            except FileNotFoundError:       # removed meanwhile
+                continue
+
+    def temp_files(self) -> Iterator[tuple[Path, float]]:
+        """Temporary files (.tmp-*) a killed put left in the root or in an object's folder."""
+        for path in [*self.root.glob(".tmp-*"), *self.root.glob("??/??/.tmp-*")]:
+            try:
+                yield path, path.stat().st_mtime
+            except FileNotFoundError:
+                continue
+
     def describe(self) -> str:
         return f"folder:{self.root.resolve()}"
 
@@ -190,19 +256,67 @@ class _HashingReader(io.RawIOBase):
         return data
 
 
+def _s3_fault(e: BaseException, endpoint: str) -> Refused | None:
+    """The coded refusal for a store that did not answer (timeouts, refused or reset connections,
+    5xx after the retries), or None for an answer that means something else (no such key, auth)."""
+    if isinstance(e, S3Error):
+        if e.code in _BUSY_CODES:
+            return unavailable(f"对象存储 {endpoint} 暂时无法处理请求（{e.code}）")
+        return None
+    if isinstance(e, MinioException):            # ServerError (5xx without an S3 body), bad answers
+        return unavailable(f"对象存储 {endpoint} 返回异常应答（{type(e).__name__}）")
+    if isinstance(e, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError)):
+        reason = getattr(e, "reason", None) or e
+        return unavailable(f"对象存储 {endpoint} 未在限定时间内应答（{type(reason).__name__}）")
+    return None
+
+
+def _answers(method):
+    """Every failure to reach the store leaves a MinioStore method as storage_unavailable."""
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as e:
+            if (refusal := _s3_fault(e, self.endpoint)) is not None:
+                raise refusal from None
+            raise
+    return guarded
+
+
+def _http_client(secure: bool, connect: float, read: float) -> urllib3.PoolManager:
+    """minio's own pool, but with timeouts and retries that give up in seconds, not half an hour."""
+    import certifi
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=connect, read=read),
+        maxsize=10,
+        cert_reqs="CERT_REQUIRED" if secure else "CERT_NONE",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=urllib3.Retry(total=RETRIES, connect=RETRIES, read=READ_RETRIES, status=2,
+                              backoff_factor=BACKOFF, backoff_max=2.0,
+                              status_forcelist=[500, 502, 503, 504]))
+
+
 class MinioStore:
     """Objects named sha256/<aa>/<sha256> in one bucket of any S3 server, via the minio client.
-    No retries here: flows retry the task that called us."""
+    A few quick retries here (connect, 5xx); a store that still does not answer is
+    storage_unavailable within seconds."""
 
     def __init__(self, endpoint: str, bucket: str, *, access_key: str, secret_key: str,
-                 secure: bool = True, region: str | None = None) -> None:
+                 secure: bool = True, region: str | None = None,
+                 connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT) -> None:
         self.endpoint, self.bucket, self.secure = endpoint, bucket, secure
         self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key,
-                            secure=secure, region=region)
+                            secure=secure, region=region,
+                            http_client=_http_client(secure, connect_timeout, read_timeout))
+        self._make_bucket()
+
+    @_answers
+    def _make_bucket(self) -> None:
         # Also the first authenticated call: wrong credentials fail here, not at first put.
-        if not self.client.bucket_exists(bucket):
+        if not self.client.bucket_exists(self.bucket):
             try:
-                self.client.make_bucket(bucket)
+                self.client.make_bucket(self.bucket)
             except S3Error as e:  # another process created it in between
                 if e.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                     raise
@@ -211,6 +325,7 @@ class MinioStore:
     def _name(key: str) -> str:
         return f"sha256/{check_key(key)[:2]}/{key}"
 
+    @_answers
     def exists(self, key: str) -> bool:
         try:
             self.client.stat_object(self.bucket, self._name(key))
@@ -220,6 +335,7 @@ class MinioStore:
                 return False
             raise
 
+    @_answers
     def put(self, data: bytes, *, content_type: str = "application/octet-stream") -> str:
         key = hashlib.sha256(data).hexdigest()
         if not self.exists(key):
@@ -227,6 +343,7 @@ class MinioStore:
                                    content_type=content_type)
         return key
 
+    @_answers
     def put_file(self, path: Path, *, sha256: str | None = None, size: int | None = None,
                  content_type: str = "application/octet-stream") -> str:
         # S3 names the object before the upload, so unless the caller hashed the file already
@@ -258,12 +375,18 @@ class MinioStore:
     def open(self, key: str) -> Iterator[BinaryIO]:
         try:
             resp = self.client.get_object(self.bucket, self._name(key))
-        except S3Error as e:
-            if e.code in _MISSING_CODES:
+        except Exception as e:
+            if isinstance(e, S3Error) and e.code in _MISSING_CODES:
                 raise ObjectMissing(key) from None
+            if (refusal := _s3_fault(e, self.endpoint)) is not None:
+                raise refusal from None
             raise
         try:
             yield resp  # urllib3 response: a file-like object with read(n)
+        except Exception as e:      # a read that timed out or was cut off halfway
+            if (refusal := _s3_fault(e, self.endpoint)) is not None:
+                raise refusal from None
+            raise
         finally:
             resp.close()
             resp.release_conn()
@@ -272,14 +395,34 @@ class MinioStore:
         with self.open(key) as f:
             return f.read()
 
+    @_answers
     def delete(self, key: str) -> None:
         self.client.remove_object(self.bucket, self._name(key))  # absent is not an error in S3
 
     def keys(self) -> Iterator[str]:
+        try:
+            yield from self._keys()
+        except Exception as e:
+            if (refusal := _s3_fault(e, self.endpoint)) is not None:
+                raise refusal from None
+            raise
+
+    def _keys(self) -> Iterator[str]:
         for obj in self.client.list_objects(self.bucket, prefix="sha256/", recursive=True):
             key = obj.object_name.rsplit("/", 1)[-1]
             if _KEY.fullmatch(key) and obj.object_name == f"sha256/{key[:2]}/{key}":
                 yield key
+
+    def listing(self) -> Iterator[tuple[str, float]]:
+        """(key, modification time) of every object, for `lockstep storage check`."""
+        for obj in self.client.list_objects(self.bucket, prefix="sha256/", recursive=True):
+            key = obj.object_name.rsplit("/", 1)[-1]
+            if _KEY.fullmatch(key) and obj.object_name == f"sha256/{key[:2]}/{key}":
+                yield key, obj.last_modified.timestamp() if obj.last_modified else 0.0
+
+    def temp_files(self) -> Iterator[tuple[Path, float]]:
+        """S3 keeps an object whole or not at all: there are no temporary files to find."""
+        return iter(())
 
     def describe(self) -> str:
         # The open_store URL minus the credentials.
@@ -288,7 +431,8 @@ class MinioStore:
 
 def open_store(url: str, root: Path | None = None) -> ObjectStore:
     """folder:PATH (relative to root, else the working folder), or
-    s3://ACCESS:SECRET@host:port/bucket?secure=false&region=R. Credentials missing from the
+    s3://ACCESS:SECRET@host:port/bucket?secure=false&region=R (also &connect_timeout=S&read_timeout=S,
+    seconds; 3 and 10 by default). Credentials missing from the
     URL come from LOCKSTEP_S3_ACCESS_KEY / LOCKSTEP_S3_SECRET_KEY, so they can stay out of
     config files. secure defaults to true."""
     if url.startswith("folder:"):
@@ -304,7 +448,7 @@ def open_store(url: str, root: Path | None = None) -> ObjectStore:
         if not u.hostname or not bucket or "/" in bucket:
             raise ValueError(f"object store URL needs s3://host:port/bucket: {url!r}")
         query = {k: v[-1] for k, v in parse_qs(u.query).items()}
-        unknown = set(query) - {"secure", "region"}
+        unknown = set(query) - {"secure", "region", "connect_timeout", "read_timeout"}
         if unknown:
             raise ValueError(f"unknown object store URL options {sorted(unknown)}: {url!r}")
         secure = query.get("secure", "true").lower()
@@ -317,6 +461,10 @@ def open_store(url: str, root: Path | None = None) -> ObjectStore:
                              "LOCKSTEP_S3_ACCESS_KEY and LOCKSTEP_S3_SECRET_KEY")
         host = f"[{u.hostname}]" if ":" in u.hostname else u.hostname
         endpoint = f"{host}:{u.port}" if u.port else host
+        try:
+            timeouts = {name: float(query[name]) for name in ("connect_timeout", "read_timeout") if name in query}
+        except ValueError:
+            raise ValueError(f"connect_timeout and read_timeout are seconds: {url!r}") from None
         return MinioStore(endpoint, bucket, access_key=access, secret_key=secret,
-                          secure=secure in ("true", "1"), region=query.get("region"))
+                          secure=secure in ("true", "1"), region=query.get("region"), **timeouts)
     raise ValueError(f"object store URL must start with folder: or s3://, got {url!r}")

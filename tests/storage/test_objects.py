@@ -10,6 +10,7 @@ import pytest
 from minio import Minio
 from minio.error import S3Error
 
+from documents.problems import Refused
 from storage import objects
 from storage.objects import FolderStore, MinioStore, ObjectMissing, ObjectStore, open_store
 
@@ -183,8 +184,9 @@ def test_folder_failed_write_leaves_neither_object_nor_temp_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(objects.os, "fsync", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(Refused) as refused:       # a full disk is a coded answer (issue 12, item 5)
         folder_store.put(b"half written") if how == "put" else folder_store.put_file(src)
+    assert refused.value.problem.code == "storage_unavailable" and "磁盘已满" in refused.value.problem.message
     monkeypatch.undo()
     assert not folder_store.exists(sha(b"half written"))
     assert [p for p in folder_store.root.rglob("*") if p.is_file()] == []
