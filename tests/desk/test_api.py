@@ -112,14 +112,21 @@ def test_a_resubmission_of_the_same_bytes_is_a_duplicate_not_a_new_version(desk,
     assert again["duplicate"] is True and (again["dossier"], again["version"]) == (first["dossier"], first["version"])
 
 
-def test_an_emergency_sign_off_skips_stages_with_a_reason_but_never_missing_material(desk, sample_zip):
-    missing = submit(desk("drafter"), sample_zip("missing-risk")).json()["dossier"]
-    r = desk("signer").post(f"/api/v1/dossiers/{missing}/sign-off", json={"emergency_reason": "防汛紧急"})
+def test_an_emergency_sign_off_skips_only_skippable_stages_with_a_reason_but_never_missing_material(desk, sample_zip):
+    reason = "防汛紧急部署，须在汛期到来前施行"
+    missing = submit(desk("drafter"), sample_zip("missing-risk", kind="政策性文件")).json()["dossier"]
+    r = desk("signer").post(f"/api/v1/dossiers/{missing}/sign-off", json={"emergency_reason": reason})
     assert r.status_code == 409 and "risk_assessment_missing" in codes(r)
-    d = submit(desk("drafter"), sample_zip(doc_number="根政办发〔2019〕40号")).json()["dossier"]
-    r = desk("signer").post(f"/api/v1/dossiers/{d}/sign-off", json={"emergency_reason": "防汛紧急，须当日施行"})
+    normative = submit(desk("drafter"), sample_zip(doc_number="根政办发〔2019〕39号")).json()["dossier"]
+    r = desk("signer").post(f"/api/v1/dossiers/{normative}/sign-off", json={"emergency_reason": reason})
+    assert r.status_code == 403 and codes(r) == ["not_permitted"] and "合法性审核" in r.text
+    d = submit(desk("drafter"), sample_zip(kind="政策性文件", doc_number="根政办发〔2019〕40号")).json()["dossier"]
+    r = desk("signer").post(f"/api/v1/dossiers/{d}/sign-off", json={"emergency_reason": "防汛紧急"})
+    assert r.status_code == 403 and codes(r) == ["not_permitted"]           # not a sentence
+    r = desk("signer").post(f"/api/v1/dossiers/{d}/sign-off", json={"emergency_reason": reason})
     assert r.status_code == 200, r.text
-    assert r.json()["signed_off"]["reason"] == "防汛紧急，须当日施行"
+    assert r.json()["signed_off"]["reason"] == reason
+    assert r.json()["signed_off"]["skipped_stages"] == ["unit_check"]
     assert r.json()["publication"]["published"] is True
 
 
@@ -146,8 +153,6 @@ def test_each_call_is_checked_against_role_and_unit_like_the_pages(desk, sample_
     d = submit(desk("drafter"), sample_zip()).json()["dossier"]
     refusals = [
         desk("reviewer").post("/api/v1/dossiers", files=[("files", ("a.zip", b"PK", "application/zip"))]),
-        desk("editor").get(f"/api/v1/dossiers/{d}"),                       # no role on an open dossier
-        desk("editor").get(f"/api/v1/dossiers/{d}/gate"),
         desk("reviewer").post(f"/api/v1/dossiers/{d}/decisions", json={"stage": "unit_check", "verdict": "approve"}),
         desk("drafter").post(f"/api/v1/dossiers/{d}/decisions", json={"stage": "unit_check", "verdict": "approve"}),
         desk("drafter").post(f"/api/v1/dossiers/{d}/sign-off"),
@@ -156,11 +161,16 @@ def test_each_call_is_checked_against_role_and_unit_like_the_pages(desk, sample_
     for r in refusals:
         assert r.status_code == 403 and codes(r) == ["not_permitted"], r.text
         assert r.json()["ok"] is False
+    # Whoever has no role on a dossier is told it does not exist, exactly as for a missing one.
+    missing = desk("editor").get("/api/v1/dossiers/D2019-9999")
+    for r in (desk("editor").get(f"/api/v1/dossiers/{d}"), desk("editor").get(f"/api/v1/dossiers/{d}/gate")):
+        assert r.status_code == 404 and codes(r) == ["not_found"], r.text
+    assert desk("editor").get(f"/api/v1/dossiers/{d}").text.replace(d, "X") == missing.text.replace("D2019-9999", "X")
     desk.home.add_person("judy", "根河市司法局", ["drafter"])              # a drafter of another unit
     judy = TestClient(desk.app, headers={"Authorization": f"Bearer {auth.issue_token(desk.home.path, 'judy')}"})
     r = judy.post(f"/api/v1/dossiers/{d}/files", data={"role": "other"},
                   files={"file": ("说明.txt", "说明".encode(), "text/plain")})
-    assert r.status_code == 403 and codes(r) == ["not_permitted"]
+    assert r.status_code == 404 and codes(r) == ["not_found"] and "政务服务局" not in r.text
     r = desk("drafter").get("/api/v1/dossiers/2019-9999")
     assert r.status_code == 404 and codes(r) == ["not_found"]
 
@@ -231,7 +241,7 @@ def test_openapi_describes_every_endpoint_in_chinese_with_response_models(desk):
         ("/api/v1/me", "get"), ("/api/v1/dossiers", "post"), ("/api/v1/dossiers/{dossier_id}/files", "post"),
         ("/api/v1/dossiers/{dossier_id}", "get"), ("/api/v1/dossiers/{dossier_id}/gate", "get"),
         ("/api/v1/dossiers/{dossier_id}/decisions", "post"), ("/api/v1/dossiers/{dossier_id}/sign-off", "post"),
-        ("/api/v1/dossiers/{dossier_id}/disclosure", "post"),
+        ("/api/v1/dossiers/{dossier_id}/disclosure", "post"), ("/api/v1/dossiers/{dossier_id}/withhold", "post"),
         ("/api/v1/queue", "get"), ("/api/v1/register", "get"), ("/api/v1/register/{number}", "get")}
     for path, method in ours:
         op = spec["paths"][path][method]

@@ -243,7 +243,7 @@ def test_an_editor_adds_and_removes_a_correction_notice_on_a_draft_issue_and_rel
     assert "刊登更正启事" in form.text and '<option value="2019-8">' in form.text
 
     r = post(editor, f"{page}/corrections", {"corrects": "2019-8", "dossier": wrong, "text": "   "}, page)
-    assert r.status_code == 409 and "request_invalid" in r.text and "更正内容不能为空" in r.text
+    assert r.status_code == 400 and "request_invalid" in r.text and "更正内容不能为空" in r.text
     r = post(editor, f"{page}/corrections", {"corrects": "2019-8", "dossier": "D1999-0001", "text": "有误。"}, page)
     assert r.status_code == 404 and "有误。" in r.text                  # the text is kept for another try
     assert sign_in(desk, "drafter").post(f"{page}/corrections", data={"corrects": "2019-8"}).status_code == 403

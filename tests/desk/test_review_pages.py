@@ -18,6 +18,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from publishing.web_release import clean_html
+from services.context import open_services
+from services.review import record_decision, record_sign_off
 from samples import genhe
 from tests.desk.test_pages import client, csrf_of, dossier_of, sign_in, upload
 
@@ -105,7 +107,7 @@ def test_policy_and_interpretation_are_side_by_side_and_script_in_a_docx_is_neut
     image = reviewer.get(src)
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
     assert image.headers["cache-control"] == "no-store"
-    assert sign_in(desk, "publicity").get(src).status_code == 403              # not theirs: not served
+    assert sign_in(desk, "publicity").get(src).status_code == 404              # not theirs: as if missing
 
 
 def test_the_sanitiser_keeps_mammoths_markup_and_nothing_that_runs():
@@ -203,7 +205,7 @@ def test_attaching_the_missing_risk_assessment_updates_the_checklist(desk, sampl
 
 # ---------------------------------------------------------------- one door for outsiders
 
-def test_another_unit_gets_the_same_403_for_an_existing_and_a_missing_dossier(desk, sample_zip):
+def test_another_unit_gets_the_same_404_for_an_existing_and_a_missing_dossier(desk, sample_zip):
     drafter = sign_in(desk, "drafter")
     d = dossier_of(upload(drafter, sample_zip()))
     missing = "GHDR-2019-9999"
@@ -211,24 +213,24 @@ def test_another_unit_gets_the_same_403_for_an_existing_and_a_missing_dossier(de
     token = csrf_of(outsider)
     for path in ("", "/review", "/files/" + "0" * 64):
         there, absent = outsider.get(f"/desk/dossiers/{d}{path}"), outsider.get(f"/desk/dossiers/{missing}{path}")
-        assert there.status_code == absent.status_code == 403, path
-        assert "not_permitted" in there.text and "没有角色" in there.text
+        assert there.status_code == absent.status_code == 404, path
+        assert "not_found" in there.text and "政务服务局" not in there.text
         assert there.text.replace(d, missing) == absent.text
     for action, data in (("decide", {"csrf": token, "stage": "publicity", "verdict": "approve"}),
                          ("attach", {"csrf": token, "role": "policy"})):
         there = outsider.post(f"/desk/dossiers/{d}/{action}", data=data)
         absent = outsider.post(f"/desk/dossiers/{missing}/{action}", data=data)
-        assert there.status_code == absent.status_code == 403, action
+        assert there.status_code == absent.status_code == 404, action
         assert there.text.replace(d, missing) == absent.text
     # the signer may read every dossier, but a missing one looks no different from a forbidden one
     signer = sign_in(desk, "signer")
     assert signer.get(f"/desk/dossiers/{d}").status_code == 200
-    assert signer.get(f"/desk/dossiers/{missing}/sign").status_code == 403
+    assert signer.get(f"/desk/dossiers/{missing}/sign").status_code == 404
     # the office resubmitting to a dossier number that is not its own meets the same door
     z = sample_zip()
     r = drafter.post("/desk/submit", data={"csrf": csrf_of(drafter, "/desk/submit"), "dossier": missing},
                      files=[("files", (z.name, z.read_bytes(), "application/zip"))])
-    assert r.status_code == 403 and "没有角色" in r.text
+    assert r.status_code == 404 and "not_found" in r.text
 
 
 def test_the_queue_leads_to_the_review_page(desk, sample_zip):
@@ -237,7 +239,7 @@ def test_the_queue_leads_to_the_review_page(desk, sample_zip):
     assert f'href="/desk/dossiers/{d}/review"' in queue
 
 
-def test_a_not_public_policy_is_marked_and_served_only_to_people_entitled(desk, sample_zip):
+def test_a_not_public_policy_is_marked_and_served_only_to_people_entitled(desk, home, sample_zip):
     d = dossier_of(upload(sign_in(desk, "drafter"), sample_zip(disclosure="（此件不予公开）")))
     page = sign_in(desk, "reviewer").get(f"/desk/dossiers/{d}/review")
     assert page.status_code == 200 and "<strong>不予公开</strong>" in page.text
@@ -245,7 +247,16 @@ def test_a_not_public_policy_is_marked_and_served_only_to_people_entitled(desk, 
     link = rf'href="(/desk/dossiers/{d}/files/[0-9a-f]{{64}})">{re.escape(policy_name())}'
     policy = re.search(link, page.text).group(1)
     assert client(desk).get(policy).url.path == "/login"                      # no session: sign in first
-    assert sign_in(desk, "publicity").get(policy).status_code == 403
+    assert sign_in(desk, "publicity").get(policy).status_code == 404          # no role on it: as if missing
+    # Signed, the gazette office may see the dossier, but not the original of a not-public document.
+    signed = sign_in(desk, "signer")
+    for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
+        record_decision(open_services(home), d, stage, "approve", "同意", who)
+    record_sign_off(open_services(home), d, "signer")
+    assert signed.get(policy).status_code == 200
+    refused = sign_in(desk, "editor").get(policy)
+    assert refused.status_code == 403 and "not_permitted" in refused.text
+    assert sign_in(desk, "editor").get(f"/desk/dossiers/{d}").status_code == 200
     download = sign_in(desk, "drafter").get(policy)
     assert download.status_code == 200 and download.headers["content-disposition"].startswith("attachment")
 
