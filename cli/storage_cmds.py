@@ -1,0 +1,62 @@
+"""The object store and the site folder against the rows: `lockstep storage check [--repair]`."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cli.app import JsonOpt, app, services_of
+from cli.output import emit_json, out, refusals
+
+storage_app = typer.Typer(help="对象存储与网站目录的核对", no_args_is_help=True)
+app.add_typer(storage_app, name="storage")
+
+SECTIONS = (("orphan_objects", "无记录引用的对象"), ("stray_pages", "无记录的网站页面"),
+            ("stray_editions", "未出版期次的公报目录"), ("temp_files", "临时文件"))
+
+
+def _age(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} 秒前"
+    if seconds < 7200:
+        return f"{seconds // 60} 分钟前"
+    return f"{seconds // 3600} 小时前"
+
+
+@storage_app.command("check")
+def storage_check(ctx: typer.Context,
+                  repair: Annotated[bool, typer.Option("--repair", help="删除无记录的对象、页面和临时文件（从不删除有记录引用的对象）")] = False,
+                  grace: Annotated[int, typer.Option("--grace", min=0, help="只修复早于这么多秒的文件（正在写入的不动）")] = 300,
+                  as_json: JsonOpt = False) -> None:
+    """核对对象存储、网站目录与数据库记录：缺失的对象、无记录的对象与页面、临时文件；--repair 清理。"""
+    from services.storage_check import check
+    with refusals(as_json):
+        report = check(services_of(ctx), repair=repair, grace_seconds=grace)
+    if as_json:
+        emit_json({"ok": report.clean, **report.model_dump(mode="json"), "counts": report.counts})
+        raise typer.Exit(code=0 if report.clean else 1)
+    counts = report.counts
+    out.print(f"对象存储 {report.store}：{report.objects} 个对象，记录引用 {report.named} 个。")
+    if report.missing_objects:
+        out.print(f"[red bold]记录引用但存储中缺失的对象（{len(report.missing_objects)}）[/red bold]：")
+        for m in report.missing_objects:
+            out.print(f"  ✗ {m.sha256}  {'；'.join(m.named_by[:3])}" + ("……" if len(m.named_by) > 3 else ""))
+    for field, title in SECTIONS:
+        found = getattr(report, field)
+        if not found:
+            continue
+        out.print(f"[yellow bold]{title}（{len(found)}）[/yellow bold]：")
+        for x in found:
+            mark = "[green]已删除[/green]" if x.removed else ("保留：" + x.kept_because if x.kept_because else "")
+            out.print(f"  {'✓' if x.removed else '•'} {x.what}（{_age(x.age_seconds)}）{mark}")
+    if report.clean:
+        done = f"，已清理 {counts['removed']} 项" if counts["removed"] else ""
+        out.print(f"[green]存储一致[/green]：每个对象都有记录引用，每条记录的对象都在{done}。")
+        raise typer.Exit(code=0)
+    if counts["removed"]:
+        out.print(f"已清理 {counts['removed']} 项。")
+    if not repair and any(counts[k] for k, _ in SECTIONS):
+        out.print("运行 lockstep storage check --repair 清理上述多余文件（有记录引用的对象不会被删除）。")
+    if report.missing_objects:
+        out.print("缺失的对象无法自动修复：请从备份恢复对象存储，或重新提交相应材料。")
+    raise typer.Exit(code=1)

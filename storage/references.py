@@ -1,0 +1,69 @@
+"""What the rows name outside the database: object keys and site paths (lockstep storage check)."""
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.tables import (ConsultationRow, DecisionRow, DerivedObjectRow, FileRow, GazetteImportedItemRow,
+                            GazetteImportRow, GazetteIssueRow, PageRow, VersionRow)
+
+WEB_PUBLIC = "web_public"            # derived_objects.kind of a released web edition's public revision
+
+
+def object_names(s: Session) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """Every object key a row names → who names it (中文), and the manifests among them (key, who),
+    whose listed pages the caller reads from the store."""
+    names: dict[str, list[str]] = {}
+    manifests: list[tuple[str, str]] = []
+
+    def add(key: str | None, who: str) -> None:
+        if key:
+            names.setdefault(key, []).append(who)
+
+    for sha, name, dossier, number in s.execute(
+            select(FileRow.sha256, FileRow.name, VersionRow.dossier_id, VersionRow.number)
+            .join(VersionRow, VersionRow.id == FileRow.version_id)):
+        add(sha, f"卷宗 {dossier} 第{number}版 {name}")
+    for sha, path in s.execute(select(PageRow.sha256, PageRow.path)):
+        add(sha, f"网页 {path}")
+    for sha, dossier, number in s.execute(select(DecisionRow.opinion_sha256, DecisionRow.dossier_id,
+                                                 DecisionRow.opinion_number)
+                                          .where(DecisionRow.opinion_sha256.is_not(None))):
+        add(sha, f"卷宗 {dossier} 合法性审核意见书 {number or ''}".rstrip())
+    for c in s.scalars(select(ConsultationRow)):
+        add(c.notice_sha256, f"卷宗 {c.dossier_id} 征求意见公告")
+        add(c.summary_sha256, f"卷宗 {c.dossier_id} 意见采纳情况")
+    for issue in s.scalars(select(GazetteIssueRow)):
+        add(issue.print_sha256, f"公报 {issue.id} 印刷版")
+        if issue.web_sha256:
+            add(issue.web_sha256, f"公报 {issue.id} 电子版文件清单")
+            manifests.append((issue.web_sha256, f"公报 {issue.id} 电子版"))
+    for row in s.scalars(select(DerivedObjectRow)):
+        add(row.source_sha256, f"派生对象的原件（{row.kind}）")
+        add(row.object_sha256, f"派生对象（{row.kind}，{row.maker}）")
+        if row.kind == WEB_PUBLIC:
+            manifests.append((row.object_sha256, "公报电子版（撤回公开后的版本）"))
+    for sha, issue in s.execute(select(GazetteImportRow.source_sha256, GazetteImportRow.issue_id)):
+        add(sha, f"公报 {issue} 导入的原件")
+    for sha, issue in s.execute(select(GazetteImportedItemRow.source_sha256, GazetteImportedItemRow.issue_id)):
+        add(sha, f"公报 {issue} 导入的稿件")
+    return names, list(dict.fromkeys(manifests))
+
+
+def site_paths(s: Session) -> set[str]:
+    """Site paths rows name: pages, consultation notices, and the pictures of dossiers with pages."""
+    paths = set(s.scalars(select(PageRow.path)))
+    for c in s.scalars(select(ConsultationRow)):
+        paths |= {p for p in (c.notice_path, c.summary_path) if p}
+    with_pages = select(PageRow.dossier_id)
+    for sha, name in s.execute(select(FileRow.sha256, FileRow.name)
+                               .join(VersionRow, VersionRow.id == FileRow.version_id)
+                               .where(VersionRow.dossier_id.in_(with_pages))):
+        paths.add(f"assets/{sha}{PurePosixPath(name).suffix.lower()}")
+    return paths
+
+
+def released_issues(s: Session) -> set[str]:
+    return set(s.scalars(select(GazetteIssueRow.id).where(GazetteIssueRow.status == "released")))
