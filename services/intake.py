@@ -18,6 +18,7 @@ from review.config import Config, Person
 from review.model import Submitted, Version, VersionFile, fingerprint
 from review.states import transition
 from services.context import Services
+from services.crashpoints import crash_point
 from services.disclosure import carried_over
 from storage import audit
 from storage.objects import ObjectChanged
@@ -198,6 +199,7 @@ def _put_objects(svc: Services, prepared: Prepared, bundle: Bundle, written: lis
     for m in prepared.members:
         if not svc.store.exists(m.sha256):
             written.append(put_member(svc, by_name[m.name]))
+            crash_point("intake.object_stored")     # tests/faults: killed with objects and no rows
 
 
 def put_member(svc: Services, member: BundleMember) -> str:
@@ -219,10 +221,18 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
     title = (policy.title if policy and policy.title else None)
     with svc.session() as s:
         repo = Dossiers(s)
+        # Two processes submitting the same bundle at once may both get past this check; the unique
+        # indexes on a unit's fingerprint and open document number (migration 0013) then fail the
+        # later commit, Services.retrying runs this again, and the check finds the winner's version.
         if check_duplicate and (duplicate := _duplicate(repo, prepared)) is not None:
             return duplicate
         row = _target_dossier(repo, prepared, actor, dossier_hint, doc_number, title, svc.config)
         new_dossier = row is None
+        if row is not None and doc_number and doc_number != row.doc_number \
+                and (held := repo.find_open(row.drafting_unit, doc_number, None)) is not None and held.id != row.id:
+            # One dossier under way per unit and number (a unique index since migration 0013).
+            raise Refused(problem("invalid_state", f"本单位办理中的卷宗 {held.id} 已是 {doc_number}，"
+                                                   f"请向卷宗 {held.id} 提交新版本"))
         if row is None:
             row = DossierRow(id=repo.next_id(now.year), kind=prepared.kind,
                              title=title or prepared.members[0].name, doc_number=doc_number,

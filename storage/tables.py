@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -15,8 +15,14 @@ class Base(DeclarativeBase):
     pass
 
 
+OPEN_DOSSIER = "doc_number IS NOT NULL AND state NOT IN ('published', 'registered')"
+
+
 class DossierRow(Base):
     __tablename__ = "dossiers"
+    # One dossier under way per unit and document number (migration 0013): racing intakes end in one.
+    __table_args__ = (Index("uq_dossiers_open_doc_number", "drafting_unit", "doc_number", unique=True,
+                            sqlite_where=text(OPEN_DOSSIER), postgresql_where=text(OPEN_DOSSIER)),)
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(Text)
@@ -44,7 +50,9 @@ class DossierRow(Base):
 class VersionRow(Base):
     __tablename__ = "versions"
     __table_args__ = (UniqueConstraint("dossier_id", "number"),
-                      UniqueConstraint("dossier_id", "fingerprint"))
+                      UniqueConstraint("dossier_id", "fingerprint"),
+                      # The same files twice in one unit are one submission (migration 0013).
+                      Index("uq_versions_unit_fingerprint", "drafting_unit", "fingerprint", unique=True))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
