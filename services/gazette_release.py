@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import tempfile
@@ -18,6 +19,7 @@ from review.lifecycles import GAZETTE_ISSUE, GAZETTE_ITEM
 from publishing.editions import IssueContent, fingerprint, manifest, web_edition
 from publishing.editions_print import print_edition
 from services.context import Services
+from services.crashpoints import crash_point
 from services.review import person
 from services.gazette import IssueReleased, Released, _issue, _members, _view
 from services.gazette_corrections import notices as notices_of
@@ -28,6 +30,7 @@ from storage import audit
 from storage.tables import GazetteIssueItemRow
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+TEMP_PREFIX = ".tmp-"           # a release's folder before its commit (lockstep storage check knows it)
 
 
 class Editions(NamedTuple):
@@ -78,18 +81,32 @@ def preview(svc: Services, issue_id: str, date: dt.date | None = None) -> Editio
 
 
 def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.date | None) -> Released:
+    """Store both editions, record the release, then show the folder out_dir/ISSUE.
+
+    The folder is written to a temporary sibling (.tmp-ISSUE-…) before the commit and moved into
+    place only after it: a kill before the commit leaves the issue a draft and no edition folder,
+    a kill after it leaves the temporary folder, which the same command run again completes. An
+    existing folder holding exactly what this release writes is not an error (the editions are
+    deterministic for the same issue and date); one holding anything else is refused."""
     target = out_dir / issue_id
-    moved = False
+    tmp: Path | None = None
     try:
         with svc.session() as s:
             issue = _issue(s, issue_id)
-            if refusal := guards.may_release(person(svc.config, actor), issue.status):
+            who = person(svc.config, actor)
+            if refusal := guards.may_release(who, issue.status):
+                if refusal.code == "invalid_state" and guards.may_edit_gazette(who) is None \
+                        and issue.web_sha256 and (target.exists() or _leftovers(target)):
+                    return _complete(svc, s, issue, target)
                 raise Refused(refusal)
             now = svc.now()
             day = date or issue.planned_date or now.astimezone().date()
             built = _build(svc, s, issue, day, now)
             items, versions, all_facts, placed = built.items, built.versions, built.facts, built.placed
             print_name, docx, pages = built.print_name, built.docx, built.pages
+            files = _folder_files(print_name, docx, pages)
+            if target.exists() and not _holds(target, files):
+                raise Refused(_occupied(target))
             print_sha, web_sha = _put_all(svc, [(docx, DOCX), (manifest(pages), "application/json")] + [
                 (data, "text/html; charset=utf-8" if path.endswith(".html") else "application/octet-stream")
                 for path, data in pages.items()])[:2]
@@ -112,15 +129,84 @@ def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.da
                                           dossiers=tuple(f.dossier for _, f in placed)))
             s.flush()
             view = _view(svc, s, issue, all_facts)
-            # Files last, just before the commit: a refusal above leaves nothing on disk.
-            _write_folder(target, {print_name: docx, **{f"html/{p}": d for p, d in pages.items()}})
-            moved = True
+            # The folder is written before the commit (a full disk refuses the release) but shown
+            # only after it: until then it is a temporary sibling nobody serves.
+            if not target.exists():
+                tmp = _write_temp(target, files)
+            crash_point("gazette.release.before_commit")
+        crash_point("gazette.release.after_commit")
+        if tmp is not None:
+            _show(tmp, target, files)
+            tmp = None
+        _clean_leftovers(target)
     except BaseException:
-        if moved:
-            shutil.rmtree(target, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return _released(view, target, print_name)
+
+
+def _released(view, target: Path, print_name: str) -> Released:
     return Released(**view.model_dump(), folder=str(target), print_path=str(target / print_name),
                     web_index=str(target / "html" / "index.html"))
+
+
+def _complete(svc: Services, s, issue, target: Path) -> Released:
+    """The issue is out already: a release run again into the folder it was released to completes
+    that folder from the stored objects (a kill came between the commit and the move), or finds it
+    complete. Either way it answers as the release did."""
+    from services.withhold import public_manifest
+    print_data = svc.store.get(issue.print_sha256)
+    editions = [_folder_files(issue.print_name, print_data, _pages_of(svc, sha))
+                for sha in dict.fromkeys([public_manifest(s, issue.web_sha256), issue.web_sha256])]
+    if target.exists():
+        if not any(_holds(target, files) for files in editions):
+            raise Refused(_occupied(target))
+    else:
+        tmp = _write_temp(target, editions[0])
+        try:
+            _show(tmp, target, editions[0])
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    _clean_leftovers(target)
+    return _released(_view(svc, s, issue), target, issue.print_name)
+
+
+def _pages_of(svc: Services, manifest_sha: str) -> dict[str, bytes]:
+    listing = json.loads(svc.store.get(manifest_sha))
+    return {path: svc.store.get(sha) for path, sha in listing.items()}
+
+
+def _folder_files(print_name: str, docx: bytes, pages: dict[str, bytes]) -> dict[str, bytes]:
+    return {print_name: docx, **{f"html/{p}": d for p, d in pages.items()}}
+
+
+def _occupied(target: Path):
+    return problem("invalid_state", f"输出目录 {target} 已存在，且其内容不是本期的出版物，请换一个目录或移走它")
+
+
+def _holds(folder: Path, files: dict[str, bytes]) -> bool:
+    """Exactly these files, byte for byte, and nothing else."""
+    if not folder.is_dir():
+        return False
+    found = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+    if found != set(files):
+        return False
+    return all((folder / rel).read_bytes() == data for rel, data in files.items())
+
+
+def _leftovers(target: Path) -> list[Path]:
+    """Temporary folders a killed release of this issue left beside its folder."""
+    parent = target.parent
+    if not parent.is_dir():
+        return []
+    return [p for p in parent.glob(f"{TEMP_PREFIX}{target.name}-*") if p.is_dir()]
+
+
+def _clean_leftovers(target: Path) -> None:
+    for p in _leftovers(target):
+        shutil.rmtree(p, ignore_errors=True)
 
 
 def _put_all(svc: Services, objects: list[tuple[bytes, str]]) -> list[str]:
@@ -132,19 +218,27 @@ def _put_all(svc: Services, objects: list[tuple[bytes, str]]) -> list[str]:
         return list(pool.map(lambda o: store.put(o[0], content_type=o[1]), objects))
 
 
-def _write_folder(target: Path, files: dict[str, bytes]) -> None:
-    """Both editions appear together: written in a temporary folder, then renamed into place."""
-    if target.exists():
-        raise Refused(problem("invalid_state", f"输出目录 {target} 已存在，请换一个目录或移走它"))
+def _write_temp(target: Path, files: dict[str, bytes]) -> Path:
+    """Both editions in a temporary sibling of target (same filesystem: the move is one rename)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f"{TEMP_PREFIX}{target.name}-"))
     try:
         os.chmod(tmp, 0o755)            # the editions are public: mkdtemp makes 0700, a web server reads them
         for rel, data in files.items():
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return tmp
+
+
+def _show(tmp: Path, target: Path, files: dict[str, bytes]) -> None:
+    """Move the finished folder into place; one that appeared meanwhile with the same content wins."""
+    try:
+        os.rename(tmp, target)
+    except OSError:
+        if not _holds(target, files):
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
