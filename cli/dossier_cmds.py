@@ -210,6 +210,8 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
                 out.print(f"  ✗ [bold]{p.code}[/bold]：{p.message}")
         raise typer.Exit(code=1)
     from flows.run import run_publication
+    from services.crashpoints import crash_point
+    crash_point("sign_off.after_commit")     # tests/faults: signed, its publish job waiting
     with spinner(engine_note(svc.home.path, "同步发布"), as_json):
         published = run_publication(svc.home.path, [dossier], as_)[0]
     if as_json:
@@ -236,11 +238,19 @@ def _print_publication(p: dict) -> None:
 
 
 @app.command("publish")
-def publish_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+def publish_cmd(ctx: typer.Context,
+                dossier: Annotated[Optional[str], typer.Argument(help="卷宗编号")] = None,
+                pending: Annotated[bool, typer.Option(
+                    "--pending", help="补发全部待发布的卷宗（签发后未完成发布的任务，含中断者留下的）")] = False,
                 as_: AsOpt = "lockstep", as_json: JsonOpt = False) -> None:
-    """重新执行已签发卷宗的发布（可重复执行，不会重复发布）。"""
+    """重新执行已签发卷宗的发布（可重复执行，不会重复发布）；--pending 补发全部待发布的卷宗。"""
     from flows.run import run_publication
+    if (dossier is None) == (not pending):          # a usage error (exit 2), as typer's own
+        err.print("用法错误：请给出卷宗编号，或用 --pending 补发全部待发布的卷宗（二者取一）")
+        raise typer.Exit(code=2)
     svc = services_of(ctx)
+    if pending:
+        _publish_pending(svc, as_json)
     with spinner(engine_note(svc.home.path, "发布"), as_json):
         published = run_publication(svc.home.path, [dossier], as_)[0]
     if as_json:
@@ -248,6 +258,28 @@ def publish_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help=
     else:
         _print_publication(published)
     raise typer.Exit(code=0 if published.get("published") else 1)
+
+
+def _publish_pending(svc, as_json: bool) -> None:
+    from flows.run import run_publication_sweep
+    with spinner(engine_note(svc.home.path, "补发待发布卷宗"), as_json):
+        sweep = run_publication_sweep(svc.home.path)
+    results = sweep.get("results", [])
+    failed = [r for r in results if not r.get("published")]
+    if as_json:
+        emit_json({**sweep, "ok": not failed, "published": sum(1 for r in results if r.get("published")),
+                   "failed": len(failed)})
+    else:
+        if not results:
+            out.print("没有待发布的卷宗。")
+        for r in results:
+            out.print(f"[bold]卷宗 {r['dossier']}[/bold]" + ("（此前已发布）" if r.get("already") else ""))
+            _print_publication(r)
+        for path in sweep.get("placed", []):
+            out.print(f"  网站：已补齐中断时未放置的页面 {path}")
+        if sweep.get("removed"):
+            out.print(f"  已清理中断时留下的临时文件 {len(sweep['removed'])} 个")
+    raise typer.Exit(code=1 if failed else 0)
 
 
 @app.command("status")

@@ -53,6 +53,10 @@ def create_app(home: Path, token: str) -> FastAPI:
     def publication(body: PublicationRequest) -> dict:
         return {"results": work.publish(body.dossier_ids, body.actor)}
 
+    @app.post("/api/flows/publication-sweep", dependencies=[Depends(authorised)], include_in_schema=False)
+    def publication_sweep() -> dict:
+        return {"results": work.publish_pending()}
+
     @app.post("/api/flows/deadlines", dependencies=[Depends(authorised)], include_in_schema=False)
     def deadlines() -> dict:
         return {"results": work.deadlines()}

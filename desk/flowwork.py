@@ -60,6 +60,12 @@ class FlowWork:
         with self.lock:
             return run_publication(self.home, dossier_ids, actor, here=True)
 
+    def publish_pending(self) -> dict:
+        """The outbox's sweep (flows/publication.py), in turn with the other flow runs."""
+        from flows.run import run_publication_sweep
+        with self.lock:
+            return run_publication_sweep(self.home, here=True)
+
     def deadlines(self) -> list[dict]:
         from flows.run import run_deadlines
         with self.lock:

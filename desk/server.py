@@ -6,6 +6,7 @@ import os
 import secrets
 import signal
 import socket
+import threading
 from pathlib import Path
 
 from flows.handoff import DESK_FILE
@@ -35,7 +36,11 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None
         "Ctrl+C 停止")
     # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from any loopback connection
     # as the client's address; the desk decides itself, trusting only [desk] trusted_proxies.
-    server = uvicorn.Server(uvicorn.Config(create_app(home, token), log_level="warning", proxy_headers=False))
+    app = create_app(home, token)
+    # The outbox's sweep once at start (in the flow work's turn, not holding up the first request):
+    # publications a killed command or an earlier desk left undone are finished now.
+    threading.Thread(target=_sweep, args=(app.state.flow_work, say), name="lockstep-sweep", daemon=True).start()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False))
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     try:
         server.run(sockets=[sock])
@@ -45,3 +50,14 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None
                 info.unlink()
         except (OSError, ValueError):
             pass
+
+
+def _sweep(work, say) -> None:
+    try:
+        done = work.publish_pending()
+    except Exception as e:          # noqa: BLE001 - the desk serves on; the scheduled check sweeps again
+        say(f"待发布任务补发失败（{type(e).__name__}：{e}），将由定时检查或 lockstep publish --pending 重试")
+        return
+    published = [r["dossier"] for r in done.get("results", []) if r.get("published") and not r.get("already")]
+    if published or done.get("placed"):
+        say(f"已补发布 {len(published)} 份卷宗：{'、'.join(published)}" if published else "已补齐网站页面")

@@ -30,8 +30,18 @@ def check_deadlines(home: str) -> list[dict]:
     return [d.model_dump(mode="json") for d in record_reminders(open_services(Home(Path(home))))]
 
 
+@task(retries=1, retry_delay_seconds=2)
+def publish_waiting(home: str) -> dict:
+    """The outbox's sweep: signed-off dossiers whose publication was left undone (a killed command,
+    a desk that died) are published now."""
+    from services.publication import publish_pending
+    return publish_pending(open_services(Home(Path(home)))).model_dump(mode="json")
+
+
 @flow(name="lockstep-deadlines")
 def deadlines_flow(home: str) -> list[dict]:
+    # Publications left waiting first: then the reminders below list only what still waits.
+    publish_waiting(home)
     # 待施行 → 现行有效 on the day, then expiry: an entry that lapses today is no longer due for
     # evaluation or filing.
     take_effect(home)

@@ -28,3 +28,15 @@ def publish_batch(home: str, dossier_ids: list[str], actor: str) -> list[dict]:
 @flow(name="lockstep-publication")
 def publication_flow(home: str, dossier_ids: list[str], actor: str = "lockstep") -> list[dict]:
     return publish_batch(home, dossier_ids, actor)
+
+
+@task(retries=1, retry_delay_seconds=2)
+def sweep_publications(home: str, actor: str = "lockstep") -> dict:
+    # The outbox's sweep: publish jobs left pending or held by a dead worker (idempotent per version).
+    from services.publication import publish_pending
+    return publish_pending(open_services(Home(Path(home))), actor).model_dump(mode="json")
+
+
+@flow(name="lockstep-publication-sweep")
+def publication_sweep_flow(home: str, actor: str = "lockstep") -> dict:
+    return sweep_publications(home, actor)

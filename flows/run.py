@@ -28,6 +28,16 @@ def run_publication(home: Path, dossier_ids: list[str], actor: str, here: bool =
         return publication_flow(str(home.resolve()), dossier_ids, actor)
 
 
+def run_publication_sweep(home: Path, here: bool = False) -> dict:
+    """Publish every job left pending or held by a dead worker (services.publication.publish_pending)."""
+    if not here and (done := hand_off(home, "/api/flows/publication-sweep", {})) is not None:
+        return done
+    configure(home)
+    from flows.publication import publication_sweep_flow
+    with warm_settings():
+        return publication_sweep_flow(str(home.resolve()))
+
+
 def run_deadlines(home: Path, here: bool = False) -> list[dict]:
     if not here and (done := hand_off(home, "/api/flows/deadlines", {})) is not None:
         return done

@@ -14,7 +14,8 @@ from storage.repository import Dossiers
 from storage.tables import ConsultationRow, DossierRow, EventRow, RegisterEntryRow, ReminderRow, VersionRow
 
 KIND_NAMES = {"legality_review": "合法性审核期限", "consultation": "征求意见期", "filing": "报备期限",
-              "retrospective": "紧急签发事后补审", "evaluation": "有效期届满前评估", "expiry": "有效期届满"}
+              "retrospective": "紧急签发事后补审", "evaluation": "有效期届满前评估", "expiry": "有效期届满",
+              "publication": "待发布"}
 # A register entry's evaluation is listed from a month before it is due, its expiry from the day
 # the evaluation falls due (six months before): five years of "ok" rows would bury the due list.
 EVALUATION_NOTICE = dt.timedelta(days=30)
@@ -70,7 +71,30 @@ def compute(svc: Services, on: dt.date | None = None) -> list[Due]:
             d = add_period(e.published_at.astimezone().date(), Period.parse(clocks.filing))
             out.append(_due("filing", e.dossier_id, e.title, d, on, f"{e.registration_number} 待向上级报备"))
         out += _register_dues(s, on)
+        out += _publications_waiting(s, on)
     return sorted(out, key=lambda x: (x.due, x.kind, x.dossier))
+
+
+def _publications_waiting(s, on: dt.date) -> list[Due]:
+    """Signed off, publication not done (the outbox, storage/jobs.py): due at once, from its sign-off.
+    The sweep (lockstep publish --pending, the desk's start, the scheduled check) publishes them;
+    one that failed waits for a person, with its problem."""
+    from storage.jobs import Jobs
+    out = []
+    for job in Jobs(s).pending("publish"):
+        row = Dossiers(s).get(job.dossier_id)
+        since = job.created_at.astimezone()
+        note = f"待发布：卷宗 {job.dossier_id}，签发于 {since:%Y-%m-%d %H:%M} 起等待"
+        if job.status == "claimed":
+            note += f"（{job.status_name}：{job.claimed_by}，{job.claimed_at.astimezone():%H:%M} 起）"
+        elif job.status == "failed" and job.last_error:
+            note += f"（{job.status_name}：{job.last_error.get('code')}，{job.last_error.get('message', '')}）"
+        elif job.last_error:
+            note += f"（已尝试 {job.attempts} 次，上次：{job.last_error.get('code')}）"
+        d = Deadline(start=since.date(), due=since.date(), period=Period(amount=0, unit="days"))
+        due = _due("publication", job.dossier_id, row.title if row else job.dossier_id, d, on, note)
+        out.append(due.model_copy(update={"note": note, "period": "签发后即时发布"}))
+    return out
 
 
 def _register_dues(s, on: dt.date) -> list[Due]:

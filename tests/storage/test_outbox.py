@@ -250,3 +250,19 @@ def test_the_sweep_removes_staged_pages_of_a_dead_writer_that_never_committed(sv
     assert swept.removed == ["policies/D999.html"] and swept.placed == []
     assert not stray.exists() and live.exists()                  # a live writer's file is left alone
     assert not (svc.home.site / "policies" / "D999.html").exists()
+
+
+def test_due_on_the_command_line_says_which_publication_waits_and_publish_wants_one_of_d_or_pending(svc, sample_zip):
+    import json
+    from typer.testing import CliRunner
+    from cli.main import app
+    d = ready_dossier(svc, sample_zip())
+    record_sign_off(svc, d, "signer")
+    run = CliRunner()
+    r = run.invoke(app, ["--home", str(svc.home.path), "due"])
+    assert r.exit_code == 0 and f"待发布：卷宗 {d}，签发于 " in r.output and "起等待" in r.output
+    [item] = [x for x in json.loads(run.invoke(app, ["--home", str(svc.home.path), "due", "--json"]).stdout)["due"]
+              if x["kind"] == "publication"]
+    assert item["dossier"] == d and item["kind_name"] == "待发布"
+    for args in (["publish"], ["publish", d, "--pending"]):
+        assert run.invoke(app, ["--home", str(svc.home.path), *args, "--json"]).exit_code == 2
