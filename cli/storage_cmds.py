@@ -41,22 +41,28 @@ def storage_check(ctx: typer.Context,
         out.print(f"[red bold]记录引用但存储中缺失的对象（{len(report.missing_objects)}）[/red bold]：")
         for m in report.missing_objects:
             out.print(f"  ✗ {m.sha256}  {'；'.join(m.named_by[:3])}" + ("……" if len(m.named_by) > 3 else ""))
+    if report.missing_pages:
+        out.print(f"[red bold]记录在案但网站目录中缺失的公开页面（{len(report.missing_pages)}）[/red bold]：")
+        for p in report.missing_pages:
+            out.print(f"  {'✓' if p.restored else '✗'} {p.path}" + ("[green]已从对象存储恢复[/green]" if p.restored else ""))
     for field, title in SECTIONS:
         found = getattr(report, field)
         if not found:
             continue
         out.print(f"[yellow bold]{title}（{len(found)}）[/yellow bold]：")
         for x in found:
-            mark = "[green]已删除[/green]" if x.removed else ("保留：" + x.kept_because if x.kept_because else "")
-            out.print(f"  {'✓' if x.removed else '•'} {x.what}（{_age(x.age_seconds)}）{mark}")
+            mark = ("[green]已删除[/green]" if x.removed else "[green]已移入位置[/green]" if x.placed
+                    else "保留：" + x.kept_because if x.kept_because else "")
+            out.print(f"  {'✓' if x.removed or x.placed else '•'} {x.what}（{_age(x.age_seconds)}）{mark}")
+    fixed = counts["removed"] + counts["placed"] + counts["restored"]
     if report.clean:
-        done = f"，已清理 {counts['removed']} 项" if counts["removed"] else ""
+        done = f"，已修复 {fixed} 项" if fixed else ""
         out.print(f"[green]存储一致[/green]：每个对象都有记录引用，每条记录的对象都在{done}。")
         raise typer.Exit(code=0)
-    if counts["removed"]:
-        out.print(f"已清理 {counts['removed']} 项。")
-    if not repair and any(counts[k] for k, _ in SECTIONS):
-        out.print("运行 lockstep storage check --repair 清理上述多余文件（有记录引用的对象不会被删除）。")
+    if fixed:
+        out.print(f"已修复 {fixed} 项。")
+    if not repair and (counts["missing_pages"] or any(counts[k] for k, _ in SECTIONS)):
+        out.print("运行 lockstep storage check --repair 清理上述多余文件、恢复缺失的页面（有记录引用的对象不会被删除）。")
     if report.missing_objects:
         out.print("缺失的对象无法自动修复：请从备份恢复对象存储，或重新提交相应材料。")
     raise typer.Exit(code=1)

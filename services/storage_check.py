@@ -19,8 +19,11 @@ and its move into place, and running the release again completes it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import re
+import tempfile
 import shutil
 import time
 from pathlib import Path
@@ -45,10 +48,17 @@ class MissingObject(BaseModel):
     named_by: list[str]              # e.g. "卷宗 D2019-0001 第1版 政策.docx"
 
 
+class MissingPage(BaseModel):
+    path: str                        # under the site folder
+    sha256: str                      # the page as its row records it
+    restored: bool = False           # --repair wrote it again from its object
+
+
 class Stray(BaseModel):
     what: str                        # an object key, or a path
     age_seconds: int
     removed: bool = False
+    placed: bool = False             # a page staged by a publication that committed: moved into place
     kept_because: str | None = None  # 中文, when --repair left it
 
 
@@ -57,6 +67,7 @@ class StorageReport(BaseModel):
     repaired: bool = False
     grace_seconds: int
     missing_objects: list[MissingObject] = Field(default_factory=list)
+    missing_pages: list[MissingPage] = Field(default_factory=list)
     orphan_objects: list[Stray] = Field(default_factory=list)
     stray_pages: list[Stray] = Field(default_factory=list)
     stray_editions: list[Stray] = Field(default_factory=list)
@@ -66,16 +77,20 @@ class StorageReport(BaseModel):
 
     @property
     def counts(self) -> dict[str, int]:
-        left = lambda xs: sum(1 for x in xs if not x.removed)   # noqa: E731
+        left = lambda xs: sum(1 for x in xs if not (x.removed or x.placed))   # noqa: E731
+        strays = [x for xs in (self.orphan_objects, self.stray_pages, self.stray_editions, self.temp_files)
+                  for x in xs]
         return {"missing_objects": len(self.missing_objects),
+                "missing_pages": sum(1 for p in self.missing_pages if not p.restored),
                 "orphan_objects": left(self.orphan_objects), "stray_pages": left(self.stray_pages),
                 "stray_editions": left(self.stray_editions), "temp_files": left(self.temp_files),
-                "removed": sum(1 for xs in (self.orphan_objects, self.stray_pages, self.stray_editions,
-                                            self.temp_files) for x in xs if x.removed)}
+                "removed": sum(1 for x in strays if x.removed),
+                "placed": sum(1 for x in strays if x.placed),
+                "restored": sum(1 for p in self.missing_pages if p.restored)}
 
     @property
     def clean(self) -> bool:
-        return not any(v for k, v in self.counts.items() if k != "removed")
+        return not any(v for k, v in self.counts.items() if k not in ("removed", "placed", "restored"))
 
 
 # ---------------------------------------------------------------- what the rows name
@@ -120,6 +135,9 @@ def check(svc: Services, *, repair: bool = False, grace_seconds: int = GRACE_SEC
 
     site = svc.home.site
     site_names = _site_names(svc)
+    with svc.session() as s:
+        pages = references.public_pages(s)
+    report.missing_pages = [MissingPage(path=path, sha256=sha) for path, sha in pages if not (site / path).is_file()]
     for folder in SITE_FOLDERS:
         root = site / folder
         if not root.is_dir():
@@ -211,8 +229,31 @@ def _repair(svc: Services, report: StorageReport, grace: int) -> None:
         else:
             shutil.rmtree(stray.what, ignore_errors=True)
             stray.removed = True
+    # The site's temporary files are the publication's staged pages: its own tidy moves a page whose
+    # row committed into place and removes the rest, once their writer is over.
+    from services.publication import tidy_site
+    placed, _ = tidy_site(svc, dt.timedelta(seconds=grace))
     for stray in report.temp_files:
-        if stray.kept_because:
+        path = Path(stray.what)
+        if site in path.parents:
+            if path.exists():
+                stray.kept_because = young if stray.age_seconds < grace else "写入者仍在运行"
+            elif (path.parent / path.name.partition("~")[2]).relative_to(site).as_posix() in placed:
+                stray.placed = True
+            else:
+                stray.removed = True
+    for page in report.missing_pages:
+        if (site / page.path).is_file():
+            page.restored = True                 # placed just now
+            continue
+        try:
+            data = svc.store.get(page.sha256)
+        except ObjectMissing:
+            continue                             # reported with the missing objects
+        _write_public(site / page.path, data)
+        page.restored = True
+    for stray in report.temp_files:
+        if stray.kept_because or stray.removed or stray.placed:
             continue
         if stray.age_seconds < grace:
             stray.kept_because = young
@@ -224,3 +265,13 @@ def _repair(svc: Services, report: StorageReport, grace: int) -> None:
             path.unlink(missing_ok=True)
         stray.removed = True
 
+
+
+def _write_public(path: Path, data: bytes) -> None:
+    """A public page again, as publication writes it: a temporary name, 0644, then one rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP)
+    os.fchmod(fd, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)

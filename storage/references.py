@@ -6,7 +6,8 @@ from pathlib import PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.tables import (ConsultationRow, DecisionRow, DerivedObjectRow, FileRow, GazetteImportedItemRow,
+from storage.public import public_dossier
+from storage.tables import (ConsultationRow, DossierRow, DecisionRow, DerivedObjectRow, FileRow, GazetteImportedItemRow,
                             GazetteImportRow, GazetteIssueRow, PageRow, VersionRow)
 
 WEB_PUBLIC = "web_public"            # derived_objects.kind of a released web edition's public revision
@@ -67,3 +68,10 @@ def site_paths(s: Session) -> set[str]:
 
 def released_issues(s: Session) -> set[str]:
     return set(s.scalars(select(GazetteIssueRow.id).where(GazetteIssueRow.status == "released")))
+
+
+def public_pages(s: Session) -> list[tuple[str, str]]:
+    """(site path, sha256) of every page row of a dossier that is public now: these are on disk."""
+    q = (select(PageRow.path, PageRow.sha256).join(DossierRow, DossierRow.id == PageRow.dossier_id)
+         .where(public_dossier(DossierRow)).order_by(PageRow.path))
+    return [(path, sha) for path, sha in s.execute(q)]

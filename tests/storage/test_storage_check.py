@@ -44,8 +44,9 @@ def test_a_home_whose_objects_and_pages_all_have_rows_is_clean(released):
     r = _cli(svc, "--json")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert doc["ok"] is True and doc["counts"] == {"missing_objects": 0, "orphan_objects": 0, "stray_pages": 0,
-                                                   "stray_editions": 0, "temp_files": 0, "removed": 0}
+    assert doc["ok"] is True and doc["counts"] == {"missing_objects": 0, "missing_pages": 0, "orphan_objects": 0,
+                                                   "stray_pages": 0, "stray_editions": 0, "temp_files": 0,
+                                                   "removed": 0, "placed": 0, "restored": 0}
     text = _cli(svc)
     assert text.exit_code == 0 and "存储一致" in text.stdout
 
@@ -126,3 +127,16 @@ def test_a_temporary_edition_folder_of_an_issue_released_meanwhile_is_kept(relea
     done = gazette.release_issue(svc, "2019-8", svc.home.path / "gazette", "editor")
     assert Path(done.folder) == folder and (folder / "html" / "index.html").is_file()
     assert not temp.exists() and check(svc).clean
+
+
+def test_a_public_page_missing_from_the_site_is_reported_and_restored_from_its_object(released):
+    svc, d = released
+    page = svc.home.site / "policies" / f"{d}.html"
+    kept = page.read_bytes()
+    page.unlink()
+    doc = json.loads(_cli(svc, "--json").stdout)
+    assert [p["path"] for p in doc["missing_pages"]] == [f"policies/{d}.html"] and doc["ok"] is False
+    r = _cli(svc, "--repair", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["counts"]["restored"] == 1
+    assert page.read_bytes() == kept and page.stat().st_mode & 0o777 == 0o644
+    assert check(svc).clean
