@@ -84,8 +84,10 @@ def router_for(home: Path, work: FlowWork, **limits) -> APIRouter:
         mine, to_sign = await run_in_threadpool(desk_lists, svc, who)
         may_review = reviews(svc.config, who)
         queue = await run_in_threadpool(waiting_for, svc, who) if may_review else []
+        from desk.pages_operator import publications_waiting      # 待发布 (the outbox), for signers
+        waiting = await run_in_threadpool(publications_waiting, kit, who)
         return kit.page(request, "desk_home.html.j2", who=who, session=session, mine=mine, to_sign=to_sign,
-                        queue_count=len(queue), reviews=may_review)
+                        queue_count=len(queue), reviews=may_review, waiting=waiting)
 
     for module in PAGE_MODULES:
         router.include_router(module.routes(kit))

@@ -34,3 +34,22 @@ def routes(kit: Kit) -> APIRouter:
     # 运行状态 section ask for the link without the home page knowing about operators.
     environment().globals.setdefault("prefect_runs_url", prefect_runs_url)
     return APIRouter(include_in_schema=False)
+
+
+def publications_waiting(kit: Kit, who) -> list[dict]:
+    """Signed off, not yet published: dossier, title, since when, where it stands. Shown to people
+    who may sign off (review.rules.may_sign_off), who see every dossier to be signed anyway."""
+    from review.rules import may_sign_off
+    from services.publication import waiting
+    from storage.repository import Dossiers
+    if who is None or may_sign_off(who, ()) is not None:
+        return []
+    svc = kit.services()
+    jobs = waiting(svc)
+    if not jobs:
+        return []
+    with svc.session() as s:
+        titles = {j.dossier_id: (row.title if (row := Dossiers(s).get(j.dossier_id)) else "") for j in jobs}
+    return [{"dossier": j.dossier_id, "title": titles[j.dossier_id], "status": j.status_name,
+             "since": j.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+             "error": (j.last_error or {}).get("message")} for j in jobs]
