@@ -5,13 +5,19 @@ routes, the command line) on a real SQLite home; the rule it proves names each t
 the rulebook already held and that another file in tests/security/ covers are not repeated here."""
 from __future__ import annotations
 
+import io
+import zipfile
+
+import docx
 import pytest
 from fastapi.testclient import TestClient
 
 from desk import auth
 from desk.app import create_app
+from samples import genhe
 from services.intake import intake_bundle
 from services.withhold import withheld_of
+from storage.tables import DossierRow
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -41,3 +47,35 @@ def test_an_emergency_or_withhold_reason_counts_only_written_characters(home, sv
         r = editor.post(f"/api/v1/dossiers/{d}/withhold", json={"reason": reason})
         assert r.status_code == 422 and r.json()["problems"][0]["code"] == "request_invalid", (reason, r.text)
     assert withheld_of(svc, d) is None
+
+
+def _policy_with(where: str, mark: str) -> bytes:
+    """The sample bundle, its policy (marked （此件主动公开） in the 附注 position) also carrying
+    `mark` above its title or in a table cell after its text."""
+    files = genhe.bundle_files("complete")
+    name = next(n for n in files if n.startswith(genhe.DOC_NUMBER[:4]) and n.endswith(".docx"))
+    document = docx.Document(io.BytesIO(files[name]))
+    if where == "above the title":
+        document.paragraphs[0].insert_paragraph_before(mark)
+    else:
+        document.add_table(rows=1, cols=1).cell(0, 0).text = mark
+    out = io.BytesIO()
+    document.save(out)
+    files[name] = out.getvalue()
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for member, data in files.items():
+            zf.writestr(member, data)
+    return zipped.getvalue()
+
+
+@pytest.mark.parametrize("where", ["above the title", "in a table cell"])
+@pytest.mark.parametrize("mark", ["此件不予公开", "（本件不予公开）", "公开属性：不予公开"])
+def test_a_not_public_marking_outside_the_note_position_is_never_read_as_public(home, svc, where, mark):
+    """A policy saying （此件主动公开） in its 附注 and 此件不予公开 above its title (or in a table cell)
+    was read as 主动公开 and would be published: a not-public marking counts wherever it stands."""
+    drafter = api(create_app(home.path, "test-token"), home, "drafter")
+    r = drafter.post("/api/v1/dossiers", files=[("files", ("b.zip", _policy_with(where, mark), "application/zip"))])
+    assert r.status_code == 200, r.text
+    with svc.session() as s:
+        assert s.get(DossierRow, r.json()["dossier"]).disclosure == "不予公开"
