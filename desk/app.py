@@ -45,21 +45,31 @@ def create_app(home: Path, token: str) -> FastAPI:
     def health() -> dict:
         return {"ok": True}            # no path: whoever asks learns only that the desk is up
 
+    def answered(run):
+        """A refusal inside a handed-off flow run (a store or database fault) goes back to the
+        command line in the one problem shape (flows/handoff.py raises it there), not as a 500."""
+        from desk.api import refusal
+        from documents.problems import Refused
+        try:
+            return {"results": run()}
+        except Refused as r:
+            return refusal(r.problems)
+
     @app.post("/api/flows/intake", dependencies=[Depends(authorised)], include_in_schema=False)
-    def intake(body: IntakeRequest) -> dict:
-        return {"results": work.intake(body.requests)}
+    def intake(body: IntakeRequest):
+        return answered(lambda: work.intake(body.requests))
 
     @app.post("/api/flows/publication", dependencies=[Depends(authorised)], include_in_schema=False)
-    def publication(body: PublicationRequest) -> dict:
-        return {"results": work.publish(body.dossier_ids, body.actor)}
+    def publication(body: PublicationRequest):
+        return answered(lambda: work.publish(body.dossier_ids, body.actor))
 
     @app.post("/api/flows/publication-sweep", dependencies=[Depends(authorised)], include_in_schema=False)
-    def publication_sweep() -> dict:
-        return {"results": work.publish_pending()}
+    def publication_sweep():
+        return answered(work.publish_pending)
 
     @app.post("/api/flows/deadlines", dependencies=[Depends(authorised)], include_in_schema=False)
-    def deadlines() -> dict:
-        return {"results": work.deadlines()}
+    def deadlines():
+        return answered(work.deadlines)
 
     from desk import pages                 # the web pages: sign-in, submit, review, sign-off, register
     web = pages.router_for(home, work)

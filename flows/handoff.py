@@ -31,5 +31,13 @@ def hand_off(home: Path, path: str, body: dict, timeout: float = 600) -> list[di
                        headers={"Authorization": f"Bearer {info['token']}"})
     except httpx.ConnectError:
         return None
+    if r.status_code >= 400:             # the desk refused: the same coded problems, raised here
+        try:
+            problems = r.json().get("problems") or []
+        except (ValueError, AttributeError):
+            problems = []
+        if problems:
+            from documents.problems import Problem, Refused
+            raise Refused(*[Problem.model_validate(p) for p in problems])
     r.raise_for_status()
     return r.json()["results"]
