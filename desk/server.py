@@ -6,6 +6,7 @@ import os
 import secrets
 import signal
 import socket
+import sys
 import threading
 from pathlib import Path
 
@@ -61,3 +62,4 @@ def _sweep(work, say) -> None:
     published = [r["dossier"] for r in done.get("results", []) if r.get("published") and not r.get("already")]
     if published or done.get("placed"):
         say(f"已补发布 {len(published)} 份卷宗：{'、'.join(published)}" if published else "已补齐网站页面")
+        sys.stdout.flush()          # an operator tailing the desk's log sees it now

@@ -113,3 +113,53 @@ def test_a_sign_off_killed_at_a_named_point_is_published_once_by_the_sweep(ready
     verified = CliRunner().invoke(app, ["--home", str(svc.home.path), "audit", "verify", "--json"])
     assert verified.exit_code == 0, verified.output
     assert publish_pending(svc).model_dump() == {"results": [], "placed": [], "removed": []}
+
+
+def test_a_desk_started_after_the_kill_publishes_what_waits(ready):
+    import signal
+    import time
+    from prefect.settings import PREFECT_API_URL
+    svc, d = ready
+    assert lockstep(svc, "sign-off", d, "--as", "signer", "--json", crash_at="sign_off.after_commit").returncode == -9
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(),
+           "PREFECT_HOME": str(svc.home.path.parent / "prefect-desk")}
+    env.pop("LOCKSTEP_TEST_CRASH_AT", None)
+    log = svc.home.path.parent / "desk.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "--home", str(svc.home.path), "serve", "--port", "0"],
+                                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with svc.session() as s:
+                rows = {p.path: p.sha256 for p in s.scalars(select(PageRow))}
+            if rows and all((svc.home.site / p).exists() for p in rows) and "已补发布 1 份卷宗" in log.read_text():
+                break                               # committed, in place, and the desk says so
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "the desk did not publish the waiting job in 120 s\n" + log.read_text()
+            time.sleep(0.3)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    with svc.session() as s:
+        assert s.get(DossierRow, d).state == "registered"
+        assert (count(s, GazetteItemRow, dossier_id=d), count(s, EventRow, dossier_id=d, name="dossier.published")) \
+            == (1, 1)
+        assert [j.status for j in s.scalars(select(JobRow))] == ["done"]
+    for path, sha in rows.items():
+        assert hashlib.sha256((svc.home.site / path).read_bytes()).hexdigest() == sha
+
+
+def test_the_scheduled_check_publishes_what_waits(ready):
+    from flows.run import run_deadlines
+    svc, d = ready
+    from services.review import record_sign_off
+    record_sign_off(svc, d, "signer")                 # and nothing ran its publication
+    run_deadlines(svc.home.path, here=True)
+    with svc.session() as s:
+        assert s.get(DossierRow, d).state == "registered"
+        assert [j.status for j in s.scalars(select(JobRow))] == ["done"]

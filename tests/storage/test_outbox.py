@@ -266,3 +266,34 @@ def test_due_on_the_command_line_says_which_publication_waits_and_publish_wants_
     assert item["dossier"] == d and item["kind_name"] == "待发布"
     for args in (["publish"], ["publish", d, "--pending"]):
         assert run.invoke(app, ["--home", str(svc.home.path), *args, "--json"]).exit_code == 2
+
+
+def test_two_sweeps_at_once_publish_each_signed_dossier_once(db_svc, tmp_path):
+    from samples.genhe import write_bundles
+    ds = [ready_dossier(db_svc, b) for b in write_bundles(tmp_path / "in", 3)]
+    for d in ds:
+        record_sign_off(db_svc, d, "signer")
+    barrier = threading.Barrier(2)
+    results: list = [None, None]
+
+    def sweep(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = publish_pending(db_svc)
+        except Exception as e:       # noqa: BLE001 - the test reports what each sweep got
+            results[i] = e
+    threads = [threading.Thread(target=sweep, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(isinstance(r, Exception) for r in results), results
+    runs = [r["dossier"] for res in results for r in res.results]
+    assert all(r["published"] for res in results for r in res.results)
+    assert sorted(set(runs)) == sorted(ds)
+    with db_svc.session() as s:
+        assert s.scalar(select(func.count()).select_from(EventRow).where(EventRow.name == "dossier.published")) == 3
+        assert s.scalar(select(func.count()).select_from(GazetteItemRow)) == 3
+        assert s.scalar(select(func.count(func.distinct(RegisterEntryRow.registration_number)))) == 3
+    assert {j.status for j in jobs_of(db_svc)} == {"done"}
+    assert not list(db_svc.home.site.rglob(".tmp-*"))
