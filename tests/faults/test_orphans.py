@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -81,7 +84,40 @@ def _clean_and_verified(home: Path) -> dict:
     return report
 
 
-def test_an_intake_killed_between_its_objects_and_its_rows_is_found_repaired_and_completed(home, tmp_path):
+@pytest.fixture(scope="module")
+def province_parts():
+    """A real PostgreSQL and a real S3 server (SeaweedFS) on loopback, for this module."""
+    from tests.support.postgres import postgres_server
+    from tests.support.seaweed import seaweed_s3
+    tmp = Path(tempfile.mkdtemp(prefix="orphans-s3-"))
+    try:
+        with postgres_server() as pg, seaweed_s3(tmp) as s3:
+            yield pg, s3
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite+folder", "postgresql+s3"])
+def fault_svc(request, tmp_path, monkeypatch):
+    """A home on SQLite and a folder store, and as a second run on PostgreSQL and S3: the killed
+    subprocess and the checks after it inherit the same LOCKSTEP_DATABASE_URL and LOCKSTEP_OBJECTS."""
+    from services import context
+    from services.context import initialise
+    from services.home import Home
+    if request.param == "postgresql+s3":
+        pg, s3 = request.getfixturevalue("province_parts")
+        tag = uuid.uuid4().hex[:12]
+        monkeypatch.setenv("LOCKSTEP_DATABASE_URL", pg.create_database(f"orphans_{tag}"))
+        monkeypatch.setenv("LOCKSTEP_OBJECTS", s3.url(f"orphans-{tag}"))
+    _, svc = initialise(Home(tmp_path / "home"))
+    yield svc
+    context._engines.pop(svc.home.database_url, None)
+    svc.engine.dispose()
+
+
+def test_an_intake_killed_between_its_objects_and_its_rows_is_found_repaired_and_completed(fault_svc, tmp_path):
+    svc = fault_svc
+    home = svc.home
     bundles = write_bundles(tmp_path / "bundles", 4, seed=4)
     killed = intake(home.path, bundles, crash_from=2, point="intake.object_stored")
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
@@ -93,22 +129,30 @@ def test_an_intake_killed_between_its_objects_and_its_rows_is_found_repaired_and
     code, repaired = lockstep(home.path, "storage", "check", "--repair", "--grace", "0")
     assert code == 0 and repaired["counts"]["removed"] == 1, repaired
 
-    from services.context import open_services
     from services.intake import intake_bundle
-    svc = open_services(home)
     results = [intake_bundle([b], "drafter", svc) for b in bundles]        # the rerun
     assert [r.duplicate for r in results] == [True, True, False, False]
     assert len({r.dossier for r in results}) == 4
     _clean_and_verified(home.path)
 
 
-@pytest.fixture
-def draft_issue(svc, tmp_path):
-    """Two published dossiers in a draft issue, ready for release."""
+def _draft_issue(svc, tmp_path):
     dossiers = [signed_dossier(svc, tmp_path / "bundles"), signed_dossier(svc, tmp_path / "bundles", government=True)]
     gazette.create_issue(svc, 2019, 8, "editor", total=120)
     gazette.add_items(svc, "2019-8", dossiers, "editor")
     return svc
+
+
+@pytest.fixture
+def draft_issue(svc, tmp_path):
+    """Two published dossiers in a draft issue, ready for release."""
+    return _draft_issue(svc, tmp_path)
+
+
+@pytest.fixture
+def any_draft_issue(fault_svc, tmp_path):
+    """The same on SQLite and a folder store, and on PostgreSQL and S3."""
+    return _draft_issue(fault_svc, tmp_path)
 
 
 def release(home: Path, out: Path, **env: str) -> tuple[int, dict]:
@@ -116,8 +160,8 @@ def release(home: Path, out: Path, **env: str) -> tuple[int, dict]:
                     "--date", "2019-08-30", **env)
 
 
-def test_a_release_killed_before_its_commit_leaves_a_draft_and_strays_that_repair_removes(draft_issue):
-    svc = draft_issue
+def test_a_release_killed_before_its_commit_leaves_a_draft_and_strays_that_repair_removes(any_draft_issue):
+    svc = any_draft_issue
     home, out = svc.home.path, svc.home.path / "gazette"
     code, _ = release(home, out, LOCKSTEP_TEST_CRASH_AT="gazette.release.before_commit")
     assert code == -signal.SIGKILL
