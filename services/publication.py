@@ -77,6 +77,7 @@ def publish_pending(svc: Services, actor: str = "lockstep", *, limit: int = 20,
     placed, removed = tidy_site(svc, stale_after)
     out: list[dict] = []
     tried: list[int] = []
+    unforeseen: BaseException | None = None
     while jobs := svc.retrying(lambda: _claim(svc, limit=limit, stale_after=stale_after, exclude=tuple(tried))):
         for job in jobs:
             tried.append(job.id)
@@ -85,6 +86,10 @@ def publish_pending(svc: Services, actor: str = "lockstep", *, limit: int = 20,
             except Refused as r:
                 out.append({"dossier": job.dossier_id, "published": False,
                             "problems": [p.model_dump(mode="json") for p in r.problems]})
+            except Exception as e:      # noqa: BLE001 - given back (_run); the other jobs still run
+                unforeseen = unforeseen or e
+    if unforeseen is not None:
+        raise unforeseen
     return SweepResult(results=out, placed=placed, removed=removed)
 
 
