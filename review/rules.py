@@ -233,11 +233,6 @@ def publication_state(dossier_state: str, withheld: bool) -> str:
     return "withheld" if withheld else "public" if dossier_state in PUBLISHED_STATES else "unpublished"
 
 
-def may_manage_people(p: Person | None) -> Problem | None:
-    """Operators at the machine manage people through the command line; nobody does on the desk."""
-    return None if p is None else _refuse("人员与口令在服务器上用 lockstep users 命令管理")
-
-
 def reviews_anything(p: Person, pipelines: Iterable[Pipeline]) -> bool:
     """The person holds a role some pipeline stage needs (the desk offers the review queue)."""
     return any(has_role(p, *s.roles) for pl in pipelines for s in pl.stages)
