@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from samples.genhe import write_bundles
 from storage import audit
@@ -111,7 +112,7 @@ def test_the_same_bundles_from_two_processes_at_once_end_in_one_dossier_each(hom
         assert audit.verify(s) == []
 
 
-def test_the_migration_keeps_the_earliest_of_duplicates_made_before_it(tmp_path, bundles):
+def test_the_migration_keeps_the_earliest_of_duplicates_made_before_it(tmp_path, bundles, capfd):
     """A home whose racing intakes made duplicates before 0013: the upgrade keeps the earliest,
     removes the untouched later copy, reports it, and does not fail."""
     from alembic import command
@@ -123,20 +124,29 @@ def test_the_migration_keeps_the_earliest_of_duplicates_made_before_it(tmp_path,
     first = intake_bundle([bundles[0]], "drafter", svc)
     with svc.engine.begin() as c:
         command.downgrade(_alembic_config(c), "0012")
-    with svc.session() as s:          # what a lost race left: the same files as a second dossier
+    with svc.session() as s:          # what lost races left: the same files as further dossiers
         d = s.get(DossierRow, first.dossier)
         v = s.scalars(select(VersionRow).filter_by(dossier_id=d.id)).one()
-        s.add(DossierRow(id="D2019-9999", kind=d.kind, title=d.title, doc_number=d.doc_number,
-                         drafting_unit=d.drafting_unit, state="submitted", current_version=1,
-                         created_at=d.created_at, updated_at=d.updated_at))
-        s.flush()
-        s.add(VersionRow(dossier_id="D2019-9999", number=1, fingerprint=v.fingerprint, kind=v.kind,
-                         drafting_unit=v.drafting_unit, submitted_by=v.submitted_by,
-                         submitted_by_unit=v.submitted_by_unit, submitted_at=v.submitted_at, problems=[]))
+        for copy, state in (("D2019-9998", "submitted"), ("D2019-9999", "in_review")):
+            s.add(DossierRow(id=copy, kind=d.kind, title=d.title, doc_number=d.doc_number,
+                             drafting_unit=d.drafting_unit, state=state, current_version=1,
+                             created_at=d.created_at, updated_at=d.updated_at))
+            s.flush()
+            s.add(VersionRow(dossier_id=copy, number=1, fingerprint=v.fingerprint, kind=v.kind,
+                             drafting_unit=v.drafting_unit, submitted_by=v.submitted_by,
+                             submitted_by_unit=v.submitted_by_unit, submitted_at=v.submitted_at, problems=[]))
     migrate(svc.engine)
-    assert current_revision(svc.engine) == "0013" or current_revision(svc.engine) > "0013"
+    assert current_revision(svc.engine) >= "0013"
+    out = capfd.readouterr().err
+    assert "D2019-9998" in out and "已删除" in out and "D2019-9999" in out and "予以保留" in out
     with svc.session() as s:
-        assert s.get(DossierRow, "D2019-9999") is None
+        assert s.get(DossierRow, "D2019-9998") is None                 # untouched copy: removed
+        assert s.get(DossierRow, "D2019-9999").state == "in_review"    # acted on: kept as it was
         assert s.get(DossierRow, first.dossier) is not None
     again = intake_bundle([bundles[0]], "drafter", svc)
     assert again.duplicate and again.dossier == first.dossier
+    # The kept copy is outside the indexes; every other row is inside them.
+    with pytest.raises(IntegrityError), svc.session() as s:
+        s.add(DossierRow(id="D2019-9997", kind=d.kind, title=d.title, doc_number=d.doc_number,
+                         drafting_unit=d.drafting_unit, state="submitted", current_version=1,
+                         created_at=d.created_at, updated_at=d.updated_at))
