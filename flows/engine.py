@@ -36,6 +36,11 @@ def configure(home: Path) -> None:
         prefect_home.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(TEMPLATE, database)
     if not os.environ.get("PREFECT_API_URL"):
+        if not os.access(prefect_home if prefect_home.exists() else home, os.W_OK):
+            # The temporary Prefect server keeps its records here; on a read-only home it fails
+            # deep inside (a 500 from its API). Say what is wrong before starting anything.
+            from documents.problems import Refused, problem
+            raise Refused(problem("storage_unavailable", f"主目录只读，工作流引擎无法在 {prefect_home} 记录运行"))
         ephemeral_dies_with_us()
 
 
@@ -58,6 +63,16 @@ runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
 """
 
 
+def _server_log() -> int:
+    """An append-only 0600 log for the ephemeral server in PREFECT_HOME, or DEVNULL."""
+    import subprocess
+    try:
+        return os.open(Path(os.environ["PREFECT_HOME"]) / "server.log",
+                       os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    except (OSError, KeyError):
+        return subprocess.DEVNULL
+
+
 def ephemeral_dies_with_us() -> None:
     """Prefect's ephemeral API server (prefect.server.api.server.SubprocessASGIServer, a uvicorn
     child started as `python -m uvicorn …`) outlives a command killed with SIGKILL: Prefect stops it
@@ -77,9 +92,19 @@ def ephemeral_dies_with_us() -> None:
     class Popen(subprocess.Popen):
         def __init__(self, args, *more, **kw):
             args = list(args)
+            log = None
             if args[1:3] == ["-m", "uvicorn"]:
                 args = [args[0], "-c", _WATCHDOG, str(os.getpid()), "-m", *args[2:]]
-            super().__init__(args, *more, **kw)
+                if "stdout" not in kw and "stderr" not in kw:
+                    # The server's own errors (tracebacks) go to a log in the Prefect folder,
+                    # not to the terminal of the command that started it.
+                    log = _server_log()
+                    kw.update(stdout=log, stderr=subprocess.STDOUT)
+            try:
+                super().__init__(args, *more, **kw)
+            finally:
+                if log not in (None, subprocess.DEVNULL):
+                    os.close(log)
 
     watched = types.ModuleType("subprocess")
     watched.__dict__.update(subprocess.__dict__)

@@ -265,6 +265,9 @@ def test_read_only_home_answers_reads_and_refuses_writes_with_a_code(make_home, 
                                 "--as", "director", "--json"), "database_unavailable", within=30, words="只读")
         assert_refused(lockstep(home, "attach", dossier, picture(tmp_path), "--role", "graphic_interpretation",
                                 "--as", "drafter", "--json"), "storage_unavailable", within=30, words="只读")
+        # A flow run needs the workflow engine's records in the home: refused before it starts.
+        assert_refused(lockstep(home, "batch", write_zip(tmp_path / "more.zip", doc_number="根政办发〔2019〕77号"),
+                                "--as", "drafter", "--json"), "storage_unavailable", within=30, words="只读")
     finally:
         _umount(home)
     rc, doc, err, _ = lockstep(home, "review", dossier, "--stage", "unit_check", "--approve",
