@@ -153,6 +153,8 @@ def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> Consulta
         if c is None:
             raise Refused(problem("consultation_open", f"卷宗 {dossier_id} 尚未开始征求意见"))
         check_summary_time(c.closes, today(svc))
+        if not rules.is_public(row.disclosure, row.withheld_at is not None):
+            raise Refused(problem("not_public", f"卷宗 {dossier_id} 现为不予公开（或公开属性未确定），不能公布意见采纳情况"))
         comments = list(s.query(CommentRow).filter_by(consultation_id=c.id).order_by(CommentRow.id))
         undecided = [x for x in comments if x.adopted not in ADOPTION]
         if undecided:
@@ -189,3 +191,15 @@ def view(svc: Services, dossier_id: str) -> ConsultationView:
 
 def read_comments_file(path: Path) -> list[dict]:
     return parse_comments(path.name, path.read_bytes())
+
+
+def take_down_if_not_public(svc: Services, s, row: DossierRow) -> list[str]:
+    """A consultation's pages leave the site when its dossier is no longer public (a new version
+    marked 不予公开, a person's setting): review.rules.is_public decides every public output, the
+    consultation notice and adoption summary too. The record of the consultation stays."""
+    from services.withhold import _remove
+    if rules.is_public(row.disclosure, row.withheld_at is not None):
+        return []
+    c = Dossiers(s).consultation(row.id)
+    paths = [p for p in ((c.notice_path, c.summary_path) if c is not None else ()) if p]
+    return [p for p in paths if _remove(svc.home.site, p)]

@@ -66,6 +66,8 @@ def _set(svc: Services, dossier_id: str, value: str, actor, ground: str | None) 
                               value=value, ground=ground, previous=row.disclosure, marking=marking)
         row.disclosure, row.disclosure_by, row.updated_at = value, actor.name, now
         audit.append(s, event)
+        from services.consultation import take_down_if_not_public
+        take_down_if_not_public(svc, s, row)
         answer = answer_in(s, svc, view)
     return DisclosureResult(dossier=dossier_id, disclosure=value, ground=ground, set_by=actor.name, at=now,
                             previous=event.previous, marking=marking, gate=answer)

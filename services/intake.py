@@ -246,6 +246,8 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
             row.doc_number = doc_number or row.doc_number
             if policy is not None:   # the document's own marking wins; without one a person's setting stays
                 row.disclosure, row.disclosure_by = carried_over(row.disclosure, row.disclosure_by, policy.disclosure)
+                from services.consultation import take_down_if_not_public
+                take_down_if_not_public(svc, s, row)     # its consultation pages, if any
             row.updated_at = now
         version = Version(
             dossier_id=row.id, number=row.current_version, fingerprint=prepared.fingerprint,

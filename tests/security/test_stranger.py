@@ -6,7 +6,9 @@ the rulebook already held and that another file in tests/security/ covers are no
 from __future__ import annotations
 
 import io
+import json
 import zipfile
+from pathlib import Path
 
 import docx
 import pytest
@@ -79,3 +81,36 @@ def test_a_not_public_marking_outside_the_note_position_is_never_read_as_public(
     assert r.status_code == 200, r.text
     with svc.session() as s:
         assert s.get(DossierRow, r.json()["dossier"]).disclosure == "不予公开"
+
+
+def _consulted(cli, sample_zip, number: int, **kw) -> tuple[str, Path]:
+    d = cli.json("submit", sample_zip(kind="重大行政决策", doc_number=f"根政发〔2019〕{number}号", **kw),
+                 "--as", "drafter")["dossier"]
+    if kw.get("disclosure"):
+        cli.json("disclosure", "set", d, "主动公开", "--as", "director")
+    opened = cli.json("consultation", "open", d, "--from", "2019-07-01", "--to", "2019-07-31", "--as", "drafter")
+    notice = Path(opened["notice"])
+    assert notice.is_file()
+    return d, notice
+
+
+def test_a_consultation_leaves_the_site_when_a_new_version_is_marked_not_public(cli, sample_zip, home):
+    """A major decision consulted while 主动公开, then resubmitted marked 不予公开: its notice (the
+    draft's full text) stayed in the public site folder and its adoption summary could still be
+    published. The consultation's pages are public outputs, decided by is_public too."""
+    d, notice = _consulted(cli, sample_zip, 9)
+    r = cli("submit", sample_zip(kind="重大行政决策", doc_number="根政发〔2019〕9号", disclosure="（此件不予公开）",
+                                 body_variant=3), "--dossier", d, "--as", "drafter", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["version"] == 2, r.output
+    assert not notice.exists()
+    assert not list((home.path / "site").rglob("*.html"))
+    r = cli("consultation", "summary", d, "--as", "drafter", "--json")
+    assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "not_public", r.output
+    assert not list((home.path / "site").rglob("*.html"))
+
+
+def test_a_consultation_leaves_the_site_when_a_person_sets_the_dossier_not_public(cli, sample_zip):
+    d, notice = _consulted(cli, sample_zip, 10, disclosure="公开属性：待定")
+    cli.json("disclosure", "set", d, "不予公开", "--ground", "《中华人民共和国政府信息公开条例》第十四条",
+             "--as", "director")
+    assert not notice.exists()
