@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ROUNDS = 2
+ROUNDS = 1
 WORKER = r"""
 import sys, time
 from pathlib import Path
