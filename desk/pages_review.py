@@ -48,7 +48,11 @@ async def access_of(kit: Kit, request: Request, dossier_id: str, session, who):
 async def review_page(kit: Kit, request: Request, dossier_id: str, session, who, status: int = 200,
                       **extra) -> Response:
     from services.review import status as dossier_status
-    act = await entitled(kit, request, dossier_id, session, who)
+    may = await access_of(kit, request, dossier_id, session, who)
+    # The page shows the documents' full text: whoever may not download them (a not-public
+    # dossier for the gazette office or the register) may not read them here either.
+    kit.allow(request, may.why_not("download"), who, session)
+    act = may.act
     svc = kit.services()
     st = await run_in_threadpool(dossier_status, svc, dossier_id)
     view = await run_in_threadpool(review_view, svc, dossier_id, st.version)

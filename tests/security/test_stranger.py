@@ -114,3 +114,31 @@ def test_a_consultation_leaves_the_site_when_a_person_sets_the_dossier_not_publi
     cli.json("disclosure", "set", d, "不予公开", "--ground", "《中华人民共和国政府信息公开条例》第十四条",
              "--as", "director")
     assert not notice.exists()
+
+
+BODY = "各乡镇办事处、各部门要结合实际"          # a sentence of the sample policy's text
+
+
+def test_the_review_page_shows_a_not_public_dossiers_text_only_to_whom_may_download_it(home, svc, sample_zip):
+    """The gazette office may not download a signed 不予公开 original (may_download), yet its review
+    page showed the policy's full text: the page is refused as the download is, and the dossier
+    page offers neither the review page nor the file links."""
+    from services.review import record_decision, record_sign_off
+    from tests.desk.test_pages import PASSWORD, PEOPLE, sign_in
+    d = intake_bundle([sample_zip(disclosure="（此件不予公开）")], "drafter", svc).dossier
+    for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
+        record_decision(svc, d, stage, "approve", "同意", who)
+    record_sign_off(svc, d, "signer")
+    for name in PEOPLE:
+        auth.set_password(home.path, name, PASSWORD)
+    app = create_app(home.path, "test-token")
+    editor = sign_in(app, "editor")
+    page = editor.get(f"/desk/dossiers/{d}")
+    assert page.status_code == 200
+    assert f"/desk/dossiers/{d}/files/" not in page.text and f"/desk/dossiers/{d}/review" not in page.text
+    review = editor.get(f"/desk/dossiers/{d}/review")
+    assert review.status_code == 403 and BODY not in review.text
+    for name in ("drafter", "reviewer", "signer"):          # its drafting unit, its reviewers, its signer
+        c = sign_in(app, name)
+        assert BODY in c.get(f"/desk/dossiers/{d}/review").text, name
+        assert f"/desk/dossiers/{d}/files/" in c.get(f"/desk/dossiers/{d}").text, name
