@@ -138,6 +138,8 @@ def test_a_desk_started_after_the_kill_publishes_what_waits(ready):
             assert proc.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "the desk did not publish the waiting job in 120 s\n" + log.read_text()
             time.sleep(0.3)
+        handed = lockstep(svc, "publish", "--pending", "--json")     # handed to the running desk
+        assert handed.returncode == 0 and json.loads(handed.stdout)["results"] == [], handed.stdout + handed.stderr
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -297,3 +297,16 @@ def test_two_sweeps_at_once_publish_each_signed_dossier_once(db_svc, tmp_path):
         assert s.scalar(select(func.count(func.distinct(RegisterEntryRow.registration_number)))) == 3
     assert {j.status for j in jobs_of(db_svc)} == {"done"}
     assert not list(db_svc.home.site.rglob(".tmp-*"))
+
+
+def test_migration_0012_gives_a_dossier_left_signed_and_unpublished_its_publish_job(svc, sample_zip):
+    from alembic import command
+    from storage.db import _alembic_config, migrate
+    d = ready_dossier(svc, sample_zip())
+    event = record_sign_off(svc, d, "signer")
+    with svc.engine.begin() as c:                   # as an older Lockstep left it: no jobs table
+        command.downgrade(_alembic_config(c), "0011")
+    migrate(svc.engine)
+    [job] = jobs_of(svc)
+    assert (job.dossier_id, job.fingerprint, job.status) == (d, event.fingerprint, "pending")
+    assert publish_pending(svc).results[0]["published"] is True
