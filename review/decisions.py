@@ -10,7 +10,7 @@ from documents.problems import Problem, Refused, problem
 from review.config import Person, Pipeline
 from review.gate import Blocking, active_stages, approved_stages, missing_roles, prerequisites
 from review.model import EmergencySignedOff, Reason, SignedOff, StageDecided, Version
-from review.rules import may_decide, may_emergency_sign_off, may_sign_off
+from review.rules import may_decide, may_emergency_sign_off, may_sign_off, written_length
 from review.states import transition
 
 
@@ -52,7 +52,7 @@ def verdict_problem(verdict: str, reasons: tuple[Reason, ...], comment: str = ""
     """A decision says what the reviewer meant: a return names at least one reason (anchored to a
     provision, or a general one with words in it); an approval carries no return reasons and does
     not ask for the document back. None when the decision is coherent, else a coded Problem."""
-    given = [r for r in reasons if r.text.strip()]
+    given = [r for r in reasons if written_length(r.text)]     # words, not 。 or a zero-width space
     if verdict == "return":
         if not given:
             return problem("request_invalid", "退回时须至少写明一条退回理由（可定位到条款，如“一、（二）：表述不清”，"

@@ -142,3 +142,19 @@ def test_the_review_page_shows_a_not_public_dossiers_text_only_to_whom_may_downl
         c = sign_in(app, name)
         assert BODY in c.get(f"/desk/dossiers/{d}/review").text, name
         assert f"/desk/dossiers/{d}/files/" in c.get(f"/desk/dossiers/{d}").text, name
+
+
+@pytest.mark.parametrize("reason", ["\u200b", "。", "\u3164", "😀", "一、（二）：\u200b", "\ufeff \u200b"])
+def test_a_return_whose_reasons_have_no_words_is_refused_and_issues_no_opinion(home, svc, sample_zip, reason):
+    """A 合法性审核 return whose only reason was a zero-width space (or 。, or an emoji) was recorded
+    with a numbered 合法性审核意见书 saying nothing: a reason has words in it."""
+    from services.review import record_decision
+    from storage.tables import DecisionRow
+    d = intake_bundle([sample_zip()], "drafter", svc).dossier
+    record_decision(svc, d, "unit_check", "approve", "同意", "director")
+    reviewer = api(create_app(home.path, "test-token"), home, "reviewer")
+    r = reviewer.post(f"/api/v1/dossiers/{d}/decisions",
+                      json={"stage": "legality", "verdict": "return", "comment": "", "reasons": [reason]})
+    assert r.status_code == 422 and r.json()["problems"][0]["code"] == "request_invalid", r.text
+    with svc.session() as s:
+        assert [x.stage for x in s.query(DecisionRow).filter_by(dossier_id=d)] == ["unit_check"]
