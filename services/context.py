@@ -42,7 +42,7 @@ class Services:
         """One transaction: committed when the block ends normally, rolled back otherwise.
         A database that does not answer (down, restarting, locked past the wait, full, read-only)
         leaves it as DatabaseUnavailable (database_unavailable), with nothing stored."""
-        with answering(), sessions(self.engine)() as s:
+        with answering(self.engine), sessions(self.engine)() as s:
             with s.begin():
                 yield s
 
@@ -77,7 +77,7 @@ def open_services(home: Home, *, note_config: bool = True) -> Services:
     if url not in _engines:
         engine = make_engine(url)
         if note_config:
-            with answering():
+            with answering(engine):
                 ensure_current(engine)  # a home made by an older Lockstep: bring its schema up first
         _engines[url] = engine
     svc = Services(home=home, engine=_engines[url])

@@ -40,7 +40,23 @@ _SQLITE_FAULTS = (
 )
 
 
-def database_fault(e: BaseException) -> DatabaseUnavailable | None:
+def _sqlite_folder_says(url: str | None) -> str | None:
+    """SQLite reports a full disk or a read-only folder as "disk I/O error" or "unable to open"
+    when it cannot make its -shm file; the folder tells which."""
+    path = sqlite_path(url) if url else None
+    if path is None:
+        return None
+    try:
+        if os.statvfs(path.parent).f_bavail == 0:
+            return "磁盘已满，不能写入数据库"
+        if not os.access(path.parent, os.W_OK):
+            return "主目录只读，不能写入数据库"
+    except OSError:
+        pass
+    return None
+
+
+def database_fault(e: BaseException, url: str | None = None) -> DatabaseUnavailable | None:
     """The coded refusal for a database that did not answer or cannot take writes, or None for any
     other error (a bug, a constraint): connection failures, a server shutting down or restarting,
     SQLite busy past its wait, a full disk, a read-only file."""
@@ -55,6 +71,8 @@ def database_fault(e: BaseException) -> DatabaseUnavailable | None:
         text_ = str(orig).lower()
         for needle, detail in _SQLITE_FAULTS:
             if needle in text_:
+                if needle in ("disk i/o error", "unable to open database file"):
+                    detail = _sqlite_folder_says(url) or detail
                 return DatabaseUnavailable(problem("database_unavailable", detail))
         return None
     if e.connection_invalidated or isinstance(e, (OperationalError, InterfaceError)):
@@ -64,12 +82,12 @@ def database_fault(e: BaseException) -> DatabaseUnavailable | None:
 
 
 @contextmanager
-def answering() -> Iterator[None]:
+def answering(engine: Engine | None = None) -> Iterator[None]:
     """Database faults inside the block leave it as DatabaseUnavailable."""
     try:
         yield
     except DBAPIError as e:
-        if (refusal := database_fault(e)) is not None:
+        if (refusal := database_fault(e, str(engine.url) if engine is not None else None)) is not None:
             raise refusal from e
         raise
 
@@ -216,7 +234,7 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent), under a lock: two first commands on a
     new database both succeed, the second finding the work done."""
     from alembic import command
-    with answering(), engine.begin() as conn:
+    with answering(engine), engine.begin() as conn:
         with _migration_lock(engine, conn):
             if _revision_of(conn) == head_revision():
                 return
@@ -240,7 +258,7 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as c:
             return c.execute(text("select version_num from alembic_version")).scalar()
     except DBAPIError as e:
-        if (refusal := database_fault(e)) is not None and "no such table" not in str(e.orig).lower():
+        if (refusal := database_fault(e, str(engine.url))) is not None and "no such table" not in str(e.orig).lower():
             raise refusal from e
         return None
 

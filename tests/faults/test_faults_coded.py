@@ -286,7 +286,7 @@ def test_full_disk_answers_storage_unavailable_with_nothing_half_stored(make_hom
     try:
         shutil.copytree(kept, objects, dirs_exist_ok=True)
         filler = objects / "filler"
-        with open(filler, "wb") as f:                       # leave less than the picture needs
+        with open(filler, "wb", buffering=0) as f:                       # leave less than the picture needs
             try:
                 while True:
                     f.write(b"\0" * 65536)
@@ -310,3 +310,28 @@ def test_full_disk_answers_storage_unavailable_with_nothing_half_stored(make_hom
         assert rc == 0 and audit["ok"], audit
     finally:
         _umount(objects)
+
+
+def test_full_disk_under_the_database_answers_database_unavailable_then_records_once(make_home, tmp_path):
+    where = tmp_path / "home"
+    where.mkdir()
+    _mount("-t", "tmpfs", "-o", "size=8m,mode=0711", "tmpfs", str(where))
+    try:
+        home, dossier = make_home()
+        filler = home / "filler"
+        with open(filler, "wb", buffering=0) as f:                       # not a byte left
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        review = ("review", dossier, "--stage", "unit_check", "--approve", "--as", "director", "--json")
+        assert_refused(lockstep(home, *review), "database_unavailable", within=60, words="磁盘已满")
+        filler.unlink()
+        rc, doc, err, _ = lockstep(home, *review)
+        assert rc == 0, (doc, err[-2000:])
+        rc, st, _, _ = lockstep(home, "status", dossier, "--json")
+        assert [d["stage"] for d in st["decisions"]] == ["unit_check"], st["decisions"]
+    finally:
+        _umount(where)
