@@ -259,15 +259,16 @@ class _HashingReader(io.RawIOBase):
 def _s3_fault(e: BaseException, endpoint: str) -> Refused | None:
     """The coded refusal for a store that did not answer (timeouts, refused or reset connections,
     5xx after the retries), or None for an answer that means something else (no such key, auth)."""
+    endpoint = f" {endpoint}" if endpoint else ""
     if isinstance(e, S3Error):
         if e.code in _BUSY_CODES:
-            return unavailable(f"对象存储 {endpoint} 暂时无法处理请求（{e.code}）")
+            return unavailable(f"对象存储{endpoint} 暂时无法处理请求（{e.code}）")
         return None
     if isinstance(e, MinioException):            # ServerError (5xx without an S3 body), bad answers
-        return unavailable(f"对象存储 {endpoint} 返回异常应答（{type(e).__name__}）")
+        return unavailable(f"对象存储{endpoint} 返回异常应答（{type(e).__name__}）")
     if isinstance(e, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError)):
         reason = getattr(e, "reason", None) or e
-        return unavailable(f"对象存储 {endpoint} 未在限定时间内应答（{type(reason).__name__}）")
+        return unavailable(f"对象存储{endpoint} 未在限定时间内应答（{type(reason).__name__}）")
     return None
 
 
