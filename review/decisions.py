@@ -10,7 +10,7 @@ from documents.problems import Problem, Refused, problem
 from review.config import Person, Pipeline
 from review.gate import Blocking, active_stages, approved_stages, missing_roles, prerequisites
 from review.model import EmergencySignedOff, Reason, SignedOff, StageDecided, Version
-from review.rules import may_decide, may_emergency_sign_off, may_sign_off, written_length
+from review.rules import may_decide, may_emergency_sign_off, may_sign_off, written, written_length
 from review.states import transition
 
 
@@ -61,7 +61,7 @@ def verdict_problem(verdict: str, reasons: tuple[Reason, ...], comment: str = ""
     if verdict == "approve":
         if reasons:
             return problem("request_invalid", "通过时不能附退回理由；如需修改，请选择“退回”")
-        if any(w in "".join(comment.split()) for w in RESUBMIT_WORDS):
+        if any(w in written(comment) for w in RESUBMIT_WORDS):      # 重新\u200b报送 asks it too
             return problem("request_invalid", "通过的审核意见中要求重新报送；如需修改，请选择“退回”并写明理由")
         return None
     return problem("request_invalid", "请选择“通过”或“退回”")

@@ -271,10 +271,15 @@ def may_withhold_with(p: Person, state: str, withheld: bool, reason: str | None)
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 
-def written_length(text: str | None) -> int:
-    """How many characters of a reason are words (字): letters and digits of any script. Spaces,
-    zero-width and other invisible characters, punctuation and emoji are not: ten zero-width spaces
-    or ten 。 are not a sentence (DESIGN.md: a reason is a sentence)."""
+def written(text: str | None) -> str:
+    """The words (字) of a text: its letters and digits of any script, NFKC-normalised. Spaces,
+    zero-width and other invisible characters, punctuation and emoji are not words."""
     import unicodedata
-    return sum(1 for c in unicodedata.normalize("NFKC", text or "")
-               if unicodedata.category(c)[0] in "LN" and c not in _BLANK_LETTERS)
+    return "".join(c for c in unicodedata.normalize("NFKC", text or "")
+                   if unicodedata.category(c)[0] in "LN" and c not in _BLANK_LETTERS)
+
+
+def written_length(text: str | None) -> int:
+    """How many characters of a reason are words: ten zero-width spaces or ten 。 are not a
+    sentence (DESIGN.md: a reason is a sentence)."""
+    return len(written(text))

@@ -158,3 +158,17 @@ def test_a_return_whose_reasons_have_no_words_is_refused_and_issues_no_opinion(h
     assert r.status_code == 422 and r.json()["problems"][0]["code"] == "request_invalid", r.text
     with svc.session() as s:
         assert [x.stage for x in s.query(DecisionRow).filter_by(dossier_id=d)] == ["unit_check"]
+
+
+@pytest.mark.parametrize("comment", ["内容合法。请修改后重新\u200b报送", "请修改后重新\u2060提交", "重新-送审"])
+def test_an_approval_asking_for_the_document_back_is_refused_however_the_words_are_split(home, svc, sample_zip,
+                                                                                        comment):
+    """An approval whose comment says 重新报送 is refused; a zero-width character between the words
+    slipped one through, and a 合法性审核意见书 said both 内容合法 and 请修改后重新报送."""
+    from services.review import record_decision
+    d = intake_bundle([sample_zip()], "drafter", svc).dossier
+    record_decision(svc, d, "unit_check", "approve", "同意", "director")
+    reviewer = api(create_app(home.path, "test-token"), home, "reviewer")
+    r = reviewer.post(f"/api/v1/dossiers/{d}/decisions",
+                      json={"stage": "legality", "verdict": "approve", "comment": comment})
+    assert r.status_code == 422 and r.json()["problems"][0]["code"] == "request_invalid", r.text
