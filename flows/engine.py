@@ -31,16 +31,18 @@ def configure(home: Path) -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
+    ephemeral = not os.environ.get("PREFECT_API_URL")
+    records = Path(os.environ["PREFECT_HOME"])
+    if ephemeral and not os.access(records if records.exists() else records.parent, os.W_OK):
+        # The temporary Prefect server keeps its records there; on a read-only home it fails
+        # deep inside (a 500 from its API). Say what is wrong before starting anything.
+        from documents.problems import Refused, problem
+        raise Refused(problem("storage_unavailable", f"主目录只读，工作流引擎无法在 {records} 记录运行"))
     database = prefect_home / "prefect.db"
     if os.environ["PREFECT_HOME"] == str(prefect_home) and not database.exists() and TEMPLATE.is_file():
         prefect_home.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(TEMPLATE, database)
-    if not os.environ.get("PREFECT_API_URL"):
-        if not os.access(prefect_home if prefect_home.exists() else home, os.W_OK):
-            # The temporary Prefect server keeps its records here; on a read-only home it fails
-            # deep inside (a 500 from its API). Say what is wrong before starting anything.
-            from documents.problems import Refused, problem
-            raise Refused(problem("storage_unavailable", f"主目录只读，工作流引擎无法在 {prefect_home} 记录运行"))
+    if ephemeral:
         ephemeral_dies_with_us()
 
 
