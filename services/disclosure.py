@@ -49,7 +49,7 @@ def _set(svc: Services, dossier_id: str, value: str, actor, ground: str | None) 
             raise Refused(refusal)
         if value not in DISCLOSURES:
             raise Refused(problem("request_invalid", f"公开属性“{value}”不可用，须为{'、'.join(DISCLOSURES)}之一"))
-        if value == rules.NOT_PUBLIC and len((ground or "").replace(" ", "")) < GROUND_MIN:
+        if value == rules.NOT_PUBLIC and rules.written_length(ground) < GROUND_MIN:
             raise Refused(problem("request_invalid", "设为不予公开须写明法律依据（如《中华人民共和国政府信息公开条例》第十四条）"))
         policy = view.current.policy
         meta = policy.meta if policy else None

@@ -172,3 +172,13 @@ def test_an_approval_asking_for_the_document_back_is_refused_however_the_words_a
     r = reviewer.post(f"/api/v1/dossiers/{d}/decisions",
                       json={"stage": "legality", "verdict": "approve", "comment": comment})
     assert r.status_code == 422 and r.json()["problems"][0]["code"] == "request_invalid", r.text
+
+
+def test_not_public_needs_a_ground_in_words_not_invisible_characters(home, svc, sample_zip):
+    d = intake_bundle([sample_zip(disclosure="公开属性：待定")], "drafter", svc).dossier
+    director = api(create_app(home.path, "test-token"), home, "director")
+    for ground in ("\u200b" * 4, "……。。", "\u3164" * 4):
+        r = director.post(f"/api/v1/dossiers/{d}/disclosure", json={"value": "不予公开", "ground": ground})
+        assert r.status_code == 422 and r.json()["problems"][0]["code"] == "request_invalid", r.text
+    r = director.post(f"/api/v1/dossiers/{d}/disclosure", json={"value": "不予公开", "ground": "政府信息公开条例第十四条"})
+    assert r.status_code == 200, r.text
