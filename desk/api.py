@@ -196,6 +196,10 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
                  responses={404: refusal_doc("没有该卷宗"), 409: refusal_doc("卷宗当前状态不允许审核"), **JSON_SIZE})
     async def decide(dossier_id: str, body: DecisionIn, who: Person = Depends(caller)):
         await run_in_threadpool(seeing, who, dossier_id)
+        if body.version is not None:      # the version the reviewer read, as the review page sends it
+            current = (await run_in_threadpool(gate_answer, services(), dossier_id)).version
+            if current != body.version:
+                raise Refused(problem("invalid_state", f"审阅期间卷宗已更新为第 {current} 版，请重新审阅后再提交"))
         reasons = [r.strip() for r in body.reasons if r.strip()]
         event, answer = await run_in_threadpool(record_decision, services(), dossier_id, body.stage, body.verdict,
                                                 body.comment.strip(), who.name, reasons)

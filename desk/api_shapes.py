@@ -46,6 +46,8 @@ class DecisionIn(BaseModel):
     comment: str = ""
     reasons: list[str] = Field(default_factory=list,
                                description="定位到条款的理由，如“一、（二）：表述不清”；解读材料用“解读：问3：…”")
+    version: int | None = Field(None, ge=1, description="审阅的版本号（卷宗状态中的 version）：卷宗已有更新的版本时"
+                                                     "拒绝（409 invalid_state），审核只落在审阅过的版本上")
 
 
 class DecisionOut(BaseModel):

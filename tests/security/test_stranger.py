@@ -182,3 +182,19 @@ def test_not_public_needs_a_ground_in_words_not_invisible_characters(home, svc, 
         assert r.status_code == 422 and r.json()["problems"][0]["code"] == "request_invalid", r.text
     r = director.post(f"/api/v1/dossiers/{d}/disclosure", json={"value": "不予公开", "ground": "政府信息公开条例第十四条"})
     assert r.status_code == 200, r.text
+
+
+def test_an_api_decision_names_the_version_it_read_and_never_lands_on_a_newer_one(home, svc, sample_zip):
+    """A drafter resubmits just before the review system posts its approval: the approval landed on
+    a version nobody read. As on the review page, a decision naming the version it read is refused
+    (409 invalid_state) when the dossier has moved on."""
+    d = intake_bundle([sample_zip()], "drafter", svc).dossier
+    director = api(create_app(home.path, "test-token"), home, "director")
+    read = director.get(f"/api/v1/dossiers/{d}").json()["version"]
+    assert intake_bundle([sample_zip(body_variant=7)], "drafter", svc, dossier_hint=d).version == read + 1
+    body = {"stage": "unit_check", "verdict": "approve", "comment": "同意", "version": read}
+    r = director.post(f"/api/v1/dossiers/{d}/decisions", json=body)
+    assert r.status_code == 409 and r.json()["problems"][0]["code"] == "invalid_state", r.text
+    assert director.get(f"/api/v1/dossiers/{d}").json()["decisions"] == []
+    r = director.post(f"/api/v1/dossiers/{d}/decisions", json={**body, "version": read + 1})
+    assert r.status_code == 200, r.text
