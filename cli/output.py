@@ -88,11 +88,11 @@ def refusal_of(e: BaseException) -> Refused:
                 return refusal
         if type(x).__module__.startswith(("urllib3", "minio")):
             from storage.objects import _s3_fault
-            if (refusal := _s3_fault(x, "")) is not None:
+            if (refusal := _s3_fault(x)) is not None:
                 return refusal
         if isinstance(x, OSError):
             from storage.objects import disk_fault
-            if (refusal := disk_fault(x, x.filename or "主目录")) is not None:
+            if (refusal := disk_fault(x, "主目录")) is not None:
                 return refusal
     # No code fits a fault of Lockstep's own (an `internal_error` code is wanted); invalid_state
     # at least says the action was not done, and the type names what went wrong.

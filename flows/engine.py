@@ -37,7 +37,7 @@ def configure(home: Path) -> None:
         # The temporary Prefect server keeps its records there; on a read-only home it fails
         # deep inside (a 500 from its API). Say what is wrong before starting anything.
         from documents.problems import Refused, problem
-        raise Refused(problem("storage_unavailable", f"主目录只读，工作流引擎无法在 {records} 记录运行"))
+        raise Refused(problem("storage_unavailable", "主目录只读，工作流引擎无法记录运行"))
     database = prefect_home / "prefect.db"
     if os.environ["PREFECT_HOME"] == str(prefect_home) and not database.exists() and TEMPLATE.is_file():
         prefect_home.mkdir(parents=True, exist_ok=True)

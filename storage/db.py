@@ -76,8 +76,9 @@ def database_fault(e: BaseException, url: str | None = None) -> DatabaseUnavaila
                 return DatabaseUnavailable(problem("database_unavailable", detail))
         return None
     if e.connection_invalidated or isinstance(e, (OperationalError, InterfaceError)):
-        first = str(orig).strip().splitlines()[0][:160] if orig is not None and str(orig).strip() else type(orig).__name__
-        return DatabaseUnavailable(problem("database_unavailable", f"数据库未在限定时间内应答（{first}）"))
+        # The class, not the driver's text: that names hosts and ports, and the desk's API answers it.
+        kind = type(orig).__name__ if orig is not None else type(e).__name__
+        return DatabaseUnavailable(problem("database_unavailable", f"数据库未在限定时间内应答或连接中断（{kind}）"))
     return None
 
 

@@ -48,12 +48,13 @@ def unavailable(detail: str) -> Refused:
     return Refused(problem("storage_unavailable", detail))
 
 
-def disk_fault(e: OSError, where: Path | str) -> Refused | None:
+def disk_fault(e: OSError, where: str = "对象存储") -> Refused | None:
     """The coded refusal for a full disk or a read-only folder, or None for other errors."""
+    # What, not where: the desk's API answers this too, and paths and hosts are not for its clients.
     if e.errno in _DISK_FULL:
-        return unavailable(f"磁盘已满，无法写入 {where}")
+        return unavailable(f"磁盘已满，无法写入{where}")
     if e.errno in _READ_ONLY:
-        return unavailable(f"主目录只读（或无写入权限），无法写入 {where}")
+        return unavailable(f"主目录只读（或无写入权限），无法写入{where}")
     return None
 
 
@@ -122,7 +123,7 @@ class FolderStore:
             os.replace(tmp, final)
         except OSError as e:
             tmp.unlink(missing_ok=True)
-            if (refusal := disk_fault(e, self.root)) is not None:
+            if (refusal := disk_fault(e)) is not None:
                 raise refusal from None
             raise
 
@@ -143,7 +144,7 @@ class FolderStore:
             self._folder(folder)
             fd, name = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         except OSError as e:
-            if (refusal := disk_fault(e, self.root)) is not None:
+            if (refusal := disk_fault(e)) is not None:
                 raise refusal from None
             raise
         tmp = Path(name)
@@ -156,7 +157,7 @@ class FolderStore:
                 os.fsync(f.fileno())
         except OSError as e:
             tmp.unlink(missing_ok=True)
-            if (refusal := disk_fault(e, self.root)) is not None:
+            if (refusal := disk_fault(e)) is not None:
                 raise refusal from None
             raise
         except BaseException:
@@ -256,19 +257,19 @@ class _HashingReader(io.RawIOBase):
         return data
 
 
-def _s3_fault(e: BaseException, endpoint: str) -> Refused | None:
+def _s3_fault(e: BaseException) -> Refused | None:
     """The coded refusal for a store that did not answer (timeouts, refused or reset connections,
     5xx after the retries), or None for an answer that means something else (no such key, auth)."""
-    endpoint = f" {endpoint}" if endpoint else ""
+    # What, not where: the desk's API answers this too, and hosts are not for its clients.
     if isinstance(e, S3Error):
         if e.code in _BUSY_CODES:
-            return unavailable(f"对象存储{endpoint} 暂时无法处理请求（{e.code}）")
+            return unavailable(f"对象存储暂时无法处理请求（{e.code}）")
         return None
     if isinstance(e, MinioException):            # ServerError (5xx without an S3 body), bad answers
-        return unavailable(f"对象存储{endpoint} 返回异常应答（{type(e).__name__}）")
+        return unavailable(f"对象存储返回异常应答（{type(e).__name__}）")
     if isinstance(e, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError)):
         reason = getattr(e, "reason", None) or e
-        return unavailable(f"对象存储{endpoint} 未在限定时间内应答（{type(reason).__name__}）")
+        return unavailable(f"对象存储未在限定时间内应答（{type(reason).__name__}）")
     return None
 
 
@@ -279,7 +280,7 @@ def _answers(method):
         try:
             return method(self, *args, **kwargs)
         except Exception as e:
-            if (refusal := _s3_fault(e, self.endpoint)) is not None:
+            if (refusal := _s3_fault(e)) is not None:
                 raise refusal from None
             raise
     return guarded
@@ -379,13 +380,13 @@ class MinioStore:
         except Exception as e:
             if isinstance(e, S3Error) and e.code in _MISSING_CODES:
                 raise ObjectMissing(key) from None
-            if (refusal := _s3_fault(e, self.endpoint)) is not None:
+            if (refusal := _s3_fault(e)) is not None:
                 raise refusal from None
             raise
         try:
             yield resp  # urllib3 response: a file-like object with read(n)
         except Exception as e:      # a read that timed out or was cut off halfway
-            if (refusal := _s3_fault(e, self.endpoint)) is not None:
+            if (refusal := _s3_fault(e)) is not None:
                 raise refusal from None
             raise
         finally:
@@ -404,7 +405,7 @@ class MinioStore:
         try:
             yield from self._keys()
         except Exception as e:
-            if (refusal := _s3_fault(e, self.endpoint)) is not None:
+            if (refusal := _s3_fault(e)) is not None:
                 raise refusal from None
             raise
 

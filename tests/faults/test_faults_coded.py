@@ -335,3 +335,25 @@ def test_full_disk_under_the_database_answers_database_unavailable_then_records_
         assert [d["stage"] for d in st["decisions"]] == ["unit_check"], st["decisions"]
     finally:
         _umount(where)
+
+
+def test_the_desk_api_answers_503_database_unavailable_while_postgres_is_down(make_home, pg):
+    from fastapi.testclient import TestClient
+
+    from desk import auth
+    from desk.app import create_app
+    home, dossier = make_home(database=pg.create_database(f"f_{uuid.uuid4().hex[:12]}"))
+    token = auth.issue_token(home, "drafter")
+    client = TestClient(create_app(home, "hand-off-token"), base_url="http://testserver",
+                        headers={"Authorization": f"Bearer {token}"}, raise_server_exceptions=False)
+    assert client.get(f"/api/v1/dossiers/{dossier}").status_code == 200
+    _stop_postgres(pg)
+    start = time.monotonic()
+    r = client.get(f"/api/v1/dossiers/{dossier}")
+    assert r.status_code == 503, r.text
+    doc = r.json()
+    assert doc["ok"] is False and doc["problems"][0]["code"] == "database_unavailable", doc
+    assert "127.0.0.1" not in r.text and str(pg.port) not in r.text          # no hosts for API clients
+    took = time.monotonic() - start
+    print(f"503 after {took:.1f} s")
+    assert took < 30
