@@ -283,3 +283,18 @@ def written_length(text: str | None) -> int:
     """How many characters of a reason are words: ten zero-width spaces or ten 。 are not a
     sentence (DESIGN.md: a reason is a sentence)."""
     return len(written(text))
+
+
+def may_name_person(name: str, existing: Iterable[str]) -> Problem | None:
+    """A new person's login name: visible characters only, and not a look-alike of someone's
+    (drafter and ｄｒａｆｔｅｒ, Drafter, drafter\\u200b or "drafter "), which would let one person
+    submit as one account and decide as the other (may_decide compares names)."""
+    import unicodedata
+    if not name or any(unicodedata.category(c)[0] in "CZ" for c in name):
+        return problem("request_invalid", "人员登录名不能为空，也不能含空格、不可见字符或控制字符")
+    key = unicodedata.normalize("NFKC", name).casefold()
+    same = [n for n in existing if unicodedata.normalize("NFKC", n).casefold() == key
+            or (written(n) and written(n).casefold() == written(name).casefold())]
+    if same:
+        return _refuse(f"登录名 {name} 与已有人员 {same[0]} 难以区分，请另取一个")
+    return None

@@ -7,6 +7,7 @@ import hashlib
 from sqlalchemy import select
 
 from documents.problems import Refused, problem
+from review import rules
 from review.config import ROLE_NAMES
 from review.model import ConfigChanged
 from services.context import open_services
@@ -39,6 +40,8 @@ def add_person(home: Home, name: str, unit: str, roles: list[str], display: str 
     config = home.require().config
     if config.person(name):
         raise Refused(problem("not_permitted", f"人员 {name} 已存在"))
+    if refusal := rules.may_name_person(name, [p.name for p in config.people]):
+        raise Refused(refusal)
     u = config.unit(unit)
     if u is None:
         raise Refused(problem("not_found", f"没有单位 {unit}（可用：{'、'.join(x.name for x in config.units)}）"))

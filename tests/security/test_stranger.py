@@ -198,3 +198,13 @@ def test_an_api_decision_names_the_version_it_read_and_never_lands_on_a_newer_on
     assert director.get(f"/api/v1/dossiers/{d}").json()["decisions"] == []
     r = director.post(f"/api/v1/dossiers/{d}/decisions", json={**body, "version": read + 1})
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("name", ["drafter\u200b", "drafter ", "ｄｒａｆｔｅｒ", "Drafter", "dra\u00adfter", " director"])
+def test_no_second_account_looks_like_a_person_already_there(cli, name):
+    """`lockstep users add "drafter\\u200b"` (or ｄｒａｆｔｅｒ, Drafter) made a second account that
+    `users list` shows as drafter: one clerk could submit as one and decide as the other."""
+    r = cli("users", "add", name, "--unit", "根河市政务服务局", "--role", "unit_head", "--json")
+    assert r.exit_code == 1, r.output
+    assert json.loads(r.stdout)["problems"][0]["code"] in ("not_permitted", "request_invalid")
+    assert name not in [p["name"] for p in cli.json("users", "list")["users"]]
