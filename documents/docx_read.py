@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import posixpath
+import re
 import struct
 import threading
 import zipfile
@@ -112,6 +113,7 @@ class ReadDoc:
     paragraphs: list[Para] = field(default_factory=list)
     page: Page | None = None       # the first section: the one holding the main text
     fallback: bool = False         # read by the lxml reader, not python-docx
+    margins: list[str] = field(default_factory=list)   # header and footer paragraphs' texts
 
 
 def _is_red(color: str | None) -> bool:
@@ -151,17 +153,41 @@ def open_docx(name: str, data: bytes) -> tuple[ReadDoc | None, list[Problem]]:
     if "[Content_Types].xml" not in names or not (names & {"word/document.xml"} or _main_part(archive)):
         return None, [problem("not_docx", "压缩包中没有 Word 正文（word/document.xml）", file=name)]
     try:
-        return _read_with_python_docx(data, archive), []
+        doc = _read_with_python_docx(data, archive)
     except Exception:
-        pass  # python-docx refuses more than Word does; the lxml reader decides below
-    try:
-        doc = _read_with_lxml(archive)
-    except Exception:
-        doc = None
+        doc = None  # python-docx refuses more than Word does; the lxml reader decides below
+    if doc is None:
+        try:
+            doc = _read_with_lxml(archive)
+        except Exception:
+            doc = None
     if doc is None:
         return None, [problem("not_docx", "文件结构损坏或不是标准 Word 文档",
                               file=name)]
+    doc.margins = _margin_texts(archive)
     return doc, []
+
+
+_MARGIN_PART = re.compile(r"^word/(?:header|footer)\d*\.xml$")
+
+
+def _margin_texts(archive: zipfile.ZipFile) -> list[str]:
+    """Each header and footer paragraph's text (a 此件不予公开 may stand there). The parts were
+    measured above (_check_inflated), so reading them whole is bounded."""
+    texts: list[str] = []
+    for info in archive.infolist():
+        if not _MARGIN_PART.match(info.filename):
+            continue
+        try:
+            root = etree.fromstring(archive.read(info), _SAFE_PARSER)
+        except Exception:
+            continue
+        ns = root.nsmap.get("w") or ""
+        for p in root.iter("{%s}p" % ns):
+            text = "".join(_texts_of(ns)(p))
+            if text.strip():
+                texts.append(text)
+    return texts
 
 
 def _looks_like_zip(data: bytes) -> bool:

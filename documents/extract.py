@@ -84,7 +84,7 @@ def read_meta(name: str, data: bytes, doc: ReadDoc) -> tuple[DocumentMeta, Layou
     flow = [p for p in doc.paragraphs if not p.in_table and p.flat]
     start = _read_head(name, doc, flow, meta, layout, problems)
     _read_tail(flow, start, meta, layout)
-    _closed_elsewhere(doc.paragraphs, flow[start:], meta)
+    _closed_elsewhere(doc.paragraphs, flow[start:], meta, doc.margins)
     _read_attachments(flow, start, meta, layout)
     _read_outline(flow, start, meta, layout)
     _read_references(name, flow, start, meta, layout, problems)
@@ -286,9 +286,10 @@ def disclosure_of(markings: list[tuple[str, str | None]]) -> tuple[str | None, s
 _NAMED_MARK = re.compile(r"此件|本件|此文|本文件|公开(?:属性|方式|类型|选项|形式)")
 
 
-def _closed_elsewhere(paragraphs: list[Para], tail: list[Para], meta: DocumentMeta) -> None:
+def _closed_elsewhere(paragraphs: list[Para], tail: list[Para], meta: DocumentMeta,
+                      margins: list[str] = ()) -> None:
     """Fail closed: a marking that says the document is not public counts wherever it stands, not
-    only in the 附注 position (above the title, in a table cell of the tail or the 版记). Only a
+    only in the 附注 position (above the title, in a table cell, in a header or footer). Only a
     marking that names the document (此件…, 公开属性：…) counts there: a bare 不予公开 in a table is a
     cell of some list, not the document's attribute."""
     if meta.disclosure == "不予公开":
@@ -300,6 +301,11 @@ def _closed_elsewhere(paragraphs: list[Para], tail: list[Para], meta: DocumentMe
         is_marking, value = read_disclosure(p.text)
         if is_marking and value == "不予公开":
             meta.disclosure, meta.disclosure_text = "不予公开", p.flat
+            return
+    for text in margins:
+        flat = "".join(text.split())
+        if "公开" in flat and _NAMED_MARK.search(flat) and read_disclosure(text) == (True, "不予公开"):
+            meta.disclosure, meta.disclosure_text = "不予公开", flat
             return
 
 

@@ -53,12 +53,16 @@ def test_an_emergency_or_withhold_reason_counts_only_written_characters(home, sv
 
 def _policy_with(where: str, mark: str) -> bytes:
     """The sample bundle, its policy (marked （此件主动公开） in the 附注 position) also carrying
-    `mark` above its title or in a table cell after its text."""
+    `mark` above its title, in a table cell after its text, or in its header or footer."""
     files = genhe.bundle_files("complete")
     name = next(n for n in files if n.startswith(genhe.DOC_NUMBER[:4]) and n.endswith(".docx"))
     document = docx.Document(io.BytesIO(files[name]))
     if where == "above the title":
         document.paragraphs[0].insert_paragraph_before(mark)
+    elif where == "in the header":
+        document.sections[0].header.paragraphs[0].text = mark
+    elif where == "in the footer":
+        document.sections[0].footer.paragraphs[0].text = mark
     else:
         document.add_table(rows=1, cols=1).cell(0, 0).text = mark
     out = io.BytesIO()
@@ -71,11 +75,12 @@ def _policy_with(where: str, mark: str) -> bytes:
     return zipped.getvalue()
 
 
-@pytest.mark.parametrize("where", ["above the title", "in a table cell"])
+@pytest.mark.parametrize("where", ["above the title", "in a table cell", "in the header", "in the footer"])
 @pytest.mark.parametrize("mark", ["此件不予公开", "（本件不予公开）", "公开属性：不予公开"])
 def test_a_not_public_marking_outside_the_note_position_is_never_read_as_public(home, svc, where, mark):
     """A policy saying （此件主动公开） in its 附注 and 此件不予公开 above its title (or in a table cell)
-    was read as 主动公开 and would be published: a not-public marking counts wherever it stands."""
+    was read as 主动公开 and would be published: a not-public marking counts wherever it stands
+    (the header and footer included)."""
     drafter = api(create_app(home.path, "test-token"), home, "drafter")
     r = drafter.post("/api/v1/dossiers", files=[("files", ("b.zip", _policy_with(where, mark), "application/zip"))])
     assert r.status_code == 200, r.text
