@@ -36,7 +36,11 @@ def asset(svc: Services, path: str) -> tuple[bytes, str] | None:
     if m is None:
         return None
     with svc.session() as s:
+        # Only a picture of the version that was published (the dossier's current one after sign-off):
+        # an earlier draft's picture was never released, whoever learned its hash.
         dossiers = s.scalars(select(VersionRow.dossier_id).join(FileRow, FileRow.version_id == VersionRow.id)
+                             .join(DossierRow, (DossierRow.id == VersionRow.dossier_id)
+                                   & (DossierRow.current_version == VersionRow.number))
                              .where(FileRow.sha256 == m.group(1), FileRow.role.in_(PICTURE_ROLES))).all()
         released = {d for d in dossiers
                     if s.scalars(select(PageRow.id).filter_by(dossier_id=d)).first() is not None and _public(s, d)}

@@ -213,3 +213,25 @@ def test_no_second_account_looks_like_a_person_already_there(cli, name):
     assert r.exit_code == 1, r.output
     assert json.loads(r.stdout)["problems"][0]["code"] in ("not_permitted", "request_invalid")
     assert name not in [p["name"] for p in cli.json("users", "list")["users"]]
+
+
+def test_the_site_serves_only_the_published_versions_pictures(home, svc, sample_zip, tmp_path):
+    """/site/assets/<sha256>.png served a picture of any version of a published dossier: an earlier
+    draft's 一图读懂, replaced before sign-off and never released, was public to whoever had its hash."""
+    import hashlib
+
+    from services.attach import attach
+    from services.publication import publish
+    from services.review import record_decision, record_sign_off
+    d = intake_bundle([sample_zip()], "drafter", svc).dossier
+    draft = genhe.bundle_files("complete")["一图读懂.png"]
+    final = tmp_path / "一图读懂.png"
+    final.write_bytes(draft + b"\x00final")            # bytes after IEND: the same picture, another file
+    assert attach(svc, d, final, "graphic_interpretation", "drafter").accepted
+    for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
+        record_decision(svc, d, stage, "approve", "同意", who)
+    record_sign_off(svc, d, "signer")
+    assert publish(svc, d).published
+    public = TestClient(create_app(home.path, "test-token"), base_url="http://testserver")
+    assert public.get(f"/site/assets/{hashlib.sha256(final.read_bytes()).hexdigest()}.png").status_code == 200
+    assert public.get(f"/site/assets/{hashlib.sha256(draft).hexdigest()}.png").status_code == 404
