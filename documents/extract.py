@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from documents import form
@@ -241,11 +242,17 @@ _BARE_MARKS = frozenset({"主动公开", "依申请公开", "不予公开", "不
 _DISCLOSURE_MAX = 100
 
 
+def _visible(text: str) -> str:
+    """Without format characters (zero-width spaces and joiners, soft hyphens, BOMs): they draw
+    nothing, and a marking split by one still says what it shows."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def read_disclosure(text: str) -> tuple[bool, str | None]:
     """(is a disclosure marking, the attribute it places) for one paragraph's text.
 
     (True, None): clearly a marking, but one that places no attribute (公开属性：待定)."""
-    t = "".join(text.split())
+    t = _visible("".join(text.split()))      # 不予\u200b公开 says 不予公开
     if not t or len(t) > _DISCLOSURE_MAX:
         return False, None
     core = t.rstrip("。.；;，,")
@@ -296,14 +303,14 @@ def _closed_elsewhere(paragraphs: list[Para], tail: list[Para], meta: DocumentMe
         return
     read = {p.number for p in tail}
     for p in paragraphs:
-        if p.number in read or "公开" not in p.flat or not _NAMED_MARK.search(p.flat):
+        if p.number in read or "公开" not in _visible(p.flat) or not _NAMED_MARK.search(_visible(p.flat)):
             continue
         is_marking, value = read_disclosure(p.text)
         if is_marking and value == "不予公开":
             meta.disclosure, meta.disclosure_text = "不予公开", p.flat
             return
     for text in margins:
-        flat = "".join(text.split())
+        flat = _visible("".join(text.split()))
         if "公开" in flat and _NAMED_MARK.search(flat) and read_disclosure(text) == (True, "不予公开"):
             meta.disclosure, meta.disclosure_text = "不予公开", flat
             return
@@ -356,7 +363,7 @@ def _read_tail(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout)
         t = p.flat
         if len(t) <= 60 and _COLOPHON.search(t):
             layout.colophon.append(p.number)
-        if len(t) <= _DISCLOSURE_MAX and "公开" in t:
+        if len(t) <= _DISCLOSURE_MAX and "公开" in _visible(t):
             is_marking, value = read_disclosure(t)
             if is_marking:
                 markings.append((t, value, p.number))

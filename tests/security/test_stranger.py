@@ -235,3 +235,15 @@ def test_the_site_serves_only_the_published_versions_pictures(home, svc, sample_
     public = TestClient(create_app(home.path, "test-token"), base_url="http://testserver")
     assert public.get(f"/site/assets/{hashlib.sha256(final.read_bytes()).hexdigest()}.png").status_code == 200
     assert public.get(f"/site/assets/{hashlib.sha256(draft).hexdigest()}.png").status_code == 404
+
+
+@pytest.mark.parametrize("mark", ["（此件不予\u200b公开）", "公开属性：不\u00ad予公开", "【本件\u2060不公开】"])
+def test_a_not_public_marking_split_by_an_invisible_character_still_says_not_public(home, svc, sample_zip, mark):
+    """（此件不予\\u200b公开） shows 此件不予公开 but was read as an unknown attribute, which the unit's
+    head could then set to 主动公开: a zero-width character does not change what a marking says."""
+    d = intake_bundle([sample_zip(disclosure=mark)], "drafter", svc).dossier
+    with svc.session() as s:
+        assert s.get(DossierRow, d).disclosure == "不予公开"
+    director = api(create_app(home.path, "test-token"), home, "director")
+    r = director.post(f"/api/v1/dossiers/{d}/disclosure", json={"value": "主动公开"})
+    assert r.status_code == 409 and r.json()["problems"][0]["code"] in ("not_public", "invalid_state"), r.text
