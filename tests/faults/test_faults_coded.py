@@ -162,7 +162,7 @@ def test_s3_killed_answers_storage_unavailable_then_restarted_stores_once(make_h
     time.sleep(0.3)
     pic = picture(tmp_path)
     assert_refused(lockstep(home, "attach", dossier, pic, "--role", "graphic_interpretation",
-                            "--as", "drafter", "--json"), "storage_unavailable", within=30)
+                            "--as", "drafter", "--json"), "storage_unavailable", within=45)
     assert versions(home, dossier) == 1
     # The same server again: same ports, same data.
     with open(Path(cwd) / "weed-restarted.out", "wb") as out:
@@ -179,6 +179,16 @@ def test_s3_killed_answers_storage_unavailable_then_restarted_stores_once(make_h
                 pass
             assert time.monotonic() < deadline, "weed did not come back"
             time.sleep(0.2)
+        # Its gateway answers before its volumes are back: wait until a put goes through.
+        from documents.problems import Refused
+        from storage.objects import open_store
+        while True:
+            try:
+                open_store(_s3_url(s3, "f-probe")).put(b"probe")
+                break
+            except Refused:
+                assert time.monotonic() < deadline + 30, "weed took no objects after its restart"
+                time.sleep(0.5)
         rc, doc, err, _ = lockstep(home, "attach", dossier, pic, "--role", "graphic_interpretation",
                                    "--as", "drafter", "--json")
         assert rc == 0 and doc["accepted"] and doc["version"] == 2 and not doc["duplicate"], (doc, err[-2000:])
@@ -219,7 +229,7 @@ def test_postgres_down_answers_database_unavailable_then_restarted_records_once(
     try:
         for args in (("status", dossier, "--json"), ("audit", "verify", "--json"),
                      ("review", dossier, "--stage", "unit_check", "--approve", "--as", "director", "--json")):
-            assert_refused(lockstep(home, *args), "database_unavailable", within=30)
+            assert_refused(lockstep(home, *args), "database_unavailable", within=45)
         restarted, log = support._start(pg.socket_dir, pg.socket_dir / "data", pg.port)
         support._wait_ready(restarted, pg, log)
         rc, doc, err, _ = lockstep(home, "review", dossier, "--stage", "unit_check", "--approve",
@@ -262,12 +272,12 @@ def test_read_only_home_answers_reads_and_refuses_writes_with_a_code(make_home, 
         rc, doc, _, _ = lockstep(home, "audit", "verify", "--json")
         assert doc["ok"] and doc["events"] >= 2, doc
         assert_refused(lockstep(home, "review", dossier, "--stage", "unit_check", "--approve",
-                                "--as", "director", "--json"), "database_unavailable", within=30, words="只读")
+                                "--as", "director", "--json"), "database_unavailable", within=45, words="只读")
         assert_refused(lockstep(home, "attach", dossier, picture(tmp_path), "--role", "graphic_interpretation",
-                                "--as", "drafter", "--json"), "storage_unavailable", within=30, words="只读")
+                                "--as", "drafter", "--json"), "storage_unavailable", within=45, words="只读")
         # A flow run needs the workflow engine's records in the home: refused before it starts.
         assert_refused(lockstep(home, "batch", write_zip(tmp_path / "more.zip", doc_number="根政办发〔2019〕77号"),
-                                "--as", "drafter", "--json"), "storage_unavailable", within=30, words="只读")
+                                "--as", "drafter", "--json"), "storage_unavailable", within=45, words="只读")
     finally:
         _umount(home)
     rc, doc, err, _ = lockstep(home, "review", dossier, "--stage", "unit_check", "--approve",
@@ -298,7 +308,7 @@ def test_full_disk_answers_storage_unavailable_with_nothing_half_stored(make_hom
         filler.write_bytes(b"\0" * max(0, filler_size - 128 * 1024))
         pic = picture(tmp_path, size=400 * 1024)
         assert_refused(lockstep(home, "attach", dossier, pic, "--role", "graphic_interpretation",
-                                "--as", "drafter", "--json"), "storage_unavailable", within=30, words="磁盘已满")
+                                "--as", "drafter", "--json"), "storage_unavailable", within=45, words="磁盘已满")
         assert not [p for p in objects.rglob(".tmp-*")], "a temp file stayed behind"
         assert versions(home, dossier) == 1
         filler.unlink()                                      # the disk has room again
