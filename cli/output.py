@@ -94,10 +94,9 @@ def refusal_of(e: BaseException) -> Refused:
             from storage.objects import disk_fault
             if (refusal := disk_fault(x, "主目录")) is not None:
                 return refusal
-    # No code fits a fault of Lockstep's own (an `internal_error` code is wanted); invalid_state
-    # at least says the action was not done, and the type names what went wrong.
+    # A fault of Lockstep's own: the type names what went wrong (the traceback with LOCKSTEP_DEBUG=1).
     detail = f"内部错误，操作已中止（{type(e).__name__}：{str(e)[:200]}）"
-    return Refused(problem("invalid_state", detail))
+    return Refused(problem("internal_error", detail))
 
 
 def guarded(command):

@@ -446,7 +446,8 @@ def _parse_manifest(data: bytes, name: str, problems: list[Problem]) -> tuple[di
     for key in ("drafting_unit", "kind"):
         if manifest.get(key) is not None and not isinstance(manifest[key], str):
             bad(f"“{key}”应为文字")
-            manifest[key] = None
+            # A unit that cannot be read is not "no unit": it reads as blank, which intake refuses.
+            manifest[key] = "" if key == "drafting_unit" else None
     public = manifest.get("public_interest")
     if public is not None and not isinstance(public, bool):
         manifest["public_interest"] = {"true": True, "是": True, "false": False, "否": False}.get(str(public).strip().lower())

@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "interpretation_inconsistent": "解读中的数字、日期、文号或标题与政策原文不一致，请核对",
     "storage_unavailable": "对象存储暂时无法访问，本次未保存任何内容，请稍后重试",
     "database_unavailable": "数据库暂时无法访问，本次未保存任何内容，请稍后重试",
+    "internal_error": "程序内部错误，本次操作已中止；请记下时间告知运维人员（设 LOCKSTEP_DEBUG=1 可查看详情），可稍后重试",
 }
 
 

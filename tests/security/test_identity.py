@@ -78,6 +78,14 @@ def test_a_bundle_naming_a_blank_or_foreign_unit_is_refused_and_never_becomes_a_
     assert [d.stage for d in after.decisions] == ["unit_check"]
 
 
+def test_a_drafting_unit_that_is_not_text_is_refused_not_ignored(strangers, sample_zip):
+    for written in (["根河市政务服务局"], 7, {"name": "根河市政务服务局"}, True):
+        bundle = rewrite_manifest(sample_zip(doc_number="根政办发〔2019〕51号"), drafting_unit=written)
+        result = intake_bundle([bundle], "drafter", strangers)
+        assert not result.accepted, written
+        assert "not_permitted" in [p.code for p in result.problems], written
+
+
 def test_the_drafter_of_the_open_dossier_cannot_name_a_blank_unit_either(strangers, sample_zip, open_dossier):
     bundle = rewrite_manifest(sample_zip(), drafting_unit="\u3000")
     result = intake_bundle([bundle], "drafter", strangers)
