@@ -113,6 +113,9 @@ def guarded(command):
                 click.exceptions.Abort):
             raise
         except Exception as e:
+            # typer vendors its own click (typer._click): its usage errors keep their exit code 2.
+            if any(c.__name__ in ("ClickException", "Exit", "Abort") for c in type(e).__mro__):
+                raise
             if os.environ.get("LOCKSTEP_DEBUG"):
                 import traceback
                 traceback.print_exc(file=sys.stderr)
