@@ -41,6 +41,7 @@ import httpx
 import pytest
 import tomlkit
 from sqlalchemy import func, select
+from tests.support.desk import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 DOSSIERS = 25
@@ -79,13 +80,7 @@ def _start_desk(home: Path, env: dict) -> subprocess.Popen:
 
 
 def _stop_desk(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    stop(proc)
 
 
 def _desk_url(home: Path) -> str | None:

@@ -27,6 +27,7 @@ from services.home import Home
 from services.intake import intake_bundle
 from services.review import record_decision
 from storage.tables import DossierRow, EventRow, GazetteItemRow, JobRow, PageRow, RegisterEntryRow
+from tests.support.desk import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -141,12 +142,7 @@ def test_a_desk_started_after_the_kill_publishes_what_waits(ready):
         handed = lockstep(svc, "publish", "--pending", "--json")     # handed to the running desk
         assert handed.returncode == 0 and json.loads(handed.stdout)["results"] == [], handed.stdout + handed.stderr
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     with svc.session() as s:
         assert s.get(DossierRow, d).state == "registered"
         assert (count(s, GazetteItemRow, dossier_id=d), count(s, EventRow, dossier_id=d, name="dossier.published")) \

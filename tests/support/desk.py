@@ -30,9 +30,15 @@ def running_desk(home: Path, timeout: float = 180):
     finally:
         if proc.poll() is not None:
             print(f"the desk stopped by itself (exit {proc.returncode}):\n{log.read_text()[-4000:]}")
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen, grace: float = 30) -> None:
+    """TERM, then KILL after `grace` seconds: a desk (or any server) a test started never outlives it."""
+    if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(30)
+            proc.wait(grace)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
