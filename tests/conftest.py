@@ -70,3 +70,52 @@ class Cli:
 @pytest.fixture
 def cli(home):
     return Cli(home.path)
+
+
+# ---------------------------------------------------------------- nothing is left running
+
+# Every process this session starts inherits this marker (servers a test starts, the CLI and desk
+# subprocesses, the Prefect servers they start, their orphans after a kill -9), so that at the end
+# the session can find whatever outlived its test, however it was started.
+SESSION_MARK = f"{os.getpid()}-{os.urandom(6).hex()}"
+os.environ["LOCKSTEP_TEST_SESSION"] = SESSION_MARK
+
+
+def _marked_processes() -> dict[int, str]:
+    found = {}
+    needle = f"LOCKSTEP_TEST_SESSION={SESSION_MARK}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                if cmd and state != "Z":
+                    found[int(entry.name)] = cmd
+        except OSError:
+            continue
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No test leaves a server behind: any process still carrying this session's mark after every
+    fixture has stopped (20 s of grace for slow stops) fails the run, and is then killed."""
+    import signal
+    import time
+    if not Path("/proc").is_dir():
+        return
+    deadline = time.monotonic() + 20
+    left = _marked_processes()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = _marked_processes()
+    if left:
+        lines = "\n".join(f"  {pid}: {cmd[:200]}" for pid, cmd in sorted(left.items()))
+        print(f"\nleft running after the tests (stray processes):\n{lines}")
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        session.exitstatus = 1
