@@ -1,0 +1,290 @@
+"""A labelled set of policy–interpretation pairs for the consistency check (review/consistency.py).
+
+Built from the Genhe 2019 work plan (samples/genhe.py). The plan has few figures, so an
+"enriched" policy adds sentences with amounts, percentages, counts, time limits and dates to some
+provisions, as real 实施办法 carry them. Interpretations are 问N/答 documents in the sample's form.
+Each pair is labelled BY HAND with the findings a careful reviewer expects — (kind, 问N, value as
+normalised) — and the first-level provisions left uncovered (notes). The labels are written here,
+never computed by the checker.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from documents.diff import Para
+from samples import genhe
+
+# Sentences with figures added to provisions of the enriched policy: (section, item) → text.
+ADDED = {
+    (0, 1): "对网民关切的热点问题，要在24小时内作出初步回应，5个工作日内发布权威信息。",
+    (1, 0): "重大行政决策草案公开征求意见的期限一般不少于30日。",
+    (1, 1): "各部门应于2019年10月31日前完成执行情况公开，每季度公开不少于1次。",
+    (2, 2): "全年组织就业专项活动6场，新增公益性岗位200个，覆盖困难群众1200人。",
+    (2, 3): "对符合条件的项目给予一次性补助3万元，单个项目最高不超过50万元，专项资金规模1.5亿元。",
+    (3, 3): "热线接通率达到95%以上，群众诉求在15个工作日内办结，满意度提高2个百分点。",
+    (4, 0): "每年组织业务培训不少于2次，经费保障不低于8万元。",
+}
+
+INTRO_INDEX = 8
+
+
+@dataclass
+class Pair:
+    name: str
+    policy: list[Para]
+    interpretation: list[Para]
+    expected: list[tuple[str, str, str]] = field(default_factory=list)   # (kind, anchor, value)
+    notes: list[str] = field(default_factory=list)   # first-level anchors left uncovered
+    natural: bool = False      # a difference as offices make them, not a one-token injection
+
+
+def _items(enriched: bool) -> list[tuple[str, list[str]]]:
+    out = []
+    for s, (heading, items) in enumerate(genhe.SECTIONS):
+        texts = []
+        for i, parts in enumerate(items):
+            text = "".join(parts)
+            if enriched and (s, i) in ADDED:
+                text += ADDED[(s, i)]
+            texts.append(text)
+        out.append((heading, texts))
+    return out
+
+
+def policy(enriched: bool = True, drop_date: bool = False) -> list[Para]:
+    """The policy's paragraphs as `documents.diff.paragraphs` gives them (anchors and levels)."""
+    paras: list[Para] = []
+    n = 0
+
+    def add(text: str, anchor: str = "", level: int | None = None) -> None:
+        nonlocal n
+        n += 1
+        paras.append(Para(index=n, text=text, anchor=anchor, level=level))
+
+    add(f"{genhe.ORGAN}文件")
+    add(genhe.DOC_NUMBER)
+    add(f"{genhe.ORGAN}关于印发《{genhe.INNER_TITLE}》的通知")
+    add(genhe.ADDRESSEE)
+    add(f"经市政府同意，现将《{genhe.INNER_TITLE}》印发给你们，请结合实际，认真贯彻执行。")
+    add(genhe.INNER_TITLE)
+    add("".join(genhe.INTRO))
+    last = ""
+    for heading, items in _items(enriched):
+        top = heading.split("、", 1)[0] + "、"
+        add(heading, top, 1)
+        for item in items:
+            label = item[:item.index("）") + 1]
+            last = top + label
+            add(item, last, 2)
+    add("".join(genhe.CLOSING), last)
+    add(genhe.ORGAN)
+    if not drop_date:
+        add("2019年8月5日")
+    add("（此件主动公开）")
+    return paras
+
+
+def provisions(enriched: bool = True) -> list[tuple[str, str]]:
+    """(anchor, text) of every second-level provision, in order."""
+    out = []
+    for heading, items in _items(enriched):
+        top = heading.split("、", 1)[0] + "、"
+        for item in items:
+            out.append((top + item[:item.index("）") + 1], item))
+    return out
+
+
+def qa(answers: list[tuple[str, str]], *, head: bool = True) -> list[Para]:
+    """A 问N/答 interpretation: answers are (question, answer); question "" makes the sample's
+    question from the answer's first 24 characters."""
+    paras: list[Para] = []
+
+    def add(text: str) -> None:
+        paras.append(Para(index=len(paras) + 1, text=text))
+
+    if head:
+        add(f"一问一答读懂《{genhe.INNER_TITLE}》")
+        add(f"《{genhe.INNER_TITLE}》政策解读")
+        add(f"解读机关：{genhe.UNIT}")
+        add(f"关联文件：{genhe.DOC_NUMBER}")
+    for n, (question, answer) in enumerate(answers, 1):
+        add(f"问{n}：{question or answer[:24] + '……包括哪些内容？'}")
+        add(f"答：{answer}")
+    return paras
+
+
+def _answers(keep=None, edit=None) -> list[tuple[str, str]]:
+    """One answer per provision of the enriched policy (in order, 问1 … 问17), the answer being the
+    provision's text; keep: the provision indexes to answer; edit: index → (old, new) replacements."""
+    edit = edit or {}
+    out = []
+    for i, (_, text) in enumerate(provisions()):
+        if keep is not None and i not in keep:
+            continue
+        for old, new in edit.get(i, []):
+            assert old in text, (i, old)
+            text = text.replace(old, new, 1)
+        out.append(("", text))
+    return out
+
+
+def _q(index: int, keep=None) -> str:
+    """The 问N a provision index gets in `_answers(keep)`."""
+    order = list(range(len(provisions()))) if keep is None else sorted(keep)
+    return f"问{order.index(index) + 1}"
+
+
+# Provision indexes of the enriched policy (0-based over all （N）): 一(0,1,2) 二(3,4,5) 三(6..9) 四(10..13) 五(14..17)
+P_REPLY, P_DECISION, P_EXEC, P_LIVING, P_FINANCE, P_HOTLINE, P_ORG = 1, 3, 4, 8, 9, 13, 14
+ALL_TOPS = ["一、", "二、", "三、", "四、", "五、"]
+
+
+def pairs() -> list[Pair]:
+    P = policy()
+    out: list[Pair] = []
+
+    def pair(name, interp, expected=(), notes=(), natural=False, pol=None):
+        out.append(Pair(name, pol if pol is not None else P, interp, list(expected), list(notes), natural))
+
+    # --- clean pairs: the facts agree however they are written
+    pair("clean-verbatim", qa(_answers()))
+    pair("clean-sample-plan-only-first-two", qa(_answers(keep=set(range(6)))),
+         notes=["三、", "四、", "五、"])
+    pair("clean-chinese-numerals", qa(_answers(edit={
+        P_REPLY: [("24小时内", "二十四小时内"), ("5个工作日", "五个工作日")],
+        P_FINANCE: [("3万元", "三万元"), ("50万元", "五十万元")],
+        P_HOTLINE: [("95%", "百分之九十五"), ("15个工作日", "十五个工作日"), ("2个百分点", "两个百分点")],
+    })))
+    pair("clean-yuan-spelled-out", qa(_answers(edit={
+        P_FINANCE: [("3万元", "30000元"), ("1.5亿元", "15000万元")],
+        P_ORG: [("8万元", "80,000元")]})))
+    pair("clean-fullwidth", qa(_answers(edit={
+        P_HOTLINE: [("95%", "９５％"), ("15个工作日", "１５个工作日")],
+        0: [("〔2018〕55号", "[2018]55号"), ("〔2018〕43号", "［2018］43号")],
+        P_EXEC: [("2019年10月31日", "２０１９年１０月３１日")]})))
+    pair("clean-date-in-chinese", qa(_answers(edit={
+        P_EXEC: [("2019年10月31日", "二〇一九年十月三十一日")]})))
+    pair("clean-within-wording", qa(_answers(edit={
+        P_REPLY: [("24小时内", "24小时以内"), ("5个工作日内", "5个工作日之内")],
+        P_DECISION: [("30日", "30天")]})))
+    paraphrase = [
+        ("问：政策对回应社会关切提出了哪些时限要求？",
+         "答：对网民关切的热点问题，应在二十四小时之内初步回应，并在五个工作日内发布权威信息。"),
+        ("问：财政信息公开有哪些资金安排？",
+         "答：符合条件的项目可获一次性补助三万元，单个项目不超过五十万元，专项资金共1.5亿元。"),
+        ("问：办事大厅融合发展有哪些量化目标？",
+         "答：热线接通率要达到百分之九十五以上，诉求15个工作日之内办结，满意度提高两个百分点。"),
+    ]
+    pair("clean-paraphrase-unnumbered", _paraphrase(paraphrase), notes=["二、", "五、"],
+         natural=True)
+    titled = [("（二）积极回应社会关切，时限是多少？",
+               "答：热点问题二十四小时内初步回应，五个工作日内发布权威信息。"),
+              ("推进重要决策公开，征求意见期限多长？", "答：一般不少于三十日。"),
+              ("（四）细化财政信息公开的补助标准？", "答：一次性补助3万元，最高50万元。")]
+    pair("clean-questions-name-provisions", qa(titled), notes=["四、", "五、"], natural=True)
+    pair("clean-context-years-and-titles", qa([
+        ("政策的背景是什么？",
+         f"答：《{genhe.INNER_TITLE}》（{genhe.DOC_NUMBER}）于2019年8月5日印发，2019年是新中国成立70周年。"),
+        ("", "".join(genhe.SECTIONS[0][1][0]))]), notes=["二、", "三、", "四、", "五、"], natural=True)
+
+    # --- injected: one figure changed in one answer
+    changes = [
+        ("duration-24-to-48", P_REPLY, "24小时内", "48小时内", ("duration", "48小时")),
+        ("duration-workdays", P_REPLY, "5个工作日", "7个工作日", ("duration", "7工作日")),
+        ("duration-30-to-15-days", P_DECISION, "30日", "15日", ("duration", "15日")),
+        ("duration-days-to-workdays", P_HOTLINE, "15个工作日", "15日", ("duration", "15日")),
+        ("count-quarterly", P_EXEC, "1次", "2次", ("count", "2次")),
+        ("amount-changed", P_FINANCE, "3万元", "5万元", ("amount", "50000元")),
+        ("amount-unit-swapped", P_FINANCE, "3万元", "3元", ("amount", "3元")),
+        ("amount-yi-to-wan", P_FINANCE, "1.5亿元", "1.5万元", ("amount", "15000元")),
+        ("amount-cap-changed", P_FINANCE, "50万元", "五十五万元", ("amount", "550000元")),
+        ("amount-training", P_ORG, "8万元", "6万元", ("amount", "60000元")),
+        ("percent-changed", P_HOTLINE, "95%", "90%", ("percent", "90%")),
+        ("percent-weight", P_ORG, "4%", "5%", ("percent", "5%")),
+        ("percent-points", P_HOTLINE, "2个百分点", "3个百分点", ("percent", "3个百分点")),
+        ("percent-written-out-wrong", P_ORG, "4%", "百分之三", ("percent", "3%")),
+        ("count-events", P_LIVING, "6场", "8场", ("count", "8场")),
+        ("count-posts", P_LIVING, "200个", "300个", ("count", "300个")),
+        ("count-people", P_LIVING, "1200人", "2100人", ("count", "2100人")),
+        ("count-times", P_ORG, "2次", "3次", ("count", "3次")),
+        ("date-changed", P_EXEC, "2019年10月31日", "2019年11月30日", ("date", "2019-11-30")),
+        ("date-year-changed", P_EXEC, "2019年10月31日", "2020年10月31日", ("date", "2020-10-31")),
+        ("year-changed", 0, "我市2019年", "我市2018年", ("year", "2018")),
+        ("year-changed-exec", P_EXEC, "围绕2019年", "围绕2020年", ("year", "2020")),
+        ("docno-serial", 0, "〔2018〕43号", "〔2018〕34号", ("docno", "根政办发〔2018〕34号")),
+        ("docno-year", 0, "〔2018〕55号", "〔2019〕55号", ("docno", "呼政办发〔2019〕55号")),
+        ("docno-organ", 0, "根政办发〔2018〕25号", "根政发〔2018〕25号", ("docno", "根政发〔2018〕25号")),
+        ("docno-guoban", 10, "国办函〔2018〕71号", "国办函〔2018〕17号", ("docno", "国办函〔2018〕17号")),
+        ("title-changed", 0, "《根河市政府新闻发布工作实施方案》", "《根河市政府新闻发布工作实施办法》",
+         ("title", "《根河市政府新闻发布工作实施办法》")),
+        ("title-regulation", 15, "《呼伦贝尔市政府信息公开规定》", "《呼伦贝尔市政府信息公开办法》",
+         ("title", "《呼伦贝尔市政府信息公开办法》")),
+        ("title-abbreviated", 15, "《政府信息公开条例》", "《信息公开条例》", ("title", "《信息公开条例》")),
+    ]
+    for name, index, old, new, (kind, value) in changes:
+        pair(f"inject-{name}", qa(_answers(edit={index: [(old, new)]})), [(kind, _q(index), value)])
+
+    # --- two differences in one interpretation
+    pair("inject-two-kinds", qa(_answers(edit={P_REPLY: [("24小时内", "二十四小时内"), ("5个工作日", "10个工作日")],
+                                               P_FINANCE: [("3万元", "3000元")]})),
+         [("duration", _q(P_REPLY), "10工作日"), ("amount", _q(P_FINANCE), "3000元")])
+
+    # --- a figure that stands elsewhere in the policy, but not at this provision
+    pair("inject-figure-from-elsewhere", qa(_answers(edit={P_REPLY: [("24小时内", "30日内")]})),
+         [("duration", _q(P_REPLY), "30日")])
+    pair("inject-percent-from-elsewhere", qa(_answers(edit={P_ORG: [("4%", "95%")]})),
+         [("percent", _q(P_ORG), "95%")])
+
+    # --- provisions left out (notes, no findings)
+    keep = set(range(18)) - {6, 7, 8, 9}
+    pair("omit-section-three", qa(_answers(keep=keep)), notes=["三、"])
+    keep = set(range(10))
+    pair("omit-four-and-five", qa(_answers(keep=keep)), notes=["四、", "五、"])
+    keep = {P_REPLY, P_FINANCE}
+    pair("omit-most-with-change", qa(_answers(keep=keep, edit={P_FINANCE: [("50万元", "20万元")]})),
+         [("amount", _q(P_FINANCE, keep), "200000元")], notes=["二、", "四、", "五、"])
+
+    # --- natural: unmapped answers (generic questions) with figures nowhere in the policy
+    pair("natural-unmapped-new-limit", _paraphrase([
+        ("问：群众反映的问题多久回复？", "答：一般在3个工作日内答复，复杂问题不超过10个工作日。")]),
+        [("duration", "问1", "3工作日"), ("duration", "问1", "10工作日")],
+        notes=ALL_TOPS, natural=True)
+    pair("natural-unmapped-right-figures", _paraphrase([
+        ("问：群众反映的问题多久回复？", "答：热点问题24小时内初步回应，诉求15个工作日内办结。")]),
+        notes=["二、", "三、", "五、"], natural=True)
+    pair("natural-policy-number-misquoted", qa([("本政策的文号是什么？", "答：根政办发〔2019〕63号。")],
+                                                head=False),
+         [("docno", "问1", "根政办发〔2019〕63号")], notes=ALL_TOPS, natural=True)
+    pair("natural-issued-date-wrong", qa([("本政策何时印发？", "答：2019年8月15日印发，自印发之日起施行。")],
+                                          head=False),
+         [("date", "问1", "2019-08-15")], notes=ALL_TOPS, natural=True)
+    pair("natural-issued-date-right", qa([("本政策何时印发？", "答：二〇一九年八月五日印发。")], head=False),
+         notes=ALL_TOPS, natural=True)
+    pair("natural-title-of-policy-wrong-year", qa([("本政策叫什么？", "答：《根河市2018年政务公开工作要点》。")],
+                                                   head=False),
+         [("title", "问1", "《根河市2018年政务公开工作要点》")], notes=ALL_TOPS, natural=True)
+    pair("natural-amount-in-plain-policy", qa(_answers(keep={9}, edit={9: [("3万元", "3万元")]})),
+         [("amount", "问1", "30000元"), ("amount", "问1", "500000元"), ("amount", "问1", "150000000元")],
+         notes=["一、", "二、", "四、", "五、"], pol=policy(enriched=False), natural=True)
+    pair("natural-date-dropped-from-policy", qa([("本政策何时印发？", "答：2019年8月5日印发。")], head=False),
+         [("date", "问1", "2019-08-05")], notes=ALL_TOPS, pol=policy(drop_date=True), natural=True)
+
+    # --- hard cases written as offices write them; the extractor is not expected to get them all
+    pair("hard-points-colloquial", qa(_answers(edit={P_HOTLINE: [("2个百分点", "3个点")]})),
+         [("percent", _q(P_HOTLINE), "3个百分点")], natural=True)
+    pair("hard-wan-without-yuan", qa(_answers(edit={P_FINANCE: [("3万元", "5万")]})),
+         [("amount", _q(P_FINANCE), "50000元")], natural=True)
+    pair("hard-week-for-workdays", qa(_answers(edit={P_REPLY: [("5个工作日内", "一周内")]})),
+         [("duration", _q(P_REPLY), "1周")], natural=True)
+    return out
+
+
+def _paraphrase(items: list[tuple[str, str]]) -> list[Para]:
+    paras = [Para(index=1, text=f"《{genhe.INNER_TITLE}》政策解读")]
+    for q, a in items:
+        paras.append(Para(index=len(paras) + 1, text=q))
+        paras.append(Para(index=len(paras) + 1, text=a))
+    return paras
+
+
+__all__ = ["Pair", "pairs", "policy", "provisions", "qa", "ADDED"]

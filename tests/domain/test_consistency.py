@@ -1,0 +1,127 @@
+"""The interpretation agrees with its policy: facts extracted and normalised (documents/facts.py),
+matched under the provision a 问N names (review/consistency.py), over the labelled pairs."""
+from __future__ import annotations
+
+import pytest
+
+from documents.diff import Para, paragraphs
+from documents.facts import facts_in, qa_anchored, question_number
+from review.consistency import CODE, check, check_all, provision_of
+from samples import genhe
+from tests.domain.consistency_pairs import pairs, policy
+
+
+def values(text: str) -> list[tuple[str, str]]:
+    return [(f.kind, f.value) for f in facts_in(text)]
+
+
+@pytest.mark.parametrize("written, kind, value", [
+    ("在二十四小时内回应", "duration", "24小时"),
+    ("在24小时以内回应", "duration", "24小时"),
+    ("１５个工作日内办结", "duration", "15工作日"),
+    ("十五个工作日内办结", "duration", "15工作日"),
+    ("30天内", "duration", "30日"),
+    ("3个月", "duration", "3月"),
+    ("不低于百分之四", "percent", "4%"),
+    ("不低于４％", "percent", "4%"),
+    ("提高两个百分点", "percent", "2个百分点"),
+    ("补助3万元", "amount", "30000元"),
+    ("补助三万元", "amount", "30000元"),
+    ("补助30,000元", "amount", "30000元"),
+    ("规模1.5亿元", "amount", "150000000元"),
+    ("2019年8月5日印发", "date", "2019-08-05"),
+    ("二〇一九年八月五日印发", "date", "2019-08-05"),
+    ("３月１日起施行", "date", "03-01"),
+    ("2019年是关键之年", "year", "2019"),
+    ("依据根政办发[2019]36号", "docno", "根政办发〔2019〕36号"),
+    ("依据根政办发（2019）36号", "docno", "根政办发〔2019〕36号"),
+    ("按照《政府信息 公开条例》", "title", "《政府信息公开条例》"),
+    ("新增岗位200个", "count", "200个"),
+    ("覆盖1200人", "count", "1200人"),
+])
+def test_a_fact_is_read_in_its_normal_form(written, kind, value):
+    assert (kind, value) in values(written)
+
+
+def test_what_is_not_a_fact_is_not_read():
+    # an article (一个窗口, 一次办理), a year inside a cited title, a number without a unit
+    assert values("实现“一个窗口”“一次办理”，加快12345热线建设") == []
+    assert values("按照《根河市2019年政务公开工作要点》") == [("title", "《根河市2019年政务公开工作要点》")]
+    # a date is one fact, not a year and a duration as well
+    assert values("于2019年10月31日前完成") == [("date", "2019-10-31")]
+    assert values("〔2018〕43号") == []  # a bracketed year with no organ code is no document number
+
+
+def test_a_fact_keeps_what_was_written_and_where():
+    [fact] = facts_in("应在二十四小时内回应", anchor="一、（二）", paragraph=11)
+    assert (fact.text, fact.anchor, fact.paragraph) == ("二十四小时内", "一、（二）", 11)
+
+
+def test_questions_anchor_their_answers():
+    paras = [Para(index=1, text="《某政策》解读"), Para(index=2, text="问1：是什么？"),
+             Para(index=3, text="答：……"), Para(index=4, text="补充说明"), Para(index=5, text="问：还有吗？"),
+             Para(index=6, text="答：有。")]
+    assert [p.anchor for p in qa_anchored(paras)] == ["", "问1", "问1", "问1", "问2", "问2"]
+    assert question_number("问十二：") == 12 and question_number("答：") is None
+
+
+def test_a_question_maps_to_the_provision_it_names():
+    p = policy()
+    assert provision_of("问2：（二）积极回应社会关切。对政府出台……包括哪些内容？", p) == "一、（二）"
+    assert provision_of("问：二、（二）讲了什么", p) == "二、（二）"
+    assert provision_of("问3：推动行政执法信息公开有哪些要求", p) == "二、（三）"
+    assert provision_of("问：（二）是什么", p) is None      # five （二）: ambiguous
+    assert provision_of("问：本政策何时施行？", p) is None
+
+
+def test_a_changed_time_limit_names_both_places_and_texts():
+    p = policy()
+    interp = [Para(index=1, text="问3：（二）积极回应社会关切的时限？"), Para(index=2, text="答：在48小时内作出初步回应。")]
+    result = check(p, interp, file="政策解读.docx")
+    [problem] = result.problems
+    assert problem.code == CODE and problem.severity == "warning"
+    assert problem.message.startswith("解读 问3：‘48小时内’ ↔ 政策 一、（二）：‘24小时内’")
+    assert (problem.file, problem.paragraph) == ("政策解读.docx", 2)
+
+
+def test_a_fact_the_policy_lacks_is_named_as_such():
+    interp = [Para(index=1, text="问1：本政策的文号？"), Para(index=2, text="答：根政办发〔2019〕63号。")]
+    [problem] = check(policy(), interp).problems
+    assert problem.message.startswith("解读 问1：‘根政办发〔2019〕63号’ ↔ 政策中没有")
+
+
+def test_uncovered_first_level_provisions_are_notes_not_problems():
+    interp = [Para(index=1, text="问1：（二）积极回应社会关切的时限？"), Para(index=2, text="答：二十四小时内。")]
+    result = check(policy(), interp)
+    assert result.problems == []
+    assert [n.split("、")[0] for n in result.notes] == ["政策 二", "政策 三", "政策 四", "政策 五"]
+
+
+def test_the_sample_dossier_reads_clean_with_three_uncovered_parts():
+    read = {name: paragraphs(name, data) for name, data in (
+        ("policy.docx", genhe.policy_docx()), (genhe.MATERIAL_NAME, genhe.interpretation_docx()),
+        (genhe.PLAN_NAME, genhe.plan_docx()))}
+    pol = read.pop("policy.docx")
+    result = check_all(pol, list(read.items()))
+    assert result.problems == []
+    assert len(result.notes) == 3 and all("解读中没有对应内容" in n for n in result.notes)
+
+
+LABELLED = pairs()
+
+
+def test_the_fixture_set_is_large_and_varied():
+    assert len(LABELLED) >= 40
+    assert sum(1 for p in LABELLED if not p.expected) >= 10          # clean pairs
+    kinds = {k for p in LABELLED for k, _, _ in p.expected}
+    assert kinds == {"amount", "percent", "count", "duration", "date", "year", "docno", "title"}
+    assert any(p.notes for p in LABELLED if not p.expected and "omit" in p.name)
+
+
+@pytest.mark.parametrize("pair", [p for p in LABELLED if not p.name.startswith("hard-")],
+                         ids=lambda p: p.name)
+def test_labelled_pair(pair):
+    result = check(pair.policy, pair.interpretation)
+    assert sorted((f.kind, f.anchor, f.value) for f in result.findings) == sorted(pair.expected)
+    assert sorted(n.split()[1].split("、")[0] + "、" for n in result.notes) == sorted(pair.notes)
+    assert all(p.code == CODE and p.severity == "warning" for p in result.problems)
