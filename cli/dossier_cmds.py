@@ -152,11 +152,12 @@ def gate_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="�
     with refusals(as_json, {"dossier": dossier}):
         answer = gate_answer(services_of(ctx), dossier)
     if as_json:
-        emit_json(answer.model_dump(mode="json"))
+        emit_json({**answer.model_dump(mode="json"), "consistency": _consistency(ctx, dossier)})
     else:
         _print_gate(answer)
         for s in answer.stages:
             out.print(f"  {'✓' if s.approved else '·'} {s.name}（{s.id}）")
+        _print_consistency(_consistency(ctx, dossier))
 
 
 @app.command("review")
@@ -290,7 +291,7 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
     with refusals(as_json, {"dossier": dossier}):
         st = status(services_of(ctx), dossier)
     if as_json:
-        emit_json(st.model_dump(mode="json"))
+        emit_json({**st.model_dump(mode="json"), "consistency": _consistency(ctx, dossier)})
         return
     out.print(f"[bold]{st.dossier}[/bold] {st.title}")
     out.print(f"  文号：{st.doc_number or '—'}  类别：{st.kind}  起草单位：{st.drafting_unit}")
@@ -307,6 +308,7 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
         for r in d.reasons:
             out.print(f"      · {'【' + r.anchor + '】' if r.anchor else ''}{r.text}")
     _print_gate(st.gate)
+    _print_consistency(_consistency(ctx, dossier))
 
 
 @app.command("batch")
@@ -354,3 +356,20 @@ def _bundles_in(sources: list[Path]) -> list[Path]:
         else:
             found.append(s)
     return found
+
+
+def _consistency(ctx: typer.Context, dossier: str) -> dict:
+    """解读与政策的一致性：warnings and notes for the reviewer, never part of `blocking`."""
+    from services.consistency import consistency_json
+    return consistency_json(services_of(ctx), dossier)
+
+
+def _print_consistency(found: dict) -> None:
+    problems, notes = found.get("problems", []), found.get("notes", [])
+    if not problems and not notes:
+        return
+    out.print(f"解读与政策一致性（提示，不影响签发）：{len(problems)} 处待核对")
+    for p in problems:
+        out.print(f"  [yellow]![/yellow] {p['message']}")
+    for n in notes:
+        out.print(f"  · {n}")
