@@ -125,3 +125,19 @@ def test_labelled_pair(pair):
     assert sorted((f.kind, f.anchor, f.value) for f in result.findings) == sorted(pair.expected)
     assert sorted(n.split()[1].split("、")[0] + "、" for n in result.notes) == sorted(pair.notes)
     assert all(p.code == CODE and p.severity == "warning" for p in result.problems)
+
+
+def test_the_bench_runs_and_prints_precision_recall_and_time():
+    """bench/consistency.py runs at a tiny size, so the script cannot rot (nothing here times it)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "bench/consistency.py", "--repeat", "2"], cwd=root,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    summary = json.loads(r.stdout.strip().splitlines()[-1])
+    assert summary["pairs"] == len(LABELLED)
+    assert set(summary["kinds"]) == {"amount", "percent", "count", "duration", "date", "year", "docno", "title"}
+    assert summary["check_p50_ms"] > 0 and summary["floor_p50_ms"] > 0
