@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.app import HomeOpt, JsonOpt, app, home_of
+from cli.names import person_role_id
 from cli.output import emit_json, out, refusals
 from review.config import ROLE_NAMES
 
@@ -90,12 +91,13 @@ def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @users_app.command("add")
 def users_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人员登录名")],
               unit: Annotated[str, typer.Option("--unit", help="所属单位（须在 units 中）")],
-              role: Annotated[list[str], typer.Option("--role", help="角色，可多次指定")],
+              role: Annotated[list[str], typer.Option("--role", help="角色，可多次指定：起草人员、合法性审核人员、签发人…（或 drafter 等）")],
               display: Annotated[Optional[str], typer.Option("--display", help="显示姓名")] = None,
               as_json: JsonOpt = False) -> None:
     """添加人员（写入 lockstep.toml）。"""
     import getpass
     from services.people import add_person
+    role = [person_role_id(r) for r in role]
     with refusals(as_json):
         user = add_person(home_of(ctx), name, unit, list(role), display, getpass.getuser())
     if as_json:

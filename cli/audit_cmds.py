@@ -35,10 +35,13 @@ def history_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help=
     if as_json:
         emit_json({"dossier": dossier, "events": events})
         return
+    from cli.names import stage_name
+    labels = {"version": "版本", "stage": "环节", "verdict": "结论", "comment": "意见", "reason": "理由",
+              "registration_number": "登记号"}
+    said = {"stage": lambda v: stage_name(svc.config, v), "verdict": lambda v: {"approve": "通过", "return": "退回"}.get(v, v)}
     for e in events:
         d = e["details"]
-        extra = "，".join(f"{k}={v}" for k, v in d.items() if k in ("version", "stage", "verdict", "comment", "reason",
-                                                                  "registration_number") and v)
+        extra = "，".join(f"{labels[k]}：{said.get(k, str)(v)}" for k, v in d.items() if k in labels and v)
         out.print(f"  {e['seq']:>4}  {e['at'][:19].replace('T', ' ')}  {EVENT_NAMES.get(e['event'], e['event'])}"
                   f"  {e['actor']}  {extra}")
 

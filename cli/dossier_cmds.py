@@ -8,6 +8,7 @@ import typer
 from rich.progress import Progress
 
 from cli.app import AsOpt, JsonOpt, app, services_of
+from cli.names import material_role_id, stage_id, stage_name, who_acts
 from cli.output import emit_json, engine_note, err, out, print_problems, refusals, spinner
 from documents.labels import meta_fields
 from documents.models import ROLE_NAMES
@@ -87,11 +88,11 @@ def submit_cmd(ctx: typer.Context,
     if as_json:
         emit_json({**result.model_dump(mode="json"), "gate": answer})
     else:
-        _print_submit(result, answer)
+        _print_submit(result, answer, svc.config)
     raise typer.Exit(code=0 if result.accepted else 1)
 
 
-def _print_submit(result, answer) -> None:
+def _print_submit(result, answer, config=None) -> None:
     if not result.accepted:
         out.print("[red bold]材料未被接收，未保存任何内容。[/red bold]")
     elif result.duplicate:
@@ -107,30 +108,42 @@ def _print_submit(result, answer) -> None:
             _print_meta(f.metadata, indent="      ")
     print_problems(result.problems)
     if answer is not None:
-        _print_gate(answer)
+        _print_gate(answer, config, result.drafting_unit)
 
 
-def _print_gate(answer) -> None:
+def _print_gate(answer, config=None, unit: str | None = None) -> None:
+    """The gate in words: stages and roles by their Chinese names, with who holds each role."""
     if answer.ready:
         out.print(f"[green bold]签发条件已满足[/green bold]（卷宗 {answer.dossier} 第 {answer.version} 版）")
         return
     out.print(f"[yellow bold]暂不能签发[/yellow bold]（卷宗 {answer.dossier} 第 {answer.version} 版），尚缺：")
     for b in answer.blocking:
-        who = f" → 由 {'、'.join(b.roles)} 办理" if b.roles else ""
+        same_unit = config is not None and any(s.same_unit for p in config.pipelines for s in p.stages
+                                               if s.id == b.stage)
+        who = f" → 由 {who_acts(config, b.roles, unit, same_unit)} 办理" if b.roles else ""
         out.print(f"  ✗ [bold]{b.code}[/bold]：{b.message}{who}")
+
+
+def _unit_of(svc, dossier: str) -> str | None:
+    """The drafting unit, so that a unit's own check names that unit's people."""
+    from storage.repository import Dossiers
+    with svc.session() as s:
+        row = Dossiers(s).get(dossier)
+    return row.drafting_unit if row is not None else None
 
 
 @app.command("attach")
 def attach_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
                file: Annotated[Path, typer.Argument(help="要补充或替换的文件")],
-               role: Annotated[str, typer.Option("--role", help="材料角色：policy、interpretation_plan、"
-                                                 "interpretation_material、graphic_interpretation、risk_assessment…")],
+               role: Annotated[str, typer.Option("--role", help="材料角色：政策文件、解读方案、解读材料、图文解读、"
+                                                 "舆情风险评估（或 policy、risk_assessment 等）…")],
                as_: AsOpt, as_json: JsonOpt = False) -> None:
     """补充或替换一份材料，形成新版本（此前的审核随之失效）。"""
     from documents.models import ROLE_NAMES as ROLES
     from documents.problems import problem
     from services.attach import attach
     from services.review import gate_answer
+    role = material_role_id(role)
     svc = services_of(ctx)
     with refusals(as_json, {"dossier": dossier}):
         if role not in ROLES:
@@ -140,7 +153,7 @@ def attach_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
     if as_json:
         emit_json({**result.model_dump(mode="json"), "gate": answer})
     else:
-        _print_submit(result, answer)
+        _print_submit(result, answer, svc.config)
     raise typer.Exit(code=0 if result.accepted else 1)
 
 
@@ -150,40 +163,47 @@ def gate_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="�
     """签发前检查：列出全部未满足的条件。"""
     from services.review import gate_answer
     with refusals(as_json, {"dossier": dossier}):
-        answer = gate_answer(services_of(ctx), dossier)
+        svc = services_of(ctx)
+        answer = gate_answer(svc, dossier)
     if as_json:
         emit_json({**answer.model_dump(mode="json"), "consistency": _consistency(ctx, dossier)})
     else:
-        _print_gate(answer)
+        _print_gate(answer, svc.config, _unit_of(svc, dossier))
         for s in answer.stages:
-            out.print(f"  {'✓' if s.approved else '·'} {s.name}（{s.id}）")
+            out.print(f"  {'✓' if s.approved else '·'} {s.name}")
         _print_consistency(_consistency(ctx, dossier))
 
 
 @app.command("review")
 def review_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
-               stage: Annotated[str, typer.Option("--stage", help="审核环节，如 legality")],
+               stage: Annotated[str, typer.Option("--stage", help="审核环节，如 合法性审核（或 legality）")],
                approve: Annotated[bool, typer.Option("--approve/--return", help="通过或退回")],
                as_: AsOpt, comment: Annotated[str, typer.Option("--comment", help="审核意见")] = "",
                reason: Annotated[Optional[list[str]], typer.Option(
                    "--reason", help="定位到条款的理由，可多次指定：“一、（二）：表述不清”；解读材料用“解读：问3：…”")] = None,
                as_json: JsonOpt = False) -> None:
     """审核一个环节：通过或退回（附意见，理由可定位到条款）。合法性审核同时出具意见书。"""
-    from services.review import record_decision
+    from services.review import gate_answer, record_decision
     with refusals(as_json, {"dossier": dossier}):
-        event, answer = record_decision(services_of(ctx), dossier, stage,
+        svc = services_of(ctx)
+        try:
+            stage = stage_id(svc.config, stage)
+        except typer.BadParameter:
+            gate_answer(svc, dossier)       # an unknown dossier is refused first (exit 1), whatever the stage
+            raise
+        event, answer = record_decision(svc, dossier, stage,
                                         "approve" if approve else "return", comment, as_, reason or [])
     if as_json:
         emit_json({"dossier": dossier, "decision": event, "ready": answer.ready, "gate": answer})
     else:
         verb = "[green]通过[/green]" if approve else "[red]退回[/red]"
-        out.print(f"{event.actor} 已{verb}卷宗 {dossier} 的“{stage}”环节。")
+        out.print(f"{event.actor} 已{verb}卷宗 {dossier} 的“{stage_name(svc.config, stage)}”环节。")
         for r in event.reasons:
             out.print(f"  · {'【' + r.anchor + '】' if r.anchor else ''}{r.text}"
                       + (f"（第 {r.paragraph} 段）" if r.paragraph else ""))
         if event.opinion_number:
             out.print(f"  合法性审核意见书：{event.opinion_number}（lockstep opinion {dossier} --out 目录 导出）")
-        _print_gate(answer)
+        _print_gate(answer, svc.config, _unit_of(svc, dossier))
 
 
 @app.command("sign-off")
@@ -221,7 +241,7 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
     else:
         out.print(f"[green bold]已签发[/green bold] 卷宗 {dossier} 第 {event.version} 版（{event.actor}）")
         if getattr(event, "reason", None):
-            out.print(f"  [yellow]紧急签发[/yellow]：{event.reason}；跳过的环节 {'、'.join(event.skipped_stages)} 须事后补审")
+            out.print(f"  [yellow]紧急签发[/yellow]：{event.reason}；跳过的环节 {'、'.join(stage_name(svc.config, x) for x in event.skipped_stages)} 须事后补审")
         _print_publication(published)
     raise typer.Exit(code=0 if published.get("published") else 1)
 
@@ -289,7 +309,8 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
     """卷宗状态：版本、材料、审核记录、签发条件与历史。"""
     from services.review import status
     with refusals(as_json, {"dossier": dossier}):
-        st = status(services_of(ctx), dossier)
+        svc = services_of(ctx)
+        st = status(svc, dossier)
     if as_json:
         emit_json({**st.model_dump(mode="json"), "consistency": _consistency(ctx, dossier)})
         return
@@ -297,17 +318,17 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
     out.print(f"  文号：{st.doc_number or '—'}  类别：{st.kind}  起草单位：{st.drafting_unit}")
     out.print(f"  状态：{st.state_name}  当前版本：第 {st.version} 版")
     if st.emergency_reason:
-        pending = "、".join(st.retrospective_pending)
+        pending = "、".join(stage_name(svc.config, x) for x in st.retrospective_pending)
         out.print(f"  [yellow]紧急签发[/yellow]：{st.emergency_reason}；"
                   + (f"待事后补审：{pending}" if pending else "事后补审已完成"))
     for f in st.files:
         out.print(f"  · {ROLE_NAMES.get(f['role'], f['role'])}：{f['name']}")
     for d in st.decisions:
-        out.print(f"  审核：{d.stage} {'通过' if d.verdict == 'approve' else '退回'}（{d.actor}，{d.at:%Y-%m-%d %H:%M}）{d.comment}"
+        out.print(f"  审核：{stage_name(svc.config, d.stage)} {'通过' if d.verdict == 'approve' else '退回'}（{d.actor}，{d.at:%Y-%m-%d %H:%M}）{d.comment}"
                   + (f" 意见书 {d.opinion_number}" if d.opinion_number else ""))
         for r in d.reasons:
             out.print(f"      · {'【' + r.anchor + '】' if r.anchor else ''}{r.text}")
-    _print_gate(st.gate)
+    _print_gate(st.gate, svc.config, st.drafting_unit)
     _print_consistency(_consistency(ctx, dossier))
 
 

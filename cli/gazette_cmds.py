@@ -10,6 +10,7 @@ import typer
 
 from cli.app import AsOpt, JsonOpt, app, services_of
 from cli.output import emit_json, out, refusals
+from cli.zh import DateOption
 
 gazette_app = typer.Typer(help="政府公报：待刊队列与期刊编排、出版", no_args_is_help=True)
 issue_app = typer.Typer(help="公报期次：新建、编入稿件、查看、出版", no_args_is_help=True)
@@ -18,8 +19,7 @@ app.add_typer(gazette_app, name="gazette")
 gazette_app.add_typer(issue_app, name="issue")
 gazette_app.add_typer(correction_app, name="correction")
 
-DateOpt = Annotated[Optional[dt.datetime], typer.Option("--date", formats=["%Y-%m-%d"],
-                                                        help="出版日期 YYYY-MM-DD")]
+DateOpt = Annotated[Optional[dt.datetime], DateOption("--date", help="出版日期，如 2026-12-10、2026年12月10日")]
 STATUS = {"draft": "编排中", "released": "已出版"}
 
 
@@ -187,8 +187,8 @@ def correction_remove(ctx: typer.Context, notice: Annotated[int, typer.Argument(
     out.print(f"[green]已撤下[/green] 公报 {view.issue} 的更正启事 {view.notice}：{view.title}")
 
 
-FromOpt = Annotated[Optional[dt.datetime], typer.Option("--from", formats=["%Y-%m-%d"], help="成文日期起 YYYY-MM-DD")]
-ToOpt = Annotated[Optional[dt.datetime], typer.Option("--to", formats=["%Y-%m-%d"], help="成文日期止 YYYY-MM-DD")]
+FromOpt = Annotated[Optional[dt.datetime], DateOption("--from", help="成文日期起，如 2026-12-10")]
+ToOpt = Annotated[Optional[dt.datetime], DateOption("--to", help="成文日期止，如 2026-12-10")]
 
 
 @gazette_app.command("search")

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import sys
 
+import cli.zh
+
+cli.zh.install()  # typer's and click's own words in Chinese, before any command is built
+
 import cli.admin_cmds  # noqa: F401  (registers commands)
 import cli.audit_cmds  # noqa: F401
 import cli.demo  # noqa: F401

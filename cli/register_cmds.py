@@ -11,6 +11,7 @@ import typer
 
 from cli.app import AsOpt, JsonOpt, app, services_of
 from cli.output import emit_json, out, refusals
+from cli.zh import DateOption
 
 register_app = typer.Typer(help="规范性文件公开台帐", no_args_is_help=True)
 report_app = typer.Typer(help="政府信息公开工作年度报告数据", no_args_is_help=True)
@@ -146,8 +147,7 @@ def register_repeal(ctx: typer.Context, number: NumberArg, as_: AsOpt,
 
 @register_app.command("expire")
 def register_expire(ctx: typer.Context, as_: AsOpt,
-                    today: Annotated[Optional[dt.datetime], typer.Option("--today", formats=["%Y-%m-%d"],
-                                                                         help="按哪一天计算（默认今天）")] = None,
+                    today: Annotated[Optional[dt.datetime], DateOption("--today", help="按哪一天计算（默认今天）")] = None,
                     as_json: JsonOpt = False) -> None:
     """施行日期已到的待施行文件转为现行有效，有效期已届满的文件标记为已失效（与定时检查相同）。"""
     from services.register_life import expire, take_effect

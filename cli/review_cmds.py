@@ -9,6 +9,7 @@ import typer
 
 from cli.app import AsOpt, JsonOpt, app, home_of, services_of
 from cli.output import emit_json, engine_note, out, refusals, spinner
+from cli.zh import DateOption
 
 consultation_app = typer.Typer(help="重大行政决策公开征求意见", no_args_is_help=True)
 app.add_typer(consultation_app, name="consultation")
@@ -52,8 +53,8 @@ def opinion_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help=
 
 @consultation_app.command("open")
 def consultation_open(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
-                      start: Annotated[dt.datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="开始日期")],
-                      end: Annotated[dt.datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="截止日期")],
+                      start: Annotated[dt.datetime, DateOption("--from", help="开始日期")],
+                      end: Annotated[dt.datetime, DateOption("--to", help="截止日期")],
                       as_: AsOpt,
                       reason: Annotated[Optional[str], typer.Option("--reason", help="期限少于 30 日的理由")] = None,
                       as_json: JsonOpt = False) -> None:

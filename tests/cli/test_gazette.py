@@ -74,7 +74,7 @@ def test_a_release_after_the_effective_date_is_refused_in_chinese(cli, svc, tmp_
 def test_usage_errors_exit_2(cli):
     assert cli("gazette", "issue", "new", "--year", "2019", "--number", "8").exit_code == 2      # no --as
     assert cli("gazette", "issue", "new", "--year", "2019", "--number", "0", "--as", "editor").exit_code == 2
-    assert cli("gazette", "issue", "release", "2019-8", "--out", "x", "--date", "2019/8/1",
+    assert cli("gazette", "issue", "release", "2019-8", "--out", "x", "--date", "8/1/2019",
                "--as", "editor").exit_code == 2
 
 

@@ -1,0 +1,207 @@
+"""The command line speaks Chinese: typer's and its click's own words, dates as offices write them.
+
+Typer 0.29 vendors click (typer._click) with its messages as plain English f-strings (no gettext), so
+they are put into Chinese where they are shown, in one place: the rich help and error renderers'
+constants (typer.rich_utils), the usage line's prefix (the help formatter), the help option's text,
+and the error panel's message (`message_zh`). Usage errors keep their exit code 2. Imported once by
+cli/main.py, before the app runs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import sys
+
+import typer
+import typer.rich_utils as ru
+from rich.markup import escape
+from rich.panel import Panel
+from typer import _click
+from typer._click import decorators as _decorators
+from typer._click.formatting import HelpFormatter
+
+USAGE = "用法："
+HELP_TEXT = "显示本帮助并退出。"
+DATE_FORMS = "2026-12-10、2026/12/10 或 2026年12月10日"
+
+
+# ---------------------------------------------------------------- messages
+
+def _quoted(s: str) -> str:
+    """'gate', 'gazette' → gate、gazette (click quotes names with repr)."""
+    return "、".join(x.strip().strip("'\"") for x in s.split(", "))
+
+
+def _value_zh(text: str) -> str:
+    """The part of an "Invalid value" message that says what was wrong."""
+    text = re.sub(r"^Value error, ", "", text)
+    rules: list[tuple[str, str]] = [
+        (r"^(.+?) is not one of (.+?)\.?$", lambda m: f"{m[1]} 不是可选值（可选：{_quoted(m[2])}）"),
+        (r"^(.+?) does not match the formats? (.+?)\.?$", lambda m: f"{m[1]} 不是可识别的日期（可写作 {DATE_FORMS}）"),
+        (r"^Input should be a valid integer.*$", lambda m: "应为整数"),
+        (r"^Input should be a valid number.*$", lambda m: "应为数字"),
+        (r"^Input should be a valid boolean.*$", lambda m: "应为 true 或 false"),
+        (r"^Input should be greater than or equal to (\S+)$", lambda m: f"应不小于 {m[1]}"),
+        (r"^Input should be less than or equal to (\S+)$", lambda m: f"应不大于 {m[1]}"),
+        (r"^Value (.+?) is not a valid (\S+)\.$", lambda m: f"{m[1]} 不是有效的 {m[2]}"),
+        (r"^(?:Path|File|Directory) (.+?) does not exist\.$", lambda m: f"{m[1]} 不存在"),
+        (r"^(?:Path|File|Directory) (.+?) is a file\.$", lambda m: f"{m[1]} 是文件，应为文件夹"),
+        (r"^(?:Path|File|Directory) (.+?) is a directory\.$", lambda m: f"{m[1]} 是文件夹，应为文件"),
+        (r"^(?:Path|File|Directory) (.+?) is not readable\.$", lambda m: f"{m[1]} 不可读"),
+        (r"^(?:Path|File|Directory) (.+?) is not writable\.$", lambda m: f"{m[1]} 不可写"),
+    ]
+    for pattern, say in rules:
+        if m := re.match(pattern, text, re.S):
+            return say(m)
+    return text
+
+
+def _hint(h: str) -> str:
+    return _quoted(h.replace(" / ", ", "))
+
+
+def message_zh(message: str) -> str:
+    """click's and typer's English error messages in Chinese; anything else unchanged."""
+    rules: list[tuple[str, object]] = [
+        (r"^Missing (option|argument|parameter):? ?(.*?)\.(?: (.*))?$",
+         lambda m: f"缺少{ {'option': '选项', 'argument': '参数', 'parameter': '参数'}[m[1]] } {_hint(m[2])}".rstrip()
+         + ("。" + _value_zh(m[3]) if m[3] else "")),
+        (r"^Missing command\.$", lambda m: "缺少命令。"),
+        (r"^No such option: (\S+)(?: \(Possible options: (.+)\))?$",
+         lambda m: f"没有选项 {m[1]}" + (f"（是否要输入：{m[2].replace(', ', '、')}）" if m[2] else "")),
+        (r"^No such command '(.+?)'\.(?: Did you mean (.+)\?)?$",
+         lambda m: f"没有命令 {m[1]}" + (f"（是否要输入：{_quoted(m[2])}）" if m[2] else "")),
+        (r"^Got unexpected extra argument(?:\(s\)|s)? \((.*)\)$", lambda m: f"多余的参数：{m[1]}"),
+        (r"^Option '(.+?)' requires an argument\.$", lambda m: f"选项 {m[1]} 需要一个值"),
+        (r"^Option '(.+?)' requires (\d+) arguments\.$", lambda m: f"选项 {m[1]} 需要 {m[2]} 个值"),
+        (r"^Option '(.+?)' does not take a value\.$", lambda m: f"选项 {m[1]} 不带值"),
+        (r"^Argument '(.+?)' takes (\d+) values\.$", lambda m: f"参数 {m[1]} 需要 {m[2]} 个值"),
+        (r"^Invalid value for (.+?): (.*)$", lambda m: f"{_hint(m[1])} 的值无效：{_value_zh(m[2])}"),
+        (r"^Invalid value: (.*)$", lambda m: f"值无效：{_value_zh(m[1])}"),
+    ]
+    for pattern, say in rules:
+        if m := re.match(pattern, message, re.S):
+            return say(m)  # type: ignore[operator]
+    return message
+
+
+TYPE_NAMES = {"str": "文本", "int": "整数", "float": "数字", "path": "路径", "file": "文件",
+              "directory": "文件夹", "bool": "是/否", "datetime": "日期", "uuid": "编号"}
+
+
+def _type_zh(label: str | None) -> str | None:
+    """<str> → <文本>, list[path] → <路径>...: the type column of the help."""
+    if label is None or not (m := re.fullmatch(r"<(?:list\[)?(\w+)\]?>(\.\.\.)?", label)):
+        return label
+    return f"<{TYPE_NAMES.get(m[1].lower(), m[1])}>{m[2] or ''}"
+
+
+def _typed(cls) -> None:
+    english = cls.display_type_rich
+
+    def display_type_rich(self, ctx):
+        if getattr(self, "is_flag", False) and not getattr(self, "secondary_opts", None) and self.metavar is None:
+            return None                     # a flag takes no value: no type to show
+        return _type_zh(english(self, ctx))
+    cls.display_type_rich = display_type_rich
+
+
+def _usage_zh(usage: str) -> str:
+    return usage.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
+
+
+# ---------------------------------------------------------------- where they are shown
+
+class ZhHelpFormatter(HelpFormatter):
+    """The usage line: 用法：lockstep gate [选项] 卷宗 …"""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, _usage_zh(args), USAGE if prefix is None else prefix)
+
+
+def _help_option(param_decls):
+    english = _help_option.original(param_decls)
+
+    def apply(command):
+        command = english(command)
+        command.params[-1].help = HELP_TEXT
+        return command
+    return apply
+
+
+_help_option.original = _decorators.help_option
+
+
+def rich_format_error(self: _click.ClickException) -> None:
+    """typer.rich_utils.rich_format_error with the message in Chinese (same layout, same stream)."""
+    if self.__class__.__name__ == "NoArgsIsHelpError":
+        return
+    console = ru._get_rich_console(stderr=True)
+    ctx = getattr(self, "ctx", None)
+    if ctx is not None:
+        console.print(ru.highlighter(ctx.get_usage()), style=ru.STYLE_USAGE_COMMAND)
+    if ctx is not None and ctx.command.get_help_option(ctx) is not None:
+        console.print(ru.RICH_HELP.format(command_path=escape(ctx.command_path),
+                                          help_option=ctx.help_option_names[0]),
+                      style=ru.STYLE_ERRORS_SUGGESTION)
+    console.print(Panel(ru.highlighter(message_zh(self.format_message())), border_style=ru.STYLE_ERRORS_PANEL_BORDER,
+                        title=ru.ERRORS_PANEL_TITLE, title_align=ru.ALIGN_ERRORS_PANEL))
+
+
+def _width() -> int:
+    """Help wraps at the terminal's width; piped or captured (no terminal), at 120 columns."""
+    for name in ("TERMINAL_WIDTH", "COLUMNS"):
+        if (v := os.environ.get(name, "")).isdigit() and int(v) > 0:
+            return int(v)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((120, 24)).columns
+    return 120
+
+
+def install() -> None:
+    ru.DEPRECATED_STRING = "（已弃用）"
+    ru.DEFAULT_STRING = "[默认：{}]"
+    ru.ENVVAR_STRING = "[环境变量：{}]"
+    ru.REQUIRED_LONG_STRING = "[必填]"
+    ru.ARGUMENTS_PANEL_TITLE = "参数"
+    ru.OPTIONS_PANEL_TITLE = "选项"
+    ru.COMMANDS_PANEL_TITLE = "命令"
+    ru.ERRORS_PANEL_TITLE = "错误"
+    ru.ABORTED_TEXT = "已中止。"
+    ru.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。"
+    ru.MAX_WIDTH = _width()
+    ru.rich_format_error = rich_format_error
+    _click.Context.formatter_class = ZhHelpFormatter
+    _decorators.help_option = _help_option
+    from typer.core import TyperArgument, TyperOption
+    for cls in (TyperArgument, TyperOption):
+        _typed(cls)
+
+
+# ---------------------------------------------------------------- dates
+
+_DATE = re.compile(r"^\s*(\d{4})\s*(?:[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?)\s*$")
+
+
+def parse_date(value) -> dt.datetime:
+    """2026-12-10, 2026/12/10, 2026.12.10, 2026年12月10日 (and 2026年1月5日) → a datetime at midnight."""
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    text = str(value).translate(str.maketrans("０１２３４５６７８９－／", "0123456789-/"))
+    m = _DATE.match(text)
+    if m:
+        y, mo, d = int(m[1]), int(m[2] or m[4]), int(m[3] or m[5])
+        try:
+            return dt.datetime(y, mo, d)
+        except ValueError:
+            raise typer.BadParameter(f"没有这一天：{value}") from None
+    raise typer.BadParameter(f"{value} 不是可识别的日期（可写作 {DATE_FORMS}）")
+
+
+def DateOption(*names: str, help: str = "", **kw):
+    """A date option: the forms parse_date reads, shown as 日期 in help."""
+    return typer.Option(*names, parser=parse_date, metavar="日期", help=help, **kw)
