@@ -9,15 +9,14 @@ cli/main.py, before the app runs.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.abc
+import importlib.util
 import os
 import re
 import shutil
 import sys
 
 import typer
-import typer.rich_utils as ru
-from rich.markup import escape
-from rich.panel import Panel
 from typer import _click
 from typer._click import decorators as _decorators
 from typer._click.formatting import HelpFormatter
@@ -136,6 +135,9 @@ _help_option.original = _decorators.help_option
 
 def rich_format_error(self: _click.ClickException) -> None:
     """typer.rich_utils.rich_format_error with the message in Chinese (same layout, same stream)."""
+    from rich.markup import escape
+    from rich.panel import Panel
+    ru = sys.modules["typer.rich_utils"]
     if self.__class__.__name__ == "NoArgsIsHelpError":
         return
     console = ru._get_rich_console(stderr=True)
@@ -160,7 +162,8 @@ def _width() -> int:
     return 120
 
 
-def install() -> None:
+def _chinese(ru) -> None:
+    """typer.rich_utils, the help and error renderer, in Chinese."""
     ru.DEPRECATED_STRING = "（已弃用）"
     ru.DEFAULT_STRING = "[默认：{}]"
     ru.ENVVAR_STRING = "[环境变量：{}]"
@@ -173,6 +176,41 @@ def install() -> None:
     ru.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。"
     ru.MAX_WIDTH = _width()
     ru.rich_format_error = rich_format_error
+
+
+class _WhenLoaded(importlib.abc.MetaPathFinder):
+    """typer imports its rich renderer only to show help or an error (eagerly it would cost every
+    command some 60 ms of rich.markdown): put it into Chinese as it loads."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != "typer.rich_utils":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        original = spec.loader
+
+        class Loader(importlib.abc.Loader):
+            def create_module(self, spec):
+                return original.create_module(spec)
+
+            def exec_module(self, module):
+                original.exec_module(module)
+                _chinese(module)
+
+            def __getattr__(self, name):          # get_source and the like, for tracebacks
+                return getattr(original, name)
+
+        spec.loader = Loader()
+        return spec
+
+
+def install() -> None:
+    if "typer.rich_utils" in sys.modules:
+        _chinese(sys.modules["typer.rich_utils"])
+    elif not any(isinstance(f, _WhenLoaded) for f in sys.meta_path):
+        sys.meta_path.insert(0, _WhenLoaded())
     _click.Context.formatter_class = ZhHelpFormatter
     _decorators.help_option = _help_option
     from typer.core import TyperArgument, TyperOption

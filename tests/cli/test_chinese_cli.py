@@ -176,3 +176,13 @@ def test_the_names_helper_maps_names_aliases_and_ids():
     assert stage_id(config, "宣传部门审核") == stage_id(config, "宣传部门审核（高风险）") == "publicity"
     with pytest.raises(typer.BadParameter):
         stage_id(config, "终审")
+
+
+def test_the_chinese_help_costs_a_command_nothing_until_help_or_an_error_is_shown():
+    """typer's rich renderer (rich.markdown…) still loads only for help or an error: reads stay fast."""
+    import subprocess
+    import sys
+    code = ("import sys, cli.main; assert 'typer.rich_utils' not in sys.modules; "
+            "import typer.rich_utils as ru; assert ru.OPTIONS_PANEL_TITLE == '选项', ru.OPTIONS_PANEL_TITLE")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
