@@ -107,6 +107,23 @@ def _typed(cls) -> None:
     cls.display_type_rich = display_type_rich
 
 
+# Arguments by what they are, in usage lines, help and errors (缺少参数 卷宗 rather than dossier).
+ARGUMENT_NAMES = {"dossier": "卷宗", "dossiers": "卷宗", "name": "人员", "issue": "期次", "year": "年度",
+                  "value": "公开属性", "text": "文字", "sources": "材料包", "paths": "文件", "files": "文件",
+                  "file": "文件", "notice": "更正启事", "comment": "意见编号", "bundle": "材料"}
+
+
+def _named(cls) -> None:
+    english = cls.display_name_raw
+
+    @property
+    def display_name_raw(self) -> str:
+        if self.metavar is None and self.name in ARGUMENT_NAMES:
+            return ARGUMENT_NAMES[self.name]
+        return english.fget(self)
+    cls.display_name_raw = display_name_raw
+
+
 def _usage_zh(usage: str) -> str:
     return usage.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
 
@@ -216,6 +233,7 @@ def install() -> None:
     from typer.core import TyperArgument, TyperOption
     for cls in (TyperArgument, TyperOption):
         _typed(cls)
+    _named(TyperArgument)
 
 
 # ---------------------------------------------------------------- dates

@@ -44,7 +44,7 @@ def test_a_missing_option_is_said_in_chinese(cli):
 
 
 def test_a_missing_argument_an_unknown_option_and_extra_arguments_are_said_in_chinese(cli):
-    assert "缺少参数dossier" in usage_error(cli("gate"))
+    assert "缺少参数卷宗" in usage_error(cli("gate"))
     assert "没有选项--bogus" in usage_error(cli("gate", "D2026-001", "--bogus"))
     assert "多余的参数：extra" in usage_error(cli("gate", "D2026-001", "extra"))
 
