@@ -18,7 +18,6 @@ from desk.kit import SECURITY_HEADERS, Kit, status_of
 from documents.problems import Refused, problem
 from review import rules
 
-EDITOR = "gazette_editor"
 STATUS = {"draft": "编排中", "released": "已出版"}
 # Releases go under the home, in the folder `lockstep demo` uses; a request never names a path.
 RELEASE_FOLDER = "gazette"

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from desk.kit import SECURITY_HEADERS, Kit
 from review import rules
-from desk.pages_gazette import EDITOR, _date
+from desk.pages_gazette import _date
 from documents.problems import Refused, problem
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -18,7 +18,6 @@ from desk.kit import SECURITY_HEADERS, Kit, status_of
 from review import rules
 from documents.problems import Refused, problem
 
-REGISTRAR = "registrar"
 SHOWN = 500                     # a page lists at most this many; search narrows the rest
 FILTERS = {"current": "现行有效", "pending": "待施行", "amended": "已修改", "repealed": "已废止", "expired": "已失效", "all": "全部"}
 DONE = {"amended": "已记录修改", "repealed": "已废止", "filed": "已记录报备"}

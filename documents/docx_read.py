@@ -280,14 +280,8 @@ def _stored_part_key(data: bytes, archive: zipfile.ZipFile, member: str) -> byte
     info = archive.NameToInfo.get(member)
     if info is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return None
-    offset = info.header_offset
-    if offset < 0 or offset + _LOCAL_HEADER.size > len(data):
-        return None
-    signature, name_len, extra_len = _LOCAL_HEADER.unpack_from(data, offset)
-    if signature != b"PK\x03\x04":
-        return None
-    start = offset + _LOCAL_HEADER.size + name_len + extra_len
-    if start + info.compress_size > len(data):
+    start = _data_start(data, info)
+    if start is None:
         return None
     h = hashlib.sha256(b"%d:%d:%d:%d:" % (info.compress_type, info.file_size, info.compress_size, info.CRC))
     h.update(memoryview(data)[start:start + info.compress_size])

@@ -22,7 +22,6 @@ from storage import audit
 from storage.repository import Dossiers
 from storage.tables import DossierRow, RegisterEntryRow, RegisterLinkRow
 
-REGISTRAR = "registrar"
 
 
 class EntryAmended(Event):
