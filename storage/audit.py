@@ -83,3 +83,22 @@ def verify(session: Session) -> list[Finding]:
                                     message=f"第 {row.seq} 条事件（{row.name}）的内容被改动"))
         prev_hash, expected_seq = row.hash, row.seq + 1
     return findings
+
+
+class AuditLog:
+    """The unit of work's handle on the audit chain: `uow.audit.append(event)`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def append(self, event: Event) -> EventRow:
+        return append(self.session, event)
+
+    def history(self, dossier_id: str) -> list[EventRow]:
+        return history(self.session, dossier_id)
+
+    def count(self) -> int:
+        return count(self.session)
+
+    def verify(self) -> list[Finding]:
+        return verify(self.session)

@@ -27,3 +27,13 @@ def take(s: Session, sequence: str, year: int, floor: Callable[[], int]) -> int:
     s.add(CounterRow(sequence=sequence, year=year, value=first))
     s.flush()
     return first
+
+
+class Counters:
+    """The unit of work's handle on the counters: `uow.counters.take("opinion", 2026, floor)`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def take(self, sequence: str, year: int, floor: Callable[[], int]) -> int:
+        return take(self.session, sequence, year, floor)

@@ -25,7 +25,7 @@ from documents.problems import Refused, problem
 from storage.public import PUBLIC_PARAMS, public_sql
 
 TABLE = "gazette_search"
-REGISTER_TABLE = "register_search"                  # migration 0006, SQLite only (services/register_search.py)
+REGISTER_TABLE = "register_search"                  # migration 0006, SQLite only (services/register/search.py)
 REGISTER_TRGM_INDEX = "ix_register_entries_trgm"    # migration 0006, PostgreSQL only
 FTS_SHADOWS = ("data", "idx", "content", "docsize", "config")
 TRIGRAM = 3

@@ -1,6 +1,6 @@
 """SQLAlchemy tables. Portable types only (SQLite by default, PostgreSQL at scale).
 
-Domain models are never mapped to these rows; storage/repository.py converts.
+Domain models are never mapped to these rows; storage/repos/ convert.
 """
 from __future__ import annotations
 

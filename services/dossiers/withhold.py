@@ -1,0 +1,250 @@
+"""撤回公开: a published document taken off every public output, with a recorded reason (DESIGN.md,
+"Withhold with reason").
+
+In one transaction: the dossier row records who, when and why (dossiers.withheld_*), the audit
+chain records a `dossier.withheld` event, and from then on the one predicate (review.rules.is_public,
+storage/public.py in SQL) keeps it out of the register's pages, searches and exports, the gazette
+search, the site routes and the API's public views. What was written to disk or stored goes too:
+
+- the web release (site/policies/D.html, site/interpretations/D.html, their pictures not shown by
+  another public page, a major decision's consultation pages) is removed from the home's site folder;
+- every released issue that carries it, or prints a 更正启事 naming it, gets a revised electronic
+  edition (publishing/editions.py): the item's pages become a withdrawal notice, the 目录 and
+  feed.json drop it, its pictures leave `assets/`, the notices name nothing of it. The revision is
+  stored, recorded as a derived object of the released manifest (kind WEB_PUBLIC), which the desk
+  serves from then on, and written over the issue's `html/` folder where the release wrote it;
+- the released print edition, the issue row's fingerprints (print_sha256, web_sha256) and the
+  stored release manifest are never touched: the record of what was printed stays as it was.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from documents.problems import Refused
+from publishing import gazette_rules
+from publishing.editions import IssueContent, manifest, web_edition
+from review import rules
+from review.model import Withheld
+from services.home.context import Services
+from services.review.actions import person
+from storage import audit
+from storage.public import dossier_public
+from storage.repos.dossiers import Dossiers
+from storage.tables import (ConsultationRow, DerivedObjectRow, DossierRow, FileRow, GazetteCorrectionRow,
+                            GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow, PageRow, VersionRow)
+
+WEB_PUBLIC = "web_public"          # derived_objects.kind: the public revision of a released web edition
+MAKER = "lockstep withhold"
+RELEASE_FOLDER = "gazette"         # where the desk and `lockstep demo` release issues, under the home
+PICTURE_ROLES = ("graphic_interpretation", "interpretation_material")
+
+
+class WithholdResult(BaseModel):
+    dossier: str
+    withheld_at: dt.datetime
+    withheld_by: str
+    reason: str
+    issues: list[str] = []                  # released issues whose web edition was revised
+    site_removed: list[str] = []            # site paths removed
+    folders: list[str] = []                 # edition folders rewritten on disk
+
+
+def clean_reason(reason: str | None) -> str:
+    return " ".join((reason or "").split())
+
+
+def withhold(svc: Services, dossier_id: str, reason: str, actor: str, *,
+             gazette_dirs: Iterable[Path] = ()) -> WithholdResult:
+    """Withhold a published dossier. `gazette_dirs`: folders besides HOME/gazette where issues were
+    released (`lockstep gazette issue release --out DIR`), whose ISSUE/html folders are revised too."""
+    who = person(svc.config, actor)
+    roots = [svc.home.path / RELEASE_FOLDER, *(Path(d) for d in gazette_dirs)]
+    return svc.retrying(lambda: _withhold(svc, dossier_id, clean_reason(reason), who, roots))
+
+
+def _withhold(svc: Services, dossier_id: str, reason: str, who, roots: list[Path]) -> WithholdResult:
+    with svc.session() as s:
+        row = Dossiers(s).get(dossier_id)
+        if row is None:
+            raise Refused(rules.not_found(dossier_id))
+        if refusal := (rules.may_see(who, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind))
+                       or rules.may_withhold_with(who, row.state, row.withheld_at is not None, reason)):
+            raise Refused(refusal)
+        now = svc.now()
+        row.withheld_at, row.withheld_by, row.withheld_reason, row.updated_at = now, who.name, reason, now
+        s.flush()
+        revised: dict[str, dict[str, bytes]] = {}
+        shas: dict[str, str] = {}
+        for issue in _issues_naming(s, dossier_id):
+            pages = public_web_edition(svc, s, issue)
+            shas[issue.id] = _store_revision(svc, s, issue, pages, now)
+            revised[issue.id] = pages
+        site = _site_paths(s, dossier_id)
+        audit.append(s, Withheld(dossier_id=dossier_id, actor=who.name, at=now, reason=reason,
+                                 issues=tuple(revised), web_revisions=shas, site_removed=tuple(site)))
+        # Files last, just before the commit: a refusal above leaves the disk as it was.
+        removed = [p for p in site if _remove(svc.home.site, p)]
+        folders = [str(folder) for issue_id, pages in revised.items() for root in roots
+                   if (folder := root / issue_id / "html").is_dir() and _rewrite(folder, pages)]
+        return WithholdResult(dossier=dossier_id, withheld_at=now, withheld_by=who.name, reason=reason,
+                              issues=list(revised), site_removed=removed, folders=folders)
+
+
+# ---------------------------------------------------------------- the gazette's web editions
+
+
+def _issues_naming(s: Session, dossier_id: str) -> list[GazetteIssueRow]:
+    """Released issues (with editions of ours) that carry the dossier or print a notice naming it."""
+    carrying = (select(GazetteIssueItemRow.issue_id)
+                .join(GazetteItemRow, GazetteItemRow.id == GazetteIssueItemRow.item_id)
+                .where(GazetteItemRow.dossier_id == dossier_id))
+    correcting = select(GazetteCorrectionRow.issue_id).where(GazetteCorrectionRow.corrects_dossier == dossier_id)
+    q = (select(GazetteIssueRow).where(GazetteIssueRow.status == "released", GazetteIssueRow.web_sha256.is_not(None),
+                                       GazetteIssueRow.id.in_(carrying) | GazetteIssueRow.id.in_(correcting))
+         .order_by(GazetteIssueRow.year, GazetteIssueRow.number))
+    return list(s.scalars(q))
+
+
+def public_web_edition(svc: Services, s: Session, issue: GazetteIssueRow) -> dict[str, bytes]:
+    """The released issue's electronic edition as the public may see it now: rebuilt from the same
+    stored content and release facts, each item that is not public now replaced by its withdrawal
+    notice, each notice naming one written without it (services/gazette_corrections.notices)."""
+    from services.gazette.issues import _members
+    from services.gazette.corrections import notices as notices_of
+    from services.gazette.items import derived, edition_items, issue_facts, versions_of
+    items = _members(s, issue.id)
+    by_id = {i.id: i for i in items}
+    versions = versions_of(s, items)
+    placed = gazette_rules.ordered(issue_facts(svc, s, items, versions=versions))
+    dossiers = {d.id: d for d in s.scalars(select(DossierRow).where(DossierRow.id.in_({i.dossier_id for i in items})))}
+    hidden = {d for d in dossiers if not dossier_public(dossiers[d])}
+    shown = [(section, by_id[f.item_id]) for section, f in placed if f.dossier not in hidden]
+    built = {e.dossier: e for e in edition_items(svc, derived(svc, s), shown, versions)} if shown else {}
+    out = []
+    for section, f in placed:
+        if f.dossier in hidden:
+            row = dossiers[f.dossier]
+            day = (row.withheld_at or svc.now()).astimezone().date()
+            out.append(_withdrawn_item(f.dossier, section, day))
+        else:
+            out.append(built[f.dossier])
+    released_at = issue.released_at or svc.now()
+    if released_at.tzinfo is None:          # SQLite gives back what was stored, without its zone
+        released_at = released_at.replace(tzinfo=dt.timezone.utc)
+    content = IssueContent(
+        city=svc.config.city, editor=f"{svc.config.city}人民政府办公室", year=issue.year, number=issue.number,
+        total=issue.total, release_date=issue.release_date, released_at=released_at, items=tuple(out),
+        notices=tuple(notices_of(s, issue.id)))
+    return web_edition(content, print_name=issue.print_name)
+
+
+def _withdrawn_item(dossier: str, section: str, day: dt.date):
+    from publishing.editions import EditionItem
+    return EditionItem(dossier=dossier, section=section, title="该文件已撤回公开", interpreting_unit="",
+                       withdrawn=day)
+
+
+def _store_revision(svc: Services, s: Session, issue: GazetteIssueRow, pages: dict[str, bytes],
+                    now: dt.datetime) -> str:
+    for path, data in pages.items():
+        svc.store.put(data, content_type="text/html; charset=utf-8" if path.endswith(".html")
+                      else "application/octet-stream")
+    sha = svc.store.put(manifest(pages), content_type="application/json")
+    row = s.get(DerivedObjectRow, (issue.web_sha256, WEB_PUBLIC, MAKER))
+    if row is None:
+        s.add(DerivedObjectRow(source_sha256=issue.web_sha256, kind=WEB_PUBLIC, maker=MAKER, object_sha256=sha,
+                               created_at=now))
+    else:
+        row.object_sha256, row.created_at = sha, now
+    s.flush()
+    return sha
+
+
+def public_manifest(s: Session, web_sha256: str) -> str:
+    """The manifest the public is served for a released edition: its latest revision, else itself."""
+    row = s.get(DerivedObjectRow, (web_sha256, WEB_PUBLIC, MAKER))
+    return row.object_sha256 if row is not None else web_sha256
+
+
+def _rewrite(folder: Path, pages: dict[str, bytes]) -> bool:
+    """Make the folder hold exactly `pages`: changed files replaced (each by a rename), files the
+    revision no longer has (the withdrawn item's pictures) removed, then empty folders."""
+    for rel, data in pages.items():
+        path = folder / rel
+        if path.is_file() and path.read_bytes() == data:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+        os.fchmod(fd, 0o644)            # a public page: a web server reads it (mkstemp makes 0600)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    keep = {folder / rel for rel in pages}
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file() and path not in keep:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return True
+
+
+# ---------------------------------------------------------------- the web release under site/
+
+
+def _site_paths(s: Session, dossier_id: str) -> list[str]:
+    """Site paths of the dossier's public pages, and of its pictures no public page still shows."""
+    paths = [p.path for p in s.scalars(select(PageRow).filter_by(dossier_id=dossier_id))]
+    c = s.scalars(select(ConsultationRow).filter_by(dossier_id=dossier_id)).first()
+    if c is not None:
+        paths += [p for p in (c.notice_path, c.summary_path) if p]
+    mine = s.execute(select(FileRow.sha256, FileRow.name).join(VersionRow, VersionRow.id == FileRow.version_id)
+                     .where(VersionRow.dossier_id == dossier_id, FileRow.role.in_(PICTURE_ROLES))).all()
+    for sha, name in mine:
+        others = s.scalars(select(VersionRow.dossier_id).join(FileRow, FileRow.version_id == VersionRow.id)
+                           .where(FileRow.sha256 == sha, VersionRow.dossier_id != dossier_id)).all()
+        shown = any(dossier_public(s.get(DossierRow, d)) and s.scalars(select(PageRow.id).filter_by(dossier_id=d))
+                    .first() is not None for d in set(others))
+        if not shown:
+            paths.append(f"assets/{sha}{Path(name).suffix.lower()}")
+    return sorted(set(paths))
+
+
+def _remove(site: Path, rel: str) -> bool:
+    path = site / rel
+    if not path.resolve().is_relative_to(site.resolve()):
+        return False
+    if path.is_file():
+        path.unlink()
+        return True
+    if path.is_dir():
+        shutil.rmtree(path)
+        return True
+    return False
+
+
+class WithheldView(BaseModel):
+    at: dt.datetime
+    by: str
+    reason: str
+
+
+def withheld_of(svc: Services, dossier_id: str) -> WithheldView | None:
+    """Who withheld the dossier, when and why; None while it is not withheld."""
+    with svc.session() as s:
+        row = s.get(DossierRow, dossier_id)
+        if row is None or row.withheld_at is None:
+            return None
+        return WithheldView(at=row.withheld_at, by=row.withheld_by or "", reason=row.withheld_reason or "")

@@ -1,0 +1,107 @@
+"""Reads the desk needs besides services/gazette*.py and services/register/life.py: a released
+issue's two editions as stored at release, the print edition's 目录, and what is public now.
+
+The desk serves the editions from the object store, never from the folder the release wrote:
+the stored bytes are the ones fingerprinted on the issue row, and nothing a request names
+reaches the filesystem (a requested path is only a key looked up in the stored manifest).
+"""
+from __future__ import annotations
+
+import io
+import json
+import mimetypes
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from publishing.register import by_number
+from services.home.context import Services
+from services.register.life import EntryView, views
+from storage.public import dossier_public
+from storage.tables import DossierRow, GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow
+
+TOC_STYLES = {"公报-目录栏目": "section", "公报-目录条目": "item"}
+
+
+class StoredEditions(BaseModel):
+    issue: str
+    print_name: str
+    print_sha256: str
+    web_sha256: str
+    pages: dict[str, str]            # electronic edition: path → sha256 (the stored manifest)
+
+
+def editions(svc: Services, issue_id: str) -> StoredEditions | None:
+    """None unless the issue was released by Lockstep (imported history has no stored editions).
+    The pages are the public revision of the electronic edition when a document it carried was
+    withheld since (services/dossiers/withhold.py); web_sha256 stays the released one."""
+    from services.dossiers.withhold import public_manifest
+    with svc.session() as s:
+        row = s.get(GazetteIssueRow, issue_id)
+        if row is None or row.status != "released" or not (row.web_sha256 and row.print_sha256):
+            return None
+        facts = (row.id, row.print_name or f"公报{row.year}年第{row.number}期.docx", row.print_sha256, row.web_sha256)
+        served = public_manifest(s, row.web_sha256)
+    if not svc.store.exists(served):
+        return None
+    pages = json.loads(svc.store.get(served).decode("utf-8"))
+    return StoredEditions(issue=facts[0], print_name=facts[1], print_sha256=facts[2], web_sha256=facts[3],
+                          pages=pages)
+
+
+def web_file(svc: Services, stored: StoredEditions, path: str) -> tuple[bytes, str] | None:
+    """(bytes, content type) of one file of the electronic edition, or None if it has no such file."""
+    sha = stored.pages.get(path)
+    if sha is None:
+        return None
+    kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind == "application/json":
+        kind += "; charset=utf-8"
+    return svc.store.get(sha), kind
+
+
+def print_toc(svc: Services, stored: StoredEditions) -> list[tuple[str, str]]:
+    """The print edition's 目录 as (section|item, text), read back from the stored docx: what the
+    editor sees is what was printed. Page numbers are fields Word lays out when it opens the file."""
+    from docx import Document
+    doc = Document(io.BytesIO(svc.store.get(stored.print_sha256)))
+    out = []
+    for p in doc.paragraphs:
+        kind = TOC_STYLES.get(p.style.name if p.style is not None else "")
+        if kind and p.text.strip():
+            out.append((kind, p.text.split("\t")[0].strip()))
+    return out
+
+
+def not_public_in(svc: Services, issue_id: str) -> set[str]:
+    """Dossiers of the issue that are not public now (review.rules.is_public): 不予公开 or an unknown
+    attribute since, or withheld. The released print edition still prints them: it is the record,
+    not a public page, so the public is not served it while any of these is in it."""
+    with svc.session() as s:
+        q = (select(DossierRow).join(GazetteItemRow, GazetteItemRow.dossier_id == DossierRow.id)
+             .join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
+             .where(GazetteIssueItemRow.issue_id == issue_id))
+        return {d.id for d in s.scalars(q) if not dossier_public(d)}
+
+
+def withheld(svc: Services, issue_id: str) -> set[str]:
+    """Dossiers of the issue not public now whose pages the served electronic edition still shows:
+    withheld ones are already withdrawal notices in its public revision (services/dossiers/withhold.py); any
+    other (an attribute changed under an old release) keeps the edition's pages off public view."""
+    with svc.session() as s:
+        q = (select(DossierRow).join(GazetteItemRow, GazetteItemRow.dossier_id == DossierRow.id)
+             .join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
+             .where(GazetteIssueItemRow.issue_id == issue_id))
+        return {d.id for d in s.scalars(q) if not dossier_public(d) and d.withheld_at is None}
+
+
+def public_entry(svc: Services, number: str) -> EntryView | None:
+    """One register entry as the public may see it: None when absent or its dossier is not public."""
+    with svc.session() as s:
+        row = by_number(s, number)
+        if row is None:
+            return None
+        dossier = s.get(DossierRow, row.dossier_id)
+        if not dossier_public(dossier):
+            return None
+        return views(s, [row])[0]

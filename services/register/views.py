@@ -1,0 +1,25 @@
+"""Reads the desk's JSON API needs beyond the pages' own: one register entry as its reader may see it."""
+from __future__ import annotations
+
+from documents.problems import Refused, problem
+from publishing import register
+from services.home.context import Services
+from services.register.life import EntryView, views
+from storage.public import dossier_public
+from storage.tables import DossierRow
+
+
+def register_entry(svc: Services, number: str, *, public: bool) -> EntryView:
+    """One entry. For a public reader an entry whose dossier is not public (review.rules.is_public:
+    不予公开, an unknown attribute, 撤回公开) does not exist
+    (DESIGN.md rule 9): the answer is not_found, the same as for a number never given out, so
+    that the refusal says nothing about the document."""
+    with svc.session() as s:
+        row = register.by_number(s, number)
+        if row is not None and public:
+            dossier = s.get(DossierRow, row.dossier_id)
+            if not dossier_public(dossier):
+                row = None
+        if row is None:
+            raise Refused(problem("not_found", f"台帐中没有登记号 {number}"))
+        return views(s, [row])[0]

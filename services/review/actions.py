@@ -1,0 +1,209 @@
+"""Reads and decisions on a dossier: the gate's answer, status, reviews, sign-off.
+
+None of this touches the workflow engine: people wait on these.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from documents.problems import Refused, problem
+from review import rules
+from review.config import Config, Person, Pipeline
+from review.decisions import Decide, DossierView, decide, retrospective_pending, sign_off
+from review.gate import Blocking, active_stages, approved_stages, gate
+from review.model import STATE_NAMES, Consultation, Reason, SignedOff, StageDecided, Version
+from services.home.context import Services
+from storage import audit
+from storage.repos.dossiers import Dossiers
+from storage.tables import DossierRow
+
+
+class StageStatus(BaseModel):
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    approved: bool
+
+
+class GateAnswer(BaseModel):
+    dossier: str
+    version: int
+    fingerprint: str
+    state: str
+    ready: bool
+    blocking: list[Blocking] = Field(default_factory=list)
+    stages: list[StageStatus] = Field(default_factory=list)
+
+
+def person(config: Config, name: str) -> Person:
+    p = config.person(name)
+    if p is None:
+        raise Refused(problem("unknown_person", f"没有人员 {name}"))
+    return p
+
+
+def load(s: Session, dossier_id: str) -> tuple[DossierRow, DossierView]:
+    repo = Dossiers(s)
+    row = repo.get(dossier_id)
+    if row is None:
+        raise Refused(problem("not_found", f"没有卷宗 {dossier_id}"))
+    version = repo.version(dossier_id, row.current_version)
+    view = DossierView(id=row.id, state=row.state, kind=row.kind, drafting_unit=row.drafting_unit,
+                       submitters=repo.submitters(dossier_id), current=version,
+                       emergency=row.emergency_reason is not None)
+    return row, view
+
+
+def consultation_of(s: Session, dossier_id: str) -> Consultation | None:
+    row = Dossiers(s).consultation(dossier_id)
+    if row is None:
+        return None
+    return Consultation(opens=row.opens, closes=row.closes, summary_published=row.summary_published_at is not None)
+
+
+def _answer(config: Config, view: DossierView, decisions: list[StageDecided], today: dt.date,
+            consultation: Consultation | None = None, disclosure_set: str | None = None) -> GateAnswer:
+    version: Version = view.current
+    pipeline = pipeline_for(config, version)
+    blocking = gate(version, decisions, pipeline, consultation=consultation, today=today, units=config.unit_book,
+                    disclosure_set=disclosure_set)
+    ok = approved_stages(version, decisions, pipeline.stages)
+    stages = [StageStatus(id=s.id, name=s.name, roles=s.roles, approved=s.id in ok)
+              for s in active_stages(pipeline, version)]
+    return GateAnswer(dossier=view.id, version=version.number, fingerprint=version.fingerprint,
+                      state=view.state, ready=not blocking, blocking=blocking, stages=stages)
+
+
+def pipeline_of(config: Config, kind: str) -> Pipeline:
+    return config.pipeline(kind) or config.pipeline(config.default_kind)
+
+
+def pipeline_for(config: Config, version: Version) -> Pipeline:
+    """The pipeline the version arrived under (its snapshot), else today's config for its kind."""
+    return version.pipeline or pipeline_of(config, version.kind)
+
+
+def answer_in(s: Session, svc: Services, view: DossierView) -> GateAnswer:
+    return _answer(svc.config, view, Dossiers(s).decisions(view.id), today(svc), consultation_of(s, view.id),
+                   disclosure_set=disclosure_set_by_person(s, view.id))
+
+
+def disclosure_set_by_person(s: Session, dossier_id: str) -> str | None:
+    """The 公开属性 a person set for the dossier (services/dossiers/disclosure.py); None when it is read from
+    the policy's own marking (dossiers.disclosure_by is NULL)."""
+    row = Dossiers(s).get(dossier_id)
+    return row.disclosure if row is not None and row.disclosure_by else None
+
+
+def today(svc: Services) -> dt.date:
+    """The office's calendar day (deadlines and comment periods are dates in local time)."""
+    return svc.now().astimezone().date()
+
+
+def gate_answer(svc: Services, dossier_id: str) -> GateAnswer:
+    with svc.session() as s:
+        _, view = load(s, dossier_id)
+        return answer_in(s, svc, view)
+
+
+class Status(BaseModel):
+    dossier: str
+    title: str
+    doc_number: str | None
+    kind: str
+    drafting_unit: str
+    state: str
+    state_name: str
+    version: int
+    gate: GateAnswer
+    files: list[dict]
+    decisions: list[StageDecided]
+    history: list[dict]
+    emergency_reason: str | None = None    # signed off without its stages: needs retrospective review
+    retrospective_pending: list[str] = []  # the skipped stages not yet reviewed after the fact
+
+
+def status(svc: Services, dossier_id: str) -> Status:
+    with svc.session() as s:
+        row, view = load(s, dossier_id)
+        decisions = Dossiers(s).decisions(dossier_id)
+        answer = answer_in(s, svc, view)
+        files = [{"name": f.name, "role": f.role, "sha256": f.sha256, "size": f.size}
+                 for f in view.current.files]
+        history = [{"seq": e.seq, "event": e.name, "actor": e.actor, "at": e.payload.get("at")}
+                   for e in audit.history(s, dossier_id)]
+        return Status(dossier=row.id, title=row.title, doc_number=row.doc_number, kind=row.kind,
+                      drafting_unit=row.drafting_unit, state=row.state,
+                      state_name=STATE_NAMES.get(row.state, row.state), version=row.current_version,
+                      gate=answer, files=files, decisions=decisions, history=history,
+                      emergency_reason=row.emergency_reason,
+                      retrospective_pending=retrospective_pending(view, pipeline_for(svc.config, view.current),
+                                                                  decisions))
+
+
+def record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,
+                    actor_name: str, reasons: list[str] = ()) -> tuple[StageDecided, GateAnswer]:
+    """`reasons`: texts like “一、（二）：表述不清” or “解读：问3：…”, anchored to provisions."""
+    from services.review.opinions import anchor_reasons     # reads docx: only decisions with reasons pay for it
+    actor = person(svc.config, actor_name)
+    anchored = anchor_reasons(svc, dossier_id, list(reasons), actor, stage)   # the person is checked first
+    done = svc.retrying(lambda: _record_decision(svc, dossier_id, stage, verdict, comment, actor, anchored))
+    if done[0].verdict == "approve":
+        # a review owed after an emergency sign-off: its public pages say what is still owed
+        from services.publication.publish import refresh_emergency_pages
+        refresh_emergency_pages(svc, dossier_id)
+    return done
+
+
+def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,
+                     actor: Person, reasons: tuple[Reason, ...]) -> tuple[StageDecided, GateAnswer]:
+    with svc.session() as s:
+        row, view = load(s, dossier_id)
+        repo = Dossiers(s)
+        pipeline = pipeline_for(svc.config, view.current)
+        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, pipeline.model_copy(
+                update={"stages": tuple(active_stages(pipeline, view.current))})):
+            raise Refused(refusal)      # a stranger learns nothing, not even the drafting unit
+        event, next_state = decide(Decide(stage=stage, verdict=verdict, comment=comment, actor=actor,
+                                          reasons=reasons),
+                                   view, pipeline, repo.decisions(dossier_id), svc.now())
+        opinion_sha = None
+        if stage == "legality":
+            from services.review.opinions import attach_opinion
+            event, opinion_sha = attach_opinion(svc, s, row, event)
+        repo.add_decision(event, opinion_sha)
+        row.state, row.updated_at = next_state, event.at
+        audit.append(s, event)
+        view = view.model_copy(update={"state": next_state})
+        answer = answer_in(s, svc, view)
+    return event, answer
+
+
+def record_sign_off(svc: Services, dossier_id: str, actor_name: str,
+                    emergency_reason: str | None = None) -> SignedOff:
+    """Sign off when the gate is open, writing the publish job in the same transaction; the caller
+    then runs that job (a flow), and the sweep does if the caller dies first."""
+    actor = person(svc.config, actor_name)
+    return svc.retrying(lambda: _record_sign_off(svc, dossier_id, actor, emergency_reason))
+
+
+def _record_sign_off(svc: Services, dossier_id: str, actor: Person, emergency_reason: str | None) -> SignedOff:
+    with svc.session() as s:
+        row, view = load(s, dossier_id)
+        if row.state in ("signed_off", "published", "registered"):
+            raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 已于此前签发"))
+        answer = answer_in(s, svc, view)
+        event = sign_off(actor, view, answer.blocking, svc.now(), emergency_reason,
+                         pipeline=pipeline_for(svc.config, view.current))
+        row.state, row.updated_at = "signed_off", event.at
+        if emergency_reason is not None:
+            row.emergency_reason = event.reason
+        audit.append(s, event)
+        # The outbox (storage/jobs.py): the publication it starts, in the same transaction, so a
+        # sign-off is never committed without it; any worker or the sweep runs it.
+        from storage.jobs import Jobs
+        Jobs(s).add("publish", dossier_id, view.current.fingerprint, event.at, actor=actor.name)
+    return event

@@ -1,0 +1,174 @@
+"""Deadlines on the working-day clock: legality review, comment periods, filing after publication."""
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from review.clock import Deadline, Period, add_period, status_on
+from review.gate import active_stages, approved_stages, prerequisites
+from services.home.context import Services
+from services.review.actions import pipeline_for, today
+from storage.repos.dossiers import Dossiers
+from storage.tables import ConsultationRow, DossierRow, EventRow, RegisterEntryRow, ReminderRow, VersionRow
+
+KIND_NAMES = {"legality_review": "合法性审核期限", "consultation": "征求意见期", "filing": "报备期限",
+              "retrospective": "紧急签发事后补审", "evaluation": "有效期届满前评估", "expiry": "有效期届满",
+              "publication": "待发布"}
+# A register entry's evaluation is listed from a month before it is due, its expiry from the day
+# the evaluation falls due (six months before): five years of "ok" rows would bury the due list.
+EVALUATION_NOTICE = dt.timedelta(days=30)
+STATUS_NAMES = {"ok": "未到期", "due_soon": "即将到期", "due_today": "今日到期", "overdue": "已逾期"}
+
+
+class Due(BaseModel):
+    kind: str
+    kind_name: str
+    dossier: str
+    title: str
+    start: dt.date
+    due: dt.date
+    period: str
+    status: str
+    status_name: str
+    estimated: bool = False
+    note: str | None = None
+    message: str
+
+
+def _due(kind: str, row_id: str, title: str, deadline: Deadline, on: dt.date, what: str) -> Due:
+    status = status_on(deadline, on)
+    return Due(kind=kind, kind_name=KIND_NAMES[kind], dossier=row_id, title=title, start=deadline.start,
+               due=deadline.due, period=deadline.period.describe(), status=status,
+               status_name=STATUS_NAMES[status], estimated=deadline.estimated, note=deadline.note,
+               message=f"{what}，期限 {deadline.due:%Y-%m-%d}（{STATUS_NAMES[status]}）")
+
+
+def compute(svc: Services, on: dt.date | None = None) -> list[Due]:
+    on = on or today(svc)
+    clocks = svc.config.clocks
+    out: list[Due] = []
+    with svc.session() as s:
+        repo = Dossiers(s)
+        for row in s.scalars(select(DossierRow).where(DossierRow.state.in_(["submitted", "in_review"]))):
+            if (d := legality_due(s, svc, row, on)) is not None:
+                out.append(d)
+        for row in s.scalars(select(DossierRow).where(DossierRow.emergency_reason.is_not(None))):
+            pending = _retrospective(s, repo, svc, row)
+            if pending:
+                d = add_period(pending[0], Period.parse(clocks.legality_review))
+                out.append(_due("retrospective", row.id, row.title, d, on,
+                                f"紧急签发待事后补审：{'、'.join(pending[1])}"))
+        for c, row in s.execute(select(ConsultationRow, DossierRow).join(DossierRow)
+                                .where(ConsultationRow.summary_published_at.is_(None))):
+            d = Deadline(start=c.opens, due=c.closes, period=Period(amount=(c.closes - c.opens).days + 1, unit="days"))
+            what = "征求意见期结束，意见采纳情况待公布" if on > c.closes else "征求意见期进行中"
+            out.append(_due("consultation", row.id, row.title, d, on, what))
+        # 备案 runs from publication: a 待施行 document is filed within 30 days too.
+        for e in s.scalars(select(RegisterEntryRow).where(RegisterEntryRow.filed_at.is_(None),
+                                                          RegisterEntryRow.status.in_(("in_force", "pending")))):
+            d = add_period(e.published_at.astimezone().date(), Period.parse(clocks.filing))
+            out.append(_due("filing", e.dossier_id, e.title, d, on, f"{e.registration_number} 待向上级报备"))
+        out += _register_dues(s, on)
+        out += _publications_waiting(s, on)
+    return sorted(out, key=lambda x: (x.due, x.kind, x.dossier))
+
+
+def _publications_waiting(s, on: dt.date) -> list[Due]:
+    """Signed off, publication not done (the outbox, storage/jobs.py): due at once, from its sign-off.
+    The sweep (lockstep publish --pending, the desk's start, the scheduled check) publishes them;
+    one that failed waits for a person, with its problem."""
+    from storage.jobs import Jobs
+    out = []
+    for job in Jobs(s).pending("publish"):
+        row = Dossiers(s).get(job.dossier_id)
+        since = job.created_at.astimezone()
+        note = f"待发布：卷宗 {job.dossier_id}，签发于 {since:%Y-%m-%d %H:%M} 起等待"
+        if job.status == "claimed":
+            note += f"（{job.status_name}：{job.claimed_by}，{job.claimed_at.astimezone():%H:%M} 起）"
+        elif job.status == "failed" and job.last_error:
+            note += f"（{job.status_name}：{job.last_error.get('code')}，{job.last_error.get('message', '')}）"
+        elif job.last_error:
+            note += f"（已尝试 {job.attempts} 次，上次：{job.last_error.get('code')}）"
+        d = Deadline(start=since.date(), due=since.date(), period=Period(amount=0, unit="days"))
+        due = _due("publication", job.dossier_id, row.title if row else job.dossier_id, d, on, note)
+        out.append(due.model_copy(update={"note": note, "period": "签发后即时发布"}))
+    return out
+
+
+def _register_dues(s, on: dt.date) -> list[Due]:
+    """Evaluation six months before validity ends, and the end itself, for entries still in force."""
+    from publishing import register_rules as rules
+    from services.register.life import dates_of
+    out = []
+    for e in s.scalars(select(RegisterEntryRow).where(RegisterEntryRow.status.in_(rules.IN_FORCE))):
+        effective, until = dates_of(e)
+        evaluation = rules.evaluation_due(until)
+        if on >= evaluation - EVALUATION_NOTICE:
+            d = Deadline(start=effective, due=evaluation, period=Period(amount=(evaluation - effective).days,
+                                                                       unit="days"))
+            out.append(_due("evaluation", e.dossier_id, e.title, d, on,
+                            f"{e.registration_number} 有效期至 {until:%Y-%m-%d}，须在届满前六个月评估"))
+        if on >= evaluation:
+            d = Deadline(start=effective, due=until, period=Period(amount=(until - effective).days, unit="days"))
+            out.append(_due("expiry", e.dossier_id, e.title, d, on,
+                            f"{e.registration_number} 有效期届满，届满后将标记为已失效"))
+    return out
+
+
+def legality_due(s, svc: Services, row: DossierRow, on: dt.date) -> Due | None:
+    """The legality review's deadline while its clock runs (the review queue shows it too)."""
+    start = _legality_start(s, Dossiers(s), svc, row)
+    if start is None:
+        return None
+    d = add_period(start, Period.parse(svc.config.clocks.legality_review))
+    return _due("legality_review", row.id, row.title, d, on, "合法性审核待办结")
+
+
+def _legality_start(s, repo: Dossiers, svc: Services, row: DossierRow) -> dt.date | None:
+    """The legality clock starts when the dossier reaches the reviewers: its version's arrival, or
+    the approval of the stages before legality, whichever is later. None when not running."""
+    version = repo.version(row.id, row.current_version)
+    pipeline = pipeline_for(svc.config, version)
+    stages = active_stages(pipeline, version)
+    legality = next((x for x in stages if x.id == "legality"), None)
+    decisions = repo.decisions(row.id)
+    done = approved_stages(version, decisions, stages)
+    if legality is None or "legality" in done:
+        return None
+    before = prerequisites(legality, stages)
+    if any(p not in done for p in before):
+        return None
+    arrived = s.scalar(select(VersionRow.submitted_at).filter_by(dossier_id=row.id, number=row.current_version))
+    times = [arrived] + [d.at for d in decisions if d.stage in before and d.fingerprint == version.fingerprint]
+    return max(times).astimezone().date()
+
+
+def _retrospective(s, repo: Dossiers, svc: Services, row: DossierRow):
+    """(signed date, stages) of an emergency sign-off still awaiting review after the fact."""
+    from review.decisions import retrospective_pending
+    from services.review.actions import load
+    _, view = load(s, row.id)
+    pending = retrospective_pending(view, pipeline_for(svc.config, view.current), repo.decisions(row.id))
+    signed = s.scalar(select(EventRow.at).where(EventRow.dossier_id == row.id,
+                                                EventRow.name == "dossier.emergency_signed_off"))
+    return (signed.astimezone().date(), pending) if pending and signed else None
+
+
+def record_reminders(svc: Services, on: dt.date | None = None) -> list[Due]:
+    """What the scheduled check does: record each due-soon, due-today or overdue deadline once."""
+    found = [d for d in compute(svc, on) if d.status != "ok"]
+    with svc.session() as s:
+        for d in found:
+            exists = s.scalars(select(ReminderRow).filter_by(kind=d.kind, dossier_id=d.dossier, due=d.due,
+                                                             status=d.status)).first()
+            if exists is None:
+                s.add(ReminderRow(kind=d.kind, dossier_id=d.dossier, due=d.due, status=d.status,
+                                  estimated=d.estimated, message=d.message, recorded_at=svc.now()))
+    return found
+
+
+def reminders(svc: Services) -> list[ReminderRow]:
+    with svc.session() as s:
+        return list(s.scalars(select(ReminderRow).order_by(ReminderRow.recorded_at.desc(), ReminderRow.id.desc())))

@@ -1,0 +1,130 @@
+"""What reviewers write: reasons anchored to provisions, and the legality opinion (意见书) docx."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from documents.anchors import find, normalise
+from documents.diff import paragraphs
+from documents.models import ROLE_NAMES
+from documents.problems import Refused, problem
+from review import rules
+from review.config import Person
+from review.model import Reason, StageDecided
+from services.home.context import Services
+from storage.repos.dossiers import Dossiers
+from storage.tables import DecisionRow, DossierRow
+
+# “解读：问3：…”, “方案：二、：…” point into an interpretation; anything else into the policy.
+_DOCUMENTS = (("解读方案", "interpretation_plan"), ("方案", "interpretation_plan"),
+              ("解读材料", "interpretation_material"), ("解读", "interpretation_material"),
+              ("政策", "policy"), ("正文", "policy"))
+_SEP = re.compile(r"[:：=]")
+
+
+def split_reason(text: str) -> tuple[str, str, str]:
+    """(document role, anchor, reason text) from “[文件：]条款：理由”; no anchor when no separator."""
+    text = text.strip()
+    role = "policy"
+    for prefix, r in _DOCUMENTS:
+        if re.match(rf"^{prefix}\s*[:：]", text):
+            role, text = r, _SEP.split(text, 1)[1].strip()
+            break
+    parts = _SEP.split(text, 1)
+    if len(parts) == 1:
+        return role, "", text
+    return role, parts[0].strip(), parts[1].strip()
+
+
+def anchor_reasons(svc: Services, dossier_id: str, texts: list[str], actor: Person | None = None,
+                   stage: str | None = None) -> tuple[Reason, ...]:
+    """Each reason line anchored to a provision of the current version. The person is checked first
+    (review.rules.may_see, then may_decide for the stage): a stranger is told the dossier does not
+    exist, exactly as for a missing one, and no refusal lists anything of the dossier's content."""
+    if not texts:
+        return ()
+    with svc.session() as s:
+        repo = Dossiers(s)
+        row = repo.get(dossier_id)
+        if row is None:
+            raise Refused(rules.not_found(dossier_id))
+        version = repo.version(dossier_id, row.current_version)
+        if actor is not None:
+            _may_anchor(svc, s, row, version, actor, stage)
+    out = []
+    cache: dict[str, list] = {}
+    for text in texts:
+        role, anchor, reason = split_reason(text)
+        if not anchor:
+            out.append(Reason(document=role, text=reason))
+            continue
+        files = [f for f in version.of_role(role) if f.meta is not None]
+        if not files:
+            raise Refused(problem("not_found", f"本版本没有可定位条款的{ROLE_NAMES.get(role, role)}"))
+        f = files[0]
+        paras = cache.setdefault(f.sha256, paragraphs(f.name, svc.store.get(f.sha256)))
+        hit = find(paras, anchor)
+        if hit is None:
+            # Never list the document's provisions here: the message names only what was typed.
+            example = "问3" if role == "interpretation_material" else "一、（二）"
+            raise Refused(problem("not_found", f"未找到条款“{_shown(anchor)}”，请按{ROLE_NAMES.get(role, '政策文件')}"
+                                               f"的条款编号（如 {example}）填写"))
+        out.append(Reason(document=role, anchor=normalise(anchor), paragraph=hit.index, text=reason))
+    return tuple(out)
+
+
+def _may_anchor(svc: Services, s: Session, row: DossierRow, version, actor: Person, stage: str | None) -> None:
+    from review.gate import active_stages
+    from services.review.actions import pipeline_for
+    pipeline = pipeline_for(svc.config, version)
+    if refusal := rules.may_see(actor, row.id, row.drafting_unit, row.state, pipeline):
+        raise Refused(refusal)
+    spec = next((x for x in active_stages(pipeline, version) if x.id == stage), None)
+    if spec is not None and (refusal := rules.may_decide(actor, Dossiers(s).submitters(row.id),
+                                                         row.drafting_unit, spec)):
+        raise Refused(refusal)
+
+
+def _shown(anchor: str) -> str:
+    """What the reviewer typed, cut short: an error echoes input, never the document."""
+    text = "".join(anchor.split())
+    return text[:20] + ("…" if len(text) > 20 else "")
+
+
+def next_opinion_number(s: Session, code: str, year: int) -> str:
+    from templates.opinion import opinion_number
+    from storage.counters import take
+    prefix = f"{code}〔{year}〕"
+    serial = take(s, f"opinion:{code}", year, lambda: s.scalar(
+        select(func.count()).select_from(DecisionRow).where(DecisionRow.opinion_number.like(prefix + "%"))) or 0)
+    return opinion_number(code, year, serial)
+
+
+def attach_opinion(svc: Services, s: Session, row: DossierRow, event: StageDecided) -> tuple[StageDecided, str]:
+    """Number and render the legality opinion for this decision, and store the docx. Only an
+    approval, or a return with reasons, gets a numbered opinion (review.decisions.verdict_problem)."""
+    from review.decisions import verdict_problem
+    from templates.opinion import Opinion, OpinionReason, render_opinion
+    if refusal := verdict_problem(event.verdict, event.reasons, event.comment):
+        raise Refused(refusal)
+    cfg = svc.config.opinions
+    day = event.at.astimezone().date()
+    number = next_opinion_number(s, cfg.organ_code, day.year)
+    template = svc.home.path / "templates" / "legality_opinion.docx"      # an office's own, if any
+    reviewer = svc.config.person(event.actor)
+    opinion = Opinion(organ=cfg.organ, opinion_number=number, title=_title(row.title),
+                      doc_number=row.doc_number, drafting_unit=row.drafting_unit,
+                      approved=event.verdict == "approve",
+                      reasons=tuple(OpinionReason(anchor=r.anchor, text=r.text) for r in event.reasons),
+                      comment=event.comment, reviewer=(reviewer.display if reviewer and reviewer.display else event.actor),
+                      date=day)
+    data = render_opinion(opinion, template.read_bytes() if template.is_file() else None)
+    sha = svc.store.put(data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    return event.model_copy(update={"opinion_number": number}), sha
+
+
+def _title(title: str) -> str:
+    m = re.search(r"《([^》]+)》", title)
+    return m.group(1) if m and title.startswith(m.group(0)) else title.strip("《》")

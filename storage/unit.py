@@ -1,0 +1,172 @@
+"""The unit of work (issue 12, item 1): one transaction's repositories, object store and clock.
+
+Services receive a `Unit` and never see SQLAlchemy: every query is a method of a repository in
+`storage/repos/` (one module per subdomain), reached as an attribute of the unit —
+`uow.dossiers.require(d)`, `uow.jobs.add(...)`, `uow.audit.append(event)`. The unit is opened by
+`Services.unit()` (services/home/context.py); the transaction commits when the block ends normally
+and rolls back otherwise. `Database.retrying` runs a whole unit again when a concurrent writer won.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Any, Callable, Iterator, TypeVar
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from storage.db import DatabaseUnavailable, answering, database_fault, sessions
+
+T = TypeVar("T")
+
+
+class Unit:
+    """Repositories over one session. Rows (storage/tables.py) are the values repositories hand out;
+    a service may change a row's fields, `add` a new row or `delete` one, and the commit writes them."""
+
+    def __init__(self, session: Session, *, store: Callable[[], Any], now: Callable[[], dt.datetime]) -> None:
+        self._session = session
+        self._store = store
+        self.now = now
+
+    @cached_property
+    def store(self):
+        return self._store()
+
+    # -- rows -------------------------------------------------------------------------------
+    def add(self, row: Any) -> Any:
+        self._session.add(row)
+        return row
+
+    def add_all(self, rows) -> None:
+        self._session.add_all(list(rows))
+
+    def delete(self, row: Any) -> None:
+        self._session.delete(row)
+
+    def flush(self) -> None:
+        self._session.flush()
+
+    def savepoint(self):
+        """A nested transaction: `with uow.savepoint(): ...` undoes only its own writes on error."""
+        return self._session.begin_nested()
+
+    # -- repositories (one per subdomain; each owns its queries) -----------------------------
+    @cached_property
+    def dossiers(self):
+        from storage.repos.dossiers import Dossiers
+        return Dossiers(self._session)
+
+    @cached_property
+    def derived(self):
+        from storage.repos.dossiers import DerivedObjects
+        return DerivedObjects(self._session)
+
+    @cached_property
+    def audit(self):
+        from storage.audit import AuditLog
+        return AuditLog(self._session)
+
+    @cached_property
+    def jobs(self):
+        from storage.jobs import Jobs
+        return Jobs(self._session)
+
+    @cached_property
+    def counters(self):
+        from storage.counters import Counters
+        return Counters(self._session)
+
+    @cached_property
+    def review(self):
+        from storage.repos.review import ReviewRepo
+        return ReviewRepo(self._session)
+
+    @cached_property
+    def gazette(self):
+        from storage.repos.gazette import GazetteRepo
+        return GazetteRepo(self._session)
+
+    @cached_property
+    def gazette_reads(self):
+        from storage.repos.gazette_reads import GazetteReads
+        return GazetteReads(self._session)
+
+    @cached_property
+    def register(self):
+        from storage.repos.register import RegisterRepo
+        return RegisterRepo(self._session)
+
+    @cached_property
+    def site(self):
+        from storage.repos.site import SiteRepo
+        return SiteRepo(self._session)
+
+    @cached_property
+    def people(self):
+        from storage.repos.people import PeopleRepo
+        return PeopleRepo(self._session)
+
+    @cached_property
+    def references(self):
+        from storage.references import References
+        return References(self._session)
+
+
+class Database:
+    """One home's engine: units of work, and whole-transaction retries."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends normally, rolled back otherwise.
+        A database that does not answer (down, restarting, locked past the wait, full, read-only)
+        leaves it as DatabaseUnavailable (database_unavailable), with nothing stored."""
+        with answering(self.engine), sessions(self.engine)() as s:
+            with s.begin():
+                yield s
+
+    @contextmanager
+    def unit(self, *, store: Callable[[], Any], now: Callable[[], dt.datetime]) -> Iterator[Unit]:
+        with self.session() as s:
+            yield Unit(s, store=store, now=now)
+
+    @staticmethod
+    def retrying(work: Callable[[], T], attempts: int = 6) -> T:
+        """Run a whole transaction again when a concurrent writer won: numbers taken (unique
+        constraints), a dossier changed under us (row version), SQLite busy. Each attempt reads
+        afresh, so the loser decides on what the winner committed."""
+        for attempt in range(attempts):
+            try:
+                return work()
+            except (IntegrityError, OperationalError, StaleDataError, DatabaseUnavailable) as e:
+                if attempt == attempts - 1:
+                    if (refusal := database_fault(e)) is not None:
+                        raise refusal from e
+                    raise
+                time.sleep(0.02 * 2 ** attempt + random.random() * 0.02)
+        raise AssertionError("unreachable")
+
+
+_engines: dict[str, Engine] = {}
+
+
+def database_for(url: str, *, bring_up_to_date: bool = True) -> tuple[Database, bool]:
+    """Engines are cached per URL so a warm process (the desk, a flow) reuses its pool. Returns the
+    database and whether this call opened it."""
+    from storage.db import ensure_current, make_engine
+    if url in _engines:
+        return Database(_engines[url]), False
+    engine = make_engine(url)
+    if bring_up_to_date:
+        with answering(engine):
+            ensure_current(engine)  # a home made by an older Lockstep: bring its schema up first
+    _engines[url] = engine
+    return Database(engine), True
