@@ -3,8 +3,8 @@
     python bench/gate.py --dossiers 100000 --samples 1000
 
 Builds a fresh SQLite home (all migrations), takes one real intake of the built-in sample (the
-Genhe bundle, through services.intake.intake_bundle) and its three approvals (起草单位审核, 合法性审核
-with its numbered opinion, 集体审议, through services.review.record_decision), then copies those rows
+Genhe bundle, through services.dossiers.intake.intake_bundle) and its three approvals (起草单位审核, 合法性审核
+with its numbered opinion, 集体审议, through services.review.actions.record_decision), then copies those rows
 N-1 times with SQLAlchemy Core, in batches, as they are stored (their JSON as stored, not re-encoded):
 dossiers, versions, version_files, decisions. Each copy has its own id (D2000-0001 …), document
 number, version fingerprint, file hashes and opinion number. The copies vary as real ones do: a
@@ -13,7 +13,7 @@ version (a resubmission), whose earlier approvals are void. The bulk load is not
 
 Then, for S dossiers drawn at random (seeded), each timed in turn:
 
-  gate      services.review.gate_answer(svc, id): what `lockstep gate D --json` and the API's
+  gate      services.review.actions.gate_answer(svc, id): what `lockstep gate D --json` and the API's
             /gate compute (one session, the reads, the pure gate, the answer).
   floor     the bare SQL reads gate_answer needs, the same six SELECTs on the DBAPI connection
             (sqlite3), rows fetched, nothing converted: the time the database itself asks.
@@ -45,7 +45,7 @@ BATCH = 2000             # dossiers per insert batch (each with its versions, fi
 TARGET_P99_MS = 5.0
 STAGES = (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary"))
 
-# The statements services.review.gate_answer issues (load + answer_in), as bare SQL.
+# The statements services.review.actions.gate_answer issues (load + answer_in), as bare SQL.
 FLOOR_SQL = {
     "dossier": "SELECT * FROM dossiers WHERE id = ?",
     "version": "SELECT * FROM versions WHERE dossier_id = ? AND number = ?",
@@ -77,8 +77,8 @@ def template(svc, workdir: Path) -> tuple[str, dict]:
     from sqlalchemy import select
 
     from samples.genhe import write_zip
-    from services.intake import intake_bundle
-    from services.review import record_decision
+    from services.dossiers.intake import intake_bundle
+    from services.review.actions import record_decision
     result = intake_bundle([write_zip(workdir / "sample.zip", "complete")], "drafter", svc)
     assert result.accepted and result.dossier, result.problems
     d = result.dossier
@@ -179,10 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="lockstep-bench-gate-"))
     try:
         from review.gate import gate
-        from services.context import initialise
-        from services.home import Home
-        from services.review import consultation_of, gate_answer, load, pipeline_for
-        from storage.repository import Dossiers
+        from services.home.context import initialise
+        from services.home.folder import Home
+        from services.review.actions import consultation_of, gate_answer, load, pipeline_for
+        from storage.repos.dossiers import Dossiers
         _, svc = initialise(Home(tmp / "home"))
         t0 = time.perf_counter()
         real, tpl = template(svc, tmp)

@@ -6,7 +6,7 @@ Builds a fresh home with N signed and published dossiers (samples.genhe.write_bu
 approved stage by stage by the default people, signed and published with the plain service
 functions, no Prefect), creates issue 2019-1, adds all N, then measures in one process:
 
-  release  services.gazette.release_issue: the print edition (one docx from the Word template,
+  release  services.gazette.issues.release_issue: the print edition (one docx from the Word template,
            目录 with PAGEREF fields, every policy and interpretation copied in) and the electronic
            edition (N item pages, N interpretation pages, the index), both stored, fingerprinted,
            indexed for search and written to disk, in one transaction. Target <= 3 s for N = 100.
@@ -53,12 +53,12 @@ def _cols(text: str) -> int:
 
 def build_home(home_path: Path, bundles: list[Path]):
     """A home with every bundle taken in, approved, signed and published; the issue with all of them."""
-    from services import gazette
-    from services.context import initialise
-    from services.home import Home
-    from services.intake import intake_bundle
-    from services.publication import publish
-    from services.review import gate_answer, record_decision, record_sign_off
+    from services.gazette import issues as gazette
+    from services.home.context import initialise
+    from services.home.folder import Home
+    from services.dossiers.intake import intake_bundle
+    from services.publication.publish import publish
+    from services.review.actions import gate_answer, record_decision, record_sign_off
     _, svc = initialise(Home(home_path))
     dossiers = []
     for path in bundles:
@@ -88,7 +88,7 @@ def build_home(home_path: Path, bundles: list[Path]):
 
 
 def release(svc, issue: str, out: Path):
-    from services.gazette import release_issue
+    from services.gazette.issues import release_issue
     return release_issue(svc, issue, out, "editor", RELEASE_DATE)
 
 
@@ -96,7 +96,7 @@ def floor_inputs(svc, issue: str) -> list[dict]:
     """Each item's title, number and the docx bytes the release shows (policy + interpretations),
     loaded before the floor is timed."""
     from sqlalchemy import select
-    from services.gazette_items import INTERPRETATION_FILES, versions_of
+    from services.gazette.items import INTERPRETATION_FILES, versions_of
     from storage.tables import GazetteIssueItemRow, GazetteItemRow
     with svc.session() as s:
         q = (select(GazetteItemRow).join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)

@@ -8,7 +8,7 @@ one process:
   engine         all N bundles through the real intake flow, in ONE Prefect flow run (batched),
                  into a fresh home. Prefect's start-up is not counted: the flow is run once
                  first on a throwaway home with one bundle, then only the real run is timed.
-  engine_direct  services.intake.intake_bundle in a plain loop into a second fresh home
+  engine_direct  services.dossiers.intake.intake_bundle in a plain loop into a second fresh home
                  (no Prefect), so the flow's own overhead shows separately.
   floor          the same files in a plain loop: unzip every member, python-docx open every
                  .docx, SHA-256 every member, FolderStore.put every member, one SQLAlchemy
@@ -44,8 +44,8 @@ def _requests(paths: list[Path]) -> list[dict]:
 
 
 def _fresh_home(path: Path):
-    from services.context import initialise
-    from services.home import Home
+    from services.home.context import initialise
+    from services.home.folder import Home
     _, svc = initialise(Home(path))
     return svc
 
@@ -63,7 +63,7 @@ def run_engine(home_path: Path, bundles: list[Path], chunk: int | None) -> list[
 
 
 def run_direct(svc, bundles: list[Path]) -> list[dict]:
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     return [intake_bundle([p], "drafter", svc).model_dump(mode="json") for p in bundles]
 
 

@@ -8,7 +8,7 @@ zip holds ~150 MiB uncompressed in ~80 MiB, inside the default limits (zip ≤ 1
 ≤ 30 MiB, all members ≤ 200 MiB). Loose files may total no more than 100 MiB, so the loose-files
 shape takes the sample, one random and two scans (~75 MiB).
 
-Each measurement runs services.intake.intake_bundle once in a fresh child process on a fresh home,
+Each measurement runs services.dossiers.intake.intake_bundle once in a fresh child process on a fresh home,
 after a warm-up (reading the small sample imports and exercises python-docx), twice: once plain,
 for the process's peak RSS (VmHWM) over its RSS just before intake, and once under tracemalloc,
 for the peak of what Python allocated during intake. --s3 also runs against a SeaweedFS S3 server
@@ -91,9 +91,9 @@ def child(home: Path, paths: list[Path], trace: bool) -> dict:
     """One intake in this (fresh) process."""
     import tracemalloc
     from samples.genhe import write_zip
-    from services.context import initialise
-    from services.home import Home
-    from services.intake import intake_bundle, prepare
+    from services.home.context import initialise
+    from services.home.folder import Home
+    from services.dossiers.intake import intake_bundle, prepare
 
     _, svc = initialise(Home(home))
     warm = write_zip(home.parent / f"warm-{os.getpid()}.zip", "complete")

@@ -61,7 +61,7 @@ def users_token(ctx: typer.Context, name: Annotated[str, typer.Argument(help="�
 @app.command("init")
 def init_cmd(ctx: typer.Context, home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """创建主目录：SQLite 数据库、对象存储文件夹和配置文件 lockstep.toml。"""
-    from services.context import initialise
+    from services.home.context import initialise
     h = home_of(ctx, home)
     created, svc = initialise(h)
     doc = {"home": str(h.path.resolve()), "created": created, "config": str(h.config_path.resolve()),
@@ -96,7 +96,7 @@ def users_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人�
               as_json: JsonOpt = False) -> None:
     """添加人员（写入 lockstep.toml）。"""
     import getpass
-    from services.people import add_person
+    from services.home.people import add_person
     role = [person_role_id(r) for r in role]
     with refusals(as_json):
         user = add_person(home_of(ctx), name, unit, list(role), display, getpass.getuser())

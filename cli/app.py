@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from services.home import Home, default_home
+from services.home.folder import Home, default_home
 
 app = typer.Typer(
     name="lockstep",
@@ -34,5 +34,5 @@ def home_of(ctx: typer.Context, override: Path | None = None) -> Home:
 
 
 def services_of(ctx: typer.Context):
-    from services.context import open_services
+    from services.home.context import open_services
     return open_services(home_of(ctx))

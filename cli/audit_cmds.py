@@ -23,7 +23,7 @@ EVENT_NAMES = {
 def history_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
                 as_json: JsonOpt = False) -> None:
     """卷宗的全部操作记录（来自审计链）。"""
-    from services.review import load
+    from services.review.actions import load
     from storage import audit
     with refusals(as_json, {"dossier": dossier}):
         svc = services_of(ctx)

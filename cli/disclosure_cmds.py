@@ -27,7 +27,7 @@ def set_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷
                 "--ground", help="法律依据（不予公开时必填），如《中华人民共和国政府信息公开条例》第十四条")] = None,
             as_json: JsonOpt = False) -> None:
     """确定卷宗的公开属性（记入审计链）。文件本身标注不予公开的，不能改为公开。"""
-    from services.disclosure import set_disclosure
+    from services.dossiers.disclosure import set_disclosure
     with refusals(as_json, {"dossier": dossier}):
         result = set_disclosure(services_of(ctx), dossier, value.value, as_, ground)
     if as_json:

@@ -63,8 +63,8 @@ def submit_cmd(ctx: typer.Context,
                as_: AsOpt = ..., dossier: Annotated[Optional[str], typer.Option("--dossier", help="作为该卷宗的新版本提交")] = None,
                as_json: JsonOpt = False) -> None:
     """提交材料（政策文件、解读方案、解读材料、风险评估），生成卷宗版本。"""
-    from services.intake import SubmitResult, check_submitter, find_duplicate, prepare
-    from services.review import gate_answer, person
+    from services.dossiers.intake import SubmitResult, check_submitter, find_duplicate, prepare
+    from services.review.actions import gate_answer, person
     svc = services_of(ctx)
     with refusals(as_json):
         actor = person(svc.config, as_)
@@ -126,7 +126,7 @@ def _print_gate(answer, config=None, unit: str | None = None) -> None:
 
 def _unit_of(svc, dossier: str) -> str | None:
     """The drafting unit, so that a unit's own check names that unit's people."""
-    from storage.repository import Dossiers
+    from storage.repos.dossiers import Dossiers
     with svc.session() as s:
         row = Dossiers(s).get(dossier)
     return row.drafting_unit if row is not None else None
@@ -141,8 +141,8 @@ def attach_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
     """补充或替换一份材料，形成新版本（此前的审核随之失效）。"""
     from documents.models import ROLE_NAMES as ROLES
     from documents.problems import problem
-    from services.attach import attach
-    from services.review import gate_answer
+    from services.dossiers.attach import attach
+    from services.review.actions import gate_answer
     role = material_role_id(role)
     svc = services_of(ctx)
     with refusals(as_json, {"dossier": dossier}):
@@ -161,7 +161,7 @@ def attach_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
 def gate_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
              as_json: JsonOpt = False) -> None:
     """签发前检查：列出全部未满足的条件。"""
-    from services.review import gate_answer
+    from services.review.actions import gate_answer
     with refusals(as_json, {"dossier": dossier}):
         svc = services_of(ctx)
         answer = gate_answer(svc, dossier)
@@ -183,7 +183,7 @@ def review_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
                    "--reason", help="定位到条款的理由，可多次指定：“一、（二）：表述不清”；解读材料用“解读：问3：…”")] = None,
                as_json: JsonOpt = False) -> None:
     """审核一个环节：通过或退回（附意见，理由可定位到条款）。合法性审核同时出具意见书。"""
-    from services.review import gate_answer, record_decision
+    from services.review.actions import gate_answer, record_decision
     with refusals(as_json, {"dossier": dossier}):
         svc = services_of(ctx)
         try:
@@ -213,7 +213,7 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
                  reason: Annotated[Optional[str], typer.Option("--reason", help="紧急签发的理由")] = None,
                  as_json: JsonOpt = False) -> None:
     """签发；签发后同步发布（公报待刊、网站政策与解读页面、规范性文件台帐）。"""
-    from services.review import gate_answer, record_sign_off
+    from services.review.actions import gate_answer, record_sign_off
     svc = services_of(ctx)
     try:
         event = record_sign_off(svc, dossier, as_, (reason or "") if emergency else None)
@@ -231,7 +231,7 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
                 out.print(f"  ✗ [bold]{p.code}[/bold]：{p.message}")
         raise typer.Exit(code=1)
     from flows.run import run_publication
-    from services.crashpoints import crash_point
+    from services.home.crashpoints import crash_point
     crash_point("sign_off.after_commit")     # tests/faults: signed, its publish job waiting
     with spinner(engine_note(svc.home.path, "同步发布"), as_json):
         published = run_publication(svc.home.path, [dossier], as_)[0]
@@ -307,7 +307,7 @@ def _publish_pending(svc, as_json: bool) -> None:
 def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
                as_json: JsonOpt = False) -> None:
     """卷宗状态：版本、材料、审核记录、签发条件与历史。"""
-    from services.review import status
+    from services.review.actions import status
     with refusals(as_json, {"dossier": dossier}):
         svc = services_of(ctx)
         st = status(svc, dossier)
@@ -340,10 +340,10 @@ def batch_cmd(ctx: typer.Context,
     """批量入库：每个压缩包（或子文件夹）为一份材料，分批在工作流中处理。"""
     from collections import Counter
     from flows.run import run_intake
-    from services.review import person
+    from services.review.actions import person
     svc = services_of(ctx)
     with refusals(as_json):
-        from services.intake import check_submitter
+        from services.dossiers.intake import check_submitter
         check_submitter(person(svc.config, as_))
     bundles = _bundles_in(sources)
     results: list[dict] = []
@@ -381,7 +381,7 @@ def _bundles_in(sources: list[Path]) -> list[Path]:
 
 def _consistency(ctx: typer.Context, dossier: str) -> dict:
     """解读与政策的一致性：warnings and notes for the reviewer, never part of `blocking`."""
-    from services.consistency import consistency_json
+    from services.dossiers.consistency import consistency_json
     return consistency_json(services_of(ctx), dossier)
 
 

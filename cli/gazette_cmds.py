@@ -26,7 +26,7 @@ STATUS = {"draft": "编排中", "released": "已出版"}
 @gazette_app.command("queue")
 def gazette_queue(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """公报待刊队列（已发布、尚未编入任何一期的稿件）。"""
-    from services.gazette import queue
+    from services.gazette.issues import queue
     with refusals(as_json):
         rows = queue(services_of(ctx))
     items = [{"id": i.id, "dossier": i.dossier_id, "title": i.title, "document_number": i.doc_number,
@@ -74,7 +74,7 @@ def issue_new(ctx: typer.Context,
               total: Annotated[Optional[int], typer.Option("--total", min=1, help="总期号（默认上一期加一）")] = None,
               date: DateOpt = None, as_json: JsonOpt = False) -> None:
     """新建一期公报；--date 为计划出版日期，编入稿件时即按它检查施行日期。"""
-    from services.gazette import create_issue
+    from services.gazette.issues import create_issue
     with refusals(as_json):
         view = create_issue(services_of(ctx), year, number, as_, total, date.date() if date else None)
     if as_json:
@@ -88,7 +88,7 @@ def issue_add(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期
               dossiers: Annotated[list[str], typer.Argument(help="待刊队列中的卷宗编号")],
               as_: AsOpt, as_json: JsonOpt = False) -> None:
     """把待刊队列中的稿件编入一期（每份稿件只能编入一期；已出版的期次不能再改动）。"""
-    from services.gazette import add_items
+    from services.gazette.issues import add_items
     with refusals(as_json, {"issue": issue}):
         view = add_items(services_of(ctx), issue, list(dossiers), as_)
     if as_json:
@@ -102,7 +102,7 @@ def issue_add(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期
 def issue_show(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
                as_json: JsonOpt = False) -> None:
     """查看一期公报：栏目、顺序、出版记录。"""
-    from services.gazette import show_issue
+    from services.gazette.issues import show_issue
     with refusals(as_json, {"issue": issue}):
         view = show_issue(services_of(ctx), issue)
     if as_json:
@@ -114,7 +114,7 @@ def issue_show(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="�
 @issue_app.command("list")
 def issue_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """历年各期公报。"""
-    from services.gazette import list_issues
+    from services.gazette.issues import list_issues
     with refusals(as_json):
         views = list_issues(services_of(ctx))
     if as_json:
@@ -132,7 +132,7 @@ def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help=
                   out_dir: Annotated[Path, typer.Option("--out", help="输出目录")],
                   as_: AsOpt, date: DateOpt = None, as_json: JsonOpt = False) -> None:
     """出版：同时生成印刷版（docx）与电子版（网页），记录两者的指纹；出版后不能再改动。"""
-    from services.gazette import release_issue
+    from services.gazette.issues import release_issue
     with refusals(as_json, {"issue": issue}):
         done = release_issue(services_of(ctx), issue, out_dir, as_, date.date() if date else None)
     if as_json:
@@ -156,7 +156,7 @@ def correction_add(ctx: typer.Context, issue: Annotated[str, typer.Argument(help
                                                                 help="从 UTF-8 文本文件读取更正内容")] = None,
                    as_json: JsonOpt = False) -> None:
     """在编排中的一期刊登更正启事，更正已出版的一期（已出版的期次本身不改动）；输出更正启事编号。"""
-    from services.gazette_corrections import add_correction
+    from services.gazette.corrections import add_correction
     if (text is None) == (file is None):
         raise typer.BadParameter("请用 --text 或 --file 给出更正内容（二者选一）", param_hint="--text/--file")
     if file is not None:
@@ -178,7 +178,7 @@ def correction_add(ctx: typer.Context, issue: Annotated[str, typer.Argument(help
 def correction_remove(ctx: typer.Context, notice: Annotated[int, typer.Argument(help="更正启事编号")],
                       as_: AsOpt, as_json: JsonOpt = False) -> None:
     """从编排中的一期撤下更正启事（已出版的期次中的更正启事不能撤下）。"""
-    from services.gazette_corrections import remove_correction
+    from services.gazette.corrections import remove_correction
     with refusals(as_json, {"notice": notice}):
         view = remove_correction(services_of(ctx), notice, as_)
     if as_json:
@@ -200,7 +200,7 @@ def gazette_search(ctx: typer.Context,
                    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="最多列出几条")] = 50,
                    as_json: JsonOpt = False) -> None:
     """检索公报数据库：历年已出版各期的稿件（含导入的往期），按标题、文号、机关、日期与全文。"""
-    from services.gazette_search import search
+    from services.gazette.search import search
     if date_from and date_to and date_from > date_to:
         raise typer.BadParameter("--from 不能晚于 --to", param_hint="--from")
     with refusals(as_json):
@@ -231,7 +231,7 @@ def gazette_import(ctx: typer.Context,
                                                                               "title,document_number,organ,date")] = None,
                    as_json: JsonOpt = False) -> None:
     """导入往期公报：作为已出版的期次入库（标记为导入），原件存档并记录指纹，稿件可检索。"""
-    from services.gazette_import import import_history
+    from services.gazette.imports import import_history
     with refusals(as_json):
         issues = import_history(services_of(ctx), list(paths), as_, index)
     if as_json:

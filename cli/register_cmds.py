@@ -61,7 +61,7 @@ def register_list(ctx: typer.Context,
                   status: Annotated[Optional[str], typer.Option("--status", help="pending / in_force / amended / repealed / expired")] = None,
                   as_json: JsonOpt = False) -> None:
     """规范性文件公开台帐。"""
-    from services.register_life import list_entries
+    from services.register.life import list_entries
     with refusals(as_json):
         entries = list_entries(services_of(ctx), status)
     if as_json:
@@ -79,7 +79,7 @@ def register_search(ctx: typer.Context, text: Annotated[str, typer.Argument(help
                     limit: Annotated[int, typer.Option("--limit", min=1, help="最多返回几条（最新登记的在前）")] = 50,
                     as_json: JsonOpt = False) -> None:
     """检索公开台帐：标题、发文字号、制定机关、登记号中的任意连续文字；不予公开的文件不会出现。"""
-    from services.register_search import search
+    from services.register.search import search
     with refusals(as_json):
         entries = search(services_of(ctx), text, status, limit)
     if as_json:
@@ -94,7 +94,7 @@ def register_search(ctx: typer.Context, text: Annotated[str, typer.Argument(help
 @register_app.command("show")
 def register_show(ctx: typer.Context, number: NumberArg, as_json: JsonOpt = False) -> None:
     """一条台帐记录：日期、公报期号、解读、报备、修改与废止关系。"""
-    from services.register_life import show
+    from services.register.life import show
     with refusals(as_json):
         entry = show(services_of(ctx), number)
     emit_json({"entry": _doc(entry)}) if as_json else _print_entry(entry)
@@ -105,7 +105,7 @@ def register_file(ctx: typer.Context, registration_number: NumberArg,
                   number: Annotated[str, typer.Option("--number", help="上级机关的备案号")],
                   as_: AsOpt, as_json: JsonOpt = False) -> None:
     """记录向上级机关报备（备案）。"""
-    from services.registry import record_filing
+    from services.register.registrar import record_filing
     with refusals(as_json):
         entry = record_filing(services_of(ctx), registration_number, number, as_)
     if as_json:
@@ -119,7 +119,7 @@ def register_amend(ctx: typer.Context, number: NumberArg,
                    by: Annotated[str, typer.Option("--by", help="作出修改的新文件的登记号")],
                    as_: AsOpt, as_json: JsonOpt = False) -> None:
     """记录新文件修改了某一文件（两条记录互相链接，原文件状态为已修改）。"""
-    from services.register_life import amend
+    from services.register.life import amend
     with refusals(as_json):
         entry = amend(services_of(ctx), number, by, as_)
     if as_json:
@@ -134,7 +134,7 @@ def register_repeal(ctx: typer.Context, number: NumberArg, as_: AsOpt,
                     reason: Annotated[Optional[str], typer.Option("--reason", help="废止理由（无废止文件时必填）")] = None,
                     as_json: JsonOpt = False) -> None:
     """废止一份文件（指明废止文件或写明理由）。"""
-    from services.register_life import repeal
+    from services.register.life import repeal
     if by is None and not (reason or "").strip():
         raise typer.BadParameter("须指明 --by 废止文件或 --reason 理由", param_hint="--by / --reason")
     with refusals(as_json):
@@ -150,8 +150,8 @@ def register_expire(ctx: typer.Context, as_: AsOpt,
                     today: Annotated[Optional[dt.datetime], DateOption("--today", help="按哪一天计算（默认今天）")] = None,
                     as_json: JsonOpt = False) -> None:
     """施行日期已到的待施行文件转为现行有效，有效期已届满的文件标记为已失效（与定时检查相同）。"""
-    from services.register_life import expire, take_effect
-    from services.review import today as today_of
+    from services.register.life import expire, take_effect
+    from services.review.actions import today as today_of
     with refusals(as_json):
         svc = services_of(ctx)
         day = today.date() if today else today_of(svc)
@@ -173,7 +173,7 @@ def register_expire(ctx: typer.Context, as_: AsOpt,
 def register_export(ctx: typer.Context, fmt: Annotated[Format, typer.Option("--format", help="csv 或 xlsx")],
                     to: Annotated[Path, typer.Option("--out", help="输出文件")], as_json: JsonOpt = False) -> None:
     """导出台帐（CSV 为带 BOM 的 UTF-8，Excel 可直接打开；XLSX 表头为中文）。"""
-    from services.register_out import export
+    from services.register.outputs import export
     with refusals(as_json):
         written = export(services_of(ctx), fmt.value, to)
     if as_json:
@@ -185,7 +185,7 @@ def register_export(ctx: typer.Context, fmt: Annotated[Format, typer.Option("--f
 @register_app.command("pages")
 def register_pages(ctx: typer.Context, to: OutDir, as_json: JsonOpt = False) -> None:
     """生成公开台帐网页（可检索、按状态筛选）与每份文件的页面。"""
-    from services.register_out import site
+    from services.register.outputs import site
     with refusals(as_json):
         written = site(services_of(ctx), to)
     if as_json:
@@ -197,7 +197,7 @@ def register_pages(ctx: typer.Context, to: OutDir, as_json: JsonOpt = False) -> 
 @register_app.command("cleanup")
 def register_cleanup(ctx: typer.Context, to: OutDir, as_json: JsonOpt = False) -> None:
     """规范性文件清理：生成现行有效、已废止、已失效文件目录（网页）。"""
-    from services.register_out import cleanup
+    from services.register.outputs import cleanup
     with refusals(as_json):
         written = cleanup(services_of(ctx), to)
     if as_json:
@@ -212,7 +212,7 @@ def register_cleanup(ctx: typer.Context, to: OutDir, as_json: JsonOpt = False) -
 def report_annual(ctx: typer.Context, year: Annotated[int, typer.Argument(help="年度，如 2019")],
                   as_json: JsonOpt = False) -> None:
     """年度报告中规范性文件与政策解读的数据（全部由记录计算）。"""
-    from services.report import annual
+    from services.register.report import annual
     with refusals(as_json):
         report = annual(services_of(ctx), year)
     if as_json:

@@ -22,7 +22,7 @@ def diff_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="�
              context: Annotated[int, typer.Option("--context", help="改动前后保留的段落数")] = 1,
              as_json: JsonOpt = False) -> None:
     """两个版本之间的改动：政策文件与解读材料逐段比对。"""
-    from services.versions import diff_versions
+    from services.dossiers.versions import diff_versions
     with refusals(as_json, {"dossier": dossier}):
         result = diff_versions(services_of(ctx), dossier, old, new)
     if as_json:
@@ -39,7 +39,7 @@ def opinion_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help=
                 out_dir: Annotated[Path, typer.Option("--out", help="导出到哪个目录")] = Path("."),
                 as_json: JsonOpt = False) -> None:
     """导出本卷宗的合法性审核意见书（docx）。"""
-    from services.versions import export_opinions
+    from services.dossiers.versions import export_opinions
     with refusals(as_json, {"dossier": dossier}):
         files = export_opinions(services_of(ctx), dossier, out_dir)
     if as_json:
@@ -59,7 +59,7 @@ def consultation_open(ctx: typer.Context, dossier: Annotated[str, typer.Argument
                       reason: Annotated[Optional[str], typer.Option("--reason", help="期限少于 30 日的理由")] = None,
                       as_json: JsonOpt = False) -> None:
     """开始公开征求意见，并生成征求意见公告页面。"""
-    from services.consultation import open_consultation
+    from services.review.consultation import open_consultation
     with refusals(as_json, {"dossier": dossier}):
         v = open_consultation(services_of(ctx), dossier, start.date(), end.date(), as_, reason)
     _print_consultation(v, as_json)
@@ -76,7 +76,7 @@ def consultation_comments(ctx: typer.Context, dossier: Annotated[str, typer.Argu
                           as_json: JsonOpt = False) -> None:
     """录入公众意见：从网站导出的 CSV/JSON 导入，或逐条录入。"""
     from documents.problems import Refused, problem
-    from services.consultation import read_comments_file, record_comments
+    from services.review.consultation import read_comments_file, record_comments
     with refusals(as_json, {"dossier": dossier}):
         if file is not None:
             items, source = read_comments_file(file), file.name
@@ -95,7 +95,7 @@ def consultation_adopt(ctx: typer.Context, dossier: Annotated[str, typer.Argumen
                        as_: AsOpt, response: Annotated[Optional[str], typer.Option("--response", help="理由或说明")] = None,
                        as_json: JsonOpt = False) -> None:
     """填写一条意见的采纳情况。"""
-    from services.consultation import decide_comment
+    from services.review.consultation import decide_comment
     with refusals(as_json, {"dossier": dossier}):
         v = decide_comment(services_of(ctx), dossier, comment, adopted, response, as_)
     _print_consultation(v, as_json)
@@ -105,7 +105,7 @@ def consultation_adopt(ctx: typer.Context, dossier: Annotated[str, typer.Argumen
 def consultation_summary(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
                          as_: AsOpt, as_json: JsonOpt = False) -> None:
     """征求意见期结束后，生成并公布意见采纳情况。"""
-    from services.consultation import publish_summary
+    from services.review.consultation import publish_summary
     with refusals(as_json, {"dossier": dossier}):
         v = publish_summary(services_of(ctx), dossier, as_)
     _print_consultation(v, as_json)
@@ -115,7 +115,7 @@ def consultation_summary(ctx: typer.Context, dossier: Annotated[str, typer.Argum
 def consultation_show(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
                       as_json: JsonOpt = False) -> None:
     """征求意见的期限、意见数与采纳情况。"""
-    from services.consultation import view
+    from services.review.consultation import view
     with refusals(as_json, {"dossier": dossier}):
         v = view(services_of(ctx), dossier)
     _print_consultation(v, as_json)
@@ -139,7 +139,7 @@ def due_cmd(ctx: typer.Context,
             record: Annotated[bool, typer.Option("--record", help="立即运行定时检查（工作流）并记录提醒")] = False,
             as_json: JsonOpt = False) -> None:
     """到期与逾期事项：合法性审核期限、征求意见期、报备期限（按工作日与调休计算）。"""
-    from services.deadlines import compute, reminders
+    from services.review.deadlines import compute, reminders
     svc = services_of(ctx)
     if record:
         from flows.run import run_deadlines

@@ -29,7 +29,7 @@ def storage_check(ctx: typer.Context,
                   grace: Annotated[int, typer.Option("--grace", min=0, help="只修复早于这么多秒的文件（正在写入的不动）")] = 300,
                   as_json: JsonOpt = False) -> None:
     """核对对象存储、网站目录与数据库记录：缺失的对象、无记录的对象与页面、临时文件；--repair 清理。"""
-    from services.storage_check import check
+    from services.home.storage_check import check
     with refusals(as_json):
         report = check(services_of(ctx), repair=repair, grace_seconds=grace)
     if as_json:

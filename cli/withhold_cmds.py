@@ -20,7 +20,7 @@ def withhold_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
                  as_json: JsonOpt = False) -> None:
     """撤回公开：把已发布的文件从网站、公开台帐、公报电子版、订阅源和更正启事中撤下，理由记入审计链。
     已出版的印刷版及其指纹不变。"""
-    from services.withhold import withhold
+    from services.dossiers.withhold import withhold
     with refusals(as_json, {"dossier": dossier}):
         result = withhold(services_of(ctx), dossier, reason, as_, gazette_dirs=gazette_out or ())
     if as_json:

@@ -3,7 +3,7 @@ legality-review platform. The same actions as the pages, the same checks, the sa
 
 - Who: `Authorization: Bearer <token>`, a person's token from `lockstep users token NAME` (only its
   SHA-256 is kept). A missing or unknown token is 401 with code not_permitted.
-- Checks: role and unit exactly as the pages check them (services.worklists.rights, the services'
+- Checks: role and unit exactly as the pages check them (services.dossiers.access.rights, the services'
   own refusals). A refusal is the command line's shape, {"ok": false, "problems": [...]}, with the
   HTTP status of its code (desk/kit.py STATUS_OF_CODE; 409 otherwise).
 - Uploads stream to a size-capped temp folder (Kit.receive_upload); flow work (intake,
@@ -34,9 +34,9 @@ from documents.problems import Problem, Refused, problem
 from review import rules
 from review.config import Person
 from review.gate import Blocking
-from services.intake import SubmitResult
-from services.register_life import EntryView
-from services.review import GateAnswer
+from services.dossiers.intake import SubmitResult
+from services.register.life import EntryView
+from services.review.actions import GateAnswer
 
 # A request the API cannot use is 422 here; the pages show a form again instead.
 API_STATUS = {**STATUS_OF_CODE, "request_invalid": 422, "manifest_invalid": 422}
@@ -114,8 +114,8 @@ def submitted(result: SubmitResult, answer: GateAnswer | None) -> JSONResponse:
 # ---------------------------------------------------------------- the routes
 
 def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRouter:
-    from services.review import gate_answer, record_decision, record_sign_off, status
-    from services.worklists import access, reviews, waiting_for
+    from services.review.actions import gate_answer, record_decision, record_sign_off, status
+    from services.dossiers.access import access, reviews, waiting_for
     kit = Kit(home, work, max_upload=max_upload)
     services = _Services(kit)
     router = APIRouter(prefix="/api/v1", route_class=ProblemRoute, responses=COMMON)
@@ -228,7 +228,7 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
                                 problems=[] if published.published else published.problems),
                      200 if published.published else 500)
 
-    from services.disclosure import DisclosureResult, set_disclosure
+    from services.dossiers.disclosure import DisclosureResult, set_disclosure
 
     @router.post("/dossiers/{dossier_id}/disclosure", tags=["审核与签发"],
                  summary="确定公开属性（文件标注无法识别时；起草单位负责人或签发人，签发前）",
@@ -240,7 +240,7 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
         await run_in_threadpool(seeing, who, dossier_id)
         return await run_in_threadpool(set_disclosure, services(), dossier_id, body.value, who.name, body.ground)
 
-    from services.withhold import WithholdResult, withhold as withhold_dossier
+    from services.dossiers.withhold import WithholdResult, withhold as withhold_dossier
 
     @router.post("/dossiers/{dossier_id}/withhold", tags=["台帐"],
                  summary="撤回公开（公报编辑或台帐管理员）：从网站、公开台帐、公报电子版、订阅源和更正启事中撤下，"
@@ -263,14 +263,14 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
                 response_model=RegisterOut)
     async def register_list(status: REGISTER_STATUSES | None = Query(None, description="按状态筛选"),
                             who: Person = Depends(caller)):
-        from services.register_life import list_entries
+        from services.register.life import list_entries
         return RegisterOut(entries=await run_in_threadpool(
             lambda: list_entries(services(), status, public=_public(who))))
 
     @router.get("/register/{number}", tags=["台帐"], summary="台帐中的一条记录（按登记号）",
                 response_model=EntryView, responses={404: refusal_doc("没有该登记号")})
     async def register_entry(number: str, who: Person = Depends(caller)):
-        from services.api_views import register_entry as entry
+        from services.register.views import register_entry as entry
         return await run_in_threadpool(lambda: entry(services(), number, public=_public(who)))
 
     return router
@@ -284,7 +284,7 @@ class _Services:
         self.kit, self.stamp, self.svc = kit, None, None
 
     def __call__(self):
-        from services.home import Home
+        from services.home.folder import Home
         st = Home(self.kit.home).config_path.stat()
         stamp = (st.st_mtime_ns, st.st_size)
         if stamp != self.stamp or self.svc is None:

@@ -9,10 +9,10 @@ from documents.models import ROLE_NAMES as FILE_ROLES
 from documents.problems import CODES, Problem, problem
 from review.gate import Blocking
 from review.model import EmergencySignedOff, SignedOff, StageDecided
-from services.intake import SubmitResult
-from services.publication import PublicationResult
-from services.register_life import EntryView
-from services.review import GateAnswer, Status
+from services.dossiers.intake import SubmitResult
+from services.publication.publish import PublicationResult
+from services.register.life import EntryView
+from services.review.actions import GateAnswer, Status
 
 REGISTER_STATUSES = Literal["pending", "in_force", "amended", "repealed", "expired"]
 

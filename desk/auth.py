@@ -240,7 +240,7 @@ class DeskSettings:
 def desk_settings(home: Path) -> DeskSettings:
     """lockstep.toml's [desk] table; anything missing or unusable takes the safe default."""
     try:
-        from services.home import Home
+        from services.home.folder import Home
         raw = Home(home).raw.get("desk", {})
     except Exception:
         raw = {}

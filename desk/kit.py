@@ -56,13 +56,13 @@ class Kit:
         self.max_bytes = max_upload or Limits().max_bundle_bytes
 
     def services(self):
-        from services.context import open_services
-        from services.home import Home
+        from services.home.context import open_services
+        from services.home.folder import Home
         return open_services(Home(self.home))          # a fresh Home: config edits apply at once
 
     def city(self) -> str:
         try:
-            from services.home import Home
+            from services.home.folder import Home
             return Home(self.home).config.city
         except Exception:           # a page about a missing home still renders
             return ""
@@ -73,7 +73,7 @@ class Kit:
              session: auth.DeskSession | None = None, **ctx) -> HTMLResponse:
         city = ctx.pop("city", None) or self.city()
         if who is not None and "may_review" not in ctx:          # the nav offers the queue to reviewers only
-            from services.worklists import reviews
+            from services.dossiers.access import reviews
             ctx["may_review"] = reviews(self.services().config, who)
         html = render(template, city=city, who=who, csrf=session.csrf if session else None,
                       role_names=ROLE_NAMES, file_role_names=FILE_ROLE_NAMES, state_names=STATE_NAMES,
@@ -164,15 +164,15 @@ class Kit:
 
     def intake(self, request: dict):
         """Run intake warm (batched with others' uploads); (SubmitResult, the gate's answer if accepted)."""
-        from services.intake import SubmitResult
-        from services.review import gate_answer
+        from services.dossiers.intake import SubmitResult
+        from services.review.actions import gate_answer
         result = SubmitResult.model_validate(self.work.intake([request])[0])
         return result, gate_answer(self.services(), result.dossier) if result.accepted else None
 
     def attach(self, dossier_id: str, path: Path, role: str, actor: str):
         """Attach or replace one file (no flow: a new version, as the CLI's attach)."""
-        from services.attach import attach
-        from services.review import gate_answer
+        from services.dossiers.attach import attach
+        from services.review.actions import gate_answer
         svc = self.services()
         result = attach(svc, dossier_id, path, role, actor)
         return result, gate_answer(svc, dossier_id) if result.accepted else None

@@ -21,7 +21,7 @@ from desk import (auth, pages_dossier, pages_gazette, pages_gazette_preview, pag
                   pages_review, pages_site)
 from desk.flowwork import FlowWork
 from desk.kit import Kit
-from services.worklists import desk_lists, reviews, waiting_for
+from services.dossiers.access import desk_lists, reviews, waiting_for
 
 PAGE_MODULES = (pages_dossier, pages_gazette, pages_gazette_preview, pages_register, pages_operator, pages_review,
                 pages_site)

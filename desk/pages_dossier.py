@@ -18,7 +18,7 @@ from documents.labels import meta_fields
 from documents.models import ROLE_NAMES as FILE_ROLE_NAMES
 from documents.problems import Problem, Refused, problem
 from review import rules
-from services.worklists import OPEN_STATES, reviews, waiting_for
+from services.dossiers.access import OPEN_STATES, reviews, waiting_for
 
 # The submit form's file inputs by role: (role, several files allowed).
 CHOSEN_ROLES = (("policy", False), ("interpretation_plan", False), ("interpretation_material", True),
@@ -126,18 +126,18 @@ def routes(kit: Kit) -> APIRouter:
     @router.get("/desk/dossiers/{dossier_id}")
     @kit.guarded
     async def dossier(request: Request, dossier_id: str) -> Response:
-        from services.review import status as dossier_status
+        from services.review.actions import status as dossier_status
         session, who = kit.signed_in(request)
         may = await access_of(kit, request, dossier_id, session, who)
         svc = kit.services()
         st = await run_in_threadpool(dossier_status, svc, dossier_id)
         journal, returns = await run_in_threadpool(story, svc, st)
         office = rules.may_submit(who) is None and rules.same_unit(who.unit, st.drafting_unit)
-        # 公开属性 unknown: the form to set it, for whom the rulebook allows (services/disclosure.py)
+        # 公开属性 unknown: the form to set it, for whom the rulebook allows (services/dossiers/disclosure.py)
         set_disclosure = any(b.code == "disclosure_unknown" for b in st.gate.blocking) and \
             rules.may_set_disclosure(who, st.drafting_unit, st.state) is None
-        # 撤回公开 (services/withhold.py): the form only for whom the rulebook allows, the record for all
-        from services.withhold import withheld_of
+        # 撤回公开 (services/dossiers/withhold.py): the form only for whom the rulebook allows, the record for all
+        from services.dossiers.withhold import withheld_of
         withheld = await run_in_threadpool(withheld_of, svc, dossier_id)
         may_withhold = rules.may_withhold(who, st.state, withheld is not None) is None
         return kit.page(request, "desk_dossier.html.j2", 200, who, session, st=st, actors=kit.actors,
@@ -169,7 +169,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.get("/desk/dossiers/{dossier_id}/sign")
     @kit.guarded
     async def sign_form(request: Request, dossier_id: str) -> Response:
-        from services.review import gate_answer
+        from services.review.actions import gate_answer
         session, who = await signer(request, dossier_id)
         answer = await run_in_threadpool(gate_answer, kit.services(), dossier_id)
         return kit.page(request, "desk_sign.html.j2", who=who, session=session, gate=answer, actors=kit.actors)
@@ -177,7 +177,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.post("/desk/dossiers/{dossier_id}/sign")
     @kit.guarded
     async def sign(request: Request, dossier_id: str) -> Response:
-        from services.review import gate_answer, record_sign_off
+        from services.review.actions import gate_answer, record_sign_off
         session, who = await signer(request, dossier_id)
         fields = await kit.form_of(request, session, who)
         emergency = (fields.get("emergency_reason") or "").strip() or None
@@ -193,14 +193,14 @@ def routes(kit: Kit) -> APIRouter:
         return kit.page(request, "desk_signed.html.j2", 200 if published.get("published") else 500, who, session,
                         event=event, published=published, dossier=dossier_id)
 
-    # ------------------------------------------------------------ 公开属性 (services/disclosure.py)
+    # ------------------------------------------------------------ 公开属性 (services/dossiers/disclosure.py)
 
     @router.post("/desk/dossiers/{dossier_id}/disclosure")
     @kit.guarded
     async def disclosure(request: Request, dossier_id: str) -> Response:
         """Set the 公开属性 the policy's marking leaves unknown; the service asks the rulebook."""
         from fastapi.responses import RedirectResponse
-        from services.disclosure import set_disclosure
+        from services.dossiers.disclosure import set_disclosure
         session, who = kit.signed_in(request)
         await access_of(kit, request, dossier_id, session, who)      # not seen: 404, as a missing one
         fields = await kit.form_of(request, session, who)
@@ -211,7 +211,7 @@ def routes(kit: Kit) -> APIRouter:
             return kit.refused(request, list(r.problems), who, session)
         return RedirectResponse(f"/desk/dossiers/{dossier_id}#gate", status_code=303)
 
-    # ------------------------------------------------------------ 撤回公开 (services/withhold.py)
+    # ------------------------------------------------------------ 撤回公开 (services/dossiers/withhold.py)
 
     @router.post("/desk/dossiers/{dossier_id}/withhold")
     @kit.guarded
@@ -219,7 +219,7 @@ def routes(kit: Kit) -> APIRouter:
         """Take a published document off every public output, with a reason; the service asks the
         rulebook (review.rules.may_withhold_with)."""
         from fastapi.responses import RedirectResponse
-        from services.withhold import withhold as withhold_dossier
+        from services.dossiers.withhold import withhold as withhold_dossier
         session, who = kit.signed_in(request)
         await access_of(kit, request, dossier_id, session, who)      # not seen: 404, as a missing one
         fields = await kit.form_of(request, session, who)

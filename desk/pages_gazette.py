@@ -51,7 +51,7 @@ def routes(kit: Kit) -> APIRouter:
         return session, who
 
     async def board(request, session, who, status: int = 200, **extra) -> Response:
-        from services.gazette import list_issues, queue
+        from services.gazette.issues import list_issues, queue
         svc = kit.services()
         items = await run_in_threadpool(queue, svc)
         issues = await run_in_threadpool(list_issues, svc)
@@ -63,8 +63,8 @@ def routes(kit: Kit) -> APIRouter:
                         suggest={"year": year, "number": number}, **extra)
 
     async def issue_page(request, session, who, issue_id: str, status: int = 200, **extra) -> Response:
-        from services.desk_gazette_views import editions, print_toc
-        from services.gazette import list_issues, queue, show_issue
+        from services.gazette.views import editions, print_toc
+        from services.gazette.issues import list_issues, queue, show_issue
         svc = kit.services()
         view = await run_in_threadpool(show_issue, svc, issue_id)
         stored = await run_in_threadpool(editions, svc, issue_id) if view.status == "released" else None
@@ -97,7 +97,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.post("/desk/gazette/issues")
     @kit.guarded
     async def new_issue(request: Request) -> Response:
-        from services.gazette import create_issue
+        from services.gazette.issues import create_issue
         session, who = editor(request)
         fields = await kit.form_of(request, session, who)
         try:
@@ -125,7 +125,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.post("/desk/gazette/issues/{issue_id}/add")
     @kit.guarded
     async def add(request: Request, issue_id: str) -> Response:
-        from services.gazette import add_items
+        from services.gazette.issues import add_items
         session, who = editor(request)
         # Several checkboxes share one name: read the form whole (Kit.form_of keeps one value per name).
         form = await request.form(max_files=0, max_fields=500)
@@ -146,7 +146,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.post("/desk/gazette/issues/{issue_id}/release")
     @kit.guarded
     async def release(request: Request, issue_id: str) -> Response:
-        from services.gazette import release_issue
+        from services.gazette.issues import release_issue
         session, who = editor(request)
         fields = await kit.form_of(request, session, who)
         try:
@@ -161,7 +161,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.post("/desk/gazette/issues/{issue_id}/corrections")
     @kit.guarded
     async def add_correction(request: Request, issue_id: str) -> Response:
-        from services.gazette_corrections import add_correction as add
+        from services.gazette.corrections import add_correction as add
         session, who = editor(request)
         fields = await kit.form_of(request, session, who)
         corrects, dossier = (fields.get("corrects") or "").strip(), (fields.get("dossier") or "").strip()
@@ -176,7 +176,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.post("/desk/gazette/issues/{issue_id}/corrections/{notice}/remove")
     @kit.guarded
     async def remove_correction(request: Request, issue_id: str, notice: int) -> Response:
-        from services.gazette_corrections import remove_correction as remove
+        from services.gazette.corrections import remove_correction as remove
         session, who = editor(request)
         await kit.form_of(request, session, who)
         return await act(request, session, who, issue_id, "uncorrected",
@@ -187,7 +187,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.get("/desk/gazette/search")
     @kit.guarded
     async def search(request: Request) -> Response:
-        from services.gazette_search import search as find
+        from services.gazette.search import search as find
         session, who = editor(request)
         q = {k: (request.query_params.get(k) or "").strip() for k in ("text", "number", "organ", "from", "to")}
         hits, error = None, None
@@ -209,10 +209,10 @@ def routes(kit: Kit) -> APIRouter:
     def withheld_from(request: Request, issue_id: str, *, printed: bool = False) -> set[str]:
         """Dossiers of the issue not public now (review.rules.is_public) that the served edition would
         still show, kept from everyone but its editors: for the web edition those its public revision
-        does not already withdraw (services/withhold.py); for the print edition, which is never
+        does not already withdraw (services/dossiers/withhold.py); for the print edition, which is never
         revised, every one of them."""
         from review.rules import may_edit_gazette
-        from services.desk_gazette_views import not_public_in, withheld
+        from services.gazette.views import not_public_in, withheld
         session = kit.sessions.get(request.cookies.get(auth.SESSION_COOKIE))
         person = kit.services().config.person(session.name) if session else None
         if person is not None and may_edit_gazette(person) is None:
@@ -227,7 +227,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.get("/gazette/{issue_id}/html/{path:path}")
     @kit.guarded
     async def web_edition(request: Request, issue_id: str, path: str) -> Response:
-        from services.desk_gazette_views import editions, web_file
+        from services.gazette.views import editions, web_file
         svc = kit.services()
         stored = await run_in_threadpool(editions, svc, issue_id)
         found = stored and await run_in_threadpool(web_file, svc, stored, path or "index.html")
@@ -243,7 +243,7 @@ def routes(kit: Kit) -> APIRouter:
     async def print_edition(request: Request, issue_id: str, name: str) -> Response:
         from urllib.parse import quote
 
-        from services.desk_gazette_views import editions
+        from services.gazette.views import editions
         svc = kit.services()
         stored = await run_in_threadpool(editions, svc, issue_id)
         if not stored or stored.print_name != f"{name}.docx" or await run_in_threadpool(

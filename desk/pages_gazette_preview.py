@@ -31,8 +31,8 @@ def routes(kit: Kit) -> APIRouter:
     lock = threading.Lock()
 
     def built(issue_id: str, day: dt.date | None):
-        from services.gazette import show_issue
-        from services.gazette_release import preview
+        from services.gazette.issues import show_issue
+        from services.gazette.release import preview
         svc = kit.services()
         view = show_issue(svc, issue_id)
         if view.status != "draft":

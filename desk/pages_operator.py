@@ -40,8 +40,8 @@ def publications_waiting(kit: Kit, who) -> list[dict]:
     """Signed off, not yet published: dossier, title, since when, where it stands. Shown to people
     who may sign off (review.rules.may_sign_off), who see every dossier to be signed anyway."""
     from review.rules import may_sign_off
-    from services.publication import waiting
-    from storage.repository import Dossiers
+    from services.publication.publish import waiting
+    from storage.repos.dossiers import Dossiers
     if who is None or may_sign_off(who, ()) is not None:
         return []
     svc = kit.services()

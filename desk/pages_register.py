@@ -29,8 +29,8 @@ def _entries(svc, text: str, key: str, public: bool) -> tuple[list, bool]:
     """(entries newest first, whether more matched than are shown). 现行有效 counts amended
     documents too: they stay in force as amended (publishing/register_rules.IN_FORCE)."""
     from publishing.register_rules import IN_FORCE
-    from services.register_life import list_entries
-    from services.register_search import search
+    from services.register.life import list_entries
+    from services.register.search import search
     single = key if key in ("pending", "amended", "repealed", "expired") else None
     if text:
         found = search(svc, text, single, SHOWN + 1)
@@ -62,7 +62,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.get("/register/{number}")
     @kit.guarded
     async def public_entry(request: Request, number: str) -> Response:
-        from services.desk_gazette_views import public_entry as find
+        from services.gazette.views import public_entry as find
         entry = await run_in_threadpool(find, kit.services(), number)
         if entry is None:
             return kit.refused(request, [problem("not_found", f"公开台帐中没有登记号 {number}")])
@@ -85,7 +85,7 @@ def routes(kit: Kit) -> APIRouter:
     @kit.guarded
     async def export(request: Request, fmt: str) -> Response:
         from publishing.register_pages import to_csv, to_xlsx
-        from services.register_life import list_entries
+        from services.register.life import list_entries
         registrar(request)
         if fmt not in EXPORTS:
             return kit.refused(request, [problem("not_found", f"不支持的导出格式 {fmt}（可用 csv 或 xlsx）")])
@@ -99,7 +99,7 @@ def routes(kit: Kit) -> APIRouter:
                         headers={**SECURITY_HEADERS, "Content-Disposition": disposition, "Cache-Control": "no-store"})
 
     async def manage_page(request, session, who, number: str, status: int = 200, **extra) -> Response:
-        from services.register_life import show
+        from services.register.life import show
         entry = await run_in_threadpool(show, kit.services(), number)
         return kit.page(request, "desk_register_entry.html.j2", status, who, session, e=entry, manage=True,
                         **extra)
@@ -113,8 +113,8 @@ def routes(kit: Kit) -> APIRouter:
     @router.post("/desk/register/{number}/{action}")
     @kit.guarded
     async def act(request: Request, number: str, action: str) -> Response:
-        from services.register_life import amend, repeal
-        from services.registry import record_filing
+        from services.register.life import amend, repeal
+        from services.register.registrar import record_filing
         session, who = registrar(request)
         fields = await kit.form_of(request, session, who)
         by, reason = (fields.get("by") or "").strip() or None, (fields.get("reason") or "").strip() or None

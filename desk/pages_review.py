@@ -22,7 +22,7 @@ from documents.problems import Refused, problem
 
 REASON_ROWS = 3              # anchored reason rows on the form; more go in the free text box
 INTERPRETATION = ("interpretation_plan", "interpretation_material", "graphic_interpretation")
-# Where a reason may point, and how the reason line names the document (services/opinions.py).
+# Where a reason may point, and how the reason line names the document (services/review/opinions.py).
 ANCHORED = (("policy", ""), ("interpretation_plan", "方案："), ("interpretation_material", "解读："))
 _QUESTION = re.compile(r"^(问\s*\d{1,3})")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -38,7 +38,7 @@ async def entitled(kit: Kit, request: Request, dossier_id: str, session, who) ->
 async def access_of(kit: Kit, request: Request, dossier_id: str, session, who):
     """What the rulebook lets this person do with the dossier. A dossier the person may not see
     answers exactly as a missing one (404 not_found), so a page never confirms it exists."""
-    from services.worklists import access
+    from services.dossiers.access import access
     try:
         return await run_in_threadpool(access, kit.services(), who, dossier_id)
     except Refused as r:
@@ -47,7 +47,7 @@ async def access_of(kit: Kit, request: Request, dossier_id: str, session, who):
 
 async def review_page(kit: Kit, request: Request, dossier_id: str, session, who, status: int = 200,
                       **extra) -> Response:
-    from services.review import status as dossier_status
+    from services.review.actions import status as dossier_status
     may = await access_of(kit, request, dossier_id, session, who)
     # The page shows the documents' full text: whoever may not download them (a not-public
     # dossier for the gazette office or the register) may not read them here either.
@@ -94,7 +94,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.post("/desk/dossiers/{dossier_id}/decide")
     @kit.guarded
     async def decide(request: Request, dossier_id: str) -> Response:
-        from services.review import gate_answer, record_decision
+        from services.review.actions import gate_answer, record_decision
         session, who = kit.signed_in(request)
         await entitled(kit, request, dossier_id, session, who)
         fields = await kit.form_of(request, session, who)
@@ -148,7 +148,7 @@ def routes(kit: Kit) -> APIRouter:
 
 def file_of(svc, dossier_id: str, sha256: str) -> tuple[str, bytes] | None:
     """A file recorded in any version of this dossier; the key comes from our records, never the URL."""
-    from storage.repository import Dossiers
+    from storage.repos.dossiers import Dossiers
     with svc.session() as s:
         repo = Dossiers(s)
         row = repo.get(dossier_id)
@@ -175,7 +175,7 @@ def converted(svc, sources: list[str]) -> dict[str, str]:
 def review_view(svc, dossier_id: str, number: int) -> dict:
     from documents.diff import paragraphs
     from publishing.web_release import page_html
-    from storage.repository import Dossiers
+    from storage.repos.dossiers import Dossiers
     with svc.session() as s:
         version = Dossiers(s).version(dossier_id, number)
     blobs: dict[str, bytes] = {}
@@ -220,7 +220,7 @@ def review_view(svc, dossier_id: str, number: int) -> dict:
 def diff_view(svc, dossier_id: str, number: int, context: int = 1) -> dict:
     """The previous version against this one, each document's changes under their provisions;
     unchanged paragraphs fold away except `context` around each change."""
-    from services.versions import diff_versions
+    from services.dossiers.versions import diff_versions
     d = diff_versions(svc, dossier_id, number - 1, number)
     documents = []
     for doc in d.documents:

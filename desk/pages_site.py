@@ -15,7 +15,7 @@ def routes(kit: Kit) -> APIRouter:
 
     @router.get("/site/{folder}/{name}")
     async def site(request: Request, folder: str, name: str) -> Response:
-        from services.site_views import asset, page
+        from services.publication.site import asset, page
         svc = kit.services()
         path = f"{folder}/{name}"
         if folder in ("policies", "interpretations") and name.endswith(".html"):

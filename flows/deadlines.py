@@ -6,11 +6,11 @@ from pathlib import Path
 
 from prefect import flow, task
 
-from services.context import open_services
-from services.deadlines import record_reminders
-from services.home import Home
-from services.register_life import expire_due, take_effect_due
-from services.review import today
+from services.home.context import open_services
+from services.review.deadlines import record_reminders
+from services.home.folder import Home
+from services.register.life import expire_due, take_effect_due
+from services.review.actions import today
 
 
 @task(retries=2, retry_delay_seconds=2)
@@ -34,7 +34,7 @@ def check_deadlines(home: str) -> list[dict]:
 def publish_waiting(home: str) -> dict:
     """The outbox's sweep: signed-off dossiers whose publication was left undone (a killed command,
     a desk that died) are published now."""
-    from services.publication import publish_pending
+    from services.publication.publish import publish_pending
     return publish_pending(open_services(Home(Path(home)))).model_dump(mode="json")
 
 

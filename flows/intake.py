@@ -7,9 +7,9 @@ from pathlib import Path
 from prefect import flow, task
 
 from flows.engine import retry_unless_refused
-from services.context import open_services
-from services.home import Home
-from services.intake import intake_bundle
+from services.home.context import open_services
+from services.home.folder import Home
+from services.dossiers.intake import intake_bundle
 
 
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=retry_unless_refused)

@@ -6,9 +6,9 @@ from pathlib import Path
 from prefect import flow, task
 
 from documents.problems import Refused
-from services.context import open_services
-from services.home import Home
-from services.publication import publish
+from services.home.context import open_services
+from services.home.folder import Home
+from services.publication.publish import publish
 
 
 @task(retries=2, retry_delay_seconds=1)
@@ -33,7 +33,7 @@ def publication_flow(home: str, dossier_ids: list[str], actor: str = "lockstep")
 @task(retries=1, retry_delay_seconds=2)
 def sweep_publications(home: str, actor: str = "lockstep") -> dict:
     # The outbox's sweep: publish jobs left pending or held by a dead worker (idempotent per version).
-    from services.publication import publish_pending
+    from services.publication.publish import publish_pending
     return publish_pending(open_services(Home(Path(home))), actor).model_dump(mode="json")
 
 

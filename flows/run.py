@@ -29,7 +29,7 @@ def run_publication(home: Path, dossier_ids: list[str], actor: str, here: bool =
 
 
 def run_publication_sweep(home: Path, here: bool = False) -> dict:
-    """Publish every job left pending or held by a dead worker (services.publication.publish_pending)."""
+    """Publish every job left pending or held by a dead worker (services.publication.publish.publish_pending)."""
     if not here and (done := hand_off(home, "/api/flows/publication-sweep", {})) is not None:
         return done
     configure(home)

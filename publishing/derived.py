@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from publishing import docx_text, mammoth_lean
 from publishing.docx_text import DocxText, read_text
-from storage.repository import DerivedObjects
+from storage.repos.dossiers import DerivedObjects
 
 HTML, TEXT = "html", "text"
 

@@ -1,6 +1,6 @@
 """The normative-document register (规范性文件公开台帐): numbering, entries and what they link to.
 
-Queries only; the rules are in publishing/register_rules.py, the actions in services/register_life.py.
+Queries only; the rules are in publishing/register_rules.py, the actions in services/register/life.py.
 """
 from __future__ import annotations
 

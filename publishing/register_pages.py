@@ -1,7 +1,7 @@
 """The register's public outputs, rendered from entry views (no database here): the register page
 with per-entry pages, the 清理 lists (in force, repealed, lapsed), and CSV / XLSX exports.
 
-Entries are duck-typed (services.register_life.EntryView): these functions read attributes only.
+Entries are duck-typed (services.register.life.EntryView): these functions read attributes only.
 """
 from __future__ import annotations
 

@@ -148,7 +148,7 @@ def expires(status: str, until: dt.date | None, today: dt.date) -> bool:
 # ---------------------------------------------------------------- annual-report figures
 
 class EntryFacts(BaseModel, frozen=True):
-    """What the annual report needs of one entry, read from the records by services/report.py."""
+    """What the annual report needs of one entry, read from the records by services/register/report.py."""
     registration_number: str
     published: dt.date
     valid_until: dt.date | None             # None while its 施行日期 awaits the gazette

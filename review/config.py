@@ -1,6 +1,6 @@
 """The organisation a Lockstep home serves: units, people, roles and review pipelines.
 
-Parsed from `lockstep.toml` text; no file I/O here (services/home.py reads and writes the file).
+Parsed from `lockstep.toml` text; no file I/O here (services/home/folder.py reads and writes the file).
 """
 from __future__ import annotations
 

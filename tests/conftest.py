@@ -27,8 +27,8 @@ def prefect_harness(tmp_path_factory):
 
 @pytest.fixture
 def home(tmp_path):
-    from services.context import initialise
-    from services.home import Home
+    from services.home.context import initialise
+    from services.home.folder import Home
     h = Home(tmp_path / "home")
     initialise(h)
     return h
@@ -36,7 +36,7 @@ def home(tmp_path):
 
 @pytest.fixture
 def svc(home):
-    from services.context import open_services
+    from services.home.context import open_services
     return open_services(home)
 
 

@@ -17,8 +17,8 @@ PASSWORD = "correct horse 1"
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory):
     from desk import auth
-    from services.context import initialise
-    from services.home import Home
+    from services.home.context import initialise
+    from services.home.folder import Home
     home = Home(tmp_path_factory.mktemp("browser") / "home")
     initialise(home)
     for name in PEOPLE:

@@ -97,8 +97,8 @@ def test_a_hand_edit_of_the_config_is_recorded_by_the_next_command(cli, home):
     os.utime(home.config_path, (st.st_atime, st.st_mtime + 5))    # a new stamp even on coarse clocks
     cli.json("users", "list")      # reads the config only: no database, nothing recorded
     cli.json("register", "list")
-    from services.context import open_services
-    from services.home import Home
+    from services.home.context import open_services
+    from services.home.folder import Home
     from storage.tables import EventRow
     with open_services(Home(home.path)).session() as s:
         changes = [e.payload["change"] for e in s.query(EventRow).order_by(EventRow.seq)]

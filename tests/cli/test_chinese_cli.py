@@ -1,6 +1,6 @@
 """Chinese in, Chinese out: typer's and click's own words, dates as offices write them, stages and
 roles by their Chinese names (JSON keeps the ids). Through the typer CliRunner, no workflow engine:
-the dossier is taken in with services.intake.intake_bundle."""
+the dossier is taken in with services.dossiers.intake.intake_bundle."""
 from __future__ import annotations
 
 import json
@@ -30,7 +30,7 @@ def usage_error(r) -> str:
 
 @pytest.fixture
 def dossier(svc, sample_zip) -> str:
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     result = intake_bundle([sample_zip()], "drafter", svc)
     assert result.accepted, result.problems
     return result.dossier

@@ -23,7 +23,7 @@ def _interpretation_citing(old: str, new: str) -> bytes:
 
 
 def test_the_sample_agrees_with_its_policy_and_names_the_parts_left_unexplained(cli, svc, sample_zip):
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     d = intake_bundle([sample_zip()], "drafter", svc).dossier
     gate = cli.json("gate", d)
     assert gate["consistency"]["problems"] == []
@@ -32,7 +32,7 @@ def test_the_sample_agrees_with_its_policy_and_names_the_parts_left_unexplained(
 
 
 def test_a_misquoted_document_number_is_a_warning_in_gate_and_status_not_a_block(cli, svc, sample_zip, tmp_path):
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     d = intake_bundle([sample_zip()], "drafter", svc).dossier
     before = [b["code"] for b in cli.json("gate", d)["blocking"]]
     wrong = tmp_path / genhe.MATERIAL_NAME
@@ -51,8 +51,8 @@ def test_a_misquoted_document_number_is_a_warning_in_gate_and_status_not_a_block
 
 
 def test_an_unreadable_interpretation_leaves_the_gate_answering(cli, svc, sample_zip):
-    from services import consistency
-    from services.intake import intake_bundle
+    from services.dossiers import consistency as consistency
+    from services.dossiers.intake import intake_bundle
     d = intake_bundle([sample_zip()], "drafter", svc).dossier
     consistency._CACHE.clear()
     [material] = [f for f in cli.json("status", d)["files"] if f["role"] == "interpretation_material"]

@@ -122,7 +122,7 @@ def test_inspect_reports_metadata_and_form_findings_without_storing(cli, svc, tm
 
 def test_attaching_the_missing_risk_assessment_makes_a_new_version(cli, svc, sample_zip, tmp_path):
     from samples.genhe import risk_docx
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     d = intake_bundle([sample_zip("missing-risk")], "drafter", svc).dossier
     cli.json("review", d, "--stage", "unit_check", "--approve", "--as", "director")
     risk = tmp_path / "舆情风险评估报告.docx"

@@ -62,9 +62,9 @@ def test_register_expire_needs_the_registrar_role_for_taking_effect_too(cli, svc
 
 def _policy_kind_dossier(svc, tmp_path) -> tuple[str, dict[str, str]]:
     """A 政策性文件 signed off in an emergency: its 起草单位审核 (skippable) is owed after the fact."""
-    from services.intake import intake_bundle
-    from services.publication import publish
-    from services.review import record_sign_off
+    from services.dossiers.intake import intake_bundle
+    from services.publication.publish import publish
+    from services.review.actions import record_sign_off
     files = bundle_files("complete", kind="政策性文件", doc_number="根政办发〔2019〕77号")
     path = tmp_path / "emergency.zip"
     with zipfile.ZipFile(path, "w") as z:

@@ -40,14 +40,14 @@ def test_a_return_anchors_its_reasons_to_provisions_of_the_policy_and_interpreta
 
 
 def test_a_reason_pointing_at_no_provision_is_refused(cli, sample_zip, svc):
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     d = intake_bundle([sample_zip()], "drafter", svc).dossier
     assert refused(cli, "review", d, "--stage", "unit_check", "--return",
                    "--reason", "九、（八）：不存在", "--as", "director") == "not_found"
 
 
 def test_legality_review_issues_a_numbered_opinion_docx(cli, sample_zip, svc, tmp_path):
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     d = intake_bundle([sample_zip()], "drafter", svc).dossier
     approve(cli, d, ("unit_check", "director"))
     r = cli.json("review", d, "--stage", "legality", "--return", "--reason", "二、（一）：依据不足", "--as", "reviewer")
@@ -61,7 +61,7 @@ def test_legality_review_issues_a_numbered_opinion_docx(cli, sample_zip, svc, tm
 
 
 def test_a_diff_shows_what_changed_between_versions_with_provision_anchors(cli, sample_zip, svc):
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     d = intake_bundle([sample_zip()], "drafter", svc).dossier
     intake_bundle([sample_zip(date_text="2019年8月6日")], "drafter", svc)
     diff = cli.json("diff", d)
@@ -76,7 +76,7 @@ def test_a_diff_shows_what_changed_between_versions_with_provision_anchors(cli, 
 
 
 def test_high_risk_needs_the_response_plan_and_the_publicity_office(cli, sample_zip, svc):
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     bare = intake_bundle([sample_zip(risk_level="高", response_plan=False)], "drafter", svc).dossier
     codes = [b["code"] for b in cli.json("gate", bare)["blocking"]]
     assert "response_plan_missing" in codes
@@ -164,17 +164,17 @@ def test_a_shortened_comment_period_needs_a_recorded_reason(cli, sample_zip):
 
 
 def test_consultation_is_only_for_major_decisions(cli, sample_zip):
-    from services.context import open_services
-    from services.home import Home
-    from services.intake import intake_bundle
+    from services.home.context import open_services
+    from services.home.folder import Home
+    from services.dossiers.intake import intake_bundle
     d = intake_bundle([sample_zip()], "drafter", open_services(Home(cli.home))).dossier
     assert refused(cli, "consultation", "open", d, "--from", "2019-07-01", "--to", "2019-07-31",
                    "--as", "drafter") == "invalid_state"
 
 
 def test_changing_the_config_does_not_rewrite_a_dossier_under_way(cli, sample_zip, home):
-    from services.context import open_services
-    from services.intake import intake_bundle
+    from services.home.context import open_services
+    from services.dossiers.intake import intake_bundle
     svc = open_services(home)
     before = intake_bundle([sample_zip()], "drafter", svc).dossier
     text = home.config_path.read_text(encoding="utf-8")
@@ -182,7 +182,7 @@ def test_changing_the_config_does_not_rewrite_a_dossier_under_way(cli, sample_zi
     text = text.replace('after = ["legality"] },\n]', 'after = ["legality"] },\n' + extra, 1)
     home.config_path.write_text(text, encoding="utf-8")
     assert [b["stage"] for b in cli.json("gate", before)["blocking"]] == ["unit_check", "legality", "deliberation"]
-    from services.home import Home
+    from services.home.folder import Home
     after = intake_bundle([sample_zip(doc_number="根政办发〔2019〕50号")], "drafter",
                           open_services(Home(home.path))).dossier
     assert [b["stage"] for b in cli.json("gate", after)["blocking"]] == [

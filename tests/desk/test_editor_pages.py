@@ -15,8 +15,8 @@ import docx
 import pytest
 
 from desk.pages_operator import prefect_runs_url
-from services import gazette
-from services.register_life import list_entries
+from services.gazette import issues as gazette
+from services.register.life import list_entries
 from tests.desk.test_pages import client, csrf_of, sign_in
 from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
 

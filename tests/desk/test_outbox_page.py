@@ -1,9 +1,9 @@
 """The desk home lists publications waiting (the outbox) to those who sign off, since when."""
 from __future__ import annotations
 
-from services.context import open_services
-from services.publication import publish
-from services.review import record_sign_off
+from services.home.context import open_services
+from services.publication.publish import publish
+from services.review.actions import record_sign_off
 from tests.desk.test_pages import sign_in
 from tests.storage.test_outbox import ready_dossier
 

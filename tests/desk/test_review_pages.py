@@ -18,8 +18,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from publishing.web_release import clean_html
-from services.context import open_services
-from services.review import record_decision, record_sign_off
+from services.home.context import open_services
+from services.review.actions import record_decision, record_sign_off
 from samples import genhe
 from tests.desk.test_pages import client, csrf_of, dossier_of, sign_in, upload
 

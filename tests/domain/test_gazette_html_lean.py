@@ -15,7 +15,7 @@ from mammoth.docx.styles_xml import read_styles_xml_element
 from publishing import mammoth_lean
 from publishing.docx_text import Block, DocxText, read_text
 from samples.genhe import bundle_files
-from services.gazette_items import paragraph_texts
+from services.gazette.items import paragraph_texts
 from tests.domain import docx_factory as f
 
 

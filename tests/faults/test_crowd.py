@@ -60,7 +60,7 @@ def pg():
 
 def _home(path: Path, database: str, objects: Path):
     """A home whose [storage] names the shared database and object folder."""
-    from services.home import Home
+    from services.home.folder import Home
     home = Home(path)
     home.create()
     doc = tomlkit.parse(home.config_path.read_text(encoding="utf-8"))
@@ -99,8 +99,8 @@ def province(pg, tmp_path):
     from typer.testing import CliRunner
 
     from cli.main import app
-    from services import context
-    from services.context import initialise
+    from services.home import context as context
+    from services.home.context import initialise
 
     url = pg.create_database(f"crowd_{uuid.uuid4().hex[:12]}")
     objects = tmp_path / "objects"

@@ -1,7 +1,7 @@
 """Duplicates are a constraint, not a coincidence (issue 12, item 2).
 
 The same 20 bundles are submitted by two processes at once, each calling
-services.intake.intake_bundle directly (no Prefect), on SQLite and on PostgreSQL. The unique
+services.dossiers.intake.intake_bundle directly (no Prefect), on SQLite and on PostgreSQL. The unique
 indexes of migration 0013 fail the later of two racing commits; the loser's transaction runs again
 and finds the winner's version. So: exactly 20 dossiers, each bundle in one, and for every bundle
 one process reports it stored (new) and the other reports the same dossier as a duplicate.
@@ -30,9 +30,9 @@ N = 20
 WORKER = r"""
 import json, sys, time
 from pathlib import Path
-from services.context import open_services
-from services.home import Home
-from services.intake import intake_bundle
+from services.home.context import open_services
+from services.home.folder import Home
+from services.dossiers.intake import intake_bundle
 
 home, go, bundles = Path(sys.argv[1]), Path(sys.argv[2]), [Path(p) for p in sys.argv[3:]]
 svc = open_services(Home(home))
@@ -60,9 +60,9 @@ def bundles(tmp_path_factory) -> list[Path]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def home(request, tmp_path, monkeypatch):
-    from services import context
-    from services.context import initialise
-    from services.home import Home
+    from services.home import context as context
+    from services.home.context import initialise
+    from services.home.folder import Home
     if request.param == "postgresql":
         pg = request.getfixturevalue("pg")
         monkeypatch.setenv("LOCKSTEP_DATABASE_URL", pg.create_database(f"dup_{uuid.uuid4().hex[:12]}"))
@@ -116,9 +116,9 @@ def test_the_migration_keeps_the_earliest_of_duplicates_made_before_it(tmp_path,
     """A home whose racing intakes made duplicates before 0013: the upgrade keeps the earliest,
     removes the untouched later copy, reports it, and does not fail."""
     from alembic import command
-    from services.context import initialise
-    from services.home import Home
-    from services.intake import intake_bundle
+    from services.home.context import initialise
+    from services.home.folder import Home
+    from services.dossiers.intake import intake_bundle
     from storage.db import _alembic_config, current_revision, migrate
     _, svc = initialise(Home(tmp_path / "home"))
     first = intake_bundle([bundles[0]], "drafter", svc)

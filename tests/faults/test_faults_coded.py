@@ -62,14 +62,14 @@ def assert_refused(result, code: str, within: float, words: str | None = None) -
 def make_home(tmp_path, monkeypatch):
     """A home on the given database and object store, with one stored dossier (intake run here,
     without Prefect). The subprocesses see the same URLs through the environment."""
-    from services import context
+    from services.home import context as context
 
     made = []
 
     def make(database: str | None = None, objects: str | None = None):
-        from services.context import initialise
-        from services.home import Home
-        from services.intake import intake_bundle
+        from services.home.context import initialise
+        from services.home.folder import Home
+        from services.dossiers.intake import intake_bundle
         if database:
             monkeypatch.setenv("LOCKSTEP_DATABASE_URL", database)
         if objects:

@@ -42,7 +42,7 @@ def pg():
 
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
 def test_two_first_commands_on_a_new_database_both_succeed(backend, tmp_path, request):
-    from services.home import Home
+    from services.home.folder import Home
     for round_ in range(ROUNDS):
         home = Home(tmp_path / f"home-{round_}")
         home.create()                                   # config only: the database has no tables yet

@@ -1,6 +1,6 @@
 """Files and objects in step with rows after a kill -9 (issue 12, item 4).
 
-Real subprocesses die by SIGKILL at named points (services/crashpoints.py): an intake with some of
+Real subprocesses die by SIGKILL at named points (services/home/crashpoints.py): an intake with some of
 a bundle's objects stored and no row, and a gazette release before and after its commit. Then
 `lockstep storage check` reports what they left, `--repair` removes it, the rerun completes the
 work, `storage check` is clean and `lockstep audit verify` passes. The editions are deterministic:
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from samples.genhe import write_bundles
-from services import gazette
+from services.gazette import issues as gazette
 from tests.storage.test_gazette_storage import signed_dossier
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,9 +30,9 @@ LOCKSTEP = [sys.executable, "-c", "from cli.main import run; run()"]
 INTAKE = r"""
 import json, os, sys
 from pathlib import Path
-from services.context import open_services
-from services.home import Home
-from services.intake import intake_bundle
+from services.home.context import open_services
+from services.home.folder import Home
+from services.dossiers.intake import intake_bundle
 
 home, crash_from, point = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 svc = open_services(Home(home))
@@ -101,9 +101,9 @@ def province_parts():
 def fault_svc(request, tmp_path, monkeypatch):
     """A home on SQLite and a folder store, and as a second run on PostgreSQL and S3: the killed
     subprocess and the checks after it inherit the same LOCKSTEP_DATABASE_URL and LOCKSTEP_OBJECTS."""
-    from services import context
-    from services.context import initialise
-    from services.home import Home
+    from services.home import context as context
+    from services.home.context import initialise
+    from services.home.folder import Home
     if request.param == "postgresql+s3":
         pg, s3 = request.getfixturevalue("province_parts")
         tag = uuid.uuid4().hex[:12]
@@ -129,7 +129,7 @@ def test_an_intake_killed_between_its_objects_and_its_rows_is_found_repaired_and
     code, repaired = lockstep(home.path, "storage", "check", "--repair", "--grace", "0")
     assert code == 0 and repaired["counts"]["removed"] == 1, repaired
 
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     results = [intake_bundle([b], "drafter", svc) for b in bundles]        # the rerun
     assert [r.duplicate for r in results] == [True, True, False, False]
     assert len({r.dossier for r in results}) == 4

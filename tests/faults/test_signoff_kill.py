@@ -1,6 +1,6 @@
 """Sign-off killed with SIGKILL at named points, then `lockstep publish --pending` (issue 12, items 3-4).
 
-A real `lockstep sign-off D --as signer --json` process dies (services/crashpoints.py) right after
+A real `lockstep sign-off D --as signer --json` process dies (services/home/crashpoints.py) right after
 the sign-off's commit, with the pages staged but nothing committed, or after the publication's commit
 with its pages still under temporary names. Then a real `lockstep publish --pending --json` finishes the
 work: the dossier is published exactly once (one gazette item, one register entry, one publication
@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from services.context import initialise
-from services.home import Home
-from services.intake import intake_bundle
-from services.review import record_decision
+from services.home.context import initialise
+from services.home.folder import Home
+from services.dossiers.intake import intake_bundle
+from services.review.actions import record_decision
 from storage.tables import DossierRow, EventRow, GazetteItemRow, JobRow, PageRow, RegisterEntryRow
 from tests.support.desk import stop
 
@@ -110,7 +110,7 @@ def test_a_sign_off_killed_at_a_named_point_is_published_once_by_the_sweep(ready
     # Reads run in-process (no workflow engine to start): the chain verifies, and a second sweep finds nothing.
     from typer.testing import CliRunner
     from cli.main import app
-    from services.publication import publish_pending
+    from services.publication.publish import publish_pending
     verified = CliRunner().invoke(app, ["--home", str(svc.home.path), "audit", "verify", "--json"])
     assert verified.exit_code == 0, verified.output
     assert publish_pending(svc).model_dump() == {"results": [], "placed": [], "removed": []}
@@ -155,7 +155,7 @@ def test_a_desk_started_after_the_kill_publishes_what_waits(ready):
 def test_the_scheduled_check_publishes_what_waits(ready):
     from flows.run import run_deadlines
     svc, d = ready
-    from services.review import record_sign_off
+    from services.review.actions import record_sign_off
     record_sign_off(svc, d, "signer")                 # and nothing ran its publication
     run_deadlines(svc.home.path, here=True)
     with svc.session() as s:

@@ -29,8 +29,8 @@ def test_one_intake_run_takes_a_batch_and_a_rerun_adds_nothing(svc, tmp_path):
 
 def test_publication_runs_twice_for_the_same_version_without_a_second_item(svc, sample_zip):
     from flows.publication import publication_flow
-    from services.intake import intake_bundle
-    from services.review import record_decision, record_sign_off
+    from services.dossiers.intake import intake_bundle
+    from services.review.actions import record_decision, record_sign_off
     d = intake_bundle([sample_zip()], "drafter", svc).dossier
     for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
         record_decision(svc, d, stage, "approve", "同意", who)
@@ -44,8 +44,8 @@ def test_publication_runs_twice_for_the_same_version_without_a_second_item(svc, 
 
 def test_publication_refuses_a_document_that_is_not_public(svc, sample_zip):
     from flows.publication import publication_flow
-    from services.intake import intake_bundle
-    from services.review import record_decision, record_sign_off
+    from services.dossiers.intake import intake_bundle
+    from services.review.actions import record_decision, record_sign_off
     d = intake_bundle([sample_zip(disclosure="（此件不予公开）")], "drafter", svc).dossier
     for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
         record_decision(svc, d, stage, "approve", "同意", who)

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from desk import auth
 from desk.app import create_app
 from samples import genhe
-from services.intake import intake_bundle
+from services.dossiers.intake import intake_bundle
 from storage.tables import DecisionRow
 from tests.desk.conftest import desk  # noqa: F401  (the real desk, every default person signed up)
 from tests.desk.test_pages import csrf_of, sign_in
@@ -44,7 +44,7 @@ def new_dossier(svc, tmp_path: Path, name: str = "b.zip", **members: bytes) -> s
 
 
 def at_legality(svc, tmp_path: Path) -> str:
-    from services.review import record_decision
+    from services.review.actions import record_decision
     d = new_dossier(svc, tmp_path)
     record_decision(svc, d, "unit_check", "approve", "同意", "director")
     return d
@@ -261,7 +261,7 @@ def test_opinions_say_one_verdict_each(cli, svc, home, tmp_path):
     d = at_legality(svc, tmp_path)
     cli.json("review", d, "--stage", "legality", "--return", "--reason", "二、（一）：依据不足", "--as", "reviewer")
     intake_bundle([genhe.write_zip(tmp_path / "v2.zip", body_variant=2)], "drafter", svc, d)
-    from services.review import record_decision
+    from services.review.actions import record_decision
     record_decision(svc, d, "unit_check", "approve", "同意", "director")
     cli.json("review", d, "--stage", "legality", "--approve", "--comment", "同意", "--as", "reviewer")
     assert len(stored_objects(home)) == 2                 # the refusal checks above look for these
@@ -290,7 +290,7 @@ def test_attach_without_a_role_is_refused_and_nothing_changes(desk, svc, tmp_pat
     r = drafter.post(f"/desk/dossiers/{d}/attach", data={"csrf": csrf_of(drafter, f"/desk/dossiers/{d}")},
                      files=[("file", ("舆情风险评估报告.docx", risk, "application/octet-stream"))])
     assert r.status_code == 400 and "请选择材料类别" in r.text and "政策文件" in r.text
-    from services.review import status
+    from services.review.actions import status
     assert status(svc, d).version == 1
 
 

@@ -36,7 +36,7 @@ def count(svc, table, **where) -> int:
 
 def submit(svc, path) -> str:
     """Intake as the desk and `lockstep submit` run it, without starting the workflow engine."""
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     result = intake_bundle([path], "drafter", svc)
     assert result.accepted, result.problems
     return result.dossier
@@ -70,9 +70,9 @@ NOT_PUBLIC_WORDINGS = ["信息公开选项：不予公开", "【此件不予公�
 @pytest.mark.parametrize("mark", NOT_PUBLIC_WORDINGS)
 def test_a_policy_marked_not_public_in_any_wording_never_reaches_a_public_output(svc, sample_zip, mark):
     from documents.problems import Refused
-    from services.intake import intake_bundle
-    from services.publication import publish
-    from services.review import record_decision, record_sign_off
+    from services.dossiers.intake import intake_bundle
+    from services.publication.publish import publish
+    from services.review.actions import record_decision, record_sign_off
     d = intake_bundle([sample_zip(disclosure=mark)], "drafter", svc).dossier
     with svc.session() as s:
         assert s.get(DossierRow, d).disclosure == "不予公开"
@@ -99,8 +99,8 @@ def test_a_not_public_document_cannot_be_set_public_by_anyone(cli, sample_zip, s
 
 def test_a_person_set_not_public_is_refused_at_publication(cli, sample_zip, svc):
     from documents.problems import Refused
-    from services.publication import publish
-    from services.review import record_sign_off
+    from services.publication.publish import publish
+    from services.review.actions import record_sign_off
     d = submit(svc, sample_zip(disclosure="公开属性：待定"))
     approve_all(cli, d)
     code, doc = set_cmd(cli, d, "不予公开", "signer", "--ground", "《中华人民共和国政府信息公开条例》第十四条")
@@ -181,7 +181,7 @@ def test_only_the_drafting_units_head_or_a_signer_sets_the_disclosure(home2, cli
 
 
 def test_the_disclosure_cannot_change_after_sign_off(cli, sample_zip, svc):
-    from services.review import record_sign_off
+    from services.review.actions import record_sign_off
     d = submit(svc, sample_zip())
     approve_all(cli, d)
     record_sign_off(svc, d, "signer")
@@ -233,7 +233,7 @@ def desk(home2):
 
 
 def unknown_dossier(svc, sample_zip) -> str:
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     return intake_bundle([sample_zip(disclosure="公开属性：待定")], "drafter", svc).dossier
 
 

@@ -219,8 +219,8 @@ def test_the_review_page_converts_each_docx_once_per_sha256_and_reuses_the_html(
 
     from publishing.derived import HTML
     from samples.genhe import write_zip
-    from services.context import open_services
-    from services.intake import intake_bundle
+    from services.home.context import open_services
+    from services.dossiers.intake import intake_bundle
     from storage.tables import DerivedObjectRow
     svc = open_services(home)
     result = intake_bundle([write_zip(tmp_path / "sample.zip")], "drafter", svc)

@@ -23,9 +23,9 @@ OTHERS = ("+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\t=1+1", "\r=1+1")
 def published_with_title(svc, folder, title: str) -> str:
     """A dossier whose policy is titled `title`, taken in, approved, signed and published (no Prefect)."""
     from samples.genhe import bundle_files
-    from services.intake import intake_bundle
-    from services.publication import publish
-    from services.review import record_decision, record_sign_off
+    from services.dossiers.intake import intake_bundle
+    from services.publication.publish import publish
+    from services.review.actions import record_decision, record_sign_off
     path = folder / "bundle.zip"
     folder.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w") as z:

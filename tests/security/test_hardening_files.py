@@ -67,8 +67,8 @@ def test_the_homes_database_config_objects_and_credentials_are_private_and_the_s
 
 
 def test_an_older_homes_readable_database_is_made_private_when_it_is_opened(tmp_path):
-    from services.context import initialise
-    from services.home import Home
+    from services.home.context import initialise
+    from services.home.folder import Home
     from storage.db import make_engine
     h = Home(tmp_path / "old")
     initialise(h)

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from desk import auth
 from desk.app import create_app
-from services.intake import intake_bundle
+from services.dossiers.intake import intake_bundle
 
 GIB_MIB = 1024             # 1 GiB of zeros, in MiB
 LIE = 20_000               # what the lying header declares
@@ -107,7 +107,7 @@ def codes(r) -> list[str]:
 def api(home):
     """The desk's API as the drafter, and one dossier of the drafter's to attach to."""
     from samples.genhe import write_zip
-    from services.context import open_services
+    from services.home.context import open_services
     zip_path = write_zip(home.path.parent / "sample.zip")
     result = intake_bundle([zip_path], "drafter", open_services(home))
     assert result.accepted, result.problems
@@ -147,7 +147,7 @@ def test_a_docx_part_that_declares_its_1_gib_is_refused_before_inflating(api):
 def test_a_docx_bomb_inside_a_bundle_zip_is_refused_by_intake_within_1_s_and_100_mb(home, tmp_path):
     """The docx member of a bundle is itself a zip: its parts are measured before python-docx reads them."""
     from samples.genhe import bundle_files
-    from services.context import open_services
+    from services.home.context import open_services
     svc = open_services(home)
     files = bundle_files()
     policy = next(n for n in files if "〔2019〕" in n)

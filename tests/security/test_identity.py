@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from desk import auth
 from desk.app import create_app
 from documents.problems import Refused
-from services.context import open_services
-from services.intake import intake_bundle
-from services.people import add_person
-from services.review import record_decision, status
+from services.home.context import open_services
+from services.dossiers.intake import intake_bundle
+from services.home.people import add_person
+from services.review.actions import record_decision, status
 from tests.desk.test_pages import PASSWORD, PEOPLE, sign_in
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

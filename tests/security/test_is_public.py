@@ -80,9 +80,9 @@ def published(svc, tmp_path):
 
 @pytest.mark.parametrize("how", HOW)
 def test_the_register_search_list_entry_and_pages_omit_it(svc, cli, tmp_path, published, how):
-    from services.api_views import register_entry
-    from services.register_life import list_entries
-    from services.register_search import search
+    from services.register.views import register_entry
+    from services.register.life import list_entries
+    from services.register.search import search
     d, title, number = published
     entry = search(svc, title)[0].registration_number
     out = tmp_path / "pages"
@@ -115,8 +115,8 @@ def test_the_site_routes_answer_404(svc, home, published, how):
 
 @pytest.mark.parametrize("how", HOW)
 def test_the_gazette_refuses_it_and_its_search_omits_it(svc, cli, tmp_path, published, how):
-    from services import gazette
-    from services.gazette_search import search
+    from services.gazette import issues as gazette
+    from services.gazette.search import search
     d, title, number = published
     other = signed_dossier(svc, tmp_path / "b")
     gazette.create_issue(svc, 2019, 8, "editor")
@@ -135,9 +135,9 @@ def test_the_gazette_refuses_it_and_its_search_omits_it(svc, cli, tmp_path, publ
 
 @pytest.mark.parametrize("how", ("null", "not_public", "garbage"))
 def test_publication_refuses_a_dossier_that_is_not_public(svc, tmp_path, how):
-    from services.intake import intake_bundle
-    from services.publication import publish
-    from services.review import record_decision, record_sign_off
+    from services.dossiers.intake import intake_bundle
+    from services.publication.publish import publish
+    from services.review.actions import record_decision, record_sign_off
     from samples.genhe import bundle_files
     files = bundle_files("complete", doc_number="根政办发〔2019〕91号")
     path = tmp_path / "b.zip"

@@ -27,14 +27,14 @@ from review import rules
 from review.gate import active_stages, approved_stages
 from review.model import Version
 from samples.genhe import write_zip
-from services.context import initialise, open_services
-from services.home import Home
-from services.intake import intake_bundle
-from services.people import add_person
-from services.publication import publish
-from services.register_life import list_entries
-from services.review import load, pipeline_for, record_decision, record_sign_off
-from storage.repository import Dossiers
+from services.home.context import initialise, open_services
+from services.home.folder import Home
+from services.dossiers.intake import intake_bundle
+from services.home.people import add_person
+from services.publication.publish import publish
+from services.register.life import list_entries
+from services.review.actions import load, pipeline_for, record_decision, record_sign_off
+from storage.repos.dossiers import Dossiers
 from storage.tables import DecisionRow, DossierRow, GazetteItemRow, PageRow, VersionRow
 
 PEOPLE = ("drafter", "director", "reviewer", "secretary", "signer", "editor", "publicity",
@@ -105,7 +105,7 @@ def _do(svc, action, bundles, dossiers: list[str]) -> None:
             record_sign_off(svc, pick(action[2]), who, action[3])
             publish(svc, pick(action[2]))
         elif kind == "disclose":
-            from services.disclosure import set_disclosure
+            from services.dossiers.disclosure import set_disclosure
             set_disclosure(svc, pick(action[2]), action[3], who, ground="《中华人民共和国政府信息公开条例》第十四条")
         elif kind == "advance":
             for stage, person in RIGHTFUL.items():
@@ -114,7 +114,7 @@ def _do(svc, action, bundles, dossiers: list[str]) -> None:
                 except Refused:
                     pass
         elif kind == "withhold":
-            from services.withhold import withhold
+            from services.dossiers.withhold import withhold
             withhold(svc, pick(action[2]), "经审查发现涉及不宜公开的内容，撤回公开", who)
     except Refused:
         pass

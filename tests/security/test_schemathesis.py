@@ -55,8 +55,8 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404",
 def desk(tmp_path_factory):
     from desk import auth
     from samples.genhe import write_zip
-    from services.context import initialise
-    from services.home import Home
+    from services.home.context import initialise
+    from services.home.folder import Home
     base = tmp_path_factory.mktemp("schemathesis")
     home = Home(base / "home")
     initialise(home)

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from desk import auth
 from desk.app import create_app
 from samples import genhe
-from services.intake import intake_bundle
-from services.withhold import withheld_of
+from services.dossiers.intake import intake_bundle
+from services.dossiers.withhold import withheld_of
 from storage.tables import DossierRow
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -128,7 +128,7 @@ def test_the_review_page_shows_a_not_public_dossiers_text_only_to_whom_may_downl
     """The gazette office may not download a signed 不予公开 original (may_download), yet its review
     page showed the policy's full text: the page is refused as the download is, and the dossier
     page offers neither the review page nor the file links."""
-    from services.review import record_decision, record_sign_off
+    from services.review.actions import record_decision, record_sign_off
     from tests.desk.test_pages import PASSWORD, PEOPLE, sign_in
     d = intake_bundle([sample_zip(disclosure="（此件不予公开）")], "drafter", svc).dossier
     for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
@@ -153,7 +153,7 @@ def test_the_review_page_shows_a_not_public_dossiers_text_only_to_whom_may_downl
 def test_a_return_whose_reasons_have_no_words_is_refused_and_issues_no_opinion(home, svc, sample_zip, reason):
     """A 合法性审核 return whose only reason was a zero-width space (or 。, or an emoji) was recorded
     with a numbered 合法性审核意见书 saying nothing: a reason has words in it."""
-    from services.review import record_decision
+    from services.review.actions import record_decision
     from storage.tables import DecisionRow
     d = intake_bundle([sample_zip()], "drafter", svc).dossier
     record_decision(svc, d, "unit_check", "approve", "同意", "director")
@@ -170,7 +170,7 @@ def test_an_approval_asking_for_the_document_back_is_refused_however_the_words_a
                                                                                         comment):
     """An approval whose comment says 重新报送 is refused; a zero-width character between the words
     slipped one through, and a 合法性审核意见书 said both 内容合法 and 请修改后重新报送."""
-    from services.review import record_decision
+    from services.review.actions import record_decision
     d = intake_bundle([sample_zip()], "drafter", svc).dossier
     record_decision(svc, d, "unit_check", "approve", "同意", "director")
     reviewer = api(create_app(home.path, "test-token"), home, "reviewer")
@@ -220,9 +220,9 @@ def test_the_site_serves_only_the_published_versions_pictures(home, svc, sample_
     draft's 一图读懂, replaced before sign-off and never released, was public to whoever had its hash."""
     import hashlib
 
-    from services.attach import attach
-    from services.publication import publish
-    from services.review import record_decision, record_sign_off
+    from services.dossiers.attach import attach
+    from services.publication.publish import publish
+    from services.review.actions import record_decision, record_sign_off
     d = intake_bundle([sample_zip()], "drafter", svc).dossier
     draft = genhe.bundle_files("complete")["一图读懂.png"]
     final = tmp_path / "一图读懂.png"

@@ -156,7 +156,7 @@ def test_the_reason_is_a_sentence(cli, svc, tmp_path):
 
 
 def test_a_dossier_not_published_cannot_be_withheld(cli, svc, tmp_path, sample_zip):
-    from services.intake import intake_bundle
+    from services.dossiers.intake import intake_bundle
     result = intake_bundle([sample_zip("complete", doc_number="根政办发〔2019〕77号")], "drafter", svc)
     refused = cli.json("withhold", result.dossier, "--reason", REASON, "--as", "editor", code=1)
     # The editor may not even see an unsigned dossier: answered as a missing one.

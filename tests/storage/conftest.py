@@ -54,9 +54,9 @@ def pg_url(pg: PgServer) -> str:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_svc(request, tmp_path, monkeypatch):
     """A home on SQLite and, as a second run, on the real PostgreSQL (a fresh database)."""
-    from services import context
-    from services.context import initialise
-    from services.home import Home
+    from services.home import context as context
+    from services.home.context import initialise
+    from services.home.folder import Home
     if request.param == "postgresql":
         monkeypatch.setenv("LOCKSTEP_DATABASE_URL", request.getfixturevalue("pg_url"))
     _, svc = initialise(Home(tmp_path / "home"))
@@ -70,8 +70,8 @@ def db_svc(request, tmp_path, monkeypatch):
 @pytest.fixture(params=["folder", "s3"])
 def any_svc(request, tmp_path, monkeypatch):
     """An initialised home on either object store: its own folder, or a fresh bucket on SeaweedFS."""
-    from services.context import initialise, open_services
-    from services.home import Home
+    from services.home.context import initialise, open_services
+    from services.home.folder import Home
     home = Home(tmp_path / "home")
     initialise(home)
     if request.param == "s3":

@@ -5,8 +5,8 @@ import json
 
 from sqlalchemy import delete, update
 
-from services.intake import intake_bundle
-from services.review import record_decision
+from services.dossiers.intake import intake_bundle
+from services.review.actions import record_decision
 from storage.tables import EventRow
 
 

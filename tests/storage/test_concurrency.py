@@ -6,8 +6,8 @@ import threading
 from sqlalchemy import func, select
 
 from documents.problems import Refused
-from services.intake import intake_bundle
-from services.review import gate_answer, record_decision, record_sign_off
+from services.dossiers.intake import intake_bundle
+from services.review.actions import gate_answer, record_decision, record_sign_off
 from storage.tables import DecisionRow, DossierRow, EventRow
 
 

@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 
 from review.clock import Period, add_period
-from services.deadlines import compute, record_reminders, reminders
-from services.intake import intake_bundle
-from services.publication import publish
-from services.review import record_decision, record_sign_off, today
+from services.review.deadlines import compute, record_reminders, reminders
+from services.dossiers.intake import intake_bundle
+from services.publication.publish import publish
+from services.review.actions import record_decision, record_sign_off, today
 
 
 def by_kind(items, kind):

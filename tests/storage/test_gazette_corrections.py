@@ -10,9 +10,9 @@ import docx
 import pytest
 from sqlalchemy import select
 
-from services import gazette
-from services.gazette_corrections import add_correction, remove_correction
-from services.gazette_search import search
+from services.gazette import issues as gazette
+from services.gazette.corrections import add_correction, remove_correction
+from services.gazette.search import search
 from storage import audit
 from storage.tables import EventRow, GazetteIssueRow
 from tests.storage.test_gazette_storage import refused_codes, signed_dossier

@@ -19,9 +19,9 @@ from publishing.docx_text import read_text
 from publishing.editions_print import print_edition
 from publishing.editions import IssueContent, web_edition
 from publishing.web_release import docx_html, head_texts
-from services import gazette
-from services.gazette import _members
-from services.gazette_items import derived, edition_items, versions_of
+from services.gazette import issues as gazette
+from services.gazette.issues import _members
+from services.gazette.items import derived, edition_items, versions_of
 from storage.tables import DerivedObjectRow, GazetteItemRow
 from tests.storage.test_gazette_storage import signed_dossier
 

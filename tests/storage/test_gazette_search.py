@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, text
 
-from services import gazette
-from services.context import initialise
-from services.gazette_search import search
-from services.home import Home
+from services.gazette import issues as gazette
+from services.home.context import initialise
+from services.gazette.search import search
+from services.home.folder import Home
 from storage.tables import GazetteItemRow
 from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
 
@@ -108,7 +108,7 @@ def test_postgresql_search_has_the_pg_trgm_gin_index(pg_url, tmp_path, monkeypat
             index = c.scalar(text("select indexdef from pg_indexes where indexname = 'ix_gazette_search_trgm'"))
             assert "gin" in index and "gin_trgm_ops" in index
     finally:
-        from services import context
+        from services.home import context as context
         context._engines.pop(svc.home.database_url, None)
         svc.engine.dispose()
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from documents.problems import Refused
 from samples.genhe import bundle_files
-from services import gazette
+from services.gazette import issues as gazette
 from storage import audit
 from storage.tables import DossierRow, EventRow, GazetteIssueRow, GazetteItemRow
 
@@ -36,9 +36,9 @@ def _with_sentence(policy: bytes, sentence: str) -> bytes:
 def signed_dossier(svc, folder: Path, sentence: str | None = None, *, government: bool = False,
                    date_text: str = "2019年8月5日", title: str | None = None) -> str:
     """A dossier taken in, approved, signed and published with the services (no Prefect)."""
-    from services.intake import intake_bundle
-    from services.publication import publish
-    from services.review import record_decision, record_sign_off
+    from services.dossiers.intake import intake_bundle
+    from services.publication.publish import publish
+    from services.review.actions import record_decision, record_sign_off
     n = next(_serial)
     code, organ = ("根政发", "根河市人民政府") if government else ("根政办发", "根河市人民政府办公室")
     files = bundle_files("complete", doc_number=f"{code}〔2019〕{n}号", organ=organ, date_text=date_text,

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from samples.genhe import bundle_files
-from services import intake as intake_mod
-from services.attach import attach
-from services.intake import intake_bundle
+from services.dossiers import intake as intake_mod
+from services.dossiers.attach import attach
+from services.dossiers.intake import intake_bundle
 from storage.objects import ObjectChanged, ObjectStore
 
 MIB = 1 << 20

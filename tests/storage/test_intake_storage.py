@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from documents.problems import Refused
-from services.intake import intake_bundle
+from services.dossiers.intake import intake_bundle
 from storage.tables import DossierRow, EventRow, FileRow, VersionRow
 
 

@@ -35,9 +35,9 @@ def test_migrations_downgrade_and_upgrade_again(tmp_path):
 
 
 def test_a_home_left_at_an_older_schema_is_brought_up_to_date_by_the_next_command(tmp_path):
-    from services import context
-    from services.context import initialise, open_services
-    from services.home import Home
+    from services.home import context as context
+    from services.home.context import initialise, open_services
+    from services.home.folder import Home
     from storage.db import current_revision, head_revision
     home = Home(tmp_path / "home")
     _, svc = initialise(home)

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from documents.problems import Refused
-from services.intake import intake_bundle
-from services.publication import publish, publish_pending, waiting
-from services.review import record_decision, record_sign_off
+from services.dossiers.intake import intake_bundle
+from services.publication.publish import publish, publish_pending, waiting
+from services.review.actions import record_decision, record_sign_off
 from storage.jobs import Jobs, holder_alive, worker_id
 from storage.tables import DossierRow, EventRow, GazetteItemRow, JobRow, PageRow, RegisterEntryRow
 
@@ -136,9 +136,9 @@ def test_a_job_held_too_long_or_by_a_dead_process_is_claimed_again(svc):
 
 
 def test_two_claimers_on_postgresql_never_take_the_same_job(pg_url, monkeypatch, tmp_path):
-    from services import context
-    from services.context import initialise
-    from services.home import Home
+    from services.home import context as context
+    from services.home.context import initialise
+    from services.home.folder import Home
     monkeypatch.setenv("LOCKSTEP_DATABASE_URL", pg_url)
     _, svc = initialise(Home(tmp_path / "home"))
     try:
@@ -214,7 +214,7 @@ def test_the_sweep_publishes_a_signed_dossier_whose_publication_never_ran(svc, s
 
 
 def test_a_refused_publication_fails_its_job_and_the_due_list_shows_it(svc, sample_zip):
-    from services.deadlines import compute
+    from services.review.deadlines import compute
     d = ready_dossier(svc, sample_zip())
     record_sign_off(svc, d, "signer")
     with svc.session() as s:                        # 不予公开 after sign-off: publication refuses it
@@ -229,7 +229,7 @@ def test_a_refused_publication_fails_its_job_and_the_due_list_shows_it(svc, samp
 
 
 def test_due_lists_a_waiting_publication_with_since_when(svc, sample_zip):
-    from services.deadlines import compute
+    from services.review.deadlines import compute
     d = ready_dossier(svc, sample_zip())
     record_sign_off(svc, d, "signer")
     [due] = [x for x in compute(svc) if x.kind == "publication"]

@@ -7,15 +7,15 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 
 from documents.models import DocumentMeta
-from services import context
-from services.context import initialise, open_services
-from services.home import Home
-from services.intake import intake_bundle
-from services.publication import publish
-from services.review import gate_answer, record_decision, record_sign_off
+from services.home import context as context
+from services.home.context import initialise, open_services
+from services.home.folder import Home
+from services.dossiers.intake import intake_bundle
+from services.publication.publish import publish
+from services.review.actions import gate_answer, record_decision, record_sign_off
 from storage.audit import GENESIS, event_hash
 from storage.db import make_engine, migrate
-from storage.repository import Dossiers
+from storage.repos.dossiers import Dossiers
 from storage.tables import Base, DossierRow, EventRow, FileRow, RegisterEntryRow, VersionRow
 
 STAGES = (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary"))

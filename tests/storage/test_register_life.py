@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from documents.problems import Refused
 from publishing import register_rules as rules
-from services import register_life as life
-from services.deadlines import compute
-from services.report import annual
+from services.register import life as life
+from services.review.deadlines import compute
+from services.register.report import annual
 from storage.tables import EventRow
 from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
 
@@ -120,7 +120,7 @@ def test_an_unfiled_entry_is_listed_overdue_thirty_days_after_publication(svc, t
 
 
 def test_the_gazette_issue_shows_once_the_issue_is_released(svc, tmp_path):
-    from services import gazette
+    from services.gazette import issues as gazette
     d = signed_dossier(svc, tmp_path)
     n = number_of(svc, d)
     issue = gazette.create_issue(svc, 2019, 8, "editor", total=120).issue

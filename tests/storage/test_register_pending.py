@@ -1,5 +1,5 @@
 """待施行 on real SQLite: the release dates the entry in its own transaction, the scheduled check
-(services.register_life.take_effect_due, what flows/deadlines.py runs) moves it on the day, once,
+(services.register.life.take_effect_due, what flows/deadlines.py runs) moves it on the day, once,
 audited; an amendment recorded while it waits is kept."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from services import gazette
-from services import register_life as life
-from services.deadlines import compute
+from services.gazette import issues as gazette
+from services.register import life as life
+from services.review.deadlines import compute
 from storage.tables import EventRow
 from tests.storage.test_gazette_storage import signed_dossier
 

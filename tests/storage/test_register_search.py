@@ -4,10 +4,10 @@ from __future__ import annotations
 
 
 from publishing import register
-from services.context import initialise
-from services.home import Home
-from services.register_life import repeal
-from services.register_search import search
+from services.home.context import initialise
+from services.home.folder import Home
+from services.register.life import repeal
+from services.register.search import search
 from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
 
 

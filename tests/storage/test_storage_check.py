@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from services import gazette
-from services.storage_check import check
+from services.gazette import issues as gazette
+from services.home.storage_check import check
 from tests.storage.test_gazette_storage import signed_dossier
 
 
