@@ -113,6 +113,11 @@ class Unit:
         return PeopleRepo(self._session)
 
     @cached_property
+    def withholding(self):
+        from storage.repos.withhold import Withholding
+        return Withholding(self._session)
+
+    @cached_property
     def references(self):
         from storage.references import References
         return References(self._session)
