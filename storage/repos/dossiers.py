@@ -7,7 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from documents.models import DocumentMeta
+from documents.problems import Refused
+from review import rules
 from review.config import Pipeline
+from review.decisions import DossierView
 from review.units import same_unit
 from review.model import Reason, StageDecided, Version, VersionFile
 from storage.tables import ConsultationRow, DecisionRow, DerivedObjectRow, DossierRow, FileRow, VersionRow
@@ -19,6 +22,23 @@ class Dossiers:
 
     def get(self, dossier_id: str) -> DossierRow | None:
         return self.session.get(DossierRow, dossier_id)
+
+    def require(self, dossier_id: str) -> DossierRow:
+        """The dossier, or Refused(not_found) — what a missing one answers (review.rules.not_found)."""
+        row = self.session.get(DossierRow, dossier_id)
+        if row is None:
+            raise Refused(rules.not_found(dossier_id))
+        return row
+
+    def view(self, dossier_id: str) -> tuple[DossierRow, DossierView]:
+        """The dossier and what the rules read of it (state, kind, unit, submitters, current version),
+        or Refused(not_found)."""
+        row = self.require(dossier_id)
+        view = DossierView(id=row.id, state=row.state, kind=row.kind, drafting_unit=row.drafting_unit,
+                           submitters=self.submitters(dossier_id),
+                           current=self.version(dossier_id, row.current_version),
+                           emergency=row.emergency_reason is not None)
+        return row, view
 
     def find_open(self, drafting_unit: str, doc_number: str | None, title: str | None) -> DossierRow | None:
         """A dossier the unit still has under way with this policy (by number, else by title)."""
