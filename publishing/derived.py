@@ -24,9 +24,11 @@ HTML, TEXT = "html", "text"
 class Derived:
     """One per transaction: rows it records are flushed with that transaction's other writes."""
 
-    def __init__(self, session: Session, store, now: Callable[[], dt.datetime],
+    def __init__(self, rows: DerivedObjects | Session, store, now: Callable[[], dt.datetime],
                  originals: dict[str, bytes] | None = None) -> None:
-        self.rows, self.store, self.now = DerivedObjects(session), store, now
+        # rows: the unit's `uow.derived`; a bare session is still taken while callers move to units.
+        rows = rows if isinstance(rows, DerivedObjects) else DerivedObjects(rows)
+        self.rows, self.store, self.now = rows, store, now
         self.originals = dict(originals or {})           # docx bytes the caller has read already
         self.made = 0                                    # conversions done here (not read back)
         self._memo: dict[str, dict[str, object]] = {HTML: {}, TEXT: {}}
