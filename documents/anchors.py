@@ -12,12 +12,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the paragraph model lives with the paragraph walk
-    from documents.diff import Para
+from pydantic import BaseModel
 
 Token = tuple[int, int]   # (outline level 1–4, number)
+
+
+class Para(BaseModel, frozen=True):
+    """A paragraph as a reviewer sees it, tagged with the provision it sits under
+    (`documents.diff.paragraphs` reads them from a docx; `find` looks an anchor up among them)."""
+    index: int                 # 1-based paragraph number, as DocumentMeta/Problem.paragraph
+    text: str                  # the paragraph's text, surrounding whitespace removed
+    anchor: str = ""           # provision path it sits under, "一、（二）"; "" outside any
+    level: int | None = None   # outline level when the paragraph is itself a heading
 
 _CN = "一二三四五六七八九十百零〇两"
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,

@@ -17,6 +17,7 @@ from diff_match_patch import diff_match_patch
 from pydantic import BaseModel, Field
 
 from documents import anchors
+from documents.anchors import Para
 from documents.docx_read import ReadDoc, open_docx
 from documents.extract import outline_match, read_meta
 
@@ -25,13 +26,6 @@ SIMILAR = 0.5
 # Above this many candidate pairs in one replaced block, pair by position instead of searching.
 _MAX_PAIRS = 40_000
 _CONTEXT_CHARS = 60
-
-
-class Para(BaseModel, frozen=True):
-    index: int                 # 1-based paragraph number, as DocumentMeta/Problem.paragraph
-    text: str                  # the paragraph's text, surrounding whitespace removed
-    anchor: str = ""           # provision path it sits under, "一、（二）"; "" outside any
-    level: int | None = None   # outline level when the paragraph is itself a heading
 
 
 class Span(BaseModel, frozen=True):

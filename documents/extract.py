@@ -7,13 +7,13 @@ quoted in the text is never taken for the 成文日期.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
 
 from documents import form
+from documents.dates import is_pure_date, parse_date
+from documents.form import Layout
 from documents.docno import find_doc_number
 from documents.docx_read import Para, ReadDoc, open_docx
 from documents.effective import find_effective, states_effective
@@ -39,22 +39,6 @@ def tidy(text: str) -> str:
     """Whitespace removed next to CJK (line breaks, alignment spaces), kept once between Latin words."""
     text = _SPACE.sub(" ", text).strip()
     return _SPACE_NEXT_TO_CJK.sub("", text)
-
-
-@dataclass
-class Layout:
-    """Where the parts of the document sit (paragraph numbers), for the form checks."""
-    banner: int | None = None
-    doc_number: int | None = None
-    title: list[int] = field(default_factory=list)
-    addressee: int | None = None
-    headings: dict[int, int] = field(default_factory=dict)    # paragraph number → outline level
-    attachments: list[int] = field(default_factory=list)
-    signature: int | None = None
-    date: int | None = None
-    disclosure: int | None = None
-    colophon: list[int] = field(default_factory=list)         # 版记: 抄送, 印发
-    body_end: int | None = None                               # last paragraph of the main text
 
 
 def inspect_docx(name: str, data: bytes) -> InspectedFile:
@@ -217,11 +201,6 @@ def _continues_title(prev: Para, p: Para) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Tail: 版记, disclosure, date, signature
 
-_DATE_ARABIC = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_CN_DIGITS = "〇○零一二三四五六七八九"
-_CN_YEAR_DIGIT = {c: ("〇一二三四五六七八九".index(c) if c not in "○零" else 0) for c in _CN_DIGITS}
-_DATE_CHINESE = re.compile(rf"([{_CN_DIGITS}]{{4}})\s*年\s*([一二三四五六七八九十]{{1,3}})\s*月\s*"
-                           rf"([一二三四五六七八九十]{{1,3}})\s*日")
 _SEAL = re.compile(r"^[〔（(【\[]?(?:此处)?(?:加盖|盖)?.{0,6}(?:印章|公章|盖章|签章)[〕）)】\]]?$")
 _COLOPHON = re.compile(r"^(?:抄送|抄报|分送)[：:]|印发$")
 # 公开属性 (附注 position): a labelled line (公开属性：… / 信息公开选项：… / 公开方式：… / 公开类型：…) or a
@@ -316,44 +295,8 @@ def _closed_elsewhere(paragraphs: list[Para], tail: list[Para], meta: DocumentMe
             return
 
 
-def parse_date(text: str) -> tuple[dt.date | None, bool]:
-    """(date, well_formed) for the first date in text; well_formed False for 二〇一九年 or 08月."""
-    m = _DATE_ARABIC.search(text)
-    if m:
-        try:
-            value = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        except ValueError:
-            return None, False
-        padded = (len(m.group(2)) == 2 and m.group(2)[0] == "0") or (len(m.group(3)) == 2 and m.group(3)[0] == "0")
-        return value, not padded
-    m = _DATE_CHINESE.search(text)
-    if m:
-        year = int("".join(str(_CN_YEAR_DIGIT[c]) for c in m.group(1)))
-        try:
-            return dt.date(year, _cn_small(m.group(2)), _cn_small(m.group(3))), False
-        except ValueError:
-            return None, False
-    return None, False
-
-
-def _cn_small(s: str) -> int:
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
-    if s == "十":
-        return 10
-    if s.startswith("十"):
-        return 10 + digits[s[1]]
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        return digits[tens] * 10 + (digits[ones] if ones else 0)
-    return digits[s]
-
-
-def _is_pure_date(t: str) -> bool:
-    return bool(_DATE_ARABIC.fullmatch(t) or _DATE_CHINESE.fullmatch(t))
-
-
 def _is_organ_line(t: str) -> bool:
-    return 2 <= len(t) <= 40 and not _ORGAN_PUNCT.search(t) and not _is_pure_date(t) \
+    return 2 <= len(t) <= 40 and not _ORGAN_PUNCT.search(t) and not is_pure_date(t) \
         and not _SEAL.match(t) and not t.startswith("附件")
 
 
@@ -371,7 +314,7 @@ def _read_tail(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout)
     if markings:
         layout.disclosure = next((n for t, v, n in markings if v == meta.disclosure and v is not None),
                                  markings[-1][2])
-    dates = [i for i in range(start, len(flow)) if _is_pure_date(flow[i].flat)]
+    dates = [i for i in range(start, len(flow)) if is_pure_date(flow[i].flat)]
     chosen, organ = None, None
     for i in dates:
         j = i - 1

@@ -7,14 +7,12 @@ once, naming the first paragraph where it shows and how many paragraphs share it
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
+from documents.dates import parse_date
 from documents.docx_read import Page, Para, ReadDoc, Run
 from documents.models import DocumentMeta
 from documents.problems import Problem, warning
-
-if TYPE_CHECKING:
-    from documents.extract import Layout
 
 FANGSONG = ("仿宋", "fangsong", "fang song")
 XIAOBIAOSONG = ("小标宋", "xiaobiaosong", "xbs")
@@ -31,6 +29,22 @@ MM_TOLERANCE = 1.0
 _HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@dataclass
+class Layout:
+    """Where the parts of the document sit (paragraph numbers), for the form checks."""
+    banner: int | None = None
+    doc_number: int | None = None
+    title: list[int] = field(default_factory=list)
+    addressee: int | None = None
+    headings: dict[int, int] = field(default_factory=dict)    # paragraph number → outline level
+    attachments: list[int] = field(default_factory=list)
+    signature: int | None = None
+    date: int | None = None
+    disclosure: int | None = None
+    colophon: list[int] = field(default_factory=list)         # 版记: 抄送, 印发
+    body_end: int | None = None                               # last paragraph of the main text
+
+
 def in_family(face: str | None, family: tuple[str, ...]) -> bool:
     if not face:
         return False
@@ -43,7 +57,7 @@ def check_form(name: str, doc: ReadDoc, meta: DocumentMeta, layout: Layout) -> l
     if not meta.title:
         problems.append(warning("title_missing", "未找到文件标题", file=name))
     if meta.date_text:
-        _, well_formed = _parse_date(meta.date_text)
+        _, well_formed = parse_date(meta.date_text)
         if not well_formed:
             problems.append(warning("date_format", f"成文日期写作“{meta.date_text}”", file=name,
                                     paragraph=layout.date))
@@ -57,11 +71,6 @@ def check_form(name: str, doc: ReadDoc, meta: DocumentMeta, layout: Layout) -> l
         problems.append(warning("page_format", "；".join(page), file=name))
     problems.extend(_font_findings(name, doc, layout))
     return problems
-
-
-def _parse_date(text: str):
-    from documents.extract import parse_date  # extract imports this module
-    return parse_date(text)
 
 
 def _page_faults(page: Page | None) -> list[str]:
