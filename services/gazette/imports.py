@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import ClassVar
 
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from documents.docno import find_doc_number
 from documents.docx_read import Para, open_docx
@@ -31,10 +30,9 @@ from documents.problems import Problem, Refused, problem
 from publishing import gazette_rules as rules
 from review.model import Event
 from services.home.context import Services
-from services.gazette.issues import _editor
+from services.gazette.members import editor as _editor
 from services.gazette.search import body_text
-from storage import audit
-from storage import search as index
+from storage.search import SearchDoc
 from storage.tables import GazetteImportedItemRow, GazetteImportRow, GazetteIssueRow
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -272,47 +270,41 @@ def import_history(svc: Services, paths: list[Path], actor: str, index_csv: Path
 
 def _store(svc: Services, parsed: list[ParsedIssue], shas: dict, item_shas: dict, actor: str) -> list[ImportedIssue]:
     done = []
-    with svc.session() as s:
-        now = svc.now()
+    with svc.unit() as uow:
+        reads, now = uow.gazette_reads, uow.now()
         for issue in sorted(parsed, key=lambda i: (i.year, i.number)):
-            if s.get(GazetteIssueRow, issue.id) or s.scalars(select(GazetteIssueRow)
-                                                             .filter_by(year=issue.year, number=issue.number)).first():
+            if reads.issue(issue.id) or reads.issue_numbered(issue.year, issue.number):
                 raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期已存在，不能再导入"))
             total = issue.total
             if total is None:
-                previous = s.scalars(select(GazetteIssueRow)
-                                     .where((GazetteIssueRow.year < issue.year) |
-                                            ((GazetteIssueRow.year == issue.year) &
-                                             (GazetteIssueRow.number < issue.number)))
-                                     .order_by(GazetteIssueRow.year.desc(), GazetteIssueRow.number.desc())).first()
+                previous = reads.issue_before(issue.year, issue.number)
                 total = rules.next_total(previous.total if previous else None)
-            if s.scalars(select(GazetteIssueRow).filter_by(total=total)).first():
+            if reads.total_taken(total):
                 raise Refused(problem("invalid_state", f"总第{total}期已被使用（导入公报{issue.year}年第{issue.number}期）"))
             sha = shas[id(issue)]
-            row = GazetteIssueRow(id=issue.id, year=issue.year, number=issue.number, total=total, status="released",
-                                  released_at=now, released_by=actor, created_by=actor, created_at=now,
-                                  updated_at=now,
-                                  print_name=issue.source_name if issue.source == "issue_docx" else None,
-                                  print_sha256=sha if issue.source == "issue_docx" else None)
-            s.add(row)
-            s.flush()
-            s.add(GazetteImportRow(issue_id=row.id, source=issue.source, source_name=issue.source_name,
-                                   source_sha256=sha, issue_date=issue.date, imported_by=actor, imported_at=now))
+            row = uow.add(GazetteIssueRow(id=issue.id, year=issue.year, number=issue.number, total=total,
+                                          status="released", released_at=now, released_by=actor, created_by=actor,
+                                          created_at=now, updated_at=now,
+                                          print_name=issue.source_name if issue.source == "issue_docx" else None,
+                                          print_sha256=sha if issue.source == "issue_docx" else None))
+            uow.flush()
+            uow.add(GazetteImportRow(issue_id=row.id, source=issue.source, source_name=issue.source_name,
+                                     source_sha256=sha, issue_date=issue.date, imported_by=actor, imported_at=now))
             items = []
             for position, it in enumerate(issue.items, 1):
-                item = GazetteImportedItemRow(issue_id=row.id, position=position, title=it.title,
-                                              doc_number=it.document_number, organ=it.organ, signed_date=it.date,
-                                              source_name=it.source_name, source_sha256=item_shas[id(it)])
-                s.add(item)
-                s.flush()
-                index.index_item(s, index.SearchDoc(key=f"imported:{item.id}", issue=row.id, title=it.title,
-                                                    document_number=it.document_number, organ=it.organ,
-                                                    date=it.date, body=it.body))
+                item = uow.add(GazetteImportedItemRow(issue_id=row.id, position=position, title=it.title,
+                                                      doc_number=it.document_number, organ=it.organ,
+                                                      signed_date=it.date, source_name=it.source_name,
+                                                      source_sha256=item_shas[id(it)]))
+                uow.flush()
+                reads.index(SearchDoc(key=f"imported:{item.id}", issue=row.id, title=it.title,
+                                      document_number=it.document_number, organ=it.organ, date=it.date,
+                                      body=it.body))
                 items.append({"position": position, "title": it.title, "document_number": it.document_number,
                               "organ": it.organ, "date": it.date, "source_name": it.source_name,
                               "source_sha256": item.source_sha256})
-            audit.append(s, IssueImported(dossier_id=None, actor=actor, at=now, issue=row.id, source=issue.source,
-                                          source_name=issue.source_name, source_sha256=sha, items=len(items)))
+            uow.audit.append(IssueImported(dossier_id=None, actor=actor, at=now, issue=row.id, source=issue.source,
+                                           source_name=issue.source_name, source_sha256=sha, items=len(items)))
             done.append(ImportedIssue(issue=row.id, year=row.year, number=row.number, total=total, status=row.status,
                                       source=issue.source, source_name=issue.source_name, source_sha256=sha,
                                       issue_date=issue.date, items=items))

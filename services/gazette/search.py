@@ -3,16 +3,21 @@ a released issue's items into it (called inside the release's transaction)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
 
 from publishing.corrections import CorrectedItem, IssueRef, Notice, notice_title
 from review.model import Version
 from services.home.context import Services
-from storage import search as index
-from storage.tables import GazetteCorrectionRow, GazetteIssueRow, GazetteItemRow
+from storage.repos.gazette_reads import GazetteReads
+from storage.search import SearchDoc
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session  # until release.py passes its unit
+
+    from storage.tables import GazetteItemRow
+    from storage.unit import Unit
 
 CORRECTION_KEY = "correction:"
 
@@ -39,7 +44,7 @@ def index_released_items(s: Session, issue_id: str, items: list[GazetteItemRow],
     `texts` by item id: services/gazette_items.versions_of and policy_texts)."""
     for item in items:
         policy = versions[item.id].policy
-        index.index_item(s, index.SearchDoc(
+        GazetteReads(s).index(SearchDoc(
             key=f"item:{item.id}", issue=issue_id, dossier=item.dossier_id, title=item.title,
             document_number=item.doc_number, organ=(organs or {}).get(item.id) or item.organ,
             date=item.signed_date or (policy.meta.date if policy and policy.meta else None),
@@ -51,25 +56,18 @@ def index_notices(s: Session, issue_id: str, notices: tuple[Notice, ...], day: d
     for the number answers the item and its correction together) and by the notice's date. Its
     dossier is the corrected one, so a document marked 不予公开 since takes its correction with it."""
     for notice in notices:
-        index.index_item(s, index.SearchDoc(
+        GazetteReads(s).index(SearchDoc(
             key=f"{CORRECTION_KEY}{notice.id}", issue=issue_id, dossier=notice.item.dossier if notice.item else None,
             title=notice.title, document_number=notice.item.document_number if notice.item else None,
             organ=organ, date=day, body=body_text([notice.subject, *notice.paragraphs])))
 
 
-def _link_corrections(s: Session, hits: list[SearchHit]) -> None:
+def _link_corrections(uow: Unit, hits: list[SearchHit]) -> None:
     """Mark each hit that is a notice with the issue it corrects, and each corrected item with the
     released issues whose notices correct it: one query; the corrected issue stays as printed."""
     if not hits:
         return
-    issues = {h.issue for h in hits}
-    corrected = aliased(GazetteIssueRow)
-    rows = s.execute(
-        select(GazetteCorrectionRow, corrected.year, corrected.number)
-        .join(GazetteIssueRow, GazetteIssueRow.id == GazetteCorrectionRow.issue_id)
-        .join(corrected, corrected.id == GazetteCorrectionRow.corrects_issue_id)
-        .where(GazetteIssueRow.status == "released",
-               GazetteCorrectionRow.issue_id.in_(issues) | GazetteCorrectionRow.corrects_issue_id.in_(issues))).all()
+    rows = uow.gazette_reads.corrections_touching({h.issue for h in hits})
     titles = {}
     for row, year, number in rows:
         item = CorrectedItem(item=0, title=row.corrects_title) if row.corrects_title is not None else None
@@ -84,10 +82,10 @@ def _link_corrections(s: Session, hits: list[SearchHit]) -> None:
 
 def search(svc: Services, text: str | None = None, *, number: str | None = None, organ: str | None = None,
            date_from: dt.date | None = None, date_to: dt.date | None = None, limit: int = 50) -> list[SearchHit]:
-    with svc.session() as s:
-        found = index.search(s, text=text, number=number, organ=organ, date_from=date_from, date_to=date_to,
-                             limit=limit)
+    with svc.unit() as uow:
+        found = uow.gazette_reads.search(text, number=number, organ=organ, date_from=date_from, date_to=date_to,
+                                         limit=limit)
         hits = [SearchHit(issue=h.issue, dossier=h.dossier, title=h.title, document_number=h.document_number,
                           organ=h.organ, date=h.date, snippet=h.snippet) for h in found]
-        _link_corrections(s, hits)
+        _link_corrections(uow, hits)
     return hits

@@ -12,13 +12,10 @@ import json
 import mimetypes
 
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from publishing.register import by_number
 from services.home.context import Services
 from services.register.life import EntryView, views
 from storage.public import dossier_public
-from storage.tables import DossierRow, GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow
 
 TOC_STYLES = {"公报-目录栏目": "section", "公报-目录条目": "item"}
 
@@ -35,13 +32,13 @@ def editions(svc: Services, issue_id: str) -> StoredEditions | None:
     """None unless the issue was released by Lockstep (imported history has no stored editions).
     The pages are the public revision of the electronic edition when a document it carried was
     withheld since (services/dossiers/withhold.py); web_sha256 stays the released one."""
-    from services.dossiers.withhold import public_manifest
-    with svc.session() as s:
-        row = s.get(GazetteIssueRow, issue_id)
+    from services.dossiers.withhold import MAKER, WEB_PUBLIC
+    with svc.unit() as uow:
+        row = uow.gazette_reads.issue(issue_id)
         if row is None or row.status != "released" or not (row.web_sha256 and row.print_sha256):
             return None
         facts = (row.id, row.print_name or f"公报{row.year}年第{row.number}期.docx", row.print_sha256, row.web_sha256)
-        served = public_manifest(s, row.web_sha256)
+        served = uow.derived.find({row.web_sha256}, WEB_PUBLIC, MAKER).get(row.web_sha256, row.web_sha256)
     if not svc.store.exists(served):
         return None
     pages = json.loads(svc.store.get(served).decode("utf-8"))
@@ -77,31 +74,25 @@ def not_public_in(svc: Services, issue_id: str) -> set[str]:
     """Dossiers of the issue that are not public now (review.rules.is_public): 不予公开 or an unknown
     attribute since, or withheld. The released print edition still prints them: it is the record,
     not a public page, so the public is not served it while any of these is in it."""
-    with svc.session() as s:
-        q = (select(DossierRow).join(GazetteItemRow, GazetteItemRow.dossier_id == DossierRow.id)
-             .join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
-             .where(GazetteIssueItemRow.issue_id == issue_id))
-        return {d.id for d in s.scalars(q) if not dossier_public(d)}
+    with svc.unit() as uow:
+        return {d.id for d in uow.gazette_reads.dossiers_in(issue_id) if not dossier_public(d)}
 
 
 def withheld(svc: Services, issue_id: str) -> set[str]:
     """Dossiers of the issue not public now whose pages the served electronic edition still shows:
     withheld ones are already withdrawal notices in its public revision (services/dossiers/withhold.py); any
     other (an attribute changed under an old release) keeps the edition's pages off public view."""
-    with svc.session() as s:
-        q = (select(DossierRow).join(GazetteItemRow, GazetteItemRow.dossier_id == DossierRow.id)
-             .join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
-             .where(GazetteIssueItemRow.issue_id == issue_id))
-        return {d.id for d in s.scalars(q) if not dossier_public(d) and d.withheld_at is None}
+    with svc.unit() as uow:
+        return {d.id for d in uow.gazette_reads.dossiers_in(issue_id)
+                if not dossier_public(d) and d.withheld_at is None}
 
 
 def public_entry(svc: Services, number: str) -> EntryView | None:
     """One register entry as the public may see it: None when absent or its dossier is not public."""
-    with svc.session() as s:
-        row = by_number(s, number)
-        if row is None:
-            return None
-        dossier = s.get(DossierRow, row.dossier_id)
-        if not dossier_public(dossier):
+    with svc.session() as s:    # until services/register/life.views takes a unit
+        from storage.repos.gazette_reads import GazetteReads
+        from storage.repos.dossiers import Dossiers
+        row = GazetteReads(s).register_entry(number)
+        if row is None or not dossier_public(Dossiers(s).get(row.dossier_id)):
             return None
         return views(s, [row])[0]
