@@ -15,7 +15,6 @@ from services.home.context import Services
 from services.dossiers.intake import (MemberReport, Prepared, SubmitResult, _record, check_submitter, put_member,
                              remove_unreferenced)
 from services.review.actions import person
-from storage.repos.dossiers import Dossiers
 
 # A dossier has one of each of these: attaching another replaces it.
 SINGLE_ROLES = frozenset({"policy", "interpretation_plan", "risk_assessment"})
@@ -39,15 +38,12 @@ def _attach(svc: Services, dossier_id: str, bundle: Bundle, role: Role, actor: P
         meta, problems = inspected.metadata, list(inspected.problems)
         if not inspected.ok:
             return SubmitResult(dossier=dossier_id, version=None, accepted=False, problems=problems)
-    with svc.session() as s:
-        repo = Dossiers(s)
-        row = repo.get(dossier_id)
-        if row is None:
-            raise Refused(rules.not_found(dossier_id))
+    with svc.unit() as uow:
+        row = uow.dossiers.require(dossier_id)
         if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind))
                        or rules.may_submit_version(actor, row.drafting_unit, row.state)):
             raise Refused(refusal)
-        current = repo.version(dossier_id, row.current_version)
+        current = uow.dossiers.version(dossier_id, row.current_version)
     new = MemberReport(name=member.name, role=role, role_source="attached",
                        sha256=member.sha256, size=member.size, metadata=meta)
     kept = [MemberReport(name=f.name, role=f.role, role_source="previous", sha256=f.sha256, size=f.size,

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from documents.bundle import Bundle, BundleMember, Limits, read_bundle
 from documents.classify import final_role, is_word
@@ -20,10 +19,11 @@ from review.states import transition
 from services.home.context import Services
 from services.home.crashpoints import crash_point
 from services.dossiers.disclosure import carried_over
-from storage import audit
 from storage.objects import ObjectChanged
-from storage.repos.dossiers import Dossiers
-from storage.tables import DossierRow, FileRow
+from storage.tables import DossierRow
+
+if TYPE_CHECKING:
+    from storage.unit import Unit
 
 
 class MemberReport(BaseModel):
@@ -128,12 +128,12 @@ def check_submitter(actor: Person) -> None:
 
 
 def find_duplicate(svc: Services, prepared: Prepared) -> SubmitResult | None:
-    with svc.session() as s:
-        return _duplicate(Dossiers(s), prepared)
+    with svc.unit() as uow:
+        return _duplicate(uow, prepared)
 
 
-def _duplicate(repo: Dossiers, prepared: Prepared) -> SubmitResult | None:
-    row = repo.by_fingerprint(prepared.fingerprint, prepared.drafting_unit)
+def _duplicate(uow: Unit, prepared: Prepared) -> SubmitResult | None:
+    row = uow.dossiers.by_fingerprint(prepared.fingerprint, prepared.drafting_unit)
     if row is None:
         return None
     return SubmitResult(dossier=row.dossier_id, version=row.number, accepted=True, duplicate=True,
@@ -186,8 +186,8 @@ def remove_unreferenced(svc: Services, keys: list[str]) -> None:
     intake of the same bytes may have committed meanwhile), so a failure leaves nothing behind."""
     if not keys:
         return
-    with svc.session() as s:
-        used = set(s.scalars(select(FileRow.sha256).where(FileRow.sha256.in_(keys))))
+    with svc.unit() as uow:
+        used = uow.dossiers.stored_objects(keys)
     for key in keys:
         if key not in used:
             svc.store.delete(key)
@@ -219,14 +219,14 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
     policy = prepared.policy.metadata if prepared.policy else None
     doc_number = policy.doc_number.canonical if policy and policy.doc_number else None
     title = (policy.title if policy and policy.title else None)
-    with svc.session() as s:
-        repo = Dossiers(s)
+    with svc.unit() as uow:
+        repo = uow.dossiers
         # Two processes submitting the same bundle at once may both get past this check; the unique
         # indexes on a unit's fingerprint and open document number (migration 0013) then fail the
         # later commit, Services.retrying runs this again, and the check finds the winner's version.
-        if check_duplicate and (duplicate := _duplicate(repo, prepared)) is not None:
+        if check_duplicate and (duplicate := _duplicate(uow, prepared)) is not None:
             return duplicate
-        row = _target_dossier(repo, prepared, actor, dossier_hint, doc_number, title, svc.config)
+        row = _target_dossier(uow, prepared, actor, dossier_hint, doc_number, title, svc.config)
         new_dossier = row is None
         if row is not None and doc_number and doc_number != row.doc_number \
                 and (held := repo.find_open(row.drafting_unit, doc_number, None)) is not None and held.id != row.id:
@@ -247,7 +247,7 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
             if policy is not None:   # the document's own marking wins; without one a person's setting stays
                 row.disclosure, row.disclosure_by = carried_over(row.disclosure, row.disclosure_by, policy.disclosure)
                 from services.review.consultation import take_down_if_not_public
-                take_down_if_not_public(svc, s, row)     # its consultation pages, if any
+                take_down_if_not_public(svc, uow, row)     # its consultation pages, if any
             row.updated_at = now
         version = Version(
             dossier_id=row.id, number=row.current_version, fingerprint=prepared.fingerprint,
@@ -256,7 +256,7 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
             files=tuple(VersionFile(name=m.name, role=m.role, sha256=m.sha256, size=m.size, meta=m.metadata)
                         for m in prepared.members))
         repo.add_version(version, now, [p.model_dump(mode="json") for p in prepared.problems])
-        audit.append(s, Submitted(dossier_id=row.id, actor=actor.name, at=now, version=version.number,
+        uow.audit.append(Submitted(dossier_id=row.id, actor=actor.name, at=now, version=version.number,
                                   fingerprint=version.fingerprint,
                                   files={m.name: m.sha256 for m in prepared.members}))
     return SubmitResult(dossier=row.id, version=version.number, accepted=True, new_dossier=new_dossier,
@@ -264,17 +264,15 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
                         problems=prepared.problems, files=prepared.members)
 
 
-def _target_dossier(repo: Dossiers, prepared: Prepared, actor: Person, hint: str | None,
+def _target_dossier(uow: Unit, prepared: Prepared, actor: Person, hint: str | None,
                     doc_number: str | None, title: str | None, config: Config) -> DossierRow | None:
     """The dossier a submission continues: the one named (which the person must be allowed to see
     and to add a version to), else the unit's open dossier for this policy, else none (a new one)."""
     if hint:
-        row = repo.get(hint)
-        if row is None:
-            raise Refused(rules.not_found(hint))
+        row = uow.dossiers.require(hint)
         pipeline = config.pipeline(row.kind)
         if refusal := (rules.may_see(actor, hint, row.drafting_unit, row.state, pipeline)
                        or rules.may_submit_version(actor, row.drafting_unit, row.state)):
             raise Refused(refusal)
         return row
-    return repo.find_open(actor.unit, doc_number, title)
+    return uow.dossiers.find_open(actor.unit, doc_number, title)

@@ -4,14 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from documents.diff import Change, diff_paragraphs, paragraphs, render_text, summary
 from documents.models import ROLE_NAMES
 from documents.problems import Refused, problem
 from services.home.context import Services
-from storage.repos.dossiers import Dossiers
-from storage.tables import DecisionRow
 
 COMPARED = ("policy", "interpretation_plan", "interpretation_material", "risk_assessment")
 
@@ -36,14 +33,11 @@ class VersionDiff(BaseModel):
 
 
 def diff_versions(svc: Services, dossier_id: str, old: int | None, new: int | None) -> VersionDiff:
-    with svc.session() as s:
-        repo = Dossiers(s)
-        row = repo.get(dossier_id)
-        if row is None:
-            raise Refused(problem("not_found", f"没有卷宗 {dossier_id}"))
+    with svc.unit() as uow:
+        row = uow.dossiers.require(dossier_id)
         new = new or row.current_version
         old = old or new - 1
-        a, b = repo.version(dossier_id, old), repo.version(dossier_id, new)
+        a, b = uow.dossiers.version(dossier_id, old), uow.dossiers.version(dossier_id, new)
     if a is None or b is None:
         raise Refused(problem("not_found", f"卷宗 {dossier_id} 没有第 {old if a is None else new} 版"))
     docs = []
@@ -61,12 +55,9 @@ def diff_versions(svc: Services, dossier_id: str, old: int | None, new: int | No
 
 
 def export_opinions(svc: Services, dossier_id: str, out_dir: Path) -> list[dict]:
-    with svc.session() as s:
-        if Dossiers(s).get(dossier_id) is None:
-            raise Refused(problem("not_found", f"没有卷宗 {dossier_id}"))
-        rows = list(s.scalars(select(DecisionRow).where(DecisionRow.dossier_id == dossier_id,
-                                                        DecisionRow.opinion_number.is_not(None))
-                              .order_by(DecisionRow.id)))
+    with svc.unit() as uow:
+        uow.dossiers.require(dossier_id)
+        rows = uow.dossiers.opinions(dossier_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     for r in rows:

@@ -126,30 +126,53 @@ class Dossiers:
     def consultation(self, dossier_id: str) -> ConsultationRow | None:
         return self.session.scalars(select(ConsultationRow).filter_by(dossier_id=dossier_id)).first()
 
+    def by_ids(self, ids: set[str]) -> dict[str, DossierRow]:
+        """The dossiers with these ids, by id (missing ones absent)."""
+        if not ids:
+            return {}
+        return {r.id: r for r in self.session.scalars(select(DossierRow).where(DossierRow.id.in_(ids)))}
+
+    def stored_objects(self, keys: list[str] | set[str]) -> set[str]:
+        """Which of these object keys (sha256) a stored version's file names."""
+        if not keys:
+            return set()
+        return set(self.session.scalars(select(FileRow.sha256).where(FileRow.sha256.in_(set(keys)))))
+
+    def opinions(self, dossier_id: str) -> list[DecisionRow]:
+        """The dossier's decisions that issued a legality opinion (numbered), oldest first."""
+        return list(self.session.scalars(
+            select(DecisionRow).where(DecisionRow.dossier_id == dossier_id, DecisionRow.opinion_number.is_not(None))
+            .order_by(DecisionRow.id)))
+
+    def versions_by_fingerprint(self, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], Version]:
+        """Many (dossier, fingerprint) versions in two queries (a gazette issue reads a hundred)."""
+        if not pairs:
+            return {}
+        dossiers = {d for d, _ in pairs}
+        rows = [r for r in self.session.scalars(select(VersionRow).where(VersionRow.dossier_id.in_(dossiers)))
+                if (r.dossier_id, r.fingerprint) in pairs]
+        files: dict[int, list[FileRow]] = {r.id: [] for r in rows}
+        if rows:
+            for f in self.session.scalars(select(FileRow).where(FileRow.version_id.in_(files)).order_by(FileRow.id)):
+                files[f.version_id].append(f)
+        return {(r.dossier_id, r.fingerprint): Version(
+            dossier_id=r.dossier_id, number=r.number, fingerprint=r.fingerprint, kind=r.kind,
+            drafting_unit=r.drafting_unit, submitted_by=r.submitted_by, submitted_by_unit=r.submitted_by_unit,
+            pipeline=Pipeline.model_validate(r.pipeline) if r.pipeline else None,
+            files=tuple(VersionFile(name=f.name, role=f.role, sha256=f.sha256, size=f.size,
+                                    meta=DocumentMeta.model_validate(f.meta) if f.meta else None)
+                        for f in files[r.id]))
+            for r in rows}
+
     def list(self, limit: int = 100) -> list[DossierRow]:
         return list(self.session.scalars(select(DossierRow).order_by(DossierRow.created_at.desc()).limit(limit)))
 
 
 
 def versions_by_fingerprint(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], Version]:
-    """Many (dossier, fingerprint) versions in two queries (a gazette issue reads a hundred)."""
-    if not pairs:
-        return {}
-    dossiers = {d for d, _ in pairs}
-    rows = [r for r in session.scalars(select(VersionRow).where(VersionRow.dossier_id.in_(dossiers)))
-            if (r.dossier_id, r.fingerprint) in pairs]
-    files: dict[int, list[FileRow]] = {r.id: [] for r in rows}
-    if rows:
-        for f in session.scalars(select(FileRow).where(FileRow.version_id.in_(files)).order_by(FileRow.id)):
-            files[f.version_id].append(f)
-    return {(r.dossier_id, r.fingerprint): Version(
-        dossier_id=r.dossier_id, number=r.number, fingerprint=r.fingerprint, kind=r.kind,
-        drafting_unit=r.drafting_unit, submitted_by=r.submitted_by, submitted_by_unit=r.submitted_by_unit,
-        pipeline=Pipeline.model_validate(r.pipeline) if r.pipeline else None,
-        files=tuple(VersionFile(name=f.name, role=f.role, sha256=f.sha256, size=f.size,
-                                meta=DocumentMeta.model_validate(f.meta) if f.meta else None)
-                    for f in files[r.id]))
-        for r in rows}
+    """Many (dossier, fingerprint) versions in two queries; services call
+    `uow.dossiers.versions_by_fingerprint(pairs)` (this stays for storage code holding a session)."""
+    return Dossiers(session).versions_by_fingerprint(pairs)
 
 
 class DerivedObjects:
@@ -170,3 +193,13 @@ class DerivedObjects:
     def record(self, source: str, kind: str, maker: str, obj: str, at: dt.datetime) -> None:
         self.session.add(DerivedObjectRow(source_sha256=source, kind=kind, maker=maker, object_sha256=obj,
                                           created_at=at))
+
+    def put(self, source: str, kind: str, maker: str, obj: str, at: dt.datetime) -> None:
+        """Record `obj` as what `maker` made of `source`, replacing an earlier one (a revision)."""
+        row = self.session.get(DerivedObjectRow, (source, kind, maker))
+        if row is None:
+            self.session.add(DerivedObjectRow(source_sha256=source, kind=kind, maker=maker, object_sha256=obj,
+                                              created_at=at))
+        else:
+            row.object_sha256, row.created_at = obj, at
+        self.session.flush()
