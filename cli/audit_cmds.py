@@ -23,15 +23,13 @@ EVENT_NAMES = {
 def history_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
                 as_json: JsonOpt = False) -> None:
     """卷宗的全部操作记录（来自审计链）。"""
-    from services.review.actions import load
-    from storage import audit
     with refusals(as_json, {"dossier": dossier}):
         svc = services_of(ctx)
-        with svc.session() as s:
-            load(s, dossier)
+        with svc.unit() as uow:
+            uow.dossiers.require(dossier)
             events = [{"seq": e.seq, "event": e.name, "actor": e.actor, "at": e.payload.get("at"),
                        "hash": e.hash, "details": {k: v for k, v in e.payload.items() if k not in ("at", "event")}}
-                      for e in audit.history(s, dossier)]
+                      for e in uow.audit.history(dossier)]
     if as_json:
         emit_json({"dossier": dossier, "events": events})
         return
@@ -49,12 +47,11 @@ def history_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help=
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """校验审计链：发现被改动、删除或调换顺序的事件。"""
-    from storage import audit
     with refusals(as_json):
         svc = services_of(ctx)
-        with svc.session() as s:
-            findings = audit.verify(s)
-            total = audit.count(s)
+        with svc.unit() as uow:
+            findings = uow.audit.verify()
+            total = uow.audit.count()
     if as_json:
         emit_json({"ok": not findings, "events": total, "findings": findings})
     elif findings:

@@ -41,15 +41,14 @@ def publications_waiting(kit: Kit, who) -> list[dict]:
     who may sign off (review.rules.may_sign_off), who see every dossier to be signed anyway."""
     from review.rules import may_sign_off
     from services.publication.publish import waiting
-    from storage.repos.dossiers import Dossiers
     if who is None or may_sign_off(who, ()) is not None:
         return []
     svc = kit.services()
     jobs = waiting(svc)
     if not jobs:
         return []
-    with svc.session() as s:
-        titles = {j.dossier_id: (row.title if (row := Dossiers(s).get(j.dossier_id)) else "") for j in jobs}
+    with svc.unit() as uow:
+        titles = {j.dossier_id: (row.title if (row := uow.dossiers.get(j.dossier_id)) else "") for j in jobs}
     return [{"dossier": j.dossier_id, "title": titles[j.dossier_id], "status": j.status_name,
              "since": j.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
              "error": (j.last_error or {}).get("message")} for j in jobs]

@@ -67,6 +67,7 @@ def site_paths(s: Session) -> set[str]:
 
 
 def released_issues(s: Session) -> set[str]:
+    """Ids of the gazette issues that are released."""
     return set(s.scalars(select(GazetteIssueRow.id).where(GazetteIssueRow.status == "released")))
 
 
@@ -75,3 +76,26 @@ def public_pages(s: Session) -> list[tuple[str, str]]:
     q = (select(PageRow.path, PageRow.sha256).join(DossierRow, DossierRow.id == PageRow.dossier_id)
          .where(public_dossier(DossierRow)).order_by(PageRow.path))
     return [(path, sha) for path, sha in s.execute(q)]
+
+
+class References:
+    """The unit of work's handle on what rows name outside the database: `uow.references`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def object_names(self) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+        """Every object key a row names → who names it, and the manifests among them (key, who)."""
+        return object_names(self.session)
+
+    def site_paths(self) -> set[str]:
+        """Site paths rows name: pages, consultation notices, pictures of dossiers with pages."""
+        return site_paths(self.session)
+
+    def released_issues(self) -> set[str]:
+        """Ids of the gazette issues that are released (their editions may be on disk)."""
+        return released_issues(self.session)
+
+    def public_pages(self) -> list[tuple[str, str]]:
+        """(site path, sha256) of every page of a dossier that is public now."""
+        return public_pages(self.session)

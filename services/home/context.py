@@ -65,7 +65,7 @@ def open_services(home: Home, *, note_config: bool = True) -> Services:
     svc = Services(home=home, db=db)
     stamp = (str(home.config_path.resolve()), home.config_path.stat().st_mtime)
     if note_config and stamp not in _config_seen:
-        from services.home.people import record_config_edits
+        from services.home.config_record import record_config_edits
         try:
             svc.retrying(lambda: record_config_edits(svc), attempts=1 if _read_only(home) else 6)
         except DatabaseUnavailable:

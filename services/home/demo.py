@@ -9,7 +9,6 @@ from services.home.folder import Home
 from services.dossiers.intake import find_duplicate, prepare
 from services.review.actions import gate_answer, person, record_decision, record_sign_off
 from documents.problems import Refused
-from storage.repos.dossiers import Dossiers
 
 
 def _fresh_sample(svc, work: Path, organ_code: str = "根政办发", first: int = 36, **kw) -> Path:
@@ -21,8 +20,8 @@ def _fresh_sample(svc, work: Path, organ_code: str = "根政办发", first: int 
         path = write_zip(work / f"{number}-材料.zip", "complete", doc_number=number, **kw)
         prepared = prepare([path], drafter, svc.config)
         if find_duplicate(svc, prepared) is None:
-            with svc.session() as s:
-                if Dossiers(s).find_open(prepared.drafting_unit, number, None) is None:
+            with svc.unit() as uow:
+                if uow.dossiers.find_open(prepared.drafting_unit, number, None) is None:
                     return path
     raise RuntimeError("no fresh sample number left")
 

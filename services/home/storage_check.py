@@ -32,7 +32,6 @@ from typing import Iterable
 from pydantic import BaseModel, Field
 
 from services.home.context import Services
-from storage import references
 from storage.objects import ObjectMissing
 
 GRACE_SECONDS = 300                  # younger than this is never removed
@@ -97,8 +96,8 @@ class StorageReport(BaseModel):
 
 def named_objects(svc: Services) -> dict[str, list[str]]:
     """Every object key a row names → who names it (中文). Manifests are read for their pages."""
-    with svc.session() as s:
-        names, manifests = references.object_names(s)
+    with svc.unit() as uow:
+        names, manifests = uow.references.object_names()
     for key, who in manifests:
         try:
             listing = json.loads(svc.store.get(key))
@@ -110,13 +109,13 @@ def named_objects(svc: Services) -> dict[str, list[str]]:
 
 
 def _site_names(svc: Services) -> set[str]:
-    with svc.session() as s:
-        return references.site_paths(s)
+    with svc.unit() as uow:
+        return uow.references.site_paths()
 
 
 def _released(svc: Services) -> set[str]:
-    with svc.session() as s:
-        return references.released_issues(s)
+    with svc.unit() as uow:
+        return uow.references.released_issues()
 
 
 # ---------------------------------------------------------------- the check
@@ -135,8 +134,8 @@ def check(svc: Services, *, repair: bool = False, grace_seconds: int = GRACE_SEC
 
     site = svc.home.site
     site_names = _site_names(svc)
-    with svc.session() as s:
-        pages = references.public_pages(s)
+    with svc.unit() as uow:
+        pages = uow.references.public_pages()
     report.missing_pages = [MissingPage(path=path, sha256=sha) for path, sha in pages if not (site / path).is_file()]
     for folder in SITE_FOLDERS:
         root = site / folder
