@@ -6,7 +6,10 @@ Values are normalised so that what means the same compares equal:
 二十四小时 = 24小时 = 24小时内, 百分之四 = 4% = ４％, 3万元 = 30000元, 〔〕/[]/（） in 文号.
 
 Kinds: amount (元), percent, count (个/项/家/人…), duration (小时/日/工作日/周/月/年),
-date (2019-08-05, 2019-08, 08-05), year (2019), docno (根政办发〔2019〕36号), title (《…》 inside).
+date (2019-08-05, 2019-08, 08-05), year (2019), docno (根政办发〔2019〕36号), title (《…》 inside),
+organ (an organ or unit named as responsible: 牵头/负责/会同/配合/由…负责; "财政局", "财政局（配合）"),
+effective (the policy's own 施行日期 and validity: "施行2027-01-01", "施行印发之日", "有效期5年",
+"有效期至2031-12-31").
 """
 from __future__ import annotations
 
@@ -25,9 +28,13 @@ from documents.docno import doc_number_span, find_doc_number
 if TYPE_CHECKING:
     from documents.diff import Para
 
-Kind = Literal["amount", "percent", "count", "duration", "date", "year", "docno", "title"]
-KINDS: tuple[str, ...] = ("amount", "percent", "count", "duration", "date", "year", "docno", "title")
+Kind = Literal["amount", "percent", "count", "duration", "date", "year", "docno", "title", "organ",
+               "effective"]
+KINDS: tuple[str, ...] = ("amount", "percent", "count", "duration", "date", "year", "docno", "title",
+                          "organ", "effective")
 FIGURES = frozenset({"amount", "percent", "count", "duration", "date"})
+# Checked under the provision a 问N names (figures, and who is responsible for it).
+PLACED = FIGURES | {"organ"}
 
 
 class Fact(BaseModel, frozen=True):
@@ -93,7 +100,7 @@ def _fmt(n: Decimal) -> str:
 
 # ------------------------------------------------------------------------------ patterns
 
-_WORTH = re.compile(r"[\d《零〇一二两三四五六七八九十百千]")
+_WORTH = re.compile(r"[\d《零〇一二两三四五六七八九十百千]|牵头|负责|会同|配合|协助|落实|施行|实施|生效|有效期")
 _TITLE = re.compile(r"《([^《》]{2,80})》")
 _DATE = re.compile(
     r"(?:(?P<y>(?:19|20)\d\d|[〇零一二][〇零一二三四五六七八九]{3})年)?"
@@ -134,6 +141,194 @@ def _is_cn(s: str) -> bool:
     return bool(s) and not s[0].isdigit()
 
 
+# ------------------------------------------------------------------------------ 施行日期 and validity
+
+_FULL_DATE = (r"(?:(?:19|20)\d\d|[〇零一二][〇零一二三四五六七八九]{3})年"
+              r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月"
+              r"(?:3[01]|[12]\d|0?[1-9]|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九])[日号]")
+_ISSUED = r"(?:印发|发布|公布|颁布|签发|下发)"
+_EFFECTIVE = re.compile(
+    rf"(?:(?:自|从|于)\s*)?(?P<when>{_FULL_DATE}|{_ISSUED}之日)\s*(?:起|开始)*\s*(?:正式)?"
+    r"(?:施行|实施|执行|生效)(?![的细方办法条例规则机制工作])"
+    rf"|(?:施行|实施|生效)(?:日期|时间)\s*(?:为|是|：|:)?\s*(?P<when2>{_FULL_DATE}|{_ISSUED}之日)")
+_VALIDITY = re.compile(
+    rf"有效期(?:限)?\s*(?:为|是)?\s*(?:(?P<n>{_NUM})\s*(?P<u>年|个月)"
+    rf"|(?:自\s*{_FULL_DATE}\s*起?\s*)?(?:至|到|截至|截止(?:到|至)?)\s*(?P<until>{_FULL_DATE})(?:止)?)")
+
+
+def _date_value(text: str) -> str | None:
+    m = _DATE.fullmatch(text)
+    if not m or not m["y"] or not m["d"]:
+        return None
+    return f"{int(number(m['y'])):04d}-{int(number(m['m'])):02d}-{int(number(m['d'])):02d}"
+
+
+def _effective(s: str) -> list[tuple[str, str, int, int]]:
+    """The policy's own 施行日期 (自2027年1月1日起施行, 自印发之日起施行) and validity (有效期5年,
+    有效期至2031年12月31日): (kind, value, start, end)."""
+    out = []
+    if "施行" not in s and "实施" not in s and "生效" not in s and "执行" not in s and "有效期" not in s:
+        return out
+    for m in _EFFECTIVE.finditer(s):
+        when = m["when"] or m["when2"]
+        if when.endswith("之日"):
+            out.append(("effective", "施行印发之日", m.start(), m.end()))
+        elif (d := _date_value(when)) is not None:
+            out.append(("effective", f"施行{d}", m.start(), m.end()))
+    for m in _VALIDITY.finditer(s):
+        if m["until"]:
+            d = _date_value(m["until"])
+            if d is not None:
+                out.append(("effective", f"有效期至{d}", m.start(), m.end()))
+            continue
+        n = number(m["n"])
+        if n is None or n <= 0 or n != int(n):
+            continue
+        months = int(n) * (12 if m["u"] == "年" else 1)
+        value = f"有效期{months // 12}年" if months % 12 == 0 else f"有效期{months}月"
+        out.append(("effective", value, m.start(), m.end()))
+    return out
+
+
+# ------------------------------------------------------------------------------ responsible organs
+
+# Common short forms, written → the form compared (after the place and level are taken off).
+ORGAN_SHORT = {
+    "发改委": "发展改革委", "发展和改革委": "发展改革委", "发改局": "发展改革局",
+    "市场监管局": "市场监督管理局", "市场监管委": "市场监督管理局",
+    "人社局": "人力资源社会保障局", "人力资源和社会保障局": "人力资源社会保障局",
+    "住建局": "住房城乡建设局", "住房和城乡建设局": "住房城乡建设局",
+    "卫健委": "卫生健康委", "卫生和健康委": "卫生健康委",
+    "教体局": "教育体育局", "教育和体育局": "教育体育局",
+    "工信局": "工业和信息化局", "工业信息化局": "工业和信息化局",
+    "医保局": "医疗保障局", "应急局": "应急管理局", "退役军人局": "退役军人事务局",
+    "文旅局": "文化和旅游局", "文化旅游局": "文化和旅游局", "交通局": "交通运输局",
+    "农业农村局": "农业农村局", "农牧局": "农牧局", "自然资源局": "自然资源局",
+    "生态环境局": "生态环境局", "政府办": "政府办公室", "政务服务局": "政务服务管理局",
+    "网信办": "网信办", "扶贫办": "扶贫办", "公安局": "公安局", "财政局": "财政局",
+}
+_ROLE = re.compile(r"牵头(?:落实|负责)?|负责(?:落实)?(?!同志|人|制|任|的|同)|会同|配合|协助|落实")
+_ASSIST = ("配合", "协助")
+_RUN_STOP = set("，。；：！？,;:!?“”\"'（）()【】\n\t")
+_RUN_TAIL = re.compile(r"(?:等|按照?职责分工|按照?职责分别|按照?职责|分别|共同|具体|主要|负责|牵头|要|将|应当?)$")
+_ORGAN_END = re.compile(
+    r"(?:局|委|委员会|办|厅|部|院|署|办公室|中心|政府|办事处|部门|单位|公司|集团|协会|联合会|法院|检察院|银行"
+    r"|站|所|队|处|科|妇联|工会|残联|科协|工商联|团委|街道|乡镇|管委会)$")
+_ORGAN_BAD = re.compile(r"[的是在将把要请按了使并向]|应当|应该|应由|谁|哪|什么|相关部门|有关部门|有关单位|主管部门")
+_PLACE = re.compile(r"^.{0,8}?(?:自治区|省|市(?!场)|州|盟|县|区|旗)委?(?=..)")
+_ORGAN_LIST = re.compile(r"[^\s、，,。；;（）()]{2,20}?" + _ORGAN_END.pattern[:-1]
+                         + r"(?:[、和及与][^\s、，,。；;（）()]{2,20}?" + _ORGAN_END.pattern[:-1] + r")*")
+
+
+@lru_cache(maxsize=8192)
+def organ_name(written: str) -> str | None:
+    """The form an organ named as responsible is compared in: 根河市市场监管局 → 市场监督管理局,
+    县发改委 → 发展改革委, 各乡镇人民政府 → 乡镇政府, 市委宣传部 → 宣传部; None when the words
+    name no organ (起草单位, 相关部门, 谁, 哪个部门)."""
+    name = "".join(_clean(written).split())
+    if not 2 <= len(name) <= 24 or not _ORGAN_END.search(name) or _ORGAN_BAD.search(name):
+        return None
+    collective = "各" in name or "政府" in name
+    core = name
+    for _ in range(3):
+        stripped = _PLACE.sub("", core)
+        if stripped == core:
+            break
+        core = stripped
+    placed = core != name
+    if core.endswith(("部门", "单位")) and not (collective or placed):
+        return None          # 起草单位, 牵头部门: a role, not a named organ
+    core = core.replace("委员会", "委").replace("人民政府", "政府")
+    core = re.sub(r"^(?:政府)?各", "", core)
+    if len(core) < 2:
+        return None
+    return ORGAN_SHORT.get(core, core)
+
+
+@lru_cache(maxsize=4096)
+def _split_organs(run: str) -> tuple[tuple[str, int], ...] | None:
+    """A list of organs as written ("市委宣传部、网信办，市教体局、公安局等") → [(item, offset)]; None
+    when any item names no organ."""
+    out: list[tuple[str, int]] = []
+    pos = 0
+    for piece in re.split(r"([、，,]|以及|会同)", run):
+        if not piece or piece in "、，," or piece in ("以及", "会同"):
+            pos += len(piece)
+            continue
+        item = piece
+        while (cut := _RUN_TAIL.sub("", item)) != item:
+            item = cut
+        parts = re.split(r"[和及与]", item)
+        if len(parts) > 1 and all(organ_name(x) for x in parts):
+            off = pos
+            for x in parts:
+                out.append((x, off))
+                off += len(x) + 1
+        elif organ_name(item):
+            out.append((item, pos))
+        else:
+            return None
+        pos += len(piece)
+    return tuple(out) or None
+
+
+def _organs(s: str, text: str) -> list[tuple[str, int, int, str]]:
+    """Organs named as responsible: (value, start, end, as written with its verb)."""
+    if not any(w in s for w in ("牵头", "负责", "会同", "配合", "协助", "落实")):
+        return []
+    out: list[tuple[str, int, int, str]] = []
+    seen: set[str] = set()
+
+    def add(items, base: int, verb: str, verb_end: int, assist: bool, by: int | None) -> None:
+        for item, off in items:
+            value = organ_name(item)
+            if value is None:
+                continue
+            value = value + ("（配合）" if assist else "")
+            if value in seen:
+                continue
+            seen.add(value)
+            a = base + off
+            b = a + len(item)
+            start = by if by is not None and by == a - 1 else a
+            written = text[start:verb_end] if b == verb_end - len(verb) else text[start:b] + verb
+            out.append((value, start, verb_end, written))
+
+    for m in _ROLE.finditer(s):
+        i, verb = m.start(), m.group(0)
+        if s[max(0, i - 2):i] == "主要" or s[max(0, i - 1):i] == "谁":
+            continue
+        open_ = max(s.rfind("（", 0, i), s.rfind("(", 0, i))
+        close = max(s.rfind("）", 0, i), s.rfind(")", 0, i))
+        if open_ > close and i - open_ <= 120:
+            start = open_ + 1      # （市委宣传部，市政府办牵头）: the whole bracket is the list
+        else:
+            start = i
+            while start > 0 and s[start - 1] not in _RUN_STOP and i - start < 60:
+                start -= 1
+        run = s[start:i]
+        by = None
+        if "由" in run:
+            k = run.rfind("由")
+            by = start + k
+            run, start = run[k + 1:], start + k + 1
+        while (cut := _RUN_TAIL.sub("", run)) != run:
+            run = cut
+        if not run:
+            continue
+        items = _split_organs(run)
+        if items is None:
+            continue
+        add(items, start, verb, m.end(), verb in _ASSIST, by)
+        if verb == "会同":   # 县财政局会同县审计局制定细则: the partner after 会同 shares the lead
+            after = _ORGAN_LIST.match(s, m.end())
+            if after:
+                partners = _split_organs(after.group(0))
+                if partners:
+                    add(partners, m.end(), "", after.end(), False, None)
+    return out
+
+
 def facts_in(text: str, *, anchor: str = "", paragraph: int = 0) -> list[Fact]:
     """The facts one paragraph states, in reading order."""
     if not text:
@@ -143,15 +338,18 @@ def facts_in(text: str, *, anchor: str = "", paragraph: int = 0) -> list[Fact]:
         return []
     mask = list(s)
     found: list[tuple[int, Fact]] = []
+    joined = [s]   # the masked text, joined again only after a mask
 
     def add(kind: str, value: str, start: int, end: int) -> None:
         found.append((start, Fact(kind=kind, value=value, text=text[start:end], anchor=anchor,
                                   paragraph=paragraph)))
-        for i in range(start, end):
-            mask[i] = "\x00"
+        mask[start:end] = "\x00" * (end - start)
+        joined[0] = None
 
     def masked() -> str:
-        return "".join(mask)
+        if joined[0] is None:
+            joined[0] = "".join(mask)
+        return joined[0]
 
     for m in _TITLE.finditer(s):
         inner = "".join(m.group(1).split())
@@ -168,6 +366,8 @@ def facts_in(text: str, *, anchor: str = "", paragraph: int = 0) -> list[Fact]:
             add("docno", f"{number_.organ_code}〔{number_.year}〕{number_.serial}号", a, b)
             cur = masked()
         offset = b
+    for kind, value, a, b in _effective(masked()):
+        add(kind, value, a, b)
     for m in _DATE_DIGITS.finditer(masked()):
         add("date", f"{int(m['y']):04d}-{int(m['m']):02d}-{int(m['d']):02d}", m.start(), m.end())
     before = masked()
@@ -213,6 +413,9 @@ def facts_in(text: str, *, anchor: str = "", paragraph: int = 0) -> list[Fact]:
         if n is None or (_is_cn(m["n"]) and n < 2):
             continue   # 一个窗口, 一次办理: an article, not a count
         add("count", f"{_fmt(n)}{m['unit']}", m.start(), m.end())
+    for value, a, b, written in _organs(masked(), text):
+        found.append((a, Fact(kind="organ", value=value, text=written, anchor=anchor,
+                              paragraph=paragraph)))
     found.sort(key=lambda x: x[0])
     return [f for _, f in found]
 
@@ -264,5 +467,5 @@ def heading_title(text: str) -> str:
     return rest.strip("，,：: ")
 
 
-__all__ = ["Fact", "KINDS", "FIGURES", "cn_value", "number", "facts_in", "extract", "qa_anchored",
+__all__ = ["Fact", "KINDS", "FIGURES", "PLACED", "ORGAN_SHORT", "organ_name", "cn_value", "number", "facts_in", "extract", "qa_anchored",
            "question_number", "heading_title"]

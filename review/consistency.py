@@ -6,6 +6,12 @@ figures are checked under that provision: a figure the provision states differen
 even when the same number turns up elsewhere. Otherwise (and for years, 文号 and titles, which are
 references, not figures of one provision) a match anywhere in the policy will do.
 
+Organs named as responsible (牵头/负责/会同/配合) are checked like figures: under the provision a 问N
+names, an organ the provision does not name (or names in another role, 牵头 ↔ 配合) is a finding.
+The policy's own 施行日期 and validity are checked against the policy as a whole: a different date,
+or a validity that is neither the policy's nor what it comes to (有效期5年 from 2027-01-01 is
+有效期至2031-12-31; 自印发之日起 is the 成文日期), is a finding.
+
 Findings are warnings (`interpretation_inconsistent`); first-level provisions no answer addresses
 are notes. Nothing here blocks the gate. Pure: paragraphs in, problems and notes out.
 """
@@ -14,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -21,7 +28,7 @@ from pydantic import BaseModel, Field
 
 from documents import anchors
 from documents.diff import Para
-from documents.facts import FIGURES, Fact, extract, heading_title, qa_anchored
+from documents.facts import FIGURES, PLACED, Fact, extract, facts_in, heading_title, qa_anchored
 from documents.problems import Problem, warning
 
 CODE = "interpretation_inconsistent"
@@ -107,7 +114,12 @@ def _unit(value: str) -> str:
 
 def _nearest(fact: Fact, candidates: Sequence[Fact]) -> Fact:
     """The policy figure the interpretation's most likely restates: same unit first, then the
-    closest number."""
+    closest number. For an organ: the same organ in another role, else one in the same role."""
+    if fact.kind == "organ":
+        name, assist = fact.value.removesuffix("（配合）"), fact.value.endswith("（配合）")
+        return (next((c for c in candidates if c.value.removesuffix("（配合）") == name), None)
+                or next((c for c in candidates if c.value.endswith("（配合）") == assist), None)
+                or candidates[0])
     same = [c for c in candidates if _unit(c.value) == _unit(fact.value)] or list(candidates)
     mine = _magnitude(fact.value)
     if mine is None:
@@ -131,6 +143,8 @@ def _check(policy: Sequence[Para], policy_facts: Sequence[Fact], interpretation:
     for f in policy_facts:
         by_kind.setdefault(f.kind, []).append(f)
     values = {(f.kind, f.value) for f in policy_facts}
+    effective = by_kind.get("effective", [])
+    values |= _effective_agrees(policy, effective)
 
     mapped: dict[str, str | None] = {}
     for p in interp:
@@ -147,11 +161,19 @@ def _check(policy: Sequence[Para], policy_facts: Sequence[Fact], interpretation:
         seen.add(key)
         provision = mapped.get(fact.anchor) if fact.anchor.startswith("问") else None
         finding = None
+        if fact.kind == "effective":     # the policy's own: checked against the whole policy
+            if (fact.kind, fact.value) in values:
+                continue
+            near = _nearest_effective(fact, effective)
+            finding = _finding(fact, near.anchor if near else None, near.text if near else None)
+            out.findings.append(finding)
+            out.problems.append(_problem(finding, file))
+            continue
         if fact.kind in FIGURES and not provision:
             tops = {_top(f.anchor) for f in by_kind.get(fact.kind, []) if f.value == fact.value}
             if len(tops) == 1 and "" not in tops:
                 addressed.update(tops)   # an answer restating a figure of one provision addresses it
-        if provision and fact.kind in FIGURES:
+        if provision and fact.kind in PLACED:
             here = [f for f in by_kind.get(fact.kind, []) if _under(f.anchor, provision)]
             if any(f.value == fact.value for f in here):
                 continue
@@ -168,6 +190,84 @@ def _check(policy: Sequence[Para], policy_facts: Sequence[Fact], interpretation:
         out.notes = coverage(policy, interp, mapped, addressed)
     out.addressed = sorted(addressed | {_top(a) for a in mapped.values() if a})
     return out
+
+
+def _iso(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value[-10:])
+    except ValueError:
+        return None
+
+
+def _plus_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise ValueError(d)
+
+
+def _months(value: str) -> int | None:
+    m = re.fullmatch(r"有效期(\d+)(年|月)", value)
+    if not m:
+        return None
+    return int(m[1]) * (12 if m[2] == "年" else 1)
+
+
+def _validity(months: int) -> str:
+    return f"有效期{months // 12}年" if months % 12 == 0 else f"有效期{months}月"
+
+
+def _effective_agrees(policy: Sequence[Para], effective: Sequence[Fact]) -> set[tuple[str, str]]:
+    """What an interpretation may say of the policy's 施行日期 and validity, given what the policy
+    says: its own statements, 自印发之日起 ↔ the 成文日期 (a paragraph that is only a date), which
+    is also what a policy stating no 施行日期 takes effect on (the default for 规范性文件), a start
+    and a validity ↔ the end it comes to (5年 from 2027-01-01 ↔ 至2031-12-31), and the dates, years
+    and durations inside them as facts of their own kinds."""
+    ok = {("effective", f.value) for f in effective}
+    signed = None
+    for p in list(policy)[::-1][:12]:   # the 成文日期 stands near the end, on a line of its own
+        if len(p.text.strip()) > 16:
+            continue
+        one = facts_in(p.text)
+        if len(one) == 1 and one[0].kind == "date" and len(one[0].value) == 10 \
+                and len(one[0].text) >= len(p.text.strip()) - 1:
+            signed = one[0].value
+            break
+    starts = {f.value[2:] for f in effective if f.value.startswith("施行") and f.value != "施行印发之日"}
+    if signed and ("施行印发之日" in {f.value for f in effective}
+                   or not any(f.value.startswith("施行") for f in effective)):
+        starts.add(signed)
+    if signed in starts or not any(f.value.startswith("施行") for f in effective):
+        ok.add(("effective", "施行印发之日"))
+    ok |= {("effective", f"施行{d}") for d in starts}
+    for f in effective:
+        months = _months(f.value)
+        until = _iso(f.value) if f.value.startswith("有效期至") else None
+        for d in filter(None, map(_iso, starts)):
+            if months:
+                ok.add(("effective", f"有效期至{(_plus_months(d, months) - timedelta(days=1)).isoformat()}"))
+            if until:
+                for n in range(1, 121):
+                    if _plus_months(d, n) - timedelta(days=1) == until:
+                        ok.add(("effective", _validity(n)))
+                        break
+        if months:
+            ok.add(("duration", f"{months // 12}年" if months % 12 == 0 else f"{months}月"))
+    for _, value in list(ok):
+        if (d := _iso(value)) is not None:
+            ok |= {("date", d.isoformat()), ("year", str(d.year))}
+    return ok
+
+
+def _nearest_effective(fact: Fact, effective: Sequence[Fact]) -> Fact | None:
+    """The policy statement an interpretation's 施行/有效期 restates (None when the policy states
+    none of that sort: "政策中没有")."""
+    sort = "施行" if fact.value.startswith("施行") else "有效期"
+    return next((f for f in effective if f.value.startswith(sort)), None)
 
 
 def _finding(fact: Fact, policy_anchor: str | None, policy_text: str | None) -> Finding:

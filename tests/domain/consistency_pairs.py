@@ -276,7 +276,214 @@ def pairs() -> list[Pair]:
          [("amount", _q(P_FINANCE), "50000元")], natural=True)
     pair("hard-week-for-workdays", qa(_answers(edit={P_REPLY: [("5个工作日内", "一周内")]})),
          [("duration", _q(P_REPLY), "1周")], natural=True)
+    out.extend(_organ_pairs())
+    out.extend(_effective_pairs())
     return out
+
+
+# ------------------------------------------------------------------ a 管理办法 with organs and 施行日期
+# The Genhe plan names organs only in brackets and states no 施行日期, so a second policy — a
+# 资金管理办法 in the form 办法 take — names organs inline (由…负责, 会同, 配合, 牵头) and ends with
+# 本办法自…起施行，有效期…. Variants change only its last provision and its 成文日期.
+
+MEASURES_TITLE = "根河市农村人居环境整治专项资金管理办法"
+MEASURES = (
+    ("一、总则", (
+        "（一）目的依据。为规范农村人居环境整治专项资金管理，提高资金使用效益，制定本办法。",
+        "（二）管理职责。市财政局负责专项资金的预算管理和资金拨付，市农牧水利科技局负责项目库建设和绩效目标审核。",
+    )),
+    ("二、项目管理", (
+        "（一）项目申报。各乡镇人民政府负责本辖区项目的组织申报，市农牧水利科技局会同市财政局审核汇总。",
+        "（二）项目实施。项目由所在乡镇人民政府负责组织实施，市住房和城乡建设局配合做好技术指导。",
+        "（三）监督检查。市审计局牵头开展专项审计，市纪委监委配合。",
+    )),
+    ("三、资金使用", (
+        "（一）补助标准。对验收合格的行政村给予一次性补助20万元。",
+        "（二）资金拨付。资金在验收合格后15个工作日内拨付到位（市财政局牵头，各乡镇人民政府配合）。",
+    )),
+    ("四、绩效管理", (
+        "（一）绩效评价。市发展和改革委员会牵头开展年度绩效评价，评价结果向社会公开。",
+        "（二）质量抽检。市市场监督管理局负责项目建设材料的质量抽检。",
+    )),
+    ("五、附则", (
+        "（一）解释。本办法由市财政局负责解释。",
+        "（二）施行。本办法自2027年1月1日起施行，有效期5年。",
+    )),
+)
+M_DUTY, M_APPLY, M_BUILD, M_AUDIT, M_PAY, M_EVAL, M_CHECK, M_START = 1, 2, 3, 4, 6, 7, 8, 10
+M_TOPS = ["一、", "二、", "三、", "四、", "五、"]
+
+
+def measures(start: str = "本办法自2027年1月1日起施行，有效期5年。", signed: str = "2026年12月1日"
+             ) -> list[Para]:
+    """The 管理办法's paragraphs; `start` replaces the text of its last provision (五、（二）)."""
+    paras: list[Para] = []
+
+    def add(text: str, anchor: str = "", level: int | None = None) -> None:
+        paras.append(Para(index=len(paras) + 1, text=text, anchor=anchor, level=level))
+
+    add("根河市人民政府办公室文件")
+    add("根政办发〔2026〕18号")
+    add(f"根河市人民政府办公室关于印发《{MEASURES_TITLE}》的通知")
+    add(f"现将《{MEASURES_TITLE}》印发给你们，请认真贯彻执行。")
+    add(MEASURES_TITLE)
+    for top, (heading, items) in zip(M_TOPS, MEASURES):
+        add(heading, top, 1)
+        for item in items:
+            if item.startswith("（二）施行。"):
+                item = "（二）施行。" + start
+            add(item, top + item[:item.index("）") + 1], 2)
+    add("根河市人民政府办公室")
+    add(signed)
+    return paras
+
+
+def _m_provisions(start: str | None = None) -> list[str]:
+    out = [item for _, items in MEASURES for item in items]
+    if start is not None:
+        out[M_START] = "（二）施行。" + start
+    return out
+
+
+def _m_answers(keep=None, edit=None) -> list[Para]:
+    """A Q&A with one answer per provision of the 办法 (问N in provision order), edits as in
+    `_answers`."""
+    edit = edit or {}
+    out = []
+    for i, text in enumerate(_m_provisions()):
+        if keep is not None and i not in keep:
+            continue
+        for old, new in edit.get(i, []):
+            assert old in text, (i, old)
+            text = text.replace(old, new, 1)
+        out.append(("", text))
+    return qa_about(out)
+
+
+def qa_about(answers: list[tuple[str, str]]) -> list[Para]:
+    paras = [Para(index=1, text=f"《{MEASURES_TITLE}》政策解读")]
+    for n, (question, answer) in enumerate(answers, 1):
+        paras.append(Para(index=len(paras) + 1, text=f"问{n}：{question or answer[:16] + '……有哪些规定？'}"))
+        paras.append(Para(index=len(paras) + 1, text=f"答：{answer}"))
+    return paras
+
+
+def _mq(index: int, keep=None) -> str:
+    order = list(range(len(_m_provisions()))) if keep is None else sorted(keep)
+    return f"问{order.index(index) + 1}"
+
+
+def _organ_pairs() -> list[Pair]:
+    M = measures()
+    out: list[Pair] = []
+
+    def pair(name, interp, expected=(), notes=(), natural=False, pol=None):
+        out.append(Pair(name, pol if pol is not None else M, interp, list(expected), list(notes), natural))
+
+    # clean: the same organs, written otherwise
+    pair("organ-clean-verbatim", _m_answers())
+    pair("organ-clean-short-forms", _m_answers(edit={
+        M_BUILD: [("市住房和城乡建设局", "市住建局")],
+        M_EVAL: [("市发展和改革委员会", "市发改委")],
+        M_CHECK: [("市市场监督管理局", "市市场监管局")],
+        M_APPLY: [("各乡镇人民政府", "各乡镇政府")]}))
+    pair("organ-clean-place-names", _m_answers(edit={
+        M_DUTY: [("市财政局", "根河市财政局"), ("市农牧水利科技局", "根河市农牧水利科技局")],
+        M_AUDIT: [("市审计局", "根河市审计局")]}))
+    pair("organ-clean-reworded", qa_about([
+        ("（二）项目实施由谁负责？", "由项目所在的乡镇人民政府负责组织实施，技术指导由市住建局配合。"),
+        ("（三）监督检查怎么开展？", "专项审计由市审计局牵头，市纪委监委配合开展。"),
+        ("（一）绩效评价由谁组织？", "由市发改委牵头，每年开展一次绩效评价。")]),
+        notes=["一、", "三、", "五、"], natural=True)
+    pair("organ-clean-fullwidth-and-spaces", _m_answers(edit={
+        M_AUDIT: [("市审计局牵头", "市 审计局 牵头")],
+        M_PAY: [("（市财政局牵头，各乡镇人民政府配合）", "(市财政局牵头，各乡镇人民政府配合)")]}))
+    pair("organ-clean-genhe-office-full-name", qa(_answers(edit={
+        12: [("市政府办牵头", "市政府办公室牵头")], P_FINANCE: [("市财政局牵头", "根河市财政局牵头")]})),
+        natural=True, pol=P_GENHE())
+
+    # injected: another organ, or the same organ in another role
+    changes = [
+        ("lead-changed", M_AUDIT, "市审计局牵头", "市财政局牵头", "财政局"),
+        ("assist-made-lead", M_BUILD, "市住房和城乡建设局配合", "市住房和城乡建设局负责", "住房城乡建设局"),
+        ("lead-made-assist", M_EVAL, "市发展和改革委员会牵头", "市发展和改革委员会配合", "发展改革委（配合）"),
+        ("organ-from-elsewhere", M_CHECK, "市市场监督管理局负责", "市财政局负责", "财政局"),
+        ("by-another", M_BUILD, "由所在乡镇人民政府负责", "由市农牧水利科技局负责", "农牧水利科技局"),
+        ("partner-changed", M_APPLY, "会同市财政局", "会同市审计局", "审计局"),
+        ("bracket-assist-changed", M_PAY, "各乡镇人民政府配合", "市审计局配合", "审计局（配合）"),
+        ("duty-swapped-short-form", M_DUTY, "市农牧水利科技局负责", "市发改委负责", "发展改革委"),
+    ]
+    for name, index, old, new, value in changes:
+        pair(f"organ-inject-{name}", _m_answers(edit={index: [(old, new)]}), [("organ", _mq(index), value)])
+    genhe = [
+        ("genhe-finance", P_FINANCE, "（市财政局牵头）", "（市审计局牵头）", "审计局"),
+        ("genhe-list-member", P_EXEC, "审计局负责落实", "统计局负责落实", "统计局"),
+        ("genhe-website", 10, "（市政务服务局牵头）", "（市大数据局牵头）", "大数据局"),
+    ]
+    for name, index, old, new, value in genhe:
+        pair(f"organ-inject-{name}", qa(_answers(edit={index: [(old, new)]})), [("organ", _q(index), value)],
+             pol=P_GENHE())
+    pair("organ-natural-unmapped-lead", qa_about([
+        ("专项审计由谁负责？", "答：由市纪委监委牵头开展专项审计。")]),
+        [("organ", "问1", "纪委监委")], notes=M_TOPS, natural=True)
+    pair("organ-natural-unmapped-right", qa_about([
+        ("专项资金由哪个部门管理？", "答：由市财政局负责专项资金的预算管理。")]),
+        notes=M_TOPS, natural=True)
+    return out
+
+
+def _effective_pairs() -> list[Pair]:
+    M = measures()
+    out: list[Pair] = []
+    keep = {M_START}
+    q = _mq(M_START, keep)
+    start_only = ["一、", "二、", "三、", "四、"]
+
+    def pair(name, interp, expected=(), notes=start_only, natural=False, pol=None):
+        out.append(Pair(name, pol if pol is not None else M, interp, list(expected), list(notes), natural))
+
+    def says(answer: str) -> list[Para]:
+        return qa_about([("（二）施行。本办法何时施行，有效期多长？", answer)])
+
+    # clean: the same 施行日期 and validity, written otherwise
+    pair("effective-clean-verbatim", _m_answers(keep=keep))
+    pair("effective-clean-end-date", says("本办法自2027年1月1日起施行，有效期至2031年12月31日。"), natural=True)
+    pair("effective-clean-chinese-numerals", says("本办法自二〇二七年一月一日起实施，有效期为五年。"))
+    pair("effective-clean-fullwidth", says("本办法自２０２７年１月１日起施行，有效期５年。"))
+    pair("effective-clean-months", says("本办法于2027年1月1日起施行，有效期60个月。"))
+    pair("effective-clean-issued-day", says("本办法自2026年12月1日起施行，有效期三年，至2029年11月30日。"
+                                             "即有效期至2029年11月30日。"),
+         pol=measures("本办法自印发之日起施行，有效期3年。"), natural=True)
+    pair("effective-clean-policy-states-end", says("本办法自2027年1月1日起施行，有效期5年。"),
+         pol=measures("本办法自2027年1月1日起施行，有效期至2031年12月31日。"))
+    pair("effective-clean-unmapped-question", qa_about([
+        ("本办法什么时候开始施行？", "答：2027年1月1日起施行，有效期五年。")]), notes=M_TOPS, natural=True)
+
+    # injected: another date or period
+    pair("effective-inject-start-date", says("本办法自2027年3月1日起施行，有效期5年。"),
+         [("effective", q, "施行2027-03-01")])
+    pair("effective-inject-start-year", _m_answers(keep=keep, edit={M_START: [("2027年", "2028年")]}),
+         [("effective", q, "施行2028-01-01")])
+    pair("effective-inject-period", _m_answers(keep=keep, edit={M_START: [("有效期5年", "有效期3年")]}),
+         [("effective", q, "有效期3年")])
+    pair("effective-inject-end-date", says("本办法自2027年1月1日起施行，有效期至2032年12月31日。"),
+         [("effective", q, "有效期至2032-12-31")])
+    pair("effective-inject-issued-day", says("本办法自印发之日起施行，有效期5年。"),
+         [("effective", q, "施行印发之日")], natural=True)
+    pair("effective-inject-period-the-policy-lacks", says("本办法自2027年1月1日起施行，有效期5年。"),
+         [("effective", q, "有效期5年")], pol=measures("本办法自2027年1月1日起施行。"))
+    pair("effective-inject-both", says("本办法自2027年7月1日起施行，有效期两年。"),
+         [("effective", q, "施行2027-07-01"), ("effective", q, "有效期2年")])
+    pair("effective-inject-issued-day-policy", says("本办法自2027年1月1日起施行，有效期3年。"),
+         [("effective", q, "施行2027-01-01")], pol=measures("本办法自印发之日起施行，有效期3年。"))
+    pair("effective-inject-unmapped", qa_about([
+        ("本办法什么时候开始施行？", "答：自2027年10月1日起施行。")]),
+        [("effective", "问1", "施行2027-10-01")], notes=M_TOPS, natural=True)
+    return out
+
+
+def P_GENHE() -> list[Para]:
+    return policy()
 
 
 def _paraphrase(items: list[tuple[str, str]]) -> list[Para]:
@@ -287,4 +494,4 @@ def _paraphrase(items: list[tuple[str, str]]) -> list[Para]:
     return paras
 
 
-__all__ = ["Pair", "pairs", "policy", "provisions", "qa", "ADDED"]
+__all__ = ["Pair", "pairs", "policy", "provisions", "qa", "qa_about", "measures", "ADDED", "MEASURES"]

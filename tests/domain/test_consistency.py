@@ -8,7 +8,7 @@ from documents.diff import Para, paragraphs
 from documents.facts import facts_in, qa_anchored, question_number
 from review.consistency import CODE, check, check_all, provision_of
 from samples import genhe
-from tests.domain.consistency_pairs import pairs, policy
+from tests.domain.consistency_pairs import measures, pairs, policy, qa_about
 
 
 def values(text: str) -> list[tuple[str, str]]:
@@ -107,6 +107,112 @@ def test_the_sample_dossier_reads_clean_with_three_uncovered_parts():
     assert len(result.notes) == 3 and all("解读中没有对应内容" in n for n in result.notes)
 
 
+@pytest.mark.parametrize("written, organs", [
+    ("市发展改革委牵头", ["发展改革委"]),
+    ("县发改委牵头制定方案", ["发展改革委"]),
+    ("由县财政局负责", ["财政局"]),
+    ("本办法由市财政局负责解释", ["财政局"]),
+    ("各乡镇人民政府负责", ["乡镇政府"]),
+    ("各乡镇政府负责", ["乡镇政府"]),
+    ("县市场监管局负责抽检", ["市场监督管理局"]),
+    ("根河市市场监督管理局负责", ["市场监督管理局"]),
+    ("市发展和改革委员会牵头", ["发展改革委"]),
+    ("市住建局配合", ["住房城乡建设局（配合）"]),
+    ("由　县财政局　负责", ["财政局"]),
+    ("市 审计局 牵头", ["审计局"]),
+    ("县财政局会同县人社局制定实施细则", ["财政局", "人力资源社会保障局"]),
+    ("县发改委牵头，县财政局、县审计局配合", ["发展改革委", "财政局（配合）", "审计局（配合）"]),
+    ("县财政局和县审计局负责", ["财政局", "审计局"]),
+    ("（市委宣传部，市政府办牵头）", ["宣传部", "政府办公室"]),
+    ("（市政府办、审计局负责落实）", ["政府办公室", "审计局"]),
+    ("（市发改委、工信局、市场监管局等分别牵头落实）", ["发展改革委", "工业和信息化局", "市场监督管理局"]),
+])
+def test_an_organ_named_as_responsible_is_read_in_its_normal_form(written, organs):
+    assert [v for k, v in values(written) if k == "organ"] == organs
+
+
+@pytest.mark.parametrize("written", [
+    "由起草单位负责解读", "相关部门主要负责同志要履行好职责", "按照“谁主办、谁负责”的原则",
+    "牵头起草部门要认真做好评估", "由哪个部门负责？", "要切实抓好落实", "积极配合做好工作",
+])
+def test_a_role_without_a_named_organ_is_not_an_organ(written):
+    assert [v for k, v in values(written) if k == "organ"] == []
+
+
+@pytest.mark.parametrize("written, effective", [
+    ("本办法自2027年1月1日起施行，有效期5年。", ["施行2027-01-01", "有效期5年"]),
+    ("本办法自二〇二七年一月一日起实施，有效期为五年。", ["施行2027-01-01", "有效期5年"]),
+    ("本办法于２０２７年１月１日起施行", ["施行2027-01-01"]),
+    ("施行日期为2027年1月1日", ["施行2027-01-01"]),
+    ("本办法自印发之日起施行", ["施行印发之日"]),
+    ("自发布之日起实施，有效期3年", ["施行印发之日", "有效期3年"]),
+    ("有效期至2031年12月31日", ["有效期至2031-12-31"]),
+    ("有效期自2027年1月1日至2031年12月31日止", ["有效期至2031-12-31"]),
+    ("有效期18个月", ["有效期18月"]),
+    ("有效期24个月", ["有效期2年"]),
+])
+def test_the_policys_own_effective_date_and_validity_are_read(written, effective):
+    got = values(written)
+    assert [v for k, v in got if k == "effective"] == effective
+    assert not [k for k, _ in got if k in ("date", "year", "duration")]   # one fact, not three
+
+
+def test_a_date_that_is_not_the_policys_own_start_is_no_effective_fact():
+    assert [k for k, _ in values("自印发之日起30日内制订方案")] == ["duration"]
+    assert "effective" not in [k for k, _ in values("2027年1月1日起开始受理申请")]
+    assert "effective" not in [k for k, _ in values("自2027年1月1日起实施细则另行制定")]
+
+
+def test_a_different_responsible_organ_names_both_places_and_texts():
+    interp = [Para(index=1, text="问1：（三）监督检查由谁牵头？"), Para(index=2, text="答：由市财政局牵头开展专项审计。")]
+    [problem] = check(measures(), interp, file="政策解读.docx").problems
+    assert problem.code == CODE and problem.severity == "warning"
+    assert problem.message.startswith("解读 问1：‘由市财政局牵头’ ↔ 政策 二、（三）：‘市审计局牵头’")
+    assert (problem.file, problem.paragraph) == ("政策解读.docx", 2)
+
+
+def test_an_organ_in_another_role_is_a_finding():
+    interp = [Para(index=1, text="问1：（二）项目实施由谁负责？"), Para(index=2, text="答：市住建局负责技术指导。")]
+    [problem] = check(measures(), interp).problems
+    assert "‘市住建局负责’ ↔ 政策 二、（二）：‘市住房和城乡建设局配合’" in problem.message
+
+
+def test_a_different_start_date_names_both_texts():
+    interp = qa_about([("本办法什么时候施行？", "答：本办法自2027年3月1日起施行，有效期5年。")])
+    [problem] = check(measures(), interp).problems
+    assert problem.message.startswith("解读 问1：‘自2027年3月1日起施行’ ↔ 政策 五、（二）：‘自2027年1月1日起施行’")
+
+
+def test_a_validity_agrees_however_it_is_stated():
+    said = lambda answer, pol: check(pol, qa_about([("本办法何时施行？", answer)])).problems  # noqa: E731
+    assert said("答：自2027年1月1日起施行，有效期至2031年12月31日。", measures()) == []
+    assert said("答：自2027年1月1日起施行，有效期5年。",
+                measures("本办法自2027年1月1日起施行，有效期至2031年12月31日。")) == []
+    # 自印发之日起 is the 成文日期 (2026年12月1日): three years to 2029-11-30
+    assert said("答：自2026年12月1日起施行，有效期至2029年11月30日。",
+                measures("本办法自印发之日起施行，有效期3年。")) == []
+    [wrong] = said("答：自2027年1月1日起施行，有效期至2030年12月31日。", measures())
+    assert "‘有效期至2030年12月31日’ ↔ 政策 五、（二）：‘有效期5年’" in wrong.message
+    # a validity the policy does not state at all
+    [lacking] = said("答：有效期5年。", measures("本办法自2027年1月1日起施行。"))
+    assert lacking.message.startswith("解读 问1：‘有效期5年’ ↔ 政策中没有")
+
+
+def test_a_policy_stating_no_start_takes_effect_when_issued():
+    interp = [Para(index=1, text="问1：本政策何时施行？"), Para(index=2, text="答：自印发之日起施行。")]
+    assert check(policy(), interp).problems == []
+    also = [Para(index=1, text="问1：本政策何时施行？"), Para(index=2, text="答：自2019年8月5日起施行。")]
+    assert check(policy(), also).problems == []          # the 成文日期
+    late = [Para(index=1, text="问1：本政策何时施行？"), Para(index=2, text="答：自2019年9月1日起施行。")]
+    [problem] = check(policy(), late).problems
+    assert "‘自2019年9月1日起施行’ ↔ 政策中没有" in problem.message
+
+
+def test_a_date_inside_the_start_clause_is_still_a_date_of_the_policy():
+    interp = qa_about([("何时受理？", "答：2027年1月1日起开始受理，2031年12月31日截止，五年内有效。")])
+    assert check(measures(), interp).problems == []
+
+
 LABELLED = pairs()
 
 
@@ -114,7 +220,11 @@ def test_the_fixture_set_is_large_and_varied():
     assert len(LABELLED) >= 40
     assert sum(1 for p in LABELLED if not p.expected) >= 10          # clean pairs
     kinds = {k for p in LABELLED for k, _, _ in p.expected}
-    assert kinds == {"amount", "percent", "count", "duration", "date", "year", "docno", "title"}
+    assert kinds == {"amount", "percent", "count", "duration", "date", "year", "docno", "title", "organ",
+                     "effective"}
+    for kind in ("organ", "effective"):   # ≥ 10 pairs each, injected and clean
+        theirs = [p for p in LABELLED if p.name.startswith(kind + "-")]
+        assert len(theirs) >= 10 and sum(1 for p in theirs if not p.expected) >= 5
     assert any(p.notes for p in LABELLED if not p.expected and "omit" in p.name)
 
 
@@ -139,5 +249,6 @@ def test_the_bench_runs_and_prints_precision_recall_and_time():
     assert r.returncode == 0, r.stderr[-2000:]
     summary = json.loads(r.stdout.strip().splitlines()[-1])
     assert summary["pairs"] == len(LABELLED)
-    assert set(summary["kinds"]) == {"amount", "percent", "count", "duration", "date", "year", "docno", "title"}
+    assert set(summary["kinds"]) == {"amount", "percent", "count", "duration", "date", "year", "docno",
+                                     "title", "organ", "effective"}
     assert summary["check_p50_ms"] > 0 and summary["floor_p50_ms"] > 0
