@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from flows.handoff import DESK_FILE
+from flows.handoff import DESK_FILE, write_desk_file
 
 
 def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None:
@@ -30,9 +30,7 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None
     url = f"http://{host}:{sock.getsockname()[1]}"
     info = home / DESK_FILE
     # The token lets the command line (same user, same home) hand work over; nobody else reads it.
-    fd = os.open(info, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump({"url": url, "pid": os.getpid(), "token": token}, f)
+    write_desk_file(home, {"url": url, "pid": os.getpid(), "token": token})
     say(f"Lockstep 工作台已启动：{url}/login（登录密码用 lockstep users password 姓名 生成；接口说明 {url}/docs）；"
         "Ctrl+C 停止")
     # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from any loopback connection

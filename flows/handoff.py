@@ -4,6 +4,7 @@ Reading desk.json and one loopback request cost milliseconds; starting Prefect c
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -11,12 +12,30 @@ from pathlib import Path
 DESK_FILE = "desk.json"
 
 
+def write_desk_file(home: Path, info: dict) -> None:
+    """Name the serving desk: written whole to a temporary file beside it (0600: it holds the
+    hand-off token) and renamed into place, so a reader sees the old file, none, or the new one,
+    never an empty or half-written one."""
+    import tempfile
+    fd, tmp = tempfile.mkstemp(dir=home, prefix=f".{DESK_FILE}-")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(info, f)
+        os.replace(tmp, home / DESK_FILE)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def desk_of(home: Path) -> dict | None:
+    """desk.json's contents while its desk runs; None when there is no file, a file that is not
+    a desk's (empty, cut short, another shape), or a desk that died and left it behind."""
     try:
         info = json.loads((home / DESK_FILE).read_text())
         os.kill(int(info["pid"]), 0)          # a desk that died leaves its file behind
         return info
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
