@@ -3,8 +3,11 @@
     python bench/consistency.py [--repeat 50]
 
 Quality: over the labelled pairs of tests/domain/consistency_pairs.py (hand-labelled findings as
-(kind, 问N, value)), precision and recall of review.consistency.check per fact kind, and how well the
-coverage notes (first-level provisions no answer addresses) agree with their labels.
+(kind, 问N, value)), precision and recall of review.consistency.check per fact kind — figures,
+dates, years, 文号, titles, the organs named as responsible (organ) and the policy's own 施行日期
+and validity (effective) — and how well the coverage notes (first-level provisions no answer
+addresses) agree with their labels. The organ and effective pairs are read against a 管理办法
+(consistency_pairs.measures) as well as the Genhe plan.
 
 Time: for the Genhe sample dossier's docx (policy, 政策解读, 解读方案), timed in turn:
 

@@ -161,6 +161,7 @@ def test_a_date_that_is_not_the_policys_own_start_is_no_effective_fact():
     assert [k for k, _ in values("自印发之日起30日内制订方案")] == ["duration"]
     assert "effective" not in [k for k, _ in values("2027年1月1日起开始受理申请")]
     assert "effective" not in [k for k, _ in values("自2027年1月1日起实施细则另行制定")]
+    assert "effective" not in [k for k, _ in values("该制度于2020年1月1日正式实施以来")]
 
 
 def test_a_different_responsible_organ_names_both_places_and_texts():
