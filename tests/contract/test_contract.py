@@ -120,3 +120,104 @@ def test_the_readme_documents_every_command():
             yield " ".join(prefix)
     missing = [p for p in paths(get_command(app)) if f"lockstep {p}" not in readme]
     assert missing == []
+
+
+# ------------------------------------------------------------------ import circles (issue 12)
+
+PACKAGES = ("documents", "review", "storage", "services", "publishing", "flows", "desk", "cli")
+NO_CIRCLES_IN = ("documents", "review", "services")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module → the project modules it imports, anywhere in it: at module level, inside functions
+    and under `if TYPE_CHECKING:` alike (a lazy import is a circle deferred, not a circle cut)."""
+    files = {_module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+    graph: dict[str, set[str]] = {m: set() for m in files}
+
+    def target(name: str) -> str | None:
+        while name and name not in files:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    for mod, path in files.items():
+        package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found = [target(a.name) for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1]
+                                    + ([base] if base else []))
+                found = [target(f"{base}.{a.name}") for a in node.names]
+            else:
+                continue
+            graph[mod] |= {t for t in found if t and t != mod}
+    return graph
+
+
+def import_circles(graph: dict[str, set[str]], within: str | None = None) -> list[list[str]]:
+    """One circle (a → … → a) for each strongly connected group of modules, among the modules
+    under `within` (a package name) only, or among all."""
+    inside = lambda m: within is None or m == within or m.startswith(within + ".")   # noqa: E731
+    nodes = sorted(m for m in graph if inside(m))
+    edges = {m: sorted(t for t in graph[m] if inside(t)) for m in nodes}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def connect(v: str) -> None:                 # Tarjan; the graph is a few hundred modules
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges[v]:
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for v in nodes:
+        if v not in index:
+            connect(v)
+    return [_circle_through(g[0], set(g), edges) for g in sorted(groups)]
+
+
+def _circle_through(start: str, group: set[str], edges: dict[str, list[str]]) -> list[str]:
+    """A shortest path start → … → start inside one strongly connected group."""
+    came: dict[str, str] = {}
+    queue = [start]
+    for v in queue:
+        for w in edges[v]:
+            if w == start:
+                path = [v]
+                while path[-1] != start:
+                    path.append(came[path[-1]])
+                return path[::-1] + [start]
+            if w in group and w not in came:
+                came[w] = v
+                queue.append(w)
+    raise AssertionError("not a strongly connected group")
+
+
+def test_no_import_circles():
+    graph = import_graph()
+    circles = [c for package in NO_CIRCLES_IN for c in import_circles(graph, package)]
+    assert not circles, "import circles: " + "; ".join(" → ".join(c) for c in circles)
