@@ -182,7 +182,6 @@ def main(argv: list[str] | None = None) -> int:
         from services.home.context import initialise
         from services.home.folder import Home
         from services.review.actions import consultation_of, gate_answer, load, pipeline_for
-        from storage.repos.dossiers import Dossiers
         _, svc = initialise(Home(tmp / "home"))
         t0 = time.perf_counter()
         real, tpl = template(svc, tmp)
@@ -211,10 +210,10 @@ def main(argv: list[str] | None = None) -> int:
         # The rule alone, on values loaded beforehand.
         loaded = []
         for d in sample[:min(len(sample), 200)]:
-            with svc.session() as s:
-                _, view = load(s, d)
-                loaded.append((view.current, Dossiers(s).decisions(d), pipeline_for(svc.config, view.current),
-                               consultation_of(s, d)))
+            with svc.unit() as uow:
+                _, view = load(uow, d)
+                loaded.append((view.current, uow.dossiers.decisions(d), pipeline_for(svc.config, view.current),
+                               consultation_of(uow, d)))
         today, units = svc.now().astimezone().date(), svc.config.unit_book
         p_times = []
         for version, decisions, pipeline, consultation in loaded:

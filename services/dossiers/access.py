@@ -47,8 +47,8 @@ def access(svc: Services, who: Person, dossier_id: str) -> Access:
     """Refused with `not_found`, exactly as for a missing dossier, when the person may not see it."""
     from review.gate import active_stages
     from services.review.actions import load, pipeline_for
-    with svc.session() as s:
-        row, view = load(s, dossier_id)
+    with svc.unit() as uow:
+        row, view = load(uow, dossier_id)
         pipeline = pipeline_for(svc.config, view.current)
         stages = active_stages(pipeline, view.current)
     # Seen by whoever acts on a stage this version must pass (publicity only when the risk is high).
@@ -88,20 +88,19 @@ def waiting_for(svc: Services, who: Person) -> list[dict]:
     from review.gate import active_stages, approved_stages, prerequisites
     from services.review.deadlines import legality_due
     from services.review.actions import answer_in, load, pipeline_for, today
-    from storage.repos.dossiers import Dossiers
     out = []
     on = today(svc)
-    with svc.session() as s:
-        for row in Dossiers(s).list(500):
+    with svc.unit() as uow:
+        for row in uow.dossiers.list(500):
             if row.state not in OPEN_STATES:
                 continue
-            _, view = load(s, row.id)
+            _, view = load(uow, row.id)
             if who.name in view.submitters:
                 continue
-            answer = answer_in(s, svc, view)
+            answer = answer_in(uow, svc, view)
             stages = active_stages(pipeline_for(svc.config, view.current), view.current)
             specs = {st.id: st for st in stages}
-            done = approved_stages(view.current, Dossiers(s).decisions(row.id), stages)
+            done = approved_stages(view.current, uow.dossiers.decisions(row.id), stages)
             for b in answer.blocking:
                 spec = specs.get(b.stage or "")
                 if b.code != "stage_not_approved" or spec is None or not set(b.roles or ()) & set(who.roles):
@@ -110,7 +109,7 @@ def waiting_for(svc: Services, who: Person) -> list[dict]:
                     continue
                 before = [specs[p].name for p in prerequisites(spec, stages) if p not in done and p in specs]
                 # Only the legality review has a time limit in law (config clocks.legality_review).
-                due = legality_due(s, svc, row, on) if spec.id == "legality" else None
+                due = legality_due(uow, svc, row, on) if spec.id == "legality" else None
                 out.append({"due": due.due if due else None, "due_status": due.status if due else None,
                             "due_note": due.note if due else None,
                             "due_text": f"{due.due:%Y-%m-%d}（{due.status_name}，{due.period}）" if due else None,"dossier": row.id, "title": row.title, "doc_number": row.doc_number,
@@ -123,15 +122,14 @@ def waiting_for(svc: Services, who: Person) -> list[dict]:
 def desk_lists(svc: Services, who: Person) -> tuple[list[dict], list[dict]]:
     """The person's own unit's dossiers, and for a signer the open dossiers with their gate."""
     from services.review.actions import answer_in, load
-    from storage.repos.dossiers import Dossiers
     mine, to_sign = [], []
-    with svc.session() as s:
-        for row in Dossiers(s).list(200):
+    with svc.unit() as uow:
+        for row in uow.dossiers.list(200):
             item = {"dossier": row.id, "title": row.title, "doc_number": row.doc_number,
                     "state_name": STATE_NAMES.get(row.state, row.state), "drafting_unit": row.drafting_unit}
             if same_unit(who.unit, row.drafting_unit):
                 mine.append(item)
             if row.state in OPEN_STATES and rules.has_role(who, rules.SIGNER):
-                _, view = load(s, row.id)
-                to_sign.append({**item, "ready": answer_in(s, svc, view).ready})
+                _, view = load(uow, row.id)
+                to_sign.append({**item, "ready": answer_in(uow, svc, view).ready})
     return mine, to_sign

@@ -29,8 +29,8 @@ class ConsistencyView(BaseModel):
 def consistency(svc: Services, dossier_id: str) -> ConsistencyView:
     """Findings of the current version's interpretation material and plan against its policy
     (empty when the version has no readable policy or no interpretation docx)."""
-    with svc.session() as s:
-        _, view = load(s, dossier_id)
+    with svc.unit() as uow:
+        _, view = load(uow, dossier_id)
     version = view.current
     out = ConsistencyView(dossier=dossier_id, version=version.number)
     policy = next((f for f in version.of_role("policy") if f.meta), None)

@@ -17,7 +17,6 @@ from review.gate import DISCLOSURES
 from review.model import DisclosureSet
 from services.home.context import Services
 from services.review.actions import GateAnswer, answer_in, load, person, pipeline_for
-from storage import audit
 
 GROUND_MIN = 4      # “第十四条”: a ground names at least the provision
 
@@ -41,8 +40,8 @@ def set_disclosure(svc: Services, dossier_id: str, value: str, actor_name: str,
 
 
 def _set(svc: Services, dossier_id: str, value: str, actor, ground: str | None) -> DisclosureResult:
-    with svc.session() as s:
-        row, view = load(s, dossier_id)
+    with svc.unit() as uow:
+        row, view = load(uow, dossier_id)
         pipeline = pipeline_for(svc.config, view.current)
         if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, pipeline)
                        or rules.may_set_disclosure(actor, row.drafting_unit, row.state)):
@@ -65,10 +64,10 @@ def _set(svc: Services, dossier_id: str, value: str, actor, ground: str | None) 
         event = DisclosureSet(dossier_id=dossier_id, actor=actor.name, at=now, version=row.current_version,
                               value=value, ground=ground, previous=row.disclosure, marking=marking)
         row.disclosure, row.disclosure_by, row.updated_at = value, actor.name, now
-        audit.append(s, event)
+        uow.audit.append(event)
         from services.review.consultation import take_down_if_not_public
-        take_down_if_not_public(svc, s, row)
-        answer = answer_in(s, svc, view)
+        take_down_if_not_public(svc, uow, row)
+        answer = answer_in(uow, svc, view)
     return DisclosureResult(dossier=dossier_id, disclosure=value, ground=ground, set_by=actor.name, at=now,
                             previous=event.previous, marking=marking, gate=answer)
 

@@ -5,20 +5,22 @@ None of this touches the workflow engine: people wait on these.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from documents.problems import Refused, problem
 from review import rules
 from review.config import Config, Person, Pipeline
 from review.decisions import Decide, DossierView, decide, retrospective_pending, sign_off
 from review.gate import Blocking, active_stages, approved_stages, gate
+from review.lifecycles import DOSSIER
 from review.model import STATE_NAMES, Consultation, Reason, SignedOff, StageDecided, Version
 from services.home.context import Services
-from storage import audit
-from storage.repos.dossiers import Dossiers
 from storage.tables import DossierRow
+
+if TYPE_CHECKING:
+    from storage.unit import Unit
 
 
 class StageStatus(BaseModel):
@@ -45,20 +47,13 @@ def person(config: Config, name: str) -> Person:
     return p
 
 
-def load(s: Session, dossier_id: str) -> tuple[DossierRow, DossierView]:
-    repo = Dossiers(s)
-    row = repo.get(dossier_id)
-    if row is None:
-        raise Refused(problem("not_found", f"没有卷宗 {dossier_id}"))
-    version = repo.version(dossier_id, row.current_version)
-    view = DossierView(id=row.id, state=row.state, kind=row.kind, drafting_unit=row.drafting_unit,
-                       submitters=repo.submitters(dossier_id), current=version,
-                       emergency=row.emergency_reason is not None)
-    return row, view
+def load(uow: Unit, dossier_id: str) -> tuple[DossierRow, DossierView]:
+    """The dossier and what the rules read of it, or Refused(not_found) (review.rules.not_found)."""
+    return uow.dossiers.view(dossier_id)
 
 
-def consultation_of(s: Session, dossier_id: str) -> Consultation | None:
-    row = Dossiers(s).consultation(dossier_id)
+def consultation_of(uow: Unit, dossier_id: str) -> Consultation | None:
+    row = uow.review.consultation(dossier_id)
     if row is None:
         return None
     return Consultation(opens=row.opens, closes=row.closes, summary_published=row.summary_published_at is not None)
@@ -86,15 +81,20 @@ def pipeline_for(config: Config, version: Version) -> Pipeline:
     return version.pipeline or pipeline_of(config, version.kind)
 
 
-def answer_in(s: Session, svc: Services, view: DossierView) -> GateAnswer:
-    return _answer(svc.config, view, Dossiers(s).decisions(view.id), today(svc), consultation_of(s, view.id),
-                   disclosure_set=disclosure_set_by_person(s, view.id))
+def answer_in(uow: Unit, svc: Services, view: DossierView) -> GateAnswer:
+    return _answer(svc.config, view, *_gate_inputs(uow, svc, view.id))
 
 
-def disclosure_set_by_person(s: Session, dossier_id: str) -> str | None:
+def _gate_inputs(uow: Unit, svc: Services, dossier_id: str) -> tuple:
+    """What the gate reads besides the dossier view: (decisions, today, consultation, disclosure set)."""
+    return (uow.dossiers.decisions(dossier_id), today(svc), consultation_of(uow, dossier_id),
+            disclosure_set_by_person(uow, dossier_id))
+
+
+def disclosure_set_by_person(uow: Unit, dossier_id: str) -> str | None:
     """The 公开属性 a person set for the dossier (services/dossiers/disclosure.py); None when it is read from
     the policy's own marking (dossiers.disclosure_by is NULL)."""
-    row = Dossiers(s).get(dossier_id)
+    row = uow.dossiers.get(dossier_id)
     return row.disclosure if row is not None and row.disclosure_by else None
 
 
@@ -104,9 +104,9 @@ def today(svc: Services) -> dt.date:
 
 
 def gate_answer(svc: Services, dossier_id: str) -> GateAnswer:
-    with svc.session() as s:
-        _, view = load(s, dossier_id)
-        return answer_in(s, svc, view)
+    with svc.unit() as uow:
+        _, view = load(uow, dossier_id)
+        return answer_in(uow, svc, view)
 
 
 class Status(BaseModel):
@@ -127,14 +127,14 @@ class Status(BaseModel):
 
 
 def status(svc: Services, dossier_id: str) -> Status:
-    with svc.session() as s:
-        row, view = load(s, dossier_id)
-        decisions = Dossiers(s).decisions(dossier_id)
-        answer = answer_in(s, svc, view)
+    with svc.unit() as uow:
+        row, view = load(uow, dossier_id)
+        decisions = uow.dossiers.decisions(dossier_id)
+        answer = answer_in(uow, svc, view)
         files = [{"name": f.name, "role": f.role, "sha256": f.sha256, "size": f.size}
                  for f in view.current.files]
         history = [{"seq": e.seq, "event": e.name, "actor": e.actor, "at": e.payload.get("at")}
-                   for e in audit.history(s, dossier_id)]
+                   for e in uow.audit.history(dossier_id)]
         return Status(dossier=row.id, title=row.title, doc_number=row.doc_number, kind=row.kind,
                       drafting_unit=row.drafting_unit, state=row.state,
                       state_name=STATE_NAMES.get(row.state, row.state), version=row.current_version,
@@ -160,25 +160,27 @@ def record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, co
 
 def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,
                      actor: Person, reasons: tuple[Reason, ...]) -> tuple[StageDecided, GateAnswer]:
-    with svc.session() as s:
-        row, view = load(s, dossier_id)
-        repo = Dossiers(s)
+    with svc.unit() as uow:
+        row, view = load(uow, dossier_id)
         pipeline = pipeline_for(svc.config, view.current)
         if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, pipeline.model_copy(
                 update={"stages": tuple(active_stages(pipeline, view.current))})):
             raise Refused(refusal)      # a stranger learns nothing, not even the drafting unit
+        # Every read first, so that while a legality opinion's number (a counter row's lock) is held
+        # only the decisions are read again, for the gate after this one.
+        decisions, on, consultation, disclosure = _gate_inputs(uow, svc, dossier_id)
         event, next_state = decide(Decide(stage=stage, verdict=verdict, comment=comment, actor=actor,
                                           reasons=reasons),
-                                   view, pipeline, repo.decisions(dossier_id), svc.now())
+                                   view, pipeline, decisions, svc.now())
         opinion_sha = None
         if stage == "legality":
             from services.review.opinions import attach_opinion
-            event, opinion_sha = attach_opinion(svc, s, row, event)
-        repo.add_decision(event, opinion_sha)
+            event, opinion_sha = attach_opinion(svc, uow, row, event)   # takes the number: writes only after it
+        uow.dossiers.add_decision(event, opinion_sha)
         row.state, row.updated_at = next_state, event.at
-        audit.append(s, event)
+        uow.audit.append(event)
         view = view.model_copy(update={"state": next_state})
-        answer = answer_in(s, svc, view)
+        answer = _answer(svc.config, view, uow.dossiers.decisions(dossier_id), on, consultation, disclosure)
     return event, answer
 
 
@@ -191,19 +193,18 @@ def record_sign_off(svc: Services, dossier_id: str, actor_name: str,
 
 
 def _record_sign_off(svc: Services, dossier_id: str, actor: Person, emergency_reason: str | None) -> SignedOff:
-    with svc.session() as s:
-        row, view = load(s, dossier_id)
-        if row.state in ("signed_off", "published", "registered"):
+    with svc.unit() as uow:
+        row, view = load(uow, dossier_id)
+        if row.state in rules.SIGNED_STATES:
             raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 已于此前签发"))
-        answer = answer_in(s, svc, view)
+        answer = answer_in(uow, svc, view)
         event = sign_off(actor, view, answer.blocking, svc.now(), emergency_reason,
                          pipeline=pipeline_for(svc.config, view.current))
-        row.state, row.updated_at = "signed_off", event.at
+        row.state, row.updated_at = DOSSIER.step(row.state, "sign_off"), event.at
         if emergency_reason is not None:
             row.emergency_reason = event.reason
-        audit.append(s, event)
+        uow.audit.append(event)
         # The outbox (storage/jobs.py): the publication it starts, in the same transaction, so a
         # sign-off is never committed without it; any worker or the sweep runs it.
-        from storage.jobs import Jobs
-        Jobs(s).add("publish", dossier_id, view.current.fingerprint, event.at, actor=actor.name)
+        uow.jobs.add("publish", dossier_id, view.current.fingerprint, event.at, actor=actor.name)
     return event

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -18,10 +19,11 @@ from review.model import CommentsRecorded, ConsultationOpened, SummaryPublished
 from services.home.context import Services
 from services.publication.publish import write_page
 from services.review.actions import person, pipeline_of, today
-from storage import audit
-from storage.repos.dossiers import Dossiers
 from storage.tables import CommentRow, ConsultationRow, DossierRow
 from templates import render
+
+if TYPE_CHECKING:
+    from storage.unit import Unit
 
 
 class CommentView(BaseModel):
@@ -45,11 +47,9 @@ class ConsultationView(BaseModel):
     summary_published_at: dt.datetime | None
 
 
-def _drafting_actor(svc: Services, s, dossier_id: str, actor_name: str) -> tuple[DossierRow, object]:
+def _drafting_actor(svc: Services, uow: Unit, dossier_id: str, actor_name: str) -> tuple[DossierRow, object]:
     actor = person(svc.config, actor_name)
-    row = Dossiers(s).get(dossier_id)
-    if row is None:
-        raise Refused(rules.not_found(dossier_id))
+    row = uow.dossiers.require(dossier_id)
     if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind))
                    or rules.may_consult(actor, row.drafting_unit)):
         raise Refused(refusal)
@@ -61,13 +61,13 @@ def _drafting_actor(svc: Services, s, dossier_id: str, actor_name: str) -> tuple
 def open_consultation(svc: Services, dossier_id: str, opens: dt.date, closes: dt.date,
                       actor_name: str, reason: str | None = None) -> ConsultationView:
     check_period(opens, closes, Period.parse(svc.config.clocks.consultation_minimum), reason)
-    with svc.session() as s:
-        row, actor = _drafting_actor(svc, s, dossier_id, actor_name)
-        if Dossiers(s).consultation(dossier_id) is not None:
+    with svc.unit() as uow:
+        row, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
+        if uow.review.consultation(dossier_id) is not None:
             raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 已开始征求意见"))
         now = svc.now()
         path = f"consultations/{dossier_id}.html"
-        version = Dossiers(s).version(dossier_id, row.current_version)
+        version = uow.dossiers.version(dossier_id, row.current_version)
         draft = version.policy
         if not rules.is_public(rules.disclosure_of(row.disclosure, draft.meta.disclosure if draft and draft.meta else None),
                                row.withheld_at is not None):
@@ -79,9 +79,9 @@ def open_consultation(svc: Services, dossier_id: str, opens: dt.date, closes: dt
                       draft_html=docx_html(svc.store.get(draft.sha256), head_texts(draft.meta)) if draft else "",
                       basis_html=docx_html(svc.store.get(basis[0].sha256)) if basis and basis[0].meta else "")
         sha = write_page(svc, path, html)
-        s.add(ConsultationRow(dossier_id=dossier_id, opens=opens, closes=closes, shortened_reason=reason,
-                              notice_path=path, notice_sha256=sha, opened_by=actor.name, opened_at=now))
-        audit.append(s, ConsultationOpened(dossier_id=dossier_id, actor=actor.name, at=now, opens=opens,
+        uow.add(ConsultationRow(dossier_id=dossier_id, opens=opens, closes=closes, shortened_reason=reason,
+                                notice_path=path, notice_sha256=sha, opened_by=actor.name, opened_at=now))
+        uow.audit.append(ConsultationOpened(dossier_id=dossier_id, actor=actor.name, at=now, opens=opens,
                                            closes=closes, shortened_reason=reason))
     return view(svc, dossier_id)
 
@@ -112,17 +112,17 @@ def parse_comments(name: str, data: bytes) -> list[dict]:
 
 def record_comments(svc: Services, dossier_id: str, comments: list[dict], actor_name: str,
                     source: str) -> ConsultationView:
-    with svc.session() as s:
-        _, actor = _drafting_actor(svc, s, dossier_id, actor_name)
-        c = Dossiers(s).consultation(dossier_id)
+    with svc.unit() as uow:
+        _, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
+        c = uow.review.consultation(dossier_id)
         if c is None:
             raise Refused(problem("consultation_open", f"卷宗 {dossier_id} 尚未开始征求意见"))
         for item in comments:
             received = dt.date.fromisoformat(item["received_on"]) if item.get("received_on") else None
-            s.add(CommentRow(consultation_id=c.id, author=item.get("author") or "匿名", text=item["text"],
-                             received_on=received, adopted=normalise_adoption(item.get("adopted")),
-                             response=item.get("response")))
-        audit.append(s, CommentsRecorded(dossier_id=dossier_id, actor=actor.name, at=svc.now(),
+            uow.add(CommentRow(consultation_id=c.id, author=item.get("author") or "匿名", text=item["text"],
+                               received_on=received, adopted=normalise_adoption(item.get("adopted")),
+                               response=item.get("response")))
+        uow.audit.append(CommentsRecorded(dossier_id=dossier_id, actor=actor.name, at=svc.now(),
                                          count=len(comments), source=source))
     return view(svc, dossier_id)
 
@@ -133,10 +133,10 @@ def decide_comment(svc: Services, dossier_id: str, comment_id: int, adopted: str
     value = normalise_adoption(adopted)
     if value is None:
         raise Refused(problem("manifest_invalid", f"采纳情况应为{'、'.join(ADOPTION)}，而不是“{adopted}”"))
-    with svc.session() as s:
-        _drafting_actor(svc, s, dossier_id, actor_name)
-        c = Dossiers(s).consultation(dossier_id)
-        comment = s.get(CommentRow, comment_id)
+    with svc.unit() as uow:
+        _drafting_actor(svc, uow, dossier_id, actor_name)
+        c = uow.review.consultation(dossier_id)
+        comment = uow.review.comment(comment_id)
         if c is None or comment is None or comment.consultation_id != c.id:
             raise Refused(problem("not_found", f"卷宗 {dossier_id} 没有第 {comment_id} 条意见"))
         if c.summary_published_at is not None:
@@ -147,15 +147,15 @@ def decide_comment(svc: Services, dossier_id: str, comment_id: int, adopted: str
 
 def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> ConsultationView:
     """The adoption summary (意见采纳情况), rendered from the recorded comments and published."""
-    with svc.session() as s:
-        row, actor = _drafting_actor(svc, s, dossier_id, actor_name)
-        c = Dossiers(s).consultation(dossier_id)
+    with svc.unit() as uow:
+        row, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
+        c = uow.review.consultation(dossier_id)
         if c is None:
             raise Refused(problem("consultation_open", f"卷宗 {dossier_id} 尚未开始征求意见"))
         check_summary_time(c.closes, today(svc))
         if not rules.is_public(row.disclosure, row.withheld_at is not None):
             raise Refused(problem("not_public", f"卷宗 {dossier_id} 现为不予公开（或公开属性未确定），不能公布意见采纳情况"))
-        comments = list(s.query(CommentRow).filter_by(consultation_id=c.id).order_by(CommentRow.id))
+        comments = uow.review.comments(c.id)
         undecided = [x for x in comments if x.adopted not in ADOPTION]
         if undecided:
             raise Refused(problem("consultation_open", f"还有 {len(undecided)} 条意见未填写采纳情况"))
@@ -168,17 +168,17 @@ def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> Consulta
                       released_at=now.astimezone().strftime("%Y年%m月%d日"))
         c.summary_sha256 = write_page(svc, path, html)
         c.summary_path, c.summary_published_at = path, now
-        audit.append(s, SummaryPublished(dossier_id=dossier_id, actor=actor.name, at=now,
+        uow.audit.append(SummaryPublished(dossier_id=dossier_id, actor=actor.name, at=now,
                                          sha256=c.summary_sha256, page=path))
     return view(svc, dossier_id)
 
 
 def view(svc: Services, dossier_id: str) -> ConsultationView:
-    with svc.session() as s:
-        c: ConsultationRow | None = Dossiers(s).consultation(dossier_id)
+    with svc.unit() as uow:
+        c: ConsultationRow | None = uow.review.consultation(dossier_id)
         if c is None:
             raise Refused(problem("consultation_open", f"卷宗 {dossier_id} 尚未开始征求意见"))
-        comments = list(s.query(CommentRow).filter_by(consultation_id=c.id))
+        comments = uow.review.comments(c.id)
         return ConsultationView(
             dossier=dossier_id, opens=c.opens, closes=c.closes, shortened_reason=c.shortened_reason,
             notice=str(svc.home.site / c.notice_path) if c.notice_path else None, comments=len(comments),
@@ -193,13 +193,13 @@ def read_comments_file(path: Path) -> list[dict]:
     return parse_comments(path.name, path.read_bytes())
 
 
-def take_down_if_not_public(svc: Services, s, row: DossierRow) -> list[str]:
+def take_down_if_not_public(svc: Services, uow: Unit, row: DossierRow) -> list[str]:
     """A consultation's pages leave the site when its dossier is no longer public (a new version
     marked 不予公开, a person's setting): review.rules.is_public decides every public output, the
     consultation notice and adoption summary too. The record of the consultation stays."""
     from services.dossiers.withhold import _remove
     if rules.is_public(row.disclosure, row.withheld_at is not None):
         return []
-    c = Dossiers(s).consultation(row.id)
+    c = uow.review.consultation(row.id)
     paths = [p for p in ((c.notice_path, c.summary_path) if c is not None else ()) if p]
     return [p for p in paths if _remove(svc.home.site, p)]

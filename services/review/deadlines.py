@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
-from sqlalchemy import select
 
+from review.rules import OPEN_STATES
 from review.clock import Deadline, Period, add_period, status_on
 from review.gate import active_stages, approved_stages, prerequisites
 from services.home.context import Services
 from services.review.actions import pipeline_for, today
-from storage.repos.dossiers import Dossiers
-from storage.tables import ConsultationRow, DossierRow, EventRow, RegisterEntryRow, ReminderRow, VersionRow
+from storage.tables import DossierRow, ReminderRow
+
+if TYPE_CHECKING:
+    from storage.unit import Unit
 
 KIND_NAMES = {"legality_review": "合法性审核期限", "consultation": "征求意见期", "filing": "报备期限",
               "retrospective": "紧急签发事后补审", "evaluation": "有效期届满前评估", "expiry": "有效期届满",
@@ -49,40 +52,36 @@ def compute(svc: Services, on: dt.date | None = None) -> list[Due]:
     on = on or today(svc)
     clocks = svc.config.clocks
     out: list[Due] = []
-    with svc.session() as s:
-        repo = Dossiers(s)
-        for row in s.scalars(select(DossierRow).where(DossierRow.state.in_(["submitted", "in_review"]))):
-            if (d := legality_due(s, svc, row, on)) is not None:
+    with svc.unit() as uow:
+        for row in uow.review.dossiers_in(OPEN_STATES):
+            if (d := legality_due(uow, svc, row, on)) is not None:
                 out.append(d)
-        for row in s.scalars(select(DossierRow).where(DossierRow.emergency_reason.is_not(None))):
-            pending = _retrospective(s, repo, svc, row)
+        for row in uow.review.emergency_signed():
+            pending = _retrospective(uow, svc, row)
             if pending:
                 d = add_period(pending[0], Period.parse(clocks.legality_review))
                 out.append(_due("retrospective", row.id, row.title, d, on,
                                 f"紧急签发待事后补审：{'、'.join(pending[1])}"))
-        for c, row in s.execute(select(ConsultationRow, DossierRow).join(DossierRow)
-                                .where(ConsultationRow.summary_published_at.is_(None))):
+        for c, row in uow.review.open_consultations():
             d = Deadline(start=c.opens, due=c.closes, period=Period(amount=(c.closes - c.opens).days + 1, unit="days"))
             what = "征求意见期结束，意见采纳情况待公布" if on > c.closes else "征求意见期进行中"
             out.append(_due("consultation", row.id, row.title, d, on, what))
         # 备案 runs from publication: a 待施行 document is filed within 30 days too.
-        for e in s.scalars(select(RegisterEntryRow).where(RegisterEntryRow.filed_at.is_(None),
-                                                          RegisterEntryRow.status.in_(("in_force", "pending")))):
+        for e in uow.review.entries_to_file():
             d = add_period(e.published_at.astimezone().date(), Period.parse(clocks.filing))
             out.append(_due("filing", e.dossier_id, e.title, d, on, f"{e.registration_number} 待向上级报备"))
-        out += _register_dues(s, on)
-        out += _publications_waiting(s, on)
+        out += _register_dues(uow, on)
+        out += _publications_waiting(uow, on)
     return sorted(out, key=lambda x: (x.due, x.kind, x.dossier))
 
 
-def _publications_waiting(s, on: dt.date) -> list[Due]:
+def _publications_waiting(uow: Unit, on: dt.date) -> list[Due]:
     """Signed off, publication not done (the outbox, storage/jobs.py): due at once, from its sign-off.
     The sweep (lockstep publish --pending, the desk's start, the scheduled check) publishes them;
     one that failed waits for a person, with its problem."""
-    from storage.jobs import Jobs
     out = []
-    for job in Jobs(s).pending("publish"):
-        row = Dossiers(s).get(job.dossier_id)
+    for job in uow.jobs.pending("publish"):
+        row = uow.dossiers.get(job.dossier_id)
         since = job.created_at.astimezone()
         note = f"待发布：卷宗 {job.dossier_id}，签发于 {since:%Y-%m-%d %H:%M} 起等待"
         if job.status == "claimed":
@@ -97,12 +96,12 @@ def _publications_waiting(s, on: dt.date) -> list[Due]:
     return out
 
 
-def _register_dues(s, on: dt.date) -> list[Due]:
+def _register_dues(uow: Unit, on: dt.date) -> list[Due]:
     """Evaluation six months before validity ends, and the end itself, for entries still in force."""
     from publishing import register_rules as rules
     from services.register.life import dates_of
     out = []
-    for e in s.scalars(select(RegisterEntryRow).where(RegisterEntryRow.status.in_(rules.IN_FORCE))):
+    for e in uow.review.entries_in(rules.IN_FORCE):
         effective, until = dates_of(e)
         evaluation = rules.evaluation_due(until)
         if on >= evaluation - EVALUATION_NOTICE:
@@ -117,58 +116,55 @@ def _register_dues(s, on: dt.date) -> list[Due]:
     return out
 
 
-def legality_due(s, svc: Services, row: DossierRow, on: dt.date) -> Due | None:
+def legality_due(uow: Unit, svc: Services, row: DossierRow, on: dt.date) -> Due | None:
     """The legality review's deadline while its clock runs (the review queue shows it too)."""
-    start = _legality_start(s, Dossiers(s), svc, row)
+    start = _legality_start(uow, svc, row)
     if start is None:
         return None
     d = add_period(start, Period.parse(svc.config.clocks.legality_review))
     return _due("legality_review", row.id, row.title, d, on, "合法性审核待办结")
 
 
-def _legality_start(s, repo: Dossiers, svc: Services, row: DossierRow) -> dt.date | None:
+def _legality_start(uow: Unit, svc: Services, row: DossierRow) -> dt.date | None:
     """The legality clock starts when the dossier reaches the reviewers: its version's arrival, or
     the approval of the stages before legality, whichever is later. None when not running."""
-    version = repo.version(row.id, row.current_version)
+    version = uow.dossiers.version(row.id, row.current_version)
     pipeline = pipeline_for(svc.config, version)
     stages = active_stages(pipeline, version)
     legality = next((x for x in stages if x.id == "legality"), None)
-    decisions = repo.decisions(row.id)
+    decisions = uow.dossiers.decisions(row.id)
     done = approved_stages(version, decisions, stages)
     if legality is None or "legality" in done:
         return None
     before = prerequisites(legality, stages)
     if any(p not in done for p in before):
         return None
-    arrived = s.scalar(select(VersionRow.submitted_at).filter_by(dossier_id=row.id, number=row.current_version))
+    arrived = uow.review.version_arrived(row.id, row.current_version)
     times = [arrived] + [d.at for d in decisions if d.stage in before and d.fingerprint == version.fingerprint]
     return max(times).astimezone().date()
 
 
-def _retrospective(s, repo: Dossiers, svc: Services, row: DossierRow):
+def _retrospective(uow: Unit, svc: Services, row: DossierRow):
     """(signed date, stages) of an emergency sign-off still awaiting review after the fact."""
     from review.decisions import retrospective_pending
     from services.review.actions import load
-    _, view = load(s, row.id)
-    pending = retrospective_pending(view, pipeline_for(svc.config, view.current), repo.decisions(row.id))
-    signed = s.scalar(select(EventRow.at).where(EventRow.dossier_id == row.id,
-                                                EventRow.name == "dossier.emergency_signed_off"))
+    _, view = load(uow, row.id)
+    pending = retrospective_pending(view, pipeline_for(svc.config, view.current), uow.dossiers.decisions(row.id))
+    signed = uow.review.emergency_signed_at(row.id)
     return (signed.astimezone().date(), pending) if pending and signed else None
 
 
 def record_reminders(svc: Services, on: dt.date | None = None) -> list[Due]:
     """What the scheduled check does: record each due-soon, due-today or overdue deadline once."""
     found = [d for d in compute(svc, on) if d.status != "ok"]
-    with svc.session() as s:
+    with svc.unit() as uow:
         for d in found:
-            exists = s.scalars(select(ReminderRow).filter_by(kind=d.kind, dossier_id=d.dossier, due=d.due,
-                                                             status=d.status)).first()
-            if exists is None:
-                s.add(ReminderRow(kind=d.kind, dossier_id=d.dossier, due=d.due, status=d.status,
-                                  estimated=d.estimated, message=d.message, recorded_at=svc.now()))
+            if not uow.review.reminder_recorded(d.kind, d.dossier, d.due, d.status):
+                uow.add(ReminderRow(kind=d.kind, dossier_id=d.dossier, due=d.due, status=d.status,
+                                    estimated=d.estimated, message=d.message, recorded_at=svc.now()))
     return found
 
 
 def reminders(svc: Services) -> list[ReminderRow]:
-    with svc.session() as s:
-        return list(s.scalars(select(ReminderRow).order_by(ReminderRow.recorded_at.desc(), ReminderRow.id.desc())))
+    with svc.unit() as uow:
+        return uow.review.reminders()

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import re
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from documents.anchors import find, normalise
 from documents.diff import paragraphs
@@ -14,8 +12,10 @@ from review import rules
 from review.config import Person
 from review.model import Reason, StageDecided
 from services.home.context import Services
-from storage.repos.dossiers import Dossiers
-from storage.tables import DecisionRow, DossierRow
+from storage.tables import DossierRow
+
+if TYPE_CHECKING:
+    from storage.unit import Unit
 
 # “解读：问3：…”, “方案：二、：…” point into an interpretation; anything else into the policy.
 _DOCUMENTS = (("解读方案", "interpretation_plan"), ("方案", "interpretation_plan"),
@@ -45,14 +45,11 @@ def anchor_reasons(svc: Services, dossier_id: str, texts: list[str], actor: Pers
     exist, exactly as for a missing one, and no refusal lists anything of the dossier's content."""
     if not texts:
         return ()
-    with svc.session() as s:
-        repo = Dossiers(s)
-        row = repo.get(dossier_id)
-        if row is None:
-            raise Refused(rules.not_found(dossier_id))
-        version = repo.version(dossier_id, row.current_version)
+    with svc.unit() as uow:
+        row = uow.dossiers.require(dossier_id)
+        version = uow.dossiers.version(dossier_id, row.current_version)
         if actor is not None:
-            _may_anchor(svc, s, row, version, actor, stage)
+            _may_anchor(svc, uow, row, version, actor, stage)
     out = []
     cache: dict[str, list] = {}
     for text in texts:
@@ -75,14 +72,14 @@ def anchor_reasons(svc: Services, dossier_id: str, texts: list[str], actor: Pers
     return tuple(out)
 
 
-def _may_anchor(svc: Services, s: Session, row: DossierRow, version, actor: Person, stage: str | None) -> None:
+def _may_anchor(svc: Services, uow: Unit, row: DossierRow, version, actor: Person, stage: str | None) -> None:
     from review.gate import active_stages
     from services.review.actions import pipeline_for
     pipeline = pipeline_for(svc.config, version)
     if refusal := rules.may_see(actor, row.id, row.drafting_unit, row.state, pipeline):
         raise Refused(refusal)
     spec = next((x for x in active_stages(pipeline, version) if x.id == stage), None)
-    if spec is not None and (refusal := rules.may_decide(actor, Dossiers(s).submitters(row.id),
+    if spec is not None and (refusal := rules.may_decide(actor, uow.dossiers.submitters(row.id),
                                                          row.drafting_unit, spec)):
         raise Refused(refusal)
 
@@ -93,35 +90,42 @@ def _shown(anchor: str) -> str:
     return text[:20] + ("…" if len(text) > 20 else "")
 
 
-def next_opinion_number(s: Session, code: str, year: int) -> str:
+def next_opinion_number(uow: Unit, code: str, year: int) -> str:
+    """The year's next opinion number from its locking counter (storage/counters.py): the counter
+    row stays locked until the transaction ends, so take it last."""
     from templates.opinion import opinion_number
-    from storage.counters import take
     prefix = f"{code}〔{year}〕"
-    serial = take(s, f"opinion:{code}", year, lambda: s.scalar(
-        select(func.count()).select_from(DecisionRow).where(DecisionRow.opinion_number.like(prefix + "%"))) or 0)
+    serial = uow.counters.take(f"opinion:{code}", year, lambda: uow.review.opinions_numbered(prefix))
     return opinion_number(code, year, serial)
 
 
-def attach_opinion(svc: Services, s: Session, row: DossierRow, event: StageDecided) -> tuple[StageDecided, str]:
+def attach_opinion(svc: Services, uow: Unit, row: DossierRow, event: StageDecided) -> tuple[StageDecided, str]:
     """Number and render the legality opinion for this decision, and store the docx. Only an
-    approval, or a return with reasons, gets a numbered opinion (review.decisions.verdict_problem)."""
+    approval, or a return with reasons, gets a numbered opinion (review.decisions.verdict_problem).
+
+    The number is printed in the docx, so the docx is rendered after it is taken; everything else
+    (the template read from disk, the opinion's text) is ready before, and nothing is read from the
+    database after it. From `take` to the commit the counter row is locked: the render, the store's
+    `put` of the docx (objects before the rows that name them), the decision row and its audit event."""
     from review.decisions import verdict_problem
-    from templates.opinion import Opinion, OpinionReason, render_opinion
+    from templates.opinion import Opinion, OpinionReason, default_template, render_opinion
     if refusal := verdict_problem(event.verdict, event.reasons, event.comment):
         raise Refused(refusal)
     cfg = svc.config.opinions
     day = event.at.astimezone().date()
-    number = next_opinion_number(s, cfg.organ_code, day.year)
-    template = svc.home.path / "templates" / "legality_opinion.docx"      # an office's own, if any
+    own = svc.home.path / "templates" / "legality_opinion.docx"      # an office's own, if any
+    template = own.read_bytes() if own.is_file() else default_template()
     reviewer = svc.config.person(event.actor)
-    opinion = Opinion(organ=cfg.organ, opinion_number=number, title=_title(row.title),
+    opinion = Opinion(organ=cfg.organ, opinion_number="", title=_title(row.title),
                       doc_number=row.doc_number, drafting_unit=row.drafting_unit,
                       approved=event.verdict == "approve",
                       reasons=tuple(OpinionReason(anchor=r.anchor, text=r.text) for r in event.reasons),
                       comment=event.comment, reviewer=(reviewer.display if reviewer and reviewer.display else event.actor),
                       date=day)
-    data = render_opinion(opinion, template.read_bytes() if template.is_file() else None)
-    sha = svc.store.put(data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    store = uow.store       # opened before the lock
+    number = next_opinion_number(uow, cfg.organ_code, day.year)     # the counter row is locked from here
+    data = render_opinion(opinion.model_copy(update={"opinion_number": number}), template)
+    sha = store.put(data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     return event.model_copy(update={"opinion_number": number}), sha
 
 

@@ -1,9 +1,86 @@
-"""Queries for opinions, consultations and the review's own reads (issue 12: repositories own every query)."""
+"""Queries for opinions, consultations and the review's own reads (issue 12: repositories own every query).
+
+Reached as `uow.review`. Each method answers one question and returns rows (storage/tables.py),
+domain values or plain tuples; none refuses anything — the services decide.
+"""
 from __future__ import annotations
 
+import datetime as dt
+from typing import Iterable
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from storage.tables import (CommentRow, ConsultationRow, DecisionRow, DossierRow, EventRow, RegisterEntryRow,
+                            ReminderRow, VersionRow)
 
 
 class ReviewRepo:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    # -- the gate's inputs ---------------------------------------------------------------------
+    def version_arrived(self, dossier_id: str, number: int) -> dt.datetime | None:
+        """When version `number` of the dossier was submitted."""
+        return self.session.scalar(select(VersionRow.submitted_at).filter_by(dossier_id=dossier_id, number=number))
+
+    # -- opinions ------------------------------------------------------------------------------
+    def opinions_numbered(self, prefix: str) -> int:
+        """How many decisions carry an opinion number starting with `prefix` (e.g. 某司合审〔2026〕):
+        where a year's opinion counter starts in a home made before the counters."""
+        return self.session.scalar(select(func.count()).select_from(DecisionRow)
+                                   .where(DecisionRow.opinion_number.like(prefix + "%"))) or 0
+
+    # -- consultations -------------------------------------------------------------------------
+    def consultation(self, dossier_id: str) -> ConsultationRow | None:
+        """The dossier's comment period, if one was opened."""
+        return self.session.scalars(select(ConsultationRow).filter_by(dossier_id=dossier_id)).first()
+
+    def comments(self, consultation_id: int) -> list[CommentRow]:
+        """The comments recorded in a consultation, in the order they were recorded."""
+        return list(self.session.scalars(select(CommentRow).filter_by(consultation_id=consultation_id)
+                                         .order_by(CommentRow.id)))
+
+    def comment(self, comment_id: int) -> CommentRow | None:
+        """One comment by its id (the caller checks it belongs to the consultation it names)."""
+        return self.session.get(CommentRow, comment_id)
+
+    def open_consultations(self) -> list[tuple[ConsultationRow, DossierRow]]:
+        """Consultations whose adoption summary is not yet published, with their dossiers."""
+        return [(c, d) for c, d in self.session.execute(
+            select(ConsultationRow, DossierRow).join(DossierRow)
+            .where(ConsultationRow.summary_published_at.is_(None)))]
+
+    # -- deadlines -----------------------------------------------------------------------------
+    def dossiers_in(self, states: Iterable[str]) -> list[DossierRow]:
+        """Dossiers in any of `states` (e.g. those whose legality clock may run)."""
+        return list(self.session.scalars(select(DossierRow).where(DossierRow.state.in_(list(states)))))
+
+    def emergency_signed(self) -> list[DossierRow]:
+        """Dossiers signed off in an emergency (their skipped stages are owed after the fact)."""
+        return list(self.session.scalars(select(DossierRow).where(DossierRow.emergency_reason.is_not(None))))
+
+    def emergency_signed_at(self, dossier_id: str) -> dt.datetime | None:
+        """When the dossier was signed off in an emergency (its audit event), if it was."""
+        return self.session.scalar(select(EventRow.at).where(EventRow.dossier_id == dossier_id,
+                                                             EventRow.name == "dossier.emergency_signed_off"))
+
+    def entries_to_file(self) -> list[RegisterEntryRow]:
+        """Register entries in force or pending that are not yet filed (备案) with the level above."""
+        return list(self.session.scalars(select(RegisterEntryRow).where(
+            RegisterEntryRow.filed_at.is_(None), RegisterEntryRow.status.in_(("in_force", "pending")))))
+
+    def entries_in(self, statuses: Iterable[str]) -> list[RegisterEntryRow]:
+        """Register entries in any of `statuses` (those in force: their evaluation and expiry)."""
+        return list(self.session.scalars(select(RegisterEntryRow).where(RegisterEntryRow.status.in_(list(statuses)))))
+
+    # -- reminders -----------------------------------------------------------------------------
+    def reminder_recorded(self, kind: str, dossier_id: str, due: dt.date, status: str) -> bool:
+        """Whether this deadline was already reminded of in this status."""
+        return self.session.scalars(select(ReminderRow.id).filter_by(kind=kind, dossier_id=dossier_id, due=due,
+                                                                     status=status).limit(1)).first() is not None
+
+    def reminders(self) -> list[ReminderRow]:
+        """Every recorded reminder, newest first."""
+        return list(self.session.scalars(select(ReminderRow).order_by(ReminderRow.recorded_at.desc(),
+                                                                      ReminderRow.id.desc())))

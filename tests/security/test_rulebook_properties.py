@@ -34,6 +34,7 @@ from services.home.people import add_person
 from services.publication.publish import publish
 from services.register.life import list_entries
 from services.review.actions import load, pipeline_for, record_decision, record_sign_off
+from storage.unit import Unit
 from storage.repos.dossiers import Dossiers
 from storage.tables import DecisionRow, DossierRow, GazetteItemRow, PageRow, VersionRow
 
@@ -126,8 +127,9 @@ def _check(svc) -> None:
         public_entries = {e.dossier_id for e in register.entries(s, None, public=True)}
         assert len(list_entries(svc, public=True)) == len(public_entries)
         queued = {i.dossier_id for i in s.scalars(select(GazetteItemRow))}
+        uow = Unit(s, store=lambda: svc.store, now=svc.now)     # the same transaction's repositories
         for row in rows:
-            _, view = load(s, row.id)
+            _, view = load(uow, row.id)
             versions = list(s.scalars(select(VersionRow).filter_by(dossier_id=row.id)))
             # A version of a dossier was made only by its drafting unit.
             assert all(v.submitted_by_unit == row.drafting_unit for v in versions), row.id
