@@ -7,7 +7,7 @@ SQLAlchemy core in batches (not through the publication path): generated Chinese
 numbers (根政办发〔2021〕37号) and organs over 2010–2026, registration numbers GHDR-YYYY-NNNN,
 statuses (in force, amended, repealed, expired) with their amend/repeal links, one dossier per entry
 (1 % marked 不予公开, which search must leave out), the released gazette issues that carry 95 % of
-them (50 items an issue), and the entries' rows in the search index (services.register.search.index_row).
+them (50 items an issue), and the entries' rows in the search index (storage.register_search.index_row).
 The bulk load is not timed.
 
 Then runs Q searches, a fixed mix (seeded): 2-character and 3–6-character substrings of titles,
@@ -16,7 +16,7 @@ a quarter of them with a --status filter. Each is timed three ways:
 
   search   services.register.search.search: what `register search --json` computes (index query,
            then the entries as `register list` shows them), one session per query.
-  index    services.register.search.search_ids alone: the index query, ids only.
+  index    RegisterRepo.search_ids (uow.register) alone: the index query, ids only.
   floor    SELECT id FROM register_entries WHERE title LIKE '%x%' [AND status = s]
            ORDER BY id DESC LIMIT 50: the plain scan, title only.
 
@@ -111,7 +111,7 @@ def _batches(rows: list[dict]):
 def bulk_load(svc, entries: list[dict], seed: int) -> dict:
     """Dossiers, released gazette issues and items, register entries, links and index rows."""
     from sqlalchemy import insert, text
-    from services.register.search import INSERT, index_row
+    from storage.register_search import INSERT, index_row
     from storage.tables import (DossierRow, GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow, RegisterEntryRow,
                                 RegisterLinkRow)
     rng = random.Random(seed + 1)
@@ -216,7 +216,7 @@ def percentile(values: list[float], p: float) -> float:
 def run(svc, queries, *, fn: str, budget_s: float | None = None) -> tuple[list[float], list[int]]:
     """Times each query; with budget_s, stops once that much time has gone (the rest untimed)."""
     from sqlalchemy import text as sql
-    from services.register.search import search, search_ids
+    from services.register.search import search
     from storage.search import like_pattern
     times, hits = [], []
     floor_sql = sql("SELECT id FROM register_entries WHERE title LIKE :p ESCAPE '\\' ORDER BY id DESC LIMIT :limit")
@@ -232,8 +232,8 @@ def run(svc, queries, *, fn: str, budget_s: float | None = None) -> tuple[list[f
             if fn == "search":
                 found = search(svc, text, status, LIMIT)
             elif fn == "index":
-                with svc.session() as s:
-                    found = search_ids(s, text, status, LIMIT)
+                with svc.unit() as uow:
+                    found = uow.register.search_ids(text, status, LIMIT)
             else:
                 params = {"p": like_pattern(text), "limit": LIMIT}
                 if status:

@@ -13,19 +13,12 @@ killed run's committed pages into place and removes the rest (`tidy_site`).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
-import re
-import secrets
-import socket
-import tempfile
-import time
-from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
 from documents.problems import Refused, problem
-from publishing import gazette, register
+from publishing import register
 from publishing.derived import Derived, docx_sources
 from publishing.web_release import page_paths, render_pages
 from review.model import Published
@@ -35,11 +28,13 @@ from services.home.context import Services
 from publishing.register_rules import emergency_note
 from services.register.life import emergencies, entry_dates
 from services.home.crashpoints import crash_point
-from services.register.search import index_entry
-from storage import audit
-from storage.jobs import STALE_AFTER, Job, Jobs
-from storage.repos.dossiers import Dossiers
+from services.publication.staging import Staged, tidy_site, write_page  # noqa: F401 (callers import them here)
+from storage.jobs import STALE_AFTER, Job
+from storage.public import dossier_public
 from storage.tables import GazetteItemRow, PageRow, RegisterEntryRow
+
+if TYPE_CHECKING:
+    from storage.unit import Unit
 
 
 class PublicationResult(BaseModel):
@@ -95,13 +90,13 @@ def publish_pending(svc: Services, actor: str = "lockstep", *, limit: int = 20,
 
 def waiting(svc: Services) -> list[Job]:
     """Publish jobs not done (pending, being run, or failed), oldest first: `lockstep due` lists them."""
-    with svc.session() as s:
-        return Jobs(s).pending(KIND)
+    with svc.unit() as uow:
+        return uow.jobs.pending(KIND)
 
 
 def _claim(svc: Services, **kw) -> list[Job]:
-    with svc.session() as s:
-        return Jobs(s).claim(KIND, now=svc.now(), **kw)
+    with svc.unit() as uow:
+        return uow.jobs.claim(KIND, now=svc.now(), **kw)
 
 
 def _run(svc: Services, dossier_id: str, actor: str, job: Job | None) -> PublicationResult:
@@ -110,18 +105,19 @@ def _run(svc: Services, dossier_id: str, actor: str, job: Job | None) -> Publica
     except Refused as r:
         if job is not None:
             retry = r.problem.code in RETRYABLE and job.attempts < MAX_ATTEMPTS
-            _give_back(svc, lambda s: Jobs(s).failed(job, r.problem, retry=retry))
+            _give_back(svc, lambda jobs: jobs.failed(job, r.problem, retry=retry))
         raise
     except BaseException:
         if job is not None:         # an unforeseen error: the sweep tries again (attempts count it)
-            _give_back(svc, lambda s: Jobs(s).release(job))
+            _give_back(svc, lambda jobs: jobs.release(job))
         raise
 
 
 def _give_back(svc: Services, change) -> None:
+    """`change(uow.jobs)` in a transaction of its own."""
     try:
-        with svc.session() as s:
-            change(s)
+        with svc.unit() as uow:
+            change(uow.jobs)
     except Exception:       # noqa: BLE001 - the database is away too: the claim goes stale instead
         pass
 
@@ -129,8 +125,8 @@ def _give_back(svc: Services, change) -> None:
 def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
     staged = Staged(svc.home.site)
     try:
-        with svc.session() as s:
-            done = _record(svc, s, dossier_id, actor, staged)
+        with svc.unit() as uow:
+            done = _record(svc, uow, dossier_id, actor, staged)
             crash_point("publish.before_commit")        # pages staged, nothing committed
     except BaseException:
         staged.discard()
@@ -140,15 +136,12 @@ def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
     return done
 
 
-def _record(svc: Services, s, dossier_id: str, actor: str, staged: "Staged") -> PublicationResult:
-    repo = Dossiers(s)
-    row = repo.get(dossier_id)
-    if row is None:
-        raise Refused(problem("not_found", f"没有卷宗 {dossier_id}"))
-    version = repo.version(dossier_id, row.current_version)
+def _record(svc: Services, uow: Unit, dossier_id: str, actor: str, staged: Staged) -> PublicationResult:
+    row = uow.dossiers.require(dossier_id)
+    version = uow.dossiers.version(dossier_id, row.current_version)
     if row.state in ("published", "registered"):
-        Jobs(s).done(KIND, dossier_id, version.fingerprint, svc.now())
-        return _existing(svc, s, dossier_id, version.fingerprint)
+        uow.jobs.done(KIND, dossier_id, version.fingerprint, svc.now())
+        return _existing(svc, uow, dossier_id, version.fingerprint)
     transition(row.state, "publish")
     policy = version.policy
     meta = policy.meta if policy else None
@@ -158,15 +151,15 @@ def _record(svc: Services, s, dossier_id: str, actor: str, staged: "Staged") -> 
     now = svc.now()
     signed = meta.date if meta else None
     year = register.year_of(signed, now)
-    serial = register.next_serial(s, year)
+    serial = uow.counters.take("register", year, lambda: uow.register.max_serial(year))
     number = register.registration_number(svc.config.register_format, svc.config.register_prefix, year, serial)
     blobs = {f.sha256: svc.store.get(f.sha256) for f in version.files
              if f.role in ("policy", "interpretation_material", "graphic_interpretation")}
     # Converted once, here: the gazette release reuses the HTML and text (publishing/derived.py).
-    derived = Derived(s, svc.store, svc.now, originals=blobs)
+    derived = Derived(uow.derived, svc.store, svc.now, originals=blobs)
     converted = derived.html(docx_sources(version))
     _keep_text(derived, docx_sources(version))
-    owed = emergencies(s, [dossier_id], svc.config).get(dossier_id) if row.emergency_reason else None
+    owed = emergencies(uow, [dossier_id], svc.config).get(dossier_id) if row.emergency_reason else None
     pages, assets = render_pages(version, blobs, city=svc.config.city, registration_number=number,
                                  released_at=now.astimezone().strftime("%Y年%m月%d日 %H:%M"), html=converted,
                                  emergency_note=emergency_note(owed is not None, [n for _, n in owed or ()]))
@@ -176,32 +169,32 @@ def _record(svc: Services, s, dossier_id: str, actor: str, staged: "Staged") -> 
         data = html.encode("utf-8")
         sha = svc.store.put(data, content_type="text/html; charset=utf-8")
         written[kind] = staged.write(paths[kind], data)
-        s.add(PageRow(dossier_id=dossier_id, kind=kind, path=paths[kind], sha256=sha, released_at=now))
+        uow.add(PageRow(dossier_id=dossier_id, kind=kind, path=paths[kind], sha256=sha, released_at=now))
     for path, data in assets.items():
         staged.write(path, data)
     item = GazetteItemRow(dossier_id=dossier_id, fingerprint=version.fingerprint, title=row.title,
                           doc_number=row.doc_number, organ=meta.signature_organ if meta else None,
                           signed_date=signed, policy_page=paths["policy"],
                           interpretation_page=paths["interpretation"], status="queued", queued_at=now)
-    s.add(item)
-    opinion = next((d.opinion_number for d in reversed(repo.decisions(dossier_id))
+    uow.add(item)
+    opinion = next((d.opinion_number for d in reversed(uow.dossiers.decisions(dossier_id))
                     if d.stage == "legality" and d.verdict == "approve" and d.fingerprint == version.fingerprint),
                    None)
     effective, valid_until, entry_status = entry_dates(svc, version, signed, row.title, now)
-    s.add(RegisterEntryRow(registration_number=number, year=year, serial=serial, dossier_id=dossier_id,
+    uow.add(RegisterEntryRow(registration_number=number, year=year, serial=serial, dossier_id=dossier_id,
                            opinion_number=opinion, effective_date=effective, valid_until=valid_until,
                            document_number=row.doc_number, title=row.title,
                            organ=meta.signature_organ if meta else None, drafting_unit=row.drafting_unit,
                            signed_date=signed, published_at=now,
                            interpretation_page=paths["interpretation"], status=entry_status))
-    s.flush()
-    index_entry(s, number)
+    uow.flush()
+    uow.register.index_entry(number)
     row.state = transition(transition(row.state, "publish"), "register")
     row.updated_at = now
-    audit.append(s, Published(dossier_id=dossier_id, actor=actor, at=now, fingerprint=version.fingerprint,
+    uow.audit.append(Published(dossier_id=dossier_id, actor=actor, at=now, fingerprint=version.fingerprint,
                               registration_number=number, gazette_item=item.id,
                               pages={k: paths[k] for k in pages}))
-    Jobs(s).done(KIND, dossier_id, version.fingerprint, now)       # the outbox: with the publication
+    uow.jobs.done(KIND, dossier_id, version.fingerprint, now)       # the outbox: with the publication
     return PublicationResult(dossier=dossier_id, published=True, registration_number=number,
                              gazette_item=item.id, pages={k: str(v) for k, v in written.items()})
 
@@ -216,163 +209,34 @@ def _keep_text(derived: Derived, sources: list[str]) -> None:
             pass
 
 
-def _existing(svc: Services, s, dossier_id: str, fingerprint: str) -> PublicationResult:
-    item = gazette.item_for(s, dossier_id, fingerprint)
-    entry: RegisterEntryRow | None = register.entry_for(s, dossier_id)
+def _existing(svc: Services, uow: Unit, dossier_id: str, fingerprint: str) -> PublicationResult:
+    item = uow.site.gazette_item(dossier_id, fingerprint)
+    entry: RegisterEntryRow | None = uow.register.entry_for(dossier_id)
     return PublicationResult(dossier=dossier_id, published=True, already=True,
                              registration_number=entry.registration_number if entry else None,
                              gazette_item=item.id if item else None,
                              pages={k: str(svc.home.site / p) for k, p in page_paths(dossier_id).items()})
 
 
-def write_page(svc: Services, path: str, html: str) -> str:
-    """A public page: kept in the object store and written under the home's site folder."""
-    data = html.encode("utf-8")
-    sha = svc.store.put(data, content_type="text/html; charset=utf-8")
-    _write_atomic(svc.home.site / path, data)
-    return sha
-
-
-def _write_atomic(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    os.fchmod(fd, 0o644)            # a public page: a web server reads it (mkstemp makes 0600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
-    return path
-
-
-# A page staged by a publication: .tmp-<host>-<pid>-<random>~<file name>, beside where it goes.
-_STAGED = re.compile(r"^\.tmp-(?P<host>.+)-(?P<pid>\d+)-(?P<rand>[0-9a-f]{8})~(?P<name>.+)$")
-
-
-class Staged:
-    """Site files written under temporary names before the commit and moved into place after it:
-    a kill before the commit leaves no page without its row, only temporary files the sweep removes."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.files: list[tuple[Path, Path]] = []
-
-    def write(self, rel: str, data: bytes) -> Path:
-        target = self.root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.parent / f".tmp-{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}~{target.name}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        os.fchmod(fd, 0o644)            # a public page: a web server reads it
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        self.files.append((tmp, target))
-        return target
-
-    def place(self) -> list[Path]:
-        for tmp, target in self.files:
-            os.replace(tmp, target)
-        return [target for _, target in self.files]
-
-    def discard(self) -> None:
-        for tmp, _ in self.files:
-            tmp.unlink(missing_ok=True)
-        self.files = []
-
-
-def _writer_gone(m: re.Match, path: Path, stale_after: dt.timedelta) -> bool:
-    """Whether a staged file's writer is over: its process (this host) is gone, or it is older than
-    `stale_after` (another host's writer, or a pid since reused)."""
-    if _older_than(path, stale_after):
-        return True
-    if not path.exists():
-        return False            # placed or removed meanwhile
-    if m["host"] != socket.gethostname() or int(m["pid"]) == os.getpid():
-        return False
-    try:
-        os.kill(int(m["pid"]), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        pass
-    return False
-
-
-def tidy_site(svc: Services, stale_after: dt.timedelta = STALE_AFTER) -> tuple[list[str], list[str]]:
-    """Temporary files in the site folder whose writer is over: a staged page whose row was committed
-    (same bytes as its row's object, its dossier still public) is moved into place; a picture is
-    moved into place when a public, published dossier holds it; anything else is removed (its
-    transaction never committed, or another writer's leftover). Returns (placed, removed) site paths."""
-    from storage.public import dossier_public
-    from storage.tables import DossierRow, FileRow, VersionRow
-    site = svc.home.site
-    if not site.is_dir():
-        return [], []
-    strays = [p for p in site.rglob(".tmp-*") if p.is_file()]
-    placed: list[str] = []
-    removed: list[str] = []
-    if not strays:
-        return placed, removed
-    with svc.session() as s:
-        for p in strays:
-            m = _STAGED.match(p.name)
-            if m is None:            # another writer's temp file (_write_atomic): only when long left
-                if _older_than(p, stale_after):
-                    p.unlink(missing_ok=True)
-                    removed.append(p.relative_to(site).as_posix())
-                continue
-            if not _writer_gone(m, p, stale_after):
-                continue
-            target = p.parent / m["name"]
-            rel = target.relative_to(site).as_posix()
-            try:
-                sha = hashlib.sha256(p.read_bytes()).hexdigest()
-            except FileNotFoundError:
-                continue
-            keep = False
-            if rel.startswith("assets/"):
-                keep = PurePath(rel).stem == sha and any(
-                    dossier_public(d) and d.state in ("published", "registered")
-                    for d in s.query(DossierRow).join(VersionRow, VersionRow.dossier_id == DossierRow.id)
-                    .join(FileRow, FileRow.version_id == VersionRow.id).filter(FileRow.sha256 == sha))
-            else:
-                row = s.query(PageRow).filter_by(path=rel).first()
-                keep = row is not None and row.sha256 == sha and dossier_public(s.get(DossierRow, row.dossier_id))
-            if keep:
-                os.replace(p, target)
-                placed.append(rel)
-            else:
-                p.unlink(missing_ok=True)
-                removed.append(rel)
-    return placed, removed
-
-
-def _older_than(path: Path, age: dt.timedelta) -> bool:
-    try:
-        return time.time() - path.stat().st_mtime > age.total_seconds()
-    except FileNotFoundError:
-        return False
-
-
 def refresh_emergency_pages(svc: Services, dossier_id: str) -> list[str]:
     """The web release of a document signed off in an emergency says which stages are still owed
     (紧急签发，待事后补审：…): rendered again, from the published version, when that changes. A page
     that is not public (or withheld) is left alone: it is not on disk to refresh. Returns paths written."""
-    from storage.public import dossier_public
-    from storage.repos.dossiers import versions_by_fingerprint
-    from storage.tables import DossierRow
-    with svc.session() as s:
-        row = s.get(DossierRow, dossier_id)
-        pages_rows = {p.kind: p for p in s.query(PageRow).filter_by(dossier_id=dossier_id)}
+    with svc.unit() as uow:
+        row = uow.dossiers.get(dossier_id)
+        pages_rows = uow.site.pages_of(dossier_id)
         if row is None or row.emergency_reason is None or not pages_rows or not dossier_public(row):
             return []
-        item = s.query(GazetteItemRow).filter_by(dossier_id=dossier_id).order_by(GazetteItemRow.id.desc()).first()
-        entry = register.entry_for(s, dossier_id)
-        if item is None:
+        item = uow.site.gazette_item(dossier_id)
+        entry = uow.register.entry_for(dossier_id)
+        version = uow.site.version(dossier_id, item.fingerprint) if item is not None else None
+        if version is None:
             return []
-        version = versions_by_fingerprint(s, {(dossier_id, item.fingerprint)})[(dossier_id, item.fingerprint)]
-        owed = emergencies(s, [dossier_id], svc.config).get(dossier_id, [])
+        owed = emergencies(uow, [dossier_id], svc.config).get(dossier_id, [])
         note = emergency_note(True, [n for _, n in owed])
         blobs = {f.sha256: svc.store.get(f.sha256) for f in version.files
                  if f.role in ("policy", "interpretation_material", "graphic_interpretation")}
-        converted = Derived(s, svc.store, svc.now, originals=blobs).html(docx_sources(version))
+        converted = Derived(uow.derived, svc.store, svc.now, originals=blobs).html(docx_sources(version))
         first = min(p.released_at for p in pages_rows.values())
         pages, _ = render_pages(version, blobs, city=svc.config.city,
                                 registration_number=entry.registration_number if entry else None,

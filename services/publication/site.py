@@ -5,26 +5,18 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
 from services.home.context import Services
 from storage.public import dossier_public
-from storage.tables import DossierRow, FileRow, PageRow, VersionRow
 
 PICTURE_ROLES = ("graphic_interpretation", "interpretation_material")
 _ASSET = re.compile(r"^assets/([0-9a-f]{64})\.(png|jpe?g|gif|bmp|webp)$")
 
 
-def _public(s, dossier_id: str) -> bool:
-    row = s.get(DossierRow, dossier_id)
-    return dossier_public(row)
-
-
 def page(svc: Services, path: str) -> bytes | None:
     """A released page by its site path (policies/D….html, interpretations/D….html)."""
-    with svc.session() as s:
-        row = s.scalars(select(PageRow).filter_by(path=path)).first()
-        if row is None or not _public(s, row.dossier_id):
+    with svc.unit() as uow:
+        row = uow.site.page_at(path)
+        if row is None or not dossier_public(uow.dossiers.get(row.dossier_id)):
             return None
         sha = row.sha256
     return svc.store.get(sha)
@@ -35,15 +27,11 @@ def asset(svc: Services, path: str) -> tuple[bytes, str] | None:
     m = _ASSET.match(path)
     if m is None:
         return None
-    with svc.session() as s:
+    with svc.unit() as uow:
         # Only a picture of the version that was published (the dossier's current one after sign-off):
         # an earlier draft's picture was never released, whoever learned its hash.
-        dossiers = s.scalars(select(VersionRow.dossier_id).join(FileRow, FileRow.version_id == VersionRow.id)
-                             .join(DossierRow, (DossierRow.id == VersionRow.dossier_id)
-                                   & (DossierRow.current_version == VersionRow.number))
-                             .where(FileRow.sha256 == m.group(1), FileRow.role.in_(PICTURE_ROLES))).all()
-        released = {d for d in dossiers
-                    if s.scalars(select(PageRow.id).filter_by(dossier_id=d)).first() is not None and _public(s, d)}
+        released = {d for d in uow.site.showing_picture(m.group(1), PICTURE_ROLES)
+                    if uow.site.has_pages(d) and dossier_public(uow.dossiers.get(d))}
     if not released:
         return None
     kind = "jpeg" if m.group(2) in ("jpg", "jpeg") else m.group(2)

@@ -3,25 +3,22 @@ amend, repeal and expire. Every change is role-checked and audited in its own tr
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from documents.effective import find_effective
 from documents.problems import Refused, problem
-from publishing import register
 from publishing import register_rules as rules
 from review import rules as guards
 from review.lifecycles import REGISTER_ENTRY
 from review.model import Event, Version
 from services.home.context import Services
 from services.review.actions import person
-from storage import audit
-from storage.repos.dossiers import Dossiers
-from storage.tables import DossierRow, RegisterEntryRow, RegisterLinkRow
+from storage.tables import RegisterEntryRow, RegisterLinkRow
 
+if TYPE_CHECKING:
+    from storage.unit import Unit
 
 
 class EntryAmended(Event):
@@ -126,14 +123,12 @@ def dates_of(e: RegisterEntryRow) -> tuple[dt.date | None, dt.date | None]:
     return e.effective_date, e.valid_until or rules.valid_until(e.effective_date, e.title)
 
 
-def views(s: Session, rows: list[RegisterEntryRow], config=None) -> list[EntryView]:
+def views(uow: Unit, rows: list[RegisterEntryRow], config=None) -> list[EntryView]:
     few = len(rows) <= 500        # a page of entries: read only their links and placements
-    linked = register.links(s, [e.id for e in rows] if few else None)
-    placed = register.placements(s, [e.dossier_id for e in rows] if few else None)
-    owed = emergencies(s, [e.dossier_id for e in rows], config)
-    withheld = {d.id: d for d in s.scalars(select(DossierRow).where(
-        DossierRow.withheld_at.is_not(None), DossierRow.id.in_([e.dossier_id for e in rows])))} if few else {
-        d.id: d for d in s.scalars(select(DossierRow).where(DossierRow.withheld_at.is_not(None)))}
+    linked = uow.register.links([e.id for e in rows] if few else None)
+    placed = uow.register.placements([e.dossier_id for e in rows] if few else None)
+    owed = emergencies(uow, [e.dossier_id for e in rows], config)
+    withheld = uow.register.withheld([e.dossier_id for e in rows])
     out = []
     for e in rows:
         effective, until = dates_of(e)
@@ -161,37 +156,31 @@ def views(s: Session, rows: list[RegisterEntryRow], config=None) -> list[EntryVi
     return out
 
 
-def emergencies(s: Session, dossier_ids: list[str], config=None) -> dict[str, list[tuple[str, str]]]:
+def emergencies(uow: Unit, dossier_ids: list[str], config=None) -> dict[str, list[tuple[str, str]]]:
     """Dossier → the stages (id, name) its emergency sign-off still owes, for those signed off in an
     emergency (dossiers.emergency_reason set); an empty list once reviewed after the fact."""
     from review.decisions import retrospective_pending
     from review.config import DEFAULT_CONFIG_TOML, parse_config
-    from services.review.actions import load, pipeline_for
-    q = select(DossierRow.id).where(DossierRow.emergency_reason.is_not(None))
-    if len(dossier_ids) <= 500:
-        q = q.where(DossierRow.id.in_(dossier_ids))
-    wanted = set(dossier_ids)
+    from services.review.actions import pipeline_for
     out: dict[str, list[tuple[str, str]]] = {}
-    for dossier_id in s.scalars(q):
-        if dossier_id not in wanted:
-            continue
-        _, view = load(s, dossier_id)
+    for dossier_id in uow.register.signed_in_emergency(dossier_ids):
+        _, view = uow.dossiers.view(dossier_id)
         # the version's own pipeline snapshot; the home's config (or the default) for older versions
         pipeline = view.current.pipeline or pipeline_for(config or parse_config(DEFAULT_CONFIG_TOML), view.current)
         names = {x.id: x.name for x in pipeline.stages}
-        pending = retrospective_pending(view, pipeline, Dossiers(s).decisions(dossier_id))
+        pending = retrospective_pending(view, pipeline, uow.dossiers.decisions(dossier_id))
         out[dossier_id] = [(x, names.get(x, x)) for x in pending]
     return out
 
 
 def list_entries(svc: Services, status: str | None = None, *, public: bool = False) -> list[EntryView]:
-    with svc.session() as s:
-        return views(s, register.entries(s, status, public=public), svc.config)
+    with svc.unit() as uow:
+        return views(uow, uow.register.entries(status, public=public), svc.config)
 
 
 def show(svc: Services, number: str) -> EntryView:
-    with svc.session() as s:
-        return views(s, [_entry(s, number)], svc.config)[0]
+    with svc.unit() as uow:
+        return views(uow, [uow.register.require(number)], svc.config)[0]
 
 
 # ---------------------------------------------------------------- changes
@@ -203,63 +192,55 @@ def _registrar(svc: Services, actor: str) -> str:
     return p.name
 
 
-def _entry(s: Session, number: str) -> RegisterEntryRow:
-    e = register.by_number(s, number)
-    if e is None:
-        raise Refused(problem("not_found", f"台帐中没有登记号 {number}"))
-    return e
-
-
 def amend(svc: Services, number: str, by: str, actor: str) -> EntryView:
     """`by` amends `number`: both entries show the link; `number` becomes amended (still in force)."""
     name = _registrar(svc, actor)
-    with svc.session() as s:
-        target, acting = _entry(s, number), _entry(s, by)
+    with svc.unit() as uow:
+        target, acting = uow.register.require(number), uow.register.require(by)
         if p := rules.amend_problem(number, target.status, by, acting.status):
             raise Refused(p)
-        if s.scalars(select(RegisterLinkRow).filter_by(kind="amend", entry_id=target.id,
-                                                       by_entry_id=acting.id)).first():
+        if uow.register.is_amended(target.id, by_entry_id=acting.id):
             raise Refused(problem("invalid_state", f"已记录 {by} 修改 {number}"))
         now = svc.now()
-        s.add(RegisterLinkRow(kind="amend", entry_id=target.id, by_entry_id=acting.id, actor=name, at=now))
+        uow.add(RegisterLinkRow(kind="amend", entry_id=target.id, by_entry_id=acting.id, actor=name, at=now))
         # A 待施行 document stays so and takes effect as amended (review/lifecycles.py REGISTER_ENTRY).
         action = "note_amendment" if target.status == rules.PENDING else "amend"
         status = REGISTER_ENTRY.step(target.status, action)
         if status != target.status:
             target.status, target.status_changed_at = status, now
-        audit.append(s, EntryAmended(dossier_id=target.dossier_id, actor=name, at=now,
+        uow.audit.append(EntryAmended(dossier_id=target.dossier_id, actor=name, at=now,
                                      registration_number=number, by=by))
-        return views(s, [target], svc.config)[0]
+        return views(uow, [target], svc.config)[0]
 
 
 def repeal(svc: Services, number: str, actor: str, by: str | None = None, reason: str | None = None) -> EntryView:
     name = _registrar(svc, actor)
-    with svc.session() as s:
-        target = _entry(s, number)
-        acting = _entry(s, by) if by else None
+    with svc.unit() as uow:
+        target = uow.register.require(number)
+        acting = uow.register.require(by) if by else None
         if p := rules.repeal_problem(number, target.status, by, acting.status if acting else None, reason):
             raise Refused(p)
         now = svc.now()
-        s.add(RegisterLinkRow(kind="repeal", entry_id=target.id, by_entry_id=acting.id if acting else None,
+        uow.add(RegisterLinkRow(kind="repeal", entry_id=target.id, by_entry_id=acting.id if acting else None,
                               reason=reason, actor=name, at=now))
         target.status, target.status_changed_at = REGISTER_ENTRY.step(target.status, "repeal"), now
-        audit.append(s, EntryRepealed(dossier_id=target.dossier_id, actor=name, at=now,
+        uow.audit.append(EntryRepealed(dossier_id=target.dossier_id, actor=name, at=now,
                                       registration_number=number, by=by, reason=reason))
-        return views(s, [target], svc.config)[0]
+        return views(uow, [target], svc.config)[0]
 
 
 def expire_due(svc: Services, today: dt.date, actor: str = "lockstep") -> list[EntryView]:
     """Entries past their valid-until day become expired. What the scheduled check calls (no role:
     the system acts); `lockstep register expire` calls `expire` with the registrar's name."""
-    with svc.session() as s:
-        lapsed = [e for e in register.entries(s) if rules.expires(e.status, dates_of(e)[1], today)]
+    with svc.unit() as uow:
+        lapsed = [e for e in uow.register.entries() if rules.expires(e.status, dates_of(e)[1], today)]
         now = svc.now()
         for e in lapsed:
             e.status, e.status_changed_at = REGISTER_ENTRY.step(e.status, "expire"), now
-            audit.append(s, EntryExpired(dossier_id=e.dossier_id, actor=actor, at=now,
+            uow.audit.append(EntryExpired(dossier_id=e.dossier_id, actor=actor, at=now,
                                          registration_number=e.registration_number, valid_until=dates_of(e)[1]))
-        s.flush()
-        return views(s, lapsed, svc.config)
+        uow.flush()
+        return views(uow, lapsed, svc.config)
 
 
 def expire(svc: Services, today: dt.date, actor: str) -> list[EntryView]:
@@ -268,30 +249,29 @@ def expire(svc: Services, today: dt.date, actor: str) -> list[EntryView]:
 
 # ---------------------------------------------------------------- 待施行 → 现行有效
 
-def _in_force_status(s: Session, e: RegisterEntryRow) -> str:
+def _in_force_status(uow: Unit, e: RegisterEntryRow) -> str:
     """What a 待施行 entry becomes on its day: amended if another document already amended it."""
-    amended = s.scalars(select(RegisterLinkRow).filter_by(kind="amend", entry_id=e.id)).first()
+    amended = uow.register.is_amended(e.id)
     return REGISTER_ENTRY.step(e.status, "take_effect_amended" if amended else "take_effect")
 
 
 def take_effect_due(svc: Services, today: dt.date, actor: str = "lockstep") -> list[EntryView]:
     """待施行 entries whose 施行日期 has come become 现行有效. What the scheduled check calls with
     `expire_due` (no role: the system acts); never one whose date the gazette has not fixed yet."""
-    with svc.session() as s:
-        due = [e for e in s.scalars(select(RegisterEntryRow).filter_by(status=rules.PENDING)
-                                    .order_by(RegisterEntryRow.year, RegisterEntryRow.serial))
+    with svc.unit() as uow:
+        due = [e for e in uow.register.entries(rules.PENDING)
                if rules.takes_effect(e.status, e.effective_date, today)]
         now = svc.now()
         for e in due:
-            e.status, e.status_changed_at = _in_force_status(s, e), now
-            audit.append(s, EntryTookEffect(dossier_id=e.dossier_id, actor=actor, at=now, status=e.status,
+            e.status, e.status_changed_at = _in_force_status(uow, e), now
+            uow.audit.append(EntryTookEffect(dossier_id=e.dossier_id, actor=actor, at=now, status=e.status,
                                             registration_number=e.registration_number,
                                             effective_date=e.effective_date))
-        s.flush()
-        return views(s, due, svc.config)
+        uow.flush()
+        return views(uow, due, svc.config)
 
 
-def date_on_release(svc: Services, s: Session, issue: str, release: dt.date, facts, actor: str) -> list[str]:
+def date_on_release(svc: Services, uow: Unit, issue: str, release: dt.date, facts, actor: str) -> list[str]:
     """In the release's transaction: every 待施行 entry of a document in the issue without a 施行日期
     gets the issue's date as its 施行日期 (or what its text says, read against that date), its
     有效期至 from it, and becomes 现行有效 if that day has come (else the scheduled check moves it
@@ -299,17 +279,17 @@ def date_on_release(svc: Services, s: Session, issue: str, release: dt.date, fac
     today = local_date(svc.now())
     dated = []
     for f in facts:
-        e = register.entry_for(s, f.dossier)
+        e = uow.register.entry_for(f.dossier)
         if e is None or e.status != rules.PENDING or e.effective_date is not None:
             continue
         effective = rules.effective_on_release(f.effective, f.signed_date, release)
         e.effective_date, e.valid_until = effective, rules.valid_until(effective, e.title)
         now = svc.now()
-        audit.append(s, EntryDated(dossier_id=e.dossier_id, actor=actor, at=now, issue=issue,
+        uow.audit.append(EntryDated(dossier_id=e.dossier_id, actor=actor, at=now, issue=issue,
                                    registration_number=e.registration_number, effective_date=effective))
         if rules.takes_effect(e.status, effective, today):
-            e.status, e.status_changed_at = _in_force_status(s, e), now
-            audit.append(s, EntryTookEffect(dossier_id=e.dossier_id, actor=actor, at=now, status=e.status,
+            e.status, e.status_changed_at = _in_force_status(uow, e), now
+            uow.audit.append(EntryTookEffect(dossier_id=e.dossier_id, actor=actor, at=now, status=e.status,
                                             registration_number=e.registration_number,
                                             effective_date=effective))
         dated.append(e.registration_number)

@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from publishing import register
 from publishing.register_rules import EntryFacts, Figure, annual_figures
 from services.home.context import Services
 from services.register.life import dates_of, local_date
-from storage.tables import FileRow, GazetteItemRow, PageRow, VersionRow
 
 INTERPRETATION_ROLES = ("interpretation_material", "graphic_interpretation")
 
@@ -25,32 +22,26 @@ class AnnualReport(BaseModel):
 
 
 def annual(svc: Services, year: int) -> AnnualReport:
-    with svc.session() as s:
-        rows = register.entries(s)
+    with svc.unit() as uow:
+        rows = uow.register.entries()
         amended, repealed = defaultdict(list), {}
-        for link, target, _ in register.links(s):
+        for link, target, _ in uow.register.links():
             if link.kind == "amend":
                 amended[target].append(local_date(link.at))
             else:
                 repealed.setdefault(target, local_date(link.at))
         # The roles of the files in the version each dossier was published from (its gazette item).
-        roles: dict[str, set[str]] = defaultdict(set)
-        q = (select(GazetteItemRow.dossier_id, FileRow.role)
-             .join(VersionRow, (VersionRow.dossier_id == GazetteItemRow.dossier_id)
-                   & (VersionRow.fingerprint == GazetteItemRow.fingerprint))
-             .join(FileRow, FileRow.version_id == VersionRow.id))
-        for dossier, role in s.execute(q):
-            roles[dossier].add(role)
+        roles = uow.register.published_roles()
         released: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-        for dossier, kind, at in s.execute(select(PageRow.dossier_id, PageRow.kind, PageRow.released_at)):
+        for dossier, kind, at in uow.register.page_releases():
             released[dossier][kind].add(local_date(at))
         facts = [EntryFacts(registration_number=e.registration_number, published=local_date(e.published_at),
                             effective=dates_of(e)[0], valid_until=dates_of(e)[1],
                             pending=dates_of(e)[0] is None,       # 待施行, no date yet: not in force
                             repealed=repealed.get(e.registration_number),
                             amended=tuple(amended[e.registration_number]),
-                            interpreted=bool(roles[e.dossier_id] & set(INTERPRETATION_ROLES)),
-                            graphic="graphic_interpretation" in roles[e.dossier_id],
+                            interpreted=bool(roles.get(e.dossier_id, set()) & set(INTERPRETATION_ROLES)),
+                            graphic="graphic_interpretation" in roles.get(e.dossier_id, ()),
                             released_together=bool(released[e.dossier_id]["policy"]
                                                    & released[e.dossier_id]["interpretation"]))
                  for e in rows]

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 from documents.problems import Refused, problem
-from publishing import register
 from services.home.context import Services
 from services.register.life import EntryView, views
 from storage.public import dossier_public
-from storage.tables import DossierRow
 
 
 def register_entry(svc: Services, number: str, *, public: bool) -> EntryView:
@@ -14,12 +12,10 @@ def register_entry(svc: Services, number: str, *, public: bool) -> EntryView:
     不予公开, an unknown attribute, 撤回公开) does not exist
     (DESIGN.md rule 9): the answer is not_found, the same as for a number never given out, so
     that the refusal says nothing about the document."""
-    with svc.session() as s:
-        row = register.by_number(s, number)
-        if row is not None and public:
-            dossier = s.get(DossierRow, row.dossier_id)
-            if not dossier_public(dossier):
-                row = None
+    with svc.unit() as uow:
+        row = uow.register.by_number(number)
+        if row is not None and public and not dossier_public(uow.dossiers.get(row.dossier_id)):
+            row = None
         if row is None:
             raise Refused(problem("not_found", f"台帐中没有登记号 {number}"))
-        return views(s, [row])[0]
+        return views(uow, [row])[0]

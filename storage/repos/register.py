@@ -1,9 +1,144 @@
-"""Queries for the normative-document register: entries, searches, exports, report figures (issue 12: repositories own every query)."""
+"""Queries for the normative-document register: entries, links, searches, report figures (issue 12:
+repositories own every query). Reached as `uow.register`; the rules are in publishing/register_rules.py,
+the actions in services/register/."""
 from __future__ import annotations
 
+from collections import defaultdict
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+
+from documents.problems import Refused, problem
+from storage import register_search
+from storage.public import public_dossier
+from storage.tables import (DossierRow, FileRow, GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow, PageRow,
+                            RegisterEntryRow, RegisterLinkRow, VersionRow)
+
+FEW = 500       # up to this many ids are asked for by name; more, and the whole table is read once
 
 
 class RegisterRepo:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    # -- entries ------------------------------------------------------------------------------
+    def entries(self, status: str | None = None, *, public: bool = False) -> list[RegisterEntryRow]:
+        """Entries in register order (year, serial), optionally of one status. public=True leaves out
+        any entry whose dossier is not public now (storage/public.py, the one review.rules.is_public:
+        不予公开, an unknown attribute, 撤回公开): a public output checks again rather than trust that
+        such a document never got an entry."""
+        q = select(RegisterEntryRow).order_by(RegisterEntryRow.year, RegisterEntryRow.serial)
+        if status:
+            q = q.filter_by(status=status)
+        if public:
+            q = q.join(DossierRow, DossierRow.id == RegisterEntryRow.dossier_id).where(public_dossier(DossierRow))
+        return list(self.session.scalars(q))
+
+    def by_number(self, registration_number: str) -> RegisterEntryRow | None:
+        """The entry with this registration number, if any."""
+        return self.session.scalars(select(RegisterEntryRow)
+                                    .filter_by(registration_number=registration_number)).first()
+
+    def require(self, registration_number: str) -> RegisterEntryRow:
+        """The entry with this registration number, or Refused(not_found)."""
+        e = self.by_number(registration_number)
+        if e is None:
+            raise Refused(problem("not_found", f"台帐中没有登记号 {registration_number}"))
+        return e
+
+    def entry_for(self, dossier_id: str) -> RegisterEntryRow | None:
+        """The dossier's entry, if it was published."""
+        return self.session.scalars(select(RegisterEntryRow).filter_by(dossier_id=dossier_id)).first()
+
+    def by_ids(self, ids: list[int]) -> list[RegisterEntryRow]:
+        """The entries with these ids, in the order given (ids not found are left out)."""
+        if not ids:
+            return []
+        rows = {e.id: e for e in self.session.scalars(select(RegisterEntryRow).where(RegisterEntryRow.id.in_(ids)))}
+        return [rows[i] for i in ids if i in rows]
+
+    def max_serial(self, year: int) -> int:
+        """The highest serial the year's entries hold (0 for none): the floor of the year's
+        "register" counter (storage/counters.py) when a home from before the counters first takes one."""
+        return self.session.scalar(select(func.max(RegisterEntryRow.serial)).filter_by(year=year)) or 0
+
+    # -- links ----------------------------------------------------------------------------------
+    def links(self, entry_ids: list[int] | None = None) -> list[tuple[RegisterLinkRow, str, str | None]]:
+        """Every link as (link, entry's number, acting entry's number or None), oldest first;
+        with entry_ids, only the links those entries take part in."""
+        by = RegisterEntryRow.__table__.alias("by_entry")
+        q = (select(RegisterLinkRow, RegisterEntryRow.registration_number, by.c.registration_number)
+             .join(RegisterEntryRow, RegisterEntryRow.id == RegisterLinkRow.entry_id)
+             .outerjoin(by, by.c.id == RegisterLinkRow.by_entry_id)
+             .order_by(RegisterLinkRow.at, RegisterLinkRow.id))
+        if entry_ids is not None:
+            q = q.where(or_(RegisterLinkRow.entry_id.in_(entry_ids), RegisterLinkRow.by_entry_id.in_(entry_ids)))
+        return [tuple(r) for r in self.session.execute(q)]
+
+    def is_amended(self, entry_id: int, by_entry_id: int | None = None) -> bool:
+        """Whether an amendment of the entry is recorded (with by_entry_id: one by that entry)."""
+        q = select(RegisterLinkRow.id).filter_by(kind="amend", entry_id=entry_id)
+        if by_entry_id is not None:
+            q = q.filter_by(by_entry_id=by_entry_id)
+        return self.session.scalars(q.limit(1)).first() is not None
+
+    # -- what an entry shows besides itself ------------------------------------------------------
+    def placements(self, dossier_ids: list[str] | None = None) -> dict[str, GazetteIssueRow]:
+        """dossier → the released gazette issue that carries it (a draft issue does not count yet)."""
+        q = (select(GazetteItemRow.dossier_id, GazetteIssueRow)
+             .join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
+             .join(GazetteIssueRow, GazetteIssueRow.id == GazetteIssueItemRow.issue_id)
+             .where(GazetteIssueRow.status == "released")
+             .order_by(GazetteIssueRow.release_date))
+        if dossier_ids is not None:
+            q = q.where(GazetteItemRow.dossier_id.in_(dossier_ids))
+        found: dict[str, GazetteIssueRow] = {}
+        for dossier, issue in self.session.execute(q):
+            found.setdefault(dossier, issue)     # the first issue to carry it is where it was published
+        return found
+
+    def withheld(self, dossier_ids: list[str]) -> dict[str, DossierRow]:
+        """Of these dossiers, those withheld (撤回公开), by id."""
+        q = select(DossierRow).where(DossierRow.withheld_at.is_not(None))
+        if len(dossier_ids) <= FEW:
+            q = q.where(DossierRow.id.in_(dossier_ids))
+        wanted = set(dossier_ids)
+        return {d.id: d for d in self.session.scalars(q) if d.id in wanted}
+
+    def signed_in_emergency(self, dossier_ids: list[str]) -> list[str]:
+        """Of these dossiers, those signed off in an emergency (dossiers.emergency_reason set)."""
+        q = select(DossierRow.id).where(DossierRow.emergency_reason.is_not(None))
+        if len(dossier_ids) <= FEW:
+            q = q.where(DossierRow.id.in_(dossier_ids))
+        wanted = set(dossier_ids)
+        return [d for d in self.session.scalars(q) if d in wanted]
+
+    # -- annual-report figures ----------------------------------------------------------------------
+    def published_roles(self) -> dict[str, set[str]]:
+        """dossier → the roles of the files in the version it was published from (its gazette item)."""
+        q = (select(GazetteItemRow.dossier_id, FileRow.role)
+             .join(VersionRow, (VersionRow.dossier_id == GazetteItemRow.dossier_id)
+                   & (VersionRow.fingerprint == GazetteItemRow.fingerprint))
+             .join(FileRow, FileRow.version_id == VersionRow.id))
+        roles: dict[str, set[str]] = defaultdict(set)
+        for dossier, role in self.session.execute(q):
+            roles[dossier].add(role)
+        return roles
+
+    def page_releases(self) -> list[tuple[str, str, object]]:
+        """Every released site page as (dossier, page kind, released_at)."""
+        return [tuple(r) for r in self.session.execute(select(PageRow.dossier_id, PageRow.kind, PageRow.released_at))]
+
+    # -- search (storage/register_search.py) ---------------------------------------------------------
+    def index_entry(self, registration_number: str) -> None:
+        """(Re)write one entry's search-index row in this transaction (SQLite; PostgreSQL keeps its own)."""
+        self.session.flush()
+        e = self.by_number(registration_number)
+        if e is not None:
+            register_search.index_entry(self.session, e)
+
+    def search_ids(self, text: str, status: str | None = None,
+                   limit: int = register_search.DEFAULT_LIMIT) -> list[int]:
+        """Ids of the public entries whose title, document number, organ or registration number holds
+        `text` (and of `status`), newest first."""
+        return register_search.search_ids(self.session, text, status, limit)
