@@ -126,9 +126,8 @@ def _print_gate(answer, config=None, unit: str | None = None) -> None:
 
 def _unit_of(svc, dossier: str) -> str | None:
     """The drafting unit, so that a unit's own check names that unit's people."""
-    from storage.repos.dossiers import Dossiers
-    with svc.session() as s:
-        row = Dossiers(s).get(dossier)
+    with svc.unit() as uow:
+        row = uow.dossiers.get(dossier)
     return row.drafting_unit if row is not None else None
 
 

@@ -148,12 +148,10 @@ def routes(kit: Kit) -> APIRouter:
 
 def file_of(svc, dossier_id: str, sha256: str) -> tuple[str, bytes] | None:
     """A file recorded in any version of this dossier; the key comes from our records, never the URL."""
-    from storage.repos.dossiers import Dossiers
-    with svc.session() as s:
-        repo = Dossiers(s)
-        row = repo.get(dossier_id)
+    with svc.unit() as uow:
+        row = uow.dossiers.get(dossier_id)
         for n in range(row.current_version, 0, -1) if row else ():
-            hit = next((f for f in repo.version(dossier_id, n).files if f.sha256 == sha256), None)
+            hit = next((f for f in uow.dossiers.version(dossier_id, n).files if f.sha256 == sha256), None)
             if hit is not None:
                 return hit.name, svc.store.get(hit.sha256)
     return None
@@ -167,17 +165,16 @@ def converted(svc, sources: list[str]) -> dict[str, str]:
     from publishing.derived import Derived
 
     def once() -> dict[str, str]:
-        with svc.session() as s:
-            return Derived(s, svc.store, svc.now).html(sources)
+        with svc.unit() as uow:
+            return Derived(uow.derived, uow.store, uow.now).html(sources)
     return svc.retrying(once) if sources else {}
 
 
 def review_view(svc, dossier_id: str, number: int) -> dict:
     from documents.diff import paragraphs
     from publishing.web_release import page_html
-    from storage.repos.dossiers import Dossiers
-    with svc.session() as s:
-        version = Dossiers(s).version(dossier_id, number)
+    with svc.unit() as uow:
+        version = uow.dossiers.version(dossier_id, number)
     blobs: dict[str, bytes] = {}
     shown_roles = ("policy", *INTERPRETATION, "risk_assessment", "response_plan")
     html = converted(svc, sorted({f.sha256 for f in version.of_role(*shown_roles) if f.meta is not None}))
