@@ -24,10 +24,9 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from documents.problems import Refused
 from publishing import gazette_rules
@@ -36,11 +35,10 @@ from review import rules
 from review.model import Withheld
 from services.home.context import Services
 from services.review.actions import person
-from storage import audit
-from storage.public import dossier_public
-from storage.repos.dossiers import Dossiers
-from storage.tables import (ConsultationRow, DerivedObjectRow, DossierRow, FileRow, GazetteCorrectionRow,
-                            GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow, PageRow, VersionRow)
+from storage.tables import GazetteIssueRow
+
+if TYPE_CHECKING:
+    from storage.unit import Unit
 
 WEB_PUBLIC = "web_public"          # derived_objects.kind: the public revision of a released web edition
 MAKER = "lockstep withhold"
@@ -72,24 +70,22 @@ def withhold(svc: Services, dossier_id: str, reason: str, actor: str, *,
 
 
 def _withhold(svc: Services, dossier_id: str, reason: str, who, roots: list[Path]) -> WithholdResult:
-    with svc.session() as s:
-        row = Dossiers(s).get(dossier_id)
-        if row is None:
-            raise Refused(rules.not_found(dossier_id))
+    with svc.unit() as uow:
+        row = uow.dossiers.require(dossier_id)
         if refusal := (rules.may_see(who, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind))
                        or rules.may_withhold_with(who, row.state, row.withheld_at is not None, reason)):
             raise Refused(refusal)
         now = svc.now()
         row.withheld_at, row.withheld_by, row.withheld_reason, row.updated_at = now, who.name, reason, now
-        s.flush()
+        uow.flush()
         revised: dict[str, dict[str, bytes]] = {}
         shas: dict[str, str] = {}
-        for issue in _issues_naming(s, dossier_id):
-            pages = public_web_edition(svc, s, issue)
-            shas[issue.id] = _store_revision(svc, s, issue, pages, now)
+        for issue in uow.withholding.issues_naming(dossier_id):
+            pages = public_web_edition(svc, uow, issue)
+            shas[issue.id] = _store_revision(uow, issue, pages, now)
             revised[issue.id] = pages
-        site = _site_paths(s, dossier_id)
-        audit.append(s, Withheld(dossier_id=dossier_id, actor=who.name, at=now, reason=reason,
+        site = _site_paths(uow, dossier_id)
+        uow.audit.append(Withheld(dossier_id=dossier_id, actor=who.name, at=now, reason=reason,
                                  issues=tuple(revised), web_revisions=shas, site_removed=tuple(site)))
         # Files last, just before the commit: a refusal above leaves the disk as it was.
         removed = [p for p in site if _remove(svc.home.site, p)]
@@ -102,33 +98,20 @@ def _withhold(svc: Services, dossier_id: str, reason: str, who, roots: list[Path
 # ---------------------------------------------------------------- the gazette's web editions
 
 
-def _issues_naming(s: Session, dossier_id: str) -> list[GazetteIssueRow]:
-    """Released issues (with editions of ours) that carry the dossier or print a notice naming it."""
-    carrying = (select(GazetteIssueItemRow.issue_id)
-                .join(GazetteItemRow, GazetteItemRow.id == GazetteIssueItemRow.item_id)
-                .where(GazetteItemRow.dossier_id == dossier_id))
-    correcting = select(GazetteCorrectionRow.issue_id).where(GazetteCorrectionRow.corrects_dossier == dossier_id)
-    q = (select(GazetteIssueRow).where(GazetteIssueRow.status == "released", GazetteIssueRow.web_sha256.is_not(None),
-                                       GazetteIssueRow.id.in_(carrying) | GazetteIssueRow.id.in_(correcting))
-         .order_by(GazetteIssueRow.year, GazetteIssueRow.number))
-    return list(s.scalars(q))
-
-
-def public_web_edition(svc: Services, s: Session, issue: GazetteIssueRow) -> dict[str, bytes]:
+def public_web_edition(svc: Services, uow: Unit, issue: GazetteIssueRow) -> dict[str, bytes]:
     """The released issue's electronic edition as the public may see it now: rebuilt from the same
     stored content and release facts, each item that is not public now replaced by its withdrawal
     notice, each notice naming one written without it (services/gazette_corrections.notices)."""
-    from services.gazette.issues import _members
-    from services.gazette.corrections import notices as notices_of
+    from services.gazette.members import notices as notices_of
     from services.gazette.items import derived, edition_items, issue_facts, versions_of
-    items = _members(s, issue.id)
+    items = uow.gazette.members(issue.id)
     by_id = {i.id: i for i in items}
-    versions = versions_of(s, items)
-    placed = gazette_rules.ordered(issue_facts(svc, s, items, versions=versions))
-    dossiers = {d.id: d for d in s.scalars(select(DossierRow).where(DossierRow.id.in_({i.dossier_id for i in items})))}
-    hidden = {d for d in dossiers if not dossier_public(dossiers[d])}
+    versions = versions_of(uow, items)
+    placed = gazette_rules.ordered(issue_facts(svc, uow, items, versions=versions))
+    dossiers = uow.dossiers.by_ids({i.dossier_id for i in items})
+    hidden = {d for d, row in dossiers.items() if not rules.is_public(row.disclosure, row.withheld_at is not None)}
     shown = [(section, by_id[f.item_id]) for section, f in placed if f.dossier not in hidden]
-    built = {e.dossier: e for e in edition_items(svc, derived(svc, s), shown, versions)} if shown else {}
+    built = {e.dossier: e for e in edition_items(svc, derived(uow), shown, versions)} if shown else {}
     out = []
     for section, f in placed:
         if f.dossier in hidden:
@@ -143,7 +126,7 @@ def public_web_edition(svc: Services, s: Session, issue: GazetteIssueRow) -> dic
     content = IssueContent(
         city=svc.config.city, editor=f"{svc.config.city}人民政府办公室", year=issue.year, number=issue.number,
         total=issue.total, release_date=issue.release_date, released_at=released_at, items=tuple(out),
-        notices=tuple(notices_of(s, issue.id)))
+        notices=tuple(notices_of(uow, issue.id)))
     return web_edition(content, print_name=issue.print_name)
 
 
@@ -153,26 +136,19 @@ def _withdrawn_item(dossier: str, section: str, day: dt.date):
                        withdrawn=day)
 
 
-def _store_revision(svc: Services, s: Session, issue: GazetteIssueRow, pages: dict[str, bytes],
-                    now: dt.datetime) -> str:
+def _store_revision(uow: Unit, issue: GazetteIssueRow, pages: dict[str, bytes], now: dt.datetime) -> str:
     for path, data in pages.items():
-        svc.store.put(data, content_type="text/html; charset=utf-8" if path.endswith(".html")
+        uow.store.put(data, content_type="text/html; charset=utf-8" if path.endswith(".html")
                       else "application/octet-stream")
-    sha = svc.store.put(manifest(pages), content_type="application/json")
-    row = s.get(DerivedObjectRow, (issue.web_sha256, WEB_PUBLIC, MAKER))
-    if row is None:
-        s.add(DerivedObjectRow(source_sha256=issue.web_sha256, kind=WEB_PUBLIC, maker=MAKER, object_sha256=sha,
-                               created_at=now))
-    else:
-        row.object_sha256, row.created_at = sha, now
-    s.flush()
+    sha = uow.store.put(manifest(pages), content_type="application/json")
+    uow.derived.put(issue.web_sha256, WEB_PUBLIC, MAKER, sha, now)
     return sha
 
 
-def public_manifest(s: Session, web_sha256: str) -> str:
-    """The manifest the public is served for a released edition: its latest revision, else itself."""
-    row = s.get(DerivedObjectRow, (web_sha256, WEB_PUBLIC, MAKER))
-    return row.object_sha256 if row is not None else web_sha256
+def public_manifest(uow: Unit, web_sha256: str) -> str:
+    """The manifest the public is served for a released edition: its latest revision, else itself.
+    `uow`: a storage.unit.Unit (the release's)."""
+    return uow.derived.find({web_sha256}, WEB_PUBLIC, MAKER).get(web_sha256, web_sha256)
 
 
 def _rewrite(folder: Path, pages: dict[str, bytes]) -> bool:
@@ -204,20 +180,14 @@ def _rewrite(folder: Path, pages: dict[str, bytes]) -> bool:
 # ---------------------------------------------------------------- the web release under site/
 
 
-def _site_paths(s: Session, dossier_id: str) -> list[str]:
+def _site_paths(uow: Unit, dossier_id: str) -> list[str]:
     """Site paths of the dossier's public pages, and of its pictures no public page still shows."""
-    paths = [p.path for p in s.scalars(select(PageRow).filter_by(dossier_id=dossier_id))]
-    c = s.scalars(select(ConsultationRow).filter_by(dossier_id=dossier_id)).first()
+    paths = uow.withholding.page_paths(dossier_id)
+    c = uow.review.consultation(dossier_id)
     if c is not None:
         paths += [p for p in (c.notice_path, c.summary_path) if p]
-    mine = s.execute(select(FileRow.sha256, FileRow.name).join(VersionRow, VersionRow.id == FileRow.version_id)
-                     .where(VersionRow.dossier_id == dossier_id, FileRow.role.in_(PICTURE_ROLES))).all()
-    for sha, name in mine:
-        others = s.scalars(select(VersionRow.dossier_id).join(FileRow, FileRow.version_id == VersionRow.id)
-                           .where(FileRow.sha256 == sha, VersionRow.dossier_id != dossier_id)).all()
-        shown = any(dossier_public(s.get(DossierRow, d)) and s.scalars(select(PageRow.id).filter_by(dossier_id=d))
-                    .first() is not None for d in set(others))
-        if not shown:
+    for sha, name in uow.withholding.pictures(dossier_id, PICTURE_ROLES):
+        if not uow.withholding.shown_elsewhere(sha, dossier_id):
             paths.append(f"assets/{sha}{Path(name).suffix.lower()}")
     return sorted(set(paths))
 
@@ -243,8 +213,8 @@ class WithheldView(BaseModel):
 
 def withheld_of(svc: Services, dossier_id: str) -> WithheldView | None:
     """Who withheld the dossier, when and why; None while it is not withheld."""
-    with svc.session() as s:
-        row = s.get(DossierRow, dossier_id)
+    with svc.unit() as uow:
+        row = uow.dossiers.get(dossier_id)
         if row is None or row.withheld_at is None:
             return None
         return WithheldView(at=row.withheld_at, by=row.withheld_by or "", reason=row.withheld_reason or "")
