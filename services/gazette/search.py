@@ -10,12 +10,9 @@ from pydantic import BaseModel
 from publishing.corrections import CorrectedItem, IssueRef, Notice, notice_title
 from review.model import Version
 from services.home.context import Services
-from storage.repos.gazette_reads import GazetteReads
 from storage.search import SearchDoc
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session  # until release.py passes its unit
-
     from storage.tables import GazetteItemRow
     from storage.unit import Unit
 
@@ -38,25 +35,25 @@ def body_text(paragraphs: list[str]) -> str:
     return "\n".join(t.strip() for t in paragraphs if t and t.strip())
 
 
-def index_released_items(s: Session, issue_id: str, items: list[GazetteItemRow], versions: dict[int, Version],
+def index_released_items(uow: Unit, issue_id: str, items: list[GazetteItemRow], versions: dict[int, Version],
                          texts: dict[int, tuple[str, ...]], organs: dict[int, str | None] | None = None) -> None:
     """One row per item, with the full text of the policy it was published from (`versions` and
     `texts` by item id: services/gazette_items.versions_of and policy_texts)."""
     for item in items:
         policy = versions[item.id].policy
-        GazetteReads(s).index(SearchDoc(
+        uow.gazette_reads.index(SearchDoc(
             key=f"item:{item.id}", issue=issue_id, dossier=item.dossier_id, title=item.title,
             document_number=item.doc_number, organ=(organs or {}).get(item.id) or item.organ,
             date=item.signed_date or (policy.meta.date if policy and policy.meta else None),
             body=body_text(texts.get(item.id, ()))))
 
 
-def index_notices(s: Session, issue_id: str, notices: tuple[Notice, ...], day: dt.date, organ: str) -> None:
+def index_notices(uow: Unit, issue_id: str, notices: tuple[Notice, ...], day: dt.date, organ: str) -> None:
     """A 更正启事 is found like an item: by its words, by the corrected document's number (a search
     for the number answers the item and its correction together) and by the notice's date. Its
     dossier is the corrected one, so a document marked 不予公开 since takes its correction with it."""
     for notice in notices:
-        GazetteReads(s).index(SearchDoc(
+        uow.gazette_reads.index(SearchDoc(
             key=f"{CORRECTION_KEY}{notice.id}", issue=issue_id, dossier=notice.item.dossier if notice.item else None,
             title=notice.title, document_number=notice.item.document_number if notice.item else None,
             organ=organ, date=day, body=body_text([notice.subject, *notice.paragraphs])))

@@ -32,13 +32,13 @@ def editions(svc: Services, issue_id: str) -> StoredEditions | None:
     """None unless the issue was released by Lockstep (imported history has no stored editions).
     The pages are the public revision of the electronic edition when a document it carried was
     withheld since (services/dossiers/withhold.py); web_sha256 stays the released one."""
-    from services.dossiers.withhold import MAKER, WEB_PUBLIC
+    from services.dossiers.withhold import public_manifest
     with svc.unit() as uow:
         row = uow.gazette_reads.issue(issue_id)
         if row is None or row.status != "released" or not (row.web_sha256 and row.print_sha256):
             return None
         facts = (row.id, row.print_name or f"公报{row.year}年第{row.number}期.docx", row.print_sha256, row.web_sha256)
-        served = uow.derived.find({row.web_sha256}, WEB_PUBLIC, MAKER).get(row.web_sha256, row.web_sha256)
+        served = public_manifest(uow, row.web_sha256)
     if not svc.store.exists(served):
         return None
     pages = json.loads(svc.store.get(served).decode("utf-8"))
@@ -89,10 +89,8 @@ def withheld(svc: Services, issue_id: str) -> set[str]:
 
 def public_entry(svc: Services, number: str) -> EntryView | None:
     """One register entry as the public may see it: None when absent or its dossier is not public."""
-    with svc.session() as s:    # until services/register/life.views takes a unit
-        from storage.repos.gazette_reads import GazetteReads
-        from storage.repos.dossiers import Dossiers
-        row = GazetteReads(s).register_entry(number)
-        if row is None or not dossier_public(Dossiers(s).get(row.dossier_id)):
+    with svc.unit() as uow:
+        row = uow.register.by_number(number)
+        if row is None or not dossier_public(uow.dossiers.get(row.dossier_id)):
             return None
-        return views(s, [row])[0]
+        return views(uow, [row])[0]

@@ -7,8 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from storage import search as index
-from storage.tables import (DossierRow, GazetteCorrectionRow, GazetteIssueItemRow, GazetteIssueRow,
-                            GazetteItemRow, RegisterEntryRow)
+from storage.tables import DossierRow, GazetteCorrectionRow, GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow
 
 
 class GazetteReads:
@@ -67,9 +66,3 @@ class GazetteReads:
              .join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
              .where(GazetteIssueItemRow.issue_id == issue_id))
         return list(self.session.scalars(q))
-
-    # -- the register, as the public pages read it ------------------------------------------
-    def register_entry(self, registration_number: str) -> RegisterEntryRow | None:
-        """The register entry with this registration number, or None."""
-        return self.session.scalars(
-            select(RegisterEntryRow).filter_by(registration_number=registration_number).limit(1)).first()
