@@ -6,6 +6,16 @@ the 目录 and the items are then put in with python-docx at the template's {{ t
 blocks read from it at publication (publishing/docx_text.py): no source docx is opened here. Page numbers in the 目录 are PAGEREF
 fields to a bookmark on each title, so Word and LibreOffice lay them out themselves.
 
+The layout follows a gazette office's practice (GB/T 9704-2012 for the documents it reprints):
+- a paragraph led by "一、…" or "（一）…" that goes on in body text after its heading sentence
+  (up to and including the first 。！？) has only that lead phrase in 黑体 or 楷体 (the character
+  styles 公报-一级标题段首 / 公报-二级标题段首); the rest is body text in 仿宋 (公报-正文). A
+  paragraph that is the heading alone takes the heading's paragraph style; "1." and "（1）" stay body;
+- a document the printed one issues or attaches (关于印发《X》的通知 followed by X's own text, or a
+  "附件" label line) has its title in 公报-附件标题 (小标宋, centred), its label in 公报-附件标识;
+- each policy's interpretation follows it directly (interpretations="after_policy", the default),
+  or all of them close the issue under 政策解读 ("at_end", the config's [gazette] interpretations).
+
 Rendering is deterministic for the same issue: fixed core properties and zip entry times.
 """
 from __future__ import annotations
@@ -34,9 +44,19 @@ TOC_MARK, BODY_MARK = "\u2063LOCKSTEP-TOC\u2063", "\u2063LOCKSTEP-CONTENTS\u2063
 STYLES = {"toc_section": "公报-目录栏目", "toc_item": "公报-目录条目", "section": "公报-栏目",
           "title": "公报-标题", "number": "公报-发文字号", "body": "公报-正文", "plain": "公报-主送机关",
           "heading1": "公报-一级标题", "heading2": "公报-二级标题", "right": "公报-署名日期",
-          "center": "公报-居中", "note": "公报-参见", "picture": "公报-图片"}
+          "center": "公报-居中", "note": "公报-参见", "picture": "公报-图片",
+          "lead1": "公报-一级标题段首", "lead2": "公报-二级标题段首", "attachment": "公报-附件标识",
+          "attached_title": "公报-附件标题"}
+# A template made before a style existed: the nearest older one, so the look degrades gently.
+FALLBACK = {"attached_title": "title", "attachment": "plain"}
+# Lead phrases' faces, written on the run directly when the template has no character style for them.
+LEAD_FACES = {"lead1": "黑体", "lead2": "楷体_GB2312"}
+INTERPRETATIONS = ("after_policy", "at_end")
 _H1 = re.compile(r"^[一二三四五六七八九十]+、")
 _H2 = re.compile(r"^（[一二三四五六七八九十]+）")
+_LEAD_END = re.compile(r"[。！？]")
+_ATTACHMENT = re.compile(r"^附件[0-9０-９一二三四五六七八九十]*[:：]?$")
+_QUOTED = re.compile(r"《([^《》]+)》")
 _COLOPHON = re.compile(r"^抄送|印发$")
 
 
@@ -44,7 +64,12 @@ def default_template() -> bytes:
     return resources.files("templates").joinpath(TEMPLATE_NAME).read_bytes()
 
 
-def print_edition(issue: IssueContent, template: bytes | None = None) -> bytes:
+def print_edition(issue: IssueContent, template: bytes | None = None, *,
+                  interpretations: str = "after_policy") -> bytes:
+    """interpretations: "after_policy" (each interpretation right after its policy) or "at_end"
+    (all of them in a 政策解读 section after the last policy)."""
+    if interpretations not in INTERPRETATIONS:
+        raise ValueError(f"interpretations must be one of {INTERPRETATIONS}, not {interpretations!r}")
     tpl = DocxTemplate(io.BytesIO(template if template is not None else default_template()))
     tpl.render({"city": issue.city, "year": issue.year, "number": issue.number, "total": issue.total,
                 "date_text": issue.date_text, "date": issue.release_date.isoformat(), "editor": issue.editor,
@@ -52,10 +77,11 @@ def print_edition(issue: IssueContent, template: bytes | None = None) -> bytes:
                jinja_env=SandboxedEnvironment(autoescape=True), autoescape=True)
     doc = tpl.docx
     writer = _Writer(doc)
+    after = interpretations == "after_policy"
     writer.at(TOC_MARK)
-    _toc(writer, issue)
+    _toc(writer, issue, after)
     writer.at(BODY_MARK)
-    _contents(writer, issue)
+    _contents(writer, issue, after)
     writer.done()
     _update_fields_on_open(doc)
     core = doc.core_properties
@@ -86,7 +112,7 @@ class _Writer:
                 default = self.doc.styles.default(found.type)
                 self.style_ids[style] = None if found == default else found.style_id
             except KeyError:        # an office renamed a style: keep the text, lose the look
-                self.style_ids[style] = None
+                self.style_ids[style] = self._style_id(FALLBACK[style]) if style in FALLBACK else None
         return self.style_ids[style]
 
     def at(self, mark: str) -> None:
@@ -112,6 +138,23 @@ class _Writer:
             p.append(_run(text))
         self.marker._p.addprevious(p)
         return Paragraph(p, self.doc._body)
+
+    def led(self, lead: str, text: str, rest: str) -> Paragraph:
+        """A body paragraph whose lead phrase alone is in a heading's face (lead1 黑体, lead2 楷体):
+        the run carries the template's character style, or the face itself if the template has none."""
+        p = self.para("body")
+        run = _run(text)
+        rpr = _el("rPr")
+        style_id = self._style_id(lead)
+        if style_id:
+            rpr.append(_el("rStyle", {qn("w:val"): style_id}))
+        else:
+            face = LEAD_FACES[lead]
+            rpr.append(_el("rFonts", {qn("w:ascii"): face, qn("w:hAnsi"): face, qn("w:eastAsia"): face}))
+        run.insert(0, rpr)
+        p._p.append(run)
+        p._p.append(_run(rest))
+        return p
 
     def bookmark(self, p: Paragraph, name: str) -> None:
         self.bookmarks += 1
@@ -198,13 +241,15 @@ def _field(p: Paragraph, instruction: str, cached: str = "1") -> None:
         p._p.append(run)
 
 
-def _toc(w: _Writer, issue: IssueContent) -> None:
+def _toc(w: _Writer, issue: IssueContent, after: bool) -> None:
     for section, entries in issue.sections():
         w.para("toc_section", section)
         for n, item in entries:
             p = w.para("toc_item", item.title + (f"（{item.doc_number}）" if item.doc_number else "") + "\t")
             _field(p, f"PAGEREF item{n} \\h")
-    if issue.items:
+            if after:
+                _field(w.para("toc_item", item.interpretation_title + "\t"), f"PAGEREF interp{n} \\h")
+    if issue.items and not after:
         w.para("toc_section", INTERPRETATION_SECTION)
         for n, item in enumerate(issue.items, 1):
             p = w.para("toc_item", item.interpretation_title + "\t")
@@ -215,12 +260,14 @@ def _toc(w: _Writer, issue: IssueContent) -> None:
             _field(w.para("toc_item", notice.title + "\t"), f"PAGEREF correction{notice.id} \\h")
 
 
-def _contents(w: _Writer, issue: IssueContent) -> None:
+def _contents(w: _Writer, issue: IssueContent, after: bool) -> None:
     for section, entries in issue.sections():
         w.para("section", section, page_break=True)
         for i, (n, item) in enumerate(entries):
-            _item(w, n, item, page_break=i > 0)
-    if issue.items:
+            _item(w, n, item, page_break=i > 0, note=not after)
+            if after:       # on its own page right after the policy: no "见本期第…页" either way
+                _interpretation(w, n, item, page_break=True, note=False)
+    if issue.items and not after:
         w.para("section", INTERPRETATION_SECTION, page_break=True)
         for n, item in enumerate(issue.items, 1):
             _interpretation(w, n, item, page_break=n > 1)
@@ -235,22 +282,25 @@ def _contents(w: _Writer, issue: IssueContent) -> None:
             w.para("right", issue.date_text)
 
 
-def _item(w: _Writer, n: int, item: EditionItem, page_break: bool) -> None:
+def _item(w: _Writer, n: int, item: EditionItem, page_break: bool, note: bool = True) -> None:
     w.bookmark(w.para("title", item.title, page_break=page_break), f"item{n}")
     if item.doc_number:
         w.para("number", item.doc_number)
-    _copy(w, item.policy_blocks, item.head)
+    _copy(w, item.policy_blocks, item.head, _issued_titles(item))
+    if not note:
+        return
     note = w.para("note", f"（本文件的政策解读“{item.interpretation_title}”见本期第 ")
     _field(note, f"PAGEREF interp{n} \\h")
     note._p.append(_run(" 页）"))
 
 
-def _interpretation(w: _Writer, n: int, item: EditionItem, page_break: bool) -> None:
+def _interpretation(w: _Writer, n: int, item: EditionItem, page_break: bool, note: bool = True) -> None:
     w.bookmark(w.para("title", item.interpretation_title, page_break=page_break), f"interp{n}")
     w.para("center", f"解读机关：{item.interpreting_unit}")
-    note = w.para("note", f"（原文“{item.title}”见本期第 ")
-    _field(note, f"PAGEREF item{n} \\h")
-    note._p.append(_run(" 页）"))
+    if note:
+        note = w.para("note", f"（原文“{item.title}”见本期第 ")
+        _field(note, f"PAGEREF item{n} \\h")
+        note._p.append(_run(" 页）"))
     for m in item.materials:
         if m.picture:
             try:
@@ -261,9 +311,17 @@ def _interpretation(w: _Writer, n: int, item: EditionItem, page_break: bool) -> 
             _copy(w, m.blocks)
 
 
-def _copy(w: _Writer, blocks: tuple[Block, ...], head: frozenset[str] = frozenset()) -> None:
+def _issued_titles(item: EditionItem) -> frozenset[str]:
+    """The names a document quotes in its own title (关于印发《X》的通知): a paragraph of its body
+    that is exactly X is the issued document's own title."""
+    return frozenset("".join(m.split()) for t in (item.title, *item.head) for m in _QUOTED.findall(t or ""))
+
+
+def _copy(w: _Writer, blocks: tuple[Block, ...], head: frozenset[str] = frozenset(),
+          issued: frozenset[str] = frozenset()) -> None:
     """The document's text in the gazette's styles: its head (banner, number, title) and its 版记
-    are left out, since the gazette prints its own title and number and no distribution line."""
+    are left out, since the gazette prints its own title and number and no distribution line.
+    `issued`: the titles of documents it issues, set as titles where their own text begins."""
     keyed = [(b, "table" if b.rows is not None else "".join(b.text.split())) for b in blocks]
     start, end = 0, len(keyed)
     while start < end and keyed[start][0].rows is None and (not keyed[start][1] or keyed[start][1] in head):
@@ -271,13 +329,36 @@ def _copy(w: _Writer, blocks: tuple[Block, ...], head: frozenset[str] = frozense
     while end > start and keyed[end - 1][0].rows is None and (not keyed[end - 1][1]
                                                               or _COLOPHON.search(keyed[end - 1][1])):
         end -= 1
-    first = True
+    first, label, seen = True, False, set()
     for block, text in keyed[start:end]:
         if block.rows is not None:
             w.table([list(row) for row in block.rows])
+            label = False
         elif text:
-            w.para(_style_of(block.align, text, first), block.text.strip())
+            written = block.text.strip()
+            if _ATTACHMENT.match(text):
+                w.para("attachment", written)
+                label = True
+            elif label or (text in issued and text not in seen):
+                seen.add(text)
+                w.para("attached_title", written)
+                label = False
+            else:
+                style = _style_of(block.align, text, first)
+                lead, rest = _lead(written) if style in ("heading1", "heading2") else ("", "")
+                if rest:
+                    w.led("lead1" if style == "heading1" else "lead2", lead, rest)
+                else:
+                    w.para(style, written)
             first = False
+
+
+def _lead(text: str) -> tuple[str, str]:
+    """A heading paragraph's lead phrase (through its first 。！？) and the body text after it."""
+    end = _LEAD_END.search(text)
+    if end is None:
+        return text, ""
+    return text[:end.end()], text[end.end():].lstrip()
 
 
 def _style_of(align: str | None, text: str, first: bool) -> str:

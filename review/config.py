@@ -75,6 +75,12 @@ class Opinions(BaseModel, frozen=True):
     organ_code: str = "根司合审"
 
 
+class Gazette(BaseModel, frozen=True):
+    """The gazette's print edition: where each policy's 政策解读 goes — right after its policy
+    (after_policy) or all together in a 政策解读 section closing the issue (at_end)."""
+    interpretations: Literal["after_policy", "at_end"] = "after_policy"
+
+
 class Config(BaseModel, frozen=True):
     city: str
     register_format: str = "{prefix}-{year}-{serial:04d}"
@@ -86,6 +92,7 @@ class Config(BaseModel, frozen=True):
     pipelines: tuple[Pipeline, ...] = Field(min_length=1)
     clocks: Clocks = Clocks()
     opinions: Opinions = Opinions()
+    gazette: Gazette = Gazette()
 
     @model_validator(mode="after")
     def _people_belong_to_units(self) -> "Config":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -39,6 +40,17 @@ def _off_grid(style) -> None:
         ppr.append(snap)
 
 
+def _char_style(document, style_id: str, name: str, face: str):
+    """A character style: the face of a heading's lead phrase set inline in a body paragraph
+    (GB/T 9704 7.3.3: 一、 in 黑体, （一） in 楷体, the text after it in the body's 仿宋)."""
+    style = document.styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
+    style.style_id = style_id
+    style.base_style = document.styles["Default Paragraph Font"]
+    style.quick_style = True
+    mt._set_fonts(style.element, face)
+    return style
+
+
 def _gazette_styles(document) -> dict[str, object]:
     center, right = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT
     style = mt._style
@@ -63,6 +75,14 @@ def _gazette_styles(document) -> dict[str, object]:
         "heading1": style(document, "GzHeading1", "公报-一级标题", face=HEITI, first_indent=mt.CHAR2,
                           keep_next=True),
         "heading2": style(document, "GzHeading2", "公报-二级标题", face=KAITI, first_indent=mt.CHAR2),
+        # The lead phrase of a paragraph that goes on in body text after it: only the phrase.
+        "lead1": _char_style(document, "GzLead1", "公报-一级标题段首", HEITI),
+        "lead2": _char_style(document, "GzLead2", "公报-二级标题段首", KAITI),
+        # A document issued by the one printed (关于印发《…》的通知) or attached to it: its 附件
+        # label flush left in 黑体, its own title in 小标宋 centred, as on its own first page.
+        "attachment": style(document, "GzAttachment", "公报-附件标识", face=HEITI, keep_next=True),
+        "attached_title": style(document, "GzAttachedTitle", "公报-附件标题", face=mt.XBS, size=22,
+                                align=center, line=Pt(35), keep_next=True, space_before=Pt(14)),
         "right": style(document, "GzRight", "公报-署名日期", align=right, right_indent=mt.CHAR2),
         "center": style(document, "GzCenter", "公报-居中", align=center),
         "note": style(document, "GzNote", "公报-参见", face=KAITI, size=14, line=Pt(26)),
@@ -71,11 +91,12 @@ def _gazette_styles(document) -> dict[str, object]:
         "footer": style(document, "GzPageNumber", "公报-页码", face=mt.SONG, size=14, line=None,
                         latin=mt.SONG),
     }
-    for key in ("masthead", "issue", "toc_title", "section", "title", "note", "picture"):
+    for key in ("masthead", "issue", "toc_title", "section", "title", "attached_title", "note", "picture"):
         _off_grid(s[key])
     s["toc_title"].paragraph_format.page_break_before = True
     s["toc_title"].paragraph_format.space_after = Pt(16)
     s["title"].paragraph_format.space_after = Pt(14)
+    s["attached_title"].paragraph_format.space_after = Pt(14)
     s["section"].paragraph_format.space_after = Pt(14)
     # The issue line sits on a red rule, as the 发文字号 does on a 公文's first page.
     mt._border(s["issue"], "bottom", mt.RED, 18, 6)

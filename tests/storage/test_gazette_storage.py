@@ -223,14 +223,15 @@ def test_the_print_edition_opens_and_its_toc_lists_every_item_with_page_referenc
     assert "出版日期：2019年8月30日" in texts
     toc = [p for p in document.paragraphs if p.style.name == "公报-目录条目"]
     titles = [i.title for i in done.items]
-    assert [p.text.split("（")[0].split("\t")[0] for p in toc[:2]] == titles
-    assert len(toc) == 2 * len(titles)           # each item and its interpretation
+    assert [p.text.split("（")[0].split("\t")[0] for p in toc[::2]] == titles
+    assert len(toc) == 2 * len(titles)           # each item, then its interpretation
     body = document.element.body
     bookmarks = {b.get(qn("w:name")) for b in body.iter(qn("w:bookmarkStart"))}
     refs = [re.search(r"PAGEREF (\S+)", t.text).group(1) for t in body.iter(qn("w:instrText"))
             if "PAGEREF" in t.text]
     assert {"item1", "item2", "interp1", "interp2"} <= set(refs) and set(refs) <= bookmarks
-    assert [p.text for p in document.paragraphs if p.style.name == "公报-标题"][:2] == titles
+    heads = [p.text for p in document.paragraphs if p.style.name == "公报-标题"]
+    assert heads[::2] == titles and all(h.endswith("》政策解读") for h in heads[1::2])  # each one's after it
 
 
 def test_the_html_index_links_every_item_and_each_item_page_links_its_interpretation(released):
