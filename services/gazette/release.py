@@ -67,7 +67,7 @@ def _build(svc: Services, s, issue, day: dt.date, now: dt.datetime) -> Editions:
         items=edition_items(svc, kept, [(section, by_id[f.item_id]) for section, f in placed], versions),
         notices=notices)
     print_name = f"{content.name}.docx"
-    docx = print_edition(content)
+    docx = print_edition(content, interpretations=svc.config.gazette.interpretations)
     return Editions(items, kept, versions, all_facts, placed, print_name, docx,
                     web_edition(content, print_name=print_name), notices)
 
