@@ -179,3 +179,13 @@ def test_an_issue_number_that_already_exists_is_refused_with_invalid_state(cli, 
 def test_only_a_gazette_editor_imports(cli, tmp_path):
     doc = cli.json("gazette", "import", str(issue_docx(tmp_path / "g.docx")), "--as", "drafter", code=1)
     assert [p["code"] for p in doc["problems"]] == ["not_permitted"]
+
+
+def test_an_issue_without_a_total_takes_the_next_after_the_issue_before_it_and_a_total_in_use_is_refused(cli, tmp_path):
+    cli.json("gazette", "import", str(issue_docx(tmp_path / "g.docx")), "--as", "editor")          # 总第95期
+    later = cli.json("gazette", "import", str(issue_docx(tmp_path / "h.docx", cover="2018年第4期")), "--as", "editor")
+    assert [(v["issue"], v["total"]) for v in later["issues"]] == [("2018-4", 96)]
+    taken = cli.json("gazette", "import", str(issue_docx(tmp_path / "i.docx", cover="2019年第1期（总第96期）")),
+                     "--as", "editor", code=1)
+    assert [p["code"] for p in taken["problems"]] == ["invalid_state"] and "总第96期" in taken["problems"][0]["message"]
+    assert sorted(v["issue"] for v in cli.json("gazette", "issue", "list")["issues"]) == ["2018-3", "2018-4"]
