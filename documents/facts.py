@@ -153,7 +153,9 @@ _EFFECTIVE = re.compile(
     rf"|(?:施行|实施|生效)(?:日期|时间)\s*(?:为|是|：|:)?\s*(?P<when2>{_FULL_DATE}|{_ISSUED}之日)")
 _VALIDITY = re.compile(
     rf"有效期(?:限)?\s*(?:为|是)?\s*(?:(?P<n>{_NUM})\s*(?P<u>年|个月)"
-    rf"|(?:自\s*{_FULL_DATE}\s*起?\s*)?(?:至|到|截至|截止(?:到|至)?)\s*(?P<until>{_FULL_DATE})(?:止)?)")
+    rf"|(?:自\s*{_FULL_DATE}\s*起?\s*)?(?:至|到|截至|截止(?:到|至)?)\s*"
+    r"(?:(?P<until>" + _FULL_DATE + r")|(?P<end_year>(?:19|20)\d\d|[〇零一二][〇零一二三四五六七八九]{3})年(?:底|末))"
+    r"(?:止)?)")
 
 
 def _date_value(text: str) -> str | None:
@@ -176,6 +178,10 @@ def _effective(s: str) -> list[tuple[str, str, int, int]]:
         elif (d := _date_value(when)) is not None:
             out.append(("effective", f"施行{d}", m.start(), m.end()))
     for m in _VALIDITY.finditer(s):
+        if m["end_year"]:     # 有效期至2031年底: the year's last day
+            year = int(number(m["end_year"]))
+            out.append(("effective", f"有效期至{year:04d}-12-31", m.start(), m.end()))
+            continue
         if m["until"]:
             d = _date_value(m["until"])
             if d is not None:

@@ -426,6 +426,9 @@ def _organ_pairs() -> list[Pair]:
     pair("organ-natural-unmapped-lead", qa_about([
         ("专项审计由谁负责？", "答：由市纪委监委牵头开展专项审计。")]),
         [("organ", "问1", "纪委监委")], notes=M_TOPS, natural=True)
+    # hard: a reviewer reads 财政部门 as the 财政局; the checker compares names, not what they stand for
+    pair("hard-organ-department-for-bureau", _m_answers(edit={M_DUTY: [("市财政局负责", "市财政部门负责")]}),
+         natural=True)
     pair("organ-natural-unmapped-right", qa_about([
         ("专项资金由哪个部门管理？", "答：由市财政局负责专项资金的预算管理。")]),
         notes=M_TOPS, natural=True)
@@ -456,6 +459,9 @@ def _effective_pairs() -> list[Pair]:
          pol=measures("本办法自印发之日起施行，有效期3年。"), natural=True)
     pair("effective-clean-policy-states-end", says("本办法自2027年1月1日起施行，有效期5年。"),
          pol=measures("本办法自2027年1月1日起施行，有效期至2031年12月31日。"))
+    pair("effective-clean-end-of-year", says("本办法自2027年1月1日起施行，有效期至2031年底。"), natural=True)
+    pair("effective-inject-end-of-year", says("本办法自2027年1月1日起施行，有效期至2030年底。"),
+         [("effective", q, "有效期至2030-12-31")], natural=True)
     pair("effective-clean-unmapped-question", qa_about([
         ("本办法什么时候开始施行？", "答：2027年1月1日起施行，有效期五年。")]), notes=M_TOPS, natural=True)
 
