@@ -21,6 +21,7 @@ class Dossiers:
         self.session = session
 
     def get(self, dossier_id: str) -> DossierRow | None:
+        """The dossier, or None when there is none with this id."""
         return self.session.get(DossierRow, dossier_id)
 
     def require(self, dossier_id: str) -> DossierRow:
@@ -68,10 +69,12 @@ class Dossiers:
         return f"{prefix}{n:04d}"
 
     def add(self, row: DossierRow) -> None:
+        """Add a new dossier, written at once (its id is taken)."""
         self.session.add(row)
         self.session.flush()
 
     def add_version(self, version: Version, at: dt.datetime, problems: list[dict]) -> VersionRow:
+        """Add a version and its files, with the intake problems found in it."""
         row = VersionRow(dossier_id=version.dossier_id, number=version.number,
                          fingerprint=version.fingerprint, kind=version.kind,
                          drafting_unit=version.drafting_unit, submitted_by=version.submitted_by,
@@ -86,9 +89,11 @@ class Dossiers:
         return row
 
     def version_row(self, dossier_id: str, number: int) -> VersionRow | None:
+        """The stored row of the dossier's version `number`, or None."""
         return self.session.scalars(select(VersionRow).filter_by(dossier_id=dossier_id, number=number)).first()
 
     def version(self, dossier_id: str, number: int) -> Version | None:
+        """The dossier's version `number` with its files, as a domain value; None when there is none."""
         row = self.version_row(dossier_id, number)
         if row is None:
             return None
@@ -103,10 +108,12 @@ class Dossiers:
                         for f in files))
 
     def submitters(self, dossier_id: str) -> frozenset[str]:
+        """Everyone who submitted a version of the dossier."""
         return frozenset(self.session.scalars(
             select(VersionRow.submitted_by).filter_by(dossier_id=dossier_id).distinct()))
 
     def decisions(self, dossier_id: str) -> list[StageDecided]:
+        """The dossier's stage decisions, oldest first, as domain events."""
         rows = self.session.scalars(select(DecisionRow).filter_by(dossier_id=dossier_id).order_by(DecisionRow.id))
         return [StageDecided(dossier_id=r.dossier_id, actor=r.actor, at=r.at, stage=r.stage,
                              fingerprint=r.fingerprint, verdict=r.verdict, comment=r.comment, unit=r.unit,
@@ -115,6 +122,7 @@ class Dossiers:
                 for r in rows]
 
     def add_decision(self, e: StageDecided, opinion_sha256: str | None = None) -> DecisionRow:
+        """Record a stage decision (with its legality opinion's object, if one was issued)."""
         row = DecisionRow(dossier_id=e.dossier_id, fingerprint=e.fingerprint, stage=e.stage,
                           verdict=e.verdict, actor=e.actor, unit=e.unit, comment=e.comment, at=e.at,
                           role=e.role, reasons=[r.model_dump(mode="json") for r in e.reasons] or None,
@@ -124,6 +132,7 @@ class Dossiers:
         return row
 
     def consultation(self, dossier_id: str) -> ConsultationRow | None:
+        """The dossier's comment period, if one was opened (services use uow.review.consultation)."""
         return self.session.scalars(select(ConsultationRow).filter_by(dossier_id=dossier_id)).first()
 
     def by_ids(self, ids: set[str]) -> dict[str, DossierRow]:
@@ -165,6 +174,7 @@ class Dossiers:
             for r in rows}
 
     def list(self, limit: int = 100) -> list[DossierRow]:
+        """The newest dossiers first, at most `limit`."""
         return list(self.session.scalars(select(DossierRow).order_by(DossierRow.created_at.desc()).limit(limit)))
 
 
