@@ -259,6 +259,7 @@ def test_the_print_edition_is_well_formed_and_names_only_styles_it_defines(two):
     kinds = {s.get(qn("w:styleId")): s.get(qn("w:type")) for s in styles.iter(qn("w:style"))}
     assert {kinds.get(e.get(qn("w:val"))) for e in root.iter(qn("w:pStyle"))} == {"paragraph"}
     assert {kinds.get(e.get(qn("w:val"))) for e in root.iter(qn("w:rStyle"))} == {"character"}
+    assert {e.get(qn("w:val")) for e in styles.iter(qn("w:basedOn"))} <= set(kinds)
     for run in root.iter(qn("w:r")):                # a run's properties come first (CT_R)
         rpr = run.find(qn("w:rPr"))
         assert rpr is None or run.index(rpr) == 0
