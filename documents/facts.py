@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -216,6 +217,7 @@ ORGAN_SHORT = {
 _ROLE = re.compile(r"牵头(?:落实|负责)?|负责(?:落实)?(?!同志|人|制|任|的|同)|会同|配合|协助|落实")
 _ASSIST = ("配合", "协助")
 _RUN_STOP = set("，。；：！？,;:!?“”\"'（）()【】\n\t")
+_RUN_STOP_RE = re.compile("[" + re.escape("".join(sorted(_RUN_STOP))) + "]")
 _RUN_TAIL = re.compile(r"(?:等|按照?职责分工|按照?职责分别|按照?职责|分别|共同|具体|主要|负责|牵头|要|将|应当?)$")
 _ORGAN_END = re.compile(
     r"(?:局|委|委员会|办|厅|部|院|署|办公室|中心|政府|办事处|部门|单位|公司|集团|协会|联合会|法院|检察院|银行"
@@ -281,8 +283,10 @@ def _split_organs(run: str) -> tuple[tuple[str, int], ...] | None:
 
 def _organs(s: str, text: str) -> list[tuple[str, int, int, str]]:
     """Organs named as responsible: (value, start, end, as written with its verb)."""
-    if not any(w in s for w in ("牵头", "负责", "会同", "配合", "协助", "落实")):
+    roles = list(_ROLE.finditer(s))
+    if not roles:
         return []
+    stops = [m.start() for m in _RUN_STOP_RE.finditer(s)]
     out: list[tuple[str, int, int, str]] = []
     seen: set[str] = set()
 
@@ -301,7 +305,7 @@ def _organs(s: str, text: str) -> list[tuple[str, int, int, str]]:
             written = text[start:verb_end] if b == verb_end - len(verb) else text[start:b] + verb
             out.append((value, start, verb_end, written))
 
-    for m in _ROLE.finditer(s):
+    for m in roles:
         i, verb = m.start(), m.group(0)
         if s[max(0, i - 2):i] == "主要" or s[max(0, i - 1):i] == "谁":
             continue
@@ -309,10 +313,9 @@ def _organs(s: str, text: str) -> list[tuple[str, int, int, str]]:
         close = max(s.rfind("）", 0, i), s.rfind(")", 0, i))
         if open_ > close and i - open_ <= 120:
             start = open_ + 1      # （市委宣传部，市政府办牵头）: the whole bracket is the list
-        else:
-            start = i
-            while start > 0 and s[start - 1] not in _RUN_STOP and i - start < 60:
-                start -= 1
+        else:                      # back to the last stop before the verb, at most 60 characters
+            k = bisect_left(stops, i) - 1
+            start = max(stops[k] + 1 if k >= 0 else 0, i - 60)
         run = s[start:i]
         by = None
         if "由" in run:

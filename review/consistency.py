@@ -154,6 +154,7 @@ def _check(policy: Sequence[Para], policy_facts: Sequence[Fact], interpretation:
     out = Consistency()
     addressed: set[str] = set()
     seen: set[tuple[str, str, str]] = set()
+    under: dict[tuple[str, str], tuple[list[Fact], set[str]]] = {}   # policy facts per provision
     for fact in extract(interp):
         key = (fact.anchor, fact.kind, fact.value)
         if key in seen:
@@ -174,8 +175,12 @@ def _check(policy: Sequence[Para], policy_facts: Sequence[Fact], interpretation:
             if len(tops) == 1 and "" not in tops:
                 addressed.update(tops)   # an answer restating a figure of one provision addresses it
         if provision and fact.kind in PLACED:
-            here = [f for f in by_kind.get(fact.kind, []) if _under(f.anchor, provision)]
-            if any(f.value == fact.value for f in here):
+            place = (fact.kind, provision)
+            if place not in under:
+                here = [f for f in by_kind.get(fact.kind, []) if _under(f.anchor, provision)]
+                under[place] = (here, {f.value for f in here})
+            here, here_values = under[place]
+            if fact.value in here_values:
                 continue
             if here:
                 near = _nearest(fact, here)
