@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 
 from documents.problems import Refused, problem
 from review import rules
-from review.config import Config, Person, Pipeline
+from review.config import Config, Person
 from review.decisions import Decide, DossierView, decide, retrospective_pending, sign_off
 from review.gate import Blocking, active_stages, approved_stages, gate
 from review.lifecycles import DOSSIER
 from review.model import STATE_NAMES, Consultation, Reason, SignedOff, StageDecided, Version
 from services.home.context import Services
+from services.review.basics import person, pipeline_for, pipeline_of, today  # noqa: F401  (callers import them from here)
 from storage.tables import DossierRow
 
 if TYPE_CHECKING:
@@ -38,13 +39,6 @@ class GateAnswer(BaseModel):
     ready: bool
     blocking: list[Blocking] = Field(default_factory=list)
     stages: list[StageStatus] = Field(default_factory=list)
-
-
-def person(config: Config, name: str) -> Person:
-    p = config.person(name)
-    if p is None:
-        raise Refused(problem("unknown_person", f"没有人员 {name}"))
-    return p
 
 
 def load(uow: Unit, dossier_id: str) -> tuple[DossierRow, DossierView]:
@@ -72,15 +66,6 @@ def _answer(config: Config, view: DossierView, decisions: list[StageDecided], to
                       state=view.state, ready=not blocking, blocking=blocking, stages=stages)
 
 
-def pipeline_of(config: Config, kind: str) -> Pipeline:
-    return config.pipeline(kind) or config.pipeline(config.default_kind)
-
-
-def pipeline_for(config: Config, version: Version) -> Pipeline:
-    """The pipeline the version arrived under (its snapshot), else today's config for its kind."""
-    return version.pipeline or pipeline_of(config, version.kind)
-
-
 def answer_in(uow: Unit, svc: Services, view: DossierView) -> GateAnswer:
     return _answer(svc.config, view, *_gate_inputs(uow, svc, view.id))
 
@@ -96,11 +81,6 @@ def disclosure_set_by_person(uow: Unit, dossier_id: str) -> str | None:
     the policy's own marking (dossiers.disclosure_by is NULL)."""
     row = uow.dossiers.get(dossier_id)
     return row.disclosure if row is not None and row.disclosure_by else None
-
-
-def today(svc: Services) -> dt.date:
-    """The office's calendar day (deadlines and comment periods are dates in local time)."""
-    return svc.now().astimezone().date()
 
 
 def gate_answer(svc: Services, dossier_id: str) -> GateAnswer:

@@ -18,7 +18,7 @@ from review.consultation import ADOPTION, check_period, check_summary_time, norm
 from review.model import CommentsRecorded, ConsultationOpened, SummaryPublished
 from services.home.context import Services
 from services.publication.publish import write_page
-from services.review.actions import person, pipeline_of, today
+from services.review.basics import person, pipeline_of, today
 from storage.tables import CommentRow, ConsultationRow, DossierRow
 from templates import render
 

@@ -10,7 +10,7 @@ from review.rules import OPEN_STATES
 from review.clock import Deadline, Period, add_period, status_on
 from review.gate import active_stages, approved_stages, prerequisites
 from services.home.context import Services
-from services.review.actions import pipeline_for, today
+from services.review.basics import pipeline_for, today
 from storage.tables import DossierRow, ReminderRow
 
 if TYPE_CHECKING:

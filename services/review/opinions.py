@@ -74,7 +74,7 @@ def anchor_reasons(svc: Services, dossier_id: str, texts: list[str], actor: Pers
 
 def _may_anchor(svc: Services, uow: Unit, row: DossierRow, version, actor: Person, stage: str | None) -> None:
     from review.gate import active_stages
-    from services.review.actions import pipeline_for
+    from services.review.basics import pipeline_for
     pipeline = pipeline_for(svc.config, version)
     if refusal := rules.may_see(actor, row.id, row.drafting_unit, row.state, pipeline):
         raise Refused(refusal)

@@ -1,0 +1,33 @@
+"""The small answers every review module asks: who a name is, which pipeline applies, what day it is.
+
+Kept apart from actions.py so that opinions.py (which actions.py calls) needs nothing from it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from documents.problems import Refused, problem
+from review.config import Config, Person, Pipeline
+from review.model import Version
+from services.home.context import Services
+
+
+def person(config: Config, name: str) -> Person:
+    p = config.person(name)
+    if p is None:
+        raise Refused(problem("unknown_person", f"没有人员 {name}"))
+    return p
+
+
+def pipeline_of(config: Config, kind: str) -> Pipeline:
+    return config.pipeline(kind) or config.pipeline(config.default_kind)
+
+
+def pipeline_for(config: Config, version: Version) -> Pipeline:
+    """The pipeline the version arrived under (its snapshot), else today's config for its kind."""
+    return version.pipeline or pipeline_of(config, version.kind)
+
+
+def today(svc: Services) -> dt.date:
+    """The office's calendar day (deadlines and comment periods are dates in local time)."""
+    return svc.now().astimezone().date()
