@@ -44,6 +44,7 @@ class Fact(BaseModel, frozen=True):
     text: str           # as written in the paragraph
     anchor: str = ""    # "一、（二）" in a policy, "问2" in a Q&A, "" outside any
     paragraph: int = 0  # 1-based paragraph number
+    subject: str = ""   # effective only: the 《title》 the clause is said of (《条例》自…起施行), if named
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -164,6 +165,17 @@ def _date_value(text: str) -> str | None:
     if not m or not m["y"] or not m["d"]:
         return None
     return f"{int(number(m['y'])):04d}-{int(number(m['m'])):02d}-{int(number(m['d'])):02d}"
+
+
+_SUBJECT = re.compile(r"《([^《》]{1,80})》\s*(?:已|将|于|均|也)?\s*$")
+
+
+def effective_subject(s: str, start: int) -> str:
+    """The 《title》 a 施行/有效期 clause is said of, when it names one just before the clause
+    (《政府信息公开条例》自2019年5月15日起施行 → "政府信息公开条例"); "" otherwise."""
+    clause = re.split(r"[。；;！？]", s[max(0, start - 90):start])[-1]
+    m = _SUBJECT.search(clause)
+    return "".join(m.group(1).split()) if m else ""
 
 
 def _effective(s: str) -> list[tuple[str, str, int, int]]:
@@ -378,6 +390,8 @@ def facts_in(text: str, *, anchor: str = "", paragraph: int = 0) -> list[Fact]:
         offset = b
     for kind, value, a, b in _effective(masked()):
         add(kind, value, a, b)
+        if kind == "effective" and (subject := effective_subject(s, a)):
+            found[-1] = (a, found[-1][1].model_copy(update={"subject": subject}))
     for m in _DATE_DIGITS.finditer(masked()):
         add("date", f"{int(m['y']):04d}-{int(m['m']):02d}-{int(m['d']):02d}", m.start(), m.end())
     before = masked()

@@ -145,6 +145,7 @@ def _check(policy: Sequence[Para], policy_facts: Sequence[Fact], interpretation:
     values = {(f.kind, f.value) for f in policy_facts}
     effective = by_kind.get("effective", [])
     values |= _effective_agrees(policy, effective)
+    own = _own_titles(policy)
 
     mapped: dict[str, str | None] = {}
     for p in interp:
@@ -163,7 +164,7 @@ def _check(policy: Sequence[Para], policy_facts: Sequence[Fact], interpretation:
         provision = mapped.get(fact.anchor) if fact.anchor.startswith("问") else None
         finding = None
         if fact.kind == "effective":     # the policy's own: checked against the whole policy
-            if (fact.kind, fact.value) in values:
+            if (fact.kind, fact.value) in values or not _of_the_policy(fact.subject, own):
                 continue
             near = _nearest_effective(fact, effective)
             finding = _finding(fact, near.anchor if near else None, near.text if near else None)
@@ -187,6 +188,8 @@ def _check(policy: Sequence[Para], policy_facts: Sequence[Fact], interpretation:
                 finding = _finding(fact, near.anchor, near.text)
         if finding is None:
             if (fact.kind, fact.value) in values:
+                continue
+            if fact.kind == "title" and _names_the_policy(fact.value.strip("《》"), own):
                 continue
             finding = _finding(fact, None, None)
         out.findings.append(finding)
@@ -266,6 +269,32 @@ def _effective_agrees(policy: Sequence[Para], effective: Sequence[Fact]) -> set[
         if (d := _iso(value)) is not None:
             ok |= {("date", d.isoformat()), ("year", str(d.year))}
     return ok
+
+
+_SHORT_TITLE = 6   # 《办法》《实施方案》: a short name stands for the policy itself
+
+
+def _own_titles(policy: Sequence[Para]) -> set[str]:
+    """The names the policy goes by: its title line(s) and what its 通知 印发s (《…》)."""
+    out = set()
+    for p in policy[:12]:
+        flat = "".join(p.text.split())
+        if 4 <= len(flat) <= 80 and not re.search(r"[。；，,]", flat):
+            out.add(flat.strip("《》"))
+        for m in re.finditer(r"印发《([^《》]+)》", flat):
+            out.add(m.group(1))
+    return out
+
+
+def _names_the_policy(title: str, own: set[str]) -> bool:
+    """《根河市…管理办法》 or its short form 《办法》《实施方案》: the policy itself."""
+    return title in own or (len(title) <= _SHORT_TITLE and any(t.endswith(title) for t in own))
+
+
+def _of_the_policy(subject: str, own: set[str]) -> bool:
+    """An interpretation's 施行/有效期 clause is about the policy unless it names another document
+    (《政府信息公开条例》自2019年5月15日起施行 is not the policy's own date)."""
+    return not subject or len(subject) <= _SHORT_TITLE or subject in own
 
 
 def _nearest_effective(fact: Fact, effective: Sequence[Fact]) -> Fact | None:

@@ -364,7 +364,7 @@ def qa_about(answers: list[tuple[str, str]]) -> list[Para]:
     paras = [Para(index=1, text=f"《{MEASURES_TITLE}》政策解读")]
     for n, (question, answer) in enumerate(answers, 1):
         paras.append(Para(index=len(paras) + 1, text=f"问{n}：{question or answer[:16] + '……有哪些规定？'}"))
-        paras.append(Para(index=len(paras) + 1, text=f"答：{answer}"))
+        paras.append(Para(index=len(paras) + 1, text=f"答：{answer.removeprefix('答：')}"))
     return paras
 
 

@@ -286,3 +286,24 @@ def test_a_plan_written_otherwise_is_read_the_same_way(question, answer, found):
     interp = [Para(index=1, text=f"问1：{question}"), Para(index=2, text=f"答：{answer}")]
     got = [p.message.split("：解读中")[0] for p in check(_plan_written_otherwise(), interp).problems]
     assert got == ([found] if found else [])
+
+
+def test_another_documents_start_date_is_not_the_policys():
+    """《政府信息公开条例》自2019年5月15日起施行 is said of the 条例, not of the policy; 《办法》 and
+    the policy's own title are the policy."""
+    interp = [Para(index=1, text="问1：依据是什么？"),
+              Para(index=2, text="答：《政府信息公开条例》自2019年5月15日起施行，本方案据此制定。")]
+    assert check(policy(), interp).problems == []     # the plan cites the 条例 and states no date
+    own = qa_about([("何时施行？", "答：《根河市农村人居环境整治专项资金管理办法》自2027年3月1日起施行。")])
+    [problem] = check(measures(), own).problems
+    assert "‘自2027年3月1日起施行’ ↔ 政策 五、（二）" in problem.message
+    short = qa_about([("何时施行？", "答：《办法》自2027年3月1日起施行。")])
+    assert len(check(measures(), short).problems) == 1
+
+
+def test_the_policys_own_title_and_its_short_form_are_no_finding():
+    for said in ("《根河市农村人居环境整治专项资金管理办法》明确了资金用途。", "《办法》明确了资金用途。"):
+        interp = [Para(index=1, text="问1：主要内容？"), Para(index=2, text=f"答：{said}")]
+        assert check(measures(), interp).problems == []
+    other = [Para(index=1, text="问1：主要内容？"), Para(index=2, text="答：《资金管理细则》明确了资金用途。")]
+    assert len(check(measures(), other).problems) == 1
