@@ -1,7 +1,10 @@
 """What reviewers write: reasons anchored to provisions, and the legality opinion (意见书) docx."""
 from __future__ import annotations
 
+import io
 import re
+import secrets
+import zipfile
 from typing import TYPE_CHECKING
 
 from documents.anchors import find, normalise
@@ -103,10 +106,12 @@ def attach_opinion(svc: Services, uow: Unit, row: DossierRow, event: StageDecide
     """Number and render the legality opinion for this decision, and store the docx. Only an
     approval, or a return with reasons, gets a numbered opinion (review.decisions.verdict_problem).
 
-    The number is printed in the docx, so the docx is rendered after it is taken; everything else
-    (the template read from disk, the opinion's text) is ready before, and nothing is read from the
-    database after it. From `take` to the commit the counter row is locked: the render, the store's
-    `put` of the docx (objects before the rows that name them), the decision row and its audit event."""
+    The number is printed in the docx: the opinion is rendered before the number is taken with a
+    mark where the number goes (`number_mark`), and the mark is replaced once it is taken
+    (`numbered`: a few milliseconds; the same bytes as rendering with the number). From `take` to
+    the commit the counter row is locked: that replacement, the store's `put` of the docx (objects
+    before the rows that name them), the decision row, its audit event and the gate's re-read of
+    the decisions; nothing else is read from the database after it."""
     from review.decisions import verdict_problem
     from templates.opinion import Opinion, OpinionReason, default_template, render_opinion
     if refusal := verdict_problem(event.verdict, event.reasons, event.comment):
@@ -122,11 +127,38 @@ def attach_opinion(svc: Services, uow: Unit, row: DossierRow, event: StageDecide
                       reasons=tuple(OpinionReason(anchor=r.anchor, text=r.text) for r in event.reasons),
                       comment=event.comment, reviewer=(reviewer.display if reviewer and reviewer.display else event.actor),
                       date=day)
+    mark = number_mark()
+    draft = render_opinion(opinion.model_copy(update={"opinion_number": mark}), template)
     store = uow.store       # opened before the lock
     number = next_opinion_number(uow, cfg.organ_code, day.year)     # the counter row is locked from here
-    data = render_opinion(opinion.model_copy(update={"opinion_number": number}), template)
+    data = numbered(draft, mark, number)
     sha = store.put(data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     return event.model_copy(update={"opinion_number": number}), sha
+
+
+def number_mark() -> str:
+    """Stands for the opinion number in a docx rendered before the number is taken: plain ASCII, so
+    the template engine and the XML writer leave it as it is, and random, so no reviewer's text
+    can contain it."""
+    return f"LOCKSTEP-OPINION-NUMBER-{secrets.token_hex(8)}"
+
+
+def numbered(draft: bytes, mark: str, number: str) -> bytes:
+    """The opinion rendered with `mark` as its number, with `number` in its place in every part of
+    the package (the body and docProps/core.xml), written as templates.opinion.normalize_zip writes:
+    the same bytes as rendering with the number."""
+    from templates.opinion import ZIP_TIME
+    mark_bytes, value = mark.encode("ascii"), number.encode("utf-8")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(draft)) as source, \
+            zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            target.writestr(info, source.read(item.filename).replace(mark_bytes, value))
+    return out.getvalue()
 
 
 def _title(title: str) -> str:

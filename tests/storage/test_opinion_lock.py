@@ -2,8 +2,9 @@
 
 The opinion number comes from a locking counter row (storage/counters.py), held until the commit.
 Every read of the decision — the dossier, its version and files, its decisions, consultation and
-disclosure, the office's template — happens before the number is taken; after it come only the
-render with the number, the docx's `put`, the rows written and the decisions read back for the gate.
+disclosure, the office's template, the docx rendered with a mark for the number — happens before
+the number is taken; after it come only the mark's replacement, the docx's `put`, the rows written
+and the decisions read back for the gate.
 """
 from __future__ import annotations
 
@@ -50,3 +51,17 @@ def test_the_opinion_number_is_taken_after_every_read_but_the_gates_decisions(sv
     assert "PUT" in after, seen        # the docx carries its number, so it is stored after it
     assert not any(re.search(r"\bFROM (dossiers|versions|version_files|consultations)\b", sql) for sql in after), after
     assert answer.dossier == d
+
+
+def test_an_opinion_numbered_after_rendering_is_the_docx_rendered_with_its_number():
+    import datetime as dt
+
+    from services.review.opinions import number_mark, numbered
+    from templates.opinion import Opinion, OpinionReason, default_template, render_opinion
+    opinion = Opinion(organ="根河市司法局", opinion_number="根司合审〔2026〕12号", title="关于某事的通知",
+                      doc_number="根政办发〔2026〕3号", drafting_unit="根河市政务服务局", approved=False,
+                      reasons=(OpinionReason(anchor="一、", text="表述不清"),), comment="请修改",
+                      reviewer="审核员", date=dt.date(2026, 12, 7))
+    mark = number_mark()
+    draft = render_opinion(opinion.model_copy(update={"opinion_number": mark}), default_template())
+    assert numbered(draft, mark, opinion.opinion_number) == render_opinion(opinion, default_template())
