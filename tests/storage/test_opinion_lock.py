@@ -62,6 +62,14 @@ def test_an_opinion_numbered_after_rendering_is_the_docx_rendered_with_its_numbe
                       doc_number="根政办发〔2026〕3号", drafting_unit="根河市政务服务局", approved=False,
                       reasons=(OpinionReason(anchor="一、", text="表述不清"),), comment="请修改",
                       reviewer="审核员", date=dt.date(2026, 12, 7))
-    mark = number_mark()
-    draft = render_opinion(opinion.model_copy(update={"opinion_number": mark}), default_template())
-    assert numbered(draft, mark, opinion.opinion_number) == render_opinion(opinion, default_template())
+    import io
+
+    import docx
+    edited = docx.Document(io.BytesIO(default_template()))      # an office's own, saved by another writer
+    edited.add_paragraph("（编号：{{ opinion_number }}）")
+    buffer = io.BytesIO()
+    edited.save(buffer)
+    for template in (default_template(), buffer.getvalue()):
+        mark = number_mark()
+        draft = render_opinion(opinion.model_copy(update={"opinion_number": mark}), template)
+        assert numbered(draft, mark, opinion.opinion_number) == render_opinion(opinion, template)
