@@ -88,21 +88,17 @@ def build_home(home_path: Path, bundles: list[Path]):
 
 
 def release(svc, issue: str, out: Path):
-    from services.gazette.issues import release_issue
+    from services.gazette.release import release_issue
     return release_issue(svc, issue, out, "editor", RELEASE_DATE)
 
 
 def floor_inputs(svc, issue: str) -> list[dict]:
     """Each item's title, number and the docx bytes the release shows (policy + interpretations),
     loaded before the floor is timed."""
-    from sqlalchemy import select
     from services.gazette.items import INTERPRETATION_FILES, versions_of
-    from storage.tables import GazetteIssueItemRow, GazetteItemRow
-    with svc.session() as s:
-        q = (select(GazetteItemRow).join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
-             .where(GazetteIssueItemRow.issue_id == issue).order_by(GazetteItemRow.id))
-        items = list(s.scalars(q))
-        versions = versions_of(s, items)
+    with svc.unit() as uow:
+        items = sorted(uow.gazette.members(issue), key=lambda i: i.id)
+        versions = versions_of(uow, items)
         out = []
         for item in items:
             v = versions[item.id]

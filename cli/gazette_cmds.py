@@ -132,7 +132,7 @@ def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help=
                   out_dir: Annotated[Path, typer.Option("--out", help="输出目录")],
                   as_: AsOpt, date: DateOpt = None, as_json: JsonOpt = False) -> None:
     """出版：同时生成印刷版（docx）与电子版（网页），记录两者的指纹；出版后不能再改动。"""
-    from services.gazette.issues import release_issue
+    from services.gazette.release import release_issue
     with refusals(as_json, {"issue": issue}):
         done = release_issue(services_of(ctx), issue, out_dir, as_, date.date() if date else None)
     if as_json:

@@ -146,7 +146,7 @@ def routes(kit: Kit) -> APIRouter:
     @router.post("/desk/gazette/issues/{issue_id}/release")
     @kit.guarded
     async def release(request: Request, issue_id: str) -> Response:
-        from services.gazette.issues import release_issue
+        from services.gazette.release import release_issue
         session, who = editor(request)
         fields = await kit.form_of(request, session, who)
         try:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import io
 
+from typing import TYPE_CHECKING
+
 from docx import Document
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from documents.effective import find_effective
 from documents.problems import Refused, problem
@@ -23,15 +23,17 @@ from publishing.web_release import head_texts
 from review.model import Version
 from review.rules import disclosure_of
 from services.home.context import Services
-from storage.repos.dossiers import versions_by_fingerprint
-from storage.tables import DossierRow, GazetteItemRow
+
+if TYPE_CHECKING:
+    from storage.tables import GazetteItemRow
+    from storage.unit import Unit
 
 INTERPRETATION_FILES = ("interpretation_material", "graphic_interpretation")
 
 
-def versions_of(s: Session, items: list[GazetteItemRow]) -> dict[int, Version]:
+def versions_of(uow: Unit, items: list[GazetteItemRow]) -> dict[int, Version]:
     """Item id → the version it was published from (not necessarily the dossier's newest)."""
-    found = versions_by_fingerprint(s, {(i.dossier_id, i.fingerprint) for i in items})
+    found = uow.gazette.versions_of(items)
     out = {}
     for item in items:
         if (version := found.get((item.dossier_id, item.fingerprint))) is None:
@@ -40,8 +42,8 @@ def versions_of(s: Session, items: list[GazetteItemRow]) -> dict[int, Version]:
     return out
 
 
-def version_of(s: Session, item: GazetteItemRow) -> Version:
-    return versions_of(s, [item])[item.id]
+def version_of(uow: Unit, item: GazetteItemRow) -> Version:
+    return versions_of(uow, [item])[item.id]
 
 
 def paragraph_texts(data: bytes) -> list[str]:
@@ -49,8 +51,9 @@ def paragraph_texts(data: bytes) -> list[str]:
     return paragraph_texts_of(Document(io.BytesIO(data)))
 
 
-def derived(svc: Services, s: Session) -> Derived:
-    return Derived(s, svc.store, svc.now)
+def derived(uow: Unit) -> Derived:
+    """The docx HTML and text kept at publication, read (or made and kept) in this unit."""
+    return Derived(uow.derived, uow.store, uow.now)
 
 
 def policy_texts(d: Derived, versions: dict[int, Version]) -> dict[int, tuple[str, ...]]:
@@ -60,11 +63,11 @@ def policy_texts(d: Derived, versions: dict[int, Version]) -> dict[int, tuple[st
     return {i: texts[policies[i]].texts if i in policies else () for i in versions}
 
 
-def issue_facts(svc: Services, s: Session, items: list[GazetteItemRow], *, d: Derived | None = None,
+def issue_facts(svc: Services, uow: Unit, items: list[GazetteItemRow], *, d: Derived | None = None,
                 versions: dict[int, Version] | None = None) -> list[ItemFacts]:
     """Without `d` the policies' text is not read (ordering needs no 施行日期)."""
-    versions = versions if versions is not None else versions_of(s, items)
-    dossiers = {r.id: r for r in s.scalars(select(DossierRow).where(DossierRow.id.in_({i.dossier_id for i in items})))}
+    versions = versions if versions is not None else versions_of(uow, items)
+    dossiers = uow.gazette.dossiers_of(items)
     texts = policy_texts(d, versions) if d is not None else {}
     out = []
     for item in items:
@@ -84,9 +87,9 @@ def issue_facts(svc: Services, s: Session, items: list[GazetteItemRow], *, d: De
     return out
 
 
-def facts(svc: Services, s: Session, item: GazetteItemRow, *, read_text: bool = True) -> ItemFacts:
+def facts(svc: Services, uow: Unit, item: GazetteItemRow, *, read_text: bool = True) -> ItemFacts:
     """read_text=False skips the policy's text (ordering needs no 施行日期)."""
-    return issue_facts(svc, s, [item], d=derived(svc, s) if read_text else None)[0]
+    return issue_facts(svc, uow, [item], d=derived(uow) if read_text else None)[0]
 
 
 def edition_items(svc: Services, d: Derived, placed: list[tuple[str, GazetteItemRow]],

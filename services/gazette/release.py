@@ -1,4 +1,6 @@
-"""Releasing a gazette issue: the print and electronic editions from one source, at one moment."""
+"""Releasing a gazette issue: the print and electronic editions from one source, at one moment.
+
+Assembling the issue is services/gazette/issues.py; what it holds, as shown, services/gazette/members.py."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,9 +10,7 @@ import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from documents.problems import Refused, problem
 from publishing import gazette_rules as rules
@@ -20,17 +20,27 @@ from publishing.editions import IssueContent, fingerprint, manifest, web_edition
 from publishing.editions_print import print_edition
 from services.home.context import Services
 from services.home.crashpoints import crash_point
+from review.model import Event
 from services.review.actions import person
-from services.gazette.issues import IssueReleased, Released, _issue, _members, _view
-from services.gazette.corrections import notices as notices_of
 from services.gazette.items import derived, edition_items, issue_facts, policy_texts, versions_of
+from services.gazette.members import Released, editor, issue_view, load_issue, notices as notices_of
 from services.gazette.search import index_notices, index_released_items
 from services.register.life import date_on_release
-from storage import audit
-from storage.tables import GazetteIssueItemRow
+
+if TYPE_CHECKING:
+    from storage.unit import Unit
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TEMP_PREFIX = ".tmp-"           # a release's folder before its commit (lockstep storage check knows it)
+
+
+class IssueReleased(Event):
+    name: ClassVar[str] = "gazette.issue.released"
+    issue: str
+    release_date: dt.date
+    print_sha256: str
+    web_sha256: str
+    dossiers: tuple[str, ...]
 
 
 class Editions(NamedTuple):
@@ -46,18 +56,18 @@ class Editions(NamedTuple):
     notices: tuple = ()              # the 更正启事 it prints (publishing/corrections.Notice)
 
 
-def _build(svc: Services, s, issue, day: dt.date, now: dt.datetime) -> Editions:
-    items = _members(s, issue.id)
-    notices = tuple(notices_of(s, issue.id))
+def _build(svc: Services, uow: Unit, issue, day: dt.date, now: dt.datetime) -> Editions:
+    items = uow.gazette.members(issue.id)
+    notices = tuple(notices_of(uow, issue.id))
     if not items and not notices:       # an issue of corrections alone is still an issue
         raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期还没有稿件，"
                                                "请先编入稿件或更正启事"))
     by_id = {i.id: i for i in items}
     # Every item's version, and its documents' text and HTML as kept at publication, read
     # once for the rules, both editions and the search index alike.
-    kept = derived(svc, s)
-    versions = versions_of(s, items)
-    all_facts = issue_facts(svc, s, items, d=kept, versions=versions)
+    kept = derived(uow)
+    versions = versions_of(uow, items)
+    all_facts = issue_facts(svc, uow, items, d=kept, versions=versions)
     if problems := rules.admission_problems(all_facts, day):
         raise Refused(*problems)
     placed = rules.ordered(all_facts)
@@ -74,10 +84,17 @@ def _build(svc: Services, s, issue, day: dt.date, now: dt.datetime) -> Editions:
 
 def preview(svc: Services, issue_id: str, date: dt.date | None = None) -> Editions:
     """A draft issue's two editions as release would make them today: shown, never stored."""
-    with svc.session() as s:
-        issue = _issue(s, issue_id, draft=True)
-        now = svc.now()
-        return _build(svc, s, issue, date or issue.planned_date or now.astimezone().date(), now)
+    with svc.unit() as uow:
+        issue = load_issue(uow, issue_id, draft=True)
+        now = uow.now()
+        return _build(svc, uow, issue, date or issue.planned_date or now.astimezone().date(), now)
+
+
+def release_issue(svc: Services, issue_id: str, out_dir: Path, actor: str,
+                  date: dt.date | None = None) -> Released:
+    """Both editions, written under out_dir/ISSUE, stored and fingerprinted on the issue row."""
+    editor(svc, actor)
+    return svc.retrying(lambda: release(svc, issue_id, Path(out_dir), actor, date))
 
 
 def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.date | None) -> Released:
@@ -91,17 +108,17 @@ def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.da
     target = out_dir / issue_id
     tmp: Path | None = None
     try:
-        with svc.session() as s:
-            issue = _issue(s, issue_id)
+        with svc.unit() as uow:
+            issue = load_issue(uow, issue_id)
             who = person(svc.config, actor)
             if refusal := guards.may_release(who, issue.status):
                 if refusal.code == "invalid_state" and guards.may_edit_gazette(who) is None \
                         and issue.web_sha256 and (target.exists() or _leftovers(target)):
-                    return _complete(svc, s, issue, target)
+                    return _complete(svc, uow, issue, target)
                 raise Refused(refusal)
-            now = svc.now()
+            now = uow.now()
             day = date or issue.planned_date or now.astimezone().date()
-            built = _build(svc, s, issue, day, now)
+            built = _build(svc, uow, issue, day, now)
             items, versions, all_facts, placed = built.items, built.versions, built.facts, built.placed
             print_name, docx, pages = built.print_name, built.docx, built.pages
             files = _folder_files(print_name, docx, pages)
@@ -117,18 +134,18 @@ def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.da
             for item in items:
                 item.status = GAZETTE_ITEM.step(item.status, "print")
             # The gazette database answers for the issue from the moment it is out: same transaction.
-            index_released_items(s, issue.id, items, versions, policy_texts(built.kept, versions),
+            index_released_items(uow, issue.id, items, versions, policy_texts(built.kept, versions),
                                  {f.item_id: f.organ for f in all_facts})
-            index_notices(s, issue.id, built.notices, day, f"{svc.config.city}人民政府办公室")
+            index_notices(uow, issue.id, built.notices, day, f"{svc.config.city}人民政府办公室")
             # 施行日期 of a normative document naming none is the issue's date (DESIGN.md rule 7).
-            date_on_release(svc, s, issue.id, day, [f for f in all_facts if f.normative], actor)
-            for link in s.scalars(select(GazetteIssueItemRow).filter_by(issue_id=issue.id)):
+            date_on_release(svc, uow, issue.id, day, [f for f in all_facts if f.normative], actor)
+            for link in uow.gazette.placements(issue.id):
                 link.section = next(sec for sec, f in placed if f.item_id == link.item_id)
-            audit.append(s, IssueReleased(dossier_id=None, actor=actor, at=now, issue=issue.id,
-                                          release_date=day, print_sha256=print_sha, web_sha256=web_sha,
-                                          dossiers=tuple(f.dossier for _, f in placed)))
-            s.flush()
-            view = _view(svc, s, issue, all_facts)
+            uow.audit.append(IssueReleased(dossier_id=None, actor=actor, at=now, issue=issue.id,
+                                           release_date=day, print_sha256=print_sha, web_sha256=web_sha,
+                                           dossiers=tuple(f.dossier for _, f in placed)))
+            uow.flush()
+            view = issue_view(svc, uow, issue, all_facts)
             # The folder is written before the commit (a full disk refuses the release) but shown
             # only after it: until then it is a temporary sibling nobody serves.
             if not target.exists():
@@ -151,14 +168,14 @@ def _released(view, target: Path, print_name: str) -> Released:
                     web_index=str(target / "html" / "index.html"))
 
 
-def _complete(svc: Services, s, issue, target: Path) -> Released:
+def _complete(svc: Services, uow: Unit, issue, target: Path) -> Released:
     """The issue is out already: a release run again into the folder it was released to completes
     that folder from the stored objects (a kill came between the commit and the move), or finds it
     complete. Either way it answers as the release did."""
     from services.dossiers.withhold import public_manifest
     print_data = svc.store.get(issue.print_sha256)
     editions = [_folder_files(issue.print_name, print_data, _pages_of(svc, sha))
-                for sha in dict.fromkeys([public_manifest(s, issue.web_sha256), issue.web_sha256])]
+                for sha in dict.fromkeys([public_manifest(uow, issue.web_sha256), issue.web_sha256])]
     if target.exists():
         if not any(_holds(target, files) for files in editions):
             raise Refused(_occupied(target))
@@ -170,7 +187,7 @@ def _complete(svc: Services, s, issue, target: Path) -> Released:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     _clean_leftovers(target)
-    return _released(_view(svc, s, issue), target, issue.print_name)
+    return _released(issue_view(svc, uow, issue), target, issue.print_name)
 
 
 def _pages_of(svc: Services, manifest_sha: str) -> dict[str, bytes]:

@@ -172,7 +172,8 @@ def _record(svc: Services, uow: Unit, dossier_id: str, actor: str, staged: Stage
         uow.add(PageRow(dossier_id=dossier_id, kind=kind, path=paths[kind], sha256=sha, released_at=now))
     for path, data in assets.items():
         staged.write(path, data)
-    item = GazetteItemRow(dossier_id=dossier_id, fingerprint=version.fingerprint, title=row.title,
+    item = GazetteItemRow(id=uow.gazette.next_item_number(),      # locking counter, after the slow work
+                          dossier_id=dossier_id, fingerprint=version.fingerprint, title=row.title,
                           doc_number=row.doc_number, organ=meta.signature_organ if meta else None,
                           signed_date=signed, policy_page=paths["policy"],
                           interpretation_page=paths["interpretation"], status="queued", queued_at=now)

@@ -20,16 +20,15 @@ from publishing.editions_print import print_edition
 from publishing.editions import IssueContent, web_edition
 from publishing.web_release import docx_html, head_texts
 from services.gazette import issues as gazette
-from services.gazette.issues import _members
 from services.gazette.items import derived, edition_items, versions_of
-from storage.tables import DerivedObjectRow, GazetteItemRow
+from storage.tables import DerivedObjectRow
 from tests.storage.test_gazette_storage import signed_dossier
 
 
 def _version(svc, dossier: str):
-    with svc.session() as s:
-        item = s.scalars(select(GazetteItemRow).filter_by(dossier_id=dossier)).one()
-        return versions_of(s, [item])[item.id]
+    with svc.unit() as uow:
+        item = uow.gazette.latest_item(dossier)
+        return versions_of(uow, [item])[item.id]
 
 
 def _rows(svc) -> dict[tuple[str, str], str]:
@@ -95,15 +94,15 @@ def _contents(svc) -> tuple[bytes, dict[str, bytes]]:
         pass
     out = {}
     try:
-        with svc.session() as s:
-            items = sorted(_members(s, "2019-8"), key=lambda i: i.id)
-            versions = versions_of(s, items)
+        with svc.unit() as uow:
+            items = sorted(uow.gazette.members("2019-8"), key=lambda i: i.id)
+            versions = versions_of(uow, items)
             content = IssueContent(
                 city="根河市", editor="根河市人民政府办公室", year=2019, number=8, total=120,
                 release_date=dt.date(2019, 8, 30), released_at=dt.datetime(2019, 8, 30, tzinfo=dt.timezone.utc),
-                items=edition_items(svc, derived(svc, s), [("政府办公室文件", i) for i in items], versions))
+                items=edition_items(svc, derived(uow), [("政府办公室文件", i) for i in items], versions))
             out["editions"] = (print_edition(content), web_edition(content, print_name="p.docx"))
-            out["rows"] = {(r.source_sha256, r.kind) for r in s.scalars(select(DerivedObjectRow))}
+            out["rows"] = {(r.source_sha256, r.kind) for r in uow._session.scalars(select(DerivedObjectRow))}
             raise Rollback
     except Rollback:
         pass
