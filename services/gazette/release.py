@@ -16,11 +16,12 @@ from documents.problems import Refused, problem
 from publishing import gazette_rules as rules
 from review import rules as guards
 from review.lifecycles import GAZETTE_ISSUE, GAZETTE_ITEM
+from review.model import Event
 from publishing.editions import IssueContent, fingerprint, manifest, web_edition
 from publishing.editions_print import print_edition
+from services.dossiers.withhold import public_manifest
 from services.home.context import Services
 from services.home.crashpoints import crash_point
-from review.model import Event
 from services.review.actions import person
 from services.gazette.items import derived, edition_items, issue_facts, policy_texts, versions_of
 from services.gazette.members import Released, editor, issue_view, load_issue, notices as notices_of
@@ -172,7 +173,6 @@ def _complete(svc: Services, uow: Unit, issue, target: Path) -> Released:
     """The issue is out already: a release run again into the folder it was released to completes
     that folder from the stored objects (a kill came between the commit and the move), or finds it
     complete. Either way it answers as the release did."""
-    from services.dossiers.withhold import public_manifest
     print_data = svc.store.get(issue.print_sha256)
     editions = [_folder_files(issue.print_name, print_data, _pages_of(svc, sha))
                 for sha in dict.fromkeys([public_manifest(uow, issue.web_sha256), issue.web_sha256])]
