@@ -57,6 +57,11 @@ class SweepResult(BaseModel):
     removed: list[str] = []             # temporary files with no row behind them, removed
 
 
+# Where the registration number goes in the pages, until it is taken: a private-use character that no
+# document carries (and that HTML escaping leaves as it is).
+NUMBER_MARK = "\ue000登记号\ue000"
+
+
 def publish(svc: Services, dossier_id: str, actor: str = "lockstep") -> PublicationResult:
     """Run the dossier's publish job: claimed first (a sweep leaves it alone meanwhile; a failed one
     is tried again, as a person asked), done in the publication's transaction. A dossier signed off
@@ -151,8 +156,6 @@ def _record(svc: Services, uow: Unit, dossier_id: str, actor: str, staged: Stage
     now = svc.now()
     signed = meta.date if meta else None
     year = register.year_of(signed, now)
-    serial = uow.counters.take("register", year, lambda: uow.register.max_serial(year))
-    number = register.registration_number(svc.config.register_format, svc.config.register_prefix, year, serial)
     blobs = {f.sha256: svc.store.get(f.sha256) for f in version.files
              if f.role in ("policy", "interpretation_material", "graphic_interpretation")}
     # Converted once, here: the gazette release reuses the HTML and text (publishing/derived.py).
@@ -160,13 +163,21 @@ def _record(svc: Services, uow: Unit, dossier_id: str, actor: str, staged: Stage
     converted = derived.html(docx_sources(version))
     _keep_text(derived, docx_sources(version))
     owed = emergencies(uow, [dossier_id], svc.config).get(dossier_id) if row.emergency_reason else None
-    pages, assets = render_pages(version, blobs, city=svc.config.city, registration_number=number,
+    pages, assets = render_pages(version, blobs, city=svc.config.city, registration_number=NUMBER_MARK,
                                  released_at=now.astimezone().strftime("%Y年%m月%d日 %H:%M"), html=converted,
                                  emergency_note=emergency_note(owed is not None, [n for _, n in owed or ()]))
+    opinion = next((d.opinion_number for d in reversed(uow.dossiers.decisions(dossier_id))
+                    if d.stage == "legality" and d.verdict == "approve" and d.fingerprint == version.fingerprint),
+                   None)
+    effective, valid_until, entry_status = entry_dates(svc, version, signed, row.title, now)
+    # The slow work is done: only now the register's counter row is locked (issue 12, item 2), and
+    # what follows until the commit is the number put into the pages, their storing and the rows.
+    serial = uow.counters.take("register", year, lambda: uow.register.max_serial(year))
+    number = register.registration_number(svc.config.register_format, svc.config.register_prefix, year, serial)
     paths = page_paths(dossier_id)
     written = {}
     for kind, html in pages.items():
-        data = html.encode("utf-8")
+        data = html.replace(NUMBER_MARK, number).encode("utf-8")
         sha = svc.store.put(data, content_type="text/html; charset=utf-8")
         written[kind] = staged.write(paths[kind], data)
         uow.add(PageRow(dossier_id=dossier_id, kind=kind, path=paths[kind], sha256=sha, released_at=now))
@@ -178,10 +189,6 @@ def _record(svc: Services, uow: Unit, dossier_id: str, actor: str, staged: Stage
                           signed_date=signed, policy_page=paths["policy"],
                           interpretation_page=paths["interpretation"], status="queued", queued_at=now)
     uow.add(item)
-    opinion = next((d.opinion_number for d in reversed(uow.dossiers.decisions(dossier_id))
-                    if d.stage == "legality" and d.verdict == "approve" and d.fingerprint == version.fingerprint),
-                   None)
-    effective, valid_until, entry_status = entry_dates(svc, version, signed, row.title, now)
     uow.add(RegisterEntryRow(registration_number=number, year=year, serial=serial, dossier_id=dossier_id,
                            opinion_number=opinion, effective_date=effective, valid_until=valid_until,
                            document_number=row.doc_number, title=row.title,
