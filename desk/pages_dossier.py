@@ -240,10 +240,9 @@ def _todo(state: str) -> dict[str, str]:
 
 def story(svc, st) -> tuple[list[dict], list[dict]]:
     """The dossier's history in words, and its returns (newest first) with the version each returned."""
-    from storage import audit
     stages = stage_names(svc.config)
-    with svc.session() as s:
-        events = [(e.name, e.actor, e.at, dict(e.payload)) for e in audit.history(s, st.dossier)]
+    with svc.unit() as uow:
+        events = [(e.name, e.actor, e.at, dict(e.payload)) for e in uow.audit.history(st.dossier)]
     version_of = {p.get("fingerprint"): p.get("version") for name, _, _, p in events if name == "dossier.submitted"}
     journal = [{"what": _words(name, p, stages), "who": _who(svc.config, actor), "at": _when(p.get("at"), at)}
                for name, actor, at, p in events]
