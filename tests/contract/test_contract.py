@@ -221,3 +221,38 @@ def test_no_import_circles():
     graph = import_graph()
     circles = [c for package in NO_CIRCLES_IN for c in import_circles(graph, package)]
     assert not circles, "import circles: " + "; ".join(" → ".join(c) for c in circles)
+
+
+QUERY_CALLS = {"execute", "scalars", "scalar", "query", "select", "session"}
+
+
+def _query_calls(path: Path) -> list[str]:
+    """Calls a service must leave to a repository: s.execute(…), s.scalars(…), svc.session(), select(…)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+            if name in QUERY_CALLS:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}()")
+    return found
+
+
+def test_services_import_no_sqlalchemy_and_leave_every_query_to_a_repository():
+    """Issue 12: services take a unit of work (storage/unit.py) and ask its repositories; they
+    neither import SQLAlchemy nor hold a session. Services.session() (context.py) is the one door,
+    kept for storage code, benches and tests."""
+    offending = []
+    for path in (ROOT / "services").rglob("*.py"):
+        if "sqlalchemy" in _imports(path):
+            offending.append(f"{path.relative_to(ROOT)} imports sqlalchemy")
+        if path.name != "context.py":
+            offending += _query_calls(path)
+    assert not offending, offending
+
+
+def test_services_are_grouped_by_subdomain():
+    groups = {p.name for p in (ROOT / "services").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert groups == {"dossiers", "review", "publication", "gazette", "register", "home"}
+    loose = [p.name for p in (ROOT / "services").glob("*.py") if p.name != "__init__.py"]
+    assert not loose, loose
