@@ -209,9 +209,19 @@ def register_cleanup(ctx: typer.Context, to: OutDir, as_json: JsonOpt = False) -
 
 
 @report_app.command("annual")
-def report_annual(ctx: typer.Context, year: Annotated[int, typer.Argument(help="年度，如 2019")],
+def report_annual(ctx: typer.Context,
+                  year: Annotated[int, typer.Argument(help="年度，如 2019", min=1990, max=2200)],
+                  table: Annotated[bool, typer.Option("--table", help="按国办公开办函〔2021〕30号表二的格式输出（规章、行政规范性文件及政策解读情况）")] = False,
+                  unit: Annotated[Optional[str], typer.Option("--unit", help="只统计该单位制发的文件（全称或简称）；不写则为全部单位")] = None,
+                  to: Annotated[Optional[Path], typer.Option("--out", help="写出 Excel 表格（.xlsx），与 --table 同用")] = None,
                   as_json: JsonOpt = False) -> None:
-    """年度报告中规范性文件与政策解读的数据（全部由记录计算）。"""
+    """年度报告中规范性文件与政策解读的数据（全部由记录计算）；--table 按官方表格输出。"""
+    if (unit is not None or to is not None) and not table:
+        raise typer.BadParameter("--unit、--out 须与 --table 同用", param_hint="--table")
+    if to is not None and to.suffix.lower() != ".xlsx":
+        raise typer.BadParameter("输出文件须以 .xlsx 结尾", param_hint="--out")
+    if table:
+        return _annual_table(ctx, year, unit, to, as_json)
     from services.register.report import annual
     with refusals(as_json):
         report = annual(services_of(ctx), year)
@@ -221,3 +231,28 @@ def report_annual(ctx: typer.Context, year: Annotated[int, typer.Argument(help="
     out.print(f"[bold]{year}年度 行政规范性文件[/bold]")
     for f in report.figures:
         out.print(f"  {f.name}：{f.value}{f.unit}")
+
+
+def _annual_table(ctx: typer.Context, year: int, unit: str | None, to: Path | None, as_json: bool) -> None:
+    from publishing.annual_table import as_json as table_json
+    from publishing.annual_xlsx import to_xlsx
+    from services.register.report import annual_table
+    with refusals(as_json):
+        t = annual_table(services_of(ctx), year, unit)
+    if to is not None:
+        to.parent.mkdir(parents=True, exist_ok=True)
+        to.write_bytes(to_xlsx(t))
+    if as_json:
+        emit_json({"table": table_json(t), "xlsx": str(to) if to else None})
+        return
+    out.print(f"[bold]{t.title}[/bold]（{t.unit_label}）")
+    out.print("  第二十条第（一）项　信息内容：本年制发件数 / 本年废止件数 / 现行有效件数")
+    for r in t.rows:
+        out.print(f"  {r.category}：{r.made} / {r.repealed} / {r.in_force}")
+    i = t.interpretation
+    out.print(f"  政策解读：本年制发 {i.made} 件，解读 {i.interpreted} 件（{i.interpreted_share}%），"
+              f"图文解读 {i.graphic} 件（{i.graphic_share}%），与政策同日发布 {i.same_day} 件（{i.same_day_share}%）")
+    for n in t.notes:
+        out.print(f"  [dim]说明：{n}[/dim]")
+    if to is not None:
+        out.print(f"[green]已写出[/green] {to}")

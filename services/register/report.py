@@ -6,9 +6,13 @@ from collections import defaultdict
 
 from pydantic import BaseModel
 
+from documents.problems import Refused, problem
+from publishing.annual_table import AnnualTable, TableEntry, category_of
+from publishing.annual_table import annual_table as table_of
 from publishing.register_rules import EntryFacts, Figure, annual_figures
 from services.home.context import Services
 from services.register.life import dates_of, local_date
+from storage.tables import RegisterEntryRow
 
 INTERPRETATION_ROLES = ("interpretation_material", "graphic_interpretation")
 
@@ -21,28 +25,57 @@ class AnnualReport(BaseModel):
         return next(f.value for f in self.figures if f.key == key)
 
 
+def _facts(uow) -> list[tuple[RegisterEntryRow, EntryFacts]]:
+    """Every entry with what the annual figures need of it, read through the unit."""
+    rows = uow.register.entries()
+    amended, repealed = defaultdict(list), {}
+    for link, target, _ in uow.register.links():
+        if link.kind == "amend":
+            amended[target].append(local_date(link.at))
+        else:
+            repealed.setdefault(target, local_date(link.at))
+    # The roles of the files in the version each dossier was published from (its gazette item).
+    roles = uow.register.published_roles()
+    released: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for dossier, kind, at in uow.register.page_releases():
+        released[dossier][kind].add(local_date(at))
+    return [(e, EntryFacts(registration_number=e.registration_number, published=local_date(e.published_at),
+                           effective=dates_of(e)[0], valid_until=dates_of(e)[1],
+                           pending=dates_of(e)[0] is None,       # 待施行, no date yet: not in force
+                           repealed=repealed.get(e.registration_number),
+                           amended=tuple(amended[e.registration_number]),
+                           interpreted=bool(roles.get(e.dossier_id, set()) & set(INTERPRETATION_ROLES)),
+                           graphic="graphic_interpretation" in roles.get(e.dossier_id, ()),
+                           released_together=bool(released[e.dossier_id]["policy"]
+                                                  & released[e.dossier_id]["interpretation"])))
+            for e in rows]
+
+
 def annual(svc: Services, year: int) -> AnnualReport:
     with svc.unit() as uow:
-        rows = uow.register.entries()
-        amended, repealed = defaultdict(list), {}
-        for link, target, _ in uow.register.links():
-            if link.kind == "amend":
-                amended[target].append(local_date(link.at))
-            else:
-                repealed.setdefault(target, local_date(link.at))
-        # The roles of the files in the version each dossier was published from (its gazette item).
-        roles = uow.register.published_roles()
-        released: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-        for dossier, kind, at in uow.register.page_releases():
-            released[dossier][kind].add(local_date(at))
-        facts = [EntryFacts(registration_number=e.registration_number, published=local_date(e.published_at),
-                            effective=dates_of(e)[0], valid_until=dates_of(e)[1],
-                            pending=dates_of(e)[0] is None,       # 待施行, no date yet: not in force
-                            repealed=repealed.get(e.registration_number),
-                            amended=tuple(amended[e.registration_number]),
-                            interpreted=bool(roles.get(e.dossier_id, set()) & set(INTERPRETATION_ROLES)),
-                            graphic="graphic_interpretation" in roles.get(e.dossier_id, ()),
-                            released_together=bool(released[e.dossier_id]["policy"]
-                                                   & released[e.dossier_id]["interpretation"]))
-                 for e in rows]
+        facts = [f for _, f in _facts(uow)]
     return AnnualReport(year=year, figures=annual_figures(facts, year))
+
+
+def annual_table(svc: Services, year: int, unit: str | None = None) -> AnnualTable:
+    """表二 第二十条第（一）项 and the interpretation figures (publishing/annual_table.py) for `year`,
+    of the whole government or of one unit: the documents it issued (制发机关, the policy's signing
+    organ; the drafting unit where no organ was read). An unknown unit is refused (not_found)."""
+    config = svc.config
+    name = None
+    if unit is not None and unit.strip():
+        found = config.unit(unit)
+        if found is None:
+            raise Refused(problem("not_found", f"配置中没有单位“{unit.strip()}”（可用全称或简称）"))
+        name = found.name
+    with svc.unit() as uow:
+        read = _facts(uow)
+        kinds = uow.register.entry_kinds()
+    entries = []
+    for e, f in read:
+        if name is not None and not config.unit_book.same(e.organ or e.drafting_unit, name):
+            continue
+        kind = kinds.get(e.dossier_id)
+        pipeline = config.pipeline(kind) if kind else None
+        entries.append(TableEntry(**f.model_dump(), category=category_of(kind, bool(pipeline and pipeline.normative))))
+    return table_of(entries, year, unit=name, city=config.city)

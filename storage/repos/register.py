@@ -142,3 +142,9 @@ class RegisterRepo:
         """Ids of the public entries whose title, document number, organ or registration number holds
         `text` (and of `status`), newest first."""
         return register_search.search_ids(self.session, text, status, limit)
+
+    # -- the annual report's table (publishing/annual_table.py) ---------------------------------------
+    def entry_kinds(self) -> dict[str, str]:
+        """dossier → its kind (文件类别: 行政规范性文件, 政府规章, …) for every dossier with an entry."""
+        q = select(DossierRow.id, DossierRow.kind).join(RegisterEntryRow, RegisterEntryRow.dossier_id == DossierRow.id)
+        return {d: k for d, k in self.session.execute(q)}
