@@ -228,6 +228,8 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
             out.print("[red bold]签发被拒绝[/red bold]，原因：")
             for p in r.problems:
                 out.print(f"  ✗ [bold]{p.code}[/bold]：{p.message}")
+            if r.problem.code not in ("not_found", "unknown_person"):
+                _print_unexplained(ctx, dossier)
         raise typer.Exit(code=1)
     from flows.run import run_publication
     from services.home.crashpoints import crash_point
@@ -235,14 +237,24 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
     with spinner(engine_note(svc.home.path, "同步发布"), as_json):
         published = run_publication(svc.home.path, [dossier], as_)[0]
     if as_json:
+        found = _consistency(ctx, dossier)
         emit_json({"dossier": dossier, "ready": True, "signed": True, "blocking": [],
-                   "signed_off": event, "publication": published})
+                   "signed_off": event, "publication": published,
+                   "consistency": {k: found.get(k) for k in ("unexplained", "summary", "unavailable") if k in found}})
     else:
         out.print(f"[green bold]已签发[/green bold] 卷宗 {dossier} 第 {event.version} 版（{event.actor}）")
+        _print_unexplained(ctx, dossier)
         if getattr(event, "reason", None):
             out.print(f"  [yellow]紧急签发[/yellow]：{event.reason}；跳过的环节 {'、'.join(stage_name(svc.config, x) for x in event.skipped_stages)} 须事后补审")
         _print_publication(published)
     raise typer.Exit(code=0 if published.get("published") else 1)
+
+
+def _print_unexplained(ctx: typer.Context, dossier: str) -> None:
+    """What the signer reads of the interpretation's findings: how many no reviewer has explained."""
+    found = _consistency(ctx, dossier)
+    if found.get("summary"):
+        out.print(f"  {found['summary']}（提示，不影响签发）")
 
 
 def _print_publication(p: dict) -> None:
@@ -379,17 +391,18 @@ def _bundles_in(sources: list[Path]) -> list[Path]:
 
 
 def _consistency(ctx: typer.Context, dossier: str) -> dict:
-    """解读与政策的一致性：warnings and notes for the reviewer, never part of `blocking`."""
-    from services.dossiers.consistency import consistency_json
-    return consistency_json(services_of(ctx), dossier)
+    """解读与政策的一致性：warnings, notes and explained marks for the reviewer, never part of `blocking`."""
+    from services.dossiers.explained import summary_json
+    return summary_json(services_of(ctx), dossier)
 
 
 def _print_consistency(found: dict) -> None:
     problems, notes = found.get("problems", []), found.get("notes", [])
     if not problems and not notes:
         return
-    out.print(f"解读与政策一致性（提示，不影响签发）：{len(problems)} 处待核对")
-    for p in problems:
-        out.print(f"  [yellow]![/yellow] {p['message']}")
+    out.print(f"{found.get('summary') or '解读与政策一致性'}（提示，不影响签发；共 {len(problems)} 处待核对）")
+    for f in found.get("findings") or [dict(p, id=None) for p in problems]:
+        mark = f"[green]已说明[/green]（{f['explained_by']}：{f['reason']}）" if f.get("explained") else "[yellow]![/yellow]"
+        out.print(f"  {mark} {f['message']}" + (f"  编号 {f['id']}" if f.get("id") else ""))
     for n in notes:
         out.print(f"  · {n}")

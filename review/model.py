@@ -175,3 +175,14 @@ class Withheld(Event):
     issues: tuple[str, ...] = ()                            # released issues whose web edition was revised
     web_revisions: dict[str, str] = Field(default_factory=dict)   # issue -> sha256 of the revised manifest
     site_removed: tuple[str, ...] = ()                      # site paths removed from disk
+
+
+class ConsistencyExplained(Event):
+    """A reviewer's reason why an interpretation_inconsistent finding is not an error (解读与政策
+    一致性：已说明). `finding` is the finding's stable id (kind, both places, both texts and the
+    version's fingerprint): a new version's findings start unexplained."""
+    name: ClassVar[str] = "consistency.explained"
+    version: int
+    finding: str
+    reason: str
+    summary: str                  # the finding as shown: 解读 问3：‘48小时内’ ↔ 政策 二、（二）：‘24小时内’

@@ -159,6 +159,34 @@ def may_sign_off(p: Person, submitters: Iterable[str]) -> Problem | None:
     return None
 
 
+EXPLAIN_REASON_MIN = 10
+
+
+def may_explain_finding(p: Person, submitters: Iterable[str], drafting_unit: str,
+                        stages: Iterable[StageSpec], state: str) -> Problem | None:
+    """Marking an interpretation_inconsistent finding as explained (解读与政策一致性：已说明): whoever
+    may decide one of the dossier's stages (may_decide, so never its own submitter), while it is open."""
+    stages = list(stages)
+    if p.name in set(submitters):
+        return _refuse(f"{p.name} 提交了本卷宗，不能说明本人送审材料的一致性问题")
+    if not any(may_decide(p, submitters, drafting_unit, s) is None for s in stages):
+        return _refuse(f"{p.name} 不审核本卷宗的任何环节，不能说明一致性问题")
+    if state not in OPEN_STATES:
+        from review.model import STATE_NAMES
+        return problem("invalid_state", f"卷宗当前状态为“{STATE_NAMES.get(state, state)}”，不能再说明一致性问题")
+    return None
+
+
+def may_explain_finding_with(p: Person, submitters: Iterable[str], drafting_unit: str,
+                             stages: Iterable[StageSpec], state: str, reason: str | None) -> Problem | None:
+    """may_explain_finding, and a reason that is a sentence (at least EXPLAIN_REASON_MIN written characters)."""
+    if found := may_explain_finding(p, submitters, drafting_unit, stages, state):
+        return found
+    if written_length(reason) < EXPLAIN_REASON_MIN:
+        return problem("request_invalid", f"说明须写明理由（不少于 {EXPLAIN_REASON_MIN} 个字），说明为何不是错误")
+    return None
+
+
 def emergency_skips(pipeline: Pipeline, unapproved: Iterable[str]) -> tuple[list[str], list[str]]:
     """(stages an emergency may leave for later, stages it may not) among the unapproved ones."""
     specs = {s.id: s for s in pipeline.stages}

@@ -118,6 +118,11 @@ class Unit:
         return Withholding(self._session)
 
     @cached_property
+    def consistency(self):
+        from storage.repos.consistency import ConsistencyMarks
+        return ConsistencyMarks(self._session)
+
+    @cached_property
     def references(self):
         from storage.references import References
         return References(self._session)

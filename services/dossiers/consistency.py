@@ -8,14 +8,14 @@ from pydantic import BaseModel, Field
 
 from documents.diff import paragraphs
 from documents.problems import Problem
-from review.consistency import check_all
+from review.consistency import Finding, check_all
 from services.home.context import Services
 from services.review.actions import load
 
 INTERPRETATIONS = ("interpretation_material", "interpretation_plan")
 
 # Stored files are addressed by their SHA-256, so a result keyed by the hashes never goes stale.
-_CACHE: OrderedDict[tuple[str, ...], tuple[list[Problem], list[str]]] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, ...], tuple[list[Problem], list[str], list[Finding]]] = OrderedDict()
 _CACHE_SIZE = 256
 
 
@@ -24,6 +24,8 @@ class ConsistencyView(BaseModel):
     version: int
     problems: list[Problem] = Field(default_factory=list)   # interpretation_inconsistent warnings
     notes: list[str] = Field(default_factory=list)          # first-level provisions not addressed
+    findings: list[Finding] = Field(default_factory=list)   # one per problem, in the same order
+    fingerprint: str = ""                                    # the version's (finding ids carry it)
 
 
 def consistency(svc: Services, dossier_id: str) -> ConsistencyView:
@@ -32,7 +34,7 @@ def consistency(svc: Services, dossier_id: str) -> ConsistencyView:
     with svc.unit() as uow:
         _, view = load(uow, dossier_id)
     version = view.current
-    out = ConsistencyView(dossier=dossier_id, version=version.number)
+    out = ConsistencyView(dossier=dossier_id, version=version.number, fingerprint=version.fingerprint)
     policy = next((f for f in version.of_role("policy") if f.meta), None)
     interps = [f for f in version.of_role(*INTERPRETATIONS) if f.meta]
     if policy is None or not interps:
@@ -42,13 +44,13 @@ def consistency(svc: Services, dossier_id: str) -> ConsistencyView:
     if hit is None:
         result = check_all(paragraphs(policy.name, svc.store.get(policy.sha256)),
                            [(f.name, paragraphs(f.name, svc.store.get(f.sha256))) for f in interps])
-        hit = (result.problems, result.notes)
+        hit = (result.problems, result.notes, result.findings)
         _CACHE[key] = hit
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     else:
         _CACHE.move_to_end(key)
-    out.problems, out.notes = list(hit[0]), list(hit[1])
+    out.problems, out.notes, out.findings = list(hit[0]), list(hit[1]), list(hit[2])
     return out
 
 
