@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 
 DESK_FILE = "desk.json"
+# Seconds a serving desk has to say it is up before the command line does the work itself.
+HEALTH_TIMEOUT = 3
 
 
 def write_desk_file(home: Path, info: dict) -> None:
@@ -45,6 +47,10 @@ def hand_off(home: Path, path: str, body: dict, timeout: float = 600) -> list[di
     if info is None:
         return None
     import httpx
+    try:        # a desk that is stopped (SIGSTOP) or wedged accepts the connection and never answers
+        httpx.get(info["url"] + "/api/health", timeout=HEALTH_TIMEOUT).raise_for_status()
+    except httpx.HTTPError:
+        return None             # the caller runs the work itself
     try:
         r = httpx.post(info["url"] + path, json=body, timeout=timeout,
                        headers={"Authorization": f"Bearer {info['token']}"})

@@ -63,3 +63,26 @@ def test_a_dead_desk_is_not_handed_anything(home):
     from flows.handoff import desk_of
     (home.path / "desk.json").write_text(json.dumps({"url": "http://127.0.0.1:9", "pid": 2 ** 22 + 17, "token": "x"}))
     assert desk_of(home.path) is None
+
+
+def test_a_stopped_desk_is_passed_by_within_seconds_and_the_work_done_here(home, desk, sample_zip):
+    """A desk stopped with SIGSTOP still accepts connections and never answers: the command line
+    asks it whether it is up (3 s), then does the work itself instead of waiting on it for 600 s."""
+    import os
+    import signal
+    import time
+    # The desk's start-up sweep takes the flow work's turn: once a sweep asked now is answered, the
+    # desk holds no transaction open when it is stopped (a stopped desk holding SQLite's write lock
+    # would make the work here answer database_unavailable, which is right but not this test).
+    httpx.post(desk["url"] + "/api/flows/publication-sweep", timeout=120,
+               headers={"Authorization": f"Bearer {desk['token']}"}).raise_for_status()
+    os.kill(desk["pid"], signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        code, prefect, sub = cli(home, "submit", sample_zip(), "--as", "drafter")
+        took = time.monotonic() - started
+    finally:
+        os.kill(desk["pid"], signal.SIGCONT)
+    assert (code, sub.get("accepted")) == (0, True), sub
+    assert prefect                  # run here, in the command's own process
+    assert took < 100, took         # the bound is the 120 s subprocess timeout; 600 s before the probe
