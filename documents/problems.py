@@ -47,7 +47,7 @@ CODES: dict[str, str] = {
     "disclosure_unknown": "未能确定政策文件的公开属性；须由起草单位负责人或签发人确定（主动公开、依申请公开或不予公开）后才能签发",
     "effective_date_missing": "规范性文件未写明施行日期，将自刊登该文件的政府公报出版之日起施行",
     "risk_assessment_mismatch": "舆情风险评估报告所评估的文件与本政策文件不一致，请核对标题和发文字号",
-    "interpretation_inconsistent": "解读中的数字、日期、文号或标题与政策原文不一致，请核对",
+    "interpretation_inconsistent": "解读中的数字、日期、文号、标题、责任单位或施行日期、有效期与政策原文不一致，请核对",
     "storage_unavailable": "对象存储暂时无法访问，本次未保存任何内容，请稍后重试",
     "database_unavailable": "数据库暂时无法访问，本次未保存任何内容，请稍后重试",
     "internal_error": "程序内部错误，本次操作已中止；请记下时间告知运维人员（设 LOCKSTEP_DEBUG=1 可查看详情），可稍后重试",
