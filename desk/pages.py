@@ -18,13 +18,13 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from desk import (auth, pages_dossier, pages_gazette, pages_gazette_preview, pages_operator, pages_register,
-                  pages_review, pages_site)
+                  pages_report, pages_review, pages_site)
 from desk.flowwork import FlowWork
 from desk.kit import Kit
 from services.dossiers.access import desk_lists, reviews, waiting_for
 
 PAGE_MODULES = (pages_dossier, pages_gazette, pages_gazette_preview, pages_register, pages_operator, pages_review,
-                pages_site)
+                pages_site, pages_report)
 
 
 def router_for(home: Path, work: FlowWork, **limits) -> APIRouter:

@@ -249,6 +249,14 @@ def may_keep_register(p: Person) -> Problem | None:
     return None
 
 
+def may_see_annual_report(p: Person) -> Problem | None:
+    """The annual report's table (政府信息公开工作年度报告): the 政务公开 office's work, done by those
+    who keep the register and the gazette (registrar, gazette_editor); there is no separate role."""
+    if not has_role(p, REGISTRAR, EDITOR):
+        return _refuse(f"{p.name} 不是台帐管理员或公报编辑，不能查看年度报告数据")
+    return None
+
+
 def may_withhold(p: Person, state: str, withheld: bool) -> Problem | None:
     """撤回公开: a gazette editor or registrar takes a published document off every public output."""
     if not has_role(p, EDITOR, REGISTRAR):

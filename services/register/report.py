@@ -79,3 +79,11 @@ def annual_table(svc: Services, year: int, unit: str | None = None) -> AnnualTab
         pipeline = config.pipeline(kind) if kind else None
         entries.append(TableEntry(**f.model_dump(), category=category_of(kind, bool(pipeline and pipeline.normative))))
     return table_of(entries, year, unit=name, city=config.city)
+
+
+def report_years(svc: Services) -> list[int]:
+    """The years a table can be asked for, newest first: from the first entry's year to this year."""
+    this_year = local_date(svc.now()).year
+    with svc.unit() as uow:
+        first = min((local_date(e.published_at).year for e in uow.register.entries()), default=this_year)
+    return list(range(max(this_year, first), min(first, this_year) - 1, -1))
