@@ -347,6 +347,8 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
 def batch_cmd(ctx: typer.Context,
               sources: Annotated[list[Path], typer.Argument(help="多个压缩包，或其中每个压缩包/子文件夹为一份材料的文件夹")],
               as_: AsOpt, chunk: Annotated[int, typer.Option("--chunk", help="每次流程运行处理的材料包数")] = 50,
+              pool: Annotated[Optional[str], typer.Option("--pool", help="交给工作池处理（默认取 lockstep.toml 的 [prefect] pool；未配置则在本机运行）")] = None,
+              wait: Annotated[int, typer.Option("--wait", min=0, help="经工作池时最多等待结果的秒数（0：暂存并排队后即返回）")] = 600,
               as_json: JsonOpt = False) -> None:
     """批量入库：每个压缩包（或子文件夹）为一份材料，分批在工作流中处理。"""
     from collections import Counter
@@ -357,6 +359,11 @@ def batch_cmd(ctx: typer.Context,
         from services.dossiers.intake import check_submitter
         check_submitter(person(svc.config, as_))
     bundles = _bundles_in(sources)
+    from flows.workpool import settings_of
+    if (on_pool := settings_of(svc.home, pool)).pool:
+        from cli.pool_cmds import batch_on_pool
+        batch_on_pool(svc, on_pool, bundles, as_, chunk, wait, as_json)
+        return
     results: list[dict] = []
     with Progress(console=err, transient=not as_json) as bar:
         task = bar.add_task("正在入库（首批需先启动工作流引擎）", total=len(bundles))

@@ -147,11 +147,16 @@ def due_cmd(ctx: typer.Context,
             run_deadlines(svc.home.path)
     items = compute(svc)
     recorded = reminders(svc)
+    from services.dossiers.staged import waiting as staged_waiting
+    staged = staged_waiting(svc)        # bundles staged for a work pool, not yet taken in (issue 13)
     if as_json:
         emit_json({"due": items, "reminders": [{"kind": r.kind, "dossier": r.dossier_id, "due": r.due,
                                                 "status": r.status, "message": r.message,
-                                                "recorded_at": r.recorded_at} for r in recorded]})
+                                                "recorded_at": r.recorded_at} for r in recorded],
+                   "staged": staged})
         return
+    for b in staged:
+        out.print(f"  [yellow]待入库[/yellow] 批次 {b['batch']}：{b['bundles']} 份材料已暂存，自 {b['since']} 起等待工作池处理")
     if not items:
         out.print("没有在办的期限。")
     for d in items:

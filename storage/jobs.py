@@ -181,3 +181,24 @@ class Jobs:
     def of(self, kind: str, dossier_id: str) -> list[Job]:
         return [_job(r) for r in self.session.scalars(select(JobRow).filter_by(kind=kind, dossier_id=dossier_id)
                                                       .order_by(JobRow.id))]
+
+    def answered(self, job: Job, answer: dict, now: dt.datetime) -> bool:
+        """Mark a claimed job done with the work's answer kept on its row (an intake job: the dossier
+        it made, or the problems that refused it), in the JSON column that holds a failed job's
+        problem. False when the job is no longer this holder's (a sweep took it over)."""
+        done = self.session.execute(
+            update(JobRow).where(JobRow.id == job.id, _same_holder(job.status, job.claimed_by))
+            .values(status=JOB.step(job.status, "finish"), done_at=now, last_error=answer)
+            .execution_options(synchronize_session=False))
+        return done.rowcount == 1
+
+    def kinds_waiting(self, kind: str) -> list[tuple[str, int, dt.datetime]]:
+        """(subject, jobs not done, oldest created_at) per subject of `kind`: a staged batch and what waits."""
+        rows = self.session.execute(
+            select(JobRow.dossier_id, JobRow.id, JobRow.created_at)
+            .where(JobRow.kind == kind, JobRow.status != "done").order_by(JobRow.created_at, JobRow.id)).all()
+        out: dict[str, list] = {}
+        for subject, _, created in rows:
+            entry = out.setdefault(subject, [subject, 0, created])
+            entry[1] += 1
+        return [tuple(v) for v in out.values()]

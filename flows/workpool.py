@@ -1,0 +1,250 @@
+"""Work on a pool (issue 13): register Lockstep's flows as deployments of one Prefect work pool,
+run a worker for it, and hand a batch of staged bundles to it.
+
+The server and pool come from the home's lockstep.toml:
+
+    [prefect]
+    api_url = "http://10.0.0.5:4200/api"   # the Prefect server (PREFECT_API_URL in the environment wins)
+    pool = "lockstep"                       # the work pool; when set, `lockstep batch` goes through it
+    concurrency = 4                         # runs at once across the whole pool
+    check_cron = "0 8 * * *"                # the scheduled check
+    sweep_minutes = 10                      # the outbox sweep (staged bundles, publications left)
+
+Without a pool the embedded default is unchanged: flows run in the process that asked (flows/run.py).
+Reading the settings and asking whether the server answers do not import Prefect.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from documents.problems import Refused, problem
+
+CODE = Path(__file__).resolve().parents[1]          # the folder the entrypoints are relative to
+INTAKE, SWEEP, CHECK = "lockstep-intake-batch", "lockstep-sweep", "lockstep-check"
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    api_url: str
+    pool: str
+    concurrency: int = 4
+    check_cron: str = "0 8 * * *"
+    sweep_minutes: int = 10
+
+
+def settings_of(home, pool: str | None = None, concurrency: int | None = None) -> PoolSettings:
+    raw = home.raw.get("prefect", {}) if home.exists else {}
+    api = (os.environ.get("PREFECT_API_URL") or raw.get("api_url") or "").strip().rstrip("/")
+    return PoolSettings(api_url=api, pool=(pool or raw.get("pool") or "").strip(),
+                        concurrency=int(concurrency or raw.get("concurrency") or 4),
+                        check_cron=str(raw.get("check_cron") or "0 8 * * *"),
+                        sweep_minutes=int(raw.get("sweep_minutes") or 10))
+
+
+def require_server(s: PoolSettings, *, need_pool: bool = True) -> PoolSettings:
+    if not s.api_url:
+        raise Refused(problem("invalid_state", "未配置 Prefect 服务器：在 lockstep.toml 的 [prefect] 中填写 "
+                                               "api_url（如 http://127.0.0.1:4200/api），或设置 PREFECT_API_URL"))
+    if need_pool and not s.pool:
+        raise Refused(problem("invalid_state", "未指定工作池：用 --pool 名称，或在 lockstep.toml 的 [prefect] 中填写 pool"))
+    return s
+
+
+def server_answers(api_url: str, timeout: float = 3.0) -> bool:
+    import httpx
+    try:
+        return httpx.get(f"{api_url}/health", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def pool_state(s: PoolSettings) -> dict:
+    """Whether the server answers, the pool exists (and its limit), and which workers are online."""
+    import httpx
+    out = {"server": s.api_url, "pool": s.pool, "server_ok": False, "pool_ok": False,
+           "concurrency": None, "workers_online": []}
+    if not server_answers(s.api_url):
+        return out
+    out["server_ok"] = True
+    try:
+        r = httpx.get(f"{s.api_url}/work_pools/{s.pool}", timeout=5)
+        if r.status_code == 200:
+            out["pool_ok"] = True
+            out["concurrency"] = r.json().get("concurrency_limit")
+            w = httpx.post(f"{s.api_url}/work_pools/{s.pool}/workers/filter", json={}, timeout=5)
+            if w.status_code == 200:
+                out["workers_online"] = sorted(x["name"] for x in w.json() if x.get("status") == "ONLINE")
+    except httpx.HTTPError:
+        pass
+    return out
+
+
+# -- deploy --------------------------------------------------------------------------------------
+
+def _wanted(s: PoolSettings) -> list[dict]:
+    return [
+        {"flow": INTAKE, "entrypoint": "flows/pool.py:intake_batch_flow", "schedule": None},
+        {"flow": SWEEP, "entrypoint": "flows/pool.py:sweep_flow", "schedule": ("interval", s.sweep_minutes * 60)},
+        {"flow": CHECK, "entrypoint": "flows/pool.py:check_flow", "schedule": ("cron", s.check_cron)},
+    ]
+
+
+def _shape(d) -> dict:
+    """What `deploy` decides on, as read back from the server: equal shapes mean nothing to change."""
+    scheds = []
+    for sc in d.schedules or []:
+        sch = sc.schedule
+        scheds.append(("cron", sch.cron) if getattr(sch, "cron", None) else
+                      ("interval", int(sch.interval.total_seconds())) if getattr(sch, "interval", None) else
+                      ("other", str(sch)))
+    return {"entrypoint": d.entrypoint, "pool": d.work_pool_name, "pull_steps": d.pull_steps,
+            "schedules": scheds, "parameters": dict(d.parameters or {})}
+
+
+def deploy(s: PoolSettings) -> dict:
+    """Create or update the pool (type process, pool-wide limit) and the three deployments.
+    Running it again with the same settings changes nothing (each answer says created / updated /
+    unchanged). The code folder (CODE) must be the same path on every worker machine."""
+    require_server(s)
+    if not server_answers(s.api_url):
+        raise Refused(problem("invalid_state", f"Prefect 服务器 {s.api_url} 无应答：先启动它再部署"))
+    from prefect import Flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    out: dict = {"server": s.api_url, "pool": s.pool, "code": str(CODE), "deployments": []}
+    with temporary_settings(updates={PREFECT_API_URL: s.api_url}), get_client(sync_client=True) as client:
+        try:
+            pool = client.read_work_pool(s.pool)
+        except ObjectNotFound:
+            client.create_work_pool(WorkPoolCreate(name=s.pool, type="process", concurrency_limit=s.concurrency))
+            out["pool_change"] = "created"
+        else:
+            if pool.type != "process":
+                raise Refused(problem("invalid_state", f"工作池 {s.pool} 的类型为 {pool.type}，Lockstep 需要 process 类型"))
+            if pool.concurrency_limit != s.concurrency:
+                client.update_work_pool(s.pool, WorkPoolUpdate(concurrency_limit=s.concurrency))
+                out["pool_change"] = "updated"
+            else:
+                out["pool_change"] = "unchanged"
+        out["concurrency"] = s.concurrency
+        for w in _wanted(s):
+            full = f"{w['flow']}/{s.pool}"
+            try:
+                before = _shape(client.read_deployment_by_name(full))
+            except ObjectNotFound:
+                before = None
+            flow = Flow.from_source(source=str(CODE), entrypoint=w["entrypoint"])
+            kind, value = w["schedule"] or (None, None)
+            dep = flow.to_deployment(name=s.pool, work_pool_name=s.pool,
+                                     cron=value if kind == "cron" else None,
+                                     interval=value if kind == "interval" else None,
+                                     description=f"Lockstep {w['flow']}（工作池 {s.pool}）")
+            wanted_shape = {"entrypoint": w["entrypoint"], "pool": s.pool,
+                            "pull_steps": [dep.storage.to_pull_step()], "schedules": [w["schedule"]] if w["schedule"] else [],
+                            "parameters": {}}
+            if before == wanted_shape:
+                change = "unchanged"
+                dep_id = client.read_deployment_by_name(full).id
+            else:
+                dep_id = dep.apply(work_pool_name=s.pool)
+                change = "created" if before is None else "updated"
+            out["deployments"].append({"name": full, "id": str(dep_id), "entrypoint": w["entrypoint"],
+                                       "schedule": w["schedule"] and f"{w['schedule'][0]} {w['schedule'][1]}",
+                                       "change": change})
+    out["changed"] = out["pool_change"] != "unchanged" or any(d["change"] != "unchanged" for d in out["deployments"])
+    return out
+
+
+# -- a batch through the pool --------------------------------------------------------------------
+
+def start_runs(s: PoolSettings, batch: str, runs: int, limit: int) -> list[str]:
+    """Ask for `runs` runs of the intake deployment for `batch` (each takes from the batch's shared
+    queue until it is empty). Raises OSError-like faults from the client when the server is away."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    with temporary_settings(updates={PREFECT_API_URL: s.api_url}), get_client(sync_client=True) as client:
+        dep = client.read_deployment_by_name(f"{INTAKE}/{s.pool}")
+        return [str(client.create_flow_run_from_deployment(dep.id, parameters={"batch": batch, "limit": limit},
+                                                           tags=["lockstep", batch]).id)
+                for _ in range(max(1, runs))]
+
+
+def start_sweep(s: PoolSettings) -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    with temporary_settings(updates={PREFECT_API_URL: s.api_url}), get_client(sync_client=True) as client:
+        dep = client.read_deployment_by_name(f"{SWEEP}/{s.pool}")
+        return str(client.create_flow_run_from_deployment(dep.id, tags=["lockstep"]).id)
+
+
+# -- the worker ----------------------------------------------------------------------------------
+
+def _die_with_parent() -> None:           # the prefect worker never outlives `lockstep worker`
+    import ctypes
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def worker_env(home: Path, s: PoolSettings, name: str) -> dict:
+    prefect_home = (home / "prefect").resolve()
+    env = {**os.environ, "PREFECT_API_URL": s.api_url, "LOCKSTEP_HOME": str(home.resolve()),
+           "LOCKSTEP_WORKER_NAME": name}
+    for key, value in {"PREFECT_HOME": str(prefect_home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                       "PREFECT_LOGGING_TO_API_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
+                       "PREFECT_WORKER_QUERY_SECONDS": "5", "PREFECT_WORKER_PREFETCH_SECONDS": "5"}.items():
+        env.setdefault(key, value)
+    return env
+
+
+def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=print) -> int:
+    """Supervise `prefect worker start` for the pool until SIGTERM/SIGINT, then stop it (30 s of
+    grace, then SIGKILL). Its output goes to PREFECT_HOME/worker-NAME.log. Returns its exit code."""
+    env = worker_env(home, s, name)
+    Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "prefect", "worker", "start", "--pool", s.pool, "--type", "process",
+           "--name", name]
+    if limit:
+        cmd += ["--limit", str(limit)]
+    log_path = Path(env["PREFECT_HOME"]) / f"worker-{name}.log"
+    stopping = {"signal": None}
+
+    def stop(signum, _frame):
+        stopping["signal"] = signum
+
+    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(cmd, cwd=CODE, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                preexec_fn=_die_with_parent)
+    say(f"工作节点 {name} 已启动：领取工作池 {s.pool} 的任务（服务器 {s.api_url}，进程 {proc.pid}，日志 {log_path}）")
+    try:
+        while proc.poll() is None and stopping["signal"] is None:
+            time.sleep(0.2)
+        if proc.poll() is None:
+            say(f"正在停止工作节点 {name} …")
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            say(f"工作节点 {name} 已停止")
+            return 0
+        say(f"工作节点 {name} 意外退出（代码 {proc.returncode}），详见 {log_path}")
+        return 1
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for sig, handler in old.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,131 @@
+"""Intake on a work pool (issue 13): bundles staged in the object store, one outbox row each.
+
+The command that received the bundles stores each one (content-addressed: its key is its SHA-256)
+and writes one `intake` job per bundle, all under one batch id, in one transaction. A flow run on any
+worker then takes jobs of that batch from the shared queue (`Jobs.claim`: FOR UPDATE SKIP LOCKED on
+PostgreSQL), fetches each bundle from the store, runs the ordinary intake and keeps the answer on the
+job's row. Flow parameters are the batch id and the submitter's name, never local paths; the answer
+is read back from the database by whoever asked.
+
+A run killed halfway leaves its jobs claimed by a dead holder; the next run of the batch or the sweep
+takes them again, and intake recognises a bundle already stored by its fingerprints (no double).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import secrets
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from documents.problems import Refused, problem
+from services.home.context import Services
+from storage.jobs import STALE_AFTER, Job
+
+KIND = "intake"
+
+
+def new_batch(now: dt.datetime) -> str:
+    """A batch id (fits the job's subject column, 32 characters): b20261207T0104-1a2b3c4d5e6f."""
+    return f"b{now:%Y%m%dT%H%M}-{secrets.token_hex(6)}"
+
+
+def bundle_bytes(path: Path) -> bytes:
+    """A bundle as one zip: a zip file as it is, a folder zipped with stable names and times
+    (so the same folder gives the same key)."""
+    if not path.is_dir():
+        return path.read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(p for p in path.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(f.relative_to(path).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, f.read_bytes())
+    return buf.getvalue()
+
+
+def stage(svc: Services, bundles: list[Path], actor: str, batch: str) -> list[str]:
+    """Store every bundle, then record one pending intake job per bundle (one transaction).
+    The keys in the order given (a bundle given twice is one job)."""
+    keys = [svc.store.put(bundle_bytes(p), content_type="application/zip") for p in bundles]
+
+    def record() -> None:
+        with svc.unit() as uow:
+            for key in keys:
+                uow.jobs.add(KIND, batch, key, uow.now(), actor)
+    svc.retrying(record)
+    return keys
+
+
+@dataclass(frozen=True)
+class BatchState:
+    batch: str
+    total: int
+    done: int
+    failed: int
+    answers: dict[str, dict]           # key → the intake's answer (SubmitResult as JSON), when done
+
+    @property
+    def finished(self) -> bool:
+        return self.done + self.failed == self.total
+
+
+def state(svc: Services, batch: str) -> BatchState:
+    with svc.unit() as uow:
+        jobs = uow.jobs.of(KIND, batch)
+    answers = {j.fingerprint: (j.last_error or {}) for j in jobs if j.status in ("done", "failed")}
+    return BatchState(batch=batch, total=len(jobs), done=sum(j.status == "done" for j in jobs),
+                      failed=sum(j.status == "failed" for j in jobs), answers=answers)
+
+
+def waiting(svc: Services) -> list[dict]:
+    """Staged batches not done yet, oldest first: `lockstep due` lists them (batch, bundles, since)."""
+    with svc.unit() as uow:
+        rows = uow.jobs.kinds_waiting(KIND)
+    return [{"batch": b, "bundles": n, "since": since.isoformat() if since else None} for b, n, since in rows]
+
+
+def _claim(svc: Services, batch: str | None, limit: int, tried: list[int],
+           stale_after: dt.timedelta) -> list[Job]:
+    with svc.unit() as uow:
+        return uow.jobs.claim(KIND, limit=limit, now=svc.now(), dossier_id=batch, exclude=tuple(tried),
+                              stale_after=stale_after)
+
+
+def run_staged(svc: Services, batch: str | None, *, limit: int = 5, worker: str = "",
+               stale_after: dt.timedelta = STALE_AFTER, crash_at=None) -> dict:
+    """Take the batch's jobs (or, with batch None, any intake job left waiting) `limit` at a time until
+    none is left, and do each: fetch the bundle, intake, keep the answer. Returns counts.
+    `crash_at`: a test hook called after each claim (tests/faults kill the run there)."""
+    from services.dossiers.intake import SubmitResult, intake_bundle
+    tried: list[int] = []
+    taken = 0
+    while jobs := svc.retrying(lambda: _claim(svc, batch, limit, tried, stale_after)):
+        if crash_at is not None:
+            crash_at("intake-claimed")
+        for job in jobs:
+            tried.append(job.id)
+            taken += 1
+            try:
+                data = svc.store.get(job.fingerprint)
+            except KeyError:
+                answer = SubmitResult(dossier=None, version=None, accepted=False, problems=[problem(
+                    "storage_unavailable", f"暂存的材料包 {job.fingerprint[:12]} 不在对象存储中")])
+            else:
+                with tempfile.TemporaryDirectory(prefix="lockstep-staged-") as tmp:
+                    path = Path(tmp) / f"{job.fingerprint[:16]}.zip"
+                    path.write_bytes(data)
+                    try:
+                        answer = intake_bundle([path], job.actor or "", svc)
+                    except Refused as r:
+                        answer = SubmitResult(dossier=None, version=None, accepted=False,
+                                              problems=list(r.problems))
+            record = {**answer.model_dump(mode="json"), "worker": worker, "attempts": job.attempts}
+
+            def finish(job=job, record=record) -> None:
+                with svc.unit() as uow:
+                    uow.jobs.answered(job, record, uow.now())
+            svc.retrying(finish)
+    return {"batch": batch, "taken": taken, "worker": worker}
