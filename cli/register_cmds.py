@@ -211,7 +211,8 @@ def register_cleanup(ctx: typer.Context, to: OutDir, as_json: JsonOpt = False) -
 @report_app.command("annual")
 def report_annual(ctx: typer.Context,
                   year: Annotated[int, typer.Argument(help="年度，如 2019", min=1990, max=2200)],
-                  table: Annotated[bool, typer.Option("--table", help="按国办公开办函〔2021〕30号表二的格式输出（规章、行政规范性文件及政策解读情况）")] = False,
+                  table: Annotated[bool, typer.Option(
+                      "--table", help="按国办公开办函〔2021〕30号表二的格式输出（规章、行政规范性文件及政策解读情况）")] = False,
                   unit: Annotated[Optional[str], typer.Option("--unit", help="只统计该单位制发的文件（全称或简称）；不写则为全部单位")] = None,
                   to: Annotated[Optional[Path], typer.Option("--out", help="写出 Excel 表格（.xlsx），与 --table 同用")] = None,
                   as_json: JsonOpt = False) -> None:
