@@ -3,14 +3,16 @@ corrections (更正启事), search and history import."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from cli.app import AsOpt, JsonOpt, app, services_of
-from cli.output import emit_json, out, refusals
-from cli.zh import DateOption
+from cli.output import emit_json, err, out, refusals
+from cli.zh import DateOption, parse_date
 
 gazette_app = typer.Typer(help="政府公报：待刊队列与期刊编排、出版", no_args_is_help=True)
 issue_app = typer.Typer(help="公报期次：新建、编入稿件、查看、出版", no_args_is_help=True)
@@ -20,7 +22,7 @@ gazette_app.add_typer(issue_app, name="issue")
 gazette_app.add_typer(correction_app, name="correction")
 
 DateOpt = Annotated[Optional[dt.datetime], DateOption("--date", help="出版日期，如 2026-12-10、2026年12月10日")]
-STATUS = {"draft": "编排中", "released": "已出版"}
+STATUS = {"draft": "编排中", "releasing": "出版中", "scheduled": "定时出版", "released": "已出版"}
 
 
 @gazette_app.command("queue")
@@ -130,18 +132,69 @@ def issue_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @issue_app.command("release")
 def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
                   out_dir: Annotated[Path, typer.Option("--out", help="输出目录")],
-                  as_: AsOpt, date: DateOpt = None, as_json: JsonOpt = False) -> None:
-    """出版：同时生成印刷版（docx）与电子版（网页），记录两者的指纹；出版后不能再改动。"""
+                  as_: AsOpt, date: DateOpt = None,
+                  at: Annotated[Optional[str], typer.Option(
+                      "--at", metavar="时间", help="定时出版：公开的时间（本地时间），如 \"2026-12-10 09:00\"、"
+                                                  "\"2026年12月10日 9:00\"；出版物立即生成并核对，到时才公开")] = None,
+                  yes: Annotated[bool, typer.Option("--yes", "-y", help="不再询问，确认出版（出版后不能撤回）")] = False,
+                  as_json: JsonOpt = False) -> None:
+    """出版：同时生成印刷版（docx）与电子版（网页），记录两者的指纹；出版后不能再改动。--at 定时出版。"""
     from services.gazette.release import release_issue
+    moment = parse_moment(at) if at is not None else None
+    if not yes and sys.stdin.isatty():      # a person at a terminal confirms; scripts and tests do not ask
+        when = f"于 {moment:%Y-%m-%d %H:%M} 定时" if moment else "立即"
+        if not typer.confirm(f"确认{when}出版公报 {issue}？出版后不能撤回或改动", default=False):
+            err.print("已取消，未出版。")
+            raise typer.Exit(code=1)
     with refusals(as_json, {"issue": issue}):
-        done = release_issue(services_of(ctx), issue, out_dir, as_, date.date() if date else None)
+        done = release_issue(services_of(ctx), issue, out_dir, as_, date.date() if date else None, at=moment)
     if as_json:
         emit_json({"issue": done})
+        return
+    if done.status == "scheduled":
+        out.print(f"[green bold]已定时出版[/green bold] 公报{done.year}年第{done.number}期（总第{done.total}期），"
+                  f"将于 {done.released_at.astimezone():%Y-%m-%d %H:%M} 公开，{len(done.items)} 份稿件；"
+                  "出版物已生成并记录指纹，公开前不对外显示")
+        out.print(f"  印刷版 SHA-256 {done.print_sha256}\n  电子版 SHA-256（文件清单）{done.web_sha256}")
+        out.print(f"  公开时写入：{done.folder}")
+        out.print(f"  公开前如需取消：lockstep gazette issue cancel {done.issue} --reason 理由 --as 人员")
         return
     out.print(f"[green bold]已出版[/green bold] 公报{done.year}年第{done.number}期（总第{done.total}期），"
               f"出版日期 {done.release_date.isoformat()}，{len(done.items)} 份稿件")
     out.print(f"  印刷版：{done.print_path}\n    SHA-256 {done.print_sha256}")
     out.print(f"  电子版：{done.web_index}\n    SHA-256（文件清单）{done.web_sha256}")
+
+
+@issue_app.command("cancel")
+def issue_cancel(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
+                 reason: Annotated[str, typer.Option("--reason", help="取消的理由（不少于 10 个字）")],
+                 as_: AsOpt, as_json: JsonOpt = False) -> None:
+    """取消定时出版（公开时间之前）：本期回到编排中，记入审计。"""
+    from services.gazette.release import cancel_release
+    with refusals(as_json, {"issue": issue}):
+        view = cancel_release(services_of(ctx), issue, reason, as_)
+    if as_json:
+        emit_json({"issue": view})
+        return
+    out.print(f"[green]已取消定时出版[/green] 公报{view.year}年第{view.number}期，回到编排中")
+
+
+_MOMENT = re.compile(r"^\s*(.+?)(?:[\sT]+|(?<=日))(\d{1,2})\s*[:：时点]\s*(\d{2})\s*分?\s*$")
+
+
+def parse_moment(value: str) -> dt.datetime:
+    """A date in the forms cli.zh.parse_date reads and a time of day: 2026-12-10 09:00, 2026年12月10日 9:00,
+    2026-12-10T09:00; naive (local time)."""
+    text = str(value).translate(str.maketrans("０１２３４５６７８９：", "0123456789:"))
+    m = _MOMENT.match(text)
+    if not m:
+        raise typer.BadParameter(f"{value} 不是可识别的时间（可写作 \"2026-12-10 09:00\" 或 \"2026年12月10日 9:00\"）",
+                                 param_hint="--at")
+    day = parse_date(m[1])
+    hour, minute = int(m[2]), int(m[3])
+    if hour > 23 or minute > 59:
+        raise typer.BadParameter(f"没有这个时刻：{m[2]}:{m[3]}", param_hint="--at")
+    return day.replace(hour=hour, minute=minute)
 
 
 @correction_app.command("add")

@@ -34,8 +34,12 @@ def check_deadlines(home: str) -> list[dict]:
 def publish_waiting(home: str) -> dict:
     """The outbox's sweep: signed-off dossiers whose publication was left undone (a killed command,
     a desk that died) are published now."""
+    from services.gazette.release import release_pending
     from services.publication.publish import publish_pending
-    return publish_pending(open_services(Home(Path(home)))).model_dump(mode="json")
+    svc = open_services(Home(Path(home)))
+    done = publish_pending(svc).model_dump(mode="json")
+    # Gazette releases a killed run left, and scheduled issues whose moment has come (定时出版).
+    return {**done, "gazette": release_pending(svc).results}
 
 
 @flow(name="lockstep-deadlines")

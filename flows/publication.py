@@ -33,8 +33,13 @@ def publication_flow(home: str, dossier_ids: list[str], actor: str = "lockstep")
 @task(retries=1, retry_delay_seconds=2)
 def sweep_publications(home: str, actor: str = "lockstep") -> dict:
     # The outbox's sweep: publish jobs left pending or held by a dead worker (idempotent per version).
+    # Gazette releases too (services/gazette/release.py): jobs a killed release left, and scheduled
+    # issues whose publication moment has come.
+    from services.gazette.release import release_pending
     from services.publication.publish import publish_pending
-    return publish_pending(open_services(Home(Path(home))), actor).model_dump(mode="json")
+    svc = open_services(Home(Path(home)))
+    done = publish_pending(svc, actor).model_dump(mode="json")
+    return {**done, "gazette": release_pending(svc, actor).results}
 
 
 @flow(name="lockstep-publication-sweep")

@@ -73,12 +73,20 @@ PUBLICATION = Lifecycle(
 
 GAZETTE_ISSUE = Lifecycle(
     name="公报期次",
-    states={"draft": "编排中", "released": "已出版"},
+    states={"draft": "编排中", "releasing": "出版中", "scheduled": "定时出版", "released": "已出版"},
     actions={
         "edit": (_t("draft"), "draft"),          # add or remove items, corrections
-        "release": (_t("draft"), "released"),
+        # The editor's decision (issue 12 outbox, issue 15 embargo): committed with a gazette_release
+        # job; the job's work (editions, objects, folder) takes it on to released, or a scheduled one
+        # waits, built and fingerprinted, until its moment.
+        "release": (_t("draft"), "releasing"),
+        "schedule": (_t("draft"), "scheduled"),
+        "publish": (_t("releasing", "scheduled"), "released"),   # the work done / the moment come
+        "cancel": (_t("scheduled"), "draft"),                     # before its moment, with a reason
+        "abandon": (_t("releasing", "scheduled"), "draft"),       # the work was refused (a rule, the folder)
     },
-    action_names={"edit": "编排或更改", "release": "出版"})
+    action_names={"edit": "编排或更改", "release": "出版", "schedule": "定时出版", "publish": "公开出版",
+                  "cancel": "取消定时出版", "abandon": "撤回出版决定"})
 
 GAZETTE_ITEM = Lifecycle(
     name="公报稿件",

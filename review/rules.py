@@ -238,8 +238,23 @@ def may_add_to_issue(p: Person, issue_status: str) -> Problem | None:
     return may_edit_gazette(p) or GAZETTE_ISSUE.refusal(issue_status, "edit")
 
 
-def may_release(p: Person, issue_status: str) -> Problem | None:
-    return may_edit_gazette(p) or GAZETTE_ISSUE.refusal(issue_status, "release")
+def may_release(p: Person, issue_status: str, scheduled: bool = False) -> Problem | None:
+    """Decide to release an issue now, or (`scheduled`) at a later moment (定时出版)."""
+    return may_edit_gazette(p) or GAZETTE_ISSUE.refusal(issue_status, "schedule" if scheduled else "release")
+
+
+def may_cancel_release(p: Person, issue_status: str) -> Problem | None:
+    """Cancel a scheduled release before its moment (the reason's length: RELEASE_CANCEL_REASON_MIN)."""
+    return may_edit_gazette(p) or GAZETTE_ISSUE.refusal(issue_status, "cancel")
+
+
+RELEASE_CANCEL_REASON_MIN = 10
+
+
+def cancel_reason_problem(reason: str | None) -> Problem | None:
+    if written_length(reason or "") < RELEASE_CANCEL_REASON_MIN:
+        return problem("request_invalid", f"取消定时出版须写明理由（不少于 {RELEASE_CANCEL_REASON_MIN} 个字）")
+    return None
 
 
 def may_keep_register(p: Person) -> Problem | None:

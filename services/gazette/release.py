@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
+from pydantic import BaseModel
+
 from documents.problems import Refused, problem
 from publishing import gazette_rules as rules
 from review import rules as guards
@@ -24,9 +26,10 @@ from services.home.context import Services
 from services.home.crashpoints import crash_point
 from services.review.actions import person
 from services.gazette.items import derived, edition_items, issue_facts, policy_texts, versions_of
-from services.gazette.members import Released, editor, issue_view, load_issue, notices as notices_of
+from services.gazette.members import IssueView, Released, editor, issue_view, load_issue, notices as notices_of
 from services.gazette.search import index_notices, index_released_items
 from services.register.life import date_on_release
+from storage.jobs import STALE_AFTER, Job
 
 if TYPE_CHECKING:
     from storage.unit import Unit
@@ -91,47 +94,235 @@ def preview(svc: Services, issue_id: str, date: dt.date | None = None) -> Editio
         return _build(svc, uow, issue, date or issue.planned_date or now.astimezone().date(), now)
 
 
+KIND = "gazette_release"         # the outbox job a release decision writes (storage/jobs.py)
+MAX_ATTEMPTS = 10
+RETRYABLE = frozenset({"storage_unavailable", "database_unavailable"})   # a fault: the sweep tries again
+
+
+class ReleaseDecided(Event):
+    """出版 or 定时出版 decided: the job (fingerprint = this event's hash) carries it out."""
+    name: ClassVar[str] = "gazette.issue.release_decided"
+    issue: str
+    folder: str                      # where the edition folder goes (--out/ISSUE, or the desk's)
+    release_date: dt.date
+    moment: dt.datetime              # when it is public: the decision itself, or the scheduled moment
+    scheduled: bool
+
+
+class ReleasePrepared(Event):
+    """A scheduled issue's editions built, stored and fingerprinted; public at `moment`."""
+    name: ClassVar[str] = "gazette.issue.release_prepared"
+    issue: str
+    moment: dt.datetime
+    print_sha256: str
+    web_sha256: str
+
+
+class ReleaseCancelled(Event):
+    name: ClassVar[str] = "gazette.issue.release_cancelled"
+    issue: str
+    moment: dt.datetime | None
+    reason: str
+
+
+class ReleaseAbandoned(Event):
+    """The release's work was refused (a rule, an occupied folder): the issue is a draft again."""
+    name: ClassVar[str] = "gazette.issue.release_abandoned"
+    issue: str
+    problems: list[dict]
+
+
+class Decision(NamedTuple):
+    key: str                         # the decision event's hash (the job's fingerprint)
+    issue: str
+    folder: Path
+    release_date: dt.date
+    moment: dt.datetime
+    scheduled: bool
+
+
+def _decision(row) -> Decision:
+    p = row.payload
+    return Decision(row.hash, p["issue"], Path(p["folder"]), dt.date.fromisoformat(p["release_date"]),
+                    _aware(dt.datetime.fromisoformat(p["moment"])), bool(p["scheduled"]))
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    """A time read back from the database: SQLite returns them naive, in UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
+
+
 def release_issue(svc: Services, issue_id: str, out_dir: Path, actor: str,
-                  date: dt.date | None = None) -> Released:
-    """Both editions, written under out_dir/ISSUE, stored and fingerprinted on the issue row."""
+                  date: dt.date | None = None, at: dt.datetime | None = None) -> Released:
+    """Release the issue (or schedule it: `at`, a moment to come; naive means local time).
+
+    The decision commits first, with a gazette_release job (the outbox, issue 12); this call then
+    claims the job and does the work: both editions built, stored and fingerprinted, the rows, and the
+    folder out_dir/ISSUE moved into place after the commit. A scheduled release stops after storing:
+    nothing is public before its moment, when `release_pending` (the sweep) makes it public. If this
+    process dies after the decision, the sweep (or the same command again) completes it."""
     editor(svc, actor)
-    return svc.retrying(lambda: release(svc, issue_id, Path(out_dir), actor, date))
+    target = Path(out_dir) / issue_id
+    answered = svc.retrying(lambda: _decide(svc, issue_id, target, actor, date, at))
+    if answered is not None:
+        return answered
+    crash_point("gazette.release.decided")              # decided and committed, nothing built yet
+    return _work(svc, issue_id, actor)
 
 
-def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.date | None) -> Released:
-    """Store both editions, record the release, then show the folder out_dir/ISSUE.
+def _decide(svc: Services, issue_id: str, target: Path, actor: str, date: dt.date | None,
+            at: dt.datetime | None) -> Released | None:
+    """Commit the decision and its job; None when the job is there to run (now or already)."""
+    with svc.unit() as uow:
+        issue = load_issue(uow, issue_id)
+        who = person(svc.config, actor)
+        if issue.status in ("releasing", "scheduled") and at is None:
+            if refusal := guards.may_edit_gazette(who):
+                raise Refused(refusal)
+            return None                 # decided already (a killed run): this run carries it out
+        if refusal := guards.may_release(who, issue.status, scheduled=at is not None):
+            if refusal.code == "invalid_state" and guards.may_edit_gazette(who) is None and at is None \
+                    and issue.web_sha256 and (target.exists() or _leftovers(target)):
+                return _complete(svc, uow, issue, target)
+            raise Refused(refusal)
+        now = uow.now()
+        if at is not None:
+            moment = (at if at.tzinfo else at.astimezone()).astimezone(dt.timezone.utc)
+            if moment <= now:
+                raise Refused(problem("request_invalid", f"定时出版的时间 {_local(moment)} 已过，"
+                                                         "请填写将来的时间（不填则立即出版）"))
+            day = moment.astimezone().date()
+            if date is not None and date != day:
+                raise Refused(problem("request_invalid", f"出版日期 {date.isoformat()} 与定时出版的时间 "
+                                                         f"{_local(moment)} 不是同一天"))
+        else:
+            moment, day = now, date or issue.planned_date or now.astimezone().date()
+        issue.status = GAZETTE_ISSUE.step(issue.status, "schedule" if at is not None else "release")
+        issue.release_date, issue.released_at, issue.released_by, issue.updated_at = day, moment, actor, now
+        event = uow.audit.append(ReleaseDecided(dossier_id=None, actor=actor, at=now, issue=issue.id,
+                                                folder=str(target), release_date=day, moment=moment,
+                                                scheduled=at is not None))
+        uow.jobs.add(KIND, issue.id, event.hash, now, actor)
+    return None
 
-    The folder is written to a temporary sibling (.tmp-ISSUE-…) before the commit and moved into
-    place only after it: a kill before the commit leaves the issue a draft and no edition folder,
-    a kill after it leaves the temporary folder, which the same command run again completes. An
-    existing folder holding exactly what this release writes is not an error (the editions are
-    deterministic for the same issue and date); one holding anything else is refused."""
-    target = out_dir / issue_id
+
+def _local(t: dt.datetime) -> str:
+    return t.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _work(svc: Services, issue_id: str, actor: str) -> Released:
+    """Claim the issue's job and run it; with no job to claim, answer the issue as it stands."""
+    jobs = svc.retrying(lambda: _claim(svc, dossier_id=issue_id, limit=1))
+    done = _run(svc, jobs[0], actor) if jobs else None
+    if done is not None:
+        return done
+    with svc.unit() as uow:
+        issue = load_issue(uow, issue_id)
+        latest = uow.gazette.latest_release_decision(issue_id, ReleaseDecided.name)
+        if latest is None or issue.status == "draft":
+            raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期的出版已撤回，仍是编排中"))
+        decision = _decision(latest)
+        if issue.status == "released":
+            return _complete(svc, uow, issue, decision.folder)
+        if issue.status == "scheduled" and issue.web_sha256:
+            return _released(issue_view(svc, uow, issue), decision.folder, issue.print_name)
+        raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期正在由另一进程出版，"
+                                               "请稍后用 lockstep gazette issue show 查看"))
+
+
+def _claim(svc: Services, **kw) -> list[Job]:
+    with svc.unit() as uow:
+        return uow.jobs.claim(KIND, now=svc.now(), **kw)
+
+
+def _run(svc: Services, job: Job, actor: str) -> Released | None:
+    """Carry out the job's decision; a refusal abandons it (the issue a draft again, audited), a fault
+    gives it back for the sweep."""
+    try:
+        return svc.retrying(lambda: _carry_out(svc, job.fingerprint, actor, job))
+    except Refused as r:
+        if r.problem.code in RETRYABLE and job.attempts < MAX_ATTEMPTS:
+            _give_back(svc, lambda uow: uow.jobs.failed(job, r.problem, retry=True))
+        else:
+            _give_back(svc, lambda uow: _abandon(uow, job, r, actor))
+        raise
+    except BaseException:
+        _give_back(svc, lambda uow: uow.jobs.release(job))
+        raise
+
+
+def _give_back(svc: Services, change) -> None:
+    try:
+        with svc.unit() as uow:
+            change(uow)
+    except Exception:       # noqa: BLE001 - the database is away too: the claim goes stale instead
+        pass
+
+
+def _abandon(uow: Unit, job: Job, refused: Refused, actor: str) -> None:
+    if not uow.jobs.failed(job, refused.problem, retry=False):
+        return
+    issue = uow.gazette.issue(job.dossier_id)
+    if issue is None or not GAZETTE_ISSUE.allows(issue.status, "abandon"):
+        return
+    latest = uow.gazette.latest_release_decision(issue.id, ReleaseDecided.name)
+    if latest is None or latest.hash != job.fingerprint:
+        return
+    issue.status = GAZETTE_ISSUE.step(issue.status, "abandon")
+    _undecide(issue, uow.now())
+    uow.audit.append(ReleaseAbandoned(dossier_id=None, actor=actor, at=uow.now(), issue=issue.id,
+                                      problems=[p.model_dump(mode="json") for p in refused.problems]))
+
+
+def _undecide(issue, now: dt.datetime) -> None:
+    issue.release_date = issue.released_at = issue.released_by = None
+    issue.print_name = issue.print_sha256 = issue.web_sha256 = None
+    issue.updated_at = now
+
+
+def _carry_out(svc: Services, key: str, actor: str, job: Job | None) -> Released | None:
+    """The decision's work, idempotent per issue: build and store both editions; if the moment has
+    come, record the release (rows, index, register dates, audit) and show the folder after the
+    commit, else keep the fingerprints and wait. None: the decision is no longer the issue's (a
+    cancelled or abandoned release): the job is done with nothing to do."""
     tmp: Path | None = None
     try:
         with svc.unit() as uow:
-            issue = load_issue(uow, issue_id)
-            who = person(svc.config, actor)
-            if refusal := guards.may_release(who, issue.status):
-                if refusal.code == "invalid_state" and guards.may_edit_gazette(who) is None \
-                        and issue.web_sha256 and (target.exists() or _leftovers(target)):
-                    return _complete(svc, uow, issue, target)
-                raise Refused(refusal)
+            row = uow.gazette.release_decision(key)
+            if row is None:
+                raise Refused(problem("not_found", f"没有出版决定 {key[:12]}"))
+            decision = _decision(row)
+            target, day, moment = decision.folder, decision.release_date, decision.moment
+            issue = load_issue(uow, decision.issue)
             now = uow.now()
-            day = date or issue.planned_date or now.astimezone().date()
-            built = _build(svc, uow, issue, day, now)
+            latest = uow.gazette.latest_release_decision(issue.id, ReleaseDecided.name)
+            if job is not None:
+                uow.jobs.done(KIND, issue.id, key, now)
+            if issue.status == "released":
+                return _complete(svc, uow, issue, target)
+            if issue.status not in ("releasing", "scheduled") or latest is None or latest.hash != key:
+                return None
+            final = moment <= now
+            if not final and issue.web_sha256:          # prepared already: waits for its moment
+                return _released(issue_view(svc, uow, issue), target, issue.print_name)
+            built = _build(svc, uow, issue, day, moment)
             items, versions, all_facts, placed = built.items, built.versions, built.facts, built.placed
             print_name, docx, pages = built.print_name, built.docx, built.pages
             files = _folder_files(print_name, docx, pages)
-            if target.exists() and not _holds(target, files):
+            if final and target.exists() and not _holds(target, files):
                 raise Refused(_occupied(target))
             print_sha, web_sha = _put_all(svc, [(docx, DOCX), (manifest(pages), "application/json")] + [
                 (data, "text/html; charset=utf-8" if path.endswith(".html") else "application/octet-stream")
                 for path, data in pages.items()])[:2]
             assert web_sha == fingerprint(pages)
-            issue.status = GAZETTE_ISSUE.step(issue.status, "release")
-            issue.release_date, issue.released_at, issue.released_by = day, now, actor
             issue.print_name, issue.print_sha256, issue.web_sha256, issue.updated_at = print_name, print_sha, web_sha, now
+            if not final:
+                uow.audit.append(ReleasePrepared(dossier_id=None, actor=actor, at=now, issue=issue.id,
+                                                 moment=moment, print_sha256=print_sha, web_sha256=web_sha))
+                uow.flush()
+                return _released(issue_view(svc, uow, issue, all_facts), target, print_name)
+            issue.status = GAZETTE_ISSUE.step(issue.status, "publish")
+            issue.release_date, issue.released_at = day, moment
             for item in items:
                 item.status = GAZETTE_ITEM.step(item.status, "print")
             # The gazette database answers for the issue from the moment it is out: same transaction.
@@ -162,6 +353,64 @@ def release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.da
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     return _released(view, target, print_name)
+
+
+class SweepReport(BaseModel):
+    results: list[dict] = []         # per issue carried out: the Released view, or issue + problems
+
+
+def release_pending(svc: Services, actor: str = "lockstep", *, limit: int = 20,
+                    stale_after: dt.timedelta = STALE_AFTER) -> SweepReport:
+    """The sweep for the gazette: every gazette_release job pending or held by a dead worker (or for
+    longer than `stale_after`), then every scheduled issue whose moment has come, made public."""
+    out: list[dict] = []
+    tried: list[int] = []
+    while jobs := svc.retrying(lambda: _claim(svc, limit=limit, stale_after=stale_after, exclude=tuple(tried))):
+        for job in jobs:
+            tried.append(job.id)
+            out.append(_report(job.dossier_id, lambda: _run(svc, job, job.actor or actor)))
+    with svc.unit() as uow:
+        now = uow.now()
+        due = [(i.id, uow.gazette.latest_release_decision(i.id, ReleaseDecided.name))
+               for i in uow.gazette.scheduled_issues()
+               if i.web_sha256 and i.released_at is not None and _aware(i.released_at) <= now]
+    for issue_id, row in due:
+        if row is not None:
+            out.append(_report(issue_id, lambda: svc.retrying(
+                lambda: _carry_out(svc, row.hash, row.actor or actor, None))))
+    return SweepReport(results=out)
+
+
+def _report(issue_id: str, work) -> dict:
+    try:
+        done = work()
+    except Refused as r:
+        return {"issue": issue_id, "released": False, "problems": [p.model_dump(mode="json") for p in r.problems]}
+    if done is None:
+        return {"issue": issue_id, "released": False, "obsolete": True}
+    return {**done.model_dump(mode="json"), "released": done.status == "released"}
+
+
+def cancel_release(svc: Services, issue_id: str, reason: str, actor: str) -> IssueView:
+    """取消定时出版: before its moment, with a reason; the issue is a draft again (audited). The
+    editions it had stored are named by nothing now (`lockstep storage check --repair` removes them)."""
+    with svc.unit() as uow:
+        issue = load_issue(uow, issue_id)
+        if refusal := guards.may_cancel_release(person(svc.config, actor), issue.status):
+            raise Refused(refusal)
+        if refusal := guards.cancel_reason_problem(reason):
+            raise Refused(refusal)
+        now = uow.now()
+        moment = _aware(issue.released_at) if issue.released_at else None
+        if moment is not None and moment <= now:
+            raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期定时出版的时间 "
+                                                   f"{_local(moment)} 已到，不能再取消"))
+        issue.status = GAZETTE_ISSUE.step(issue.status, "cancel")
+        _undecide(issue, now)
+        uow.audit.append(ReleaseCancelled(dossier_id=None, actor=actor, at=now, issue=issue.id, moment=moment,
+                                          reason=reason.strip()))
+        uow.flush()
+        return issue_view(svc, uow, issue)
 
 
 def _released(view, target: Path, print_name: str) -> Released:

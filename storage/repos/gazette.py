@@ -14,7 +14,7 @@ from storage.counters import take
 from storage.public import dossier_public
 from storage.repos.dossiers import versions_by_fingerprint
 from storage.tables import (DossierRow, GazetteCorrectionRow, GazetteImportedItemRow, GazetteImportRow,
-                            GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow)
+                            GazetteIssueItemRow, GazetteIssueRow, GazetteItemRow, EventRow)
 
 # Counter sequences. Item and notice numbers run across years (a notice is removed by its number,
 # an item is named by it in a correction), so each is one sequence kept under year 0.
@@ -141,3 +141,19 @@ class GazetteRepo:
         numbers the table holds already."""
         return take(self.session, NOTICE_SEQUENCE, ALL_YEARS,
                     lambda: self.session.scalar(select(func.max(GazetteCorrectionRow.id))) or 0)
+
+    # -- release decisions (services/gazette/release.py: the outbox and 定时出版) -----------------
+    def release_decision(self, event_hash: str) -> EventRow | None:
+        """The audited release decision a gazette_release job carries out (its fingerprint is the
+        decision event's hash), or None."""
+        return self.session.scalars(select(EventRow).filter_by(hash=event_hash)).first()
+
+    def latest_release_decision(self, issue_id: str, name: str) -> EventRow | None:
+        """The issue's latest release decision (events named `name` about the issue), or None."""
+        q = select(EventRow).filter_by(name=name, dossier_id=None).order_by(EventRow.seq.desc())
+        return next((e for e in self.session.scalars(q) if (e.payload or {}).get("issue") == issue_id), None)
+
+    def scheduled_issues(self) -> list[GazetteIssueRow]:
+        """Issues waiting for their publication moment (定时出版), in year and number order."""
+        return list(self.session.scalars(select(GazetteIssueRow).filter_by(status="scheduled")
+                                         .order_by(GazetteIssueRow.year, GazetteIssueRow.number)))

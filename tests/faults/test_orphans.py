@@ -165,8 +165,9 @@ def test_a_release_killed_before_its_commit_leaves_a_draft_and_strays_that_repai
     home, out = svc.home.path, svc.home.path / "gazette"
     code, _ = release(home, out, LOCKSTEP_TEST_CRASH_AT="gazette.release.before_commit")
     assert code == -signal.SIGKILL
-    assert gazette.show_issue(svc, "2019-8").status == "draft"
-    assert not (out / "2019-8").exists()                # no complete-looking edition of a draft issue
+    # The decision committed with its job (the outbox): 出版中, not out; the job's work died uncommitted.
+    assert gazette.show_issue(svc, "2019-8").status == "releasing"
+    assert not (out / "2019-8").exists()                # no complete-looking edition of an issue not out
 
     code, report = lockstep(home, "storage", "check")
     assert code == 1, report
