@@ -4,6 +4,7 @@ choose, 表二 第二十条第（一）项 and the interpretation figures as the
 download. Who may see it is the rulebook's answer (review.rules.may_see_annual_report)."""
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -14,7 +15,8 @@ from desk.kit import SECURITY_HEADERS, Kit
 from documents.problems import Refused, problem
 from review import rules
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "json": "application/json; charset=utf-8"}
 FIRST_YEAR, LAST_YEAR = 1990, 2200          # what the command line accepts too
 
 
@@ -54,22 +56,30 @@ def routes(kit: Kit) -> APIRouter:
         query = f"?unit={quote(table.unit)}" if table.unit else ""
         return kit.page(request, "desk_annual_report.html.j2", who=who, session=session, t=table, grid=grid(table),
                         years=sorted(set(years) | {year}, reverse=True), units=[u.name for u in svc.config.units],
-                        download=f"/desk/annual-report/{year}.xlsx{query}")
+                        download=f"/desk/annual-report/{year}.xlsx{query}",
+                        download_json=f"/desk/annual-report/{year}.json{query}")
 
-    @router.get("/desk/annual-report/{year}.xlsx")
+    @router.get("/desk/annual-report/{year}.{fmt}")
     @kit.guarded
-    async def download(request: Request, year: str) -> Response:
+    async def download(request: Request, year: str, fmt: str) -> Response:
+        """The table as the workbook to file (xlsx) or as the same figures in JSON (`report annual --table --json`)."""
+        from publishing.annual_table import as_json
         from publishing.annual_xlsx import to_xlsx
         from services.register.report import annual_table
         office(request)
+        if fmt not in FORMATS:
+            return kit.refused(request, [problem("not_found", f"不支持的导出格式 {fmt}（可用 xlsx 或 json）")])
         number = _year(year, 0)
         unit = (request.query_params.get("unit") or "").strip()[:100] or None
         svc = kit.services()
         table = await run_in_threadpool(annual_table, svc, number, unit)
-        data = await run_in_threadpool(to_xlsx, table)
-        name = f"{number}年政府信息公开工作年度报告-主动公开情况-{table.unit_label}.xlsx"
-        disposition = f'attachment; filename="annual-report-{number}.xlsx"; filename*=UTF-8\'\'{quote(name)}'
-        return Response(data, media_type=XLSX,
+        if fmt == "json":
+            data = json.dumps({"table": as_json(table)}, ensure_ascii=False, indent=2).encode("utf-8")
+        else:
+            data = await run_in_threadpool(to_xlsx, table)
+        name = f"{number}年政府信息公开工作年度报告-主动公开情况-{table.unit_label}.{fmt}"
+        disposition = f'attachment; filename="annual-report-{number}.{fmt}"; filename*=UTF-8\'\'{quote(name)}'
+        return Response(data, media_type=FORMATS[fmt],
                         headers={**SECURITY_HEADERS, "Content-Disposition": disposition, "Cache-Control": "no-store"})
 
     return router

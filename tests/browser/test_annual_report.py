@@ -71,6 +71,11 @@ def test_the_office_sees_the_table_and_downloads_the_workbook(browser, office_de
             ws = load_workbook(f).active
         assert [c.value for c in ws[7]] == ["行政规范性文件", 2, 1, 2]
         assert "A4:D4" in {str(m) for m in ws.merged_cells.ranges}
+        doc = page.request.get("/desk/annual-report/2019.json").json()["table"]
+        assert [(r["category"], r["本年制发件数"], r["本年废止件数"], r["现行有效件数"]) for r in doc["rows"]] \
+            == [("规章", 0, 0, 0), ("行政规范性文件", 2, 1, 2)]
+        assert page.request.get("/desk/annual-report/2019.csv").status == 404
+        assert page.request.get("/desk/annual-report?year=19x9").status == 400
         # One unit: the 政务服务局 issued only the third.
         page.select_option("#unit", DEPT)
         with page.expect_navigation():
