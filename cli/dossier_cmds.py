@@ -298,12 +298,23 @@ def _publish_pending(svc, as_json: bool) -> None:
         sweep = run_publication_sweep(svc.home.path)
     results = sweep.get("results", [])
     failed = [r for r in results if not r.get("published")]
+    # Gazette releases too (services/gazette/release.py release_pending): a refused one counts as failed.
+    failed += [g for g in sweep.get("gazette", []) if g.get("problems")]
     if as_json:
         emit_json({**sweep, "ok": not failed, "published": sum(1 for r in results if r.get("published")),
                    "failed": len(failed)})
     else:
         if not results:
             out.print("没有待发布的卷宗。")
+        for g in sweep.get("gazette", []):
+            if g.get("problems"):
+                out.print(f"[red]公报 {g['issue']} 未能出版：[/red]")
+                for x in g["problems"]:
+                    out.print(f"  ✗ {x['code']}：{x['message']}")
+            elif g.get("released"):
+                out.print(f"[green]公报 {g['issue']} 已出版[/green]：{g.get('folder')}")
+            elif g.get("status") == "scheduled":
+                out.print(f"公报 {g['issue']} 已生成出版物，等待定时公开")
         for r in results:
             out.print(f"[bold]卷宗 {r['dossier']}[/bold]" + ("（此前已发布）" if r.get("already") else ""))
             _print_publication(r)

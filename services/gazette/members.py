@@ -84,7 +84,8 @@ def load_issue(uow: Unit, issue_id: str, *, draft: bool = False) -> GazetteIssue
     if row is None:
         raise Refused(problem("not_found", f"没有公报期次 {issue_id}"))
     if draft and GAZETTE_ISSUE.refusal(row.status, "edit"):
-        raise Refused(problem("invalid_state", f"公报{row.year}年第{row.number}期已出版，内容不能再改动"))
+        state = "已出版" if row.status == "released" else f"已决定出版（{GAZETTE_ISSUE.states.get(row.status, row.status)}）"
+        raise Refused(problem("invalid_state", f"公报{row.year}年第{row.number}期{state}，内容不能再改动"))
     return row
 
 
@@ -137,7 +138,10 @@ def issue_view(svc: Services, uow: Unit, row: GazetteIssueRow,
 def _items_view(svc: Services, uow: Unit, row: GazetteIssueRow,
                 facts: list[rules.ItemFacts] | None) -> IssueView:
     head = dict(issue=row.id, year=row.year, number=row.number, total=row.total, status=row.status,
-                release_date=row.release_date, released_at=row.released_at, print_name=row.print_name,
+                release_date=row.release_date, print_name=row.print_name,
+                # SQLite gives times back naive (they are UTC): a scheduled moment is compared and shown
+                released_at=row.released_at and (row.released_at if row.released_at.tzinfo
+                                                 else row.released_at.replace(tzinfo=dt.timezone.utc)),
                 print_sha256=row.print_sha256, web_sha256=row.web_sha256)
     if uow.gazette.is_imported(row.id):
         return IssueView(**head, items=[
