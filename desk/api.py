@@ -86,6 +86,12 @@ class DisclosureIn(BaseModel):
     ground: str | None = Field(None, max_length=300, description="法律依据；不予公开时必填")
 
 
+class ExplainIn(BaseModel):
+    """解读与政策一致性：why a finding is not an error (at least 10 written characters)."""
+    finding: str = Field(..., max_length=64, description="问题编号（GET …/consistency 的 findings[].id）")
+    reason: str = Field(..., max_length=2000, description="说明理由（不少于 10 个字，空格、标点不计）")
+
+
 class WithholdIn(BaseModel):
     """撤回公开: why the published document leaves every public output (at least 10 characters)."""
     reason: str = Field(..., max_length=2000, description="撤回公开的理由（不少于 10 个字，空格不计）")
@@ -252,6 +258,24 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
     async def withhold(dossier_id: str, body: WithholdIn, who: Person = Depends(caller)):
         await run_in_threadpool(seeing, who, dossier_id)
         return await run_in_threadpool(lambda: withhold_dossier(services(), dossier_id, body.reason, who.name))
+
+    from services.dossiers.explained import ExplainResult, FindingsView, explain, findings
+
+    @router.get("/dossiers/{dossier_id}/consistency", tags=["审核与签发"],
+                summary="解读与政策一致性：当前版本的不一致之处（含编号、是否已说明）与解读未涉及的条款；仅作提示，不影响签发",
+                response_model=FindingsView, responses={404: refusal_doc("没有该卷宗")})
+    async def consistency(dossier_id: str, who: Person = Depends(caller)):
+        return await run_in_threadpool(lambda: findings(services(), dossier_id, who.name))
+
+    @router.post("/dossiers/{dossier_id}/consistency/explained", tags=["审核与签发"],
+                 summary="标记一处解读与政策不一致为已说明（本卷宗某一环节的审核人员，须写明理由；记入审计链）",
+                 response_model=ExplainResult,
+                 responses={403: refusal_doc("不审核本卷宗的任何环节，或提交了本卷宗（not_permitted）"),
+                            404: refusal_doc("没有该卷宗，或当前版本没有该编号的问题（not_found）"),
+                            409: refusal_doc("卷宗已签发，或该问题已说明（invalid_state）"),
+                            422: refusal_doc("理由不足 10 个字（request_invalid）"), **JSON_SIZE})
+    async def explain_finding(dossier_id: str, body: ExplainIn, who: Person = Depends(caller)):
+        return await run_in_threadpool(lambda: explain(services(), dossier_id, body.finding, body.reason, who.name))
 
     @router.get("/queue", tags=["审核与签发"], summary="等待本人审核的环节", response_model=QueueOut)
     async def queue(who: Person = Depends(caller)):

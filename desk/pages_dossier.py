@@ -169,14 +169,18 @@ def routes(kit: Kit) -> APIRouter:
     @router.get("/desk/dossiers/{dossier_id}/sign")
     @kit.guarded
     async def sign_form(request: Request, dossier_id: str) -> Response:
+        from services.dossiers.explained import findings, summary_line
         from services.review.actions import gate_answer
         session, who = await signer(request, dossier_id)
         answer = await run_in_threadpool(gate_answer, kit.services(), dossier_id)
-        return kit.page(request, "desk_sign.html.j2", who=who, session=session, gate=answer, actors=kit.actors)
+        found = await run_in_threadpool(findings, kit.services(), dossier_id)
+        return kit.page(request, "desk_sign.html.j2", who=who, session=session, gate=answer, actors=kit.actors,
+                        consistency=found, consistency_line=summary_line(found))
 
     @router.post("/desk/dossiers/{dossier_id}/sign")
     @kit.guarded
     async def sign(request: Request, dossier_id: str) -> Response:
+        from services.dossiers.explained import findings, summary_line
         from services.review.actions import gate_answer, record_sign_off
         session, who = await signer(request, dossier_id)
         fields = await kit.form_of(request, session, who)
@@ -187,8 +191,9 @@ def routes(kit: Kit) -> APIRouter:
         except Refused as r:
             answer = await run_in_threadpool(gate_answer, svc, dossier_id)
             status = status_of(r.problem.code)
+            found = await run_in_threadpool(findings, svc, dossier_id)
             return kit.page(request, "desk_sign.html.j2", status, who, session, gate=answer, actors=kit.actors,
-                            refusal=list(r.problems))
+                            refusal=list(r.problems), consistency=found, consistency_line=summary_line(found))
         published = await run_in_threadpool(kit.publish, dossier_id, who.name)
         return kit.page(request, "desk_signed.html.j2", 200 if published.get("published") else 500, who, session,
                         event=event, published=published, dossier=dossier_id)

@@ -55,7 +55,7 @@ async def review_page(kit: Kit, request: Request, dossier_id: str, session, who,
     act = may.act
     svc = kit.services()
     st = await run_in_threadpool(dossier_status, svc, dossier_id)
-    view = await run_in_threadpool(review_view, svc, dossier_id, st.version)
+    view = await run_in_threadpool(review_view, svc, dossier_id, st.version, who.name)
     return kit.page(request, "desk_review.html.j2", status, who, session, st=st, v=view, can_act=act,
                     actors=kit.actors, reason_rows=REASON_ROWS, stage_names=stage_names(svc.config),
                     people=people(svc.config), entered=extra.pop("entered", {}), **extra)
@@ -125,6 +125,32 @@ def routes(kit: Kit) -> APIRouter:
             done += f"，合法性审核意见书 {event.opinion_number}"
         return await review_page(kit, request, dossier_id, session, who, done=done)
 
+    @router.post("/desk/dossiers/{dossier_id}/consistency/explain")
+    @kit.guarded
+    async def explain_finding(request: Request, dossier_id: str) -> Response:
+        """A reviewer marks one of the interpretation's findings explained (解读与政策一致性：已说明)."""
+        from services.dossiers.explained import explain
+        session, who = kit.signed_in(request)
+        await access_of(kit, request, dossier_id, session, who)
+        fields = await kit.form_of(request, session, who)
+        try:
+            done = await run_in_threadpool(explain, kit.services(), dossier_id, fields.get("finding", ""),
+                                           fields.get("reason", ""), who.name)
+        except Refused as r:
+            # A short reason, a finding of an earlier version, one explained meanwhile: the page
+            # again with what was typed. Whoever may not explain is refused as on every page.
+            code = r.problem.code
+            if code == "not_permitted":
+                raise
+            status = {"request_invalid": 400, "not_found": 422, "invalid_state": 409}.get(code)
+            if status is None:
+                raise
+            return await review_page(kit, request, dossier_id, session, who, status, entered=fields,
+                                     explain_refusal=list(r.problems))
+        return await review_page(kit, request, dossier_id, session, who,
+                                 explained_done=f"已说明 解读 {done.finding.anchor}：‘{done.finding.text}’；"
+                                                f"解读与政策一致性：{done.unexplained} 处未说明")
+
     @router.get("/desk/dossiers/{dossier_id}/files/{sha256}")
     @kit.guarded
     async def download(request: Request, dossier_id: str, sha256: str) -> Response:
@@ -170,9 +196,11 @@ def converted(svc, sources: list[str]) -> dict[str, str]:
     return svc.retrying(once) if sources else {}
 
 
-def review_view(svc, dossier_id: str, number: int) -> dict:
+def review_view(svc, dossier_id: str, number: int, who_name: str | None = None) -> dict:
     from documents.diff import paragraphs
     from publishing.web_release import page_html
+    from desk.review_findings import place_findings
+    from services.dossiers.explained import findings
     with svc.unit() as uow:
         version = uow.dossiers.version(dossier_id, number)
     blobs: dict[str, bytes] = {}
@@ -201,7 +229,7 @@ def review_view(svc, dossier_id: str, number: int) -> dict:
                 where = question.group(1).replace(" ", "") if question else p.anchor
                 anchors.append({"value": prefix + where, "document": ROLE_NAMES[role], "where": where,
                                 "text": p.text[:36] + ("…" if len(p.text) > 36 else "")})
-    return {"version": version.number,
+    shown_view = {"version": version.number,
             "disclosure": policy_meta.disclosure if policy_meta else None,
             "policy": [shown(f) for f in version.of_role("policy")],
             "interpretation": [shown(f) for f in version.of_role(*INTERPRETATION)],
@@ -212,6 +240,9 @@ def review_view(svc, dossier_id: str, number: int) -> dict:
                                                                 *INTERPRETATION)],
             "risk_level": version.risk_level, "anchors": anchors,
             "diff": diff_view(svc, dossier_id, number) if number > 1 else None}
+    # The interpretation's findings beside the texts they name (desk/review_findings.py).
+    found = findings(svc, dossier_id, who_name) if who_name else None
+    return place_findings(shown_view, found, version, lambda f: paragraphs(f.name, data(f)))
 
 
 def diff_view(svc, dossier_id: str, number: int, context: int = 1) -> dict:

@@ -56,18 +56,16 @@ def test_a_reviewer_explains_a_finding_audited_and_counted(svc, dossier):
     assert _refusal(explain, svc, dossier, fid, REASON, "director") == "invalid_state"
 
 
-def test_refusals_are_coded(svc, dossier, home):
+def test_refusals_are_coded(svc, dossier):
     from services.dossiers.explained import explain, findings
     fid = _organ(findings(svc, dossier)).id
-    # A stranger: another unit's drafter sees nothing, exactly as for a missing dossier.
-    text = home.config_path.read_text(encoding="utf-8")
-    home.config_path.write_text(text + '\n[[people]]\nname = "stranger"\nunit = "根河市司法局"\nroles = ["drafter"]\n',
-                                encoding="utf-8")
-    from services.home.context import open_services
-    svc = open_services(home)
-    assert _refusal(explain, svc, dossier, fid, REASON, "stranger") == "not_found"
-    assert _refusal(findings, svc, dossier, "stranger") == "not_found"
-    assert _refusal(explain, svc, "D-NONE", fid, REASON, "reviewer") == "not_found"
+    # A stranger: the gazette editor may not see an unsigned dossier, and is told it does not exist;
+    # the publicity reviewer acts only on high-risk dossiers (this one is low), so likewise.
+    for stranger in ("editor", "publicity"):
+        assert _refusal(explain, svc, dossier, fid, REASON, stranger) == "not_found"
+        assert _refusal(findings, svc, dossier, stranger) == "not_found"
+    assert _refusal(explain, svc, "D2099-0001", fid, REASON, "reviewer") == "not_found"
+    assert _refusal(explain, svc, dossier, fid, REASON, "nobody") == "unknown_person"
     # The signer sees the dossier but decides none of its stages.
     assert _refusal(explain, svc, dossier, fid, REASON, "signer") == "not_permitted"
     assert findings(svc, dossier, "signer").why_not.code == "not_permitted"
@@ -80,23 +78,30 @@ def test_refusals_are_coded(svc, dossier, home):
     assert findings(svc, dossier).unexplained == 2          # nothing was recorded by a refusal
 
 
-def test_the_drafter_of_the_dossier_may_not_explain_its_own_findings(svc, dossier, home):
-    """Separation of duties: the submitter is refused even holding a reviewing role of the dossier."""
+def test_the_drafter_of_the_dossier_may_not_explain_its_own_findings(svc, dossier):
+    """Separation of duties: the submitter is refused, and the unit's head who submitted nothing may."""
     from services.dossiers.explained import explain, findings
-    text = home.config_path.read_text(encoding="utf-8")
-    home.config_path.write_text(text.replace('name = "drafter"\ndisplay = "起草经办人"\nunit = "根河市政务服务局"\n'
-                                             'roles = ["drafter"]',
-                                             'name = "drafter"\ndisplay = "起草经办人"\nunit = "根河市政务服务局"\n'
-                                             'roles = ["drafter", "unit_head"]'), encoding="utf-8")
-    from services.home.context import open_services
-    svc = open_services(home)
-    assert svc.config.person("drafter").roles == ("drafter", "unit_head")
     fid = _organ(findings(svc, dossier)).id
     assert _refusal(explain, svc, dossier, fid, REASON, "drafter") == "not_permitted"
     view = findings(svc, dossier, "drafter")
     assert not view.may_explain and "提交了本卷宗" in view.why_not.message
-    # The unit's head, who submitted nothing, may.
     assert explain(svc, dossier, fid, REASON, "director").finding.explained
+
+
+def test_the_rulebook_refuses_a_submitter_even_holding_the_stage_s_role():
+    """A drafter who is also the unit's head (a small office) decides no stage of what they submitted,
+    so explains none of its findings either; a closed dossier takes no marks."""
+    from review import rules
+    from review.config import Person, StageSpec
+    stage = StageSpec(id="unit_check", name="起草单位审核", roles=("unit_head",), same_unit=True)
+    both = Person(name="wang", unit="根河市政务服务局", roles=("drafter", "unit_head"))
+    head = Person(name="li", unit="根河市政务服务局", roles=("unit_head",))
+    assert rules.may_explain_finding(both, {"wang"}, "根河市政务服务局", [stage], "submitted").code == "not_permitted"
+    assert rules.may_explain_finding(head, {"wang"}, "根河市政务服务局", [stage], "submitted") is None
+    assert rules.may_explain_finding(head, {"wang"}, "根河市财政局", [stage], "submitted").code == "not_permitted"
+    assert rules.may_explain_finding(head, {"wang"}, "根河市政务服务局", [stage], "signed_off").code == "invalid_state"
+    assert rules.may_explain_finding_with(head, {"wang"}, "根河市政务服务局", [stage], "in_review",
+                                          "。。。。。。。。。。。").code == "request_invalid"
 
 
 def test_a_new_version_starts_its_findings_unexplained(svc, dossier, tmp_path):
