@@ -141,7 +141,7 @@ def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help=
     """出版：同时生成印刷版（docx）与电子版（网页），记录两者的指纹；出版后不能再改动。--at 定时出版。"""
     from services.gazette.release import release_issue
     moment = parse_moment(at) if at is not None else None
-    if not yes and sys.stdin.isatty():      # a person at a terminal confirms; scripts and tests do not ask
+    if not yes and interactive():           # a person at a terminal confirms; scripts and tests do not ask
         when = f"于 {moment:%Y-%m-%d %H:%M} 定时" if moment else "立即"
         if not typer.confirm(f"确认{when}出版公报 {issue}？出版后不能撤回或改动", default=False):
             err.print("已取消，未出版。")
@@ -177,6 +177,14 @@ def issue_cancel(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="
         emit_json({"issue": view})
         return
     out.print(f"[green]已取消定时出版[/green] 公报{view.year}年第{view.number}期，回到编排中")
+
+
+def interactive() -> bool:
+    """Whether a person is at the keyboard (stdin a terminal): only then does release ask."""
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 _MOMENT = re.compile(r"^\s*(.+?)(?:[\sT]+|(?<=日))(\d{1,2})\s*[:：时点]\s*(\d{2})\s*分?\s*$")

@@ -18,7 +18,8 @@ from desk.kit import SECURITY_HEADERS, Kit, status_of
 from documents.problems import Refused, problem
 from review import rules
 
-STATUS = {"draft": "编排中", "released": "已出版"}
+STATUS = {"draft": "编排中", "releasing": "出版中", "scheduled": "定时出版", "released": "已出版"}
+CONFIRM = "yes"                 # the release form's 我已核对，确认出版 box: required here, not only in the page
 # Releases go under the home, in the folder `lockstep demo` uses; a request never names a path.
 RELEASE_FOLDER = "gazette"
 
@@ -31,6 +32,17 @@ def _date(text: str | None, label: str) -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{label}应写成 2019-08-30 这样的日期") from None
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    """定时出版's moment from the form's datetime-local field (2026-12-10T09:00), local time; empty: now."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        raise ValueError("定时出版的时间应写成 2026-12-10 09:00 这样的日期和时刻") from None
 
 
 def _number(text: str | None, label: str, low: int, high: int, required: bool = True) -> int | None:
@@ -58,7 +70,7 @@ def routes(kit: Kit) -> APIRouter:
         year = svc.now().astimezone().year
         number = max((i.number for i in issues if i.year == year), default=0) + 1
         return kit.page(request, "desk_gazette.html.j2", status, who, session, queue=items, statuses=STATUS,
-                        drafts=[i for i in issues if i.status == "draft"],
+                        drafts=[i for i in issues if i.status != "released"],
                         released=[i for i in reversed(issues) if i.status == "released"],
                         suggest={"year": year, "number": number}, **extra)
 
@@ -119,6 +131,8 @@ def routes(kit: Kit) -> APIRouter:
     async def issue(request: Request, issue_id: str) -> Response:
         session, who = editor(request)
         done = {"added": "稿件已编入本期", "released": "已出版：印刷版与电子版同时生成，指纹已记录",
+                "scheduled": "已定时出版：印刷版与电子版已生成并记录指纹，到公开时间才对外公开",
+                "cancelled": "已取消定时出版，本期回到编排中",
                 "corrected": "更正启事已编入本期", "uncorrected": "更正启事已撤下"}
         return await issue_page(request, session, who, issue_id, done=done.get(request.query_params.get("done")))
 
@@ -151,10 +165,25 @@ def routes(kit: Kit) -> APIRouter:
         fields = await kit.form_of(request, session, who)
         try:
             day = _date(fields.get("date"), "出版日期")
+            at = _moment(fields.get("at"))
         except ValueError as e:
             return await issue_page(request, session, who, issue_id, 400, form_error=str(e))
-        return await act(request, session, who, issue_id, "released",
-                         lambda: release_issue(kit.services(), issue_id, kit.home / RELEASE_FOLDER, who.name, day))
+        # Irreversible: the editor confirms on the page, and the server insists on it.
+        if (fields.get("confirm") or "") != CONFIRM:
+            return await issue_page(request, session, who, issue_id, 400,
+                                    form_error="出版后不能撤回：请先核对样稿，勾选“我已核对，确认出版”后再出版")
+        return await act(request, session, who, issue_id, "scheduled" if at else "released",
+                         lambda: release_issue(kit.services(), issue_id, kit.home / RELEASE_FOLDER, who.name, day,
+                                               at=at))
+
+    @router.post("/desk/gazette/issues/{issue_id}/cancel")
+    @kit.guarded
+    async def cancel(request: Request, issue_id: str) -> Response:
+        from services.gazette.release import cancel_release
+        session, who = editor(request)
+        fields = await kit.form_of(request, session, who)
+        return await act(request, session, who, issue_id, "cancelled",
+                         lambda: cancel_release(kit.services(), issue_id, fields.get("reason") or "", who.name))
 
     # ------------------------------------------------------------ 更正启事 in a draft issue
 

@@ -8,6 +8,7 @@ and date stay the same.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from urllib.parse import quote
 
@@ -23,6 +24,26 @@ from documents.problems import Refused, problem
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json", ".png": "image/png",
          ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".css": "text/css"}
+
+
+# Every preview page says what it is (issue 15): 样稿 in its title and a banner and watermark over it,
+# so a printed or forwarded preview is never taken for the released edition.
+SAMPLE_BANNER = ('<div class="lockstep-sample" role="note" style="position:sticky;top:0;z-index:2147483647;'
+                 'background:#b71c1c;color:#fff;font:bold 16px/1.6 sans-serif;text-align:center;padding:4px 8px">'
+                 '样稿 · 未出版，仅供核对，不得引用或转发</div>'
+                 '<div class="lockstep-sample-mark" aria-hidden="true" style="position:fixed;inset:0;'
+                 'pointer-events:none;z-index:2147483646;display:flex;align-items:center;justify-content:center;'
+                 'font:bold 160px/1 sans-serif;color:rgba(183,28,28,.12);transform:rotate(-30deg)">样稿</div>')
+_TITLE = re.compile(rb"<title>", re.I)
+_BODY = re.compile(rb"<body[^>]*>", re.I)
+
+
+def sample_marked(page: bytes) -> bytes:
+    """An electronic-edition page as a preview shows it: 【样稿】 before its title, the banner first in its body."""
+    page = _TITLE.sub("<title>【样稿】".encode(), page, count=1)
+    banner = SAMPLE_BANNER.encode()
+    marked, n = _BODY.subn(lambda m: m.group(0) + banner, page, count=1)
+    return marked if n else banner + page
 
 
 def routes(kit: Kit) -> APIRouter:
@@ -71,8 +92,8 @@ def routes(kit: Kit) -> APIRouter:
             return kit.refused(request, [problem("not_found", f"样稿中没有 {name}")])
         suffix = name[name.rfind("."):].lower() if "." in name else ""
         headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
-        return Response(editions.pages[name], media_type=TYPES.get(suffix, "application/octet-stream"),
-                        headers=headers)
+        data = sample_marked(editions.pages[name]) if suffix == ".html" else editions.pages[name]
+        return Response(data, media_type=TYPES.get(suffix, "application/octet-stream"), headers=headers)
 
     @router.get("/desk/gazette/issues/{issue_id}/preview.docx")
     @kit.guarded

@@ -87,7 +87,7 @@ def test_an_editor_opens_adds_is_refused_with_codes_releases_and_previews_both_e
 
     r = editor.post(f"{page}/add", data={"csrf": csrf_of(editor, page), "dossier": [government]})
     assert r.status_code == 200 and "稿件已编入本期" in r.text and "【本级政府行政规范性文件】" in r.text
-    r = post(editor, f"{page}/release", {"date": "2019-09-15"}, page)
+    r = post(editor, f"{page}/release", {"date": "2019-09-15", "confirm": "yes"}, page)
     assert r.status_code == 200 and "已出版" in r.text and "印刷版目录" in r.text
     view = gazette.show_issue(svc, "2019-9")
     assert view.status == "released" and view.print_sha256 in r.text and view.web_sha256 in r.text
@@ -264,7 +264,7 @@ def test_an_editor_adds_and_removes_a_correction_notice_on_a_draft_issue_and_rel
     copy = docx.Document(io.BytesIO(editor.get(f"{page}/preview.docx").content))
     assert "特此更正。" in [p.text for p in copy.paragraphs]
 
-    r = post(editor, f"{page}/release", {"date": "2019-09-30"}, page)
+    r = post(editor, f"{page}/release", {"date": "2019-09-30", "confirm": "yes"}, page)
     assert r.status_code == 200 and "已出版" in r.text and notice.title in r.text     # 印刷版目录 too
     assert f"corrections/{notice.notice}/remove" not in r.text
     web = editor.get(f"/gazette/2019-9/web/corrections/{notice.notice}.html")

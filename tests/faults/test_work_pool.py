@@ -1,0 +1,245 @@
+"""Work on a pool (issue 13, item 1): `lockstep deploy` registers the flows on one process work pool,
+two `lockstep worker` processes take runs of it, a batch's bundles go through the object store and
+end as rows in PostgreSQL, and a worker killed with SIGKILL mid-run leaves its bundles to the other
+(or to the sweep).
+
+Real parts: the session's Prefect server on loopback (the harness), a PostgreSQL started for this
+module, a folder object store shared by the homes (each home its own folder, as separate machines
+share nothing but the servers), and real worker processes. Every process started here is stopped in
+a finalizer; the victim worker's flow-run processes are killed with it (a machine lost).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+import tomlkit
+
+from tests.support.desk import stop
+
+ROOT = Path(__file__).resolve().parents[2]
+POOL = "province-test"
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _home(path: Path, database: str, objects: Path, api: str):
+    from services.home.folder import Home
+    home = Home(path)
+    home.create()
+    doc = tomlkit.parse(home.config_path.read_text(encoding="utf-8"))
+    doc["storage"]["database"] = database
+    doc["storage"]["objects"] = f"folder:{objects}"
+    prefect = tomlkit.table()
+    prefect["api_url"] = api
+    prefect["pool"] = POOL
+    prefect["concurrency"] = 4
+    doc["prefect"] = prefect
+    home.config_path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    return home
+
+
+def _marked_with(name: str, value: str) -> list[int]:
+    """Processes of this test session whose environment has name=value."""
+    mark = f"LOCKSTEP_TEST_SESSION={os.environ['LOCKSTEP_TEST_SESSION']}".encode()
+    want = f"{name}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            env = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if mark in env and want in env and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _worker_of(pid: int) -> str | None:
+    try:
+        env = (Path("/proc") / str(pid) / "environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for item in env:
+        if item.startswith(b"LOCKSTEP_WORKER_NAME="):
+            return item.split(b"=", 1)[1].decode()
+    return None
+
+
+class Province:
+    def __init__(self, pg, tmp_path: Path, api: str, stack: ExitStack) -> None:
+        from services.home import context
+        from services.home.context import initialise
+        self.url = pg.create_database(f"pool_{uuid.uuid4().hex[:12]}")
+        objects = tmp_path / "objects"
+        self.desk = _home(tmp_path / "desk", self.url, objects, api)
+        _, self.svc = initialise(self.desk)
+        stack.callback(lambda: (context._engines.pop(self.url, None), self.svc.engine.dispose()))
+        self.api, self.tmp, self.stack = api, tmp_path, stack
+        self.workers: dict[str, subprocess.Popen] = {}
+
+    def cli(self, *args: str):
+        from typer.testing import CliRunner
+        from cli.main import app
+        return CliRunner().invoke(app, ["--home", str(self.desk.path), *map(str, args)], catch_exceptions=False)
+
+    def start_worker(self, name: str) -> subprocess.Popen:
+        import shutil
+        home = _home(self.tmp / name, self.url, self.tmp / "objects", self.api)
+        shutil.copyfile(self.desk.config_path, home.config_path)      # the same organisation
+        env = {**os.environ, "PREFECT_API_URL": self.api, "PREFECT_WORKER_QUERY_SECONDS": "1",
+               "PREFECT_WORKER_PREFETCH_SECONDS": "2"}
+        for key in ("LOCKSTEP_DATABASE_URL", "LOCKSTEP_OBJECTS", "LOCKSTEP_TEST_CRASH_AT", "LOCKSTEP_HOME"):
+            env.pop(key, None)
+        log = open(self.tmp / f"{name}.out", "w")
+        try:
+            proc = subprocess.Popen([sys.executable, "-m", "cli.main", "--home", str(home.path), "worker",
+                                     "--name", name, "--limit", "2"], cwd=ROOT, env=env, stdout=log,
+                                    stderr=subprocess.STDOUT)
+        finally:
+            log.close()
+        self.workers[name] = proc
+        self.stack.callback(self._stop_worker, name)
+        return proc
+
+    def _stop_worker(self, name: str) -> None:
+        stop(self.workers[name], grace=45)
+        for pid in _marked_with("LOCKSTEP_WORKER_NAME", name):    # its flow runs, if any outlived it
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+    def wait_online(self, names: set[str], timeout: float = 120) -> None:
+        from flows.workpool import pool_state, settings_of
+        deadline = time.monotonic() + timeout
+        while not names <= set(pool_state(settings_of(self.desk))["workers_online"]):
+            for name in names:
+                assert self.workers[name].poll() is None, (self.tmp / f"{name}.out").read_text()
+            assert time.monotonic() < deadline, "workers not online in time"
+            time.sleep(0.5)
+
+    def jobs(self, batch: str):
+        with self.svc.unit() as uow:
+            return uow.jobs.of("intake", batch)
+
+    def dossier_count(self) -> int:
+        from sqlalchemy import text
+        with self.svc.session() as s:
+            return s.execute(text("select count(*) from dossiers")).scalar_one()
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory):
+    from prefect.settings import PREFECT_API_URL
+    from tests.support.postgres import postgres_server
+    with ExitStack() as stack:
+        pg = stack.enter_context(postgres_server())
+        yield Province(pg, tmp_path_factory.mktemp("pool"), PREFECT_API_URL.value().rstrip("/"), stack)
+
+
+def test_deploy_twice_registers_the_same_deployments_and_the_worker_check_answers(province):
+    first = province.cli("deploy", "--json")
+    assert first.exit_code == 0, first.output
+    first = json.loads(first.stdout)
+    assert {d["name"] for d in first["deployments"]} == {
+        f"lockstep-intake-batch/{POOL}", f"lockstep-sweep/{POOL}", f"lockstep-check/{POOL}"}
+    second = json.loads(province.cli("deploy", "--json").stdout)
+    assert second["changed"] is False and second["pool_change"] == "unchanged"
+    assert [(d["name"], d["id"]) for d in second["deployments"]] == [(d["name"], d["id"]) for d in first["deployments"]]
+    assert {d["change"] for d in second["deployments"]} == {"unchanged"}
+
+    from prefect.client.orchestration import get_client
+    with get_client(sync_client=True) as client:
+        pool = client.read_work_pool(POOL)
+        assert (pool.type, pool.concurrency_limit) == ("process", 4)
+        check = client.read_deployment_by_name(f"lockstep-check/{POOL}")
+        assert [s.schedule.cron for s in check.schedules] == ["0 8 * * *"]
+        intake = client.read_deployment_by_name(f"lockstep-intake-batch/{POOL}")
+        assert intake.entrypoint == "flows/pool.py:intake_batch_flow"
+        assert intake.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]
+
+    r = province.cli("worker", "--check", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["pool_ok"] is True
+
+
+def test_a_batch_through_the_pool_ends_in_one_dossier_per_bundle_taken_by_both_workers(province, tmp_path):
+    from samples.genhe import write_bundles
+    province.start_worker("w1")
+    province.start_worker("w2")
+    province.wait_online({"w1", "w2"})
+    bundles = write_bundles(tmp_path / "bundles", 10)
+    before = province.dossier_count()
+    r = province.cli("batch", str(tmp_path / "bundles"), "--as", "drafter", "--chunk", "2", "--wait", "150", "--json")
+    doc = json.loads(r.stdout)
+    assert doc["status"] == "done", doc
+    assert len(doc["results"]) == len(bundles) == 10
+    accepted = [x for x in doc["results"] if x["accepted"]]
+    assert len({x["dossier"] for x in accepted}) == len(accepted) == 10, doc["summary"]
+    assert province.dossier_count() - before == 10
+    jobs = province.jobs(doc["batch"])
+    assert len(jobs) == 10 and {j.status for j in jobs} == {"done"}
+    # Both workers' runs took bundles from the shared queue (each answer names its worker).
+    assert set(doc["workers"]) == {"w1", "w2"}, doc["workers"]
+
+
+def test_a_worker_killed_mid_run_leaves_its_bundles_to_the_other_and_the_sweep(province, tmp_path):
+    from flows.workpool import settings_of, start_sweep
+    from samples.genhe import write_bundles
+    if province.workers.get("w1") is None:
+        province.start_worker("w1")
+        province.start_worker("w2")
+    province.wait_online({"w1", "w2"})
+    for path in write_bundles(tmp_path / "bundles", 18)[:10]:      # the first 10 went through above
+        path.unlink()
+    before = province.dossier_count()
+    r = province.cli("batch", str(tmp_path / "bundles"), "--as", "drafter", "--chunk", "2", "--wait", "0", "--json")
+    doc = json.loads(r.stdout)
+    assert doc["status"] == "queued" and doc["staged"] == 8, doc
+    batch = doc["batch"]
+
+    # Wait for a run to hold bundles, then kill its worker and every process of that worker (SIGKILL).
+    deadline, victim, held = time.monotonic() + 120, None, []
+    while victim is None:
+        assert time.monotonic() < deadline, "no run claimed a bundle in 120 s"
+        for j in province.jobs(batch):
+            if j.status == "claimed" and j.claimed_by:
+                name = _worker_of(int(j.claimed_by.split(":")[1]))
+                if name:
+                    victim, held = name, [x.id for x in province.jobs(batch)
+                                          if x.status == "claimed" and _worker_of(int(x.claimed_by.split(":")[1])) == name]
+                    break
+        time.sleep(0.05)
+    os.kill(province.workers[victim].pid, signal.SIGKILL)
+    for pid in _marked_with("LOCKSTEP_WORKER_NAME", victim):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    province.workers[victim].wait(10)
+    survivor = ({"w1", "w2"} - {victim}).pop()
+
+    # The sweep (scheduled on the server; asked for here) takes what the dead run held.
+    start_sweep(settings_of(province.desk))
+    deadline = time.monotonic() + 150
+    while not all(j.status == "done" for j in province.jobs(batch)):
+        assert time.monotonic() < deadline, [(j.id, j.status, j.claimed_by) for j in province.jobs(batch)]
+        assert province.workers[survivor].poll() is None
+        time.sleep(0.5)
+    jobs = {j.id: j for j in province.jobs(batch)}
+    assert province.dossier_count() - before == 8                      # nothing lost, nothing doubled
+    dossiers = [j.last_error["dossier"] for j in jobs.values()]
+    assert len(set(dossiers)) == 8 and None not in dossiers
+    # What the killed run held was finished by the survivor, on a second attempt.
+    for i in held:
+        assert jobs[i].last_error["worker"] == survivor and jobs[i].attempts >= 2, jobs[i]
