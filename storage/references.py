@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from storage.public import public_dossier
 from storage.tables import (ConsultationRow, DossierRow, DecisionRow, DerivedObjectRow, FileRow, GazetteImportedItemRow,
-                            GazetteImportRow, GazetteIssueRow, PageRow, VersionRow)
+                            GazetteImportRow, GazetteIssueRow, JobRow, PageRow, VersionRow)
 
 WEB_PUBLIC = "web_public"            # derived_objects.kind of a released web edition's public revision
 
@@ -50,6 +50,10 @@ def object_names(s: Session) -> tuple[dict[str, list[str]], list[tuple[str, str]
         add(sha, f"公报 {issue} 导入的原件")
     for sha, issue in s.execute(select(GazetteImportedItemRow.source_sha256, GazetteImportedItemRow.issue_id)):
         add(sha, f"公报 {issue} 导入的稿件")
+    # A bundle staged for a work pool (services/dossiers/staged.py) is named until its intake is done.
+    for sha, batch in s.execute(select(JobRow.fingerprint, JobRow.dossier_id)
+                                .where(JobRow.kind == "intake", JobRow.status != "done")):
+        add(sha, f"待入库批次 {batch} 的暂存材料包")
     return names, list(dict.fromkeys(manifests))
 
 

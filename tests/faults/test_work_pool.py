@@ -119,6 +119,15 @@ class Province:
             except OSError:
                 pass
 
+    def alive(self) -> list[str]:
+        return [n for n, p in self.workers.items() if p.poll() is None]
+
+    def ensure_workers(self) -> None:
+        for name in ("w1", "w2"):
+            if name not in self.workers:
+                self.start_worker(name)
+        self.wait_online(set(self.alive()))
+
     def wait_online(self, names: set[str], timeout: float = 120) -> None:
         from flows.workpool import pool_state, settings_of
         deadline = time.monotonic() + timeout
@@ -144,13 +153,15 @@ def province(tmp_path_factory):
     from tests.support.postgres import postgres_server
     with ExitStack() as stack:
         pg = stack.enter_context(postgres_server())
-        yield Province(pg, tmp_path_factory.mktemp("pool"), PREFECT_API_URL.value().rstrip("/"), stack)
+        province = Province(pg, tmp_path_factory.mktemp("pool"), PREFECT_API_URL.value().rstrip("/"), stack)
+        first = province.cli("deploy", "--json")             # every test below needs the deployments
+        assert first.exit_code == 0, first.output
+        province.first_deploy = json.loads(first.stdout)
+        yield province
 
 
 def test_deploy_twice_registers_the_same_deployments_and_the_worker_check_answers(province):
-    first = province.cli("deploy", "--json")
-    assert first.exit_code == 0, first.output
-    first = json.loads(first.stdout)
+    first = province.first_deploy
     assert {d["name"] for d in first["deployments"]} == {
         f"lockstep-intake-batch/{POOL}", f"lockstep-sweep/{POOL}", f"lockstep-check/{POOL}"}
     second = json.loads(province.cli("deploy", "--json").stdout)
@@ -175,9 +186,7 @@ def test_deploy_twice_registers_the_same_deployments_and_the_worker_check_answer
 
 def test_a_batch_through_the_pool_ends_in_one_dossier_per_bundle_taken_by_both_workers(province, tmp_path):
     from samples.genhe import write_bundles
-    province.start_worker("w1")
-    province.start_worker("w2")
-    province.wait_online({"w1", "w2"})
+    province.ensure_workers()
     bundles = write_bundles(tmp_path / "bundles", 10)
     before = province.dossier_count()
     r = province.cli("batch", str(tmp_path / "bundles"), "--as", "drafter", "--chunk", "2", "--wait", "150", "--json")
@@ -196,10 +205,7 @@ def test_a_batch_through_the_pool_ends_in_one_dossier_per_bundle_taken_by_both_w
 def test_a_worker_killed_mid_run_leaves_its_bundles_to_the_other_and_the_sweep(province, tmp_path):
     from flows.workpool import settings_of, start_sweep
     from samples.genhe import write_bundles
-    if province.workers.get("w1") is None:
-        province.start_worker("w1")
-        province.start_worker("w2")
-    province.wait_online({"w1", "w2"})
+    province.ensure_workers()
     for path in write_bundles(tmp_path / "bundles", 18)[:10]:      # the first 10 went through above
         path.unlink()
     before = province.dossier_count()
@@ -243,3 +249,46 @@ def test_a_worker_killed_mid_run_leaves_its_bundles_to_the_other_and_the_sweep(p
     # What the killed run held was finished by the survivor, on a second attempt.
     for i in held:
         assert jobs[i].last_error["worker"] == survivor and jobs[i].attempts >= 2, jobs[i]
+
+
+def test_with_the_server_away_the_bundles_wait_staged_and_run_when_it_returns(province, tmp_path, monkeypatch):
+    """Item 3: the command answers "queued" (no traceback), `lockstep due` lists the batch, `storage
+    check` keeps the staged bundles, and the sweep takes them once the server is back."""
+    import socket
+
+    from flows.workpool import settings_of, start_sweep
+    from samples.genhe import write_bundles
+    province.ensure_workers()
+    for path in write_bundles(tmp_path / "bundles", 20)[:18]:      # 18 went through above
+        path.unlink()
+    before = province.dossier_count()
+    with socket.socket() as s:                                     # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        away = f"http://127.0.0.1:{s.getsockname()[1]}/api"
+    monkeypatch.setenv("PREFECT_API_URL", away)
+    r = province.cli("batch", str(tmp_path / "bundles"), "--as", "drafter", "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert (doc["status"], doc["reason"], doc["staged"], doc["runs"]) == ("queued", "server_unavailable", 2, []), doc
+    monkeypatch.delenv("PREFECT_API_URL")
+    due = json.loads(province.cli("due", "--json").stdout)
+    assert [(b["batch"], b["bundles"]) for b in due["staged"]] == [(doc["batch"], 2)]
+    keys = {j.fingerprint for j in province.jobs(doc["batch"])}
+    check = province.cli("storage", "check", "--json")
+    assert not keys & {o["what"] for o in json.loads(check.stdout)["orphan_objects"]}
+
+    start_sweep(settings_of(province.desk))                         # the server is back: its sweep runs
+    deadline = time.monotonic() + 120
+    while not all(j.status == "done" for j in province.jobs(doc["batch"])):
+        assert time.monotonic() < deadline, [(j.status, j.claimed_by) for j in province.jobs(doc["batch"])]
+        time.sleep(0.5)
+    assert province.dossier_count() - before == 2
+    assert json.loads(province.cli("due", "--json").stdout)["staged"] == []
+
+    # A worker stops cleanly on SIGTERM: exit 0, its Prefect worker gone with it.
+    name = province.alive()[0]
+    proc = province.workers[name]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 0
+    assert "已停止" in (province.tmp / f"{name}.out").read_text()
+    assert _marked_with("LOCKSTEP_WORKER_NAME", name) == []
