@@ -62,7 +62,7 @@ def consultation_open(ctx: typer.Context, dossier: Annotated[str, typer.Argument
     from services.review.consultation import open_consultation
     with refusals(as_json, {"dossier": dossier}):
         v = open_consultation(services_of(ctx), dossier, start.date(), end.date(), as_, reason)
-    _print_consultation(v, as_json)
+    _print_consultation(v, as_json, ctx)
 
 
 @consultation_app.command("comments")
@@ -85,7 +85,7 @@ def consultation_comments(ctx: typer.Context, dossier: Annotated[str, typer.Argu
         else:
             raise Refused(problem("manifest_invalid", "请用 --file 导入，或用 --text 录入一条意见"))
         v = record_comments(services_of(ctx), dossier, items, as_, source)
-    _print_consultation(v, as_json)
+    _print_consultation(v, as_json, ctx)
 
 
 @consultation_app.command("adopt")
@@ -98,7 +98,7 @@ def consultation_adopt(ctx: typer.Context, dossier: Annotated[str, typer.Argumen
     from services.review.consultation import decide_comment
     with refusals(as_json, {"dossier": dossier}):
         v = decide_comment(services_of(ctx), dossier, comment, adopted, response, as_)
-    _print_consultation(v, as_json)
+    _print_consultation(v, as_json, ctx)
 
 
 @consultation_app.command("summary")
@@ -108,7 +108,7 @@ def consultation_summary(ctx: typer.Context, dossier: Annotated[str, typer.Argum
     from services.review.consultation import publish_summary
     with refusals(as_json, {"dossier": dossier}):
         v = publish_summary(services_of(ctx), dossier, as_)
-    _print_consultation(v, as_json)
+    _print_consultation(v, as_json, ctx)
 
 
 @consultation_app.command("show")
@@ -118,20 +118,33 @@ def consultation_show(ctx: typer.Context, dossier: Annotated[str, typer.Argument
     from services.review.consultation import view
     with refusals(as_json, {"dossier": dossier}):
         v = view(services_of(ctx), dossier)
-    _print_consultation(v, as_json)
+    _print_consultation(v, as_json, ctx)
 
 
-def _print_consultation(v, as_json: bool) -> None:
+def _print_consultation(v, as_json: bool, ctx: typer.Context | None = None) -> None:
     if as_json:
         emit_json(v.model_dump(mode="json"))
         return
     out.print(f"[bold]卷宗 {v.dossier} 征求意见[/bold]：{v.opens} 至 {v.closes}"
               + (f"（缩短理由：{v.shortened_reason}）" if v.shortened_reason else ""))
     out.print(f"  公告：{v.notice}")
+    if v.notice_url:
+        out.print(f"  网址：{_served(ctx, v.notice_url)}")
     out.print(f"  意见 {v.comments} 条：" + "，".join(f"{k} {n}" for k, n in v.adoption.items()))
     for c in v.items:
         out.print(f"    {c.id:>4}. {c.author}：{c.text[:40]}  [{c.adopted or '待定'}]")
     out.print(f"  采纳情况：{'已公布 ' + str(v.summary) if v.summary else '尚未公布'}")
+    if v.summary_url:
+        out.print(f"  采纳情况网址：{_served(ctx, v.summary_url)}")
+
+
+def _served(ctx: typer.Context | None, url: str) -> str:
+    """A site address as the public reaches it: a relative one (/site/…) on the desk serving this home."""
+    if not url.startswith("/") or ctx is None:
+        return url
+    from flows.handoff import desk_of
+    info = desk_of(home_of(ctx).path)
+    return f"{info['url'].rstrip('/')}{url}" if info and info.get("url") else url
 
 
 @app.command("due")

@@ -73,6 +73,7 @@ def create_app(home: Path, token: str) -> FastAPI:
 
     from desk import pages                 # the web pages: sign-in, submit, review, sign-off, register
     web = pages.router_for(home, work)
+    app.state.kit = web.kit                # the pages' Chinese error pages (page_error)
     app.include_router(web)
     from desk import api                   # the JSON API for other systems, /api/v1 (per-person tokens)
     app.include_router(api.routes(home, work))
@@ -91,13 +92,13 @@ def answer_api_errors_as_problems(app: FastAPI) -> None:
     """Under /api every error FastAPI or Starlette makes itself (unknown address 404, method 405,
     unreadable body, validation 422, too large 413) leaves as {"ok": false, "problems": [...]}, with a
     stable code and a Chinese message; an unreadable body is 422 request_invalid, as a malformed one is.
-    The pages keep FastAPI's own answers."""
+    Outside /api an error is a Chinese page (page_error)."""
     from desk.api import refusal
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         if not _api(request):
-            return await http_exception_handler(request, exc)
+            return await page_error(request, exc)
         headers = dict(exc.headers or {})
         status = 422 if exc.status_code == 400 else exc.status_code
         response = refusal([http_problem(exc.status_code, exc.detail, request.method, headers.get("Allow"))], status)
@@ -109,6 +110,30 @@ def answer_api_errors_as_problems(app: FastAPI) -> None:
         if not _api(request):
             return await request_validation_exception_handler(request, exc)
         return refusal([request_problem(exc.errors())])
+
+
+def _staff(request: Request) -> bool:
+    path = request.url.path
+    return path in ("/desk", "/login", "/logout") or path.startswith("/desk/")
+
+
+async def page_error(request: Request, exc: StarletteHTTPException):
+    """Outside /api, an address no page answers (404) or a method it does not take (405) is a Chinese
+    page, never FastAPI's JSON: the staff problem page under /desk, the public site's page elsewhere
+    (desk/pages_site.py: one 404 page for whatever is missing, unpublished or not public)."""
+    from desk.pages_site import public_error
+    from documents.problems import problem
+    kit = getattr(request.app.state, "kit", None)
+    if kit is None:
+        return await http_exception_handler(request, exc)
+    message = {404: "没有这一页", 405: "该页面不支持这种请求方式"}.get(exc.status_code, "未能办理该请求")
+    if _staff(request):
+        response = kit.refused(request, [problem("not_found" if exc.status_code == 404 else "request_invalid",
+                                                 message)], status=exc.status_code)
+    else:
+        response = public_error(kit, exc.status_code, message)
+    response.headers.update(dict(exc.headers or {}))
+    return response
 
 
 # Uploads (multipart) stream under the Kit's own limit; any other /api body is read whole, so it is small.

@@ -249,7 +249,8 @@ def routes(kit: Kit) -> APIRouter:
         return (not_public_in if printed else withheld)(kit.services(), issue_id)
 
     def missing(request: Request) -> Response:
-        return kit.refused(request, [problem("not_found", "没有这一期公报的这一页（公报出版后才有电子版与印刷版）")])
+        from desk.pages_site import not_found      # the one public 404 page (desk/pages_site.py)
+        return not_found(kit)
 
     # html/: the folder name a release writes, which a 更正启事's link to the corrected item uses.
     @router.get("/gazette/{issue_id}/web/{path:path}")

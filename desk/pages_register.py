@@ -54,19 +54,38 @@ def routes(kit: Kit) -> APIRouter:
 
     # ------------------------------------------------------------ public register
 
+    # The public pages speak in the site's template (desk/pages_site.py): the government's name, the one
+    # public 404 page for an entry that is absent or not public, a refused search as a public page.
+
     @router.get("/register")
-    @kit.guarded                                   # a refused search (control characters) is a coded 400
     async def register_page(request: Request) -> Response:
-        return await listing(request, "desk_register.html.j2", public=True)
+        from desk.pages_site import public_page, refused_publicly
+        text = (request.query_params.get("q") or "").strip()[:100]
+        key = request.query_params.get("status") or "current"
+        key = key if key in FILTERS else "current"
+        try:
+            entries, more = await run_in_threadpool(_entries, kit.services(), text, key, True)
+        except Refused as r:
+            return refused_publicly(kit, r)
+        return public_page(kit, "site_register.html.j2", section="register", entries=entries, more=more, q=text,
+                           chosen=key, filters=FILTERS, shown=SHOWN)
 
     @router.get("/register/{number}")
-    @kit.guarded
     async def public_entry(request: Request, number: str) -> Response:
+        from desk.pages_site import not_found, public_page, refused_publicly
         from services.gazette.views import public_entry as find
-        entry = await run_in_threadpool(find, kit.services(), number)
-        if entry is None:
-            return kit.refused(request, [problem("not_found", f"公开台帐中没有登记号 {number}")])
-        return kit.page(request, "desk_register_entry.html.j2", e=entry, manage=False)
+        from services.publication.site import entry_extras
+        svc = kit.services()
+        try:
+            entry = await run_in_threadpool(find, svc, number)
+            if entry is None:
+                return not_found(kit)
+            named = [*entry.amends, *entry.amended_by, *([entry.repealed_by] if entry.repealed_by else [])]
+            full_text, public = await run_in_threadpool(entry_extras, svc, entry.dossier, named)
+        except Refused as r:
+            return refused_publicly(kit, r)
+        return public_page(kit, "site_register_entry.html.j2", section="register", e=entry, full_text=full_text,
+                           public=public)
 
     # ------------------------------------------------------------ registrars
 

@@ -1,29 +1,176 @@
-"""The web release (同步发布) served to the public: /site/policies/D….html, its interpretation page
-and their pictures, from the stored content. The signed-off page links here, not to the disk."""
+"""The public site (政府信息公开), served by the desk apart from the staff pages: its own template
+(templates/site_base.html.j2, the government's name from the config, no staff navigation), its own
+Chinese 404 page, and no sign-in.
+
+  /site/                      index of published policies, newest first (文号, 发布日期, 施行日期, 有效性)
+  /site/policies/D….html      a policy as released, under its facts as they stand now (register entry)
+  /site/interpretations/D….html, /site/consultations/D….html (and D…-summary.html), /site/assets/…
+  /site/consultations         意见征集: notices and adoption summaries
+  /gazette                    released issues by year, each linking to its electronic edition
+  /gazette/search             the gazette database, hits marked
+
+Every read asks review.rules.is_public (through storage/public.py): a document that is not public
+now, one not published yet and one that never existed answer the same 404 page, byte for byte.
+"""
 from __future__ import annotations
 
+import datetime as dt
+import functools
+
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from desk.kit import SECURITY_HEADERS, Kit
-from documents.problems import problem
+from desk.kit import SECURITY_HEADERS, Kit, status_of
+from documents.problems import Refused
+from templates import render
+
+PUBLIC_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
+HEADINGS = {400: "请求有误", 405: "不支持的请求方式", 413: "请求内容过大", 503: "服务暂时不可用"}
+
+
+def government(kit: Kit) -> str:
+    """The government the public site speaks for (config site_name, else 根河市人民政府)."""
+    try:
+        from services.home.folder import Home
+        return Home(kit.home).config.government
+    except Exception:           # a page about a broken home still renders
+        return "人民政府"
+
+
+def public_page(kit: Kit, template: str, status: int = 200, **ctx) -> HTMLResponse:
+    html = render(template, government=government(kit), **ctx)
+    return HTMLResponse(html, status_code=status, headers=dict(PUBLIC_HEADERS))
+
+
+def not_found(kit: Kit) -> HTMLResponse:
+    """The one public 404: the same page and status for a withheld, an unpublished and a missing document."""
+    return public_page(kit, "site_404.html.j2", 404)
+
+
+def public_error(kit: Kit, status: int, message: str, problem_code: str | None = None) -> HTMLResponse:
+    if status == 404:
+        return not_found(kit)
+    return public_page(kit, "site_error.html.j2", status, code=status, problem_code=problem_code,
+                       heading=HEADINGS.get(status, "未能办理"), message=message)
+
+
+def _date(text: str, label: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{label}应写成 2026-01-31 这样的日期") from None
 
 
 def routes(kit: Kit) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
+    def publicly(handler):
+        """A refusal (a store or database fault, a refused query) as a public page, never the staff one."""
+        @functools.wraps(handler)
+        async def run(*args, **kwargs):
+            try:
+                return await handler(*args, **kwargs)
+            except Refused as r:
+                return refused_publicly(kit, r)
+        return run
+
+    @router.get("/site")
+    async def site_root() -> Response:
+        return RedirectResponse("/site/", status_code=301)
+
+    @router.get("/site/")
+    @publicly
+    async def site_home(request: Request) -> Response:
+        from services.gazette.public import issues_by_year
+        from services.publication.site import policy_index
+        svc = kit.services()
+        policies = await run_in_threadpool(policy_index, svc)
+        years = await run_in_threadpool(issues_by_year, svc)
+        latest = [i for _, issues in years for i in issues if i.href][:4]
+        return public_page(kit, "site_home.html.j2", section="home", policies=policies, issues=latest)
+
+    @router.get("/site/consultations")
+    @publicly
+    async def consultations(request: Request) -> Response:
+        from services.publication.site import consultation_index
+        svc = kit.services()
+        items = await run_in_threadpool(consultation_index, svc)
+        return public_page(kit, "site_consultations.html.j2", section="consultations", items=items,
+                           today=svc.now().astimezone().date())
+
+    @router.get("/site/policies/{name}")
+    @publicly
+    async def policy(request: Request, name: str) -> Response:
+        from publishing.web_release import short_title
+        from services.publication.site import policy_view
+        if not name.endswith(".html"):
+            return not_found(kit)
+        p = await run_in_threadpool(policy_view, kit.services(), name.removesuffix(".html"))
+        if p is None:
+            return not_found(kit)
+        from markupsafe import Markup
+        return public_page(kit, "site_policy.html.j2", section="policies", p=p, short_title=short_title(p.title),
+                           body_html=Markup(p.body_html), notice_html=Markup(p.notice_html))
+
     @router.get("/site/{folder}/{name}")
+    @publicly
     async def site(request: Request, folder: str, name: str) -> Response:
-        from services.publication.site import asset, page
+        from services.publication.site import asset, framed_page
         svc = kit.services()
         path = f"{folder}/{name}"
-        if folder in ("policies", "interpretations") and name.endswith(".html"):
-            html = await run_in_threadpool(page, svc, path)
-            if html is not None:
-                return Response(html, media_type="text/html; charset=utf-8", headers=SECURITY_HEADERS)
-        elif folder == "assets" and (found := await run_in_threadpool(asset, svc, path)) is not None:
-            return Response(found[0], media_type=found[1], headers=SECURITY_HEADERS)
-        return kit.refused(request, [problem("not_found", "网站上没有这一页（只有已发布且可公开的文件）")])
+        if folder in ("interpretations", "consultations") and name.endswith(".html"):
+            found = await run_in_threadpool(framed_page, svc, path)
+            if found is not None:
+                crumb = "意见征集" if folder == "consultations" else "政策解读"
+                return public_page(kit, "site_page.html.j2", section=folder if folder == "consultations"
+                                   else "policies", title=found[0], content=found[1], crumb=crumb)
+        elif folder == "assets" and (picture := await run_in_threadpool(asset, svc, path)) is not None:
+            return Response(picture[0], media_type=picture[1], headers=SECURITY_HEADERS)
+        return not_found(kit)
+
+    # ------------------------------------------------------------ the gazette, for the public
+
+    @router.get("/gazette")
+    @publicly
+    async def gazette(request: Request) -> Response:
+        from services.gazette.public import issues_by_year
+        years = await run_in_threadpool(issues_by_year, kit.services())
+        return public_page(kit, "site_gazette.html.j2", section="gazette", years=years)
+
+    @router.get("/gazette/")
+    async def gazette_slash() -> Response:
+        return RedirectResponse("/gazette", status_code=301)
+
+    @router.get("/gazette/search")
+    @publicly
+    async def gazette_search(request: Request) -> Response:
+        from services.gazette.public import highlight, public_search
+        q = {k: (request.query_params.get(k) or "").strip()[:100] for k in ("text", "number", "organ", "from", "to")}
+        hits, error = None, None
+        try:
+            since, until = _date(q["from"], "起始日期"), _date(q["to"], "截止日期")
+            if since and until and since > until:
+                raise ValueError("起始日期不能晚于截止日期")
+        except ValueError as e:
+            error, since, until = str(e), None, None
+        if not error and any(q.values()):
+            try:
+                hits = await run_in_threadpool(lambda: public_search(
+                    kit.services(), q["text"] or None, number=q["number"] or None, organ=q["organ"] or None,
+                    date_from=since, date_to=until))
+            except Refused as r:
+                error = r.problem.message
+        return public_page(kit, "site_gazette_search.html.j2", 400 if error else 200, section="search", q=q,
+                           hits=hits, form_error=error,
+                           mark=lambda text: highlight(text, q["text"], q["number"], q["organ"]))
 
     return router
+
+
+def refused_publicly(kit: Kit, r: Refused) -> HTMLResponse:
+    """A public page's refusal (a search holding control characters, a store that did not answer):
+    the public template with the problem's Chinese message; not_found is the one 404 page."""
+    return public_error(kit, status_of(r.problem.code), r.problem.message, r.problem.code)

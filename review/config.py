@@ -87,6 +87,9 @@ class Config(BaseModel, frozen=True):
     register_prefix: str = "REG"
     default_kind: str = "行政规范性文件"
     site_base_url: str = "/site"
+    # The public site's name (政府信息公开 pages, 404 page, gazette list): the government it speaks for.
+    # Blank: "{city}人民政府" (e.g. 根河市人民政府). Staff pages keep "Lockstep 工作台".
+    site_name: str = ""
     units: tuple[Unit, ...]
     people: tuple[Person, ...]
     pipelines: tuple[Pipeline, ...] = Field(min_length=1)
@@ -101,6 +104,11 @@ class Config(BaseModel, frozen=True):
             if p.unit not in known:
                 raise ValueError(f"人员 {p.name} 的单位 {p.unit} 不在 units 中")
         return self
+
+    @property
+    def government(self) -> str:
+        """The name the public site speaks in (site_name, else 根河市人民政府 from the city)."""
+        return self.site_name.strip() or f"{self.city}人民政府"
 
     def person(self, name: str) -> Person | None:
         return next((p for p in self.people if p.name == name), None)
@@ -130,6 +138,7 @@ city = "根河市"
 register_prefix = "GHDR"                       # 规范性文件统一登记号前缀
 register_format = "{prefix}-{year}-{serial:04d}"
 default_kind = "行政规范性文件"
+site_name = "根河市人民政府"                   # 公开网站（政府信息公开、政府公报、公开台帐）署名
 
 # 时限：合法性审核期限、征求意见最短期限、发布后报备期限（“15个工作日”“30日”等，按法定节假日与调休计算）
 [clocks]

@@ -123,6 +123,11 @@ class Unit:
         return ConsistencyMarks(self._session)
 
     @cached_property
+    def public_site(self):
+        from storage.repos.public_site import PublicSite
+        return PublicSite(self._session)
+
+    @cached_property
     def references(self):
         from storage.references import References
         return References(self._session)

@@ -36,3 +36,198 @@ def asset(svc: Services, path: str) -> tuple[bytes, str] | None:
         return None
     kind = "jpeg" if m.group(2) in ("jpg", "jpeg") else m.group(2)
     return svc.store.get(m.group(1)), f"image/{kind}"
+
+
+# ---------------------------------------------------------------- the public site (政府信息公开)
+# The index of published policies and each policy's own page as a resident reads it: the released page's
+# text (the record, as stored at publication) under the document's facts as they stand now — 施行日期,
+# 有效期 and 有效性 from its register entry, and the documents that amended or repealed it. Every read goes
+# through uow.public_site, whose queries ask storage/public.py (review.rules.is_public): a document that is
+# not public now is None here, exactly like one that never existed.
+
+import datetime as _dt
+from collections import OrderedDict
+from html import unescape
+
+from markupsafe import Markup
+from pydantic import BaseModel
+
+from publishing.register_rules import STATUS_NAMES
+
+NOT_REGISTERED = "—"                 # a document the register does not keep (e.g. a 政策性文件): no 有效性 is kept
+_MAIN = re.compile(r"<main>(.*)</main>", re.S)
+_TITLE = re.compile(r"<title>(.*?)(?: - [^<]*)?</title>", re.S)
+_DOC = re.compile(r'<div class="doc">(.*)</div>', re.S)
+_NOTE = re.compile(r'<p class="notice emergency">.*?</p>', re.S)
+_CACHE: OrderedDict[str, tuple[str, str, str, str]] = OrderedDict()
+_CACHE_SIZE = 256
+
+
+class PolicyListing(BaseModel):
+    dossier: str
+    title: str
+    href: str
+    kind: str
+    document_number: str | None = None
+    organ: str | None = None
+    published: _dt.date
+    effective_date: _dt.date | None = None
+    valid_until: _dt.date | None = None
+    status: str | None = None            # the register's status key; None when the register does not keep it
+    status_name: str = NOT_REGISTERED
+    registration_number: str | None = None
+
+
+class Link(BaseModel):
+    text: str
+    href: str | None = None
+
+
+class PolicyView(PolicyListing):
+    drafting_unit: str
+    signed_date: _dt.date | None = None
+    disclosure: str | None = None
+    interpretation_href: str | None = None
+    gazette: Link | None = None
+    amends: list[Link] = []
+    amended_by: list[Link] = []
+    repealed_by: Link | None = None
+    repeal_reason: str | None = None
+    body_html: str = ""                  # the released page's text (cleaned at publication)
+    notice_html: str = ""                # 紧急签发，待事后补审 … as the released page says it
+
+
+def _local(at: _dt.datetime) -> _dt.date:
+    return at.astimezone().date()
+
+
+def _listing(page, dossier, entry) -> dict:
+    from services.register.life import dates_of
+    effective, until = dates_of(entry) if entry is not None else (None, None)
+    return dict(dossier=dossier.id, title=entry.title if entry else dossier.title, href=f"/site/{page.path}",
+                kind=dossier.kind, document_number=(entry.document_number if entry else None) or dossier.doc_number,
+                organ=entry.organ if entry else None, published=_local(page.released_at),
+                effective_date=effective, valid_until=until, status=entry.status if entry else None,
+                status_name=STATUS_NAMES.get(entry.status, entry.status) if entry else NOT_REGISTERED,
+                registration_number=entry.registration_number if entry else None)
+
+
+def policy_index(svc: Services, limit: int = 500) -> list[PolicyListing]:
+    """Published policies public now, newest first, with 文号, 发布日期, 施行日期 and 有效性."""
+    with svc.unit() as uow:
+        return [PolicyListing(**_listing(*row)) for row in uow.public_site.policies(limit)]
+
+
+def _parts(svc: Services, sha256: str) -> tuple[str, str, str, str]:
+    """(title, <main> inner HTML, the document's text, the emergency note) of a stored page; the bytes
+    under a sha256 never change, so the split is kept (a few hundred pages at most)."""
+    if sha256 in _CACHE:
+        _CACHE.move_to_end(sha256)
+        return _CACHE[sha256]
+    html = svc.store.get(sha256).decode("utf-8")
+    main = _MAIN.search(html)
+    inner = main.group(1) if main else html
+    title = _TITLE.search(html)
+    doc = _DOC.search(inner)
+    note = _NOTE.search(inner)
+    parts = (unescape(title.group(1).strip()) if title else "", inner, doc.group(1) if doc else inner,
+             note.group(0) if note else "")
+    _CACHE[sha256] = parts
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return parts
+
+
+def _entry_link(number: str, entries: dict, pages: set[str]) -> Link | None:
+    """A public link to the document registered as `number`: its policy page, else its register entry;
+    None when it is not public (its number is not shown either)."""
+    e = entries.get(number)
+    if e is None:
+        return None
+    href = f"/site/policies/{e.dossier_id}.html" if e.dossier_id in pages else f"/register/{number}"
+    return Link(text=f"《{e.title}》" + (f"（{e.document_number}）" if e.document_number else ""), href=href)
+
+
+def policy_view(svc: Services, dossier_id: str) -> PolicyView | None:
+    """One published policy as its public page shows it, or None (absent, unpublished or not public now)."""
+    with svc.unit() as uow:
+        found = uow.public_site.policy(dossier_id)
+        if found is None:
+            return None
+        page, dossier, entry = found
+        facts = _listing(page, dossier, entry)
+        pages = uow.site.pages_of(dossier_id)
+        item = uow.site.gazette_item(dossier_id)
+        issue = uow.register.placements([dossier_id]).get(dossier_id)
+        amends, amended_by, repealed_by, reason = [], [], None, None
+        if entry is not None:
+            links = uow.register.links([entry.id])
+            me = entry.registration_number
+            named = [t for _, t, _ in links] + [b for _, _, b in links if b]
+            public = uow.public_site.public_entries(sorted(set(named) - {me}))
+            with_pages = uow.public_site.has_policy_page([e.dossier_id for e in public.values()])
+            for link, target, by in links:
+                if link.kind == "amend" and by == me and (x := _entry_link(target, public, with_pages)):
+                    amends.append(x)
+                elif link.kind == "amend" and target == me and by and (x := _entry_link(by, public, with_pages)):
+                    amended_by.append(x)
+                elif link.kind == "repeal" and target == me:
+                    repealed_by = _entry_link(by, public, with_pages) if by else None
+                    reason = link.reason
+        sha = page.sha256
+    _, _, body, note = _parts(svc, sha)
+    return PolicyView(
+        **{**facts, "organ": facts["organ"] or (item.organ if item else None)},
+        drafting_unit=dossier.drafting_unit, signed_date=(entry.signed_date if entry else None)
+        or (item.signed_date if item else None), disclosure=dossier.disclosure,
+        interpretation_href=f"/site/{pages['interpretation'].path}" if "interpretation" in pages else None,
+        gazette=Link(text=f"{issue.year}年第{issue.number}期（总第{issue.total}期）",
+                     href=f"/gazette/{issue.id}/web/items/{dossier_id}.html") if issue else None,
+        amends=amends, amended_by=amended_by, repealed_by=repealed_by, repeal_reason=reason,
+        body_html=body, notice_html=note)
+
+
+def framed_page(svc: Services, path: str) -> tuple[str, Markup] | None:
+    """(title, the page's own content) of a released interpretation page or a consultation notice or
+    adoption summary, for the public template; None when there is no such page public now."""
+    with svc.unit() as uow:
+        if path.startswith("consultations/"):
+            found = uow.public_site.consultation_at(path)
+            sha = None if found is None else (found[0].notice_sha256 if found[2] == "notice"
+                                              else found[0].summary_sha256)
+        else:
+            row = uow.site.page_at(path)
+            sha = row.sha256 if row is not None and dossier_public(uow.dossiers.get(row.dossier_id)) else None
+    if sha is None:
+        return None
+    title, inner, _, _ = _parts(svc, sha)
+    return title, Markup(inner)
+
+
+class ConsultationListing(BaseModel):
+    dossier: str
+    title: str
+    drafting_unit: str
+    opens: _dt.date
+    closes: _dt.date
+    href: str
+    summary_href: str | None = None
+
+
+def consultation_index(svc: Services) -> list[ConsultationListing]:
+    """Consultations (意见征集) of documents public now, newest first, with their notice and summary."""
+    with svc.unit() as uow:
+        return [ConsultationListing(dossier=d.id, title=d.title, drafting_unit=d.drafting_unit, opens=c.opens,
+                                    closes=c.closes, href=f"/site/{c.notice_path}",
+                                    summary_href=f"/site/{c.summary_path}" if c.summary_path else None)
+                for c, d in uow.public_site.consultations()]
+
+
+def entry_extras(svc: Services, dossier_id: str, numbers: list[str]) -> tuple[str | None, set[str]]:
+    """For a public register entry's page: the href of its policy's full text on the site (None before a
+    page was released), and which of the registration numbers it links to are public now (a withheld
+    document's number is not shown either)."""
+    with svc.unit() as uow:
+        page = uow.public_site.has_policy_page([dossier_id])
+        public = set(uow.public_site.public_entries(sorted(set(numbers))))
+    return (f"/site/policies/{dossier_id}.html" if page else None), public

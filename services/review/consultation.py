@@ -45,6 +45,9 @@ class ConsultationView(BaseModel):
     items: list[CommentView] = []
     summary: str | None
     summary_published_at: dt.datetime | None
+    # Where the public reads them on the site the desk serves (config site_base_url, "/site" by default).
+    notice_url: str | None = None
+    summary_url: str | None = None
 
 
 def _drafting_actor(svc: Services, uow: Unit, dossier_id: str, actor_name: str) -> tuple[DossierRow, object]:
@@ -186,7 +189,13 @@ def view(svc: Services, dossier_id: str) -> ConsultationView:
             items=[CommentView(id=x.id, author=x.author, text=x.text, adopted=x.adopted, response=x.response)
                    for x in sorted(comments, key=lambda x: x.id)],
             summary=str(svc.home.site / c.summary_path) if c.summary_path else None,
-            summary_published_at=c.summary_published_at)
+            summary_published_at=c.summary_published_at,
+            notice_url=site_url(svc, c.notice_path), summary_url=site_url(svc, c.summary_path))
+
+
+def site_url(svc: Services, path: str | None) -> str | None:
+    """A site page's address: the config's site_base_url joined with its site path (/site/consultations/D….html)."""
+    return f"{svc.config.site_base_url.rstrip('/')}/{path}" if path else None
 
 
 def read_comments_file(path: Path) -> list[dict]:
