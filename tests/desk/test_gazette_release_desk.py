@@ -37,6 +37,9 @@ def test_release_is_refused_on_the_server_without_the_confirmation(desk, svc, dr
     r = post(editor, f"{PAGE}/release", {"date": "2019-08-30", "confirm": "yes"}, PAGE)
     assert r.status_code == 200 and "已出版" in r.text
     assert gazette.show_issue(svc, "2019-8").status == "released"
+    # Released: the public search finds it (the scheduled test below shows it does not before its moment).
+    found = client(desk).get("/gazette/search", params={"text": "森林草原防火"})
+    assert found.status_code == 200 and "检索结果（1 条）" in found.text and "2019年第8期" in found.text
 
 
 def test_a_scheduled_release_is_hidden_from_the_public_until_its_moment_and_cancelled_with_a_reason(desk, svc, draft):
@@ -51,7 +54,10 @@ def test_a_scheduled_release_is_hidden_from_the_public_until_its_moment_and_canc
     public = client(desk)
     assert public.get("/gazette/2019-8/web/index.html").status_code == 404
     assert public.get("/gazette/2019-8/html/index.html").status_code == 404
+    assert public.get("/gazette/2019-8/web/feed.json").status_code == 404          # the feed neither
     assert "2019年第8期" not in public.get("/gazette").text
+    found = public.get("/gazette/search", params={"text": "森林草原防火"})
+    assert found.status_code == 200 and "2019年第8期" not in found.text              # the public search neither
 
     # A person who is not a gazette editor may not cancel it.
     drafter = sign_in(desk, "drafter")
