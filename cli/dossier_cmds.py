@@ -61,6 +61,9 @@ def _print_meta(m, indent: str = "  ") -> None:
 def submit_cmd(ctx: typer.Context,
                bundle: Annotated[list[Path], typer.Argument(help="压缩包、文件夹或多个文件")],
                as_: AsOpt = ..., dossier: Annotated[Optional[str], typer.Option("--dossier", help="作为该卷宗的新版本提交")] = None,
+               answers: Annotated[Optional[list[str]], typer.Option(
+                   "--answer", help="修改说明，每条退回理由一条，可多次指定：“一、（二）=已按意见修改为…”；"
+                                    "解读材料写“解读：问2=…”，未定位条款的理由写“理由3=…”")] = None,
                as_json: JsonOpt = False) -> None:
     """提交材料（政策文件、解读方案、解读材料、风险评估），生成卷宗版本。"""
     from services.dossiers.intake import SubmitResult, check_submitter, find_duplicate, prepare
@@ -69,11 +72,14 @@ def submit_cmd(ctx: typer.Context,
     with refusals(as_json):
         actor = person(svc.config, as_)
         check_submitter(actor)
+        if answers:     # 修改说明: a line or a reason the return does not have is refused before any work
+            from services.dossiers.revision import check_answers
+            check_answers(svc, actor, dossier, answers)
         # Reading and fingerprinting is cheap: a resubmission of the same bytes is answered
         # without starting the workflow engine.
         try:
             prepared = prepare(bundle, actor, svc.config)
-            result = find_duplicate(svc, prepared) if not prepared.rejected else SubmitResult(
+            result = (None if answers else find_duplicate(svc, prepared)) if not prepared.rejected else SubmitResult(
                 dossier=None, version=None, accepted=False, kind=prepared.kind,
                 drafting_unit=prepared.drafting_unit, problems=prepared.problems, files=prepared.members)
         except Refused as r:
@@ -82,7 +88,7 @@ def submit_cmd(ctx: typer.Context,
             from flows.run import run_intake
             with spinner(engine_note(svc.home.path, "入库"), as_json):
                 raw = run_intake(svc.home.path, [{"paths": [str(p.resolve()) for p in bundle],
-                                                  "actor": as_, "dossier": dossier}])[0]
+                                                  "actor": as_, "dossier": dossier, "answers": answers or []}])[0]
             result = SubmitResult.model_validate(raw)
         answer = gate_answer(svc, result.dossier) if result.accepted else None
     if as_json:
@@ -113,6 +119,17 @@ def _print_submit(result, answer, config=None) -> None:
 
 def _print_gate(answer, config=None, unit: str | None = None) -> None:
     """The gate in words: stages and roles by their Chinese names, with who holds each role."""
+    returned = getattr(answer, "returned", None)
+    if returned is not None:
+        _print_return(returned, config, unit)
+        for w in answer.warnings:
+            out.print(f"  [yellow]! {w.code}[/yellow]：{w.message}")
+    if returned is not None and returned.pending:
+        # Nobody reviews a returned dossier: the stages wait for the office's new version.
+        out.print(f"  签发条件（第 {answer.version} 版，重新提交后逐项审核）：")
+        for b in answer.blocking:
+            out.print(f"  ✗ [bold]{b.code}[/bold]：{b.message}" + ("（待重新提交）" if b.roles else ""))
+        return
     if answer.ready:
         out.print(f"[green bold]签发条件已满足[/green bold]（卷宗 {answer.dossier} 第 {answer.version} 版）")
         return
@@ -122,6 +139,30 @@ def _print_gate(answer, config=None, unit: str | None = None) -> None:
                                                if s.id == b.stage)
         who = f" → 由 {who_acts(config, b.roles, unit, same_unit)} 办理" if b.roles else ""
         out.print(f"  ✗ [bold]{b.code}[/bold]：{b.message}{who}")
+
+
+def _print_return(returned, config=None, unit: str | None = None) -> None:
+    """退回: by whom (name, role, unit), when, the anchored reasons with their answers, and whose move it is."""
+    from review.config import ROLE_NAMES as PERSON_ROLES
+    who = f"{returned.by_display}（{returned.by}）" if returned.by_display not in (None, returned.by) else returned.by
+    role = PERSON_ROLES.get(returned.role, returned.role) if returned.role else None
+    at = returned.at.astimezone().strftime("%Y-%m-%d %H:%M")
+    stage = stage_name(config, returned.stage) if config is not None else returned.stage
+    version = f"第 {returned.version} 版" if returned.version else "本卷宗"
+    by = "，".join(x for x in (who, role, returned.unit) if x)
+    head = "[red bold]已退回（退回）[/red bold]" if returned.pending else "[bold]此前退回[/bold]"
+    out.print(f"{head}：{stage}环节退回{version}（{by}，{at}）"
+              + (f"：{returned.comment}" if returned.comment else ""))
+    for r in returned.reasons:
+        where = f"【{r.key}】" if r.anchor else f"{r.key}："
+        out.print(f"  · {where}{r.text}")
+        if r.answer is not None:
+            out.print(f"      [green]修改说明[/green]（第 {r.answered_in} 版）：{r.answer}")
+        elif not returned.pending and returned.answered_by_version is not None:
+            out.print("      [yellow]未答复[/yellow]")
+    if returned.pending:
+        out.print(f"  [bold]下一步：由起草单位{('（' + unit + '）') if unit else ''}修改后重新提交[/bold]"
+                  "（lockstep submit 材料 --dossier 卷宗编号 --answer \"条款=如何修改\"）；重新提交前不进入审核")
 
 
 def _unit_of(svc, dossier: str) -> str | None:

@@ -68,34 +68,73 @@ def routes(kit: Kit) -> APIRouter:
 
     # ------------------------------------------------------------ drafting office: submit, attach
 
+    async def submit_page(request: Request, session, who, status: int = 200, dossier: str | None = None,
+                          refusal: list | None = None, chosen: list | None = None, entered: dict | None = None):
+        """The submit form; after a refusal, again with the reason at the top, the files that were
+        chosen named (a browser cannot keep them chosen: 请重新选择文件) and what was typed kept.
+        For a new version of a returned dossier, one 修改说明 box per reason of the return."""
+        returned = None
+        if dossier:
+            returned = await open_return(request, dossier, session, who)
+        kinds = [pl.kind for pl in kit.services().config.pipelines]
+        return kit.page(request, "desk_submit.html.j2", status, who, session, kinds=kinds,
+                        max_mb=kit.max_bytes // (1024 * 1024), chosen_roles=CHOSEN_ROLES, dossier=dossier or "",
+                        returned=returned, refusal=refusal or [], chosen=chosen or [], entered=entered or {})
+
+    async def open_return(request: Request, dossier: str, session, who):
+        """The dossier's latest return for the office's answer boxes; a dossier the person may not
+        see is refused as a missing one (before anything of it is read)."""
+        from services.review.actions import gate_answer
+        may = await access_of(kit, request, dossier, session, who)
+        if may.why_not("submit_version") is not None:
+            return None
+        answer = await run_in_threadpool(gate_answer, kit.services(), dossier)
+        return answer.returned
+
     @router.get("/desk/submit")
     @kit.guarded
     async def submit_form(request: Request) -> Response:
         session, who = kit.signed_in(request)
         kit.allow(request, rules.may_submit(who), who, session)
-        kinds = [pl.kind for pl in kit.services().config.pipelines]
-        return kit.page(request, "desk_submit.html.j2", who=who, session=session, kinds=kinds,
-                        max_mb=kit.max_bytes // (1024 * 1024), chosen_roles=CHOSEN_ROLES)
+        dossier = (request.query_params.get("dossier") or "").strip() or None
+        return await submit_page(request, session, who, dossier=dossier)
 
     @router.post("/desk/submit")
     @kit.guarded
     async def submit(request: Request) -> Response:
         session, who = kit.signed_in(request)
         kit.allow(request, rules.may_submit(who), who, session)
-        upload = await uploaded(request, session, who)
         try:
-            if not upload.files:
-                return kit.refused(request, [problem("bundle_empty", "没有选择文件")], who, session, status=400)
-            chosen_manifest(upload)
+            upload = await uploaded(request, session, who)
+        except Refused as r:    # too large or unreadable: the form again, the reason at the top
+            return await submit_page(request, session, who, status_of(r.problem.code), refusal=list(r.problems))
+        try:
             hint = (upload.fields.get("dossier") or "").strip() or None
+            chosen = chosen_files(upload)
+            again = dict(status=400, dossier=hint, chosen=chosen, entered=upload.fields)
+            if not upload.files:
+                return await submit_page(request, session, who, refusal=[problem(
+                    "bundle_empty", "没有选择文件，请选择材料包或逐类选择文件后再提交")], **again)
+            chosen_manifest(upload)
             if hint:            # a new version of a dossier: the same door as its page
                 may = await access_of(kit, request, hint, session, who)
                 kit.allow(request, may.why_not("submit_version"), who, session)
-            request_ = {"paths": [str(p) for p in upload.files], "actor": who.name, "dossier": hint}
+            answers = answer_lines(upload.fields)
+            if answers:     # 修改说明 naming no reason of the return: refused before any work, the form again
+                from services.dossiers.revision import check_answers
+                try:
+                    await run_in_threadpool(check_answers, kit.services(), who, hint, answers)
+                except Refused as r:
+                    return await submit_page(request, session, who, refusal=list(r.problems),
+                                             **{**again, "status": 422})
+            request_ = {"paths": [str(p) for p in upload.files], "actor": who.name, "dossier": hint,
+                        "answers": answers}
             result, answer = await run_in_threadpool(kit.intake, request_)
         finally:
             upload.discard()
-        status = 200 if result.accepted else 422
+        if not result.accepted:     # refused: the form again with the reason at the top and the files named
+            return await submit_page(request, session, who, refusal=result.problems, **{**again, "status": 422})
+        status = 200
         return kit.page(request, "desk_intake.html.j2", status, who, session, result=result, gate=answer,
                         meta_fields=meta_fields, actors=kit.actors, todo=OFFICE_TODO)
 
@@ -237,6 +276,28 @@ def routes(kit: Kit) -> APIRouter:
         return RedirectResponse(f"/desk/dossiers/{dossier_id}#withheld", status_code=303)
 
     return router
+
+
+def chosen_files(upload) -> list[dict]:
+    """What the office chose, by name and the form field it came in (a refused form names them)."""
+    from desk.forms import ROLE_FIELD
+    out = []
+    for path in upload.files:
+        field = upload.file_fields.get(path, "")
+        role = field[len(ROLE_FIELD):] if field.startswith(ROLE_FIELD) else None
+        out.append({"name": path.name, "role": role})
+    return out
+
+
+def answer_lines(fields: dict[str, str]) -> list[str]:
+    """The form's 修改说明 boxes (answer_N for reason N of the return) as “理由N=…” lines; empty
+    boxes are left out (the reason shows as 未答复)."""
+    out = []
+    for key, value in sorted(fields.items()):
+        n = key[len("answer_"):] if key.startswith("answer_") else ""
+        if n.isdigit() and (value or "").strip():
+            out.append(f"理由{int(n)}={value.strip()}")
+    return out
 
 
 def _todo(state: str) -> dict[str, str]:

@@ -56,9 +56,17 @@ async def review_page(kit: Kit, request: Request, dossier_id: str, session, who,
     svc = kit.services()
     st = await run_in_threadpool(dossier_status, svc, dossier_id)
     view = await run_in_threadpool(review_view, svc, dossier_id, st.version, who.name)
+    answered = await run_in_threadpool(_answered, svc, dossier_id, st)      # 退回意见与修改说明
     return kit.page(request, "desk_review.html.j2", status, who, session, st=st, v=view, can_act=act,
+                    answered_changes=answered,
                     actors=kit.actors, reason_rows=REASON_ROWS, stage_names=stage_names(svc.config),
                     people=people(svc.config), entered=extra.pop("entered", {}), **extra)
+
+
+def _answered(svc, dossier_id: str, st) -> dict[int, list]:
+    """Per reason of the latest return, the change that answers it (services/dossiers/revision.py)."""
+    from services.dossiers.revision import answered_changes
+    return answered_changes(svc, dossier_id, st.gate.returned, st.version) if st.gate.returned else {}
 
 
 def stage_names(config) -> dict[str, str]:

@@ -74,6 +74,8 @@ class Bundle(BaseModel, frozen=True):
     kind: str | None            # 行政规范性文件 / 政策性文件 / 重大行政决策
     public_interest: bool | None
     problems: tuple[Problem, ...]  # warnings; fatal problems raise Refused
+    # 修改说明 (documents/revision_note.py): (reason as written, answer) from 修改说明.json or bundle.json
+    answers: tuple[tuple[str, str], ...] = ()
     _spool: Spool | None = PrivateAttr(default=None)
 
     def close(self) -> None:
@@ -93,7 +95,7 @@ def read_bundle(paths: Sequence[Path], limits: Limits = Limits(), spool_dir: Pat
     paths = [Path(p) for p in paths]
     for p in paths:
         if not p.exists() and not p.is_symlink():
-            raise Refused(problem("bundle_empty", f"找不到“{p}”"))
+            raise Refused(problem("file_not_found", f"“{p}”不存在"))
     if len(paths) == 1 and paths[0].is_dir():
         return _assemble(_read_folder(paths[0], limits), None)
     if len(paths) == 1 and paths[0].suffix.lower() == ".zip":
@@ -389,9 +391,10 @@ def _assemble(files: list[tuple[str, Spooled]], spool: Spool | None) -> Bundle:
     manifest, roles = None, {}
     if manifest_name is not None:
         manifest, roles = _parse_manifest(_read_manifest(dict(files)[manifest_name]), manifest_name, problems)
+    note_name, answers = _revision_note(files, manifest, problems)
     members = []
     for name, where in files:
-        if name == manifest_name:
+        if name in (manifest_name, note_name):
             continue
         rel = _relative_to_manifest(name, manifest_name)
         if rel in roles:
@@ -411,9 +414,28 @@ def _assemble(files: list[tuple[str, Spooled]], spool: Spool | None) -> Bundle:
         raise Refused(problem("bundle_empty"))
     m = manifest or {}
     bundle = Bundle(members=tuple(members), manifest=manifest, drafting_unit=m.get("drafting_unit"),
-                    kind=m.get("kind"), public_interest=m.get("public_interest"), problems=tuple(problems))
+                    kind=m.get("kind"), public_interest=m.get("public_interest"), problems=tuple(problems),
+                    answers=answers)
     bundle._spool = spool
     return bundle
+
+
+def _revision_note(files: list[tuple[str, Spooled]], manifest: dict | None,
+                   problems: list[Problem]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """The shallowest 修改说明.json (not a member: it says how the members answer a return) and the
+    bundle.json field 修改说明; a shape not understood is an error problem (fail closed)."""
+    from documents.revision_note import FIELD, NOTE_FILE, parse_note, read_note
+    found = sorted((n for n, _ in files if n.rsplit("/", 1)[-1] == NOTE_FILE), key=lambda n: n.count("/"))
+    name = found[0] if found else None
+    answers: tuple[tuple[str, str], ...] = ()
+    if name is not None:
+        answers, bad = read_note(_read_manifest(dict(files)[name]), NOTE_FILE)
+        problems += bad
+    if manifest is not None and manifest.get(FIELD) is not None:
+        more, bad = parse_note(manifest[FIELD], f"{MANIFEST} 的“{FIELD}”")
+        problems += [p.model_copy(update={"file": MANIFEST}) for p in bad]
+        answers += more
+    return name, answers
 
 
 def _read_manifest(where: Spooled) -> bytes:

@@ -17,8 +17,8 @@ def intake_chunk(home: str, requests: list[dict]) -> str:
     """The chunk's results (SubmitResult each) as one JSON array text."""
     # A retry re-runs the chunk: bundles already stored are recognised by fingerprint, not duplicated.
     svc = open_services(Home(Path(home)))
-    return "[" + ",".join(intake_bundle([Path(p) for p in r["paths"]], r["actor"], svc, r.get("dossier"))
-                          .model_dump_json() for r in requests) + "]"
+    return "[" + ",".join(intake_bundle([Path(p) for p in r["paths"]], r["actor"], svc, r.get("dossier"),
+                                        r.get("answers") or ()).model_dump_json() for r in requests) + "]"
 
 
 @flow(name="lockstep-intake")

@@ -64,6 +64,7 @@ class VersionRow(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     problems: Mapped[list] = mapped_column(JSON, default=list)
     pipeline: Mapped[dict | None] = mapped_column(JSON)      # snapshot of the configured pipeline
+    revision_note: Mapped[dict | None] = mapped_column(JSON)  # 修改说明 answering a return (0015)
 
 
 class FileRow(Base):

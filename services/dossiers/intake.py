@@ -142,12 +142,19 @@ def _duplicate(uow: Unit, prepared: Prepared) -> SubmitResult | None:
 
 
 def intake_bundle(paths: Sequence[Path], actor_name: str, svc: Services,
-                  dossier_hint: str | None = None) -> SubmitResult:
+                  dossier_hint: str | None = None, answers: Sequence[str] = ()) -> SubmitResult:
+    """`answers`: 修改说明 lines “一、（二）=如何修改” (the CLI's --answer, the desk's form), added to
+    those of the bundle's 修改说明.json; each must name a reason of the dossier's latest return."""
     config = svc.config
     actor = config.person(actor_name)
     if actor is None:
         raise Refused(problem("unknown_person", f"没有人员 {actor_name}"))
     check_submitter(actor)
+    from services.dossiers.revision import AnswerRefused, answers_of
+    try:
+        written_answers = answers_of(answers)
+    except Refused as r:
+        return SubmitResult(dossier=None, version=None, accepted=False, problems=list(r.problems))
     try:
         bundle = read_bundle(paths)
     except Refused as r:
@@ -168,7 +175,14 @@ def intake_bundle(paths: Sequence[Path], actor_name: str, svc: Services,
         written: list[str] = []
         try:
             _put_objects(svc, prepared, bundle, written)
-            return svc.retrying(lambda: _record(svc, prepared, actor, dossier_hint, check_duplicate=True))
+            given = answers_of(bundle.answers) + written_answers     # the form's or command's last
+            return svc.retrying(lambda: _record(svc, prepared, actor, dossier_hint, check_duplicate=True,
+                                                answers=given))
+        except AnswerRefused as r:      # an answer naming no reason of the return: nothing stored
+            remove_unreferenced(svc, written)
+            return SubmitResult(dossier=None, version=None, accepted=False, kind=prepared.kind,
+                                drafting_unit=prepared.drafting_unit, problems=list(r.problems),
+                                files=prepared.members)
         except Refused as r:
             remove_unreferenced(svc, written)
             if r.problem.code != "bundle_unreadable":
@@ -214,7 +228,7 @@ def put_member(svc: Services, member: BundleMember) -> str:
 
 
 def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str | None,
-            check_duplicate: bool = False) -> SubmitResult:
+            check_duplicate: bool = False, answers: Sequence = ()) -> SubmitResult:
     now = svc.now()
     policy = prepared.policy.metadata if prepared.policy else None
     doc_number = policy.doc_number.canonical if policy and policy.doc_number else None
@@ -255,10 +269,17 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
             submitted_by_unit=actor.unit, pipeline=svc.config.pipeline(row.kind),
             files=tuple(VersionFile(name=m.name, role=m.role, sha256=m.sha256, size=m.size, meta=m.metadata)
                         for m in prepared.members))
+        from services.dossiers.revision import note_for
+        note = note_for(uow, None if new_dossier else row.id, list(answers))   # refused: nothing written
         repo.add_version(version, now, [p.model_dump(mode="json") for p in prepared.problems])
+        if note is not None:
+            repo.set_revision_note(row.id, version.number, note)
         uow.audit.append(Submitted(dossier_id=row.id, actor=actor.name, at=now, version=version.number,
                                   fingerprint=version.fingerprint,
                                   files={m.name: m.sha256 for m in prepared.members}))
+        # Whose turn the new version is, told in this transaction (services/review/notify.py).
+        from services.review.notify import after_submission
+        after_submission(uow, svc, row, uow.dossiers.view(row.id)[1], now)
     return SubmitResult(dossier=row.id, version=version.number, accepted=True, new_dossier=new_dossier,
                         kind=row.kind, drafting_unit=row.drafting_unit,
                         problems=prepared.problems, files=prepared.members)

@@ -16,6 +16,8 @@ from review.decisions import Decide, DossierView, decide, retrospective_pending,
 from review.gate import Blocking, active_stages, approved_stages, gate
 from review.lifecycles import DOSSIER
 from review.model import STATE_NAMES, Consultation, Reason, SignedOff, StageDecided, Version
+from review.revision import Returned, returned_view, unanswered_warnings
+from documents.problems import Problem
 from services.home.context import Services
 from services.review.basics import person, pipeline_for, pipeline_of, today  # noqa: F401  (callers import them from here)
 from storage.tables import DossierRow
@@ -39,6 +41,11 @@ class GateAnswer(BaseModel):
     ready: bool
     blocking: list[Blocking] = Field(default_factory=list)
     stages: list[StageStatus] = Field(default_factory=list)
+    # After a return (review/revision.py): who returned it, when, the anchored reasons with their
+    # answers; next_move says it is the drafting office's turn while the dossier waits on it.
+    returned: Returned | None = None
+    next_move: str | None = None
+    warnings: list[Problem] = Field(default_factory=list)     # reason_unanswered: 未答复
 
 
 def load(uow: Unit, dossier_id: str) -> tuple[DossierRow, DossierView]:
@@ -67,7 +74,20 @@ def _answer(config: Config, view: DossierView, decisions: list[StageDecided], to
 
 
 def answer_in(uow: Unit, svc: Services, view: DossierView) -> GateAnswer:
-    return _answer(svc.config, view, *_gate_inputs(uow, svc, view.id))
+    inputs = _gate_inputs(uow, svc, view.id)
+    return with_return(uow, _answer(svc.config, view, *inputs), view, inputs[0], svc.config)
+
+
+def with_return(uow: Unit, answer: GateAnswer, view: DossierView, decisions: list[StageDecided],
+                config: Config | None = None) -> GateAnswer:
+    """The answer with the latest return, its reasons beside their answers, and whose move it is."""
+    if not any(d.verdict == "return" for d in decisions):
+        return answer
+    returned = returned_view(decisions, uow.dossiers.revision_notes(view.id), view.state)
+    if returned is not None and config is not None and (who := config.person(returned.by)) is not None:
+        returned = returned.model_copy(update={"by_display": who.display or who.name})
+    return answer.model_copy(update={"returned": returned, "next_move": returned.next_move if returned else None,
+                                     "warnings": unanswered_warnings(returned)})
 
 
 def _gate_inputs(uow: Unit, svc: Services, dossier_id: str) -> tuple:
@@ -160,7 +180,12 @@ def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, c
         row.state, row.updated_at = next_state, event.at
         uow.audit.append(event)
         view = view.model_copy(update={"state": next_state})
-        answer = _answer(svc.config, view, uow.dossiers.decisions(dossier_id), on, consultation, disclosure)
+        after = uow.dossiers.decisions(dossier_id)
+        answer = with_return(uow, _answer(svc.config, view, after, on, consultation, disclosure), view, after,
+                             svc.config)
+        # Who acts next is told, in this transaction (services/review/notify.py); mail goes after the commit.
+        from services.review.notify import after_decision
+        after_decision(uow, svc, row, view, event, gate_open=answer.ready)
     return event, answer
 
 

@@ -178,6 +178,18 @@ class Dossiers:
         return list(self.session.scalars(select(DossierRow).order_by(DossierRow.created_at.desc()).limit(limit)))
 
 
+    def set_revision_note(self, dossier_id: str, number: int, note: dict) -> None:
+        """Store the 修改说明 a version carries (review/revision.py note())."""
+        row = self.version_row(dossier_id, number)
+        row.revision_note = note
+        self.session.flush()
+
+    def revision_notes(self, dossier_id: str) -> list[tuple[int, str, dict | None]]:
+        """(number, fingerprint, stored 修改说明) of every version of the dossier, oldest first."""
+        q = (select(VersionRow.number, VersionRow.fingerprint, VersionRow.revision_note)
+             .filter_by(dossier_id=dossier_id).order_by(VersionRow.number))
+        return [(n, fp, note) for n, fp, note in self.session.execute(q)]
+
 
 def versions_by_fingerprint(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], Version]:
     """Many (dossier, fingerprint) versions in two queries; services call
