@@ -14,6 +14,7 @@ import cli.demo  # noqa: F401
 import cli.disclosure_cmds  # noqa: F401
 import cli.dossier_cmds  # noqa: F401
 import cli.gazette_cmds  # noqa: F401
+import cli.notify_cmds  # noqa: F401
 import cli.pool_cmds  # noqa: F401
 import cli.register_cmds  # noqa: F401
 import cli.review_cmds  # noqa: F401

@@ -75,6 +75,12 @@ class Kit:
         if who is not None and "may_review" not in ctx:          # the nav offers the queue to reviewers only
             from services.dossiers.access import reviews
             ctx["may_review"] = reviews(self.services().config, who)
+        if who is not None and "unread" not in ctx:              # the nav's 通知 count (issue 14)
+            from services.home.notifications import unread_count
+            try:
+                ctx["unread"] = unread_count(self.services(), who.name)
+            except Exception:       # noqa: BLE001 - a page about a database away still renders
+                ctx["unread"] = 0
         html = render(template, city=city, who=who, csrf=session.csrf if session else None,
                       role_names=ROLE_NAMES, file_role_names=FILE_ROLE_NAMES, state_names=STATE_NAMES,
                       path=request.url.path, **ctx)

@@ -25,6 +25,8 @@ from services.dossiers.access import desk_lists, reviews, waiting_for
 
 PAGE_MODULES = (pages_dossier, pages_gazette, pages_gazette_preview, pages_register, pages_operator, pages_review,
                 pages_site, pages_report)
+from desk import pages_inbox  # noqa: E402  (通知, issue 14)
+PAGE_MODULES += (pages_inbox,)
 
 
 def router_for(home: Path, work: FlowWork, **limits) -> APIRouter:

@@ -39,6 +39,9 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None
     # The outbox's sweep once at start (in the flow work's turn, not holding up the first request):
     # publications a killed command or an earlier desk left undone are finished now.
     threading.Thread(target=_sweep, args=(app.state.flow_work, say), name="lockstep-sweep", daemon=True).start()
+    # Notifications (issue 14): deadline notices now, then the mail written by decisions, every 30 s.
+    from desk import mailer
+    mailer.start(home, say)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False))
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     try:

@@ -42,6 +42,14 @@ def publish_waiting(home: str) -> dict:
     return {**done, "gazette": release_pending(svc).results}
 
 
+@task(retries=1, retry_delay_seconds=2)
+def notify_next(home: str) -> dict:
+    """Deadline notices (a stage due within 3 working days, or overdue: once per stage, person and day)
+    for whoever acts on the stage, then every notification mail due (services/home/notifications.py)."""
+    from services.home.notifications import sweep
+    return sweep(open_services(Home(Path(home)))).model_dump(mode="json")
+
+
 @flow(name="lockstep-deadlines")
 def deadlines_flow(home: str) -> list[dict]:
     # Publications left waiting first: then the reminders below list only what still waits.
@@ -50,4 +58,6 @@ def deadlines_flow(home: str) -> list[dict]:
     # evaluation or filing.
     take_effect(home)
     expire_entries(home)
-    return check_deadlines(home)
+    found = check_deadlines(home)
+    notify_next(home)
+    return found

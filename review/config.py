@@ -33,6 +33,7 @@ class Person(BaseModel, frozen=True):
     unit: str
     roles: tuple[str, ...]
     display: str | None = None     # a person's name for pages, e.g. 张三
+    email: str | None = None       # where notifications are mailed (issue 14); none: the desk inbox only
 
 
 class StageSpec(BaseModel, frozen=True):
@@ -81,6 +82,22 @@ class Gazette(BaseModel, frozen=True):
     interpretations: Literal["after_policy", "at_end"] = "after_policy"
 
 
+class Mail(BaseModel, frozen=True):
+    """[mail]: the SMTP server notifications are sent through (issue 14). No host: notifications go to
+    the desk inbox only. The password is never in the file: `password_env` names the environment
+    variable that holds it."""
+    host: str = ""
+    port: int = 25
+    sender: str = Field("", alias="from")      # the From address, e.g. lockstep@genhe.gov.cn
+    starttls: bool = False
+    user: str = ""
+    password_env: str = ""
+    timeout: float = 10.0                       # seconds, per connection and command
+    desk_url: str = ""                          # the desk's address in mails, e.g. https://desk.genhe.gov.cn
+
+    model_config = {"populate_by_name": True}
+
+
 class Config(BaseModel, frozen=True):
     city: str
     register_format: str = "{prefix}-{year}-{serial:04d}"
@@ -96,6 +113,7 @@ class Config(BaseModel, frozen=True):
     clocks: Clocks = Clocks()
     opinions: Opinions = Opinions()
     gazette: Gazette = Gazette()
+    mail: Mail = Mail()
 
     @model_validator(mode="after")
     def _people_belong_to_units(self) -> "Config":

@@ -130,3 +130,25 @@ JOB = Lifecycle(
     action_names={"claim": "领取", "release": "交还", "finish": "完成", "fail": "标记失败", "retry": "重新执行"})
 
 ALL = ALL + (JOB,)
+
+# A notification's e-mail (issue 14; storage/repos/notifications.py): written pending with the decision
+# that makes its person the next actor (inbox-only ones, for a person without an address, are written
+# skipped); a sender claims it, sends it or gives it back (an SMTP fault: tried again later, a
+# bounded number of times, then failed), or skips it when no mail server is configured (not a fault:
+# the desk inbox still has it). A person may ask again for a failed one (lockstep notify send --retry-failed).
+MAIL = Lifecycle(
+    name="通知邮件",
+    states={"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
+            "skipped": "不发送（仅工作台通知）"},
+    actions={
+        "claim": (_t("pending"), "sending"),
+        "release": (_t("sending"), "pending"),
+        "send": (_t("sending"), "sent"),
+        "fail": (_t("sending"), "failed"),
+        "skip": (_t("pending", "sending"), "skipped"),
+        "retry": (_t("failed"), "pending"),
+    },
+    action_names={"claim": "领取", "release": "交还", "send": "发送", "fail": "标记失败", "skip": "不发送",
+                  "retry": "重新发送"})
+
+ALL = ALL + (MAIL,)

@@ -362,3 +362,36 @@ class JobRow(Base):
     actor: Mapped[str | None] = mapped_column(String(64))      # who made the decision that started it
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# ---------------------------------------------------------------- notifications (issue 14)
+
+class NotificationRow(Base):
+    """One message to the person who acts next (services/home/notifications.py): written in the
+    transaction of the decision that makes them the next actor (or by the scheduled check for a
+    deadline), shown in their desk inbox, and mailed by a sender that claims it afterwards (an
+    outbox, as jobs). `key` makes each notice once: a rerun adds nothing."""
+    __tablename__ = "notifications"
+    __table_args__ = (PrimaryKeyConstraint("id", name="pk_notifications"),
+                      UniqueConstraint("key", name="uq_notifications_key"),
+                      Index("ix_notifications_person_read", "person", "read_at"),
+                      Index("ix_notifications_mail_status", "mail_status"))
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300))
+    person: Mapped[str] = mapped_column(String(64))             # the recipient's login name
+    kind: Mapped[str] = mapped_column(String(32))               # queue, sign, returned, due_soon, overdue
+    dossier_id: Mapped[str | None] = mapped_column(String(32))
+    stage: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(300))        # the desk page it is about
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    address: Mapped[str | None] = mapped_column(String(320))     # e-mail at the time; NULL: inbox only
+    mail_status: Mapped[str] = mapped_column(String(16))         # review/lifecycles.py MAIL
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)               # why not sent (yet), in Chinese
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -128,6 +128,11 @@ class Unit:
         return PublicSite(self._session)
 
     @cached_property
+    def notifications(self):
+        from storage.repos.notifications import Notifications
+        return Notifications(self._session)
+
+    @cached_property
     def references(self):
         from storage.references import References
         return References(self._session)
