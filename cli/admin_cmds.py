@@ -14,6 +14,12 @@ users_app = typer.Typer(help="人员与角色", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
 
+def _people_of(h):
+    """The configuration with the record's people (the database; lockstep.toml seeds it)."""
+    from services.home.context import open_services
+    return open_services(h.require()).config
+
+
 @users_app.command("password")
 def users_password(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人员登录名")],
                    as_json: JsonOpt = False) -> None:
@@ -22,7 +28,7 @@ def users_password(ctx: typer.Context, name: Annotated[str, typer.Argument(help=
     from documents.problems import Refused, problem
     h = home_of(ctx)
     with refusals(as_json):
-        if h.require().config.person(name) is None:
+        if _people_of(h).person(name) is None:
             raise Refused(problem("unknown_person", f"没有人员 {name}"))
         password = issue_password(h.path, name)
     if as_json:
@@ -40,7 +46,7 @@ def users_token(ctx: typer.Context, name: Annotated[str, typer.Argument(help="�
     from documents.problems import Refused, problem
     h = home_of(ctx)
     with refusals(as_json):
-        if h.require().config.person(name) is None:
+        if _people_of(h).person(name) is None:
             raise Refused(problem("unknown_person", f"没有人员 {name}"))
         if revoke:
             revoked = revoke_tokens(h.path, name)
@@ -76,9 +82,9 @@ def init_cmd(ctx: typer.Context, home: HomeOpt = None, as_json: JsonOpt = False)
 
 @users_app.command("list")
 def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """列出配置中的人员、单位和角色。"""
+    """列出人员、单位和角色（数据库中的记录；lockstep.toml 只用于初始导入，停用的人员不列出）。"""
     with refusals(as_json):
-        config = home_of(ctx).require().config
+        config = _people_of(home_of(ctx))
     if as_json:
         emit_json({"users": [{"name": p.name, "unit": p.unit, "roles": list(p.roles), "display": p.display}
                              for p in config.people]})
@@ -94,7 +100,7 @@ def users_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人�
               role: Annotated[list[str], typer.Option("--role", help="角色，可多次指定：起草人员、合法性审核人员、签发人…（或 drafter 等）")],
               display: Annotated[Optional[str], typer.Option("--display", help="显示姓名")] = None,
               as_json: JsonOpt = False) -> None:
-    """添加人员（写入 lockstep.toml）。"""
+    """添加人员（记入数据库，所有工作台即时生效；lockstep.toml 只用于初始导入）。"""
     import getpass
     from services.home.people import add_person
     role = [person_role_id(r) for r in role]
@@ -104,6 +110,22 @@ def users_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人�
         emit_json({"user": user})
     else:
         out.print(f"[green]已添加[/green] {name}（{user['unit']}，{'、'.join(ROLE_NAMES[r] for r in role)}）")
+
+
+@users_app.command("disable")
+def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人员登录名")],
+                  as_json: JsonOpt = False) -> None:
+    """停用人员：立即退出所有工作台的会话、作废接口令牌、不再列入人员与待办；记入审计。记录中的历史不变。"""
+    import getpass
+    from services.home.people import disable_person
+    with refusals(as_json):
+        result = disable_person(home_of(ctx), name, getpass.getuser())
+    if as_json:
+        emit_json({"user": result})
+    elif result["already"]:
+        out.print(f"{name} 已是停用状态。")
+    else:
+        out.print(f"[green]已停用[/green] {name}：其工作台会话已全部结束，接口令牌已作废。")
 
 
 @app.command("serve")

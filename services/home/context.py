@@ -30,9 +30,12 @@ class Services:
         from storage.objects import open_store     # the minio client is imported only when objects move
         return open_store(self.home.objects_url, root=self.home.path)
 
-    @property
+    @cached_property
     def config(self):
-        return self.home.config
+        """The newest recorded configuration with the record's people (services/home/config_record.py):
+        lockstep.toml seeds the database, after that the database is the record."""
+        from services.home.config_record import effective_config
+        return effective_config(self)
 
     @property
     def engine(self):
@@ -75,6 +78,9 @@ def open_services(home: Home, *, note_config: bool = True) -> Services:
             # that may write.
         else:
             _config_seen.add(stamp)
+            if (home.path / "desk-users.json").is_file():       # an older home's desk users, once
+                from services.home.accounts import import_desk_users
+                import_desk_users(svc)
     return svc
 
 

@@ -107,7 +107,8 @@ def test_a_hand_edit_of_the_config_is_recorded_by_the_next_command(cli, home):
 
 def test_users_password_issues_a_desk_password_stored_only_as_a_hash(cli, home):
     issued = cli.json("users", "password", "reviewer")
-    stored = (home.path / "desk-users.json").read_text(encoding="utf-8")
+    from tests.support.accounts import stored_secrets
+    stored = stored_secrets(home.path)                  # in the database (issue 13), not desk-users.json
     assert len(issued["password"]) >= 8 and issued["password"] not in stored and "scrypt" in stored
     r = cli("users", "password", "nobody", "--json")
     assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "unknown_person"
@@ -115,10 +116,11 @@ def test_users_password_issues_a_desk_password_stored_only_as_a_hash(cli, home):
 
 def test_users_token_issues_an_api_token_once_stored_only_as_its_sha256(cli, home):
     import hashlib
-    from desk.auth import USERS_FILE, token_user
+    from desk.auth import token_user
+    from tests.support.accounts import stored_secrets
     issued = cli.json("users", "token", "reviewer")
     token = issued["token"]
-    stored = (home.path / USERS_FILE).read_text(encoding="utf-8")
+    stored = stored_secrets(home.path)                  # in the database (issue 13), not desk-users.json
     assert issued["user"] == "reviewer" and len(token) >= 40
     assert token not in stored and hashlib.sha256(token.encode()).hexdigest() in stored
     assert token_user(home.path, token) == "reviewer"

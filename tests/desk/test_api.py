@@ -185,7 +185,8 @@ def test_a_new_token_replaces_the_old_and_only_hashes_are_stored(desk):
     old = desk.tokens["signer"]
     assert desk("signer").get("/api/v1/me").json()["roles"] == ["signer"]
     new = auth.issue_token(desk.home.path, "signer")
-    stored = (desk.home.path / auth.USERS_FILE).read_text(encoding="utf-8")
+    from tests.support.accounts import stored_secrets
+    stored = stored_secrets(desk.home.path)             # in the database (issue 13), not desk-users.json
     assert new not in stored and hashlib.sha256(new.encode()).hexdigest() in stored
     r = TestClient(desk.app).get("/api/v1/me", headers={"Authorization": f"Bearer {old}"})
     assert r.status_code == 401

@@ -79,7 +79,8 @@ def test_the_session_cookie_is_httponly_and_lax_and_only_its_hash_is_kept(home):
     assert "httponly" in header.lower() and "samesite=lax" in header.lower()
     token = c.cookies.get(auth.SESSION_COOKIE)
     assert router.sessions.digests() == {hashlib.sha256(token.encode()).hexdigest()}
-    stored = (home.path / auth.USERS_FILE).read_text()
+    from tests.support.accounts import stored_secrets
+    stored = stored_secrets(home.path)                  # in the database (issue 13), not desk-users.json
     assert PASSWORD not in stored and "scrypt" in stored
 
 

@@ -48,7 +48,7 @@ def test_the_homes_database_config_objects_and_credentials_are_private_and_the_s
     cli.json("gazette", "issue", "release", "2019-8", "--out", editions, "--as", "editor")
 
     assert mode(home) == 0o711                                    # nobody else lists it; site/ stays reachable
-    private_files = [home / "lockstep.toml", home / "lockstep.db", home / "desk-users.json"]
+    private_files = [home / "lockstep.toml", home / "lockstep.db"]      # passwords and tokens: in the database
     private_files += [home / f"lockstep.db-{x}" for x in ("wal", "shm") if (home / f"lockstep.db-{x}").exists()]
     objects = [p for p in (home / "objects").rglob("*")]
     assert [p for p in objects if p.is_file()], "the submission stored no objects"
