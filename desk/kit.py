@@ -49,10 +49,10 @@ class Kit:
                  name_limit: int = 5, client_limit: int = 20, window: float = 60.0) -> None:
         self.home = home
         self.work = work
-        self.sessions = auth.Sessions.for_home(home)   # lifetimes from [desk]; a password reset ends them
+        self.sessions = auth.Sessions.for_home(home)   # in the database: any desk answers; lifetimes from [desk]
         self.trusted_proxies = auth.desk_settings(home).trusted_proxies
-        self.by_name = auth.RateLimit(limit=name_limit, window=window)
-        self.by_client = auth.RateLimit(limit=client_limit, window=window)
+        self.by_name = auth.RateLimit(home, limit=name_limit, window=window)       # counted by every desk
+        self.by_client = auth.RateLimit(home, limit=client_limit, window=window)
         self.max_bytes = max_upload or Limits().max_bundle_bytes
 
     def services(self):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text,
                         UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -395,3 +395,87 @@ class NotificationRow(Base):
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(Text)               # why not sent (yet), in Chinese
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# ---------------------------------------------------------------- accounts (issue 13: stateless desks)
+# People, passwords, tokens, sessions and the sign-in throttle live in the database, so any desk
+# process answers any request (storage/repos/accounts.py; migration 0016).
+
+class AccountRow(Base):
+    """A person: lockstep.toml seeds these rows; after that the database is the record."""
+    __tablename__ = "people"
+    __table_args__ = (PrimaryKeyConstraint("name", name="pk_people"),)
+    name: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(128))
+    roles: Mapped[list] = mapped_column(JSON)
+    display: Mapped[str | None] = mapped_column(String(128))
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    disabled_by: Mapped[str | None] = mapped_column(String(64))    # who; "lockstep.toml" when the file dropped them
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CredentialRow(Base):
+    """A person's desk password: scrypt (salted, per person); never the password itself."""
+    __tablename__ = "credentials"
+    __table_args__ = (PrimaryKeyConstraint("name", name="pk_credentials"),)
+    name: Mapped[str] = mapped_column(String(64))
+    scrypt: Mapped[dict] = mapped_column(JSON)          # {"n", "r", "p"}
+    salt: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(128))
+    set_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiTokenRow(Base):
+    """An API token's SHA-256 (the token is shown once); one per person."""
+    __tablename__ = "api_tokens"
+    __table_args__ = (PrimaryKeyConstraint("digest", name="pk_api_tokens"), Index("ix_api_tokens_name", "name"))
+    digest: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DeskSessionRow(Base):
+    """A desk session by the SHA-256 of its cookie token (the token is never kept). Times are
+    seconds since the epoch, from the desk's clock."""
+    __tablename__ = "desk_sessions"
+    __table_args__ = (PrimaryKeyConstraint("digest", name="pk_desk_sessions"),
+                      Index("ix_desk_sessions_name", "name"), Index("ix_desk_sessions_expires", "expires"))
+    digest: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created: Mapped[float] = mapped_column(Float)
+    seen: Mapped[float] = mapped_column(Float)
+    expires: Mapped[float] = mapped_column(Float)       # min(created + absolute, seen + idle)
+
+
+class LoginFailureRow(Base):
+    """One failed sign-in under one throttle key (desk/auth.py throttle_keys), at a time in seconds."""
+    __tablename__ = "login_failures"
+    __table_args__ = (PrimaryKeyConstraint("id", name="pk_login_failures"),
+                      Index("ix_login_failures_key_at", "key", "at"))
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400))
+    at: Mapped[float] = mapped_column(Float)
+
+
+class ConfigVersionRow(Base):
+    """The configuration as recorded: lockstep.toml's content without its machine-local [storage],
+    by content hash. The newest row is the configuration every process uses."""
+    __tablename__ = "config_versions"
+    __table_args__ = (PrimaryKeyConstraint("seq", name="pk_config_versions"),
+                      Index("ix_config_versions_sha256", "sha256"))
+    seq: Mapped[int] = mapped_column(Integer, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(600))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ConfigSourceRow(Base):
+    """What each home's lockstep.toml (host:path) held when last read: the file seeds the
+    database only when it changes."""
+    __tablename__ = "config_sources"
+    __table_args__ = (PrimaryKeyConstraint("source", name="pk_config_sources"),)
+    source: Mapped[str] = mapped_column(String(600))
+    sha256: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

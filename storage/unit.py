@@ -133,6 +133,11 @@ class Unit:
         return Notifications(self._session)
 
     @cached_property
+    def accounts(self):
+        from storage.repos.accounts import Accounts
+        return Accounts(self._session)
+
+    @cached_property
     def references(self):
         from storage.references import References
         return References(self._session)
