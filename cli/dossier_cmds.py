@@ -29,8 +29,9 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="一个或多�
             except OSError as e:
                 from documents.problems import problem
                 from documents.models import InspectedFile
-                results.append(InspectedFile(file=str(f), ok=False,
-                                             problems=[problem("not_docx", f"无法读取文件：{e.strerror}", file=str(f))]))
+                found = (problem("file_not_found", f"“{f}”不存在", file=str(f)) if isinstance(e, FileNotFoundError)
+                         else problem("not_docx", "无法读取文件（不是文件，或没有读取权限）", file=str(f)))
+                results.append(InspectedFile(file=str(f), ok=False, problems=[found]))
             else:
                 r = inspect_docx(f.name, data)
                 results.append(r.model_copy(update={"file": str(f)}))
@@ -400,7 +401,7 @@ def batch_cmd(ctx: typer.Context,
               sources: Annotated[list[Path], typer.Argument(help="多个压缩包，或其中每个压缩包/子文件夹为一份材料的文件夹")],
               as_: AsOpt, chunk: Annotated[int, typer.Option("--chunk", help="每次流程运行处理的材料包数")] = 50,
               pool: Annotated[Optional[str], typer.Option("--pool", help="交给工作池处理（默认取 lockstep.toml 的 [prefect] pool；未配置则在本机运行）")] = None,
-              wait: Annotated[int, typer.Option("--wait", min=0, help="经工作池时最多等待结果的秒数（0：暂存并排队后即返回）")] = 600,
+              wait: Annotated[int, typer.Option("--wait", min=0, help="经工作池时最多等待结果的秒数（0：暂存并排队后即返回）")] = 300,
               as_json: JsonOpt = False) -> None:
     """批量入库：每个压缩包（或子文件夹）为一份材料，分批在工作流中处理。"""
     from collections import Counter

@@ -48,6 +48,8 @@ CODES: dict[str, str] = {
     "effective_date_missing": "规范性文件未写明施行日期，将自刊登该文件的政府公报出版之日起施行",
     "risk_assessment_mismatch": "舆情风险评估报告所评估的文件与本政策文件不一致，请核对标题和发文字号",
     "interpretation_inconsistent": "解读中的数字、日期、文号、标题、责任单位或施行日期、有效期与政策原文不一致，请核对",
+    "file_not_found": "找不到该文件或文件夹，请核对路径和文件名",
+    "consultation_not_started": "该卷宗尚未开始征求意见，请先开始征求意见期（lockstep consultation open 或工作台“征求意见”）",
     "storage_unavailable": "对象存储暂时无法访问，本次未保存任何内容，请稍后重试",
     "database_unavailable": "数据库暂时无法访问，本次未保存任何内容，请稍后重试",
     "internal_error": "程序内部错误，本次操作已中止；请记下时间告知运维人员（设 LOCKSTEP_DEBUG=1 可查看详情），可稍后重试",
@@ -63,12 +65,14 @@ class Problem(BaseModel, frozen=True):
 
 
 def problem(code: str, detail: str = "", *, severity: Severity = "error",
-            file: str | None = None, paragraph: int | None = None) -> Problem:
-    """A problem whose message is the detail (what was found) followed by the advice for its code."""
+            file: str | None = None, paragraph: int | None = None, advice: str | None = None) -> Problem:
+    """A problem whose message is the detail (what was found) followed by the advice for its code.
+    `advice` replaces the code's general advice where that would not fit this case ("" for none:
+    the detail already says what to do)."""
     if code not in CODES:
         raise KeyError(f"unknown problem code {code!r}: add it to documents.problems.CODES")
-    advice = CODES[code]
-    message = f"{detail}：{advice}" if detail else advice
+    advice = CODES[code] if advice is None else advice
+    message = (f"{detail}：{advice}" if advice else detail) if detail else (advice or CODES[code])
     return Problem(code=code, message=message, severity=severity, file=file, paragraph=paragraph)
 
 

@@ -29,8 +29,8 @@ def attach(svc: Services, dossier_id: str, path: Path, role: Role, actor_name: s
 
 def _attach(svc: Services, dossier_id: str, bundle: Bundle, role: Role, actor: Person) -> SubmitResult:
     if len(bundle.members) != 1:
-        raise Refused(problem("request_invalid", f"补充或替换材料一次只能上传一份文件（收到 {len(bundle.members)} 份）；"
-                                                 "多份材料请作为新版本整体提交"))
+        raise Refused(problem("request_invalid", f"补充或替换材料一次只能上传一份文件（收到 {len(bundle.members)} 份）",
+                              advice="多份材料请作为新版本整体提交"))
     [member] = bundle.members
     meta, problems = None, []
     if is_word(member.name, role):

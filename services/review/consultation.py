@@ -119,7 +119,7 @@ def record_comments(svc: Services, dossier_id: str, comments: list[dict], actor_
         _, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
         c = uow.review.consultation(dossier_id)
         if c is None:
-            raise Refused(problem("consultation_open", f"卷宗 {dossier_id} 尚未开始征求意见"))
+            raise Refused(problem("consultation_not_started", f"卷宗 {dossier_id} 尚未开始征求意见", advice=""))
         for item in comments:
             received = dt.date.fromisoformat(item["received_on"]) if item.get("received_on") else None
             uow.add(CommentRow(consultation_id=c.id, author=item.get("author") or "匿名", text=item["text"],
@@ -154,14 +154,15 @@ def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> Consulta
         row, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
         c = uow.review.consultation(dossier_id)
         if c is None:
-            raise Refused(problem("consultation_open", f"卷宗 {dossier_id} 尚未开始征求意见"))
+            raise Refused(problem("consultation_not_started", f"卷宗 {dossier_id} 尚未开始征求意见", advice=""))
         check_summary_time(c.closes, today(svc))
         if not rules.is_public(row.disclosure, row.withheld_at is not None):
             raise Refused(problem("not_public", f"卷宗 {dossier_id} 现为不予公开（或公开属性未确定），不能公布意见采纳情况"))
         comments = uow.review.comments(c.id)
         undecided = [x for x in comments if x.adopted not in ADOPTION]
         if undecided:
-            raise Refused(problem("consultation_open", f"还有 {len(undecided)} 条意见未填写采纳情况"))
+            raise Refused(problem("consultation_open", f"还有 {len(undecided)} 条意见未填写采纳情况",
+                                  advice="请逐条填写采纳情况（采纳、部分采纳、未采纳及理由）后再公布"))
         now = svc.now()
         path = f"consultations/{dossier_id}-summary.html"
         html = render("consultation_summary.html.j2", city=svc.config.city, title=row.title,
@@ -180,7 +181,7 @@ def view(svc: Services, dossier_id: str) -> ConsultationView:
     with svc.unit() as uow:
         c: ConsultationRow | None = uow.review.consultation(dossier_id)
         if c is None:
-            raise Refused(problem("consultation_open", f"卷宗 {dossier_id} 尚未开始征求意见"))
+            raise Refused(problem("consultation_not_started", f"卷宗 {dossier_id} 尚未开始征求意见", advice=""))
         comments = uow.review.comments(c.id)
         return ConsultationView(
             dossier=dossier_id, opens=c.opens, closes=c.closes, shortened_reason=c.shortened_reason,
