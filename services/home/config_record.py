@@ -38,6 +38,13 @@ def config_sha(home: Home) -> str:
     return content_of(home.config_path.read_text(encoding="utf-8"))[1]
 
 
+def _file_sha(home: Home) -> str | None:
+    try:
+        return hashlib.sha256(home.config_path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def content_of(text: str) -> tuple[dict, str]:
     """The configuration a file holds (without [storage], which says where this machine finds the
     database and the objects) and its SHA-256 over canonical JSON."""
@@ -95,6 +102,8 @@ def record_config_edits(svc) -> bool:
         last_event = uow.accounts.last_config_event()
         recorded = latest.sha256 if latest is not None else \
             ((last_event.payload or {}).get("detail") or {}).get("sha256") if last_event is not None else None
+        if latest is None and recorded is not None and recorded == _file_sha(home):
+            recorded = current       # an older Lockstep recorded this very file (by its bytes' hash)
         if recorded == current and seeded:
             return False                         # another home (or process) holds this content already
         if latest is None or latest.sha256 != current:

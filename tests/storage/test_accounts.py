@@ -155,3 +155,21 @@ def test_sessions_and_failures_are_kept_as_digests_only(home):
     with open_services(home).session() as s:
         stored = [r.key for r in s.query(LoginFailureRow)]
     assert stored and not any("198.51.100.7" in k or "drafter" in k for k in stored)
+
+
+def test_a_home_made_before_0016_is_seeded_on_its_next_command_without_a_new_event(home):
+    from alembic import command
+
+    from services.home import context
+    from services.home.context import open_services
+    from services.home.folder import Home
+    from storage.db import _alembic_config, current_revision, head_revision
+    svc = open_services(home)
+    with svc.engine.begin() as c:
+        command.downgrade(_alembic_config(c), "0015")
+    context._engines.pop(home.database_url)          # a new process: nothing cached
+    context._config_seen.clear()
+    svc = open_services(Home(home.path))
+    assert current_revision(svc.engine) == head_revision()
+    assert [e["change"] for e in _events(svc)] == ["initialised"]
+    assert {p.name for p in svc.config.people} == {p.name for p in home.config.people}
