@@ -153,3 +153,20 @@ def test_cli_refusals_have_codes_and_exit_codes(cli, dossier):
     r = cli.json("consistency", "explain", dossier, "--finding", "nope", "--reason", REASON, "--as", "reviewer", code=1)
     assert r["problems"][0]["code"] == "not_found"
     assert cli("consistency", "explain", dossier, "--reason", REASON, "--as", "reviewer").exit_code == 2
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_signer_reads_the_unexplained_count_and_signs_anyway(cli, svc, dossier):
+    """Findings never block: with one unexplained the dossier signs, and sign-off says so."""
+    from services.dossiers.explained import explain, findings
+    explain(svc, dossier, _organ(findings(svc, dossier)).id, REASON, "reviewer")
+    for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
+        cli.json("review", dossier, "--stage", stage, "--approve", "--comment", "同意", "--as", who)
+    assert cli.json("gate", dossier)["ready"] is True
+    signed = cli.json("sign-off", dossier, "--as", "signer")
+    assert signed["signed"] is True
+    assert signed["consistency"] == {"unexplained": 1, "summary": "解读与政策一致性：1 处未说明"}
+    # Closed: no more marks.
+    left = next(f for f in findings(svc, dossier).findings if not f.explained)
+    r = cli.json("consistency", "explain", dossier, "--finding", left.id, "--reason", REASON, "--as", "reviewer", code=1)
+    assert r["problems"][0]["code"] == "invalid_state"
