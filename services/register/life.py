@@ -14,6 +14,7 @@ from review import rules as guards
 from review.lifecycles import REGISTER_ENTRY
 from review.model import Event, Version
 from services.home.context import Services
+from services.review.basics import person, pipeline_for
 from storage.tables import RegisterEntryRow, RegisterLinkRow
 
 if TYPE_CHECKING:
@@ -104,20 +105,13 @@ def entry_dates(svc: Services, version: Version, signed: dt.date | None, title: 
     has not come yet (with its dates)."""
     from services.gazette.items import paragraph_texts
     if normative is None:
-        pipeline = _pipeline(svc.config, version)
+        pipeline = pipeline_for(svc.config, version)
         normative = bool(pipeline and pipeline.normative)
     policy = version.policy
     phrases = find_effective(paragraph_texts(svc.store.get(policy.sha256))) if policy and policy.meta else ()
     effective = rules.effective_at_publication(phrases, signed, local_date(published), normative)
     until = rules.valid_until(effective, title) if effective else None
     return effective, until, rules.status_for(effective, local_date(svc.now()))
-
-
-def _pipeline(config, version: Version):
-    """The pipeline the version arrived under (its snapshot), else the config's for its kind: what
-    services.review.actions.pipeline_for answers, not imported from there (review.actions →
-    publication.publish → here would close an import circle). Likewise _registrar's person lookup."""
-    return version.pipeline or config.pipeline(version.kind) or config.pipeline(config.default_kind)
 
 
 def dates_of(e: RegisterEntryRow) -> tuple[dt.date | None, dt.date | None]:
@@ -170,7 +164,7 @@ def emergencies(uow: Unit, dossier_ids: list[str], config=None) -> dict[str, lis
     for dossier_id in uow.register.signed_in_emergency(dossier_ids):
         _, view = uow.dossiers.view(dossier_id)
         # the version's own pipeline snapshot; the home's config (or the default) for older versions
-        pipeline = _pipeline(config or parse_config(DEFAULT_CONFIG_TOML), view.current)
+        pipeline = pipeline_for(config or parse_config(DEFAULT_CONFIG_TOML), view.current)
         names = {x.id: x.name for x in pipeline.stages}
         pending = retrospective_pending(view, pipeline, uow.dossiers.decisions(dossier_id))
         out[dossier_id] = [(x, names.get(x, x)) for x in pending]
@@ -190,9 +184,7 @@ def show(svc: Services, number: str) -> EntryView:
 # ---------------------------------------------------------------- changes
 
 def _registrar(svc: Services, actor: str) -> str:
-    p = svc.config.person(actor)
-    if p is None:
-        raise Refused(problem("unknown_person", f"没有人员 {actor}"))
+    p = person(svc.config, actor)
     if refusal := guards.may_keep_register(p):
         raise Refused(refusal)
     return p.name
