@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from review.clock import DUE_SOON_WORKDAYS, working_days_between
 from review.config import Config, Mail
 from services.home.context import Services
+from services.home.crashpoints import crash_point
 from services.review.notify import address_of, dossier_link, named, turns, who
 from storage.repos.notifications import Notice
 
@@ -89,6 +90,11 @@ def deadline_notices(svc: Services, on: dt.date | None = None) -> DeadlineNotice
     from services.review.basics import today
     on = on or today(svc)
     dues = [d for d in compute(svc, on) if d.kind in STAGE_OF_DEADLINE and d.status != "ok"]
+    # One transaction for them all, run again whole if a concurrent check wrote the same key first.
+    return svc.retrying(lambda: _deadline_notices(svc, on, dues))
+
+
+def _deadline_notices(svc: Services, on: dt.date, dues: list) -> DeadlineNotices:
     out = DeadlineNotices()
     with svc.unit() as uow:
         for d in dues:
@@ -234,6 +240,7 @@ def _send_batch(svc: Services, mail: Mail, batch: list[Notice], out: SendResult)
                 for rest in batch[i:]:
                     _fault(svc, rest, f"发送中与邮件服务器断开（{_why(e)}），稍后重试", out)
                 return
+            crash_point("notify.sent_unrecorded")       # tests/faults: the server has it, the row does not say so
             _settle(svc, lambda ns, n=n: ns.sent(n, svc.now()))
             out.sent.append(n.id)
     finally:

@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import and_, false, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from review.lifecycles import MAIL
@@ -66,20 +65,18 @@ class Notifications:
             address: str | None, dossier_id: str | None = None, stage: str | None = None,
             link: str | None = None, note: str | None = None) -> Notice | None:
         """The notice, its mail pending (or skipped, with `note`, when there is no address); None when
-        a notice with this key exists (written earlier, or by a concurrent writer: a savepoint keeps
-        the caller's transaction)."""
+        a notice with this key exists. A concurrent writer of the same key fails this transaction's
+        commit on the unique key (IntegrityError): Database.retrying runs the whole unit again, and
+        then this finds the winner's notice. (No savepoint: on SQLite a savepoint taken before the
+        transaction's first write would commit on its own.)"""
         if self.has(key):
             return None
         status = "pending" if address else "skipped"
         row = NotificationRow(key=key, person=person, kind=kind, dossier_id=dossier_id, stage=stage,
                               subject=subject, body=body, link=link, created_at=at, address=address or None,
                               mail_status=status, attempts=0, note=None if address else note)
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-                self.session.flush()
-        except IntegrityError:
-            return None
+        self.session.add(row)
+        self.session.flush()
         return _notice(row)
 
     # ------------------------------------------------------------ the inbox

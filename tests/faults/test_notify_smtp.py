@@ -69,3 +69,29 @@ def test_a_recipient_the_server_refuses_for_good_is_failed_at_once(home, box, sa
     [failed] = result.failed
     assert "550" in failed["note"] and result.retrying == []
     assert inbox(svc, "director")[0].mail_status == "failed"
+
+
+def test_a_sender_killed_after_the_server_took_a_mail_sends_it_again_with_the_same_message_id(home, box, sample_zip):
+    """At least once: `lockstep notify send` killed (SIGKILL) between the server's 250 and the row's
+    sent mark leaves the notice held by a dead process; the next sender claims it at once and sends
+    it again, as the same message (Message-ID), and never a third time."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    configure(home, box.port)
+    svc = open_services(Home(home.path))
+    intake_bundle([sample_zip()], "drafter", svc)
+    root = Path(__file__).resolve().parents[2]
+    killed = subprocess.run([sys.executable, "-m", "cli.main", "--home", str(home.path), "notify", "send", "--json"],
+                            cwd=root, env={**os.environ, "LOCKSTEP_TEST_CRASH_AT": "notify.sent_unrecorded"},
+                            capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    [first] = box.to(ADDRESSES["director"])
+    [n] = inbox(svc, "director")
+    assert n.mail_status == "sending"                            # held by a process that is gone
+    assert send_pending(svc).sent == [n.id]                      # claimed again at once: its holder died
+    again = box.to(ADDRESSES["director"])
+    assert len(again) == 2 and again[1].message["Message-ID"] == first.message["Message-ID"]
+    assert send_pending(svc, due_only=False).sent == [] and len(box.messages) == 2
+    assert inbox(svc, "director")[0].mail_status == "sent"

@@ -207,3 +207,19 @@ def test_the_scheduled_checks_task_adds_deadline_notices_and_mails_them(mailed, 
     again = notify_next.fn(str(svc.home.path))                            # today: not yet overdue
     assert again["deadlines"]["added"] == 0 and again["mail"]["sent"] == []
     assert [m.message["Subject"][:5] for m in box.to(ADDRESSES["reviewer"])].count("【已逾期】") == 1
+
+
+def test_notices_are_written_in_the_deciding_transaction_and_undone_with_it(mailed, box, sample_zip):
+    svc = mailed
+    d = intake_bundle([sample_zip()], "drafter", svc).dossier
+    with svc.unit() as uow:
+        row, view = uow.dossiers.view(d)
+    second = view.model_copy(update={"current": view.current.model_copy(update={"number": 2})})
+    with pytest.raises(RuntimeError):
+        with svc.unit() as uow:
+            after_submission(uow, svc, row, second, svc.now())
+            assert uow.notifications.has(f"queue:{d}:v2:unit_check:director")
+            raise RuntimeError("the decision fails after its notices were written")
+    assert [n.key for n in notices(svc, "director")] == [f"queue:{d}:v1:unit_check:director"]
+    send_pending(svc)
+    assert len(box.messages) == 1
