@@ -243,6 +243,8 @@ def test_openapi_describes_every_endpoint_in_chinese_with_response_models(desk):
         ("/api/v1/dossiers/{dossier_id}", "get"), ("/api/v1/dossiers/{dossier_id}/gate", "get"),
         ("/api/v1/dossiers/{dossier_id}/decisions", "post"), ("/api/v1/dossiers/{dossier_id}/sign-off", "post"),
         ("/api/v1/dossiers/{dossier_id}/disclosure", "post"), ("/api/v1/dossiers/{dossier_id}/withhold", "post"),
+        ("/api/v1/dossiers/{dossier_id}/consistency", "get"),
+        ("/api/v1/dossiers/{dossier_id}/consistency/explained", "post"),
         ("/api/v1/queue", "get"), ("/api/v1/register", "get"), ("/api/v1/register/{number}", "get")}
     for path, method in ours:
         op = spec["paths"][path][method]
