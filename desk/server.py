@@ -42,6 +42,9 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None
     # Notifications (issue 14): deadline notices now, then the mail written by decisions, every 30 s.
     from desk import mailer
     mailer.start(home, say)
+    # 定时出版: the desk's clock makes a scheduled gazette issue public at its moment (and the scheduled
+    # check, where one runs, does too).
+    threading.Thread(target=_gazette_clock, args=(home, say), name="lockstep-gazette-clock", daemon=True).start()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False))
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     try:
@@ -52,6 +55,25 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None
                 info.unlink()
         except (OSError, ValueError):
             pass
+
+
+def _gazette_clock(home: Path, say, every: float = 30.0) -> None:
+    import time
+
+    from services.gazette.release import release_due
+    from services.home.context import open_services
+    from services.home.folder import Home
+    while True:
+        time.sleep(every)
+        try:
+            done = release_due(open_services(Home(home)))
+        except Exception:       # noqa: BLE001 - the database is away: the next tick (or the sweep) tries again
+            continue
+        for r in done:
+            say(f"公报 {r['issue']} 已到定时出版时间，已公开" if r.get("released")
+                else f"公报 {r['issue']} 定时公开未能完成：{r.get('problems')}")
+        if done:
+            sys.stdout.flush()
 
 
 def _sweep(work, say) -> None:

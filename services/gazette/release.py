@@ -369,16 +369,20 @@ def release_pending(svc: Services, actor: str = "lockstep", *, limit: int = 20,
         for job in jobs:
             tried.append(job.id)
             out.append(_report(job.dossier_id, lambda: _run(svc, job, job.actor or actor)))
+    return SweepReport(results=out + release_due(svc, actor))
+
+
+def release_due(svc: Services, actor: str = "lockstep") -> list[dict]:
+    """Every scheduled issue whose moment has come, made public now (the desk's clock calls this
+    every half minute; the sweep and the scheduled check too). Two at once are safe: the issue row's
+    version lets one commit, the other finds it released."""
     with svc.unit() as uow:
         now = uow.now()
         due = [(i.id, uow.gazette.latest_release_decision(i.id, ReleaseDecided.name))
                for i in uow.gazette.scheduled_issues()
                if i.web_sha256 and i.released_at is not None and _aware(i.released_at) <= now]
-    for issue_id, row in due:
-        if row is not None:
-            out.append(_report(issue_id, lambda: svc.retrying(
-                lambda: _carry_out(svc, row.hash, row.actor or actor, None))))
-    return SweepReport(results=out)
+    return [_report(issue_id, lambda row=row: svc.retrying(lambda: _carry_out(svc, row.hash, row.actor or actor, None)))
+            for issue_id, row in due if row is not None]
 
 
 def _report(issue_id: str, work) -> dict:
