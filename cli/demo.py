@@ -1,6 +1,7 @@
 """`lockstep demo`: the whole journey on the built-in sample bundle."""
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
@@ -17,8 +18,24 @@ def demo_cmd(ctx: typer.Context,
              as_json: JsonOpt = False) -> None:
     """演示：用内置样例材料走完提交、审核、签发、发布、登记的全过程。"""
     from services.home.demo import run_demo
-    home = home_of(ctx)
+    from services.home.folder import Home
+    chosen = (ctx.find_root().obj or {}).get("home")
+    scratch = demo_home(chosen, os.environ.get("LOCKSTEP_HOME"))
+    home = Home(scratch) if scratch is not None else home_of(ctx)
     work = workdir or Path(tempfile.mkdtemp(prefix="lockstep-demo-"))
+    if scratch is not None and not as_json:
+        out.print(f"演示使用新建的临时主目录 {scratch}（不占用正式主目录的公报期号与登记号；"
+                  f"用 --home 指定主目录则在该目录中演示）")
     steps = run_demo(home, work, say=None if as_json else out.print)
+    if scratch is not None and not as_json:
+        out.print(f"查看演示结果：lockstep --home {scratch} serve")
     if as_json:
         emit_json(steps)
+
+
+def demo_home(given: Path | None, env_home: str | None) -> Path | None:
+    """A fresh temporary home for the demo, unless a home was named (--home or LOCKSTEP_HOME):
+    the demo never spends a real home's dossier, gazette and register numbers by accident."""
+    if given is not None or env_home:
+        return None
+    return Path(tempfile.mkdtemp(prefix="lockstep-demo-home-")) / "home"

@@ -143,3 +143,15 @@ def test_demo_walks_the_whole_journey(cli, tmp_path):
     assert hashlib.sha256(Path(gazette["print_path"]).read_bytes()).hexdigest() == gazette["print_sha256"]
     again = json.loads(cli("demo", "--workdir", tmp_path / "demo", "--json").stdout)
     assert again["submit"]["dossier"] != steps["submit"]["dossier"]
+
+
+def test_the_demo_runs_in_a_fresh_temporary_home_unless_one_is_named(tmp_path):
+    from pathlib import Path
+
+    from cli.demo import demo_home
+    scratch = demo_home(None, None)
+    assert scratch is not None and not scratch.exists() and scratch.parent.is_dir()
+    assert scratch != demo_home(None, None)                   # a new one each time
+    assert not str(scratch).startswith(str(Path.cwd()))       # never ./.lockstep
+    assert demo_home(tmp_path / "home", None) is None          # --home: that home
+    assert demo_home(None, str(tmp_path / "h")) is None        # LOCKSTEP_HOME: that home
