@@ -118,11 +118,14 @@ def test_api_refusals(app, home, svc, dossier):
              ("signer", {"finding": fid, "reason": REASON}, 403, "not_permitted"),
              ("reviewer", {"finding": fid, "reason": "太短了"}, 422, "request_invalid"),
              ("reviewer", {"finding": "nope", "reason": REASON}, 404, "not_found"),
-             ("reviewer", {"finding": fid}, 422, "request_invalid")]
+             ("reviewer", {"finding": fid, "reason": "\u200b" * 12}, 422, "request_invalid"),
+             ("reviewer", {"finding": fid}, 422, "request_invalid"),
+             ("editor", {"finding": fid, "reason": REASON}, 404, "not_found")]     # may not see it: "no such dossier"
     for name, body, status, code in cases:
         r = _api(app, home, name).post(path, json=body)
         assert (r.status_code, r.json()["problems"][0]["code"]) == (status, code), (name, r.text)
     assert TestClient(app).get(f"/api/v1/dossiers/{dossier}/consistency").status_code == 401
+    assert _api(app, home, "editor").get(f"/api/v1/dossiers/{dossier}/consistency").status_code == 404
     r = _api(app, home, "reviewer").get("/api/v1/dossiers/D2099-0001/consistency")
     assert (r.status_code, r.json()["problems"][0]["code"]) == (404, "not_found")
     assert _api(app, home, "reviewer").get(f"/api/v1/dossiers/{dossier}/consistency").json()["unexplained"] == 2
