@@ -21,6 +21,16 @@ def configure(home: Path) -> None:
     with its UI) is used as is.
     """
     prefect_home = (home / "prefect").resolve()
+    if not os.environ.get("PREFECT_API_URL"):
+        # A home whose lockstep.toml names a Prefect server ([prefect] api_url, issue 13) sends its run
+        # records there instead of starting a temporary server in this process.
+        import tomllib
+        try:
+            named = tomllib.loads((home / "lockstep.toml").read_text(encoding="utf-8")).get("prefect", {}).get("api_url")
+        except (OSError, ValueError):
+            named = None
+        if named:
+            os.environ["PREFECT_API_URL"] = str(named).strip().rstrip("/")
     defaults = {
         "PREFECT_HOME": str(prefect_home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

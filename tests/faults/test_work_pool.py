@@ -292,3 +292,23 @@ def test_with_the_server_away_the_bundles_wait_staged_and_run_when_it_returns(pr
     assert proc.wait(60) == 0
     assert "已停止" in (province.tmp / f"{name}.out").read_text()
     assert _marked_with("LOCKSTEP_WORKER_NAME", name) == []
+
+
+def test_a_home_that_names_a_prefect_server_sends_its_in_process_runs_there(tmp_path, monkeypatch):
+    """flows/engine.configure: [prefect] api_url in lockstep.toml stands for PREFECT_API_URL (the
+    environment still wins); a home without it keeps the in-process engine."""
+    from flows.engine import configure
+    from services.home.folder import Home
+    monkeypatch.setenv("PREFECT_API_URL", "placeholder")      # recorded, so teardown restores the session's value
+    monkeypatch.delenv("PREFECT_API_URL")
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "ph"))
+    plain = Home(tmp_path / "plain")
+    plain.create()
+    configure(plain.path)
+    assert "PREFECT_API_URL" not in os.environ
+    named = _home(tmp_path / "named", "sqlite:///x.db", tmp_path / "o", "http://127.0.0.1:4299/api/")
+    configure(named.path)
+    assert os.environ["PREFECT_API_URL"] == "http://127.0.0.1:4299/api"
+    os.environ["PREFECT_API_URL"] = "http://127.0.0.1:4300/api"
+    configure(named.path)
+    assert os.environ["PREFECT_API_URL"] == "http://127.0.0.1:4300/api"
