@@ -122,7 +122,7 @@ def _print_gate(answer, config=None, unit: str | None = None) -> None:
     """The gate in words: stages and roles by their Chinese names, with who holds each role."""
     returned = getattr(answer, "returned", None)
     if returned is not None:
-        _print_return(returned, config, unit)
+        _print_return(returned, config, unit, answer.dossier)
         for w in answer.warnings:
             out.print(f"  [yellow]! {w.code}[/yellow]：{w.message}")
     if returned is not None and returned.pending:
@@ -142,7 +142,7 @@ def _print_gate(answer, config=None, unit: str | None = None) -> None:
         out.print(f"  ✗ [bold]{b.code}[/bold]：{b.message}{who}")
 
 
-def _print_return(returned, config=None, unit: str | None = None) -> None:
+def _print_return(returned, config=None, unit: str | None = None, dossier: str = "卷宗编号") -> None:
     """退回: by whom (name, role, unit), when, the anchored reasons with their answers, and whose move it is."""
     from review.config import ROLE_NAMES as PERSON_ROLES
     who = f"{returned.by_display}（{returned.by}）" if returned.by_display not in (None, returned.by) else returned.by
@@ -163,7 +163,7 @@ def _print_return(returned, config=None, unit: str | None = None) -> None:
             out.print("      [yellow]未答复[/yellow]")
     if returned.pending:
         out.print(f"  [bold]下一步：由起草单位{('（' + unit + '）') if unit else ''}修改后重新提交[/bold]"
-                  "（lockstep submit 材料 --dossier 卷宗编号 --answer \"条款=如何修改\"）；重新提交前不进入审核")
+                  f"（lockstep submit 材料 --dossier {dossier} --answer \"条款=如何修改\"）；重新提交前不进入审核")
 
 
 def _unit_of(svc, dossier: str) -> str | None:
