@@ -230,9 +230,11 @@ def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=pr
     try:
         while proc.poll() is None and stopping["signal"] is None:
             time.sleep(0.2)
-        if proc.poll() is None:
+        if stopping["signal"] is not None:
+            # Ctrl+C reaches the Prefect worker too (same process group); SIGTERM is sent on here.
             say(f"正在停止工作节点 {name} …")
-            proc.terminate()
+            if proc.poll() is None:
+                proc.terminate()
             try:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
