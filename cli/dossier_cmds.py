@@ -400,7 +400,7 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
 def batch_cmd(ctx: typer.Context,
               sources: Annotated[list[Path], typer.Argument(help="多个压缩包，或其中每个压缩包/子文件夹为一份材料的文件夹")],
               as_: AsOpt, chunk: Annotated[int, typer.Option("--chunk", help="每次流程运行处理的材料包数")] = 50,
-              pool: Annotated[Optional[str], typer.Option("--pool", help="交给工作池处理（默认取 lockstep.toml 的 [prefect] pool；未配置则在本机运行）")] = None,
+              pool: Annotated[Optional[str], typer.Option("--pool", help="交给工作池处理（默认取 lockstep.toml 中 prefect 节的 pool；未配置则在本机运行）")] = None,
               wait: Annotated[int, typer.Option("--wait", min=0, help="经工作池时最多等待结果的秒数（0：暂存并排队后即返回）")] = 300,
               as_json: JsonOpt = False) -> None:
     """批量入库：每个压缩包（或子文件夹）为一份材料，分批在工作流中处理。"""

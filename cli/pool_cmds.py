@@ -9,7 +9,7 @@ import typer
 from cli.app import JsonOpt, app, home_of
 from cli.output import emit_json, out, refusals
 
-PoolOpt = Annotated[Optional[str], typer.Option("--pool", help="工作池名称（默认取 lockstep.toml 的 [prefect] pool）")]
+PoolOpt = Annotated[Optional[str], typer.Option("--pool", help="工作池名称（默认取 lockstep.toml 中 prefect 节的 pool）")]
 
 CHANGES = {"created": "新建", "updated": "已更新", "unchanged": "未变"}
 
@@ -84,8 +84,10 @@ def batch_on_pool(svc, s, bundles, actor: str, chunk: int, wait: int, as_json: b
     from flows.workpool import pool_state, start_runs
     from services.dossiers.staged import new_batch, stage, state
 
+    from flows.workpool import require_server
     batch = new_batch(svc.now())
     with refusals(as_json):
+        require_server(s)                 # a pool without a server named anywhere is a setup mistake
         keys = stage(svc, bundles, actor, batch)
     staged = len(set(keys))
     runs: list[str] = []

@@ -49,10 +49,10 @@ def settings_of(home, pool: str | None = None, concurrency: int | None = None) -
 
 def require_server(s: PoolSettings, *, need_pool: bool = True) -> PoolSettings:
     if not s.api_url:
-        raise Refused(problem("invalid_state", "未配置 Prefect 服务器：在 lockstep.toml 的 [prefect] 中填写 "
-                                               "api_url（如 http://127.0.0.1:4200/api），或设置 PREFECT_API_URL"))
+        raise Refused(problem("invalid_state", "未配置 Prefect 服务器：在 lockstep.toml 的 prefect 节中填写 "
+                                               "api_url（如 http://127.0.0.1:4200/api），或设置 PREFECT_API_URL", advice=""))
     if need_pool and not s.pool:
-        raise Refused(problem("invalid_state", "未指定工作池：用 --pool 名称，或在 lockstep.toml 的 [prefect] 中填写 pool"))
+        raise Refused(problem("invalid_state", "未指定工作池：用 --pool 名称，或在 lockstep.toml 的 prefect 节中填写 pool", advice=""))
     return s
 
 
@@ -113,7 +113,7 @@ def deploy(s: PoolSettings) -> dict:
     unchanged). The code folder (CODE) must be the same path on every worker machine."""
     require_server(s)
     if not server_answers(s.api_url):
-        raise Refused(problem("invalid_state", f"Prefect 服务器 {s.api_url} 无应答：先启动它再部署"))
+        raise Refused(problem("invalid_state", f"Prefect 服务器 {s.api_url} 无应答：先启动它再部署", advice=""))
     from prefect import Flow
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
@@ -129,7 +129,7 @@ def deploy(s: PoolSettings) -> dict:
             out["pool_change"] = "created"
         else:
             if pool.type != "process":
-                raise Refused(problem("invalid_state", f"工作池 {s.pool} 的类型为 {pool.type}，Lockstep 需要 process 类型"))
+                raise Refused(problem("invalid_state", f"工作池 {s.pool} 的类型为 {pool.type}，Lockstep 需要 process 类型", advice=""))
             if pool.concurrency_limit != s.concurrency:
                 client.update_work_pool(s.pool, WorkPoolUpdate(concurrency_limit=s.concurrency))
                 out["pool_change"] = "updated"
