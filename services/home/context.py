@@ -81,6 +81,13 @@ def open_services(home: Home, *, note_config: bool = True) -> Services:
             if (home.path / "desk-users.json").is_file():       # an older home's desk users, once
                 from services.home.accounts import import_desk_users
                 import_desk_users(svc)
+    if note_config:
+        # The configuration (its people are rows) is read now, before any unit is open: a service
+        # that asks for it inside its own transaction then needs no second connection.
+        try:
+            svc.config
+        except Exception:           # noqa: BLE001 - a broken file says so where the config is used
+            pass
     return svc
 
 
