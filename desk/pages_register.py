@@ -59,23 +59,24 @@ def routes(kit: Kit) -> APIRouter:
 
     @router.get("/register")
     async def register_page(request: Request) -> Response:
-        from desk.pages_site import public_page, refused_publicly
+        from desk.pages_site import public_page, refused_publicly, site_services
         text = (request.query_params.get("q") or "").strip()[:100]
         key = request.query_params.get("status") or "current"
         key = key if key in FILTERS else "current"
+        svc = site_services(kit)
         try:
-            entries, more = await run_in_threadpool(_entries, kit.services(), text, key, True)
+            entries, more = await run_in_threadpool(_entries, svc, text, key, True)
         except Refused as r:
             return refused_publicly(kit, r)
-        return public_page(kit, "site_register.html.j2", section="register", entries=entries, more=more, q=text,
+        return public_page(kit, "site_register.html.j2", svc=svc, section="register", entries=entries, more=more, q=text,
                            chosen=key, filters=FILTERS, shown=SHOWN)
 
     @router.get("/register/{number}")
     async def public_entry(request: Request, number: str) -> Response:
-        from desk.pages_site import not_found, public_page, refused_publicly
+        from desk.pages_site import not_found, public_page, refused_publicly, site_services
         from services.gazette.views import public_entry as find
         from services.publication.site import entry_extras
-        svc = kit.services()
+        svc = site_services(kit)
         try:
             entry = await run_in_threadpool(find, svc, number)
             if entry is None:
@@ -84,7 +85,7 @@ def routes(kit: Kit) -> APIRouter:
             full_text, public = await run_in_threadpool(entry_extras, svc, entry.dossier, named)
         except Refused as r:
             return refused_publicly(kit, r)
-        return public_page(kit, "site_register_entry.html.j2", section="register", e=entry, full_text=full_text,
+        return public_page(kit, "site_register_entry.html.j2", svc=svc, section="register", e=entry, full_text=full_text,
                            public=public)
 
     # ------------------------------------------------------------ registrars

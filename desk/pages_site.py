@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -29,17 +30,33 @@ PUBLIC_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
 HEADINGS = {400: "请求有误", 405: "不支持的请求方式", 413: "请求内容过大", 503: "服务暂时不可用"}
 
 
-def government(kit: Kit) -> str:
+_OPENED: dict[str, tuple[tuple, object]] = {}     # home → (config file's stamp, the services opened for it)
+REOPEN_SECONDS = 5                                # config records made without touching the file show within this
+
+
+def site_services(kit: Kit):
+    """The services the public pages read through, opened again only when lockstep.toml changed (or every few
+    seconds): opening parses the config, which costs more than a public page's own queries."""
+    from services.home.folder import Home
+    home = Home(kit.home)
+    stat = home.config_path.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size, int(time.monotonic() // REOPEN_SECONDS))
+    seen = _OPENED.get(str(kit.home))
+    if seen is None or seen[0] != stamp:
+        seen = _OPENED[str(kit.home)] = (stamp, kit.services())
+    return seen[1]
+
+
+def government(kit: Kit, svc=None) -> str:
     """The government the public site speaks for (config site_name, else 根河市人民政府)."""
     try:
-        from services.home.folder import Home
-        return Home(kit.home).config.government
+        return (svc or site_services(kit)).config.government
     except Exception:           # a page about a broken home still renders
         return "人民政府"
 
 
-def public_page(kit: Kit, template: str, status: int = 200, **ctx) -> HTMLResponse:
-    html = render(template, government=government(kit), **ctx)
+def public_page(kit: Kit, template: str, status: int = 200, svc=None, **ctx) -> HTMLResponse:
+    html = render(template, government=government(kit, svc), **ctx)
     return HTMLResponse(html, status_code=status, headers=dict(PUBLIC_HEADERS))
 
 
@@ -86,19 +103,19 @@ def routes(kit: Kit) -> APIRouter:
     async def site_home(request: Request) -> Response:
         from services.gazette.public import issues_by_year
         from services.publication.site import policy_index
-        svc = kit.services()
+        svc = site_services(kit)
         policies = await run_in_threadpool(policy_index, svc)
         years = await run_in_threadpool(issues_by_year, svc)
         latest = [i for _, issues in years for i in issues if i.href][:4]
-        return public_page(kit, "site_home.html.j2", section="home", policies=policies, issues=latest)
+        return public_page(kit, "site_home.html.j2", svc=svc, section="home", policies=policies, issues=latest)
 
     @router.get("/site/consultations")
     @publicly
     async def consultations(request: Request) -> Response:
         from services.publication.site import consultation_index
-        svc = kit.services()
+        svc = site_services(kit)
         items = await run_in_threadpool(consultation_index, svc)
-        return public_page(kit, "site_consultations.html.j2", section="consultations", items=items,
+        return public_page(kit, "site_consultations.html.j2", svc=svc, section="consultations", items=items,
                            today=svc.now().astimezone().date())
 
     @router.get("/site/policies/{name}")
@@ -108,24 +125,25 @@ def routes(kit: Kit) -> APIRouter:
         from services.publication.site import policy_view
         if not name.endswith(".html"):
             return not_found(kit)
-        p = await run_in_threadpool(policy_view, kit.services(), name.removesuffix(".html"))
+        svc = site_services(kit)
+        p = await run_in_threadpool(policy_view, svc, name.removesuffix(".html"))
         if p is None:
             return not_found(kit)
         from markupsafe import Markup
-        return public_page(kit, "site_policy.html.j2", section="policies", p=p, short_title=short_title(p.title),
+        return public_page(kit, "site_policy.html.j2", svc=svc, section="policies", p=p, short_title=short_title(p.title),
                            body_html=Markup(p.body_html), notice_html=Markup(p.notice_html))
 
     @router.get("/site/{folder}/{name}")
     @publicly
     async def site(request: Request, folder: str, name: str) -> Response:
         from services.publication.site import asset, framed_page
-        svc = kit.services()
+        svc = site_services(kit)
         path = f"{folder}/{name}"
         if folder in ("interpretations", "consultations") and name.endswith(".html"):
             found = await run_in_threadpool(framed_page, svc, path)
             if found is not None:
                 crumb = "意见征集" if folder == "consultations" else "政策解读"
-                return public_page(kit, "site_page.html.j2", section=folder if folder == "consultations"
+                return public_page(kit, "site_page.html.j2", svc=svc, section=folder if folder == "consultations"
                                    else "policies", title=found[0], content=found[1], crumb=crumb)
         elif folder == "assets" and (picture := await run_in_threadpool(asset, svc, path)) is not None:
             return Response(picture[0], media_type=picture[1], headers=SECURITY_HEADERS)
@@ -137,8 +155,9 @@ def routes(kit: Kit) -> APIRouter:
     @publicly
     async def gazette(request: Request) -> Response:
         from services.gazette.public import issues_by_year
-        years = await run_in_threadpool(issues_by_year, kit.services())
-        return public_page(kit, "site_gazette.html.j2", section="gazette", years=years)
+        svc = site_services(kit)
+        years = await run_in_threadpool(issues_by_year, svc)
+        return public_page(kit, "site_gazette.html.j2", svc=svc, section="gazette", years=years)
 
     @router.get("/gazette/")
     async def gazette_slash() -> Response:
@@ -159,7 +178,7 @@ def routes(kit: Kit) -> APIRouter:
         if not error and any(q.values()):
             try:
                 hits = await run_in_threadpool(lambda: public_search(
-                    kit.services(), q["text"] or None, number=q["number"] or None, organ=q["organ"] or None,
+                    site_services(kit), q["text"] or None, number=q["number"] or None, organ=q["organ"] or None,
                     date_from=since, date_to=until))
             except Refused as r:
                 error = r.problem.message

@@ -42,6 +42,7 @@ def site(tmp_path_factory):
 
 def test_the_public_pages_read_well_on_a_desktop_and_a_phone(browser, site, shots):
     pages = {"site-home": "/site/", "gazette": "/gazette", "policy": f"/site/policies/{site['old']}.html",
+             "interpretation": f"/site/interpretations/{site['old']}.html", "register": "/register",
              "search": "/gazette/search?text=%E6%94%BF%E5%8A%A1%E5%85%AC%E5%BC%80", "not-found": "/site/policies/D2019-9999.html"}
     for size, viewport in SIZES.items():
         context = browser.new_context(base_url=site["url"], locale="zh-CN", viewport=viewport)
