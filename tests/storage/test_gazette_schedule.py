@@ -16,6 +16,7 @@ from services.gazette import issues as gazette
 from services.gazette.release import KIND, cancel_release, release_issue, release_pending
 from services.gazette.search import search
 from services.gazette.views import editions
+from services.home.storage_check import check as storage_check
 from tests.storage.test_gazette_storage import signed_dossier
 
 AT = dt.datetime(2019, 8, 30, 9, 0)                          # local time, as --at is read
@@ -64,6 +65,7 @@ def test_a_scheduled_issue_is_built_at_once_and_public_only_at_its_moment(draft,
     assert not (out / "2019-8").exists()
     assert _public_hits(svc) == []
     assert gazette.show_issue(svc, "2019-8").status == "scheduled"
+    assert storage_check(svc).clean                          # the stored editions are named by the issue row
 
     clock(svc, MOMENT - dt.timedelta(minutes=1))             # the sweep before the moment: nothing yet
     assert release_pending(svc).results == []
@@ -83,6 +85,7 @@ def test_a_scheduled_issue_is_built_at_once_and_public_only_at_its_moment(draft,
 
     assert release_pending(svc).results == []               # exactly once
     assert len(_events(svc, "gazette.issue.released")) == 1
+    assert storage_check(svc).clean
 
 
 def test_an_immediate_release_still_answers_released_through_its_job(draft, tmp_path):
