@@ -32,7 +32,7 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None
     # The token lets the command line (same user, same home) hand work over; nobody else reads it.
     write_desk_file(home, {"url": url, "pid": os.getpid(), "token": token})
     say(f"Lockstep 工作台已启动：{url}/login（登录密码用 lockstep users password 姓名 生成；接口说明 {url}/docs）；"
-        "Ctrl+C 停止")
+        f"公开网站 {url}/site/（政府公报 {url}/gazette，公开台帐 {url}/register）；Ctrl+C 停止")
     # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from any loopback connection
     # as the client's address; the desk decides itself, trusting only [desk] trusted_proxies.
     app = create_app(home, token)
