@@ -173,3 +173,26 @@ def test_a_home_made_before_0016_is_seeded_on_its_next_command_without_a_new_eve
     assert current_revision(svc.engine) == head_revision()
     assert [e["change"] for e in _events(svc)] == ["initialised"]
     assert {p.name for p in svc.config.people} == {p.name for p in home.config.people}
+
+
+def test_an_edit_on_one_home_is_the_configuration_of_every_home_on_the_database(tmp_path):
+    """The database is the record: B's edit is what A works by, although A's file still says
+    otherwise; A's file counts again only when A's file changes."""
+    from services.home import context
+    from services.home.context import initialise, open_services
+    from services.home.folder import Home
+    a = Home(tmp_path / "a")
+    _, svc = initialise(a)
+    b = Home(tmp_path / "b")
+    b.create()
+    original = a.config_path.read_text(encoding="utf-8")
+    b.config_path.write_text(original.replace('filing = "30日"', 'filing = "25日"'), encoding="utf-8")
+    assert open_services(b).config.clocks.filing == "25日"
+    context._config_seen.clear()
+    assert open_services(Home(a.path)).config.clocks.filing == "25日"        # A's file unchanged: the record
+    a.config_path.write_text(original.replace('filing = "30日"', 'filing = "15日"'), encoding="utf-8")
+    _touch(a.config_path)
+    assert open_services(Home(a.path)).config.clocks.filing == "15日"
+    context._config_seen.clear()
+    assert open_services(Home(b.path)).config.clocks.filing == "15日"
+    assert [e["change"] for e in _events(svc)] == ["initialised", "edited", "edited"]
