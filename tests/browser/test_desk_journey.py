@@ -135,6 +135,7 @@ def test_the_desk_journey_in_chromium(person, browser, sample_zip, shots, tmp_pa
     editor.shot("preview-electronic")
     assert TITLE_PART in editor.text()
     editor.page.goto(issue_page)
+    editor.page.check("input[name=confirm]")          # 我已核对，确认出版: release is irreversible
     editor.go("button:has-text('出版本期')")
     editor.shot("released")
     assert "已出版" in editor.text(), editor.text()
