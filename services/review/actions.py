@@ -172,13 +172,8 @@ def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, c
         event, next_state = decide(Decide(stage=stage, verdict=verdict, comment=comment, actor=actor,
                                           reasons=reasons),
                                    view, pipeline, decisions, svc.now())
-        opinion_sha = None
-        if stage == "legality":
-            from services.review.opinions import attach_opinion
-            event, opinion_sha = attach_opinion(svc, uow, row, event)   # takes the number: writes only after it
-        uow.dossiers.add_decision(event, opinion_sha)
+        decided = uow.dossiers.add_decision(event)
         row.state, row.updated_at = next_state, event.at
-        uow.audit.append(event)
         view = view.model_copy(update={"state": next_state})
         after = uow.dossiers.decisions(dossier_id)
         answer = with_return(uow, _answer(svc.config, view, after, on, consultation, disclosure), view, after,
@@ -186,6 +181,13 @@ def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, c
         # Who acts next is told, in this transaction (services/review/notify.py); mail goes after the commit.
         from services.review.notify import after_decision
         after_decision(uow, svc, row, view, event, gate_open=answer.ready)
+        if stage == "legality":
+            # Last: the opinion's number (a counter row's lock, held until the commit) is taken after
+            # every read; only the number put in, the docx stored and the rows written follow it.
+            from services.review.opinions import attach_opinion
+            event, decided.opinion_sha256 = attach_opinion(svc, uow, row, event)
+            decided.opinion_number = event.opinion_number
+        uow.audit.append(event)
     return event, answer
 
 

@@ -129,6 +129,9 @@ class Dossiers:
                           opinion_number=e.opinion_number, opinion_sha256=opinion_sha256)
         self.session.add(row)
         self.session.flush()
+        # Read back as stored, so `decisions()` in this transaction gives its time as the database
+        # gives every other one (SQLite drops the zone): the gate sorts them together.
+        self.session.refresh(row)
         return row
 
     def consultation(self, dossier_id: str) -> ConsultationRow | None:
