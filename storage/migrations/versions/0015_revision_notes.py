@@ -22,5 +22,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('versions') as batch:
-        batch.drop_column('revision_note')
+    # A plain DROP COLUMN (SQLite 3.35+): a batch copy of `versions` would drop the table that
+    # version_files, decisions and jobs name, which SQLite's foreign keys refuse.
+    op.drop_column('versions', 'revision_note')
