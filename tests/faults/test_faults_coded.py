@@ -206,13 +206,6 @@ def test_s3_killed_answers_storage_unavailable_then_restarted_stores_once(make_h
 
 # ------------------------------------------------------------------ PostgreSQL
 
-@pytest.fixture
-def pg():
-    from tests.support.postgres import postgres_server
-    with postgres_server() as server:
-        yield server
-
-
 def _stop_postgres(server) -> None:
     pid = int((server.socket_dir / "data" / "postmaster.pid").read_text().split()[0])
     os.kill(pid, signal.SIGINT)                     # fast shutdown

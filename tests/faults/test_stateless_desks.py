@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-import tomlkit
+from tests.support.homes import shared_home
 from tests.support.desk import stop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,22 +32,7 @@ SESSION_COOKIE = "lockstep_session"
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
-@pytest.fixture
-def pg():
-    from tests.support.postgres import postgres_server
-    with postgres_server() as server:
-        yield server
-
-
-def _home(path: Path, database: str, objects: Path):
-    from services.home.folder import Home
-    home = Home(path)
-    home.create()
-    doc = tomlkit.parse(home.config_path.read_text(encoding="utf-8"))
-    doc["storage"]["database"] = database
-    doc["storage"]["objects"] = f"folder:{objects}"
-    home.config_path.write_text(tomlkit.dumps(doc), encoding="utf-8")
-    return home
+_home = shared_home
 
 
 def _desk_url(home: Path) -> str | None:

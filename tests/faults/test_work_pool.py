@@ -21,9 +21,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-import tomlkit
 
 from tests.support.desk import stop
+from tests.support.homes import shared_home
 
 ROOT = Path(__file__).resolve().parents[2]
 POOL = "province-test"
@@ -31,19 +31,7 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def _home(path: Path, database: str, objects: Path, api: str):
-    from services.home.folder import Home
-    home = Home(path)
-    home.create()
-    doc = tomlkit.parse(home.config_path.read_text(encoding="utf-8"))
-    doc["storage"]["database"] = database
-    doc["storage"]["objects"] = f"folder:{objects}"
-    prefect = tomlkit.table()
-    prefect["api_url"] = api
-    prefect["pool"] = POOL
-    prefect["concurrency"] = 4
-    doc["prefect"] = prefect
-    home.config_path.write_text(tomlkit.dumps(doc), encoding="utf-8")
-    return home
+    return shared_home(path, database, objects, prefect={"api_url": api, "pool": POOL, "concurrency": 4})
 
 
 def _marked_with(name: str, value: str) -> list[int]:
