@@ -22,7 +22,7 @@ from templates import render
 
 # HTTP status of a refusal's first code, for pages and API alike; any other refusal is 409.
 STATUS_OF_CODE = {"not_permitted": 403, "unknown_person": 403, "not_found": 404, "bundle_too_large": 413,
-                  "bundle_empty": 400, "bundle_unreadable": 400, "request_invalid": 400, "file_not_found": 400,
+                  "bundle_empty": 400, "bundle_unreadable": 400, "request_invalid": 400, "file_not_found": 400, "revision_note_invalid": 400,
                   "storage_unavailable": 503, "database_unavailable": 503,     # nothing stored: retry later
                   "internal_error": 500}
 

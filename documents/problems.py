@@ -48,6 +48,8 @@ CODES: dict[str, str] = {
     "effective_date_missing": "规范性文件未写明施行日期，将自刊登该文件的政府公报出版之日起施行",
     "risk_assessment_mismatch": "舆情风险评估报告所评估的文件与本政策文件不一致，请核对标题和发文字号",
     "interpretation_inconsistent": "解读中的数字、日期、文号、标题、责任单位或施行日期、有效期与政策原文不一致，请核对",
+    "reason_unanswered": "重新提交的版本未说明如何答复该退回理由：请起草单位补充修改说明，审核人员核对相应条款的修改",
+    "revision_note_invalid": "修改说明格式有误：应为“理由: 修改说明”的对应表，如 {\"一、（二）\": \"已按意见修改为…\"}，或列表 [{\"理由\": …, \"修改说明\": …}]",
     "file_not_found": "找不到该文件或文件夹，请核对路径和文件名",
     "consultation_not_started": "该卷宗尚未开始征求意见，请先开始征求意见期（lockstep consultation open 或工作台“征求意见”）",
     "storage_unavailable": "对象存储暂时无法访问，本次未保存任何内容，请稍后重试",

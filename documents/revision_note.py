@@ -59,4 +59,4 @@ def _first(entry: dict, keys: tuple[str, ...]):
 
 
 def _bad(detail: str, where: str) -> Problem:
-    return problem("manifest_invalid", detail, file=where)
+    return problem("revision_note_invalid", detail, file=where)

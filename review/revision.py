@@ -14,7 +14,7 @@ import re
 from pydantic import BaseModel
 
 from documents.anchors import normalise
-from documents.problems import CODES, Problem, Refused, problem
+from documents.problems import Problem, Refused, problem
 from review.config import ROLE_NAMES
 from review.model import Reason, StageDecided
 
@@ -27,7 +27,6 @@ _NUMBER = re.compile(r"^(?:理由|第)?\s*(\d{1,3})\s*(?:条|项)?$")
 NEXT_MOVE = "起草单位按退回意见修改后重新提交"
 # The code a reason left unanswered is flagged with (a warning: it does not block the gate).
 UNANSWERED = "reason_unanswered"
-UNANSWERED_ADVICE = "重新提交的版本未说明如何答复该退回理由：请起草单位补充修改说明，审核人员核对相应条款的修改"
 MAX_ANSWER = 2000
 
 
@@ -190,9 +189,5 @@ def unanswered_warnings(returned: Returned | None) -> list[Problem]:
     out = []
     for r in returned.unanswered:
         detail = f"退回理由 {r.key}（{_shown(r.text)}）未答复"
-        if UNANSWERED in CODES:
-            out.append(problem(UNANSWERED, detail, severity="warning", paragraph=r.paragraph))
-        else:      # until documents/problems.py registers the code
-            out.append(Problem(code=UNANSWERED, message=f"{detail}：{UNANSWERED_ADVICE}", severity="warning",
-                               paragraph=r.paragraph))
+        out.append(problem(UNANSWERED, detail, severity="warning", paragraph=r.paragraph))
     return out

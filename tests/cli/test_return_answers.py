@@ -125,7 +125,7 @@ def test_a_修改说明_of_an_unknown_shape_is_a_coded_problem_and_nothing_is_st
     d = returned(cli, svc, sample_zip)
     r = intake_bundle([revised_zip(tmp_path, note=note)], "drafter", svc, d)
     assert not r.accepted
-    assert any(p.code == "manifest_invalid" and p.severity == "error" and p.file == "修改说明.json" for p in r.problems)
+    assert any(p.code == "revision_note_invalid" and p.severity == "error" and p.file == "修改说明.json" for p in r.problems)
     assert cli.json("status", d)["version"] == 1
 
 

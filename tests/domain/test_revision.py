@@ -58,10 +58,10 @@ def test_the_view_pairs_reasons_with_the_latest_answers_after_the_returned_versi
                                    [{"理由": "1", "修改说明": "x", "答复": "y"}], {"1": "  "}])
 def test_a_note_of_an_unknown_shape_is_an_error_problem(value):
     pairs, problems = parse_note(value)
-    assert problems and all(p.code == "manifest_invalid" and p.severity == "error" for p in problems)
+    assert problems and all(p.code == "revision_note_invalid" and p.severity == "error" for p in problems)
 
 
 def test_a_note_reads_as_a_table_or_a_list_in_utf8_or_gbk():
     assert read_note('{"一、（二）": "已修改"}'.encode("gbk")) == ((("一、（二）", "已修改"),), [])
     assert parse_note([{"reason": "理由3", "answer": "已补充"}]) == ((("理由3", "已补充"),), [])
-    assert read_note(b"\xff\xfe not json")[1][0].code == "manifest_invalid"
+    assert read_note(b"\xff\xfe not json")[1][0].code == "revision_note_invalid"
