@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 KIND_NAMES = {"legality_review": "合法性审核期限", "consultation": "征求意见期", "filing": "报备期限",
               "retrospective": "紧急签发事后补审", "evaluation": "有效期届满前评估", "expiry": "有效期届满",
-              "publication": "待发布"}
+              "publication": "待发布", "gazette_release": "待出版公报", "gazette_scheduled": "定时出版"}
 # A register entry's evaluation is listed from a month before it is due, its expiry from the day
 # the evaluation falls due (six months before): five years of "ok" rows would bury the due list.
 EVALUATION_NOTICE = dt.timedelta(days=30)
@@ -72,6 +72,7 @@ def compute(svc: Services, on: dt.date | None = None) -> list[Due]:
             out.append(_due("filing", e.dossier_id, e.title, d, on, f"{e.registration_number} 待向上级报备"))
         out += _register_dues(uow, on)
         out += _publications_waiting(uow, on)
+        out += _gazette_waiting(uow, on)
     return sorted(out, key=lambda x: (x.due, x.kind, x.dossier))
 
 
@@ -93,6 +94,30 @@ def _publications_waiting(uow: Unit, on: dt.date) -> list[Due]:
         d = Deadline(start=since.date(), due=since.date(), period=Period(amount=0, unit="days"))
         due = _due("publication", job.dossier_id, row.title if row else job.dossier_id, d, on, note)
         out.append(due.model_copy(update={"note": note, "period": "签发后即时发布"}))
+    return out
+
+
+def _gazette_waiting(uow: Unit, on: dt.date) -> list[Due]:
+    """A release decided and not yet carried out (the outbox's gazette_release job: the sweep does
+    it), and an issue scheduled for a moment still to come (public then, cancellable until then)."""
+    out = []
+    for job in uow.jobs.pending("gazette_release"):
+        since = job.created_at.astimezone()
+        note = f"待出版：公报 {job.dossier_id}，{since:%Y-%m-%d %H:%M} 决定出版起等待"
+        if job.status == "failed" and job.last_error:
+            note += f"（{job.status_name}：{job.last_error.get('code')}，{job.last_error.get('message', '')}）"
+        d = Deadline(start=since.date(), due=since.date(), period=Period(amount=0, unit="days"))
+        due = _due("gazette_release", job.dossier_id, f"公报 {job.dossier_id}", d, on, note)
+        out.append(due.model_copy(update={"note": note, "period": "决定后即时出版"}))
+    for issue in uow.gazette.issues():
+        if issue.status != "scheduled" or issue.released_at is None:
+            continue
+        at = issue.released_at
+        moment = (at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)).astimezone()   # SQLite drops the zone
+        note = f"定时出版：公报 {issue.id} 将于 {moment:%Y-%m-%d %H:%M} 公开（此前可取消）"
+        d = Deadline(start=on, due=max(on, moment.date()), period=Period(amount=0, unit="days"))
+        due = _due("gazette_scheduled", issue.id, f"公报 {issue.id}", d, on, note)
+        out.append(due.model_copy(update={"note": note, "period": "定时"}))
     return out
 
 

@@ -170,3 +170,21 @@ def test_a_refused_release_is_abandoned_back_to_draft(draft, tmp_path):
     assert gazette.show_issue(svc, "2019-8").status == "draft"
     assert [j.status for j in _jobs(svc)] == ["failed"]
     assert len(_events(svc, "gazette.issue.release_abandoned")) == 1
+
+
+def test_due_lists_a_scheduled_issue_until_its_moment_and_a_release_left_undone(draft, tmp_path):
+    from services.review.deadlines import compute
+    svc = draft
+    clock(svc, MOMENT - dt.timedelta(days=1))
+    release_issue(svc, "2019-8", tmp_path / "editions", "editor", at=AT)
+    [due] = [d for d in compute(svc) if d.kind.startswith("gazette")]
+    assert (due.kind, due.dossier, due.kind_name) == ("gazette_scheduled", "2019-8", "定时出版")
+    assert f"{AT:%Y-%m-%d %H:%M}" in due.note and "可取消" in due.note
+    clock(svc, MOMENT + dt.timedelta(minutes=1))
+    release_pending(svc)
+    assert not [d for d in compute(svc) if d.kind.startswith("gazette")]     # public now: nothing waits
+    with svc.unit() as uow:                     # a release decided and never carried out (a crash)
+        uow.jobs.add(KIND, "2019-9", "decision-hash", svc.now(), "editor")
+    [left] = [d for d in compute(svc) if d.kind.startswith("gazette")]
+    assert (left.kind, left.dossier, left.kind_name) == ("gazette_release", "2019-9", "待出版公报")
+    assert "待出版：公报 2019-9" in left.note
