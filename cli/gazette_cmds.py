@@ -100,6 +100,34 @@ def issue_add(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期
     _print_issue(view)
 
 
+@issue_app.command("remove")
+def issue_remove(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
+                 dossiers: Annotated[list[str], typer.Argument(help="要移出本期的稿件的卷宗编号")],
+                 as_: AsOpt, as_json: JsonOpt = False) -> None:
+    """把稿件移出编排中的一期：稿件回到待刊队列，可编入另一期（已决定出版的期次不能再改动）。"""
+    from services.gazette.issues import remove_items
+    with refusals(as_json, {"issue": issue}):
+        view = remove_items(services_of(ctx), issue, list(dossiers), as_)
+    if as_json:
+        emit_json({"issue": view})
+        return
+    out.print(f"[green]已移出[/green] {len(dict.fromkeys(dossiers))} 份稿件，回到待刊队列")
+    _print_issue(view)
+
+
+@issue_app.command("delete")
+def issue_delete(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
+                 as_: AsOpt, as_json: JsonOpt = False) -> None:
+    """删除编排中且没有稿件、没有更正启事的一期（期号与总期号可再用）。"""
+    from services.gazette.issues import delete_issue
+    with refusals(as_json, {"issue": issue}):
+        delete_issue(services_of(ctx), issue, as_)
+    if as_json:
+        emit_json({"deleted": issue})
+        return
+    out.print(f"[green]已删除[/green] 公报期次 {issue}")
+
+
 @issue_app.command("show")
 def issue_show(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
                as_json: JsonOpt = False) -> None:

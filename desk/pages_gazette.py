@@ -133,7 +133,8 @@ def routes(kit: Kit) -> APIRouter:
         done = {"added": "稿件已编入本期", "released": "已出版：印刷版与电子版同时生成，指纹已记录",
                 "scheduled": "已定时出版：印刷版与电子版已生成并记录指纹，到公开时间才对外公开",
                 "cancelled": "已取消定时出版，本期回到编排中",
-                "corrected": "更正启事已编入本期", "uncorrected": "更正启事已撤下"}
+                "corrected": "更正启事已编入本期", "uncorrected": "更正启事已撤下",
+                "removed": "稿件已移出本期，回到待刊队列"}
         return await issue_page(request, session, who, issue_id, done=done.get(request.query_params.get("done")))
 
     @router.post("/desk/gazette/issues/{issue_id}/add")
@@ -156,6 +157,31 @@ def routes(kit: Kit) -> APIRouter:
             return await issue_page(request, session, who, issue_id, status_of(r.problem.code),
                                     refusal=list(r.problems), chosen=set(chosen) - refused, refused=refused)
         return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done=added", status_code=303)
+
+    @router.post("/desk/gazette/issues/{issue_id}/remove")
+    @kit.guarded
+    async def remove(request: Request, issue_id: str) -> Response:
+        from services.gazette.issues import remove_items
+        session, who = editor(request)
+        fields = await kit.form_of(request, session, who)
+        dossier = (fields.get("dossier") or "").strip()
+        if not dossier:
+            return await issue_page(request, session, who, issue_id, 400, form_error="请指明要移出本期的稿件")
+        return await act(request, session, who, issue_id, "removed",
+                         lambda: remove_items(kit.services(), issue_id, [dossier], who.name))
+
+    @router.post("/desk/gazette/issues/{issue_id}/delete")
+    @kit.guarded
+    async def delete(request: Request, issue_id: str) -> Response:
+        from services.gazette.issues import delete_issue
+        session, who = editor(request)
+        await kit.form_of(request, session, who)
+        try:
+            await run_in_threadpool(delete_issue, kit.services(), issue_id, who.name)
+        except Refused as r:
+            return await issue_page(request, session, who, issue_id, status_of(r.problem.code),
+                                    refusal=list(r.problems))
+        return RedirectResponse("/desk/gazette", status_code=303)
 
     @router.post("/desk/gazette/issues/{issue_id}/release")
     @kit.guarded

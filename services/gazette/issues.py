@@ -113,3 +113,70 @@ def queue(svc: Services) -> list[GazetteItemRow]:
     """Items published and waiting for an issue: queued and not yet placed in a draft issue."""
     with svc.unit() as uow:
         return uow.gazette.queue()
+
+
+# -- editing a draft issue (issue 15 item 2) -----------------------------------------------------
+class ItemRemoved(Event):
+    name: ClassVar[str] = "gazette.issue.item_removed"
+    issue: str
+    item: int
+    section: str
+
+
+class IssueDeleted(Event):
+    name: ClassVar[str] = "gazette.issue.deleted"
+    issue: str
+    year: int
+    number: int
+    total: int
+
+
+def remove_items(svc: Services, issue_id: str, dossiers: list[str], actor: str) -> IssueView:
+    """Take items out of a draft issue: each goes back to the queue (still 待刊, GAZETTE_ITEM) and may be
+    placed in another issue."""
+    editor(svc, actor)
+
+    def work() -> IssueView:
+        with svc.unit() as uow:
+            issue = load_issue(uow, issue_id)
+            if refusal := guards.may_add_to_issue(person(svc.config, actor), issue.status):
+                raise Refused(refusal)
+            placed = {p.item_id: p for p in uow.gazette.placements(issue.id)}
+            found, problems = [], []
+            for d in dict.fromkeys(dossiers):
+                p = next((placed[i.id] for i in uow.gazette.items_of(d) if i.id in placed), None)
+                if p is None:
+                    problems.append(problem("not_found", f"卷宗 {d} 的稿件不在公报{issue.year}年第{issue.number}期"))
+                else:
+                    found.append((d, p))
+            if problems:
+                raise Refused(*problems)
+            now = uow.now()
+            for d, p in found:
+                uow.delete(p)
+                uow.audit.append(ItemRemoved(dossier_id=d, actor=actor, at=now, issue=issue.id, item=p.item_id,
+                                             section=p.section))
+            issue.updated_at = now      # bumps row_version: a release that read the issue first loses
+            uow.flush()
+            return issue_view(svc, uow, issue)
+    return svc.retrying(work)
+
+
+def delete_issue(svc: Services, issue_id: str, actor: str) -> None:
+    """Delete a draft issue that holds nothing (no items, no 更正启事); its 期号 and 总期号 are free again."""
+    editor(svc, actor)
+
+    def work() -> None:
+        with svc.unit() as uow:
+            issue = load_issue(uow, issue_id)
+            if refusal := guards.may_add_to_issue(person(svc.config, actor), issue.status):
+                raise Refused(refusal)
+            if uow.gazette.placements(issue.id) or uow.gazette.notices_in(issue.id):
+                raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期尚有稿件或更正启事，"
+                                                       "请先移出后再删除本期"))
+            now = uow.now()
+            uow.audit.append(IssueDeleted(dossier_id=None, actor=actor, at=now, issue=issue.id, year=issue.year,
+                                          number=issue.number, total=issue.total))
+            uow.delete(issue)
+            uow.flush()
+    svc.retrying(work)

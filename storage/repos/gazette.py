@@ -157,3 +157,9 @@ class GazetteRepo:
         """Issues waiting for their publication moment (定时出版), in year and number order."""
         return list(self.session.scalars(select(GazetteIssueRow).filter_by(status="scheduled")
                                          .order_by(GazetteIssueRow.year, GazetteIssueRow.number)))
+
+    # -- editing a draft issue (services/gazette/issues.py, issue 15 item 2) -----------------------
+    def items_of(self, dossier_id: str) -> list[GazetteItemRow]:
+        """The dossier's gazette items, newest first."""
+        return list(self.session.scalars(select(GazetteItemRow).filter_by(dossier_id=dossier_id)
+                                         .order_by(GazetteItemRow.id.desc())))
