@@ -201,6 +201,35 @@ class RateLimit:
         accounts.record_failure(_services(self.home), keys, now, now - max(self.window, 3600.0))
 
 
+def safe_next(target: str | None) -> str | None:
+    """Where to go after signing in, if `target` is a path on this desk and nothing else: it starts
+    with one "/" (never "//host", never a scheme such as https: or javascript:), has no backslash
+    (browsers read "/\\host" as "//host"), no control character or space (browsers drop tabs and
+    newlines, so "/\\t/host" would become "//host"), and is not the sign-in or sign-out page itself.
+    Anything else is None: the desk's home."""
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 0x21 or ord(ch) == 0x7f for ch in target):
+        return None
+    from urllib.parse import unquote, urlsplit
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    decoded = unquote(parts.path)
+    if decoded.startswith("//") or "\\" in decoded:
+        return None
+    if parts.path in ("/login", "/logout"):
+        return None
+    return target
+
+
+def login_url(path: str, query: str = "") -> str:
+    """The sign-in page, asked to return to `path` (with its query) afterwards."""
+    from urllib.parse import quote
+    target = path + (f"?{query}" if query else "")
+    return "/login?next=" + quote(target, safe="") if safe_next(target) else "/login"
+
+
 def same_token(given: str | None, expected: str | None) -> bool:
     return bool(given) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 

@@ -99,8 +99,9 @@ class Kit:
     def signed_in(self, request: Request) -> tuple[auth.DeskSession, Person]:
         session = self.sessions.get(request.cookies.get(auth.SESSION_COOKIE))
         person = self.services().config.person(session.name) if session else None
-        if session is None or person is None:
-            raise Stop(RedirectResponse("/login", status_code=303))
+        if session is None or person is None:       # back here after signing in (a page, not a POST)
+            to = auth.login_url(request.url.path, request.url.query) if request.method == "GET" else "/login"
+            raise Stop(RedirectResponse(to, status_code=303))
         return session, person
 
     def allow(self, request: Request, refusal: Problem | None, who: Person, session) -> None:

@@ -37,28 +37,32 @@ def router_for(home: Path, work: FlowWork, **limits) -> APIRouter:
 
     @router.get("/login")
     async def login_form(request: Request) -> Response:
-        return _login_page(kit, request)
+        return _login_page(kit, request, next_path=auth.safe_next(request.query_params.get("next")))
 
     @router.post("/login")
     async def login(request: Request) -> Response:
         form = await request.form(max_files=0, max_fields=10)
         name = str(form.get("name") or "").strip()
         password = str(form.get("password") or "")
+        next_path = auth.safe_next(str(form.get("next") or ""))     # a local path only, or the desk
         if not auth.same_token(str(form.get("csrf") or ""), request.cookies.get(auth.LOGIN_COOKIE)):
-            return _login_page(kit, request, status=403, error="登录表单已失效，请重新登录")
+            return _login_page(kit, request, status=403, error="登录表单已失效，请重新登录",
+                               next_path=next_path)
         client = auth.client_address(request.client.host if request.client else None,
                                      request.headers.get("x-forwarded-for"), kit.trusted_proxies)
         keys = auth.throttle_keys(client, name)        # (client, name) and client: never the name alone
         if kit.by_name.blocked(keys[0]) or kit.by_client.blocked(keys[1]):
-            return _login_page(kit, request, status=429, name=name, error="登录失败次数过多，请一分钟后再试")
+            return _login_page(kit, request, status=429, name=name, error="登录失败次数过多，请一分钟后再试",
+                               next_path=next_path)
         person = kit.services().config.person(name)
         ok = await run_in_threadpool(auth.verify_password, home, name, password)
         if person is None or not ok:
             kit.by_name.failed(keys[0])
             kit.by_client.failed(keys[1])
-            return _login_page(kit, request, status=401, name=name, error="姓名或密码不正确")
+            return _login_page(kit, request, status=401, name=name, error="姓名或密码不正确",
+                               next_path=next_path)
         token = kit.sessions.create(person.name)
-        response = RedirectResponse("/desk", status_code=303)
+        response = RedirectResponse(next_path or "/desk", status_code=303)
         response.set_cookie(auth.SESSION_COOKIE, token, httponly=True, samesite="lax", path="/",
                             secure=request.url.scheme == "https")
         response.delete_cookie(auth.LOGIN_COOKIE, path="/login")
@@ -96,9 +100,11 @@ def router_for(home: Path, work: FlowWork, **limits) -> APIRouter:
     return router
 
 
-def _login_page(kit: Kit, request: Request, status: int = 200, name: str = "", error: str | None = None) -> Response:
+def _login_page(kit: Kit, request: Request, status: int = 200, name: str = "", error: str | None = None,
+                next_path: str | None = None) -> Response:
     token = secrets.token_urlsafe(32)
-    response = kit.page(request, "desk_login.html.j2", status, login_csrf=token, login_name=name, error=error)
+    response = kit.page(request, "desk_login.html.j2", status, login_csrf=token, login_name=name, error=error,
+                        next_path=next_path)
     response.set_cookie(auth.LOGIN_COOKIE, token, httponly=True, samesite="lax", path="/login",
                         secure=request.url.scheme == "https")
     return response
