@@ -111,6 +111,12 @@ _DATE = re.compile(
 _DATE_DIGITS = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-./](?P<m>1[0-2]|0?[1-9])[-./](?P<d>3[01]|[12]\d|0?[1-9])(?!\d)")
 _YEAR = re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d\d|[〇零一二][〇零一二三四五六七八九]{3})年(?!代|度?\d)")
 _PERCENT = re.compile(rf"(?:(?P<n>{_NUM})\s*%|百分之(?P<cn>{_ARABIC}|{_CNNUM})|(?P<pp>{_NUM})个百分点)")
+# 提高3个点: percentage points said plainly, after a verb of change (个点位 are places, not points).
+_POINTS = re.compile(rf"(?:提高|降低|增长|下降|上升|增加|减少|提升|下调|上调|高出|高于|低于)[^，。；、\n]{{0,4}}?"
+                     rf"(?P<n>{_NUM})个点(?!位)")
+# 补助5万: an amount whose 元 is left out, only right after a word of money (5万人, 5万户 are not).
+_AMOUNT_BARE = re.compile(rf"(?:补助|补贴|奖励|奖补|资助|资金|经费|罚款|给予|最高|不超过)[^，。；、\n]{{0,3}}?"
+                          rf"(?P<n>{_NUM})\s*(?P<mult>千万|百万|十万|万|亿)(?![\u4e00-\u9fff%])")
 _AMOUNT = re.compile(rf"(?P<n>{_NUM})\s*(?P<mult>千万|百万|十万|万|亿)?\s*元")
 _DURATION = re.compile(
     rf"(?P<n>{_NUM})\s*(?P<unit>个?小时|个?工作日|日|天|周(?!年)|个?星期|个月|年)(?P<within>以内|之内|内)?")
@@ -419,11 +425,19 @@ def facts_in(text: str, *, anchor: str = "", paragraph: int = 0) -> list[Fact]:
         n = number(m["n"] or m["cn"])
         if n is not None:
             add("percent", f"{_fmt(n)}%", m.start(), m.end())
+    for m in _POINTS.finditer(masked()):
+        n = number(m["n"])
+        if n is not None:
+            add("percent", f"{_fmt(n)}个百分点", m.start("n"), m.end())
     for m in _AMOUNT.finditer(masked()):
         n = number(m["n"])
         if n is None:
             continue
         add("amount", f"{_fmt(n * _MULT.get(m['mult'] or '', 1))}元", m.start(), m.end())
+    for m in _AMOUNT_BARE.finditer(masked()):
+        n = number(m["n"])
+        if n is not None:
+            add("amount", f"{_fmt(n * _MULT[m['mult']])}元", m.start("n"), m.end())
     for m in _DURATION.finditer(masked()):
         n = number(m["n"])
         unit = _DURATION_UNIT[m["unit"]]

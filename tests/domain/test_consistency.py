@@ -38,6 +38,8 @@ def values(text: str) -> list[tuple[str, str]]:
     ("按照《政府信息 公开条例》", "title", "《政府信息公开条例》"),
     ("新增岗位200个", "count", "200个"),
     ("覆盖1200人", "count", "1200人"),
+    ("满意度提高3个点", "percent", "3个百分点"),           # percentage points said plainly
+    ("每户补助5万，", "amount", "50000元"),                # 元 left out, right after a word of money
 ])
 def test_a_fact_is_read_in_its_normal_form(written, kind, value):
     assert (kind, value) in values(written)
@@ -50,6 +52,9 @@ def test_what_is_not_a_fact_is_not_read():
     # a date is one fact, not a year and a duration as well
     assert values("于2019年10月31日前完成") == [("date", "2019-10-31")]
     assert values("〔2018〕43号") == []  # a bracketed year with no organ code is no document number
+    # 个点 without a verb of change, 个点位 (places), and 万 of people are not points or amounts
+    assert ("percent", "3个百分点") not in values("设立3个点位，提高3个点位覆盖")
+    assert not [v for v in values("给予5万人次培训，资金覆盖5万户") if v[0] == "amount"]
 
 
 def test_a_fact_keeps_what_was_written_and_where():
