@@ -145,8 +145,20 @@ def set_password(svc, name: str, password: str) -> None:
     svc.retrying(work)
 
 
+# Letters and digits a clerk reads aloud or copies from paper without a doubt: no l/I/1, no 0/O/o.
+PASSWORD_ALPHABET = "".join(ch for ch in "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+                            if ch not in "lI10Oo")
+PASSWORD_GROUPS, PASSWORD_GROUP = 4, 4          # xxxx-xxxx-xxxx-xxxx: 16 of 56 signs, about 93 bits
+
+
+def generate_password() -> str:
+    """A fresh random password in groups of four, from PASSWORD_ALPHABET (secrets, not random)."""
+    return "-".join("".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_GROUP))
+                    for _ in range(PASSWORD_GROUPS))
+
+
 def issue_password(svc, name: str) -> str:
-    password = secrets.token_urlsafe(12)
+    password = generate_password()
     set_password(svc, name, password)
     return password
 

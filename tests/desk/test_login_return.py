@@ -65,3 +65,25 @@ def test_the_sign_in_page_speaks_to_clerks_not_about_files_or_commands(desk):
     text = client(desk).get("/login").text
     assert "desk-users.json" not in text and ".json" not in text and "lockstep users" not in text
     assert "忘记密码请联系管理员" in text
+
+
+# ---------------------------------------------------------------- generated passwords
+
+def test_generated_passwords_never_use_signs_that_look_alike():
+    from services.home.accounts import PASSWORD_ALPHABET, generate_password
+    assert not set("lI10Oo") & set(PASSWORD_ALPHABET)
+    drawn = [generate_password() for _ in range(3000)]
+    signs = set("".join(drawn))
+    assert not signs & set("lI10Oo")
+    assert signs <= set(PASSWORD_ALPHABET) | {"-"}
+    assert signs >= set(PASSWORD_ALPHABET)               # every sign is used: the draw is not narrowed
+    assert len(set(drawn)) == len(drawn)
+    assert all(len(p) == 19 and p.count("-") == 3 and len(p) >= auth.MIN_PASSWORD for p in drawn)
+
+
+def test_a_generated_password_opens_the_desk(desk, home):
+    password = auth.issue_password(home.path, "reviewer")
+    assert not set("lI10Oo") & set(password)
+    c = client(desk)
+    r = c.post("/login", data={"name": "reviewer", "password": password, "csrf": _login_csrf(c)})
+    assert r.status_code == 200 and "您好" in r.text
