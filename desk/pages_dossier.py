@@ -213,8 +213,9 @@ def routes(kit: Kit) -> APIRouter:
         session, who = await signer(request, dossier_id)
         answer = await run_in_threadpool(gate_answer, kit.services(), dossier_id)
         found = await run_in_threadpool(findings, kit.services(), dossier_id)
+        signing = await run_in_threadpool(_what_is_signed, kit.services(), dossier_id)
         return kit.page(request, "desk_sign.html.j2", who=who, session=session, gate=answer, actors=kit.actors,
-                        consistency=found, consistency_line=summary_line(found))
+                        consistency=found, consistency_line=summary_line(found), signing=signing)
 
     @router.post("/desk/dossiers/{dossier_id}/sign")
     @kit.guarded
@@ -225,14 +226,25 @@ def routes(kit: Kit) -> APIRouter:
         fields = await kit.form_of(request, session, who)
         emergency = (fields.get("emergency_reason") or "").strip() or None
         svc = kit.services()
+
+        async def again(status: int, **ctx) -> Response:
+            answer = await run_in_threadpool(gate_answer, svc, dossier_id)
+            found = await run_in_threadpool(findings, svc, dossier_id)
+            signing = await run_in_threadpool(_what_is_signed, svc, dossier_id)
+            return kit.page(request, "desk_sign.html.j2", status, who, session, gate=answer, actors=kit.actors,
+                            consistency=found, consistency_line=summary_line(found), signing=signing,
+                            emergency_reason=emergency or "", **ctx)
+        # Irreversible and public: the signer confirms on the page, and the server insists on it.
+        if (fields.get("confirm") or "") != SIGN_CONFIRM:
+            return await again(400, form_error="签发后即同步发布，不能撤回：请先核对签发内容，勾选“我已核对，确认签发并同步发布”后再签发")
         try:
             event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name, emergency)
         except Refused as r:
+            # The checklist below already lists what is missing: the refusal names only what it does not.
             answer = await run_in_threadpool(gate_answer, svc, dossier_id)
-            status = status_of(r.problem.code)
-            found = await run_in_threadpool(findings, svc, dossier_id)
-            return kit.page(request, "desk_sign.html.j2", status, who, session, gate=answer, actors=kit.actors,
-                            refusal=list(r.problems), consistency=found, consistency_line=summary_line(found))
+            listed = {(b.code, b.message) for b in answer.blocking}
+            rest = [p for p in r.problems if (p.code, p.message) not in listed]
+            return await again(status_of(r.problem.code), refused=True, refusal=rest)
         published = await run_in_threadpool(kit.publish, dossier_id, who.name)
         return kit.page(request, "desk_signed.html.j2", 200 if published.get("published") else 500, who, session,
                         event=event, published=published, dossier=dossier_id)
@@ -348,3 +360,20 @@ def _when(text: str | None, at: dt.datetime | None) -> str:
         return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
     except (TypeError, ValueError):
         return text or ""
+
+
+SIGN_CONFIRM = "yes"            # the sign form's 我已核对，确认签发并同步发布 box: required here, not only in the page
+
+
+def _what_is_signed(svc, dossier_id: str) -> dict:
+    """What the signer signs, to check before an irreversible public release: the title, 文号, the
+    version, the 合法性审核意见书 numbers and the 集体审议 decisions on this version (if any)."""
+    from services.review.actions import status
+    st = status(svc, dossier_id)
+    names = {s.id: s.name for s in st.gate.stages}
+    current = [d for d in st.decisions if d.fingerprint == st.gate.fingerprint and d.verdict == "approve"]
+    return {"title": st.title, "doc_number": st.doc_number, "version": st.version, "kind": st.kind,
+            "drafting_unit": st.drafting_unit,
+            "opinions": [d.opinion_number for d in current if d.opinion_number],
+            "deliberation": [{"stage": names.get(d.stage, d.stage), "actor": d.actor, "at": d.at,
+                              "comment": d.comment} for d in current if d.stage == "deliberation"]}

@@ -120,7 +120,8 @@ def waiting_for(svc: Services, who: Person) -> list[dict]:
 
 
 def desk_lists(svc: Services, who: Person) -> tuple[list[dict], list[dict]]:
-    """The person's own unit's dossiers, and for a signer the open dossiers with their gate."""
+    """The person's own unit's dossiers, and for a signer the open dossiers whose gate is open (待签发;
+    one still short of something is the reviewers' or the office's, not the signer's)."""
     from services.review.actions import answer_in, load
     mine, to_sign = [], []
     with svc.unit() as uow:
@@ -131,5 +132,6 @@ def desk_lists(svc: Services, who: Person) -> tuple[list[dict], list[dict]]:
                 mine.append(item)
             if row.state in OPEN_STATES and rules.has_role(who, rules.SIGNER):
                 _, view = load(uow, row.id)
-                to_sign.append({**item, "ready": answer_in(uow, svc, view).ready})
+                if answer_in(uow, svc, view).ready:          # 待签发: only dossiers whose gate is open
+                    to_sign.append({**item, "ready": True})
     return mine, to_sign

@@ -98,6 +98,7 @@ def test_the_desk_journey_in_chromium(person, browser, sample_zip, shots, tmp_pa
 
     signer = person("signer")
     signer.page.goto(f"/desk/dossiers/{dossier}/sign")
+    signer.page.check("#confirm")          # 我已核对，确认签发并同步发布: required by the server too
     signer.go("button:has-text('签发')")
     signer.shot("refused")
     assert "risk_assessment_missing" in signer.page.content()
@@ -117,6 +118,7 @@ def test_the_desk_journey_in_chromium(person, browser, sample_zip, shots, tmp_pa
 
     signer.page.goto(f"/desk/dossiers/{dossier}/sign")
     signer.shot("gate-open")
+    signer.page.check("#confirm")
     signer.go("button:has-text('签发')")
     signer.shot("signed")
     assert "已签发" in signer.text(), signer.text()

@@ -189,7 +189,8 @@ def test_an_upload_over_the_limit_is_refused_with_bundle_too_large(home):
 def test_reviewers_find_it_in_their_queue_approve_each_stage_and_the_signer_signs_after(desk, sample_zip):
     d = dossier_of(upload(sign_in(desk, "drafter"), sample_zip()))
     signer = sign_in(desk, "signer")
-    r = signer.post(f"/desk/dossiers/{d}/sign", data={"csrf": csrf_of(signer, f"/desk/dossiers/{d}/sign")})
+    r = signer.post(f"/desk/dossiers/{d}/sign", data={"csrf": csrf_of(signer, f"/desk/dossiers/{d}/sign"),
+                                                      "confirm": "yes"})
     assert r.status_code == 409 and "签发被拒绝" in r.text and "stage_not_approved" in r.text
     for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
         c = sign_in(desk, who)
@@ -198,7 +199,8 @@ def test_reviewers_find_it_in_their_queue_approve_each_stage_and_the_signer_sign
         r = decide(c, d, stage)
         assert r.status_code == 200 and "已通过" in r.text, r.text
         assert d not in c.get("/desk/queue").text
-    r = signer.post(f"/desk/dossiers/{d}/sign", data={"csrf": csrf_of(signer, f"/desk/dossiers/{d}/sign")})
+    r = signer.post(f"/desk/dossiers/{d}/sign", data={"csrf": csrf_of(signer, f"/desk/dossiers/{d}/sign"),
+                                                      "confirm": "yes"})
     assert r.status_code == 200 and "已签发" in r.text
     assert "GHDR-2019-0001" in r.text
     # The sample names no 施行日期: 待施行 until the gazette issue that carries it is out.
@@ -276,10 +278,11 @@ def test_a_signer_signs_in_an_emergency_with_a_reason_and_the_skipped_stages_are
     assert "紧急签发" in form and 'name="emergency_reason"' in form
     reason = "森林防火紧急部署，须当日施行"
     r = signer.post(f"/desk/dossiers/{normative}/sign",
-                    data={"csrf": csrf_of(signer, f"/desk/dossiers/{normative}/sign"), "emergency_reason": reason})
+                    data={"csrf": csrf_of(signer, f"/desk/dossiers/{normative}/sign"), "emergency_reason": reason,
+                          "confirm": "yes"})
     assert r.status_code == 403 and "合法性审核" in r.text and "不能在紧急签发中跳过" in r.text
     r = signer.post(f"/desk/dossiers/{d}/sign", data={"csrf": csrf_of(signer, f"/desk/dossiers/{d}/sign"),
-                                                      "emergency_reason": reason})
+                                                      "emergency_reason": reason, "confirm": "yes"})
     assert r.status_code == 200 and "已签发" in r.text
     history = signer.get(f"/desk/dossiers/{d}").text
     assert "紧急签发" in history and "森林防火紧急" in history
