@@ -370,10 +370,10 @@ def _what_is_signed(svc, dossier_id: str) -> dict:
     version, the 合法性审核意见书 numbers and the 集体审议 decisions on this version (if any)."""
     from services.review.actions import status
     st = status(svc, dossier_id)
-    names = {s.id: s.name for s in st.gate.stages}
+    names, known = {s.id: s.name for s in st.gate.stages}, people(svc.config)
     current = [d for d in st.decisions if d.fingerprint == st.gate.fingerprint and d.verdict == "approve"]
     return {"title": st.title, "doc_number": st.doc_number, "version": st.version, "kind": st.kind,
             "drafting_unit": st.drafting_unit,
             "opinions": [d.opinion_number for d in current if d.opinion_number],
-            "deliberation": [{"stage": names.get(d.stage, d.stage), "actor": d.actor, "at": d.at,
+            "deliberation": [{"stage": names.get(d.stage, d.stage), "actor": known.get(d.actor, d.actor), "at": d.at,
                               "comment": d.comment} for d in current if d.stage == "deliberation"]}

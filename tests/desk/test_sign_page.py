@@ -14,7 +14,7 @@ def _approve_all(desk, d):
         assert decide(sign_in(desk, who), d, stage).status_code == 200
 
 
-def test_the_sign_page_shows_what_is_signed_and_the_server_insists_on_the_confirmation(desk, sample_zip):
+def test_the_sign_page_shows_what_is_signed_and_the_server_insists_on_the_confirmation(desk, home, sample_zip):
     d = dossier_of(upload(sign_in(desk, "drafter"), sample_zip()))
     signer = sign_in(desk, "signer")
     assert d not in signer.get("/desk").text                 # gate not open: not 待签发 yet
@@ -22,7 +22,12 @@ def test_the_sign_page_shows_what_is_signed_and_the_server_insists_on_the_confir
     assert f"/desk/dossiers/{d}/sign" in signer.get("/desk").text
     page = signer.get(f"/desk/dossiers/{d}/sign").text
     assert 'id="what-is-signed"' in page and "政务公开工作要点" in page
-    assert "合法性审核意见书" in page and "集体审议" in page and "secretary" in page
+    assert "合法性审核意见书" in page and "集体审议" in page
+    from desk.pages_review import people
+    from services.home.context import open_services
+    from services.home.folder import Home
+    secretary = people(open_services(Home(home.path)).config)["secretary"]
+    assert f"集体审议：{secretary}，" in page
     assert 'name="confirm" value="yes" required' in page and "我已核对，确认签发并同步发布" in page
     # Without the box ticked (a hand-made request): nothing is signed, nothing published.
     r = signer.post(f"/desk/dossiers/{d}/sign", data={"csrf": csrf_of(signer, f"/desk/dossiers/{d}/sign")})
