@@ -124,14 +124,16 @@ def desk_lists(svc: Services, who: Person) -> tuple[list[dict], list[dict]]:
     one still short of something is the reviewers' or the office's, not the signer's)."""
     from services.review.actions import answer_in, load
     mine, to_sign = [], []
+    signer = rules.may_sign_off(who, ()) is None        # the guard, before any dossier is read
     with svc.unit() as uow:
         for row in uow.dossiers.list(200):
             item = {"dossier": row.id, "title": row.title, "doc_number": row.doc_number,
                     "state_name": STATE_NAMES.get(row.state, row.state), "drafting_unit": row.drafting_unit}
             if same_unit(who.unit, row.drafting_unit):
                 mine.append(item)
-            if row.state in OPEN_STATES and rules.has_role(who, rules.SIGNER):
+            if row.state in OPEN_STATES and signer:
                 _, view = load(uow, row.id)
-                if answer_in(uow, svc, view).ready:          # 待签发: only dossiers whose gate is open
+                if (rules.may_sign_off(who, view.submitters) is None
+                        and answer_in(uow, svc, view).ready):     # 待签发: only dossiers whose gate is open
                     to_sign.append({**item, "ready": True})
     return mine, to_sign
