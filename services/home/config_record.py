@@ -136,6 +136,17 @@ def record_config_edits(svc) -> bool:
 
 
 _parsed: dict[str, Config] = {}
+_files: dict[str, Config] = {}
+
+
+def _file_config(text: str) -> Config:
+    """The home's file as it reads now (Home.config keeps what it read first: a file edited while
+    the process runs would not be seen), parsed once per content."""
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if key not in _files:
+        from review.config import parse_config
+        _files[key] = parse_config(text)
+    return _files[key]
 
 
 def effective_config(svc) -> Config:
@@ -143,9 +154,10 @@ def effective_config(svc) -> Config:
     record's enabled people. A home file edited since it was last imported is imported first.
     Without a database that answers (or before the first import), the home's own file."""
     home: Home = svc.home
-    own = home.config                            # a broken file says so here, as it always did
+    text = home.config_path.read_text(encoding="utf-8")
+    own = _file_config(text)                     # a broken file says so here, as it always did
     try:
-        content_sha = content_of(home.config_path.read_text(encoding="utf-8"))[1]
+        content_sha = content_of(text)[1]
         latest, people = _recorded(svc, source_of(home), content_sha)
         if latest is None and not people:
             svc.retrying(lambda: record_config_edits(svc), attempts=3)
