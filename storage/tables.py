@@ -22,7 +22,8 @@ class DossierRow(Base):
     __tablename__ = "dossiers"
     # One dossier under way per unit and document number (migration 0013): racing intakes end in one.
     __table_args__ = (Index("uq_dossiers_open_doc_number", "drafting_unit", "doc_number", unique=True,
-                            sqlite_where=text(OPEN_DOSSIER), postgresql_where=text(OPEN_DOSSIER)),)
+                            sqlite_where=text(OPEN_DOSSIER), postgresql_where=text(OPEN_DOSSIER)),
+                      Index("uq_dossiers_index_number", "index_number", unique=True))
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(Text)
@@ -39,6 +40,9 @@ class DossierRow(Base):
     withheld_reason: Mapped[str | None] = mapped_column(Text)
     # Who set the 公开属性 when the document's marking could not be placed (None: read from it).
     disclosure_by: Mapped[str | None] = mapped_column(String(64))
+    # 政府信息公开 catalogue (migration 0018): 索引号, given at publication, and 主题分类.
+    index_number: Mapped[str | None] = mapped_column(String(64))
+    topic: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     row_version: Mapped[int] = mapped_column(Integer, server_default="1")
@@ -164,6 +168,8 @@ class RegisterEntryRow(Base):
     effective_date: Mapped[dt.date | None] = mapped_column(Date)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
     status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reported_on: Mapped[dt.date | None] = mapped_column(Date)           # 报备日期 (migration 0018)
+    reported_to: Mapped[str | None] = mapped_column(String(128))        # 报备机关
 
 
 class RegisterLinkRow(Base):
@@ -210,6 +216,13 @@ class CommentRow(Base):
     received_on: Mapped[dt.date | None] = mapped_column(Date)
     adopted: Mapped[str | None] = mapped_column(String(16))     # 采纳, 部分采纳, 未采纳
     response: Mapped[str | None] = mapped_column(Text)
+    # Online comments (网络征集, migration 0018): source 'online' waits in moderation
+    # (pending / accepted / rejected) until the drafting office accepts it; 'imported' needs none.
+    source: Mapped[str] = mapped_column(String(16), server_default="imported", default="imported")
+    moderation: Mapped[str | None] = mapped_column(String(16))
+    contact: Mapped[str | None] = mapped_column(Text)
+    client: Mapped[str | None] = mapped_column(String(64))          # a hash of the client, for throttling
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReminderRow(Base):
@@ -263,6 +276,7 @@ class GazetteIssueItemRow(Base):
     issue_id: Mapped[str] = mapped_column(ForeignKey("gazette_issues.id", name="fk_gazette_issue_items_issue_id"))
     item_id: Mapped[int] = mapped_column(ForeignKey("gazette_items.id", name="fk_gazette_issue_items_item_id"))
     section: Mapped[str] = mapped_column(String(32))            # as decided when added (shown before release)
+    position: Mapped[int | None] = mapped_column(Integer)       # order in the issue; editors reorder (0018)
     added_by: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
@@ -362,6 +376,27 @@ class JobRow(Base):
     actor: Mapped[str | None] = mapped_column(String(64))      # who made the decision that started it
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[dict | None] = mapped_column(JSON)          # the work's answer (0018)
+    not_before: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))   # scheduled work
+
+
+class DeliberationRow(Base):
+    """The 集体审议 record of a dossier version: meeting, session number, date, minutes (0018)."""
+    __tablename__ = "deliberations"
+    __table_args__ = (PrimaryKeyConstraint("id", name="pk_deliberations"),
+                      UniqueConstraint("dossier_id", "version", name="uq_deliberations_dossier_version"),
+                      Index("ix_deliberations_held_on", "held_on"))
+    id: Mapped[int] = mapped_column(Integer, autoincrement=True)
+    dossier_id: Mapped[str] = mapped_column(ForeignKey("dossiers.id", name="fk_deliberations_dossier_id"))
+    version: Mapped[int] = mapped_column(Integer)
+    meeting: Mapped[str] = mapped_column(Text)
+    session_number: Mapped[int | None] = mapped_column(Integer)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    minutes_name: Mapped[str | None] = mapped_column(Text)
+    minutes_sha256: Mapped[str | None] = mapped_column(String(64))
+    minutes_text: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 # ---------------------------------------------------------------- notifications (issue 14)
