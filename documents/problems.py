@@ -52,6 +52,7 @@ CODES: dict[str, str] = {
     "revision_note_invalid": "修改说明格式有误：应为“理由: 修改说明”的对应表，如 {\"一、（二）\": \"已按意见修改为…\"}，或列表 [{\"理由\": …, \"修改说明\": …}]",
     "file_not_found": "找不到该文件或文件夹，请核对路径和文件名",
     "consultation_not_started": "该卷宗尚未开始征求意见，请先开始征求意见期（lockstep consultation open 或工作台“征求意见”）",
+    "queued": "已受理并记录，等待工作节点处理；可用 lockstep due 查看",
     "storage_unavailable": "对象存储暂时无法访问，本次未保存任何内容，请稍后重试",
     "database_unavailable": "数据库暂时无法访问，本次未保存任何内容，请稍后重试",
     "internal_error": "程序内部错误，本次操作已中止；请记下时间告知运维人员（设 LOCKSTEP_DEBUG=1 可查看详情），可稍后重试",
