@@ -128,6 +128,23 @@ def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="
         out.print(f"[green]已停用[/green] {name}：其工作台会话已全部结束，接口令牌已作废。")
 
 
+@users_app.command("enable")
+def users_enable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人员登录名")],
+                 as_json: JsonOpt = False) -> None:
+    """重新启用已停用的人员（users disable 的反操作）：重新列入人员与待办；记入审计。须重新生成密码与接口令牌。"""
+    import getpass
+    from services.home.people import enable_person
+    with refusals(as_json):
+        result = enable_person(home_of(ctx), name, getpass.getuser())
+    if as_json:
+        emit_json({"user": result})
+    elif result["already"]:
+        out.print(f"{name} 未停用，无需启用。")
+    else:
+        out.print(f"[green]已启用[/green] {name}：请用 lockstep users password {name} 重新生成登录密码"
+                  f"（停用时其会话与接口令牌已作废）。")
+
+
 @app.command("serve")
 def serve_cmd(ctx: typer.Context,
               host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",

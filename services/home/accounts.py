@@ -119,6 +119,26 @@ def disable_person(svc, name: str, actor: str) -> dict:
     return svc.retrying(work)
 
 
+def enable_person(svc, name: str, actor: str) -> dict:
+    """`lockstep users enable NAME`, the inverse of disable: back in the lists and queues; a new
+    password and token must be issued (disable ended its sessions and revoked its token). Audited."""
+    def work() -> dict:
+        with svc.unit() as uow:
+            row = uow.accounts.person(name)
+            if row is None:
+                raise Refused(problem("unknown_person", f"没有人员 {name}"))
+            if row.disabled_at is None:
+                return {"name": name, "disabled": False, "already": True}
+            now = uow.now()
+            row.disabled_at = row.disabled_by = None
+            row.updated_at = now
+            uow.accounts.remove_credential(name)     # the password from before the disable stays dead
+            uow.audit.append(ConfigChanged(dossier_id=None, actor=actor, at=now, change="users.enable",
+                                           detail={"name": name}))
+        return {"name": name, "disabled": False, "already": False}
+    return svc.retrying(work)
+
+
 def require_person(svc, name: str) -> None:
     if svc.config.person(name) is None:
         raise Refused(problem("unknown_person", f"没有人员 {name}"))

@@ -15,3 +15,8 @@ def add_person(home: Home, name: str, unit: str, roles: list[str], display: str 
 def disable_person(home: Home, name: str, actor: str) -> dict:
     """`lockstep users disable`: signed out everywhere, out of every list, token revoked; audited."""
     return accounts.disable_person(open_services(home.require()), name, actor)
+
+
+def enable_person(home: Home, name: str, actor: str) -> dict:
+    """`lockstep users enable`: a disabled person back in the record's lists; audited."""
+    return accounts.enable_person(open_services(home.require()), name, actor)
