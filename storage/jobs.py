@@ -70,6 +70,7 @@ class Job:
     actor: str | None
     created_at: dt.datetime
     done_at: dt.datetime | None
+    result: dict | None = None          # the work's answer (an intake's dossier or refusal, a publication)
 
     @property
     def status_name(self) -> str:
@@ -106,15 +107,19 @@ class Jobs:
 
     def claim(self, kind: str, limit: int = 20, worker: str | None = None,
               stale_after: dt.timedelta = STALE_AFTER, *, now: dt.datetime, dossier_id: str | None = None,
-              exclude: tuple[int, ...] | list[int] = (), retry_failed: bool = False) -> list[Job]:
+              exclude: tuple[int, ...] | list[int] = (), retry_failed: bool = False,
+              job_id: int | None = None) -> list[Job]:
         """Up to `limit` jobs of `kind` for `worker`: pending ones, and claimed ones whose holder died
         or has held them since before now - stale_after (oldest first). `dossier_id`: that dossier's
-        only; `retry_failed`: a failed one too (a person asked again). The caller commits."""
+        only; `job_id`: that job only (a pool's flow run is given the id); `retry_failed`: a failed one
+        too (a person asked again). The caller commits."""
         s = self.session
         worker = worker or worker_id()
         where = [JobRow.kind == kind]
         if dossier_id is not None:
             where.append(JobRow.dossier_id == dossier_id)
+        if job_id is not None:
+            where.append(JobRow.id == job_id)
         if exclude:
             where.append(JobRow.id.not_in(list(exclude)))
         held = s.execute(select(JobRow.id, JobRow.claimed_by).where(*where, JobRow.status == "claimed")).all()
@@ -183,14 +188,29 @@ class Jobs:
                                                       .order_by(JobRow.id))]
 
     def answered(self, job: Job, answer: dict, now: dt.datetime) -> bool:
-        """Mark a claimed job done with the work's answer kept on its row (an intake job: the dossier
-        it made, or the problems that refused it), in the JSON column that holds a failed job's
-        problem. False when the job is no longer this holder's (a sweep took it over)."""
+        """Mark a claimed job done with the work's answer kept on its row (`result`; an intake job: the
+        dossier it made, or the problems that refused it). False when the job is no longer this
+        holder's (a sweep took it over)."""
         done = self.session.execute(
             update(JobRow).where(JobRow.id == job.id, _same_holder(job.status, job.claimed_by))
-            .values(status=JOB.step(job.status, "finish"), done_at=now, last_error=answer)
+            .values(status=JOB.step(job.status, "finish"), done_at=now, result=answer)
             .execution_options(synchronize_session=False))
         return done.rowcount == 1
+
+    def keep_result(self, job_id: int, answer: dict) -> None:
+        """The work's answer on a job already marked done in the work's own transaction (a publication:
+        `done` there, its answer here, for whoever asked and polls the row)."""
+        self.session.execute(update(JobRow).where(JobRow.id == job_id).values(result=answer)
+                             .execution_options(synchronize_session=False))
+
+    def get(self, job_id: int) -> Job | None:
+        r = self.session.get(JobRow, job_id, populate_existing=True)
+        return None if r is None else _job(r)
+
+    def find(self, kind: str, dossier_id: str, fingerprint: str) -> Job | None:
+        r = self.session.scalars(select(JobRow).filter_by(kind=kind, dossier_id=dossier_id,
+                                                          fingerprint=fingerprint)).first()
+        return None if r is None else _job(r)
 
     def kinds_waiting(self, kind: str) -> list[tuple[str, int, dt.datetime]]:
         """(subject, jobs not done, oldest created_at) per subject of `kind`: a staged batch and what waits."""

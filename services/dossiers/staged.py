@@ -75,9 +75,18 @@ class BatchState:
 def state(svc: Services, batch: str) -> BatchState:
     with svc.unit() as uow:
         jobs = uow.jobs.of(KIND, batch)
-    answers = {j.fingerprint: (j.last_error or {}) for j in jobs if j.status in ("done", "failed")}
+    answers = {j.fingerprint: answer_of(j) for j in jobs if j.status in ("done", "failed")}
     return BatchState(batch=batch, total=len(jobs), done=sum(j.status == "done" for j in jobs),
                       failed=sum(j.status == "failed" for j in jobs), answers=answers)
+
+
+def answer_of(job: Job) -> dict:
+    """An intake job's answer: `result` (migration 0018); a row an earlier Lockstep answered kept it in
+    last_error, read as it is."""
+    if job.result is not None:
+        return job.result
+    return job.last_error or {} if job.status == "done" else {"accepted": False, "problems": [job.last_error]
+                                                              if job.last_error else []}
 
 
 def waiting(svc: Services) -> list[dict]:

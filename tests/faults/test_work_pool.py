@@ -232,11 +232,11 @@ def test_a_worker_killed_mid_run_leaves_its_bundles_to_the_other_and_the_sweep(p
         time.sleep(0.5)
     jobs = {j.id: j for j in province.jobs(batch)}
     assert province.dossier_count() - before == 8                      # nothing lost, nothing doubled
-    dossiers = [j.last_error["dossier"] for j in jobs.values()]
+    dossiers = [j.result["dossier"] for j in jobs.values()]
     assert len(set(dossiers)) == 8 and None not in dossiers
     # What the killed run held was finished by the survivor, on a second attempt.
     for i in held:
-        assert jobs[i].last_error["worker"] == survivor and jobs[i].attempts >= 2, jobs[i]
+        assert jobs[i].result["worker"] == survivor and jobs[i].attempts >= 2, jobs[i]
 
 
 def test_with_the_server_away_the_bundles_wait_staged_and_run_when_it_returns(province, tmp_path, monkeypatch):

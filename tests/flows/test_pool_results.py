@@ -1,0 +1,68 @@
+"""Issue 13, item 3 of P2's part: an intake job keeps its answer in `jobs.result` (migration 0018), not in
+last_error; a row an earlier Lockstep answered (answer in last_error) still reads. Jobs are claimed
+by id for a pool's flow run. SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def pg_url():
+    from tests.support.postgres import postgres_server
+    with postgres_server() as server:
+        yield server.create_database(f"results_{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def services(request, tmp_path):
+    from services.home import context
+    from services.home.context import initialise
+    from tests.support.homes import shared_home
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    home = shared_home(tmp_path / "home", url, tmp_path / "objects")
+    _, svc = initialise(home)
+    yield svc
+    context._engines.pop(url, None)
+    svc.engine.dispose()
+
+
+def test_an_intake_job_keeps_its_answer_in_result_and_an_old_row_still_reads(services, sample_zip):
+    from services.dossiers.staged import KIND, new_batch, run_staged, stage, state
+    svc = services
+    batch = new_batch(svc.now())
+    key = stage(svc, [sample_zip("complete", doc_number=f"根政办发〔2019〕{uuid.uuid4().int % 900 + 10}号")],
+                "drafter", batch)[0]
+    assert run_staged(svc, batch, worker="w-test")["taken"] == 1
+    with svc.unit() as uow:
+        job = uow.jobs.of(KIND, batch)[0]
+    assert job.status == "done" and job.last_error is None
+    assert job.result["accepted"] is True and job.result["dossier"] and job.result["worker"] == "w-test"
+    assert state(svc, batch).answers[key]["dossier"] == job.result["dossier"]
+
+    # A row answered by an earlier Lockstep: the answer sits in last_error, result is empty.
+    from sqlalchemy import update
+    from storage.tables import JobRow
+    with svc.session() as s:
+        s.execute(update(JobRow).where(JobRow.id == job.id).values(result=None, last_error={"dossier": "D-old",
+                                                                                            "accepted": True}))
+        s.commit()
+    assert state(svc, batch).answers[key] == {"dossier": "D-old", "accepted": True}
+
+
+def test_a_job_is_claimed_by_its_id_once(services):
+    svc = services
+    with svc.unit() as uow:
+        a = uow.jobs.add("publish", "D-a", "f" * 64, uow.now())
+        b = uow.jobs.add("publish", "D-b", "e" * 64, uow.now())
+    with svc.unit() as uow:
+        got = uow.jobs.claim("publish", now=svc.now(), job_id=b.id, worker="h:1:x")
+    assert [j.id for j in got] == [b.id]
+    with svc.unit() as uow:
+        assert uow.jobs.claim("publish", now=svc.now(), job_id=b.id, worker="h:1:y") == []
+        uow.jobs.done("publish", "D-b", "e" * 64, svc.now())
+        uow.jobs.keep_result(b.id, {"published": True})
+    with svc.unit() as uow:
+        assert uow.jobs.get(b.id).result == {"published": True}
+        assert uow.jobs.get(a.id).status == "pending"
