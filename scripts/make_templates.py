@@ -288,7 +288,7 @@ def _content(document, s: dict) -> None:
     para("body")
     para("addressee", "{{ drafting_unit }}：")
     para("body", "你单位报送的《{{ title }}》{% if doc_number %}（{{ doc_number }}）{% endif %}"
-                 "及起草说明等材料收悉。经审核，现提出如下意见：")
+                 "{{ materials }}收悉。经审核，现提出如下意见：")
     para("body", "{% if approved %}该文件制定主体适格，内容合法，程序符合规定，同意提交集体审议。"
                  "{% else %}该文件存在以下问题，请修改后重新报送：{% endif %}")
     # Paragraph-level tags: each {%p %} paragraph is replaced by the bare tag, so every reason
@@ -299,7 +299,8 @@ def _content(document, s: dict) -> None:
     para("body", "{%p if comment %}")
     para("body", "{{ comment }}")
     para("body", "{%p endif %}")
-    para("reviewer", "审核人：{{ reviewer }}")
+    para("reviewer", "审核人：{{ reviewer }}{% if reviewer_unit and reviewer_unit != organ %}"
+                     "（{{ reviewer_unit }}）{% endif %}")
     para("reviewer")
     para("signature", "{{ organ }}")
     para("date", "{{ date_text }}")
@@ -313,8 +314,8 @@ def _properties(document) -> None:
     core.author = core.last_modified_by = "Lockstep"
     # Core properties are rendered by docxtpl too: no Jinja delimiters in them.
     core.comments = ("docxtpl 模板：可在 Word 中修改文字和版式，保留双花括号与花括号百分号占位符。"
-                     "变量：organ, opinion_number, title, doc_number, drafting_unit, approved, "
-                     "reasons (anchor, text), comment, reviewer, date_text, date")
+                     "变量：organ, opinion_number, title, doc_number, drafting_unit, materials, approved, "
+                     "reasons (anchor, text), comment, reviewer, reviewer_unit, date_text, date")
     core.keywords = "合法性审核;GB/T 9704-2012"
     core.category = "模板"
     core.created = core.modified = FIXED_TIME

@@ -6,10 +6,13 @@ The default template, `legality_opinion.docx` beside this module, is built by
 change the wording or the layout, keep the docxtpl placeholders, and pass its own template's
 bytes to `render_opinion`.
 
-The placeholders are: organ, opinion_number, title, doc_number ("" when none), drafting_unit,
-approved, reasons (each with anchor and text), comment, reviewer, date_text (2019年8月2日) and
-date (ISO, 2019-08-02). An office's template is rendered in a Jinja sandbox: a template is a
-document an office edits, not code the server runs.
+The placeholders are: organ, opinion_number, title (a title it quotes in 〈〉, documents/titles.py),
+doc_number ("" when none), drafting_unit, materials (what came with the document in this version,
+e.g. "及其起草说明、解读方案、解读材料（2份）、舆情风险评估报告"; "" when the document came alone),
+approved, reasons (each with anchor and text), comment, reviewer (the reviewing person as offices
+know them), reviewer_unit, date_text (2019年8月2日) and date (ISO, 2019-08-02). An office's
+template is rendered in a Jinja sandbox: a template is a document an office edits, not code the
+server runs.
 
 Rendering is deterministic: the same opinion and template give the same bytes (fixed core
 properties and zip entry times), so an opinion's fingerprint is stable.
@@ -25,6 +28,8 @@ from importlib import resources
 from docxtpl import DocxTemplate, Listing
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, field_validator, model_validator
+
+from documents.titles import nested
 
 TEMPLATE_NAME = "legality_opinion.docx"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -48,16 +53,16 @@ class Opinion(BaseModel, frozen=True):
     approved: bool
     reasons: tuple[OpinionReason, ...] = ()
     comment: str = ""
-    reviewer: str
+    reviewer: str                  # the reviewing person as offices know them (张明), never a login id
     date: dt.date
+    materials: tuple[str, ...] = ()   # roles received with the policy in this version (documents.models ROLE_NAMES)
+    reviewer_unit: str = ""
 
     @field_validator("title")
     @classmethod
     def _strip_book_marks(cls, value: str) -> str:
-        value = value.strip()
-        if value.startswith("《") and value.endswith("》"):
-            value = value[1:-1]
-        return value
+        """Without its own 《》, a title it quotes in 〈〉: it is printed inside 《…》."""
+        return nested(value)
 
     @model_validator(mode="after")
     def _says_one_thing(self) -> "Opinion":
@@ -86,6 +91,27 @@ def date_text(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+# How the opinion names each kind of material received, in the order a clerk lists them.
+MATERIAL_WORDS: tuple[tuple[str, str], ...] = (
+    ("drafting_note", "起草说明"), ("interpretation_plan", "解读方案"), ("interpretation_material", "解读材料"),
+    ("graphic_interpretation", "图文解读"), ("risk_assessment", "舆情风险评估报告"),
+    ("response_plan", "应对处置预案"), ("consultation", "征求意见材料"), ("other", "其他材料"),
+)
+
+
+def materials_text(roles) -> str:
+    """What came with the document, as the opinion says it received them: “及其起草说明、解读方案、
+    解读材料（2份）、舆情风险评估报告”; only what was received, each kind once with its count;
+    "" when the document came alone. `roles`: the role of each file of the version."""
+    roles = list(roles)
+    parts = []
+    for role, words in MATERIAL_WORDS:
+        n = roles.count(role)
+        if n:
+            parts.append(words + (f"（{n}份）" if n > 1 else ""))
+    return f"及其{'、'.join(parts)}" if parts else ""
+
+
 def default_template() -> bytes:
     return resources.files("templates").joinpath(TEMPLATE_NAME).read_bytes()
 
@@ -97,7 +123,7 @@ def render_opinion(opinion: Opinion, template: bytes | None = None) -> bytes:
     tpl.render(_context(opinion), jinja_env=env, autoescape=True)
     core = tpl.docx.core_properties
     when = dt.datetime(opinion.date.year, opinion.date.month, opinion.date.day, tzinfo=dt.timezone.utc)
-    core.title = _clean(f"关于《{opinion.title}》的合法性审核意见书")
+    core.title = _clean(f"关于《{nested(opinion.title)}》的合法性审核意见书")
     core.subject = _clean(opinion.opinion_number)
     core.author = core.last_modified_by = _clean(opinion.reviewer)
     core.created = core.modified = when
@@ -138,9 +164,10 @@ def _context(opinion: Opinion) -> dict:
     return {
         "organ": _clean(opinion.organ),
         "opinion_number": _clean(opinion.opinion_number),
-        "title": _clean(opinion.title),
+        "title": _clean(nested(opinion.title)),       # printed inside 《…》: a title it quotes in 〈〉
         "doc_number": _clean(opinion.doc_number or ""),
         "drafting_unit": _clean(opinion.drafting_unit),
+        "materials": _clean(materials_text(opinion.materials)),
         "approved": opinion.approved,
         # Reasons belong to a return only: an office's template that lists them unconditionally
         # still never prints return reasons under an approval.
@@ -148,6 +175,7 @@ def _context(opinion: Opinion) -> dict:
                                                 for r in opinion.reasons if r.text.strip()],
         "comment": _paragraphs(opinion.comment) if opinion.comment.strip() else "",
         "reviewer": _clean(opinion.reviewer),
+        "reviewer_unit": _clean(opinion.reviewer_unit),
         "date_text": date_text(opinion.date),
         "date": opinion.date.isoformat(),
     }

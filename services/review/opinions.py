@@ -120,13 +120,14 @@ def attach_opinion(svc: Services, uow: Unit, row: DossierRow, event: StageDecide
     day = event.at.astimezone().date()
     own = svc.home.path / "templates" / "legality_opinion.docx"      # an office's own, if any
     template = own.read_bytes() if own.is_file() else default_template()
-    reviewer = svc.config.person(event.actor)
+    version = uow.dossiers.version(row.id, row.current_version)     # what was received in this version
+    reviewer, reviewer_unit = reviewer_of(svc.config.person(event.actor), event.unit)
     opinion = Opinion(organ=cfg.organ, opinion_number="", title=_title(row.title),
                       doc_number=row.doc_number, drafting_unit=row.drafting_unit,
                       approved=event.verdict == "approve",
                       reasons=tuple(OpinionReason(anchor=r.anchor, text=r.text) for r in event.reasons),
-                      comment=event.comment, reviewer=(reviewer.display if reviewer and reviewer.display else event.actor),
-                      date=day)
+                      comment=event.comment, reviewer=reviewer, reviewer_unit=reviewer_unit, date=day,
+                      materials=tuple(f.role for f in version.files) if version else ())
     mark = number_mark()
     draft = render_opinion(opinion.model_copy(update={"opinion_number": mark}), template)
     store = uow.store       # opened before the lock
@@ -134,6 +135,16 @@ def attach_opinion(svc: Services, uow: Unit, row: DossierRow, event: StageDecide
     data = numbered(draft, mark, number)
     sha = store.put(data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     return event.model_copy(update={"opinion_number": number}), sha
+
+
+def reviewer_of(person: Person | None, unit: str | None = None) -> tuple[str, str]:
+    """How the opinion names the reviewing person, from the people records: the name offices know
+    (display, e.g. 张明) and the unit; without a display name, the unit's 合法性审核人员, never the
+    login id a person signs in with."""
+    unit = (person.unit if person else None) or unit or ""
+    if person is not None and (person.display or "").strip():
+        return person.display.strip(), unit
+    return (f"{unit}合法性审核人员" if unit else "合法性审核人员"), unit
 
 
 def number_mark() -> str:
@@ -162,5 +173,6 @@ def numbered(draft: bytes, mark: str, number: str) -> bytes:
 
 
 def _title(title: str) -> str:
-    m = re.search(r"《([^》]+)》", title)
-    return m.group(1) if m and title.startswith(m.group(0)) else title.strip("《》")
+    """The reviewed title as it goes inside 《…》: a title it quotes in 〈〉 (documents/titles.py)."""
+    from documents.titles import nested
+    return nested(title)

@@ -29,12 +29,16 @@ REASONS = (
 )
 
 
+MATERIALS = ("policy", "drafting_note", "interpretation_plan", "interpretation_material",
+             "interpretation_material", "risk_assessment")
+
+
 def approved(**changes) -> Opinion:
     base = Opinion(organ="根河市司法局", opinion_number=opinion_number("根司合审", 2019, 12),
                    title="根河市2019年政务公开工作要点", doc_number="根政办发〔2019〕36号",
                    drafting_unit="根河市人民政府办公室", approved=True,
                    comment="建议印发前再次核对附件中各责任单位的名称。", reviewer="张明",
-                   date=dt.date(2019, 8, 2))
+                   date=dt.date(2019, 8, 2), materials=MATERIALS)
     return base.model_copy(update=changes)
 
 
@@ -84,7 +88,8 @@ def test_approved_opinion_carries_number_title_verdict_comment_and_date():
     assert "根司合审〔2019〕12号" in texts
     assert "关于《根河市2019年政务公开工作要点》的合法性审核意见书" in texts
     assert "根河市人民政府办公室：" in texts
-    assert any("（根政办发〔2019〕36号）及起草说明等材料收悉" in t for t in texts)
+    assert any("（根政办发〔2019〕36号）及其起草说明、解读方案、解读材料（2份）、舆情风险评估报告收悉。" in t
+               for t in texts)
     assert "该文件制定主体适格，内容合法，程序符合规定，同意提交集体审议。" in texts
     assert "建议印发前再次核对附件中各责任单位的名称。" in texts
     assert "审核人：张明" in texts
@@ -123,7 +128,7 @@ def test_no_template_tags_survive_rendering():
 
 def test_a_document_without_number_omits_the_brackets():
     texts = paragraphs(render_opinion(approved(doc_number=None)))
-    assert any(t.startswith("你单位报送的《根河市2019年政务公开工作要点》及起草说明") for t in texts)
+    assert any(t.startswith("你单位报送的《根河市2019年政务公开工作要点》及其起草说明") for t in texts)
 
 
 def test_text_is_escaped_and_line_breaks_become_paragraphs():
@@ -271,3 +276,40 @@ def test_an_office_template_listing_reasons_prints_none_under_an_approval():
     # Bypassing the model's check (model_copy does not validate), the renderer still prints none.
     texts = paragraphs(render_opinion(approved().model_copy(update={"reasons": REASONS})))
     assert not any(re.match(r"^\d+．", t) for t in texts)
+
+
+# ---- what was received, who reviewed it, a title within the title (issue 14)
+
+
+def test_the_opinion_lists_only_the_materials_received():
+    texts = "".join(paragraphs(render_opinion(approved(materials=("policy", "interpretation_plan",
+                                                                  "risk_assessment", "response_plan")))))
+    assert "（根政办发〔2019〕36号）及其解读方案、舆情风险评估报告、应对处置预案收悉。" in texts
+    assert "起草说明" not in texts and "解读材料" not in texts and "等材料" not in texts
+    alone = "".join(paragraphs(render_opinion(approved(materials=("policy",)))))
+    assert "你单位报送的《根河市2019年政务公开工作要点》（根政办发〔2019〕36号）收悉。经审核" in alone
+
+
+def test_materials_text_counts_each_kind_once_in_a_clerks_order():
+    from templates.opinion import materials_text
+    assert materials_text(["interpretation_material", "policy", "drafting_note", "interpretation_material",
+                           "graphic_interpretation"]) == "及其起草说明、解读材料（2份）、图文解读"
+    assert materials_text(["policy"]) == "" and materials_text([]) == ""
+
+
+def test_the_opinion_names_the_reviewer_and_their_unit_when_not_the_organ():
+    same = paragraphs(render_opinion(approved(reviewer="张明", reviewer_unit="根河市司法局")))
+    assert "审核人：张明" in same
+    other = paragraphs(render_opinion(approved(reviewer="李华", reviewer_unit="根河市司法局行政复议与应诉科")))
+    assert "审核人：李华（根河市司法局行政复议与应诉科）" in other
+
+
+def test_a_title_within_the_reviewed_title_is_in_single_book_title_marks():
+    data = render_opinion(approved(title="关于印发《根河市驯鹿养殖补贴管理办法》的通知", doc_number=None))
+    texts = paragraphs(data)
+    assert "关于《关于印发〈根河市驯鹿养殖补贴管理办法〉的通知》的合法性审核意见书" in texts
+    assert any(t.startswith("你单位报送的《关于印发〈根河市驯鹿养殖补贴管理办法〉的通知》及其") for t in texts)
+    assert "《《" not in "".join(texts) and "》》" not in "".join(texts)
+    # Word opens it: python-docx reads it back, and the core title carries the same marks.
+    document = docx.Document(io.BytesIO(data))
+    assert document.core_properties.title == "关于《关于印发〈根河市驯鹿养殖补贴管理办法〉的通知》的合法性审核意见书"
