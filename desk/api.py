@@ -127,7 +127,7 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
     router = APIRouter(prefix="/api/v1", route_class=ProblemRoute, responses=COMMON)
     bearer = HTTPBearer(auto_error=False, description="lockstep users token 姓名 生成的接口令牌（只显示一次）")
 
-    async def caller(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Person:
+    async def caller(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Person:
         # One trip through the thread pool: the token and the person are rows in the database.
         def who_is(token: str | None) -> Person | None:
             name = auth.token_user(home, token)
@@ -136,6 +136,7 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
         who = await run_in_threadpool(who_is, token) if token and token.startswith(auth.TOKEN_PREFIX) else None
         if who is None:
             raise NotSignedIn()
+        request.state.person = who.name          # for the access log (desk/access_log.py)
         return who
 
     def seeing(who: Person, dossier_id: str):

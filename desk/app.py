@@ -24,7 +24,7 @@ class PublicationRequest(BaseModel):
     actor: str = "lockstep"
 
 
-def create_app(home: Path, token: str) -> FastAPI:
+def create_app(home: Path, token: str, *, access_log: Path | None = None, prefect_url: str | None = None) -> FastAPI:
     # /docs is our own page (desk/api_docs.py). No Swagger UI or ReDoc: FastAPI's pages load an
     # unpinned script from a public CDN, which would run on the desk's origin.
     app = FastAPI(title="Lockstep desk", description="政策文件与解读同步流转：工作流服务接口",
@@ -34,6 +34,10 @@ def create_app(home: Path, token: str) -> FastAPI:
     app.state.flow_work = work
     answer_api_errors_as_problems(app)
     app.add_middleware(BodyLimit)
+    if access_log is not None:                 # `lockstep serve`: HOME/logs/access.log
+        from desk.access_log import AccessLog
+        app.add_middleware(AccessLog, path=access_log)
+    app.state.prefect_url = prefect_url
 
     # /api/flows/*: the command line's hand-off (same user, token in desk.json), not for other systems.
     def authorised(authorization: str = Header("")) -> None:
@@ -44,6 +48,18 @@ def create_app(home: Path, token: str) -> FastAPI:
     @app.get("/api/health")
     def health() -> dict:
         return {"ok": True}            # no path: whoever asks learns only that the desk is up
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz():
+        """For a load balancer and the operator: the database and the object store answer (200), or
+        which does not, by its problem code (503). The workflow server is shown, not required."""
+        from fastapi.responses import JSONResponse
+
+        from services.home.context import open_services
+        from services.home.folder import Home
+        answer = _health(lambda: open_services(Home(home)), app.state.prefect_url)
+        return JSONResponse(answer, status_code=200 if answer["ok"] else 503,
+                            headers={"Cache-Control": "no-store"})
 
     def answered(run):
         """A refusal inside a handed-off flow run (a store or database fault) goes back to the
@@ -80,6 +96,11 @@ def create_app(home: Path, token: str) -> FastAPI:
     from desk import api_docs               # /docs: the API described on a plain page, no script
     app.include_router(api_docs.routes(web.kit, app))
     return app
+
+
+def _health(opened, prefect_url):
+    from services.home.health import health
+    return health(opened, prefect_url)
 
 
 # ---------------------------------------------------------------- the API's errors, one shape

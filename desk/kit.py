@@ -102,6 +102,7 @@ class Kit:
         if session is None or person is None:       # back here after signing in (a page, not a POST)
             to = auth.login_url(request.url.path, request.url.query) if request.method == "GET" else "/login"
             raise Stop(RedirectResponse(to, status_code=303))
+        request.state.person = person.name          # for the access log (desk/access_log.py)
         return session, person
 
     def allow(self, request: Request, refusal: Problem | None, who: Person, session) -> None:

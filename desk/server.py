@@ -13,13 +13,17 @@ from pathlib import Path
 from flows.handoff import DESK_FILE, write_desk_file
 
 
-def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None:
+def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print, prefect_port: int = 0) -> None:
     import uvicorn
 
     from desk.app import create_app
     from flows.run import run_intake
     say("正在启动工作流引擎（Prefect）…")
+    _pin_prefect_port(home, prefect_port)
     run_intake(home, [], here=True)                    # warm: the engine starts now, not on the first request
+    prefect_url = _prefect_url()
+    if prefect_url:
+        say(f"工作流引擎：{prefect_url}" + ("（内置临时服务，仅本机可访问）" if _embedded() else ""))
     token = secrets.token_urlsafe(32)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -29,13 +33,16 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None
     sock.listen(2048)
     url = f"http://{host}:{sock.getsockname()[1]}"
     info = home / DESK_FILE
+    log = home / "logs" / "access.log"
+    say(f"访问日志：{log}")
+    sys.stdout.flush()
     # The token lets the command line (same user, same home) hand work over; nobody else reads it.
-    write_desk_file(home, {"url": url, "pid": os.getpid(), "token": token})
+    write_desk_file(home, {"url": url, "pid": os.getpid(), "token": token, "prefect": prefect_url})
     say(f"Lockstep 工作台已启动：{url}/login（登录密码用 lockstep users password 姓名 生成；接口说明 {url}/docs）；"
         f"公开网站 {url}/site/（政府公报 {url}/gazette，公开台帐 {url}/register）；Ctrl+C 停止")
     # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from any loopback connection
     # as the client's address; the desk decides itself, trusting only [desk] trusted_proxies.
-    app = create_app(home, token)
+    app = create_app(home, token, access_log=log, prefect_url=prefect_url)
     # The outbox's sweep once at start (in the flow work's turn, not holding up the first request):
     # publications a killed command or an earlier desk left undone are finished now.
     threading.Thread(target=_sweep, args=(app.state.flow_work, say), name="lockstep-sweep", daemon=True).start()
@@ -55,6 +62,30 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print) -> None
                 info.unlink()
         except (OSError, ValueError):
             pass
+
+
+def _embedded() -> bool:
+    return not os.environ.get("PREFECT_API_URL")
+
+
+def _pin_prefect_port(home: Path, port: int) -> None:
+    """The embedded Prefect server listens where the operator said (serve --prefect-port), not on
+    the port Prefect would draw from 8000-8999. Registered as Prefect's own test harness does, so
+    every client in this process finds this server (prefect.server.api.server)."""
+    from flows.engine import configure
+    configure(home)
+    if not port or not _embedded():
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    SubprocessASGIServer._instances[None] = SubprocessASGIServer(port=port)
+
+
+def _prefect_url() -> str | None:
+    if not _embedded():
+        return os.environ["PREFECT_API_URL"]
+    from prefect.server.api.server import SubprocessASGIServer
+    server = SubprocessASGIServer._instances.get(None)
+    return server.api_url if server is not None and server.port else None
 
 
 def _gazette_clock(home: Path, say, every: float = 30.0) -> None:

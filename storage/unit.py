@@ -52,6 +52,11 @@ class Unit:
     def flush(self) -> None:
         self._session.flush()
 
+    def ping(self) -> None:
+        """The database answers a query that reads its file (for /healthz): nothing written."""
+        from sqlalchemy import text
+        self._session.execute(text("SELECT version_num FROM alembic_version")).all()
+
     def savepoint(self):
         """A nested transaction: `with uow.savepoint(): ...` undoes only its own writes on error."""
         return self._session.begin_nested()

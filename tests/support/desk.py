@@ -13,11 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextlib.contextmanager
-def running_desk(home: Path, timeout: float = 180):
+def running_desk(home: Path, timeout: float = 180, extra: tuple[str, ...] = ()):
     """Yields desk.json's contents (url, pid, token) once the desk listens; stops it after."""
     log = home.parent / "desk.log"          # the desk's own output, for a failing test to show
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "--home", str(home), "serve", "--port", "0"],
+        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "--home", str(home), "serve", "--port", "0", *extra],
                                 cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True)
     info = home / "desk.json"
     try:

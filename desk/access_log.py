@@ -1,0 +1,60 @@
+"""The desk's access log (issue 14): one line per request in HOME/logs/access.log.
+
+A line: time (UTC, ISO), client address, person (signed in, or "-"), method, path (no query string:
+a query may carry a token or a search a resident typed), status, bytes sent, milliseconds. The file
+is the operator's (0640) and rotates at 10 MB, keeping 5.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+LOG_NAME = "lockstep.access"
+
+
+def access_logger(path: Path) -> logging.Logger:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger(f"{LOG_NAME}.{path}")
+    if not logger.handlers:
+        old = os.umask(0o027)
+        try:
+            handler = RotatingFileHandler(path, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8")
+        finally:
+            os.umask(old)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    return logger
+
+
+class AccessLog:
+    """ASGI middleware: writes the line when the response has been sent (or the request failed)."""
+
+    def __init__(self, app, path: Path) -> None:
+        self.app, self.log = app, access_logger(path)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        seen = {"status": 500, "bytes": 0}
+
+        async def counted(message):
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                seen["bytes"] += len(message.get("body", b""))
+            await send(message)
+        try:
+            await self.app(scope, receive, counted)
+        finally:
+            client = (scope.get("client") or ("-",))[0]
+            person = scope.get("state", {}).get("person") or "-"
+            ms = (time.perf_counter() - start) * 1000
+            self.log.info("%s %s %s %s %s %d %d %.1f", dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                          client, person, scope["method"], scope.get("path", ""), seen["status"], seen["bytes"], ms)
