@@ -7,8 +7,11 @@ from __future__ import annotations
 import tomllib
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from review.clock import WorkCalendar
+
+from review.catalogue import Site
 from review.units import UnitBook, same_unit  # noqa: F401  (same_unit: re-exported for older imports)
 
 ROLE_NAMES: dict[str, str] = {
@@ -47,6 +50,10 @@ class StageSpec(BaseModel, frozen=True):
     # An emergency sign-off (紧急签发) may leave this stage for review after the fact. Off unless
     # the config says so: 合法性审核 and 集体审议 of normative documents never are (the law has no bypass).
     skippable: bool = False
+    # 集体审议 (issue 14): approving this stage needs the meeting's record on the version (meeting,
+    # 第N次, date, minutes; review.rules.deliberation_record_problem). The stage `deliberation` is
+    # recorded whether or not this is set; set it to make the record a condition of the approval.
+    meeting_record: bool = False
 
 
 class Pipeline(BaseModel, frozen=True):
@@ -114,6 +121,16 @@ class Config(BaseModel, frozen=True):
     opinions: Opinions = Opinions()
     gazette: Gazette = Gazette()
     mail: Mail = Mail()
+    # [site]: the 主题分类 list and the 索引号's prefix and format (review/catalogue.py, issue 15).
+    site: Site = Site()
+    # [calendar."2027"]: a year's 放假调休 arrangement entered by the operator (review.clock.WorkCalendar);
+    # a bad date is refused at load (config_invalid) naming the key.
+    calendar: WorkCalendar = WorkCalendar()
+
+    @field_validator("calendar", mode="before")
+    @classmethod
+    def _calendar(cls, value):
+        return WorkCalendar.from_config(value)
 
     @model_validator(mode="after")
     def _people_belong_to_units(self) -> "Config":

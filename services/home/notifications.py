@@ -103,12 +103,12 @@ def _deadline_notices(svc: Services, on: dt.date, dues: list) -> DeadlineNotices
             overdue = d.status == "overdue"
             kind = "overdue" if overdue else "due_soon"
             if overdue:
-                late = working_days_between(d.due, on)
+                late = working_days_between(d.due, on, svc.config.calendar)
                 when = f"已逾期 {late} 个工作日" if late > 0 else "已逾期"
             elif d.status == "due_today":
                 when = "今日到期"
             else:
-                when = f"还剩 {working_days_between(on, d.due)} 个工作日"
+                when = f"还剩 {working_days_between(on, d.due, svc.config.calendar)} 个工作日"
             for spec, people in turns(svc.config, view, uow.dossiers.decisions(view.id)):
                 if spec.id != stage:
                     continue

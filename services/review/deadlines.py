@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from review.rules import OPEN_STATES
-from review.clock import Deadline, Period, add_period, status_on
+from review.clock import Deadline, Period, WorkCalendar, add_period, status_on
 from review.gate import active_stages, approved_stages, prerequisites
 from services.home.context import Services
 from services.review.basics import pipeline_for, today
@@ -40,8 +40,9 @@ class Due(BaseModel):
     message: str
 
 
-def _due(kind: str, row_id: str, title: str, deadline: Deadline, on: dt.date, what: str) -> Due:
-    status = status_on(deadline, on)
+def _due(kind: str, row_id: str, title: str, deadline: Deadline, on: dt.date, what: str,
+         calendar: WorkCalendar | None = None) -> Due:
+    status = status_on(deadline, on, calendar)
     return Due(kind=kind, kind_name=KIND_NAMES[kind], dossier=row_id, title=title, start=deadline.start,
                due=deadline.due, period=deadline.period.describe(), status=status,
                status_name=STATUS_NAMES[status], estimated=deadline.estimated, note=deadline.note,
@@ -59,17 +60,18 @@ def compute(svc: Services, on: dt.date | None = None) -> list[Due]:
         for row in uow.review.emergency_signed():
             pending = _retrospective(uow, svc, row)
             if pending:
-                d = add_period(pending[0], Period.parse(clocks.legality_review))
+                d = add_period(pending[0], Period.parse(clocks.legality_review), svc.config.calendar)
                 out.append(_due("retrospective", row.id, row.title, d, on,
-                                f"紧急签发待事后补审：{'、'.join(pending[1])}"))
+                                f"紧急签发待事后补审：{'、'.join(pending[1])}", svc.config.calendar))
         for c, row in uow.review.open_consultations():
             d = Deadline(start=c.opens, due=c.closes, period=Period(amount=(c.closes - c.opens).days + 1, unit="days"))
             what = "征求意见期结束，意见采纳情况待公布" if on > c.closes else "征求意见期进行中"
-            out.append(_due("consultation", row.id, row.title, d, on, what))
+            out.append(_due("consultation", row.id, row.title, d, on, what, svc.config.calendar))
         # 备案 runs from publication: a 待施行 document is filed within 30 days too.
         for e in uow.review.entries_to_file():
-            d = add_period(e.published_at.astimezone().date(), Period.parse(clocks.filing))
-            out.append(_due("filing", e.dossier_id, e.title, d, on, f"{e.registration_number} 待向上级报备"))
+            d = add_period(e.published_at.astimezone().date(), Period.parse(clocks.filing), svc.config.calendar)
+            out.append(_due("filing", e.dossier_id, e.title, d, on, f"{e.registration_number} 待向上级报备",
+                            svc.config.calendar))
         out += _register_dues(uow, on)
         out += _publications_waiting(uow, on)
         out += _gazette_waiting(uow, on)
@@ -146,8 +148,8 @@ def legality_due(uow: Unit, svc: Services, row: DossierRow, on: dt.date) -> Due 
     start = _legality_start(uow, svc, row)
     if start is None:
         return None
-    d = add_period(start, Period.parse(svc.config.clocks.legality_review))
-    return _due("legality_review", row.id, row.title, d, on, "合法性审核待办结")
+    d = add_period(start, Period.parse(svc.config.clocks.legality_review), svc.config.calendar)
+    return _due("legality_review", row.id, row.title, d, on, "合法性审核待办结", svc.config.calendar)
 
 
 def _legality_start(uow: Unit, svc: Services, row: DossierRow) -> dt.date | None:
