@@ -349,3 +349,38 @@ def may_name_person(name: str, existing: Iterable[str]) -> Problem | None:
     if same:
         return _refuse(f"登录名 {name} 与已有人员 {same[0]} 难以区分，请另取一个")
     return None
+
+
+# ------------------------------------------------------------------ 集体审议 (issue 14)
+
+DELIBERATION = "deliberation"      # the stage id of 集体审议 in the default pipelines
+
+
+def records_meeting(stage: StageSpec) -> bool:
+    """A stage decided at a meeting (集体审议: 常务会议, 全体会议): its meeting is recorded."""
+    return stage.id == DELIBERATION or stage.meeting_record
+
+
+def meeting_stage(pipeline: Pipeline | None) -> StageSpec | None:
+    """The pipeline's 集体审议 stage, if it has one."""
+    return next((s for s in (pipeline.stages if pipeline else ()) if records_meeting(s)), None)
+
+
+def may_record_deliberation(p: Person, submitters: Iterable[str], drafting_unit: str, state: str,
+                            stage: StageSpec | None) -> Problem | None:
+    """The 集体审议 record (meeting, 第N次, date, minutes) is entered by whoever may approve the stage
+    (may_decide: its role, never on one's own dossier), while the dossier is under review."""
+    if stage is None:
+        return problem("invalid_state", "本卷宗的审核流程没有集体审议环节，无需记录会议", advice="")
+    if state not in OPEN_STATES:
+        from review.model import STATE_NAMES
+        return problem("invalid_state", f"卷宗当前状态为“{STATE_NAMES.get(state, state)}”，不能记录集体审议")
+    return may_decide(p, submitters, drafting_unit, stage)
+
+
+def deliberation_record_problem(stage: StageSpec, verdict: str, recorded: bool) -> Problem | None:
+    """Approving a stage that needs its meeting's record (StageSpec.meeting_record) without one on the
+    version is refused; a return needs none (the meeting may send it back before minutes exist)."""
+    if verdict == "approve" and stage.meeting_record and not recorded:
+        return problem("deliberation_record_missing", f"本版本尚未记录“{stage.name}”的会议")
+    return None

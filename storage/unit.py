@@ -123,6 +123,11 @@ class Unit:
         return Withholding(self._session)
 
     @cached_property
+    def deliberations(self):
+        from storage.repos.deliberation import Deliberations
+        return Deliberations(self._session)
+
+    @cached_property
     def consistency(self):
         from storage.repos.consistency import ConsistencyMarks
         return ConsistencyMarks(self._session)

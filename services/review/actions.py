@@ -172,6 +172,11 @@ def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, c
         event, next_state = decide(Decide(stage=stage, verdict=verdict, comment=comment, actor=actor,
                                           reasons=reasons),
                                    view, pipeline, decisions, svc.now())
+        # 集体审议 with a meeting_record stage: approved only with the version's meeting record (issue 14).
+        spec = next((s for s in pipeline.stages if s.id == event.stage), None)
+        if spec is not None and (refusal := rules.deliberation_record_problem(
+                spec, event.verdict, uow.deliberations.for_version(dossier_id, view.current.number) is not None)):
+            raise Refused(refusal)
         decided = uow.dossiers.add_decision(event)
         row.state, row.updated_at = next_state, event.at
         view = view.model_copy(update={"state": next_state})
