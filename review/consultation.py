@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
+
+from pydantic import BaseModel
 
 from documents.problems import Refused, problem
 from review.clock import Period
+from review.model import Event
 
 ADOPTION = ("采纳", "部分采纳", "未采纳")
 
@@ -39,3 +43,110 @@ def normalise_adoption(value: str | None) -> str | None:
     if v.lower() in ("no", "否", "rejected", "不采纳"):
         return "未采纳"
     return None
+
+
+# ------------------------------------------------------------------ comments: imports and the public form
+
+# What an online comment (网络征集) may hold. The text is what the office reads and publishes; the name
+# and contact are optional and only the office sees the contact.
+TEXT_MAX = 2000
+NAME_MAX = 50
+CONTACT_MAX = 100
+
+
+def parse_received(value: str | None, row: int) -> dt.date | None:
+    """A comment's date as exports write it: 2026-07-01, 2026/7/1, 2026.7.1, 2026年7月1日 (a time after it
+    is ignored). Anything else is refused with the row's number, never guessed."""
+    import re
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    m = re.match(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$", text)
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            pass
+    raise Refused(problem("date_format", f"第 {row} 条意见的日期“{text[:30]}”无法识别",
+                          advice="日期请写成 2026-07-01 或 2026年7月1日"))
+
+
+def check_received(received: dt.date | None, opens: dt.date, row: int) -> None:
+    """A comment dated before its period opened was not given in it: refused, never recorded."""
+    if received is not None and received < opens:
+        raise Refused(problem("request_invalid", f"第 {row} 条意见的日期 {received} 早于征求意见开始日期 {opens}",
+                              advice="征求意见期开始前的意见不能计入本次征求意见；请核对导出文件或日期列"))
+
+
+def comment_key(author: str | None, text: str, received: dt.date | None) -> tuple[str, str, str]:
+    """What makes two recorded comments the same one (an export imported twice, a row repeated):
+    the same person, the same words and the same day, spaces aside."""
+    def squeeze(s: str | None) -> str:
+        return "".join((s or "").split())
+    return squeeze(author) or "匿名", squeeze(text), received.isoformat() if received else ""
+
+
+def accepting(opens: dt.date, closes: dt.date, today: dt.date, summary_published: bool) -> bool:
+    """The public form is offered, and a comment taken, only within the period and before the summary."""
+    return opens <= today <= closes and not summary_published
+
+
+def check_accepting(opens: dt.date, closes: dt.date, today: dt.date, summary_published: bool) -> None:
+    if accepting(opens, closes, today, summary_published):
+        return
+    if today < opens:
+        raise Refused(problem("invalid_state", f"征求意见期自 {opens:%Y年%m月%d日} 开始，尚未开始接收意见",
+                              advice="请在征求意见期内提交意见"))
+    raise Refused(problem("invalid_state", f"征求意见期已于 {closes:%Y年%m月%d日} 结束，不再接收意见",
+                          advice="征求意见期已结束；意见采纳情况将在本网站公布"))
+
+
+def clean_online_comment(name: str | None, contact: str | None, text: str | None) -> tuple[str | None, str | None, str]:
+    """The public form's fields, trimmed and capped: text required, at most TEXT_MAX characters;
+    name and contact optional. Control characters other than line breaks are dropped."""
+    def tidy(s: str | None, keep_lines: bool = False) -> str:
+        s = (s or "").replace("\r\n", "\n").replace("\r", "\n")
+        return "".join(ch for ch in s if ch >= " " or (keep_lines and ch in "\n\t")).strip()
+    body, who, how = tidy(text, True), tidy(name), tidy(contact)
+    if not body:
+        raise Refused(problem("request_invalid", "请填写意见内容", advice="意见内容为必填项"))
+    if len(body) > TEXT_MAX:
+        raise Refused(problem("request_invalid", f"意见内容为 {len(body)} 字，超过 {TEXT_MAX} 字",
+                              advice=f"请精简到 {TEXT_MAX} 字以内，或分条提交"))
+    if len(who) > NAME_MAX or len(how) > CONTACT_MAX:
+        raise Refused(problem("request_invalid", f"姓名不超过 {NAME_MAX} 字，联系方式不超过 {CONTACT_MAX} 字",
+                              advice="请核对姓名和联系方式"))
+    return who or None, how or None, body
+
+
+def check_throttle(by_client: int, everyone: int, pending: int, limits: "OnlineLimits") -> None:
+    """Refuse a comment past the limits: this client's recent ones in this consultation, everyone's recent
+    ones across the site (a burst cannot fill the disk), and those waiting in this consultation's queue."""
+    if by_client >= limits.per_client:
+        raise Refused(problem("too_many_requests",
+                              f"同一网络地址 {limits.window_minutes} 分钟内最多提交 {limits.per_client} 条意见",
+                              advice=f"请 {limits.window_minutes} 分钟后再提交；意见较多时可合并为一条"))
+    if everyone >= limits.site_wide or pending >= limits.pending:
+        raise Refused(problem("too_many_requests", "当前提交的意见较多，网站暂停接收",
+                              advice="请稍后再提交，或以信函、电子邮件方式提出意见"))
+
+
+class OnlineLimits(BaseModel, frozen=True):
+    per_client: int = 5            # per client per consultation in the window
+    window_minutes: int = 10
+    site_wide: int = 500           # all online comments on the site in the window
+    pending: int = 5000            # waiting for moderation in one consultation
+
+
+class CommentModerated(Event):
+    name: ClassVar[str] = "consultation.comment_moderated"
+    comment_id: int
+    moderation: str               # accepted / rejected
+    reason: str | None = None
+
+
+class CommentDecided(Event):
+    name: ClassVar[str] = "consultation.comment_decided"
+    comment_id: int
+    adopted: str
+    response: str | None = None

@@ -152,3 +152,17 @@ MAIL = Lifecycle(
                   "retry": "重新发送"})
 
 ALL = ALL + (MAIL,)
+
+# An online public comment (网络征集, issue 15): it arrives pending and never reaches a public page until
+# the drafting office accepts it; accepted ones join the adoption table and the summary. A decision may be
+# changed until the adoption summary is published (services/review/consultation.py refuses after that).
+COMMENT_MODERATION = Lifecycle(
+    name="网上意见",
+    states={"pending": "待审核", "accepted": "已采用", "rejected": "不予采用"},
+    actions={
+        "accept": (_t("pending", "rejected"), "accepted"),
+        "reject": (_t("pending", "accepted"), "rejected"),
+    },
+    action_names={"accept": "采用", "reject": "不予采用"})
+
+ALL = ALL + (COMMENT_MODERATION,)

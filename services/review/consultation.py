@@ -14,7 +14,10 @@ from documents.problems import Refused, problem
 from publishing.web_release import docx_html, head_texts, short_title
 from review import rules
 from review.clock import Period
-from review.consultation import ADOPTION, check_period, check_summary_time, normalise_adoption
+from review.consultation import (ADOPTION, CommentDecided, CommentModerated, OnlineLimits, accepting, check_accepting,
+                                 check_period, check_received, check_summary_time, check_throttle,
+                                 clean_online_comment, comment_key, normalise_adoption, parse_received)
+from review.lifecycles import COMMENT_MODERATION
 from review.model import CommentsRecorded, ConsultationOpened, SummaryPublished
 from services.home.context import Services
 from services.publication.publish import write_page
@@ -32,6 +35,16 @@ class CommentView(BaseModel):
     text: str
     adopted: str | None
     response: str | None
+    source: str = "imported"            # imported (录入/导入) or online (网络征集)
+    moderation: str | None = None       # online ones: pending / accepted / rejected
+    contact: str | None = None          # online ones: what the person left (only the office sees it)
+    received_on: dt.date | None = None
+    submitted_at: dt.datetime | None = None
+
+    @property
+    def counted(self) -> bool:
+        """In the adoption table and the published summary: every imported comment, accepted online ones."""
+        return self.source != "online" or self.moderation == "accepted"
 
 
 class ConsultationView(BaseModel):
@@ -48,6 +61,11 @@ class ConsultationView(BaseModel):
     # Where the public reads them on the site the desk serves (config site_base_url, "/site" by default).
     notice_url: str | None = None
     summary_url: str | None = None
+    # Online comments (网络征集): waiting for the office, and not taken (never shown publicly).
+    pending: int = 0
+    rejected: int = 0
+    accepting: bool = False             # the public form is offered today
+    duplicates: int = 0                 # an import: rows already recorded (or repeated), not recorded again
 
 
 def _drafting_actor(svc: Services, uow: Unit, dossier_id: str, actor_name: str) -> tuple[DossierRow, object]:
@@ -115,36 +133,60 @@ def parse_comments(name: str, data: bytes) -> list[dict]:
 
 def record_comments(svc: Services, dossier_id: str, comments: list[dict], actor_name: str,
                     source: str) -> ConsultationView:
-    with svc.unit() as uow:
-        _, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
-        c = uow.review.consultation(dossier_id)
-        if c is None:
-            raise Refused(problem("consultation_not_started", f"卷宗 {dossier_id} 尚未开始征求意见", advice=""))
-        for item in comments:
-            received = dt.date.fromisoformat(item["received_on"]) if item.get("received_on") else None
-            uow.add(CommentRow(consultation_id=c.id, author=item.get("author") or "匿名", text=item["text"],
-                               received_on=received, adopted=normalise_adoption(item.get("adopted")),
-                               response=item.get("response")))
-        uow.audit.append(CommentsRecorded(dossier_id=dossier_id, actor=actor.name, at=svc.now(),
-                                         count=len(comments), source=source))
-    return view(svc, dossier_id)
+    """Comments the office received (an export of the website's comment box, letters typed in). All or
+    nothing: a row dated before the period opened, or with a date nobody can read, refuses the whole
+    import with its row number. A comment already recorded (same person, words and day) is not recorded
+    again, so importing the same export twice does not double it."""
+    def work() -> int:
+        with svc.unit() as uow:
+            c = uow.review.lock_consultation(dossier_id)          # first: one import at a time
+            _, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
+            if c is None:
+                raise Refused(problem("consultation_not_started", f"卷宗 {dossier_id} 尚未开始征求意见", advice=""))
+            if c.summary_published_at is not None:
+                raise Refused(problem("invalid_state", "意见采纳情况已公布，不能再录入意见"))
+            seen = {comment_key(x.author, x.text, x.received_on) for x in uow.review.comments(c.id)}
+            new = []
+            for i, item in enumerate(comments, 1):
+                received = parse_received(item.get("received_on"), i)
+                check_received(received, c.opens, i)
+                key = comment_key(item.get("author"), item["text"], received)
+                if key in seen:
+                    continue
+                seen.add(key)
+                new.append(CommentRow(consultation_id=c.id, author=item.get("author") or "匿名", text=item["text"],
+                                      received_on=received, adopted=normalise_adoption(item.get("adopted")),
+                                      response=item.get("response"), source="imported"))
+            uow.add_all(new)
+            if new:
+                uow.audit.append(CommentsRecorded(dossier_id=dossier_id, actor=actor.name, at=svc.now(),
+                                                 count=len(new), source=source))
+            return len(comments) - len(new)
+    skipped = svc.retrying(work)
+    return view(svc, dossier_id).model_copy(update={"duplicates": skipped})
 
 
 def decide_comment(svc: Services, dossier_id: str, comment_id: int, adopted: str, response: str | None,
                    actor_name: str) -> ConsultationView:
-    """Record whether one comment is adopted (采纳 / 部分采纳 / 未采纳) and why."""
+    """Record whether one comment is adopted (采纳 / 部分采纳 / 未采纳) and why. An online comment must be
+    accepted in moderation first; nothing changes once the summary is published."""
     value = normalise_adoption(adopted)
     if value is None:
         raise Refused(problem("manifest_invalid", f"采纳情况应为{'、'.join(ADOPTION)}，而不是“{adopted}”"))
     with svc.unit() as uow:
-        _drafting_actor(svc, uow, dossier_id, actor_name)
-        c = uow.review.consultation(dossier_id)
+        c = uow.review.lock_consultation(dossier_id)
+        _, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
         comment = uow.review.comment(comment_id)
         if c is None or comment is None or comment.consultation_id != c.id:
             raise Refused(problem("not_found", f"卷宗 {dossier_id} 没有第 {comment_id} 条意见"))
         if c.summary_published_at is not None:
             raise Refused(problem("invalid_state", "意见采纳情况已公布，不能再修改"))
+        if comment.source == "online" and comment.moderation != "accepted":
+            raise Refused(problem("invalid_state", f"第 {comment_id} 条是网上意见，尚未审核采用，不能填写采纳情况",
+                                  advice="请先在“网上意见审核”中采用该意见"))
         comment.adopted, comment.response = value, response or comment.response
+        uow.audit.append(CommentDecided(dossier_id=dossier_id, actor=actor.name, at=svc.now(), comment_id=comment_id,
+                                        adopted=value, response=comment.response))
     return view(svc, dossier_id)
 
 
@@ -158,7 +200,12 @@ def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> Consulta
         check_summary_time(c.closes, today(svc))
         if not rules.is_public(row.disclosure, row.withheld_at is not None):
             raise Refused(problem("not_public", f"卷宗 {dossier_id} 现为不予公开（或公开属性未确定），不能公布意见采纳情况"))
-        comments = uow.review.comments(c.id)
+        everything = uow.review.comments(c.id)
+        waiting = [x for x in everything if x.source == "online" and x.moderation == "pending"]
+        if waiting:
+            raise Refused(problem("consultation_open", f"还有 {len(waiting)} 条网上意见尚未审核",
+                                  advice="请先在“网上意见审核”中逐条采用或不予采用，再公布意见采纳情况"))
+        comments = [x for x in everything if _counted(x)]
         undecided = [x for x in comments if x.adopted not in ADOPTION]
         if undecided:
             raise Refused(problem("consultation_open", f"还有 {len(undecided)} 条意见未填写采纳情况",
@@ -177,21 +224,31 @@ def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> Consulta
     return view(svc, dossier_id)
 
 
+def _counted(x: CommentRow) -> bool:
+    return x.source != "online" or x.moderation == "accepted"
+
+
 def view(svc: Services, dossier_id: str) -> ConsultationView:
     with svc.unit() as uow:
         c: ConsultationRow | None = uow.review.consultation(dossier_id)
         if c is None:
             raise Refused(problem("consultation_not_started", f"卷宗 {dossier_id} 尚未开始征求意见", advice=""))
-        comments = uow.review.comments(c.id)
+        everything = uow.review.comments(c.id)
+        comments = [x for x in everything if _counted(x)]
         return ConsultationView(
             dossier=dossier_id, opens=c.opens, closes=c.closes, shortened_reason=c.shortened_reason,
             notice=str(svc.home.site / c.notice_path) if c.notice_path else None, comments=len(comments),
             adoption={a: sum(1 for x in comments if x.adopted == a) for a in ADOPTION},
-            items=[CommentView(id=x.id, author=x.author, text=x.text, adopted=x.adopted, response=x.response)
-                   for x in sorted(comments, key=lambda x: x.id)],
+            items=[CommentView(id=x.id, author=x.author, text=x.text, adopted=x.adopted, response=x.response,
+                               source=x.source or "imported", moderation=x.moderation, contact=x.contact,
+                               received_on=x.received_on, submitted_at=x.submitted_at)
+                   for x in sorted(everything, key=lambda x: x.id)],
             summary=str(svc.home.site / c.summary_path) if c.summary_path else None,
             summary_published_at=c.summary_published_at,
-            notice_url=site_url(svc, c.notice_path), summary_url=site_url(svc, c.summary_path))
+            notice_url=site_url(svc, c.notice_path), summary_url=site_url(svc, c.summary_path),
+            pending=sum(1 for x in everything if x.source == "online" and x.moderation == "pending"),
+            rejected=sum(1 for x in everything if x.source == "online" and x.moderation == "rejected"),
+            accepting=accepting(c.opens, c.closes, today(svc), c.summary_published_at is not None))
 
 
 def site_url(svc: Services, path: str | None) -> str | None:
@@ -213,3 +270,128 @@ def take_down_if_not_public(svc: Services, uow: Unit, row: DossierRow) -> list[s
     c = uow.review.consultation(row.id)
     paths = [p for p in ((c.notice_path, c.summary_path) if c is not None else ()) if p]
     return [p for p in paths if _remove(svc.home.site, p)]
+
+
+# ------------------------------------------------------------------ online public comment (网络征集, issue 15)
+
+class OnlineReceipt(BaseModel):
+    dossier: str
+    comment: int
+    duplicate: bool = False          # the same client already gave these very words: kept once
+
+
+def client_key(c: ConsultationRow, address: str) -> str:
+    """What comments.client keeps of a client: a keyed hash of its address, keyed by facts of this
+    consultation that are never published (so every desk of a province computes the same key, one
+    consultation's keys do not link to another's, and the address is not stored)."""
+    import hashlib
+    import hmac
+    key = f"{c.id}|{c.dossier_id}|{c.opened_at.isoformat() if c.opened_at else ''}|{c.notice_sha256 or ''}"
+    return hmac.new(key.encode(), (address or "unknown").encode(), hashlib.sha256).hexdigest()
+
+
+def submit_online_comment(svc: Services, dossier_id: str, name: str | None, contact: str | None, text: str | None,
+                          address: str, limits: OnlineLimits = OnlineLimits()) -> OnlineReceipt:
+    """A comment from the public form: only while the period is open (and before the summary), only for a
+    dossier public now, within the throttles (review.consultation.check_throttle); stored online and
+    pending, never public until the drafting office accepts it. One consultation's submissions are taken
+    one at a time (its row is locked first), so the counts each one checks are exact."""
+    who, how, body = clean_online_comment(name, contact, text)
+
+    def work() -> OnlineReceipt:
+        with svc.unit() as uow:
+            c = uow.review.lock_consultation(dossier_id)
+            row = uow.dossiers.get(dossier_id) if c is not None else None
+            if c is None or row is None or c.notice_path is None or \
+                    not rules.is_public(row.disclosure, row.withheld_at is not None):
+                raise Refused(rules.not_found(dossier_id))       # as a missing one: nothing said about it
+            now = svc.now()
+            check_accepting(c.opens, c.closes, now.astimezone().date(), c.summary_published_at is not None)
+            client = client_key(c, address)
+            if (same := uow.review.online_duplicate(c.id, client, body)) is not None:
+                return OnlineReceipt(dossier=dossier_id, comment=same.id, duplicate=True)
+            since = now - dt.timedelta(minutes=limits.window_minutes)
+            mine, pending = uow.review.online_counts(c.id, client, since)
+            check_throttle(mine, uow.review.online_since(since), pending, limits)
+            comment = uow.add(CommentRow(consultation_id=c.id, author=who or "匿名", text=body, contact=how,
+                                         received_on=now.astimezone().date(), source="online",
+                                         moderation="pending", client=client, submitted_at=now))
+            uow.flush()
+            return OnlineReceipt(dossier=dossier_id, comment=comment.id)
+    return svc.retrying(work)
+
+
+def moderate_comment(svc: Services, dossier_id: str, comment_id: int, action: str, actor_name: str,
+                     reason: str | None = None) -> ConsultationView:
+    """The drafting office takes (accept) or leaves out (reject) an online comment; audited. Changeable
+    until the adoption summary is published."""
+    if action not in COMMENT_MODERATION.actions:
+        raise Refused(problem("request_invalid", "请选择“采用”或“不予采用”"))
+    with svc.unit() as uow:
+        c = uow.review.lock_consultation(dossier_id)
+        _, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
+        comment = uow.review.comment(comment_id)
+        if c is None or comment is None or comment.consultation_id != c.id or comment.source != "online":
+            raise Refused(problem("not_found", f"卷宗 {dossier_id} 没有第 {comment_id} 条网上意见"))
+        if c.summary_published_at is not None:
+            raise Refused(problem("invalid_state", "意见采纳情况已公布，不能再审核网上意见"))
+        comment.moderation = COMMENT_MODERATION.step(comment.moderation or "pending", action)
+        if comment.moderation == "rejected":
+            comment.adopted = None                 # out of the adoption table
+        uow.audit.append(CommentModerated(dossier_id=dossier_id, actor=actor.name, at=svc.now(),
+                                          comment_id=comment_id, moderation=comment.moderation,
+                                          reason=(reason or "").strip()[:500] or None))
+    return view(svc, dossier_id)
+
+
+class DeskConsultation(BaseModel):
+    """What the desk's 征求意见 page shows one person: the dossier, its consultation (or none yet), and
+    which steps the rulebook lets this person take."""
+    dossier: str
+    title: str
+    drafting_unit: str
+    state: str
+    major_decision: bool
+    may_act: bool
+    why_not: str | None = None
+    minimum: str
+    today: dt.date
+    consultation: ConsultationView | None = None
+
+
+def desk_consultation(svc: Services, dossier_id: str, actor_name: str) -> DeskConsultation:
+    actor = person(svc.config, actor_name)
+    with svc.unit() as uow:
+        row = uow.dossiers.require(dossier_id)
+        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind)):
+            raise Refused(refusal)
+        refusal = rules.may_consult(actor, row.drafting_unit)
+        has = uow.review.consultation(dossier_id) is not None
+        out = DeskConsultation(dossier=dossier_id, title=row.title, drafting_unit=row.drafting_unit, state=row.state,
+                               major_decision=pipeline_of(svc.config, row.kind).major_decision,
+                               may_act=refusal is None, why_not=refusal.message if refusal else None,
+                               minimum=Period.parse(svc.config.clocks.consultation_minimum).describe(),
+                               today=today(svc))
+    return out.model_copy(update={"consultation": view(svc, dossier_id)}) if has else out
+
+
+class PublicConsultation(BaseModel):
+    dossier: str
+    title: str
+    opens: dt.date
+    closes: dt.date
+    accepting: bool
+    summary_href: str | None = None
+
+
+def public_consultation(svc: Services, dossier_id: str) -> PublicConsultation | None:
+    """The public page's facts about a consultation whose dossier is public now, else None (the one 404)."""
+    with svc.unit() as uow:
+        c = uow.review.consultation(dossier_id)
+        row = uow.dossiers.get(dossier_id) if c is not None else None
+        if c is None or row is None or c.notice_path is None or \
+                not rules.is_public(row.disclosure, row.withheld_at is not None):
+            return None
+        return PublicConsultation(dossier=dossier_id, title=row.title, opens=c.opens, closes=c.closes,
+                                  accepting=accepting(c.opens, c.closes, today(svc), c.summary_published_at is not None),
+                                  summary_href=site_url(svc, c.summary_path))

@@ -84,3 +84,35 @@ class ReviewRepo:
         """Every recorded reminder, newest first."""
         return list(self.session.scalars(select(ReminderRow).order_by(ReminderRow.recorded_at.desc(),
                                                                       ReminderRow.id.desc())))
+
+    # -- consultation comments: imports and the public form (issue 14, issue 15 item 5) ----------
+    def lock_consultation(self, dossier_id: str) -> ConsultationRow | None:
+        """The dossier's consultation, locked for this transaction (its row on PostgreSQL, the write lock on
+        SQLite; taken first, before any read): imports, online comments and moderation of one consultation
+        happen one at a time, and each sees what the one before it committed."""
+        from sqlalchemy import update
+        self.session.execute(update(ConsultationRow).where(ConsultationRow.dossier_id == dossier_id)
+                             .values(opened_by=ConsultationRow.opened_by))
+        return self.consultation(dossier_id)
+
+    def online_counts(self, consultation_id: int, client: str, since: dt.datetime) -> tuple[int, int]:
+        """(online comments this client gave in this consultation since `since`, online comments of this
+        consultation waiting for moderation)."""
+        recent = self.session.scalar(select(func.count()).select_from(CommentRow).where(
+            CommentRow.consultation_id == consultation_id, CommentRow.source == "online",
+            CommentRow.client == client, CommentRow.submitted_at >= since)) or 0
+        pending = self.session.scalar(select(func.count()).select_from(CommentRow).where(
+            CommentRow.consultation_id == consultation_id, CommentRow.source == "online",
+            CommentRow.moderation == "pending")) or 0
+        return recent, pending
+
+    def online_since(self, since: dt.datetime) -> int:
+        """Online comments given anywhere on the site since `since` (the site-wide cap)."""
+        return self.session.scalar(select(func.count()).select_from(CommentRow).where(
+            CommentRow.source == "online", CommentRow.submitted_at >= since)) or 0
+
+    def online_duplicate(self, consultation_id: int, client: str, text: str) -> CommentRow | None:
+        """The online comment this client already gave with these very words in this consultation, if any."""
+        return self.session.scalars(select(CommentRow).where(
+            CommentRow.consultation_id == consultation_id, CommentRow.source == "online",
+            CommentRow.client == client, CommentRow.text == text).limit(1)).first()

@@ -1,0 +1,201 @@
+"""Consultation comments (issue 14 "Consultation from the desk", issue 15 item 5 "网络征集") on real SQLite:
+imports are not doubled and refuse comments dated before the period; online comments are throttled per
+client and site-wide, wait in moderation, and only accepted ones reach the adoption table and the summary."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+
+import pytest
+
+from documents.problems import Refused
+from review.consultation import OnlineLimits
+from services.review import consultation as cons
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+def code_of(call) -> str:
+    with pytest.raises(Refused) as e:
+        call()
+    return e.value.problem.code
+
+
+@pytest.fixture
+def major(svc, sample_zip):
+    from services.dossiers.intake import intake_bundle
+    result = intake_bundle([sample_zip(kind="重大行政决策", doc_number="根政发〔2019〕9号")], "drafter", svc)
+    assert result.accepted, result.problems
+    return result.dossier
+
+
+def opened(svc, d, opens: dt.date, closes: dt.date):
+    return cons.open_consultation(svc, d, opens, closes, "drafter")
+
+
+def today(svc) -> dt.date:
+    return svc.now().astimezone().date()
+
+
+def test_importing_the_same_export_twice_does_not_double_its_comments(svc, major, tmp_path):
+    opened(svc, major, dt.date(2019, 7, 1), dt.date(2019, 7, 31))
+    export = tmp_path / "意见.csv"
+    export.write_text("姓名,意见,日期\n张三,建议延长申报期限,2019-07-03\n李四,增加图解,2019年7月5日\n"
+                      "张三,建议延长申报期限,2019-07-03\n", encoding="utf-8")
+    first = cons.record_comments(svc, major, cons.read_comments_file(export), "drafter", export.name)
+    assert first.comments == 2 and first.duplicates == 1          # a row repeated in the file counts once
+    again = cons.record_comments(svc, major, cons.read_comments_file(export), "drafter", export.name)
+    assert again.comments == 2 and again.duplicates == 3
+    # Spaces do not make a different comment; another day does.
+    more = cons.record_comments(svc, major, [{"author": "张 三", "text": "建议延长 申报期限", "received_on": "2019/7/3"},
+                                             {"author": "张三", "text": "建议延长申报期限", "received_on": "2019-07-09"}],
+                                "drafter", "录入")
+    assert more.comments == 3 and more.duplicates == 1
+    with svc.unit() as uow:
+        recorded = [e for e in uow.audit.history(major) if e.name == "consultation.comments_recorded"]
+    assert [e.payload["count"] for e in recorded] == [2, 1]       # nothing recorded, nothing audited
+
+
+def test_a_comment_dated_before_the_period_refuses_the_whole_import(svc, major):
+    opened(svc, major, dt.date(2019, 7, 1), dt.date(2019, 7, 31))
+    rows = [{"author": "王五", "text": "可以", "received_on": "2019-07-02"},
+            {"author": "赵六", "text": "早到的意见", "received_on": "2019-06-30"}]
+    with pytest.raises(Refused) as e:
+        cons.record_comments(svc, major, rows, "drafter", "x.csv")
+    assert e.value.problem.code == "request_invalid" and "第 2 条" in e.value.problem.message
+    assert "早于征求意见开始日期" in e.value.problem.message
+    assert cons.view(svc, major).comments == 0                    # all or nothing
+    bad = [{"author": "王五", "text": "可以", "received_on": "七月二日"}]
+    assert code_of(lambda: cons.record_comments(svc, major, bad, "drafter", "x.csv")) == "date_format"
+
+
+def test_two_imports_at_once_record_each_comment_once(svc, major):
+    opened(svc, major, dt.date(2019, 7, 1), dt.date(2019, 7, 31))
+    rows = [{"author": f"人{i}", "text": f"意见{i}", "received_on": "2019-07-02"} for i in range(30)]
+    errors = []
+
+    def run():
+        try:
+            cons.record_comments(svc, major, rows, "drafter", "same.json")
+        except Exception as e:     # noqa: BLE001 - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == [] and cons.view(svc, major).comments == 30
+
+
+def test_online_comments_wait_for_moderation_and_only_accepted_ones_reach_the_summary(svc, major):
+    start = today(svc)
+    opened(svc, major, start, start + dt.timedelta(days=29))
+    a = cons.submit_online_comment(svc, major, "", "", "  建议增加线上办理渠道  ", "10.0.0.1")
+    b = cons.submit_online_comment(svc, major, "钱七", "qq@example.cn", "<script>alert(1)</script>", "10.0.0.2")
+    again = cons.submit_online_comment(svc, major, "", "", "建议增加线上办理渠道", "10.0.0.1")
+    assert again.duplicate and again.comment == a.comment               # a double click is kept once
+    v = cons.view(svc, major)
+    assert (v.comments, v.pending, v.accepting) == (0, 2, True)
+    first = next(x for x in v.items if x.id == a.comment)
+    assert (first.author, first.text, first.source, first.moderation) == ("匿名", "建议增加线上办理渠道", "online", "pending")
+    with svc.unit() as uow:
+        client = uow.review.comment(a.comment).client
+    assert len(client) == 64 and "10.0.0.1" not in client
+    # A pending one cannot be decided; the office accepts one and leaves the other out, audited.
+    assert code_of(lambda: cons.decide_comment(svc, major, a.comment, "采纳", "", "drafter")) == "invalid_state"
+    assert code_of(lambda: cons.moderate_comment(svc, major, a.comment, "accept", "reviewer")) in ("not_permitted",
+                                                                                                  "not_found")
+    cons.moderate_comment(svc, major, a.comment, "accept", "drafter")
+    v = cons.moderate_comment(svc, major, b.comment, "reject", "drafter", reason="与本决策无关")
+    assert (v.comments, v.pending, v.rejected) == (1, 0, 1)
+    cons.decide_comment(svc, major, a.comment, "部分采纳", "已在第五条增加网上办理", "drafter")
+    with svc.unit() as uow:
+        names = [e.name for e in uow.audit.history(major)]
+    assert names.count("consultation.comment_moderated") == 2 and "consultation.comment_decided" in names
+
+
+def test_the_summary_waits_for_moderation_and_leaves_out_rejected_comments(svc, major):
+    past = today(svc) - dt.timedelta(days=40)
+    opened(svc, major, past, past + dt.timedelta(days=29))
+    with svc.unit() as uow:                         # online comments given while it was open
+        c = uow.review.consultation(major)
+        for text, state in (("公开接受的意见", "accepted"), ("广告内容", "rejected"), ("还没审的", "pending")):
+            uow.add(cons.CommentRow(consultation_id=c.id, author="匿名", text=text, source="online",
+                                    moderation=state, received_on=past, submitted_at=svc.now()))
+    accepted = next(x.id for x in cons.view(svc, major).items if x.text == "公开接受的意见")
+    pending = next(x.id for x in cons.view(svc, major).items if x.text == "还没审的")
+    cons.decide_comment(svc, major, accepted, "采纳", "已采纳", "drafter")
+    with pytest.raises(Refused) as e:
+        cons.publish_summary(svc, major, "drafter")
+    assert e.value.problem.code == "consultation_open" and "1 条网上意见尚未审核" in e.value.problem.message
+    cons.moderate_comment(svc, major, pending, "reject", "drafter")
+    v = cons.publish_summary(svc, major, "drafter")
+    html = (svc.home.site / "consultations" / f"{major}-summary.html").read_text()
+    assert "公开接受的意见" in html and "广告内容" not in html and "还没审的" not in html
+    assert "共收到意见 1 条" in html
+    assert code_of(lambda: cons.moderate_comment(svc, major, pending, "accept", "drafter")) == "invalid_state"
+    assert code_of(lambda: cons.record_comments(svc, major, [{"text": "迟到"}], "drafter", "录入")) == "invalid_state"
+    assert v.summary_published_at is not None
+
+
+def test_the_form_takes_nothing_before_the_period_or_after_it(svc, major, sample_zip):
+    from services.dossiers.intake import intake_bundle
+    start = today(svc) + dt.timedelta(days=3)
+    opened(svc, major, start, start + dt.timedelta(days=29))
+    with pytest.raises(Refused) as e:
+        cons.submit_online_comment(svc, major, "", "", "早了", "10.0.0.1")
+    assert e.value.problem.code == "invalid_state" and "尚未开始" in e.value.problem.message
+    other = intake_bundle([sample_zip(kind="重大行政决策", doc_number="根政发〔2019〕10号")], "drafter", svc).dossier
+    opened(svc, other, dt.date(2019, 7, 1), dt.date(2019, 7, 31))
+    with pytest.raises(Refused) as e:
+        cons.submit_online_comment(svc, other, "", "", "晚了", "10.0.0.1")
+    assert e.value.problem.code == "invalid_state" and "已于 2019年07月31日 结束" in e.value.problem.message
+    assert code_of(lambda: cons.submit_online_comment(svc, "D2019-9999", "", "", "无此卷宗", "10.0.0.1")) == "not_found"
+    assert cons.view(svc, major).items == cons.view(svc, other).items == []
+
+
+def test_the_form_refuses_blank_and_overlong_comments(svc, major):
+    opened(svc, major, today(svc), today(svc) + dt.timedelta(days=29))
+    for name, contact, text in (("", "", "   "), ("", "", "字" * 2001), ("名" * 51, "", "好"), ("", "1" * 101, "好")):
+        assert code_of(lambda: cons.submit_online_comment(svc, major, name, contact, text, "10.0.0.9")) == "request_invalid"
+    assert cons.submit_online_comment(svc, major, "", "", "字" * 2000, "10.0.0.9").comment
+
+
+def test_online_comments_are_throttled_per_client_and_site_wide(svc, major):
+    opened(svc, major, today(svc), today(svc) + dt.timedelta(days=29))
+    for i in range(5):
+        cons.submit_online_comment(svc, major, "", "", f"第{i}条", "10.0.0.1")
+    with pytest.raises(Refused) as e:
+        cons.submit_online_comment(svc, major, "", "", "第6条", "10.0.0.1")
+    assert e.value.problem.code == "too_many_requests" and "10 分钟内最多提交 5 条" in e.value.problem.message
+    assert cons.submit_online_comment(svc, major, "", "", "别人的", "10.0.0.2").comment   # another client
+    real = svc.now
+    svc.now = lambda: real() + 11 * MINUTE                              # the window has passed
+    try:
+        assert cons.submit_online_comment(svc, major, "", "", "第6条", "10.0.0.1").comment
+        small = OnlineLimits(site_wide=2)
+        cons.submit_online_comment(svc, major, "", "", "a", "10.0.0.3", small)    # 2nd in this window
+        assert code_of(lambda: cons.submit_online_comment(svc, major, "", "", "b", "10.0.0.4", small)) == \
+            "too_many_requests"
+        assert code_of(lambda: cons.submit_online_comment(svc, major, "", "", "c", "10.0.0.5",
+                                                          OnlineLimits(pending=8))) == "too_many_requests"
+    finally:
+        svc.now = real
+    assert cons.view(svc, major).pending == 8
+
+
+def test_a_not_public_dossier_takes_no_online_comment(svc, major):
+    opened(svc, major, today(svc), today(svc) + dt.timedelta(days=29))
+    with svc.unit() as uow:
+        uow.dossiers.get(major).disclosure = "不予公开"
+    assert code_of(lambda: cons.submit_online_comment(svc, major, "", "", "x", "10.0.0.1")) == "not_found"
+    assert cons.public_consultation(svc, major) is None
+
+
+def test_the_json_export_and_the_desk_view(svc, major, tmp_path):
+    opened(svc, major, dt.date(2019, 7, 1), dt.date(2019, 7, 31))
+    export = tmp_path / "意见.json"
+    export.write_text(json.dumps({"comments": [{"name": "孙八", "comment": "好", "date": "2019-07-10"}]}), "utf-8")
+    cons.record_comments(svc, major, cons.read_comments_file(export), "drafter", export.name)
+    seen = cons.desk_consultation(svc, major, "drafter")
+    assert seen.may_act and seen.major_decision and seen.consultation.comments == 1
+    assert not cons.desk_consultation(svc, major, "signer").may_act
