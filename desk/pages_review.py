@@ -55,7 +55,13 @@ async def review_page(kit: Kit, request: Request, dossier_id: str, session, who,
     act = may.act
     svc = kit.services()
     st = await run_in_threadpool(dossier_status, svc, dossier_id)
-    view = await run_in_threadpool(review_view, svc, dossier_id, st.version, who.name)
+    compare = await run_in_threadpool(_compared, svc, dossier_id, st.version, who.name,
+                                      request.query_params.get("old"), request.query_params.get("new"))
+    if isinstance(compare, Refused):
+        raise Stop(kit.refused(request, list(compare.problems), who, session, status=404))
+    old, new, last_mine = compare
+    view = await run_in_threadpool(review_view, svc, dossier_id, st.version, who.name, (old, new))
+    view["compare"] = {"old": old, "new": new, "last_mine": last_mine}
     answered = await run_in_threadpool(_answered, svc, dossier_id, st)      # 退回意见与修改说明
     return kit.page(request, "desk_review.html.j2", status, who, session, st=st, v=view, can_act=act,
                     answered_changes=answered,
@@ -65,6 +71,17 @@ async def review_page(kit: Kit, request: Request, dossier_id: str, session, who,
 
 def _answered(svc, dossier_id: str, st) -> dict[int, list]:
     """Per reason of the latest return, the change that answers it (services/dossiers/revision.py)."""
+def _compared(svc, dossier_id: str, current: int, person: str, old: str | None, new: str | None):
+    """(old, new, the version this person last decided on) for the page's comparison, or the refusal
+    for a version the dossier does not have (services/dossiers/versions.py compared_pair)."""
+    from services.dossiers.versions import compared_pair, last_decided
+    mine = last_decided(svc, dossier_id, person, current)
+    try:
+        return (*compared_pair(current, mine, old, new), mine)
+    except Refused as r:
+        return r
+
+
     from services.dossiers.revision import answered_changes
     return answered_changes(svc, dossier_id, st.gate.returned, st.version) if st.gate.returned else {}
 
@@ -204,7 +221,8 @@ def converted(svc, sources: list[str]) -> dict[str, str]:
     return svc.retrying(once) if sources else {}
 
 
-def review_view(svc, dossier_id: str, number: int, who_name: str | None = None) -> dict:
+def review_view(svc, dossier_id: str, number: int, who_name: str | None = None,
+                compare: tuple[int, int] | None = None) -> dict:
     from documents.diff import paragraphs
     from publishing.web_release import page_html
     from desk.review_findings import place_findings
@@ -247,17 +265,18 @@ def review_view(svc, dossier_id: str, number: int, who_name: str | None = None) 
                        for f in version.files if f.role not in ("policy", "risk_assessment", "response_plan",
                                                                 *INTERPRETATION)],
             "risk_level": version.risk_level, "anchors": anchors,
-            "diff": diff_view(svc, dossier_id, number) if number > 1 else None}
+            "versions": list(range(1, number + 1)),
+            "diff": diff_view(svc, dossier_id, *compare) if compare and compare[0] != compare[1] else None}
     # The interpretation's findings beside the texts they name (desk/review_findings.py).
     found = findings(svc, dossier_id, who_name) if who_name else None
     return place_findings(shown_view, found, version, lambda f: paragraphs(f.name, data(f)))
 
 
-def diff_view(svc, dossier_id: str, number: int, context: int = 1) -> dict:
-    """The previous version against this one, each document's changes under their provisions;
+def diff_view(svc, dossier_id: str, old: int, new: int, context: int = 1) -> dict:
+    """Version `old` against version `new`, each document's changes under their provisions;
     unchanged paragraphs fold away except `context` around each change."""
     from services.dossiers.versions import diff_versions
-    d = diff_versions(svc, dossier_id, number - 1, number)
+    d = diff_versions(svc, dossier_id, old, new)
     documents = []
     for doc in d.documents:
         changes = doc.changes

@@ -32,6 +32,31 @@ class VersionDiff(BaseModel):
     documents: list[DocumentDiff]
 
 
+def last_decided(svc: Services, dossier_id: str, person: str, before: int) -> int | None:
+    """The newest version before `before` on which `person` decided a stage (approved or returned),
+    or None: the review page compares against it, so a reviewer sees what changed since they looked."""
+    with svc.unit() as uow:
+        number_of = {fp: n for n, fp, _ in uow.dossiers.revision_notes(dossier_id)}
+        mine = {number_of.get(d.fingerprint) for d in uow.dossiers.decisions(dossier_id) if d.actor == person}
+    return max((n for n in mine if n is not None and n < before), default=None)
+
+
+def compared_pair(current: int, last_mine: int | None, asked_old: str | None, asked_new: str | None) -> tuple[int, int]:
+    """Which two versions the review page compares: the ones asked for (?old=&new=, any two), else the
+    version this reviewer last decided on against the current one, else the previous one. Refused
+    (not_found) for a version the dossier does not have; old and new may come in either order."""
+    def number(text: str | None, default: int) -> int:
+        if text is None or not text.strip():
+            return default
+        if not text.strip().isdigit() or not 1 <= int(text) <= current:
+            raise Refused(problem("not_found", f"没有第 {text.strip()[:8]} 版（本卷宗共 {current} 版）",
+                                  advice="请从版本列表中选择两个版本比对"))
+        return int(text)
+    new = number(asked_new, current)
+    old = number(asked_old, last_mine if last_mine and last_mine < new else max(new - 1, 1))
+    return (old, new) if old <= new else (new, old)
+
+
 def diff_versions(svc: Services, dossier_id: str, old: int | None, new: int | None) -> VersionDiff:
     with svc.unit() as uow:
         row = uow.dossiers.require(dossier_id)
