@@ -69,8 +69,6 @@ async def review_page(kit: Kit, request: Request, dossier_id: str, session, who,
                     people=people(svc.config), entered=extra.pop("entered", {}), **extra)
 
 
-def _answered(svc, dossier_id: str, st) -> dict[int, list]:
-    """Per reason of the latest return, the change that answers it (services/dossiers/revision.py)."""
 def _compared(svc, dossier_id: str, current: int, person: str, old: str | None, new: str | None):
     """(old, new, the version this person last decided on) for the page's comparison, or the refusal
     for a version the dossier does not have (services/dossiers/versions.py compared_pair)."""
@@ -82,6 +80,8 @@ def _compared(svc, dossier_id: str, current: int, person: str, old: str | None, 
         return r
 
 
+def _answered(svc, dossier_id: str, st) -> dict[int, list]:
+    """Per reason of the latest return, the change that answers it (services/dossiers/revision.py)."""
     from services.dossiers.revision import answered_changes
     return answered_changes(svc, dossier_id, st.gate.returned, st.version) if st.gate.returned else {}
 
