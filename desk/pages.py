@@ -27,6 +27,8 @@ PAGE_MODULES = (pages_dossier, pages_gazette, pages_gazette_preview, pages_regis
                 pages_site, pages_report)
 from desk import pages_inbox  # noqa: E402  (通知, issue 14)
 PAGE_MODULES += (pages_inbox,)
+from desk import pages_deliberation  # noqa: E402  (集体审议记录、意见书下载, issue 14)
+PAGE_MODULES += (pages_deliberation,)
 
 
 def router_for(home: Path, work: FlowWork, **limits) -> APIRouter:

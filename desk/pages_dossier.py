@@ -376,4 +376,15 @@ def _what_is_signed(svc, dossier_id: str) -> dict:
             "drafting_unit": st.drafting_unit,
             "opinions": [d.opinion_number for d in current if d.opinion_number],
             "deliberation": [{"stage": names.get(d.stage, d.stage), "actor": known.get(d.actor, d.actor), "at": d.at,
-                              "comment": d.comment} for d in current if d.stage == "deliberation"]}
+                              "comment": d.comment} for d in current if d.stage == "deliberation"],
+            "meeting": _meeting(svc, dossier_id)}
+
+
+def _meeting(svc, dossier_id: str) -> dict | None:
+    """The 集体审议 record of the version signed (services/review/deliberation.py): meeting, 第N次,
+    date, and the minutes' link; None when none was recorded."""
+    from services.review.deliberation import deliberation_of
+    found = deliberation_of(svc, dossier_id)
+    return None if found is None else {"words": found.words, "minutes_name": found.minutes_name,
+                                       "minutes_href": found.minutes_href,
+                                       "recorded_by": people(svc.config).get(found.recorded_by, found.recorded_by)}

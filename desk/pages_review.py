@@ -63,6 +63,8 @@ async def review_page(kit: Kit, request: Request, dossier_id: str, session, who,
     view = await run_in_threadpool(review_view, svc, dossier_id, st.version, who.name, (old, new))
     view["compare"] = {"old": old, "new": new, "last_mine": last_mine}
     answered = await run_in_threadpool(_answered, svc, dossier_id, st)      # 退回意见与修改说明
+    from desk.pages_deliberation import meeting_panel                       # 集体审议记录 (issue 14)
+    extra.setdefault("meeting", await run_in_threadpool(meeting_panel, svc, dossier_id, who))
     return kit.page(request, "desk_review.html.j2", status, who, session, st=st, v=view, can_act=act,
                     answered_changes=answered,
                     actors=kit.actors, reason_rows=REASON_ROWS, stage_names=stage_names(svc.config),
@@ -139,7 +141,7 @@ def routes(kit: Kit) -> APIRouter:
         except Refused as r:
             # An anchor that matches no provision, a return without reasons, an approval with some:
             # the form again with what was typed.
-            if r.problem.code not in ("not_found", "request_invalid"):
+            if r.problem.code not in ("not_found", "request_invalid", "deliberation_record_missing"):
                 raise
             return await review_page(kit, request, dossier_id, session, who,
                                      422 if r.problem.code == "not_found" else 400, entered=fields,

@@ -226,3 +226,47 @@ def _shown(row) -> DeliberationRecord:
                               session_number=row.session_number, held_on=row.held_on,
                               minutes_name=row.minutes_name, minutes_sha256=row.minutes_sha256,
                               recorded_by=row.recorded_by, recorded_at=row.recorded_at)
+
+
+class Panel(BaseModel):
+    """What the review page shows of 集体审议: the stage, its record, and whether this person may
+    record it now (the rulebook's answer: may_record_deliberation, and not yet approved)."""
+    stage: str
+    stage_name: str
+    required: bool                 # approval needs the record (StageSpec.meeting_record)
+    approved: bool                 # approved on the current version: the record is final
+    record: DeliberationRecord | None = None
+    may_record: bool = False
+    why_not: str | None = None
+
+
+def panel(svc: Services, dossier_id: str, who) -> Panel | None:
+    """None when the dossier's pipeline has no 集体审议 stage (or its version does not pass one).
+    The caller has checked that the person may see the dossier."""
+    with svc.unit() as uow:
+        row, view = uow.dossiers.view(dossier_id)
+        pipeline = pipeline_for(svc.config, view.current)
+        stage = rules.meeting_stage(pipeline.model_copy(update={"stages": tuple(active_stages(pipeline, view.current))}))
+        if stage is None:
+            return None
+        record = uow.deliberations.for_version(dossier_id, view.current.number)
+        decided = [d for d in uow.dossiers.decisions(dossier_id)
+                   if d.stage == stage.id and d.fingerprint == view.current.fingerprint]
+        approved = bool(decided) and decided[-1].verdict == "approve"
+        refusal = rules.may_record_deliberation(who, uow.dossiers.submitters(dossier_id), row.drafting_unit,
+                                                row.state, stage)
+    return Panel(stage=stage.id, stage_name=stage.name, required=stage.meeting_record, approved=approved,
+                 record=_shown(record) if record is not None else None,
+                 may_record=refusal is None and not approved, why_not=refusal.message if refusal else None)
+
+
+def parse_day(text: str | None) -> dt.date | None:
+    """2026-12-01, 2026/12/1, 2026.12.1 or 2026年12月1日 → a date; None when blank or unreadable."""
+    import re
+    m = re.fullmatch(r"\s*(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})\s*日?\s*", text or "")
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None

@@ -176,3 +176,14 @@ def _title(title: str) -> str:
     """The reviewed title as it goes inside 《…》: a title it quotes in 〈〉 (documents/titles.py)."""
     from documents.titles import nested
     return nested(title)
+
+
+def opinion_file(svc: Services, dossier_id: str, number: str) -> tuple[str, bytes] | None:
+    """The stored docx of the dossier's opinion `number` (名称 “根司合审〔2026〕3号合法性审核意见书.docx”);
+    None when the dossier has no such opinion. The key comes from our records, never the request.
+    The caller has checked that the person may see the dossier."""
+    with svc.unit() as uow:
+        row = next((r for r in uow.dossiers.opinions(dossier_id) if r.opinion_number == number), None)
+    if row is None or not row.opinion_sha256:
+        return None
+    return f"{row.opinion_number}合法性审核意见书.docx", svc.store.get(row.opinion_sha256)
