@@ -90,6 +90,8 @@ def create_app(home: Path, token: str, *, access_log: Path | None = None, prefec
     from desk import pages                 # the web pages: sign-in, submit, review, sign-off, register
     web = pages.router_for(home, work)
     app.state.kit = web.kit                # the pages' Chinese error pages (page_error)
+    from desk import pages_consultation    # 征求意见 on the desk, 网络征集 on the site: before the site's catch-all
+    app.include_router(pages_consultation.routes(web.kit))
     app.include_router(web)
     from desk import api                   # the JSON API for other systems, /api/v1 (per-person tokens)
     app.include_router(api.routes(home, work))

@@ -184,7 +184,8 @@ def routes(kit: Kit) -> APIRouter:
                         stage_names=stage_names(svc.config), people=people(svc.config),
                         todo=_todo(st.state) if office else {}, max_mb=kit.max_bytes // (1024 * 1024),
                         can_act=may.act, can_sign=may.sign_off, set_disclosure=set_disclosure,
-                        withheld=withheld, may_withhold=may_withhold)
+                        withheld=withheld, may_withhold=may_withhold,
+                        consultation=_major_decision(svc, st.kind))      # 征求意见 (desk/pages_consultation.py)
 
     # ------------------------------------------------------------ review queue
 
@@ -388,3 +389,9 @@ def _meeting(svc, dossier_id: str) -> dict | None:
     return None if found is None else {"words": found.words, "minutes_name": found.minutes_name,
                                        "minutes_href": found.minutes_href,
                                        "recorded_by": people(svc.config).get(found.recorded_by, found.recorded_by)}
+
+
+def _major_decision(svc, kind: str) -> bool:
+    """Whether the dossier's kind needs public consultation (重大行政决策): the dossier page links to 征求意见."""
+    from services.review.basics import pipeline_of
+    return pipeline_of(svc.config, kind).major_decision
