@@ -10,6 +10,7 @@ cli.zh.install()  # typer's and click's own words in Chinese, before any command
 import cli.admin_cmds  # noqa: F401  (registers commands)
 import cli.audit_cmds  # noqa: F401
 import cli.consistency_cmds  # noqa: F401
+import cli.deliberation_cmds  # noqa: F401
 import cli.demo  # noqa: F401
 import cli.disclosure_cmds  # noqa: F401
 import cli.dossier_cmds  # noqa: F401
