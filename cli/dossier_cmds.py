@@ -18,7 +18,8 @@ from documents.problems import Refused
 @app.command("inspect")
 def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="一个或多个 docx 文件", exists=False)],
                 as_json: JsonOpt = False) -> None:
-    """预检文件：提取元数据并检查公文格式，不保存任何内容。"""
+    """预检文件：识别材料类别（按文件名，否则按内容），提取元数据并检查公文格式，不保存任何内容。"""
+    from documents.bundle import role_from_file_name
     from documents.extract import inspect_docx
     results = []
     with Progress(console=err, transient=True, disable=len(files) < 5) as bar:
@@ -33,8 +34,10 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="一个或多�
                          else problem("not_docx", "无法读取文件（不是文件，或没有读取权限）", file=str(f)))
                 results.append(InspectedFile(file=str(f), ok=False, problems=[found]))
             else:
-                r = inspect_docx(f.name, data)
-                results.append(r.model_copy(update={"file": str(f)}))
+                named = role_from_file_name(f.name)
+                r = inspect_docx(f.name, data, named)
+                results.append(r.model_copy(update={"file": str(f), "role_source": "file_name" if named
+                                                    else r.role_source}))
             bar.advance(task)
     if as_json:
         emit_json({"files": results})
@@ -48,6 +51,10 @@ def _print_inspected(r) -> None:
     mark = "[green]✓[/green]" if r.ok else "[red]✗[/red]"
     out.print(f"{mark} [bold]{r.file}[/bold]")
     m = r.metadata
+    if r.role:
+        how = "按文件名" if r.role_source == "file_name" else "按内容"
+        out.print(f"    识别为：{ROLE_NAMES.get(r.role, r.role)}（{how}）"
+                  + ("，已检查公文格式" if r.role == "policy" else ""))
     if m is not None:
         _print_meta(m, indent="    ")
     print_problems(r.problems)

@@ -131,6 +131,8 @@ def role_from_file_name(name: str) -> Role | None:
     """The role a Chinese office's file name suggests, or None."""
     base = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
     stem, suffix = _split_suffix(base)
+    # （征求意见稿）names the draft itself, not the consultation's record.
+    stem = stem.replace("征求意见稿", "")
     for words, role in _NAME_RULES:
         if any(w in stem for w in words):
             if role == "interpretation_material" and suffix in _IMAGE_SUFFIXES:

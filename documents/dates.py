@@ -49,3 +49,31 @@ def _cn_small(s: str) -> int:
 def is_pure_date(t: str) -> bool:
     """The whole text is one date (a 成文日期 line)."""
     return bool(_DATE_ARABIC.fullmatch(t) or _DATE_CHINESE.fullmatch(t))
+
+
+# Written as a date in a form GB/T 9704 does not use and parse_date does not read: 2019.4.1, 2019-04-01,
+# 2019/4/1, 2019年4月1号, 2019年4月 (no day), 二〇一九年4月1日. A 成文日期 so written is taken and
+# reported (date_format), never silently dropped.
+_ATTEMPT = re.compile(r"^(?P<y>(?:19|20)\d\d|[〇○零一二][〇○零一二三四五六七八九]{3})\s*(?:年|[.．/／\-－—])\s*"
+                      r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*(?:月|[.．/／\-－—])\s*"
+                      r"(?:(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]?)?$")
+
+
+def is_date_attempt(t: str) -> bool:
+    """The whole text is a date in some form (a 成文日期 line), well formed or not."""
+    return bool(t) and len(t) <= 20 and (is_pure_date(t) or bool(_ATTEMPT.match(t.strip())))
+
+
+def parse_date_attempt(t: str) -> dt.date | None:
+    """The date such a line means, when it names a whole valid day; None otherwise (2019年4月)."""
+    m = _ATTEMPT.match((t or "").strip())
+    if not m or not m.group("d"):
+        return None
+    try:
+        y = m.group("y")
+        year = int(y) if y[0].isdigit() else int("".join(str(_CN_YEAR_DIGIT[c]) for c in y))
+        month = int(m.group("m")) if m.group("m").isdigit() else _cn_small(m.group("m"))
+        day = int(m.group("d")) if m.group("d").isdigit() else _cn_small(m.group("d"))
+        return dt.date(year, month, day)
+    except (ValueError, KeyError):
+        return None

@@ -12,13 +12,14 @@ import re
 import unicodedata
 
 from documents import form
-from documents.dates import is_pure_date, parse_date
+from documents.dates import is_date_attempt, is_pure_date, parse_date, parse_date_attempt
 from documents.form import Layout
+from documents.labels import clause_cut
 from documents.docno import find_doc_number
 from documents.docx_read import Para, ReadDoc, open_docx
 from documents.effective import find_effective, states_effective
-from documents.models import DocNumber, DocumentMeta, InspectedFile, OutlineItem
-from documents.problems import Problem, problem
+from documents.models import DocNumber, DocumentMeta, InspectedFile, OutlineItem, Role
+from documents.problems import Problem, problem, warning
 
 _SPACE = re.compile(r"[\s\u3000\u00a0]+")
 _CJK = "\u4e00-\u9fff"
@@ -41,24 +42,28 @@ def tidy(text: str) -> str:
     return _SPACE_NEXT_TO_CJK.sub("", text)
 
 
-def inspect_docx(name: str, data: bytes) -> InspectedFile:
+def inspect_docx(name: str, data: bytes, role: Role | None = None) -> InspectedFile:
+    """`role`: the role the file is given (bundle.json, its file name); a file in the policy role
+    gets the GB/T 9704 form checks whatever its content looks like. None: as its content suggests."""
     try:
-        return _inspect(name, data)
+        return _inspect(name, data, role)
     except Exception:  # a reader bug must not become a traceback in front of an office
         return InspectedFile(file=name, ok=False, problems=[problem(
             "not_docx", "读取该文件时出错，可能是文件结构不标准", file=name)])
 
 
-def _inspect(name: str, data: bytes) -> InspectedFile:
+def _inspect(name: str, data: bytes, role: Role | None = None) -> InspectedFile:
     doc, problems = open_docx(name, data)
     if doc is None:
-        return InspectedFile(file=name, ok=False, problems=problems)
+        return InspectedFile(file=name, ok=False, problems=problems, role=role)
     meta, layout, found = read_meta(name, data, doc)
     problems = problems + found
-    if meta.suggested_role == "policy":
+    read_as = role or meta.suggested_role
+    if read_as == "policy":
         problems += form.check_form(name, doc, meta, layout)
     return InspectedFile(file=name, ok=not any(p.severity == "error" for p in problems),
-                         metadata=meta, problems=problems)
+                         metadata=meta, problems=problems, role=read_as,
+                         role_source=("declared" if role else "content") if read_as else None)
 
 
 def read_meta(name: str, data: bytes, doc: ReadDoc) -> tuple[DocumentMeta, Layout, list[Problem]]:
@@ -69,6 +74,7 @@ def read_meta(name: str, data: bytes, doc: ReadDoc) -> tuple[DocumentMeta, Layou
     flow = [p for p in doc.paragraphs if not p.in_table and p.flat]
     start = _read_head(name, doc, flow, meta, layout, problems)
     _read_tail(flow, start, meta, layout)
+    _read_cover_organ(doc.paragraphs, meta)
     _closed_elsewhere(doc.paragraphs, flow[start:], meta, doc.margins)
     _read_attachments(flow, start, meta, layout)
     _read_outline(flow, start, meta, layout)
@@ -109,8 +115,35 @@ def _is_docno_line(t: str) -> bool:
     return len(rest) <= 4
 
 
+# The class line over a standard's title (中华人民共和国国家标准, 中华人民共和国能源行业标准,
+# 内蒙古自治区地方标准) and its code line (GB/T 1.1—2020, NB/T XXXXX—XXXX, DB15/T …): cover furniture.
+_CLASS_LINE = re.compile(r"^(?:中华人民共和国.{0,8}|.{0,14}(?:国家|行业|地方|团体|企业))标准(?:化指导性技术文件)?$")
+_STANDARD_CODE = re.compile(r"^(?:[A-Z]{1,4}\d{0,2}(?:/[A-Z]{1,2})?\s*[\dXx]{1,6}[.\d]*\s*[—\-–]\s*[\dXx]{2,4}"
+                            r"|(?:ICS|CCS)\s*[\dA-Z][\d.A-Z]*)$")
+# A line where the 发文字号 stands that the reader cannot parse (根政办发〔2019〕三十六号, 根政办发2019年36号,
+# 根政办发〔19〕36号, 根政办发〔2019〕36): reported (docno_format), never silently dropped.
+_DOCNO_LABEL = re.compile(r"^(?:发文字号|文号|发文号)[：:]")
+_DOCNO_ATTEMPT = re.compile(r"^(?!第)[\u4e00-\u9fff]{2,12}\s*[〔〕\[\]【】［］(（{｛]?\s*"
+                            r"(?:(?:19|20)?\d\d|[〇零○一二][〇零○一二三四五六七八九]{1,3})\s*[〔〕\[\]【】［］)）}｝年]?"
+                            r"\s*第?\s*[\d〇零○一二三四五六七八九十百]{1,6}\s*号?$")
+
+
+def _is_docno_attempt(t: str) -> bool:
+    """Written where a 发文字号 goes, in a form find_doc_number does not read."""
+    t = _DOCNO_LABEL.sub("", t.translate(_FULLWIDTH))
+    if not t or len(t) > 30 or "《" in t or is_pure_date(t) or t.endswith(("次", "期")):
+        return False
+    has_bracket = bool(re.search(r"[〔〕\[\]【】［］]", t))
+    return (has_bracket or t.endswith("号")) and bool(_DOCNO_ATTEMPT.match(t))
+
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def _is_big_title(p: Para, t: str) -> bool:
     if t.endswith(("：", ":", "。")) or len(t) > 100 or _LABEL_LINE.match(t):
+        return False
+    if _CLASS_LINE.match(t) or _STANDARD_CODE.match(t):
         return False
     face = next((r.face or "" for r in p.visible_runs), "")
     centered = p.align in ("center", "distribute")
@@ -134,6 +167,10 @@ def _read_head(name: str, doc: ReadDoc, flow: list[Para], meta: DocumentMeta, la
             number, found = find_doc_number(p.text, file=name, paragraph=p.number)
             meta.doc_number, meta.doc_number_text, layout.doc_number = number, number.raw, p.number
             problems.extend(found)
+            continue
+        if layout.doc_number is None and _is_docno_attempt(t):
+            meta.doc_number_text, layout.doc_number = t, p.number
+            problems.append(warning("docno_format", f"发文字号“{t}”无法识别", file=name, paragraph=p.number))
             continue
         if _FRONT_MARK.match(t):
             continue
@@ -172,7 +209,8 @@ def _fallback_title(head: list[Para], layout: Layout) -> int | None:
     candidates = [(i, p) for i, p in enumerate(head[:8]) if p.number not in used]
     for i, p in candidates:
         t = p.flat
-        if p.align == "center" and len(t) <= 80 and not t.endswith(("：", ":")) and not _FRONT_MARK.match(t):
+        if p.align == "center" and len(t) <= 80 and not t.endswith(("：", ":")) and not _FRONT_MARK.match(t) \
+                and not _CLASS_LINE.match(t) and not _STANDARD_CODE.match(t):
             return i
     for i, p in candidates:
         t = p.flat
@@ -315,6 +353,8 @@ def _read_tail(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout)
         layout.disclosure = next((n for t, v, n in markings if v == meta.disclosure and v is not None),
                                  markings[-1][2])
     dates = [i for i in range(start, len(flow)) if is_pure_date(flow[i].flat)]
+    if not dates:   # 2019.4.1, 2019-04-01, 2019年4月1号: taken, and said (date_format), never dropped
+        dates = [i for i in range(start, len(flow)) if is_date_attempt(flow[i].flat)]
     chosen, organ = None, None
     for i in dates:
         j = i - 1
@@ -332,6 +372,8 @@ def _read_tail(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout)
         p = flow[chosen]
         meta.date_text = p.flat
         meta.date, _ = parse_date(meta.date_text)
+        if meta.date is None:
+            meta.date = parse_date_attempt(meta.date_text)
         layout.date = p.number
         if organ is not None:
             meta.signature_organ, layout.signature = organ.flat, organ.number
@@ -341,6 +383,26 @@ def _read_tail(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout)
             0 < layout.disclosure - layout.date <= 3 else (layout.date or layout.disclosure)
     elif layout.colophon:
         layout.body_end = layout.colophon[0] - 1
+
+
+# 某某局 发布 (a standard's or a 公告's cover): the organ that issues it. Two organs side by side
+# (国家市场监督管理总局 国家标准化管理委员会 发布) are both the issuer.
+_ISSUED_BY = re.compile(r"^(?P<organ>[\u4e00-\u9fff（）()、\s]{2,60}?)\s*发\s*布$")
+_ORGAN_WORD = re.compile(r"(?:局|委|委员会|部|院|厅|署|办|办公室|政府|中心|总局|会|所|站|公司|协会|联合会)$")
+
+
+def _read_cover_organ(paragraphs: list[Para], meta: DocumentMeta) -> None:
+    if meta.signature_organ:
+        return
+    for p in paragraphs[:80]:
+        t = p.text.strip().replace("\u3000", " ")
+        m = _ISSUED_BY.match(t)
+        if not m:
+            continue
+        organs = [x for x in re.split(r"\s+", m.group("organ").strip()) if x]
+        if organs and all(_ORGAN_WORD.search(x) for x in organs):
+            meta.signature_organ = "、".join(organs)
+            return
 
 
 # ---------------------------------------------------------------------------------------------
@@ -406,7 +468,8 @@ def _read_outline(flow: list[Para], start: int, meta: DocumentMeta, layout: Layo
         found = outline_match(p.text)
         if found:
             level, label, sentence = found
-            meta.outline.append(OutlineItem(level=level, label=label, text=sentence[:200], paragraph=p.number))
+            meta.outline.append(OutlineItem(level=level, label=label, text=clause_cut(sentence, 200),
+                                            paragraph=p.number))
             layout.headings[p.number] = level
 
 
@@ -432,6 +495,9 @@ def _read_references(name: str, flow: list[Para], start: int, meta: DocumentMeta
         elif m := _REFERENCE_LABEL.match(t):
             if labelled_number is None and "号" in m.group(1) and find_doc_number(m.group(1))[0]:
                 labelled_number = p
+            elif _DOCNO_LABEL.match(t) and not find_doc_number(m.group(1))[0] and _is_docno_attempt(m.group(1)):
+                problems.append(warning("docno_format", f"文号“{m.group(1)}”无法识别", file=name,
+                                        paragraph=p.number))
             if labelled_title is None and _BOOK_TITLE.search(m.group(1)):
                 labelled_title = p
     head = [p for p in flow[:start + _HEAD_LIMIT] if p.number != layout.doc_number]
@@ -520,7 +586,7 @@ def _suggest_role(doc: ReadDoc, flow: list[Para], meta: DocumentMeta):
     if role is not None and role != "policy":
         return role
     chinese_title = bool(meta.title and re.search(f"[{_CJK}]", meta.title))
-    if meta.banner or meta.doc_number or (chinese_title and role == "policy"):
+    if meta.banner or meta.doc_number or meta.doc_number_text or (chinese_title and role == "policy"):
         return "policy"
     return "other"
 

@@ -4,6 +4,22 @@ from __future__ import annotations
 from documents.models import DocumentMeta
 
 
+HEADING_SHOWN = 24         # a 一、 heading longer than this is shown up to a clause mark, with "…"
+_CLAUSE_END = "，,；;：:、"
+
+
+def clause_cut(text: str, limit: int) -> str:
+    """`text` when it fits in `limit` characters; else up to the last clause mark (，；：、) within the
+    limit, or the first one after it, with "…": never cut inside a word."""
+    if len(text) <= limit:
+        return text
+    inside = max(text.rfind(c, 0, limit + 1) for c in _CLAUSE_END)
+    if inside > 0:
+        return text[:inside] + "…"
+    after = [i for i in (text.find(c, limit) for c in _CLAUSE_END) if i > 0]
+    return text[:min(after)] + "…" if after else text
+
+
 def meta_fields(m: DocumentMeta | None) -> list[tuple[str, str]]:
     if m is None:
         return []
@@ -19,7 +35,8 @@ def meta_fields(m: DocumentMeta | None) -> list[tuple[str, str]]:
               ("风险等级", m.risk_level), ("附件", "；".join(m.attachments) if m.attachments else None)]
     out = [(label, value) for label, value in fields if value]
     if m.outline:
-        out.append(("正文层次", " ".join(f"{o.label}{o.text[:12]}" for o in m.outline if o.level == 1)))
+        out.append(("正文层次", " ".join(f"{o.label}{clause_cut(o.text, HEADING_SHOWN)}" for o in m.outline
+                                         if o.level == 1)))
     if m.risk_level:
         out.append(("应对处置预案", "有" if m.has_response_plan else "无"))
     return out

@@ -90,3 +90,7 @@ class InspectedFile(BaseModel):
     ok: bool                                  # no problem of severity "error"
     metadata: DocumentMeta | None = None
     problems: list[Problem] = Field(default_factory=list)
+    # the role the file was read in: as given (bundle.json, file name), else as its content suggests;
+    # a file read as the policy gets the GB/T 9704 form checks
+    role: Role | None = None
+    role_source: Literal["declared", "file_name", "content"] | None = None

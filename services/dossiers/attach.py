@@ -34,7 +34,7 @@ def _attach(svc: Services, dossier_id: str, bundle: Bundle, role: Role, actor: P
     [member] = bundle.members
     meta, problems = None, []
     if is_word(member.name, role):
-        inspected = inspect_docx(member.name, member.read())
+        inspected = inspect_docx(member.name, member.read(), role)
         meta, problems = inspected.metadata, list(inspected.problems)
         if not inspected.ok:
             return SubmitResult(dossier=dossier_id, version=None, accepted=False, problems=problems)

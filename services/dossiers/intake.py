@@ -79,7 +79,7 @@ def inspect_bundle(bundle: Bundle, actor: Person, config: Config) -> Prepared:
     for m in bundle.members:
         meta = None
         if is_word(m.name, m.role):
-            inspected = inspect_docx(m.name, m.read())  # the bytes go as soon as this returns
+            inspected = inspect_docx(m.name, m.read(), m.role)  # the bytes go as soon as this returns
             problems += inspected.problems
             meta = inspected.metadata
         role = final_role(m.role, meta)
