@@ -97,6 +97,9 @@ def submit_cmd(ctx: typer.Context,
             with spinner(engine_note(svc.home.path, "入库"), as_json):
                 raw = run_intake(svc.home.path, [{"paths": [str(p.resolve()) for p in bundle],
                                                   "actor": as_, "dossier": dossier, "answers": answers or []}])[0]
+            if raw.get("queued"):       # a pool home whose pool did not answer in time: staged, recorded
+                _print_queued(raw, as_json)
+                raise typer.Exit(code=0)
             result = SubmitResult.model_validate(raw)
         answer = gate_answer(svc, result.dossier) if result.accepted else None
     if as_json:
@@ -104,6 +107,16 @@ def submit_cmd(ctx: typer.Context,
     else:
         _print_submit(result, answer, svc.config)
     raise typer.Exit(code=0 if result.accepted else 1)
+
+
+def _print_queued(doc: dict, as_json: bool) -> None:
+    """The `queued` notice (a work pool's server or workers away, or not done in time): accepted and
+    recorded, not a failure; the command exits 0."""
+    if as_json:
+        emit_json({**doc, "ok": True})
+        return
+    for p in doc.get("problems", []):
+        out.print(f"[yellow]{p['message']}[/yellow]")
 
 
 def _print_submit(result, answer, config=None) -> None:
@@ -296,7 +309,7 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
         if getattr(event, "reason", None):
             out.print(f"  [yellow]紧急签发[/yellow]：{event.reason}；跳过的环节 {'、'.join(stage_name(svc.config, x) for x in event.skipped_stages)} 须事后补审")
         _print_publication(published)
-    raise typer.Exit(code=0 if published.get("published") else 1)
+    raise typer.Exit(code=0 if published.get("published") or published.get("queued") else 1)
 
 
 def _print_unexplained(ctx: typer.Context, dossier: str) -> None:
@@ -307,6 +320,10 @@ def _print_unexplained(ctx: typer.Context, dossier: str) -> None:
 
 
 def _print_publication(p: dict) -> None:
+    if p.get("queued"):
+        for x in p.get("problems", []):
+            out.print(f"  [yellow]{x['message']}[/yellow]")
+        return
     if not p.get("published"):
         out.print("[red]未能发布：[/red]")
         for x in p.get("problems", []):
@@ -338,7 +355,7 @@ def publish_cmd(ctx: typer.Context,
         emit_json(published)
     else:
         _print_publication(published)
-    raise typer.Exit(code=0 if published.get("published") else 1)
+    raise typer.Exit(code=0 if published.get("published") or published.get("queued") else 1)
 
 
 def _publish_pending(svc, as_json: bool) -> None:

@@ -175,7 +175,20 @@ def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help=
             err.print("已取消，未出版。")
             raise typer.Exit(code=1)
     with refusals(as_json, {"issue": issue}):
-        done = release_issue(services_of(ctx), issue, out_dir, as_, date.date() if date else None, at=moment)
+        svc = services_of(ctx)
+        day = date.date() if date else None
+        try:            # a pool home: the editions are built by a worker of the pool (flows/on_pool.py)
+            pool = pool_of(svc.home.path)
+            done = (release_on_pool(svc, pool, issue, out_dir, as_, day, at=moment) if pool is not None
+                    else release_issue(svc, issue, out_dir, as_, day, at=moment))
+        except Queued as q:
+            queued = q.doc
+    if queued is not None:          # decided and recorded; a worker builds it when one is back: exit 0
+        if as_json:
+            emit_json({**queued, "ok": True})
+        else:
+            out.print(f"[yellow]{queued['problems'][0]['message']}[/yellow]")
+        raise typer.Exit(code=0)
     if as_json:
         emit_json({"issue": done})
         return
@@ -196,6 +209,8 @@ def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help=
 @issue_app.command("cancel")
 def issue_cancel(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
                  reason: Annotated[str, typer.Option("--reason", help="取消的理由（不少于 10 个字）")],
+    from flows.on_pool import Queued, pool_of, release as release_on_pool
+    queued = None
                  as_: AsOpt, as_json: JsonOpt = False) -> None:
     """取消定时出版（公开时间之前）：本期回到编排中，记入审计。"""
     from services.gazette.release import cancel_release

@@ -189,6 +189,16 @@ def scheduler_cmd(ctx: typer.Context,
     from documents.problems import Refused, problem
     from flows.run import serve_schedules
     with refusals(as_json):
+        from flows.on_pool import pool_of
+        home = home_of(ctx).require()
+        if (pool := pool_of(home.path)) is not None:     # one scheduler per province: the server's
+            from flows.workpool import CHECK, SWEEP
+            raise Refused(problem("invalid_state", f"本主目录使用工作池 {pool.pool}：计划任务是 Prefect 服务器 "
+                                                   f"{pool.api_url} 上的部署计划（lockstep deploy 已登记：{CHECK} "
+                                                   f"按 {pool.check_cron}，{SWEEP} 每 {pool.sweep_minutes} 分钟），"
+                                                   "全省只此一处，不在各机器上运行；本机不必运行 lockstep scheduler。"
+                                                   "修改计划请改 lockstep.toml 的 [prefect] 后重新运行 lockstep deploy",
+                                  advice=""))
         if not os.environ.get("PREFECT_API_URL"):
             raise Refused(problem("invalid_state", "计划任务需要 Prefect 服务器：先运行 prefect server start，"
                                                    "再设置 PREFECT_API_URL=http://127.0.0.1:4200/api"))

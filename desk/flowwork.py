@@ -5,6 +5,9 @@ A warm flow run costs ~0.3 s before it does any work (DESIGN.md, last part), and
 writer anyway, so runs never overlap. Twenty offices uploading at once would otherwise pay for
 twenty runs in a row; batched, the first upload runs alone and the rest share the next run.
 Each request still gets its own result, in its own order.
+
+In a pool home (flows/on_pool.py) the same batches are staged in the object store and run by the
+pool's workers; the desk only waits for the answers (or answers `queued`), so it holds no turn.
 """
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ class FlowWork:
                     return
                 batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
             try:
-                with self.lock:
+                with self._turn():
                     results = run_intake(self.home, [r for r, _ in batch], here=True)
                     self.runs += 1
                 for (_, future), result in zip(batch, results, strict=True):
@@ -55,9 +58,17 @@ class FlowWork:
                     if not future.done():
                         future.set_exception(e)
 
+    def _turn(self):
+        """The flow-run turn: this process's one at a time; none in a pool home (flows/on_pool.py),
+        whose work runs on the pool's workers while this desk only waits for the answer."""
+        from contextlib import nullcontext
+
+        from flows.on_pool import pool_of
+        return nullcontext() if pool_of(self.home) is not None else self.lock
+
     def publish(self, dossier_ids: list[str], actor: str) -> list[dict]:
         from flows.run import run_publication
-        with self.lock:
+        with self._turn():
             return run_publication(self.home, dossier_ids, actor, here=True)
 
     def publish_pending(self) -> dict:

@@ -49,8 +49,58 @@ def intake_batch_flow(batch: str, limit: int = 5) -> dict:
 
 @task(retries=1, retry_delay_seconds=2)
 def sweep_publications() -> dict:
+    # Gazette releases too: jobs a killed run left, and scheduled issues whose moment has come.
+    from services.gazette.release import release_pending
     from services.publication.publish import publish_pending
-    return publish_pending(_services()).model_dump(mode="json")
+    svc = _services()
+    done = publish_pending(svc).model_dump(mode="json")
+    return {**done, "gazette": release_pending(svc).results}
+
+
+def _problems(r) -> list[dict]:
+    return [p.model_dump(mode="json") for p in r.problems]
+
+
+@task
+def publish_job(job: int) -> dict:
+    from documents.problems import Refused
+    from services.publication.publish import publish_job as run
+    try:
+        done = run(_services(), job)
+    except Refused as r:        # the job's row says it too (failed, or pending again for a fault)
+        return {"job": job, "published": False, "problems": _problems(r), "worker": _worker()}
+    if done is None:
+        return {"job": job, "taken": False, "worker": _worker()}
+    return {"job": job, **done.model_dump(mode="json"), "worker": _worker()}
+
+
+@flow(name="lockstep-publish")
+def publish_job_flow(job: int) -> dict:
+    """A sign-off's publication (gazette item, web release, register entry): the outbox job `job`,
+    claimed here (another worker's run of the same job finds it taken or done); the answer is kept on
+    the job's row for the desk or command that asked."""
+    crash_point("pool.publish")
+    return publish_job(job)
+
+
+@task
+def release_job(job: int) -> dict:
+    from documents.problems import Refused
+    from services.gazette.release import release_job as run
+    try:
+        done = run(_services(), job)
+    except Refused as r:
+        return {"job": job, "released": False, "problems": _problems(r), "worker": _worker()}
+    if done is None:
+        return {"job": job, "taken": False, "worker": _worker()}
+    return {"job": job, "issue": done.issue, "status": done.status, "worker": _worker()}
+
+
+@flow(name="lockstep-gazette-release")
+def gazette_release_flow(job: int) -> dict:
+    """A gazette release (both editions built, stored and fingerprinted, the rows): the outbox job
+    `job`, claimed here; whoever asked answers from the database and the store when it is done."""
+    return release_job(job)
 
 
 @flow(name="lockstep-sweep")

@@ -5,10 +5,16 @@ import json
 from pathlib import Path
 
 from flows.engine import configure, warm_settings
+from flows import on_pool
 from flows.handoff import hand_off
+from flows.on_pool import pool_of
 
 
 def run_intake(home: Path, requests: list[dict], here: bool = False) -> list[dict]:
+    """One result per request. A pool home (flows/on_pool.py) hands them to its work pool: a result
+    may then be the `queued` notice ("queued": true), the bundle staged and recorded."""
+    if requests and (s := pool_of(home)) is not None and (done := on_pool.intake(home, s, requests)) is not None:
+        return done
     if not here and (done := hand_off(home, "/api/flows/intake", {"requests": requests})) is not None:
         return done
     configure(home)
@@ -19,6 +25,10 @@ def run_intake(home: Path, requests: list[dict], here: bool = False) -> list[dic
 
 
 def run_publication(home: Path, dossier_ids: list[str], actor: str, here: bool = False) -> list[dict]:
+    """One answer per dossier. A pool home hands each publish job (by its id) to its work pool: an
+    answer may then be the `queued` notice ("queued": true), the job recorded and waiting."""
+    if (s := pool_of(home)) is not None and (done := on_pool.publish(home, s, dossier_ids, actor)) is not None:
+        return done
     if not here and (done := hand_off(home, "/api/flows/publication",
                                       {"dossier_ids": dossier_ids, "actor": actor})) is not None:
         return done

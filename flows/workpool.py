@@ -27,6 +27,7 @@ from documents.problems import Refused, problem
 
 CODE = Path(__file__).resolve().parents[1]          # the folder the entrypoints are relative to
 INTAKE, SWEEP, CHECK = "lockstep-intake-batch", "lockstep-sweep", "lockstep-check"
+PUBLISH, RELEASE = "lockstep-publish", "lockstep-gazette-release"     # one outbox job each, by its id
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ def _wanted(s: PoolSettings) -> list[dict]:
         {"flow": INTAKE, "entrypoint": "flows/pool.py:intake_batch_flow", "schedule": None},
         {"flow": SWEEP, "entrypoint": "flows/pool.py:sweep_flow", "schedule": ("interval", s.sweep_minutes * 60)},
         {"flow": CHECK, "entrypoint": "flows/pool.py:check_flow", "schedule": ("cron", s.check_cron)},
+        {"flow": PUBLISH, "entrypoint": "flows/pool.py:publish_job_flow", "schedule": None},
+        {"flow": RELEASE, "entrypoint": "flows/pool.py:gazette_release_flow", "schedule": None},
     ]
 
 
@@ -108,7 +111,9 @@ def _shape(d) -> dict:
 
 
 def deploy(s: PoolSettings) -> dict:
-    """Create or update the pool (type process, pool-wide limit) and the three deployments.
+    """Create or update the pool (type process, pool-wide limit) and the deployments: batch intake,
+    the sweep and the scheduled check (their schedules are the province's one scheduler), a sign-off's
+    publication and a gazette release (each run given one outbox job's id).
     Running it again with the same settings changes nothing (each answer says created / updated /
     unchanged). The code folder (CODE) must be the same path on every worker machine."""
     require_server(s)

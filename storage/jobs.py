@@ -92,15 +92,18 @@ class Jobs:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, kind: str, dossier_id: str, fingerprint: str, at: dt.datetime, actor: str | None = None) -> Job:
-        """The job, pending; one per (kind, dossier, fingerprint): a second add returns the first."""
+    def add(self, kind: str, dossier_id: str, fingerprint: str, at: dt.datetime, actor: str | None = None,
+            request: dict | None = None) -> Job:
+        """The job, pending; one per (kind, dossier, fingerprint): a second add returns the first.
+        `request`: what the work needs besides its subject and fingerprint (an intake's dossier and 修改说明),
+        kept in `result` as {"request": …} until the work's answer replaces it."""
         s = self.session
         existing = s.scalars(select(JobRow).filter_by(kind=kind, dossier_id=dossier_id,
                                                       fingerprint=fingerprint)).first()
         if existing is not None:
             return _job(existing)
         row = JobRow(kind=kind, dossier_id=dossier_id, fingerprint=fingerprint, status="pending",
-                     attempts=0, actor=actor, created_at=at)
+                     attempts=0, actor=actor, created_at=at, result={"request": request} if request else None)
         s.add(row)
         s.flush()
         return _job(row)

@@ -59,6 +59,36 @@ def stage(svc: Services, bundles: list[Path], actor: str, batch: str) -> list[st
     return keys
 
 
+def request_bytes(paths: list[Path]) -> bytes:
+    """A request's files as one bundle: one zip or folder as it is (bundle_bytes), several files zipped
+    under their names (as the desk receives files uploaded together)."""
+    if len(paths) == 1:
+        return bundle_bytes(paths[0])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in paths:
+            info = zipfile.ZipInfo(p.name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, bundle_bytes(p) if p.is_dir() else p.read_bytes())
+    return buf.getvalue()
+
+
+def stage_requests(svc: Services, requests: list[dict], batch: str) -> list[str]:
+    """Intake requests as the desk and the command line make them ({"paths", "actor", "dossier",
+    "answers"}): every bundle stored, one pending intake job each (one transaction), the dossier and
+    修改说明 kept on the job. The keys in the order given."""
+    keys = [svc.store.put(request_bytes([Path(p) for p in r["paths"]]), content_type="application/zip")
+            for r in requests]
+
+    def record() -> None:
+        with svc.unit() as uow:
+            for key, r in zip(keys, requests):
+                extra = {k: r[k] for k in ("dossier", "answers") if r.get(k)}
+                uow.jobs.add(KIND, batch, key, uow.now(), r.get("actor"), request=extra or None)
+    svc.retrying(record)
+    return keys
+
+
 @dataclass(frozen=True)
 class BatchState:
     batch: str
@@ -83,7 +113,7 @@ def state(svc: Services, batch: str) -> BatchState:
 def answer_of(job: Job) -> dict:
     """An intake job's answer: `result` (migration 0018); a row an earlier Lockstep answered kept it in
     last_error, read as it is."""
-    if job.result is not None:
+    if job.result is not None and "request" not in job.result:
         return job.result
     return job.last_error or {} if job.status == "done" else {"accepted": False, "problems": [job.last_error]
                                                               if job.last_error else []}
@@ -126,8 +156,10 @@ def run_staged(svc: Services, batch: str | None, *, limit: int = 5, worker: str 
                 with tempfile.TemporaryDirectory(prefix="lockstep-staged-") as tmp:
                     path = Path(tmp) / f"{job.fingerprint[:16]}.zip"
                     path.write_bytes(data)
+                    asked = (job.result or {}).get("request") or {}
                     try:
-                        answer = intake_bundle([path], job.actor or "", svc)
+                        answer = intake_bundle([path], job.actor or "", svc, asked.get("dossier"),
+                                               asked.get("answers") or ())
                     except Refused as r:
                         answer = SubmitResult(dossier=None, version=None, accepted=False,
                                               problems=list(r.problems))

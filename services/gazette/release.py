@@ -161,13 +161,35 @@ def release_issue(svc: Services, issue_id: str, out_dir: Path, actor: str,
     folder out_dir/ISSUE moved into place after the commit. A scheduled release stops after storing:
     nothing is public before its moment, when `release_pending` (the sweep) makes it public. If this
     process dies after the decision, the sweep (or the same command again) completes it."""
-    editor(svc, actor)
-    target = Path(out_dir) / issue_id
-    answered = svc.retrying(lambda: _decide(svc, issue_id, target, actor, date, at))
+    answered = decide_release(svc, issue_id, out_dir, actor, date, at)
     if answered is not None:
         return answered
     crash_point("gazette.release.decided")              # decided and committed, nothing built yet
     return _work(svc, issue_id, actor)
+
+
+def decide_release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.date | None = None,
+                   at: dt.datetime | None = None) -> Released | None:
+    """The release's decision and its gazette_release job, committed; None when the job is there to
+    run (a work pool runs it by its id: `release_job`; then `answer_release` answers here)."""
+    editor(svc, actor)
+    target = Path(out_dir) / issue_id
+    return svc.retrying(lambda: _decide(svc, issue_id, target, actor, date, at))
+
+
+def answer_release(svc: Services, issue_id: str, actor: str) -> Released:
+    """The issue's release as it stands once its job has run elsewhere (the folder completed here from
+    the stored editions), or run here if the job still waits."""
+    return _work(svc, issue_id, actor)
+
+
+def release_job(svc: Services, job_id: int, actor: str | None = None) -> Released | None:
+    """Run one gazette_release job given by its id (a work pool's flow run); None when it is not this
+    run's to do (done, or held by a live worker) or the decision is no longer the issue's."""
+    jobs = svc.retrying(lambda: _claim(svc, job_id=job_id, limit=1))
+    if not jobs:
+        return None
+    return _run(svc, jobs[0], actor or jobs[0].actor or "lockstep")
 
 
 def _decide(svc: Services, issue_id: str, target: Path, actor: str, date: dt.date | None,
