@@ -174,6 +174,8 @@ def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help=
         if not typer.confirm(f"确认{when}出版公报 {issue}？出版后不能撤回或改动", default=False):
             err.print("已取消，未出版。")
             raise typer.Exit(code=1)
+    from flows.on_pool import Queued, pool_of, release as release_on_pool
+    queued = None
     with refusals(as_json, {"issue": issue}):
         svc = services_of(ctx)
         day = date.date() if date else None
@@ -209,8 +211,6 @@ def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help=
 @issue_app.command("cancel")
 def issue_cancel(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
                  reason: Annotated[str, typer.Option("--reason", help="取消的理由（不少于 10 个字）")],
-    from flows.on_pool import Queued, pool_of, release as release_on_pool
-    queued = None
                  as_: AsOpt, as_json: JsonOpt = False) -> None:
     """取消定时出版（公开时间之前）：本期回到编排中，记入审计。"""
     from services.gazette.release import cancel_release
