@@ -102,6 +102,8 @@ def waiting(svc: Services) -> list[Job]:
 def _claim(svc: Services, **kw) -> list[Job]:
     with svc.unit() as uow:
         return uow.jobs.claim(KIND, now=svc.now(), **kw)
+
+
 def publish_job(svc: Services, job_id: int, actor: str | None = None) -> PublicationResult | None:
     """Run one publish job given by its id (a work pool's flow run is given the id, never a path):
     claimed first, a failed one tried again (a person asked), its answer kept on the job's row for
@@ -113,8 +115,6 @@ def publish_job(svc: Services, job_id: int, actor: str | None = None) -> Publica
     done = _run(svc, job.dossier_id, actor or job.actor or "lockstep", job)
     _give_back(svc, lambda j: j.keep_result(job.id, done.model_dump(mode="json")))
     return done
-
-
 
 
 def _run(svc: Services, dossier_id: str, actor: str, job: Job | None) -> PublicationResult:
