@@ -1,0 +1,156 @@
+"""Read latency of the command line (issue 14: "Reads are fast"), as a clerk feels it.
+
+    python bench/reads.py [--runs 7] [--json]
+
+Builds a fresh home with `lockstep demo` (a registered dossier, a released gazette issue) and times,
+each as its own process, the median of --runs:
+
+  floor       python -c "import sqlalchemy, pydantic": what any command that reads the database pays
+  gate        lockstep gate D
+  status      lockstep status D
+  register    lockstep register list
+
+first cold (no desk), then with `lockstep serve` running for the same home, where `submit` (a new
+distinct bundle each run) and `sign-off` (a dossier approved at every stage beforehand, untimed) are
+timed too. Each line prints seconds and the ratio to the floor measured in this run, so a loaded
+machine shifts both. Goals (issue 14): reads <= 0.5 s cold, <= 0.15 s with the desk; submit and
+sign-off <= 0.8 s with the desk. Never a test: the numbers are read by people.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+PY = sys.executable
+GOALS = {"cold": 0.5, "desk": 0.15, "write": 0.8}
+
+
+def lockstep(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    r = subprocess.run([PY, "-m", "cli.main", "--home", str(home), *args], cwd=ROOT, capture_output=True,
+                       text=True, env={**os.environ, "COLUMNS": "200"})
+    if check and r.returncode not in (0, 1):
+        raise SystemExit(f"lockstep {' '.join(args)} failed ({r.returncode}):\n{r.stdout[-2000:]}{r.stderr[-2000:]}")
+    return r
+
+
+def median_time(run, n: int) -> float:
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        run(i)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def floor(n: int) -> float:
+    return median_time(lambda _: subprocess.run([PY, "-c", "import sqlalchemy, pydantic"], check=True), n)
+
+
+def reads(home: Path, dossier: str, n: int) -> dict[str, float]:
+    return {"gate": median_time(lambda _: lockstep(home, "gate", dossier), n),
+            "status": median_time(lambda _: lockstep(home, "status", dossier), n),
+            "register": median_time(lambda _: lockstep(home, "register", "list"), n)}
+
+
+def people_by_role(home: Path) -> dict[str, str]:
+    listed = json.loads(lockstep(home, "users", "list", "--json").stdout)
+    found: dict[str, str] = {}
+    for p in listed["users"]:
+        for role in p.get("roles", []):
+            found.setdefault(role, p["name"])
+    return found
+
+
+def submitted(home: Path, bundle: Path, who: str) -> str:
+    r = lockstep(home, "submit", str(bundle), "--as", who, "--json")
+    answer = json.loads(r.stdout)
+    results = answer.get("results") or [answer]
+    return results[0].get("dossier") or results[0].get("dossier_id")
+
+
+def approve_all(home: Path, dossier: str, roles: dict[str, str]) -> str | None:
+    """Every stage approved by a person holding its role; the refusal code if one was refused."""
+    gate = json.loads(lockstep(home, "gate", dossier, "--json").stdout)
+    for stage in gate.get("stages", []):
+        if stage.get("approved"):
+            continue
+        who = next((roles[r] for r in stage["roles"] if r in roles), None)
+        r = lockstep(home, "review", dossier, "--stage", stage["id"], "--approve", "--as", who or "nobody", "--json")
+        if r.returncode != 0:
+            return json.loads(r.stdout)["problems"][0]["code"]
+    return None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    from samples import genhe
+    work = Path(tempfile.mkdtemp(prefix="lockstep-reads-"))
+    home = work / "home"
+    print(f"准备：lockstep demo → {home}", file=sys.stderr)
+    lockstep(home, "demo", "--json")
+    dossier = "D2026-0001"
+    base = floor(a.runs)
+    cold = reads(home, dossier, a.runs)
+    roles = people_by_role(home)
+    bundles = genhe.write_bundles(work / "bundles", 2 * a.runs, seed=7)[: 2 * a.runs]
+    out = {"runs": a.runs, "floor_s": round(base, 3), "cold_s": {k: round(v, 3) for k, v in cold.items()}}
+    desk = subprocess.Popen([PY, "-m", "cli.main", "--home", str(home), "serve", "--port", "0"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not (home / "desk.json").exists():
+            if desk.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the desk did not start")
+            time.sleep(0.2)
+        warm = reads(home, dossier, a.runs)
+        out["desk_s"] = {k: round(v, 3) for k, v in warm.items()}
+        drafter = roles.get("drafter", "drafter")
+        out["desk_s"]["submit"] = round(median_time(lambda i: submitted(home, bundles[i], drafter), a.runs), 3)
+        ready, refused = [], None
+        for b in bundles[a.runs:]:
+            d = submitted(home, b, drafter)
+            refused = refused or approve_all(home, d, roles)
+            ready.append(d)
+        if refused:
+            out["desk_s"]["sign_off"] = None
+            out["sign_off_not_measured"] = f"an approval was refused: {refused}"
+        else:
+            signer = roles.get("signer", "signer")
+            out["desk_s"]["sign_off"] = round(median_time(
+                lambda i: lockstep(home, "sign-off", ready[i], "--as", signer, "--json"), a.runs), 3)
+    finally:
+        desk.terminate()
+        try:
+            desk.wait(30)
+        except subprocess.TimeoutExpired:
+            desk.kill()
+    print(f"{'':10}{'秒 s':>8}{'× floor':>9}  goal", file=sys.stderr if a.json else sys.stdout)
+    rows = [("floor", base, None)] + [(f"{k} (cold)", v, GOALS["cold"]) for k, v in cold.items()] + \
+        [(f"{k} (desk)", v, GOALS["write" if k in ("submit", "sign_off") else "desk"]) for k, v in out["desk_s"].items()]
+    for name, v, goal in rows:
+        if v is None:
+            print(f"{name:18} not measured: {out.get('sign_off_not_measured')}")
+            continue
+        verdict = "" if goal is None else ("ok" if v <= goal else f"over {goal} s")
+        print(f"{name:18}{v:8.3f}{v / base:9.2f}  {verdict}", file=sys.stderr if a.json else sys.stdout)
+    out["ratios"] = {k: round(v / base, 2) for k, v in {**{f"cold_{k}": v for k, v in cold.items()},
+                                                         **{f"desk_{k}": v for k, v in out["desk_s"].items() if v}}.items()}
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
