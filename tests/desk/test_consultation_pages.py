@@ -10,14 +10,40 @@ import re
 import pytest
 
 from services.dossiers.intake import intake_bundle
-from tests.desk.test_pages import csrf_of, sign_in
+from tests.desk.test_pages import PASSWORD, csrf_of, sign_in
 
 TOKEN = re.compile(r'name="form" value="([^"]+)"')
+NUMBERS = iter(range(20, 99))
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One home and one desk app for the module (each test takes its own dossier): a home's setup and
+    password hashing cost seconds on a busy machine."""
+    from desk import auth
+    from desk.app import create_app
+    from services.home.context import initialise, open_services
+    from services.home.folder import Home
+    home = Home(tmp_path_factory.mktemp("consult-pages") / "home")
+    initialise(home)
+    for name in ("drafter", "signer"):
+        auth.set_password(home.path, name, PASSWORD)
+    return create_app(home.path, "test-token"), open_services(Home(home.path))
+
+
+@pytest.fixture
+def desk(shared):
+    return shared[0]
+
+
+@pytest.fixture
+def svc(shared):
+    return shared[1]
 
 
 @pytest.fixture
 def major(svc, sample_zip):
-    result = intake_bundle([sample_zip(kind="重大行政决策", doc_number="根政发〔2019〕9号")], "drafter", svc)
+    result = intake_bundle([sample_zip(kind="重大行政决策", doc_number=f"根政发〔2019〕{next(NUMBERS)}号")], "drafter", svc)
     assert result.accepted, result.problems
     return result.dossier
 
@@ -144,7 +170,8 @@ def test_the_form_is_not_offered_before_or_after_the_period_and_a_post_is_refuse
     assert page.status_code == 200 and 'name="text"' not in page.text and "尚未开始接收意见" in page.text
     r = comment(public, major, "早了", token="y" * 43, cookies={"lockstep_comment": "y" * 43})
     assert r.status_code == 409 and "invalid_state" in r.text
-    past = intake_bundle([sample_zip(kind="重大行政决策", doc_number="根政发〔2019〕10号")], "drafter", svc).dossier
+    past = intake_bundle([sample_zip(kind="重大行政决策", doc_number=f"根政发〔2019〕{next(NUMBERS)}号")], "drafter",
+                         svc).dossier
     open_consultation(svc, past, dt.date(2019, 7, 1), dt.date(2019, 7, 31), "drafter")
     page = public.get(f"/site/consultations/{past}.html")
     assert 'name="text"' not in page.text and "已于 2019年07月31日 结束" in page.text

@@ -1,0 +1,180 @@
+"""网络征集 and 征求意见 in a real browser (issues 14 and 15 item 5), against the desk's app served by uvicorn on
+loopback as `lockstep serve` serves it (same create_app, proxy headers off; in this process, so no workflow
+engine warms for pages that run no flow, which keeps this module well under a minute): a resident comments on the public notice page (Chinese, escaped, name optional); the drafting
+office moderates it on the desk, records its adoption; and a bounded burst of 200 concurrent submissions from
+25 clients (behind a trusted proxy) keeps the per-client throttle exactly, stores no double and loses nothing.
+Screenshots go to /work/shots/C1 (or the session's screenshot folder)."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.browser.conftest import PASSWORD
+
+TOKEN = re.compile(r'name="form" value="([^"]+)"')
+XSS = '<img src=x onerror="document.title=\'pwned\'">'
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, sample_zip_module):
+    from desk import auth
+    from services.dossiers.intake import intake_bundle
+    from services.home.context import initialise, open_services
+    from services.home.folder import Home
+    from services.review.consultation import open_consultation, record_comments
+    home = Home(tmp_path_factory.mktemp("consult") / "home")
+    initialise(home)
+    text = home.config_path.read_text(encoding="utf-8")
+    home.config_path.write_text(text.replace("trusted_proxies = []", 'trusted_proxies = ["127.0.0.1"]'), encoding="utf-8")
+    auth.set_password(home.path, "drafter", PASSWORD)
+    svc = open_services(Home(home.path))
+    d = intake_bundle([sample_zip_module(kind="重大行政决策", doc_number="根政发〔2019〕9号")], "drafter", svc).dossier
+    start = svc.now().astimezone().date()
+    open_consultation(svc, d, start - dt.timedelta(days=2), start + dt.timedelta(days=27), "drafter")
+    record_comments(svc, d, [{"author": "张三", "text": "建议把申报期限延长到60日", "received_on": str(start)}],
+                    "drafter", "信函")
+    with served_app(home.path) as url:
+        yield {"url": url, "home": home.path, "dossier": d, "svc": svc}
+
+
+@contextlib.contextmanager
+def served_app(home: Path):
+    """create_app under uvicorn on 127.0.0.1 (a real HTTP server, concurrent requests), stopped after."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from desk.app import create_app
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    server = uvicorn.Server(uvicorn.Config(create_app(home, "test-token"), log_level="warning", proxy_headers=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def sample_zip_module(tmp_path_factory):
+    from samples.genhe import write_zip
+    folder = tmp_path_factory.mktemp("zips")
+    return lambda variant="complete", **kw: write_zip(folder / f"{variant}-{len(kw)}.zip", variant, **kw)
+
+
+@pytest.fixture(scope="module")
+def shotdir(shots) -> Path:
+    mine = Path("/work/shots/C1")
+    try:
+        mine.mkdir(parents=True, exist_ok=True)
+        return mine
+    except OSError:
+        return shots
+
+
+def test_a_resident_comments_and_the_office_moderates_and_adopts_it_in_chromium(browser, served, shotdir):
+    d, url = served["dossier"], served["url"]
+    public = browser.new_context(base_url=url, locale="zh-CN", viewport={"width": 1100, "height": 900})
+    try:
+        page = public.new_page()
+        page.goto(f"/site/consultations/{d}.html")
+        assert "在线提交意见" in page.inner_text("main") and "征求意见期" in page.inner_text("main")
+        assert "正在征求意见" in page.inner_text("#open-now")
+        page.screenshot(path=str(shotdir / "consultation-public-top.png"), full_page=False)
+        page.fill("#c-name", "李四")
+        page.fill("#c-contact", "lisi@example.cn")
+        page.fill("#c-text", f"建议增加网上办理渠道。{XSS}")
+        page.locator("#comment").scroll_into_view_if_needed()
+        page.screenshot(path=str(shotdir / "consultation-public-form.png"), full_page=False)
+        page.screenshot(path=str(shotdir / "consultation-public-form-full.png"), full_page=True)
+        with page.expect_navigation():
+            page.click("button:has-text('提交意见')")
+        assert "您的意见已收到" in page.inner_text("#received")
+        assert page.title() != "pwned" and "建议增加网上办理渠道" not in page.inner_text("main")   # pending: not public
+        page.screenshot(path=str(shotdir / "consultation-public-received.png"), full_page=False)
+    finally:
+        public.close()
+
+    office = browser.new_context(base_url=url, locale="zh-CN", viewport={"width": 1100, "height": 900})
+    try:
+        page = office.new_page()
+        page.goto("/login")
+        page.fill("#name", "drafter")
+        page.fill("#password", PASSWORD)
+        with page.expect_navigation():
+            page.click("button:has-text('登录')")
+        page.goto(f"/desk/dossiers/{d}")
+        with page.expect_navigation():
+            page.click("#consultation-link")
+        assert "待审核 1 条" in page.inner_text("main")
+        with page.expect_navigation():
+            page.click("#moderation-link")
+        queue = page.inner_text("#pending")
+        assert "李四" in queue and "lisi@example.cn" in queue and "<img src=x" in queue     # shown as text
+        assert page.title() != "pwned"
+        page.screenshot(path=str(shotdir / "consultation-moderation-queue.png"), full_page=True)
+        with page.expect_navigation():
+            page.click("#pending button:has-text('采用')")
+        assert "已采用该网上意见" in page.inner_text("#done")
+        page.goto(f"/desk/dossiers/{d}/consultation")
+        row = page.locator("tr", has_text="建议增加网上办理渠道")
+        row.locator("select[name=adopted]").select_option("部分采纳")
+        row.locator("input[name=response]").fill("已在第五条增加网上办理")
+        with page.expect_navigation():
+            row.locator("button:has-text('保存')").click()
+        assert "已保存采纳情况" in page.inner_text("#done")
+        assert "部分采纳 1 条" in page.inner_text("main")
+        page.screenshot(path=str(shotdir / "consultation-desk.png"), full_page=True)
+    finally:
+        office.close()
+
+
+def test_a_burst_of_200_submissions_keeps_the_throttle_stores_no_double_and_loses_nothing(served):
+    from services.review.consultation import view
+    d, url = served["dossier"], served["url"]
+    clients = [f"10.9.{i // 200}.{i % 200 + 1}" for i in range(25)]
+    sessions = {}
+    for ip in clients:                      # each client reads the page first: its form token and cookie
+        c = httpx.Client(base_url=url, headers={"X-Forwarded-For": ip}, timeout=60)
+        r = c.get(f"/site/consultations/{d}.html")
+        assert r.status_code == 200
+        sessions[ip] = (c, TOKEN.search(r.text).group(1))
+    posts = [(ip, f"并发意见 {ip} 第{k}条") for k in range(8) for ip in clients]       # 200 in all
+
+    def send(job):
+        ip, text = job
+        c, token = sessions[ip]
+        r = c.post(f"/site/consultations/{d}/comments", data={"form": token, "text": text})
+        return ip, text, r.status_code, ("too_many_requests" in r.text)
+
+    try:
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            results = list(pool.map(send, posts))
+    finally:
+        for c, _ in sessions.values():
+            c.close()
+    statuses = sorted({s for _, _, s, _ in results})
+    assert set(statuses) <= {303, 429}, statuses
+    assert all(coded for _, _, s, coded in results if s == 429)
+    taken = {(ip, text) for ip, text, s, _ in results if s == 303}
+    for ip in clients:                      # exactly five per client, whatever order they arrived in
+        assert sum(1 for i, _ in taken if i == ip) == 5, ip
+    stored = [x for x in view(served["svc"], d).items if x.source == "online" and x.text.startswith("并发意见")]
+    assert len(stored) == len({x.text for x in stored}) == 125                    # no doubles
+    assert {x.text for x in stored} == {text for _, text in taken}                # nothing lost, nothing extra
