@@ -85,19 +85,27 @@ def issue_new(ctx: typer.Context,
     out.print(f"[green]已新建[/green] 公报{year}年第{number}期（总第{view.total}期），编号 {view.issue}")
 
 
+def _edit(ctx: typer.Context, issue: str, as_json: bool, change, said, doc: dict | None = None) -> None:
+    """Change a draft issue through one service call, `change(svc)`: a refusal is rendered (exit 1);
+    --json prints `doc` or else the issue, text output `said(view)` and then the issue (if any)."""
+    with refusals(as_json, {"issue": issue}):
+        view = change(services_of(ctx))
+    if as_json:
+        emit_json(doc if doc is not None else {"issue": view})
+        return
+    out.print(said(view))
+    if view is not None:
+        _print_issue(view)
+
+
 @issue_app.command("add")
 def issue_add(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
               dossiers: Annotated[list[str], typer.Argument(help="待刊队列中的卷宗编号")],
               as_: AsOpt, as_json: JsonOpt = False) -> None:
-    """把待刊队列中的稿件编入一期（每份稿件只能编入一期；已出版的期次不能再改动）。"""
+    """把待刊队列中的稿件编入一期，排在本栏目已有稿件之后（每份稿件只能编入一期；已出版的期次不能再改动）。"""
     from services.gazette.issues import add_items
-    with refusals(as_json, {"issue": issue}):
-        view = add_items(services_of(ctx), issue, list(dossiers), as_)
-    if as_json:
-        emit_json({"issue": view})
-        return
-    out.print(f"[green]已编入[/green] {len(dossiers)} 份稿件")
-    _print_issue(view)
+    _edit(ctx, issue, as_json, lambda svc: add_items(svc, issue, list(dossiers), as_),
+          lambda view: f"[green]已编入[/green] {len(dossiers)} 份稿件")
 
 
 @issue_app.command("remove")
@@ -106,13 +114,29 @@ def issue_remove(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="
                  as_: AsOpt, as_json: JsonOpt = False) -> None:
     """把稿件移出编排中的一期：稿件回到待刊队列，可编入另一期（已决定出版的期次不能再改动）。"""
     from services.gazette.issues import remove_items
-    with refusals(as_json, {"issue": issue}):
-        view = remove_items(services_of(ctx), issue, list(dossiers), as_)
-    if as_json:
-        emit_json({"issue": view})
-        return
-    out.print(f"[green]已移出[/green] {len(dict.fromkeys(dossiers))} 份稿件，回到待刊队列")
-    _print_issue(view)
+    _edit(ctx, issue, as_json, lambda svc: remove_items(svc, issue, list(dossiers), as_),
+          lambda view: f"[green]已移出[/green] {len(dict.fromkeys(dossiers))} 份稿件，回到待刊队列")
+
+
+@issue_app.command("move")
+def issue_move(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="期次编号，如 2019-8")],
+               dossier: Annotated[str, typer.Argument(help="要调整顺序的稿件的卷宗编号")],
+               as_: AsOpt,
+               up: Annotated[bool, typer.Option("--up", help="在本栏目内上移一篇")] = False,
+               down: Annotated[bool, typer.Option("--down", help="在本栏目内下移一篇")] = False,
+               to: Annotated[Optional[int], typer.Option("--to", min=1, metavar="序号",
+                                                         help="移到本期第几篇（gazette issue show 列出的序号，须在本栏目内）")] = None,
+               as_json: JsonOpt = False) -> None:
+    """调整编排中的一期稿件的顺序（只在本栏目内；目录、电子版与印刷版都按此顺序）：--up、--down 或 --to 序号，三者选一。"""
+    from services.gazette.issues import move_item
+    if up + down + (to is not None) != 1:
+        raise typer.BadParameter("请用 --up、--down 或 --to 序号 指明怎样移动（三者选一）", param_hint="--up/--down/--to")
+    step = -1 if up else (1 if down else None)
+    _edit(ctx, issue, as_json, lambda svc: move_item(svc, issue, dossier, as_, to=to, step=step),
+          lambda view: "[green]已调整顺序[/green] " + next(
+              (f"卷宗 {dossier} 现为本期第 {i.position} 篇（【{i.section}】）" for i in view.items if i.dossier == dossier),
+              f"卷宗 {dossier}"))
+
 
 
 @issue_app.command("delete")
@@ -120,12 +144,8 @@ def issue_delete(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="
                  as_: AsOpt, as_json: JsonOpt = False) -> None:
     """删除编排中且没有稿件、没有更正启事的一期（期号与总期号可再用）。"""
     from services.gazette.issues import delete_issue
-    with refusals(as_json, {"issue": issue}):
-        delete_issue(services_of(ctx), issue, as_)
-    if as_json:
-        emit_json({"deleted": issue})
-        return
-    out.print(f"[green]已删除[/green] 公报期次 {issue}")
+    _edit(ctx, issue, as_json, lambda svc: delete_issue(svc, issue, as_),
+          lambda view: f"[green]已删除[/green] 公报期次 {issue}", doc={"deleted": issue})
 
 
 @issue_app.command("show")

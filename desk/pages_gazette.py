@@ -134,7 +134,8 @@ def routes(kit: Kit) -> APIRouter:
                 "scheduled": "已定时出版：印刷版与电子版已生成并记录指纹，到公开时间才对外公开",
                 "cancelled": "已取消定时出版，本期回到编排中",
                 "corrected": "更正启事已编入本期", "uncorrected": "更正启事已撤下",
-                "removed": "稿件已移出本期，回到待刊队列"}
+                "removed": "稿件已移出本期，回到待刊队列", "moved": "已调整稿件顺序"}
+        done["queued"] = "出版决定已受理并记录，等待工作节点生成出版物；可用 lockstep due 查看"   # a pool home
         return await issue_page(request, session, who, issue_id, done=done.get(request.query_params.get("done")))
 
     @router.post("/desk/gazette/issues/{issue_id}/add")
@@ -170,6 +171,20 @@ def routes(kit: Kit) -> APIRouter:
         return await act(request, session, who, issue_id, "removed",
                          lambda: remove_items(kit.services(), issue_id, [dossier], who.name))
 
+    @router.post("/desk/gazette/issues/{issue_id}/move")
+    @kit.guarded
+    async def move(request: Request, issue_id: str) -> Response:
+        """上移 / 下移 an item within its section (services.gazette.issues.move_item)."""
+        from services.gazette.issues import move_item
+        session, who = editor(request)
+        fields = await kit.form_of(request, session, who)
+        dossier = (fields.get("dossier") or "").strip()
+        step = {"up": -1, "down": 1}.get((fields.get("direction") or "").strip())
+        if not dossier or step is None:
+            return await issue_page(request, session, who, issue_id, 400, form_error="请指明要上移或下移的稿件")
+        return await act(request, session, who, issue_id, "moved",
+                         lambda: move_item(kit.services(), issue_id, dossier, who.name, step=step))
+
     @router.post("/desk/gazette/issues/{issue_id}/delete")
     @kit.guarded
     async def delete(request: Request, issue_id: str) -> Response:
@@ -186,7 +201,6 @@ def routes(kit: Kit) -> APIRouter:
     @router.post("/desk/gazette/issues/{issue_id}/release")
     @kit.guarded
     async def release(request: Request, issue_id: str) -> Response:
-        from services.gazette.release import release_issue
         session, who = editor(request)
         fields = await kit.form_of(request, session, who)
         try:
@@ -198,9 +212,13 @@ def routes(kit: Kit) -> APIRouter:
         if (fields.get("confirm") or "") != CONFIRM:
             return await issue_page(request, session, who, issue_id, 400,
                                     form_error="出版后不能撤回：请先核对样稿，勾选“我已核对，确认出版”后再出版")
-        return await act(request, session, who, issue_id, "scheduled" if at else "released",
-                         lambda: release_issue(kit.services(), issue_id, kit.home / RELEASE_FOLDER, who.name, day,
-                                               at=at))
+        from flows.on_pool import Queued, release_anywhere
+        try:            # a pool home: a worker of the pool builds the editions (flows/on_pool.py)
+            return await act(request, session, who, issue_id, "scheduled" if at else "released",
+                             lambda: release_anywhere(kit.services(), issue_id, kit.home / RELEASE_FOLDER, who.name,
+                                                      day, at=at))
+        except Queued:
+            return RedirectResponse(f"/desk/gazette/issues/{issue_id}?done=queued", status_code=303)
 
     @router.post("/desk/gazette/issues/{issue_id}/cancel")
     @kit.guarded

@@ -42,6 +42,7 @@ class ItemFacts(BaseModel, frozen=True):
     disclosure: str | None = None
     withheld: bool = False            # 撤回公开 (review.rules.is_public)
     effective: tuple[EffectivePhrase, ...] = ()
+    position: int | None = None       # its place in the issue (editors reorder it); None: not placed yet
 
 
 def _issuer(organ: str | None, banner: str | None) -> str:
@@ -70,10 +71,12 @@ def section_of(facts: ItemFacts) -> str:
 
 
 def ordered(items: list[ItemFacts]) -> list[tuple[str, ItemFacts]]:
-    """By section, then by date (undated last), then by document number and dossier for a stable order."""
+    """By section, then by the editor's order within it (position: items added later come after, and
+    editors move them), then, for items not placed yet, by date (undated last), document number and
+    dossier for a stable order."""
     def key(f: ItemFacts):
-        return (SECTIONS.index(section_of(f)), f.signed_date is None, f.signed_date or dt.date.min,
-                f.doc_number or "", f.dossier)
+        return (SECTIONS.index(section_of(f)), f.position is None, f.position or 0, f.signed_date is None,
+                f.signed_date or dt.date.min, f.doc_number or "", f.dossier)
     return [(section_of(f), f) for f in sorted(items, key=key)]
 
 

@@ -87,13 +87,18 @@ def add_items(svc: Services, issue_id: str, dossiers: list[str], actor: str) -> 
             if problems:
                 raise Refused(*problems)
             now = uow.now()
-            for item, f in found:
-                section = rules.section_of(f)
+            # New items go after those already placed (the editor may move them), those added together
+            # in the gazette's own order (section, then date). Two adds racing for the same positions:
+            # touch() bumps the issue's row_version, so the later one runs again and takes the next ones.
+            by_id = {item.id: item for item, _ in found}
+            last = uow.gazette.last_position(issue.id)
+            for position, (section, f) in enumerate(rules.ordered([f for _, f in found]), last + 1):
+                item = by_id[f.item_id]
                 uow.add(GazetteIssueItemRow(issue_id=issue.id, item_id=item.id, section=section,
-                                            added_by=actor, added_at=now))
+                                            position=position, added_by=actor, added_at=now))
                 uow.audit.append(ItemAdded(dossier_id=item.dossier_id, actor=actor, at=now, issue=issue.id,
                                            item=item.id, section=section))
-            issue.updated_at = now      # bumps row_version: a release that read the issue first loses
+            uow.gazette.touch(issue, now)   # bumps row_version: a release that read the issue first loses
             uow.flush()
             return issue_view(svc, uow, issue)
     return svc.retrying(work)
@@ -156,7 +161,7 @@ def remove_items(svc: Services, issue_id: str, dossiers: list[str], actor: str) 
                 uow.delete(p)
                 uow.audit.append(ItemRemoved(dossier_id=d, actor=actor, at=now, issue=issue.id, item=p.item_id,
                                              section=p.section))
-            issue.updated_at = now      # bumps row_version: a release that read the issue first loses
+            uow.gazette.touch(issue, now)   # bumps row_version: a release that read the issue first loses
             uow.flush()
             return issue_view(svc, uow, issue)
     return svc.retrying(work)
@@ -180,3 +185,77 @@ def delete_issue(svc: Services, issue_id: str, actor: str) -> None:
             uow.delete(issue)
             uow.flush()
     svc.retrying(work)
+
+
+# -- the order of a draft issue's items (issue 15 item 2) -------------------------------------------
+class ItemMoved(Event):
+    name: ClassVar[str] = "gazette.issue.item_moved"
+    issue: str
+    item: int
+    section: str
+    moved_from: int          # 序号 in the issue before (1-based, as `gazette issue show` lists them)
+    moved_to: int
+
+
+def moved(order: list[tuple[str, int]], item: int, *, to: int | None = None, step: int | None = None,
+          title: str = "") -> list[int]:
+    """The issue's items (section, item id) in gazette order with `item` moved: by `step` places (-1 up,
+    +1 down) or to 序号 `to` (1-based in the whole issue). Items keep to their section (the gazette's
+    sections have a fixed order, publishing/gazette_rules.SECTIONS): a move out of it is refused."""
+    ids = [i for _, i in order]
+    at = ids.index(item)
+    section = order[at][0]
+    first = next(n for n, (s, _) in enumerate(order) if s == section)
+    last = max(n for n, (s, _) in enumerate(order) if s == section)
+    name = f"《{title}》" if title else f"稿件 {item}"
+    if step is not None:
+        target = at + step
+        if target < first:
+            raise Refused(problem("invalid_state", f"{name}已是【{section}】栏目的第一篇，不能再上移"))
+        if target > last:
+            raise Refused(problem("invalid_state", f"{name}已是【{section}】栏目的最后一篇，不能再下移"))
+    else:
+        target = (to or 0) - 1
+        if not first <= target <= last:
+            span = f"第 {first + 1} 篇" if first == last else f"第 {first + 1}–{last + 1} 篇"
+            raise Refused(problem("invalid_state", f"{name}属于【{section}】栏目，只能在本栏目内调整顺序"
+                                                   f"（本期{span}）；栏目的先后由公报体例确定"))
+    ids.insert(target, ids.pop(at))
+    return ids
+
+
+def move_item(svc: Services, issue_id: str, dossier: str, actor: str, *, to: int | None = None,
+              step: int | None = None) -> IssueView:
+    """Move a draft issue's item within its section: `step` -1 (上移) or +1 (下移), or to 序号 `to`. The
+    contents, the web edition and the print edition all follow this order (gazette_rules.ordered).
+    Refused on an issue decided for release or released (review.rules.may_add_to_issue). Audited."""
+    if (to is None) == (step is None):
+        raise Refused(problem("request_invalid", "请指明上移、下移或移到第几篇（三者选一）"))
+    editor(svc, actor)
+
+    def work() -> IssueView:
+        with svc.unit() as uow:
+            issue = load_issue(uow, issue_id)
+            if refusal := guards.may_add_to_issue(person(svc.config, actor), issue.status):
+                raise Refused(refusal)
+            items = uow.gazette.members(issue.id)
+            placed = rules.ordered(issue_facts(svc, uow, items))      # the order as shown now
+            mine = next((f for _, f in placed if f.dossier == dossier), None)
+            if mine is None:
+                raise Refused(problem("not_found", f"卷宗 {dossier} 的稿件不在公报{issue.year}年第{issue.number}期"))
+            order = [(section, f.item_id) for section, f in placed]
+            before = [i for _, i in order].index(mine.item_id) + 1
+            after = moved(order, mine.item_id, to=to, step=step, title=mine.title)
+            if after.index(mine.item_id) + 1 == before:
+                return issue_view(svc, uow, issue)                      # already there: nothing to record
+            rows = {p.item_id: p for p in uow.gazette.placements(issue.id)}
+            for position, item_id in enumerate(after, 1):               # the whole issue renumbered 1..n
+                rows[item_id].position = position
+            now = uow.now()
+            uow.audit.append(ItemMoved(dossier_id=dossier, actor=actor, at=now, issue=issue.id, item=mine.item_id,
+                                       section=rules.section_of(mine), moved_from=before,
+                                       moved_to=after.index(mine.item_id) + 1))
+            uow.gazette.touch(issue, now)   # a concurrent add, move or release that read the issue first runs again
+            uow.flush()
+            return issue_view(svc, uow, issue)
+    return svc.retrying(work)

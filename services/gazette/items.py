@@ -68,6 +68,7 @@ def issue_facts(svc: Services, uow: Unit, items: list[GazetteItemRow], *, d: Der
     """Without `d` the policies' text is not read (ordering needs no 施行日期)."""
     versions = versions if versions is not None else versions_of(uow, items)
     dossiers = uow.gazette.dossiers_of(items)
+    positions = uow.gazette.positions([i.id for i in items])     # the editor's order in the issue
     texts = policy_texts(d, versions) if d is not None else {}
     out = []
     for item in items:
@@ -83,7 +84,7 @@ def issue_facts(svc: Services, uow: Unit, items: list[GazetteItemRow], *, d: Der
             signed_date=item.signed_date or (meta.date if meta else None),
             disclosure=disclosure_of(dossier.disclosure if dossier else None, meta.disclosure if meta else None),
             withheld=bool(dossier and dossier.withheld_at),
-            effective=find_effective(texts.get(item.id, ()))))
+            effective=find_effective(texts.get(item.id, ())), position=positions.get(item.id)))
     return out
 
 

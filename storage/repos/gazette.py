@@ -163,3 +163,24 @@ class GazetteRepo:
         """The dossier's gazette items, newest first."""
         return list(self.session.scalars(select(GazetteItemRow).filter_by(dossier_id=dossier_id)
                                          .order_by(GazetteItemRow.id.desc())))
+
+    # -- the order of a draft issue's items (services/gazette/issues.py move_item, issue 15 item 2) ---
+    def positions(self, item_ids: list[int]) -> dict[int, int | None]:
+        """Item id → its position in the issue it is placed in (items not placed are left out)."""
+        if not item_ids:
+            return {}
+        q = select(GazetteIssueItemRow.item_id, GazetteIssueItemRow.position).where(
+            GazetteIssueItemRow.item_id.in_(item_ids))
+        return {item: position for item, position in self.session.execute(q)}
+
+    def last_position(self, issue_id: str) -> int:
+        """The highest position in the issue (0 for none): a new item goes after it."""
+        return self.session.scalar(select(func.max(GazetteIssueItemRow.position)).filter_by(issue_id=issue_id)) or 0
+
+    def touch(self, issue: GazetteIssueRow, now) -> None:
+        """Mark the issue changed (updated_at) and write it even when nothing else of it changed, so its
+        row_version goes up: a concurrent add, move or release that read the issue first loses and
+        runs again (Database.retrying), and two adds never take the same position."""
+        from sqlalchemy.orm.attributes import flag_modified
+        issue.updated_at = now
+        flag_modified(issue, "updated_at")
