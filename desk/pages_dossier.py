@@ -340,6 +340,14 @@ def _words(name: str, p: dict, stages: dict[str, str]) -> str:
         text = f"{stages.get(p.get('stage'), p.get('stage'))}：{verdict}"
         text += f"（{p['comment']}）" if p.get("comment") else ""
         return text + (f"，意见书 {p['opinion_number']}" if p.get("opinion_number") else "")
+    if name == "review.deliberation.recorded":        # 集体审议 (services/review/deliberation.py)
+        from services.review.deliberation import meeting_words
+        try:
+            held = dt.date.fromisoformat(p.get("held_on") or "")
+        except ValueError:
+            held = None
+        words = meeting_words(p.get("meeting") or "", p.get("session_number"), held) if held else p.get("meeting")
+        return f"{'更正' if p.get('replaced') else '记录'}集体审议会议：{words}（第 {p.get('version')} 版）"
     if name == "dossier.disclosure_set":
         return f"确定公开属性为“{p.get('value')}”" + (f"（依据：{p['ground']}）" if p.get("ground") else "")
     words = EVENT_WORDS.get(name, name)

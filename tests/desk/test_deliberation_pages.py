@@ -65,6 +65,8 @@ def test_the_secretary_records_the_meeting_on_the_review_page_and_the_sign_page_
     minutes = secretary.get(f"/desk/dossiers/{d}/deliberation/minutes")
     assert minutes.status_code == 200 and minutes.content == MINUTES
     assert _filename(minutes) == "第12次常务会议纪要.docx"
+    history = secretary.get(f"/desk/dossiers/{d}").text                 # the dossier's history, in words
+    assert "记录集体审议会议：市政府常务会议第12次会议（2026年12月1日）（第 1 版）" in history
     # the signer sees the record among what is signed, the minutes one click away
     assert decide(secretary, d, "deliberation").status_code == 200
     signer = sign_in(app, "signer")
@@ -73,6 +75,7 @@ def test_the_secretary_records_the_meeting_on_the_review_page_and_the_sign_page_
     assert "集体审议会议" in row and "市政府常务会议第12次会议（2026年12月1日）" in row
     assert f'href="/desk/dossiers/{d}/deliberation/minutes"' in row
     # the search box finds the meeting by its minutes
+    assert 'href="/desk/deliberations"' in sign                         # the nav leads to the search
     hits = signer.get("/desk/deliberations", params={"q": "驯鹿养殖户"}).text
     assert 'id="meeting-hits"' in hits and f"/desk/dossiers/{d}" in hits and "驯鹿养殖户" in hits
     assert "没有找到" in signer.get("/desk/deliberations", params={"q": "不存在的议题"}).text
