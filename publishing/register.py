@@ -43,7 +43,11 @@ def by_number(s: Session, registration_number: str) -> RegisterEntryRow | None:
 
 
 def year_of(signed: dt.date | None, now: dt.datetime) -> int:
-    return signed.year if signed else now.year
+    """The year in a registration number: the year of registration (统一登记、统一编号、统一印发 — the
+    register numbers what it registers, in the order and year it registers it), never the document's
+    own year: a 2019 document registered in 2026 is GHDR-2026-0001 (its 发文字号 keeps 〔2019〕).
+    `signed` is not used; it stays in the signature for callers that pass it."""
+    return now.astimezone().year
 
 
 def links(s: Session, entry_ids: list[int] | None = None) -> list[tuple[RegisterLinkRow, str, str | None]]:

@@ -34,11 +34,18 @@ def codes(call) -> list[str]:
     return [p.code for p in r.value.problems]
 
 
-def test_registration_numbers_are_gap_free_per_year_of_signature(svc, tmp_path):
-    for date_text in ("2019年8月5日", "2020年3月2日", "2019年9月2日", "2020年4月1日", "2019年10月8日"):
+def test_registration_numbers_are_gap_free_per_year_of_registration_not_of_the_document(svc, tmp_path):
+    # 统一登记、统一编号 (issue 15 item 6e): the register numbers in the year it registers; a 2019
+    # document registered in 2026 is GHDR-2026-…, its 发文字号 keeps 〔2019〕.
+    for day, date_text in ((dt.date(2025, 12, 30), "2019年8月5日"), (dt.date(2025, 12, 31), "2020年3月2日"),
+                           (dt.date(2026, 1, 2), "2019年9月2日"), (dt.date(2026, 3, 1), "2026年2月1日"),
+                           (dt.date(2026, 3, 2), "2019年10月8日")):
+        at(svc, day)
         signed_dossier(svc, tmp_path, date_text=date_text)
-    numbers = [e.registration_number for e in life.list_entries(svc)]
-    assert numbers == ["GHDR-2019-0001", "GHDR-2019-0002", "GHDR-2019-0003", "GHDR-2020-0001", "GHDR-2020-0002"]
+    entries = life.list_entries(svc)
+    assert [e.registration_number for e in entries] == ["GHDR-2025-0001", "GHDR-2025-0002", "GHDR-2026-0001",
+                                                        "GHDR-2026-0002", "GHDR-2026-0003"]
+    assert [e.signed_date.year for e in entries] == [2019, 2020, 2019, 2026, 2019]
 
 
 def test_the_effective_date_is_read_from_the_policy_and_validity_runs_five_years(svc, tmp_path):
