@@ -5,33 +5,44 @@ The dossier is taken in through the services (no Prefect needed); every page thr
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from urllib.parse import quote, unquote
 
 import docx
+import pytest
 
 from desk import auth
 from desk.app import create_app
 from services.dossiers.intake import intake_bundle
 from services.review.actions import record_decision
-from tests.desk.test_pages import PASSWORD, PEOPLE, csrf_of, decide, sign_in
+from tests.desk.test_pages import PASSWORD, csrf_of, decide, sign_in
 from tests.storage.test_deliberation import DELIBERATION_LINE, MINUTES
 
 
-def _desk(home, *people: str, required: bool = False):
-    """The services and the desk app; only `people` get a password (scrypt costs ~0.4 s a person)."""
-    from services.home.context import open_services
-    if required:
-        text = home.config_path.read_text(encoding="utf-8")
-        home.config_path.write_text(text.replace(DELIBERATION_LINE, DELIBERATION_LINE[:-2] + ", meeting_record = true }"),
-                                    encoding="utf-8")
-    for name in people or PEOPLE:
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One home for the module (a dossier per test): its 集体审议 stage needs the meeting's record
+    (meeting_record = true); the people the tests sign in as have passwords (scrypt costs ~0.4 s each)."""
+    from services.home.context import initialise, open_services
+    from services.home.folder import Home
+    home = Home(tmp_path_factory.mktemp("deliberation-pages") / "home")
+    initialise(home)
+    text = home.config_path.read_text(encoding="utf-8")
+    home.config_path.write_text(text.replace(DELIBERATION_LINE, DELIBERATION_LINE[:-2] + ", meeting_record = true }"),
+                                encoding="utf-8")
+    for name in ("drafter", "reviewer", "secretary", "signer", "editor"):
         auth.set_password(home.path, name, PASSWORD)
     return open_services(home), create_app(home.path, "test-token")
 
 
+SERIALS = itertools.count(40)
+
+
 def _reviewed(svc, sample_zip) -> str:
-    d = intake_bundle([sample_zip()], "drafter", svc).dossier
+    """A dossier of its own (another 文号, so other bytes) approved up to 集体审议."""
+    n = next(SERIALS)
+    d = intake_bundle([sample_zip(name=f"sample-{n}.zip", doc_number=f"根政办发〔2019〕{n}号")], "drafter", svc).dossier
     record_decision(svc, d, "unit_check", "approve", "同意", "director")
     record_decision(svc, d, "legality", "approve", "同意", "reviewer")
     return d
@@ -50,8 +61,8 @@ def _filename(response) -> str:
     return unquote(header.split("filename*=UTF-8''")[1])
 
 
-def test_the_secretary_records_the_meeting_on_the_review_page_and_the_sign_page_shows_it(home, sample_zip):
-    svc, app = _desk(home, "secretary", "signer")
+def test_the_secretary_records_the_meeting_on_the_review_page_and_the_sign_page_shows_it(site, sample_zip):
+    svc, app = site
     d = _reviewed(svc, sample_zip)
     secretary = sign_in(app, "secretary")
     page = secretary.get(f"/desk/dossiers/{d}/review").text
@@ -81,8 +92,8 @@ def test_the_secretary_records_the_meeting_on_the_review_page_and_the_sign_page_
     assert "没有找到" in signer.get("/desk/deliberations", params={"q": "不存在的议题"}).text
 
 
-def test_only_the_stages_approvers_record_and_strangers_see_no_minutes(home, sample_zip):
-    svc, app = _desk(home, "drafter", "secretary", "editor")
+def test_only_the_stages_approvers_record_and_strangers_see_no_minutes(site, sample_zip):
+    svc, app = site
     d = _reviewed(svc, sample_zip)
     drafter = sign_in(app, "drafter")
     page = drafter.get(f"/desk/dossiers/{d}/review").text
@@ -94,8 +105,8 @@ def test_only_the_stages_approvers_record_and_strangers_see_no_minutes(home, sam
     assert 'id="meeting-hits"' not in editor.get("/desk/deliberations", params={"q": "驯鹿养殖户"}).text
 
 
-def test_an_incomplete_record_returns_to_the_form_with_the_reason_and_what_was_typed(home, sample_zip):
-    svc, app = _desk(home, "secretary", required=True)
+def test_an_incomplete_record_returns_to_the_form_with_the_reason_and_what_was_typed(site, sample_zip):
+    svc, app = site
     d = _reviewed(svc, sample_zip)
     secretary = sign_in(app, "secretary")
     r = _record(secretary, d, meeting="市政府第十二次常务会议", held_on="")
@@ -108,8 +119,8 @@ def test_an_incomplete_record_returns_to_the_form_with_the_reason_and_what_was_t
     assert decide(secretary, d, "deliberation").status_code == 200
 
 
-def test_the_legality_opinion_downloads_from_the_review_page_and_opens_in_word(home, sample_zip):
-    svc, app = _desk(home, "reviewer", "drafter", "editor")
+def test_the_legality_opinion_downloads_from_the_review_page_and_opens_in_word(site, sample_zip):
+    svc, app = site
     d = _reviewed(svc, sample_zip)
     reviewer = sign_in(app, "reviewer")
     page = reviewer.get(f"/desk/dossiers/{d}/review").text
