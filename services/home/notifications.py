@@ -11,7 +11,10 @@ decision's own transaction (services/review/notify.py). Here, after those commit
   is skipped with a note, not failed: the desk inbox still has the notice. A sender killed after the
   server took a mail and before the row says so sends it again (the same Message-ID): at least once.
 - `deadline_notices`: the scheduled check's part: a stage's deadline within DUE_SOON_WORKDAYS working
-  days, due today, or overdue, tells the people who may act on that stage, once per stage and day.
+  days, due today, or overdue, tells the people who may act on that stage (the legality review; the
+  stages an emergency sign-off left for review after the fact), and a filing deadline the registrars:
+  one notice per person, dossier (version), stage and kind (due_soon, overdue), however often the
+  check runs.
 - `inbox`, `unread_count`, `mark_read`, `open_notice`: the desk's inbox; a person sees only their own.
 """
 from __future__ import annotations
@@ -26,6 +29,7 @@ from email.utils import formataddr, format_datetime
 from pydantic import BaseModel
 
 from review.clock import DUE_SOON_WORKDAYS, working_days_between
+from review import rules
 from review.config import Config, Mail
 from services.home.context import Services
 from services.home.crashpoints import crash_point
@@ -37,6 +41,10 @@ MAX_WAIT = dt.timedelta(hours=1)    # the longest wait between two tries
 NO_SERVER = "未配置邮件服务器（lockstep.toml [mail] host），只在工作台通知中显示"
 # Deadlines that belong to a review stage: whoever may act on the stage is told (services/review/deadlines.py).
 STAGE_OF_DEADLINE = {"legality_review": "legality"}
+# Deadlines whose people the rulebook names otherwise: the stages an emergency sign-off left open (each
+# stage's deciders), and 备案 after publication (whoever keeps the register).
+OTHER_DEADLINES = ("retrospective", "filing")
+NOTIFIED_DEADLINES = frozenset(STAGE_OF_DEADLINE) | frozenset(OTHER_DEADLINES)
 
 
 # ---------------------------------------------------------------- the inbox
@@ -89,9 +97,28 @@ def deadline_notices(svc: Services, on: dt.date | None = None) -> DeadlineNotice
     from services.review.deadlines import compute
     from services.review.basics import today
     on = on or today(svc)
-    dues = [d for d in compute(svc, on) if d.kind in STAGE_OF_DEADLINE and d.status != "ok"]
+    dues = [d for d in compute(svc, on) if d.kind in NOTIFIED_DEADLINES and d.status != "ok"]
     # One transaction for them all, run again whole if a concurrent check wrote the same key first.
     return svc.retrying(lambda: _deadline_notices(svc, on, dues))
+
+
+def _told(svc: Services, uow, d, view) -> list[tuple[str, str, list]]:
+    """(stage id, stage name, people) a deadline tells: whose turn the stage is, by the rulebook."""
+    if d.kind in STAGE_OF_DEADLINE:
+        stage = STAGE_OF_DEADLINE[d.kind]
+        return [(spec.id, spec.name, people) for spec, people in turns(svc.config, view, uow.dossiers.decisions(view.id))
+                if spec.id == stage]
+    if d.kind == "retrospective":
+        from review.decisions import retrospective_pending
+        from services.review.basics import pipeline_for
+        pipeline = pipeline_for(svc.config, view.current)
+        pending = set(retrospective_pending(view, pipeline, uow.dossiers.decisions(view.id)))
+        return [(spec.id, spec.name, [p for p in svc.config.people
+                                      if rules.may_decide(p, view.submitters, view.drafting_unit, spec) is None])
+                for spec in pipeline.stages if spec.id in pending]
+    if d.kind == "filing":
+        return [("filing", "报备", [p for p in svc.config.people if rules.may_keep_register(p) is None])]
+    return []
 
 
 def _deadline_notices(svc: Services, on: dt.date, dues: list) -> DeadlineNotices:
@@ -99,7 +126,6 @@ def _deadline_notices(svc: Services, on: dt.date, dues: list) -> DeadlineNotices
     with svc.unit() as uow:
         for d in dues:
             row, view = uow.dossiers.view(d.dossier)
-            stage = STAGE_OF_DEADLINE[d.kind]
             overdue = d.status == "overdue"
             kind = "overdue" if overdue else "due_soon"
             if overdue:
@@ -109,25 +135,25 @@ def _deadline_notices(svc: Services, on: dt.date, dues: list) -> DeadlineNotices
                 when = "今日到期"
             else:
                 when = f"还剩 {working_days_between(on, d.due, svc.config.calendar)} 个工作日"
-            for spec, people in turns(svc.config, view, uow.dossiers.decisions(view.id)):
-                if spec.id != stage:
-                    continue
+            for stage_id, stage_name, people in _told(svc, uow, d, view):
+                link = "/desk/register" if d.kind == "filing" else f"{dossier_link(view.id)}/review"
                 for p in people:
                     body = (f"卷宗 {view.id} {named(row.title)}（{row.drafting_unit}，第 {view.current.number} 版）"
                             f"的{d.kind_name}为 {d.due:%Y年%m月%d日}（{d.period}），{when}。"
                             + (f"\n注：{d.note}" if d.note else "")
                             + ("\n请尽快办理；逾期情况将计入年度报告。" if overdue else "\n请在期限内办理。"))
-                    text = f"{who(p, p.name)}：\n\n{body}\n\n办理入口：{{desk}}{dossier_link(view.id)}/review"
-                    subject = f"【{'已逾期' if overdue else '即将到期'}】{named(row.title)}（{spec.name}，{when}）"
+                    text = f"{who(p, p.name)}：\n\n{body}\n\n办理入口：{{desk}}{link}"
+                    subject = f"【{'已逾期' if overdue else '即将到期'}】{named(row.title)}（{stage_name}，{when}）"
+                    # One notice per person, dossier (version), stage and kind: a check run every day (or
+                    # twice) tells once that the deadline is near and once that it has passed.
                     added = uow.notifications.add(
-                        key=f"{kind}:{view.id}:v{view.current.number}:{spec.id}:{p.name}:{on.isoformat()}",
+                        key=f"{kind}:{view.id}:v{view.current.number}:{stage_id}:{p.name}",
                         person=p.name, kind=kind, subject=subject, body=text, at=svc.now(),
-                        address=address_of(svc, p), dossier_id=view.id, stage=spec.id,
-                        link=f"{dossier_link(view.id)}/review",
+                        address=address_of(svc, p), dossier_id=view.id, stage=stage_id, link=link,
                         note="未登记电子邮箱（lockstep.toml [[people]] email），只在工作台通知中显示")
                     out.added += added is not None
-                    out.found.append({"dossier": view.id, "stage": spec.id, "person": p.name, "status": d.status,
-                                      "due": d.due.isoformat(), "new": added is not None})
+                    out.found.append({"dossier": view.id, "stage": stage_id, "person": p.name, "status": d.status,
+                                      "kind": d.kind, "due": d.due.isoformat(), "new": added is not None})
     return out
 
 
