@@ -16,6 +16,7 @@ EVENT_NAMES = {
     "dossier.published": "发布并登记", "dossier.emergency_signed_off": "紧急签发",
     "consultation.opened": "开始征求意见", "consultation.comments_recorded": "录入公众意见",
     "consultation.summary_published": "公布意见采纳情况", "register.filed": "报备",
+    "consultation.comment_moderated": "审核网上意见", "consultation.comment_decided": "填写意见采纳情况",
     "consistency.explained": "说明解读与政策不一致之处",
 }
 

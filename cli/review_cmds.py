@@ -130,9 +130,13 @@ def _print_consultation(v, as_json: bool, ctx: typer.Context | None = None) -> N
     out.print(f"  公告：{v.notice}")
     if v.notice_url:
         out.print(f"  网址：{_served(ctx, v.notice_url)}")
-    out.print(f"  意见 {v.comments} 条：" + "，".join(f"{k} {n}" for k, n in v.adoption.items()))
+    out.print(f"  意见 {v.comments} 条：" + "，".join(f"{k} {n}" for k, n in v.adoption.items())
+              + (f"；网上意见待审核 {v.pending} 条" if v.pending else "")
+              + (f"；本次 {v.duplicates} 条此前已录入，未重复录入" if v.duplicates else ""))
+    shown = {"pending": "网上·待审核", "rejected": "网上·不予采用"}
     for c in v.items:
-        out.print(f"    {c.id:>4}. {c.author}：{c.text[:40]}  [{c.adopted or '待定'}]")
+        state = shown.get(c.moderation or "") if c.source == "online" else None
+        out.print(f"    {c.id:>4}. {c.author}：{c.text[:40]}  [{state or c.adopted or '待定'}]", markup=False)
     out.print(f"  采纳情况：{'已公布 ' + str(v.summary) if v.summary else '尚未公布'}")
     if v.summary_url:
         out.print(f"  采纳情况网址：{_served(ctx, v.summary_url)}")

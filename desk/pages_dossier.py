@@ -46,6 +46,7 @@ EVENT_WORDS = {
     "dossier.emergency_signed_off": "紧急签发", "dossier.published": "发布（公报待刊、网站、台帐同步）",
     "consultation.opened": "开始公开征求意见", "consultation.comments_recorded": "录入公众意见",
     "consultation.summary_published": "公布意见采纳情况", "register.filed": "向上级报备",
+    "consultation.comment_moderated": "审核网上意见", "consultation.comment_decided": "填写意见采纳情况",
 }
 
 

@@ -199,3 +199,16 @@ def test_the_json_export_and_the_desk_view(svc, major, tmp_path):
     seen = cons.desk_consultation(svc, major, "drafter")
     assert seen.may_act and seen.major_decision and seen.consultation.comments == 1
     assert not cons.desk_consultation(svc, major, "signer").may_act
+
+
+def test_the_cli_says_how_many_rows_were_already_recorded_and_refuses_an_early_one(cli, svc, major, tmp_path):
+    opened(svc, major, dt.date(2019, 7, 1), dt.date(2019, 7, 31))
+    export = tmp_path / "意见.csv"
+    export.write_text("姓名,意见,日期\n张三,建议延长申报期限,2019-07-03\n", encoding="utf-8")
+    assert cli.json("consultation", "comments", major, "--file", export, "--as", "drafter")["duplicates"] == 0
+    again = cli("consultation", "comments", major, "--file", export, "--as", "drafter")
+    assert again.exit_code == 0 and "本次 1 条此前已录入，未重复录入" in again.stdout
+    early = tmp_path / "早.csv"
+    early.write_text("姓名,意见,日期\n李四,早到,2019-06-01\n", encoding="utf-8")
+    r = cli("consultation", "comments", major, "--file", early, "--as", "drafter", "--json")
+    assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "request_invalid"
