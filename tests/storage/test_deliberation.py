@@ -159,3 +159,34 @@ def test_excerpt_shows_the_minutes_around_the_hit():
     shown = excerpt(text, "驯鹿", around=5)
     assert shown == "…甲甲甲甲甲驯鹿乙乙乙乙乙…"
     assert excerpt("abc", "x") == ""
+
+
+def test_on_postgresql_the_record_its_correction_and_the_search_hold(pg_url, tmp_path, monkeypatch, sample_zip):
+    """The same on a real PostgreSQL: one row per version (a correction updates it), the date column,
+    the LIKE search with its escapes, the approval after the record."""
+    from services.home import context
+    from services.home.context import initialise, open_services
+    from services.home.folder import Home
+    monkeypatch.setenv("LOCKSTEP_DATABASE_URL", pg_url)
+    home = Home(tmp_path / "home")
+    initialise(home)
+    text = home.config_path.read_text(encoding="utf-8")
+    home.config_path.write_text(text.replace(DELIBERATION_LINE, DELIBERATION_LINE[:-2] + ", meeting_record = true }"),
+                                encoding="utf-8")
+    svc = open_services(home)
+    try:
+        assert svc.engine.dialect.name == "postgresql"
+        d = before_deliberation(svc, sample_zip)
+        assert code_of(lambda: record_decision(svc, d, "deliberation", "approve", "同意", "secretary")) \
+            == "deliberation_record_missing"
+        record(svc, d)
+        assert record(svc, d, held_on=dt.date(2026, 11, 30)).held_on == dt.date(2026, 11, 30)
+        with svc.unit() as uow:
+            assert len(uow.deliberations.of_dossier(d)) == 1
+        assert [h.dossier for h in search_deliberations(svc, "驯鹿养殖户", "secretary")] == [d]
+        assert search_deliberations(svc, "100%_", "secretary") == []
+        event, answer = record_decision(svc, d, "deliberation", "approve", "同意", "secretary")
+        assert answer.ready
+    finally:
+        context._engines.pop(pg_url, None)
+        svc.engine.dispose()
