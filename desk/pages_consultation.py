@@ -205,25 +205,22 @@ def routes(kit: Kit) -> APIRouter:
 
     @router.post("/site/consultations/{d}/comments")
     async def public_comment(request: Request, d: str) -> Response:
+        async def again(info, status: int, error: Problem, form: dict | None = None) -> Response:
+            return await run_in_threadpool(public_form, request, d, info, status, error, form)
         try:
             s = site_services(kit)
             info = await run_in_threadpool(cons.public_consultation, s, d)
             if info is None:
                 return not_found(kit)
-            declared = request.headers.get("content-length") or ""
-            if declared.isdigit() and int(declared) > FORM_BYTES_MAX:
-                return public_form(request, d, info, 413, problem("request_invalid", "提交的内容过长，请精简后再提交"))
-            try:
-                form = await request.form(max_files=0, max_fields=FORM_FIELDS_MAX)
-            except Exception:          # noqa: BLE001 - an unreadable body is the sender's fault, said in Chinese
-                return public_form(request, d, info, 400, problem("request_invalid", "提交的表单无法读取，请刷新页面后重新提交"))
-            fields = {k: v for k, v in form.items() if isinstance(v, str)}
+            fields = await _small_form(request)
+            if fields is None:
+                return await again(info, 413, problem("request_invalid", "提交的内容过长或无法读取，请精简后刷新页面重新提交"))
             kept = {k: fields.get(k, "")[:TEXT_MAX + 100] for k in ("name", "contact", "text")}
-            if not auth.same_token(fields.get("form"), request.cookies.get(FORM_COOKIE)):
-                return public_form(request, d, info, 403, problem("request_invalid", "表单已失效（或浏览器未保存本站的 Cookie），请刷新页面后重新提交"),
-                                   form=kept)
             if info.closed is not None:                  # before or after the period: refused, coded
-                return public_form(request, d, info, status_of(info.closed.code), info.closed)
+                return await again(info, status_of(info.closed.code), info.closed)
+            if not auth.same_token(fields.get("form"), request.cookies.get(FORM_COOKIE)):
+                return await again(info, 403, problem("request_invalid", "表单已失效（或浏览器未保存本站的 Cookie），"
+                                                                          "请刷新页面后重新提交"), kept)
             try:
                 await run_in_threadpool(cons.submit_online_comment, s, d, fields.get("name"), fields.get("contact"),
                                         fields.get("text"), client_of(request))
@@ -231,7 +228,7 @@ def routes(kit: Kit) -> APIRouter:
                 if r.problem.code == "not_found":
                     return not_found(kit)
                 status = 429 if r.problem.code == "too_many_requests" else status_of(r.problem.code)
-                return public_form(request, d, info, status, r.problem, form=kept)
+                return await again(info, status, r.problem, kept)
             return RedirectResponse(f"/site/consultations/{d}.html?received=1#comment", status_code=303)
         except Refused as r:
             return refused_publicly(kit, r)
@@ -245,3 +242,23 @@ def _day(text: str | None, label: str) -> dt.date:
     except ValueError:
         raise Refused(problem("date_format", f"{label}应写成 2026-07-01 这样的日期")) from None
 
+
+async def _small_form(request: Request) -> dict[str, str] | None:
+    """A urlencoded form of at most FORM_BYTES_MAX bytes and FORM_FIELDS_MAX fields, read as it arrives (a
+    body past the cap stops being read), or None. Anything but a browser's plain form is refused too."""
+    from urllib.parse import parse_qsl
+    if not (request.headers.get("content-type") or "").startswith("application/x-www-form-urlencoded"):
+        return None
+    declared = request.headers.get("content-length") or ""
+    if declared.isdigit() and int(declared) > FORM_BYTES_MAX:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > FORM_BYTES_MAX:
+            return None
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=FORM_FIELDS_MAX)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return dict(pairs)

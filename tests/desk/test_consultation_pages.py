@@ -156,6 +156,11 @@ def test_the_form_is_throttled_per_client_with_a_coded_refusal(desk, svc, major)
     assert "第6条意见" in r.text                               # what was typed is kept
     again = comment(public, major, "第0条意见", token=token)     # the same words again: kept once
     assert again.status_code in (303, 429)
+    # A body past the form's cap, or not a plain form, stops there: 413, nothing stored.
+    big = public.post(f"/site/consultations/{major}/comments", content=b"text=" + b"x" * 70_000,
+                      headers={"content-type": "application/x-www-form-urlencoded"})
+    assert big.status_code == 413 and "过长" in big.text
+    assert public.post(f"/site/consultations/{major}/comments", json={"text": "x"}).status_code == 413
     from services.review.consultation import view
     assert view(svc, major).pending == 5
 
