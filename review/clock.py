@@ -189,8 +189,10 @@ def is_workday(d: date, calendar: WorkCalendar | None = None) -> tuple[bool, boo
 def _unknown_note(years: set[int], calendar: WorkCalendar) -> str:
     known = known_years()
     missing = "、".join(f"{y}年" for y in sorted(years))
+    keys = "、".join(f'{CONFIG_KEY}."{y}"' for y in sorted(years))
+    # No square brackets: the command line prints this inside its colour markup.
     return (f"{missing}的法定节假日安排尚未收录（chinese-calendar {chinese_calendar.__version__} "
-            f"收录{known.start}年至{known.stop - 1}年，lockstep.toml 的 [calendar] 也未填写该年）")
+            f"收录{known.start}年至{known.stop - 1}年，lockstep.toml 中也未填写 {keys}）")
 
 
 def add_period(start: date, period: Period, calendar: WorkCalendar | None = None) -> Deadline:

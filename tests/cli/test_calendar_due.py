@@ -33,7 +33,8 @@ def test_due_is_exact_once_the_years_schedule_is_configured_and_refuses_a_bad_da
     before = legality(cli.json("due"))
     assert (before["start"], before["due"], before["estimated"]) == ("2026-12-18", "2027-01-08", True)
     assert "2027年的法定节假日安排尚未收录" in before["note"] and "估算" in before["note"]
-    assert "估算" in cli("due").output
+    shown = cli("due").output
+    assert "按周一至周五计算（估算）" in shown and 'lockstep.toml 中也未填写 calendar."2027"' in shown
 
     text = home.config_path.read_text(encoding="utf-8")
     home.config_path.write_text(text + SCHEDULE_2027, encoding="utf-8")

@@ -56,7 +56,7 @@ def test_days_in_a_year_the_package_does_not_know_count_monday_to_friday_and_are
     d = add_period(date(2031, 9, 26), Period(amount=10, unit="workdays"))
     assert (d.due, d.estimated) == (date(2031, 10, 10), True)
     assert d.note == ("2031年的法定节假日安排尚未收录（chinese-calendar 1.11.0 收录2004年至2026年，"
-                      "lockstep.toml 的 [calendar] 也未填写该年），按周一至周五计算（估算），请人工核对")
+                      'lockstep.toml 中也未填写 calendar."2031"），按周一至周五计算（估算），请人工核对')
     # 30 days from 2031-09-01 land on Wed Oct 1, which the estimate takes as a workday.
     assert add_period(date(2031, 9, 1), Period.parse("30日")).due == date(2031, 10, 1)
 
