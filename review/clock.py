@@ -111,13 +111,13 @@ class WorkCalendar(BaseModel, frozen=True):
         if raw is None:
             return cls()
         if not isinstance(raw, dict):
-            raise _bad(CONFIG_KEY, "应为按年份分节的表，如 [calendar.\"2027\"]")
+            raise _bad(CONFIG_KEY, "应为按年份分节的表，如 calendar.\"2027\" 一节")
         years: dict[int, YearSchedule] = {}
         for key, entry in raw.items():
             where = f'{CONFIG_KEY}."{key}"'
             if not (isinstance(key, (str, int)) and str(key).isdigit() and len(str(key)) == 4
                     and 2000 <= int(key) <= 2100):
-                raise _bad(where, "年份应写作四位数字，如 [calendar.\"2027\"]")
+                raise _bad(where, "年份应写作四位数字，如 calendar.\"2027\"")
             year = int(key)
             if not isinstance(entry, dict):
                 raise _bad(where, "应为含 holidays 与 workdays 的表")
