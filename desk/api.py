@@ -120,6 +120,9 @@ def submitted(result: SubmitResult, answer: GateAnswer | None) -> JSONResponse:
 # ---------------------------------------------------------------- the routes
 
 def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRouter:
+    from fastapi.responses import JSONResponse
+
+    from flows.on_pool import Queued
     from services.review.actions import gate_answer, record_decision, record_sign_off, status
     from services.dossiers.access import access, reviews, waiting_for
     kit = Kit(home, work, max_upload=max_upload)
@@ -162,8 +165,11 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
             if not upload.files:
                 raise Refused(problem("bundle_empty", "没有上传文件（表单字段 files）"))
             hint = (upload.fields.get("dossier") or "").strip() or None
-            result, answer = await run_in_threadpool(kit.intake, {
-                "paths": [str(p) for p in upload.files], "actor": who.name, "dossier": hint})
+            try:
+                result, answer = await run_in_threadpool(kit.intake, {
+                    "paths": [str(p) for p in upload.files], "actor": who.name, "dossier": hint})
+            except Queued as q:     # a pool home: staged and recorded, a worker takes it in (202)
+                return JSONResponse(jsonable_encoder({**q.doc, "ok": True}), status_code=202)
         finally:
             upload.discard()
         return submitted(result, answer)
@@ -232,10 +238,12 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
             answer = await run_in_threadpool(gate_answer, svc, dossier_id)
             return refusal(r.problems, dossier=dossier_id, signed=False, ready=answer.ready,
                            blocking=[p for p in r.problems if isinstance(p, Blocking)], gate=answer)
-        published = PublicationOut.model_validate(await run_in_threadpool(kit.publish, dossier_id, who.name))
-        return reply(SignOffOut(ok=published.published, dossier=dossier_id, signed_off=event, publication=published,
-                                problems=[] if published.published else published.problems),
-                     200 if published.published else 500)
+        raw = await run_in_threadpool(kit.publish, dossier_id, who.name)
+        published, queued = PublicationOut.model_validate(raw), bool(raw.get("queued"))
+        # queued (a pool home whose pool did not answer in time): signed, the publish job recorded: 202
+        return reply(SignOffOut(ok=published.published or queued, dossier=dossier_id, signed_off=event,
+                                publication=published, problems=[] if published.published else published.problems),
+                     200 if published.published else 202 if queued else 500)
 
     from services.dossiers.disclosure import DisclosureResult, set_disclosure
 

@@ -174,7 +174,11 @@ class Kit:
         """Run intake warm (batched with others' uploads); (SubmitResult, the gate's answer if accepted)."""
         from services.dossiers.intake import SubmitResult
         from services.review.actions import gate_answer
-        result = SubmitResult.model_validate(self.work.intake([request])[0])
+        raw = self.work.intake([request])[0]
+        if raw.get("queued"):       # a pool home whose pool did not answer in time (flows/on_pool.py)
+            from flows.on_pool import Queued
+            raise Queued(raw)
+        result = SubmitResult.model_validate(raw)
         return result, gate_answer(self.services(), result.dossier) if result.accepted else None
 
     def attach(self, dossier_id: str, path: Path, role: str, actor: str):

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from desk.forms import Upload, chosen_manifest
 from desk.kit import Kit, Stop, status_of
 from desk.pages_review import access_of, entitled, people, stage_names
+from flows.on_pool import Queued
 from documents.labels import meta_fields
 from documents.models import ROLE_NAMES as FILE_ROLE_NAMES
 from documents.problems import Problem, Refused, problem
@@ -130,7 +131,10 @@ def routes(kit: Kit) -> APIRouter:
                                              **{**again, "status": 422})
             request_ = {"paths": [str(p) for p in upload.files], "actor": who.name, "dossier": hint,
                         "answers": answers}
-            result, answer = await run_in_threadpool(kit.intake, request_)
+            try:
+                result, answer = await run_in_threadpool(kit.intake, request_)
+            except Queued as q:     # a pool home: staged and recorded, a worker takes it in
+                return kit.page(request, "desk_queued.html.j2", 202, who, session, queued=q.doc)
         finally:
             upload.discard()
         if not result.accepted:     # refused: the form again with the reason at the top and the files named
@@ -248,7 +252,8 @@ def routes(kit: Kit) -> APIRouter:
             rest = [p for p in r.problems if (p.code, p.message) not in listed]
             return await again(status_of(r.problem.code), refused=True, refusal=rest)
         published = await run_in_threadpool(kit.publish, dossier_id, who.name)
-        return kit.page(request, "desk_signed.html.j2", 200 if published.get("published") else 500, who, session,
+        return kit.page(request, "desk_signed.html.j2", 200 if published.get("published") else
+                        202 if published.get("queued") else 500, who, session,
                         event=event, published=published, dossier=dossier_id)
 
     # ------------------------------------------------------------ 公开属性 (services/dossiers/disclosure.py)

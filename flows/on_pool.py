@@ -23,6 +23,7 @@ from flows.workpool import INTAKE, PUBLISH, RELEASE, PoolSettings, settings_of
 
 WAIT = 60           # seconds a person's request waits for the pool's answer by default ([prefect] wait)
 POLL = 0.3
+TIMEOUT = 10        # seconds for one request to the server (a refused connection answers at once)
 
 QUEUED = {"server_unavailable": "Prefect 服务器无应答", "no_workers": "工作池暂无在线工作节点",
           "timeout": "工作节点尚未完成"}
@@ -65,13 +66,13 @@ def ask(s: PoolSettings, flow: str, parameters: dict, key: str, runs: int = 1) -
     no such deployment (run the work here)."""
     import httpx
     try:
-        r = httpx.get(f"{s.api_url}/deployments/name/{flow}/{s.pool}", timeout=3)
+        r = httpx.get(f"{s.api_url}/deployments/name/{flow}/{s.pool}", timeout=TIMEOUT)
         if r.status_code == 404:
             return Asked(None, "not_deployed")
         r.raise_for_status()
         first = None
         for i in range(max(1, runs)):
-            c = httpx.post(f"{s.api_url}/deployments/{r.json()['id']}/create_flow_run", timeout=5,
+            c = httpx.post(f"{s.api_url}/deployments/{r.json()['id']}/create_flow_run", timeout=TIMEOUT,
                            json={"parameters": parameters, "tags": ["lockstep"],
                                  "idempotency_key": key if i == 0 else f"{key}-{i}"})
             c.raise_for_status()
@@ -84,7 +85,7 @@ def ask(s: PoolSettings, flow: str, parameters: dict, key: str, runs: int = 1) -
 def workers_online(s: PoolSettings) -> list[str]:
     import httpx
     try:
-        w = httpx.post(f"{s.api_url}/work_pools/{s.pool}/workers/filter", json={}, timeout=3)
+        w = httpx.post(f"{s.api_url}/work_pools/{s.pool}/workers/filter", json={}, timeout=TIMEOUT)
         w.raise_for_status()
         return sorted(x["name"] for x in w.json() if x.get("status") == "ONLINE")
     except (httpx.HTTPError, ValueError, KeyError):
@@ -192,6 +193,15 @@ def release(svc, s: PoolSettings, issue_id: str, out_dir: Path, actor: str, date
         from documents.problems import Problem, Refused
         raise Refused(Problem.model_validate(done.last_error))
     return answer_release(svc, issue_id, actor)
+
+
+def release_anywhere(svc, issue_id: str, out_dir: Path, actor: str, date=None, at=None):
+    """A gazette release here (the embedded default) or through the pool of a pool home (Queued)."""
+    s = pool_of(svc.home.path)
+    if s is None:
+        from services.gazette.release import release_issue
+        return release_issue(svc, issue_id, out_dir, actor, date, at=at)
+    return release(svc, s, issue_id, out_dir, actor, date, at)
 
 
 # ---------------------------------------------------------------- intake

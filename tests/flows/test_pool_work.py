@@ -137,7 +137,7 @@ def test_a_sign_off_is_published_by_a_worker_and_reported_by_the_command(provinc
     r = province.cli("sign-off", d, "--as", "signer", "--json")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert doc["signed"] is True and doc["publication"]["published"] is True, doc
+    assert doc["signed"] is True and doc["publication"]["published"] is True, doc["publication"]
     assert doc["publication"]["registration_number"] and doc["publication"]["gazette_item"]
     [job] = province.jobs("publish", d)
     assert job.status == "done" and by_a_worker(job), job
@@ -199,19 +199,33 @@ def test_with_the_server_away_work_is_recorded_answered_queued_and_done_when_it_
     assert sub["status"] == "queued" and sub["problems"][0]["code"] == "queued", sub
     text = province.cli("submit", sample_zip("complete", doc_number="根政办发〔2019〕197号"), "--as", "drafter")
     assert text.exit_code == 0 and "已受理并记录，等待工作节点处理" in text.stdout
+
+    # The desk's API says the same: 202, accepted and recorded.
+    from fastapi.testclient import TestClient
+
+    from desk import auth
+    from desk.app import create_app
+    d2 = province.ready_dossier(sample_zip)
+    drafter, signer = (auth.issue_token(province.desk.path, n) for n in ("drafter", "signer"))
+    bundle = sample_zip("complete", doc_number="根政办发〔2019〕196号")
+    with TestClient(create_app(province.desk.path, "hand-off")) as client:
+        r = client.post("/api/v1/dossiers", headers={"Authorization": f"Bearer {drafter}"},
+                        files=[("files", (bundle.name, bundle.read_bytes(), "application/zip"))])
+        assert r.status_code == 202 and r.json()["status"] == "queued" and r.json()["ok"] is True, r.text
+        r = client.post(f"/api/v1/dossiers/{d2}/sign-off", headers={"Authorization": f"Bearer {signer}"})
+        assert r.status_code == 202 and r.json()["publication"]["problems"][0]["code"] == "queued", r.text
     monkeypatch.delenv("PREFECT_API_URL")
 
     due = json.loads(province.cli("due", "--json").stdout)
     assert d in [x["dossier"] for x in due["due"] if x["kind"] == "publication"]
-    assert {b["bundles"] for b in due["staged"]} == {1} and len(due["staged"]) == 2
+    assert {b["bundles"] for b in due["staged"]} == {1} and len(due["staged"]) == 3
 
     start_sweep(settings_of(province.desk))                        # the server is back: its sweep runs
     deadline = time.monotonic() + 90
     while True:
         waits = json.loads(province.cli("due", "--json").stdout)
-        if not waits["staged"] and province.jobs("publish", d)[0].status == "done":
+        if not waits["staged"] and {province.jobs("publish", x)[0].status for x in (d, d2)} == {"done"}:
             break
         assert time.monotonic() < deadline, waits
         time.sleep(0.5)
-    [job] = province.jobs("publish", d)
-    assert by_a_worker(job)
+    assert all(by_a_worker(province.jobs("publish", x)[0]) for x in (d, d2))
