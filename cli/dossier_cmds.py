@@ -272,12 +272,17 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
                  as_: AsOpt,
                  emergency: Annotated[bool, typer.Option("--emergency", help="紧急签发：跳过未完成的审核环节（须写明理由，事后补审）")] = False,
                  reason: Annotated[Optional[str], typer.Option("--reason", help="紧急签发的理由")] = None,
+                 publish_at: Annotated[Optional[str], typer.Option(
+                     "--publish-at", metavar="时间", help="定时发布：网站公开的时间（本地时间），如 \"2026-12-10 09:00\"；"
+                                                         "页面立即生成并核对，到时才公开")] = None,
                  as_json: JsonOpt = False) -> None:
-    """签发；签发后同步发布（公报待刊、网站政策与解读页面、规范性文件台帐）。"""
+    """签发；签发后同步发布（公报待刊、网站政策与解读页面、规范性文件台帐）；--publish-at 定时发布。"""
     from services.review.actions import gate_answer, record_sign_off
+    from cli.gazette_cmds import parse_moment
+    moment = parse_moment(publish_at) if publish_at is not None else None
     svc = services_of(ctx)
     try:
-        event = record_sign_off(svc, dossier, as_, (reason or "") if emergency else None)
+        event = record_sign_off(svc, dossier, as_, (reason or "") if emergency else None, publish_at=moment)
     except Refused as r:
         try:
             answer = gate_answer(svc, dossier)
@@ -309,7 +314,8 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
         if getattr(event, "reason", None):
             out.print(f"  [yellow]紧急签发[/yellow]：{event.reason}；跳过的环节 {'、'.join(stage_name(svc.config, x) for x in event.skipped_stages)} 须事后补审")
         _print_publication(published)
-    raise typer.Exit(code=0 if published.get("published") or published.get("queued") else 1)
+    raise typer.Exit(code=0 if published.get("published") or published.get("queued")
+                     or published.get("scheduled_at") else 1)
 
 
 def _print_unexplained(ctx: typer.Context, dossier: str) -> None:
@@ -320,6 +326,14 @@ def _print_unexplained(ctx: typer.Context, dossier: str) -> None:
 
 
 def _print_publication(p: dict) -> None:
+    if p.get("scheduled_at") and not p.get("published"):
+        from services.publication.schedule import aware
+        import datetime as _dt
+        at = aware(_dt.datetime.fromisoformat(str(p["scheduled_at"])))
+        out.print(f"  [green]定时发布[/green]：将于 {at.astimezone():%Y-%m-%d %H:%M} 公开（网站页面已生成并核对，"
+                  f"共 {len(p.get('prepared', {}))} 页；公开前不对外显示，公报与台帐到时一并办理）")
+        out.print(f"  公开前如需取消：lockstep publish cancel {p['dossier']} --reason 理由 --as 签发人")
+        return
     if p.get("queued"):
         for x in p.get("problems", []):
             out.print(f"  [yellow]{x['message']}[/yellow]")
@@ -331,18 +345,31 @@ def _print_publication(p: dict) -> None:
         return
     out.print(f"  公报：第 {p['gazette_item']} 号稿件已进入待刊队列")
     out.print(f"  台帐：登记号 {p['registration_number']}")
+    if p.get("index_number"):
+        out.print(f"  索引号：{p['index_number']}" + (f"  主题分类：{p['topic']}" if p.get("topic") else ""))
     for kind, path in p.get("pages", {}).items():
         out.print(f"  网站：{'政策原文' if kind == 'policy' else '政策解读'} {path}")
 
 
 @app.command("publish")
 def publish_cmd(ctx: typer.Context,
-                dossier: Annotated[Optional[str], typer.Argument(help="卷宗编号")] = None,
+                dossier: Annotated[Optional[str], typer.Argument(
+                    help="卷宗编号；或 schedule / cancel / reindex 后接卷宗编号", metavar="[schedule|cancel|reindex] D")] = None,
+                target: Annotated[Optional[str], typer.Argument(help="schedule、cancel 的卷宗编号", show_default=False)] = None,
                 pending: Annotated[bool, typer.Option(
                     "--pending", help="补发全部待发布的卷宗（签发后未完成发布的任务，含中断者留下的）")] = False,
+                at: Annotated[Optional[str], typer.Option(
+                    "--at", metavar="时间", help="schedule：网站公开的时间（本地时间），如 \"2026-12-10 09:00\"")] = None,
+                reason: Annotated[Optional[str], typer.Option("--reason", help="cancel：取消定时发布的理由（不少于 10 个字）")] = None,
                 as_: AsOpt = "lockstep", as_json: JsonOpt = False) -> None:
-    """重新执行已签发卷宗的发布（可重复执行，不会重复发布）；--pending 补发全部待发布的卷宗。"""
+    """重新执行已签发卷宗的发布（可重复执行，不会重复发布）；--pending 补发全部待发布的卷宗；
+    schedule D --at 时间 定时发布；cancel D --reason 理由 取消定时发布；reindex 为此前发布的文件补编索引号。"""
     from flows.run import run_publication
+    if dossier in ("schedule", "cancel", "reindex"):
+        _publish_action(ctx, dossier, target, at, reason, as_, as_json)
+    if target is not None or at is not None or reason is not None:
+        err.print("用法错误：--at 只用于 publish schedule D，--reason 只用于 publish cancel D")
+        raise typer.Exit(code=2)
     if (dossier is None) == (not pending):          # a usage error (exit 2), as typer's own
         err.print("用法错误：请给出卷宗编号，或用 --pending 补发全部待发布的卷宗（二者取一）")
         raise typer.Exit(code=2)
@@ -356,6 +383,48 @@ def publish_cmd(ctx: typer.Context,
     else:
         _print_publication(published)
     raise typer.Exit(code=0 if published.get("published") or published.get("queued") else 1)
+
+
+def _publish_action(ctx: typer.Context, action: str, dossier: Optional[str], at: Optional[str],
+                    reason: Optional[str], as_: str, as_json: bool) -> None:
+    """publish schedule D --at, publish cancel D --reason, publish reindex (services/publication/schedule.py)."""
+    if action == "reindex":
+        if dossier is not None or at is not None or reason is not None:
+            err.print("用法错误：lockstep publish reindex 不带卷宗编号和选项")
+            raise typer.Exit(code=2)
+        from services.publication.catalogue import reindex
+        with refusals(as_json):
+            given = reindex(services_of(ctx), as_)
+        if as_json:
+            emit_json({"ok": True, "given": given})
+        else:
+            out.print(f"已为 {len(given)} 份此前发布的文件补编索引号" if given else "没有缺少索引号的已发布文件。")
+            for d, n in given.items():
+                out.print(f"  {d}：{n}")
+        raise typer.Exit(code=0)
+    if dossier is None or (action == "schedule") != (at is not None) or (action == "cancel") != (reason is not None):
+        err.print("用法错误：lockstep publish schedule D --at 时间；lockstep publish cancel D --reason 理由")
+        raise typer.Exit(code=2)
+    from cli.gazette_cmds import parse_moment
+    from services.publication import schedule as sched
+    if action == "schedule":
+        moment = parse_moment(at)
+        with refusals(as_json, {"dossier": dossier}):
+            done = sched.schedule(services_of(ctx), dossier, moment, as_)
+        if as_json:
+            emit_json({**done.model_dump(mode="json"), "ok": True})
+        else:
+            out.print(f"[green bold]已定时发布[/green bold] 卷宗 {dossier}")
+            _print_publication(done.model_dump(mode="json"))
+        raise typer.Exit(code=0)
+    with refusals(as_json, {"dossier": dossier}):
+        state = sched.cancel(services_of(ctx), dossier, reason or "", as_)
+    if as_json:
+        emit_json({**state.model_dump(mode="json"), "ok": True})
+    else:
+        out.print(f"[green]已取消定时发布[/green] 卷宗 {dossier}：仍为已签发，未公开；"
+                  f"可重新定时（lockstep publish schedule {dossier} --at 时间）或立即发布（lockstep publish {dossier}）")
+    raise typer.Exit(code=0)
 
 
 def _publish_pending(svc, as_json: bool) -> None:

@@ -120,7 +120,8 @@ def page_paths(dossier_id: str) -> dict[str, str]:
 
 def render_pages(version: Version, blobs: dict[str, bytes], *, city: str, registration_number: str | None,
                  released_at: str, html: dict[str, str] | None = None,
-                 emergency_note: str | None = None) -> tuple[dict[str, str], dict[str, bytes]]:
+                 emergency_note: str | None = None, index_number: str | None = None,
+                 topic: str | None = None) -> tuple[dict[str, str], dict[str, bytes]]:
     """Returns (page kind → HTML) and the picture assets (site path → bytes) the pages show.
     `html`: mammoth's HTML by docx sha256 where the caller has it already (else converted here).
     `emergency_note`: 紧急签发，待事后补审：… on both pages of a document signed off in an emergency."""
@@ -146,7 +147,7 @@ def render_pages(version: Version, blobs: dict[str, bytes], *, city: str, regist
             materials.append({"name": f.name, "html": body(f.sha256)})
     policy_html = render("policy_page.html.j2", **common, organ=meta.signature_organ if meta else None,
                          date=meta.date_text if meta else None, disclosure=meta.disclosure if meta else None,
-                         registration_number=registration_number,
+                         registration_number=registration_number, index_number=index_number, topic=topic,
                          interpretation_href="../" + paths["interpretation"],
                          body_html=body(policy.sha256, head_texts(meta)) if policy else "")
     interpretation_html = render("interpretation_page.html.j2", **common,

@@ -166,3 +166,20 @@ COMMENT_MODERATION = Lifecycle(
     action_names={"accept": "采用", "reject": "不予采用"})
 
 ALL = ALL + (COMMENT_MODERATION,)
+
+# A signed dossier's web release (定时发布, issue 15): at sign-off or later a signer may set a moment; the
+# pages are built, stored and fingerprinted at once, but nothing is public before it (review.rules.is_public
+# with release_at). A scheduled release may be cancelled before its moment, with a reason: the dossier stays
+# signed off and waits (held) until a signer schedules it again or publishes it. The state is read from the
+# dossier and its publish job (services/publication/schedule.py).
+WEB_RELEASE = Lifecycle(
+    name="网站发布",
+    states={"held": "待发布（未定时）", "releasing": "发布中", "scheduled": "定时发布", "released": "已发布"},
+    actions={
+        "schedule": (_t("held", "scheduled"), "scheduled"),     # a moment set, or moved
+        "cancel": (_t("scheduled"), "held"),                     # before its moment, with a reason
+        "publish": (_t("releasing", "scheduled", "held"), "released"),
+    },
+    action_names={"schedule": "定时发布", "cancel": "取消定时发布", "publish": "公开发布"})
+
+ALL = ALL + (WEB_RELEASE,)

@@ -7,6 +7,7 @@ allow, the API answers with them and the CLI prints them: no surface writes its 
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Iterable
 
 from documents.problems import Problem, problem
@@ -35,9 +36,15 @@ NOT_PUBLIC = "不予公开"
 EMERGENCY_REASON_MIN = 10
 
 
-def is_public(disclosure: str | None, withheld: bool = False) -> bool:
+def is_public(disclosure: str | None, withheld: bool = False, *, release_at: dt.datetime | None = None,
+              now: dt.datetime | None = None) -> bool:
     """The one predicate for every public output: site pages, the register's pages and search, the
-    gazette's editions, feeds and assets, correction notices, the API's public views."""
+    gazette's editions, feeds and assets, correction notices, the API's public views.
+
+    `release_at`: a scheduled web release's moment (定时发布, issue 15): not yet public before it. A
+    moment with no clock to compare it to is not public either (fail closed)."""
+    if release_at is not None and (now is None or now < release_at):
+        return False
     return disclosure in PUBLIC_DISCLOSURES and not withheld
 
 

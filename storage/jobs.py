@@ -70,6 +70,8 @@ class Job:
     actor: str | None
     created_at: dt.datetime
     done_at: dt.datetime | None
+    not_before: dt.datetime | None = None      # scheduled work (0018): not claimed before this moment
+    result: dict | None = None
     result: dict | None = None          # the work's answer (an intake's dossier or refusal, a publication)
 
     @property
@@ -128,6 +130,8 @@ class Jobs:
         held = s.execute(select(JobRow.id, JobRow.claimed_by).where(*where, JobRow.status == "claimed")).all()
         dead = [i for i, holder in held if not holder_alive(holder)]
         open_states = [JobRow.status == "pending"] + ([JobRow.status == "failed"] if retry_failed else [])
+        # Scheduled work (定时发布) waits for its moment: no claimer takes it before.
+        where.append(or_(JobRow.not_before.is_(None), JobRow.not_before <= now))
         q = (select(JobRow).where(*where, or_(*open_states, and_(
                 JobRow.status == "claimed",
                 or_(JobRow.claimed_at < now - stale_after, JobRow.id.in_(dead) if dead else false()))))
@@ -225,3 +229,41 @@ class Jobs:
             entry = out.setdefault(subject, [subject, 0, created])
             entry[1] += 1
         return [tuple(v) for v in out.values()]
+
+    # -- scheduled work (定时发布, issue 15; services/publication/schedule.py) ------------------------------
+    def schedule(self, kind: str, dossier_id: str, fingerprint: str, not_before: dt.datetime) -> Job | None:
+        """The job waits for `not_before` (pending; a failed one, e.g. a cancelled schedule, is asked
+        again); what was prepared for an earlier moment is forgotten. None when there is no such job or
+        it is being run or done."""
+        r = self.session.scalars(select(JobRow).filter_by(kind=kind, dossier_id=dossier_id, fingerprint=fingerprint)
+                                 .with_for_update()).first()
+        if r is None or r.status not in ("pending", "failed"):
+            return None
+        if r.status == "failed":
+            r.status = JOB.step(r.status, "retry")
+        r.not_before, r.result, r.last_error = not_before, None, None
+        self.session.flush()
+        return _job(r)
+
+    def hold(self, kind: str, dossier_id: str, fingerprint: str, why: Problem) -> Job | None:
+        """A pending job taken out of the queue with why (a cancelled schedule): failed, as a refusal a
+        person must look at; it is run again only when a person asks (lockstep publish D, or a new
+        schedule). None when there is no pending job."""
+        r = self.session.scalars(select(JobRow).filter_by(kind=kind, dossier_id=dossier_id, fingerprint=fingerprint,
+                                                          status="pending").with_for_update()).first()
+        if r is None:
+            return None
+        r.status = JOB.step(JOB.step(r.status, "claim"), "fail")
+        r.claimed_by, r.last_error = None, why.model_dump(mode="json")
+        self.session.flush()
+        return _job(r)
+
+    def note_prepared(self, kind: str, dossier_id: str, fingerprint: str, result: dict) -> None:
+        """Keep the work's answer so far on the job's row (a scheduled release: what was prepared)."""
+        self.session.execute(update(JobRow).filter_by(kind=kind, dossier_id=dossier_id, fingerprint=fingerprint)
+                             .values(result=result).execution_options(synchronize_session=False))
+
+    def find(self, kind: str, dossier_id: str, fingerprint: str) -> Job | None:
+        r = self.session.scalars(select(JobRow).filter_by(kind=kind, dossier_id=dossier_id,
+                                                          fingerprint=fingerprint)).first()
+        return _job(r) if r is not None else None

@@ -42,6 +42,7 @@ class Prepared(BaseModel):
     members: list[MemberReport]
     problems: list[Problem] = Field(default_factory=list)
     fingerprint: str
+    topic: str | None = None           # 主题分类 from bundle.json, as the [site] list spells it
 
     @property
     def rejected(self) -> bool:
@@ -105,8 +106,14 @@ def inspect_bundle(bundle: Bundle, actor: Person, config: Config) -> Prepared:
     if refusal := rules.may_declare_unit(actor, bundle.drafting_unit, config.unit_book):
         raise Refused(refusal)
     unit = actor.unit
+    # 主题分类 (issue 15): optional; one the [site] list does not name is refused (fail closed).
+    from review.catalogue import canonical_topic, topic_problem
+    topic = (bundle.manifest or {}).get("topic")
+    if refusal := topic_problem(topic, config.site.topics, code="manifest_invalid"):
+        raise Refused(refusal.model_copy(update={"file": "bundle.json"}))
     fp = fingerprint([(m.role, m.name, m.sha256) for m in members])
-    return Prepared(kind=kind, drafting_unit=unit, members=members, problems=problems, fingerprint=fp)
+    return Prepared(kind=kind, drafting_unit=unit, members=members, problems=problems, fingerprint=fp,
+                    topic=canonical_topic(topic, config.site.topics))
 
 
 def _one_policy(members: list[MemberReport]) -> list[MemberReport]:
@@ -251,13 +258,15 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
             row = DossierRow(id=repo.next_id(now.year), kind=prepared.kind,
                              title=title or prepared.members[0].name, doc_number=doc_number,
                              drafting_unit=prepared.drafting_unit, state="submitted", current_version=1,
-                             disclosure=policy.disclosure if policy else None, created_at=now, updated_at=now)
+                             disclosure=policy.disclosure if policy else None, topic=prepared.topic,
+                             created_at=now, updated_at=now)
             repo.add(row)
         else:
             row.state = transition(row.state, "resubmit")
             row.current_version += 1
             row.title = title or row.title
             row.doc_number = doc_number or row.doc_number
+            row.topic = prepared.topic or row.topic     # a later bundle may give or change it
             if policy is not None:   # the document's own marking wins; without one a person's setting stays
                 row.disclosure, row.disclosure_by = carried_over(row.disclosure, row.disclosure_by, policy.disclosure)
                 from services.review.consultation import take_down_if_not_public

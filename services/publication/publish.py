@@ -13,7 +13,8 @@ killed run's committed pages into place and removes the rest (`tidy_site`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel
 
@@ -21,7 +22,7 @@ from documents.problems import Refused, problem
 from publishing import register
 from publishing.derived import Derived, docx_sources
 from publishing.web_release import page_paths, render_pages
-from review.model import Published
+from review.model import Event, Published
 from review.rules import disclosure_of, is_public
 from review.states import transition
 from services.home.context import Services
@@ -44,6 +45,10 @@ class PublicationResult(BaseModel):
     registration_number: str | None = None
     gazette_item: int | None = None
     pages: dict[str, str] = {}          # page kind -> file path on disk
+    index_number: str | None = None     # 索引号 (issue 15), given with the registration number
+    topic: str | None = None            # 主题分类
+    scheduled_at: dt.datetime | None = None   # 定时发布: public at this moment, nothing before it
+    prepared: dict[str, str] = {}       # 定时发布: page kind -> sha256 of the page built and stored ahead
 
 
 KIND = "publish"
@@ -60,12 +65,16 @@ class SweepResult(BaseModel):
 # Where the registration number goes in the pages, until it is taken: a private-use character that no
 # document carries (and that HTML escaping leaves as it is).
 NUMBER_MARK = "\ue000登记号\ue000"
+INDEX_MARK = "\ue000索引号\ue000"      # the 索引号 likewise (issue 15)
 
 
 def publish(svc: Services, dossier_id: str, actor: str = "lockstep") -> PublicationResult:
     """Run the dossier's publish job: claimed first (a sweep leaves it alone meanwhile; a failed one
     is tried again, as a person asked), done in the publication's transaction. A dossier signed off
-    before the outbox has no job and is published all the same."""
+    before the outbox has no job and is published all the same. A job scheduled for a moment to come
+    (定时发布) is not claimed: its pages are built, checked and stored now, public at the moment."""
+    if (scheduled := svc.retrying(lambda: waiting_job(svc, dossier_id))) is not None:
+        return prepare(svc, dossier_id, actor, scheduled)
     job = svc.retrying(lambda: _claim(svc, dossier_id=dossier_id, limit=1, retry_failed=True))
     return _run(svc, dossier_id, actor, job[0] if job else None)
 
@@ -119,7 +128,7 @@ def publish_job(svc: Services, job_id: int, actor: str | None = None) -> Publica
 
 def _run(svc: Services, dossier_id: str, actor: str, job: Job | None) -> PublicationResult:
     try:
-        return svc.retrying(lambda: _publish(svc, dossier_id, actor))
+        return svc.retrying(lambda: _publish(svc, dossier_id, actor, job))
     except Refused as r:
         if job is not None:
             retry = r.problem.code in RETRYABLE and job.attempts < MAX_ATTEMPTS
@@ -140,11 +149,11 @@ def _give_back(svc: Services, change) -> None:
         pass
 
 
-def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
+def _publish(svc: Services, dossier_id: str, actor: str, job: Job | None = None) -> PublicationResult:
     staged = Staged(svc.home.site)
     try:
         with svc.unit() as uow:
-            done = _record(svc, uow, dossier_id, actor, staged)
+            done = _record(svc, uow, dossier_id, actor, staged, job)
             crash_point("publish.before_commit")        # pages staged, nothing committed
     except BaseException:
         staged.discard()
@@ -154,31 +163,64 @@ def _publish(svc: Services, dossier_id: str, actor: str) -> PublicationResult:
     return done
 
 
-def _record(svc: Services, uow: Unit, dossier_id: str, actor: str, staged: Staged) -> PublicationResult:
+def checked(svc: Services, uow: Unit, dossier_id: str, moment: dt.datetime | None = None):
+    """The dossier, its current version and its policy's metadata, when it may be published (at
+    `moment`, for a scheduled release): Refused otherwise."""
     row = uow.dossiers.require(dossier_id)
     version = uow.dossiers.version(dossier_id, row.current_version)
-    if row.state in ("published", "registered"):
-        uow.jobs.done(KIND, dossier_id, version.fingerprint, svc.now())
-        return _existing(svc, uow, dossier_id, version.fingerprint)
     transition(row.state, "publish")
     policy = version.policy
     meta = policy.meta if policy else None
     # The one predicate (review.rules.is_public): 不予公开 in either record, or no attribute at all, stays out.
-    if not is_public(disclosure_of(row.disclosure, meta.disclosure if meta else None), row.withheld_at is not None):
+    disclosure, withheld = disclosure_of(row.disclosure, meta.disclosure if meta else None), row.withheld_at is not None
+    if not is_public(disclosure, withheld):
         raise Refused(problem("not_public", f"{row.title} 标注为不予公开（或公开属性未确定），不进入公报、网站和公开台帐"))
-    now = svc.now()
-    signed = meta.date if meta else None
-    year = register.year_of(signed, now)
+    if moment is not None and not is_public(disclosure, withheld, release_at=moment, now=svc.now()):
+        raise Refused(problem("invalid_state", f"{row.title} 定时于 {local_time(moment)} 发布，时间未到"))
+    return row, version, meta
+
+
+def local_time(t: dt.datetime) -> str:
+    return t.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def build_pages(svc: Services, uow: Unit, row, version, at: dt.datetime) -> tuple[dict[str, str], dict[str, bytes]]:
+    """The slow work: the documents converted (kept for the gazette) and both pages rendered, with the
+    registration number and the 索引号 as marks (they are taken last)."""
     blobs = {f.sha256: svc.store.get(f.sha256) for f in version.files
              if f.role in ("policy", "interpretation_material", "graphic_interpretation")}
     # Converted once, here: the gazette release reuses the HTML and text (publishing/derived.py).
     derived = Derived(uow.derived, svc.store, svc.now, originals=blobs)
     converted = derived.html(docx_sources(version))
     _keep_text(derived, docx_sources(version))
-    owed = emergencies(uow, [dossier_id], svc.config).get(dossier_id) if row.emergency_reason else None
-    pages, assets = render_pages(version, blobs, city=svc.config.city, registration_number=NUMBER_MARK,
-                                 released_at=now.astimezone().strftime("%Y年%m月%d日 %H:%M"), html=converted,
-                                 emergency_note=emergency_note(owed is not None, [n for _, n in owed or ()]))
+    owed = emergencies(uow, [row.id], svc.config).get(row.id) if row.emergency_reason else None
+    return render_pages(version, blobs, city=svc.config.city, registration_number=NUMBER_MARK,
+                        released_at=at.astimezone().strftime("%Y年%m月%d日 %H:%M"), html=converted,
+                        emergency_note=emergency_note(owed is not None, [n for _, n in owed or ()]),
+                        index_number=INDEX_MARK, topic=row.topic)
+
+
+def _record(svc: Services, uow: Unit, dossier_id: str, actor: str, staged: Staged,
+            job: Job | None = None) -> PublicationResult:
+    row = uow.dossiers.require(dossier_id)
+    version = uow.dossiers.version(dossier_id, row.current_version)
+    if row.state in ("published", "registered"):
+        uow.jobs.done(KIND, dossier_id, version.fingerprint, svc.now())
+        return _existing(svc, uow, dossier_id, version.fingerprint)
+    moment = moment_of(job) if job is not None and job.fingerprint == version.fingerprint else None
+    row, version, meta = checked(svc, uow, dossier_id, moment)
+    now = svc.now()
+    at = moment or now                  # the publication moment: a scheduled one's, else now
+    signed = meta.date if meta else None
+    year = register.year_of(signed, now)
+    # A scheduled release's pages were built and stored ahead (services/publication/schedule.py).
+    ready = prepared_pages(svc, job, version.fingerprint, moment) if moment is not None else None
+    pages, assets = ready if ready is not None else build_pages(svc, uow, row, version, at)
+    # The 索引号's floor (a year its counter has no row for yet) is read now, before any number is taken.
+    from review.catalogue import INDEX_SEQUENCE, index_number, index_serial
+    site, iyear = svc.config.site, at.astimezone().year
+    ifloor = max([n for n in (index_serial(site, svc.config.register_prefix, iyear, x)
+                              for x in uow.site.index_numbers()) if n is not None], default=0)
     opinion = next((d.opinion_number for d in reversed(uow.dossiers.decisions(dossier_id))
                     if d.stage == "legality" and d.verdict == "approve" and d.fingerprint == version.fingerprint),
                    None)
@@ -187,26 +229,30 @@ def _record(svc: Services, uow: Unit, dossier_id: str, actor: str, staged: Stage
     # what follows until the commit is the number put into the pages, their storing and the rows.
     serial = uow.counters.take("register", year, lambda: uow.register.max_serial(year))
     number = register.registration_number(svc.config.register_format, svc.config.register_prefix, year, serial)
+    # The 索引号 (政府信息公开目录), per year of publication, from its own counter, as last as the register's.
+    index = index_number(site, svc.config.register_prefix, iyear,
+                         uow.counters.take(INDEX_SEQUENCE, iyear, lambda: ifloor))
+    row.index_number = index
     paths = page_paths(dossier_id)
     written = {}
     for kind, html in pages.items():
-        data = html.replace(NUMBER_MARK, number).encode("utf-8")
+        data = html.replace(NUMBER_MARK, number).replace(INDEX_MARK, index).encode("utf-8")
         sha = svc.store.put(data, content_type="text/html; charset=utf-8")
         written[kind] = staged.write(paths[kind], data)
-        uow.add(PageRow(dossier_id=dossier_id, kind=kind, path=paths[kind], sha256=sha, released_at=now))
+        uow.add(PageRow(dossier_id=dossier_id, kind=kind, path=paths[kind], sha256=sha, released_at=at))
     for path, data in assets.items():
         staged.write(path, data)
     item = GazetteItemRow(id=uow.gazette.next_item_number(),      # locking counter, after the slow work
                           dossier_id=dossier_id, fingerprint=version.fingerprint, title=row.title,
                           doc_number=row.doc_number, organ=meta.signature_organ if meta else None,
                           signed_date=signed, policy_page=paths["policy"],
-                          interpretation_page=paths["interpretation"], status="queued", queued_at=now)
+                          interpretation_page=paths["interpretation"], status="queued", queued_at=at)
     uow.add(item)
     uow.add(RegisterEntryRow(registration_number=number, year=year, serial=serial, dossier_id=dossier_id,
                            opinion_number=opinion, effective_date=effective, valid_until=valid_until,
                            document_number=row.doc_number, title=row.title,
                            organ=meta.signature_organ if meta else None, drafting_unit=row.drafting_unit,
-                           signed_date=signed, published_at=now,
+                           signed_date=signed, published_at=at,
                            interpretation_page=paths["interpretation"], status=entry_status))
     uow.flush()
     uow.register.index_entry(number)
@@ -217,7 +263,8 @@ def _record(svc: Services, uow: Unit, dossier_id: str, actor: str, staged: Stage
                               pages={k: paths[k] for k in pages}))
     uow.jobs.done(KIND, dossier_id, version.fingerprint, now)       # the outbox: with the publication
     return PublicationResult(dossier=dossier_id, published=True, registration_number=number,
-                             gazette_item=item.id, pages={k: str(v) for k, v in written.items()})
+                             gazette_item=item.id, pages={k: str(v) for k, v in written.items()},
+                             index_number=index, topic=row.topic)
 
 
 def _keep_text(derived: Derived, sources: list[str]) -> None:
@@ -233,7 +280,9 @@ def _keep_text(derived: Derived, sources: list[str]) -> None:
 def _existing(svc: Services, uow: Unit, dossier_id: str, fingerprint: str) -> PublicationResult:
     item = uow.site.gazette_item(dossier_id, fingerprint)
     entry: RegisterEntryRow | None = uow.register.entry_for(dossier_id)
+    row = uow.dossiers.get(dossier_id)
     return PublicationResult(dossier=dossier_id, published=True, already=True,
+                             index_number=row.index_number if row else None, topic=row.topic if row else None,
                              registration_number=entry.registration_number if entry else None,
                              gazette_item=item.id if item else None,
                              pages={k: str(svc.home.site / p) for k, p in page_paths(dossier_id).items()})
@@ -269,3 +318,83 @@ def refresh_emergency_pages(svc: Services, dossier_id: str) -> list[str]:
                 p.sha256 = write_page(svc, p.path, html)
                 written.append(p.path)
         return written
+
+
+# ---------------------------------------------------------------- 定时发布: the pages built ahead (issue 15)
+# The decisions (schedule, cancel) and the state are services/publication/schedule.py; what a publication
+# needs of them is here: the job that waits, the pages built and stored ahead, read back at the moment.
+
+class PublicationPrepared(Event):
+    """The pages of a scheduled release built, checked and stored; public at `moment`."""
+    name: ClassVar[str] = "publication.prepared"
+    fingerprint: str
+    moment: dt.datetime
+    pages: dict[str, str]            # kind -> sha256 (the registration number and 索引号 still as marks)
+
+
+def aware(t: dt.datetime | None) -> dt.datetime | None:
+    """A time read back from the database: SQLite returns them naive, in UTC."""
+    if t is None:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
+
+
+def moment_of(job: Job | None) -> dt.datetime | None:
+    return aware(job.not_before) if job is not None else None
+
+
+def waiting_job(svc: Services, dossier_id: str) -> Job | None:
+    """The dossier's publish job when it waits for a moment still to come, else None."""
+    with svc.unit() as uow:
+        row = uow.dossiers.get(dossier_id)
+        if row is None or row.state != "signed_off":
+            return None
+        version = uow.dossiers.version(dossier_id, row.current_version)
+        job = uow.jobs.find(KIND, dossier_id, version.fingerprint)
+        now = uow.now()
+    if job is not None and job.status == "pending" and (m := moment_of(job)) is not None and m > now:
+        return job
+    return None
+
+
+def prepare(svc: Services, dossier_id: str, actor: str, job: Job) -> PublicationResult:
+    """Build, check and store the pages of a scheduled release now (idempotent per version and moment);
+    nothing is public: no page row, no file in the site folder, no register entry or gazette item."""
+    moment = moment_of(job)
+    done = (job.result or {}).get("prepared")
+    if done and done.get("moment") == moment.isoformat() and done.get("fingerprint") == job.fingerprint:
+        with svc.unit() as uow:
+            row = uow.dossiers.require(dossier_id)
+            return PublicationResult(dossier=dossier_id, published=False, scheduled_at=moment,
+                                     prepared=done["pages"], topic=row.topic)
+
+    def work() -> PublicationResult:
+        with svc.unit() as uow:
+            row, version, meta = checked(svc, uow, dossier_id)
+            if version.fingerprint != job.fingerprint:
+                raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 的当前版本不是签发的版本"))
+            entry_dates(svc, version, meta.date if meta else None, row.title, moment)   # the register's checks
+            pages, assets = build_pages(svc, uow, row, version, moment)
+            shas = {kind: svc.store.put(html.encode("utf-8"), content_type="text/html; charset=utf-8")
+                    for kind, html in pages.items()}
+            now = uow.now()
+            uow.jobs.note_prepared(KIND, dossier_id, job.fingerprint, {"prepared": {
+                "moment": moment.isoformat(), "fingerprint": job.fingerprint, "pages": shas,
+                "assets": sorted(assets)}})
+            uow.audit.append(PublicationPrepared(dossier_id=dossier_id, actor=actor, at=now,
+                                                 fingerprint=job.fingerprint, moment=moment, pages=shas))
+            return PublicationResult(dossier=dossier_id, published=False, scheduled_at=moment, prepared=shas,
+                                     topic=row.topic)
+    return svc.retrying(work)
+
+
+def prepared_pages(svc: Services, job: Job | None, fingerprint: str,
+                   moment: dt.datetime | None) -> tuple[dict[str, str], dict[str, bytes]] | None:
+    """The pages prepared for this version and moment, read back from the store; None when there are
+    none (the process that scheduled it died first): the publication builds them then."""
+    done = ((job.result if job is not None else None) or {}).get("prepared")
+    if not done or moment is None or done.get("moment") != moment.isoformat() or done.get("fingerprint") != fingerprint:
+        return None
+    pages = {kind: svc.store.get(sha).decode("utf-8") for kind, sha in done["pages"].items()}
+    assets = {path: svc.store.get(PurePosixPath(path).stem) for path in done.get("assets", [])}
+    return pages, assets

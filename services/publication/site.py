@@ -76,6 +76,8 @@ class PolicyListing(BaseModel):
     status: str | None = None            # the register's status key; None when the register does not keep it
     status_name: str = NOT_REGISTERED
     registration_number: str | None = None
+    index_number: str | None = None       # 索引号 (issue 15)
+    topic: str | None = None              # 主题分类
 
 
 class Link(BaseModel):
@@ -109,7 +111,8 @@ def _listing(page, dossier, entry) -> dict:
                 organ=entry.organ if entry else None, published=_local(page.released_at),
                 effective_date=effective, valid_until=until, status=entry.status if entry else None,
                 status_name=STATUS_NAMES.get(entry.status, entry.status) if entry else NOT_REGISTERED,
-                registration_number=entry.registration_number if entry else None)
+                registration_number=entry.registration_number if entry else None,
+                index_number=dossier.index_number, topic=dossier.topic)
 
 
 def policy_index(svc: Services, limit: int = 500) -> list[PolicyListing]:

@@ -197,14 +197,16 @@ def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, c
 
 
 def record_sign_off(svc: Services, dossier_id: str, actor_name: str,
-                    emergency_reason: str | None = None) -> SignedOff:
+                    emergency_reason: str | None = None, publish_at: dt.datetime | None = None) -> SignedOff:
     """Sign off when the gate is open, writing the publish job in the same transaction; the caller
-    then runs that job (a flow), and the sweep does if the caller dies first."""
+    then runs that job (a flow), and the sweep does if the caller dies first. `publish_at`: 定时发布,
+    the job waits for that moment (services/publication/schedule.py)."""
     actor = person(svc.config, actor_name)
-    return svc.retrying(lambda: _record_sign_off(svc, dossier_id, actor, emergency_reason))
+    return svc.retrying(lambda: _record_sign_off(svc, dossier_id, actor, emergency_reason, publish_at))
 
 
-def _record_sign_off(svc: Services, dossier_id: str, actor: Person, emergency_reason: str | None) -> SignedOff:
+def _record_sign_off(svc: Services, dossier_id: str, actor: Person, emergency_reason: str | None,
+                     publish_at: dt.datetime | None = None) -> SignedOff:
     with svc.unit() as uow:
         row, view = load(uow, dossier_id)
         if row.state in rules.SIGNED_STATES:
@@ -219,4 +221,7 @@ def _record_sign_off(svc: Services, dossier_id: str, actor: Person, emergency_re
         # The outbox (storage/jobs.py): the publication it starts, in the same transaction, so a
         # sign-off is never committed without it; any worker or the sweep runs it.
         uow.jobs.add("publish", dossier_id, view.current.fingerprint, event.at, actor=actor.name)
+        if publish_at is not None:          # 定时发布: the job waits for its moment (checked: one to come)
+            from services.publication.schedule import schedule_at_sign_off
+            schedule_at_sign_off(uow, dossier_id, view.current.fingerprint, publish_at, actor.name, event.at)
     return event

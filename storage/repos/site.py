@@ -54,3 +54,17 @@ class SiteRepo:
     def version(self, dossier_id: str, fingerprint: str) -> Version | None:
         """The dossier's version with these files (the one a gazette item was made from)."""
         return versions_by_fingerprint(self.session, {(dossier_id, fingerprint)}).get((dossier_id, fingerprint))
+
+    # -- the 索引号 (issue 15) ------------------------------------------------------------------------
+    def index_numbers(self) -> list[str]:
+        """Every 索引号 given so far (the counter's floor for a year it has no row for yet)."""
+        return list(self.session.scalars(select(DossierRow.index_number).where(DossierRow.index_number.is_not(None))))
+
+    def unindexed(self) -> list[tuple[DossierRow, PageRow]]:
+        """Published dossiers without a 索引号 (published before it was given), with their policy page,
+        in order of publication: `lockstep publish reindex` numbers them."""
+        q = (select(DossierRow, PageRow).join(PageRow, PageRow.dossier_id == DossierRow.id)
+             .where(DossierRow.index_number.is_(None), PageRow.kind == "policy",
+                    DossierRow.state.in_(("published", "registered")))
+             .order_by(PageRow.released_at, PageRow.id))
+        return [tuple(r) for r in self.session.execute(q)]

@@ -1,0 +1,171 @@
+"""定时发布 (issue 15, item 1): a signed dossier's web release at a moment to come.
+
+The gazette's scheduled release (services/gazette/release.py) is the model: the decision commits
+first (here: the publish job of the sign-off, with its moment in jobs.not_before, and an audited
+event), the pages are built at once, checked, stored and fingerprinted (kept on the job's row), and
+nothing is public before the moment: the publish job is not claimed before it (storage/jobs.py), and
+the publication asks review.rules.is_public with the moment (services/publication/publish.py
+`checked`). At the moment the desk's clock, the scheduled check or `lockstep publish --pending` runs
+the job: only the numbers are taken then (register, 索引号), put into the prepared pages, which are
+stored and shown after the commit, as any publication. Before the moment a signer may cancel it with
+a reason (the job is held, audited); the dossier stays signed off until a signer schedules it again
+or publishes it (`lockstep publish D`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from pydantic import BaseModel
+
+from documents.problems import Refused, problem
+from review import rules
+from review.lifecycles import WEB_RELEASE
+from review.model import Event
+from services.home.context import Services
+from services.publication.publish import (KIND, PublicationPrepared, PublicationResult, aware, local_time,
+                                          moment_of, publish)
+from services.review.basics import person
+from storage.jobs import Job
+
+
+class PublicationScheduled(Event):
+    name: ClassVar[str] = "publication.scheduled"
+    fingerprint: str
+    moment: dt.datetime
+
+
+class PublicationScheduleCancelled(Event):
+    name: ClassVar[str] = "publication.schedule_cancelled"
+    fingerprint: str
+    moment: dt.datetime
+    reason: str
+
+
+class ReleaseState(BaseModel):
+    dossier: str
+    state: str                       # review/lifecycles.py WEB_RELEASE
+    state_name: str
+    moment: dt.datetime | None = None
+    note: str | None = None          # why it is held (a cancelled schedule's reason), or a failure
+
+
+def release_state(dossier_state: str, job: Job | None) -> str:
+    """Where a signed dossier's web release is (WEB_RELEASE), from the dossier and its publish job."""
+    if dossier_state in rules.PUBLISHED_STATES:
+        return "released"
+    if job is None or job.status == "failed":
+        return "held"
+    if job.status == "pending" and job.not_before is not None:
+        return "scheduled"
+    return "releasing"
+
+
+def _job_of(uow, dossier_id: str):
+    row = uow.dossiers.require(dossier_id)
+    version = uow.dossiers.version(dossier_id, row.current_version)
+    return row, version, uow.jobs.find(KIND, dossier_id, version.fingerprint)
+
+
+def check_moment(at: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """The moment in UTC (a naive one is local time); a moment passed is refused."""
+    moment = (at if at.tzinfo else at.astimezone()).astimezone(dt.timezone.utc)
+    if moment <= now:
+        raise Refused(problem("request_invalid", f"定时发布的时间 {local_time(moment)} 已过，"
+                                                 "请填写将来的时间（不定时则签发后立即发布）"))
+    return moment
+
+
+def schedule(svc: Services, dossier_id: str, at: dt.datetime, actor: str) -> PublicationResult:
+    """定时发布 (or a new moment for one): a signer, a signed dossier not yet public, a moment to come.
+    The pages are built, checked and stored at once (`prepare`)."""
+    who = person(svc.config, actor)
+
+    def decide() -> None:
+        with svc.unit() as uow:
+            row, version, job = _job_of(uow, dossier_id)
+            if refusal := (rules.may_see(who, dossier_id, row.drafting_unit, row.state, None)
+                           or rules.may_sign_off(who, uow.dossiers.submitters(dossier_id))):
+                raise Refused(refusal)
+            if refusal := WEB_RELEASE.refusal(release_state(row.state, job), "schedule"):
+                raise Refused(refusal)
+            now = uow.now()
+            moment = check_moment(at, now)
+            if job is None:         # signed off before the outbox
+                uow.jobs.add(KIND, dossier_id, version.fingerprint, now, actor)
+            if uow.jobs.schedule(KIND, dossier_id, version.fingerprint, moment) is None:
+                raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 正在发布，不能再定时"))
+            uow.audit.append(PublicationScheduled(dossier_id=dossier_id, actor=actor, at=now,
+                                                  fingerprint=version.fingerprint, moment=moment))
+    svc.retrying(decide)
+    return publish(svc, dossier_id, actor)
+
+
+def schedule_at_sign_off(uow, dossier_id: str, fingerprint: str, at: dt.datetime, actor: str,
+                         now: dt.datetime) -> dt.datetime:
+    """In the sign-off's transaction (services/review/actions.py): its publish job waits for `at`."""
+    moment = check_moment(at, now)
+    uow.jobs.schedule(KIND, dossier_id, fingerprint, moment)
+    uow.audit.append(PublicationScheduled(dossier_id=dossier_id, actor=actor, at=now, fingerprint=fingerprint,
+                                          moment=moment))
+    return moment
+
+
+def cancel(svc: Services, dossier_id: str, reason: str, actor: str) -> ReleaseState:
+    """取消定时发布: before its moment, by a signer, with a reason (audited). The dossier stays signed
+    off and its job held: nothing is published until a signer schedules it again or publishes it."""
+    who = person(svc.config, actor)
+
+    def work() -> ReleaseState:
+        with svc.unit() as uow:
+            row, version, job = _job_of(uow, dossier_id)
+            if refusal := (rules.may_see(who, dossier_id, row.drafting_unit, row.state, None)
+                           or rules.may_sign_off(who, uow.dossiers.submitters(dossier_id))
+                           or WEB_RELEASE.refusal(release_state(row.state, job), "cancel")
+                           or rules.cancel_reason_problem(reason)):
+                raise Refused(refusal)
+            now, moment = uow.now(), moment_of(job)
+            if moment <= now:
+                raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 定时发布的时间 {local_time(moment)} 已到，"
+                                                       "不能再取消"))
+            why = problem("invalid_state", f"定时于 {local_time(moment)} 的发布已由 {actor} 取消，理由：{reason.strip()}；"
+                                           "须由签发人重新定时（lockstep publish schedule）或发布（lockstep publish）")
+            if uow.jobs.hold(KIND, dossier_id, version.fingerprint, why) is None:
+                raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 正在发布，不能再取消"))
+            uow.audit.append(PublicationScheduleCancelled(dossier_id=dossier_id, actor=actor, at=now,
+                                                          fingerprint=version.fingerprint, moment=moment,
+                                                          reason=reason.strip()))
+            return ReleaseState(dossier=dossier_id, state="held", state_name=WEB_RELEASE.states["held"],
+                                moment=None, note=why.message)
+    return svc.retrying(work)
+
+
+def state_of(svc: Services, dossier_id: str) -> ReleaseState | None:
+    """The web release's state of a signed dossier (None before sign-off)."""
+    with svc.unit() as uow:
+        row = uow.dossiers.get(dossier_id)
+        if row is None or row.state not in rules.SIGNED_STATES:
+            return None
+        version = uow.dossiers.version(dossier_id, row.current_version)
+        job = uow.jobs.find(KIND, dossier_id, version.fingerprint)
+    state = release_state(row.state, job)
+    return ReleaseState(dossier=dossier_id, state=state, state_name=WEB_RELEASE.states[state],
+                        moment=moment_of(job) if state == "scheduled" else None,
+                        note=(job.last_error or {}).get("message") if job is not None and state == "held" else None)
+
+
+def publish_due(svc: Services, actor: str = "lockstep") -> list[dict]:
+    """Every scheduled release whose moment has come, published now (the desk's clock calls this every
+    half minute; `lockstep publish --pending` and the scheduled check reach them through the sweep)."""
+    with svc.unit() as uow:
+        now = uow.now()
+        due = [j for j in uow.jobs.pending(KIND)
+               if j.status == "pending" and (m := moment_of(j)) is not None and m <= now]
+    out = []
+    for j in due:
+        try:
+            out.append(publish(svc, j.dossier_id, j.actor or actor).model_dump(mode="json"))
+        except Refused as r:
+            out.append({"dossier": j.dossier_id, "published": False,
+                        "problems": [p.model_dump(mode="json") for p in r.problems]})
+    return out
