@@ -80,13 +80,17 @@ def test_the_office_runs_the_consultation_from_the_desk(desk, svc, major, tmp_pa
     assert r.status_code == 200 and "意见已录入" in r.text and "&lt;b&gt;增加图解&lt;/b&gt;" in r.text
     r = c.post(here + "/import", data={"csrf": csrf_of(c, here)}, files=files)
     assert "其中 2 条此前已录入，未重复录入" in r.text and r.text.count('class="comment-text"') == 2
+    # A letter typed in, the file input left empty (as a browser sends it).
+    r = c.post(here + "/import", data={"csrf": csrf_of(c, here), "author": "赵六", "received_on": "2019-07-08",
+                                       "text": "来信：建议公布咨询电话"}, files={"file": ("", b"", "application/octet-stream")})
+    assert r.status_code == 200 and "来信：建议公布咨询电话" in r.text
     early = {"file": ("早.csv", "姓名,意见,日期\n王五,早到,2019-06-30\n".encode(), "text/csv")}
     r = c.post(here + "/import", data={"csrf": csrf_of(c, here)}, files=early)
     assert r.status_code == 400 and "早于征求意见开始日期" in r.text
     ids = re.findall(r'/consultation/comments/(\d+)/adopt', r.text)
-    assert len(ids) == 2
+    assert len(ids) == 3
     r = c.post(here + "/summary", data={"csrf": csrf_of(c, here)})
-    assert r.status_code == 409 and "2 条意见未填写采纳情况" in r.text
+    assert r.status_code == 409 and "3 条意见未填写采纳情况" in r.text
     for n in ids:
         r = c.post(f"{here}/comments/{n}/adopt", data={"csrf": csrf_of(c, here), "adopted": "采纳", "response": "已采纳"})
         assert r.status_code == 200 and "已保存采纳情况" in r.text
