@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from documents.problems import Refused, problem
+from documents.problems import Problem, Refused, problem
 from publishing.web_release import docx_html, head_texts, short_title
 from review import rules
 from review.clock import Period
@@ -381,6 +381,7 @@ class PublicConsultation(BaseModel):
     opens: dt.date
     closes: dt.date
     accepting: bool
+    closed: Problem | None = None       # why the form is not offered (before the period, after it)
     summary_href: str | None = None
 
 
@@ -392,6 +393,11 @@ def public_consultation(svc: Services, dossier_id: str) -> PublicConsultation | 
         if c is None or row is None or c.notice_path is None or \
                 not rules.is_public(row.disclosure, row.withheld_at is not None):
             return None
+        on, published = today(svc), c.summary_published_at is not None
+        try:
+            check_accepting(c.opens, c.closes, on, published)
+            closed = None
+        except Refused as r:
+            closed = r.problem
         return PublicConsultation(dossier=dossier_id, title=row.title, opens=c.opens, closes=c.closes,
-                                  accepting=accepting(c.opens, c.closes, today(svc), c.summary_published_at is not None),
-                                  summary_href=site_url(svc, c.summary_path))
+                                  accepting=closed is None, closed=closed, summary_href=site_url(svc, c.summary_path))
