@@ -88,7 +88,7 @@ def test_the_secretary_records_the_meeting_on_the_review_page_and_the_sign_page_
     # the search box finds the meeting by its minutes
     assert 'href="/desk/deliberations"' in sign                         # the nav leads to the search
     hits = signer.get("/desk/deliberations", params={"q": "驯鹿养殖户"}).text
-    assert 'id="meeting-hits"' in hits and f"/desk/dossiers/{d}" in hits and "驯鹿养殖户" in hits
+    assert 'id="meeting-hits"' in hits and f"/desk/dossiers/{d}" in hits and "<mark>驯鹿养殖户</mark>" in hits
     assert "没有找到" in signer.get("/desk/deliberations", params={"q": "不存在的议题"}).text
 
 
