@@ -22,12 +22,37 @@ def code_of(call) -> str:
     return e.value.problem.code
 
 
-@pytest.fixture
-def major(svc, sample_zip):
+NUMBERS = iter(range(100, 199))
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    """One home for the module (each test takes its own dossier and consultation): a home's setup costs
+    seconds on a busy machine."""
+    from services.home.context import initialise
+    from services.home.folder import Home
+    h = Home(tmp_path_factory.mktemp("consultation") / "home")
+    initialise(h)
+    return h
+
+
+@pytest.fixture(scope="module")
+def svc(home):
+    from services.home.context import open_services
+    return open_services(home)
+
+
+def new_major(svc, sample_zip) -> str:
     from services.dossiers.intake import intake_bundle
-    result = intake_bundle([sample_zip(kind="重大行政决策", doc_number="根政发〔2019〕9号")], "drafter", svc)
+    result = intake_bundle([sample_zip(kind="重大行政决策", doc_number=f"根政发〔2019〕{next(NUMBERS)}号")],
+                           "drafter", svc)
     assert result.accepted, result.problems
     return result.dossier
+
+
+@pytest.fixture
+def major(svc, sample_zip):
+    return new_major(svc, sample_zip)
 
 
 def opened(svc, d, opens: dt.date, closes: dt.date):
@@ -138,13 +163,12 @@ def test_the_summary_waits_for_moderation_and_leaves_out_rejected_comments(svc, 
 
 
 def test_the_form_takes_nothing_before_the_period_or_after_it(svc, major, sample_zip):
-    from services.dossiers.intake import intake_bundle
     start = today(svc) + dt.timedelta(days=3)
     opened(svc, major, start, start + dt.timedelta(days=29))
     with pytest.raises(Refused) as e:
         cons.submit_online_comment(svc, major, "", "", "早了", "10.0.0.1")
     assert e.value.problem.code == "invalid_state" and "尚未开始" in e.value.problem.message
-    other = intake_bundle([sample_zip(kind="重大行政决策", doc_number="根政发〔2019〕10号")], "drafter", svc).dossier
+    other = new_major(svc, sample_zip)
     opened(svc, other, dt.date(2019, 7, 1), dt.date(2019, 7, 31))
     with pytest.raises(Refused) as e:
         cons.submit_online_comment(svc, other, "", "", "晚了", "10.0.0.1")
