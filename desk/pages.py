@@ -29,6 +29,8 @@ from desk import pages_inbox  # noqa: E402  (通知, issue 14)
 PAGE_MODULES += (pages_inbox,)
 from desk import pages_deliberation  # noqa: E402  (集体审议记录、意见书下载, issue 14)
 PAGE_MODULES += (pages_deliberation,)
+from desk import pages_release  # noqa: E402  (定时发布、主题分类, issue 15)
+PAGE_MODULES += (pages_release,)
 
 
 def router_for(home: Path, work: FlowWork, **limits) -> APIRouter:

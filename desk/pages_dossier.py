@@ -184,7 +184,12 @@ def routes(kit: Kit) -> APIRouter:
         from services.dossiers.withhold import withheld_of
         withheld = await run_in_threadpool(withheld_of, svc, dossier_id)
         may_withhold = rules.may_withhold(who, st.state, withheld is not None) is None
+        # 定时发布 and 主题分类 (desk/pages_release.py, issue 15)
+        from desk.pages_release import release_panel, topic_panel
+        release = await run_in_threadpool(release_panel, svc, dossier_id, who)
+        topics = await run_in_threadpool(topic_panel, svc, dossier_id, who, st.drafting_unit, st.state)
         return kit.page(request, "desk_dossier.html.j2", 200, who, session, st=st, actors=kit.actors,
+                        release=release, topics=topics,
                         journal=journal, returns=returns, may_edit=may.submit_version, may=may,
                         stage_names=stage_names(svc.config), people=people(svc.config),
                         todo=_todo(st.state) if office else {}, max_mb=kit.max_bytes // (1024 * 1024),
@@ -231,6 +236,8 @@ def routes(kit: Kit) -> APIRouter:
         session, who = await signer(request, dossier_id)
         fields = await kit.form_of(request, session, who)
         emergency = (fields.get("emergency_reason") or "").strip() or None
+        from desk.pages_release import moment_field
+        publish_at = moment_field(fields.get("publish_at"))       # 定时发布 (blank: at once)
         svc = kit.services()
 
         async def again(status: int, **ctx) -> Response:
@@ -244,7 +251,7 @@ def routes(kit: Kit) -> APIRouter:
         if (fields.get("confirm") or "") != SIGN_CONFIRM:
             return await again(400, form_error="签发后即同步发布，不能撤回：请先核对签发内容，勾选“我已核对，确认签发并同步发布”后再签发")
         try:
-            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name, emergency)
+            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name, emergency, publish_at)
         except Refused as r:
             # The checklist below already lists what is missing: the refusal names only what it does not.
             answer = await run_in_threadpool(gate_answer, svc, dossier_id)
@@ -252,8 +259,13 @@ def routes(kit: Kit) -> APIRouter:
             rest = [p for p in r.problems if (p.code, p.message) not in listed]
             return await again(status_of(r.problem.code), refused=True, refusal=rest)
         published = await run_in_threadpool(kit.publish, dossier_id, who.name)
-        return kit.page(request, "desk_signed.html.j2", 200 if published.get("published") else
-                        202 if published.get("queued") else 500, who, session,
+        if published.get("scheduled_at"):          # 定时发布: the moment as the signer reads it
+            import datetime as _dt
+            at = _dt.datetime.fromisoformat(str(published["scheduled_at"]))
+            published = {**published, "scheduled_at_local": (at if at.tzinfo else at.replace(
+                tzinfo=_dt.timezone.utc)).astimezone().strftime("%Y年%m月%d日 %H:%M")}
+        return kit.page(request, "desk_signed.html.j2", 200 if published.get("published") or
+                        published.get("scheduled_at") else 202 if published.get("queued") else 500, who, session,
                         event=event, published=published, dossier=dossier_id)
 
     # ------------------------------------------------------------ 公开属性 (services/dossiers/disclosure.py)

@@ -103,6 +103,14 @@ def _gazette_clock(home: Path, say, every: float = 30.0) -> None:
         for r in done:
             say(f"公报 {r['issue']} 已到定时出版时间，已公开" if r.get("released")
                 else f"公报 {r['issue']} 定时公开未能完成：{r.get('problems')}")
+        try:        # 定时发布 of signed dossiers whose moment has come (services/publication/schedule.py)
+            from services.publication.schedule import publish_due
+            for r in publish_due(open_services(Home(home))):
+                say(f"卷宗 {r['dossier']} 已到定时发布时间，已公开" if r.get("published")
+                    else f"卷宗 {r['dossier']} 定时发布未能完成：{r.get('problems')}")
+                done = done or [r]
+        except Exception:       # noqa: BLE001 - the database is away: the next tick (or the sweep) tries again
+            pass
         if done:
             sys.stdout.flush()
 

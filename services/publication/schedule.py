@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel
 
-from documents.problems import Refused, problem
+from documents.problems import Problem, Refused, problem
 from review import rules
 from review.lifecycles import WEB_RELEASE
 from review.model import Event
@@ -128,8 +128,9 @@ def cancel(svc: Services, dossier_id: str, reason: str, actor: str) -> ReleaseSt
             if moment <= now:
                 raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 定时发布的时间 {local_time(moment)} 已到，"
                                                        "不能再取消"))
-            why = problem("invalid_state", f"定时于 {local_time(moment)} 的发布已由 {actor} 取消，理由：{reason.strip()}；"
-                                           "须由签发人重新定时（lockstep publish schedule）或发布（lockstep publish）")
+            # The held job's note, as the dossier page and `lockstep due` show it (the detail alone).
+            why = Problem(code="invalid_state", message=f"定时于 {local_time(moment)} 的发布已由 {actor} 取消，理由："
+                          f"{reason.strip()}；须由签发人重新定时（lockstep publish schedule）或发布（lockstep publish）")
             if uow.jobs.hold(KIND, dossier_id, version.fingerprint, why) is None:
                 raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 正在发布，不能再取消"))
             uow.audit.append(PublicationScheduleCancelled(dossier_id=dossier_id, actor=actor, at=now,
