@@ -54,10 +54,6 @@ class StageSpec(BaseModel, frozen=True):
     # 第N次, date, minutes; review.rules.deliberation_record_problem). The stage `deliberation` is
     # recorded whether or not this is set; set it to make the record a condition of the approval.
     meeting_record: bool = False
-    # 集体审议 (issue 14): approving this stage needs the meeting's record on the version (meeting,
-    # 第N次, date, minutes; review.rules.deliberation_record_problem). The stage `deliberation` is
-    # recorded whether or not this is set; set it to make the record a condition of the approval.
-    meeting_record: bool = False
 
 
 class Pipeline(BaseModel, frozen=True):
