@@ -176,7 +176,8 @@ WEB_RELEASE = Lifecycle(
     name="网站发布",
     states={"held": "待发布（未定时）", "releasing": "发布中", "scheduled": "定时发布", "released": "已发布"},
     actions={
-        "schedule": (_t("held", "scheduled"), "scheduled"),     # a moment set, or moved
+        # a moment set or moved; from releasing only while its job is not yet claimed (storage/jobs.py schedule)
+        "schedule": (_t("held", "scheduled", "releasing"), "scheduled"),
         "cancel": (_t("scheduled"), "held"),                     # before its moment, with a reason
         "publish": (_t("releasing", "scheduled", "held"), "released"),
     },
