@@ -247,8 +247,9 @@ def _home_with(tmp: Path, fragment: dict):
 def _readings(home) -> tuple:
     """What Lockstep's code reads from a home's lockstep.toml, in one comparable value."""
     from desk.auth import desk_settings
+    from flows.on_pool import wait_of
     from flows.workpool import settings_of
-    return (home.database_url, home.objects_url, settings_of(home), desk_settings(home.path))
+    return (home.database_url, home.objects_url, settings_of(home), desk_settings(home.path), wait_of(home.path))
 
 
 @pytest.fixture
