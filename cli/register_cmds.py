@@ -12,6 +12,7 @@ import typer
 from cli.app import AsOpt, JsonOpt, app, services_of
 from cli.output import emit_json, out, refusals
 from cli.zh import DateOption
+from documents.problems import Refused
 
 register_app = typer.Typer(help="规范性文件公开台帐", no_args_is_help=True)
 report_app = typer.Typer(help="政府信息公开工作年度报告数据", no_args_is_help=True)
@@ -25,6 +26,7 @@ OutDir = Annotated[Path, typer.Option("--out", help="输出目录")]
 class Format(str, Enum):
     csv = "csv"
     xlsx = "xlsx"
+    json = "json"
 
 
 def _doc(e) -> dict:
@@ -48,8 +50,10 @@ def _print_entry(e) -> None:
             ("有效期至", e.valid_until or "待定"), ("评估期限", e.evaluation_due or "待定"),
             ("政府公报", e.gazette_issue or "待刊登"), ("合法性审核意见书", e.legality_opinion),
             ("政策解读", e.interpretation_page),
-            ("报备", f"{e.filed_at.astimezone().date()} {e.filing_number}" if e.filed_at else "未报备"),
-            ("修改了", "、".join(e.amends)), ("被修改", "、".join(e.amended_by)),
+            ("报备", f"{e.reported_on} 报{e.reported_to or '上级机关'}备案，备案号 {e.filing_number}"
+                     if e.filed_at else "未报备"),
+            ("修改了", "、".join(e.amends)),
+            ("被修改", "、".join(f"{n}（{e.amended_on.get(n) or '施行日期待定'}施行）" for n in e.amended_by)),
             ("废止文件", e.repealed_by), ("废止理由", e.repeal_reason), ("撤回公开", e.withheld_reason)]
     for label, value in rows:
         if value:
@@ -103,15 +107,22 @@ def register_show(ctx: typer.Context, number: NumberArg, as_json: JsonOpt = Fals
 @register_app.command("file")
 def register_file(ctx: typer.Context, registration_number: NumberArg,
                   number: Annotated[str, typer.Option("--number", help="上级机关的备案号")],
-                  as_: AsOpt, as_json: JsonOpt = False) -> None:
-    """记录向上级机关报备（备案）。"""
+                  reported_to: Annotated[str, typer.Option("--reported-to", metavar="机关",
+                                                           help="报备机关，如 呼伦贝尔市人民政府")],
+                  as_: AsOpt,
+                  reported_on: Annotated[Optional[dt.datetime], DateOption(
+                      "--reported-on", help="报备日期（默认今天），如 2026-12-07、2026年12月7日")] = None,
+                  as_json: JsonOpt = False) -> None:
+    """记录向上级机关报备（备案）：报备日期、报备机关、备案号。"""
     from services.register.registrar import record_filing
     with refusals(as_json):
-        entry = record_filing(services_of(ctx), registration_number, number, as_)
+        entry = record_filing(services_of(ctx), registration_number, number, as_, reported_to=reported_to,
+                              reported_on=reported_on.date() if reported_on else None)
     if as_json:
         emit_json({"entry": entry})
     else:
-        out.print(f"[green]已记录报备[/green] {entry['registration_number']}：备案号 {entry['filing_number']}")
+        out.print(f"[green]已记录报备[/green] {entry['registration_number']}：{entry['reported_on']} 报"
+                  f"{entry['reported_to']}备案，备案号 {entry['filing_number']}")
 
 
 @register_app.command("amend")
@@ -129,15 +140,23 @@ def register_amend(ctx: typer.Context, number: NumberArg,
 
 
 @register_app.command("repeal")
-def register_repeal(ctx: typer.Context, number: NumberArg, as_: AsOpt,
-                    by: Annotated[Optional[str], typer.Option("--by", help="废止它的文件的登记号")] = None,
-                    reason: Annotated[Optional[str], typer.Option("--reason", help="废止理由（无废止文件时必填）")] = None,
+def register_repeal(ctx: typer.Context, number: NumberArg,
+                    reason: Annotated[str, typer.Option("--reason", help="废止理由（必填，如“上位法已废止”）")],
+                    as_: AsOpt,
+                    by: Annotated[Optional[str], typer.Option("--by", help="废止它的文件的登记号（如有）")] = None,
+                    yes: Annotated[bool, typer.Option("--yes", "-y", help="不再询问，确认废止（废止后不能撤回）")] = False,
                     as_json: JsonOpt = False) -> None:
-    """废止一份文件（指明废止文件或写明理由）。"""
-    from services.register.life import repeal
-    if by is None and not (reason or "").strip():
-        raise typer.BadParameter("须指明 --by 废止文件或 --reason 理由", param_hint="--by / --reason")
-    with refusals(as_json):
+    """废止一份文件（写明理由，可指明废止文件）；废止后不能撤回：在终端中先询问确认，或用 --yes 确认。"""
+    from services.register.life import repeal, repeal_request_problem
+    from cli.gazette_cmds import interactive
+    if not reason.strip():
+        raise typer.BadParameter("请写明废止理由", param_hint="--reason")
+    confirmed = yes
+    if not yes and not as_json and interactive():        # a person at a terminal confirms here
+        confirmed = typer.confirm(f"确认废止 {number}？废止后不能撤回", default=False)
+    with refusals(as_json, {"entry": number}):
+        if refusal := repeal_request_problem(reason, confirmed):
+            raise Refused(refusal)
         entry = repeal(services_of(ctx), number, as_, by=by, reason=reason)
     if as_json:
         emit_json({"entry": _doc(entry)})
@@ -170,12 +189,20 @@ def register_expire(ctx: typer.Context, as_: AsOpt,
 
 
 @register_app.command("export")
-def register_export(ctx: typer.Context, fmt: Annotated[Format, typer.Option("--format", help="csv 或 xlsx")],
-                    to: Annotated[Path, typer.Option("--out", help="输出文件")], as_json: JsonOpt = False) -> None:
-    """导出台帐（CSV 为带 BOM 的 UTF-8，Excel 可直接打开；XLSX 表头为中文）。"""
+def register_export(ctx: typer.Context, fmt: Annotated[Format, typer.Option("--format", help="csv、xlsx 或 json")],
+                    to: Annotated[Path, typer.Option("--out", help="输出文件")],
+                    base_url: Annotated[Optional[str], typer.Option(
+                        "--base-url", metavar="网址", help="公开网站的完整地址，如 https://www.genhe.gov.cn/site"
+                                                          "（默认取 lockstep.toml 的 site_base_url）")] = None,
+                    as_json: JsonOpt = False) -> None:
+    """导出台帐（CSV 为带 BOM 的 UTF-8，Excel 可直接打开；XLSX 表头为中文；JSON 供其他系统读取）；链接为完整网址。"""
+    from urllib.parse import urlsplit
+
     from services.register.outputs import export
+    if base_url is not None and not (urlsplit(base_url).scheme in ("http", "https") and urlsplit(base_url).netloc):
+        raise typer.BadParameter(f"{base_url} 不是完整网址（应如 https://www.genhe.gov.cn/site）", param_hint="--base-url")
     with refusals(as_json):
-        written = export(services_of(ctx), fmt.value, to)
+        written = export(services_of(ctx), fmt.value, to, base_url)
     if as_json:
         emit_json({"export": written})
     else:

@@ -22,7 +22,8 @@ SHOWN = 500                     # a page lists at most this many; search narrows
 FILTERS = {"current": "现行有效", "pending": "待施行", "amended": "已修改", "repealed": "已废止", "expired": "已失效", "all": "全部"}
 DONE = {"amended": "已记录修改", "repealed": "已废止", "filed": "已记录报备"}
 EXPORTS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "json": "application/json; charset=utf-8"}
 
 
 def _entries(svc, text: str, key: str, public: bool) -> tuple[list, bool]:
@@ -104,14 +105,17 @@ def routes(kit: Kit) -> APIRouter:
     @router.get("/desk/register/export.{fmt}")
     @kit.guarded
     async def export(request: Request, fmt: str) -> Response:
-        from publishing.register_pages import to_csv, to_xlsx
         from services.register.life import list_entries
+        from services.register.outputs import export_bytes, public_base
         registrar(request)
         if fmt not in EXPORTS:
-            return kit.refused(request, [problem("not_found", f"不支持的导出格式 {fmt}（可用 csv 或 xlsx）")])
+            return kit.refused(request, [problem("not_found", f"不支持的导出格式 {fmt}（可用 csv、xlsx 或 json）")])
         svc = kit.services()
+        # Links are absolute: the config's public address, else this desk's own (it serves the public site).
+        base = public_base(svc.config) or (f"{str(request.base_url).rstrip('/')}/"
+                                          f"{(svc.config.site_base_url or '/site').strip().lstrip('/')}").rstrip("/")
         entries = await run_in_threadpool(list_entries, svc, None, public=True)
-        data = await run_in_threadpool(to_csv if fmt == "csv" else to_xlsx, entries)
+        data = await run_in_threadpool(export_bytes, entries, fmt, base, svc.now())
         day = svc.now().astimezone().strftime("%Y%m%d")
         disposition = (f'attachment; filename="register-{day}.{fmt}"; '
                        f"filename*=UTF-8''{quote(f'规范性文件公开台帐-{day}.{fmt}')}")
@@ -120,9 +124,10 @@ def routes(kit: Kit) -> APIRouter:
 
     async def manage_page(request, session, who, number: str, status: int = 200, **extra) -> Response:
         from services.register.life import show
-        entry = await run_in_threadpool(show, kit.services(), number)
+        svc = kit.services()
+        entry = await run_in_threadpool(show, svc, number)
         return kit.page(request, "desk_register_entry.html.j2", status, who, session, e=entry, manage=True,
-                        **extra)
+                        today=svc.now().astimezone().date(), **extra)
 
     @router.get("/desk/register/{number}")
     @kit.guarded
@@ -133,22 +138,32 @@ def routes(kit: Kit) -> APIRouter:
     @router.post("/desk/register/{number}/{action}")
     @kit.guarded
     async def act(request: Request, number: str, action: str) -> Response:
-        from services.register.life import amend, repeal
+        import datetime as dt
+
+        from services.register.life import REPEAL_CONFIRM, amend, repeal, repeal_request_problem
         from services.register.registrar import record_filing
         session, who = registrar(request)
         fields = await kit.form_of(request, session, who)
         by, reason = (fields.get("by") or "").strip() or None, (fields.get("reason") or "").strip() or None
-        filing = (fields.get("filing_number") or "").strip()
+        filing, organ = (fields.get("filing_number") or "").strip(), (fields.get("reported_to") or "").strip()
+        try:
+            day = dt.date.fromisoformat(fields["reported_on"].strip()) if (fields.get("reported_on") or "").strip() else None
+        except ValueError:
+            return await manage_page(request, session, who, number, 400, form_error="报备日期应写成 2026-12-07 这样的日期")
         svc = kit.services()
+        # 废止 is not undone: a reason and the 我已核对，确认废止 box, checked here, not only in the page.
+        unconfirmed = repeal_request_problem(reason, (fields.get("confirm") or "") == REPEAL_CONFIRM)
         calls = {"amend": (lambda: amend(svc, number, by or "", who.name), by, "请填写作出修改的新文件的登记号"),
-                 "repeal": (lambda: repeal(svc, number, who.name, by=by, reason=reason), by or reason,
-                            "请填写废止它的文件的登记号，或写明废止理由"),
-                 "file": (lambda: record_filing(svc, number, filing, who.name), filing, "请填写上级机关的备案号")}
+                 "repeal": (lambda: repeal(svc, number, who.name, by=by, reason=reason), not unconfirmed,
+                            unconfirmed.message if unconfirmed else ""),
+                 "file": (lambda: record_filing(svc, number, filing, who.name, reported_to=organ, reported_on=day),
+                          filing and organ, "请填写报备机关和上级机关的备案号")}
         if action not in calls:
             return kit.refused(request, [problem("not_found", f"没有“{action}”这项台帐操作")], who, session)
         call, given, missing = calls[action]
         if not given:
-            return await manage_page(request, session, who, number, 400, form_error=missing)
+            return await manage_page(request, session, who, number, 400, form_error=missing,
+                                     kept={"by": by or "", "reason": reason or ""} if action == "repeal" else {})
         try:
             await run_in_threadpool(call)
         except Refused as r:

@@ -33,7 +33,8 @@ COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [
     ("被修改", lambda e: "、".join(e.amended_by)),
     ("废止文件", lambda e: e.repealed_by),
     ("废止理由", lambda e: e.repeal_reason),
-    ("报备日期", lambda e: e.filed_at.astimezone().date() if e.filed_at else None),
+    ("报备日期", lambda e: getattr(e, "reported_on", None) or (e.filed_at.astimezone().date() if e.filed_at else None)),
+    ("报备机关", lambda e: getattr(e, "reported_to", None)),
     ("备案号", lambda e: e.filing_number),
     ("紧急签发", lambda e: e.emergency_note or ""),
 ]

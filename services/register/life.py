@@ -71,8 +71,10 @@ class EntryView(BaseModel):
     status_name: str
     status_changed_at: dt.datetime | None = None
     legality_opinion: str | None = None
-    filed_at: dt.datetime | None = None
+    filed_at: dt.datetime | None = None      # when the filing was recorded
     filing_number: str | None = None
+    reported_on: dt.date | None = None       # 报备日期 (the registrar's; older records: filed_at's day)
+    reported_to: str | None = None           # 报备机关
     dossier: str
     interpretation_page: str | None = None
     gazette_issue: str | None = None        # 2019年第8期（总第120期）, once that issue is released
@@ -80,6 +82,7 @@ class EntryView(BaseModel):
     gazette_page: str | None = None         # the item's page in the issue's electronic edition
     amends: list[str] = []
     amended_by: list[str] = []
+    amended_on: dict[str, dt.date | None] = {}   # amending number → its 施行日期 (the amendment's date; None: 待定)
     repealed_by: str | None = None
     repeal_reason: str | None = None
     emergency: bool = False                 # signed off in an emergency (紧急签发)
@@ -128,6 +131,7 @@ def views(uow: Unit, rows: list[RegisterEntryRow], config=None) -> list[EntryVie
     placed = uow.register.placements([e.dossier_id for e in rows] if few else None)
     owed = emergencies(uow, [e.dossier_id for e in rows], config)
     withheld = uow.register.withheld([e.dossier_id for e in rows])
+    amending = uow.register.effective_dates({by for link, _, by in linked if link.kind == "amend" and by})
     out = []
     for e in rows:
         effective, until = dates_of(e)
@@ -141,12 +145,16 @@ def views(uow: Unit, rows: list[RegisterEntryRow], config=None) -> list[EntryVie
             evaluation_due=rules.evaluation_due(until) if until else None,
             status=e.status, status_name=rules.STATUS_NAMES.get(e.status, e.status),
             status_changed_at=e.status_changed_at, legality_opinion=e.opinion_number, filed_at=e.filed_at,
-            filing_number=e.filing_number, dossier=e.dossier_id, interpretation_page=e.interpretation_page,
+            filing_number=e.filing_number,
+            reported_on=e.reported_on or (local_date(e.filed_at) if e.filed_at else None), reported_to=e.reported_to,
+            dossier=e.dossier_id, interpretation_page=e.interpretation_page,
             gazette_issue=f"{issue.year}年第{issue.number}期（总第{issue.total}期）" if issue else None,
             gazette_issue_id=issue.id if issue else None,
             gazette_page=f"items/{e.dossier_id}.html" if issue else None,
             amends=[t for link, t, by in linked if link.kind == "amend" and by == e.registration_number],
             amended_by=[by for link, t, by in linked if link.kind == "amend" and t == e.registration_number],
+            amended_on={by: amending.get(by) for link, t, by in linked
+                        if link.kind == "amend" and t == e.registration_number},
             repealed_by=repeal[1] if repeal else None, repeal_reason=repeal[0].reason if repeal else None,
             emergency=e.dossier_id in owed, review_owed=[i for i, _ in owed.get(e.dossier_id, ())],
             review_owed_names=[n for _, n in owed.get(e.dossier_id, ())],
@@ -190,8 +198,16 @@ def _registrar(svc: Services, actor: str) -> str:
     return p.name
 
 
+def on_day(day: dt.date) -> dt.datetime:
+    """The start of a day in local time, as a moment (a status that changed on a 施行日期)."""
+    return dt.datetime.combine(day, dt.time()).astimezone()
+
+
 def amend(svc: Services, number: str, by: str, actor: str) -> EntryView:
-    """`by` amends `number`: both entries show the link; `number` becomes amended (still in force)."""
+    """`by` amends `number`: both entries show the link; `number` becomes amended (still in force).
+    The amendment's date is the amending document's 施行日期, not the day it is recorded: the status
+    change is dated on it (and the annual figures count it in its year); an amending document still
+    waiting for its gazette issue (待施行, no date) is dated when that issue fixes its date."""
     name = _registrar(svc, actor)
     with svc.unit() as uow:
         target, acting = uow.register.require(number), uow.register.require(by)
@@ -204,8 +220,9 @@ def amend(svc: Services, number: str, by: str, actor: str) -> EntryView:
         # A 待施行 document stays so and takes effect as amended (review/lifecycles.py REGISTER_ENTRY).
         action = "note_amendment" if target.status == rules.PENDING else "amend"
         status = REGISTER_ENTRY.step(target.status, action)
-        if status != target.status:
-            target.status, target.status_changed_at = status, now
+        if action == "amend":
+            target.status = status
+            target.status_changed_at = on_day(acting.effective_date) if acting.effective_date else now
         uow.audit.append(EntryAmended(dossier_id=target.dossier_id, actor=name, at=now,
                                      registration_number=number, by=by))
         return views(uow, [target], svc.config)[0]
@@ -290,6 +307,10 @@ def date_on_release(svc: Services, uow: Unit, issue: str, release: dt.date, fact
             uow.audit.append(EntryTookEffect(dossier_id=e.dossier_id, actor=actor, at=now, status=e.status,
                                             registration_number=e.registration_number,
                                             effective_date=effective))
+        # The documents it amends: their amendment is dated on its 施行日期, now known.
+        for target in uow.register.amended_by_entry(e.id):
+            if target.status == "amended":
+                target.status_changed_at = on_day(effective)
         dated.append(e.registration_number)
     return dated
 
@@ -297,3 +318,19 @@ def date_on_release(svc: Services, uow: Unit, issue: str, release: dt.date, fact
 def take_effect(svc: Services, today: dt.date, actor: str) -> list[EntryView]:
     """`lockstep register expire` does what the scheduled check does: the registrar's name on it."""
     return take_effect_due(svc, today, _registrar(svc, actor))
+
+
+# ---------------------------------------------------------------- what a 废止 must carry (surfaces ask)
+
+REPEAL_CONFIRM = "yes"          # the desk's 我已核对，确认废止 box (desk/pages_register.py), checked by the server
+
+
+def repeal_request_problem(reason: str | None, confirmed: bool):
+    """废止 is not undone: every surface asks for a reason (even with a repealing document named) and a
+    confirmation (the CLI's --yes or its prompt, the desk's box) before it calls `repeal`."""
+    if guards.written_length(reason or "") < 2:
+        return problem("request_invalid", "废止须写明理由（如“上位法已废止”“已被新文件取代”）")
+    if not confirmed:
+        return problem("request_invalid", "废止后不能撤回：请核对后确认（命令行加 --yes 或在终端中按提示确认，"
+                                          "工作台勾选“我已核对，确认废止”）")
+    return None

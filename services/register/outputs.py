@@ -5,7 +5,9 @@ Only public entries go out (DESIGN.md rule 9): publishing.register.entries(publi
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
@@ -16,7 +18,7 @@ from services.home.context import Services
 from services.register.life import list_entries
 from services.review.actions import today as today_of
 
-FORMATS = ("csv", "xlsx")
+FORMATS = ("csv", "xlsx", "json")
 
 
 class Written(BaseModel):
@@ -26,11 +28,52 @@ class Written(BaseModel):
     counts: dict[str, int] = {}
 
 
-def export(svc: Services, fmt: str, out: Path) -> Written:
+def public_base(config, given: str | None = None) -> str | None:
+    """The public site's absolute address that export links start with: `given` (--base-url), else the
+    config's site_base_url when it is a full address (https://www.genhe.gov.cn/site), else [mail]
+    desk_url joined with site_base_url (the desk serves the public site under it). None: no full address
+    is known."""
+    site = (config.site_base_url or "/site").strip()
+    desk = (config.mail.desk_url or "").strip()
+    for candidate in (given, site, f"{desk.rstrip('/')}/{site.lstrip('/')}" if desk else None):
+        if candidate and urlsplit(candidate.strip()).scheme in ("http", "https") and urlsplit(candidate.strip()).netloc:
+            return candidate.strip().rstrip("/")
+    return None
+
+
+def linked(entries: list, base: str) -> list:
+    """The entries with their site links as absolute URLs (the 政策解读 column; JSON's *_url fields)."""
+    return [e.model_copy(update={"interpretation_page": f"{base}/{e.interpretation_page.lstrip('/')}"
+                                 if e.interpretation_page else None}) for e in entries]
+
+
+def export_bytes(entries: list, fmt: str, base: str, now: dt.datetime) -> bytes:
+    """One export of these (public) entries, every link absolute under `base`."""
     if fmt not in FORMATS:
-        raise Refused(problem("invalid_state", f"不支持的导出格式 {fmt}（可用 csv 或 xlsx）"))
+        raise Refused(problem("invalid_state", f"不支持的导出格式 {fmt}（可用 csv、xlsx 或 json）"))
+    shown = linked(entries, base)
+    if fmt == "csv":
+        return pages.to_csv(shown)
+    if fmt == "xlsx":
+        return pages.to_xlsx(shown)
+    docs = [{**e.model_dump(mode="json"), "interpretation_url": e.interpretation_page,
+             "policy_url": f"{base}/policies/{e.dossier}.html"} for e in shown]
+    return json.dumps({"exported_at": now.isoformat(), "base_url": base, "entries": docs},
+                      ensure_ascii=False, indent=1).encode("utf-8")
+
+
+NO_BASE = ("导出台帐中的链接须为完整网址：请在 lockstep.toml 中把 site_base_url 设为公开网站的完整地址"
+           "（如 site_base_url = \"https://www.genhe.gov.cn/site\"），或用 --base-url 指明")
+
+
+def export(svc: Services, fmt: str, out: Path, base_url: str | None = None) -> Written:
+    if fmt not in FORMATS:
+        raise Refused(problem("invalid_state", f"不支持的导出格式 {fmt}（可用 csv、xlsx 或 json）"))
+    base = public_base(svc.config, base_url)
+    if base is None:
+        raise Refused(problem("config_invalid", NO_BASE))
     entries = list_entries(svc, public=True)
-    data = pages.to_csv(entries) if fmt == "csv" else pages.to_xlsx(entries)
+    data = export_bytes(entries, fmt, base, svc.now())
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     return Written(files=[str(out)], entries=len(entries))

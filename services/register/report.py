@@ -28,10 +28,12 @@ class AnnualReport(BaseModel):
 def _facts(uow) -> list[tuple[RegisterEntryRow, EntryFacts]]:
     """Every entry with what the annual figures need of it, read through the unit."""
     rows = uow.register.entries()
+    effective = {e.registration_number: e.effective_date for e in rows}
     amended, repealed = defaultdict(list), {}
-    for link, target, _ in uow.register.links():
+    for link, target, by in uow.register.links():
         if link.kind == "amend":
-            amended[target].append(local_date(link.at))
+            # dated by the amending document's 施行日期 (the day it was recorded while that is 待定)
+            amended[target].append(effective.get(by) or local_date(link.at))
         else:
             repealed.setdefault(target, local_date(link.at))
     # The roles of the files in the version each dossier was published from (its gazette item).

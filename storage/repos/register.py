@@ -148,3 +148,18 @@ class RegisterRepo:
         """dossier → its kind (文件类别: 行政规范性文件, 政府规章, …) for every dossier with an entry."""
         q = select(DossierRow.id, DossierRow.kind).join(RegisterEntryRow, RegisterEntryRow.dossier_id == DossierRow.id)
         return {d: k for d, k in self.session.execute(q)}
+
+    # -- issue 15 item 6: amendments dated by the amending document ---------------------------------
+    def effective_dates(self, numbers: set[str]) -> dict[str, object]:
+        """Registration number → its 施行日期 (None while 待定), for these numbers."""
+        if not numbers:
+            return {}
+        q = select(RegisterEntryRow.registration_number, RegisterEntryRow.effective_date).where(
+            RegisterEntryRow.registration_number.in_(list(numbers)))
+        return {n: d for n, d in self.session.execute(q)}
+
+    def amended_by_entry(self, entry_id: int) -> list[RegisterEntryRow]:
+        """The entries the entry amends (register_links of kind amend it acts in)."""
+        q = (select(RegisterEntryRow).join(RegisterLinkRow, RegisterLinkRow.entry_id == RegisterEntryRow.id)
+             .where(RegisterLinkRow.kind == "amend", RegisterLinkRow.by_entry_id == entry_id))
+        return list(self.session.scalars(q))

@@ -22,13 +22,14 @@ def test_show_amend_and_repeal_answer_in_json_and_chinese_with_exit_codes(cli, s
     shown = cli.json("register", "show", new)["entry"]
     assert (shown["amends"], shown["status"]) == ([old], "in_force")
     assert "被修改：" + new in cli("register", "show", old).stdout
-    r = cli("register", "repeal", old, "--by", new, "--as", "reviewer", "--json")
+    r = cli("register", "repeal", old, "--by", new, "--reason", "已被新办法取代", "--yes", "--as", "reviewer", "--json")
     assert r.exit_code == 1 and '"not_permitted"' in r.stdout
-    assert cli.json("register", "repeal", old, "--by", new, "--as", "editor")["entry"]["repealed_by"] == new
-    again = cli.json("register", "repeal", old, "--reason", "重复", "--as", "editor", code=1)
+    assert cli.json("register", "repeal", old, "--by", new, "--reason", "已被新办法取代", "--yes",
+                    "--as", "editor")["entry"]["repealed_by"] == new
+    again = cli.json("register", "repeal", old, "--reason", "重复", "--yes", "--as", "editor", code=1)
     assert again["ok"] is False and again["problems"][0]["code"] == "invalid_state"
     assert cli.json("register", "show", "GHDR-1999-0001", code=1)["problems"][0]["code"] == "not_found"
-    assert cli("register", "repeal", old, "--as", "editor").exit_code == 2      # neither --by nor --reason
+    assert cli("register", "repeal", old, "--as", "editor").exit_code == 2      # no --reason
     assert "已废止" in cli("register", "list").stdout
 
 
@@ -45,7 +46,7 @@ def test_expire_marks_lapsed_entries_on_the_given_day(cli, svc, tmp_path):
 def test_the_csv_export_has_a_bom_and_a_chinese_header(cli, svc, tmp_path):
     numbers = published(svc, tmp_path)
     target = tmp_path / "台帐.csv"
-    assert cli.json("register", "export", "--format", "csv", "--out", target)["export"]["entries"] == 2
+    assert cli.json("register", "export", "--format", "csv", "--out", target, "--base-url", "https://www.genhe.gov.cn/site")["export"]["entries"] == 2
     data = target.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
@@ -56,7 +57,7 @@ def test_the_xlsx_export_opens_with_openpyxl(cli, svc, tmp_path):
     from openpyxl import load_workbook
     numbers = published(svc, tmp_path)
     target = tmp_path / "台帐.xlsx"
-    cli.json("register", "export", "--format", "xlsx", "--out", target)
+    cli.json("register", "export", "--format", "xlsx", "--out", target, "--base-url", "https://www.genhe.gov.cn/site")
     ws = load_workbook(target).active
     header = [c.value for c in ws[1]]
     assert header[:3] == ["登记号", "文件名称", "发文字号"]
@@ -79,7 +80,7 @@ def test_the_public_page_lists_entries_in_force_with_per_entry_pages_and_no_hidd
 
 def test_cleanup_writes_the_lists_in_force_repealed_and_lapsed(cli, svc, tmp_path):
     keep, gone = published(svc, tmp_path)
-    cli.json("register", "repeal", gone, "--reason", "清理后废止", "--as", "editor")
+    cli.json("register", "repeal", gone, "--reason", "清理后废止", "--yes", "--as", "editor")
     out = tmp_path / "cleanup"
     counts = cli.json("register", "cleanup", "--out", out)["cleanup"]["counts"]
     assert counts == {"in_force": 1, "repealed": 1, "expired": 0}

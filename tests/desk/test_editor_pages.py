@@ -184,11 +184,11 @@ def test_a_registrar_files_and_repeals_an_entry_and_the_public_page_shows_it_rep
     assert r.status_code == 403 and "校验码" in r.text                    # CSRF
     r = post(registrar, f"{page}/repeal", {}, page)
     assert r.status_code == 400 and "废止理由" in r.text
-    r = post(registrar, f"{page}/file", {"filing_number": "呼政备〔2019〕12号"}, page)
+    r = post(registrar, f"{page}/file", {"filing_number": "呼政备〔2019〕12号", "reported_to": "呼伦贝尔市人民政府"}, page)
     assert r.status_code == 200 and "已记录报备" in r.text and "呼政备〔2019〕12号" in r.text
-    r = post(registrar, f"{page}/repeal", {"reason": "已被新办法取代"}, page)
+    r = post(registrar, f"{page}/repeal", {"reason": "已被新办法取代", "confirm": "yes"}, page)
     assert r.status_code == 200 and "已废止" in r.text
-    again = post(registrar, f"{page}/repeal", {"reason": "再废止一次"}, page)
+    again = post(registrar, f"{page}/repeal", {"reason": "再废止一次", "confirm": "yes"}, page)
     assert again.status_code == 409
 
     public = client(desk)

@@ -66,8 +66,8 @@ def assert_no_formula_in_csv(data: bytes) -> None:
 
 def test_a_formula_title_is_text_in_the_xlsx_and_csv_exports_of_the_cli(cli, hostile, tmp_path):
     xlsx, csv_path = tmp_path / "台帐.xlsx", tmp_path / "台帐.csv"
-    cli.json("register", "export", "--format", "xlsx", "--out", xlsx)
-    cli.json("register", "export", "--format", "csv", "--out", csv_path)
+    cli.json("register", "export", "--format", "xlsx", "--out", xlsx, "--base-url", "https://www.genhe.gov.cn/site")
+    cli.json("register", "export", "--format", "csv", "--out", csv_path, "--base-url", "https://www.genhe.gov.cn/site")
     assert_no_formula_in_xlsx(xlsx.read_bytes())
     assert_no_formula_in_csv(csv_path.read_bytes())
 

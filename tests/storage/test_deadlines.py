@@ -67,10 +67,11 @@ def test_recording_the_filing_stops_its_clock_and_is_audited(cli, svc, sample_zi
     number = publish(svc, d, "signer").registration_number
     entry = cli.json("register", "list")["entries"][0]
     assert entry["legality_opinion"].startswith("根司合审") and entry["filed_at"] is None
-    r = cli("register", "file", number, "--number", "呼备〔2019〕8号", "--as", "reviewer", "--json")
+    r = cli("register", "file", number, "--number", "呼备〔2019〕8号", "--reported-to", "呼伦贝尔市人民政府",
+            "--as", "reviewer", "--json")
     assert r.exit_code == 1
-    cli.json("register", "file", number, "--number", "呼备〔2019〕8号", "--as", "editor")
+    cli.json("register", "file", number, "--number", "呼备〔2019〕8号", "--reported-to", "呼伦贝尔市人民政府", "--as", "editor")
     assert by_kind(compute(svc), "filing") == []
     assert cli.json("history", d)["events"][-1]["event"] == "register.filed"
-    again = cli("register", "file", number, "--number", "x", "--as", "editor", "--json")
+    again = cli("register", "file", number, "--number", "x", "--reported-to", "呼伦贝尔市人民政府", "--as", "editor", "--json")
     assert again.exit_code == 1

@@ -1,0 +1,147 @@
+"""The register as registrars keep it (issue 15 item 6): 废止 asks for a reason and a confirmation on the
+CLI and the desk; 报备日期 and 报备机关 are the registrar's, shown and exported; an amendment is dated by
+the amending document's 施行日期; exports carry absolute links from the config; the registration number
+counts in the year of registration."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from services.register import life
+from services.register.report import annual
+from tests.desk.test_editor_pages import post
+from tests.desk.test_pages import sign_in
+from tests.storage.test_gazette_storage import signed_dossier
+
+UTC = dt.timezone.utc
+ON_SIGNING = "本通知自印发之日起施行。"
+SITE = "https://www.genhe.gov.cn/site"
+
+
+def at(svc, day: dt.date) -> None:
+    svc.now = lambda: dt.datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC)
+
+
+def number_of(svc, dossier: str) -> str:
+    return next(e.registration_number for e in life.list_entries(svc) if e.dossier == dossier)
+
+
+@pytest.fixture
+def entry(svc, tmp_path):
+    at(svc, dt.date(2026, 11, 2))
+    return number_of(svc, signed_dossier(svc, tmp_path / "a", ON_SIGNING, title="根河市城市供热管理办法"))
+
+
+def test_a_2019_document_registered_in_2026_gets_a_2026_number(svc, tmp_path):
+    at(svc, dt.date(2026, 1, 5))
+    d = signed_dossier(svc, tmp_path / "a", date_text="2019年8月5日")
+    e = life.show(svc, number_of(svc, d))
+    assert (e.registration_number, e.signed_date) == ("GHDR-2026-0001", dt.date(2019, 8, 5))
+    assert "〔2019〕" in e.document_number
+
+
+def test_repeal_on_the_cli_needs_a_reason_and_a_confirmation(cli, svc, entry, monkeypatch):
+    assert cli("register", "repeal", entry, "--as", "editor").exit_code == 2                    # no --reason
+    assert cli("register", "repeal", entry, "--reason", "  ", "--yes", "--as", "editor").exit_code == 2
+    refused = cli.json("register", "repeal", entry, "--reason", "上位法已废止", "--as", "editor", code=1)
+    assert refused["problems"][0]["code"] == "request_invalid" and "--yes" in refused["problems"][0]["message"]
+    # At a terminal it asks; "n" refuses with the same code, "y" repeals.
+    import cli.gazette_cmds as gazette_cmds
+    from cli.main import app
+    monkeypatch.setattr(gazette_cmds, "interactive", lambda: True)
+    args = ["--home", str(cli.home), "register", "repeal", entry, "--reason", "上位法已废止", "--as", "editor"]
+    no = CliRunner().invoke(app, args, input="n\n")
+    assert no.exit_code == 1 and "确认废止" in no.output and "request_invalid" in no.output
+    assert life.show(svc, entry).status == "in_force"
+    yes = CliRunner().invoke(app, args, input="y\n")
+    assert yes.exit_code == 0 and "已废止" in yes.stdout
+    e = life.show(svc, entry)
+    assert (e.status, e.repeal_reason) == ("repealed", "上位法已废止")
+
+
+def test_repeal_on_the_desk_needs_a_reason_and_the_confirmation_box(desk, svc, entry):
+    page = f"/desk/register/{entry}"
+    registrar = sign_in(desk, "editor")
+    html = registrar.get(page).text
+    assert "我已核对，确认废止" in html and 'name="confirm"' in html
+    r = post(registrar, f"{page}/repeal", {"reason": "已被新办法取代"}, page)                 # box not ticked
+    assert r.status_code == 400 and "确认废止" in r.text and 'value="已被新办法取代"' in r.text
+    r = post(registrar, f"{page}/repeal", {"confirm": "yes"}, page)                          # no reason
+    assert r.status_code == 400 and "废止须写明理由" in r.text
+    assert life.show(svc, entry).status == "in_force"
+    r = post(registrar, f"{page}/repeal", {"reason": "已被新办法取代", "confirm": "yes"}, page)
+    assert r.status_code == 200 and "已废止" in r.text
+    assert life.show(svc, entry).status == "repealed"
+
+
+def test_filing_records_the_registrars_date_and_organ_and_exports_them(cli, desk, svc, entry, tmp_path):
+    base = ["register", "file", entry, "--number", "呼政备〔2026〕12号"]
+    assert cli(*base, "--as", "editor").exit_code == 2                                         # no --reported-to
+    for day in ("2099-01-01", "2026-10-01"):                        # after today; before it was published
+        p = cli.json(*base, "--reported-to", "呼伦贝尔市人民政府", "--reported-on", day, "--as", "editor", code=1)
+        assert p["problems"][0]["code"] == "request_invalid"
+    done = cli.json(*base, "--reported-to", "呼伦贝尔市人民政府", "--reported-on", "2026年11月20日", "--as", "editor")
+    assert (done["entry"]["reported_on"], done["entry"]["reported_to"]) == ("2026-11-20", "呼伦贝尔市人民政府")
+    shown = cli.json("register", "show", entry)["entry"]
+    assert (shown["reported_on"], shown["reported_to"], shown["filing_number"]) == (
+        "2026-11-20", "呼伦贝尔市人民政府", "呼政备〔2026〕12号")
+    assert "2026-11-20 报呼伦贝尔市人民政府备案" in cli("register", "show", entry).stdout
+    page = sign_in(desk, "editor").get(f"/desk/register/{entry}").text
+    assert "呼伦贝尔市人民政府" in page and "2026-11-20" in page
+    out = tmp_path / "台帐.csv"
+    cli.json("register", "export", "--format", "csv", "--out", out, "--base-url", SITE)
+    row = next(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert (row["报备日期"], row["报备机关"], row["备案号"]) == ("2026-11-20", "呼伦贝尔市人民政府", "呼政备〔2026〕12号")
+
+
+def test_the_desk_filing_form_takes_the_date_and_organ(desk, svc, entry):
+    page = f"/desk/register/{entry}"
+    registrar = sign_in(desk, "editor")
+    assert 'name="reported_to"' in registrar.get(page).text
+    r = post(registrar, f"{page}/file", {"filing_number": "呼政备〔2026〕3号"}, page)
+    assert r.status_code == 400 and "报备机关" in r.text
+    r = post(registrar, f"{page}/file", {"filing_number": "呼政备〔2026〕3号", "reported_to": "呼伦贝尔市人民政府",
+                                         "reported_on": "2026-11-03"}, page)
+    assert r.status_code == 200 and "已记录报备" in r.text
+    e = life.show(svc, entry)
+    assert (e.reported_on, e.reported_to) == (dt.date(2026, 11, 3), "呼伦贝尔市人民政府")
+
+
+def test_an_amendment_is_dated_by_the_amending_documents_effective_date(svc, tmp_path):
+    at(svc, dt.date(2026, 12, 7))
+    old = number_of(svc, signed_dossier(svc, tmp_path / "a", ON_SIGNING))
+    new = number_of(svc, signed_dossier(svc, tmp_path / "b", "本办法自2027年3月1日起施行。"))
+    e = life.amend(svc, old, new, "editor")
+    assert e.status == "amended" and e.amended_on == {new: dt.date(2027, 3, 1)}
+    assert e.status_changed_at.astimezone().date() == dt.date(2027, 3, 1)       # not 2026-12-07, the day recorded
+    assert annual(svc, 2027).value("amended") == 1 and annual(svc, 2026).value("amended") == 0
+
+
+def test_exports_have_absolute_links_from_the_config(cli, desk, svc, entry, tmp_path):
+    out = tmp_path / "台帐.csv"
+    refused = cli.json("register", "export", "--format", "csv", "--out", out, code=1)   # the default "/site"
+    assert refused["problems"][0]["code"] == "config_invalid" and "site_base_url" in refused["problems"][0]["message"]
+    assert cli("register", "export", "--format", "csv", "--out", out, "--base-url", "/site").exit_code == 2
+    config = cli.home / "lockstep.toml"
+    config.write_text(f'site_base_url = "{SITE}"\n' + config.read_text(encoding="utf-8"), encoding="utf-8")
+    dossier = life.show(svc, entry).dossier
+    cli.json("register", "export", "--format", "csv", "--out", out)
+    row = next(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert row["政策解读"] == f"{SITE}/interpretations/{dossier}.html"
+    cli.json("register", "export", "--format", "json", "--out", tmp_path / "台帐.json")
+    doc = json.loads((tmp_path / "台帐.json").read_text(encoding="utf-8"))
+    assert doc["base_url"] == SITE and doc["entries"][0]["registration_number"] == entry
+    assert doc["entries"][0]["interpretation_url"] == f"{SITE}/interpretations/{dossier}.html"
+    assert doc["entries"][0]["policy_url"] == f"{SITE}/policies/{dossier}.html"
+    from openpyxl import load_workbook
+    registrar = sign_in(desk, "editor")
+    book = load_workbook(io.BytesIO(registrar.get("/desk/register/export.xlsx").content)).active
+    header = [c.value for c in book[1]]
+    assert book.cell(2, header.index("政策解读") + 1).value == f"{SITE}/interpretations/{dossier}.html"
+    r = registrar.get("/desk/register/export.json")
+    assert r.status_code == 200 and r.json()["entries"][0]["interpretation_url"].startswith("https://")
