@@ -22,6 +22,7 @@ them stops existing. Here, without Docker or systemd:
 from __future__ import annotations
 
 import configparser
+import functools
 import os
 import re
 import shlex
@@ -111,6 +112,7 @@ def _unit_commands() -> dict[str, list[list[str]]]:
     return out
 
 
+@functools.cache
 def _lockstep_tree():
     import typer.main
 
@@ -327,16 +329,21 @@ def _unit_env() -> dict[str, dict[str, str]]:
 _SOURCES = ("documents", "review", "services", "storage", "flows", "desk", "cli", "publishing", "templates")
 
 
+@functools.cache
+def _source_texts() -> tuple[str, ...]:
+    return tuple(p.read_text(encoding="utf-8") for d in _SOURCES for p in (ROOT / d).rglob("*.py"))
+
+
 def _read_by_lockstep(name: str) -> bool:
     pattern = re.compile(r"environ(?:\.get\(|\[|\.setdefault\(|\.pop\()\s*['\"]" + re.escape(name) + r"['\"]")
-    return any(pattern.search(p.read_text(encoding="utf-8"))
-               for d in _SOURCES for p in (ROOT / d).rglob("*.py"))
+    return any(pattern.search(text) for text in _source_texts())
 
 
-def _prefect_settings() -> set[str]:
+@functools.cache
+def _prefect_settings() -> frozenset[str]:
     from prefect.settings import Settings
     from prefect.settings.legacy import _get_settings_fields
-    return set(_get_settings_fields(Settings))
+    return frozenset(_get_settings_fields(Settings))
 
 
 def test_every_environment_variable_the_kit_sets_is_read():
@@ -430,3 +437,17 @@ def test_compose_runs_only_lockstep_commands_scripts_province_runs():
             sub = _parse_lockstep(argv)
             assert re.search(r"['\"\s]" + re.escape(sub[0]) + r"['\"\s]", text), \
                 f"compose {name} runs lockstep {sub[0]}, which scripts/province never runs"
+
+
+def test_compose_sets_only_prefect_variables_scripts_province_or_lockstep_sets():
+    """The same environment as scripts/province: a PREFECT_* variable compose sets is one that script
+    sets too, or one Lockstep's own code reads (PREFECT_UI_URL for the desk's link)."""
+    script = ROOT / "scripts" / "province"
+    if not script.is_file():
+        pytest.skip("scripts/province has not landed")
+    text = script.read_text(encoding="utf-8")
+    for name, env in _compose_env().items():
+        for var in env:
+            if var.startswith("PREFECT_"):
+                assert var in text or _read_by_lockstep(var), \
+                    f"compose {name} sets {var}, which neither scripts/province nor Lockstep sets or reads"
