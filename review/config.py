@@ -186,6 +186,14 @@ filing = "30日"
 organ = "根河市司法局"
 organ_code = "根司合审"
 
+# 政府信息公开目录：索引号（发布时按年编号，如 11150785MB0123456X/2026-00001）与主题分类（起草单位在
+# bundle.json 的 topic 或工作台卷宗页面填写，须为下列之一）。index_prefix 不填时用 register_prefix；
+# topics 不写时用国务院政策文件库的主题分类（综合政务、国民经济管理、国有资产监管……其他）。
+[site]
+index_prefix = ""                              # 通常为本级政府（办公室）的统一社会信用代码
+index_format = "{prefix}/{year}-{serial:05d}"
+# topics = ["综合政务", "财政、金融、审计", "其他"]
+
 [[units]]
 name = "根河市人民政府"
 

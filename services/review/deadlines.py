@@ -87,6 +87,14 @@ def _publications_waiting(uow: Unit, on: dt.date) -> list[Due]:
         row = uow.dossiers.get(job.dossier_id)
         since = job.created_at.astimezone()
         note = f"待发布：卷宗 {job.dossier_id}，签发于 {since:%Y-%m-%d %H:%M} 起等待"
+        if job.status == "pending" and job.not_before is not None:     # 定时发布 (services/publication/schedule.py)
+            at = (job.not_before if job.not_before.tzinfo else job.not_before.replace(tzinfo=dt.timezone.utc)).astimezone()
+            note = (f"定时发布：卷宗 {job.dossier_id} 将于 {at:%Y-%m-%d %H:%M} 公开"
+                    f"（公开前可取消：lockstep publish cancel {job.dossier_id} --reason 理由）")
+            d = Deadline(start=since.date(), due=at.date(), period=Period(amount=0, unit="days"))
+            due = _due("publication", job.dossier_id, row.title if row else job.dossier_id, d, on, note)
+            out.append(due.model_copy(update={"note": note, "period": "定时发布"}))
+            continue
         if job.status == "claimed":
             note += f"（{job.status_name}：{job.claimed_by}，{job.claimed_at.astimezone():%H:%M} 起）"
         elif job.status == "failed" and job.last_error:

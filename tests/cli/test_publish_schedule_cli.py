@@ -19,6 +19,7 @@ def test_publish_schedule_cancel_and_reindex_on_the_command_line(cli, svc, sampl
     assert done["ok"] and not done["published"] and done["scheduled_at"] and set(done["prepared"]) == {"policy", "interpretation"}
     r = cli("publish", "schedule", d, "--at", _at(3), "--as", "signer")          # moved
     assert r.exit_code == 0 and "已定时发布" in r.output and "将于" in r.output, r.output
+    assert f"定时发布：卷宗 {d} 将于 {_at(3)} 公开" in cli("due").output.replace("\n", "")
     refused = cli.json("publish", "cancel", d, "--reason", "太短", "--as", "signer", code=1)
     assert refused["problems"][0]["code"] == "request_invalid"
     refused = cli.json("publish", "cancel", d, "--reason", "需要与新闻发布会同步发布", "--as", "drafter", code=1)
