@@ -157,16 +157,21 @@ def state_of(svc: Services, dossier_id: str) -> ReleaseState | None:
 
 def publish_due(svc: Services, actor: str = "lockstep") -> list[dict]:
     """Every scheduled release whose moment has come, published now (the desk's clock calls this every
-    half minute; `lockstep publish --pending` and the scheduled check reach them through the sweep)."""
+    half minute; `lockstep publish --pending` and the scheduled check reach them through the sweep). A
+    job whose worker died mid-way is claimed again (storage/jobs.py claim), one held by a live worker
+    is left to it."""
+    from services.publication.publish import _claim, _run
     with svc.unit() as uow:
         now = uow.now()
-        due = [j for j in uow.jobs.pending(KIND)
-               if j.status == "pending" and (m := moment_of(j)) is not None and m <= now]
+        due = [j.dossier_id for j in uow.jobs.pending(KIND)
+               if j.status in ("pending", "claimed") and (m := moment_of(j)) is not None and m <= now]
     out = []
-    for j in due:
+    for dossier_id in due:
         try:
-            out.append(publish(svc, j.dossier_id, j.actor or actor).model_dump(mode="json"))
+            jobs = svc.retrying(lambda d=dossier_id: _claim(svc, dossier_id=d, limit=1))
+            if jobs:
+                out.append(_run(svc, dossier_id, jobs[0].actor or actor, jobs[0]).model_dump(mode="json"))
         except Refused as r:
-            out.append({"dossier": j.dossier_id, "published": False,
+            out.append({"dossier": dossier_id, "published": False,
                         "problems": [p.model_dump(mode="json") for p in r.problems]})
     return out
