@@ -186,3 +186,145 @@ def test_a_cancelled_release_never_appears_even_long_after_its_moment(world, sam
     assert [r for r in publish_pending(far).results if r.get("dossier") == d] == []
     assert leaks(public_text(world, d, doc, api_token), d, doc) == []
     assert sched.state_of(world.svc, d).state == "held"
+
+
+# ---------------------------------------------------------------- identity: every new desk step
+
+
+@dataclasses.dataclass
+class Stage:
+    major: str            # consultation open, one imported and one online (pending) comment
+    fresh_major: str      # no consultation yet
+    imported: int
+    online: int
+    deliberating: str     # legality approved, the meeting not yet recorded
+    issue: str            # a draft gazette issue of two items
+    items: list
+    number: str           # a register entry
+    scheduled: str        # a release set for an hour ahead
+    held: str             # a release cancelled, waiting
+
+
+@pytest.fixture(scope="module")
+def stage(world, tmp_path_factory):
+    from samples.genhe import write_zip
+    from services.gazette.issues import add_items, create_issue
+    from services.publication import schedule as sched
+    from services.review import consultation as cons
+    folder = tmp_path_factory.mktemp("round5-bundles")
+
+    def zips(kind="行政规范性文件", **kw):
+        return write_zip(folder / f"{next(NUMBERS)}.zip", kind=kind, **kw)
+    svc = world.svc
+    today = svc.now().astimezone().date()
+    major, _ = intake(world, zips, "重大行政决策")
+    cons.open_consultation(svc, major, today, today + dt.timedelta(days=29), "drafter")
+    cons.record_comments(svc, major, [{"author": "张三", "text": "建议延长申报期限", "received_on": today.isoformat()}],
+                         "drafter", "来信")
+    online = cons.submit_online_comment(svc, major, "李四", None, "网上意见：增加图解", "198.51.100.7").comment
+    with svc.session() as s:
+        from storage.tables import CommentRow
+        imported = s.scalars(select(CommentRow.id).where(CommentRow.source == "imported")).first()
+    fresh_major, _ = intake(world, zips, "重大行政决策")
+    deliberating, _ = approved(world, zips, ("unit_check", "legality"))
+    a, _ = published(world, zips)
+    b, _ = published(world, zips)
+    year = today.year
+    issue = create_issue(svc, year, 40, "editor").issue
+    add_items(svc, issue, [a, b], "editor")
+    with svc.session() as s:
+        from storage.tables import RegisterEntryRow
+        number = s.scalars(select(RegisterEntryRow.registration_number).where(RegisterEntryRow.dossier_id == a)).one()
+    later = (svc.now() + HOUR).replace(microsecond=0)
+    scheduled_d, _ = scheduled(world, zips, later)
+    held, _ = scheduled(world, zips, later)
+    sched.cancel(svc, held, "需要与新闻发布会同步发布，暂缓公开", "signer")
+    return Stage(major, fresh_major, imported, online, deliberating, issue, [a, b], number, scheduled_d, held)
+
+
+def minutes_docx() -> bytes:
+    from samples.genhe import policy_docx
+    return policy_docx()
+
+
+def steps(st: Stage, today: dt.date) -> dict:
+    """name: (path, fields, files or None, who may, who may not)."""
+    later = (dt.datetime.now() + 2 * HOUR).strftime("%Y-%m-%dT%H:%M")
+    c = f"/desk/dossiers/{st.major}/consultation"
+    return {
+        "consultation open": (f"/desk/dossiers/{st.fresh_major}/consultation/open",
+                              {"opens": today.isoformat(), "closes": (today + dt.timedelta(days=40)).isoformat()},
+                              None, "drafter", ("outsider", "director", "reviewer", "signer")),
+        "consultation import": (f"{c}/import", {"author": "王五", "text": "来信：建议公布咨询电话",
+                                                "received_on": today.isoformat()},
+                                {"file": ("", b"", "application/octet-stream")}, "drafter",
+                                ("outsider", "director", "reviewer")),
+        "consultation adopt": (f"{c}/comments/{st.imported}/adopt", {"adopted": "采纳", "response": "已采纳"}, None,
+                               "drafter", ("outsider", "director", "editor")),
+        "consultation moderate": (f"{c}/comments/{st.online}/moderate", {"action": "accept"}, None, "drafter",
+                                  ("outsider", "director", "publicity")),
+        "consultation summary": (f"{c}/summary", {}, None, None, ("outsider", "director", "signer")),
+        "deliberation record": (f"/desk/dossiers/{st.deliberating}/deliberation",
+                                {"meeting": "市政府常务会议", "session_number": "12", "held_on": today.isoformat()},
+                                {"minutes": ("纪要.docx", minutes_docx(), "application/octet-stream")}, "secretary",
+                                ("drafter", "signer", "outsider", "reviewer")),
+        "gazette move": (f"/desk/gazette/issues/{st.issue}/move", {"dossier": st.items[0], "direction": "down"}, None,
+                         "editor", ("drafter", "signer", "secretary")),
+        "register file": (f"/desk/register/{quote(st.number)}/file",
+                          {"filing_number": "内备〔2026〕3号", "reported_to": "呼伦贝尔市人民政府",
+                           "reported_on": today.isoformat()}, None, "editor", ("drafter", "signer", "outsider")),
+        "register repeal": (f"/desk/register/{quote(st.number)}/repeal",
+                            {"reason": "上位法已修改，本文件予以废止", "confirm": "yes"}, None, None,
+                            ("drafter", "signer", "publicity")),
+        "release schedule": (f"/desk/dossiers/{st.held}/release/schedule", {"at": later, "confirm": "yes"}, None,
+                             "signer", ("drafter", "editor", "outsider")),
+        "release cancel": (f"/desk/dossiers/{st.scheduled}/release/cancel",
+                           {"reason": "需要与新闻发布会同步发布，暂缓公开"}, None, "signer", ("drafter", "editor", "director")),
+    }
+
+
+def post(c: TestClient, path: str, fields: dict, files, csrf: str | None):
+    data = dict(fields) if csrf is None else {**fields, "csrf": csrf}
+    return c.post(path, data=data, files=files, follow_redirects=False) if files else \
+        c.post(path, data=data, follow_redirects=False)
+
+
+def refused_coded(r, *codes: str) -> str:
+    assert r.status_code in (400, 403, 404, 409), (r.status_code, r.text[:300])
+    found = CODE.findall(r.text)
+    assert found and set(found) & set(codes), (r.status_code, found, r.text[-600:])
+    return found[0]
+
+
+STEP_NAMES = ("consultation open", "consultation import", "consultation adopt", "consultation moderate",
+              "consultation summary", "deliberation record", "gazette move", "register file", "register repeal",
+              "release schedule", "release cancel")
+
+
+@pytest.mark.parametrize("name", STEP_NAMES)
+def test_a_new_desk_step_is_refused_to_the_wrong_person_without_its_token_and_signed_out(world, stage, name):
+    path, fields, files, allowed, wrong = steps(stage, world.svc.now().astimezone().date())[name]
+    before = snapshot(world.svc)
+    for who in wrong:                                        # another unit, or no role for it
+        c = world.who(who)
+        r = post(c, path, fields, files, csrf_of(c))
+        refused_coded(r, "not_permitted", "not_found")
+        assert snapshot(world.svc) == before, (name, who)
+    someone = allowed or "drafter"
+    c = world.who(someone)
+    refused_coded(post(c, path, fields, files, None), "not_permitted")                  # no token
+    refused_coded(post(c, path, fields, files, "A" * 43), "not_permitted")              # a made-up one
+    other = world.who("publicity")
+    refused_coded(post(c, path, fields, files, csrf_of(other)), "not_permitted")        # another person's
+    old = sign_in(world.app, someone)                                                   # a session now over
+    stale = csrf_of(old)
+    old.post("/logout", data={"csrf": stale})
+    refused_coded(post(c, path, fields, files, stale), "not_permitted")
+    anon = TestClient(world.app, base_url="http://testserver")
+    r = post(anon, path, fields, files, "A" * 43)
+    assert r.status_code in (303, 401, 403) and (r.status_code != 303 or r.headers["location"].startswith("/login"))
+    assert snapshot(world.svc) == before, name
+    if allowed:                                               # and the right person can: the attacks were real
+        r = post(c, path, fields, files, csrf_of(c))
+        assert r.status_code in (200, 303), (name, r.status_code, CODE.findall(r.text), r.text[-800:])
+        assert snapshot(world.svc) != before, name
