@@ -122,6 +122,22 @@ def test_an_amendment_is_dated_by_the_amending_documents_effective_date(svc, tmp
     assert annual(svc, 2027).value("amended") == 1 and annual(svc, 2026).value("amended") == 0
 
 
+def test_an_amendment_by_a_document_awaiting_its_gazette_is_dated_when_the_issue_fixes_its_date(svc, tmp_path):
+    from services.gazette import issues as gazette
+    at(svc, dt.date(2026, 12, 7))
+    old = number_of(svc, signed_dossier(svc, tmp_path / "a", ON_SIGNING))
+    d = signed_dossier(svc, tmp_path / "b", government=True)            # names no 施行日期: 待施行
+    new = number_of(svc, d)
+    e = life.amend(svc, old, new, "editor")
+    assert e.amended_on == {new: None} and e.status_changed_at.astimezone().date() == dt.date(2026, 12, 7)
+    gazette.create_issue(svc, 2026, 1, "editor")
+    gazette.add_items(svc, "2026-1", [d], "editor")
+    gazette.release_issue(svc, "2026-1", tmp_path / "out", "editor", dt.date(2026, 12, 20))
+    e = life.show(svc, old)
+    assert e.amended_on == {new: dt.date(2026, 12, 20)}
+    assert e.status_changed_at.astimezone().date() == dt.date(2026, 12, 20)
+
+
 def test_exports_have_absolute_links_from_the_config(cli, desk, svc, entry, tmp_path):
     out = tmp_path / "台帐.csv"
     refused = cli.json("register", "export", "--format", "csv", "--out", out, code=1)   # the default "/site"
