@@ -14,6 +14,7 @@ embedded default, which is otherwise unchanged.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from flows.workpool import INTAKE, PUBLISH, RELEASE, PoolSettings, settings_of
 WAIT = 60           # seconds a person's request waits for the pool's answer by default ([prefect] wait)
 POLL = 0.3
 TIMEOUT = 10        # seconds for one request to the server (a refused connection answers at once)
+HEARTBEAT = 150     # seconds since a worker's last heartbeat within which it counts as online
 
 QUEUED = {"server_unavailable": "Prefect 服务器无应答", "no_workers": "工作池暂无在线工作节点",
           "timeout": "工作节点尚未完成"}
@@ -58,6 +60,7 @@ def queued_notice(reason: str, what: str) -> dict:
 class Asked:
     run: str | None
     reason: str | None          # None: a run was asked for and a worker is online
+    detail: str | None = None   # what the server said, when it failed
 
 
 def ask(s: PoolSettings, flow: str, parameters: dict, key: str, runs: int = 1) -> Asked:
@@ -66,30 +69,65 @@ def ask(s: PoolSettings, flow: str, parameters: dict, key: str, runs: int = 1) -
     no such deployment (run the work here)."""
     import httpx
     try:
-        r = httpx.get(f"{s.api_url}/deployments/name/{flow}/{s.pool}", timeout=TIMEOUT)
+        r = _call("GET", f"{s.api_url}/deployments/name/{flow}/{s.pool}")
         if r.status_code == 404:
             return Asked(None, "not_deployed")
         r.raise_for_status()
         first = None
         for i in range(max(1, runs)):
-            c = httpx.post(f"{s.api_url}/deployments/{r.json()['id']}/create_flow_run", timeout=TIMEOUT,
-                           json={"parameters": parameters, "tags": ["lockstep"],
-                                 "idempotency_key": key if i == 0 else f"{key}-{i}"})
+            # The same idempotency key on a retry: a run the server made before failing to answer is
+            # the one it returns, not a second one.
+            c = _call("POST", f"{s.api_url}/deployments/{r.json()['id']}/create_flow_run",
+                      json={"parameters": parameters, "tags": ["lockstep"],
+                            "idempotency_key": key if i == 0 else f"{key}-{i}"})
             c.raise_for_status()
             first = first or c.json()["id"]
-    except (httpx.HTTPError, ValueError, KeyError):
-        return Asked(None, "server_unavailable")
+    except (httpx.HTTPError, ValueError, KeyError) as e:
+        return Asked(None, "server_unavailable", f"{type(e).__name__}: {e}"[:300])
     return Asked(first, None if workers_online(s) else "no_workers")
+
+
+def _call(method: str, url: str, tries: int = 6, **kw):
+    """One request to the server; a server error (5xx: 503 is Prefect's "retry", its database busy)
+    or a timeout is asked again with a growing pause (about 10 s in all, as Prefect's own client
+    does); a refused connection (no server) is answered at once."""
+    import httpx
+    for i in range(tries):
+        try:
+            r = httpx.request(method, url, timeout=TIMEOUT, **kw)
+        except httpx.ConnectError:
+            raise
+        except httpx.TransportError:
+            if i == tries - 1:
+                raise
+        else:
+            if r.status_code < 500 or i == tries - 1:
+                return r
+        time.sleep(min(0.5 * 2 ** i, 4))
+    raise AssertionError("unreachable")
 
 
 def workers_online(s: PoolSettings) -> list[str]:
     import httpx
     try:
-        w = httpx.post(f"{s.api_url}/work_pools/{s.pool}/workers/filter", json={}, timeout=TIMEOUT)
+        w = _call("POST", f"{s.api_url}/work_pools/{s.pool}/workers/filter", json={})
         w.raise_for_status()
-        return sorted(x["name"] for x in w.json() if x.get("status") == "ONLINE")
+        return sorted(x["name"] for x in w.json() if x.get("status") == "ONLINE" or _recent(x.get("last_heartbeat_time")))
     except (httpx.HTTPError, ValueError, KeyError):
         return []
+
+
+def _recent(moment: str | None, within: float = HEARTBEAT) -> bool:
+    """A worker whose last heartbeat is that recent counts as online: on a loaded machine a live
+    worker's heartbeat comes late and the server marks it offline for a while."""
+    import datetime as dt
+    if not moment:
+        return False
+    try:
+        t = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return (dt.datetime.now(dt.timezone.utc) - t).total_seconds() < within
 
 
 def _job(svc, job_id: int):
@@ -144,7 +182,7 @@ def _publication(svc, job, done, asked: Asked, s: PoolSettings) -> dict:
     if done is None:
         reason = asked.reason or "timeout"
         return {"dossier": job.dossier_id, "published": False, "queued": True, "status": "queued",
-                "reason": reason, "job": job.id, "run": asked.run, "pool": s.pool,
+                "reason": reason, "detail": asked.detail, "job": job.id, "run": asked.run, "pool": s.pool,
                 "problems": [queued_notice(reason, f"卷宗 {job.dossier_id} 已签发，发布任务已记录")]}
     if done.status == "failed":
         return {"dossier": job.dossier_id, "published": False, "job": job.id,
@@ -187,7 +225,7 @@ def release(svc, s: PoolSettings, issue_id: str, out_dir: Path, actor: str, date
                                               job.attempts)
     if done is None:
         reason = asked.reason or "timeout"
-        raise Queued({"issue": issue_id, "status": "queued", "reason": reason, "job": job.id, "run": asked.run,
+        raise Queued({"issue": issue_id, "status": "queued", "reason": reason, "detail": asked.detail, "job": job.id, "run": asked.run,
                       "pool": s.pool, "problems": [queued_notice(reason, f"公报 {issue_id} 的出版决定已记录")]})
     if done.status == "failed" and done.last_error:
         from documents.problems import Problem, Refused
@@ -217,10 +255,11 @@ def intake(home: Path, s: PoolSettings, requests: list[dict], wait: float | None
     wait = wait_of(home) if wait is None else wait
     batch = new_batch(svc.now())
     keys = stage_requests(svc, requests, batch)
-    # A run per bundle up to the pool's limit, each taking one bundle at a time from the batch's
-    # shared queue until it is empty: two workers share a batch of several.
+    # A run per five bundles up to the pool's limit, each taking one bundle at a time from the
+    # batch's shared queue until it is empty (then any other staged bundle): two workers share a
+    # batch of several, and a process is not started for a run that would find nothing.
     asked = ask(s, INTAKE, {"batch": batch, "limit": 1}, f"lockstep-intake-{batch}",
-                runs=min(len(set(keys)), max(1, s.concurrency)))
+                runs=min(math.ceil(len(set(keys)) / 5), max(1, s.concurrency)))
     if asked.reason == "not_deployed":
         return None
     got = state(svc, batch)
@@ -235,7 +274,7 @@ def intake(home: Path, s: PoolSettings, requests: list[dict], wait: float | None
         if answer is None:
             reason = asked.reason or "timeout"
             out.append({"dossier": None, "version": None, "accepted": False, "queued": True, "status": "queued",
-                        "reason": reason, "batch": batch, "run": asked.run, "pool": s.pool,
+                        "reason": reason, "detail": asked.detail, "batch": batch, "run": asked.run, "pool": s.pool,
                         "problems": [queued_notice(reason, f"材料已暂存于对象存储并排队（批次 {batch}）")]})
         else:
             out.append({k: v for k, v in answer.items() if k not in ("worker", "attempts")})

@@ -44,7 +44,10 @@ def take_staged(batch: str | None, limit: int) -> dict:
 def intake_batch_flow(batch: str, limit: int = 5) -> dict:
     """Take the batch's staged bundles from the shared queue, `limit` at a time, until none is left
     (a second run of the same batch on another worker takes what this one has not claimed)."""
-    return take_staged(batch, limit)
+    mine = take_staged(batch, limit)
+    # Then any bundle still staged (another desk's batch waiting for a slot, one staged while the
+    # server was away): the process is started already, the costly part of a run here.
+    return {**mine, "others": take_staged(None, limit)}
 
 
 @task(retries=1, retry_delay_seconds=2)
@@ -80,7 +83,19 @@ def publish_job_flow(job: int) -> dict:
     claimed here (another worker's run of the same job finds it taken or done); the answer is kept on
     the job's row for the desk or command that asked."""
     crash_point("pool.publish")
-    return publish_job(job)
+    done = publish_job(job)
+    # Then the other sign-offs' jobs waiting (a wave of sign-offs): this run's process is started
+    # already; their askers read their answers from the rows, and their own runs find them done.
+    return {**done, "others": publish_waiting()}
+
+
+@task
+def publish_waiting() -> int:
+    from services.publication.publish import publish_pending
+    try:
+        return len(publish_pending(_services()).results)
+    except Exception:       # noqa: BLE001 - the sweep takes whatever is left
+        return 0
 
 
 @task

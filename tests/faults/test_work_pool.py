@@ -151,7 +151,8 @@ def province(tmp_path_factory):
 def test_deploy_twice_registers_the_same_deployments_and_the_worker_check_answers(province):
     first = province.first_deploy
     assert {d["name"] for d in first["deployments"]} == {
-        f"lockstep-intake-batch/{POOL}", f"lockstep-sweep/{POOL}", f"lockstep-check/{POOL}"}
+        f"lockstep-intake-batch/{POOL}", f"lockstep-sweep/{POOL}", f"lockstep-check/{POOL}",
+        f"lockstep-publish/{POOL}", f"lockstep-gazette-release/{POOL}"}
     second = json.loads(province.cli("deploy", "--json").stdout)
     assert second["changed"] is False and second["pool_change"] == "unchanged"
     assert [(d["name"], d["id"]) for d in second["deployments"]] == [(d["name"], d["id"]) for d in first["deployments"]]

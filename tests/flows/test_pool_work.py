@@ -155,7 +155,7 @@ def test_a_gazette_release_is_built_by_a_worker_and_answered_here(province, tmp_
                      "--date", "2019-09-30", "--json")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert doc["issue"]["status"] == "released", doc
+    assert isinstance(doc["issue"], dict) and doc["issue"]["status"] == "released", doc
     [job] = province.jobs("gazette_release", "2019-9")
     assert job.status == "done" and by_a_worker(job), job
     assert (out / "2019-9").is_dir() and Path(doc["issue"]["print_path"]).is_file()
