@@ -173,7 +173,8 @@ def due_cmd(ctx: typer.Context,
                    "staged": staged})
         return
     for b in staged:
-        out.print(f"  [yellow]待入库[/yellow] 批次 {b['batch']}：{b['bundles']} 份材料已暂存，自 {b['since']} 起等待工作池处理")
+        out.print(f"  [yellow]待入库[/yellow] 批次 {b['batch']}：{b['bundles']} 份材料已暂存，自 {b['since']} 起等待工作池处理"
+                  f"（已等待 {b.get('waited_minutes') or 0} 分钟）")
     if not items:
         out.print("没有在办的期限。")
     for d in items:

@@ -34,10 +34,13 @@ QUEUED = {"server_unavailable": "Prefect 服务器无应答", "no_workers": "工
 def pool_of(home: Path) -> PoolSettings | None:
     """The pool settings of a pool home, None for the embedded default (no pool or no server named)."""
     from services.home.folder import Home
-    h = Home(home)
-    if not h.exists:
+    try:
+        h = Home(home)
+        if not h.exists:
+            return None
+        s = settings_of(h)
+    except Exception:       # noqa: BLE001 - an unreadable lockstep.toml is answered where it is read for the work
         return None
-    s = settings_of(h)
     return s if s.api_url and s.pool else None
 
 

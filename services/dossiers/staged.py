@@ -123,7 +123,15 @@ def waiting(svc: Services) -> list[dict]:
     """Staged batches not done yet, oldest first: `lockstep due` lists them (batch, bundles, since)."""
     with svc.unit() as uow:
         rows = uow.jobs.kinds_waiting(KIND)
-    return [{"batch": b, "bundles": n, "since": since.isoformat() if since else None} for b, n, since in rows]
+    now = svc.now()
+
+    def minutes(since: dt.datetime | None) -> int | None:
+        if since is None:
+            return None
+        since = since if since.tzinfo else since.replace(tzinfo=dt.timezone.utc)     # SQLite drops the zone
+        return max(0, int((now - since).total_seconds() // 60))
+    return [{"batch": b, "bundles": n, "since": since.isoformat() if since else None, "waited_minutes": minutes(since)}
+            for b, n, since in rows]
 
 
 def _claim(svc: Services, batch: str | None, limit: int, tried: list[int],

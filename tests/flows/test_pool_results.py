@@ -66,3 +66,17 @@ def test_a_job_is_claimed_by_its_id_once(services):
     with svc.unit() as uow:
         assert uow.jobs.get(b.id).result == {"published": True}
         assert uow.jobs.get(a.id).status == "pending"
+
+
+def test_due_lists_staged_bundles_with_how_long_they_have_waited(services, sample_zip):
+    from services.dossiers.staged import new_batch, stage, waiting
+    from tests.conftest import Cli
+    svc = services
+    batch = new_batch(svc.now())
+    stage(svc, [sample_zip("complete", doc_number="根政办发〔2019〕77号")], "drafter", batch)
+    [w] = waiting(svc)
+    assert (w["batch"], w["bundles"], w["waited_minutes"]) == (batch, 1, 0)
+    cli = Cli(svc.home.path)
+    assert cli.json("due")["staged"][0]["batch"] == batch
+    text = cli("due").stdout
+    assert f"批次 {batch}：1 份材料已暂存" in text and "已等待 0 分钟" in text
