@@ -69,8 +69,10 @@ def routes(kit: Kit) -> APIRouter:
             entries, more = await run_in_threadpool(_entries, svc, text, key, True)
         except Refused as r:
             return refused_publicly(kit, r)
+        from services.publication.site import catalogue_of      # 索引号 and 主题分类 (issue 15)
+        catalogue = await run_in_threadpool(catalogue_of, svc, [e.dossier for e in entries])
         return public_page(kit, "site_register.html.j2", svc=svc, section="register", entries=entries, more=more, q=text,
-                           chosen=key, filters=FILTERS, shown=SHOWN)
+                           chosen=key, filters=FILTERS, shown=SHOWN, catalogue=catalogue)
 
     @router.get("/register/{number}")
     async def public_entry(request: Request, number: str) -> Response:

@@ -234,3 +234,9 @@ def entry_extras(svc: Services, dossier_id: str, numbers: list[str]) -> tuple[st
         page = uow.public_site.has_policy_page([dossier_id])
         public = set(uow.public_site.public_entries(sorted(set(numbers))))
     return (f"/site/policies/{dossier_id}.html" if page else None), public
+
+
+def catalogue_of(svc: Services, dossier_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    """(索引号, 主题分类) of these dossiers, for the public 规范性文件 list; only dossiers public now."""
+    with svc.unit() as uow:
+        return uow.public_site.catalogue(sorted(set(dossier_ids)))

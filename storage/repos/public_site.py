@@ -96,3 +96,12 @@ class PublicSite:
              .where(ConsultationRow.notice_path.is_not(None), public_dossier(DossierRow))
              .order_by(ConsultationRow.opens.desc(), ConsultationRow.id.desc()).limit(limit))
         return [tuple(r) for r in self.session.execute(q)]
+
+    # -- the 政府信息公开 catalogue (issue 15) -------------------------------------------------------------
+    def catalogue(self, dossier_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
+        """Dossier → (索引号, 主题分类), of these dossiers public now."""
+        if not dossier_ids:
+            return {}
+        q = (select(DossierRow.id, DossierRow.index_number, DossierRow.topic)
+             .where(DossierRow.id.in_(dossier_ids), public_dossier(DossierRow)))
+        return {d: (n, t) for d, n, t in self.session.execute(q)}
