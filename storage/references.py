@@ -54,6 +54,12 @@ def object_names(s: Session) -> tuple[dict[str, list[str]], list[tuple[str, str]
     for sha, batch in s.execute(select(JobRow.fingerprint, JobRow.dossier_id)
                                 .where(JobRow.kind == "intake", JobRow.status != "done")):
         add(sha, f"待入库批次 {batch} 的暂存材料包")
+    # A scheduled web release's pages, built and stored ahead (定时发布, services/publication/schedule.py),
+    # are named by its job until it is published.
+    for dossier, result in s.execute(select(JobRow.dossier_id, JobRow.result)
+                                     .where(JobRow.kind == "publish", JobRow.status != "done")):
+        for kind, sha in (((result or {}).get("prepared") or {}).get("pages") or {}).items():
+            add(sha, f"卷宗 {dossier} 定时发布的网页（{kind}）")
     return names, list(dict.fromkeys(manifests))
 
 

@@ -395,6 +395,9 @@ def prepared_pages(svc: Services, job: Job | None, fingerprint: str,
     done = ((job.result if job is not None else None) or {}).get("prepared")
     if not done or moment is None or done.get("moment") != moment.isoformat() or done.get("fingerprint") != fingerprint:
         return None
-    pages = {kind: svc.store.get(sha).decode("utf-8") for kind, sha in done["pages"].items()}
-    assets = {path: svc.store.get(PurePosixPath(path).stem) for path in done.get("assets", [])}
-    return pages, assets
+    shas = {kind: sha for kind, sha in done["pages"].items()}
+    assets = {path: PurePosixPath(path).stem for path in done.get("assets", [])}
+    if not all(svc.store.exists(k) for k in [*shas.values(), *assets.values()]):
+        return None             # removed meanwhile (an operator's repair): built again, as if never prepared
+    return ({kind: svc.store.get(sha).decode("utf-8") for kind, sha in shas.items()},
+            {path: svc.store.get(sha) for path, sha in assets.items()})

@@ -131,3 +131,17 @@ def test_a_moment_passed_is_refused_and_a_held_release_is_published_when_a_signe
     with pytest.raises(Refused) as r:
         sched.schedule(svc, d, svc.now() + HOUR, "signer")        # public already
     assert r.value.problem.code == "invalid_state"
+
+
+def test_the_prepared_pages_are_named_for_storage_check_and_rebuilt_if_an_operator_removed_them(svc, sample_zip):
+    from services.home.storage_check import check
+    d = ready_dossier(svc, sample_zip())
+    moment = (svc.now() + HOUR).replace(microsecond=0)
+    record_sign_off(svc, d, "signer", publish_at=moment)
+    prepared = publish(svc, d, "signer").prepared
+    orphans = {o.what for o in check(svc).orphan_objects}
+    assert not orphans & set(prepared.values())
+    for sha in prepared.values():                 # removed all the same (by hand): built again at the moment
+        svc.store.delete(sha)
+    [done] = sched.publish_due(at(svc, moment + HOUR))
+    assert done["published"] and (svc.home.site / f"policies/{d}.html").is_file()
