@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import Progress
 
 from cli.app import AsOpt, JsonOpt, app, services_of
 from cli.names import material_role_id, stage_id, stage_name, who_acts
@@ -21,6 +20,7 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="一个或多�
     """预检文件：识别材料类别（按文件名，否则按内容），提取元数据并检查公文格式，不保存任何内容。"""
     from documents.bundle import role_from_file_name
     from documents.extract import inspect_docx
+    from rich.progress import Progress
     results = []
     with Progress(console=err, transient=True, disable=len(files) < 5) as bar:
         task = bar.add_task("正在检查", total=len(files))
@@ -227,12 +227,12 @@ def gate_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="�
         svc = services_of(ctx)
         answer = gate_answer(svc, dossier)
     if as_json:
-        emit_json({**answer.model_dump(mode="json"), "consistency": _consistency(ctx, dossier)})
+        emit_json({**answer.model_dump(mode="json"), "consistency": _consistency(ctx, dossier, svc)})
     else:
         _print_gate(answer, svc.config, _unit_of(svc, dossier))
         for s in answer.stages:
             out.print(f"  {'✓' if s.approved else '·'} {s.name}")
-        _print_consistency(_consistency(ctx, dossier))
+        _print_consistency(_consistency(ctx, dossier, svc))
 
 
 @app.command("review")
@@ -469,7 +469,7 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
         svc = services_of(ctx)
         st = status(svc, dossier)
     if as_json:
-        emit_json({**st.model_dump(mode="json"), "consistency": _consistency(ctx, dossier)})
+        emit_json({**st.model_dump(mode="json"), "consistency": _consistency(ctx, dossier, svc)})
         return
     out.print(f"[bold]{st.dossier}[/bold] {st.title}")
     out.print(f"  文号：{st.doc_number or '—'}  类别：{st.kind}  起草单位：{st.drafting_unit}")
@@ -486,7 +486,7 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
         for r in d.reasons:
             out.print(f"      · {'【' + r.anchor + '】' if r.anchor else ''}{r.text}")
     _print_gate(st.gate, svc.config, st.drafting_unit)
-    _print_consistency(_consistency(ctx, dossier))
+    _print_consistency(_consistency(ctx, dossier, svc))
 
 
 @app.command("batch")
@@ -510,6 +510,7 @@ def batch_cmd(ctx: typer.Context,
         from cli.pool_cmds import batch_on_pool
         batch_on_pool(svc, on_pool, bundles, as_, chunk, wait, as_json)
         return
+    from rich.progress import Progress
     results: list[dict] = []
     with Progress(console=err, transient=not as_json) as bar:
         task = bar.add_task("正在入库（首批需先启动工作流引擎）", total=len(bundles))
@@ -543,10 +544,11 @@ def _bundles_in(sources: list[Path]) -> list[Path]:
     return found
 
 
-def _consistency(ctx: typer.Context, dossier: str) -> dict:
-    """解读与政策的一致性：warnings, notes and explained marks for the reviewer, never part of `blocking`."""
+def _consistency(ctx: typer.Context, dossier: str, svc=None) -> dict:
+    """解读与政策的一致性：warnings, notes and explained marks for the reviewer, never part of `blocking`.
+    `svc`: the command's own services, when it has them open (one configuration read, not two)."""
     from services.dossiers.explained import summary_json
-    return summary_json(services_of(ctx), dossier)
+    return summary_json(svc or services_of(ctx), dossier)
 
 
 def _print_consistency(found: dict) -> None:

@@ -5,6 +5,7 @@ import json
 import os
 import sys
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Iterator
 
 import click
@@ -12,10 +13,46 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 
+from cli.fast import CONSOLE, Unrecordable
 from documents.problems import Problem, Refused, problem
 
-out = Console(highlight=False, soft_wrap=True)
+# While the desk answers a read for the command line (cli/fast.py), what a command prints is
+# recorded here, per request, and printed there by a console built the same way.
+_recorded: ContextVar[list | None] = ContextVar("lockstep_recorded", default=None)
+
+
+class _Out:
+    """The console commands print to (stdout), or the recording of it while the desk answers a read."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        recorded = _recorded.get()
+        if recorded is None:
+            return self._console.print(*objects, **kwargs)
+        if kwargs or not all(isinstance(o, str) for o in objects):
+            raise Unrecordable
+        recorded.append(["print", list(objects)])
+
+    def __getattr__(self, name: str) -> Any:
+        if _recorded.get() is not None:
+            raise Unrecordable
+        return getattr(self._console, name)
+
+
+out = _Out(Console(**CONSOLE))
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def recording(into: list) -> Iterator[list]:
+    """Record what `out.print` and `emit_json` print, instead of printing it (the desk's half of cli/fast.py)."""
+    token = _recorded.set(into)
+    try:
+        yield into
+    finally:
+        _recorded.reset(token)
 
 SEVERITY = {"error": "[red]错误[/red]", "warning": "[yellow]提示[/yellow]"}
 
@@ -31,7 +68,12 @@ def to_jsonable(value: Any) -> Any:
 
 
 def emit_json(doc: dict) -> None:
-    sys.stdout.write(json.dumps(to_jsonable(doc), ensure_ascii=False, indent=2, default=str) + "\n")
+    text = json.dumps(to_jsonable(doc), ensure_ascii=False, indent=2, default=str) + "\n"
+    recorded = _recorded.get()
+    if recorded is not None:
+        recorded.append(["write", text])
+        return
+    sys.stdout.write(text)
     sys.stdout.flush()
 
 

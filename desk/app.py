@@ -24,6 +24,11 @@ class PublicationRequest(BaseModel):
     actor: str = "lockstep"
 
 
+class ReadRequest(BaseModel):
+    args: list[str] = []
+    tz: str | None = None
+
+
 def create_app(home: Path, token: str, *, access_log: Path | None = None, prefect_url: str | None = None) -> FastAPI:
     # /docs is our own page (desk/api_docs.py). No Swagger UI or ReDoc: FastAPI's pages load an
     # unpinned script from a public CDN, which would run on the desk's origin.
@@ -86,6 +91,18 @@ def create_app(home: Path, token: str, *, access_log: Path | None = None, prefec
     @app.post("/api/flows/deadlines", dependencies=[Depends(authorised)], include_in_schema=False)
     def deadlines():
         return answered(work.deadlines)
+
+    # Reads the command line asks of a running desk (cli/fast.py): the same command run here, warm,
+    # its printing recorded; {"exit": -1} when the command line had better run it itself.
+    def read_route(path: str, words: tuple[str, ...]) -> None:
+        @app.post(path, dependencies=[Depends(authorised)], include_in_schema=False, name=path)
+        def read(body: ReadRequest):
+            from cli.fast import run_read
+            return run_read(home, words, body.args, body.tz) or {"exit": -1, "output": []}
+
+    from cli.fast import READS
+    for words, path in READS.items():
+        read_route(path, words)
 
     from desk import pages                 # the web pages: sign-in, submit, review, sign-off, register
     web = pages.router_for(home, work)
