@@ -41,6 +41,7 @@ def worker_cmd(ctx: typer.Context, pool: PoolOpt = None,
                limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="本节点同时运行的任务数上限")] = None,
                name: Annotated[Optional[str], typer.Option("--name", help="节点名称（默认：主机名-进程号）")] = None,
                check: Annotated[bool, typer.Option("--check", help="只检查服务器与工作池是否可达，然后退出")] = False,
+               drain: Annotated[bool, typer.Option("--drain/--no-drain", help="同时在本进程中随时领取签发后的发布与公报出版任务（默认是）")] = True,
                as_json: JsonOpt = False) -> None:
     """运行工作池的工作节点，直到收到 SIGTERM/Ctrl+C；--check 只检查服务器与工作池。"""
     import os
@@ -61,7 +62,7 @@ def worker_cmd(ctx: typer.Context, pool: PoolOpt = None,
                 out.print(f"在线工作节点：{'、'.join(st['workers_online']) or '无'}")
         raise typer.Exit(code=0 if ok else 1)
     name = name or f"{socket.gethostname()}-{os.getpid()}"
-    raise typer.Exit(code=run_worker(home.path, s, name, limit, say=out.print))
+    raise typer.Exit(code=run_worker(home.path, s, name, limit, say=out.print, drain=drain))
 
 
 QUEUED = {"server_unavailable": "Prefect 服务器无应答", "no_workers": "工作池暂无在线工作节点",

@@ -26,6 +26,7 @@ WAIT = 60           # seconds a person's request waits for the pool's answer by 
 POLL = 0.3
 TIMEOUT = 10        # seconds for one request to the server (a refused connection answers at once)
 HEARTBEAT = 150     # seconds since a worker's last heartbeat within which it counts as online
+GRACE = 5.0         # seconds a warm worker has to take a publish or release job before a run is asked for
 
 QUEUED = {"server_unavailable": "Prefect 服务器无应答", "no_workers": "工作池暂无在线工作节点",
           "timeout": "工作节点尚未完成"}
@@ -150,6 +151,38 @@ def wait_job(svc, job_id: int, seconds: float, attempts_before: int):
         time.sleep(POLL)
 
 
+def handed(svc, s: PoolSettings, flow: str, job, wait: float, grace: float):
+    """The outbox job `job`, run by the pool: first a warm worker's drain may take it (`lockstep
+    worker` claims publish and gazette_release jobs in its own warm process, flows/workpool.py); if
+    nobody has touched it within `grace` seconds, a run of the deployment `flow` is asked for. Returns
+    (the job once done or failed again, or None in time; how it was asked). Asked.reason
+    'not_deployed': nobody took it and the server has no such deployment (run it here)."""
+    first = None
+    deadline = time.monotonic() + grace
+    while True:
+        first = svc.retrying(lambda: _job(svc, job.id))
+        if first is None or first.status == "done" or (first.status == "failed" and first.attempts > job.attempts):
+            return first, Asked(None, None)
+        if first.status == "claimed" or time.monotonic() >= deadline:
+            break
+        time.sleep(POLL)
+    if first.status == "claimed":           # a worker has it: wait for its answer
+        asked = Asked(None, None)
+    else:
+        asked = ask(s, flow, {"job": job.id}, f"{flow}-{job.id}-{job.attempts}")
+        if asked.reason == "not_deployed" or asked.reason:
+            return None, asked
+    return wait_job(svc, job.id, max(0.0, wait - grace), job.attempts), asked
+
+
+def grace_of(home: Path) -> float:
+    from services.home.folder import Home
+    try:
+        return float((Home(home).raw.get("prefect") or {}).get("warm_grace", GRACE))
+    except (TypeError, ValueError, OSError):
+        return GRACE
+
+
 def _open(home: Path):
     from services.home.context import open_services
     from services.home.folder import Home
@@ -173,10 +206,9 @@ def publish(home: Path, s: PoolSettings, dossier_ids: list[str], actor: str,
         jobs.append(open_jobs[-1])
     out = []
     for job in jobs:
-        asked = ask(s, PUBLISH, {"job": job.id}, f"lockstep-publish-{job.id}-{job.attempts}")
+        done, asked = handed(svc, s, PUBLISH, job, wait, min(grace_of(home), wait))
         if asked.reason == "not_deployed":
             return None
-        done = None if asked.reason else wait_job(svc, job.id, wait, job.attempts)
         out.append(_publication(svc, job, done, asked, s))
     return out
 
@@ -221,11 +253,10 @@ def release(svc, s: PoolSettings, issue_id: str, out_dir: Path, actor: str, date
     if not open_jobs:
         return answer_release(svc, issue_id, actor)
     job = open_jobs[-1]
-    asked = ask(s, RELEASE, {"job": job.id}, f"lockstep-gazette-release-{job.id}-{job.attempts}")
+    wait = wait_of(svc.home.path) if wait is None else wait
+    done, asked = handed(svc, s, RELEASE, job, wait, min(grace_of(svc.home.path), wait))
     if asked.reason == "not_deployed":
         return answer_release(svc, issue_id, actor)
-    done = None if asked.reason else wait_job(svc, job.id, wait_of(svc.home.path) if wait is None else wait,
-                                              job.attempts)
     if done is None:
         reason = asked.reason or "timeout"
         raise Queued({"issue": issue_id, "status": "queued", "reason": reason, "detail": asked.detail, "job": job.id, "run": asked.run,

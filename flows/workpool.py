@@ -212,9 +212,81 @@ def worker_env(home: Path, s: PoolSettings, name: str) -> dict:
     return env
 
 
-def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=print) -> int:
+DRAIN_POLL = 0.5            # seconds between looks at the outbox when nothing waits
+DRAIN_KINDS = ("publish", "gazette_release")
+
+
+def _drainable(svc, limit: int = 5) -> list[tuple[str, int]]:
+    """Publish and gazette_release jobs nobody holds, oldest first: pending, not scheduled for later,
+    and not given back by a fault moments ago (that one waits a little longer each attempt)."""
+    import datetime as dt
+    now = svc.now()
+    out = []
+    with svc.unit() as uow:
+        for kind in DRAIN_KINDS:
+            for j in uow.jobs.pending(kind):
+                not_before = getattr(j, "not_before", None)
+                if j.status != "pending" or (not_before is not None and _utc(not_before) > now):
+                    continue
+                if j.last_error and j.claimed_at is not None and \
+                        now - _utc(j.claimed_at) < dt.timedelta(seconds=min(30 * j.attempts, 300)):
+                    continue
+                out.append((kind, j.id))
+    return out[:limit]
+
+
+def _utc(t):
+    import datetime as dt
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)      # SQLite drops the zone
+
+
+def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> None:
+    """The warm half of `lockstep worker`: in this process, with Prefect started once, take the
+    outbox's publish and gazette_release jobs as they appear (a look every DRAIN_POLL seconds) and run
+    each as its flow (flows/pool.py, recorded on the server as any run), so a sign-off's publication
+    does not wait for a new process per run. The claim is the lock (FOR UPDATE SKIP LOCKED on
+    PostgreSQL): a job one worker or deployment run has taken, the others skip. With the server
+    away the same work runs without it (the service directly), so nothing waits on the server."""
+    import random
+    for key, value in worker_env(home, s, name).items():
+        if key.startswith(("PREFECT_", "LOCKSTEP_")):
+            os.environ[key] = value
+    from flows.engine import configure, warm_settings
+    configure(home)
+    from flows import pool as flows
+    from services.home.context import open_services
+    from services.home.folder import Home
+    svc = open_services(Home(home))
+    direct = {"publish": "services.publication.publish:publish_job", "gazette_release": "services.gazette.release:release_job"}
+    runs = {"publish": flows.publish_job_flow, "gazette_release": flows.gazette_release_flow}
+    with warm_settings():
+        while not stop.is_set():
+            try:
+                waiting = _drainable(svc)
+            except Exception:           # noqa: BLE001 - the database is away: look again later
+                waiting = []
+                stop.wait(2)
+            for kind, job in waiting:
+                if stop.is_set():
+                    break
+                try:
+                    if server_answers(s.api_url, timeout=2):
+                        runs[kind](job)
+                    else:
+                        import importlib
+                        module, _, fn = direct[kind].partition(":")
+                        getattr(importlib.import_module(module), fn)(svc, job)
+                except Exception as e:      # noqa: BLE001 - the job's row says what happened; go on
+                    say(f"工作节点 {name}：任务 {job}（{kind}）未完成：{type(e).__name__}：{e}")
+            if not waiting:
+                stop.wait(DRAIN_POLL * (0.8 + 0.4 * random.random()))
+
+
+def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=print, drain: bool = True) -> int:
     """Supervise `prefect worker start` for the pool until SIGTERM/SIGINT, then stop it (30 s of
-    grace, then SIGKILL). Its output goes to PREFECT_HOME/worker-NAME.log. Returns its exit code."""
+    grace, then SIGKILL). Its output goes to PREFECT_HOME/worker-NAME.log. Returns its exit code.
+    `drain`: also take publish and gazette_release jobs warm, in this process (drain_outbox)."""
+    import threading
     env = worker_env(home, s, name)
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "prefect", "worker", "start", "--pool", s.pool, "--type", "process",
@@ -232,6 +304,10 @@ def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=pr
         proc = subprocess.Popen(cmd, cwd=CODE, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 preexec_fn=_die_with_parent)
     say(f"工作节点 {name} 已启动：领取工作池 {s.pool} 的任务（服务器 {s.api_url}，进程 {proc.pid}，日志 {log_path}）")
+    done = threading.Event()
+    if drain:
+        threading.Thread(target=drain_outbox, args=(home, s, name, done, say), name="lockstep-outbox",
+                         daemon=True).start()
     try:
         while proc.poll() is None and stopping["signal"] is None:
             time.sleep(0.2)
@@ -250,6 +326,7 @@ def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=pr
         say(f"工作节点 {name} 意外退出（代码 {proc.returncode}），详见 {log_path}")
         return 1
     finally:
+        done.set()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
