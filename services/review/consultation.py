@@ -184,9 +184,10 @@ def decide_comment(svc: Services, dossier_id: str, comment_id: int, adopted: str
         if comment.source == "online" and comment.moderation != "accepted":
             raise Refused(problem("invalid_state", f"第 {comment_id} 条是网上意见，尚未审核采用，不能填写采纳情况",
                                   advice="请先在“网上意见审核”中采用该意见"))
-        comment.adopted, comment.response = value, response or comment.response
-        uow.audit.append(CommentDecided(dossier_id=dossier_id, actor=actor.name, at=svc.now(), comment_id=comment_id,
-                                        adopted=value, response=comment.response))
+        if (comment.adopted, comment.response) != (value, response or comment.response):   # asked again: nothing
+            comment.adopted, comment.response = value, response or comment.response
+            uow.audit.append(CommentDecided(dossier_id=dossier_id, actor=actor.name, at=svc.now(), comment_id=comment_id,
+                                            adopted=value, response=comment.response))
     return view(svc, dossier_id)
 
 
