@@ -9,11 +9,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import time
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from urllib.parse import quote
 
 LOG_NAME = "lockstep.access"
+# Spaces, control characters (C0, DEL, C1, line and paragraph separators) and the invisible direction and
+# width marks: in a path (ASGI gives it percent-decoded) they would let a stranger end the line and forge
+# the next one, split a field, or colour an operator's terminal. Written percent-encoded instead.
+_UNSAFE = re.compile("[\x00-\x20\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def printable(path: str) -> str:
+    """The path as one field of one line."""
+    return _UNSAFE.sub(lambda m: quote(m.group(), safe=""), path)
 
 
 def access_logger(path: Path) -> logging.Logger:
@@ -57,4 +68,5 @@ class AccessLog:
             person = scope.get("state", {}).get("person") or "-"
             ms = (time.perf_counter() - start) * 1000
             self.log.info("%s %s %s %s %s %d %d %.1f", dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                          client, person, scope["method"], scope.get("path", ""), seen["status"], seen["bytes"], ms)
+                          client, person, scope["method"], printable(scope.get("path", "")), seen["status"],
+                          seen["bytes"], ms)

@@ -431,3 +431,51 @@ def test_a_forwarded_for_header_does_not_buy_more_comments_than_the_throttle_all
                    headers={"x-forwarded-for": f"10.9.{i}.{i}"}, data={"form": token, "text": f"第{i}条：换个地址再来"})
         codes.append(r.status_code)
     assert codes[:5] == [303] * 5 and codes[5:] == [429, 429], codes
+
+
+# ---------------------------------------------------------------- the operator's side: access log and /healthz
+
+
+def test_a_path_a_stranger_types_cannot_forge_a_line_or_a_field_in_the_access_log(tmp_path):
+    from desk.app import create_app
+    from services.home.context import initialise
+    from services.home.folder import Home
+    home = Home(tmp_path / "home")
+    initialise(home)
+    log = home.path / "logs" / "access.log"
+    c = TestClient(create_app(home.path, "test-token", access_log=log), base_url="http://testserver")
+    forged = "2026-12-07T04:00:00+00:00 10.0.0.1 signer POST /desk/register/GHDR-2026-0001/repeal 303 0 1.0"
+    assert c.get("/site/x%0A" + quote(forged) + "%0D").status_code == 404
+    assert c.get("/site/y%1b[31mred%e2%80%ae%e2%80%a8%c2%85z").status_code == 404
+    assert c.get("/site/" + quote("意见征集 2019")).status_code == 404
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3, lines
+    for line in lines:
+        assert len(line.split(" ")) == 8, line                     # time client person method path status bytes ms
+        assert not any(ch in line for ch in "\x1b\u202e\u2028\x85\r"), repr(line)
+    assert lines[0].split(" ")[2] == "-" and "signer" not in lines[0].split(" ")[:4]
+    assert "/site/意见征集%202019" in lines[2]                     # Chinese stays readable
+
+
+def test_healthz_names_the_failing_part_by_code_and_never_a_secret_host_or_path(tmp_path):
+    import tomlkit
+
+    from desk.app import create_app
+    from services.home.context import initialise
+    from services.home.folder import Home
+    home = Home(tmp_path / "home")
+    initialise(home)
+    c = TestClient(create_app(home.path, "test-token"), base_url="http://testserver")
+    assert c.get("/healthz").json() == {"ok": True, "database": {"ok": True}, "storage": {"ok": True}}
+    doc = tomlkit.parse(home.config_path.read_text(encoding="utf-8"))
+    doc["storage"]["objects"] = "s3://AKIDLEAK:SECRETLEAK@127.0.0.1:1/bucket?secure=false"
+    home.config_path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    r = c.get("/healthz")
+    assert r.status_code == 503 and r.json()["storage"] == {"ok": False, "code": "storage_unavailable"}
+    doc["storage"]["database"] = "postgresql+psycopg://leakuser:DBPASSLEAK@127.0.0.1:1/db"
+    home.config_path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+    r = c.get("/healthz")
+    assert r.status_code == 503 and r.json()["database"] == {"ok": False, "code": "database_unavailable"}
+    for page in ("/healthz", "/site/", "/site/consultations", "/gazette", "/login"):
+        text = c.get(page).text
+        assert "LEAK" not in text and "127.0.0.1" not in text and str(home.path) not in text, page
