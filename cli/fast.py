@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 
 # How cli.output builds its console: the desk's recorded lines print the same here.
 CONSOLE = {"highlight": False, "soft_wrap": True}
@@ -129,8 +130,9 @@ def run_read(home, words: tuple[str, ...], args: list[str], tz: str | None) -> d
     import cli.main
     from cli.output import recording
     global _command
-    if _command is None:
-        _command = typer.main.get_command(cli.main.app)
+    with _building:
+        if _command is None:
+            _command = typer.main.get_command(cli.main.every_command())
     output: list = []
     try:
         with recording(output):
@@ -145,3 +147,4 @@ def run_read(home, words: tuple[str, ...], args: list[str], tz: str | None) -> d
 
 
 _command = None
+_building = threading.Lock()

@@ -14,21 +14,51 @@ import cli.zh
 
 cli.zh.install()  # typer's and click's own words in Chinese, before any command is built
 
-import cli.admin_cmds  # noqa: F401  (registers commands)
-import cli.audit_cmds  # noqa: F401
-import cli.consistency_cmds  # noqa: F401
-import cli.deliberation_cmds  # noqa: F401
-import cli.demo  # noqa: F401
-import cli.disclosure_cmds  # noqa: F401
-import cli.dossier_cmds  # noqa: F401
-import cli.gazette_cmds  # noqa: F401
-import cli.notify_cmds  # noqa: F401
-import cli.pool_cmds  # noqa: F401
-import cli.register_cmds  # noqa: F401
-import cli.review_cmds  # noqa: F401
-import cli.storage_cmds  # noqa: F401
-import cli.withhold_cmds  # noqa: F401
-from cli.app import app
+import importlib
+
+# The modules that register commands, in the order `lockstep --help` lists them.
+MODULES = ("cli.admin_cmds", "cli.audit_cmds", "cli.consistency_cmds", "cli.deliberation_cmds", "cli.demo",
+           "cli.disclosure_cmds", "cli.dossier_cmds", "cli.gazette_cmds", "cli.notify_cmds", "cli.pool_cmds",
+           "cli.register_cmds", "cli.review_cmds", "cli.storage_cmds", "cli.withhold_cmds")
+# Which module registers a command (or a group's commands): a command run as `lockstep` imports
+# only its own module, not all fourteen. A command missing here imports them all, as does --help,
+# a typo and any import of this module in a process that is not `lockstep` (tests, the desk).
+# tests/cli/test_reads_fast.py checks every entry against what the modules register.
+COMMANDS = {
+    **dict.fromkeys(("init", "serve", "users"), "cli.admin_cmds"),
+    **dict.fromkeys(("history", "audit"), "cli.audit_cmds"),
+    "consistency": "cli.consistency_cmds", "deliberation": "cli.deliberation_cmds", "demo": "cli.demo",
+    "disclosure": "cli.disclosure_cmds",
+    **dict.fromkeys(("inspect", "submit", "attach", "gate", "review", "sign-off", "publish", "status", "batch"),
+                    "cli.dossier_cmds"),
+    "gazette": "cli.gazette_cmds", "notify": "cli.notify_cmds",
+    **dict.fromkeys(("deploy", "worker"), "cli.pool_cmds"),
+    **dict.fromkeys(("register", "report"), "cli.register_cmds"),
+    **dict.fromkeys(("diff", "opinion", "due", "scheduler", "consultation"), "cli.review_cmds"),
+    "storage": "cli.storage_cmds", "withhold": "cli.withhold_cmds",
+}
+
+
+def command_of(argv: list[str]) -> str | None:
+    """The command word of `lockstep [--home H] COMMAND ...`, or None (no command, or another root option)."""
+    i = 0
+    while i < len(argv) and argv[i].startswith("--home"):
+        i += 1 if "=" in argv[i] else 2
+    return argv[i] if i < len(argv) and not argv[i].startswith("-") else None
+
+
+def _registered(typer_app) -> set[str]:
+    return {c.name or c.callback.__name__ for c in typer_app.registered_commands} | \
+        {g.name for g in typer_app.registered_groups}
+
+
+_word = command_of(sys.argv[1:]) if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "lockstep" else None
+if _word in COMMANDS:
+    importlib.import_module(COMMANDS[_word])
+from cli.app import app  # noqa: E402
+if _word not in _registered(app):
+    for _module in MODULES:
+        importlib.import_module(_module)
 from cli.output import guarded
 
 
@@ -43,6 +73,15 @@ def _guard_all(typer_app) -> None:
 
 
 _guard_all(app)
+
+
+def every_command():
+    """The application with every module's commands, whichever this process imported at start
+    (`lockstep serve` imports only its own; the desk then answers reads: cli/fast.py)."""
+    for module in MODULES:
+        importlib.import_module(module)
+    _guard_all(app)
+    return app
 
 
 def run() -> None:

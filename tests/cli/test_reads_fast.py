@@ -99,3 +99,24 @@ def test_a_desk_json_naming_a_dead_or_silent_desk_leaves_the_read_to_the_command
             assert "sqlalchemy" in imported
     finally:
         named.unlink(missing_ok=True)
+
+
+def test_a_command_run_as_lockstep_imports_only_the_module_that_registers_it():
+    """cli/main.py COMMANDS: each entry names the module whose commands (or group) it is; a word not
+    in it (a typo, --help) imports every module."""
+    import cli.main
+
+    def modules(typer_app) -> set[str]:
+        found = {c.callback.__module__ for c in typer_app.registered_commands}
+        for g in typer_app.registered_groups:
+            found |= modules(g.typer_instance)
+        return found
+
+    registered = {c.name or c.callback.__name__: {c.callback.__module__} for c in cli.main.app.registered_commands}
+    registered |= {g.name: modules(g.typer_instance) for g in cli.main.app.registered_groups}
+    for word, module in cli.main.COMMANDS.items():
+        assert registered.get(word) == {module}, word
+    assert set(cli.main.COMMANDS.values()) <= set(cli.main.MODULES)
+    assert cli.main.command_of(["--home", "H", "register", "list"]) == "register"
+    assert cli.main.command_of(["--home=H", "gate", "D"]) == "gate"
+    assert cli.main.command_of(["--help"]) is None and cli.main.command_of([]) is None
