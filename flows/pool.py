@@ -12,6 +12,7 @@ from pathlib import Path
 
 from prefect import flow, task
 
+from flows.workpool import PROC_TAG
 from services.home.crashpoints import crash_point
 
 
@@ -31,6 +32,24 @@ def _services():
 
 def _worker() -> str:
     return os.environ.get("LOCKSTEP_WORKER_NAME", "")
+
+
+def _mark_process() -> None:
+    """Tag this flow run with the process that runs it (lockstep-proc:HOST:PID): a worker killed with
+    its runs leaves them RUNNING on the server, holding pool slots; `lockstep worker` on the same host
+    marks such runs Crashed when their process is gone (flows/workpool.crash_orphans)."""
+    import socket
+    try:
+        from prefect.client.orchestration import get_client
+        from prefect.runtime import flow_run
+        if not flow_run.id or not flow_run.deployment_id:
+            return
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(flow_run.id)
+            client.update_flow_run(flow_run.id, tags=[*run.tags, f"{PROC_TAG}{socket.gethostname()}:{os.getpid()}"])
+    except Exception:       # noqa: BLE001 - a label only: the work goes on without it
+        pass
+
 
 
 @task(retries=1, retry_delay_seconds=2)
@@ -82,6 +101,7 @@ def publish_job_flow(job: int) -> dict:
     """A sign-off's publication (gazette item, web release, register entry): the outbox job `job`,
     claimed here (another worker's run of the same job finds it taken or done); the answer is kept on
     the job's row for the desk or command that asked."""
+    _mark_process()
     crash_point("pool.publish")
     done = publish_job(job)
     # Then the other sign-offs' jobs waiting (a wave of sign-offs): this run's process is started
@@ -115,6 +135,7 @@ def release_job(job: int) -> dict:
 def gazette_release_flow(job: int) -> dict:
     """A gazette release (both editions built, stored and fingerprinted, the rows): the outbox job
     `job`, claimed here; whoever asked answers from the database and the store when it is done."""
+    _mark_process()
     return release_job(job)
 
 
@@ -122,6 +143,7 @@ def gazette_release_flow(job: int) -> dict:
 def sweep_flow(limit: int = 5) -> dict:
     """The outbox's sweep: staged bundles left waiting (a server or worker that was away, a run killed
     halfway) and publications left undone."""
+    _mark_process()
     staged = take_staged(None, limit)
     return {"intake": staged, "publication": sweep_publications()}
 

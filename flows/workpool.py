@@ -28,6 +28,7 @@ from documents.problems import Refused, problem
 CODE = Path(__file__).resolve().parents[1]          # the folder the entrypoints are relative to
 INTAKE, SWEEP, CHECK = "lockstep-intake-batch", "lockstep-sweep", "lockstep-check"
 PUBLISH, RELEASE = "lockstep-publish", "lockstep-gazette-release"     # one outbox job each, by its id
+PROC_TAG = "lockstep-proc:"       # a flow run's tag naming the process that runs it (HOST:PID)
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,49 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
                 stop.wait(DRAIN_POLL * (0.8 + 0.4 * random.random()))
 
 
+def crash_orphans(s: PoolSettings, say=print) -> list[str]:
+    """Flow runs of the pool left Running (or Cancelling, Pending) by a process of this host that is
+    gone (a worker killed with its runs): marked Crashed on the server, so they no longer hold the
+    pool's concurrency slots. Runs of other hosts are left to their host's worker. Their Lockstep work
+    is not lost: a dead holder's job is claimed again (storage/jobs.py). Returns the runs marked."""
+    import socket
+
+    import httpx
+    host, marked = socket.gethostname(), []
+    try:
+        r = httpx.post(f"{s.api_url}/flow_runs/filter", timeout=10, json={
+            "flow_runs": {"state": {"type": {"any_": ["RUNNING", "CANCELLING", "PENDING"]}}},
+            "work_pools": {"name": {"any_": [s.pool]}}, "limit": 200})
+        r.raise_for_status()
+        for run in r.json():
+            for tag in run.get("tags") or []:
+                if not tag.startswith(PROC_TAG):
+                    continue
+                where, _, pid = tag[len(PROC_TAG):].rpartition(":")
+                if where != host or not pid.isdigit() or _alive(int(pid)):
+                    continue
+                httpx.post(f"{s.api_url}/flow_runs/{run['id']}/set_state", timeout=10, json={
+                    "state": {"type": "CRASHED", "name": "Crashed",
+                              "message": f"运行它的进程 {pid} 已不在（工作节点被终止）；Lockstep 的任务已由其他进程接手"},
+                    "force": True}).raise_for_status()
+                marked.append(run["id"])
+    except (httpx.HTTPError, ValueError, KeyError):
+        return marked
+    if marked:
+        say(f"已将 {len(marked)} 个进程已不在的流程运行标为 Crashed（释放工作池并发名额）")
+    return marked
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=print, drain: bool = True) -> int:
     """Supervise `prefect worker start` for the pool until SIGTERM/SIGINT, then stop it (30 s of
     grace, then SIGKILL). Its output goes to PREFECT_HOME/worker-NAME.log. Returns its exit code.
@@ -304,13 +348,18 @@ def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=pr
         proc = subprocess.Popen(cmd, cwd=CODE, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 preexec_fn=_die_with_parent)
     say(f"工作节点 {name} 已启动：领取工作池 {s.pool} 的任务（服务器 {s.api_url}，进程 {proc.pid}，日志 {log_path}）")
+    crash_orphans(s, say)                  # runs a killed worker of this host left holding slots
     done = threading.Event()
     if drain:
         threading.Thread(target=drain_outbox, args=(home, s, name, done, say), name="lockstep-outbox",
                          daemon=True).start()
     try:
+        tidy = time.monotonic() + 60
         while proc.poll() is None and stopping["signal"] is None:
             time.sleep(0.2)
+            if time.monotonic() > tidy:      # and once a minute after (another worker of this host killed)
+                tidy = time.monotonic() + 60
+                crash_orphans(s, say)
         if stopping["signal"] is not None:
             # Ctrl+C reaches the Prefect worker too (same process group); SIGTERM is sent on here.
             say(f"正在停止工作节点 {name} …")

@@ -251,3 +251,27 @@ def _away(province, sample_zip, monkeypatch, d):
         assert time.monotonic() < deadline, waits
         time.sleep(0.5)
     assert all(by_a_worker(province.jobs("publish", x)[0]) for x in (d, d2))
+
+
+def test_a_run_left_running_by_a_process_that_is_gone_is_marked_crashed(province):
+    """A worker killed with its runs leaves them Running on the server, holding pool slots: `lockstep
+    worker` (at start, then each minute) marks those of its host whose process is gone Crashed."""
+    import socket as sockets
+
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelled, Running
+
+    from flows.workpool import PROC_TAG, crash_orphans, settings_of
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with get_client(sync_client=True) as client:
+        dep = client.read_deployment_by_name(f"lockstep-gazette-release/{POOL}")
+        # Created Running (as its process had set it), so no worker takes them meanwhile.
+        orphan = client.create_flow_run_from_deployment(dep.id, parameters={"job": 0}, state=Running(),
+                                                        tags=[f"{PROC_TAG}{sockets.gethostname()}:{gone.pid}"])
+        live = client.create_flow_run_from_deployment(dep.id, parameters={"job": 0}, state=Running(),
+                                                      tags=[f"{PROC_TAG}{sockets.gethostname()}:{os.getpid()}"])
+        assert str(orphan.id) in crash_orphans(settings_of(province.desk), say=lambda m: None)
+        assert client.read_flow_run(orphan.id).state.type.value == "CRASHED"
+        assert client.read_flow_run(live.id).state.type.value == "RUNNING"
+        client.set_flow_run_state(live.id, Cancelled(), force=True)
