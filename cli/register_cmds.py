@@ -19,7 +19,7 @@ report_app = typer.Typer(help="政府信息公开工作年度报告数据", no_a
 app.add_typer(register_app, name="register")
 app.add_typer(report_app, name="report")
 
-NumberArg = Annotated[str, typer.Argument(help="登记号，如 GHDR-2019-0001")]
+NumberArg = Annotated[str, typer.Argument(help="登记号，如 GHDR-2026-0001")]
 OutDir = Annotated[Path, typer.Option("--out", help="输出目录")]
 
 

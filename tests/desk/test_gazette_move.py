@@ -49,11 +49,28 @@ def moves(svc) -> list[dict]:
                                              .order_by(EventRow.seq))]
 
 
+def refused(cli, *args, as_="editor") -> dict:
+    problems = cli.json("gazette", "issue", "move", "2019-8", *args, "--as", as_, code=1)["problems"]
+    assert len(problems) == 1
+    return problems[0]
+
+
 def test_items_added_later_come_after_and_a_move_reorders_contents_web_and_print(cli, svc, placed, tmp_path):
     made = placed
     view = gazette.show_issue(svc, "2019-8")
     assert [(i.section, i.position) for i in view.items] == [(GOV, 1), (GOV, 2), (GOV, 3), (OFFICE, 4)]
     assert order(svc, made) == ["a", "d", "b", "c"]      # a was there first; d, b added together by date
+
+    # Refused: out of its section, past its section's edge, not in the issue, not an editor; usage errors.
+    p = refused(cli, made["b"], "--to", "4")
+    assert p["code"] == "invalid_state" and "只能在本栏目内" in p["message"] and "第 1–3 篇" in p["message"]
+    assert refused(cli, made["a"], "--up")["code"] == "invalid_state"
+    assert "最后一篇" in refused(cli, made["c"], "--down")["message"]
+    assert refused(cli, "NO-SUCH", "--up")["code"] == "not_found"
+    assert refused(cli, made["b"], "--up", as_="drafter")["code"] == "not_permitted"
+    for usage in ((made["b"],), (made["b"], "--up", "--down"), (made["b"], "--to", "0")):
+        assert cli("gazette", "issue", "move", "2019-8", *usage, "--as", "editor").exit_code == 2
+    assert order(svc, made) == ["a", "d", "b", "c"] and moves(svc) == []
 
     doc = cli.json("gazette", "issue", "move", "2019-8", made["b"], "--up", "--as", "editor")
     assert [i["dossier"] for i in doc["issue"]["items"]] == [made[k] for k in ("a", "b", "d", "c")]
@@ -75,29 +92,10 @@ def test_items_added_later_come_after_and_a_move_reorders_contents_web_and_print
     body = [p.text for p in Document(done.print_path).paragraphs]
     firsts = [next(n for n, t in enumerate(body) if re.sub(r"\s", "", t) == title) for title in expected]
     assert firsts == sorted(firsts)
-
-
-def test_moves_out_of_the_section_past_its_edge_or_on_a_released_issue_are_refused(cli, svc, placed, tmp_path):
-    made = placed
-
-    def refused(*args, as_="editor") -> dict:
-        problems = cli.json("gazette", "issue", "move", "2019-8", *args, "--as", as_, code=1)["problems"]
-        assert len(problems) == 1
-        return problems[0]
-
-    p = refused(made["b"], "--to", "4")
-    assert p["code"] == "invalid_state" and "只能在本栏目内" in p["message"] and "第 1–3 篇" in p["message"]
-    assert refused(made["a"], "--up")["code"] == "invalid_state"
-    assert "最后一篇" in refused(made["c"], "--down")["message"]
-    assert refused("NO-SUCH", "--up")["code"] == "not_found"
-    assert refused(made["b"], "--up", as_="drafter")["code"] == "not_permitted"
-    for usage in ((made["b"],), (made["b"], "--up", "--down"), (made["b"], "--to", "0")):
-        assert cli("gazette", "issue", "move", "2019-8", *usage, "--as", "editor").exit_code == 2
-    assert order(svc, made) == ["a", "d", "b", "c"] and moves(svc) == []
-    gazette.release_issue(svc, "2019-8", tmp_path / "out", "editor", dt.date(2019, 8, 30))
-    p = refused(made["b"], "--up")
+    # Released: the order is printed and stays.
+    p = refused(cli, made["b"], "--down")
     assert p["code"] == "invalid_state" and "已出版" in p["message"]
-    assert order(svc, made) == ["a", "d", "b", "c"]
+    assert order(svc, made) == ["b", "a", "d", "c"] and len(moves(svc)) == 3
 
 
 def test_the_desk_moves_items_up_and_down_with_csrf(desk, svc, placed, tmp_path):
