@@ -202,6 +202,8 @@ def search_deliberations(svc: Services, text: str, actor_name: str, limit: int =
         for record, dossier in uow.deliberations.search(text, limit * 4):
             version = uow.dossiers.version(dossier.id, dossier.current_version)
             pipeline = pipeline_for(svc.config, version) if version else None
+            if pipeline is not None:        # as the dossier's door: the stages this version must pass
+                pipeline = pipeline.model_copy(update={"stages": tuple(active_stages(pipeline, version))})
             if rules.may_see(actor, dossier.id, dossier.drafting_unit, dossier.state, pipeline) is not None:
                 continue
             out.append(_shown(record).model_copy(update={"title": dossier.title,

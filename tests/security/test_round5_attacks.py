@@ -479,3 +479,32 @@ def test_healthz_names_the_failing_part_by_code_and_never_a_secret_host_or_path(
     for page in ("/healthz", "/site/", "/site/consultations", "/gazette", "/login"):
         text = c.get(page).text
         assert "LEAK" not in text and "127.0.0.1" not in text and str(home.path) not in text, page
+
+
+# ---------------------------------------------------------------- 集体审议: the minutes stay behind the dossier's door
+
+
+def test_minutes_are_found_downloaded_and_shown_only_to_those_who_may_see_the_dossier(world, sample_zip):
+    from samples.genhe import policy_docx
+    from services.review.deliberation import record_deliberation
+    d, _ = approved(world, sample_zip, ("unit_check", "legality"))
+    marker = "绝密议题甲乙丙"
+    minutes = policy_docx(title=f'<script>alert(1)</script>{marker}会议纪要')
+    record_deliberation(world.svc, d, meeting="市政府常务会议", session_number=21,
+                        held_on=world.svc.now().astimezone().date(), minutes_name="纪要.docx", minutes=minutes,
+                        actor_name="secretary")
+    seen = world.who("secretary").get(f"/desk/deliberations?q={quote(marker)}").text
+    assert d in seen and marker in seen and "<script>alert(1)" not in seen          # found, and escaped
+    for who in ("outsider", "publicity"):
+        c = world.who(who)
+        hits = c.get(f"/desk/deliberations?q={quote(marker)}")
+        assert hits.status_code == 200 and d not in hits.text and "alert(1)" not in hits.text, who
+        wild = c.get("/desk/deliberations?q=%25").text + c.get("/desk/deliberations?q=_").text
+        assert d not in wild and marker not in wild, who                             # LIKE wildcards find nothing extra
+        r = c.get(f"/desk/dossiers/{d}/deliberation/minutes")
+        assert r.status_code == 404 and marker not in r.text, who
+        r = c.get(f"/desk/dossiers/{d}/review")
+        assert r.status_code in (403, 404) and marker not in r.text, who
+    anon = TestClient(world.app, base_url="http://testserver")
+    r = anon.get(f"/desk/dossiers/{d}/deliberation/minutes", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
