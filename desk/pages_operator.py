@@ -7,6 +7,7 @@ of the desk home: seeing that flows run is harmless, and the Prefect UI has its 
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from urllib.parse import urlsplit
@@ -49,6 +50,11 @@ def publications_waiting(kit: Kit, who) -> list[dict]:
         return []
     with svc.unit() as uow:
         titles = {j.dossier_id: (row.title if (row := uow.dossiers.get(j.dossier_id)) else "") for j in jobs}
-    return [{"dossier": j.dossier_id, "title": titles[j.dossier_id], "status": j.status_name,
+    def status(j) -> str:           # 定时发布 (services/publication/schedule.py): waiting for its moment
+        if j.status == "pending" and j.not_before is not None:
+            at = j.not_before if j.not_before.tzinfo else j.not_before.replace(tzinfo=dt.timezone.utc)
+            return f"定时发布：将于 {at.astimezone():%Y-%m-%d %H:%M} 公开"
+        return j.status_name
+    return [{"dossier": j.dossier_id, "title": titles[j.dossier_id], "status": status(j),
              "since": j.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
              "error": (j.last_error or {}).get("message")} for j in jobs]
