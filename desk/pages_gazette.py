@@ -330,5 +330,24 @@ def routes(kit: Kit) -> APIRouter:
         return Response(data, headers={**SECURITY_HEADERS, "Content-Disposition": disposition},
                         media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
+    @router.get("/gazette/{issue_id}/{name}.pdf")
+    @kit.guarded
+    async def print_edition_pdf(request: Request, issue_id: str, name: str) -> Response:
+        """The print edition's PDF (made from the docx after the release, where LibreOffice is installed)."""
+        from urllib.parse import quote
+
+        from services.gazette.views import editions, print_pdf
+        svc = kit.services()
+        stored = await run_in_threadpool(editions, svc, issue_id)
+        pdf = stored and await run_in_threadpool(print_pdf, svc, stored)
+        if not pdf or pdf[0] != f"{name}.pdf" or await run_in_threadpool(
+                lambda: withheld_from(request, issue_id, printed=True)):
+            return missing(request)
+        data = await run_in_threadpool(svc.store.get, pdf[1])
+        disposition = (f'inline; filename="gazette-{stored.issue}.pdf"; '
+                       f"filename*=UTF-8''{quote(pdf[0])}")
+        return Response(data, headers={**SECURITY_HEADERS, "Content-Disposition": disposition},
+                        media_type="application/pdf")
+
     return router
 

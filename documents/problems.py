@@ -56,6 +56,7 @@ CODES: dict[str, str] = {
     "config_invalid": "lockstep.toml 中该项写法有误，请按 README 的说明修改后重试",
     "too_many_requests": "提交过于频繁或过于集中，本次未保存，请稍后再试",
     "deliberation_record_missing": "集体审议须先记录会议（会议名称、第几次会议、会议日期、会议纪要 docx），再审核通过：lockstep deliberation record 或工作台审阅页“集体审议记录”",
+    "print_pdf_unavailable": "印刷版 PDF 未能生成（本机未安装 LibreOffice，或转换失败、超时）；本期已照常出版，公众获取 docx 印刷版。安装 LibreOffice 后，lockstep publish --pending（或定时检查）补做",
     "storage_unavailable": "对象存储暂时无法访问，本次未保存任何内容，请稍后重试",
     "database_unavailable": "数据库暂时无法访问，本次未保存任何内容，请稍后重试",
     "internal_error": "程序内部错误，本次操作已中止；请记下时间告知运维人员（设 LOCKSTEP_DEBUG=1 可查看详情），可稍后重试",

@@ -12,6 +12,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Releases make no print-edition PDF (LibreOffice, seconds each) except where a test checks it
+# (tests/gazette/test_print_pdf.py turns it on).
+os.environ.setdefault("LOCKSTEP_PRINT_PDF", "off")
 
 
 @pytest.fixture(scope="session")

@@ -127,7 +127,16 @@ def public_web_edition(svc: Services, uow: Unit, issue: GazetteIssueRow) -> dict
         city=svc.config.city, editor=f"{svc.config.city}人民政府办公室", year=issue.year, number=issue.number,
         total=issue.total, release_date=issue.release_date, released_at=released_at, items=tuple(out),
         notices=tuple(notices_of(uow, issue.id)))
-    return web_edition(content, print_name=issue.print_name)
+    return web_edition(content, print_name=_offered_print(uow, issue))
+
+
+def _offered_print(uow: Unit, issue: GazetteIssueRow) -> str | None:
+    """The print edition the public is offered: its PDF once made (services/gazette/release.py), else the docx."""
+    from publishing import editions_pdf
+    if issue.print_sha256 and issue.print_name and uow.derived.find(
+            {issue.print_sha256}, editions_pdf.KIND, editions_pdf.MAKER):
+        return editions_pdf.pdf_name(issue.print_name)
+    return issue.print_name
 
 
 def _withdrawn_item(dossier: str, section: str, day: dt.date):

@@ -70,6 +70,8 @@ class Released(IssueView):
     folder: str
     print_path: str
     web_index: str
+    pdf_path: str | None = None      # the print edition's PDF in the folder, once made (publishing/editions_pdf.py)
+    pdf_note: dict | None = None     # why there is none yet: a problem (print_pdf_unavailable), or None
 
 
 def editor(svc: Services, actor: str) -> None:

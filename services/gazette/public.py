@@ -11,6 +11,7 @@ import re
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
+from publishing import editions_pdf
 from services.gazette.search import SearchHit, search
 from services.home.context import Services
 
@@ -24,6 +25,8 @@ class PublicIssue(BaseModel):
     date: dt.date | None = None        # 出版日期 printed on the cover
     items: int = 0
     href: str | None = None            # the electronic edition's 目录; None for imported history
+    print_href: str | None = None      # the print edition: its PDF once made, else the docx
+    print_label: str | None = None     # 印刷版（PDF） or 印刷版（docx）
 
 
 def issue_name(year: int, number: int) -> str:
@@ -36,12 +39,19 @@ def issues_by_year(svc: Services) -> list[tuple[int, list[PublicIssue]]]:
         rows = uow.public_site.released_issues()
         counts = uow.public_site.item_counts()
         off = uow.public_site.issues_kept_off()
+        pdfs = uow.derived.find({r.print_sha256 for r in rows if r.web_sha256 and r.print_sha256},
+                                editions_pdf.KIND, editions_pdf.MAKER)
     years: dict[int, list[PublicIssue]] = {}
     for r in rows:
         served = bool(r.web_sha256) and r.id not in off
+        printed = r.print_name if served and r.print_sha256 and r.print_name else None
+        if printed and r.print_sha256 in pdfs:
+            printed = editions_pdf.pdf_name(printed)
         years.setdefault(r.year, []).append(PublicIssue(
             id=r.id, year=r.year, number=r.number, total=r.total, name=issue_name(r.year, r.number),
-            date=r.release_date, items=counts.get(r.id, 0), href=f"/gazette/{r.id}/web/index.html" if served else None))
+            date=r.release_date, items=counts.get(r.id, 0), href=f"/gazette/{r.id}/web/index.html" if served else None,
+            print_href=f"/gazette/{r.id}/{printed}" if printed else None,
+            print_label=("印刷版（PDF）" if printed.endswith(".pdf") else "印刷版（docx）") if printed else None))
     return sorted(years.items(), reverse=True)
 
 

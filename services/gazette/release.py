@@ -21,7 +21,8 @@ from review.lifecycles import GAZETTE_ISSUE, GAZETTE_ITEM
 from review.model import Event
 from publishing.editions import IssueContent, fingerprint, manifest, web_edition
 from publishing.editions_print import print_edition
-from services.dossiers.withhold import public_manifest
+from publishing import editions_pdf
+from services.dossiers.withhold import MAKER as WEB_PUBLIC_MAKER, WEB_PUBLIC, public_manifest
 from services.home.context import Services
 from services.home.crashpoints import crash_point
 from services.review.actions import person
@@ -95,6 +96,7 @@ def preview(svc: Services, issue_id: str, date: dt.date | None = None) -> Editio
 
 
 KIND = "gazette_release"         # the outbox job a release decision writes (storage/jobs.py)
+PDF_KIND = "gazette_pdf"         # the outbox job a release's commit writes: its print edition as a PDF
 MAX_ATTEMPTS = 10
 RETRYABLE = frozenset({"storage_unavailable", "database_unavailable"})   # a fault: the sweep tries again
 
@@ -153,19 +155,22 @@ def _aware(t: dt.datetime) -> dt.datetime:
 
 
 def release_issue(svc: Services, issue_id: str, out_dir: Path, actor: str,
-                  date: dt.date | None = None, at: dt.datetime | None = None) -> Released:
+                  date: dt.date | None = None, at: dt.datetime | None = None, *, pdf: bool = True) -> Released:
     """Release the issue (or schedule it: `at`, a moment to come; naive means local time).
 
     The decision commits first, with a gazette_release job (the outbox, issue 12); this call then
     claims the job and does the work: both editions built, stored and fingerprinted, the rows, and the
     folder out_dir/ISSUE moved into place after the commit. A scheduled release stops after storing:
     nothing is public before its moment, when `release_pending` (the sweep) makes it public. If this
-    process dies after the decision, the sweep (or the same command again) completes it."""
+    process dies after the decision, the sweep (or the same command again) completes it.
+
+    After the commit the print edition's PDF is made (`pdf`: here and now; else its job waits for the
+    sweep or `print_pdf`): the release never waits on it, and without LibreOffice it still completes."""
     answered = decide_release(svc, issue_id, out_dir, actor, date, at)
     if answered is not None:
-        return answered
+        return with_pdf(svc, answered, make=pdf)
     crash_point("gazette.release.decided")              # decided and committed, nothing built yet
-    return _work(svc, issue_id, actor)
+    return with_pdf(svc, _work(svc, issue_id, actor), make=pdf)
 
 
 def decide_release(svc: Services, issue_id: str, out_dir: Path, actor: str, date: dt.date | None = None,
@@ -180,7 +185,7 @@ def decide_release(svc: Services, issue_id: str, out_dir: Path, actor: str, date
 def answer_release(svc: Services, issue_id: str, actor: str) -> Released:
     """The issue's release as it stands once its job has run elsewhere (the folder completed here from
     the stored editions), or run here if the job still waits."""
-    return _work(svc, issue_id, actor)
+    return with_pdf(svc, _work(svc, issue_id, actor))
 
 
 def release_job(svc: Services, job_id: int, actor: str | None = None) -> Released | None:
@@ -189,7 +194,8 @@ def release_job(svc: Services, job_id: int, actor: str | None = None) -> Release
     jobs = svc.retrying(lambda: _claim(svc, job_id=job_id, limit=1))
     if not jobs:
         return None
-    return _run(svc, jobs[0], actor or jobs[0].actor or "lockstep")
+    done = _run(svc, jobs[0], actor or jobs[0].actor or "lockstep")
+    return with_pdf(svc, done) if done is not None else None
 
 
 def _decide(svc: Services, issue_id: str, target: Path, actor: str, date: dt.date | None,
@@ -358,6 +364,9 @@ def _carry_out(svc: Services, key: str, actor: str, job: Job | None) -> Released
             uow.audit.append(IssueReleased(dossier_id=None, actor=actor, at=now, issue=issue.id,
                                            release_date=day, print_sha256=print_sha, web_sha256=web_sha,
                                            dossiers=tuple(f.dossier for _, f in placed)))
+            # Its PDF is derived after the commit (the outbox: a kill before it leaves the job to the sweep).
+            if editions_pdf.wanted():
+                uow.jobs.add(PDF_KIND, issue.id, print_sha, now, actor)
             uow.flush()
             view = issue_view(svc, uow, issue, all_facts)
             # The folder is written before the commit (a full disk refuses the release) but shown
@@ -391,7 +400,15 @@ def release_pending(svc: Services, actor: str = "lockstep", *, limit: int = 20,
         for job in jobs:
             tried.append(job.id)
             out.append(_report(job.dossier_id, lambda: _run(svc, job, job.actor or actor)))
-    return SweepReport(results=out + release_due(svc, actor))
+    out += release_due(svc, actor)
+    pdfs: list[int] = []
+    # Without LibreOffice the PDF jobs wait (with their note) for a sweep on a machine that has it.
+    while editions_pdf.wanted() and editions_pdf.soffice() and (jobs := svc.retrying(lambda: _claim_pdf(svc, limit=limit, stale_after=stale_after, exclude=tuple(pdfs)))):
+        for job in jobs:
+            pdfs.append(job.id)
+            made = _make_pdf(svc, job)
+            out.append({"issue": job.dossier_id, "pdf": made.pdf_path is not None, "pdf_note": made.pdf_note})
+    return SweepReport(results=out)
 
 
 def release_due(svc: Services, actor: str = "lockstep") -> list[dict]:
@@ -483,6 +500,7 @@ def _holds(folder: Path, files: dict[str, bytes]) -> bool:
     if not folder.is_dir():
         return False
     found = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+    found -= {rel for rel in found if "/" not in rel and rel.endswith(".pdf")}   # the PDF, made after the release
     if found != set(files):
         return False
     return all((folder / rel).read_bytes() == data for rel, data in files.items())
@@ -534,3 +552,114 @@ def _show(tmp: Path, target: Path, files: dict[str, bytes]) -> None:
         if not _holds(target, files):
             raise
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- the print edition as a PDF
+
+class PdfMade(NamedTuple):
+    pdf_path: str | None             # in the release folder
+    pdf_note: dict | None            # the problem when none was made (print_pdf_unavailable)
+    seconds: float = 0.0             # LibreOffice's time, this run
+
+
+def _claim_pdf(svc: Services, **kw) -> list[Job]:
+    with svc.unit() as uow:
+        return uow.jobs.claim(PDF_KIND, now=svc.now(), **kw)
+
+
+def print_pdf(svc: Services, issue_id: str) -> PdfMade:
+    """Make the released issue's print edition PDF now, if its job waits (else say how it stands)."""
+    jobs = svc.retrying(lambda: _claim_pdf(svc, dossier_id=issue_id, limit=1))
+    if jobs:
+        return _make_pdf(svc, jobs[0])
+    return _pdf_state(svc, issue_id)
+
+
+def with_pdf(svc: Services, released: Released, *, make: bool = True) -> Released:
+    """The release's answer with its PDF (made here first when `make` and the issue is out)."""
+    if released.status != "released":
+        return released
+    made = print_pdf(svc, released.issue) if make else _pdf_state(svc, released.issue)
+    return released.model_copy(update={"pdf_path": made.pdf_path, "pdf_note": made.pdf_note})
+
+
+def _pdf_state(svc: Services, issue_id: str) -> PdfMade:
+    with svc.unit() as uow:
+        issue = uow.gazette.issue(issue_id)
+        if issue is None or issue.status != "released" or not issue.print_sha256:
+            return PdfMade(None, None)
+        made = uow.derived.find({issue.print_sha256}, editions_pdf.KIND, editions_pdf.MAKER)
+        latest = uow.gazette.latest_release_decision(issue_id, ReleaseDecided.name)
+        job = uow.jobs.find(PDF_KIND, issue_id, issue.print_sha256)
+    if made:
+        folder = _decision(latest).folder if latest is not None else None
+        return PdfMade(str(folder / editions_pdf.pdf_name(issue.print_name)) if folder else None, None)
+    return PdfMade(None, job.last_error if job is not None else None)
+
+
+def _make_pdf(svc: Services, job: Job) -> PdfMade:
+    """Convert the stored print edition, store the PDF (its sha256 a derived object of the docx's),
+    offer it in the public web edition's 目录 instead of the docx, and put it in the release folder.
+    LibreOffice runs outside any transaction; a failure leaves the release as it is, with the job's
+    problem as the operator's note (retried by the sweep a few times)."""
+    try:
+        with svc.unit() as uow:
+            issue = uow.gazette.issue(job.dossier_id)
+            latest = uow.gazette.latest_release_decision(job.dossier_id, ReleaseDecided.name)
+            if issue is None or issue.print_sha256 != job.fingerprint or issue.status != "released":
+                uow.jobs.done(PDF_KIND, job.dossier_id, job.fingerprint, uow.now())     # nothing to make
+                return PdfMade(None, None)
+            print_name, web_sha = issue.print_name, issue.web_sha256
+        docx = svc.store.get(job.fingerprint)
+        converted = editions_pdf.to_pdf(docx)
+        if converted.pdf is None:
+            note = problem("print_pdf_unavailable", converted.note or "未生成 PDF 印刷版")
+            retry = job.attempts < MAX_ATTEMPTS
+            _give_back(svc, lambda uow: uow.jobs.failed(job, note, retry=retry))
+            return PdfMade(None, note.model_dump(mode="json"), converted.seconds)
+        name = editions_pdf.pdf_name(print_name)
+        pdf_sha = svc.store.put(converted.pdf, content_type=editions_pdf.PDF)
+        with svc.unit() as uow:
+            served = public_manifest(uow, web_sha)
+            pages = _pages_of(svc, served)
+            index = pages.get("index.html")
+            offered = _offer(index, print_name, name) if index is not None else None
+            if offered is not None and offered != index:
+                pages["index.html"] = offered
+                _put_all(svc, [(offered, "text/html; charset=utf-8")])
+                revision = svc.store.put(manifest(pages), content_type="application/json")
+                uow.derived.put(web_sha, WEB_PUBLIC, WEB_PUBLIC_MAKER, revision, uow.now())
+            uow.derived.put(job.fingerprint, editions_pdf.KIND, editions_pdf.MAKER, pdf_sha, uow.now())
+            uow.jobs.done(PDF_KIND, job.dossier_id, job.fingerprint, uow.now())
+        folder = _decision(latest).folder if latest is not None else None
+        if folder is not None and folder.is_dir():
+            _place(folder / name, converted.pdf)
+            if offered is not None:
+                _place(folder / "html" / "index.html", offered)
+        return PdfMade(str(folder / name) if folder else None, None, converted.seconds)
+    except BaseException:
+        _give_back(svc, lambda uow: uow.jobs.release(job))
+        raise
+
+
+def _offer(index: bytes, print_name: str, name: str) -> bytes | None:
+    """The web edition's 目录 linking the PDF where it linked the docx (the same words
+    publishing/editions.web_edition writes for a PDF print edition)."""
+    html = index.decode("utf-8")
+    link = f'<a href="../{print_name}">{print_name}</a>'
+    if link not in html:
+        return None
+    return html.replace(link, f'<a href="../{name}">{name}</a>').encode("utf-8")
+
+
+def _place(path: Path, data: bytes) -> None:
+    """A file of the public folder, written whole under a temporary name and renamed into place."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -46,6 +46,15 @@ def editions(svc: Services, issue_id: str) -> StoredEditions | None:
                           pages=pages)
 
 
+def print_pdf(svc: Services, stored: StoredEditions) -> tuple[str, str] | None:
+    """(file name, sha256) of the print edition's PDF, once made (services/gazette/release.py)."""
+    from publishing import editions_pdf
+    with svc.unit() as uow:
+        made = uow.derived.find({stored.print_sha256}, editions_pdf.KIND, editions_pdf.MAKER)
+    sha = made.get(stored.print_sha256)
+    return (editions_pdf.pdf_name(stored.print_name), sha) if sha else None
+
+
 def web_file(svc: Services, stored: StoredEditions, path: str) -> tuple[bytes, str] | None:
     """(bytes, content type) of one file of the electronic edition, or None if it has no such file."""
     sha = stored.pages.get(path)

@@ -3,7 +3,8 @@
 What it finds:
 - rows without objects: every SHA-256 a row names (version files, public pages, legality opinions,
   consultation notices and summaries, gazette editions and each page their manifests list, the web
-  edition's public revisions, derived objects, imported gazette sources) that the store lacks;
+  edition's public revisions, derived objects such as the print edition's PDF (kind print_pdf, made
+  from the docx after the release), imported gazette sources) that the store lacks;
 - objects without rows: stored objects no row names (a killed intake or release stored them);
 - stray site pages: files in the site's own folders (policies/, interpretations/, consultations/,
   assets/) that no row names;

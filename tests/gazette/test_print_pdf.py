@@ -1,0 +1,160 @@
+"""The print edition as a PDF (issue 15, item 3): a real release of a two-item issue made into a PDF by
+the real LibreOffice with the official faces mapped by templates/fonts/lockstep-fonts.conf; its text read
+back by poppler (Chinese, not boxes), page 1 rendered to /work/shots/PDF1/ to be looked at; the public
+offered the PDF instead of the docx. Without LibreOffice (PATH without soffice, in a subprocess) the
+release still completes, and the public is offered the docx with a coded note."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.storage.test_gazette_storage import signed_dossier
+
+pytestmark = pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext") and shutil.which("pdftoppm")),
+                                reason="LibreOffice and poppler-utils are installed by scripts/setup --test")
+SHOTS = Path("/work/shots/PDF1")
+TITLES = ("根河市城市供水管理办法", "根河市农村公路养护管理办法")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def pdf_on():
+    with pytest.MonkeyPatch.context() as mp:        # tests/conftest.py turns it off for the rest
+        mp.setenv("LOCKSTEP_PRINT_PDF", "on")
+        yield
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory, pdf_on):
+    from services.gazette.issues import add_items, create_issue
+    from services.gazette.release import release_issue
+    from services.home.context import initialise, open_services
+    from services.home.folder import Home
+    root = tmp_path_factory.mktemp("pdf")
+    home = Home(root / "home")
+    initialise(home)
+    svc = open_services(home)
+    dossiers = [signed_dossier(svc, root / "b", title=t) for t in TITLES]
+    create_issue(svc, 2026, 1, "editor")
+    add_items(svc, "2026-1", dossiers, "editor")
+    done = release_issue(svc, "2026-1", root / "gazette", "editor", dt.date(2026, 12, 1))
+    # A second issue, for the release without LibreOffice (run in a subprocess with PATH lacking soffice).
+    third = signed_dossier(svc, root / "b", title="根河市第三项管理办法")
+    create_issue(svc, 2026, 2, "editor")
+    add_items(svc, "2026-2", [third], "editor")
+    return home, svc, done, root
+
+
+def text_of(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True,
+                          timeout=60).stdout.decode("utf-8")
+
+
+def test_the_release_makes_a_pdf_with_chinese_text_stored_and_fingerprinted(released):
+    home, svc, done, root = released
+    assert done.status == "released" and done.pdf_note is None, done.pdf_note
+    pdf = Path(done.pdf_path)
+    assert pdf.is_file() and pdf.name == done.print_name.replace(".docx", ".pdf")
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = text_of(pdf)
+    assert "人民政府公报" in text and "2026年第1期" in text.replace(" ", "")
+    flat = "".join(text.split())
+    for title in TITLES:
+        assert title in flat, title                        # extracts as Chinese: no boxes, no Latin fallback
+    assert "\ufffd" not in text and "□" not in text
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, check=True, timeout=30).stdout.decode()
+    pages = int(next(l.split()[-1] for l in info.splitlines() if l.startswith("Pages:")))
+    assert 3 <= pages <= 60, pages                         # cover, 目录, two policies and their interpretations
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, check=True, timeout=30).stdout.decode()
+    assert "CJK" in fonts, fonts                           # the official faces mapped to the Noto CJK faces
+    # Stored with its sha256 as a derived object of the print edition: the storage check names it.
+    import hashlib
+    from publishing import editions_pdf
+    from services.home.storage_check import check
+    sha = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    with svc.unit() as uow:
+        assert uow.derived.find({done.print_sha256}, editions_pdf.KIND, editions_pdf.MAKER) == {done.print_sha256: sha}
+    assert svc.store.get(sha) == pdf.read_bytes()
+    report = check(svc)
+    assert not report.missing_objects and sha not in {s.what for s in report.orphan_objects}
+    # Page 1, rendered, to be looked at (the cover: masthead, issue line, 目录 beginning).
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "3", str(pdf), str(SHOTS / "print-edition")],
+                   check=True, timeout=60)
+    assert sorted(p.name for p in SHOTS.glob("print-edition-*.png"))
+
+
+def test_the_public_is_offered_the_pdf_instead_of_the_docx(released):
+    from desk.app import create_app
+    home, svc, done, root = released
+    name = Path(done.pdf_path).name
+    client = TestClient(create_app(home.path, "test-token"), base_url="http://testserver")
+    listing = client.get("/gazette")
+    assert listing.status_code == 200
+    assert f'href="/gazette/2026-1/{name}"' in listing.text and "印刷版（PDF）" in listing.text
+    index = client.get("/gazette/2026-1/web/index.html")
+    assert index.status_code == 200 and f'href="../{name}"' in index.text and done.print_name not in index.text
+    got = client.get(f"/gazette/2026-1/{name}")
+    assert got.status_code == 200 and got.headers["content-type"] == "application/pdf"
+    assert got.content == Path(done.pdf_path).read_bytes()
+    # The release folder too: its 目录 links the PDF beside it, and the docx is still there.
+    folder = Path(done.folder)
+    assert f'href="../{name}"' in (folder / "html" / "index.html").read_text("utf-8")
+    assert (folder / done.print_name).is_file()
+    # Released again into the same folder: complete already, the PDF does not make it "occupied".
+    from services.gazette.release import release_issue
+    again = release_issue(svc, "2026-1", root / "gazette", "editor", dt.date(2026, 12, 1))
+    assert again.status == "released" and again.pdf_path == done.pdf_path
+
+
+RELEASE_WITHOUT_SOFFICE = """
+import datetime as dt, json, sys
+from pathlib import Path
+from services.home.context import open_services
+from services.home.folder import Home
+from services.gazette.release import release_issue
+svc = open_services(Home(Path(sys.argv[1])))
+done = release_issue(svc, "2026-2", Path(sys.argv[2]), "editor", dt.date(2026, 12, 2))
+print(json.dumps(done.model_dump(mode="json"), ensure_ascii=False))
+"""
+
+
+def test_without_libreoffice_the_release_completes_and_offers_the_docx_with_a_coded_note(released):
+    from desk.app import create_app
+    home, svc, done, root = released
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bin_dir}                # the venv only: no soffice
+    run = subprocess.run([sys.executable, "-c", RELEASE_WITHOUT_SOFFICE, str(home.path), str(root / "gazette")],
+                         capture_output=True, env=env, timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    out = json.loads(run.stdout.decode().strip().splitlines()[-1])
+    assert out["status"] == "released" and out["pdf_path"] is None
+    assert out["pdf_note"]["code"] == "print_pdf_unavailable" and "LibreOffice" in out["pdf_note"]["message"]
+    assert Path(out["print_path"]).is_file() and not list(Path(out["folder"]).glob("*.pdf"))
+    client = TestClient(create_app(home.path, "test-token"), base_url="http://testserver")
+    listing = client.get("/gazette")
+    assert f'href="/gazette/2026-2/{out["print_name"]}"' in listing.text and "印刷版（docx）" in listing.text
+    index = client.get("/gazette/2026-2/web/index.html")
+    assert f'href="../{out["print_name"]}"' in index.text
+    assert client.get(f"/gazette/2026-2/{out['print_name']}").status_code == 200
+    # The PDF job waits with its note for a sweep on a machine that has LibreOffice: this one.
+    from services.gazette.release import release_pending
+    results = [r for r in release_pending(svc).results if r.get("issue") == "2026-2"]
+    assert results and results[-1]["pdf"] is True
+    assert "印刷版（PDF）" in client.get("/gazette").text
+
+
+def test_with_the_pdf_turned_off_a_release_leaves_no_pdf_job(released, monkeypatch):
+    from services.gazette.release import PDF_KIND, release_pending
+    home, svc, done, root = released
+    monkeypatch.setenv("LOCKSTEP_PRINT_PDF", "off")
+    with svc.unit() as uow:
+        assert [j.status for j in uow.jobs.of(PDF_KIND, "2026-1")] == ["done"]
+    assert not [r for r in release_pending(svc).results if "pdf" in r]
