@@ -21,7 +21,7 @@ from review.lifecycles import COMMENT_MODERATION
 from review.model import CommentsRecorded, ConsultationOpened, SummaryPublished
 from services.home.context import Services
 from services.publication.publish import write_page
-from services.review.basics import person, pipeline_of, today
+from services.review.basics import person, pipeline_for, pipeline_of, today
 from storage.tables import CommentRow, ConsultationRow, DossierRow
 from templates import render
 
@@ -68,10 +68,21 @@ class ConsultationView(BaseModel):
     duplicates: int = 0                 # an import: rows already recorded (or repeated), not recorded again
 
 
+def _door(svc: Services, uow: Unit, row: DossierRow):
+    """The pipeline as the dossier's door sees it (services/dossiers/access.py): the stages its current
+    version must pass, so a 宣传部 reviewer sees a major decision's consultation only when it is high-risk."""
+    from review.gate import active_stages
+    version = uow.dossiers.version(row.id, row.current_version)
+    if version is None:
+        return svc.config.pipeline(row.kind)
+    pipeline = pipeline_for(svc.config, version)
+    return pipeline.model_copy(update={"stages": tuple(active_stages(pipeline, version))})
+
+
 def _drafting_actor(svc: Services, uow: Unit, dossier_id: str, actor_name: str) -> tuple[DossierRow, object]:
     actor = person(svc.config, actor_name)
     row = uow.dossiers.require(dossier_id)
-    if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind))
+    if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, _door(svc, uow, row))
                    or rules.may_consult(actor, row.drafting_unit)):
         raise Refused(refusal)
     if not pipeline_of(svc.config, row.kind).major_decision:
@@ -364,7 +375,7 @@ def desk_consultation(svc: Services, dossier_id: str, actor_name: str) -> DeskCo
     actor = person(svc.config, actor_name)
     with svc.unit() as uow:
         row = uow.dossiers.require(dossier_id)
-        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind)):
+        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, _door(svc, uow, row)):
             raise Refused(refusal)
         refusal = rules.may_consult(actor, row.drafting_unit)
         has = uow.review.consultation(dossier_id) is not None

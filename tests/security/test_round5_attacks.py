@@ -508,3 +508,19 @@ def test_minutes_are_found_downloaded_and_shown_only_to_those_who_may_see_the_do
     anon = TestClient(world.app, base_url="http://testserver")
     r = anon.get(f"/desk/dossiers/{d}/deliberation/minutes", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_the_consultation_pages_open_only_to_those_who_may_open_the_dossier(world, sample_zip):
+    from services.review import consultation as cons
+    d, _ = intake(world, sample_zip, "重大行政决策")                      # low risk: no 宣传部 stage
+    today = world.svc.now().astimezone().date()
+    cons.open_consultation(world.svc, d, today, today + dt.timedelta(days=29), "drafter")
+    cons.submit_online_comment(world.svc, d, "周八", "13912345678", "住址：某小区3号楼", "198.51.100.99")
+    for who in ("publicity", "outsider", "editor"):
+        c = world.who(who)
+        door = c.get(f"/desk/dossiers/{d}").status_code
+        assert door == 404, who
+        for page in (f"/desk/dossiers/{d}/consultation", f"/desk/dossiers/{d}/consultation/moderation"):
+            r = c.get(page)
+            assert r.status_code == door and "13912345678" not in r.text and "某小区" not in r.text, (who, page)
+    assert "13912345678" in world.who("drafter").get(f"/desk/dossiers/{d}/consultation/moderation").text
