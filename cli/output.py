@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Iterator
 
-import click
 import typer
 from pydantic import BaseModel
 from rich.console import Console
@@ -151,11 +150,11 @@ def guarded(command):
     def run(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort, click.exceptions.ClickException, click.exceptions.Exit,
-                click.exceptions.Abort):
+        except (typer.Exit, typer.Abort):
             raise
         except Exception as e:
-            # typer vendors its own click (typer._click): its usage errors keep their exit code 2.
+            # click's own exceptions, and typer's vendored click (typer._click): by name, so that
+            # click is not imported for it; usage errors keep their exit code 2.
             if any(c.__name__ in ("ClickException", "Exit", "Abort") for c in type(e).__mro__):
                 raise
             if os.environ.get("LOCKSTEP_DEBUG"):
