@@ -225,6 +225,10 @@ def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help=
     out.print(f"[green bold]已出版[/green bold] 公报{done.year}年第{done.number}期（总第{done.total}期），"
               f"出版日期 {done.release_date.isoformat()}，{len(done.items)} 份稿件")
     out.print(f"  印刷版：{done.print_path}\n    SHA-256 {done.print_sha256}")
+    if done.pdf_path:
+        out.print(f"  印刷版 PDF（向公众提供）：{done.pdf_path}")
+    elif done.pdf_note:
+        out.print(f"  [yellow]提示 {done.pdf_note['code']}[/yellow]：{done.pdf_note['message']}")
     out.print(f"  电子版：{done.web_index}\n    SHA-256（文件清单）{done.web_sha256}")
 
 

@@ -420,8 +420,13 @@ def release_due(svc: Services, actor: str = "lockstep") -> list[dict]:
         due = [(i.id, uow.gazette.latest_release_decision(i.id, ReleaseDecided.name))
                for i in uow.gazette.scheduled_issues()
                if i.web_sha256 and i.released_at is not None and _aware(i.released_at) <= now]
-    return [_report(issue_id, lambda row=row: svc.retrying(lambda: _carry_out(svc, row.hash, row.actor or actor, None)))
-            for issue_id, row in due if row is not None]
+    out = [_report(issue_id, lambda row=row: svc.retrying(lambda: _carry_out(svc, row.hash, row.actor or actor, None)))
+           for issue_id, row in due if row is not None]
+    for r in out:                   # public now: its PDF next (after the commit, as an immediate release)
+        if r.get("released"):
+            made = print_pdf(svc, r["issue"])
+            r.update(pdf_path=made.pdf_path, pdf_note=made.pdf_note)
+    return out
 
 
 def _report(issue_id: str, work) -> dict:

@@ -114,30 +114,27 @@ def test_the_public_is_offered_the_pdf_instead_of_the_docx(released):
     assert again.status == "released" and again.pdf_path == done.pdf_path
 
 
-RELEASE_WITHOUT_SOFFICE = """
-import datetime as dt, json, sys
-from pathlib import Path
-from services.home.context import open_services
-from services.home.folder import Home
-from services.gazette.release import release_issue
-svc = open_services(Home(Path(sys.argv[1])))
-done = release_issue(svc, "2026-2", Path(sys.argv[2]), "editor", dt.date(2026, 12, 2))
-print(json.dumps(done.model_dump(mode="json"), ensure_ascii=False))
-"""
-
-
 def test_without_libreoffice_the_release_completes_and_offers_the_docx_with_a_coded_note(released):
     from desk.app import create_app
     home, svc, done, root = released
-    bin_dir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": bin_dir}                # the venv only: no soffice
-    run = subprocess.run([sys.executable, "-c", RELEASE_WITHOUT_SOFFICE, str(home.path), str(root / "gazette")],
-                         capture_output=True, env=env, timeout=120, cwd=Path(__file__).resolve().parents[2])
-    assert run.returncode == 0, run.stderr.decode()[-2000:]
-    out = json.loads(run.stdout.decode().strip().splitlines()[-1])
-    assert out["status"] == "released" and out["pdf_path"] is None
-    assert out["pdf_note"]["code"] == "print_pdf_unavailable" and "LibreOffice" in out["pdf_note"]["message"]
-    assert Path(out["print_path"]).is_file() and not list(Path(out["folder"]).glob("*.pdf"))
+    lockstep = Path(sys.executable).parent / "lockstep"
+    env = {**os.environ, "PATH": str(lockstep.parent)}   # the venv only: no soffice
+    run = subprocess.run([str(lockstep), "--home", str(home.path), "gazette", "issue", "release", "2026-2",
+                          "--out", str(root / "gazette"), "--date", "2026-12-02", "--as", "editor", "--yes"],
+                         capture_output=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
+    said = run.stdout.decode()
+    assert run.returncode == 0, said + run.stderr.decode()[-2000:]
+    assert "已出版" in said and "print_pdf_unavailable" in said and "LibreOffice" in said, said
+    with svc.unit() as uow:
+        issue = uow.gazette.issue("2026-2")
+        out = {"status": issue.status, "print_name": issue.print_name}
+    assert out["status"] == "released"
+    folder = root / "gazette" / "2026-2"
+    assert (folder / out["print_name"]).is_file() and not list(folder.glob("*.pdf"))
+    from services.gazette.release import PDF_KIND
+    with svc.unit() as uow:
+        job = uow.jobs.of(PDF_KIND, "2026-2")[0]
+    assert job.status == "pending" and job.last_error["code"] == "print_pdf_unavailable"   # the operator's note
     client = TestClient(create_app(home.path, "test-token"), base_url="http://testserver")
     listing = client.get("/gazette")
     assert f'href="/gazette/2026-2/{out["print_name"]}"' in listing.text and "印刷版（docx）" in listing.text
