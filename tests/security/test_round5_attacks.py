@@ -436,14 +436,10 @@ def test_a_forwarded_for_header_does_not_buy_more_comments_than_the_throttle_all
 # ---------------------------------------------------------------- the operator's side: access log and /healthz
 
 
-def test_a_path_a_stranger_types_cannot_forge_a_line_or_a_field_in_the_access_log(tmp_path):
+def test_a_path_a_stranger_types_cannot_forge_a_line_or_a_field_in_the_access_log(world, tmp_path):
     from desk.app import create_app
-    from services.home.context import initialise
-    from services.home.folder import Home
-    home = Home(tmp_path / "home")
-    initialise(home)
-    log = home.path / "logs" / "access.log"
-    c = TestClient(create_app(home.path, "test-token", access_log=log), base_url="http://testserver")
+    log = tmp_path / "access.log"
+    c = TestClient(create_app(world.home.path, "test-token", access_log=log), base_url="http://testserver")
     forged = "2026-12-07T04:00:00+00:00 10.0.0.1 signer POST /desk/register/GHDR-2026-0001/repeal 303 0 1.0"
     assert c.get("/site/x%0A" + quote(forged) + "%0D").status_code == 404
     assert c.get("/site/y%1b[31mred%e2%80%ae%e2%80%a8%c2%85z").status_code == 404
