@@ -31,6 +31,9 @@ class World:
     items: list
     releases: list
     seen: dict            # comment id -> moderation last seen
+    numbers: list         # register entries (of the issue's items)
+    deliberating: str     # legality approved, the meeting to be recorded
+    minutes: bytes
 
     def at(self):
         moment = self.now
@@ -78,7 +81,13 @@ def world(tmp_path_factory):
         publish(svc, d, "signer")
         releases.append(d)
     seen = {c: "pending" for c in comments}
-    return World(svc, svc.now(), major, comments, issue, items, releases, seen)
+    from samples.genhe import policy_docx
+    from storage.tables import RegisterEntryRow
+    with svc.session() as s:
+        numbers = [s.scalars(select(RegisterEntryRow.registration_number)
+                             .where(RegisterEntryRow.dossier_id == d)).one() for d in items]
+    deliberating = new(stages=("unit_check", "legality"))
+    return World(svc, svc.now(), major, comments, issue, items, releases, seen, numbers, deliberating, policy_docx())
 
 
 def state(svc) -> tuple[int, dict]:
@@ -88,7 +97,7 @@ def state(svc) -> tuple[int, dict]:
         events = s.scalar(select(func.count()).select_from(t.EventRow))
         rows = {}
         for table in (t.CommentRow, t.ConsultationRow, t.GazetteIssueItemRow, t.RegisterEntryRow, t.PageRow,
-                      t.DossierRow, t.GazetteItemRow):
+                      t.DossierRow, t.GazetteItemRow, t.DeliberationRow):
             cols = [c.key for c in table.__mapper__.column_attrs]
             rows[table.__tablename__] = sorted((tuple(str(getattr(r, c)) for c in cols)
                                                 for r in s.scalars(select(table))), key=str)
@@ -98,15 +107,26 @@ def state(svc) -> tuple[int, dict]:
 
 
 people = st.sampled_from((*PEOPLE, "nobody"))
+
+
+def by(right: str):
+    """Half the time the person whose step it is, else anyone (the default config's people, or nobody)."""
+    return st.one_of(st.just(right), people)
+
+
 steps = st.one_of(
-    st.tuples(st.just("moderate"), st.integers(0, 2), st.sampled_from(("accept", "reject", "pending", "")), people),
-    st.tuples(st.just("adopt"), st.integers(0, 2), st.sampled_from(("采纳", "部分采纳", "未采纳", "随便")), people),
-    st.tuples(st.just("move"), st.integers(0, 2), st.sampled_from((-1, 1)), people),
-    st.tuples(st.just("move_to"), st.integers(0, 2), st.integers(0, 4), people),
-    st.tuples(st.just("schedule"), st.integers(0, 1), st.integers(-10, 180), people),
-    st.tuples(st.just("cancel"), st.integers(0, 1), st.sampled_from(("需要与新闻发布会同步发布", "短")), people),
+    st.tuples(st.just("moderate"), st.integers(0, 2), st.sampled_from(("accept", "reject", "pending", "")), by("drafter")),
+    st.tuples(st.just("adopt"), st.integers(0, 2), st.sampled_from(("采纳", "部分采纳", "未采纳", "随便")), by("drafter")),
+    st.tuples(st.just("move"), st.integers(0, 2), st.sampled_from((-1, 1)), by("editor")),
+    st.tuples(st.just("move_to"), st.integers(0, 2), st.integers(0, 4), by("editor")),
+    st.tuples(st.just("schedule"), st.integers(0, 1), st.integers(-10, 180), by("signer")),
+    st.tuples(st.just("cancel"), st.integers(0, 1), st.sampled_from(("需要与新闻发布会同步发布", "短")), by("signer")),
     st.tuples(st.just("tick"), st.integers(0, 240), st.none(), st.none()),
-    st.tuples(st.just("summary"), st.none(), st.none(), people),
+    st.tuples(st.just("summary"), st.none(), st.none(), by("drafter")),
+    st.tuples(st.just("file"), st.integers(0, 2), st.integers(-1, 1), by("editor")),
+    st.tuples(st.just("repeal"), st.integers(0, 2), st.sampled_from(("上位法已修改，予以废止", "")), by("editor")),
+    st.tuples(st.just("deliberate"), st.integers(0, 40), st.integers(-2, 1), by("secretary")),
+    st.tuples(st.just("import"), st.integers(0, 3), st.integers(-1, 0), by("drafter")),
 )
 
 
@@ -135,6 +155,22 @@ def run(w: World, step) -> bool:
             sched.publish_due(w.at())
         elif kind == "summary":
             cons.publish_summary(svc, w.major, who)
+        elif kind == "file":
+            from services.register.registrar import record_filing
+            record_filing(svc, w.numbers[a], f"内备〔2026〕{a + 1}号", who, reported_to="呼伦贝尔市人民政府",
+                          reported_on=w.now.astimezone().date() - dt.timedelta(days=b))
+        elif kind == "repeal":
+            from services.register.life import repeal
+            repeal(svc, w.numbers[a], who, reason=b or None)
+        elif kind == "deliberate":
+            from services.review.deliberation import record_deliberation
+            record_deliberation(svc, w.deliberating, meeting="市政府常务会议", session_number=a or None,
+                                held_on=w.now.astimezone().date() + dt.timedelta(days=b), minutes_name="纪要.docx",
+                                minutes=w.minutes, actor_name=who)
+        elif kind == "import":
+            day = w.now.astimezone().date() + dt.timedelta(days=b)
+            cons.record_comments(svc, w.major, [{"author": "来信人", "text": f"来信{a}", "received_on": day.isoformat()}],
+                                 who, "来信")
         return True
     except Refused:
         return False
