@@ -81,12 +81,14 @@ def routes(kit: Kit) -> APIRouter:
         view = await run_in_threadpool(show_issue, svc, issue_id)
         stored = await run_in_threadpool(editions, svc, issue_id) if view.status == "released" else None
         toc = await run_in_threadpool(print_toc, svc, stored) if stored else []
+        from services.gazette.views import pdf_state
+        pdf = await run_in_threadpool(pdf_state, svc, stored) if stored else None
         items = await run_in_threadpool(queue, svc) if view.status == "draft" else []
         # A 更正启事 corrects a released issue earlier than this one (publishing/corrections.py).
         correctable = [i for i in await run_in_threadpool(list_issues, svc) if i.status == "released"
                        and (i.year, i.number) < (view.year, view.number)] if view.status == "draft" else []
         return kit.page(request, "desk_gazette_issue.html.j2", status, who, session, view=view, stored=stored,
-                        toc=toc, queue=items, statuses=STATUS, correctable=correctable[::-1], **extra)
+                        toc=toc, pdf=pdf, queue=items, statuses=STATUS, correctable=correctable[::-1], **extra)
 
     async def act(request, session, who, issue_id: str, done: str, work, **keep) -> Response:
         """Change the issue; a refusal shows the issue page with it (and what was typed), else back to

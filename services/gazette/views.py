@@ -46,6 +46,23 @@ def editions(svc: Services, issue_id: str) -> StoredEditions | None:
                           pages=pages)
 
 
+class PrintPdf(BaseModel):
+    """The print edition's PDF as the desk shows it: made (name, sha256), or why not yet (a problem)."""
+    name: str | None = None
+    sha256: str | None = None
+    note: dict | None = None         # the PDF job's problem (print_pdf_unavailable), while it waits
+
+
+def pdf_state(svc: Services, stored: StoredEditions) -> PrintPdf:
+    made = print_pdf(svc, stored)
+    if made:
+        return PrintPdf(name=made[0], sha256=made[1])
+    from services.gazette.release import PDF_KIND
+    with svc.unit() as uow:
+        jobs = uow.jobs.of(PDF_KIND, stored.issue)
+    return PrintPdf(note=next((j.last_error for j in jobs if j.fingerprint == stored.print_sha256), None))
+
+
 def print_pdf(svc: Services, stored: StoredEditions) -> tuple[str, str] | None:
     """(file name, sha256) of the print edition's PDF, once made (services/gazette/release.py)."""
     from publishing import editions_pdf

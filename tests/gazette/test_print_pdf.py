@@ -108,6 +108,13 @@ def test_the_public_is_offered_the_pdf_instead_of_the_docx(released):
     folder = Path(done.folder)
     assert f'href="../{name}"' in (folder / "html" / "index.html").read_text("utf-8")
     assert (folder / done.print_name).is_file()
+    # The editor's desk page of the issue links it, with its fingerprint.
+    from desk import auth
+    from tests.desk.test_pages import PASSWORD, sign_in
+    auth.set_password(home.path, "editor", PASSWORD)
+    page = sign_in(create_app(home.path, "test-token"), "editor").get("/desk/gazette/issues/2026-1").text
+    import hashlib
+    assert f'href="/gazette/2026-1/{name}"' in page and hashlib.sha256(got.content).hexdigest() in page
     # Released again into the same folder: complete already, the PDF does not make it "occupied".
     from services.gazette.release import release_issue
     again = release_issue(svc, "2026-1", root / "gazette", "editor", dt.date(2026, 12, 1))
@@ -135,6 +142,11 @@ def test_without_libreoffice_the_release_completes_and_offers_the_docx_with_a_co
     with svc.unit() as uow:
         job = uow.jobs.of(PDF_KIND, "2026-2")[0]
     assert job.status == "pending" and job.last_error["code"] == "print_pdf_unavailable"   # the operator's note
+    from desk import auth
+    from tests.desk.test_pages import PASSWORD, sign_in
+    auth.set_password(home.path, "editor", PASSWORD)
+    page = sign_in(create_app(home.path, "test-token"), "editor").get("/desk/gazette/issues/2026-2").text
+    assert "印刷版 PDF 尚未生成（print_pdf_unavailable）" in page and "LibreOffice" in page
     client = TestClient(create_app(home.path, "test-token"), base_url="http://testserver")
     listing = client.get("/gazette")
     assert f'href="/gazette/2026-2/{out["print_name"]}"' in listing.text and "印刷版（docx）" in listing.text
