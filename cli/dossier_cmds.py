@@ -382,7 +382,8 @@ def publish_cmd(ctx: typer.Context,
         emit_json(published)
     else:
         _print_publication(published)
-    raise typer.Exit(code=0 if published.get("published") or published.get("queued") else 1)
+    raise typer.Exit(code=0 if published.get("published") or published.get("queued")
+                     or published.get("scheduled_at") else 1)         # 定时发布: prepared, public at its moment
 
 
 def _publish_action(ctx: typer.Context, action: str, dossier: Optional[str], at: Optional[str],

@@ -21,3 +21,5 @@ def test_sign_off_with_a_publication_moment(cli, svc, sample_zip):
     status = cli.json("status", d)
     assert status["state"] == "signed_off"
     assert not (svc.home.site / f"policies/{d}.html").exists()
+    again = cli.json("publish", d, "--as", "signer")              # asked again before its moment: prepared, exit 0
+    assert not again["published"] and again["scheduled_at"]
