@@ -167,3 +167,24 @@ def test_with_the_pdf_turned_off_a_release_leaves_no_pdf_job(released, monkeypat
     with svc.unit() as uow:
         assert [j.status for j in uow.jobs.of(PDF_KIND, "2026-1")] == ["done"]
     assert not [r for r in release_pending(svc).results if "pdf" in r]
+
+
+def _soffices() -> set[int]:
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"soffice" in cmd and b"lockstep-pdf-" in cmd:
+                found.add(int(proc.name))
+    return found
+
+
+def test_a_conversion_over_its_time_is_killed_with_its_whole_group_and_says_so(pdf_on):
+    from publishing.editions_pdf import to_pdf
+    before = _soffices()
+    made = to_pdf((Path(__file__).resolve().parents[2] / "templates" / "gazette_print.docx").read_bytes(), timeout=0.5)
+    assert made.pdf is None and "超过" in made.note and made.seconds < 15
+    assert not (_soffices() - before)                   # nothing of it left running
