@@ -17,6 +17,13 @@ from tests.browser.conftest import PASSWORD
 PREFIX = "11150785MB0123456X"
 
 
+def _with_prefix(toml: str) -> str:
+    """lockstep.toml with the [site] 索引号 prefix set (the default file has the table, with it blank)."""
+    if "\n[site]" in toml:
+        return toml.replace('index_prefix = ""', f'index_prefix = "{PREFIX}"', 1)
+    return toml + f'\n[site]\nindex_prefix = "{PREFIX}"\n'
+
+
 def _ready(svc, path) -> str:
     from services.dossiers.intake import intake_bundle
     from services.review.actions import record_decision
@@ -39,7 +46,7 @@ def release_site(tmp_path_factory):
     home = Home(folder / "home")
     initialise(home)
     toml = home.path / "lockstep.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + f'\n[site]\nindex_prefix = "{PREFIX}"\n', encoding="utf-8")
+    toml.write_text(_with_prefix(toml.read_text(encoding="utf-8")), encoding="utf-8")
     for name in ("drafter", "signer"):
         auth.set_password(home.path, name, PASSWORD)
     svc = open_services(home)

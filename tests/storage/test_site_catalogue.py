@@ -23,6 +23,13 @@ from tests.storage.test_outbox import ready_dossier
 PREFIX = "11150785MB0123456X"
 
 
+def _with_prefix(toml: str) -> str:
+    """lockstep.toml with the [site] 索引号 prefix set (the default file has the table, with it blank)."""
+    if "\n[site]" in toml:
+        return toml.replace('index_prefix = ""', f'index_prefix = "{PREFIX}"', 1)
+    return toml + f'\n[site]\nindex_prefix = "{PREFIX}"\n'
+
+
 def with_topic(path, topic):
     """The sample zip with `topic` in its bundle.json."""
     out = path.with_name(f"topic-{path.name}")
@@ -39,7 +46,7 @@ def with_topic(path, topic):
 def site_svc(svc):
     """The home's config with a [site] index prefix (the organ's 统一社会信用代码)."""
     path = svc.home.path / "lockstep.toml"
-    path.write_text(path.read_text(encoding="utf-8") + f'\n[site]\nindex_prefix = "{PREFIX}"\n', encoding="utf-8")
+    path.write_text(_with_prefix(path.read_text(encoding="utf-8")), encoding="utf-8")
     from services.home.context import open_services
     return open_services(svc.home)
 
