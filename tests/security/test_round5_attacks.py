@@ -520,3 +520,113 @@ def test_the_consultation_pages_open_only_to_those_who_may_open_the_dossier(worl
             r = c.get(page)
             assert r.status_code == door and "13912345678" not in r.text and "某小区" not in r.text, (who, page)
     assert "13912345678" in world.who("drafter").get(f"/desk/dossiers/{d}/consultation/moderation").text
+
+
+# ---------------------------------------------------------------- races: moves, and a cancel against the sweep
+
+
+def test_concurrent_moves_keep_the_issue_numbered_1_to_n_with_one_event_per_move(world, stage):
+    import threading
+
+    from documents.problems import Refused
+    from services.gazette.issues import move_item
+    from storage.tables import EventRow, GazetteIssueItemRow
+
+    def positions():
+        with world.svc.session() as s:
+            return sorted(s.scalars(select(GazetteIssueItemRow.position)
+                                    .where(GazetteIssueItemRow.issue_id == stage.issue)))
+
+    def moves():
+        with world.svc.session() as s:
+            return len(list(s.scalars(select(EventRow.seq).where(EventRow.name == "gazette.issue.item_moved"))))
+    n, before = len(positions()), moves()
+    done = []
+
+    def mover(d, steps):
+        for step in steps:
+            try:
+                move_item(world.svc, stage.issue, d, "editor", step=step)
+                done.append(1)
+            except Refused:
+                pass
+    threads = [threading.Thread(target=mover, args=(d, [1, -1, 1, -1])) for d in stage.items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert positions() == list(range(1, n + 1))
+    assert done and moves() - before == len(done)   # a step of one place always moves: one event per move taken
+
+
+def test_a_cancel_racing_the_sweep_at_the_moment_never_leaves_a_held_release_public(world, sample_zip):
+    import threading
+
+    from documents.problems import Refused
+    from services.publication import schedule as sched
+    from services.publication.site import policy_view
+    from storage.tables import PageRow
+    moment = (world.svc.now() + HOUR).replace(microsecond=0)
+    d, _ = scheduled(world, sample_zip, moment)
+    just_before = dataclasses.replace(world.svc, now=lambda: moment - dt.timedelta(milliseconds=1))
+    at_moment = dataclasses.replace(world.svc, now=lambda: moment + dt.timedelta(milliseconds=1))
+    outcome = {}
+
+    def cancel():
+        try:
+            sched.cancel(just_before, d, "需要与新闻发布会同步发布，暂缓公开", "signer")
+            outcome["cancel"] = True
+        except Refused as r:
+            outcome["cancel"] = r.problem.code
+
+    def sweep():
+        outcome["sweep"] = [r for r in sched.publish_due(at_moment) if r.get("dossier") == d]
+    threads = [threading.Thread(target=cancel), threading.Thread(target=sweep)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    state = sched.state_of(at_moment, d).state
+    with world.svc.session() as s:
+        pages = len(list(s.scalars(select(PageRow.id).where(PageRow.dossier_id == d))))
+    if state == "held":
+        assert outcome["cancel"] is True and pages == 0 and policy_view(at_moment, d) is None, outcome
+    else:
+        assert state == "released" and outcome["cancel"] is not True and pages > 0, (state, outcome)
+
+
+# ---------------------------------------------------------------- users enable: nothing from before comes back
+
+
+def test_a_disabled_person_enabled_again_gets_back_no_session_password_or_token(world):
+    from desk import auth
+    from documents.problems import Refused
+    from services.home.folder import Home
+    from services.home.people import disable_person, enable_person
+    home = Home(world.home.path)
+    c = world.who("outsider")
+    token = auth.issue_token(home.path, "outsider")
+    api = {"authorization": f"Bearer {token}"}
+    assert c.get("/api/v1/me", headers=api).status_code == 200
+    assert disable_person(home, "outsider", "admin")["already"] is False
+    assert c.get("/desk", follow_redirects=False).status_code == 303                # signed out at once
+    assert c.get("/api/v1/me", headers=api).status_code == 401
+    try:                                                 # a password given while disabled opens nothing
+        auth.set_password(home.path, "outsider", "while disabled 9")
+    except Refused:
+        pass
+    r = TestClient(world.app, base_url="http://testserver").post(
+        "/login", data={"name": "outsider", "password": "while disabled 9"}, follow_redirects=False)
+    assert "您好" not in r.text
+    assert enable_person(home, "outsider", "admin")["already"] is False
+    assert enable_person(home, "outsider", "admin")["already"] is True
+    with pytest.raises(Refused) as r:
+        enable_person(home, "nobody-here", "admin")
+    assert r.value.problem.code == "unknown_person"
+    assert c.get("/desk", follow_redirects=False).status_code == 303                # the old session stays over
+    assert c.get("/api/v1/me", headers=api).status_code == 401                      # the old token stays dead
+    for old in (PASSWORD, "while disabled 9"):
+        assert not auth.verify_password(home.path, "outsider", old), old
+    auth.set_password(home.path, "outsider", "a new one 42")
+    assert auth.verify_password(home.path, "outsider", "a new one 42")
+    world.clients.pop("outsider", None)
