@@ -630,3 +630,32 @@ def test_a_disabled_person_enabled_again_gets_back_no_session_password_or_token(
     auth.set_password(home.path, "outsider", "a new one 42")
     assert auth.verify_password(home.path, "outsider", "a new one 42")
     world.clients.pop("outsider", None)
+
+
+# ---------------------------------------------------------------- 废止 needs its confirmation; 主题分类 behind the door
+
+
+def test_repeal_without_its_confirmation_or_a_reason_stores_nothing(world, stage):
+    editor = world.who("editor")
+    path = f"/desk/register/{quote(stage.number)}/repeal"
+    before = snapshot(world.svc)
+    for fields in ({"reason": "上位法已修改，本文件予以废止"}, {"reason": "上位法已修改，本文件予以废止", "confirm": "on"},
+                   {"reason": "", "confirm": "yes"}, {"reason": "废", "confirm": "yes"},
+                   {"reason": "上位法已修改", "confirm": "yes", "by": "GHDR-1999-9999"}):
+        page = f"/desk/register/{quote(stage.number)}"
+        r = editor.post(path, data={**fields, "csrf": csrf_of(editor, page)}, follow_redirects=False)
+        assert r.status_code in (400, 404, 409), (fields, r.status_code)
+        assert snapshot(world.svc) == before, fields
+
+
+def test_the_topic_form_answers_a_stranger_as_for_a_missing_dossier(world, sample_zip):
+    d, _ = intake(world, sample_zip)                                 # low risk: the 宣传部 has no stage in it
+    before = snapshot(world.svc)
+    for who in ("publicity", "outsider"):
+        c = world.who(who)
+        assert c.get(f"/desk/dossiers/{d}").status_code == 404, who
+        r = c.post(f"/desk/dossiers/{d}/topic", data={"csrf": csrf_of(c), "topic": "科技、教育"}, follow_redirects=False)
+        missing = c.post("/desk/dossiers/D2019-9999/topic", data={"csrf": csrf_of(c), "topic": "科技、教育"},
+                         follow_redirects=False)
+        assert (r.status_code, CODE.findall(r.text)) == (missing.status_code, CODE.findall(missing.text)), who
+    assert snapshot(world.svc) == before
