@@ -214,7 +214,10 @@ def _record(svc: Services, uow: Unit, dossier_id: str, actor: str, staged: Stage
     signed = meta.date if meta else None
     year = register.year_of(signed, now)
     # A scheduled release's pages were built and stored ahead (services/publication/schedule.py).
-    ready = prepared_pages(svc, job, version.fingerprint, moment) if moment is not None else None
+    # (An emergency sign-off's pages say which reviews are still owed, which may change before the moment:
+    # they are built at the moment instead.)
+    ready = prepared_pages(svc, job, version.fingerprint, moment) \
+        if moment is not None and not row.emergency_reason else None
     pages, assets = ready if ready is not None else build_pages(svc, uow, row, version, at)
     # The 索引号's floor (a year its counter has no row for yet) is read now, before any number is taken.
     from review.catalogue import INDEX_SEQUENCE, index_number, index_serial
