@@ -659,3 +659,39 @@ def test_the_topic_form_answers_a_stranger_as_for_a_missing_dossier(world, sampl
                          follow_redirects=False)
         assert (r.status_code, CODE.findall(r.text)) == (missing.status_code, CODE.findall(missing.text)), who
     assert snapshot(world.svc) == before
+
+
+def test_the_published_summary_shows_accepted_comments_escaped_and_never_a_contact_or_a_rejected_one(world, sample_zip):
+    from services.review import consultation as cons
+    d, _ = intake(world, sample_zip, "重大行政决策")
+    cons.open_consultation(world.svc, d, dt.date(2019, 7, 1), dt.date(2019, 7, 31), "drafter")
+    then = dataclasses.replace(world.svc, now=lambda: dt.datetime(2019, 7, 10, 2, 0, tzinfo=dt.timezone.utc))
+    typed = [("<b>甲</b>", "13700000001", "<script>alert('a')</script>建议甲"),
+             ("乙", "yi@example.org", "广告乙：办证刻章"),
+             ("丙", "13700000003", "建议丙：\u202e反向文字")]
+    ids = [cons.submit_online_comment(then, d, n, c, t, f"192.0.2.{i}").comment for i, (n, c, t) in enumerate(typed)]
+    cons.moderate_comment(world.svc, d, ids[0], "accept", "drafter")
+    cons.moderate_comment(world.svc, d, ids[1], "reject", "drafter", "广告")
+    cons.moderate_comment(world.svc, d, ids[2], "accept", "drafter")
+    cons.decide_comment(world.svc, d, ids[0], "采纳", "已采纳", "drafter")
+    cons.decide_comment(world.svc, d, ids[2], "未采纳", "<i>理由</i>", "drafter")
+    cons.publish_summary(world.svc, d, "drafter")
+    anon = TestClient(world.app, base_url="http://testserver")
+    page = anon.get(f"/site/consultations/{d}-summary.html")
+    assert page.status_code == 200 and "建议甲" in page.text and "建议丙" in page.text
+    assert "广告乙" not in page.text and "<script>alert" not in page.text and "<i>理由</i>" not in page.text
+    for contact in ("13700000001", "yi@example.org", "13700000003"):
+        assert contact not in page.text
+    stored = (world.home.site / f"consultations/{d}-summary.html")
+    if stored.exists():
+        raw = stored.read_text(encoding="utf-8")
+        assert "广告乙" not in raw and "<script>alert" not in raw and "13700000001" not in raw
+    # After the summary, moderation and adoption are closed: refused, nothing stored.
+    before = snapshot(world.svc)
+    from documents.problems import Refused
+    for step in (lambda: cons.moderate_comment(world.svc, d, ids[1], "accept", "drafter"),
+                 lambda: cons.decide_comment(world.svc, d, ids[0], "未采纳", "改了", "drafter")):
+        with pytest.raises(Refused) as r:
+            step()
+        assert r.value.problem.code == "invalid_state"
+    assert snapshot(world.svc) == before
