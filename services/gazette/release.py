@@ -477,7 +477,11 @@ def _complete(svc: Services, uow: Unit, issue, target: Path) -> Released:
         if not any(_holds(target, files) for files in editions):
             raise Refused(_occupied(target))
     else:
-        tmp = _write_temp(target, editions[0])
+        files = dict(editions[0])
+        made = uow.derived.find({issue.print_sha256}, editions_pdf.KIND, editions_pdf.MAKER)
+        if made:                        # its PDF too, which the public 目录 links
+            files[editions_pdf.pdf_name(issue.print_name)] = svc.store.get(made[issue.print_sha256])
+        tmp = _write_temp(target, files)
         try:
             _show(tmp, target, editions[0])
         except BaseException:

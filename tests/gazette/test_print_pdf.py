@@ -119,6 +119,12 @@ def test_the_public_is_offered_the_pdf_instead_of_the_docx(released):
     from services.gazette.release import release_issue
     again = release_issue(svc, "2026-1", root / "gazette", "editor", dt.date(2026, 12, 1))
     assert again.status == "released" and again.pdf_path == done.pdf_path
+    # Its folder gone (a kill between the commit and the move): released again, it is completed from
+    # the stored objects, PDF included.
+    folder.rename(folder.parent / ".tmp-2026-1-killed")      # the release's temporary sibling, left behind
+    release_issue(svc, "2026-1", root / "gazette", "editor", dt.date(2026, 12, 1))
+    assert (folder / name).read_bytes() == got.content and (folder / done.print_name).is_file()
+    assert f'href="../{name}"' in (folder / "html" / "index.html").read_text("utf-8")
 
 
 def test_without_libreoffice_the_release_completes_and_offers_the_docx_with_a_coded_note(released):
