@@ -695,3 +695,26 @@ def test_the_published_summary_shows_accepted_comments_escaped_and_never_a_conta
             step()
         assert r.value.problem.code == "invalid_state"
     assert snapshot(world.svc) == before
+
+
+def test_a_comment_of_another_consultation_or_an_item_of_another_issue_is_not_found_through_this_one(world, stage,
+                                                                                                  open_major):
+    from services.review import consultation as cons
+    theirs = cons.submit_online_comment(world.svc, open_major[1], None, None, "别处的意见", "192.0.2.200").comment
+    drafter, editor = world.who("drafter"), world.who("editor")
+    here = f"/desk/dossiers/{stage.major}/consultation"
+    before = snapshot(world.svc)
+    for path, fields in ((f"{here}/comments/{theirs}/moderate", {"action": "accept"}),
+                         (f"{here}/comments/{theirs}/adopt", {"adopted": "采纳"}),
+                         (f"{here}/comments/99999999/moderate", {"action": "reject"}),
+                         (f"{here}/comments/-1/adopt", {"adopted": "采纳"})):
+        r = drafter.post(path, data={**fields, "csrf": csrf_of(drafter)}, follow_redirects=False)
+        assert r.status_code in (404, 422) or refused_coded(r, "not_found"), (path, r.status_code)
+        assert "别处的意见" not in r.text
+    r = editor.post(f"/desk/gazette/issues/{stage.issue}/move",
+                    data={"dossier": stage.major, "direction": "up", "csrf": csrf_of(editor)}, follow_redirects=False)
+    refused_coded(r, "not_found")
+    r = editor.post("/desk/gazette/issues/GZ-1999-99/move",
+                    data={"dossier": stage.items[0], "direction": "up", "csrf": csrf_of(editor)}, follow_redirects=False)
+    assert r.status_code == 404
+    assert snapshot(world.svc) == before
