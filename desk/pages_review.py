@@ -228,6 +228,7 @@ def review_view(svc, dossier_id: str, number: int, who_name: str | None = None,
     from documents.diff import paragraphs
     from publishing.web_release import page_html
     from desk.review_findings import place_findings
+    from review.alignment import aligned
     from services.dossiers.explained import findings
     with svc.unit() as uow:
         version = uow.dossiers.version(dossier_id, number)
@@ -249,9 +250,11 @@ def review_view(svc, dossier_id: str, number: int, who_name: str | None = None,
 
     policy_meta = version.policy.meta if version.policy else None
     anchors = []
+    read: dict[str, list] = {}      # role → its paragraphs, for the anchors and 逐条对照
     for role, prefix in ANCHORED:
         f = next((f for f in version.of_role(role) if f.meta is not None), None)
-        for p in paragraphs(f.name, data(f)) if f else ():
+        read[role] = paragraphs(f.name, data(f)) if f else []
+        for p in read[role]:
             question = _QUESTION.match(p.text) if role == "interpretation_material" else None
             if (p.level is not None and p.anchor) or question:
                 where = question.group(1).replace(" ", "") if question else p.anchor
@@ -267,6 +270,7 @@ def review_view(svc, dossier_id: str, number: int, who_name: str | None = None,
                        for f in version.files if f.role not in ("policy", "risk_assessment", "response_plan",
                                                                 *INTERPRETATION)],
             "risk_level": version.risk_level, "anchors": anchors,
+            "aligned": aligned(read["policy"], read["interpretation_material"], read["interpretation_plan"]),
             "versions": list(range(1, number + 1)),
             "diff": diff_view(svc, dossier_id, *compare) if compare and compare[0] != compare[1] else None}
     # The interpretation's findings beside the texts they name (desk/review_findings.py).
