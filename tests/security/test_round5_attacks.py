@@ -718,3 +718,27 @@ def test_a_comment_of_another_consultation_or_an_item_of_another_issue_is_not_fo
                     data={"dossier": stage.items[0], "direction": "up", "csrf": csrf_of(editor)}, follow_redirects=False)
     assert r.status_code == 404
     assert snapshot(world.svc) == before
+
+
+def test_the_same_adoption_recorded_twice_writes_one_event(world, sample_zip):
+    from services.review import consultation as cons
+    from storage.tables import EventRow
+    d, _ = intake(world, sample_zip, "重大行政决策")
+    today = world.svc.now().astimezone().date()
+    cons.open_consultation(world.svc, d, today, today + dt.timedelta(days=29), "drafter")
+    cons.record_comments(world.svc, d, [{"author": "张三", "text": "建议", "received_on": today.isoformat()}], "drafter", "来信")
+    with world.svc.session() as s:
+        from storage.tables import CommentRow, ConsultationRow
+        n = s.scalars(select(CommentRow.id).join(ConsultationRow, ConsultationRow.id == CommentRow.consultation_id)
+                      .where(ConsultationRow.dossier_id == d)).one()
+
+    def decided() -> int:
+        with world.svc.session() as s:
+            return len(list(s.scalars(select(EventRow.seq).where(EventRow.dossier_id == d,
+                                                                 EventRow.name.like("%decided%")))))
+    for _ in range(2):                                   # a double click
+        cons.decide_comment(world.svc, d, n, "采纳", "已采纳", "drafter")
+    assert decided() == 1
+    cons.decide_comment(world.svc, d, n, "部分采纳", "已采纳", "drafter")
+    cons.decide_comment(world.svc, d, n, "部分采纳", None, "drafter")           # no new reply: the old one stands
+    assert decided() == 2
