@@ -40,6 +40,8 @@ def _split(argv: list[str]) -> tuple[str | None, tuple[str, ...], list[str]] | N
         else:
             return None                       # --help and anything else: the command line's own
     rest = argv[i:]
+    if home == "":
+        return None
     for words in READS:
         if tuple(rest[:len(words)]) == words:
             args = rest[len(words):]

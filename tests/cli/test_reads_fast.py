@@ -61,8 +61,9 @@ def answered(tmp_path_factory):
     local = {args: here(home.path, *args) for args in reads}
     with running_desk(home.path) as info:
         desk = {args: lockstep(home.path, *args) for args in reads}
-        log = info["log"]
-    return {"home": home.path, "dossier": d, "local": local, "desk": desk, "log": log}
+        import httpx
+        stranger = httpx.post(info["url"] + "/api/flows/gate", json={"args": [d]}, timeout=60).status_code
+    return {"home": home.path, "dossier": d, "local": local, "desk": desk, "stranger": stranger}
 
 
 def test_the_desk_answers_gate_status_and_register_list_exactly_as_the_command_line_does(answered):
@@ -78,6 +79,7 @@ def test_the_desk_answers_gate_status_and_register_list_exactly_as_the_command_l
 def test_on_the_desk_path_the_command_line_imports_no_sqlalchemy_pydantic_or_typer(answered):
     for args, (_, _, imported) in answered["desk"].items():
         assert not imported & set(HEAVY), (args, sorted(imported & set(HEAVY)))
+    assert answered["stranger"] == 401            # the hand-off's token, as for the flows
 
 
 def _free_port() -> int:
