@@ -39,6 +39,7 @@ class Row(BaseModel, frozen=True):
     level: int | None = None
     text: str = ""              # the provision's heading paragraph
     answers: list[Answer] = Field(default_factory=list)
+    below: int = 0              # answers on the rows of its sub-provisions (a 一、 explained item by item)
 
 
 def answers_of(policy: Sequence[Para], paras: Sequence[Para], source: str) -> list[Answer]:
@@ -79,7 +80,9 @@ def aligned(policy: Sequence[Para], material: Sequence[Para] = (), plan: Sequenc
     for a in answers:
         at = _row_of(a.provision, heads) if a.provision else None
         placed.setdefault(at, []).append(a)
-    rows = [r.model_copy(update={"answers": placed.get(a, [])}) for a, r in heads.items()]
+    rows = [r.model_copy(update={"answers": placed.get(a, []),
+                                 "below": sum(len(v) for k, v in placed.items() if k and k != a and k.startswith(a))})
+            for a, r in heads.items()]
     if placed.get(None):
         rows.append(Row(anchor=None, answers=placed[None]))
     return rows

@@ -39,10 +39,12 @@ def test_each_provision_sits_beside_the_answers_that_explain_it_and_only_decider
     assert rows["一、（三）"][1] == ["问3"] and rows["二、（一）"][1] == ["问4"]
     assert rows["二、（二）"][1] == ["问5"] and rows["二、（三）"][1] == ["问6"]
     assert rows["三、（一）"] == ("level-2 unread", []) and rows["五、"] == ("level-1 unread", [])
+    assert rows["一、"] == ("level-1", [])                   # explained item by item below it, not 未解读
     assert rows["未对应"] == ("unplaced", ["问9"])            # the added question names no provision
     assert len(rows) == 24                                   # 5 first-level + 18 second-level + 未对应
     aligned = page.split('<h2 id="aligned">', 1)[1].split('<details class="fulltext"', 1)[0]
     assert aligned.count("未解读</span>") == sum(1 for cls, _ in rows.values() if "unread" in cls)
+    assert "见以下各项（3 问）" in aligned
     assert "答：（一）深入解读重要政策措施" in aligned                      # the answer's text, not only 问N
     # hostile text in a question is shown as text, never as markup
     assert "问9：&lt;script&gt;alert(" in aligned and "<script" not in page.lower()

@@ -41,6 +41,7 @@ def test_each_answer_sits_beside_the_provision_it_names_and_the_rest_come_last()
                                                                    "返还按上年度缴费计算。"]
     assert first.source == "解读材料" and first.paragraph == 2 and first.provision == "一、（一）"
     assert rows[1].text.startswith("（一）支持企业稳岗") and rows[1].level == 2
+    assert [r.below for r in rows] == [1, 0, 0, 1, 0, 0]     # 一、 and 二、 are also explained item by item
 
 
 def test_a_question_naming_a_third_level_provision_sits_on_its_second_level_row():
