@@ -98,7 +98,8 @@ def test_the_register_search_list_entry_and_pages_omit_it(svc, cli, tmp_path, pu
     assert register_entry(svc, entry, public=False).registration_number == entry     # the registrar's view
     cli.json("register", "pages", "--out", str(out))
     assert not any(title in p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
-    cli.json("register", "export", "--format", "csv", "--out", str(tmp_path / "r.csv"))
+    cli.json("register", "export", "--format", "csv", "--out", str(tmp_path / "r.csv"),
+             "--base-url", "https://www.genhe.gov.cn/site")
     assert title not in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
 
 
