@@ -91,6 +91,9 @@ def schedule(svc: Services, dossier_id: str, at: dt.datetime, actor: str) -> Pub
                 raise Refused(refusal)
             now = uow.now()
             moment = check_moment(at, now)
+            if job is not None and job.status == "pending" and job.not_before is not None \
+                    and aware(job.not_before) == moment:
+                return              # the same moment again (a double click): nothing changes, nothing recorded
             if job is None:         # signed off before the outbox
                 uow.jobs.add(KIND, dossier_id, version.fingerprint, now, actor)
             if uow.jobs.schedule(KIND, dossier_id, version.fingerprint, moment) is None:
