@@ -72,32 +72,31 @@ def routes(kit: Kit) -> APIRouter:
                                400 if r.problem.code == "request_invalid" else None)
         return RedirectResponse(f"/desk/dossiers/{dossier_id}#web-release", status_code=303)
 
-    @router.post("/desk/dossiers/{dossier_id}/release/cancel")
-    @kit.guarded
-    async def cancel(request: Request, dossier_id: str) -> Response:
-        from services.publication.schedule import cancel as cancel_release
+    async def act(request: Request, dossier_id: str, call, anchor: str) -> Response:
+        """Signed in, may see the dossier (else 404, as a missing one), a valid form; then the service's
+        answer: back to the dossier at `anchor`, or its refusal (400 for a form typed wrong)."""
         session, who = kit.signed_in(request)
         await access_of(kit, request, dossier_id, session, who)
         fields = await kit.form_of(request, session, who)
         try:
-            await run_in_threadpool(cancel_release, kit.services(), dossier_id, fields.get("reason") or "", who.name)
+            await run_in_threadpool(call, kit.services(), fields, who.name)
         except Refused as r:
             return kit.refused(request, list(r.problems), who, session,
                                400 if r.problem.code == "request_invalid" else None)
-        return RedirectResponse(f"/desk/dossiers/{dossier_id}#web-release", status_code=303)
+        return RedirectResponse(f"/desk/dossiers/{dossier_id}#{anchor}", status_code=303)
+
+    @router.post("/desk/dossiers/{dossier_id}/release/cancel")
+    @kit.guarded
+    async def cancel(request: Request, dossier_id: str) -> Response:
+        from services.publication.schedule import cancel as cancel_release
+        return await act(request, dossier_id, lambda svc, fields, name: cancel_release(
+            svc, dossier_id, fields.get("reason") or "", name), "web-release")
 
     @router.post("/desk/dossiers/{dossier_id}/topic")
     @kit.guarded
     async def topic(request: Request, dossier_id: str) -> Response:
         from services.publication.catalogue import set_topic
-        session, who = kit.signed_in(request)
-        await access_of(kit, request, dossier_id, session, who)
-        fields = await kit.form_of(request, session, who)
-        try:
-            await run_in_threadpool(set_topic, kit.services(), dossier_id, fields.get("topic") or "", who.name)
-        except Refused as r:
-            return kit.refused(request, list(r.problems), who, session,
-                               400 if r.problem.code == "request_invalid" else None)
-        return RedirectResponse(f"/desk/dossiers/{dossier_id}#topic", status_code=303)
+        return await act(request, dossier_id, lambda svc, fields, name: set_topic(
+            svc, dossier_id, fields.get("topic") or "", name), "topic")
 
     return router
