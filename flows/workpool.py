@@ -316,16 +316,6 @@ def crash_orphans(s: PoolSettings, say=print) -> list[str]:
     return marked
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=print, drain: bool = True) -> int:
     """Supervise `prefect worker start` for the pool until SIGTERM/SIGINT, then stop it (30 s of
     grace, then SIGKILL). Its output goes to PREFECT_HOME/worker-NAME.log. Returns its exit code.
@@ -381,3 +371,8 @@ def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=pr
             proc.wait()
         for sig, handler in old.items():
             signal.signal(sig, handler)
+
+
+def _alive(pid: int) -> bool:
+    from storage.jobs import pid_alive
+    return pid_alive(pid)

@@ -47,6 +47,11 @@ def holder_alive(holder: str | None) -> bool:
     pid = int(pid_text)
     if pid == os.getpid():
         return holder == worker_id()
+    return pid_alive(pid)
+
+
+def pid_alive(pid: int) -> bool:
+    """A process of this machine is there (another user's counts: it cannot be signalled, but lives)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -71,7 +76,6 @@ class Job:
     created_at: dt.datetime
     done_at: dt.datetime | None
     not_before: dt.datetime | None = None      # scheduled work (0018): not claimed before this moment
-    result: dict | None = None
     result: dict | None = None          # the work's answer (an intake's dossier or refusal, a publication)
 
     @property
@@ -262,8 +266,3 @@ class Jobs:
         """Keep the work's answer so far on the job's row (a scheduled release: what was prepared)."""
         self.session.execute(update(JobRow).filter_by(kind=kind, dossier_id=dossier_id, fingerprint=fingerprint)
                              .values(result=result).execution_options(synchronize_session=False))
-
-    def find(self, kind: str, dossier_id: str, fingerprint: str) -> Job | None:
-        r = self.session.scalars(select(JobRow).filter_by(kind=kind, dossier_id=dossier_id,
-                                                          fingerprint=fingerprint)).first()
-        return _job(r) if r is not None else None
