@@ -7,9 +7,10 @@ lockstep.toml: they share nothing but the servers.
 
 - 40 distinct bundles sent round-robin to both desks' HTTP API, and one `lockstep batch` of 40 more
   through desk-1's home (on the pool); both workers take work; every bundle ends in exactly one dossier;
-- during that batch a worker is killed with SIGKILL (its whole process group: the machine is lost)
-  while it holds bundles, and the Prefect server is restarted: nothing is lost, stuck or doubled
-  (the product's recovery: the worker comes back, the pool's sweep runs, `publish --pending`);
+- during that batch a worker is killed with SIGKILL (its whole process group and flow runs: the machine
+  is lost) while it holds bundles, and the Prefect server is restarted: nothing is lost, stuck or
+  doubled (the product's recovery: the pool's sweep runs on the survivor, the worker comes back,
+  `publish --pending` finds nothing left);
 - 20 dossiers reviewed at once by reviewers on both desks and signed at once; every signed dossier is
   in the gazette queue and the register exactly once; `lockstep audit verify` passes;
 - `scripts/province down` stops exactly what `up` started.
