@@ -140,6 +140,9 @@ def record_deliberation(svc: Services, dossier_id: str, *, meeting: str, session
             now = svc.now()
             record = uow.deliberations.for_version(dossier_id, version.number)
             replaced = record is not None
+            if replaced and (record.meeting, record.session_number, record.held_on, record.minutes_name,
+                             record.minutes_sha256) == (meeting, session_number, held_on, name, sha):
+                return _shown(record)          # the same record again (a double click): nothing to correct
             if record is None:
                 record = DeliberationRow(dossier_id=dossier_id, version=version.number)
             record.meeting, record.session_number, record.held_on = meeting, session_number, held_on

@@ -629,6 +629,7 @@ def test_a_disabled_person_enabled_again_gets_back_no_session_password_or_token(
         assert not auth.verify_password(home.path, "outsider", old), old
     auth.set_password(home.path, "outsider", "a new one 42")
     assert auth.verify_password(home.path, "outsider", "a new one 42")
+    auth.set_password(home.path, "outsider", PASSWORD)           # as the module's other tests expect
     world.clients.pop("outsider", None)
 
 
