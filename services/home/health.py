@@ -38,8 +38,17 @@ def health(opened: Callable[[], Services], prefect: str | None = None) -> dict:
     if prefect:
         # Shown, not required: with the workflow server away submissions and sign-offs are still
         # accepted and recorded (the outbox), so the desk stays "ok".
-        parts["prefect"] = {"ok": _answers(prefect), "url": prefect}
+        parts["prefect"] = {"ok": _answers(prefect), "url": _without_credentials(prefect)}
     return {"ok": ok, **parts}
+
+
+def _without_credentials(url: str) -> str:
+    """The workflow server's address as shown to whoever asks: never a user or password in it."""
+    from urllib.parse import urlsplit, urlunsplit
+    u = urlsplit(url)
+    host = u.hostname or ""
+    netloc = (f"[{host}]" if ":" in host else host) + (f":{u.port}" if u.port else "")
+    return urlunsplit((u.scheme, netloc, u.path, "", ""))
 
 
 def _answers(api_url: str) -> bool:

@@ -76,3 +76,15 @@ def test_healthz_says_503_and_which_part_when_the_database_does_not_answer(tmp_p
     answer = health(lambda: open_services(Home(home.path)))
     assert answer == {"ok": False, "database": {"ok": False, "code": "database_unavailable"}}, answer
     assert str(port) not in json.dumps(answer)             # no address leaks to whoever asks
+
+
+def test_healthz_never_shows_credentials_in_the_workflow_servers_address(tmp_path):
+    from services.home.context import initialise, open_services
+    from services.home.folder import Home
+    from services.home.health import health
+    home = Home(tmp_path / "home")
+    initialise(home)
+    port = _free_port()                 # nothing listens: shown as not answering, the desk stays ok
+    answer = health(lambda: open_services(Home(home.path)), f"http://admin:s3cret@127.0.0.1:{port}/api?token=x")
+    assert answer["ok"] is True
+    assert answer["prefect"] == {"ok": False, "url": f"http://127.0.0.1:{port}/api"}
