@@ -43,7 +43,8 @@ def test_the_review_page_shows_each_finding_beside_its_answer_with_the_policy_pr
     link = re.search(r'<a href="#(prov-\d+)">二、（三）</a>', box).group(1)
     # The link's target is the policy's heading 二、（三）; the box stands right after 问6's answer.
     assert re.search(rf'<p id="{link}">（三）', page), "the policy provision carries the anchor"
-    answer = page.index("市审计局牵头）")
+    # In the full texts (the 逐条对照 table above them quotes the answer too, without findings).
+    answer = page.index("市审计局牵头）", page.index('<details class="fulltext"'))
     assert 0 < page.index(f'id="finding-{fid}"') - answer < 2000
     assert 'action="/desk/dossiers/%s/consistency/explain"' % dossier in box
     # The coverage notes: first-level provisions no answer addresses.
