@@ -187,8 +187,11 @@ def test_a_batch_through_the_pool_ends_in_one_dossier_per_bundle_taken_by_both_w
     assert province.dossier_count() - before == 10
     jobs = province.jobs(doc["batch"])
     assert len(jobs) == 10 and {j.status for j in jobs} == {"done"}
-    # Both workers' runs took bundles from the shared queue (each answer names its worker).
-    assert set(doc["workers"]) == {"w1", "w2"}, doc["workers"]
+    # The pool's workers took them (each answer names its worker). Which ones is a race: a run's
+    # process starts in seconds, a bundle takes a fraction of one, so the first run up may take the
+    # whole batch. That a second worker takes what the first has not claimed is shown below, where
+    # the survivor takes what a killed worker's run held.
+    assert doc["workers"] and set(doc["workers"]) <= {"w1", "w2"}, doc["workers"]
 
 
 def test_a_worker_killed_mid_run_leaves_its_bundles_to_the_other_and_the_sweep(province, tmp_path):
