@@ -64,12 +64,12 @@ def test_a_pending_document_is_never_in_force_in_pages_exports_lists_or_figures_
         assert cli.json("register", "cleanup", "--out", out)["cleanup"]["counts"]["in_force"] == 0
         assert number not in (out / "in_force.html").read_text(encoding="utf-8")
         target = tmp_path / f"{when}.csv"
-        cli.json("register", "export", "--format", "csv", "--out", target)
+        cli.json("register", "export", "--format", "csv", "--out", target, "--base-url", "https://www.genhe.gov.cn/site")
         [row] = list(csv.DictReader(io.StringIO(target.read_bytes().decode("utf-8-sig"))))
         assert (row["状态"], row["施行日期"] == "待定" or row["施行日期"] > dt.date.today().isoformat()) == \
             ("待施行", True)
         book = tmp_path / f"{when}.xlsx"
-        cli.json("register", "export", "--format", "xlsx", "--out", book)
+        cli.json("register", "export", "--format", "xlsx", "--out", book, "--base-url", "https://www.genhe.gov.cn/site")
         ws = load_workbook(book).active
         header = [c.value for c in ws[1]]
         assert ws.cell(2, header.index("状态") + 1).value == "待施行"
