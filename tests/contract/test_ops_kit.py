@@ -429,8 +429,7 @@ def test_the_desks_health_check_is_a_route_the_desk_serves():
 
 def test_compose_runs_only_lockstep_commands_scripts_province_runs():
     script = ROOT / "scripts" / "province"
-    if not script.is_file():
-        pytest.skip("scripts/province has not landed")
+    assert script.is_file(), "the kit mirrors scripts/province, which must be there"
     text = script.read_text(encoding="utf-8")
     for name, lines in _lockstep_lines(_compose_commands()).items():
         for argv in lines:
@@ -443,8 +442,7 @@ def test_compose_sets_only_prefect_variables_scripts_province_or_lockstep_sets()
     """The same environment as scripts/province: a PREFECT_* variable compose sets is one that script
     sets too, or one Lockstep's own code reads (PREFECT_UI_URL for the desk's link)."""
     script = ROOT / "scripts" / "province"
-    if not script.is_file():
-        pytest.skip("scripts/province has not landed")
+    assert script.is_file(), "the kit mirrors scripts/province, which must be there"
     text = script.read_text(encoding="utf-8")
     for name, env in _compose_env().items():
         for var in env:

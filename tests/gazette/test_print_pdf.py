@@ -18,8 +18,9 @@ from fastapi.testclient import TestClient
 
 from tests.storage.test_gazette_storage import signed_dossier
 
-pytestmark = pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext") and shutil.which("pdftoppm")),
-                                reason="LibreOffice and poppler-utils are installed by scripts/setup --test")
+# Never skipped: scripts/setup --test installs LibreOffice and poppler-utils; without them this fails.
+assert shutil.which("soffice") and shutil.which("pdftotext") and shutil.which("pdftoppm"), \
+    "LibreOffice and poppler-utils are missing: run scripts/setup --test"
 SHOTS = Path("/work/shots/PDF1")
 TITLES = ("根河市城市供水管理办法", "根河市农村公路养护管理办法")
 
