@@ -17,6 +17,19 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("LOCKSTEP_PRINT_PDF", "off")
 
 
+def pytest_xdist_auto_num_workers(config):
+    """pyproject's addopts say `-n auto`: two xdist workers for the suite or a folder of it (CI), none
+    (this process, prints shown with -s) when one test file or its tests are named: loadfile would give
+    that file to one worker anyway. `-n N` on the command line wins."""
+    named = set()
+    for arg in config.args:
+        path = config.invocation_params.dir / arg.split("::", 1)[0]
+        if not path.is_file():
+            return 2
+        named.add(path.resolve())
+    return 2 if len(named) > 1 else 0
+
+
 @pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory):
     """One Prefect test server per session (15–22 s to start here), heartbeat off."""
@@ -93,12 +106,25 @@ def _marked_processes() -> dict[int, str]:
         try:
             if needle in (entry / "environ").read_bytes().split(b"\0"):
                 cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-                if cmd and state != "Z":
+                state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+                if cmd and state != "Z" and int(ppid) not in _SPARED_PARENTS:
                     found[int(entry.name)] = cmd
         except OSError:
             continue
     return found
+
+
+# Under pytest-xdist (two workers, pyproject's addopts) each worker is a process of its own that imports this
+# file, so each has its own mark and checks its own processes; the workers themselves carry the
+# controller's mark (inherited), so the controller spares its direct children and reports what the
+# workers found (sent back in their workeroutput).
+_SPARED_PARENTS: set[int] = set()
+_STRAYS_FROM_WORKERS: list[str] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    _STRAYS_FROM_WORKERS.extend(getattr(node, "workeroutput", {}).get("lockstep_strays", []))
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -108,17 +134,24 @@ def pytest_sessionfinish(session, exitstatus):
     import time
     if not Path("/proc").is_dir():
         return
+    if session.config.pluginmanager.has_plugin("dsession"):     # the xdist controller: its children are the workers
+        _SPARED_PARENTS.add(os.getpid())
     deadline = time.monotonic() + 20
     left = _marked_processes()
     while left and time.monotonic() < deadline:
         time.sleep(0.5)
         left = _marked_processes()
-    if left:
-        lines = "\n".join(f"  {pid}: {cmd[:200]}" for pid, cmd in sorted(left.items()))
-        print(f"\nleft running after the tests (stray processes):\n{lines}")
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+    lines = [f"  {pid}: {cmd[:200]}" for pid, cmd in sorted(left.items())]
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["lockstep_strays"] = [f"{line} (left by xdist worker {worker})" for line in lines]
+        return
+    lines += _STRAYS_FROM_WORKERS
+    if lines:
+        print("\nleft running after the tests (stray processes):\n" + "\n".join(lines))
         session.exitstatus = 1
