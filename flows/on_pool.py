@@ -311,5 +311,5 @@ def intake(home: Path, s: PoolSettings, requests: list[dict], wait: float | None
                         "reason": reason, "detail": asked.detail, "batch": batch, "run": asked.run, "pool": s.pool,
                         "problems": [queued_notice(reason, f"材料已暂存于对象存储并排队（批次 {batch}）")]})
         else:
-            out.append({k: v for k, v in answer.items() if k not in ("worker", "attempts")})
+            out.append({k: v for k, v in answer.items() if k not in ("worker", "attempts", "via")})
     return out

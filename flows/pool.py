@@ -69,6 +69,19 @@ def intake_batch_flow(batch: str, limit: int = 5) -> dict:
     return {**mine, "others": take_staged(None, limit)}
 
 
+@flow(name="lockstep-intake-bundle")
+def intake_bundle_flow(job: int) -> dict:
+    """One staged bundle that this process's warm loop (`lockstep worker`, flows/workpool.py) has
+    claimed: intake it, keep the answer on the job's row. Run in the worker's own process, recorded
+    on the server as any run; no deployment (the claim is this process's, never another's)."""
+    from services.dossiers.staged import run_claimed
+    done = run_claimed(_services(), job, worker=_worker(), via="warm")
+    if done is None:
+        return {"job": job, "taken": False, "worker": _worker()}
+    return {"job": job, "taken": True, "dossier": done.get("dossier"), "accepted": done.get("accepted"),
+            "worker": _worker()}
+
+
 @task(retries=1, retry_delay_seconds=2)
 def sweep_publications() -> dict:
     # Gazette releases too: jobs a killed run left, and scheduled issues whose moment has come.

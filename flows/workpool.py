@@ -243,11 +243,14 @@ def _utc(t):
 
 def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> None:
     """The warm half of `lockstep worker`: in this process, with Prefect started once, take the
-    outbox's publish and gazette_release jobs as they appear (a look every DRAIN_POLL seconds) and run
-    each as its flow (flows/pool.py, recorded on the server as any run), so a sign-off's publication
-    does not wait for a new process per run. The claim is the lock (FOR UPDATE SKIP LOCKED on
-    PostgreSQL): a job one worker or deployment run has taken, the others skip. With the server
-    away the same work runs without it (the service directly), so nothing waits on the server."""
+    outbox's publish and gazette_release jobs as they appear (a look every DRAIN_POLL seconds) and
+    staged intake bundles, ONE per claim (services/dossiers/staged.py `claim_one`), and run each as
+    its flow (flows/pool.py, recorded on the server as any run), so neither a sign-off's publication
+    nor a batch waits for a new process per run, and two online workers share a batch a bundle at a
+    time. The claim is the lock (FOR UPDATE SKIP LOCKED on PostgreSQL): what one worker or deployment
+    run has taken, the others skip. With the server away the same work runs without it (the service
+    directly), so nothing waits on the server. Publications go first: after each bundle the loop
+    looks at the outbox again."""
     import random
     for key, value in worker_env(home, s, name).items():
         if key.startswith(("PREFECT_", "LOCKSTEP_")):
@@ -260,6 +263,13 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
     svc = open_services(Home(home))
     direct = {"publish": "services.publication.publish:publish_job", "gazette_release": "services.gazette.release:release_job"}
     runs = {"publish": flows.publish_job_flow, "gazette_release": flows.gazette_release_flow}
+    resting: dict[int, float] = {}      # intake jobs this loop gave back after a fault → when to try again
+    # Imported now, not by the first job: a worker that says it is ready takes its first bundle as
+    # quickly as the next (two workers share a batch from its start).
+    import services.dossiers.intake  # noqa: F401
+    import services.gazette.release  # noqa: F401
+    import services.publication.publish  # noqa: F401
+    say(f"工作节点 {name}：本进程随时领取签发后的发布、公报出版任务与暂存的材料包（每次一份）")
     with warm_settings():
         while not stop.is_set():
             try:
@@ -279,8 +289,46 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
                         getattr(importlib.import_module(module), fn)(svc, job)
                 except Exception as e:      # noqa: BLE001 - the job's row says what happened; go on
                     say(f"工作节点 {name}：任务 {job}（{kind}）未完成：{type(e).__name__}：{e}")
-            if not waiting:
+            took = False
+            if not stop.is_set():
+                try:
+                    took = take_one_bundle(svc, s, name, flows.intake_bundle_flow, resting, say)
+                except Exception:       # noqa: BLE001 - the database is away: look again later
+                    stop.wait(2)
+            if not waiting and not took:
                 stop.wait(DRAIN_POLL * (0.8 + 0.4 * random.random()))
+
+
+def take_one_bundle(svc, s: PoolSettings, name: str, flow, resting: dict[int, float], say=print) -> bool:
+    """Claim ONE staged intake bundle (any batch, oldest first) and do it in this process: as the flow
+    run `flow` when the server answers, else the service directly; the answer goes to the job's row
+    (jobs.result), where the desk or command that staged it reads it. A run that failed before doing
+    it (the server went away mid-run) is finished directly; a fault doing it gives the bundle back for
+    any claimer (this loop leaves it a while). True when a bundle was claimed."""
+    from services.dossiers.staged import claim_one, give_back, mine, run_claimed
+    now = time.monotonic()
+    for job_id in [j for j, until in resting.items() if until <= now]:
+        del resting[job_id]
+    job = claim_one(svc, exclude=tuple(resting))
+    if job is None:
+        return False
+    try:
+        if server_answers(s.api_url, timeout=2):
+            try:
+                flow(job.id)
+            except Exception as e:     # noqa: BLE001 - e.g. the server restarted mid-run: finish it here
+                say(f"工作节点 {name}：材料包任务 {job.id} 的流程运行未完成（{type(e).__name__}），在本进程中直接完成")
+        if svc.retrying(lambda: mine(svc, job.id)) is not None:
+            run_claimed(svc, job.id, worker=name, via="warm")
+    except Exception as e:      # noqa: BLE001 - a fault: give the bundle back, try it again later
+        resting[job.id] = time.monotonic() + min(30 * job.attempts, 300)
+        code = e.problems[0].code if isinstance(e, Refused) and e.problems else "storage_unavailable"
+        try:
+            give_back(svc, job, code, f"工作节点 {name} 处理材料包时出错：{type(e).__name__}：{str(e)[:200]}")
+        except Exception:       # noqa: BLE001 - the database is away: the claim expires with this process
+            pass
+        say(f"工作节点 {name}：材料包任务 {job.id} 未完成，已交回：{type(e).__name__}：{e}")
+    return True
 
 
 def crash_orphans(s: PoolSettings, say=print) -> list[str]:
@@ -319,7 +367,8 @@ def crash_orphans(s: PoolSettings, say=print) -> list[str]:
 def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=print, drain: bool = True) -> int:
     """Supervise `prefect worker start` for the pool until SIGTERM/SIGINT, then stop it (30 s of
     grace, then SIGKILL). Its output goes to PREFECT_HOME/worker-NAME.log. Returns its exit code.
-    `drain`: also take publish and gazette_release jobs warm, in this process (drain_outbox)."""
+    `drain`: also take publish and gazette_release jobs and staged intake bundles (one per claim)
+    warm, in this process (drain_outbox)."""
     import threading
     env = worker_env(home, s, name)
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,10 @@ PostgreSQL), fetches each bundle from the store, runs the ordinary intake and ke
 job's row. Flow parameters are the batch id and the submitter's name, never local paths; the answer
 is read back from the database by whoever asked.
 
+A warm `lockstep worker` takes them too, ONE bundle per claim (`claim_one`, the same claim), in its
+own process (`run_claimed`): two online workers share a batch a bundle at a time, with no new
+process per run; the deployment runs asked for find what is left (often nothing) and end.
+
 A run killed halfway leaves its jobs claimed by a dead holder; the next run of the batch or the sweep
 takes them again, and intake recognises a bundle already stored by its fingerprints (no double).
 """
@@ -141,12 +145,76 @@ def _claim(svc: Services, batch: str | None, limit: int, tried: list[int],
                               stale_after=stale_after)
 
 
+def claim_one(svc: Services, batch: str | None = None, *, exclude: tuple[int, ...] | list[int] = (),
+              stale_after: dt.timedelta = STALE_AFTER) -> Job | None:
+    """ONE staged bundle for this process (the warm loop of `lockstep worker`, flows/workpool.py): the
+    same claim as a flow run's (`Jobs.claim`: FOR UPDATE SKIP LOCKED on PostgreSQL), one row, so two
+    warm workers share a batch a bundle at a time. `batch` None: any batch, oldest first."""
+    jobs = svc.retrying(lambda: _claim(svc, batch, 1, list(exclude), stale_after))
+    return jobs[0] if jobs else None
+
+
+def do_staged(svc: Services, job: Job, worker: str = "", via: str = "run") -> dict:
+    """A claimed intake job done: fetch its bundle, intake it, keep the answer on the row (compare-and-
+    set on the holder: a job a sweep took over meanwhile is left to it). The answer as kept: the
+    intake's, with the worker, the attempt and `via` (run: a deployment's flow run; warm: a worker's
+    warm loop)."""
+    from services.dossiers.intake import SubmitResult, intake_bundle
+    try:
+        data = svc.store.get(job.fingerprint)
+    except KeyError:
+        answer = SubmitResult(dossier=None, version=None, accepted=False, problems=[problem(
+            "storage_unavailable", f"暂存的材料包 {job.fingerprint[:12]} 不在对象存储中")])
+    else:
+        with tempfile.TemporaryDirectory(prefix="lockstep-staged-") as tmp:
+            path = Path(tmp) / f"{job.fingerprint[:16]}.zip"
+            path.write_bytes(data)
+            asked = (job.result or {}).get("request") or {}
+            try:
+                answer = intake_bundle([path], job.actor or "", svc, asked.get("dossier"),
+                                       asked.get("answers") or ())
+            except Refused as r:
+                answer = SubmitResult(dossier=None, version=None, accepted=False,
+                                      problems=list(r.problems))
+    record = {**answer.model_dump(mode="json"), "worker": worker, "attempts": job.attempts, "via": via}
+
+    def finish() -> None:
+        with svc.unit() as uow:
+            uow.jobs.answered(job, record, uow.now())
+    svc.retrying(finish)
+    return record
+
+
+def mine(svc: Services, job_id: int) -> Job | None:
+    """The intake job `job_id` if this process holds it (claimed by worker_id()), else None."""
+    from storage.jobs import worker_id
+    with svc.unit() as uow:
+        job = uow.jobs.get(job_id)
+    return job if job is not None and job.kind == KIND and job.status == "claimed" \
+        and job.claimed_by == worker_id() else None
+
+
+def run_claimed(svc: Services, job_id: int, worker: str = "", via: str = "warm") -> dict | None:
+    """The intake job `job_id`, claimed by this process before (claim_one), done here. None when this
+    process no longer holds it (done already, or taken over)."""
+    job = svc.retrying(lambda: mine(svc, job_id))
+    return None if job is None else do_staged(svc, job, worker, via)
+
+
+def give_back(svc: Services, job: Job, code: str, why: str) -> bool:
+    """A claimed job this process could not do (a fault such as `database_unavailable`, not a
+    refusal): pending again with why, for any claimer. False when it is no longer this process's."""
+    def back() -> bool:
+        with svc.unit() as uow:
+            return uow.jobs.failed(job, problem(code, why), retry=True)
+    return svc.retrying(back)
+
+
 def run_staged(svc: Services, batch: str | None, *, limit: int = 5, worker: str = "",
                stale_after: dt.timedelta = STALE_AFTER, crash_at=None) -> dict:
     """Take the batch's jobs (or, with batch None, any intake job left waiting) `limit` at a time until
-    none is left, and do each: fetch the bundle, intake, keep the answer. Returns counts.
+    none is left, and do each (do_staged). Returns counts.
     `crash_at`: a test hook called after each claim (tests/faults kill the run there)."""
-    from services.dossiers.intake import SubmitResult, intake_bundle
     tried: list[int] = []
     taken = 0
     while jobs := svc.retrying(lambda: _claim(svc, batch, limit, tried, stale_after)):
@@ -155,26 +223,5 @@ def run_staged(svc: Services, batch: str | None, *, limit: int = 5, worker: str 
         for job in jobs:
             tried.append(job.id)
             taken += 1
-            try:
-                data = svc.store.get(job.fingerprint)
-            except KeyError:
-                answer = SubmitResult(dossier=None, version=None, accepted=False, problems=[problem(
-                    "storage_unavailable", f"暂存的材料包 {job.fingerprint[:12]} 不在对象存储中")])
-            else:
-                with tempfile.TemporaryDirectory(prefix="lockstep-staged-") as tmp:
-                    path = Path(tmp) / f"{job.fingerprint[:16]}.zip"
-                    path.write_bytes(data)
-                    asked = (job.result or {}).get("request") or {}
-                    try:
-                        answer = intake_bundle([path], job.actor or "", svc, asked.get("dossier"),
-                                               asked.get("answers") or ())
-                    except Refused as r:
-                        answer = SubmitResult(dossier=None, version=None, accepted=False,
-                                              problems=list(r.problems))
-            record = {**answer.model_dump(mode="json"), "worker": worker, "attempts": job.attempts}
-
-            def finish(job=job, record=record) -> None:
-                with svc.unit() as uow:
-                    uow.jobs.answered(job, record, uow.now())
-            svc.retrying(finish)
+            do_staged(svc, job, worker, "run")
     return {"batch": batch, "taken": taken, "worker": worker}

@@ -1,7 +1,7 @@
 """Work on a pool (issue 13, item 1): `lockstep deploy` registers the flows on one process work pool,
-two `lockstep worker` processes take runs of it, a batch's bundles go through the object store and
-end as rows in PostgreSQL, and a worker killed with SIGKILL mid-run leaves its bundles to the other
-(or to the sweep).
+two `lockstep worker` processes take its work (a bundle at a time in their warm loops, and the runs
+asked for), a batch's bundles go through the object store and end as rows in PostgreSQL, both workers
+share one batch, and a worker killed with SIGKILL mid-bundle leaves what it held to the other.
 
 Real parts: the session's Prefect server on loopback (the harness), a PostgreSQL started for this
 module, a folder object store shared by the homes (each home its own folder, as separate machines
@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -85,7 +86,7 @@ class Province:
         home = _home(self.tmp / name, self.url, self.tmp / "objects", self.api)
         shutil.copyfile(self.desk.config_path, home.config_path)      # the same organisation
         env = {**os.environ, "PREFECT_API_URL": self.api, "PREFECT_WORKER_QUERY_SECONDS": "1",
-               "PREFECT_WORKER_PREFETCH_SECONDS": "2"}
+               "PREFECT_WORKER_PREFETCH_SECONDS": "2", "PYTHONUNBUFFERED": "1"}
         for key in ("LOCKSTEP_DATABASE_URL", "LOCKSTEP_OBJECTS", "LOCKSTEP_TEST_CRASH_AT", "LOCKSTEP_HOME"):
             env.pop(key, None)
         log = open(self.tmp / f"{name}.out", "w")
@@ -115,6 +116,24 @@ class Province:
             if name not in self.workers:
                 self.start_worker(name)
         self.wait_online(set(self.alive()))
+        self.wait_warm(set(self.alive()))
+
+    def wait_warm(self, names: set[str], timeout: float = 120) -> None:
+        """Until each worker's warm loop has said it takes work (its first line after the start)."""
+        deadline = time.monotonic() + timeout
+        while not all("每次一份" in (self.tmp / f"{n}.out").read_text(errors="replace") for n in names):
+            for name in names:
+                assert self.workers[name].poll() is None, (self.tmp / f"{name}.out").read_text()
+            assert time.monotonic() < deadline, "warm loops not ready in time"
+            time.sleep(0.2)
+
+    def worker_of(self, holder: str | None) -> str | None:
+        """The worker a job's holder (host:pid:random) is: its warm loop (the `lockstep worker`
+        process) or one of its flow runs (their environment names it)."""
+        if not holder:
+            return None
+        pid = int(holder.split(":")[1])
+        return next((n for n, p in self.workers.items() if p.pid == pid), None) or _worker_of(pid)
 
     def wait_online(self, names: set[str], timeout: float = 120) -> None:
         from flows.workpool import pool_state, settings_of
@@ -175,7 +194,9 @@ def test_deploy_twice_registers_the_same_deployments_and_the_worker_check_answer
 
 def test_a_batch_through_the_pool_ends_in_one_dossier_per_bundle_taken_by_both_workers(province, tmp_path):
     from samples.genhe import write_bundles
+    t0 = time.monotonic()
     province.ensure_workers()
+    print(f"\nworkers up in {time.monotonic() - t0:.1f} s")
     bundles = write_bundles(tmp_path / "bundles", 10)
     before = province.dossier_count()
     r = province.cli("batch", str(tmp_path / "bundles"), "--as", "drafter", "--chunk", "2", "--wait", "150", "--json")
@@ -187,37 +208,39 @@ def test_a_batch_through_the_pool_ends_in_one_dossier_per_bundle_taken_by_both_w
     assert province.dossier_count() - before == 10
     jobs = province.jobs(doc["batch"])
     assert len(jobs) == 10 and {j.status for j in jobs} == {"done"}
-    # The pool's workers took them (each answer names its worker). Which ones is a race: a run's
-    # process starts in seconds, a bundle takes a fraction of one, so the first run up may take the
-    # whole batch. That a second worker takes what the first has not claimed is shown below, where
-    # the survivor takes what a killed worker's run held.
-    assert doc["workers"] and set(doc["workers"]) <= {"w1", "w2"}, doc["workers"]
+    assert {j.attempts for j in jobs} == {1}                       # each bundle taken exactly once
+    # Both workers took bundles of this one batch: their warm loops claim one bundle at a time (each
+    # answer names its worker), so neither drains the batch before the other is there.
+    took = Counter(x["worker"] for x in doc["results"])
+    for j in sorted(jobs, key=lambda j: j.claimed_at):
+        print(f"  {j.result['worker']} {j.claimed_at:%H:%M:%S.%f} → {j.done_at:%H:%M:%S.%f} via {j.result.get('via')}")
+    print(f"\nbatch of 10 split {dict(took)}; via {dict(Counter(x.get('via') for x in doc['results']))}")
+    assert set(took) == {"w1", "w2"}, took
 
 
-def test_a_worker_killed_mid_run_leaves_its_bundles_to_the_other_and_the_sweep(province, tmp_path):
-    from flows.workpool import settings_of, start_sweep
+def test_a_worker_killed_mid_bundle_leaves_what_it_held_to_the_other(province, tmp_path):
     from samples.genhe import write_bundles
     province.ensure_workers()
     for path in write_bundles(tmp_path / "bundles", 18)[:10]:      # the first 10 went through above
         path.unlink()
     before = province.dossier_count()
-    r = province.cli("batch", str(tmp_path / "bundles"), "--as", "drafter", "--chunk", "2", "--wait", "0", "--json")
-    doc = json.loads(r.stdout)
-    assert doc["status"] == "queued" and doc["staged"] == 8, doc
-    batch = doc["batch"]
+    # Staged as `lockstep batch` stages them (no run asked for: the warm loops take them at once).
+    from services.dossiers.staged import new_batch, stage
+    batch = new_batch(province.svc.now())
+    assert len(set(stage(province.svc, sorted((tmp_path / "bundles").iterdir()), "drafter", batch))) == 8
 
-    # Wait for a run to hold bundles, then kill its worker and every process of that worker (SIGKILL).
+    # Wait for a worker to hold a bundle (its warm loop, or a run), then kill it and every process of
+    # that worker (SIGKILL).
     deadline, victim, held = time.monotonic() + 120, None, []
     while victim is None:
-        assert time.monotonic() < deadline, "no run claimed a bundle in 120 s"
-        for j in province.jobs(batch):
-            if j.status == "claimed" and j.claimed_by:
-                name = _worker_of(int(j.claimed_by.split(":")[1]))
-                if name:
-                    victim, held = name, [x.id for x in province.jobs(batch)
-                                          if x.status == "claimed" and _worker_of(int(x.claimed_by.split(":")[1])) == name]
-                    break
-        time.sleep(0.05)
+        assert time.monotonic() < deadline, "no worker claimed a bundle in 120 s"
+        jobs = province.jobs(batch)
+        for j in jobs:
+            if j.status == "claimed" and (name := province.worker_of(j.claimed_by)):
+                victim, held = name, [x.id for x in jobs
+                                      if x.status == "claimed" and province.worker_of(x.claimed_by) == name]
+                break
+        time.sleep(0.02)
     os.kill(province.workers[victim].pid, signal.SIGKILL)
     for pid in _marked_with("LOCKSTEP_WORKER_NAME", victim):
         try:
@@ -227,8 +250,7 @@ def test_a_worker_killed_mid_run_leaves_its_bundles_to_the_other_and_the_sweep(p
     province.workers[victim].wait(10)
     survivor = ({"w1", "w2"} - {victim}).pop()
 
-    # The sweep (scheduled on the server; asked for here) takes what the dead run held.
-    start_sweep(settings_of(province.desk))
+    # The survivor's warm loop takes what the dead worker held (its holder is gone), and the rest.
     deadline = time.monotonic() + 150
     while not all(j.status == "done" for j in province.jobs(batch)):
         assert time.monotonic() < deadline, [(j.id, j.status, j.claimed_by) for j in province.jobs(batch)]
@@ -238,19 +260,29 @@ def test_a_worker_killed_mid_run_leaves_its_bundles_to_the_other_and_the_sweep(p
     assert province.dossier_count() - before == 8                      # nothing lost, nothing doubled
     dossiers = [j.result["dossier"] for j in jobs.values()]
     assert len(set(dossiers)) == 8 and None not in dossiers
-    # What the killed run held was finished by the survivor, on a second attempt.
+    # What the killed worker held was finished by the survivor, on a second attempt.
     for i in held:
         assert jobs[i].result["worker"] == survivor and jobs[i].attempts >= 2, jobs[i]
 
 
-def test_with_the_server_away_the_bundles_wait_staged_and_run_when_it_returns(province, tmp_path, monkeypatch):
-    """Item 3: the command answers "queued" (no traceback), `lockstep due` lists the batch, `storage
-    check` keeps the staged bundles, and the sweep takes them once the server is back."""
+def test_with_the_server_and_workers_away_the_bundles_wait_staged_and_run_when_a_worker_returns(
+        province, tmp_path, monkeypatch):
+    """Item 3: a worker stops cleanly on SIGTERM; with no worker running and the server away, the
+    command answers "queued" (no traceback), `lockstep due` lists the batch, `storage check` keeps the
+    staged bundles, and a worker that comes back takes them (its warm loop)."""
     import socket
 
-    from flows.workpool import settings_of, start_sweep
     from samples.genhe import write_bundles
     province.ensure_workers()
+    # A worker stops cleanly on SIGTERM: exit 0, its Prefect worker gone with it. Now none runs.
+    name = province.alive()[0]
+    proc = province.workers[name]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 0
+    assert "已停止" in (province.tmp / f"{name}.out").read_text()
+    assert _marked_with("LOCKSTEP_WORKER_NAME", name) == []
+    assert province.alive() == []
+
     for path in write_bundles(tmp_path / "bundles", 20)[:18]:      # 18 went through above
         path.unlink()
     before = province.dossier_count()
@@ -269,21 +301,15 @@ def test_with_the_server_away_the_bundles_wait_staged_and_run_when_it_returns(pr
     check = province.cli("storage", "check", "--json")
     assert not keys & {o["what"] for o in json.loads(check.stdout)["orphan_objects"]}
 
-    start_sweep(settings_of(province.desk))                         # the server is back: its sweep runs
+    province.start_worker(name)                                     # the server and a worker are back
     deadline = time.monotonic() + 120
     while not all(j.status == "done" for j in province.jobs(doc["batch"])):
         assert time.monotonic() < deadline, [(j.status, j.claimed_by) for j in province.jobs(doc["batch"])]
+        assert province.workers[name].poll() is None, (province.tmp / f"{name}.out").read_text()
         time.sleep(0.5)
     assert province.dossier_count() - before == 2
+    assert {j.result["worker"] for j in province.jobs(doc["batch"])} == {name}
     assert json.loads(province.cli("due", "--json").stdout)["staged"] == []
-
-    # A worker stops cleanly on SIGTERM: exit 0, its Prefect worker gone with it.
-    name = province.alive()[0]
-    proc = province.workers[name]
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(60) == 0
-    assert "已停止" in (province.tmp / f"{name}.out").read_text()
-    assert _marked_with("LOCKSTEP_WORKER_NAME", name) == []
 
 
 def test_a_home_that_names_a_prefect_server_sends_its_in_process_runs_there(tmp_path, monkeypatch):
