@@ -12,7 +12,9 @@ from typing import Iterable
 
 from documents.problems import Problem, problem
 from review.config import Person, Pipeline, StageSpec
+from review.gate import active_stages
 from review.lifecycles import GAZETTE_ISSUE, PUBLICATION
+from review.model import Version
 from review.states import TRANSITIONS
 from review.units import UnitBook, norm_unit, same_unit
 
@@ -116,12 +118,28 @@ def may_consult(p: Person, drafting_unit: str) -> Problem | None:
 # ------------------------------------------------------------------ seeing a dossier
 
 
-def may_see(p: Person, dossier_id: str, drafting_unit: str, state: str, pipeline: Pipeline | None) -> Problem | None:
-    """Its drafting unit, whoever acts on one of its stages, signers, and once signed the gazette
-    editors and registrars. Anyone else is told it does not exist (not_found), as for a missing one."""
+def _seen_through(pipeline: Pipeline | None, version: Version | None) -> list[StageSpec]:
+    """The stages whose people see a dossier: those its current version must pass
+    (review.gate.active_stages: a 高 risk one only, the publicity stage), under the pipeline the
+    version arrived with (its snapshot), else `pipeline` (the kind's configured one). Without a
+    version, only the stages every version passes (fail closed)."""
+    pl = version.pipeline if version is not None and version.pipeline is not None else pipeline
+    if pl is None:
+        return []
+    if version is None:
+        return [s for s in pl.stages if s.when == "always"]
+    return active_stages(pl, version)
+
+
+def may_see(p: Person, dossier_id: str, drafting_unit: str, state: str, pipeline: Pipeline | None,
+            version: Version | None) -> Problem | None:
+    """Its drafting unit, whoever acts on a stage its current `version` must pass (_seen_through: the
+    publicity reviewer only while it is 高 risk), signers, and once signed the gazette editors and
+    registrars. Anyone else is told it does not exist (not_found), as for a missing one. Callers
+    give the facts, never stages they chose: the guard computes the active stages itself."""
     if same_unit(p.unit, drafting_unit):
         return None
-    if pipeline is not None and any(acts_on_stage(p, s, drafting_unit) for s in pipeline.stages):
+    if any(acts_on_stage(p, s, drafting_unit) for s in _seen_through(pipeline, version)):
         return None
     if has_role(p, SIGNER):
         return None
@@ -131,16 +149,17 @@ def may_see(p: Person, dossier_id: str, drafting_unit: str, state: str, pipeline
 
 
 def may_download(p: Person, dossier_id: str, drafting_unit: str, state: str, pipeline: Pipeline | None,
-                 public: bool) -> Problem | None:
+                 version: Version | None, public: bool) -> Problem | None:
     """An original: whoever may see the dossier; a not-public one only its drafting unit, its
-    reviewers and its signer (never the gazette office or the register, whose outputs are public)."""
-    if found := may_see(p, dossier_id, drafting_unit, state, pipeline):
+    reviewers (of the stages its current version must pass) and its signer (never the gazette
+    office or the register, whose outputs are public)."""
+    if found := may_see(p, dossier_id, drafting_unit, state, pipeline, version):
         return found
     if public:
         return None
     if same_unit(p.unit, drafting_unit) or has_role(p, SIGNER):
         return None
-    if pipeline is not None and any(acts_on_stage(p, s, drafting_unit) for s in pipeline.stages):
+    if any(acts_on_stage(p, s, drafting_unit) for s in _seen_through(pipeline, version)):
         return None
     return _refuse("该文件不予公开，原件只供起草单位、审核人员和签发人查阅")
 

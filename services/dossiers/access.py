@@ -51,9 +51,8 @@ def access(svc: Services, who: Person, dossier_id: str) -> Access:
         row, view = load(uow, dossier_id)
         pipeline = pipeline_for(svc.config, view.current)
         stages = active_stages(pipeline, view.current)
-    # Seen by whoever acts on a stage this version must pass (publicity only when the risk is high).
-    pipeline = pipeline.model_copy(update={"stages": tuple(stages)})
-    if refusal := rules.may_see(who, dossier_id, row.drafting_unit, row.state, pipeline):
+    # Seen by whoever acts on a stage this version must pass (the guard asks: publicity only at 高 risk).
+    if refusal := rules.may_see(who, dossier_id, row.drafting_unit, row.state, pipeline, view.current):
         raise Refused(refusal)
     withheld = row.withheld_at is not None
     act = [st.id for st in stages
@@ -62,7 +61,8 @@ def access(svc: Services, who: Person, dossier_id: str) -> Access:
     sign = rules.may_sign_off(who, view.submitters) or (
         None if row.state in OPEN_STATES else problem("invalid_state", "卷宗不在待签发状态"))
     return Access(dossier=dossier_id, act=act, refusals={
-        "download": rules.may_download(who, dossier_id, row.drafting_unit, row.state, pipeline, public),
+        "download": rules.may_download(who, dossier_id, row.drafting_unit, row.state, pipeline, view.current,
+                                       public),
         "submit_version": rules.may_submit_version(who, row.drafting_unit, row.state),
         "sign_off": sign,
         "set_disclosure": rules.may_set_disclosure(who, row.drafting_unit, row.state),

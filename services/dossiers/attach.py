@@ -40,10 +40,11 @@ def _attach(svc: Services, dossier_id: str, bundle: Bundle, role: Role, actor: P
             return SubmitResult(dossier=dossier_id, version=None, accepted=False, problems=problems)
     with svc.unit() as uow:
         row = uow.dossiers.require(dossier_id)
-        if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind))
+        current = uow.dossiers.version(dossier_id, row.current_version)
+        if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind),
+                                     current)
                        or rules.may_submit_version(actor, row.drafting_unit, row.state)):
             raise Refused(refusal)
-        current = uow.dossiers.version(dossier_id, row.current_version)
     new = MemberReport(name=member.name, role=role, role_source="attached",
                        sha256=member.sha256, size=member.size, metadata=meta)
     kept = [MemberReport(name=f.name, role=f.role, role_source="previous", sha256=f.sha256, size=f.size,

@@ -43,7 +43,7 @@ def _set(svc: Services, dossier_id: str, value: str, actor, ground: str | None) 
     with svc.unit() as uow:
         row, view = load(uow, dossier_id)
         pipeline = pipeline_for(svc.config, view.current)
-        if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, pipeline)
+        if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, pipeline, view.current)
                        or rules.may_set_disclosure(actor, row.drafting_unit, row.state)):
             raise Refused(refusal)
         if value not in DISCLOSURES:

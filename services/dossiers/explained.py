@@ -100,11 +100,9 @@ def _scope(svc: Services, uow, who, dossier_id: str):
     """(row, view, active stages), refused not_found when the person may not see the dossier."""
     row, view = load(uow, dossier_id)
     pipeline = pipeline_for(svc.config, view.current)
-    stages = active_stages(pipeline, view.current)
-    seen = pipeline.model_copy(update={"stages": tuple(stages)})
-    if refusal := rules.may_see(who, dossier_id, row.drafting_unit, row.state, seen):
+    if refusal := rules.may_see(who, dossier_id, row.drafting_unit, row.state, pipeline, view.current):
         raise Refused(refusal)
-    return row, view, stages
+    return row, view, active_stages(pipeline, view.current)
 
 
 def findings(svc: Services, dossier_id: str, who_name: str | None = None) -> FindingsView:

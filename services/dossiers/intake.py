@@ -300,8 +300,8 @@ def _target_dossier(uow: Unit, prepared: Prepared, actor: Person, hint: str | No
     and to add a version to), else the unit's open dossier for this policy, else none (a new one)."""
     if hint:
         row = uow.dossiers.require(hint)
-        pipeline = config.pipeline(row.kind)
-        if refusal := (rules.may_see(actor, hint, row.drafting_unit, row.state, pipeline)
+        current = uow.dossiers.version(hint, row.current_version)
+        if refusal := (rules.may_see(actor, hint, row.drafting_unit, row.state, config.pipeline(row.kind), current)
                        or rules.may_submit_version(actor, row.drafting_unit, row.state)):
             raise Refused(refusal)
         return row

@@ -69,7 +69,7 @@ def check_answers(svc, actor, dossier_id: str | None, given: Sequence) -> None:
     with svc.unit() as uow:
         row, view = uow.dossiers.view(dossier_id)
         if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state,
-                                     pipeline_for(svc.config, view.current))
+                                     pipeline_for(svc.config, view.current), view.current)
                        or rules.may_submit_version(actor, row.drafting_unit, row.state)):
             raise Refused(refusal)
         note_for(uow, dossier_id, answers)

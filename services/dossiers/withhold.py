@@ -72,7 +72,9 @@ def withhold(svc: Services, dossier_id: str, reason: str, actor: str, *,
 def _withhold(svc: Services, dossier_id: str, reason: str, who, roots: list[Path]) -> WithholdResult:
     with svc.unit() as uow:
         row = uow.dossiers.require(dossier_id)
-        if refusal := (rules.may_see(who, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind))
+        current = uow.dossiers.version(dossier_id, row.current_version)
+        if refusal := (rules.may_see(who, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind),
+                                     current)
                        or rules.may_withhold_with(who, row.state, row.withheld_at is not None, reason)):
             raise Refused(refusal)
         now = svc.now()

@@ -50,8 +50,9 @@ def set_topic(svc: Services, dossier_id: str, topic: str, actor: str) -> str:
     def work() -> str:
         with svc.unit() as uow:
             row = uow.dossiers.require(dossier_id)
-            pipeline = svc.config.pipeline(row.kind)
-            if refusal := rules.may_see(who, dossier_id, row.drafting_unit, row.state, pipeline):
+            current = uow.dossiers.version(dossier_id, row.current_version)
+            if refusal := rules.may_see(who, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind),
+                                        current):
                 raise Refused(refusal)
             if refusal := may_set_topic(who, row.drafting_unit, row.state):
                 raise Refused(refusal)

@@ -25,7 +25,7 @@ from review.model import Event
 from services.home.context import Services
 from services.publication.publish import (KIND, PublicationPrepared, PublicationResult, aware, local_time,
                                           moment_of, publish)
-from services.review.basics import person
+from services.review.basics import person, pipeline_for
 from storage.jobs import Job
 
 
@@ -61,6 +61,11 @@ def release_state(dossier_state: str, job: Job | None) -> str:
     return "releasing"
 
 
+def _pipeline(svc: Services, row, version):
+    """The pipeline the dossier's door reads (rules.may_see asks which of its stages this version passes)."""
+    return pipeline_for(svc.config, version) if version is not None else svc.config.pipeline(row.kind)
+
+
 def _job_of(uow, dossier_id: str):
     row = uow.dossiers.require(dossier_id)
     version = uow.dossiers.version(dossier_id, row.current_version)
@@ -84,7 +89,8 @@ def schedule(svc: Services, dossier_id: str, at: dt.datetime, actor: str) -> Pub
     def decide() -> None:
         with svc.unit() as uow:
             row, version, job = _job_of(uow, dossier_id)
-            if refusal := (rules.may_see(who, dossier_id, row.drafting_unit, row.state, None)
+            if refusal := (rules.may_see(who, dossier_id, row.drafting_unit, row.state, _pipeline(svc, row, version),
+                                         version)
                            or rules.may_sign_off(who, uow.dossiers.submitters(dossier_id))):
                 raise Refused(refusal)
             if refusal := WEB_RELEASE.refusal(release_state(row.state, job), "schedule"):
@@ -122,7 +128,8 @@ def cancel(svc: Services, dossier_id: str, reason: str, actor: str) -> ReleaseSt
     def work() -> ReleaseState:
         with svc.unit() as uow:
             row, version, job = _job_of(uow, dossier_id)
-            if refusal := (rules.may_see(who, dossier_id, row.drafting_unit, row.state, None)
+            if refusal := (rules.may_see(who, dossier_id, row.drafting_unit, row.state, _pipeline(svc, row, version),
+                                         version)
                            or rules.may_sign_off(who, uow.dossiers.submitters(dossier_id))
                            or WEB_RELEASE.refusal(release_state(row.state, job), "cancel")
                            or rules.cancel_reason_problem(reason)):

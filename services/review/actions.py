@@ -163,8 +163,7 @@ def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, c
     with svc.unit() as uow:
         row, view = load(uow, dossier_id)
         pipeline = pipeline_for(svc.config, view.current)
-        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, pipeline.model_copy(
-                update={"stages": tuple(active_stages(pipeline, view.current))})):
+        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, pipeline, view.current):
             raise Refused(refusal)      # a stranger learns nothing, not even the drafting unit
         # Every read first, so that while a legality opinion's number (a counter row's lock) is held
         # only the decisions are read again, for the gate after this one.
@@ -209,6 +208,9 @@ def _record_sign_off(svc: Services, dossier_id: str, actor: Person, emergency_re
                      publish_at: dt.datetime | None = None) -> SignedOff:
     with svc.unit() as uow:
         row, view = load(uow, dossier_id)
+        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state,
+                                    pipeline_for(svc.config, view.current), view.current):
+            raise Refused(refusal)      # before "already signed": a stranger learns nothing of the dossier
         if row.state in rules.SIGNED_STATES:
             raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 已于此前签发"))
         answer = answer_in(uow, svc, view)

@@ -69,20 +69,16 @@ class ConsultationView(BaseModel):
 
 
 def _door(svc: Services, uow: Unit, row: DossierRow):
-    """The pipeline as the dossier's door sees it (services/dossiers/access.py): the stages its current
-    version must pass, so a 宣传部 reviewer sees a major decision's consultation only when it is high-risk."""
-    from review.gate import active_stages
+    """(pipeline, current version): what the dossier's door (rules.may_see) reads, so a 宣传部 reviewer
+    sees a major decision's consultation only when it is high-risk."""
     version = uow.dossiers.version(row.id, row.current_version)
-    if version is None:
-        return svc.config.pipeline(row.kind)
-    pipeline = pipeline_for(svc.config, version)
-    return pipeline.model_copy(update={"stages": tuple(active_stages(pipeline, version))})
+    return (pipeline_for(svc.config, version) if version else svc.config.pipeline(row.kind)), version
 
 
 def _drafting_actor(svc: Services, uow: Unit, dossier_id: str, actor_name: str) -> tuple[DossierRow, object]:
     actor = person(svc.config, actor_name)
     row = uow.dossiers.require(dossier_id)
-    if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, _door(svc, uow, row))
+    if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, *_door(svc, uow, row))
                    or rules.may_consult(actor, row.drafting_unit)):
         raise Refused(refusal)
     if not pipeline_of(svc.config, row.kind).major_decision:
@@ -347,12 +343,13 @@ def moderate_comment(svc: Services, dossier_id: str, comment_id: int, action: st
             raise Refused(problem("not_found", f"卷宗 {dossier_id} 没有第 {comment_id} 条网上意见"))
         if c.summary_published_at is not None:
             raise Refused(problem("invalid_state", "意见采纳情况已公布，不能再审核网上意见"))
-        comment.moderation = COMMENT_MODERATION.step(comment.moderation or "pending", action)
-        if comment.moderation == "rejected":
-            comment.adopted = None                 # out of the adoption table
-        uow.audit.append(CommentModerated(dossier_id=dossier_id, actor=actor.name, at=svc.now(),
-                                          comment_id=comment_id, moderation=comment.moderation,
-                                          reason=(reason or "").strip()[:500] or None))
+        if comment.moderation != COMMENT_MODERATION.actions[action][1]:    # asked again (a double click): nothing
+            comment.moderation = COMMENT_MODERATION.step(comment.moderation or "pending", action)
+            if comment.moderation == "rejected":
+                comment.adopted = None                 # out of the adoption table
+            uow.audit.append(CommentModerated(dossier_id=dossier_id, actor=actor.name, at=svc.now(),
+                                              comment_id=comment_id, moderation=comment.moderation,
+                                              reason=(reason or "").strip()[:500] or None))
     return view(svc, dossier_id)
 
 
@@ -375,7 +372,7 @@ def desk_consultation(svc: Services, dossier_id: str, actor_name: str) -> DeskCo
     actor = person(svc.config, actor_name)
     with svc.unit() as uow:
         row = uow.dossiers.require(dossier_id)
-        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, _door(svc, uow, row)):
+        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, *_door(svc, uow, row)):
             raise Refused(refusal)
         refusal = rules.may_consult(actor, row.drafting_unit)
         has = uow.review.consultation(dossier_id) is not None

@@ -161,10 +161,9 @@ def _guard(svc: Services, uow, dossier_id: str, actor):
     """(row, view, stage) when the person may record this dossier's meeting; Refused otherwise."""
     row, view = uow.dossiers.view(dossier_id)
     pipeline = pipeline_for(svc.config, view.current)
-    active = pipeline.model_copy(update={"stages": tuple(active_stages(pipeline, view.current))})
-    if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, active):
+    if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, pipeline, view.current):
         raise Refused(refusal)
-    stage = rules.meeting_stage(active)
+    stage = rules.meeting_stage(pipeline.model_copy(update={"stages": tuple(active_stages(pipeline, view.current))}))
     if refusal := rules.may_record_deliberation(actor, uow.dossiers.submitters(dossier_id), row.drafting_unit,
                                                 row.state, stage):
         raise Refused(refusal)
@@ -204,10 +203,8 @@ def search_deliberations(svc: Services, text: str, actor_name: str, limit: int =
     with svc.unit() as uow:
         for record, dossier in uow.deliberations.search(text, limit * 4):
             version = uow.dossiers.version(dossier.id, dossier.current_version)
-            pipeline = pipeline_for(svc.config, version) if version else None
-            if pipeline is not None:        # as the dossier's door: the stages this version must pass
-                pipeline = pipeline.model_copy(update={"stages": tuple(active_stages(pipeline, version))})
-            if rules.may_see(actor, dossier.id, dossier.drafting_unit, dossier.state, pipeline) is not None:
+            pipeline = pipeline_for(svc.config, version) if version else svc.config.pipeline(dossier.kind)
+            if rules.may_see(actor, dossier.id, dossier.drafting_unit, dossier.state, pipeline, version) is not None:
                 continue
             out.append(_shown(record).model_copy(update={"title": dossier.title,
                                                          "excerpt": excerpt(record.minutes_text or "", text)}))

@@ -79,7 +79,7 @@ def _may_anchor(svc: Services, uow: Unit, row: DossierRow, version, actor: Perso
     from review.gate import active_stages
     from services.review.basics import pipeline_for
     pipeline = pipeline_for(svc.config, version)
-    if refusal := rules.may_see(actor, row.id, row.drafting_unit, row.state, pipeline):
+    if refusal := rules.may_see(actor, row.id, row.drafting_unit, row.state, pipeline, version):
         raise Refused(refusal)
     spec = next((x for x in active_stages(pipeline, version) if x.id == stage), None)
     if spec is not None and (refusal := rules.may_decide(actor, uow.dossiers.submitters(row.id),

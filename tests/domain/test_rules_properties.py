@@ -6,7 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from review import rules
-from review.config import DEFAULT_CONFIG_TOML, ROLE_NAMES, Person, parse_config
+from documents.models import DocumentMeta
+from review.config import DEFAULT_CONFIG_TOML, ROLE_NAMES, Person, Pipeline, parse_config
+from review.model import Version, VersionFile
 from review.units import UnitBook, norm_unit, same_unit
 
 CONFIG = parse_config(DEFAULT_CONFIG_TOML)
@@ -49,22 +51,56 @@ def test_may_decide_allows_only_a_non_submitter_with_the_stages_role_and_unit(p,
         assert not stage.same_unit or (norm_unit(p.unit) == norm_unit(unit) != "")
 
 
-@given(people, st.text(max_size=8), UNIT_TEXT, st.sampled_from(STATES), st.one_of(st.none(), PIPELINES))
-def test_may_see_allows_only_the_unit_a_stage_actor_a_signer_or_after_signing_the_editors(p, d, unit, state, pl):
-    if rules.may_see(p, d, unit, state, pl) is None:
+def _version(risk: str | None, snapshot: Pipeline | None) -> Version:
+    """A current version at a risk level (its 风险评估's conclusion; None: no assessment read)."""
+    files = () if risk is None else (VersionFile(name="风险评估.docx", role="risk_assessment", sha256="0" * 64, size=1,
+                                                 meta=DocumentMeta(file="风险评估.docx", sha256="0" * 64, size=1,
+                                                                   risk_level=risk)),)
+    return Version(dossier_id="D", number=1, fingerprint="f", kind="k", drafting_unit="u", submitted_by="s",
+                   submitted_by_unit="u", files=files, pipeline=snapshot)
+
+
+VERSIONS = st.one_of(st.none(), st.builds(_version, st.sampled_from([None, "低", "中", "高"]),
+                                          st.one_of(st.none(), PIPELINES)))
+
+
+def _acts_now(p, unit, pl, version) -> bool:
+    """The person acts on a stage the version must pass: its own pipeline (snapshot) first, a
+    conditional (高 risk) stage only at 高 risk, only unconditional ones when no version is known."""
+    pl = version.pipeline if version is not None and version.pipeline is not None else pl
+    high = version is not None and version.risk_level == "高"
+    return pl is not None and any(rules.acts_on_stage(p, s, unit) for s in pl.stages
+                                  if s.when == "always" or (s.when == "high_risk" and high))
+
+
+@given(people, st.text(max_size=8), UNIT_TEXT, st.sampled_from(STATES), st.one_of(st.none(), PIPELINES), VERSIONS)
+def test_may_see_allows_only_the_unit_a_stage_actor_a_signer_or_after_signing_the_editors(p, d, unit, state, pl,
+                                                                                        version):
+    if rules.may_see(p, d, unit, state, pl, version) is None:
         assert (same_unit(p.unit, unit)
-                or (pl is not None and any(rules.acts_on_stage(p, s, unit) for s in pl.stages))
+                or _acts_now(p, unit, pl, version)
                 or "signer" in p.roles
                 or (state in rules.SIGNED_STATES and {"gazette_editor", "registrar"} & set(p.roles)))
     else:
-        assert rules.may_see(p, d, unit, state, pl).code == "not_found"
+        assert rules.may_see(p, d, unit, state, pl, version) == rules.not_found(d)
 
 
-@given(people, st.text(max_size=8), UNIT_TEXT, st.sampled_from(STATES), st.one_of(st.none(), PIPELINES))
-def test_a_not_public_original_is_only_for_its_unit_reviewers_and_signer(p, d, unit, state, pl):
-    if rules.may_download(p, d, unit, state, pl, public=False) is None:
-        assert (same_unit(p.unit, unit) or "signer" in p.roles
-                or (pl is not None and any(rules.acts_on_stage(p, s, unit) for s in pl.stages)))
+@given(st.sampled_from(CONFIG.pipelines), st.sampled_from(STATES), st.sampled_from([None, "低", "中", "高"]))
+def test_the_publicity_reviewer_knows_of_a_dossier_only_while_its_current_version_is_high_risk(pl, state, risk):
+    """The publicity stage is active only for a 高 risk version (review/gate.active_stages): its
+    reviewer sees no other dossier of another unit, before signing or after, whatever pipeline is given."""
+    publicity = CONFIG.person("publicity")
+    for version in (_version(risk, None), _version(risk, pl)):
+        seen = rules.may_see(publicity, "D1", "根河市政务服务局", state, pl, version)
+        assert (seen is None) == (risk == "高" and any(s.id == "publicity" for s in pl.stages)), (pl.kind, risk)
+        original = rules.may_download(publicity, "D1", "根河市政务服务局", state, pl, version, public=False)
+        assert original == seen or (seen is None and original is None)
+
+
+@given(people, st.text(max_size=8), UNIT_TEXT, st.sampled_from(STATES), st.one_of(st.none(), PIPELINES), VERSIONS)
+def test_a_not_public_original_is_only_for_its_unit_reviewers_and_signer(p, d, unit, state, pl, version):
+    if rules.may_download(p, d, unit, state, pl, version, public=False) is None:
+        assert same_unit(p.unit, unit) or "signer" in p.roles or _acts_now(p, unit, pl, version)
         assert not ({"gazette_editor", "registrar"} >= set(p.roles) and p.roles and not same_unit(p.unit, unit))
 
 
