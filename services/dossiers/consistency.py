@@ -1,22 +1,52 @@
 """The interpretation read against its policy for a stored dossier (review/consistency.py on the
-current version's docx). Warnings and notes only: nothing here enters the gate's `blocking`."""
+current version's docx). Warnings and notes only: nothing here enters the gate's `blocking`.
+
+The findings are a pure function of the version's files (and of the code that reads them), so they
+are worked out once: kept in this process (the desk) and, for a home whose objects are in its own
+folder, in a file under the home (`cache/consistency/<key>.json`). A cold `gate` or `status` then
+neither opens the docx nor imports the docx reader and the fact extractor (issue 14: "Reads are
+fast"). The key is a hash of the policy's and the interpretations' names and SHA-256 and of the
+source of documents/ and review/ (a changed reader or rule never answers from an older result). A
+cache file that is missing, unreadable or not what this code wrote is worked out again; a file the
+store no longer holds is read (and reported unavailable) as before.
+"""
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from documents.diff import paragraphs
 from documents.problems import Problem
-from review.consistency import Finding, check_all
 from services.home.context import Services
 from services.review.actions import load
 
 INTERPRETATIONS = ("interpretation_material", "interpretation_plan")
 
+
+class FindingRecord(BaseModel, frozen=True):
+    """One finding: the fields of review.consistency.Finding, so that a cached read needs neither
+    the docx reader nor the fact extractor (tests/cli/test_consistency_cache.py keeps them equal)."""
+    kind: str
+    anchor: str                    # the interpretation's place: 问3, 二、, or "第5段"
+    value: str                     # the interpretation fact's normalised value
+    text: str                      # as written in the interpretation
+    paragraph: int
+    policy_anchor: str | None = None   # the policy's place when a differing figure stands there
+    policy_text: str | None = None
+
+
 # Stored files are addressed by their SHA-256, so a result keyed by the hashes never goes stale.
-_CACHE: OrderedDict[tuple[str, ...], tuple[list[Problem], list[str], list[Finding]]] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, ...], tuple[list[Problem], list[str], list[FindingRecord]]] = OrderedDict()
 _CACHE_SIZE = 256
+# What a cache file says it is; a file without it (or another) is worked out again.
+CACHE_FORMAT = "lockstep.consistency/1"
+# The code the findings depend on: every module of these packages, by content.
+_CODE = ("documents", "review")
 
 
 class ConsistencyView(BaseModel):
@@ -24,7 +54,7 @@ class ConsistencyView(BaseModel):
     version: int
     problems: list[Problem] = Field(default_factory=list)   # interpretation_inconsistent warnings
     notes: list[str] = Field(default_factory=list)          # first-level provisions not addressed
-    findings: list[Finding] = Field(default_factory=list)   # one per problem, in the same order
+    findings: list[FindingRecord] = Field(default_factory=list)   # one per problem, in the same order
     fingerprint: str = ""                                    # the version's (finding ids carry it)
 
 
@@ -39,19 +69,95 @@ def consistency(svc: Services, dossier_id: str) -> ConsistencyView:
     interps = [f for f in version.of_role(*INTERPRETATIONS) if f.meta]
     if policy is None or not interps:
         return out
-    key = (policy.sha256, *(f"{f.name}:{f.sha256}" for f in interps))
+    key = (f"{policy.name}:{policy.sha256}", *(f"{f.name}:{f.sha256}" for f in interps))
     hit = _CACHE.get(key)
     if hit is None:
-        result = check_all(paragraphs(policy.name, svc.store.get(policy.sha256)),
-                           [(f.name, paragraphs(f.name, svc.store.get(f.sha256))) for f in interps])
-        hit = (result.problems, result.notes, result.findings)
-        _CACHE[key] = hit
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    else:
-        _CACHE.move_to_end(key)
+        hit = _from_file(svc, key, [policy.sha256, *(f.sha256 for f in interps)])
+    if hit is None:
+        hit = _work_out(svc, policy, interps)
+        _to_file(svc, key, hit)
+    _CACHE[key] = hit
+    _CACHE.move_to_end(key)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
     out.problems, out.notes, out.findings = list(hit[0]), list(hit[1]), list(hit[2])
     return out
+
+
+def _work_out(svc: Services, policy, interps) -> tuple[list[Problem], list[str], list[FindingRecord]]:
+    """Read the docx and check: the only place the reader and the rules are imported."""
+    from documents.diff import paragraphs
+    from review.consistency import check_all
+    result = check_all(paragraphs(policy.name, svc.store.get(policy.sha256)),
+                       [(f.name, paragraphs(f.name, svc.store.get(f.sha256))) for f in interps])
+    return (list(result.problems), list(result.notes),
+            [FindingRecord(**f.model_dump()) for f in result.findings])
+
+
+# ------------------------------------------------------------------ the cache file (folder homes)
+
+@lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 of the source of documents/ and review/ (names and contents), once per process."""
+    root = Path(__file__).resolve().parents[2]
+    h = hashlib.sha256(CACHE_FORMAT.encode())
+    for package in _CODE:
+        for path in sorted((root / package).glob("*.py")):
+            h.update(f"\0{package}/{path.name}\0".encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def cache_path(svc: Services, key: tuple[str, ...]) -> Path | None:
+    """Where the findings for these files are kept, or None when the home keeps no cache file
+    (its objects are not in a folder of its own: S3)."""
+    from storage.objects import FolderStore
+    if not isinstance(svc.store, FolderStore):
+        return None
+    name = hashlib.sha256(json.dumps([code_digest(), *key], ensure_ascii=False).encode()).hexdigest()
+    return svc.home.path / "cache" / "consistency" / f"{name}.json"
+
+
+def _from_file(svc: Services, key: tuple[str, ...], shas: list[str]):
+    """The kept findings, or None: no file, an unreadable or foreign one, or a file the store has
+    lost (then the check reads and says it is unavailable, as without a cache)."""
+    try:
+        path = cache_path(svc, key)
+        if path is None:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("key") != list(key):
+            return None
+        hit = ([Problem.model_validate(p) for p in data["problems"]], [str(n) for n in data["notes"]],
+               [FindingRecord.model_validate(f) for f in data["findings"]])
+        if not isinstance(data["notes"], list) or len(hit[0]) != len(hit[2]):
+            return None
+        if not all(svc.store.exists(s) for s in shas):
+            return None
+        return hit
+    except Exception:  # noqa: BLE001 - a cache is never a reason to fail a read: work it out
+        return None
+
+
+def _to_file(svc: Services, key: tuple[str, ...], hit) -> None:
+    """Keep the findings for the next process; a home that cannot be written keeps none."""
+    tmp = None
+    try:
+        path = cache_path(svc, key)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        body = json.dumps({"format": CACHE_FORMAT, "key": list(key),
+                           "problems": [p.model_dump(mode="json") for p in hit[0]], "notes": hit[1],
+                           "findings": [f.model_dump(mode="json") for f in hit[2]]}, ensure_ascii=False)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(body)
+        os.replace(tmp, path)          # whole or not at all: a reader never sees half a file
+    except Exception:  # noqa: BLE001 - read-only home, full disk: the next read works it out again
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def consistency_json(svc: Services, dossier_id: str) -> dict:
@@ -70,4 +176,4 @@ def consistency_json(svc: Services, dossier_id: str) -> dict:
     return {"problems": [p.model_dump(mode="json") for p in view.problems], "notes": view.notes}
 
 
-__all__ = ["ConsistencyView", "consistency", "consistency_json"]
+__all__ = ["ConsistencyView", "FindingRecord", "cache_path", "code_digest", "consistency", "consistency_json"]
