@@ -343,13 +343,12 @@ def moderate_comment(svc: Services, dossier_id: str, comment_id: int, action: st
             raise Refused(problem("not_found", f"卷宗 {dossier_id} 没有第 {comment_id} 条网上意见"))
         if c.summary_published_at is not None:
             raise Refused(problem("invalid_state", "意见采纳情况已公布，不能再审核网上意见"))
-        if comment.moderation != COMMENT_MODERATION.actions[action][1]:    # asked again (a double click): nothing
-            comment.moderation = COMMENT_MODERATION.step(comment.moderation or "pending", action)
-            if comment.moderation == "rejected":
-                comment.adopted = None                 # out of the adoption table
-            uow.audit.append(CommentModerated(dossier_id=dossier_id, actor=actor.name, at=svc.now(),
-                                              comment_id=comment_id, moderation=comment.moderation,
-                                              reason=(reason or "").strip()[:500] or None))
+        comment.moderation = COMMENT_MODERATION.step(comment.moderation or "pending", action)
+        if comment.moderation == "rejected":
+            comment.adopted = None                 # out of the adoption table
+        uow.audit.append(CommentModerated(dossier_id=dossier_id, actor=actor.name, at=svc.now(),
+                                          comment_id=comment_id, moderation=comment.moderation,
+                                          reason=(reason or "").strip()[:500] or None))
     return view(svc, dossier_id)
 
 

@@ -193,3 +193,183 @@ def test_the_random_walk_can_reach_publication(bundles, tmp_path):
         _check(svc)
     with svc.session() as s:
         assert s.get(DossierRow, dossiers[0]).state in rules.PUBLISHED_STATES
+
+
+# ------------------------------------------------------------------ who may know a dossier exists
+#
+# One home, built once: a 重大行政决策 at low and at 高 risk under review, and a signed, published
+# normative document at low risk. Every configured role, a unit head and a drafter of other units
+# then ask every surface that takes a dossier id. A person the rulebook does not let see a dossier
+# must get exactly what a missing dossier gets (not_found): a refusal naming the dossier, its
+# drafting unit or its state would tell them it exists. The 宣传部 reviewer sees a dossier only while
+# its current version is 高 risk (the publicity stage is active only then: review/gate.active_stages).
+
+KNOWERS = ("drafter", "director", "reviewer", "secretary", "signer", "editor", "publicity",
+           "sfj_drafter", "xcb_head")
+MISSING = "D1999-9999"
+TOPIC = "综合政务"
+
+
+def _expected_to_see(name: str, risk: str, state: str) -> bool:
+    """The rule in words, written out here (not asked of the guard): the drafting unit (政务服务局),
+    the signer, whoever acts on an active stage (单位审核 same unit, 合法性审核, 集体审议 always; 宣传部
+    only at 高 risk), the gazette office once signed; nobody else."""
+    if name in ("drafter", "director", "signer", "reviewer", "secretary"):
+        return True
+    if name == "publicity":
+        return risk == "高"
+    if name == "editor":
+        return state in rules.SIGNED_STATES
+    return False
+
+
+@pytest.fixture(scope="module")
+def known():
+    """(svc, {key: (dossier id, risk)}, a picture to attach, the base dir)."""
+    from services.review.actions import record_sign_off as sign
+    base = Path(tempfile.mkdtemp(prefix="lockstep-known-"))
+    try:
+        home = Home(base / "home")
+        initialise(home)
+        add_person(home, "sfj_drafter", "根河市司法局", ["drafter"], None, actor="test")
+        add_person(home, "xcb_head", "中共根河市委宣传部", ["unit_head"], None, actor="test")
+        svc = open_services(home)
+        low = intake_bundle([write_zip(base / "low.zip", kind="重大行政决策", doc_number="根政发〔2019〕31号")],
+                            "drafter", svc).dossier
+        high = intake_bundle([write_zip(base / "high.zip", kind="重大行政决策", doc_number="根政发〔2019〕32号",
+                                        risk_level="高", response_plan=True)], "drafter", svc).dossier
+        signed = intake_bundle([write_zip(base / "signed.zip", doc_number="根政办发〔2019〕33号")],
+                               "drafter", svc).dossier
+        for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
+            record_decision(svc, signed, stage, "approve", "同意", who)
+        sign(svc, signed, "signer")
+        assert publish(svc, signed).published
+        picture = base / "一图读懂.png"
+        from samples.genhe import graphic_png
+        picture.write_bytes(graphic_png() + b"\x00another")
+        yield svc, {"low": (low, "低"), "high": (high, "高"), "signed": (signed, "低")}, picture, base
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _surfaces(picture: Path, base: Path):
+    """Every service that takes a dossier id and a person, with inputs it would accept from someone
+    entitled (so that what refuses a stranger is the dossier's door, not the input)."""
+    import datetime as dt
+
+    from services.dossiers.access import access
+    from services.dossiers.attach import attach
+    from services.dossiers.disclosure import set_disclosure
+    from services.dossiers.explained import explain, findings
+    from services.dossiers.revision import check_answers
+    from services.dossiers.withhold import withhold
+    from services.publication.catalogue import set_topic
+    from services.publication.schedule import cancel, schedule
+    from services.review import consultation as c
+    from services.review.actions import status
+    from services.review.basics import person
+    from services.review.deliberation import record_deliberation
+    from services.review.opinions import anchor_reasons
+
+    def door(svc, who, d):                 # the API's GET /dossiers/{d} and /gate, the desk's pages
+        access(svc, person(svc.config, who), d)
+        return status(svc, d)
+
+    def download(svc, who, d):             # the desk's /files/{sha256}: may_download behind the door
+        if why := access(svc, person(svc.config, who), d).why_not("download"):
+            raise Refused(why)
+
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)
+    return {
+        "status": door,
+        "download": download,
+        "attach": lambda svc, who, d: attach(svc, d, picture, "graphic_interpretation", who),
+        "new_version": lambda svc, who, d: intake_bundle([base / "low.zip"], who, svc, dossier_hint=d),
+        "revision_answers": lambda svc, who, d: check_answers(svc, person(svc.config, who), d, []),
+        "decide": lambda svc, who, d: record_decision(svc, d, "publicity", "approve", "同意", who),
+        "sign_off": lambda svc, who, d: record_sign_off(svc, d, who),
+        "disclosure": lambda svc, who, d: set_disclosure(svc, d, "主动公开", who),
+        "withhold": lambda svc, who, d: withhold(svc, d, "经审查发现涉及不宜公开的内容，撤回公开", who),
+        "topic": lambda svc, who, d: set_topic(svc, d, TOPIC, who),
+        "schedule": lambda svc, who, d: schedule(svc, d, later, who),
+        "cancel_schedule": lambda svc, who, d: cancel(svc, d, "发布时间需要重新安排，暂不发布", who),
+        "opinion_reasons": lambda svc, who, d: anchor_reasons(svc, d, ["表述不清，请修改"],
+                                                              person(svc.config, who), "legality"),
+        "deliberation": lambda svc, who, d: record_deliberation(
+            svc, d, meeting="市政府常务会议", session_number=3, held_on=dt.date(2019, 6, 1),
+            minutes_name="纪要.docx", minutes=b"not read before the door", actor_name=who),
+        "findings": lambda svc, who, d: findings(svc, d, who),
+        "explain_finding": lambda svc, who, d: explain(svc, d, "F1", "解读与政策的表述一致，无需修改", who),
+        "consultation": lambda svc, who, d: c.desk_consultation(svc, d, who),
+        "consultation_open": lambda svc, who, d: c.open_consultation(svc, d, dt.date(2019, 7, 1),
+                                                                     dt.date(2019, 7, 31), who),
+        "consultation_comments": lambda svc, who, d: c.record_comments(
+            svc, d, [{"author": "张三", "text": "建议明确办理时限", "received_on": "2019-07-02"}], who, "imported"),
+        "consultation_adopt": lambda svc, who, d: c.decide_comment(svc, d, 1, "采纳", "已采纳", who),
+        "consultation_moderate": lambda svc, who, d: c.moderate_comment(svc, d, 1, "accept", who),
+        "consultation_summary": lambda svc, who, d: c.publish_summary(svc, d, who),
+    }
+
+
+def _answer(surface, svc, who: str, d: str):
+    """What the surface tells the person: None (done) or its problems, with the dossier id replaced
+    by a placeholder (so that a hidden dossier's answer compares equal to a missing one's)."""
+    try:
+        surface(svc, who, d)
+        return None
+    except Refused as r:
+        return [json.loads(p.model_dump_json().replace(d, "<D>")) for p in r.problems]
+
+
+def _facts(svc, d: str) -> tuple[str, bool]:
+    """(state, the guard's answer for each person) as the rulebook reads the stored dossier."""
+    from services.review.basics import person
+    with svc.unit() as uow:
+        row, view = load(uow, d)
+        pipeline = pipeline_for(svc.config, view.current)
+        seen = {n: rules.may_see(person(svc.config, n), d, row.drafting_unit, row.state, pipeline, view.current)
+                for n in KNOWERS}
+    return row.state, seen
+
+
+def test_a_person_who_may_not_see_a_dossier_is_told_what_a_missing_one_answers_on_every_surface(known):
+    """宣传部 asking to set a low-risk dossier's 公开属性 was told “公开属性由起草单位…确定” (naming the
+    drafting unit), where a missing dossier answers not_found: every surface now asks one guard."""
+    svc, dossiers, picture, base = known
+    surfaces = _surfaces(picture, base)
+    leaks = []
+    for key, (d, risk) in dossiers.items():
+        state, seen = _facts(svc, d)
+        for who in KNOWERS:
+            assert (seen[who] is None) == _expected_to_see(who, risk, state), (who, key, seen[who])
+            if seen[who] is None:
+                continue
+            assert seen[who].code == "not_found"
+            for name, surface in surfaces.items():
+                missing = _answer(surface, svc, who, MISSING)
+                got = _answer(surface, svc, who, d)
+                # (a surface that refuses by role before reading any dossier answers both alike: no leak)
+                if got != missing:
+                    leaks.append((who, key, name, got and got[0]["message"]))
+    assert not leaks, "\n".join(map(str, leaks))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(KNOWERS), st.sampled_from(["low", "high", "signed"]), st.data())
+def test_whoever_may_see_a_dossier_never_hears_that_it_is_missing(known, who, key, data):
+    """Random people on random surfaces: the answer is the surface's own (done, or a refusal of
+    the action) and never not_found for the dossier when the guard lets the person see it; when it
+    does not, exactly a missing dossier's answer."""
+    svc, dossiers, picture, base = known
+    surfaces = _surfaces(picture, base)
+    name = data.draw(st.sampled_from(sorted(surfaces)))
+    d, risk = dossiers[key]
+    state, seen = _facts(svc, d)
+    assert (seen[who] is None) == _expected_to_see(who, risk, state)
+    got = _answer(surfaces[name], svc, who, d)
+    event(f"{name}: {'done' if got is None else got[0]['code']}")
+    if seen[who] is None:
+        assert got is None or got[0]["message"] != rules.not_found("<D>").message, (who, key, name, got)
+    else:
+        assert got == _answer(surfaces[name], svc, who, MISSING), (who, key, name, got)
