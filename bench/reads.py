@@ -13,14 +13,18 @@ each as its own process, the median of --runs:
 first cold (no desk), then with `lockstep serve` running for the same home, where `submit` (a new
 distinct bundle each run) and `sign-off` (a dossier approved at every stage beforehand, untimed) are
 timed too. Each line prints seconds and the ratio to the floor measured in this run, so a loaded
-machine shifts both. Goals (issue 14): reads <= 0.5 s cold, <= 0.15 s with the desk; submit and
-sign-off <= 0.8 s with the desk. Never a test: the numbers are read by people.
+machine shifts both; then the median CPU seconds (user + system) of the command's own process and
+their ratio to the floor's, which a machine shared with other work shifts far less (with the desk
+up, the desk's work is not in them: only what the command line itself spends). Goals (issue 14):
+reads <= 0.5 s cold, <= 0.15 s with the desk; submit and sign-off <= 0.8 s with the desk. Never a
+test: the numbers are read by people.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -44,23 +48,34 @@ def lockstep(home: Path, *args: str, check: bool = True) -> subprocess.Completed
     return r
 
 
-def median_time(run, n: int) -> float:
-    times = []
+CPU: dict[str, float] = {}       # a line's name -> the median CPU seconds of its runs
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def median_time(run, n: int, name: str = "") -> float:
+    """Median wall seconds of n runs; the median CPU seconds of the processes they waited for go to CPU[name]."""
+    times, cpu = [], []
     for i in range(n):
-        t0 = time.perf_counter()
+        c0, t0 = _children_cpu(), time.perf_counter()
         run(i)
         times.append(time.perf_counter() - t0)
+        cpu.append(_children_cpu() - c0)
+    CPU[name] = statistics.median(cpu)
     return statistics.median(times)
 
 
 def floor(n: int) -> float:
-    return median_time(lambda _: subprocess.run([PY, "-c", "import sqlalchemy, pydantic"], check=True), n)
+    return median_time(lambda _: subprocess.run([PY, "-c", "import sqlalchemy, pydantic"], check=True), n, "floor")
 
 
-def reads(home: Path, dossier: str, n: int) -> dict[str, float]:
-    return {"gate": median_time(lambda _: lockstep(home, "gate", dossier), n),
-            "status": median_time(lambda _: lockstep(home, "status", dossier), n),
-            "register": median_time(lambda _: lockstep(home, "register", "list"), n)}
+def reads(home: Path, dossier: str, n: int, how: str) -> dict[str, float]:
+    return {"gate": median_time(lambda _: lockstep(home, "gate", dossier), n, f"gate ({how})"),
+            "status": median_time(lambda _: lockstep(home, "status", dossier), n, f"status ({how})"),
+            "register": median_time(lambda _: lockstep(home, "register", "list"), n, f"register ({how})")}
 
 
 def people_by_role(home: Path) -> dict[str, str]:
@@ -104,7 +119,7 @@ def main() -> None:
     lockstep(home, "demo", "--json")
     dossier = "D2026-0001"
     base = floor(a.runs)
-    cold = reads(home, dossier, a.runs)
+    cold = reads(home, dossier, a.runs, "cold")
     roles = people_by_role(home)
     bundles = genhe.write_bundles(work / "bundles", 2 * a.runs, seed=7)[: 2 * a.runs]
     out = {"runs": a.runs, "floor_s": round(base, 3), "cold_s": {k: round(v, 3) for k, v in cold.items()}}
@@ -116,10 +131,10 @@ def main() -> None:
             if desk.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the desk did not start")
             time.sleep(0.2)
-        warm = reads(home, dossier, a.runs)
+        warm = reads(home, dossier, a.runs, "desk")
         out["desk_s"] = {k: round(v, 3) for k, v in warm.items()}
         drafter = roles.get("drafter", "drafter")
-        out["desk_s"]["submit"] = round(median_time(lambda i: submitted(home, bundles[i], drafter), a.runs), 3)
+        out["desk_s"]["submit"] = round(median_time(lambda i: submitted(home, bundles[i], drafter), a.runs, "submit (desk)"), 3)
         ready, refused = [], None
         for b in bundles[a.runs:]:
             d = submitted(home, b, drafter)
@@ -131,14 +146,15 @@ def main() -> None:
         else:
             signer = roles.get("signer", "signer")
             out["desk_s"]["sign_off"] = round(median_time(
-                lambda i: lockstep(home, "sign-off", ready[i], "--as", signer, "--json"), a.runs), 3)
+                lambda i: lockstep(home, "sign-off", ready[i], "--as", signer, "--json"), a.runs, "sign_off (desk)"), 3)
     finally:
         desk.terminate()
         try:
             desk.wait(30)
         except subprocess.TimeoutExpired:
             desk.kill()
-    print(f"{'':10}{'秒 s':>8}{'× floor':>9}  goal", file=sys.stderr if a.json else sys.stdout)
+    print(f"{'':18}{'秒 s':>8}{'× floor':>9}{'CPU s':>8}{'× floor':>9}  goal", file=sys.stderr if a.json else sys.stdout)
+    cpu_base = CPU.get("floor") or float("nan")
     rows = [("floor", base, None)] + [(f"{k} (cold)", v, GOALS["cold"]) for k, v in cold.items()] + \
         [(f"{k} (desk)", v, GOALS["write" if k in ("submit", "sign_off") else "desk"]) for k, v in out["desk_s"].items()]
     for name, v, goal in rows:
@@ -146,9 +162,14 @@ def main() -> None:
             print(f"{name:18} not measured: {out.get('sign_off_not_measured')}")
             continue
         verdict = "" if goal is None else ("ok" if v <= goal else f"over {goal} s")
-        print(f"{name:18}{v:8.3f}{v / base:9.2f}  {verdict}", file=sys.stderr if a.json else sys.stdout)
+        cpu = CPU.get(name, float("nan"))
+        print(f"{name:18}{v:8.3f}{v / base:9.2f}{cpu:8.3f}{cpu / cpu_base:9.2f}  {verdict}",
+              file=sys.stderr if a.json else sys.stdout)
     out["ratios"] = {k: round(v / base, 2) for k, v in {**{f"cold_{k}": v for k, v in cold.items()},
                                                          **{f"desk_{k}": v for k, v in out["desk_s"].items() if v}}.items()}
+    out["floor_cpu_s"] = round(cpu_base, 3)
+    out["cpu_ratios"] = {name.replace(" (", "_").rstrip(")"): round(v / cpu_base, 2)
+                         for name, v in CPU.items() if name != "floor"}
     print(json.dumps(out, ensure_ascii=False))
 
 
