@@ -101,6 +101,42 @@ def consultation_adopt(ctx: typer.Context, dossier: Annotated[str, typer.Argumen
     _print_consultation(v, as_json, ctx)
 
 
+# 网上意见审核 from the command line: the lifecycle's ids and names (review.lifecycles.COMMENT_MODERATION:
+# 采用 / 不予采用) and the words offices also use for them.
+MODERATION_ALIASES = {"通过": "accept", "采纳显示": "accept", "驳回": "reject"}
+
+
+def _moderation_action(text: str) -> str:
+    from review.lifecycles import COMMENT_MODERATION
+    t = "".join(text.split())
+    if t.lower() in COMMENT_MODERATION.actions:
+        return t.lower()
+    names = {v: k for k, v in COMMENT_MODERATION.action_names.items()} | MODERATION_ALIASES
+    if t in names:
+        return names[t]
+    valid = "、".join(f"{v}（{k}）" for k, v in COMMENT_MODERATION.action_names.items())
+    raise typer.BadParameter(f"没有审核操作 {text}（可用：{valid}；也可写 通过、驳回）", param_hint="'审核'")
+
+
+@consultation_app.command("moderate")
+def consultation_moderate(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+                          comment: Annotated[int, typer.Argument(help="网上意见编号（见 consultation show 的待审核）")],
+                          action: Annotated[str, typer.Argument(
+                              help="accept / 采用 / 通过（进入意见采纳情况表），reject / 不予采用 / 驳回（不公开）",
+                              metavar="审核")],
+                          as_: AsOpt,
+                          reason: Annotated[Optional[str], typer.Option("--reason", help="审核理由（记入操作记录）")] = None,
+                          as_json: JsonOpt = False) -> None:
+    """审核一条网上意见：采用（进入意见采纳情况表）或不予采用（不公开）。"""
+    from services.review.consultation import moderate_comment
+    chosen = _moderation_action(action)
+    with refusals(as_json, {"dossier": dossier, "comment": comment}):
+        v = moderate_comment(services_of(ctx), dossier, comment, chosen, as_, reason)
+    if not as_json:
+        out.print(f"第 {comment} 条网上意见：{'已采用，进入意见采纳情况表' if chosen == 'accept' else '不予采用，不会公开'}")
+    _print_consultation(v, as_json, ctx)
+
+
 @consultation_app.command("summary")
 def consultation_summary(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
                          as_: AsOpt, as_json: JsonOpt = False) -> None:
@@ -133,10 +169,18 @@ def _print_consultation(v, as_json: bool, ctx: typer.Context | None = None) -> N
     out.print(f"  意见 {v.comments} 条：" + "，".join(f"{k} {n}" for k, n in v.adoption.items())
               + (f"；网上意见待审核 {v.pending} 条" if v.pending else "")
               + (f"；本次 {v.duplicates} 条此前已录入，未重复录入" if v.duplicates else ""))
-    shown = {"pending": "网上·待审核", "rejected": "网上·不予采用"}
+    waiting = [c for c in v.items if c.source == "online" and c.moderation == "pending"]
     for c in v.items:
-        state = shown.get(c.moderation or "") if c.source == "online" else None
+        if c.source == "online" and c.moderation == "pending":
+            continue
+        state = "网上·不予采用" if c.source == "online" and c.moderation == "rejected" else None
         out.print(f"    {c.id:>4}. {c.author}：{c.text[:40]}  [{state or c.adopted or '待定'}]", markup=False)
+    if waiting:          # the moderation queue, apart: none of these is counted or public until accepted
+        out.print(f"  待审核的网上意见（{len(waiting)} 条，未计入上列；lockstep consultation moderate {v.dossier} 编号 "
+                  "采用|不予采用）：", markup=False)
+        for c in waiting:
+            at = f"{c.submitted_at.astimezone():%Y-%m-%d %H:%M}" if c.submitted_at else str(c.received_on or "")
+            out.print(f"    {c.id:>4}. {c.author}（{at}）：{c.text[:40]}  [待审核]", markup=False)
     out.print(f"  采纳情况：{'已公布 ' + str(v.summary) if v.summary else '尚未公布'}")
     if v.summary_url:
         out.print(f"  采纳情况网址：{_served(ctx, v.summary_url)}")

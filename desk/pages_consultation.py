@@ -3,7 +3,8 @@ site (issue 15 item 5).
 
 Desk, for whoever may see the dossier; every step for the drafting unit's drafters (review.rules.may_consult):
   /desk/dossiers/D/consultation              the period, counts, the adoption table, import, summary
-  /desk/dossiers/D/consultation/moderation   online comments waiting for the office (采用 / 不予采用)
+  /desk/dossiers/D/consultation/moderation   online comments waiting for the office (采用 / 不予采用), 20 a
+                                             page (?page=N for 待审核, ?decided=N for 已审核)
   POST …/consultation/open | import | comments/N/adopt | comments/N/moderate | summary
 
 Public, no sign-in (served before the site's catch-all, desk/pages_site.py):
@@ -31,6 +32,7 @@ from documents.problems import Problem, Refused, problem
 from review.consultation import TEXT_MAX
 
 FORM_COOKIE = "lockstep_comment"
+MODERATION = "desk_consultation_moderation.html.j2"
 FORM_FIELDS_MAX = 8
 FORM_BYTES_MAX = 64 * 1024          # a 2000-字 comment is ~6 KB as UTF-8, percent-encoded ~18 KB
 DONE = {"opened": "已开始公开征求意见，征求意见公告已发布。", "imported": "意见已录入。",
@@ -47,8 +49,13 @@ def routes(kit: Kit) -> APIRouter:
 
     async def page(request: Request, d: str, session, who, status: int = 200, errors: list[Problem] | None = None,
                    template: str = "desk_consultation.html.j2", **ctx) -> Response:
-        seen = await run_in_threadpool(cons.desk_consultation, kit.services(), d, who.name)
         done = DONE.get(request.query_params.get("done", ""))
+        if template == MODERATION:           # one page of the queue (and of the decided ones), not every comment
+            at = {**request.query_params, **ctx.get("form", {})}      # a refused POST: the page it came from
+            q = await run_in_threadpool(cons.moderation_page, kit.services(), d, who.name,
+                                        _page_number(at.get("page")), _page_number(at.get("decided")))
+            return kit.page(request, template, status, who, session, q=q, errors=errors or [], done=done)
+        seen = await run_in_threadpool(cons.desk_consultation, kit.services(), d, who.name)
         skipped = request.query_params.get("skipped", "")
         if done and skipped.isdigit() and int(skipped):
             done += f"其中 {int(skipped)} 条此前已录入，未重复录入。"
@@ -96,7 +103,7 @@ def routes(kit: Kit) -> APIRouter:
     @kit.guarded
     async def moderation_page(request: Request, d: str) -> Response:
         session, who = kit.signed_in(request)
-        return await page(request, d, session, who, template="desk_consultation_moderation.html.j2")
+        return await page(request, d, session, who, template=MODERATION)
 
     @router.post("/desk/dossiers/{d}/consultation/open")
     @kit.guarded
@@ -145,8 +152,9 @@ def routes(kit: Kit) -> APIRouter:
         def run(who, f, _files):
             action = f.get("action") or ""
             cons.moderate_comment(svc(), d, n, action, who.name, f.get("reason"))
-            return f"{base(d)}/moderation?done={'accepted' if action == 'accept' else 'rejected'}"
-        return await acting(request, d, run, template="desk_consultation_moderation.html.j2")
+            back = f"page={_page_number(f.get('page'))}&decided={_page_number(f.get('decided'))}"   # the same pages
+            return f"{base(d)}/moderation?{back}&done={'accepted' if action == 'accept' else 'rejected'}"
+        return await acting(request, d, run, template=MODERATION)
 
     @router.post("/desk/dossiers/{d}/consultation/summary")
     @kit.guarded
@@ -234,6 +242,12 @@ def routes(kit: Kit) -> APIRouter:
             return refused_publicly(kit, r)
 
     return router
+
+
+def _page_number(text: str | None) -> int:
+    """?page=3 → 3; missing, not a number, or absurd → 1 (the service keeps it within the pages there are)."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and 0 < len(text) <= 6 else 1
 
 
 def _day(text: str | None, label: str) -> dt.date:

@@ -71,11 +71,18 @@ def parse_received(value: str | None, row: int) -> dt.date | None:
                           advice="日期请写成 2026-07-01 或 2026年7月1日"))
 
 
-def check_received(received: dt.date | None, opens: dt.date, row: int) -> None:
-    """A comment dated before its period opened was not given in it: refused, never recorded."""
+def check_received(received: dt.date | None, opens: dt.date, row: int, closes: dt.date | None = None) -> None:
+    """A comment dated before its period opened, or received after it closed, was not given in it:
+    refused with its row's number, never recorded."""
     if received is not None and received < opens:
         raise Refused(problem("request_invalid", f"第 {row} 条意见的日期 {received} 早于征求意见开始日期 {opens}",
                               advice="征求意见期开始前的意见不能计入本次征求意见；请核对导出文件或日期列"))
+    if received is not None and closes is not None and received > closes:
+        raise Refused(problem("request_invalid",
+                              f"第 {row} 条意见的收到日期 {received} 晚于征求意见截止日期：征求意见期已于 "
+                              f"{closes:%Y年%m月%d日} 结束",
+                              advice="征求意见期结束后收到的意见不能计入本次征求意见；请核对导出文件或日期列，"
+                                     "或删去这些行后重新导入"))
 
 
 def comment_key(author: str | None, text: str, received: dt.date | None) -> tuple[str, str, str]:
@@ -101,12 +108,31 @@ def check_accepting(opens: dt.date, closes: dt.date, today: dt.date, summary_pub
                           advice="征求意见期已结束；意见采纳情况将在本网站公布"))
 
 
+# Characters a person cannot see that change how the text around them reads or compares: the direction
+# controls (LRE…RLO U+202A–U+202E, LRI…PDI U+2066–U+2069, LRM/RLM U+200E/U+200F) that show the words in
+# another order than the text holds them, and the zero-width ones (U+200B–U+200D, WORD JOINER U+2060,
+# BOM U+FEFF) that make two equal comments differ. Every other format character (category Cf) goes too.
+INVISIBLE = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F,
+                                       *range(0x200B, 0x200E), 0x2060, 0xFEFF))
+
+
+def strip_invisible(text: str | None, keep_lines: bool = False) -> str:
+    """The text without invisible direction controls, zero-width characters, other format characters
+    (Cf) and control characters (Cc, the tab too); with keep_lines, line breaks stay, as one \\n each
+    (\\r\\n, \\r, U+2028 and U+2029 become \\n); without it, a line break goes like any control character.
+    Nothing else changes: letters, digits, spaces, punctuation and emoji are kept as they are."""
+    import unicodedata
+    s = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    return "".join(ch for ch in s if (keep_lines and ch == "\n")
+                   or (ch not in INVISIBLE and unicodedata.category(ch) not in ("Cc", "Cf")))
+
+
 def clean_online_comment(name: str | None, contact: str | None, text: str | None) -> tuple[str | None, str | None, str]:
-    """The public form's fields, trimmed and capped: text required, at most TEXT_MAX characters;
-    name and contact optional. Control characters other than line breaks are dropped."""
+    """The public form's fields, cleaned (strip_invisible: line breaks kept in the text only), trimmed and
+    capped: text required (one that is empty once cleaned is refused like an empty one), at most TEXT_MAX
+    characters; name and contact optional. Lengths are counted after cleaning."""
     def tidy(s: str | None, keep_lines: bool = False) -> str:
-        s = (s or "").replace("\r\n", "\n").replace("\r", "\n")
-        return "".join(ch for ch in s if ch >= " " or (keep_lines and ch in "\n\t")).strip()
+        return strip_invisible(s, keep_lines).strip()
     body, who, how = tidy(text, True), tidy(name), tidy(contact)
     if not body:
         raise Refused(problem("request_invalid", "请填写意见内容", advice="意见内容为必填项"))

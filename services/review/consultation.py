@@ -141,9 +141,10 @@ def parse_comments(name: str, data: bytes) -> list[dict]:
 def record_comments(svc: Services, dossier_id: str, comments: list[dict], actor_name: str,
                     source: str) -> ConsultationView:
     """Comments the office received (an export of the website's comment box, letters typed in). All or
-    nothing: a row dated before the period opened, or with a date nobody can read, refuses the whole
-    import with its row number. A comment already recorded (same person, words and day) is not recorded
-    again, so importing the same export twice does not double it."""
+    nothing, in one transaction: a row dated before the period opened or received after it closed, or
+    with a date nobody can read, refuses the whole import with its row number. A comment already recorded
+    (same person, words and day) is not recorded again, so importing the same export twice does not
+    double it."""
     def work() -> int:
         with svc.unit() as uow:
             c = uow.review.lock_consultation(dossier_id)          # first: one import at a time
@@ -156,7 +157,7 @@ def record_comments(svc: Services, dossier_id: str, comments: list[dict], actor_
             new = []
             for i, item in enumerate(comments, 1):
                 received = parse_received(item.get("received_on"), i)
-                check_received(received, c.opens, i)
+                check_received(received, c.opens, i, c.closes)
                 key = comment_key(item.get("author"), item["text"], received)
                 if key in seen:
                     continue
@@ -247,10 +248,7 @@ def view(svc: Services, dossier_id: str) -> ConsultationView:
             dossier=dossier_id, opens=c.opens, closes=c.closes, shortened_reason=c.shortened_reason,
             notice=str(svc.home.site / c.notice_path) if c.notice_path else None, comments=len(comments),
             adoption={a: sum(1 for x in comments if x.adopted == a) for a in ADOPTION},
-            items=[CommentView(id=x.id, author=x.author, text=x.text, adopted=x.adopted, response=x.response,
-                               source=x.source or "imported", moderation=x.moderation, contact=x.contact,
-                               received_on=x.received_on, submitted_at=x.submitted_at)
-                   for x in sorted(everything, key=lambda x: x.id)],
+            items=[_comment_view(x) for x in sorted(everything, key=lambda x: x.id)],
             summary=str(svc.home.site / c.summary_path) if c.summary_path else None,
             summary_published_at=c.summary_published_at,
             notice_url=site_url(svc, c.notice_path), summary_url=site_url(svc, c.summary_path),
@@ -332,7 +330,7 @@ def submit_online_comment(svc: Services, dossier_id: str, name: str | None, cont
 def moderate_comment(svc: Services, dossier_id: str, comment_id: int, action: str, actor_name: str,
                      reason: str | None = None) -> ConsultationView:
     """The drafting office takes (accept) or leaves out (reject) an online comment; audited. Changeable
-    until the adoption summary is published."""
+    until the adoption summary is published; the same decision given again changes and records nothing."""
     if action not in COMMENT_MODERATION.actions:
         raise Refused(problem("request_invalid", "请选择“采用”或“不予采用”"))
     with svc.unit() as uow:
@@ -343,12 +341,13 @@ def moderate_comment(svc: Services, dossier_id: str, comment_id: int, action: st
             raise Refused(problem("not_found", f"卷宗 {dossier_id} 没有第 {comment_id} 条网上意见"))
         if c.summary_published_at is not None:
             raise Refused(problem("invalid_state", "意见采纳情况已公布，不能再审核网上意见"))
-        comment.moderation = COMMENT_MODERATION.step(comment.moderation or "pending", action)
-        if comment.moderation == "rejected":
-            comment.adopted = None                 # out of the adoption table
-        uow.audit.append(CommentModerated(dossier_id=dossier_id, actor=actor.name, at=svc.now(),
-                                          comment_id=comment_id, moderation=comment.moderation,
-                                          reason=(reason or "").strip()[:500] or None))
+        if comment.moderation != COMMENT_MODERATION.actions[action][1]:    # asked again (a double click): nothing
+            comment.moderation = COMMENT_MODERATION.step(comment.moderation or "pending", action)
+            if comment.moderation == "rejected":
+                comment.adopted = None                 # out of the adoption table
+            uow.audit.append(CommentModerated(dossier_id=dossier_id, actor=actor.name, at=svc.now(),
+                                              comment_id=comment_id, moderation=comment.moderation,
+                                              reason=(reason or "").strip()[:500] or None))
     return view(svc, dossier_id)
 
 
@@ -381,6 +380,74 @@ def desk_consultation(svc: Services, dossier_id: str, actor_name: str) -> DeskCo
                                minimum=Period.parse(svc.config.clocks.consultation_minimum).describe(),
                                today=today(svc))
     return out.model_copy(update={"consultation": view(svc, dossier_id)}) if has else out
+
+
+QUEUE_PAGE = 20          # online comments per page of the desk's moderation queue
+
+
+class QueuePage(BaseModel):
+    """One page of online comments in some moderation states: which page of how many, and the total."""
+    items: list[CommentView] = []
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    size: int = QUEUE_PAGE
+
+    @property
+    def first(self) -> int:                  # the 1-based number of the page's first comment (0 when none)
+        return (self.page - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.size + len(self.items)
+
+
+class ModerationPage(BaseModel):
+    """The desk's 网上意见审核 page: the dossier, whether this person may moderate, and one page each of the
+    comments waiting (待审核) and of those already decided (已审核), read a page at a time."""
+    dossier: str
+    title: str
+    may_act: bool
+    why_not: str | None = None
+    opened: bool = False                 # a consultation exists
+    summary_published_at: dt.datetime | None = None
+    pending: QueuePage = QueuePage()
+    decided: QueuePage = QueuePage()
+
+
+def _queue_page(uow: Unit, consultation_id: int, states: tuple[str, ...], page: int, size: int) -> QueuePage:
+    total = uow.review.online_count(consultation_id, states)
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)          # past the end (the last one just decided): the last page
+    rows = uow.review.online_page(consultation_id, states, size, (page - 1) * size)
+    return QueuePage(items=[_comment_view(x) for x in rows], total=total, page=page, pages=pages, size=size)
+
+
+def _comment_view(x: CommentRow) -> CommentView:
+    return CommentView(id=x.id, author=x.author, text=x.text, adopted=x.adopted, response=x.response,
+                       source=x.source or "imported", moderation=x.moderation, contact=x.contact,
+                       received_on=x.received_on, submitted_at=x.submitted_at)
+
+
+def moderation_page(svc: Services, dossier_id: str, actor_name: str, page: int = 1, decided_page: int = 1,
+                    size: int = QUEUE_PAGE) -> ModerationPage:
+    """What the moderation page shows this person: seen by whoever may see the dossier, acted on by the
+    drafting unit (review.rules.may_consult, as moderate_comment checks). Only the asked pages are read."""
+    actor = person(svc.config, actor_name)
+    with svc.unit() as uow:
+        row = uow.dossiers.require(dossier_id)
+        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, *_door(svc, uow, row)):
+            raise Refused(refusal)
+        refusal = rules.may_consult(actor, row.drafting_unit)
+        out = ModerationPage(dossier=dossier_id, title=row.title, may_act=refusal is None,
+                             why_not=refusal.message if refusal else None)
+        c = uow.review.consultation(dossier_id)
+        if c is None:
+            return out
+        return out.model_copy(update={
+            "opened": True, "summary_published_at": c.summary_published_at,
+            "pending": _queue_page(uow, c.id, ("pending",), page, size),
+            "decided": _queue_page(uow, c.id, ("accepted", "rejected"), decided_page, size)})
 
 
 class PublicConsultation(BaseModel):

@@ -116,3 +116,17 @@ class ReviewRepo:
         return self.session.scalars(select(CommentRow).where(
             CommentRow.consultation_id == consultation_id, CommentRow.source == "online",
             CommentRow.client == client, CommentRow.text == text).limit(1)).first()
+
+    # -- the desk's moderation queue (网上意见审核), a page at a time ------------------------------
+    def online_page(self, consultation_id: int, moderation: Iterable[str], limit: int, offset: int) -> list[CommentRow]:
+        """Online comments of the consultation in any of the `moderation` states, oldest first, `limit` of
+        them from `offset` (one page of the queue)."""
+        return list(self.session.scalars(select(CommentRow).where(
+            CommentRow.consultation_id == consultation_id, CommentRow.source == "online",
+            CommentRow.moderation.in_(list(moderation))).order_by(CommentRow.id).limit(limit).offset(offset)))
+
+    def online_count(self, consultation_id: int, moderation: Iterable[str]) -> int:
+        """How many online comments of the consultation are in any of the `moderation` states."""
+        return self.session.scalar(select(func.count()).select_from(CommentRow).where(
+            CommentRow.consultation_id == consultation_id, CommentRow.source == "online",
+            CommentRow.moderation.in_(list(moderation)))) or 0

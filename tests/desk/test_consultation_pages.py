@@ -189,3 +189,40 @@ def test_the_form_is_not_offered_before_or_after_the_period_and_a_post_is_refuse
     missing = public.get("/site/consultations/D2019-9999.html")
     assert missing.status_code == 404
     assert comment(public, "D2019-9999", "x", token="y" * 43).content == missing.content
+
+
+def test_the_moderation_queue_shows_20_a_page_with_the_pending_count_and_returns_to_its_page(desk, svc, major):
+    from services.review.consultation import CommentRow, open_consultation
+    open_consultation(svc, major, today(svc), today(svc) + dt.timedelta(days=29), "drafter")
+    with svc.unit() as uow:                  # 45 online comments waiting (the form's throttle aside)
+        c = uow.review.consultation(major)
+        for i in range(45):
+            uow.add(CommentRow(consultation_id=c.id, author="匿名", text=f"排队意见{i:02d}", source="online",
+                               moderation="pending", received_on=today(svc), submitted_at=svc.now()))
+    c = sign_in(desk, "drafter")
+    queue = f"/desk/dossiers/{major}/consultation/moderation"
+    first = c.get(queue).text
+    assert "待审核（45 条）" in first and "第 1 / 3 页（第 1–20 条，共 45 条）" in first
+    assert first.count('<li id="c') == 20 and "排队意见00" in first and "排队意见20" not in first
+    assert f'href="{queue}?page=2&amp;decided=1#queue" rel="next"' in first and 'rel="prev"' not in first
+    last = c.get(queue + "?page=3").text
+    assert last.count('<li id="c') == 5 and "排队意见44" in last and 'rel="next"' not in last
+    assert c.get(queue + "?page=99").text.count('<li id="c') == 5             # past the end: the last page
+    assert c.get(queue + "?page=x").text.count('<li id="c') == 20             # not a number: the first
+    # Deciding one on page 2 comes back to page 2, one fewer waiting.
+    second = c.get(queue + "?page=2").text
+    n = re.findall(r'/consultation/comments/(\d+)/moderate', second)[0]
+    assert 'name="page" value="2"' in second
+    r = c.post(f"/desk/dossiers/{major}/consultation/comments/{n}/moderate", follow_redirects=False,
+               data={"csrf": csrf_of(c, queue), "action": "reject", "reason": "重复", "page": "2", "decided": "1"})
+    assert r.status_code == 303 and r.headers["location"].endswith("/moderation?page=2&decided=1&done=rejected")
+    back = c.get(r.headers["location"]).text
+    assert "待审核（44 条）" in back and "第 2 / 3 页" in back and "已审核（1 条）" in back and "已不予采用" in back
+    # A refused step shows the page it came from with the reason at the top.
+    r = c.post(f"/desk/dossiers/{major}/consultation/comments/{n}/moderate",
+               data={"csrf": csrf_of(c, queue), "action": "approve", "page": "3", "decided": "1"})
+    assert r.status_code == 400 and "请选择“采用”或“不予采用”" in r.text and "第 3 / 3 页" in r.text
+    # Someone who may see it reads the queue without the buttons.
+    other = sign_in(desk, "signer")
+    seen = other.get(queue).text
+    assert "待审核（44 条）" in seen and "/moderate" not in seen

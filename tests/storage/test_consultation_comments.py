@@ -236,3 +236,95 @@ def test_the_cli_says_how_many_rows_were_already_recorded_and_refuses_an_early_o
     early.write_text("姓名,意见,日期\n李四,早到,2019-06-01\n", encoding="utf-8")
     r = cli("consultation", "comments", major, "--file", early, "--as", "drafter", "--json")
     assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "request_invalid"
+
+
+# ------------------------------------------------------------------ brief C (session 6): the pieces issues 14/15 lacked
+
+def test_a_comment_received_after_the_period_closed_refuses_the_whole_import(svc, major, tmp_path):
+    opened(svc, major, dt.date(2019, 7, 1), dt.date(2019, 7, 31))
+    export = tmp_path / "晚.csv"
+    export.write_text("姓名,意见,日期\n王五,按期的意见,2019-07-31\n赵六,无日期的来信,\n孙七,晚到的意见,2019年8月1日\n",
+                      encoding="utf-8")
+    with pytest.raises(Refused) as e:
+        cons.record_comments(svc, major, cons.read_comments_file(export), "drafter", export.name)
+    p = e.value.problem
+    assert p.code == "request_invalid" and "第 3 条" in p.message and "2019-08-01" in p.message
+    assert "征求意见期已于 2019年07月31日 结束" in p.message
+    v = cons.view(svc, major)
+    assert v.comments == 0 and v.items == []                      # the rows before it were not kept either
+    with svc.unit() as uow:
+        assert not [x for x in uow.audit.history(major) if x.name == "consultation.comments_recorded"]
+    # The closing day itself is in the period; a row without a date is not checked against it.
+    export.write_text("姓名,意见,日期\n王五,按期的意见,2019-07-31\n赵六,无日期的来信,\n", encoding="utf-8")
+    assert cons.record_comments(svc, major, cons.read_comments_file(export), "drafter", export.name).comments == 2
+
+
+def test_the_cli_moderates_an_online_comment_by_english_or_chinese_name(cli, svc, major):
+    opened(svc, major, today(svc), today(svc) + dt.timedelta(days=29))
+    a = cons.submit_online_comment(svc, major, "周九", "zhou@example.cn", "建议公开咨询电话", "10.1.0.1").comment
+    b = cons.submit_online_comment(svc, major, "", "", "广告：代办证件", "10.1.0.2").comment
+    c = cons.submit_online_comment(svc, major, "", "", "第三条意见", "10.1.0.3").comment
+    cons.record_comments(svc, major, [{"author": "来信人", "text": "来信：延长期限", "received_on": str(today(svc))}],
+                         "drafter", "信函")
+    shown = cli("consultation", "show", major)
+    assert shown.exit_code == 0, shown.output
+    counted, queue = shown.stdout.split("待审核的网上意见（3 条", 1)   # the pending ones listed apart, after the rest
+    assert "建议公开咨询电话" in queue and queue.count("[待审核]") == 3 and "来信：延长期限" not in queue
+    assert "来信：延长期限" in counted and "建议公开咨询电话" not in counted and "网上意见待审核 3 条" in counted
+    r = cli("consultation", "moderate", major, str(a), "通过", "--as", "drafter")
+    assert r.exit_code == 0 and f"第 {a} 条网上意见：已采用" in r.stdout
+    got = cli.json("consultation", "moderate", major, str(b), "不予采用", "--reason", "广告", "--as", "drafter")
+    assert (got["comments"], got["pending"], got["rejected"]) == (2, 1, 1)
+    assert cli.json("consultation", "moderate", major, str(c), "reject", "--as", "drafter")["pending"] == 0
+    assert cli.json("consultation", "moderate", major, str(c), "驳回", "--as", "drafter")["rejected"] == 2  # again: as it was
+    # Not the drafting unit's: refused (1); not an online comment, or not this dossier's: not_found (1).
+    r = cli("consultation", "moderate", major, str(c), "accept", "--as", "signer", "--json")
+    assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "not_permitted"
+    letter = next(x.id for x in cons.view(svc, major).items if x.source == "imported")
+    r = cli("consultation", "moderate", major, str(letter), "采用", "--as", "drafter", "--json")
+    assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "not_found"
+    # An action nobody knows, or a comment number that is not a number: usage (2), naming the valid ones.
+    r = cli("consultation", "moderate", major, str(a), "同意", "--as", "drafter")
+    assert r.exit_code == 2 and "采用" in r.output and "不予采用" in r.output
+    assert cli("consultation", "moderate", major, "x", "accept", "--as", "drafter").exit_code == 2
+    with svc.unit() as uow:
+        moderated = [e.payload for e in uow.audit.history(major) if e.name == "consultation.comment_moderated"]
+    assert [(m["comment_id"], m["moderation"], m.get("reason")) for m in moderated] == \
+        [(a, "accepted", None), (b, "rejected", "广告"), (c, "rejected", None)]    # the second 驳回: nothing
+
+
+def test_the_moderation_queue_is_read_a_page_at_a_time(svc, major):
+    opened(svc, major, today(svc) - dt.timedelta(days=1), today(svc) + dt.timedelta(days=28))
+    with svc.unit() as uow:
+        c = uow.review.consultation(major)
+        for i in range(45):
+            uow.add(cons.CommentRow(consultation_id=c.id, author="匿名", text=f"排队意见{i:02d}", source="online",
+                                    moderation="accepted" if i % 9 == 0 else "pending", received_on=today(svc),
+                                    submitted_at=svc.now()))
+    with svc.unit() as uow:
+        c = uow.review.consultation(major)
+        assert uow.review.online_count(c.id, ("pending",)) == 40
+        page2 = uow.review.online_page(c.id, ("pending",), 20, 20)
+        assert [x.text for x in page2] == [f"排队意见{i:02d}" for i in range(45) if i % 9][20:40]
+        assert uow.review.online_page(c.id, ("accepted", "rejected"), 20, 0)[0].text == "排队意见00"
+    q = cons.moderation_page(svc, major, "drafter", page=2)
+    assert (q.pending.total, q.pending.pages, q.pending.page, len(q.pending.items)) == (40, 2, 2, 20)
+    assert (q.pending.first, q.pending.last, q.decided.total, q.may_act) == (21, 40, 5, True)
+    assert cons.moderation_page(svc, major, "drafter", page=99).pending.page == 2      # past the end: the last
+    assert not cons.moderation_page(svc, major, "signer").may_act                       # sees, cannot act
+
+
+def test_online_comments_lose_invisible_characters_before_they_are_checked_and_stored(svc, major):
+    opened(svc, major, today(svc), today(svc) + dt.timedelta(days=29))
+    got = cons.submit_online_comment(svc, major, "\u202e张\u200b三\u2066", "\ufeff138\u20600000\u200d0000",
+                                     "建议\u202e延长\u202c期限\u200b。\r\n第二行\x07", "10.2.0.1")
+    kept = next(x for x in cons.view(svc, major).items if x.id == got.comment)
+    assert (kept.author, kept.contact, kept.text) == ("张三", "13800000000", "建议延长期限。\n第二行")
+    again = cons.submit_online_comment(svc, major, "", "", "建议延长期限。\n第二行", "10.2.0.1")
+    assert again.duplicate and again.comment == got.comment         # the same words once cleaned: kept once
+    for text in ("\u200b\u202e\u2066\ufeff", " \u200f\n\t\x00 "):
+        with pytest.raises(Refused) as e:
+            cons.submit_online_comment(svc, major, "", "", text, "10.2.0.2")
+        assert e.value.problem.code == "request_invalid" and "请填写意见内容" in e.value.problem.message
+    # The length cap counts what is left: 2000 字 wrapped in invisible characters is taken.
+    assert cons.submit_online_comment(svc, major, "", "", "\u200b" * 50 + "字" * 2000 + "\u202e", "10.2.0.3").comment
