@@ -373,3 +373,92 @@ def test_whoever_may_see_a_dossier_never_hears_that_it_is_missing(known, who, ke
         assert got is None or got[0]["message"] != rules.not_found("<D>").message, (who, key, name, got)
     else:
         assert got == _answer(surfaces[name], svc, who, MISSING), (who, key, name, got)
+
+
+def _api_calls(picture: Path):
+    """The API's routes that take a dossier id, with bodies an entitled person could send."""
+    png = ("一图读懂.png", picture.read_bytes(), "image/png")
+    return {
+        "GET status": lambda c, d: c.get(f"/api/v1/dossiers/{d}"),
+        "GET gate": lambda c, d: c.get(f"/api/v1/dossiers/{d}/gate"),
+        "GET consistency": lambda c, d: c.get(f"/api/v1/dossiers/{d}/consistency"),
+        "POST decisions": lambda c, d: c.post(f"/api/v1/dossiers/{d}/decisions",
+                                              json={"stage": "publicity", "verdict": "approve", "comment": "同意"}),
+        "POST sign-off": lambda c, d: c.post(f"/api/v1/dossiers/{d}/sign-off", json={}),
+        "POST disclosure": lambda c, d: c.post(f"/api/v1/dossiers/{d}/disclosure", json={"value": "主动公开"}),
+        "POST withhold": lambda c, d: c.post(f"/api/v1/dossiers/{d}/withhold",
+                                             json={"reason": "经审查发现涉及不宜公开的内容，撤回公开"}),
+        "POST explained": lambda c, d: c.post(f"/api/v1/dossiers/{d}/consistency/explained",
+                                              json={"finding": "F1", "reason": "解读与政策的表述一致，无需修改"}),
+        "POST files": lambda c, d: c.post(f"/api/v1/dossiers/{d}/files", data={"role": "graphic_interpretation"},
+                                          files=[("file", png)]),
+    }
+
+
+def _said(response, d: str) -> tuple[int, str]:
+    return response.status_code, response.text.replace(d, "<D>")
+
+
+def test_the_api_answers_a_dossier_its_caller_may_not_see_as_a_missing_one(known):
+    """The same through the HTTP API with two people's tokens: the 宣传部 reviewer (sees only the 高
+    risk dossier) and the gazette editor (sees only the signed one). 404 with a missing dossier's
+    body exactly when the rulebook hides the dossier; otherwise never the missing dossier's 404."""
+    from fastapi.testclient import TestClient
+
+    from desk import auth
+    from desk.app import create_app
+    svc, dossiers, picture, _ = known
+    app = create_app(svc.home.path, "test-token")
+    calls = _api_calls(picture)
+    for who in ("publicity", "editor"):
+        c = TestClient(app, base_url="http://testserver",
+                       headers={"Authorization": f"Bearer {auth.issue_token(svc.home.path, who)}"})
+        missing = {name: _said(call(c, MISSING), MISSING) for name, call in calls.items()}
+        for key, (d, risk) in dossiers.items():
+            state, seen = _facts(svc, d)
+            for name, call in calls.items():
+                got = _said(call(c, d), d)
+                if seen[who] is not None:
+                    assert got == missing[name], (who, key, name, got)
+                    assert got[0] in (403, 404), (who, key, name, got)
+                else:
+                    assert not (got[0] == 404 and "没有卷宗 <D>" in got[1]), (who, key, name, got)
+
+
+def test_the_desk_shows_a_dossier_its_reader_may_not_see_as_the_chinese_404_of_a_missing_one(known):
+    """The dossier page, its review page and a file's download link: the 宣传部 reviewer asking for a
+    low-risk dossier gets the 404 page a missing dossier gets (not a 403 naming it); the 高 risk one
+    opens and offers its files."""
+    from desk import auth
+    from desk.app import create_app
+    from tests.desk.test_pages import PASSWORD, sign_in
+    svc, dossiers, _, _ = known
+    for name in ("publicity", "editor"):
+        auth.set_password(svc.home.path, name, PASSWORD)
+    app = create_app(svc.home.path, "test-token")
+
+    def shas(d: str) -> list[str]:
+        with svc.unit() as uow:
+            row = uow.dossiers.require(d)
+            return [f.sha256 for f in uow.dossiers.version(d, row.current_version).files]
+
+    pages = {"page": lambda c, d, sha: c.get(f"/desk/dossiers/{d}"),
+             "review": lambda c, d, sha: c.get(f"/desk/dossiers/{d}/review"),
+             "download": lambda c, d, sha: c.get(f"/desk/dossiers/{d}/files/{sha}")}
+    for who in ("publicity", "editor"):
+        c = sign_in(app, who)
+        for key, (d, risk) in dossiers.items():
+            state, seen = _facts(svc, d)
+            sha = shas(d)[0]
+            for name, page in pages.items():
+                if seen[who] is not None:
+                    r, missing = page(c, d, sha), page(c, MISSING, sha)
+                    assert r.status_code == missing.status_code == 404, (who, key, name, r.status_code)
+                    assert f"没有卷宗 {d}" in r.text and "根河市政务服务局" not in r.text, (who, key, name)
+                    assert r.text.replace(d, "<D>") == missing.text.replace(MISSING, "<D>"), (who, key, name)
+                elif name != "review":                # (the review page converts every document: not needed here)
+                    r = page(c, d, sha)
+                    assert f"没有卷宗 {d}" not in r.text, (who, key, name)
+                    if who == "publicity":            # the 高 risk dossier, 主动公开: its page and its files
+                        assert r.status_code == 200, (who, key, name, r.status_code)
+                        assert name != "page" or f"/desk/dossiers/{d}/files/{sha}" in r.text, (who, key)
