@@ -17,9 +17,11 @@ two `lockstep worker` processes and two `lockstep serve` desks, each in its own 
             read back from PostgreSQL): bundles/min from the command's start to its answer.
   two       worker-2 started again (`scripts/province restart worker-2`, online before timing),
             N more distinct bundles the same way on desk-2's home.
-  where     per flow run, from the Prefect server's state history: waiting for a worker (scheduled
-            → pending), the new Python process starting (pending → running) and the run itself
-            (running → completed); and how many bundles each worker took.
+  where     how many bundles each worker took, and how: in its warm loop (one bundle per claim, an
+            in-process flow run each) or by a deployment run the command asked for; per bundle, from
+            claim to answer (the jobs' rows) against the floor's; per deployment run, from the
+            Prefect server's state history: waiting for a worker (scheduled → pending), the new
+            Python process starting (pending → running) and the run itself (running → completed).
   sign-off  up to S of the accepted dossiers reviewed through both desks' API (起草单位审核, 合法性审核,
             集体审议), then signed: first 3 alone (one at a time: the floor), then the rest all at
             once, half on each desk. Latency: from sending the sign-off to the dossier's row in the
@@ -162,7 +164,21 @@ def wait_fresh_worker(api: str, pool: str, name: str, since: float, timeout: flo
     raise SystemExit(f"worker {name} sent no heartbeat within {timeout:.0f} s of its restart")
 
 
-def phase(state: dict, home: str, folder: Path, n: int, chunk: int, quiet: bool, label: str) -> dict:
+def bundle_times(svc, batch: str) -> dict:
+    """Per way a bundle was taken (warm: a worker's warm loop; run: a deployment run), from the batch's
+    job rows: how many, and seconds from claim to answer (the last attempt)."""
+    with svc.unit() as uow:
+        jobs = uow.jobs.of("intake", batch)
+    out: dict[str, dict] = {}
+    for via in sorted({(j.result or {}).get("via") or "?" for j in jobs}):
+        spans = [(j.done_at - j.claimed_at).total_seconds() for j in jobs
+                 if ((j.result or {}).get("via") or "?") == via and j.done_at and j.claimed_at]
+        out[via] = {"n": len(spans), "p50_s": pct(spans, 50), "p95_s": pct(spans, 95),
+                    "mean_s": round(statistics.mean(spans), 3) if spans else None}
+    return out
+
+
+def phase(state: dict, home: str, folder: Path, n: int, chunk: int, quiet: bool, label: str, svc=None) -> dict:
     say(f"{label}: {n} 份材料包经工作池入库（lockstep batch --chunk {chunk}）…", quiet)
     t0 = time.perf_counter()
     code, doc = lockstep(state, home, "batch", str(folder), "--as", "drafter", "--chunk", str(chunk),
@@ -172,8 +188,11 @@ def phase(state: dict, home: str, folder: Path, n: int, chunk: int, quiet: bool,
         raise SystemExit(f"{label}: the batch did not finish ({code}): {json.dumps(doc, ensure_ascii=False)[:2000]}")
     results = doc["results"]
     by_worker: dict[str, int] = {}
+    by_via: dict[str, int] = {}
     for r in results:
         by_worker[r.get("worker") or "?"] = by_worker.get(r.get("worker") or "?", 0) + 1
+        by_via[r.get("via") or "?"] = by_via.get(r.get("via") or "?", 0) + 1
+    per_bundle = bundle_times(svc, doc["batch"]) if svc is not None else {}
     t1 = time.perf_counter()
     runs = wait_runs_finished(state["prefect_api_url"], doc["runs"], timeout=300)
     tail_s = time.perf_counter() - t1
@@ -183,7 +202,7 @@ def phase(state: dict, home: str, folder: Path, n: int, chunk: int, quiet: bool,
     return {"n": n, "seconds": round(seconds, 2), "bundles_per_min": round(60 * n / seconds, 1),
             "accepted": doc["summary"].get("accepted", 0), "duplicate": doc["summary"].get("duplicate", 0),
             "rejected": doc["summary"].get("rejected", 0), "dossiers": [r["dossier"] for r in results if r.get("dossier")],
-            "by_worker": by_worker, "runs": len(runs), "runs_states": sorted({r["state"] for r in runs}),
+            "by_worker": by_worker, "by_via": by_via, "per_bundle": per_bundle, "runs": len(runs), "runs_states": sorted({r["state"] for r in runs}),
             "process_start_s": {"mean": round(statistics.mean(starts), 2) if starts else None,
                                 "max": max(starts) if starts else None, "sum": round(sum(starts), 1)},
             "run_s": {"mean": round(statistics.mean(ran), 2) if ran else None, "sum": round(sum(ran), 1),
@@ -387,12 +406,20 @@ def main(argv: list[str] | None = None) -> int:
         say(f"下限：{f - 2} 份材料包在本进程中直接入库（同一 PostgreSQL 与 S3，不经 Prefect）…", quiet)
         fl = floor(state, tmp, sets["floor"])
 
+        from services.home.context import open_services
+        from services.home.folder import Home
+        reader = Home(tmp / "reader-home")          # reads the jobs' rows (claim → answer per bundle)
+        reader.create()
+        shutil.copyfile(Path(desk1) / "lockstep.toml", reader.config_path)
+        rsvc = open_services(reader)
+
         province("kill", "worker-2", "--dir", str(d), timeout=60)
-        one = phase(state, desk1, folders["one"], n, args.chunk, quiet, "一个工作节点 one worker")
+        one = phase(state, desk1, folders["one"], n, args.chunk, quiet, "一个工作节点 one worker", rsvc)
         since = time.time()
         restart = province("restart", "worker-2", "--dir", str(d), timeout=300)
         restart["heartbeat_s"] = round(wait_fresh_worker(state["prefect_api_url"], state["pool"], "worker-2", since), 1)
-        two = phase(state, desk2, folders["two"], n, args.chunk, quiet, "两个工作节点 two workers")
+        two = phase(state, desk2, folders["two"], n, args.chunk, quiet, "两个工作节点 two workers", rsvc)
+        rsvc.engine.dispose()
 
         accepted = one["dossiers"] + two["dossiers"]
         signing = accepted[:args.sign]
@@ -432,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
                                        f"{two['runs']} runs; {two['by_worker']})"),
             ("倍数 two/one", f"{speedup:.2f}x (goal ≥ 1.5x)"),
             ("倍数 one/floor, two/floor", f"{result['one_over_floor']:.2f}x, {result['two_over_floor']:.2f}x"),
+            ("怎样领取 how taken (warm loop / deployment run)", f"one {one['by_via']}; two {two['by_via']}"),
+            ("每份材料包 per bundle, claim→answer", f"one {one['per_bundle']}; two {two['per_bundle']}; "
+                                                 f"floor {fl['per_bundle_s']} s"),
             ("每次流程运行 per run: new process (pending→running)",
              f"one {one['process_start_s']['mean']} s, two {two['process_start_s']['mean']} s (mean)"),
             ("每次流程运行 per run: running", f"one {one['run_s']['each']} s; two {two['run_s']['each']} s"),
