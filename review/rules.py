@@ -61,10 +61,6 @@ def has_role(p: Person, *roles: str) -> bool:
     return bool(set(p.roles) & set(roles))
 
 
-def stage_roles(pipeline: Pipeline | None) -> set[str]:
-    return {r for s in (pipeline.stages if pipeline else ()) for r in s.roles}
-
-
 def acts_on_stage(p: Person, stage: StageSpec, drafting_unit: str) -> bool:
     """The person holds a role of the stage, and the drafting unit's for a same-unit stage."""
     return has_role(p, *stage.roles) and (not stage.same_unit or same_unit(p.unit, drafting_unit))
