@@ -178,3 +178,63 @@ def test_a_burst_of_200_submissions_keeps_the_throttle_stores_no_double_and_lose
     stored = [x for x in view(served["svc"], d).items if x.source == "online" and x.text.startswith("并发意见")]
     assert len(stored) == len({x.text for x in stored}) == 125                    # no doubles
     assert {x.text for x in stored} == {text for _, text in taken}                # nothing lost, nothing extra
+
+
+def test_the_moderation_queue_pages_20_at_a_time_and_a_decision_returns_to_its_page_in_chromium(browser, served, shots):
+    """Brief C (session 6): the desk's 网上意见审核 reads 20 a page with 上一页/下一页 and the count waiting;
+    deciding one on page 2 comes back to page 2. Screenshots go to /work/shots/consult (looked at)."""
+    from services.review.consultation import CommentRow, moderation_page
+    d, svc = served["dossier"], served["svc"]
+    folder = Path("/work/shots/consult")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = shots
+    now = svc.now()
+    with svc.unit() as uow:                  # 25 more waiting (the burst test may have left its own)
+        c = uow.review.consultation(d)
+        for i in range(25):
+            uow.add(CommentRow(consultation_id=c.id, author=f"居民{i:02d}", text=f"分页意见{i:02d}：建议在社区服务中心设置咨询窗口。",
+                               contact=f"1390000{i:04d}", source="online", moderation="pending",
+                               received_on=now.astimezone().date(), submitted_at=now))
+    total = moderation_page(svc, d, "drafter").pending.total
+    pages = -(-total // 20)
+    assert total >= 25 and pages >= 2
+    office = browser.new_context(base_url=served["url"], locale="zh-CN", viewport={"width": 1100, "height": 900})
+    try:
+        page = office.new_page()
+        page.goto("/login")
+        page.fill("#name", "drafter")
+        page.fill("#password", PASSWORD)
+        with page.expect_navigation():
+            page.click("button:has-text('登录')")
+        page.goto(f"/desk/dossiers/{d}/consultation/moderation")
+        assert f"待审核（{total} 条）" in page.inner_text("#queue")
+        assert page.locator("#pending > li").count() == 20
+        pager = page.locator("nav.pager-queue").first
+        assert f"第 1 / {pages} 页（第 1–20 条，共 {total} 条）" in pager.inner_text()
+        assert pager.locator("a.prev").count() == 0 and "上一页" in pager.inner_text()    # shown, not a link
+        page.screenshot(path=str(folder / "moderation-page-1.png"), full_page=False)
+        with page.expect_navigation():
+            pager.locator("a:has-text('下一页')").click()
+        assert "page=2" in page.url
+        on_two = min(20, total - 20)
+        assert page.locator("#pending > li").count() == on_two
+        assert f"第 2 / {pages} 页" in page.locator("nav.pager-queue").first.inner_text()
+        first = page.locator("#pending > li").first
+        taken = first.locator(".comment-text").inner_text()
+        with page.expect_navigation():
+            first.locator("button:has-text('采用')").first.click()
+        assert "已采用该网上意见" in page.inner_text("#done") and "page=2" in page.url
+        assert f"待审核（{total - 1} 条）" in page.inner_text("#queue")
+        assert taken not in page.inner_text("#pending")
+        assert taken in page.inner_text("#decided ~ table")
+        page.locator("nav.pager-queue").last.scroll_into_view_if_needed()
+        page.screenshot(path=str(folder / "moderation-page-2-after-accept.png"), full_page=False)
+        page.screenshot(path=str(folder / "moderation-page-2-full.png"), full_page=True)
+        with page.expect_navigation():
+            page.locator("nav.pager-queue").first.locator("a:has-text('上一页')").click()
+        assert f"第 1 / {pages} 页" in page.locator("nav.pager-queue").first.inner_text()
+        assert page.locator("#pending > li").count() == 20
+    finally:
+        office.close()
