@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
@@ -146,11 +147,14 @@ def _to_file(svc: Services, key: tuple[str, ...], hit) -> None:
         path = cache_path(svc, key)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for folder in (path.parent.parent, path.parent):     # cache/, cache/consistency/: private
+            if not folder.is_dir():
+                folder.mkdir(mode=0o700, exist_ok=True)
+                os.chmod(folder, 0o700)                          # whatever the umask
         body = json.dumps({"format": CACHE_FORMAT, "key": list(key),
                            "problems": [p.model_dump(mode="json") for p in hit[0]], "notes": hit[1],
                            "findings": [f.model_dump(mode="json") for f in hit[2]]}, ensure_ascii=False)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")   # the desk's threads too
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(body)

@@ -67,7 +67,7 @@ def test_a_kept_finding_equals_a_fresh_one_and_a_corrupt_or_foreign_file_is_work
                        [(f.name, paragraphs(f.name, svc.store.get(f.sha256))) for f in interps])
     assert [f.model_dump() for f in cached.findings] == [f.model_dump() for f in direct.findings]
     assert (cached.problems, cached.notes) == (direct.problems, direct.notes)
-    assert oct(kept.stat().st_mode & 0o777) == "0o600"
+    assert [oct(p.stat().st_mode & 0o777) for p in (kept, kept.parent, kept.parent.parent)] == ["0o600", "0o700", "0o700"]
     good = kept.read_text(encoding="utf-8")
     body = json.loads(good)
     for bad in ("{not json", "", json.dumps([1, 2]), json.dumps({**body, "format": "other/9"}),
@@ -84,6 +84,7 @@ def test_a_cold_read_on_an_sqlite_folder_home_imports_no_docx_reader_postgresql_
     from services.dossiers import consistency as c
     cli, svc, d = misquoted
     c._CACHE.clear()
+    c.code_digest.cache_clear()                         # the source as the probes will read it
     cli.json("gate", d)                                 # the findings are kept from here on
     probe = ("import json, runpy, sys\ncode = None\n"
              "sys.argv = ['lockstep', *sys.argv[1:]]\n"
