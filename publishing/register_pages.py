@@ -25,13 +25,16 @@ COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [
     ("发布日期", lambda e: e.published_at.astimezone().date()),
     ("施行日期", lambda e: e.effective_date or UNKNOWN_DATE),     # 待施行: the gazette will fix it
     ("有效期至", lambda e: e.valid_until or UNKNOWN_DATE),
-    ("状态", lambda e: e.status_name),
+    ("状态", lambda e: e.status_name + (f"（{e.repeal_note}）" if getattr(e, "repeal_note", None) else "")),
     ("政府公报期号", lambda e: e.gazette_issue),
     ("合法性审核意见书编号", lambda e: e.legality_opinion),
     ("政策解读", lambda e: e.interpretation_page),
     ("修改文件", lambda e: "、".join(e.amends)),
     ("被修改", lambda e: "、".join(e.amended_by)),
     ("废止文件", lambda e: e.repealed_by),
+    # the repealing document's 施行日期 (no document: the day recorded); a repeal to come shows its day
+    ("废止日期", lambda e: getattr(e, "repealed_on", None) or (UNKNOWN_DATE if getattr(e, "repeal_pending", False)
+                                                              else None)),
     ("废止理由", lambda e: e.repeal_reason),
     ("报备日期", lambda e: getattr(e, "reported_on", None) or (e.filed_at.astimezone().date() if e.filed_at else None)),
     ("报备机关", lambda e: getattr(e, "reported_to", None)),
@@ -81,7 +84,7 @@ def to_xlsx(entries: Iterable[Any], title: str = "规范性文件公开台帐") 
     for col, width in zip("ABCDEFGHIJKLMNOPQRS", (16, 40, 22, 22, 22, 12, 12, 12, 12, 10, 22, 22, 30)):
         ws.column_dimensions[col].width = width
     for r in range(2, ws.max_row + 1):
-        for c in (6, 7, 8, 9, 18):
+        for c in (6, 7, 8, 9, 17, 19):
             ws.cell(r, c).number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"
     out = io.BytesIO()
@@ -114,7 +117,8 @@ def cleanup_lists(entries: list[Any], *, city: str, as_of: dt.date) -> dict[str,
              remark_of=lambda e: f"经 {'、'.join(e.amended_by)} 修改" if e.amended_by else ""),
         dict(file="repealed.html", heading=f"{city}已废止行政规范性文件目录", date_heading="废止日期", note="",
              keep=lambda e: e.status == "repealed",
-             date_of=lambda e: e.status_changed_at.astimezone().date() if e.status_changed_at else "—",
+             date_of=lambda e: getattr(e, "repealed_on", None) or (e.status_changed_at.astimezone().date()
+                                                                   if e.status_changed_at else "—"),
              remark_of=lambda e: f"被 {e.repealed_by} 废止" if e.repealed_by else (e.repeal_reason or "")),
         dict(file="expired.html", heading=f"{city}已失效行政规范性文件目录", date_heading="有效期至",
              note="有效期届满自动失效。", keep=lambda e: e.status == "expired",

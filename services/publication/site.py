@@ -95,6 +95,8 @@ class PolicyView(PolicyListing):
     amended_by: list[Link] = []
     repealed_by: Link | None = None
     repeal_reason: str | None = None
+    repealed_on: _dt.date | None = None   # 废止日期 (services/register/life.py repeal_date)
+    repeal_pending: bool = False          # recorded, its day still to come: in force until then (将于…废止)
     body_html: str = ""                  # the released page's text (cleaned at publication)
     notice_html: str = ""                # 紧急签发，待事后补审 … as the released page says it
 
@@ -163,6 +165,7 @@ def policy_view(svc: Services, dossier_id: str) -> PolicyView | None:
         item = uow.site.gazette_item(dossier_id)
         issue = uow.register.placements([dossier_id]).get(dossier_id)
         amends, amended_by, repealed_by, reason = [], [], None, None
+        repealed_on, repeal_pending = None, False
         if entry is not None:
             links = uow.register.links([entry.id])
             me = entry.registration_number
@@ -174,9 +177,12 @@ def policy_view(svc: Services, dossier_id: str) -> PolicyView | None:
                     amends.append(x)
                 elif link.kind == "amend" and target == me and by and (x := _entry_link(by, public, with_pages)):
                     amended_by.append(x)
-                elif link.kind == "repeal" and target == me:
+                elif link.kind == "repeal" and target == me:       # the newest repeal counts (life.views)
+                    from services.register.life import repeal_date
                     repealed_by = _entry_link(by, public, with_pages) if by else None
                     reason = link.reason
+                    acting = uow.register.by_ids([link.by_entry_id]) if link.by_entry_id else []
+                    repealed_on, repeal_pending = repeal_date(entry, link, acting[0] if acting else None)
         sha = page.sha256
     _, _, body, note = _parts(svc, sha)
     return PolicyView(
@@ -187,6 +193,7 @@ def policy_view(svc: Services, dossier_id: str) -> PolicyView | None:
         gazette=Link(text=f"{issue.year}年第{issue.number}期（总第{issue.total}期）",
                      href=f"/gazette/{issue.id}/web/items/{dossier_id}.html") if issue else None,
         amends=amends, amended_by=amended_by, repealed_by=repealed_by, repeal_reason=reason,
+        repealed_on=repealed_on, repeal_pending=repeal_pending,
         body_html=body, notice_html=note)
 
 

@@ -32,6 +32,8 @@ class EntryRepealed(Event):
     registration_number: str
     by: str | None = None
     reason: str | None = None
+    repealed_on: dt.date | None = None       # 废止日期: the repealing document's 施行日期 (or the day recorded)
+    scheduled: bool = False                  # recorded now, in effect on repealed_on (None: 待定): 将于…废止
 
 
 class EntryTookEffect(Event):
@@ -85,11 +87,22 @@ class EntryView(BaseModel):
     amended_on: dict[str, dt.date | None] = {}   # amending number → its 施行日期 (the amendment's date; None: 待定)
     repealed_by: str | None = None
     repeal_reason: str | None = None
+    repealed_on: dt.date | None = None      # 废止日期: the repealing document's 施行日期 (no document: the day recorded)
+    repeal_pending: bool = False            # a repeal recorded whose day has not come: 将于…废止, in force until then
     emergency: bool = False                 # signed off in an emergency (紧急签发)
     review_owed: list[str] = []             # the stages it skipped, until approved after the fact
     review_owed_names: list[str] = []       # the same, in Chinese
     withheld_at: dt.datetime | None = None  # 撤回公开 (services/dossiers/withhold.py): only registrars still see the entry
     withheld_reason: str | None = None
+
+    @property
+    def repeal_note(self) -> str | None:
+        """将于2027年1月1日废止 — what the register pages say of an entry whose repeal is still to come."""
+        if not self.repeal_pending:
+            return None
+        if self.repealed_on is None:
+            return f"将于 {self.repealed_by} 施行之日废止（施行日期待定）"
+        return f"将于{self.repealed_on.year}年{self.repealed_on.month}月{self.repealed_on.day}日废止"
 
     @property
     def emergency_note(self) -> str | None:
@@ -117,6 +130,15 @@ def entry_dates(svc: Services, version: Version, signed: dt.date | None, title: 
     return effective, until, rules.status_for(effective, local_date(svc.now()))
 
 
+def acting_day(acting: RegisterEntryRow) -> dt.date | None:
+    """The day an amendment or a repeal made by the document `acting` counts from (issue 15 item 6): its
+    施行日期; for an older record without one, the day it was published; None while it is 待施行 with
+    its date 待定 (the gazette issue carrying it fixes it: `date_on_release`)."""
+    if acting.effective_date is not None:
+        return acting.effective_date
+    return None if acting.status == rules.PENDING else local_date(acting.published_at)
+
+
 def dates_of(e: RegisterEntryRow) -> tuple[dt.date | None, dt.date | None]:
     """(施行日期, 有效期至). No 施行日期: 待定, the gazette issue carrying it will fix it (migration
     0010 wrote the publication day into entries from before 0004, which had none)."""
@@ -132,12 +154,17 @@ def views(uow: Unit, rows: list[RegisterEntryRow], config=None) -> list[EntryVie
     owed = emergencies(uow, [e.dossier_id for e in rows], config)
     withheld = uow.register.withheld([e.dossier_id for e in rows])
     amending = uow.register.effective_dates({by for link, _, by in linked if link.kind == "amend" and by})
+    repealing = {r.id: r for r in uow.register.by_ids(
+        sorted({link.by_entry_id for link, _, _ in linked if link.kind == "repeal" and link.by_entry_id}))}
     out = []
     for e in rows:
         effective, until = dates_of(e)
         issue = placed.get(e.dossier_id)
-        repeal = next(((link, by) for link, target, by in linked
+        # The newest: a repeal by a document repealed itself before it took effect never happened.
+        repeal = next(((link, by) for link, target, by in reversed(linked)
                        if link.kind == "repeal" and target == e.registration_number), None)
+        repealed_on, repeal_pending = repeal_date(e, repeal[0] if repeal else None,
+                                                  repealing.get(repeal[0].by_entry_id) if repeal else None)
         out.append(EntryView(
             registration_number=e.registration_number, document_number=e.document_number, title=e.title,
             organ=e.organ, drafting_unit=e.drafting_unit, signed_date=e.signed_date, published_at=e.published_at,
@@ -156,11 +183,25 @@ def views(uow: Unit, rows: list[RegisterEntryRow], config=None) -> list[EntryVie
             amended_on={by: amending.get(by) for link, t, by in linked
                         if link.kind == "amend" and t == e.registration_number},
             repealed_by=repeal[1] if repeal else None, repeal_reason=repeal[0].reason if repeal else None,
+            repealed_on=repealed_on, repeal_pending=repeal_pending,
             emergency=e.dossier_id in owed, review_owed=[i for i, _ in owed.get(e.dossier_id, ())],
             review_owed_names=[n for _, n in owed.get(e.dossier_id, ())],
             withheld_at=withheld[e.dossier_id].withheld_at if e.dossier_id in withheld else None,
             withheld_reason=withheld[e.dossier_id].withheld_reason if e.dossier_id in withheld else None))
     return out
+
+
+def repeal_date(e: RegisterEntryRow, link: RegisterLinkRow | None,
+                acting: RegisterEntryRow | None) -> tuple[dt.date | None, bool]:
+    """(废止日期, still to come) of an entry: a repealed one's is the day its status changed (`repeal`
+    dates it); one whose repeal is recorded but not in effect yet (将于…废止) shows the repealing
+    document's day (None: 待定). A repealing document repealed itself before it took effect never
+    takes effect: nothing is to come."""
+    if e.status == "repealed":
+        return (local_date(e.status_changed_at) if e.status_changed_at else None), False
+    if link is None or acting is None or e.status in rules.FINAL or acting.status in rules.FINAL:
+        return None, False
+    return acting_day(acting), True
 
 
 def emergencies(uow: Unit, dossier_ids: list[str], config=None) -> dict[str, list[tuple[str, str]]]:
@@ -222,26 +263,52 @@ def amend(svc: Services, number: str, by: str, actor: str) -> EntryView:
         status = REGISTER_ENTRY.step(target.status, action)
         if action == "amend":
             target.status = status
-            target.status_changed_at = on_day(acting.effective_date) if acting.effective_date else now
+            day = acting_day(acting)
+            target.status_changed_at = on_day(day) if day else now
         uow.audit.append(EntryAmended(dossier_id=target.dossier_id, actor=name, at=now,
                                      registration_number=number, by=by))
         return views(uow, [target], svc.config)[0]
 
 
 def repeal(svc: Services, number: str, actor: str, by: str | None = None, reason: str | None = None) -> EntryView:
+    """`number` is repealed. By a named document (`by`) it is dated as an amendment is (`acting_day`: that
+    document's 施行日期, not the day recorded): on a day that has come it is repealed now, dated then; on
+    a day still to come (or 待定, the document awaiting its gazette issue) the repeal is recorded and the
+    entry stays as it is, 将于…废止, until that document takes effect (`take_effect_due`,
+    `date_on_release`). With no document named it is repealed the day it is recorded."""
     name = _registrar(svc, actor)
     with svc.unit() as uow:
         target = uow.register.require(number)
         acting = uow.register.require(by) if by else None
         if p := rules.repeal_problem(number, target.status, by, acting.status if acting else None, reason):
             raise Refused(p)
+        if (waiting := uow.register.repeal_of(target.id)) is not None:
+            raise Refused(problem("invalid_state", f"{number} 已记录将被 {waiting} 废止（该文件施行之日起），"
+                                                   "不能再废止"))
+        status = REGISTER_ENTRY.step(target.status, "repeal")     # refused now if it may not be repealed
         now = svc.now()
         uow.add(RegisterLinkRow(kind="repeal", entry_id=target.id, by_entry_id=acting.id if acting else None,
                               reason=reason, actor=name, at=now))
-        target.status, target.status_changed_at = REGISTER_ENTRY.step(target.status, "repeal"), now
+        day = acting_day(acting) if acting else local_date(now)
+        scheduled = day is None or day > local_date(now)
+        if not scheduled:
+            target.status, target.status_changed_at = status, on_day(day) if acting else now
         uow.audit.append(EntryRepealed(dossier_id=target.dossier_id, actor=name, at=now,
-                                      registration_number=number, by=by, reason=reason))
+                                      registration_number=number, by=by, reason=reason,
+                                      repealed_on=day, scheduled=scheduled))
+        uow.flush()
         return views(uow, [target], svc.config)[0]
+
+
+def _repeals_on_effect(uow: Unit, acting: RegisterEntryRow, day: dt.date, actor: str, now: dt.datetime) -> None:
+    """`acting` takes effect on `day`: the repeals recorded as its (将于…废止) are made now, dated `day`."""
+    for link, target in uow.register.repeals_by(acting.id):
+        if target.status in rules.FINAL:
+            continue
+        target.status, target.status_changed_at = REGISTER_ENTRY.step(target.status, "repeal"), on_day(day)
+        uow.audit.append(EntryRepealed(dossier_id=target.dossier_id, actor=actor, at=now,
+                                      registration_number=target.registration_number,
+                                      by=acting.registration_number, reason=link.reason, repealed_on=day))
 
 
 def expire_due(svc: Services, today: dt.date, actor: str = "lockstep") -> list[EntryView]:
@@ -282,6 +349,7 @@ def take_effect_due(svc: Services, today: dt.date, actor: str = "lockstep") -> l
             uow.audit.append(EntryTookEffect(dossier_id=e.dossier_id, actor=actor, at=now, status=e.status,
                                             registration_number=e.registration_number,
                                             effective_date=e.effective_date))
+            _repeals_on_effect(uow, e, e.effective_date, actor, now)
         uow.flush()
         return views(uow, due, svc.config)
 
@@ -307,6 +375,7 @@ def date_on_release(svc: Services, uow: Unit, issue: str, release: dt.date, fact
             uow.audit.append(EntryTookEffect(dossier_id=e.dossier_id, actor=actor, at=now, status=e.status,
                                             registration_number=e.registration_number,
                                             effective_date=effective))
+            _repeals_on_effect(uow, e, effective, actor, now)
         # The documents it amends: their amendment is dated on its 施行日期, now known.
         for target in uow.register.amended_by_entry(e.id):
             if target.status == "amended":

@@ -29,13 +29,16 @@ def _facts(uow) -> list[tuple[RegisterEntryRow, EntryFacts]]:
     """Every entry with what the annual figures need of it, read through the unit."""
     rows = uow.register.entries()
     effective = {e.registration_number: e.effective_date for e in rows}
+    by_number = {e.registration_number: e for e in rows}
     amended, repealed = defaultdict(list), {}
     for link, target, by in uow.register.links():
         if link.kind == "amend":
             # dated by the amending document's 施行日期 (the day it was recorded while that is 待定)
             amended[target].append(effective.get(by) or local_date(link.at))
-        else:
-            repealed.setdefault(target, local_date(link.at))
+        elif (t := by_number.get(target)) is not None and t.status == "repealed":
+            # 废止日期 as the entry shows it (life.repeal_date): the repealing document's 施行日期, or the
+            # day recorded; a repeal still to come (将于…废止) is not counted yet
+            repealed[target] = local_date(t.status_changed_at) if t.status_changed_at else local_date(link.at)
     # The roles of the files in the version each dossier was published from (its gazette item).
     roles = uow.register.published_roles()
     released: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))

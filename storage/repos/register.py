@@ -163,3 +163,23 @@ class RegisterRepo:
         q = (select(RegisterEntryRow).join(RegisterLinkRow, RegisterLinkRow.entry_id == RegisterEntryRow.id)
              .where(RegisterLinkRow.kind == "amend", RegisterLinkRow.by_entry_id == entry_id))
         return list(self.session.scalars(q))
+
+    # -- issue 15 item 6: a repeal dated by the repealing document ----------------------------------
+    def repeal_of(self, entry_id: int) -> str | None:
+        """The registration number of the document recorded to repeal the entry, when that repeal is
+        still to come (the entry not repealed yet); None otherwise."""
+        by = RegisterEntryRow.__table__.alias("by_entry")
+        q = (select(by.c.registration_number).select_from(RegisterLinkRow)
+             .join(by, by.c.id == RegisterLinkRow.by_entry_id)
+             .join(RegisterEntryRow, RegisterEntryRow.id == RegisterLinkRow.entry_id)
+             .where(RegisterLinkRow.kind == "repeal", RegisterLinkRow.entry_id == entry_id,
+                    RegisterEntryRow.status != "repealed", by.c.status.not_in(("repealed", "expired"))))
+        return self.session.scalars(q.limit(1)).first()
+
+    def repeals_by(self, entry_id: int) -> list[tuple[RegisterLinkRow, RegisterEntryRow]]:
+        """The repeals the entry was recorded to make: (link, the entry it repeals), oldest first."""
+        q = (select(RegisterLinkRow, RegisterEntryRow)
+             .join(RegisterEntryRow, RegisterEntryRow.id == RegisterLinkRow.entry_id)
+             .where(RegisterLinkRow.kind == "repeal", RegisterLinkRow.by_entry_id == entry_id)
+             .order_by(RegisterLinkRow.at, RegisterLinkRow.id))
+        return [tuple(r) for r in self.session.execute(q)]

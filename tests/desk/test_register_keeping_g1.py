@@ -154,3 +154,78 @@ def test_exports_have_absolute_links_from_the_config(cli, desk, svc, entry, tmp_
     assert book.cell(2, header.index("政策解读") + 1).value == f"{SITE}/interpretations/{dossier}.html"
     r = registrar.get("/desk/register/export.json")
     assert r.status_code == 200 and r.json()["entries"][0]["interpretation_url"].startswith("https://")
+
+
+# ---------------------------------------------------------------- 废止 dated by the repealing document (issue 15)
+
+def _export_row(cli, tmp_path, number: str) -> dict:
+    out = tmp_path / "台帐-废止.csv"
+    cli.json("register", "export", "--format", "csv", "--out", out, "--base-url", SITE)
+    return next(r for r in csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig")))
+                if r["登记号"] == number)
+
+
+def test_a_repeal_by_a_document_is_dated_by_its_effective_date_on_the_page_and_in_the_export(cli, desk, svc, tmp_path):
+    from tests.desk.test_pages import client
+    at(svc, dt.date(2026, 12, 7))
+    old = number_of(svc, signed_dossier(svc, tmp_path / "a", ON_SIGNING))
+    new = number_of(svc, signed_dossier(svc, tmp_path / "b", "本办法自2026年12月1日起施行。"))
+    plain = number_of(svc, signed_dossier(svc, tmp_path / "c", ON_SIGNING))
+    e = life.repeal(svc, old, "editor", by=new, reason="已被新办法取代")
+    assert (e.status, e.repealed_on, e.repeal_pending, e.repeal_note) == ("repealed", dt.date(2026, 12, 1), False, None)
+    assert e.status_changed_at.astimezone().date() == dt.date(2026, 12, 1)     # not 2026-12-07, the day recorded
+    # No document named: the day it is recorded.
+    assert life.repeal(svc, plain, "editor", reason="上位法已废止").repealed_on == dt.date(2026, 12, 7)
+    page = client(desk).get(f"/register/{old}").text
+    assert '<dd id="repealed-on">2026-12-01</dd>' in page and "已废止" in page
+    row = _export_row(cli, tmp_path, old)
+    assert (row["状态"], row["废止文件"], row["废止日期"]) == ("已废止", new, "2026-12-01")
+    assert _export_row(cli, tmp_path, plain)["废止日期"] == "2026-12-07"
+    assert annual(svc, 2026).value("repealed") == 2
+
+
+def test_a_repeal_by_a_document_taking_effect_later_leaves_the_entry_in_force_until_that_day(cli, desk, svc, tmp_path):
+    from tests.desk.test_pages import client
+    at(svc, dt.date(2026, 12, 7))
+    d = signed_dossier(svc, tmp_path / "a", ON_SIGNING)
+    old = number_of(svc, d)
+    new = number_of(svc, signed_dossier(svc, tmp_path / "b", "本办法自2027年1月1日起施行。"))     # 待施行
+    e = life.repeal(svc, old, "editor", by=new, reason="已被新办法取代")
+    assert (e.status, e.repealed_by, e.repealed_on, e.repeal_pending) == ("in_force", new, dt.date(2027, 1, 1), True)
+    assert e.repeal_note == "将于2027年1月1日废止"
+    refused = cli.json("register", "repeal", old, "--reason", "再次废止", "--yes", "--as", "editor", code=1)
+    assert refused["problems"][0]["code"] == "invalid_state" and new in refused["problems"][0]["message"]
+    public = client(desk)
+    page = public.get(f"/register/{old}").text
+    assert "现行有效" in page and "将于2027年1月1日废止" in page and "此前继续有效" in page
+    policy = public.get(f"/site/policies/{d}.html").text
+    assert "本文件将于2027年1月1日被" in policy and "此前继续有效" in policy
+    row = _export_row(cli, tmp_path, old)
+    assert (row["状态"], row["废止日期"]) == ("现行有效（将于2027年1月1日废止）", "2027-01-01")
+    assert annual(svc, 2026).value("repealed") == 0
+    # The scheduled check on the day: the repealing document takes effect, and the repeal with it.
+    assert life.take_effect_due(svc, dt.date(2026, 12, 31)) == [] and life.show(svc, old).status == "in_force"
+    at(svc, dt.date(2027, 1, 1))
+    assert [x.registration_number for x in life.take_effect_due(svc, dt.date(2027, 1, 1))] == [new]
+    e = life.show(svc, old)
+    assert (e.status, e.repealed_on, e.repeal_pending, e.repeal_note) == ("repealed", dt.date(2027, 1, 1), False, None)
+    assert e.status_changed_at.astimezone().date() == dt.date(2027, 1, 1)
+    assert annual(svc, 2027).value("repealed") == 1
+    assert life.take_effect_due(svc, dt.date(2027, 1, 2)) == []                  # once
+
+
+def test_a_repeal_by_a_document_awaiting_its_gazette_is_made_when_the_issue_dates_it(svc, tmp_path):
+    from services.gazette import issues as gazette
+    at(svc, dt.date(2026, 12, 7))
+    old = number_of(svc, signed_dossier(svc, tmp_path / "a", ON_SIGNING))
+    d = signed_dossier(svc, tmp_path / "b", government=True)            # names no 施行日期: 待定
+    new = number_of(svc, d)
+    e = life.repeal(svc, old, "editor", by=new, reason="已被新办法取代")
+    assert (e.status, e.repealed_on, e.repeal_pending) == ("in_force", None, True)
+    assert e.repeal_note == f"将于 {new} 施行之日废止（施行日期待定）"
+    gazette.create_issue(svc, 2026, 1, "editor")
+    gazette.add_items(svc, "2026-1", [d], "editor")
+    at(svc, dt.date(2026, 12, 20))
+    gazette.release_issue(svc, "2026-1", tmp_path / "out", "editor", dt.date(2026, 12, 20))
+    e = life.show(svc, old)
+    assert (e.status, e.repealed_on, e.repeal_pending) == ("repealed", dt.date(2026, 12, 20), False)

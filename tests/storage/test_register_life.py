@@ -74,7 +74,7 @@ def test_amending_links_both_entries_and_marks_the_old_one_amended_and_audited(s
 
 
 def test_repealing_marks_the_entry_repealed_with_its_repealing_document_and_refuses_twice(svc, tmp_path):
-    old, new = (number_of(svc, signed_dossier(svc, tmp_path)) for _ in range(2))
+    old, new = (number_of(svc, signed_dossier(svc, tmp_path, ON_SIGNING)) for _ in range(2))   # both in force
     life.amend(svc, old, new, "editor")
     e = life.repeal(svc, old, "editor", by=new)
     assert (e.status, e.repealed_by, e.amended_by) == ("repealed", new, [new])
