@@ -269,6 +269,8 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
     import services.dossiers.intake  # noqa: F401
     import services.gazette.release  # noqa: F401
     import services.publication.publish  # noqa: F401
+    if server_answers(s.api_url, timeout=2):
+        _register([*runs.values(), flows.intake_bundle_flow])
     say(f"工作节点 {name}：本进程随时领取签发后的发布、公报出版任务与暂存的材料包（每次一份）")
     with warm_settings():
         while not stop.is_set():
@@ -297,6 +299,18 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
                     stop.wait(2)
             if not waiting and not took:
                 stop.wait(DRAIN_POLL * (0.8 + 0.4 * random.random()))
+
+
+def _register(flows) -> None:
+    """The flows' records on the server made now (an upsert; no run): the first job's run, and two
+    workers' first runs at once, do not make them."""
+    try:
+        from prefect.client.orchestration import get_client
+        with get_client(sync_client=True) as client:
+            for f in flows:
+                client.create_flow(f)
+    except Exception:       # noqa: BLE001 - the first run makes it then
+        pass
 
 
 def take_one_bundle(svc, s: PoolSettings, name: str, flow, resting: dict[int, float], say=print) -> bool:
