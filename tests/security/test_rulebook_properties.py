@@ -354,7 +354,7 @@ def test_a_person_who_may_not_see_a_dossier_is_told_what_a_missing_one_answers_o
     assert not leaks, "\n".join(map(str, leaks))
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
+@settings(max_examples=50, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(KNOWERS), st.sampled_from(["low", "high", "signed"]), st.data())
 def test_whoever_may_see_a_dossier_never_hears_that_it_is_missing(known, who, key, data):
@@ -433,8 +433,7 @@ def test_the_desk_shows_a_dossier_its_reader_may_not_see_as_the_chinese_404_of_a
     from desk.app import create_app
     from tests.desk.test_pages import PASSWORD, sign_in
     svc, dossiers, _, _ = known
-    for name in ("publicity", "editor"):
-        auth.set_password(svc.home.path, name, PASSWORD)
+    auth.set_password(svc.home.path, "publicity", PASSWORD)     # (the API test asks as the editor too)
     app = create_app(svc.home.path, "test-token")
 
     def shas(d: str) -> list[str]:
@@ -445,7 +444,7 @@ def test_the_desk_shows_a_dossier_its_reader_may_not_see_as_the_chinese_404_of_a
     pages = {"page": lambda c, d, sha: c.get(f"/desk/dossiers/{d}"),
              "review": lambda c, d, sha: c.get(f"/desk/dossiers/{d}/review"),
              "download": lambda c, d, sha: c.get(f"/desk/dossiers/{d}/files/{sha}")}
-    for who in ("publicity", "editor"):
+    for who in ("publicity",):
         c = sign_in(app, who)
         for key, (d, risk) in dossiers.items():
             state, seen = _facts(svc, d)
@@ -459,6 +458,5 @@ def test_the_desk_shows_a_dossier_its_reader_may_not_see_as_the_chinese_404_of_a
                 elif name != "review":                # (the review page converts every document: not needed here)
                     r = page(c, d, sha)
                     assert f"没有卷宗 {d}" not in r.text, (who, key, name)
-                    if who == "publicity":            # the 高 risk dossier, 主动公开: its page and its files
-                        assert r.status_code == 200, (who, key, name, r.status_code)
-                        assert name != "page" or f"/desk/dossiers/{d}/files/{sha}" in r.text, (who, key)
+                    assert r.status_code == 200, (who, key, name, r.status_code)     # 高 risk, 主动公开
+                    assert name != "page" or f"/desk/dossiers/{d}/files/{sha}" in r.text, (who, key)
