@@ -16,6 +16,11 @@ from documents.problems import Problem, problem
 
 # The 主题分类 of the State Council's policy-document catalogue (gov.cn 政策文件库), as most local
 # 政府信息公开 platforms use it. A home may give its own list in [site] topics.
+# Checked 2026-12-07: no official page listing the whole catalogue was found to cite, so the list is
+# unchanged. Pages of www.gov.cn/zhengce/content/ (seen only through a 2018 crawl of them, GitHub
+# ZhouYNF/platform-1 db/ge_policy_raw-20190217.sql: e.g. 2018-12/29/content_5353307.htm 卫生、体育\医药管理,
+# 2018-12/27/content_5352666.htm 综合政务\政务公开) use 17 of these first-level names, spelt as here, and
+# one more, 国务院组织机构, which is the State Council's own and not offered here.
 DEFAULT_TOPICS: tuple[str, ...] = (
     "综合政务", "国民经济管理、国有资产监管", "财政、金融、审计", "国土资源、能源", "农业、林业、水利",
     "工业、交通", "商贸、海关、旅游", "市场监管、安全生产监管", "城乡建设、环境保护", "科技、教育",
