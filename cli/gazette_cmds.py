@@ -3,7 +3,6 @@ corrections (更正启事), search and history import."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -12,7 +11,8 @@ import typer
 
 from cli.app import AsOpt, JsonOpt, app, services_of
 from cli.output import emit_json, err, out, refusals
-from cli.zh import DateOption, parse_date
+from cli.zh import DateOption
+from documents.problems import Refused
 
 gazette_app = typer.Typer(help="政府公报：待刊队列与期刊编排、出版", no_args_is_help=True)
 issue_app = typer.Typer(help="公报期次：新建、编入稿件、查看、出版", no_args_is_help=True)
@@ -254,22 +254,15 @@ def interactive() -> bool:
         return False
 
 
-_MOMENT = re.compile(r"^\s*(.+?)(?:[\sT]+|(?<=日))(\d{1,2})\s*[:：时点]\s*(\d{2})\s*分?\s*$")
-
-
 def parse_moment(value: str) -> dt.datetime:
-    """A date in the forms cli.zh.parse_date reads and a time of day: 2026-12-10 09:00, 2026年12月10日 9:00,
-    2026-12-10T09:00; naive (local time)."""
-    text = str(value).translate(str.maketrans("０１２３４５６７８９：", "0123456789:"))
-    m = _MOMENT.match(text)
-    if not m:
-        raise typer.BadParameter(f"{value} 不是可识别的时间（可写作 \"2026-12-10 09:00\" 或 \"2026年12月10日 9:00\"）",
-                                 param_hint="--at")
-    day = parse_date(m[1])
-    hour, minute = int(m[2]), int(m[3])
-    if hour > 23 or minute > 59:
-        raise typer.BadParameter(f"没有这个时刻：{m[2]}:{m[3]}", param_hint="--at")
-    return day.replace(hour=hour, minute=minute)
+    """A moment as services.publication.schedule.read_moment reads it (the API's publish_at reads it the
+    same way): 2026-12-10 09:00, 2026年12月10日 9:00, 2026-12-10T09:00(+08:00), or a date alone (0:00);
+    local time unless an offset is given."""
+    from services.publication.schedule import read_moment
+    try:
+        return read_moment(value)
+    except Refused as r:
+        raise typer.BadParameter(r.problem.message, param_hint="--at") from None
 
 
 @correction_app.command("add")

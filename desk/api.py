@@ -223,6 +223,9 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
     @router.post("/dossiers/{dossier_id}/sign-off", tags=["审核与签发"],
                  summary="签发：条件不满足时拒绝并列出原因；签发后同步发布（公报待刊、网站页面、台帐）",
                  response_model=SignOffOut, responses={404: refusal_doc("没有该卷宗"),
+                                                      202: {"model": SignOffOut, "description": "已签发，定时发布"
+                                                            "（publication.scheduled_at：页面已生成并核对，到时公开），"
+                                                            "或已交工作池排队（publication.queued）"},
                                                       409: {"model": SignOffRefused, "description": "签发被拒绝"},
                                                       500: {"model": SignOffOut, "description": "已签发，但发布未完成"
                                                             "（publication.problems 列出原因，可重新发布）"},
@@ -232,18 +235,24 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
         await run_in_threadpool(seeing, who, dossier_id)
         svc = services()
         emergency = (body.emergency_reason or "").strip() or None if body else None
+        # 定时发布: read as the command line's --publish-at is (one reader); a moment passed is refused
+        # by the sign-off itself (services/publication/schedule.py check_moment).
+        from services.publication.schedule import read_moment
+        moment = read_moment(body.publish_at) if body is not None and body.publish_at is not None else None
         try:
-            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name, emergency)
+            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name, emergency, moment)
         except Refused as r:
             answer = await run_in_threadpool(gate_answer, svc, dossier_id)
             return refusal(r.problems, dossier=dossier_id, signed=False, ready=answer.ready,
                            blocking=[p for p in r.problems if isinstance(p, Blocking)], gate=answer)
         raw = await run_in_threadpool(kit.publish, dossier_id, who.name)
         published, queued = PublicationOut.model_validate(raw), bool(raw.get("queued"))
-        # queued (a pool home whose pool did not answer in time): signed, the publish job recorded: 202
-        return reply(SignOffOut(ok=published.published or queued, dossier=dossier_id, signed_off=event,
+        # queued (a pool home whose pool did not answer in time): signed, the publish job recorded: 202;
+        # scheduled (定时发布): signed, the pages built, checked and stored, public at the moment: 202
+        later = queued or (published.scheduled_at is not None and not published.problems)
+        return reply(SignOffOut(ok=published.published or later, dossier=dossier_id, signed_off=event,
                                 publication=published, problems=[] if published.published else published.problems),
-                     200 if published.published else 202 if queued else 500)
+                     200 if published.published else 202 if later else 500)
 
     from services.dossiers.disclosure import DisclosureResult, set_disclosure
 

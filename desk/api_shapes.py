@@ -1,9 +1,9 @@
 """The JSON API's shapes, as /docs and /openapi.json show them: what each call takes and answers."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from documents.models import ROLE_NAMES as FILE_ROLES
 from documents.problems import CODES, Problem, problem
@@ -61,8 +61,19 @@ class PublicationOut(PublicationResult):
     problems: list[Problem] = Field(default_factory=list)
 
 
+# 定时发布's moment: RFC 3339 with an offset, or a date alone (0:00 local time); read by
+# services.publication.schedule.read_moment, as the command line's --publish-at is.
+PUBLISH_AT_SCHEMA = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"},
+                               {"type": "null"}],
+                     "description": "定时发布：网站公开的时间。带时差的 ISO 8601 时间（如 2026-12-10T09:00:00+08:00），"
+                                    "或只写日期（如 2026-12-10，当日 0:00，本地时间）；须为将来的时间。页面签发时即生成并核对，"
+                                    "到时才公开。不填：签发后立即发布",
+                     "examples": ["2026-12-10T09:00:00+08:00", "2026-12-10"]}
+
+
 class SignOffIn(BaseModel):
     emergency_reason: str | None = Field(None, description="紧急签发的理由：只能跳过未完成的审核环节，事后补审")
+    publish_at: Annotated[str | None, WithJsonSchema(PUBLISH_AT_SCHEMA)] = None
 
 
 class SignOffOut(BaseModel):

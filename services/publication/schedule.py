@@ -14,6 +14,7 @@ or publishes it (`lockstep publish D`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import ClassVar
 
 from pydantic import BaseModel
@@ -72,9 +73,49 @@ def _job_of(uow, dossier_id: str):
     return row, version, uow.jobs.find(KIND, dossier_id, version.fingerprint)
 
 
+# 定时发布's and 定时出版's moment as people and clients write it (one reader: the CLI's --publish-at and
+# --at, cli/gazette_cmds.py parse_moment, and the API's publish_at, desk/api.py). A date, then a time of
+# day; the time may be left out (00:00) and may carry an offset (ISO 8601: 2026-12-10T09:00:00+08:00).
+_MOMENT = re.compile(r"^\s*(\d{4})\s*(?:[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})|年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?)"
+                     r"(?:(?:\s*[Tt]\s*|\s+|(?<=日))(\d{1,2})\s*[:：时点]\s*(\d{2})\s*分?(?::(\d{2})(?:\.(\d{1,6}))?)?"
+                     r"\s*([Zz]|[+-]\d{2}:?\d{2})?)?\s*$")
+MOMENT_FORMS = "2026-12-10 09:00、2026年12月10日 9:00、2026-12-10T09:00:00+08:00 或只写日期（当日 0:00）"
+
+
+def read_moment(value: str) -> dt.datetime:
+    """A moment written as MOMENT_FORMS says: a date (2026-12-10, 2026/12/10, 2026年12月10日) alone is
+    00:00 local time; with a time of day (9:00, 09:00:00.5) it is local time unless an offset or Z is
+    given. Refused(request_invalid) for anything else; whether it is still to come is check_moment's."""
+    text = str(value).translate(str.maketrans("０１２３４５６７８９：－／", "0123456789:-/"))
+    m = _MOMENT.match(text)
+    if not m:
+        raise Refused(problem("request_invalid", f"{value} 不是可识别的时间（可写作 {MOMENT_FORMS}）", advice=""))
+    year, month, day = int(m[1]), int(m[2] or m[4]), int(m[3] or m[5])
+    hour, minute, second = int(m[6] or 0), int(m[7] or 0), int(m[8] or 0)
+    micro = int((m[9] or "0").ljust(6, "0"))
+    zone = None
+    if m[10]:
+        if m[10] in "Zz":
+            zone = dt.timezone.utc
+        else:
+            digits = m[10][1:].replace(":", "")
+            hours, minutes = int(digits[:2]), int(digits[2:])
+            if hours > 23 or minutes > 59:
+                raise Refused(problem("request_invalid", f"没有这个时差：{m[10]}", advice=""))
+            sign = -1 if m[10][0] == "-" else 1
+            zone = dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    try:
+        return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
+    except ValueError:
+        raise Refused(problem("request_invalid", f"没有这个时刻：{value}", advice="")) from None
+
+
 def check_moment(at: dt.datetime, now: dt.datetime) -> dt.datetime:
     """The moment in UTC (a naive one is local time); a moment passed is refused."""
-    moment = (at if at.tzinfo else at.astimezone()).astimezone(dt.timezone.utc)
+    try:
+        moment = (at if at.tzinfo else at.astimezone()).astimezone(dt.timezone.utc)
+    except (OverflowError, ValueError, OSError):     # year 1 or 9999 and an offset: no such moment here
+        raise Refused(problem("request_invalid", f"定时发布的时间 {at.isoformat()} 超出可用范围，请填写将来的时间")) from None
     if moment <= now:
         raise Refused(problem("request_invalid", f"定时发布的时间 {local_time(moment)} 已过，"
                                                  "请填写将来的时间（不定时则签发后立即发布）"))

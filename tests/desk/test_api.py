@@ -125,10 +125,50 @@ def test_an_emergency_sign_off_skips_only_skippable_stages_with_a_reason_but_nev
     r = desk("signer").post(f"/api/v1/dossiers/{d}/sign-off", json={"emergency_reason": "防汛紧急"})
     assert r.status_code == 403 and codes(r) == ["not_permitted"]           # not a sentence
     r = desk("signer").post(f"/api/v1/dossiers/{d}/sign-off", json={"emergency_reason": reason})
+    assert r.status_code == 403 and codes(r) == ["not_permitted"] and "类别认定" in r.text   # never skipped
+    r = desk("reviewer").post(f"/api/v1/dossiers/{d}/decisions", json={"stage": "kind_check", "verdict": "approve",
+                                                                      "comment": "经认定不属于行政规范性文件"})
+    assert r.status_code == 200, r.text
+    r = desk("signer").post(f"/api/v1/dossiers/{d}/sign-off", json={"emergency_reason": reason})
     assert r.status_code == 200, r.text
     assert r.json()["signed_off"]["reason"] == reason
     assert r.json()["signed_off"]["skipped_stages"] == ["unit_check"]
     assert r.json()["publication"]["published"] is True
+
+
+def test_a_sign_off_with_publish_at_tomorrow_is_signed_and_scheduled_but_not_public(desk, svc, sample_zip):
+    """定时发布 on the API (issue 15): publish_at read as the command line reads --publish-at; a date alone
+    is 0:00 local time; the pages are built at once, nothing is public before the moment."""
+    import datetime as dt
+    from services.publication.schedule import state_of
+    from services.publication.site import policy_view
+    from services.review.deadlines import compute
+    schema = desk(None).get("/openapi.json").json()["components"]["schemas"]["SignOffIn"]["properties"]["publish_at"]
+    assert {x.get("format") for x in schema["anyOf"]} == {"date-time", "date", None}
+    d = submit(desk("drafter"), sample_zip()).json()["dossier"]
+    approve_all(desk, d)
+    bad = desk("signer").post(f"/api/v1/dossiers/{d}/sign-off", json={"publish_at": "明天上午"})
+    assert bad.status_code == 422 and codes(bad) == ["request_invalid"] and "不是可识别的时间" in bad.text
+    passed = desk("signer").post(f"/api/v1/dossiers/{d}/sign-off", json={"publish_at": "2020-01-01T09:00:00+08:00"})
+    assert passed.status_code == 422 and codes(passed) == ["request_invalid"] and "已过" in passed.text
+    assert desk("signer").get(f"/api/v1/dossiers/{d}").json()["state"] == "in_review"       # neither signed it
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    r = desk("signer").post(f"/api/v1/dossiers/{d}/sign-off", json={"publish_at": tomorrow.isoformat()})
+    assert r.status_code == 202, r.text
+    doc = r.json()
+    moment = dt.datetime.combine(tomorrow, dt.time()).astimezone()
+    assert doc["ok"] is True and doc["signed"] is True and doc["problems"] == []
+    pub = doc["publication"]
+    assert pub["published"] is False and dt.datetime.fromisoformat(pub["scheduled_at"]) == moment
+    assert set(pub["prepared"]) == {"policy", "interpretation"}                    # built and stored now
+    # Not public now (the one is_public, with the moment): no policy page, no register entry.
+    assert policy_view(svc, d) is None and desk(None).get(f"/site/policies/{d}.html").status_code == 404
+    assert desk("signer").get("/api/v1/register").json()["entries"] == []
+    assert desk("signer").get(f"/api/v1/dossiers/{d}").json()["state"] == "signed_off"
+    # Listed as scheduled: its release state and the due list.
+    assert (state_of(svc, d).state, state_of(svc, d).moment) == ("scheduled", moment)
+    [listed] = [x for x in compute(svc) if x.kind == "publication" and x.dossier == d]
+    assert listed.period == "定时发布" and listed.due == tomorrow
 
 
 def test_a_return_carries_its_anchored_reasons(desk, sample_zip):
