@@ -206,6 +206,12 @@ def publish(home: Path, s: PoolSettings, dossier_ids: list[str], actor: str,
         jobs.append(open_jobs[-1])
     out = []
     for job in jobs:
+        # 定时发布: the pool takes no job before its moment, so its pages are built, checked and stored
+        # here, now, as without a pool (nothing public); the moment then only makes them public.
+        from services.publication.publish import prepare_if_waiting
+        if (ready := prepare_if_waiting(svc, job.dossier_id, actor)) is not None:
+            out.append(ready.model_dump(mode="json"))
+            continue
         done, asked = handed(svc, s, PUBLISH, job, wait, min(grace_of(home), wait))
         if asked.reason == "not_deployed":
             return None

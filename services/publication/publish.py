@@ -73,8 +73,8 @@ def publish(svc: Services, dossier_id: str, actor: str = "lockstep") -> Publicat
     is tried again, as a person asked), done in the publication's transaction. A dossier signed off
     before the outbox has no job and is published all the same. A job scheduled for a moment to come
     (定时发布) is not claimed: its pages are built, checked and stored now, public at the moment."""
-    if (scheduled := svc.retrying(lambda: waiting_job(svc, dossier_id))) is not None:
-        return prepare(svc, dossier_id, actor, scheduled)
+    if (ready := prepare_if_waiting(svc, dossier_id, actor)) is not None:
+        return ready
     job = svc.retrying(lambda: _claim(svc, dossier_id=dossier_id, limit=1, retry_failed=True))
     return _run(svc, dossier_id, actor, job[0] if job else None)
 
@@ -358,6 +358,16 @@ def waiting_job(svc: Services, dossier_id: str) -> Job | None:
     if job is not None and job.status == "pending" and (m := moment_of(job)) is not None and m > now:
         return job
     return None
+
+
+def prepare_if_waiting(svc: Services, dossier_id: str, actor: str) -> PublicationResult | None:
+    """A signed dossier whose publish job waits for a moment still to come (定时发布): its pages built,
+    checked and stored now (`prepare`), nothing public; None when it does not wait. Both ways a
+    publication is asked for call it first: `publish` here, and a pool home's asking side
+    (flows/on_pool.py), whose pool takes no job before its moment: the moment then only makes the
+    prepared pages public, wherever it is run (the desk's clock, the sweep, a pool worker)."""
+    job = svc.retrying(lambda: waiting_job(svc, dossier_id))
+    return prepare(svc, dossier_id, actor, job) if job is not None else None
 
 
 def prepare(svc: Services, dossier_id: str, actor: str, job: Job) -> PublicationResult:

@@ -145,3 +145,37 @@ def test_the_prepared_pages_are_named_for_storage_check_and_rebuilt_if_an_operat
         svc.store.delete(sha)
     [done] = sched.publish_due(at(svc, moment + HOUR))
     assert done["published"] and (svc.home.site / f"policies/{d}.html").is_file()
+
+
+def test_in_a_pool_home_a_scheduled_release_is_built_at_sign_off_and_the_moment_only_makes_it_public(svc, sample_zip):
+    """A pool home's asking side (flows/on_pool.py publish): the pool takes no job before its moment, so
+    the pages are built, checked and stored where the sign-off is asked, at once, as without a pool,
+    not handed to the pool to wait (the server named here refuses connections: it is never asked)."""
+    import socket
+    import time
+    from flows import on_pool
+    from flows.workpool import PoolSettings
+    from services.publication.publish import prepare_if_waiting
+    d = ready_dossier(svc, sample_zip())
+    assert prepare_if_waiting(svc, d, "signer") is None                  # not signed: nothing waits
+    moment = (svc.now() + HOUR).replace(microsecond=0)
+    record_sign_off(svc, d, "signer", publish_at=moment)
+    with socket.socket() as s:                                           # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    pool = PoolSettings(api_url=f"http://127.0.0.1:{port}/api", pool="lockstep")
+    started = time.monotonic()
+    [answer] = on_pool.publish(svc.home.path, pool, [d], "signer", wait=30)
+    assert time.monotonic() - started < on_pool.GRACE                   # not left waiting for a worker
+    assert not answer.get("queued") and not answer["published"]
+    assert sched.aware(dt.datetime.fromisoformat(answer["scheduled_at"])) == moment
+    assert set(answer["prepared"]) == {"policy", "interpretation"}
+    assert counts(svc) == (0, 0, 0) and policy_view(svc, d) is None      # nothing public
+    assert prepare_if_waiting(svc, d, "signer").prepared == answer["prepared"]   # the same pages, kept
+    # The moment: whoever runs it (here the desk's clock) only puts the prepared pages in place.
+    [result] = sched.publish_due(at(svc, moment + dt.timedelta(seconds=30)))
+    assert result["published"]
+    text = (svc.home.site / f"policies/{d}.html").read_text(encoding="utf-8")
+    prepared = svc.store.get(answer["prepared"]["policy"]).decode()
+    assert text == prepared.replace(NUMBER_MARK, result["registration_number"]).replace(INDEX_MARK, result["index_number"])
+    assert events(svc, d).count("publication.prepared") == 1
