@@ -122,7 +122,7 @@ def _moderation_action(text: str) -> str:
 def consultation_moderate(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
                           comment: Annotated[int, typer.Argument(help="网上意见编号（见 consultation show 的待审核）")],
                           action: Annotated[str, typer.Argument(
-                              help="accept / 采用 / 通过（进入意见采纳情况表），reject / 不予采用 / 驳回（不公开）",
+                              help="采用（或 通过、accept：进入意见采纳情况表）、不予采用（或 驳回、reject：不公开）",
                               metavar="审核")],
                           as_: AsOpt,
                           reason: Annotated[Optional[str], typer.Option("--reason", help="审核理由（记入操作记录）")] = None,
