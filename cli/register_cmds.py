@@ -161,7 +161,11 @@ def register_repeal(ctx: typer.Context, number: NumberArg,
     if as_json:
         emit_json({"entry": _doc(entry)})
     else:
-        out.print(f"[green]已废止[/green] {number}" + (f"（由 {by} 废止）" if by else f"（{reason}）"))
+        if entry.repeal_pending:        # the repealing document takes effect later: in force until then
+            out.print(f"[green]已记录废止[/green] {number}：{entry.repeal_note}（由 {by} 废止，此前继续有效）")
+        else:
+            out.print(f"[green]已废止[/green] {number}" + (f"（由 {by} 废止，{entry.repealed_on} 起）" if by
+                                                           else f"（{reason}）"))
 
 
 @register_app.command("expire")

@@ -20,7 +20,8 @@ from documents.problems import Refused, problem
 
 SHOWN = 500                     # a page lists at most this many; search narrows the rest
 FILTERS = {"current": "现行有效", "pending": "待施行", "amended": "已修改", "repealed": "已废止", "expired": "已失效", "all": "全部"}
-DONE = {"amended": "已记录修改", "repealed": "已废止", "filed": "已记录报备"}
+DONE = {"amended": "已记录修改", "repealed": "已废止", "filed": "已记录报备",
+        "repeal_recorded": "已记录废止：自废止文件施行之日起废止，此前本文件继续有效"}
 EXPORTS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "json": "application/json; charset=utf-8"}
@@ -167,11 +168,13 @@ def routes(kit: Kit) -> APIRouter:
             return await manage_page(request, session, who, number, 400, form_error=missing,
                                      kept={"by": by or "", "reason": reason or ""} if action == "repeal" else {})
         try:
-            await run_in_threadpool(call)
+            answer = await run_in_threadpool(call)
         except Refused as r:
             return await manage_page(request, session, who, number, status_of(r.problem.code),
                                      refusal=list(r.problems))
         done = {"amend": "amended", "repeal": "repealed", "file": "filed"}[action]
+        if action == "repeal" and getattr(answer, "repeal_pending", False):   # 将于…废止 (life.repeal)
+            done = "repeal_recorded"
         return RedirectResponse(f"/desk/register/{quote(number)}?done={done}", status_code=303)
 
     return router

@@ -214,13 +214,15 @@ def test_a_repeal_by_a_document_taking_effect_later_leaves_the_entry_in_force_un
     assert life.take_effect_due(svc, dt.date(2027, 1, 2)) == []                  # once
 
 
-def test_a_repeal_by_a_document_awaiting_its_gazette_is_made_when_the_issue_dates_it(svc, tmp_path):
+def test_a_repeal_by_a_document_awaiting_its_gazette_is_made_when_the_issue_dates_it(cli, svc, tmp_path):
     from services.gazette import issues as gazette
     at(svc, dt.date(2026, 12, 7))
     old = number_of(svc, signed_dossier(svc, tmp_path / "a", ON_SIGNING))
     d = signed_dossier(svc, tmp_path / "b", government=True)            # names no 施行日期: 待定
     new = number_of(svc, d)
-    e = life.repeal(svc, old, "editor", by=new, reason="已被新办法取代")
+    r = cli("register", "repeal", old, "--by", new, "--reason", "已被新办法取代", "--yes", "--as", "editor")
+    assert r.exit_code == 0 and "已记录废止" in r.stdout and "此前继续有效" in r.stdout, r.output
+    e = life.show(svc, old)
     assert (e.status, e.repealed_on, e.repeal_pending) == ("in_force", None, True)
     assert e.repeal_note == f"将于 {new} 施行之日废止（施行日期待定）"
     gazette.create_issue(svc, 2026, 1, "editor")
