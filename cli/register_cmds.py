@@ -54,7 +54,9 @@ def _print_entry(e) -> None:
                      if e.filed_at else "未报备"),
             ("修改了", "、".join(e.amends)),
             ("被修改", "、".join(f"{n}（{e.amended_on.get(n) or '施行日期待定'}施行）" for n in e.amended_by)),
-            ("废止文件", e.repealed_by), ("废止理由", e.repeal_reason), ("撤回公开", e.withheld_reason)]
+            ("废止文件", e.repealed_by),
+            ("废止日期", f"{e.repealed_on or '待定'}（{e.repeal_note}，此前继续有效）" if e.repeal_pending else e.repealed_on),
+            ("废止理由", e.repeal_reason), ("撤回公开", e.withheld_reason)]
     for label, value in rows:
         if value:
             out.print(f"  {label}：{value}")

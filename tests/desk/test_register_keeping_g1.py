@@ -181,6 +181,7 @@ def test_a_repeal_by_a_document_is_dated_by_its_effective_date_on_the_page_and_i
     row = _export_row(cli, tmp_path, old)
     assert (row["状态"], row["废止文件"], row["废止日期"]) == ("已废止", new, "2026-12-01")
     assert _export_row(cli, tmp_path, plain)["废止日期"] == "2026-12-07"
+    assert "废止日期：2026-12-01" in cli("register", "show", old).stdout
     assert annual(svc, 2026).value("repealed") == 2
 
 
@@ -225,6 +226,7 @@ def test_a_repeal_by_a_document_awaiting_its_gazette_is_made_when_the_issue_date
     e = life.show(svc, old)
     assert (e.status, e.repealed_on, e.repeal_pending) == ("in_force", None, True)
     assert e.repeal_note == f"将于 {new} 施行之日废止（施行日期待定）"
+    assert "废止日期：待定" in cli("register", "show", old).stdout
     gazette.create_issue(svc, 2026, 1, "editor")
     gazette.add_items(svc, "2026-1", [d], "editor")
     at(svc, dt.date(2026, 12, 20))
