@@ -62,6 +62,15 @@ class Pipeline(BaseModel, frozen=True):
     normative: bool = False        # goes to the gazette and the register
     major_decision: bool = False   # needs public consultation before sign-off
 
+    @model_validator(mode="after")
+    def _kind_is_confirmed(self) -> "Pipeline":
+        """A kind that skips legality review carries 类别认定 (review/kinds.py), whether the config
+        names it or not, and so does a version's stored snapshot of such a pipeline."""
+        from review.kinds import kind_stage_fields, needs_kind_stage
+        if needs_kind_stage(self.normative, self.stages):
+            object.__setattr__(self, "stages", (*self.stages, StageSpec(**kind_stage_fields())))
+        return self
+
 
 class Clocks(BaseModel, frozen=True):
     """Time limits, in the forms review.clock.Period.parse reads (15个工作日, 30日, ...)."""
@@ -268,9 +277,11 @@ stages = [
 [[pipelines]]
 kind = "政策性文件"
 # 紧急签发只可跳过标明 skippable 的环节（事后补审）；行政规范性文件与重大行政决策的合法性审核、集体审议不可跳过。
+# “类别认定”：申报为政策性文件的，由合法性审核人员确认不属于规范性文件（不写也会自动加上，且不可跳过）。
 stages = [
   { id = "unit_check", name = "起草单位审核", roles = ["unit_head"], same_unit = true, skippable = true },
   { id = "publicity", name = "宣传部门审核（高风险）", roles = ["publicity"], after = ["unit_check"], when = "high_risk" },
+  { id = "kind_check", name = "类别认定（确认非规范性文件）", roles = ["legal_reviewer"], after = [] },
 ]
 
 [[pipelines]]

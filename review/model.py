@@ -85,6 +85,14 @@ class Submitted(Event):
     files: dict[str, str] = Field(default_factory=dict)   # name -> sha256
 
 
+class KindChanged(Event):
+    """A resubmission under another kind (review/kinds.py): the new version takes its pipeline."""
+    name: ClassVar[str] = "dossier.kind_changed"
+    version: int
+    previous: str
+    kind: str
+
+
 class Reason(BaseModel, frozen=True):
     """A return's reason anchored to a provision: 一、（二） of the policy or of an interpretation."""
     document: str = "policy"          # a role: policy, interpretation_material, interpretation_plan, ...

@@ -10,10 +10,9 @@ from documents.models import Role
 from documents.problems import Refused, problem
 from review import rules
 from review.config import Person
-from review.model import fingerprint
 from services.home.context import Services
 from services.dossiers.intake import (MemberReport, Prepared, SubmitResult, _record, check_submitter, put_member,
-                             remove_unreferenced)
+                                      remove_unreferenced, version_fingerprint)
 from services.review.actions import person
 
 # A dossier has one of each of these: attaching another replaces it.
@@ -52,7 +51,7 @@ def _attach(svc: Services, dossier_id: str, bundle: Bundle, role: Role, actor: P
             for f in current.files if f.name != new.name and not (role in SINGLE_ROLES and f.role == role)]
     members = kept + [new]
     prepared = Prepared(kind=current.kind, drafting_unit=current.drafting_unit, members=members,
-                        problems=problems, fingerprint=fingerprint([(m.role, m.name, m.sha256) for m in members]))
+                        problems=problems, fingerprint=version_fingerprint(members, current.kind, svc.config.default_kind))
     if prepared.fingerprint == current.fingerprint:
         return SubmitResult(dossier=dossier_id, version=current.number, accepted=True, duplicate=True,
                             kind=current.kind, drafting_unit=current.drafting_unit, files=members)

@@ -14,7 +14,8 @@ from documents.models import DocumentMeta, Role
 from documents.problems import Problem, Refused, problem
 from review import rules
 from review.config import Config, Person
-from review.model import Submitted, Version, VersionFile, fingerprint
+from review.kinds import kind_doubt
+from review.model import KindChanged, Submitted, Version, VersionFile, fingerprint
 from review.states import transition
 from services.home.context import Services
 from services.home.crashpoints import crash_point
@@ -43,6 +44,7 @@ class Prepared(BaseModel):
     problems: list[Problem] = Field(default_factory=list)
     fingerprint: str
     topic: str | None = None           # 主题分类 from bundle.json, as the [site] list spells it
+    declared: bool = False             # bundle.json named a known kind (a resubmission may change it)
 
     @property
     def rejected(self) -> bool:
@@ -101,6 +103,10 @@ def inspect_bundle(bundle: Bundle, actor: Person, config: Config) -> Prepared:
         if m.role == "policy" and (found := effective_missing(
                 m.name, m.metadata.effective_stated if m.metadata else None, bool(pipeline and pipeline.normative))):
             problems.append(found)
+        # A lighter kind declared for a text that looks normative (review/kinds.py): a warning; the
+        # 类别认定 stage is required either way.
+        if m.role == "policy" and pipeline and (doubt := kind_doubt(kind, pipeline.normative, m.metadata, m.name)):
+            problems.append(doubt)
     # The drafting unit is the submitter's (谁起草、谁解读 starts with who submits); a bundle may
     # name it, but one naming another unit, or a blank one, is refused, never believed.
     if refusal := rules.may_declare_unit(actor, bundle.drafting_unit, config.unit_book):
@@ -111,9 +117,17 @@ def inspect_bundle(bundle: Bundle, actor: Person, config: Config) -> Prepared:
     topic = (bundle.manifest or {}).get("topic")
     if refusal := topic_problem(topic, config.site.topics, code="manifest_invalid"):
         raise Refused(refusal.model_copy(update={"file": "bundle.json"}))
-    fp = fingerprint([(m.role, m.name, m.sha256) for m in members])
+    fp = version_fingerprint(members, kind, config.default_kind)
     return Prepared(kind=kind, drafting_unit=unit, members=members, problems=problems, fingerprint=fp,
-                    topic=canonical_topic(topic, config.site.topics))
+                    topic=canonical_topic(topic, config.site.topics), declared=bundle.kind == kind)
+
+
+def version_fingerprint(members: Sequence[MemberReport], kind: str, default_kind: str) -> str:
+    """The files, and the kind when it is not the default: the same files resubmitted under another
+    kind (a 类别认定 return answered by 按行政规范性文件办理) are a new version, not a duplicate.
+    A bundle of the default kind has the fingerprint it always had."""
+    extra = [] if kind == default_kind else [("kind", kind, "")]
+    return fingerprint([(m.role, m.name, m.sha256) for m in members] + extra)
 
 
 def _one_policy(members: list[MemberReport]) -> list[MemberReport]:
@@ -264,6 +278,12 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
         else:
             row.state = transition(row.state, "resubmit")
             row.current_version += 1
+            if prepared.declared and prepared.kind != row.kind:
+                # The office resubmits under another kind (a 类别认定 return: 按行政规范性文件办理);
+                # the new version takes that kind's pipeline, and the change is audited.
+                uow.audit.append(KindChanged(dossier_id=row.id, actor=actor.name, at=now,
+                                             version=row.current_version, previous=row.kind, kind=prepared.kind))
+                row.kind = prepared.kind
             row.title = title or row.title
             row.doc_number = doc_number or row.doc_number
             row.topic = prepared.topic or row.topic     # a later bundle may give or change it

@@ -139,7 +139,7 @@ def test_an_unknown_stage_is_a_usage_error_listing_the_stages(cli, dossier):
     r = cli("review", dossier, "--stage", "终审", "--approve", "--as", "director", "--json")
     assert r.exit_code == 2, r.output
     text = usage_error(r)
-    assert "没有审核环节终审（可用：起草单位审核、合法性审核、宣传部门审核（高风险）、集体审议）" in text
+    assert "没有审核环节终审（可用：起草单位审核、合法性审核、宣传部门审核（高风险）、集体审议、类别认定（确认非规范性文件））" in text
 
 
 def test_attach_takes_the_material_role_by_its_chinese_name(cli, dossier, tmp_path):

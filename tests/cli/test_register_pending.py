@@ -72,6 +72,8 @@ def _policy_kind_dossier(svc, tmp_path) -> tuple[str, dict[str, str]]:
             z.writestr(name, data)
     result = intake_bundle([path], "drafter", svc)
     assert result.accepted, result.problems
+    from services.review.actions import record_decision
+    record_decision(svc, result.dossier, "kind_check", "approve", "经认定不属于行政规范性文件", "reviewer")
     record_sign_off(svc, result.dossier, "signer", emergency_reason="森林防火紧急，须于当日发布施行")
     published = publish(svc, result.dossier)
     assert published.published

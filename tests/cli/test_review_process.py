@@ -101,13 +101,17 @@ def test_an_emergency_sign_off_of_a_normative_document_never_skips_the_law(cli, 
 
 def test_an_emergency_sign_off_needs_a_sentence_skips_skippable_stages_only_and_is_flagged(cli, sample_zip):
     d = submit(cli, sample_zip(kind="政策性文件", doc_number="根政办发〔2019〕44号"))
+    # 类别认定 is never skipped (review/kinds.py): before it, even a proper reason is refused.
+    assert refused(cli, "sign-off", d, "--as", "signer", "--emergency", "--reason", "防汛紧急部署，须在汛期前公布施行") \
+        == "not_permitted"
+    approve(cli, d, ("kind_check", "reviewer"))
     for reason in (".", "紧急", "防汛 紧急"):
         assert refused(cli, "sign-off", d, "--as", "signer", "--emergency", "--reason", reason) == "not_permitted"
     signed = cli.json("sign-off", d, "--as", "signer", "--emergency", "--reason", "防汛紧急部署，须在汛期前公布施行")
     assert signed["signed"] is True and signed["publication"]["published"] is True
     status = cli.json("status", d)
     assert status["emergency_reason"] == "防汛紧急部署，须在汛期前公布施行"
-    assert status["history"][1]["event"] == "dossier.emergency_signed_off"
+    assert [h["event"] for h in status["history"]][1:3] == ["review.stage.decided", "dossier.emergency_signed_off"]
     assert status["retrospective_pending"] == ["unit_check"]
     assert "retrospective" in [x["kind"] for x in cli.json("due")["due"] if x["dossier"] == d]
     approve(cli, d, ("unit_check", "director"))
@@ -193,3 +197,30 @@ def test_a_draft_marked_not_public_is_not_put_out_for_comment(cli, sample_zip):
     d = submit(cli, sample_zip(kind="重大行政决策", doc_number="根政发〔2019〕11号", disclosure="（此件不予公开）"))
     assert refused(cli, "consultation", "open", d, "--from", "2019-07-01", "--to", "2019-07-31",
                    "--as", "drafter") == "not_public"
+
+
+def test_a_declared_policy_kind_waits_for_the_legal_reviewer_who_may_send_it_back_as_normative(cli, sample_zip, svc):
+    """A bundle saying 政策性文件 is a claim (review/kinds.py): a title of 办法 draws a warning, the gate
+    waits on 类别认定 by a legal reviewer, and after a return the same files resubmitted as
+    行政规范性文件 are a new version under that kind's pipeline (合法性审核, 集体审议), audited."""
+    title = "根河市政务公开管理办法"
+    first = cli.json("submit", sample_zip(kind="政策性文件", doc_number="根政办发〔2019〕45号", inner_title=title),
+                     "--as", "drafter")
+    d = first["dossier"]
+    assert [p["code"] for p in first["problems"] if p["code"] == "kind_doubtful"] == ["kind_doubtful"]
+    approve(cli, d, ("unit_check", "director"))
+    gate = cli.json("gate", d)
+    assert [(b["stage"], b["roles"]) for b in gate["blocking"] if b["code"] == "stage_not_approved"] == [
+        ("kind_check", ["legal_reviewer"])]
+    # Nobody but a legal reviewer settles it; the signer cannot sign around it.
+    assert refused(cli, "review", d, "--stage", "kind_check", "--approve", "--as", "director") == "not_permitted"
+    assert refused(cli, "sign-off", d, "--as", "signer") == "stage_not_approved"
+    cli.json("review", d, "--stage", "kind_check", "--return", "--reason", "属于行政规范性文件，请按行政规范性文件重新报送",
+             "--as", "reviewer")
+    again = cli.json("submit", sample_zip(kind="行政规范性文件", doc_number="根政办发〔2019〕45号", inner_title=title),
+                     "--dossier", d, "--as", "drafter")
+    assert (again["dossier"], again["version"], again["kind"], again.get("duplicate", False)) == (d, 2, "行政规范性文件", False)
+    stages = [b["stage"] for b in cli.json("gate", d)["blocking"] if b["code"] == "stage_not_approved"]
+    assert stages == ["unit_check", "legality", "deliberation"]
+    events = [h["event"] for h in cli.json("status", d)["history"]]
+    assert "dossier.kind_changed" in events

@@ -284,6 +284,10 @@ def test_a_signer_signs_in_an_emergency_with_a_reason_and_the_skipped_stages_are
     assert r.status_code == 403 and "合法性审核" in r.text and "不能在紧急签发中跳过" in r.text
     r = signer.post(f"/desk/dossiers/{d}/sign", data={"csrf": csrf_of(signer, f"/desk/dossiers/{d}/sign"),
                                                       "emergency_reason": reason, "confirm": "yes"})
+    assert r.status_code == 403 and "类别认定" in r.text and "不能在紧急签发中跳过" in r.text
+    assert decide(sign_in(desk, "reviewer"), d, "kind_check").status_code in (200, 303)
+    r = signer.post(f"/desk/dossiers/{d}/sign", data={"csrf": csrf_of(signer, f"/desk/dossiers/{d}/sign"),
+                                                      "emergency_reason": reason, "confirm": "yes"})
     assert r.status_code == 200 and "已签发" in r.text
     history = signer.get(f"/desk/dossiers/{d}").text
     assert "紧急签发" in history and "森林防火紧急" in history

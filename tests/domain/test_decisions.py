@@ -119,9 +119,20 @@ def test_an_emergency_sign_off_never_skips_the_legality_review_of_a_normative_do
 def test_an_emergency_sign_off_skips_only_stages_marked_skippable():
     d = dossier().model_copy(update={"kind": "政策性文件"})
     policy = CONFIG.pipeline("政策性文件")
-    blocking = gate(d.current, [], policy)
+    blocking = gate(d.current, approve("kind_check"), policy)
     event = sign_off(CONFIG.person("signer"), d, blocking, NOW, "防汛紧急部署，需在汛期到来前公布施行", policy)
     assert event.skipped_stages == ("unit_check",)
+
+
+def test_an_emergency_sign_off_never_skips_the_kind_confirmation():
+    """A 政策性文件 is a claim until a legal reviewer confirms it (review/kinds.py): skipping 类别认定
+    in an emergency would let a normative document skip 合法性审核."""
+    d = dossier().model_copy(update={"kind": "政策性文件"})
+    policy = CONFIG.pipeline("政策性文件")
+    blocking = gate(d.current, approve("unit_check"), policy)
+    assert [b.stage for b in blocking if b.stage] == ["kind_check"]
+    assert refused_code(sign_off, CONFIG.person("signer"), d, blocking, NOW, "防汛紧急部署，需在汛期到来前公布施行",
+                        policy) == "not_permitted"
 
 
 def test_an_emergency_reason_is_a_sentence_not_a_dot():

@@ -40,7 +40,7 @@ from storage.tables import DecisionRow, DossierRow, GazetteItemRow, PageRow, Ver
 
 PEOPLE = ("drafter", "director", "reviewer", "secretary", "signer", "editor", "publicity",
           "sfj_drafter", "sfj_head")
-STAGES = ("unit_check", "legality", "deliberation", "publicity", "bogus")
+STAGES = ("unit_check", "legality", "deliberation", "publicity", "kind_check", "bogus")
 REASON = "防汛紧急部署，须在汛期到来前公布施行"
 
 
@@ -88,7 +88,7 @@ actions = st.one_of(
     st.tuples(st.just("advance"), st.just("-"), st.integers(0, 3)),
     st.tuples(st.just("advance"), st.just("-"), st.integers(0, 3)),
 )
-RIGHTFUL = {"unit_check": "director", "legality": "reviewer", "deliberation": "secretary", "publicity": "publicity"}
+RIGHTFUL = {"unit_check": "director", "legality": "reviewer", "deliberation": "secretary", "publicity": "publicity", "kind_check": "reviewer"}
 
 
 def _do(svc, action, bundles, dossiers: list[str]) -> None:
@@ -188,7 +188,7 @@ def test_the_random_walk_can_reach_publication(bundles, tmp_path):
     svc = open_services(home)
     dossiers: list[str] = []
     for step in (("submit", "drafter", 1), ("decide", "director", 0, "unit_check", "approve"),
-                 ("sign", "signer", 0, None)):
+                 ("decide", "reviewer", 0, "kind_check", "approve"), ("sign", "signer", 0, None)):
         _do(svc, step, bundles, dossiers)
         _check(svc)
     with svc.session() as s:

@@ -37,12 +37,14 @@ def test_an_emergency_or_withhold_reason_counts_only_written_characters(home, sv
     """紧急签发 with ten zero-width spaces (or emoji, or 。) as its reason skipped 起草单位审核 and
     published; a reason is a sentence of at least ten written characters, on sign-off and withhold."""
     d = intake_bundle([sample_zip(kind="政策性文件", doc_number="根政办发〔2019〕44号")], "drafter", svc).dossier
+    from services.review.actions import record_decision
+    record_decision(svc, d, "kind_check", "approve", "经认定不属于行政规范性文件", "reviewer")
     app = create_app(home.path, "test-token")
     signer, editor = api(app, home, "signer"), api(app, home, "editor")
     for reason in INVISIBLE_REASONS:
         r = signer.post(f"/api/v1/dossiers/{d}/sign-off", json={"emergency_reason": reason})
         assert r.status_code == 403 and r.json()["problems"][0]["code"] == "not_permitted", (reason, r.text)
-    assert signer.get(f"/api/v1/dossiers/{d}").json()["state"] == "submitted"
+    assert signer.get(f"/api/v1/dossiers/{d}").json()["state"] == "in_review"     # not signed
     r = signer.post(f"/api/v1/dossiers/{d}/sign-off", json={"emergency_reason": "防汛紧急部署，须在汛期前公布施行"})
     assert r.status_code == 200, r.text
     for reason in INVISIBLE_REASONS:

@@ -33,7 +33,7 @@ stages = [
   { id = "deliberation", name = "集体审议", roles = ["deliberation_secretary"], after = ["legality"] },
 ]
 """
-APPROVER = {"unit_check": "director", "legality": "reviewer", "deliberation": "secretary"}
+APPROVER = {"unit_check": "director", "legality": "reviewer", "deliberation": "secretary", "kind_check": "reviewer"}
 
 
 def at(svc, day: dt.date) -> None:

@@ -73,6 +73,7 @@ def test_a_stage_an_emergency_sign_off_left_open_tells_its_deciders_when_near_an
                                                                                                  sample_zip):
     svc = mailed
     d = intake_bundle([sample_zip(kind="政策性文件")], "drafter", svc).dossier
+    record_decision(svc, d, "kind_check", "approve", "经认定不属于行政规范性文件", "reviewer")
     record_sign_off(svc, d, "signer", "防汛紧急部署，须在汛期前公布施行")
     due = due_of(svc, "retrospective", d).due
     found = deadline_notices(svc, three_left(svc, due))
