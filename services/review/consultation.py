@@ -16,7 +16,8 @@ from review import rules
 from review.clock import Period
 from review.consultation import (ADOPTION, CommentDecided, CommentModerated, OnlineLimits, accepting, check_accepting,
                                  check_period, check_received, check_summary_time, check_throttle,
-                                 clean_online_comment, comment_key, normalise_adoption, parse_received)
+                                 clean_online_comment, comment_key, normalise_adoption, parse_received,
+                                 strip_invisible)
 from review.lifecycles import COMMENT_MODERATION
 from review.model import CommentsRecorded, ConsultationOpened, SummaryPublished
 from services.home.context import Services
@@ -130,7 +131,11 @@ def parse_comments(name: str, data: bytes) -> list[dict]:
             "adopted": ("adopted", "采纳情况", "是否采纳"), "response": ("response", "理由", "处理说明", "答复")}
     out = []
     for i, item in enumerate(items, 1):
-        got = {k: next((str(item[c]).strip() for c in cols if item.get(c) not in (None, "")), None)
+        # Imported rows are cleaned as online comments are (review.consultation.strip_invisible): a
+        # zero-width space neither hides text nor makes a copy look new to the duplicate check.
+        got = {k: next((v for c in cols if item.get(c) not in (None, "")
+                        if (v := strip_invisible(str(item[c]), keep_lines=k in ("text", "response")).strip())),
+                       None)
                for k, cols in keys.items()}
         if not got["text"]:
             raise Refused(problem("manifest_invalid", f"第 {i} 条意见没有内容（需要“意见”或 text 列）"))

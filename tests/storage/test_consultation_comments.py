@@ -82,6 +82,25 @@ def test_importing_the_same_export_twice_does_not_double_its_comments(svc, major
     assert [e.payload["count"] for e in recorded] == [2, 1]       # nothing recorded, nothing audited
 
 
+def test_an_imported_comment_loses_invisible_characters_and_is_not_a_new_comment_for_them(svc, major, tmp_path):
+    """A zero-width space or a direction mark in an export neither hides in the stored text nor makes
+    a copy of a recorded comment look new; a row that is only invisible characters has no content."""
+    opened(svc, major, dt.date(2019, 7, 1), dt.date(2019, 7, 31))
+    export = tmp_path / "意见.csv"
+    export.write_text("姓名,意见,日期\n张三,建议延长申报期限,2019-07-03\n"
+                      "张\u200b三,建议\u202e延长\u200d申报期限\ufeff,2019-07-03\n", encoding="utf-8")
+    got = cons.record_comments(svc, major, cons.read_comments_file(export), "drafter", export.name)
+    assert (got.comments, got.duplicates) == (1, 1)
+    with svc.unit() as uow:
+        texts = [c.text for c in uow.review.comments(uow.review.consultation(major).id)]
+    assert texts == ["建议延长申报期限"]
+    blank = tmp_path / "空.csv"
+    blank.write_text("姓名,意见,日期\n王五,\u200b\u200c\u2066,2019-07-04\n", encoding="utf-8")
+    with pytest.raises(Refused) as e:
+        cons.read_comments_file(blank)
+    assert e.value.problem.code == "manifest_invalid"
+
+
 def test_a_comment_dated_before_the_period_refuses_the_whole_import(svc, major):
     opened(svc, major, dt.date(2019, 7, 1), dt.date(2019, 7, 31))
     rows = [{"author": "王五", "text": "可以", "received_on": "2019-07-02"},
