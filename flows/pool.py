@@ -75,6 +75,7 @@ def intake_bundle_flow(job: int) -> dict:
     claimed: intake it, keep the answer on the job's row. Run in the worker's own process, recorded
     on the server as any run; no deployment (the claim is this process's, never another's)."""
     from services.dossiers.staged import run_claimed
+    crash_point("warm.intake-running")          # tests/faults: a worker lost mid-run, holding the bundle
     done = run_claimed(_services(), job, worker=_worker(), via="warm")
     if done is None:
         return {"job": job, "taken": False, "worker": _worker()}

@@ -29,6 +29,7 @@ CODE = Path(__file__).resolve().parents[1]          # the folder the entrypoints
 INTAKE, SWEEP, CHECK = "lockstep-intake-batch", "lockstep-sweep", "lockstep-check"
 PUBLISH, RELEASE = "lockstep-publish", "lockstep-gazette-release"     # one outbox job each, by its id
 PROC_TAG = "lockstep-proc:"       # a flow run's tag naming the process that runs it (HOST:PID)
+WARM_TAG = "lockstep-warm"        # a flow run a worker's warm loop ran in its own process (no pool slot)
 
 
 @dataclass(frozen=True)
@@ -284,7 +285,8 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
                     break
                 try:
                     if server_answers(s.api_url, timeout=2):
-                        runs[kind](job)
+                        with warm_tags():
+                            runs[kind](job)
                     else:
                         import importlib
                         module, _, fn = direct[kind].partition(":")
@@ -329,7 +331,8 @@ def take_one_bundle(svc, s: PoolSettings, name: str, flow, resting: dict[int, fl
     try:
         if server_answers(s.api_url, timeout=2):
             try:
-                flow(job.id)
+                with warm_tags():
+                    flow(job.id)
             except Exception as e:     # noqa: BLE001 - e.g. the server restarted mid-run: finish it here
                 say(f"工作节点 {name}：材料包任务 {job.id} 的流程运行未完成（{type(e).__name__}），在本进程中直接完成")
         if svc.retrying(lambda: mine(svc, job.id)) is not None:
@@ -345,21 +348,34 @@ def take_one_bundle(svc, s: PoolSettings, name: str, flow, resting: dict[int, fl
     return True
 
 
+def warm_tags():
+    """Tags for a warm loop's flow run: WARM_TAG and this process (PROC_TAG), so a worker killed
+    mid-run leaves a run crash_orphans can mark Crashed, as it does the pool's runs."""
+    import socket
+
+    from prefect import tags
+    return tags(WARM_TAG, f"{PROC_TAG}{socket.gethostname()}:{os.getpid()}")
+
+
 def crash_orphans(s: PoolSettings, say=print) -> list[str]:
-    """Flow runs of the pool left Running (or Cancelling, Pending) by a process of this host that is
-    gone (a worker killed with its runs): marked Crashed on the server, so they no longer hold the
-    pool's concurrency slots. Runs of other hosts are left to their host's worker. Their Lockstep work
+    """Flow runs of the pool, and of the warm loops, left Running (or Cancelling, Pending) by a process
+    of this host that is gone (a worker killed with its runs): marked Crashed on the server, so they
+    no longer hold the pool's concurrency slots nor read as running. Runs of other hosts are left to their host's worker. Their Lockstep work
     is not lost: a dead holder's job is claimed again (storage/jobs.py). Returns the runs marked."""
     import socket
 
     import httpx
     host, marked = socket.gethostname(), []
+    left = {"state": {"type": {"any_": ["RUNNING", "CANCELLING", "PENDING"]}}}
     try:
-        r = httpx.post(f"{s.api_url}/flow_runs/filter", timeout=10, json={
-            "flow_runs": {"state": {"type": {"any_": ["RUNNING", "CANCELLING", "PENDING"]}}},
-            "work_pools": {"name": {"any_": [s.pool]}}, "limit": 200})
-        r.raise_for_status()
-        for run in r.json():
+        found = {}
+        # The pool's runs, and the warm loops' runs (no pool; tagged WARM_TAG and their process).
+        for query in ({"flow_runs": left, "work_pools": {"name": {"any_": [s.pool]}}},
+                      {"flow_runs": {**left, "tags": {"all_": [WARM_TAG]}}}):
+            r = httpx.post(f"{s.api_url}/flow_runs/filter", timeout=10, json={**query, "limit": 200})
+            r.raise_for_status()
+            found.update((run["id"], run) for run in r.json())
+        for run in found.values():
             for tag in run.get("tags") or []:
                 if not tag.startswith(PROC_TAG):
                     continue

@@ -81,7 +81,7 @@ class Province:
         from cli.main import app
         return CliRunner().invoke(app, ["--home", str(self.desk.path), *map(str, args)], catch_exceptions=False)
 
-    def start_worker(self, name: str) -> subprocess.Popen:
+    def start_worker(self, name: str, crash_at: str | None = None) -> subprocess.Popen:
         import shutil
         home = _home(self.tmp / name, self.url, self.tmp / "objects", self.api)
         shutil.copyfile(self.desk.config_path, home.config_path)      # the same organisation
@@ -89,6 +89,8 @@ class Province:
                "PREFECT_WORKER_PREFETCH_SECONDS": "2", "PYTHONUNBUFFERED": "1"}
         for key in ("LOCKSTEP_DATABASE_URL", "LOCKSTEP_OBJECTS", "LOCKSTEP_TEST_CRASH_AT", "LOCKSTEP_HOME"):
             env.pop(key, None)
+        if crash_at:
+            env["LOCKSTEP_TEST_CRASH_AT"] = crash_at
         log = open(self.tmp / f"{name}.out", "w")
         try:
             proc = subprocess.Popen([sys.executable, "-m", "cli.main", "--home", str(home.path), "worker",
@@ -265,11 +267,12 @@ def test_a_worker_killed_mid_bundle_leaves_what_it_held_to_the_other(province, t
         assert jobs[i].result["worker"] == survivor and jobs[i].attempts >= 2, jobs[i]
 
 
-def test_with_the_server_and_workers_away_the_bundles_wait_staged_and_run_when_a_worker_returns(
+def test_with_the_server_and_workers_away_the_bundles_wait_staged_and_a_worker_lost_mid_run_leaves_nothing_running(
         province, tmp_path, monkeypatch):
     """Item 3: a worker stops cleanly on SIGTERM; with no worker running and the server away, the
     command answers "queued" (no traceback), `lockstep due` lists the batch, `storage check` keeps the
-    staged bundles, and a worker that comes back takes them (its warm loop)."""
+    staged bundles; a worker that comes back is lost inside a warm flow run (SIGKILL, holding a
+    bundle), and when it comes back again it marks that run Crashed and takes both bundles."""
     import socket
 
     from samples.genhe import write_bundles
@@ -301,15 +304,33 @@ def test_with_the_server_and_workers_away_the_bundles_wait_staged_and_run_when_a
     check = province.cli("storage", "check", "--json")
     assert not keys & {o["what"] for o in json.loads(check.stdout)["orphan_objects"]}
 
-    province.start_worker(name)                                     # the server and a worker are back
+    # The server and a worker are back; the worker is lost (SIGKILL) inside its first warm flow run,
+    # holding a bundle: that run is left Running on the server.
+    import httpx
+    lost = province.start_worker(name, crash_at="warm.intake-running")
+    assert lost.wait(120) == -signal.SIGKILL, (province.tmp / f"{name}.out").read_text()
+    tag = f"lockstep-proc:{socket.gethostname()}:{lost.pid}"
+
+    def warm_runs() -> list[dict]:
+        return httpx.post(f"{province.api}/flow_runs/filter", timeout=30, json={"flow_runs": {
+            "tags": {"all_": ["lockstep-warm", tag]}}}).json()
+    assert [r["state_type"] for r in warm_runs()] == ["RUNNING"]
+    held = [j.id for j in province.jobs(doc["batch"]) if j.status == "claimed"]
+    assert len(held) == 1
+
+    # It comes back: it marks the run its lost process left Crashed and takes both bundles, the one
+    # the lost process held on a second attempt.
+    province.start_worker(name)
     deadline = time.monotonic() + 120
     while not all(j.status == "done" for j in province.jobs(doc["batch"])):
         assert time.monotonic() < deadline, [(j.status, j.claimed_by) for j in province.jobs(doc["batch"])]
         assert province.workers[name].poll() is None, (province.tmp / f"{name}.out").read_text()
         time.sleep(0.5)
     assert province.dossier_count() - before == 2
-    assert {j.result["worker"] for j in province.jobs(doc["batch"])} == {name}
+    jobs = {j.id: j for j in province.jobs(doc["batch"])}
+    assert {j.result["worker"] for j in jobs.values()} == {name} and jobs[held[0]].attempts == 2
     assert json.loads(province.cli("due", "--json").stdout)["staged"] == []
+    assert [r["state_type"] for r in warm_runs()] == ["CRASHED"]
 
 
 def test_a_home_that_names_a_prefect_server_sends_its_in_process_runs_there(tmp_path, monkeypatch):
