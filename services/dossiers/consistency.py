@@ -44,6 +44,7 @@ class FindingRecord(BaseModel, frozen=True):
 # Stored files are addressed by their SHA-256, so a result keyed by the hashes never goes stale.
 _CACHE: OrderedDict[tuple[str, ...], tuple[list[Problem], list[str], list[FindingRecord]]] = OrderedDict()
 _CACHE_SIZE = 256
+_CACHE_LOCK = threading.Lock()
 # What a cache file says it is; a file without it (or another) is worked out again.
 CACHE_FORMAT = "lockstep.consistency/1"
 # The code the findings depend on: every module of these packages, by content.
@@ -77,10 +78,11 @@ def consistency(svc: Services, dossier_id: str) -> ConsistencyView:
     if hit is None:
         hit = _work_out(svc, policy, interps)
         _to_file(svc, key, hit)
-    _CACHE[key] = hit
-    _CACHE.move_to_end(key)
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _CACHE_LOCK:                  # the desk's threads share it
+        _CACHE[key] = hit
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     out.problems, out.notes, out.findings = list(hit[0]), list(hit[1]), list(hit[2])
     return out
 
