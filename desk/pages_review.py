@@ -230,6 +230,7 @@ def review_view(svc, dossier_id: str, number: int, who_name: str | None = None,
     from desk.review_findings import place_findings
     from review.alignment import aligned
     from services.dossiers.explained import findings
+    from review.kinds import normative_signals
     with svc.unit() as uow:
         version = uow.dossiers.version(dossier_id, number)
     blobs: dict[str, bytes] = {}
@@ -270,6 +271,8 @@ def review_view(svc, dossier_id: str, number: int, who_name: str | None = None,
                        for f in version.files if f.role not in ("policy", "risk_assessment", "response_plan",
                                                                 *INTERPRETATION)],
             "risk_level": version.risk_level, "anchors": anchors,
+            # 类别认定 (review/kinds.py): what in the policy suggests a 规范性文件, for the legal reviewer.
+            "kind_signals": normative_signals(policy_meta),
             "aligned": aligned(read["policy"], read["interpretation_material"], read["interpretation_plan"]),
             "versions": list(range(1, number + 1)),
             "diff": diff_view(svc, dossier_id, *compare) if compare and compare[0] != compare[1] else None}

@@ -45,7 +45,7 @@ CODES: dict[str, str] = {
     "request_invalid": "接口请求内容有误，请按接口说明（/docs）填写后重试",
     # Added in the second round (DESIGN.md, "Guarantees").
     "disclosure_unknown": "未能确定政策文件的公开属性；须由起草单位负责人或签发人确定（主动公开、依申请公开或不予公开）后才能签发",
-    "kind_doubtful": "申报的文件类别不经合法性审核，但文件看来属于行政规范性文件：由合法性审核人员在“类别认定”环节确认，或按行政规范性文件重新提交",
+    "kind_doubtful": "须由合法性审核人员在“类别认定”环节确认；如属行政规范性文件，请在 bundle.json 中写 \"kind\": \"行政规范性文件\" 后向本卷宗重新提交",
     "effective_date_missing": "规范性文件未写明施行日期，将自刊登该文件的政府公报出版之日起施行",
     "risk_assessment_mismatch": "舆情风险评估报告所评估的文件与本政策文件不一致，请核对标题和发文字号",
     "interpretation_inconsistent": "解读中的数字、日期、文号、标题、责任单位或施行日期、有效期与政策原文不一致，请核对",

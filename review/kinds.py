@@ -73,7 +73,4 @@ def kind_doubt(kind: str, normative: bool, meta: DocumentMeta | None, file: str 
     signals = normative_signals(meta)
     if not signals:
         return None
-    return warning("kind_doubtful",
-                   f"申报为{kind}，但{'；'.join(signals)}，可能属于{normative_kind}：须经“{KIND_STAGE_NAME}”"
-                   f"由合法性审核机构确认；如属{normative_kind}，请在 bundle.json 中写 \"kind\": "
-                   f"\"{normative_kind}\" 后重新提交", file=file)
+    return warning("kind_doubtful", f"申报为{kind}，但{'；'.join(signals)}，可能属于{normative_kind}", file=file)

@@ -166,3 +166,30 @@ def test_the_desk_journey_in_chromium(person, browser, sample_zip, shots, tmp_pa
             assert width[0] <= width[1] + 1, f"{path} is wider than the phone: {width}"
     finally:
         phone.close()
+
+
+def test_a_declared_policy_kind_is_confirmed_by_the_legal_reviewer_in_chromium(person, sample_zip):
+    """类别认定 (review/kinds.py) on the desk: the drafter is warned that a 办法 declared 政策性文件 looks
+    normative; the legal reviewer finds it in the queue and confirms it on the review page."""
+    drafter = person("drafter")
+    drafter.page.goto("/desk/submit")
+    drafter.page.set_input_files("#files", str(sample_zip(kind="政策性文件", doc_number="根政办发〔2019〕47号",
+                                                          inner_title="根河市政务公开管理办法")))
+    drafter.go("button:has-text('提交')")
+    drafter.shot("kind-submitted")
+    assert "kind_doubtful" in drafter.page.content() and "类别认定" in drafter.text(), drafter.text()
+    dossier = re.search(r"/desk/dossiers/([^\"/]+)\"", drafter.page.content()).group(1)
+    reviewer = person("reviewer")
+    reviewer.page.goto("/desk/queue")
+    assert dossier in reviewer.text()
+    reviewer.page.goto(f"/desk/dossiers/{dossier}/review")
+    reviewer.shot("kind-review")
+    panel = reviewer.page.inner_text("#kind-check")
+    assert "申报为政策性文件" in panel and "为办法、规定、细则类" in panel, panel
+    form = reviewer.page.locator("form:has(input[name=stage][value=kind_check])")
+    form.locator("textarea[name=comment]").fill("经认定不属于行政规范性文件")
+    form.locator("input[name=verdict][value=approve]").check()
+    with reviewer.page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    reviewer.shot("kind-confirmed")
+    assert "已通过" in reviewer.text(), reviewer.text()

@@ -34,7 +34,7 @@ def test_a_lighter_kind_with_a_normative_looking_text_is_warned_and_a_normative_
     m = meta("根河市人民政府办公室关于印发《根河市政务公开管理办法》的通知")
     doubt = kind_doubt("政策性文件", False, m, "p.docx")
     assert doubt is not None and doubt.code == "kind_doubtful" and doubt.severity == "warning"
-    assert "类别认定" in doubt.message and "行政规范性文件" in doubt.message
+    assert "类别认定" in doubt.message and "可能属于行政规范性文件" in doubt.message and "办法" in doubt.message
     assert kind_doubt("行政规范性文件", True, m) is None
     assert kind_doubt("政策性文件", False, None) is None
 
