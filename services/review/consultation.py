@@ -76,11 +76,19 @@ def _door(svc: Services, uow: Unit, row: DossierRow):
     return (pipeline_for(svc.config, version) if version else svc.config.pipeline(row.kind)), version
 
 
+def _seen(svc: Services, uow: Unit, dossier_id: str, actor) -> tuple[DossierRow, Problem | None]:
+    """The dossier, if this person may know it exists (else Refused, as a missing one), and why they
+    may not act on its consultation (review.rules.may_consult), None when they may."""
+    row = uow.dossiers.require(dossier_id)
+    if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, *_door(svc, uow, row)):
+        raise Refused(refusal)
+    return row, rules.may_consult(actor, row.drafting_unit)
+
+
 def _drafting_actor(svc: Services, uow: Unit, dossier_id: str, actor_name: str) -> tuple[DossierRow, object]:
     actor = person(svc.config, actor_name)
-    row = uow.dossiers.require(dossier_id)
-    if refusal := (rules.may_see(actor, dossier_id, row.drafting_unit, row.state, *_door(svc, uow, row))
-                   or rules.may_consult(actor, row.drafting_unit)):
+    row, refusal = _seen(svc, uow, dossier_id, actor)
+    if refusal:
         raise Refused(refusal)
     if not pipeline_of(svc.config, row.kind).major_decision:
         raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 是{row.kind}，不是重大行政决策"))
@@ -374,10 +382,7 @@ class DeskConsultation(BaseModel):
 def desk_consultation(svc: Services, dossier_id: str, actor_name: str) -> DeskConsultation:
     actor = person(svc.config, actor_name)
     with svc.unit() as uow:
-        row = uow.dossiers.require(dossier_id)
-        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, *_door(svc, uow, row)):
-            raise Refused(refusal)
-        refusal = rules.may_consult(actor, row.drafting_unit)
+        row, refusal = _seen(svc, uow, dossier_id, actor)
         has = uow.review.consultation(dossier_id) is not None
         out = DeskConsultation(dossier=dossier_id, title=row.title, drafting_unit=row.drafting_unit, state=row.state,
                                major_decision=pipeline_of(svc.config, row.kind).major_decision,
@@ -440,10 +445,7 @@ def moderation_page(svc: Services, dossier_id: str, actor_name: str, page: int =
     drafting unit (review.rules.may_consult, as moderate_comment checks). Only the asked pages are read."""
     actor = person(svc.config, actor_name)
     with svc.unit() as uow:
-        row = uow.dossiers.require(dossier_id)
-        if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, *_door(svc, uow, row)):
-            raise Refused(refusal)
-        refusal = rules.may_consult(actor, row.drafting_unit)
+        row, refusal = _seen(svc, uow, dossier_id, actor)
         out = ModerationPage(dossier=dossier_id, title=row.title, may_act=refusal is None,
                              why_not=refusal.message if refusal else None)
         c = uow.review.consultation(dossier_id)
