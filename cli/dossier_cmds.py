@@ -273,7 +273,8 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
                  emergency: Annotated[bool, typer.Option("--emergency", help="紧急签发：跳过未完成的审核环节（须写明理由，事后补审）")] = False,
                  reason: Annotated[Optional[str], typer.Option("--reason", help="紧急签发的理由")] = None,
                  publish_at: Annotated[Optional[str], typer.Option(
-                     "--publish-at", metavar="时间", help="定时发布：网站公开的时间（本地时间），如 \"2026-12-10 09:00\"；"
+                     "--publish-at", metavar="时间", help="定时发布：网站公开的时间，如 \"2026-12-10 09:00\"（本地时间）、"
+                                                         "2026年12月10日、2026-12-10T09:00:00+08:00；只写日期为当日 0:00；"
                                                          "页面立即生成并核对，到时才公开")] = None,
                  as_json: JsonOpt = False) -> None:
     """签发；签发后同步发布（公报待刊、网站政策与解读页面、规范性文件台帐）；--publish-at 定时发布。"""
