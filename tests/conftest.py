@@ -17,6 +17,21 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("LOCKSTEP_PRINT_PDF", "off")
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    node.workerinput["lockstep_columns"] = os.environ.get("COLUMNS")
+
+
+def pytest_configure(config):
+    """An xdist worker starts with COLUMNS=80 in its environment whatever the controller had; the CLI's
+    help wraps at COLUMNS (cli/zh.py), so a worker gets the controller's COLUMNS (or none) back."""
+    if hasattr(config, "workerinput") and "lockstep_columns" in config.workerinput:
+        if config.workerinput["lockstep_columns"] is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = config.workerinput["lockstep_columns"]
+
+
 def pytest_xdist_auto_num_workers(config):
     """pyproject's addopts say `-n auto`: two xdist workers for the suite or a folder of it (CI), none
     (this process, prints shown with -s) when one test file or its tests are named: loadfile would give
