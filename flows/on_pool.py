@@ -284,6 +284,18 @@ def release_anywhere(svc, issue_id: str, out_dir: Path, actor: str, date=None, a
 
 # ---------------------------------------------------------------- intake
 
+def _warm_start(svc, batch: str, grace: float):
+    """The batch's state once a warm worker has claimed (or done) any of its bundles, or after
+    `grace` seconds with every bundle still pending."""
+    from services.dossiers.staged import state
+    deadline = time.monotonic() + grace
+    got = state(svc, batch)
+    while got.pending == got.total and got.total and time.monotonic() < deadline:
+        time.sleep(POLL)
+        got = state(svc, batch)
+    return got
+
+
 def intake(home: Path, s: PoolSettings, requests: list[dict], wait: float | None = None) -> list[dict] | None:
     """Intake requests (paths, actor, dossier, answers) through the pool: each staged in the object
     store under one batch, one run of the intake deployment asked for, the answers read back.
@@ -295,11 +307,17 @@ def intake(home: Path, s: PoolSettings, requests: list[dict], wait: float | None
     wait = wait_of(home) if wait is None else wait
     batch = new_batch(svc.now())
     keys = stage_requests(svc, requests, batch)
-    # A run per five bundles up to the pool's limit, each taking one bundle at a time from the
-    # batch's shared queue until it is empty (then any other staged bundle): two workers share a
-    # batch of several, and a process is not started for a run that would find nothing.
-    asked = ask(s, INTAKE, {"batch": batch, "limit": 1}, f"lockstep-intake-{batch}",
-                runs=min(math.ceil(len(set(keys)) / 5), max(1, s.concurrency)))
+    # Warm workers (`lockstep worker`'s own loop, flows/workpool.py) claim staged bundles one at a
+    # time within a moment: when one has begun on this batch within `warm_grace`, no deployment run
+    # is asked for (each would start a new process, 12-20 s of a core, to find the queue taken).
+    # Otherwise a run per five bundles up to the pool's limit, each taking one bundle at a time from
+    # the batch's shared queue until it is empty (then any other staged bundle).
+    got = _warm_start(svc, batch, min(grace_of(home), wait))
+    if got.pending < got.total:
+        asked = Asked(None, None)
+    else:
+        asked = ask(s, INTAKE, {"batch": batch, "limit": 1}, f"lockstep-intake-{batch}",
+                    runs=min(math.ceil(len(set(keys)) / 5), max(1, s.concurrency)))
     if asked.reason == "not_deployed":
         return None
     got = state(svc, batch)

@@ -100,6 +100,7 @@ class BatchState:
     done: int
     failed: int
     answers: dict[str, dict]           # key → the intake's answer (SubmitResult as JSON), when done
+    pending: int = 0                   # not claimed by anyone yet
 
     @property
     def finished(self) -> bool:
@@ -111,7 +112,8 @@ def state(svc: Services, batch: str) -> BatchState:
         jobs = uow.jobs.of(KIND, batch)
     answers = {j.fingerprint: answer_of(j) for j in jobs if j.status in ("done", "failed")}
     return BatchState(batch=batch, total=len(jobs), done=sum(j.status == "done" for j in jobs),
-                      failed=sum(j.status == "failed" for j in jobs), answers=answers)
+                      failed=sum(j.status == "failed" for j in jobs), answers=answers,
+                      pending=sum(j.status == "pending" for j in jobs))
 
 
 def answer_of(job: Job) -> dict:
