@@ -236,11 +236,21 @@ def test_forty_through_both_desks_and_a_batch_of_forty_end_in_one_dossier_each_t
                 if (name := holders.get(j.id)) in WORKERS:
                     return name, [i for i, h in holders.items() if h == name]
             return None
-        name, holding = _wait("a worker holding bundles", victim, 180, 0.05,
-                              lambda: f"seen {seen}; jobs {Counter(j.status for j in new_jobs())}; "
-                                      f"runs {flow_run_stats(p)}")
+        # A warm bundle takes well under a second: the worker found holding one is frozen (SIGSTOP)
+        # and asked again, so that it still holds it when it is killed (else thawed, and again).
+        for _ in range(50):
+            name, holding = _wait("a worker holding bundles", victim, 180, 0.05,
+                                  lambda: f"seen {seen}; jobs {Counter(j.status for j in new_jobs())}; "
+                                          f"runs {flow_run_stats(p)}")
+            _kill_part(p, name, signal.SIGSTOP)
+            holding = [j.id for j in new_jobs() if holder(j) == name]
+            if holding:
+                break
+            _kill_part(p, name, signal.SIGCONT)
+        else:
+            raise AssertionError(f"no worker was caught holding a bundle in 50 tries ({seen})")
         survivor = next(w for w in WORKERS if w != name)
-        _kill_part(p, name)                  # at once: the machine is lost while it holds bundles
+        _kill_part(p, name)                  # the machine is lost while it holds bundles
         batch_left = sum(j.status != "done" for j in batch_jobs())
         held = [j.id for j in new_jobs() if j.status == "claimed" and not alive(holder_pid(j.claimed_by) or 0)]
         _wait(f"every process of {name} gone", lambda: not [
@@ -341,18 +351,18 @@ def _waiting(p: Province, before: set[int]) -> int:
     return sum(j.status != "done" for j in p.jobs("intake") if j.id not in before)
 
 
-def _kill_part(p: Province, name: str) -> None:
-    """SIGKILL to the part's process group and to every process carrying its mark (its flow runs)."""
+def _kill_part(p: Province, name: str, sig: int = signal.SIGKILL) -> None:
+    """`sig` (SIGKILL) to the part's process group and to every process carrying its mark (its flow runs)."""
     import os
     pid = p.state["pids"][name]
     try:
-        os.killpg(pid, signal.SIGKILL)
+        os.killpg(pid, sig)
     except OSError:
         pass
     for other in province_pids(p):
         if process_env(other).get("LOCKSTEP_PROVINCE_PART") == name:
             try:
-                os.kill(other, signal.SIGKILL)
+                os.kill(other, sig)
             except OSError:
                 pass
 
