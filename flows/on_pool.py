@@ -284,9 +284,10 @@ def release_anywhere(svc, issue_id: str, out_dir: Path, actor: str, date=None, a
 
 # ---------------------------------------------------------------- intake
 
-def _warm_start(svc, batch: str, grace: float):
+def warm_start(svc, batch: str, grace: float):
     """The batch's state once a warm worker has claimed (or done) any of its bundles, or after
-    `grace` seconds with every bundle still pending."""
+    `grace` seconds with every bundle still pending. `got.pending < got.total`: warm workers are on
+    it, and no deployment run need be asked for (the desk's, the API's and `lockstep batch`'s rule)."""
     from services.dossiers.staged import state
     deadline = time.monotonic() + grace
     got = state(svc, batch)
@@ -312,7 +313,7 @@ def intake(home: Path, s: PoolSettings, requests: list[dict], wait: float | None
     # is asked for (each would start a new process, 12-20 s of a core, to find the queue taken).
     # Otherwise a run per five bundles up to the pool's limit, each taking one bundle at a time from
     # the batch's shared queue until it is empty (then any other staged bundle).
-    got = _warm_start(svc, batch, min(grace_of(home), wait))
+    got = warm_start(svc, batch, min(grace_of(home), wait))
     if got.pending < got.total:
         asked = Asked(None, None)
     else:
