@@ -17,7 +17,7 @@ EVENT_NAMES = {
     "consultation.opened": "开始征求意见", "consultation.comments_recorded": "录入公众意见",
     "consultation.summary_published": "公布意见采纳情况", "register.filed": "报备",
     "consultation.comment_moderated": "审核网上意见", "consultation.comment_decided": "填写意见采纳情况",
-    "consistency.explained": "说明解读与政策不一致之处",
+    "consistency.explained": "说明解读与政策不一致之处", "dossier.kind_changed": "改变文件类别",
 }
 
 

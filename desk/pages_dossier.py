@@ -368,6 +368,8 @@ def _words(name: str, p: dict, stages: dict[str, str]) -> str:
         return f"{'更正' if p.get('replaced') else '记录'}集体审议会议：{words}（第 {p.get('version')} 版）"
     if name == "dossier.disclosure_set":
         return f"确定公开属性为“{p.get('value')}”" + (f"（依据：{p['ground']}）" if p.get("ground") else "")
+    if name == "dossier.kind_changed":                # 类别认定 answered by a resubmission (review/kinds.py)
+        return f"第 {p.get('version')} 版改按{p.get('kind')}办理（原为{p.get('previous')}）"
     words = EVENT_WORDS.get(name, name)
     if name == "dossier.emergency_signed_off" and p.get("reason"):
         words += f"：{p['reason']}"

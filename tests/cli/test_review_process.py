@@ -224,3 +224,7 @@ def test_a_declared_policy_kind_waits_for_the_legal_reviewer_who_may_send_it_bac
     assert stages == ["unit_check", "legality", "deliberation"]
     events = [h["event"] for h in cli.json("status", d)["history"]]
     assert "dossier.kind_changed" in events
+    assert "改变文件类别" in cli("history", d).stdout
+    from desk.pages_dossier import _words
+    assert _words("dossier.kind_changed", {"version": 2, "kind": "行政规范性文件", "previous": "政策性文件"}, {}) == \
+        "第 2 版改按行政规范性文件办理（原为政策性文件）"
