@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 import httpx
 import pytest
@@ -54,7 +55,13 @@ def test_every_request_is_logged_with_who_and_without_the_query(desk):
     httpx.get(desk["url"] + "/no-such-page", timeout=30)
     httpx.get(desk["url"] + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     log = (desk["home"] / "logs" / "access.log")
+    # A request's line is written once its response has been sent: the client may read the log a
+    # moment before the last line lands (bounded: 10 s).
+    deadline = time.monotonic() + 10
     lines = log.read_text(encoding="utf-8").splitlines()
+    while not any(" /api/v1/me " in line for line in lines) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        lines = log.read_text(encoding="utf-8").splitlines()
     assert any(" GET /site/ " in line for line in lines), lines
     assert not any("secret-words" in line for line in lines)
     missing = [line for line in lines if " /no-such-page " in line]
