@@ -82,7 +82,7 @@ def batch_on_pool(svc, s, bundles, actor: str, chunk: int, wait: int, as_json: b
     from rich.progress import Progress
 
     from cli.output import err
-    from flows.on_pool import grace_of, warm_start
+    from flows.on_pool import grace_of, taken_warm
     from flows.workpool import pool_state, start_runs
     from services.dossiers.staged import new_batch, stage, state
 
@@ -97,10 +97,7 @@ def batch_on_pool(svc, s, bundles, actor: str, chunk: int, wait: int, as_json: b
     st = pool_state(s)
     if not st["server_ok"]:
         reason = "server_unavailable"
-    elif (st["workers_online"] and (early := warm_start(svc, batch, min(grace_of(svc.home.path), max(wait, 0))))
-            and early.pending < early.total):
-        pass                            # warm workers took the batch up (flows/on_pool.warm_start): no run
-    else:
+    elif not (st["workers_online"] and taken_warm(svc, batch, min(grace_of(svc.home.path), max(wait, 0)))):
         try:
             runs = start_runs(s, batch, min(math.ceil(staged / max(chunk, 1)), max(s.concurrency, 1)), max(chunk, 1))
         except Exception:              # noqa: BLE001 - the server went away between the check and the ask

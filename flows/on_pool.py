@@ -284,17 +284,17 @@ def release_anywhere(svc, issue_id: str, out_dir: Path, actor: str, date=None, a
 
 # ---------------------------------------------------------------- intake
 
-def warm_start(svc, batch: str, grace: float):
-    """The batch's state once a warm worker has claimed (or done) any of its bundles, or after
-    `grace` seconds with every bundle still pending. `got.pending < got.total`: warm workers are on
-    it, and no deployment run need be asked for (the desk's, the API's and `lockstep batch`'s rule)."""
+def taken_warm(svc, batch: str, grace: float) -> bool:
+    """Whether a warm worker claimed (or did) any of the batch's bundles within `grace` seconds: then
+    it is on the batch and no deployment run need be asked for (the desk's, the API's and `lockstep
+    batch`'s rule)."""
     from services.dossiers.staged import state
     deadline = time.monotonic() + grace
     got = state(svc, batch)
     while got.pending == got.total and got.total and time.monotonic() < deadline:
         time.sleep(POLL)
         got = state(svc, batch)
-    return got
+    return got.pending < got.total
 
 
 def intake(home: Path, s: PoolSettings, requests: list[dict], wait: float | None = None) -> list[dict] | None:
@@ -313,8 +313,7 @@ def intake(home: Path, s: PoolSettings, requests: list[dict], wait: float | None
     # is asked for (each would start a new process, 12-20 s of a core, to find the queue taken).
     # Otherwise a run per five bundles up to the pool's limit, each taking one bundle at a time from
     # the batch's shared queue until it is empty (then any other staged bundle).
-    got = warm_start(svc, batch, min(grace_of(home), wait))
-    if got.pending < got.total:
+    if taken_warm(svc, batch, min(grace_of(home), wait)):
         asked = Asked(None, None)
     else:
         asked = ask(s, INTAKE, {"batch": batch, "limit": 1}, f"lockstep-intake-{batch}",
