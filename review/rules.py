@@ -210,12 +210,17 @@ def may_explain_finding_with(p: Person, submitters: Iterable[str], drafting_unit
 
 
 def emergency_skips(pipeline: Pipeline, unapproved: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(stages an emergency may leave for later, stages it may not) among the unapproved ones."""
+    """(stages an emergency may leave for later, stages it may not) among the unapproved ones: those
+    the kind marks skippable, except what the law requires whatever the config says — a stage only a
+    legal reviewer can approve (合法性审核; 类别认定, which asks whether 合法性审核 was due:
+    review.kinds.legal_only) and a normative kind's 集体审议 (records_meeting)."""
+    from review.kinds import legal_only
     specs = {s.id: s for s in pipeline.stages}
     ok, never = [], []
     for sid in unapproved:
         spec = specs.get(sid)
-        (ok if spec is not None and spec.skippable else never).append(sid)
+        law = spec is not None and (legal_only(spec) or (pipeline.normative and records_meeting(spec)))
+        (ok if spec is not None and spec.skippable and not law else never).append(sid)
     return ok, never
 
 
