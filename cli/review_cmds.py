@@ -149,15 +149,17 @@ def consultation_summary(ctx: typer.Context, dossier: Annotated[str, typer.Argum
 
 @consultation_app.command("show")
 def consultation_show(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
+                      as_: Annotated[Optional[str], typer.Option(
+                          "--as", help="以哪位人员的身份查看（可看到网上意见的提出人和联系方式；不写则不显示）")] = None,
                       as_json: JsonOpt = False) -> None:
-    """征求意见的期限、意见数与采纳情况。"""
+    """征求意见的期限、意见数与采纳情况，以及待审核的网上意见。"""
     from services.review.consultation import view
     with refusals(as_json, {"dossier": dossier}):
-        v = view(services_of(ctx), dossier)
-    _print_consultation(v, as_json, ctx)
+        v = view(services_of(ctx), dossier, as_, named=as_ is not None)
+    _print_consultation(v, as_json, ctx, named=as_ is not None)
 
 
-def _print_consultation(v, as_json: bool, ctx: typer.Context | None = None) -> None:
+def _print_consultation(v, as_json: bool, ctx: typer.Context | None = None, named: bool = True) -> None:
     if as_json:
         emit_json(v.model_dump(mode="json"))
         return
@@ -167,20 +169,23 @@ def _print_consultation(v, as_json: bool, ctx: typer.Context | None = None) -> N
     if v.notice_url:
         out.print(f"  网址：{_served(ctx, v.notice_url)}")
     out.print(f"  意见 {v.comments} 条：" + "，".join(f"{k} {n}" for k, n in v.adoption.items())
-              + (f"；网上意见待审核 {v.pending} 条" if v.pending else "")
+              + f"；网上意见待审核 {v.pending} 条"
               + (f"；本次 {v.duplicates} 条此前已录入，未重复录入" if v.duplicates else ""))
-    waiting = [c for c in v.items if c.source == "online" and c.moderation == "pending"]
     for c in v.items:
         if c.source == "online" and c.moderation == "pending":
             continue
         state = "网上·不予采用" if c.source == "online" and c.moderation == "rejected" else None
-        out.print(f"    {c.id:>4}. {c.author}：{c.text[:40]}  [{state or c.adopted or '待定'}]", markup=False)
-    if waiting:          # the moderation queue, apart: none of these is counted or public until accepted
-        out.print(f"  待审核的网上意见（{len(waiting)} 条，未计入上列；lockstep consultation moderate {v.dossier} 编号 "
-                  "采用|不予采用）：", markup=False)
-        for c in waiting:
-            at = f"{c.submitted_at.astimezone():%Y-%m-%d %H:%M}" if c.submitted_at else str(c.received_on or "")
-            out.print(f"    {c.id:>4}. {c.author}（{at}）：{c.text[:40]}  [待审核]", markup=False)
+        out.print(f"    {c.id:>4}. {c.author or '（姓名不显示）'}：{c.text[:40]}  [{state or c.adopted or '待定'}]",
+                  markup=False)
+    if v.pending_comments:          # the moderation queue, apart: none of these is counted or public until accepted
+        out.print(f"  待审核的网上意见（{len(v.pending_comments)} 条，未计入上列；lockstep consultation moderate "
+                  f"{v.dossier} 编号 采用|不予采用）：", markup=False)
+        for c in v.pending_comments:
+            at = f"{c.received_at.astimezone():%Y-%m-%d %H:%M}" if c.received_at else str(c.received_on or "")
+            who = (c.author or "匿名") + (f"，{c.contact}" if c.contact else "") if named else "姓名、联系方式不显示"
+            out.print(f"    {c.id:>4}.（{who}；{at}）：{c.text[:40]}  [待审核]", markup=False)
+        if not named:
+            out.print("        （加 --as 人员 查看提出人和联系方式）", markup=False)
     out.print(f"  采纳情况：{'已公布 ' + str(v.summary) if v.summary else '尚未公布'}")
     if v.summary_url:
         out.print(f"  采纳情况网址：{_served(ctx, v.summary_url)}")

@@ -2,7 +2,8 @@
 site (issue 15 item 5).
 
 Desk, for whoever may see the dossier; every step for the drafting unit's drafters (review.rules.may_consult):
-  /desk/dossiers/D/consultation              the period, counts, the adoption table, import, summary
+  /desk/dossiers/D/consultation              the period, counts, the adoption table 20 a page (?page=N; past
+                                             the last page: the last), import, summary
   /desk/dossiers/D/consultation/moderation   online comments waiting for the office (采用 / 不予采用), 20 a
                                              page (?page=N for 待审核, ?decided=N for 已审核)
   POST …/consultation/open | import | comments/N/adopt | comments/N/moderate | summary
@@ -55,7 +56,8 @@ def routes(kit: Kit) -> APIRouter:
             q = await run_in_threadpool(cons.moderation_page, kit.services(), d, who.name,
                                         _page_number(at.get("page")), _page_number(at.get("decided")))
             return kit.page(request, template, status, who, session, q=q, errors=errors or [], done=done)
-        seen = await run_in_threadpool(cons.desk_consultation, kit.services(), d, who.name)
+        at = {**request.query_params, **ctx.get("form", {})}      # a refused POST: the page it came from
+        seen = await run_in_threadpool(cons.desk_consultation, kit.services(), d, who.name, _page_number(at.get("page")))
         skipped = request.query_params.get("skipped", "")
         if done and skipped.isdigit() and int(skipped):
             done += f"其中 {int(skipped)} 条此前已录入，未重复录入。"
@@ -143,7 +145,7 @@ def routes(kit: Kit) -> APIRouter:
         def run(who, f, _files):
             cons.decide_comment(svc(), d, n, f.get("adopted") or "", (f.get("response") or "").strip() or None,
                                 who.name)
-            return f"{base(d)}?done=adopted#c{n}"
+            return f"{base(d)}?page={_page_number(f.get('page'))}&done=adopted#c{n}"     # back to its page
         return await acting(request, d, run)
 
     @router.post("/desk/dossiers/{d}/consultation/comments/{n}/moderate")

@@ -48,6 +48,18 @@ class CommentView(BaseModel):
         return self.source != "online" or self.moderation == "accepted"
 
 
+class PendingComment(BaseModel):
+    """An online comment waiting for the drafting office (待审核): not counted, not public. Its name and
+    contact are given only to a person the rulebook lets see the dossier (rules.may_see, as on the desk's
+    moderation page); a read without a person (lockstep consultation show without --as) leaves them out."""
+    id: int
+    received_at: dt.datetime | None = None     # when the public form took it
+    received_on: dt.date | None = None
+    text: str
+    author: str | None = None
+    contact: str | None = None
+
+
 class ConsultationView(BaseModel):
     dossier: str
     opens: dt.date
@@ -67,6 +79,8 @@ class ConsultationView(BaseModel):
     rejected: int = 0
     accepting: bool = False             # the public form is offered today
     duplicates: int = 0                 # an import: rows already recorded (or repeated), not recorded again
+    # The moderation queue apart from the adoption table, oldest first (`pending` above is its count).
+    pending_comments: list[PendingComment] = []
 
 
 def _door(svc: Services, uow: Unit, row: DossierRow):
@@ -120,7 +134,7 @@ def open_consultation(svc: Services, dossier_id: str, opens: dt.date, closes: dt
                                 notice_path=path, notice_sha256=sha, opened_by=actor.name, opened_at=now))
         uow.audit.append(ConsultationOpened(dossier_id=dossier_id, actor=actor.name, at=now, opens=opens,
                                            closes=closes, shortened_reason=reason))
-    return view(svc, dossier_id)
+    return view(svc, dossier_id, actor_name)
 
 
 def parse_comments(name: str, data: bytes) -> list[dict]:
@@ -184,7 +198,7 @@ def record_comments(svc: Services, dossier_id: str, comments: list[dict], actor_
                                                  count=len(new), source=source))
             return len(comments) - len(new)
     skipped = svc.retrying(work)
-    return view(svc, dossier_id).model_copy(update={"duplicates": skipped})
+    return view(svc, dossier_id, actor_name).model_copy(update={"duplicates": skipped})
 
 
 def decide_comment(svc: Services, dossier_id: str, comment_id: int, adopted: str, response: str | None,
@@ -209,7 +223,7 @@ def decide_comment(svc: Services, dossier_id: str, comment_id: int, adopted: str
             comment.adopted, comment.response = value, response or comment.response
             uow.audit.append(CommentDecided(dossier_id=dossier_id, actor=actor.name, at=svc.now(), comment_id=comment_id,
                                             adopted=value, response=comment.response))
-    return view(svc, dossier_id)
+    return view(svc, dossier_id, actor_name)
 
 
 def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> ConsultationView:
@@ -243,31 +257,63 @@ def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> Consulta
         c.summary_path, c.summary_published_at = path, now
         uow.audit.append(SummaryPublished(dossier_id=dossier_id, actor=actor.name, at=now,
                                          sha256=c.summary_sha256, page=path))
-    return view(svc, dossier_id)
+    return view(svc, dossier_id, actor_name)
 
 
 def _counted(x: CommentRow) -> bool:
     return x.source != "online" or x.moderation == "accepted"
 
 
-def view(svc: Services, dossier_id: str) -> ConsultationView:
+def _tallies(uow: Unit, c: ConsultationRow) -> dict:
+    """The consultation's counts, read as counts (not comment by comment): the adoption table's size and
+    adoption, and the online comments waiting and not taken."""
+    comments, pending, rejected, adoption = 0, 0, 0, dict.fromkeys(ADOPTION, 0)
+    for source, moderation, adopted, n in uow.review.comment_tallies(c.id):
+        if source != "online" or moderation == "accepted":
+            comments += n
+            if adopted in adoption:
+                adoption[adopted] += n
+        elif moderation == "pending":
+            pending += n
+        elif moderation == "rejected":
+            rejected += n
+    return {"comments": comments, "adoption": adoption, "pending": pending, "rejected": rejected}
+
+
+def _head(svc: Services, uow: Unit, c: ConsultationRow, dossier_id: str) -> ConsultationView:
+    """The consultation without its comments: period, pages, counts."""
+    return ConsultationView(
+        dossier=dossier_id, opens=c.opens, closes=c.closes, shortened_reason=c.shortened_reason,
+        notice=str(svc.home.site / c.notice_path) if c.notice_path else None,
+        summary=str(svc.home.site / c.summary_path) if c.summary_path else None,
+        summary_published_at=c.summary_published_at,
+        notice_url=site_url(svc, c.notice_path), summary_url=site_url(svc, c.summary_path),
+        accepting=accepting(c.opens, c.closes, today(svc), c.summary_published_at is not None), **_tallies(uow, c))
+
+
+def _not_started(dossier_id: str) -> Refused:
+    return Refused(problem("consultation_not_started", f"卷宗 {dossier_id} 尚未开始征求意见", advice=""))
+
+
+def view(svc: Services, dossier_id: str, actor_name: str | None = None, named: bool = True) -> ConsultationView:
+    """The consultation with every comment, and the online ones waiting apart (pending_comments).
+
+    With a person: refused as a missing dossier unless the rulebook lets them see it (rules.may_see, the
+    desk's door), and then names and contacts are given. A read for nobody in particular (`named` False:
+    lockstep consultation show without --as) names only what the published summary would: no contact at
+    all, and no name of an online comment the office has not accepted."""
     with svc.unit() as uow:
+        if actor_name is not None:
+            _seen(svc, uow, dossier_id, person(svc.config, actor_name))
         c: ConsultationRow | None = uow.review.consultation(dossier_id)
         if c is None:
-            raise Refused(problem("consultation_not_started", f"卷宗 {dossier_id} 尚未开始征求意见", advice=""))
-        everything = uow.review.comments(c.id)
-        comments = [x for x in everything if _counted(x)]
-        return ConsultationView(
-            dossier=dossier_id, opens=c.opens, closes=c.closes, shortened_reason=c.shortened_reason,
-            notice=str(svc.home.site / c.notice_path) if c.notice_path else None, comments=len(comments),
-            adoption={a: sum(1 for x in comments if x.adopted == a) for a in ADOPTION},
-            items=[_comment_view(x) for x in sorted(everything, key=lambda x: x.id)],
-            summary=str(svc.home.site / c.summary_path) if c.summary_path else None,
-            summary_published_at=c.summary_published_at,
-            notice_url=site_url(svc, c.notice_path), summary_url=site_url(svc, c.summary_path),
-            pending=sum(1 for x in everything if x.source == "online" and x.moderation == "pending"),
-            rejected=sum(1 for x in everything if x.source == "online" and x.moderation == "rejected"),
-            accepting=accepting(c.opens, c.closes, today(svc), c.summary_published_at is not None))
+            raise _not_started(dossier_id)
+        named = named or actor_name is not None
+        items = [_comment_view(x, named) for x in uow.review.comments(c.id)]
+        waiting = [PendingComment(id=x.id, received_at=x.submitted_at, received_on=x.received_on, text=x.text,
+                                  author=x.author or None, contact=x.contact)
+                   for x in items if x.source == "online" and x.moderation == "pending"]
+        return _head(svc, uow, c, dossier_id).model_copy(update={"items": items, "pending_comments": waiting})
 
 
 def site_url(svc: Services, path: str | None) -> str | None:
@@ -361,42 +407,15 @@ def moderate_comment(svc: Services, dossier_id: str, comment_id: int, action: st
             uow.audit.append(CommentModerated(dossier_id=dossier_id, actor=actor.name, at=svc.now(),
                                               comment_id=comment_id, moderation=comment.moderation,
                                               reason=(reason or "").strip()[:500] or None))
-    return view(svc, dossier_id)
+    return view(svc, dossier_id, actor_name)
 
 
-class DeskConsultation(BaseModel):
-    """What the desk's 征求意见 page shows one person: the dossier, its consultation (or none yet), and
-    which steps the rulebook lets this person take."""
-    dossier: str
-    title: str
-    drafting_unit: str
-    state: str
-    major_decision: bool
-    may_act: bool
-    why_not: str | None = None
-    minimum: str
-    today: dt.date
-    consultation: ConsultationView | None = None
-
-
-def desk_consultation(svc: Services, dossier_id: str, actor_name: str) -> DeskConsultation:
-    actor = person(svc.config, actor_name)
-    with svc.unit() as uow:
-        row, refusal = _seen(svc, uow, dossier_id, actor)
-        has = uow.review.consultation(dossier_id) is not None
-        out = DeskConsultation(dossier=dossier_id, title=row.title, drafting_unit=row.drafting_unit, state=row.state,
-                               major_decision=pipeline_of(svc.config, row.kind).major_decision,
-                               may_act=refusal is None, why_not=refusal.message if refusal else None,
-                               minimum=Period.parse(svc.config.clocks.consultation_minimum).describe(),
-                               today=today(svc))
-    return out.model_copy(update={"consultation": view(svc, dossier_id)}) if has else out
-
-
-QUEUE_PAGE = 20          # online comments per page of the desk's moderation queue
+QUEUE_PAGE = 20          # comments per page of the desk's lists: the adoption table and the moderation queue
 
 
 class QueuePage(BaseModel):
-    """One page of online comments in some moderation states: which page of how many, and the total."""
+    """One page of a list of comments (the adoption table, the moderation queue): which page of how many, and
+    the total."""
     items: list[CommentView] = []
     total: int = 0
     page: int = 1
@@ -412,6 +431,42 @@ class QueuePage(BaseModel):
         return (self.page - 1) * self.size + len(self.items)
 
 
+class DeskConsultation(BaseModel):
+    """What the desk's 征求意见 page shows one person: the dossier, its consultation (or none yet), and
+    which steps the rulebook lets this person take."""
+    dossier: str
+    title: str
+    drafting_unit: str
+    state: str
+    major_decision: bool
+    may_act: bool
+    why_not: str | None = None
+    minimum: str
+    today: dt.date
+    consultation: ConsultationView | None = None      # counts only: its comments are read a page at a time
+    table: QueuePage = QueuePage()                     # one page of the adoption table (意见采纳情况表)
+
+
+def desk_consultation(svc: Services, dossier_id: str, actor_name: str, page: int = 1,
+                      size: int = QUEUE_PAGE) -> DeskConsultation:
+    """The desk's 征求意见 page for this person: the consultation's counts and one page (`page`, kept within
+    the pages there are) of its adoption table, in the order the comments were recorded. Only that page is read."""
+    actor = person(svc.config, actor_name)
+    with svc.unit() as uow:
+        row, refusal = _seen(svc, uow, dossier_id, actor)
+        out = DeskConsultation(dossier=dossier_id, title=row.title, drafting_unit=row.drafting_unit, state=row.state,
+                               major_decision=pipeline_of(svc.config, row.kind).major_decision,
+                               may_act=refusal is None, why_not=refusal.message if refusal else None,
+                               minimum=Period.parse(svc.config.clocks.consultation_minimum).describe(),
+                               today=today(svc))
+        c = uow.review.consultation(dossier_id)
+        if c is None:
+            return out
+        head = _head(svc, uow, c, dossier_id)
+        table = _paged(head.comments, page, size, lambda limit, offset: uow.review.counted_page(c.id, limit, offset))
+        return out.model_copy(update={"consultation": head, "table": table})
+
+
 class ModerationPage(BaseModel):
     """The desk's 网上意见审核 page: the dossier, whether this person may moderate, and one page each of the
     comments waiting (待审核) and of those already decided (已审核), read a page at a time."""
@@ -425,17 +480,27 @@ class ModerationPage(BaseModel):
     decided: QueuePage = QueuePage()
 
 
-def _queue_page(uow: Unit, consultation_id: int, states: tuple[str, ...], page: int, size: int) -> QueuePage:
-    total = uow.review.online_count(consultation_id, states)
+def _paged(total: int, page: int, size: int, read) -> QueuePage:
+    """Page `page` of a list of `total` comments, `size` a page, read by `read(limit, offset)`; a page past
+    the end (the last one just decided, an old link) is the last page, one before the start the first."""
     pages = max(1, -(-total // size))
-    page = min(max(1, page), pages)          # past the end (the last one just decided): the last page
-    rows = uow.review.online_page(consultation_id, states, size, (page - 1) * size)
+    page = min(max(1, page), pages)
+    rows = read(size, (page - 1) * size)
     return QueuePage(items=[_comment_view(x) for x in rows], total=total, page=page, pages=pages, size=size)
 
 
-def _comment_view(x: CommentRow) -> CommentView:
-    return CommentView(id=x.id, author=x.author, text=x.text, adopted=x.adopted, response=x.response,
-                       source=x.source or "imported", moderation=x.moderation, contact=x.contact,
+def _queue_page(uow: Unit, consultation_id: int, states: tuple[str, ...], page: int, size: int) -> QueuePage:
+    return _paged(uow.review.online_count(consultation_id, states), page, size,
+                  lambda limit, offset: uow.review.online_page(consultation_id, states, limit, offset))
+
+
+def _comment_view(x: CommentRow, named: bool = True) -> CommentView:
+    """A comment as shown; not `named` (no person asked): no contact, and an online comment's name only
+    once the office accepted it (what the published summary names)."""
+    online = (x.source or "imported") == "online"
+    author = x.author if named or not online or x.moderation == "accepted" else None
+    return CommentView(id=x.id, author=author or "", text=x.text, adopted=x.adopted, response=x.response,
+                       source=x.source or "imported", moderation=x.moderation, contact=x.contact if named else None,
                        received_on=x.received_on, submitted_at=x.submitted_at)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.tables import (CommentRow, ConsultationRow, DecisionRow, DossierRow, EventRow, RegisterEntryRow,
@@ -130,3 +130,24 @@ class ReviewRepo:
         return self.session.scalar(select(func.count()).select_from(CommentRow).where(
             CommentRow.consultation_id == consultation_id, CommentRow.source == "online",
             CommentRow.moderation.in_(list(moderation)))) or 0
+
+    # -- the desk's 意见采纳情况表, a page at a time ----------------------------------------------
+    @staticmethod
+    def _counted():
+        """In the adoption table: every imported comment (source 'imported' or, in older rows, none) and
+        the online ones the office accepted (services.review.consultation.CommentView.counted)."""
+        return or_(CommentRow.source.is_(None), CommentRow.source != "online", CommentRow.moderation == "accepted")
+
+    def counted_page(self, consultation_id: int, limit: int, offset: int) -> list[CommentRow]:
+        """The comments of the adoption table in the order they were recorded, `limit` of them from `offset`."""
+        return list(self.session.scalars(select(CommentRow).where(
+            CommentRow.consultation_id == consultation_id, self._counted())
+            .order_by(CommentRow.id).limit(limit).offset(offset)))
+
+    def comment_tallies(self, consultation_id: int) -> list[tuple[str | None, str | None, str | None, int]]:
+        """(source, moderation, adopted, how many) for every combination the consultation's comments have:
+        the counts of the consultation without reading each comment."""
+        return [(s, m, a, n) for s, m, a, n in self.session.execute(
+            select(CommentRow.source, CommentRow.moderation, CommentRow.adopted, func.count())
+            .where(CommentRow.consultation_id == consultation_id)
+            .group_by(CommentRow.source, CommentRow.moderation, CommentRow.adopted))]

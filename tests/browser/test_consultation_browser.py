@@ -238,3 +238,65 @@ def test_the_moderation_queue_pages_20_at_a_time_and_a_decision_returns_to_its_p
         assert page.locator("#pending > li").count() == 20
     finally:
         office.close()
+
+
+def test_the_adoption_table_pages_20_at_a_time_and_an_adoption_returns_to_its_page_in_chromium(browser, served, shots):
+    """Brief C (session 7): the 征求意见 page's 意见采纳情况表 reads 20 a page with the moderation queue's pager,
+    共 N 条，第 x/y 页 in its heading and 序号 running on; recording an adoption on page 2 comes back to page 2
+    at that row; ?page=99 is the last page. Screenshots go to /work/shots/consult7 (looked at)."""
+    from services.review.consultation import CommentRow, desk_consultation
+    d, svc = served["dossier"], served["svc"]
+    folder = Path("/work/shots/consult7")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = shots
+    with svc.unit() as uow:                  # 45 letters more (earlier tests of the module left a few counted)
+        c = uow.review.consultation(d)
+        for i in range(45):
+            uow.add(CommentRow(consultation_id=c.id, author=f"来信人{i:02d}", source="imported",
+                               text=f"表内意见{i:02d}：建议在第{i + 1}条中明确办理时限和责任单位。",
+                               received_on=svc.now().astimezone().date()))
+    total = desk_consultation(svc, d, "drafter").table.total
+    pages = -(-total // 20)
+    assert total >= 46 and pages >= 3
+    office = browser.new_context(base_url=served["url"], locale="zh-CN", viewport={"width": 1100, "height": 900})
+    try:
+        page = office.new_page()
+        page.goto("/login")
+        page.fill("#name", "drafter")
+        page.fill("#password", PASSWORD)
+        with page.expect_navigation():
+            page.click("button:has-text('登录')")
+        page.goto(f"/desk/dossiers/{d}/consultation")
+        assert f"（共 {total} 条，第 1/{pages} 页）" in page.inner_text("#adoption")
+        assert page.locator("#adoption-table tr[id^=c]").count() == 20
+        pager = page.locator("nav.pager-adoption").first
+        assert f"第 1 / {pages} 页（第 1–20 条，共 {total} 条）" in pager.inner_text()
+        pager.scroll_into_view_if_needed()
+        page.screenshot(path=str(folder / "adoption-page-1.png"), full_page=False)
+        with page.expect_navigation():
+            pager.locator("a:has-text('下一页')").click()
+        assert "page=2" in page.url
+        rows = page.locator("#adoption-table tr[id^=c]")
+        assert rows.count() == 20 and rows.first.locator("td").first.inner_text().startswith("21")
+        row = rows.nth(2)
+        row_id = row.get_attribute("id")
+        row.locator("select[name=adopted]").select_option("部分采纳")
+        row.locator("input[name=response]").fill("已在第三条增加办理时限")
+        with page.expect_navigation():
+            row.locator("button:has-text('保存')").click()
+        assert "已保存采纳情况" in page.inner_text("#done") and "page=2" in page.url and page.url.endswith(f"#{row_id}")
+        assert f"第 2 / {pages} 页" in page.locator("nav.pager-adoption").first.inner_text()
+        kept = page.locator(f"#{row_id}")
+        assert kept.locator("select[name=adopted]").input_value() == "部分采纳"
+        kept.scroll_into_view_if_needed()
+        page.screenshot(path=str(folder / "adoption-page-2-after-adopt.png"), full_page=False)
+        page.screenshot(path=str(folder / "adoption-page-2-full.png"), full_page=True)
+        page.goto(f"/desk/dossiers/{d}/consultation?page=99")           # past the end: the last page
+        assert f"第 {pages} / {pages} 页" in page.locator("nav.pager-adoption").first.inner_text()
+        assert page.locator("#adoption-table tr[id^=c]").count() == total - 20 * (pages - 1)
+        page.locator("nav.pager-adoption").last.scroll_into_view_if_needed()
+        page.screenshot(path=str(folder / "adoption-last-page.png"), full_page=False)
+    finally:
+        office.close()

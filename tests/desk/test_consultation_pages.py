@@ -226,3 +226,49 @@ def test_the_moderation_queue_shows_20_a_page_with_the_pending_count_and_returns
     other = sign_in(desk, "signer")
     seen = other.get(queue).text
     assert "待审核（44 条）" in seen and "/moderate" not in seen
+
+
+def test_the_adoption_table_shows_20_a_page_in_recorded_order_and_an_adoption_returns_to_its_page(desk, svc, major):
+    """Brief C (session 7): the 征求意见 page reads its adoption table a page at a time (the moderation queue's
+    size and pager), with 共 N 条，第 x/y 页; 序号 runs on across pages; past the last page is the last page."""
+    from services.review.consultation import QUEUE_PAGE, CommentRow, open_consultation
+    open_consultation(svc, major, today(svc), today(svc) + dt.timedelta(days=29), "drafter")
+    with svc.unit() as uow:                  # 42 counted (imported, and one online accepted); 2 waiting, 2 not taken
+        c = uow.review.consultation(major)
+        for i in range(46):
+            online = i % 10 == 5
+            uow.add(CommentRow(consultation_id=c.id, author=f"来信人{i:02d}", text=f"表内意见{i:02d}",
+                               source="online" if online else "imported",
+                               moderation=("accepted" if i == 5 else "pending" if i < 30 else "rejected") if online else None,
+                               received_on=today(svc), submitted_at=svc.now() if online else None))
+    counted = [i for i in range(46) if i % 10 != 5 or i == 5]
+    assert QUEUE_PAGE == 20 and len(counted) == 42
+    c = sign_in(desk, "drafter")
+    here = f"/desk/dossiers/{major}/consultation"
+    first = c.get(here).text
+    assert "意见采纳情况表<span class=\"muted\">（共 42 条，第 1/3 页）</span>" in first
+    assert "第 1 / 3 页（第 1–20 条，共 42 条）" in first and "待审核 2 条" in first
+    rows = re.findall(r'<tr id="c\d+"><td data-label="序号">(\d+)<br>.*?表内意见(\d+)', first, re.S)
+    assert [(int(n), int(t)) for n, t in rows] == list(enumerate(counted[:20], 1))
+    assert f'href="{here}?page=2#adoption" rel="next"' in first and 'rel="prev"' not in first
+    last = c.get(here + "?page=3").text
+    rows = re.findall(r'<td data-label="序号">(\d+)<br>.*?表内意见(\d+)', last, re.S)
+    assert [(int(n), int(t)) for n, t in rows] == list(enumerate(counted, 1))[40:]
+    assert 'rel="next"' not in last and f'href="{here}?page=2#adoption" rel="prev"' in last
+    past = c.get(here + "?page=99")                                          # past the end: the last page
+    assert past.status_code == 200 and re.findall(r'表内意见(\d+)', past.text) == re.findall(r'表内意见(\d+)', last)
+    assert "第 1 / 3 页" in c.get(here + "?page=0").text and "第 1 / 3 页" in c.get(here + "?page=二").text
+    # Recording an adoption on page 2 comes back to page 2 at that comment; a refused one shows page 2 again.
+    second = c.get(here + "?page=2").text
+    n = re.findall(r'/consultation/comments/(\d+)/adopt', second)[3]
+    assert 'name="page" value="2"' in second
+    r = c.post(f"{here}/comments/{n}/adopt", follow_redirects=False,
+               data={"csrf": csrf_of(c, here), "adopted": "部分采纳", "response": "已吸收", "page": "2"})
+    assert r.status_code == 303 and r.headers["location"].endswith(f"/consultation?page=2&done=adopted#c{n}")
+    back = c.get(r.headers["location"]).text
+    assert "第 2 / 3 页" in back and "已保存采纳情况" in back and "部分采纳 1 条" in back
+    r = c.post(f"{here}/comments/{n}/adopt", data={"csrf": csrf_of(c, here), "adopted": "同意", "page": "2"})
+    assert r.status_code in (400, 409) and "第 2 / 3 页" in r.text and 'id="refused"' in r.text
+    # One page: no pager, the count alone.
+    from services.review.consultation import desk_consultation
+    assert desk_consultation(svc, major, "signer", page=7, size=50).table.pages == 1

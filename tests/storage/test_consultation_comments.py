@@ -346,3 +346,37 @@ def test_online_comments_lose_invisible_characters_before_they_are_checked_and_s
         assert e.value.problem.code == "request_invalid" and "请填写意见内容" in e.value.problem.message
     # The length cap counts what is left: 2000 字 wrapped in invisible characters is taken.
     assert cons.submit_online_comment(svc, major, "", "", "\u200b" * 50 + "字" * 2000 + "\u202e", "10.2.0.3").comment
+
+
+def test_consultation_show_lists_the_pending_comments_apart_naming_people_only_to_one_who_may_see_them(cli, svc, major):
+    """Brief C (session 7): `consultation show --json` has `pending_comments` (id, received time, text) beside
+    the adoption list, and the text output counts 待审核 N 条. Names and contacts: only with --as a person the
+    rulebook lets see the dossier (rules.may_see); without --as none; one who may not see it: not_found (1)."""
+    opened(svc, major, today(svc), today(svc) + dt.timedelta(days=29))
+    shown = cli("consultation", "show", major)
+    assert shown.exit_code == 0 and "网上意见待审核 0 条" in shown.stdout and "待审核的网上意见" not in shown.stdout
+    a = cons.submit_online_comment(svc, major, "吴十", "wu@example.cn", "建议公布办理进度", "10.3.0.1").comment
+    b = cons.submit_online_comment(svc, major, "", "", "建议简化材料", "10.3.0.2").comment
+    cons.record_comments(svc, major, [{"author": "来信人", "text": "来信意见", "received_on": str(today(svc))}],
+                         "drafter", "信函")
+    plain = cli.json("consultation", "show", major)
+    assert [(p["id"], p["text"], p["author"], p["contact"]) for p in plain["pending_comments"]] == \
+        [(a, "建议公布办理进度", None, None), (b, "建议简化材料", None, None)]
+    assert plain["pending_comments"][0]["received_at"] and plain["pending"] == 2 and plain["comments"] == 1
+    assert "wu@example.cn" not in json.dumps(plain, ensure_ascii=False)
+    assert "吴十" not in json.dumps(plain, ensure_ascii=False)          # not in the items either
+    office = cli.json("consultation", "show", major, "--as", "drafter")
+    assert [(p["author"], p["contact"]) for p in office["pending_comments"]] == [("吴十", "wu@example.cn"), ("匿名", None)]
+    assert [p["id"] for p in cli.json("consultation", "show", major, "--as", "reviewer")["pending_comments"]] == [a, b]
+    r = cli("consultation", "show", major, "--as", "publicity", "--json")       # a low-risk one: not the 宣传部's
+    assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "not_found"
+    text = cli("consultation", "show", major).stdout
+    assert "网上意见待审核 2 条" in text and "待审核的网上意见（2 条" in text and "wu@example.cn" not in text
+    assert "加 --as 人员 查看提出人和联系方式" in text
+    named = cli("consultation", "show", major, "--as", "drafter").stdout
+    assert "吴十，wu@example.cn" in named and "加 --as" not in named
+    # Taken by the office: out of the pending list, into the adoption list.
+    cons.moderate_comment(svc, major, a, "accept", "drafter")
+    after = cli.json("consultation", "show", major)
+    assert [p["id"] for p in after["pending_comments"]] == [b] and after["comments"] == 2
+    assert next(x for x in after["items"] if x["id"] == a)["author"] == "吴十"     # accepted: named as in the summary
