@@ -97,16 +97,7 @@ def inspect_bundle(bundle: Bundle, actor: Person, config: Config) -> Prepared:
         problems.append(problem("manifest_invalid", f"未知的文件类别“{kind}”，按{config.default_kind}办理",
                                 severity="warning", file="bundle.json"))
         kind = config.default_kind
-    pipeline = config.pipeline(kind)
-    for m in members:
-        # A normative policy with no 施行 clause takes effect on its gazette issue's date (a warning).
-        if m.role == "policy" and (found := effective_missing(
-                m.name, m.metadata.effective_stated if m.metadata else None, bool(pipeline and pipeline.normative))):
-            problems.append(found)
-        # A lighter kind declared for a text that looks normative (review/kinds.py): a warning; the
-        # 类别认定 stage is required either way.
-        if m.role == "policy" and pipeline and (doubt := kind_doubt(kind, pipeline.normative, m.metadata, m.name)):
-            problems.append(doubt)
+    problems += kind_findings(members, kind, config)
     # The drafting unit is the submitter's (谁起草、谁解读 starts with who submits); a bundle may
     # name it, but one naming another unit, or a blank one, is refused, never believed.
     if refusal := rules.may_declare_unit(actor, bundle.drafting_unit, config.unit_book):
@@ -120,6 +111,41 @@ def inspect_bundle(bundle: Bundle, actor: Person, config: Config) -> Prepared:
     fp = version_fingerprint(members, kind, config.default_kind)
     return Prepared(kind=kind, drafting_unit=unit, members=members, problems=problems, fingerprint=fp,
                     topic=canonical_topic(topic, config.site.topics), declared=bundle.kind == kind)
+
+
+KIND_FINDINGS = frozenset({"effective_date_missing", "kind_doubtful"})
+
+
+def kind_findings(members: Sequence[MemberReport], kind: str, config: Config) -> list[Problem]:
+    """The warnings that depend on the kind (KIND_FINDINGS): a normative policy with no 施行 clause
+    takes effect on its gazette issue's date; a lighter kind for a text that looks normative
+    (review/kinds.py; the 类别认定 stage is required either way)."""
+    pipeline = config.pipeline(kind)
+    out: list[Problem] = []
+    for m in members:
+        if m.role == "policy" and (found := effective_missing(
+                m.name, m.metadata.effective_stated if m.metadata else None, bool(pipeline and pipeline.normative))):
+            out.append(found)
+        if m.role == "policy" and pipeline and (doubt := kind_doubt(kind, pipeline.normative, m.metadata, m.name)):
+            out.append(doubt)
+    return out
+
+
+def in_kind(prepared: Prepared, kind: str, config: Config) -> Prepared:
+    """A bundle naming no kind, continuing a dossier of `kind`: fingerprinted and warned as that kind
+    (the version keeps it), so that a later bundle naming another kind is a new version, not a duplicate."""
+    problems = [p for p in prepared.problems if p.code not in KIND_FINDINGS] + kind_findings(prepared.members, kind, config)
+    return prepared.model_copy(update={"kind": kind, "problems": problems,
+                                       "fingerprint": version_fingerprint(prepared.members, kind, config.default_kind)})
+
+
+def _kept_kind(uow: Unit, actor: Person, hint: str | None, doc_number: str | None, title: str | None) -> str | None:
+    """The kind of the dossier a bundle naming no kind continues, when the person may add a version to
+    it (else the record's refusal is the answer, and nothing of that dossier is read into this one)."""
+    row = uow.dossiers.get(hint) if hint else uow.dossiers.find_open(actor.unit, doc_number, title)
+    if row is None or rules.may_submit_version(actor, row.drafting_unit, row.state) is not None:
+        return None
+    return row.kind
 
 
 def version_fingerprint(members: Sequence[MemberReport], kind: str, default_kind: str) -> str:
@@ -256,6 +282,10 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
     title = (policy.title if policy and policy.title else None)
     with svc.unit() as uow:
         repo = uow.dossiers
+        # A bundle naming no kind keeps its dossier's (a resubmission, the kind 类别认定 left it with).
+        if not prepared.declared and (kept := _kept_kind(uow, actor, dossier_hint, doc_number, title)) \
+                and kept != prepared.kind:
+            prepared = in_kind(prepared, kept, svc.config)
         # Two processes submitting the same bundle at once may both get past this check; the unique
         # indexes on a unit's fingerprint and open document number (migration 0013) then fail the
         # later commit, Services.retrying runs this again, and the check finds the winner's version.
