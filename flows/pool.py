@@ -69,18 +69,19 @@ def intake_batch_flow(batch: str, limit: int = 5) -> dict:
     return {**mine, "others": take_staged(None, limit)}
 
 
-@flow(name="lockstep-intake-bundle")
-def intake_bundle_flow(job: int) -> dict:
-    """One staged bundle that this process's warm loop (`lockstep worker`, flows/workpool.py) has
-    claimed: intake it, keep the answer on the job's row. Run in the worker's own process, recorded
-    on the server as any run; no deployment (the claim is this process's, never another's)."""
-    from services.dossiers.staged import run_claimed
-    crash_point("warm.intake-running")          # tests/faults: a worker lost mid-run, holding the bundle
-    done = run_claimed(_services(), job, worker=_worker(), via="warm")
-    if done is None:
-        return {"job": job, "taken": False, "worker": _worker()}
-    return {"job": job, "taken": True, "dossier": done.get("dossier"), "accepted": done.get("accepted"),
-            "worker": _worker()}
+@flow(name="lockstep-intake-drain", flow_run_name="材料包批处理-{first}",
+      description="材料包批处理：工作节点的常驻循环在本进程中逐份领取并入库暂存的材料包（一次领取一份）")
+def intake_drain_flow(first: int) -> dict:
+    """材料包批处理 (intake drain): the staged bundles this process's warm loop (`lockstep worker`,
+    flows/workpool.py) takes in one busy period, beginning with `first` (claimed before the run), then
+    one claim per bundle until none is left or a publication waits (publications go first: the loop
+    does them, then starts another run). One flow run per busy period, not per bundle: a run's records
+    cost the Prefect server, which shares the cores with the workers (bench/intake_recording.py).
+    Each bundle is recorded on its job's row (its answer, the worker, and this run's id) and in this
+    run's result. Run in the worker's own process, never a deployment's (the claims are this
+    process's)."""
+    from flows.workpool import drain_staged
+    return drain_staged(first)
 
 
 @task(retries=1, retry_delay_seconds=2)

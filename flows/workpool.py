@@ -20,7 +20,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from documents.problems import Refused, problem
@@ -245,13 +245,16 @@ def _utc(t):
 def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> None:
     """The warm half of `lockstep worker`: in this process, with Prefect started once, take the
     outbox's publish and gazette_release jobs as they appear (a look every DRAIN_POLL seconds) and
-    staged intake bundles, ONE per claim (services/dossiers/staged.py `claim_one`), and run each as
-    its flow (flows/pool.py, recorded on the server as any run), so neither a sign-off's publication
-    nor a batch waits for a new process per run, and two online workers share a batch a bundle at a
-    time. The claim is the lock (FOR UPDATE SKIP LOCKED on PostgreSQL): what one worker or deployment
-    run has taken, the others skip. With the server away the same work runs without it (the service
-    directly), so nothing waits on the server. Publications go first: after each bundle the loop
-    looks at the outbox again."""
+    staged intake bundles, ONE per claim (services/dossiers/staged.py `claim_one`), so neither a
+    sign-off's publication nor a batch waits for a new process per run, and two online workers share
+    a batch a bundle at a time. Publications run as their flows (flows/pool.py, recorded on the server
+    as any run); the bundles of one busy period run in ONE flow run, the intake drain (材料包批处理,
+    take_bundles), not one run per bundle: a run's records cost the Prefect server, which shares the
+    cores with the workers. The claim is the lock (FOR UPDATE SKIP LOCKED on PostgreSQL): what one
+    worker or deployment run has taken, the others skip. With the server away the same work runs
+    without it (the service directly), so nothing waits on the server. Publications go first: after
+    each bundle the drain looks at the outbox and ends when one waits; the loop does it, then starts
+    another drain for what is still staged."""
     import random
     for key, value in worker_env(home, s, name).items():
         if key.startswith(("PREFECT_", "LOCKSTEP_")):
@@ -264,14 +267,14 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
     svc = open_services(Home(home))
     direct = {"publish": "services.publication.publish:publish_job", "gazette_release": "services.gazette.release:release_job"}
     runs = {"publish": flows.publish_job_flow, "gazette_release": flows.gazette_release_flow}
-    resting: dict[int, float] = {}      # intake jobs this loop gave back after a fault → when to try again
+    loop = WarmLoop(svc=svc, s=s, name=name, say=say, stop=stop)
     # Imported now, not by the first job: a worker that says it is ready takes its first bundle as
     # quickly as the next (two workers share a batch from its start).
     import services.dossiers.intake  # noqa: F401
     import services.gazette.release  # noqa: F401
     import services.publication.publish  # noqa: F401
     if server_answers(s.api_url, timeout=2):
-        _register([*runs.values(), flows.intake_bundle_flow])
+        _register([*runs.values(), flows.intake_drain_flow])
     say(f"工作节点 {name}：本进程随时领取签发后的发布、公报出版任务与暂存的材料包（每次一份）")
     with warm_settings():
         while not stop.is_set():
@@ -296,7 +299,7 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
             took = False
             if not stop.is_set():
                 try:
-                    took = take_one_bundle(svc, s, name, flows.intake_bundle_flow, resting, say)
+                    took = take_bundles(loop, flows.intake_drain_flow) > 0
                 except Exception:       # noqa: BLE001 - the database is away: look again later
                     stop.wait(2)
             if not waiting and not took:
@@ -315,37 +318,108 @@ def _register(flows) -> None:
         pass
 
 
-def take_one_bundle(svc, s: PoolSettings, name: str, flow, resting: dict[int, float], say=print) -> bool:
-    """Claim ONE staged intake bundle (any batch, oldest first) and do it in this process: as the flow
-    run `flow` when the server answers, else the service directly; the answer goes to the job's row
-    (jobs.result), where the desk or command that staged it reads it. A run that failed before doing
-    it (the server went away mid-run) is finished directly; a fault doing it gives the bundle back for
-    any claimer (this loop leaves it a while). True when a bundle was claimed."""
-    from services.dossiers.staged import claim_one, give_back, mine, run_claimed
+@dataclass
+class WarmLoop:
+    """What a worker's warm loop (drain_outbox) carries from one look at the outbox to the next; the
+    intake drain's flow run (flows/pool.py intake_drain_flow), run in the same process, reads it."""
+    svc: object
+    s: PoolSettings
+    name: str
+    say: object = print
+    stop: object = None                                    # a threading.Event: the worker is stopping
+    resting: dict = field(default_factory=dict)           # intake job → when to try it again (given back after a fault)
+    held: dict = field(default_factory=dict)              # intake job → Job: claimed here, not answered yet
+
+
+_loop: WarmLoop | None = None        # this process's warm loop (one per `lockstep worker`)
+
+
+def claim_bundle(loop: WarmLoop):
+    """ONE staged bundle (any batch, oldest first) claimed for this process, or None: the same claim
+    as a deployment run's (FOR UPDATE SKIP LOCKED), one row, so two workers interleave a bundle at a
+    time. Bundles given back after a fault rest a while first."""
+    from services.dossiers.staged import claim_one
     now = time.monotonic()
-    for job_id in [j for j, until in resting.items() if until <= now]:
-        del resting[job_id]
-    job = claim_one(svc, exclude=tuple(resting))
-    if job is None:
-        return False
+    for job_id in [j for j, until in loop.resting.items() if until <= now]:
+        del loop.resting[job_id]
+    job = claim_one(loop.svc, exclude=tuple(loop.resting))
+    if job is not None:
+        loop.held[job.id] = job
+    return job
+
+
+def do_bundle(loop: WarmLoop, job, run: str | None = None) -> dict | None:
+    """A bundle this process claimed, done here (services/dossiers/staged.py run_claimed): the answer
+    kept on the job's row (with `run`, the drain's flow run, when there is one). A fault gives the
+    bundle back for any claimer (this loop leaves it a while). None: not done here."""
+    from services.dossiers.staged import give_back, run_claimed
     try:
-        if server_answers(s.api_url, timeout=2):
-            try:
-                with warm_tags():
-                    flow(job.id)
-            except Exception as e:     # noqa: BLE001 - e.g. the server restarted mid-run: finish it here
-                say(f"工作节点 {name}：材料包任务 {job.id} 的流程运行未完成（{type(e).__name__}），在本进程中直接完成")
-        if svc.retrying(lambda: mine(svc, job.id)) is not None:
-            run_claimed(svc, job.id, worker=name, via="warm")
+        return run_claimed(loop.svc, job.id, worker=loop.name, via="warm", run=run)
     except Exception as e:      # noqa: BLE001 - a fault: give the bundle back, try it again later
-        resting[job.id] = time.monotonic() + min(30 * job.attempts, 300)
+        loop.resting[job.id] = time.monotonic() + min(30 * job.attempts, 300)
         code = e.problems[0].code if isinstance(e, Refused) and e.problems else "storage_unavailable"
         try:
-            give_back(svc, job, code, f"工作节点 {name} 处理材料包时出错：{type(e).__name__}：{str(e)[:200]}")
+            give_back(loop.svc, job, code, f"工作节点 {loop.name} 处理材料包时出错：{type(e).__name__}：{str(e)[:200]}")
         except Exception:       # noqa: BLE001 - the database is away: the claim expires with this process
             pass
-        say(f"工作节点 {name}：材料包任务 {job.id} 未完成，已交回：{type(e).__name__}：{e}")
-    return True
+        loop.say(f"工作节点 {loop.name}：材料包任务 {job.id} 未完成，已交回：{type(e).__name__}：{e}")
+        return None
+    finally:
+        loop.held.pop(job.id, None)
+
+
+def drain_staged(first: int) -> dict:
+    """The body of the intake drain's flow run (flows/pool.py intake_drain_flow), in the warm loop's
+    process: the bundle `first` (claimed before the run), then one claim per bundle until none is
+    left, the worker is stopping, or a publication or gazette release waits (publications go first:
+    the loop does them, then starts another run for what is still staged)."""
+    from prefect.runtime import flow_run
+
+    from services.home.crashpoints import crash_point
+    loop = _loop
+    if loop is None or first not in loop.held:
+        return {"taken": 0, "bundles": [], "worker": loop.name if loop else ""}
+    run = str(flow_run.id) if flow_run.id else None
+    job, bundles = loop.held[first], []
+    while job is not None:
+        crash_point("warm.intake-running")          # tests/faults: a worker lost mid-run, holding a bundle
+        done = do_bundle(loop, job, run)
+        bundles.append({"job": job.id, "dossier": (done or {}).get("dossier"),
+                        "accepted": (done or {}).get("accepted"), "taken": done is not None})
+        if (loop.stop is not None and loop.stop.is_set()) or _drainable(loop.svc, limit=1):
+            break
+        job = claim_bundle(loop)
+    return {"taken": len(bundles), "bundles": bundles, "worker": loop.name, "run": run}
+
+
+def take_bundles(loop: WarmLoop, flow) -> int:
+    """Claim ONE staged bundle; when there is one, take it and those staged after it in one flow run
+    (`flow`, the intake drain) when the server answers, else the bundle directly (the service): nothing
+    waits on the server. What this process still holds after the run (it failed before doing it, say
+    the server went away mid-run) is finished directly. Returns the bundles taken (0: none waited)."""
+    global _loop
+    from services.dossiers.staged import mine
+    job = claim_bundle(loop)
+    if job is None:
+        return 0
+    _loop, taken = loop, 0
+    if server_answers(loop.s.api_url, timeout=2):
+        try:
+            with warm_tags():
+                got = flow(job.id)
+            taken = got["taken"]
+            if taken > 1:
+                loop.say(f"工作节点 {loop.name}：材料包批处理 {taken} 份（流程运行 {got.get('run')}）")
+        except Exception as e:     # noqa: BLE001 - e.g. the server restarted mid-run: finish it here
+            loop.say(f"工作节点 {loop.name}：材料包批处理的流程运行未完成（{type(e).__name__}），"
+                     f"本进程持有的 {len(loop.held)} 份在本进程中直接完成")
+    for held in list(loop.held.values()):
+        if loop.svc.retrying(lambda: mine(loop.svc, held.id)) is None:
+            loop.held.pop(held.id, None)       # answered already, or taken over
+        else:
+            do_bundle(loop, held)
+            taken += 1
+    return max(taken, 1)
 
 
 def warm_tags():

@@ -8,8 +8,9 @@ job's row. Flow parameters are the batch id and the submitter's name, never loca
 is read back from the database by whoever asked.
 
 A warm `lockstep worker` takes them too, ONE bundle per claim (`claim_one`, the same claim), in its
-own process (`run_claimed`): two online workers share a batch a bundle at a time, with no new
-process per run; the deployment runs asked for find what is left (often nothing) and end.
+own process (`run_claimed`), the bundles of one busy period in one flow run (flows/workpool.py
+take_bundles): two online workers share a batch a bundle at a time, with no new process per run; the
+deployment runs asked for find what is left (often nothing) and end.
 
 A run killed halfway leaves its jobs claimed by a dead holder; the next run of the batch or the sweep
 takes them again, and intake recognises a bundle already stored by its fingerprints (no double).
@@ -156,11 +157,11 @@ def claim_one(svc: Services, batch: str | None = None, *, exclude: tuple[int, ..
     return jobs[0] if jobs else None
 
 
-def do_staged(svc: Services, job: Job, worker: str = "", via: str = "run") -> dict:
+def do_staged(svc: Services, job: Job, worker: str = "", via: str = "run", run: str | None = None) -> dict:
     """A claimed intake job done: fetch its bundle, intake it, keep the answer on the row (compare-and-
     set on the holder: a job a sweep took over meanwhile is left to it). The answer as kept: the
     intake's, with the worker, the attempt and `via` (run: a deployment's flow run; warm: a worker's
-    warm loop)."""
+    warm loop), and `run`, the flow run that did it, when known (a warm loop's intake drain)."""
     from services.dossiers.intake import SubmitResult, intake_bundle
     try:
         data = svc.store.get(job.fingerprint)
@@ -179,6 +180,8 @@ def do_staged(svc: Services, job: Job, worker: str = "", via: str = "run") -> di
                 answer = SubmitResult(dossier=None, version=None, accepted=False,
                                       problems=list(r.problems))
     record = {**answer.model_dump(mode="json"), "worker": worker, "attempts": job.attempts, "via": via}
+    if run:
+        record["run"] = run
 
     def finish() -> None:
         with svc.unit() as uow:
@@ -196,11 +199,12 @@ def mine(svc: Services, job_id: int) -> Job | None:
         and job.claimed_by == worker_id() else None
 
 
-def run_claimed(svc: Services, job_id: int, worker: str = "", via: str = "warm") -> dict | None:
+def run_claimed(svc: Services, job_id: int, worker: str = "", via: str = "warm",
+                run: str | None = None) -> dict | None:
     """The intake job `job_id`, claimed by this process before (claim_one), done here. None when this
     process no longer holds it (done already, or taken over)."""
     job = svc.retrying(lambda: mine(svc, job_id))
-    return None if job is None else do_staged(svc, job, worker, via)
+    return None if job is None else do_staged(svc, job, worker, via, run)
 
 
 def give_back(svc: Services, job: Job, code: str, why: str) -> bool:

@@ -32,7 +32,10 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def _home(path: Path, database: str, objects: Path, api: str):
-    return shared_home(path, database, objects, prefect={"api_url": api, "pool": POOL, "concurrency": 4})
+    # warm_grace: a batch asks for deployment runs only when no warm worker has begun on it within
+    # this many seconds; generous here, so a loaded machine's slow first claim does not ask for runs.
+    return shared_home(path, database, objects, prefect={"api_url": api, "pool": POOL, "concurrency": 4,
+                                                         "warm_grace": 60})
 
 
 def _marked_with(name: str, value: str) -> list[int]:
@@ -215,9 +218,54 @@ def test_a_batch_through_the_pool_ends_in_one_dossier_per_bundle_taken_by_both_w
     # answer names its worker), so neither drains the batch before the other is there.
     took = Counter(x["worker"] for x in doc["results"])
     for j in sorted(jobs, key=lambda j: j.claimed_at):
-        print(f"  {j.result['worker']} {j.claimed_at:%H:%M:%S.%f} → {j.done_at:%H:%M:%S.%f} via {j.result.get('via')}")
+        print(f"  {j.result['worker']} {j.claimed_at:%H:%M:%S.%f} → {j.done_at:%H:%M:%S.%f} via "
+              f"{j.result.get('via')} run {j.result.get('run')}")
     print(f"\nbatch of 10 split {dict(took)}; via {dict(Counter(x.get('via') for x in doc['results']))}")
     assert set(took) == {"w1", "w2"}, took
+    # Taken warm, so no deployment run was asked for the batch (none on the server either); each
+    # worker took its bundles in an intake drain, one flow run for a busy period, not one per bundle.
+    import httpx
+    assert doc["runs"] == []
+    asked = httpx.post(f"{province.api}/flow_runs/filter", timeout=30,
+                       json={"flow_runs": {"tags": {"all_": [doc["batch"]]}}}).json()
+    assert asked == []
+    assert {j.result["via"] for j in jobs} == {"warm"}
+    runs = {j.result["run"] for j in jobs}
+    assert len(runs) < len(jobs), runs
+    for run in runs:
+        r = httpx.get(f"{province.api}/flow_runs/{run}", timeout=30).json()
+        assert (r["state_type"], "lockstep-warm" in r["tags"]) == ("COMPLETED", True), r
+        assert r["name"].startswith("材料包批处理-"), r["name"]
+
+
+def test_taken_warm_is_whether_a_claimer_began_on_the_batch_within_the_grace(svc, tmp_path):
+    """flows/on_pool.taken_warm, the rule a submission on a pool asks deployment runs by (none when
+    it is true), on its inputs: the batch's rows and the grace. Nobody claimed: false once the grace
+    is out; a claim within the grace: true at that moment, not at the grace's end."""
+    import threading
+
+    from flows.on_pool import taken_warm
+    from services.dossiers.staged import claim_one, new_batch, stage
+    files = []
+    for i in range(3):
+        files.append(tmp_path / f"b{i}.zip")
+        files[-1].write_bytes(b"bundle %d" % i)
+    empty = new_batch(svc.now())
+    assert taken_warm(svc, empty, 0) is False                  # nothing staged: nobody is on it
+    batch = new_batch(svc.now())
+    stage(svc, files, "drafter", batch)
+    t0 = time.monotonic()
+    assert taken_warm(svc, batch, 0.6) is False                # staged, unclaimed: the grace waited out
+    assert time.monotonic() - t0 >= 0.6
+    later = threading.Timer(0.5, lambda: claim_one(svc, batch))
+    later.start()
+    t0 = time.monotonic()
+    try:
+        assert taken_warm(svc, batch, 60) is True              # a claim within the grace
+    finally:
+        later.join()
+    assert time.monotonic() - t0 < 30
+    assert taken_warm(svc, batch, 0) is True                   # and from then on, at once
 
 
 def test_a_worker_killed_mid_bundle_leaves_what_it_held_to_the_other(province, tmp_path):
