@@ -80,12 +80,32 @@ def sample_zip_module(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def shotdir(shots) -> Path:
-    mine = Path("/work/shots/C1")
+    return shot_folder("/work/shots/C1", shots)
+
+
+@contextlib.contextmanager
+def office_page(browser, url: str, name: str = "drafter"):
+    """A Chromium page signed in to the desk as `name`; its context is closed after."""
+    office = browser.new_context(base_url=url, locale="zh-CN", viewport={"width": 1100, "height": 900})
     try:
-        mine.mkdir(parents=True, exist_ok=True)
-        return mine
+        page = office.new_page()
+        page.goto("/login")
+        page.fill("#name", name)
+        page.fill("#password", PASSWORD)
+        with page.expect_navigation():
+            page.click("button:has-text('登录')")
+        yield page
+    finally:
+        office.close()
+
+
+def shot_folder(path: str, fallback: Path) -> Path:
+    """A screenshot folder of this session's (made if missing), else the tests' own."""
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        return Path(path)
     except OSError:
-        return shots
+        return fallback
 
 
 def test_a_resident_comments_and_the_office_moderates_and_adopts_it_in_chromium(browser, served, shotdir):
@@ -111,14 +131,7 @@ def test_a_resident_comments_and_the_office_moderates_and_adopts_it_in_chromium(
     finally:
         public.close()
 
-    office = browser.new_context(base_url=url, locale="zh-CN", viewport={"width": 1100, "height": 900})
-    try:
-        page = office.new_page()
-        page.goto("/login")
-        page.fill("#name", "drafter")
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.click("button:has-text('登录')")
+    with office_page(browser, url) as page:
         page.goto(f"/desk/dossiers/{d}")
         with page.expect_navigation():
             page.click("#consultation-link")
@@ -141,8 +154,6 @@ def test_a_resident_comments_and_the_office_moderates_and_adopts_it_in_chromium(
         assert "已保存采纳情况" in page.inner_text("#done")
         assert "部分采纳 1 条" in page.inner_text("main")
         page.screenshot(path=str(shotdir / "consultation-desk.png"), full_page=True)
-    finally:
-        office.close()
 
 
 def test_a_burst_of_200_submissions_keeps_the_throttle_stores_no_double_and_loses_nothing(served):
@@ -185,11 +196,7 @@ def test_the_moderation_queue_pages_20_at_a_time_and_a_decision_returns_to_its_p
     deciding one on page 2 comes back to page 2. Screenshots go to /work/shots/consult (looked at)."""
     from services.review.consultation import CommentRow, moderation_page
     d, svc = served["dossier"], served["svc"]
-    folder = Path("/work/shots/consult")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        folder = shots
+    folder = shot_folder("/work/shots/consult", shots)
     now = svc.now()
     with svc.unit() as uow:                  # 25 more waiting (the burst test may have left its own)
         c = uow.review.consultation(d)
@@ -200,14 +207,7 @@ def test_the_moderation_queue_pages_20_at_a_time_and_a_decision_returns_to_its_p
     total = moderation_page(svc, d, "drafter").pending.total
     pages = -(-total // 20)
     assert total >= 25 and pages >= 2
-    office = browser.new_context(base_url=served["url"], locale="zh-CN", viewport={"width": 1100, "height": 900})
-    try:
-        page = office.new_page()
-        page.goto("/login")
-        page.fill("#name", "drafter")
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.click("button:has-text('登录')")
+    with office_page(browser, served["url"]) as page:
         page.goto(f"/desk/dossiers/{d}/consultation/moderation")
         assert f"待审核（{total} 条）" in page.inner_text("#queue")
         assert page.locator("#pending > li").count() == 20
@@ -236,8 +236,6 @@ def test_the_moderation_queue_pages_20_at_a_time_and_a_decision_returns_to_its_p
             page.locator("nav.pager-queue").first.locator("a:has-text('上一页')").click()
         assert f"第 1 / {pages} 页" in page.locator("nav.pager-queue").first.inner_text()
         assert page.locator("#pending > li").count() == 20
-    finally:
-        office.close()
 
 
 def test_the_adoption_table_pages_20_at_a_time_and_an_adoption_returns_to_its_page_in_chromium(browser, served, shots):
@@ -246,11 +244,7 @@ def test_the_adoption_table_pages_20_at_a_time_and_an_adoption_returns_to_its_pa
     at that row; ?page=99 is the last page. Screenshots go to /work/shots/consult7 (looked at)."""
     from services.review.consultation import CommentRow, desk_consultation
     d, svc = served["dossier"], served["svc"]
-    folder = Path("/work/shots/consult7")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        folder = shots
+    folder = shot_folder("/work/shots/consult7", shots)
     with svc.unit() as uow:                  # 45 letters more (earlier tests of the module left a few counted)
         c = uow.review.consultation(d)
         for i in range(45):
@@ -260,14 +254,7 @@ def test_the_adoption_table_pages_20_at_a_time_and_an_adoption_returns_to_its_pa
     total = desk_consultation(svc, d, "drafter").table.total
     pages = -(-total // 20)
     assert total >= 46 and pages >= 3
-    office = browser.new_context(base_url=served["url"], locale="zh-CN", viewport={"width": 1100, "height": 900})
-    try:
-        page = office.new_page()
-        page.goto("/login")
-        page.fill("#name", "drafter")
-        page.fill("#password", PASSWORD)
-        with page.expect_navigation():
-            page.click("button:has-text('登录')")
+    with office_page(browser, served["url"]) as page:
         page.goto(f"/desk/dossiers/{d}/consultation")
         assert f"（共 {total} 条，第 1/{pages} 页）" in page.inner_text("#adoption")
         assert page.locator("#adoption-table tr[id^=c]").count() == 20
@@ -298,5 +285,3 @@ def test_the_adoption_table_pages_20_at_a_time_and_an_adoption_returns_to_its_pa
         assert page.locator("#adoption-table tr[id^=c]").count() == total - 20 * (pages - 1)
         page.locator("nav.pager-adoption").last.scroll_into_view_if_needed()
         page.screenshot(path=str(folder / "adoption-last-page.png"), full_page=False)
-    finally:
-        office.close()
