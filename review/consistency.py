@@ -30,18 +30,9 @@ from documents import anchors
 from documents.diff import Para
 from documents.facts import FIGURES, PLACED, Fact, extract, facts_in, heading_title, qa_anchored
 from documents.problems import Problem, warning
+from review.findings import Finding
 
 CODE = "interpretation_inconsistent"
-
-
-class Finding(BaseModel, frozen=True):
-    kind: str
-    anchor: str                    # the interpretation's place: 问3, 二、, or "第5段"
-    value: str                     # the interpretation fact's normalised value
-    text: str                      # as written in the interpretation
-    paragraph: int
-    policy_anchor: str | None = None   # the policy's place when a differing figure stands there
-    policy_text: str | None = None
 
 
 class Consistency(BaseModel):

@@ -23,26 +23,15 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from documents.problems import Problem
+from review.findings import Finding          # the model alone: not the docx reader, not the fact extractor
 from services.home.context import Services
 from services.review.actions import load
 
 INTERPRETATIONS = ("interpretation_material", "interpretation_plan")
 
 
-class FindingRecord(BaseModel, frozen=True):
-    """One finding: the fields of review.consistency.Finding, so that a cached read needs neither
-    the docx reader nor the fact extractor (tests/cli/test_consistency_cache.py keeps them equal)."""
-    kind: str
-    anchor: str                    # the interpretation's place: 问3, 二、, or "第5段"
-    value: str                     # the interpretation fact's normalised value
-    text: str                      # as written in the interpretation
-    paragraph: int
-    policy_anchor: str | None = None   # the policy's place when a differing figure stands there
-    policy_text: str | None = None
-
-
 # Stored files are addressed by their SHA-256, so a result keyed by the hashes never goes stale.
-_CACHE: OrderedDict[tuple[str, ...], tuple[list[Problem], list[str], list[FindingRecord]]] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, ...], tuple[list[Problem], list[str], list[Finding]]] = OrderedDict()
 _CACHE_SIZE = 256
 _CACHE_LOCK = threading.Lock()
 # What a cache file says it is; a file without it (or another) is worked out again.
@@ -56,7 +45,7 @@ class ConsistencyView(BaseModel):
     version: int
     problems: list[Problem] = Field(default_factory=list)   # interpretation_inconsistent warnings
     notes: list[str] = Field(default_factory=list)          # first-level provisions not addressed
-    findings: list[FindingRecord] = Field(default_factory=list)   # one per problem, in the same order
+    findings: list[Finding] = Field(default_factory=list)   # one per problem, in the same order
     fingerprint: str = ""                                    # the version's (finding ids carry it)
 
 
@@ -87,14 +76,14 @@ def consistency(svc: Services, dossier_id: str) -> ConsistencyView:
     return out
 
 
-def _work_out(svc: Services, policy, interps) -> tuple[list[Problem], list[str], list[FindingRecord]]:
+def _work_out(svc: Services, policy, interps) -> tuple[list[Problem], list[str], list[Finding]]:
     """Read the docx and check: the only place the reader and the rules are imported."""
     from documents.diff import paragraphs
     from review.consistency import check_all
     result = check_all(paragraphs(policy.name, svc.store.get(policy.sha256)),
                        [(f.name, paragraphs(f.name, svc.store.get(f.sha256))) for f in interps])
     return (list(result.problems), list(result.notes),
-            [FindingRecord(**f.model_dump()) for f in result.findings])
+            list(result.findings))
 
 
 # ------------------------------------------------------------------ the cache file (folder homes)
@@ -132,7 +121,7 @@ def _from_file(svc: Services, key: tuple[str, ...], shas: list[str]):
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("key") != list(key):
             return None
         hit = ([Problem.model_validate(p) for p in data["problems"]], [str(n) for n in data["notes"]],
-               [FindingRecord.model_validate(f) for f in data["findings"]])
+               [Finding.model_validate(f) for f in data["findings"]])
         if not isinstance(data["notes"], list) or len(hit[0]) != len(hit[2]):
             return None
         if not all(svc.store.exists(s) for s in shas):
@@ -182,4 +171,4 @@ def consistency_json(svc: Services, dossier_id: str) -> dict:
     return {"problems": [p.model_dump(mode="json") for p in view.problems], "notes": view.notes}
 
 
-__all__ = ["ConsistencyView", "FindingRecord", "cache_path", "code_digest", "consistency", "consistency_json"]
+__all__ = ["ConsistencyView", "cache_path", "code_digest", "consistency", "consistency_json"]
