@@ -17,9 +17,11 @@ two `lockstep worker` processes and two `lockstep serve` desks, each in its own 
             read back from PostgreSQL): bundles/min from the command's start to its answer.
   two       worker-2 started again (`scripts/province restart worker-2`, online before timing),
             N more distinct bundles the same way on desk-2's home.
-  where     how many bundles each worker took, and how: in its warm loop (one bundle per claim, an
-            in-process flow run each) or by a deployment run the command asked for; per bundle, from
-            claim to answer (the jobs' rows) against the floor's; per deployment run, from the
+  where     how many bundles each worker took, and how: in its warm loop (one bundle per claim, the
+            bundles of a busy period in one in-process flow run, the intake drain) or by a deployment
+            run the command asked for; per bundle, from claim to answer (the jobs' rows) against the
+            floor's; the workers' part of each phase (first claim to last answer: no command start,
+            staging or polling) and its ratio; per deployment run, from the
             Prefect server's state history: waiting for a worker (scheduled → pending), the new
             Python process starting (pending → running) and the run itself (running → completed).
   sign-off  up to S of the accepted dossiers reviewed through both desks' API (起草单位审核, 合法性审核,
@@ -164,6 +166,21 @@ def wait_fresh_worker(api: str, pool: str, name: str, since: float, timeout: flo
     raise SystemExit(f"worker {name} sent no heartbeat within {timeout:.0f} s of its restart")
 
 
+def work_span(svc, batch: str) -> dict:
+    """The workers' part of a phase, from the batch's job rows: first claim to last answer (no command
+    start, no staging in the store, no polling for the answers), bundles/min over it, and how many
+    intake-drain flow runs (warm) recorded the bundles."""
+    with svc.unit() as uow:
+        jobs = uow.jobs.of("intake", batch)
+    claimed = [j.claimed_at for j in jobs if j.claimed_at]
+    done = [j.done_at for j in jobs if j.done_at]
+    if not claimed or not done:
+        return {"seconds": None, "bundles_per_min": None, "drain_runs": 0}
+    span = (max(done) - min(claimed)).total_seconds()
+    return {"seconds": round(span, 2), "bundles_per_min": round(60 * len(jobs) / span, 1) if span > 0 else None,
+            "drain_runs": len({(j.result or {}).get("run") for j in jobs} - {None})}
+
+
 def bundle_times(svc, batch: str) -> dict:
     """Per way a bundle was taken (warm: a worker's warm loop; run: a deployment run), from the batch's
     job rows: how many, and seconds from claim to answer (the last attempt)."""
@@ -193,6 +210,7 @@ def phase(state: dict, home: str, folder: Path, n: int, chunk: int, quiet: bool,
         by_worker[r.get("worker") or "?"] = by_worker.get(r.get("worker") or "?", 0) + 1
         by_via[r.get("via") or "?"] = by_via.get(r.get("via") or "?", 0) + 1
     per_bundle = bundle_times(svc, doc["batch"]) if svc is not None else {}
+    span = work_span(svc, doc["batch"]) if svc is not None else {}
     t1 = time.perf_counter()
     runs = wait_runs_finished(state["prefect_api_url"], doc["runs"], timeout=300)
     tail_s = time.perf_counter() - t1
@@ -202,7 +220,7 @@ def phase(state: dict, home: str, folder: Path, n: int, chunk: int, quiet: bool,
     return {"n": n, "seconds": round(seconds, 2), "bundles_per_min": round(60 * n / seconds, 1),
             "accepted": doc["summary"].get("accepted", 0), "duplicate": doc["summary"].get("duplicate", 0),
             "rejected": doc["summary"].get("rejected", 0), "dossiers": [r["dossier"] for r in results if r.get("dossier")],
-            "by_worker": by_worker, "by_via": by_via, "per_bundle": per_bundle, "runs": len(runs), "runs_states": sorted({r["state"] for r in runs}),
+            "by_worker": by_worker, "by_via": by_via, "per_bundle": per_bundle, "work_span": span, "runs": len(runs), "runs_states": sorted({r["state"] for r in runs}),
             "process_start_s": {"mean": round(statistics.mean(starts), 2) if starts else None,
                                 "max": max(starts) if starts else None, "sum": round(sum(starts), 1)},
             "run_s": {"mean": round(statistics.mean(ran), 2) if ran else None, "sum": round(sum(ran), 1),
@@ -441,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
         "two_workers": {k: v for k, v in two.items() if k != "dossiers"},
         "restart_worker_s": restart.get("seconds"), "restart_heartbeat_s": restart["heartbeat_s"],
         "speedup_two_over_one": round(speedup, 2), "speedup_goal": 1.5,
+        "speedup_work_span": round(two["work_span"]["bundles_per_min"] / one["work_span"]["bundles_per_min"], 2)
+        if one["work_span"].get("bundles_per_min") and two["work_span"].get("bundles_per_min") else None,
         "one_over_floor": round(one["bundles_per_min"] / fl["bundles_per_min"], 2),
         "two_over_floor": round(two["bundles_per_min"] / fl["bundles_per_min"], 2),
         "sign_off": sig, "latency_goal_p95_s": 5.0,
@@ -458,6 +478,11 @@ def main(argv: list[str] | None = None) -> int:
             ("两个工作节点 two workers", f"{two['bundles_per_min']} 包/分钟 ({two['seconds']} s for {n}; "
                                        f"{two['runs']} runs; {two['by_worker']})"),
             ("倍数 two/one", f"{speedup:.2f}x (goal ≥ 1.5x)"),
+            ("工作节点部分 workers' part: first claim → last answer",
+             f"one {one['work_span']['seconds']} s ({one['work_span']['bundles_per_min']} 包/分钟, "
+             f"{one['work_span']['drain_runs']} drain runs); two {two['work_span']['seconds']} s "
+             f"({two['work_span']['bundles_per_min']} 包/分钟, {two['work_span']['drain_runs']} drain runs); "
+             f"{result['speedup_work_span']}x"),
             ("倍数 one/floor, two/floor", f"{result['one_over_floor']:.2f}x, {result['two_over_floor']:.2f}x"),
             ("怎样领取 how taken (warm loop / deployment run)", f"one {one['by_via']}; two {two['by_via']}"),
             ("每份材料包 per bundle, claim→answer", f"one {one['per_bundle']}; two {two['per_bundle']}; "

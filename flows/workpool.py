@@ -270,6 +270,7 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
     loop = WarmLoop(svc=svc, s=s, name=name, say=say, stop=stop)
     # Imported now, not by the first job: a worker that says it is ready takes its first bundle as
     # quickly as the next (two workers share a batch from its start).
+    import fastapi.encoders  # noqa: F401  (Prefect serializes a run's parameters with it: ~0.8 s on the first run)
     import services.dossiers.intake  # noqa: F401
     import services.gazette.release  # noqa: F401
     import services.publication.publish  # noqa: F401
