@@ -65,8 +65,10 @@ async def review_page(kit: Kit, request: Request, dossier_id: str, session, who,
     answered = await run_in_threadpool(_answered, svc, dossier_id, st)      # 退回意见与修改说明
     from desk.pages_deliberation import meeting_panel                       # 集体审议记录 (issue 14)
     extra.setdefault("meeting", await run_in_threadpool(meeting_panel, svc, dossier_id, who))
+    from review.kinds import KIND_STAGE_ID                                  # 类别认定 panel: the stage is here
+    kind_check = any(s.id == KIND_STAGE_ID for s in st.gate.stages)
     return kit.page(request, "desk_review.html.j2", status, who, session, st=st, v=view, can_act=act,
-                    answered_changes=answered,
+                    answered_changes=answered, kind_check=kind_check,
                     actors=kit.actors, reason_rows=REASON_ROWS, stage_names=stage_names(svc.config),
                     people=people(svc.config), entered=extra.pop("entered", {}), **extra)
 
