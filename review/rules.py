@@ -270,6 +270,32 @@ def may_release(p: Person, issue_status: str, scheduled: bool = False) -> Proble
     return may_edit_gazette(p) or GAZETTE_ISSUE.refusal(issue_status, "schedule" if scheduled else "release")
 
 
+RELEASE_HORIZON_YEARS = 10
+
+
+def release_moment(at: dt.datetime) -> dt.datetime | None:
+    """A scheduled release's moment (定时发布, 定时出版) in UTC, a naive one read as local time; None
+    when this machine's clock cannot place it (year 1 or 9999 and an offset: 9999-12-31T23:59:59Z is
+    the year 10000 in Beijing), so that no later step overflows on it."""
+    try:
+        moment = (at if at.tzinfo else at.astimezone()).astimezone(dt.timezone.utc)
+        for edge in (moment - dt.timedelta(days=2), moment + dt.timedelta(days=2)):
+            edge.astimezone()
+    except (OverflowError, ValueError, OSError):
+        return None
+    return moment
+
+
+def release_moment_problem(moment: dt.datetime | None, now: dt.datetime, what: str = "定时发布") -> Problem | None:
+    """A moment placed by release_moment must be to come and within RELEASE_HORIZON_YEARS (2062 typed
+    for 2026 is a typo, not an embargo)."""
+    if moment is None:
+        return problem("request_invalid", f"{what}的时间超出可用范围，请填写将来的时间")
+    if moment > now + dt.timedelta(days=365 * RELEASE_HORIZON_YEARS + 3):
+        return problem("request_invalid", f"{what}的时间须在 {RELEASE_HORIZON_YEARS} 年之内")
+    return None
+
+
 def may_cancel_release(p: Person, issue_status: str) -> Problem | None:
     """Cancel a scheduled release before its moment (the reason's length: RELEASE_CANCEL_REASON_MIN)."""
     return may_edit_gazette(p) or GAZETTE_ISSUE.refusal(issue_status, "cancel")

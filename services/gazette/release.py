@@ -215,10 +215,12 @@ def _decide(svc: Services, issue_id: str, target: Path, actor: str, date: dt.dat
             raise Refused(refusal)
         now = uow.now()
         if at is not None:
-            moment = (at if at.tzinfo else at.astimezone()).astimezone(dt.timezone.utc)
-            if moment <= now:
+            moment = guards.release_moment(at)       # None: no such moment on this clock (year 1, 9999)
+            if moment is not None and moment <= now:
                 raise Refused(problem("request_invalid", f"定时出版的时间 {_local(moment)} 已过，"
                                                          "请填写将来的时间（不填则立即出版）"))
+            if far := guards.release_moment_problem(moment, now, "定时出版"):
+                raise Refused(far)
             day = moment.astimezone().date()
             if date is not None and date != day:
                 raise Refused(problem("request_invalid", f"出版日期 {date.isoformat()} 与定时出版的时间 "

@@ -111,14 +111,16 @@ def read_moment(value: str) -> dt.datetime:
 
 
 def check_moment(at: dt.datetime, now: dt.datetime) -> dt.datetime:
-    """The moment in UTC (a naive one is local time); a moment passed is refused."""
-    try:
-        moment = (at if at.tzinfo else at.astimezone()).astimezone(dt.timezone.utc)
-    except (OverflowError, ValueError, OSError):     # year 1 or 9999 and an offset: no such moment here
-        raise Refused(problem("request_invalid", f"定时发布的时间 {at.isoformat()} 超出可用范围，请填写将来的时间")) from None
+    """The moment in UTC (a naive one is local time); a moment passed, one this clock cannot place or
+    one beyond rules.RELEASE_HORIZON_YEARS is refused (rules.release_moment, release_moment_problem)."""
+    moment = rules.release_moment(at)      # None: year 1 or 9999 and an offset, no such moment here
+    if moment is None:
+        raise Refused(problem("request_invalid", f"定时发布的时间 {at.isoformat()} 超出可用范围，请填写将来的时间"))
     if moment <= now:
         raise Refused(problem("request_invalid", f"定时发布的时间 {local_time(moment)} 已过，"
                                                  "请填写将来的时间（不定时则签发后立即发布）"))
+    if far := rules.release_moment_problem(moment, now):
+        raise Refused(far)
     return moment
 
 
