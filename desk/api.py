@@ -124,7 +124,7 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
 
     from flows.on_pool import Queued
     from services.review.actions import gate_answer, record_decision, record_sign_off, status
-    from services.dossiers.access import access, reviews, waiting_for
+    from services.dossiers.access import access, waiting_for
     kit = Kit(home, work, max_upload=max_upload)
     services = _Services(kit)
     router = APIRouter(prefix="/api/v1", route_class=ProblemRoute, responses=COMMON)

@@ -19,7 +19,7 @@ from documents.labels import meta_fields
 from documents.models import ROLE_NAMES as FILE_ROLE_NAMES
 from documents.problems import Problem, Refused, problem
 from review import rules
-from services.dossiers.access import OPEN_STATES, reviews, waiting_for
+from services.dossiers.access import waiting_for
 
 # The submit form's file inputs by role: (role, several files allowed).
 CHOSEN_ROLES = (("policy", False), ("interpretation_plan", False), ("interpretation_material", True),

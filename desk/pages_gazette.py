@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from desk import auth
 from desk.kit import SECURITY_HEADERS, Kit, status_of
-from documents.problems import Refused, problem
+from documents.problems import Refused
 from review import rules
 
 STATUS = {"draft": "编排中", "releasing": "出版中", "scheduled": "定时出版", "released": "已出版"}

@@ -28,7 +28,7 @@ from email.utils import formataddr, format_datetime
 
 from pydantic import BaseModel
 
-from review.clock import DUE_SOON_WORKDAYS, working_days_between
+from review.clock import working_days_between
 from review import rules
 from review.config import Config, Mail
 from services.home.context import Services
