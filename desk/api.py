@@ -297,6 +297,17 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
     async def explain_finding(dossier_id: str, body: ExplainIn, who: Person = Depends(caller)):
         return await run_in_threadpool(lambda: explain(services(), dossier_id, body.finding, body.reason, who.name))
 
+    from services.review.consultation import ConsultationView
+
+    @router.get("/dossiers/{dossier_id}/consultation", tags=["征求意见"],
+                summary="重大行政决策公开征求意见：期限、意见数与采纳情况、全部意见，以及待审核的网上意见（pending_comments）",
+                response_model=ConsultationView,
+                responses={404: refusal_doc("没有该卷宗（not_found）"),
+                           409: refusal_doc("尚未开始征求意见（consultation_not_started）")})
+    async def consultation(dossier_id: str, who: Person = Depends(caller)):
+        from services.review.consultation import view           # names and contacts: whoever may see the dossier
+        return await run_in_threadpool(lambda: view(services(), dossier_id, who.name))
+
     @router.get("/queue", tags=["审核与签发"], summary="等待本人审核的环节", response_model=QueueOut)
     async def queue(who: Person = Depends(caller)):
         svc = services()

@@ -286,6 +286,7 @@ def test_openapi_describes_every_endpoint_in_chinese_with_response_models(desk):
         ("/api/v1/dossiers/{dossier_id}/disclosure", "post"), ("/api/v1/dossiers/{dossier_id}/withhold", "post"),
         ("/api/v1/dossiers/{dossier_id}/consistency", "get"),
         ("/api/v1/dossiers/{dossier_id}/consistency/explained", "post"),
+        ("/api/v1/dossiers/{dossier_id}/consultation", "get"),
         ("/api/v1/queue", "get"), ("/api/v1/register", "get"), ("/api/v1/register/{number}", "get")}
     for path, method in ours:
         op = spec["paths"][path][method]
@@ -309,3 +310,30 @@ def test_docs_is_a_plain_page_describing_every_operation_with_no_script(desk):
                 assert f"{method.upper()} {path}" in page.text and op["summary"] in page.text
     assert "emergency_reason" in page.text and "紧急签发的理由" in page.text          # body fields, described
     assert TestClient(desk.app).get("/docs/swagger").status_code == 404     # no CDN script (issue 11)
+
+
+def test_the_consultation_read_lists_pending_comments_apart_and_answers_a_stranger_as_a_missing_dossier(desk, sample_zip):
+    """Brief C (session 7): GET /api/v1/dossiers/D/consultation is `lockstep consultation show --json` for the
+    token's person: pending_comments (id, received time, text, name, contact) beside the counted comments,
+    for whoever the rulebook lets see the dossier (rules.may_see); anyone else: 404 as a missing dossier."""
+    import datetime as dt
+
+    from services.dossiers.intake import intake_bundle
+    from services.home.context import open_services
+    from services.review import consultation as cons
+    svc = open_services(desk.home)
+    d = intake_bundle([sample_zip(kind="重大行政决策")], "drafter", svc).dossier
+    assert codes(desk("drafter").get(f"/api/v1/dossiers/{d}/consultation")) == ["consultation_not_started"]
+    on = svc.now().astimezone().date()
+    cons.open_consultation(svc, d, on, on + dt.timedelta(days=29), "drafter")
+    a = cons.submit_online_comment(svc, d, "郑一", "13900000001", "建议延长申报时间", "10.4.0.1").comment
+    cons.record_comments(svc, d, [{"author": "来信人", "text": "来信意见", "received_on": str(on)}], "drafter", "信函")
+    r = desk("reviewer").get(f"/api/v1/dossiers/{d}/consultation")
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert [(p["id"], p["text"], p["author"], p["contact"]) for p in got["pending_comments"]] == \
+        [(a, "建议延长申报时间", "郑一", "13900000001")]
+    assert got["pending_comments"][0]["received_at"] and (got["pending"], got["comments"]) == (1, 1)
+    r = desk("publicity").get(f"/api/v1/dossiers/{d}/consultation")          # a low-risk one: not the 宣传部's
+    assert r.status_code == 404 and codes(r) == ["not_found"]
+    assert desk(None).get(f"/api/v1/dossiers/{d}/consultation").status_code == 401
