@@ -166,10 +166,12 @@ def wait_fresh_worker(api: str, pool: str, name: str, since: float, timeout: flo
     raise SystemExit(f"worker {name} sent no heartbeat within {timeout:.0f} s of its restart")
 
 
-def work_span(svc, batch: str) -> dict:
+def work_span(svc, batch: str, began: float, ended: float) -> dict:
     """The workers' part of a phase, from the batch's job rows: first claim to last answer (no command
     start, no staging in the store, no polling for the answers), bundles/min over it, and how many
-    intake-drain flow runs (warm) recorded the bundles."""
+    intake-drain flow runs (warm) recorded the bundles; and the rest of the phase: from the command's
+    start (`began`, epoch) to the batch staged and to the first claim, from the last answer to the
+    command's answer (`ended`)."""
     with svc.unit() as uow:
         jobs = uow.jobs.of("intake", batch)
     claimed = [j.claimed_at for j in jobs if j.claimed_at]
@@ -177,8 +179,15 @@ def work_span(svc, batch: str) -> dict:
     if not claimed or not done:
         return {"seconds": None, "bundles_per_min": None, "drain_runs": 0}
     span = (max(done) - min(claimed)).total_seconds()
+
+    def epoch(t) -> float:
+        from datetime import timezone
+        return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).timestamp()
     return {"seconds": round(span, 2), "bundles_per_min": round(60 * len(jobs) / span, 1) if span > 0 else None,
-            "drain_runs": len({(j.result or {}).get("run") for j in jobs} - {None})}
+            "drain_runs": len({(j.result or {}).get("run") for j in jobs} - {None}),
+            "start_to_staged_s": round(max(epoch(j.created_at) for j in jobs) - began, 2),
+            "start_to_first_claim_s": round(epoch(min(claimed)) - began, 2),
+            "last_answer_to_reply_s": round(ended - epoch(max(done)), 2)}
 
 
 def bundle_times(svc, batch: str) -> dict:
@@ -197,10 +206,10 @@ def bundle_times(svc, batch: str) -> dict:
 
 def phase(state: dict, home: str, folder: Path, n: int, chunk: int, quiet: bool, label: str, svc=None) -> dict:
     say(f"{label}: {n} 份材料包经工作池入库（lockstep batch --chunk {chunk}）…", quiet)
-    t0 = time.perf_counter()
+    t0, began = time.perf_counter(), time.time()
     code, doc = lockstep(state, home, "batch", str(folder), "--as", "drafter", "--chunk", str(chunk),
                          "--wait", "900", timeout=960)
-    seconds = time.perf_counter() - t0
+    seconds, ended = time.perf_counter() - t0, time.time()
     if doc.get("status") != "done":
         raise SystemExit(f"{label}: the batch did not finish ({code}): {json.dumps(doc, ensure_ascii=False)[:2000]}")
     results = doc["results"]
@@ -210,7 +219,7 @@ def phase(state: dict, home: str, folder: Path, n: int, chunk: int, quiet: bool,
         by_worker[r.get("worker") or "?"] = by_worker.get(r.get("worker") or "?", 0) + 1
         by_via[r.get("via") or "?"] = by_via.get(r.get("via") or "?", 0) + 1
     per_bundle = bundle_times(svc, doc["batch"]) if svc is not None else {}
-    span = work_span(svc, doc["batch"]) if svc is not None else {}
+    span = work_span(svc, doc["batch"], began, ended) if svc is not None else {}
     t1 = time.perf_counter()
     runs = wait_runs_finished(state["prefect_api_url"], doc["runs"], timeout=300)
     tail_s = time.perf_counter() - t1
@@ -483,6 +492,10 @@ def main(argv: list[str] | None = None) -> int:
              f"{one['work_span']['drain_runs']} drain runs); two {two['work_span']['seconds']} s "
              f"({two['work_span']['bundles_per_min']} 包/分钟, {two['work_span']['drain_runs']} drain runs); "
              f"{result['speedup_work_span']}x"),
+            ("其余 the rest: start → staged / first claim; last answer → reply",
+             f"one {one['work_span'].get('start_to_staged_s')} / {one['work_span'].get('start_to_first_claim_s')} s, "
+             f"{one['work_span'].get('last_answer_to_reply_s')} s; two {two['work_span'].get('start_to_staged_s')} / "
+             f"{two['work_span'].get('start_to_first_claim_s')} s, {two['work_span'].get('last_answer_to_reply_s')} s"),
             ("倍数 one/floor, two/floor", f"{result['one_over_floor']:.2f}x, {result['two_over_floor']:.2f}x"),
             ("怎样领取 how taken (warm loop / deployment run)", f"one {one['by_via']}; two {two['by_via']}"),
             ("每份材料包 per bundle, claim→answer", f"one {one['per_bundle']}; two {two['per_bundle']}; "

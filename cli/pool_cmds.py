@@ -111,7 +111,7 @@ def batch_on_pool(svc, s, bundles, actor: str, chunk: int, wait: int, as_json: b
         with Progress(console=err, transient=not as_json) as bar:
             task = bar.add_task(f"工作池 {s.pool} 正在入库（批次 {batch}）", total=staged)
             while not got.finished and time.monotonic() < deadline:
-                time.sleep(0.5)
+                time.sleep(0.25)
                 got = state(svc, batch)
                 bar.update(task, completed=got.done + got.failed)
         if not got.finished:

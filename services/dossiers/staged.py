@@ -51,10 +51,27 @@ def bundle_bytes(path: Path) -> bytes:
     return buf.getvalue()
 
 
+STAGE_THREADS = 4          # bundles read and stored at once: a store round trip each (S3: a look, then the upload)
+
+
+def _put_all(svc: Services, makers: list) -> list[str]:
+    """Each bundle's bytes (makers: one call each) stored, several at once; the keys in the order given.
+    The first fault is raised, as storing them one by one would."""
+    store = svc.store               # opened here, once, not by the threads at the same moment
+
+    def put(make) -> str:
+        return store.put(make(), content_type="application/zip")
+    if len(makers) < 2:
+        return [put(m) for m in makers]
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(min(STAGE_THREADS, len(makers)), thread_name_prefix="lockstep-stage") as pool:
+        return list(pool.map(put, makers))
+
+
 def stage(svc: Services, bundles: list[Path], actor: str, batch: str) -> list[str]:
     """Store every bundle, then record one pending intake job per bundle (one transaction).
     The keys in the order given (a bundle given twice is one job)."""
-    keys = [svc.store.put(bundle_bytes(p), content_type="application/zip") for p in bundles]
+    keys = _put_all(svc, [lambda p=p: bundle_bytes(p) for p in bundles])
 
     def record() -> None:
         with svc.unit() as uow:
@@ -82,8 +99,7 @@ def stage_requests(svc: Services, requests: list[dict], batch: str) -> list[str]
     """Intake requests as the desk and the command line make them ({"paths", "actor", "dossier",
     "answers"}): every bundle stored, one pending intake job each (one transaction), the dossier and
     修改说明 kept on the job. The keys in the order given."""
-    keys = [svc.store.put(request_bytes([Path(p) for p in r["paths"]]), content_type="application/zip")
-            for r in requests]
+    keys = _put_all(svc, [lambda r=r: request_bytes([Path(p) for p in r["paths"]]) for r in requests])
 
     def record() -> None:
         with svc.unit() as uow:
