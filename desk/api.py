@@ -63,6 +63,9 @@ class ProblemRoute(APIRoute):
 
         async def run(request: Request):
             try:
+                if await _lone_surrogate(request):
+                    return refusal([problem("request_invalid", "请求内容含有无法保存的字符（孤立的 UTF-16 代理项，"
+                                                               "如 \\ud800），请删去后重新提交")])
                 return await handler(request)
             except Refused as r:
                 return refusal(r.problems)
@@ -74,6 +77,21 @@ class ProblemRoute(APIRoute):
             except RequestValidationError as e:
                 return refusal([request_problem(e.errors())])
         return run
+
+
+async def _lone_surrogate(request: Request) -> bool:
+    """A JSON body holding a string with a lone surrogate ("\\ud800": valid JSON, but no database or
+    UTF-8 page can hold it). Only JSON bodies are read here (uploads stream on)."""
+    import json
+    if not (request.headers.get("content-type") or "").startswith("application/json"):
+        return False
+    try:
+        json.dumps(json.loads(await request.body()), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except ValueError:          # not JSON at all: FastAPI's own validation says so
+        return False
+    return False
 
 
 def reply(model: BaseModel, status: int = 200) -> JSONResponse:
