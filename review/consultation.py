@@ -118,13 +118,14 @@ INVISIBLE = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x
 
 def strip_invisible(text: str | None, keep_lines: bool = False) -> str:
     """The text without invisible direction controls, zero-width characters, other format characters
-    (Cf) and control characters (Cc, the tab too); with keep_lines, line breaks stay, as one \\n each
+    (Cf), control characters (Cc, the tab too) and lone surrogates (Cs: a JSON file's \\ud800, which no
+    database can store); with keep_lines, line breaks stay, as one \\n each
     (\\r\\n, \\r, U+2028 and U+2029 become \\n); without it, a line break goes like any control character.
     Nothing else changes: letters, digits, spaces, punctuation and emoji are kept as they are."""
     import unicodedata
     s = (text or "").replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
     return "".join(ch for ch in s if (keep_lines and ch == "\n")
-                   or (ch not in INVISIBLE and unicodedata.category(ch) not in ("Cc", "Cf")))
+                   or (ch not in INVISIBLE and unicodedata.category(ch) not in ("Cc", "Cf", "Cs")))
 
 
 def clean_online_comment(name: str | None, contact: str | None, text: str | None) -> tuple[str | None, str | None, str]:

@@ -142,6 +142,12 @@ def parse_comments(name: str, data: bytes) -> list[dict]:
     if name.lower().endswith(".json"):
         items = json.loads(data.decode("utf-8-sig"))
         items = items.get("comments", items) if isinstance(items, dict) else items
+        # a list of comments, each an object of words, numbers or nothing (never a list or an object)
+        if not isinstance(items, list) or not all(
+                isinstance(i, dict) and all(v is None or isinstance(v, (str, int, float)) for v in i.values())
+                for i in items):
+            raise Refused(problem("manifest_invalid", "JSON 意见文件应为意见的列表，每条意见为一个对象"
+                                                      "（如 [{\"姓名\": \"张三\", \"意见\": \"……\", \"日期\": \"2026-07-01\"}]）"))
     else:
         try:
             text = data.decode("utf-8-sig")
