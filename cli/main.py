@@ -5,8 +5,9 @@ import os
 import sys
 
 if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "lockstep":
-    # gate, status, register list: a desk running for the home answers them warm, and the command
-    # line prints its answer without importing what follows (cli/fast.py); else they run here.
+    # gate, status, register list, and the writes submit, sign-off, attach, review: a desk running
+    # for the home runs them warm, and the command line prints its answer without importing what
+    # follows (cli/fast.py); else they run here.
     from cli.fast import answer_from_desk
     answer_from_desk(sys.argv[1:])
 

@@ -175,5 +175,8 @@ def engine_note(home, what: str) -> str:
 @contextmanager
 def spinner(text: str, as_json: bool) -> Iterator[None]:
     # With --json, stdout holds only the JSON document; the spinner goes to stderr either way.
+    if _recorded.get() is not None:       # on the desk for the command line: it spins there (cli/fast.py)
+        yield
+        return
     with err.status(text, spinner="dots"):
         yield

@@ -104,6 +104,23 @@ def create_app(home: Path, token: str, *, access_log: Path | None = None, prefec
     for words, path in READS.items():
         read_route(path, words)
 
+    # Writes the command line hands over whole (cli/fast.py WRITES: submit, sign-off, attach, review):
+    # the same command run here, its printing recorded, its flow work given to `work` directly.
+    handed = {"/api/flows/intake": lambda body: work.intake(body["requests"]),
+              "/api/flows/publication": lambda body: work.publish(body["dossier_ids"], body.get("actor", "lockstep")),
+              "/api/flows/publication-sweep": lambda body: work.publish_pending(),
+              "/api/flows/deadlines": lambda body: work.deadlines()}
+
+    def write_route(path: str, words: tuple[str, ...]) -> None:
+        @app.post(path, dependencies=[Depends(authorised)], include_in_schema=False, name=path)
+        def write(body: ReadRequest):
+            from cli.fast import run_write
+            return run_write(home, words, body.args, body.tz, lambda p, b: handed[p](b))
+
+    from cli.fast import WRITES
+    for words, (path, _, _) in WRITES.items():
+        write_route(path, words)
+
     from desk import pages                 # the web pages: sign-in, submit, review, sign-off, register
     web = pages.router_for(home, work)
     app.state.kit = web.kit                # the pages' Chinese error pages (page_error)
