@@ -23,8 +23,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 from importlib import resources
 
+from docx.opc.pkgwriter import PackageWriter
 from docx.oxml import OxmlElement
 from docx.oxml.parser import oxml_parser
 from docx.oxml.shape import CT_Inline
@@ -37,7 +39,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from publishing.docx_text import Block
 from publishing.editions import EditionItem, IssueContent
 from publishing.gazette_rules import CORRECTION_SECTION, INTERPRETATION_SECTION
-from templates.opinion import normalize_zip
+from templates.opinion import ZIP_TIME, normalize_zip
 
 TEMPLATE_NAME = "gazette_print.docx"
 TOC_MARK, BODY_MARK = "\u2063LOCKSTEP-TOC\u2063", "\u2063LOCKSTEP-CONTENTS\u2063"
@@ -90,9 +92,43 @@ def print_edition(issue: IssueContent, template: bytes | None = None, *,
     # The issue's date, never the clock: the same issue gives the same bytes (a rerun reuses them).
     core.created = core.modified = issue.published_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
     core.revision = 1
+    return _package(tpl)
+
+
+class _Entries:
+    """python-docx's physical package writer, but each entry written as templates.opinion.normalize_zip
+    writes it (fixed time and attributes)."""
+
+    def __init__(self, z: zipfile.ZipFile) -> None:
+        self.z = z
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, date_time=ZIP_TIME)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.create_system = 0
+        info.external_attr = 0
+        self.z.writestr(info, blob)
+
+
+def _package(tpl: DocxTemplate) -> bytes:
+    """The same bytes as `normalize_zip` of `tpl.save(…)`, compressed once: the save's package is
+    written straight with fixed entry times (the parts, in python-docx's order, by its own
+    PackageWriter steps) instead of zipped, read back and zipped again. docxtpl's save adds nothing
+    here: no pictures or media are replaced (pre_/post_processing are no-ops), checked below."""
+    if tpl.pics_to_replace or tpl.crc_to_new_media or tpl.crc_to_new_embedded or tpl.zipname_to_replace:
+        out = io.BytesIO()
+        tpl.save(out)
+        return normalize_zip(out.getvalue())
+    package = tpl.docx.part.package
+    for part in package.parts:
+        part.before_marshal()
     out = io.BytesIO()
-    tpl.save(out)
-    return normalize_zip(out.getvalue())
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        entries = _Entries(z)
+        PackageWriter._write_content_types_stream(entries, package.parts)
+        PackageWriter._write_pkg_rels(entries, package.rels)
+        PackageWriter._write_parts(entries, package.parts)
+    return out.getvalue()
 
 
 class _Writer:

@@ -29,6 +29,19 @@ def take(s: Session, sequence: str, year: int, floor: Callable[[], int]) -> int:
     return first
 
 
+def take_run(s: Session, sequence: str, year: int, floor: Callable[[], int], count: int) -> int:
+    """`count` consecutive numbers of `sequence` in `year` with one UPDATE (the same lock as `take`):
+    returns the first of them."""
+    last = s.execute(update(CounterRow).where(CounterRow.sequence == sequence, CounterRow.year == year)
+                     .values(value=CounterRow.value + count).returning(CounterRow.value)).scalar()
+    if last is not None:
+        return last - count + 1
+    first = floor() + 1
+    s.add(CounterRow(sequence=sequence, year=year, value=first + count - 1))
+    s.flush()
+    return first
+
+
 class Counters:
     """The unit of work's handle on the counters: `uow.counters.take("opinion", 2026, floor)`."""
 

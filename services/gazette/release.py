@@ -4,6 +4,7 @@ Assembling the issue is services/gazette/issues.py; what it holds, as shown, ser
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -19,7 +20,7 @@ from publishing import gazette_rules as rules
 from review import rules as guards
 from review.lifecycles import GAZETTE_ISSUE, GAZETTE_ITEM
 from review.model import Event
-from publishing.editions import IssueContent, fingerprint, manifest, web_edition
+from publishing.editions import IssueContent, manifest, web_edition
 from publishing.editions_print import print_edition
 from publishing import editions_pdf
 from services.dossiers.withhold import MAKER as WEB_PUBLIC_MAKER, WEB_PUBLIC, public_manifest
@@ -341,10 +342,11 @@ def _carry_out(svc: Services, key: str, actor: str, job: Job | None) -> Released
             files = _folder_files(print_name, docx, pages)
             if final and target.exists() and not _holds(target, files):
                 raise Refused(_occupied(target))
-            print_sha, web_sha = _put_all(svc, [(docx, DOCX), (manifest(pages), "application/json")] + [
+            listing = manifest(pages)          # each page hashed once here (fingerprint(pages) would again)
+            print_sha, web_sha = _put_all(svc, [(docx, DOCX), (listing, "application/json")] + [
                 (data, "text/html; charset=utf-8" if path.endswith(".html") else "application/octet-stream")
                 for path, data in pages.items()])[:2]
-            assert web_sha == fingerprint(pages)
+            assert web_sha == hashlib.sha256(listing).hexdigest()
             issue.print_name, issue.print_sha256, issue.web_sha256, issue.updated_at = print_name, print_sha, web_sha, now
             if not final:
                 uow.audit.append(ReleasePrepared(dossier_id=None, actor=actor, at=now, issue=issue.id,

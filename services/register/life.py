@@ -300,13 +300,17 @@ def repeal(svc: Services, number: str, actor: str, by: str | None = None, reason
         return views(uow, [target], svc.config)[0]
 
 
-def _repeals_on_effect(uow: Unit, acting: RegisterEntryRow, day: dt.date, actor: str, now: dt.datetime) -> None:
-    """`acting` takes effect on `day`: the repeals recorded as its (将于…废止) are made now, dated `day`."""
-    for link, target in uow.register.repeals_by(acting.id):
+def _repeals_on_effect(uow: Unit, acting: RegisterEntryRow, day: dt.date, actor: str, now: dt.datetime,
+                       links: list | None = None, record=None) -> None:
+    """`acting` takes effect on `day`: the repeals recorded as its (将于…废止) are made now, dated `day`.
+    `links`: its repeal links read already (else read here); `record`: where the events go (else
+    appended one by one)."""
+    record = record or uow.audit.append
+    for link, target in uow.register.repeals_by(acting.id) if links is None else links:
         if target.status in rules.FINAL:
             continue
         target.status, target.status_changed_at = REGISTER_ENTRY.step(target.status, "repeal"), on_day(day)
-        uow.audit.append(EntryRepealed(dossier_id=target.dossier_id, actor=actor, at=now,
+        record(EntryRepealed(dossier_id=target.dossier_id, actor=actor, at=now,
                                       registration_number=target.registration_number,
                                       by=acting.registration_number, reason=link.reason, repealed_on=day))
 
@@ -331,9 +335,9 @@ def expire(svc: Services, today: dt.date, actor: str) -> list[EntryView]:
 
 # ---------------------------------------------------------------- 待施行 → 现行有效
 
-def _in_force_status(uow: Unit, e: RegisterEntryRow) -> str:
+def _in_force_status(uow: Unit, e: RegisterEntryRow, amended: bool | None = None) -> str:
     """What a 待施行 entry becomes on its day: amended if another document already amended it."""
-    amended = uow.register.is_amended(e.id)
+    amended = uow.register.is_amended(e.id) if amended is None else amended
     return REGISTER_ENTRY.step(e.status, "take_effect_amended" if amended else "take_effect")
 
 
@@ -361,26 +365,33 @@ def date_on_release(svc: Services, uow: Unit, issue: str, release: dt.date, fact
     on the day). `facts`: the issue's publishing.gazette_rules.ItemFacts. Returns the numbers dated."""
     today = local_date(svc.now())
     dated = []
+    # The entries and their links read together, the events appended together in the same order
+    # (storage/audit.append_all): a hundred items are a few statements, not a thousand.
+    entries = uow.register.entries_for([f.dossier for f in facts])
+    links = uow.register.links_acting([e.id for e in entries.values()])
+    events: list[Event] = []
     for f in facts:
-        e = uow.register.entry_for(f.dossier)
+        e = entries.get(f.dossier)
         if e is None or e.status != rules.PENDING or e.effective_date is not None:
             continue
         effective = rules.effective_on_release(f.effective, f.signed_date, release)
         e.effective_date, e.valid_until = effective, rules.valid_until(effective, e.title)
         now = svc.now()
-        uow.audit.append(EntryDated(dossier_id=e.dossier_id, actor=actor, at=now, issue=issue,
-                                   registration_number=e.registration_number, effective_date=effective))
+        events.append(EntryDated(dossier_id=e.dossier_id, actor=actor, at=now, issue=issue,
+                                 registration_number=e.registration_number, effective_date=effective))
+        acts = links[e.id]
         if rules.takes_effect(e.status, effective, today):
-            e.status, e.status_changed_at = _in_force_status(uow, e), now
-            uow.audit.append(EntryTookEffect(dossier_id=e.dossier_id, actor=actor, at=now, status=e.status,
-                                            registration_number=e.registration_number,
-                                            effective_date=effective))
-            _repeals_on_effect(uow, e, effective, actor, now)
+            e.status, e.status_changed_at = _in_force_status(uow, e, bool(acts["amended"])), now
+            events.append(EntryTookEffect(dossier_id=e.dossier_id, actor=actor, at=now, status=e.status,
+                                          registration_number=e.registration_number,
+                                          effective_date=effective))
+            _repeals_on_effect(uow, e, effective, actor, now, acts["repeal"], events.append)
         # The documents it amends: their amendment is dated on its 施行日期, now known.
-        for target in uow.register.amended_by_entry(e.id):
+        for _, target in acts["amend"]:
             if target.status == "amended":
                 target.status_changed_at = on_day(effective)
         dated.append(e.registration_number)
+    uow.audit.append_all(events)
     return dated
 
 

@@ -183,3 +183,34 @@ class RegisterRepo:
              .where(RegisterLinkRow.kind == "repeal", RegisterLinkRow.by_entry_id == entry_id)
              .order_by(RegisterLinkRow.at, RegisterLinkRow.id))
         return [tuple(r) for r in self.session.execute(q)]
+
+    # -- a gazette release dates its entries together (services/register/life.date_on_release) -------
+    def entries_for(self, dossier_ids: list[str]) -> dict[str, RegisterEntryRow]:
+        """dossier → its entry (the first recorded), for many dossiers in one query."""
+        q = select(RegisterEntryRow).order_by(RegisterEntryRow.id)
+        if len(dossier_ids) <= FEW:
+            q = q.where(RegisterEntryRow.dossier_id.in_(dossier_ids))
+        wanted, out = set(dossier_ids), {}
+        for e in self.session.scalars(q):
+            if e.dossier_id in wanted:
+                out.setdefault(e.dossier_id, e)
+        return out
+
+    def links_acting(self, entry_ids: list[int]) -> dict[int, dict[str, list[tuple[RegisterLinkRow, RegisterEntryRow]]]]:
+        """entry → {"amend": [...], "repeal": [...]}: the links it acts in (by_entry_id), each with the
+        entry acted on, oldest first; and under "amended", the links that amend the entry itself. One
+        query for what `amended_by_entry`, `repeals_by` and `is_amended` answer one entry at a time."""
+        ids = set(entry_ids)
+        out: dict[int, dict[str, list]] = {i: {"amend": [], "repeal": [], "amended": []} for i in ids}
+        q = (select(RegisterLinkRow, RegisterEntryRow)
+             .join(RegisterEntryRow, RegisterEntryRow.id == RegisterLinkRow.entry_id)
+             .where(RegisterLinkRow.kind.in_(("amend", "repeal")))
+             .order_by(RegisterLinkRow.at, RegisterLinkRow.id))
+        if len(ids) <= FEW:
+            q = q.where(RegisterLinkRow.by_entry_id.in_(ids) | RegisterLinkRow.entry_id.in_(ids))
+        for link, target in self.session.execute(q):
+            if link.by_entry_id in ids:
+                out[link.by_entry_id][link.kind].append((link, target))
+            if link.kind == "amend" and link.entry_id in ids:
+                out[link.entry_id]["amended"].append((link, target))
+        return out

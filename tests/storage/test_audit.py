@@ -60,3 +60,24 @@ def test_history_lists_the_dossier_events_in_order(cli, svc, sample_zip):
     assert [(e["event"], e["actor"]) for e in events] == [
         ("dossier.submitted", "drafter"), ("review.stage.decided", "director"), ("review.stage.decided", "reviewer")]
     assert "审核" in cli("history", d).stdout
+
+
+def test_events_appended_together_link_and_number_as_one_by_one(cli, svc, sample_zip):
+    """storage/audit.append_all (a gazette release dating its register entries): the same chain as
+    appending each, the counter moved past them, and the next single append links on."""
+    import datetime as dt
+
+    from services.register.life import EntryDated
+    from storage.tables import CounterRow
+    three_events(svc, sample_zip)
+    at = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.timezone.utc)
+    events = [EntryDated(dossier_id=None, actor="editor", at=at, issue="2026-1", registration_number=f"R{n}",
+                         effective_date=dt.date(2026, 12, 7)) for n in range(3)]
+    with svc.unit() as uow:
+        before = uow.audit.count()
+        rows = uow.audit.append_all(events)
+        assert [r.seq for r in rows] == [before + 1, before + 2, before + 3]
+        uow.audit.append(events[0])
+    with svc.session() as s:
+        assert s.get(CounterRow, ("audit", 0)).value == before + 4
+    assert verify(cli) == (0, [])

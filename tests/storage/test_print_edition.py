@@ -286,3 +286,19 @@ def test_a_release_through_the_services_follows_the_homes_config(svc, tmp_path):
     document = docx.Document(done.print_path)
     titles = [i.title for i in done.items]
     assert _titles(document)[:2] == titles and "政策解读" in [p.text for p in document.paragraphs]
+
+
+def test_the_package_is_written_once_with_the_bytes_normalize_zip_gives(two):
+    """print_edition writes the package straight with fixed entry times (compressed once): the same
+    bytes as python-docx's save followed by templates.opinion.normalize_zip."""
+    from docxtpl import DocxTemplate
+
+    from publishing.editions_print import _package
+    from templates.opinion import normalize_zip
+    tpl = DocxTemplate(io.BytesIO(two[1]))
+    tpl.render({})
+    once = _package(tpl)
+    out = io.BytesIO()
+    tpl.save(out)
+    assert once == normalize_zip(out.getvalue())
+    assert print_edition(two[0]) == two[1]          # and a second rendering gives the same bytes
