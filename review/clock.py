@@ -22,7 +22,6 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-import chinese_calendar
 from pydantic import BaseModel
 
 from documents.problems import Refused, problem
@@ -65,6 +64,7 @@ def known_years() -> range:
     Taken from the package's own table, the same bound its functions check before
     raising NotImplementedError, so upgrading the package widens it automatically.
     """
+    import chinese_calendar         # its tables load when a deadline is counted, not with every command
     years = [d.year for d in chinese_calendar.holidays]
     return range(min(years), max(years) + 1)
 
@@ -95,6 +95,7 @@ class WorkCalendar(BaseModel, frozen=True):
                 return False, True
             if d in s.workdays:
                 return True, True
+        import chinese_calendar
         try:
             return chinese_calendar.is_workday(d), True
         except NotImplementedError:
@@ -187,6 +188,7 @@ def is_workday(d: date, calendar: WorkCalendar | None = None) -> tuple[bool, boo
 
 
 def _unknown_note(years: set[int], calendar: WorkCalendar) -> str:
+    import chinese_calendar
     known = known_years()
     missing = "、".join(f"{y}年" for y in sorted(years))
     keys = "、".join(f'{CONFIG_KEY}."{y}"' for y in sorted(years))

@@ -19,7 +19,6 @@ records an edit on the first command after it, imports nothing that imports it b
 """
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 import socket
@@ -129,6 +128,7 @@ def record_config_edits(svc) -> bool:
             return False                         # seeding a home an older Lockstep made: no new content
         detail = {"sha256": current, "previous": recorded, "source": source}
         detail.update({k: v for k, v in changes.items() if v})
+        import getpass                  # who edited the file: asked only when an edit is recorded
         uow.audit.append(ConfigChanged(dossier_id=None, actor=getpass.getuser(), at=now,
                                        change="edited" if last_event is not None else "initialised",
                                        detail=detail))

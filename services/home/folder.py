@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import tomlkit
-
 from documents.problems import Refused, problem
 from review.config import DEFAULT_CONFIG_TOML, Config, parse_config
 
@@ -131,6 +129,7 @@ class Home:
 
     def add_person(self, name: str, unit: str, roles: list[str], display: str | None = None) -> None:
         """Append a person to lockstep.toml, keeping the file's comments and layout."""
+        import tomlkit                  # only a write keeps the layout: a read of the home never needs it
         doc = tomlkit.parse(self.config_path.read_text(encoding="utf-8"))
         entry = tomlkit.table()
         entry["name"], entry["unit"], entry["roles"] = name, unit, roles
