@@ -80,6 +80,9 @@ def test_a_kept_finding_equals_a_fresh_one_and_a_corrupt_or_foreign_file_is_work
 
 
 def test_a_cold_read_on_an_sqlite_folder_home_imports_no_docx_reader_postgresql_or_server_parts(misquoted):
+    """gate, status and register list, each in a process of its own without a desk: none of what only
+    a write, an intake, the desk or a deadline needs (tomlkit keeps lockstep.toml's layout when a
+    person is added; chinese_calendar counts working days; getpass names who edited the config)."""
     from services.dossiers import consistency as c
     cli, svc, d = misquoted
     c._CACHE.clear()
@@ -90,10 +93,11 @@ def test_a_cold_read_on_an_sqlite_folder_home_imports_no_docx_reader_postgresql_
              "try:\n    runpy.run_module('cli.main', run_name='__main__')\n"
              "except SystemExit as e:\n    code = e.code\n"
              "names = ('sqlalchemy.dialects.postgresql', 'docx', 'documents.facts', 'review.consistency',"
-             " 'prefect', 'fastapi', 'jinja2', 'minio', 'httpx')\n"
+             " 'prefect', 'fastapi', 'jinja2', 'minio', 'httpx', 'documents.diff', 'lxml', 'alembic', 'psycopg',"
+             " 'starlette', 'uvicorn', 'urllib3', 'desk', 'tomlkit', 'chinese_calendar', 'getpass')\n"
              "print('\\nIMPORTED', json.dumps([code, [m for m in names if m in sys.modules]]))\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCKSTEP_")}
-    for args in (("gate", d), ("register", "list")):        # status reads the findings as gate does
+    for args in (("gate", d), ("status", d), ("register", "list")):
         r = subprocess.run([sys.executable, "-c", probe, "--home", str(cli.home), *args], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=300)
         line = next(ln for ln in r.stdout.splitlines() if ln.startswith("IMPORTED "))
