@@ -156,28 +156,30 @@ def test_the_route_walk_finds_the_dossier_routes_of_every_surface(world):
     assert len(paths) >= 25, sorted(paths)
 
 
+# (stranger, dossier): each stranger's role set meets the doors differently (a drafter of another unit
+# passes the drafting office's role checks and reaches the dossier's door; the 宣传部 reviewer and the
+# gazette editor pass a reviewer's or an editor's), on a dossier under review and a published one.
+PAIRS = (("publicity", "major"), ("publicity", "signed"), ("sfj_drafter", "light"), ("sfj_drafter", "signed"),
+         ("editor", "major"))
+
+
 def test_every_dossier_route_answers_a_stranger_as_for_a_missing_dossier(world):
-    """For each stranger, dossier and route: if the rulebook hides the dossier, the answer equals the
-    missing dossier's, status and body."""
+    """For each (stranger, dossier) of PAIRS and every route: the rulebook hides the dossier, and the
+    answer equals the missing dossier's, status and body."""
     svc, app, dossiers = world
     routes = dossier_routes(app)
-    leaks, asked = [], 0
-    for who in STRANGERS:
-        asker = Asker(app, svc, who)
-        missing_of = {}
-        for key, d in dossiers.items():
-            if not _hidden_from(svc, who, d):
-                continue
-            sha = _sha(svc, d)
-            for method, path in routes:
-                if (method, path) not in missing_of:
-                    missing_of[method, path] = said(asker.ask(method, path, MISSING, sha), MISSING, sha)
-                missing = missing_of[method, path]
-                got = said(asker.ask(method, path, d, sha), d, sha)
-                asked += 1
-                if got != missing:
-                    leaks.append((who, key, method, path, got[0], missing[0], got[1][:300]))
-    assert asked > 100
+    leaks, askers, missing_of = [], {}, {}
+    for who, key in PAIRS:
+        d = dossiers[key]
+        assert _hidden_from(svc, who, d), (who, key)
+        asker = askers.get(who) or askers.setdefault(who, Asker(app, svc, who))
+        sha = _sha(svc, d)
+        for method, path in routes:
+            if (who, method, path) not in missing_of:
+                missing_of[who, method, path] = said(asker.ask(method, path, MISSING, sha), MISSING, sha)
+            got = said(asker.ask(method, path, d, sha), d, sha)
+            if got != missing_of[who, method, path]:
+                leaks.append((who, key, method, path, got[0], missing_of[who, method, path][0], got[1][:300]))
     assert not leaks, "\n".join(map(str, leaks))
 
 
@@ -201,3 +203,70 @@ def test_the_public_never_learns_which_dossiers_exist_through_the_site(world, da
         return c.get(url) if method == "GET" else c.post(url, data=FORM)
     got, missing = go(d), go(MISSING)
     assert (got.status_code, got.text.replace(d, "<D>")) == (missing.status_code, missing.text.replace(MISSING, "<D>"))
+
+
+# ------------------------------------------------------------------ the command line, walked the same way
+
+# What a CLI argument or option is given, by its parameter name, so that the dossier's door answers.
+CLI_VALUES = {"stage": "publicity", "comment": "1", "reason": "经审查发现涉及不宜公开的内容，撤回公开",
+              "role": "graphic_interpretation", "finding": "F1", "meeting": "市政府常务会议", "held_on": "2019-06-01",
+              "value": "主动公开", "start": "2019-07-01", "end": "2019-07-31", "adopted": "采纳", "action": "accept",
+              "text": "建议明确办理时限", "author": "张三"}
+# publish's --as names who asked for an operator's re-run (an audit label, not a door): left out here,
+# said in the report. submit and gazette commands take a dossier only as an option of other work.
+CLI_LEFT_OUT = ("submit", "publish", "gazette")
+
+
+def cli_commands():
+    """(path, click command) of every command taking a dossier and a person (--as)."""
+    import typer
+
+    from cli.main import app
+
+    def walk(c, path=()):
+        if hasattr(c, "commands"):
+            for name, sub in c.commands.items():
+                yield from walk(sub, (*path, name))
+        else:
+            yield path, c
+    for path, c in walk(typer.main.get_command(app)):
+        names = {p.name for p in c.params}
+        if "dossier" in names and "as_" in names and path[0] not in CLI_LEFT_OUT:
+            yield path, c
+
+
+def test_every_cli_command_taking_a_dossier_and_a_person_answers_a_stranger_as_for_a_missing_dossier(world, tmp_path):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    svc, _, dossiers = world
+    picture = tmp_path / "一图读懂.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\nnot read")
+    runner, asked, leaks = CliRunner(), 0, []
+    for path, c in cli_commands():
+        def argv(d):
+            args, opts = [], []
+            for p in c.params:
+                if p.name in ("as_json", "as_"):
+                    continue
+                if p.name == "dossier":
+                    value = d
+                elif p.required:
+                    value = str(picture) if p.name in ("file", "minutes") else CLI_VALUES.get(p.name, "x")
+                else:
+                    continue
+                if p.param_type_name == "argument":
+                    args.append(value)
+                elif getattr(p, "is_flag", False):
+                    opts.append(p.opts[0])
+                else:
+                    opts += [p.opts[0], value]
+            return ["--home", str(svc.home.path), *path, *args, *opts, "--as", "publicity", "--json"]
+        d = dossiers["major"]
+        got = runner.invoke(app, argv(d))
+        missing = runner.invoke(app, argv(MISSING))
+        asked += 1
+        if (got.exit_code, got.output.replace(d, "<D>")) != (missing.exit_code, missing.output.replace(MISSING, "<D>")):
+            leaks.append((" ".join(path), got.exit_code, got.output[:200]))
+    assert asked >= 12
+    assert not leaks, "\n".join(map(str, leaks))
