@@ -1,9 +1,11 @@
 """SQLAlchemy tables. Portable types only (SQLite by default, PostgreSQL at scale).
 
 Domain models are never mapped to these rows; storage/repos/ convert.
-"""
-from __future__ import annotations
 
+No `from __future__ import annotations` here: each `Mapped[...]` is an object when its class is
+made, so declarative mapping takes it as it is instead of evaluating some 270 annotation strings
+(every command that opens the database pays for this module; issue 14, "Reads are fast").
+"""
 import datetime as dt
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text,
