@@ -268,6 +268,45 @@ def test_taken_warm_is_whether_a_claimer_began_on_the_batch_within_the_grace(svc
     assert taken_warm(svc, batch, 0) is True                   # and from then on, at once
 
 
+def test_an_intake_drain_takes_a_busy_period_in_one_run_and_yields_to_a_waiting_publication(svc, tmp_path):
+    """flows/workpool.take_bundles with the intake drain (flows/pool.py intake_drain_flow), in this
+    process against the session's Prefect server: one claim per bundle, all the staged bundles in one
+    flow run, each job's row naming it; a publication waiting ends the run after the bundle in hand
+    (publications go first), and the next drain takes the rest."""
+    from prefect.settings import PREFECT_API_URL
+
+    from flows import pool as flows
+    from flows.workpool import PoolSettings, WarmLoop, take_bundles
+    from services.dossiers.staged import new_batch, stage
+    files = []
+    for i in range(4):
+        files.append(tmp_path / f"b{i}.zip")
+        files[-1].write_bytes(b"not a bundle %d" % i)          # answered (refused) all the same
+    batch = new_batch(svc.now())
+    stage(svc, files, "drafter", batch)
+    with svc.unit() as uow:
+        publication = uow.jobs.add("publish", "d-waiting", "f" * 64, uow.now())
+    said: list[str] = []
+    loop = WarmLoop(svc=svc, s=PoolSettings(api_url=PREFECT_API_URL.value().rstrip("/"), pool=POOL),
+                    name="t1", say=said.append)
+    assert take_bundles(loop, flows.intake_drain_flow) == 1, said    # then the publication's turn
+    with svc.unit() as uow:
+        [taken] = uow.jobs.claim("publish", now=uow.now(), job_id=publication.id)
+        uow.jobs.done("publish", taken.dossier_id, taken.fingerprint, uow.now())
+    assert take_bundles(loop, flows.intake_drain_flow) == 3, said    # the rest, in one run
+    assert take_bundles(loop, flows.intake_drain_flow) == 0           # nothing staged: no run
+    with svc.unit() as uow:
+        jobs = uow.jobs.of("intake", batch)
+    assert {j.status for j in jobs} == {"done"} and {j.attempts for j in jobs} == {1}
+    assert {(j.result["worker"], j.result["via"]) for j in jobs} == {("t1", "warm")}
+    first, *rest = [j.result["run"] for j in jobs]
+    assert len(set(rest)) == 1 and first not in rest and loop.held == {}
+    import httpx
+    for run in (first, rest[0]):
+        r = httpx.get(f"{PREFECT_API_URL.value().rstrip('/')}/flow_runs/{run}", timeout=30).json()
+        assert r["state_type"] == "COMPLETED" and "lockstep-warm" in r["tags"], r
+
+
 def test_a_worker_killed_mid_bundle_leaves_what_it_held_to_the_other(province, tmp_path):
     from samples.genhe import write_bundles
     province.ensure_workers()
@@ -399,3 +438,65 @@ def test_a_home_that_names_a_prefect_server_sends_its_in_process_runs_there(tmp_
     os.environ["PREFECT_API_URL"] = "http://127.0.0.1:4300/api"
     configure(named.path)
     assert os.environ["PREFECT_API_URL"] == "http://127.0.0.1:4300/api"
+
+
+def test_a_live_worker_makes_a_scheduled_release_public_at_its_moment(province, sample_zip):
+    """定时发布 on the pool (issue 15 item 1, helper D): a dossier signed off on the command line with
+    --publish-at a few seconds ahead has its pages prepared at once and nothing public; the worker's
+    warm loop (no desk, no desk's clock, nothing the test calls) takes the publish job at its moment
+    and publishes it: before, the public page is the Chinese 404; after (bounded wait), the page is
+    there with 发布日期 and the released page's footer at the moment, published exactly once."""
+    import datetime as dt
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func, select
+
+    from desk.app import create_app
+    from storage.tables import EventRow, JobRow, PageRow
+    from tests.storage.test_outbox import ready_dossier
+    if not province.alive():                       # run alone: one worker is enough here
+        province.start_worker("w1")
+    alive = set(province.alive())
+    province.wait_online(alive)
+    province.wait_warm(alive)
+    svc = province.svc
+    d = ready_dossier(svc, sample_zip())
+    site = TestClient(create_app(province.desk.path, "test-token"), base_url="http://testserver")
+    page = f"/site/policies/{d}.html"
+    # Ahead by enough for the sign-off (its pages built here, about a second) on a loaded machine.
+    moment = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=8)).replace(microsecond=0)
+    r = province.cli("sign-off", d, "--as", "signer", "--publish-at", moment.isoformat(), "--json")
+    assert r.exit_code == 0, r.output
+    publication = json.loads(r.stdout)["publication"]
+    assert publication["scheduled_at"] and not publication.get("published"), publication
+    before = site.get(page)
+    lead = (moment - dt.datetime.now(dt.timezone.utc)).total_seconds()
+    assert lead > 0, "the sign-off took longer than the lead time"
+    assert before.status_code == 404 and "页面不存在" in before.text
+
+    def published_events() -> int:
+        with svc.session() as s:
+            return s.scalar(select(func.count()).select_from(EventRow)
+                            .where(EventRow.dossier_id == d, EventRow.name == "dossier.published"))
+    assert published_events() == 0
+    deadline = time.monotonic() + 60 + max(0.0, (moment - dt.datetime.now(dt.timezone.utc)).total_seconds())
+    while (after := site.get(page)).status_code != 200:
+        assert time.monotonic() < deadline, "the worker did not publish within 60 s of the moment"
+        assert province.alive(), "no worker left"
+        time.sleep(0.25)
+    seen = dt.datetime.now(dt.timezone.utc)
+    assert seen >= moment
+    print(f"\nsigned off with {lead:.1f} s to spare; public {(seen - moment).total_seconds():.2f} s after the moment")
+    local = moment.astimezone()
+    assert f"发布日期</div><div>{local.date()}</div>" in after.text
+    with svc.session() as s:
+        rows = list(s.scalars(select(PageRow).where(PageRow.dossier_id == d)))
+        job = s.scalars(select(JobRow).where(JobRow.kind == "publish", JobRow.dossier_id == d)).one()
+    assert rows and {r.released_at.astimezone(dt.timezone.utc) for r in rows} == {moment}
+    policy = next(r for r in rows if r.kind == "policy")
+    assert f"于 {local:%Y年%m月%d日 %H:%M} 同步发布" in svc.store.get(policy.sha256).decode("utf-8")
+    # The worker did it: the job was claimed by one of its processes, at or after the moment.
+    assert job.status == "done" and province.worker_of(job.claimed_by) in alive, job.claimed_by
+    assert job.claimed_at.astimezone(dt.timezone.utc) >= moment
+    time.sleep(1.5)                                # a worker's next looks find nothing more to do
+    assert published_events() == 1
