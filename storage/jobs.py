@@ -253,13 +253,16 @@ class Jobs:
         """A pending job taken out of the queue with why (a cancelled schedule): failed, as a refusal a
         person must look at; it is run again only when a person asks (lockstep publish D, or a new
         schedule). None when there is no pending job."""
-        r = self.session.scalars(select(JobRow).filter_by(kind=kind, dossier_id=dossier_id, fingerprint=fingerprint,
-                                                          status="pending").with_for_update()).first()
-        if r is None:
+        # One conditional write (the row's lock on PostgreSQL, the write lock on SQLite, where a SELECT …
+        # FOR UPDATE locks nothing): of two cancels at once, only one finds the job still pending.
+        held = self.session.execute(
+            update(JobRow).filter_by(kind=kind, dossier_id=dossier_id, fingerprint=fingerprint, status="pending")
+            .values(status=JOB.step(JOB.step("pending", "claim"), "fail"), claimed_by=None,
+                    last_error=why.model_dump(mode="json"))
+            .returning(JobRow.id).execution_options(synchronize_session=False)).scalar()
+        if held is None:
             return None
-        r.status = JOB.step(JOB.step(r.status, "claim"), "fail")
-        r.claimed_by, r.last_error = None, why.model_dump(mode="json")
-        self.session.flush()
+        r = self.session.get(JobRow, held, populate_existing=True)
         return _job(r)
 
     def note_prepared(self, kind: str, dossier_id: str, fingerprint: str, result: dict) -> None:

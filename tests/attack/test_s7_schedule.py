@@ -105,3 +105,39 @@ def test_the_gazettes_scheduled_release_refuses_a_moment_off_the_clock_with_a_co
     with pytest.raises(Refused) as caught:
         release_issue(svc, issue_id, base / "out", "editor", None, at=at)
     assert caught.value.problem.code in ("request_invalid", "invalid_state"), caught.value.problems
+
+
+def test_two_cancels_at_once_hold_the_release_once_and_record_one_cancellation(world):
+    """Four signers' clicks on 取消定时发布 at once, on SQLite: each read the job pending (a SELECT … FOR
+    UPDATE locks nothing there), so two or more of them held it and two publication.schedule_cancelled
+    events were written. Now the job is held by one conditional write: one cancellation, the others
+    refused with a code."""
+    import threading
+
+    from sqlalchemy import select
+
+    from services.publication import schedule as sched
+    from services.review.actions import record_sign_off
+    from storage.tables import EventRow
+    svc, _, base = world
+    d = _ready(svc, base)
+    record_sign_off(svc, d, "signer", None, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2))
+    answers, start = [], threading.Barrier(4)
+
+    def cancel():
+        start.wait()
+        try:
+            answers.append(sched.cancel(svc, d, "需要与新闻发布会同步发布，暂缓公开", "signer").state)
+        except Refused as r:
+            answers.append(r.problem.code)
+    threads = [threading.Thread(target=cancel) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    with svc.session() as s:
+        cancelled = s.scalars(select(EventRow).where(EventRow.dossier_id == d,
+                                                     EventRow.name == "publication.schedule_cancelled")).all()
+    assert sorted(answers) == ["held", "invalid_state", "invalid_state", "invalid_state"], answers
+    assert len(cancelled) == 1
+    assert sched.state_of(svc, d).state == "held"
