@@ -111,6 +111,14 @@ def may_consult(p: Person, drafting_unit: str) -> Problem | None:
     return None
 
 
+def may_read_contacts(p: Person, drafting_unit: str) -> Problem | None:
+    """A commenter's 联系方式 is left for the drafting unit's reply (the public form says so): only the
+    people who run the consultation (may_consult) read it; others who may see the dossier see no contact."""
+    if may_consult(p, drafting_unit) is not None:
+        return _refuse(f"网上意见的联系方式只供起草单位{drafting_unit}的起草人员答复使用")
+    return None
+
+
 # ------------------------------------------------------------------ seeing a dossier
 
 

@@ -99,6 +99,11 @@ def _seen(svc: Services, uow: Unit, dossier_id: str, actor) -> tuple[DossierRow,
     return row, rules.may_consult(actor, row.drafting_unit)
 
 
+def _contacts_for(actor, row: DossierRow) -> bool:
+    """Whether this person reads commenters' contacts (review.rules.may_read_contacts)."""
+    return rules.may_read_contacts(actor, row.drafting_unit) is None
+
+
 def _drafting_actor(svc: Services, uow: Unit, dossier_id: str, actor_name: str) -> tuple[DossierRow, object]:
     actor = person(svc.config, actor_name)
     row, refusal = _seen(svc, uow, dossier_id, actor)
@@ -305,17 +310,20 @@ def view(svc: Services, dossier_id: str, actor_name: str | None = None, named: b
     """The consultation with every comment, and the online ones waiting apart (pending_comments).
 
     With a person: refused as a missing dossier unless the rulebook lets them see it (rules.may_see, the
-    desk's door), and then names and contacts are given. A read for nobody in particular (`named` False:
+    desk's door), and then names are given, and contacts to the drafting unit only (rules.may_read_contacts).
+    A read for nobody in particular (`named` False:
     lockstep consultation show without --as) names only what the published summary would: no contact at
     all, and no name of an online comment the office has not accepted."""
     with svc.unit() as uow:
+        contacts = named
         if actor_name is not None:
-            _seen(svc, uow, dossier_id, person(svc.config, actor_name))
+            actor = person(svc.config, actor_name)
+            contacts = _contacts_for(actor, _seen(svc, uow, dossier_id, actor)[0])
         c: ConsultationRow | None = uow.review.consultation(dossier_id)
         if c is None:
             raise _not_started(dossier_id)
         named = named or actor_name is not None
-        items = [_comment_view(x, named) for x in uow.review.comments(c.id)]
+        items = [_comment_view(x, named, contacts) for x in uow.review.comments(c.id)]
         waiting = [PendingComment(id=x.id, received_at=x.submitted_at, received_on=x.received_on, text=x.text,
                                   author=x.author or None, contact=x.contact)
                    for x in items if x.source == "online" and x.moderation == "pending"]
@@ -469,7 +477,8 @@ def desk_consultation(svc: Services, dossier_id: str, actor_name: str, page: int
         if c is None:
             return out
         head = _head(svc, uow, c, dossier_id)
-        table = _paged(head.comments, page, size, lambda limit, offset: uow.review.counted_page(c.id, limit, offset))
+        table = _paged(head.comments, page, size, lambda limit, offset: uow.review.counted_page(c.id, limit, offset),
+                       _contacts_for(actor, row))
         return out.model_copy(update={"consultation": head, "table": table})
 
 
@@ -486,27 +495,30 @@ class ModerationPage(BaseModel):
     decided: QueuePage = QueuePage()
 
 
-def _paged(total: int, page: int, size: int, read) -> QueuePage:
+def _paged(total: int, page: int, size: int, read, contacts: bool) -> QueuePage:
     """Page `page` of a list of `total` comments, `size` a page, read by `read(limit, offset)`; a page past
     the end (the last one just decided, an old link) is the last page, one before the start the first."""
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
     rows = read(size, (page - 1) * size)
-    return QueuePage(items=[_comment_view(x) for x in rows], total=total, page=page, pages=pages, size=size)
+    return QueuePage(items=[_comment_view(x, contacts=contacts) for x in rows], total=total, page=page, pages=pages,
+                     size=size)
 
 
-def _queue_page(uow: Unit, consultation_id: int, states: tuple[str, ...], page: int, size: int) -> QueuePage:
+def _queue_page(uow: Unit, consultation_id: int, states: tuple[str, ...], page: int, size: int,
+                contacts: bool) -> QueuePage:
     return _paged(uow.review.online_count(consultation_id, states), page, size,
-                  lambda limit, offset: uow.review.online_page(consultation_id, states, limit, offset))
+                  lambda limit, offset: uow.review.online_page(consultation_id, states, limit, offset), contacts)
 
 
-def _comment_view(x: CommentRow, named: bool = True) -> CommentView:
+def _comment_view(x: CommentRow, named: bool = True, contacts: bool = True) -> CommentView:
     """A comment as shown; not `named` (no person asked): no contact, and an online comment's name only
-    once the office accepted it (what the published summary names)."""
+    once the office accepted it (what the published summary names); a contact only when `contacts`
+    (the person asking may read them: rules.may_read_contacts)."""
     online = (x.source or "imported") == "online"
     author = x.author if named or not online or x.moderation == "accepted" else None
     return CommentView(id=x.id, author=author or "", text=x.text, adopted=x.adopted, response=x.response,
-                       source=x.source or "imported", moderation=x.moderation, contact=x.contact if named else None,
+                       source=x.source or "imported", moderation=x.moderation, contact=x.contact if named and contacts else None,
                        received_on=x.received_on, submitted_at=x.submitted_at)
 
 
@@ -524,8 +536,8 @@ def moderation_page(svc: Services, dossier_id: str, actor_name: str, page: int =
             return out
         return out.model_copy(update={
             "opened": True, "summary_published_at": c.summary_published_at,
-            "pending": _queue_page(uow, c.id, ("pending",), page, size),
-            "decided": _queue_page(uow, c.id, ("accepted", "rejected"), decided_page, size)})
+            "pending": _queue_page(uow, c.id, ("pending",), page, size, _contacts_for(actor, row)),
+            "decided": _queue_page(uow, c.id, ("accepted", "rejected"), decided_page, size, _contacts_for(actor, row))})
 
 
 class PublicConsultation(BaseModel):

@@ -315,7 +315,8 @@ def test_docs_is_a_plain_page_describing_every_operation_with_no_script(desk):
 def test_the_consultation_read_lists_pending_comments_apart_and_answers_a_stranger_as_a_missing_dossier(desk, sample_zip):
     """Brief C (session 7): GET /api/v1/dossiers/D/consultation is `lockstep consultation show --json` for the
     token's person: pending_comments (id, received time, text, name, contact) beside the counted comments,
-    for whoever the rulebook lets see the dossier (rules.may_see); anyone else: 404 as a missing dossier."""
+    for whoever the rulebook lets see the dossier (rules.may_see), contacts for the drafting office only;
+    anyone else: 404 as a missing dossier."""
     import datetime as dt
 
     from services.dossiers.intake import intake_bundle
@@ -332,7 +333,9 @@ def test_the_consultation_read_lists_pending_comments_apart_and_answers_a_strang
     assert r.status_code == 200, r.text
     got = r.json()
     assert [(p["id"], p["text"], p["author"], p["contact"]) for p in got["pending_comments"]] == \
-        [(a, "建议延长申报时间", "郑一", "13900000001")]
+        [(a, "建议延长申报时间", "郑一", None)]         # the contact is the office's (rules.may_read_contacts)
+    office = desk("drafter").get(f"/api/v1/dossiers/{d}/consultation").json()
+    assert [p["contact"] for p in office["pending_comments"]] == ["13900000001"]
     assert got["pending_comments"][0]["received_at"] and (got["pending"], got["comments"]) == (1, 1)
     r = desk("publicity").get(f"/api/v1/dossiers/{d}/consultation")          # a low-risk one: not the 宣传部's
     assert r.status_code == 404 and codes(r) == ["not_found"]

@@ -367,7 +367,13 @@ def test_consultation_show_lists_the_pending_comments_apart_naming_people_only_t
     assert "吴十" not in json.dumps(plain, ensure_ascii=False)          # not in the items either
     office = cli.json("consultation", "show", major, "--as", "drafter")
     assert [(p["author"], p["contact"]) for p in office["pending_comments"]] == [("吴十", "wu@example.cn"), ("匿名", None)]
-    assert [p["id"] for p in cli.json("consultation", "show", major, "--as", "reviewer")["pending_comments"]] == [a, b]
+    legal = cli.json("consultation", "show", major, "--as", "reviewer")["pending_comments"]
+    assert [p["id"] for p in legal] == [a, b]
+    # The 司法局 reviewer may see the dossier, but a commenter's contact is for the office's reply only
+    # (rules.may_read_contacts): the name, never the contact, on every read the reviewer has.
+    assert [(p["author"], p["contact"]) for p in legal] == [("吴十", None), ("匿名", None)]
+    assert [x.contact for x in cons.moderation_page(svc, major, "reviewer").pending.items] == [None, None]
+    assert [x.contact for x in cons.moderation_page(svc, major, "drafter").pending.items] == ["wu@example.cn", None]
     r = cli("consultation", "show", major, "--as", "publicity", "--json")       # a low-risk one: not the 宣传部's
     assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "not_found"
     text = cli("consultation", "show", major).stdout
@@ -380,3 +386,7 @@ def test_consultation_show_lists_the_pending_comments_apart_naming_people_only_t
     after = cli.json("consultation", "show", major)
     assert [p["id"] for p in after["pending_comments"]] == [b] and after["comments"] == 2
     assert next(x for x in after["items"] if x["id"] == a)["author"] == "吴十"     # accepted: named as in the summary
+    table = {who: {x.id: x.contact for x in cons.desk_consultation(svc, major, who).table.items}
+             for who in ("reviewer", "drafter")}
+    assert table == {"reviewer": {a: None, **{k: None for k in table["drafter"] if k != a}},
+                     "drafter": {**table["drafter"], a: "wu@example.cn"}}
