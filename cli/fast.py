@@ -51,7 +51,7 @@ WAITING = {("submit",): "已交给工作台入库…", ("sign-off",): "已交给
 
 
 def _split(argv: list[str]) -> tuple[str | None, tuple[str, ...], list[str]] | None:
-    """(--home, command words, the command's own arguments) for a read the desk may answer, else None."""
+    """(--home, command words, the command's own arguments) for a read or write the desk may answer, else None."""
     home, i = None, 0
     while i < len(argv) and argv[i].startswith("-"):
         if argv[i] == "--home" and i + 1 < len(argv):
@@ -128,8 +128,8 @@ def answer_from_desk(argv: list[str]) -> None:
     from pathlib import Path
     from flows.handoff import desk_of
     info = desk_of(Path(home or os.environ.get("LOCKSTEP_HOME") or ".lockstep"))
-    if info is None:
-        return
+    if info is None or not (isinstance(info.get("url"), str) and isinstance(info.get("token"), str)):
+        return                                # no desk, or a desk.json of another shape: run here
     if words in WRITES:
         return _write(info, words, args)
     answer = _ask(info, READS[words], {"args": args, "tz": os.environ.get("TZ")})
@@ -197,6 +197,8 @@ def _write(info: dict, words: tuple[str, ...], args: list[str]) -> None:
             answer = json.loads(data) if status == 200 else None
         except (OSError, ValueError, http.client.HTTPException):
             pass
+        except KeyboardInterrupt:                 # Ctrl+C: as the command run here (cli.main.run)
+            sys.exit(130)
     if status is not None and 400 <= status < 500:
         return                                    # refused before it ran (token, size, shape): run here
     if isinstance(answer, dict) and answer.get("exit") == -1:
@@ -312,7 +314,7 @@ def run_write(home, words: tuple[str, ...], args: list[str], tz: str | None, flo
     from cli.output import recording
     from flows.handoff import on_desk
     from services.home.crashpoints import crash_point
-    crash_point("desk.write_taken")               # tests: the desk dies with the request, nothing done
+    crash_point(f"desk.write_taken.{words[0]}")   # tests: the desk dies with the request, nothing done
     output: list = []
     code = None
     try:
@@ -324,7 +326,7 @@ def run_write(home, words: tuple[str, ...], args: list[str], tz: str | None, flo
         if any(c.__name__ == "ClickException" for c in type(e).__mro__):
             return declined                       # a usage error the command raises before any change
         code = _cut_short(output, args, f"工作台办理中断（{type(e).__name__}：{str(e)[:200]}）")
-    crash_point("desk.write_done")                # tests: the desk dies with the work done, unanswered
+    crash_point(f"desk.write_done.{words[0]}")    # tests: the desk dies with the work done, unanswered
     return {"exit": 0 if code is None else int(code), "output": output}
 
 
