@@ -41,7 +41,7 @@ def worker_cmd(ctx: typer.Context, pool: PoolOpt = None,
                limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="本节点同时运行的任务数上限")] = None,
                name: Annotated[Optional[str], typer.Option("--name", help="节点名称（默认：主机名-进程号）")] = None,
                check: Annotated[bool, typer.Option("--check", help="只检查服务器与工作池是否可达，然后退出")] = False,
-               drain: Annotated[bool, typer.Option("--drain/--no-drain", help="同时在本进程中随时领取签发后的发布、公报出版任务与暂存的材料包（材料包每次领取一份，一段忙碌时间记为一次流程运行；默认是）")] = True,
+               drain: Annotated[bool, typer.Option("--drain/--no-drain", help="本进程也领取发布、出版任务与暂存材料包（每次一份）")] = True,
                as_json: JsonOpt = False) -> None:
     """运行工作池的工作节点，直到收到 SIGTERM/Ctrl+C；--check 只检查服务器与工作池。"""
     import os
