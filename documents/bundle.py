@@ -433,11 +433,24 @@ def _revision_note(files: list[tuple[str, Spooled]], manifest: dict | None,
     if name is not None:
         answers, bad = read_note(_read_manifest(dict(files)[name]), NOTE_FILE)
         problems += bad
+        if not _storable(answers):      # \ud800 in the JSON: nobody can store or show it (fail closed)
+            problems.append(problem("manifest_invalid", f"{NOTE_FILE} 含有无法保存的字符（孤立的 UTF-16 代理项，"
+                                                        "如 \\ud800），请删去后重新提交", file=name))
+            answers = ()
     if manifest is not None and manifest.get(FIELD) is not None:
         more, bad = parse_note(manifest[FIELD], f"{MANIFEST} 的“{FIELD}”")
         problems += [p.model_copy(update={"file": MANIFEST}) for p in bad]
         answers += more
     return name, answers
+
+
+def _storable(value) -> bool:
+    """Every string in a parsed JSON value can be written as UTF-8 (a lone surrogate, "\\ud800", cannot)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _read_manifest(where: Spooled) -> bytes:
@@ -465,6 +478,9 @@ def _parse_manifest(data: bytes, name: str, problems: list[Problem]) -> tuple[di
             pass
     if not isinstance(manifest, dict):
         bad("bundle.json 不是有效的 JSON 对象，已按文件名识别材料")
+        return None, {}
+    if not _storable(manifest):
+        bad("bundle.json 含有无法保存的字符（孤立的 UTF-16 代理项，如 \\ud800），已按文件名识别材料")
         return None, {}
     manifest = dict(manifest)
     for key in ("drafting_unit", "kind"):
