@@ -3,7 +3,7 @@ by a desk serving the home, the command line importing only the standard library
 desk recorded (cli/fast.py WRITES, desk /api/flows/submit|sign-off|attach|review). Compared with the
 same commands run here on a twin home with no desk: the same stdout, --json and exit code. A stopped
 desk (SIGSTOP) is passed by within the health timeout and the write done here, once; a desk killed
-(SIGKILL) after it took the request leaves the write done once and a coded problem, and a rerun works;
+(SIGKILL) after it did a write it took (an attach) leaves it done once and a coded problem, and a rerun works;
 usage errors are click's Chinese ones, exit 2. Real `lockstep serve` on the session's Prefect server,
 real SQLite homes, real CLI subprocesses.
 """
