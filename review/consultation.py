@@ -158,6 +158,23 @@ def check_throttle(by_client: int, everyone: int, pending: int, limits: "OnlineL
                               advice="请稍后再提交，或以信函、电子邮件方式提出意见"))
 
 
+def throttled_client(address: str | None) -> str:
+    """Whom the online-comment throttle counts: an IPv4 address as it is; an IPv6 one by its /64 (every
+    subscriber holds a whole /64 and may take a new address per request); an IPv4-mapped IPv6 address
+    as its IPv4; anything else (no address, a name) as given."""
+    import ipaddress
+    text = (address or "unknown").strip()
+    try:
+        ip = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return text
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 class OnlineLimits(BaseModel, frozen=True):
     per_client: int = 5            # per client per consultation in the window
     window_minutes: int = 10

@@ -366,7 +366,8 @@ def client_key(c: ConsultationRow, address: str) -> str:
     import hashlib
     import hmac
     key = f"{c.id}|{c.dossier_id}|{c.opened_at.isoformat() if c.opened_at else ''}|{c.notice_sha256 or ''}"
-    return hmac.new(key.encode(), (address or "unknown").encode(), hashlib.sha256).hexdigest()
+    from review.consultation import throttled_client          # an IPv6 client by its /64
+    return hmac.new(key.encode(), throttled_client(address).encode(), hashlib.sha256).hexdigest()
 
 
 def submit_online_comment(svc: Services, dossier_id: str, name: str | None, contact: str | None, text: str | None,
