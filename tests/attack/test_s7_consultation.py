@@ -101,3 +101,33 @@ def test_the_comment_cap_counts_characters_not_bytes(world):
     r = _comment(app, d, "建" * (TEXT_MAX + 1))
     assert r.status_code == 400 and f"超过 {TEXT_MAX} 字" in r.text, (r.status_code, r.text[:400])
     assert _count(svc) == before + 1
+
+
+def test_a_client_rotating_ipv6_addresses_within_its_64_is_one_client_to_the_throttle(world):
+    """Every IPv6 subscriber holds a whole /64 and may take a new address per request: each comment from
+    a fresh address of 2001:db8:7:7::/64 counted as a new client, so one person could spend the whole
+    site's budget (OnlineLimits.site_wide) and shut everyone else out. The throttle now counts an IPv6
+    client by its /64 (and an IPv4-mapped address as its IPv4)."""
+    from documents.problems import Refused
+    from review.consultation import OnlineLimits
+    from services.review.consultation import submit_online_comment
+    svc, _, _, d = world
+    limits = OnlineLimits()
+    answers = []
+    for i in range(limits.per_client + 1):
+        try:
+            submit_online_comment(svc, d, None, None, f"第{i}条：建议明确办理时限和材料清单", f"2001:db8:7:7::{i + 1:x}",
+                                  limits)
+            answers.append("ok")
+        except Refused as r:
+            answers.append(r.problem.code)
+    assert answers == ["ok"] * limits.per_client + ["too_many_requests"], answers
+    # another /64 is another client; ::ffff:198.51.100.9 is 198.51.100.9
+    submit_online_comment(svc, d, None, None, "另一个网络的意见：建议公开办理进度", "2001:db8:7:8::1", limits)
+    for i, address in enumerate(["198.51.100.9"] * limits.per_client + ["::ffff:198.51.100.9"]):
+        try:
+            submit_online_comment(svc, d, None, None, f"IPv4 第{i}条：建议增加办理渠道", address, limits)
+            last = "ok"
+        except Refused as r:
+            last = r.problem.code
+    assert last == "too_many_requests"
