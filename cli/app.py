@@ -1,5 +1,6 @@
 """The typer application and what every command shares: the home and the service handle."""
-from __future__ import annotations
+# No postponed annotations: typer reads each parameter's Annotated[...] as the object it is,
+# not as a string to compile and evaluate when the command line is built (issue 14, "Reads are fast").
 
 from pathlib import Path
 from typing import Annotated, Optional

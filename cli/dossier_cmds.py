@@ -1,5 +1,6 @@
 """Commands on dossiers: inspect, submit, gate, review, sign-off, publish, status."""
-from __future__ import annotations
+# No postponed annotations: typer reads each parameter's Annotated[...] as the object it is,
+# not as a string to compile and evaluate when the command line is built (issue 14, "Reads are fast").
 
 from pathlib import Path
 from typing import Annotated, Optional

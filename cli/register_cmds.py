@@ -1,6 +1,7 @@
 """The registrars' commands (规范性文件公开台帐): list, search, show, file, amend, repeal, expire, export,
 pages, cleanup; and the annual-report figures (`lockstep report annual`)."""
-from __future__ import annotations
+# No postponed annotations: typer reads each parameter's Annotated[...] as the object it is,
+# not as a string to compile and evaluate when the command line is built (issue 14, "Reads are fast").
 
 import datetime as dt
 from enum import Enum
