@@ -179,7 +179,10 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies:
 
 def throttle_keys(client: str, name: str) -> tuple[str, str]:
     """The sign-in throttle's keys: (this client trying this name, this client). No key for a name
-    alone, so failures from one client never lock the person out of another."""
+    alone, so failures from one client never lock the person out of another. An IPv6 client is its /64
+    (review.consultation.throttled_client): a subscriber may take a new address of it per request."""
+    from review.consultation import throttled_client
+    client = throttled_client(client)
     return f"pair:{client}\x00{name}", f"client:{client}"
 
 
