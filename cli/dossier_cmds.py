@@ -281,7 +281,7 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
     """签发；签发后同步发布（公报待刊、网站政策与解读页面、规范性文件台帐）；--publish-at 定时发布。"""
     from services.review.actions import gate_answer, record_sign_off
     from cli.gazette_cmds import parse_moment
-    moment = parse_moment(publish_at) if publish_at is not None else None
+    moment = parse_moment(publish_at, "--publish-at") if publish_at is not None else None
     svc = services_of(ctx)
     try:
         event = record_sign_off(svc, dossier, as_, (reason or "") if emergency else None, publish_at=moment)

@@ -254,7 +254,7 @@ def interactive() -> bool:
         return False
 
 
-def parse_moment(value: str) -> dt.datetime:
+def parse_moment(value: str, option: str = "--at") -> dt.datetime:
     """A moment as services.publication.schedule.read_moment reads it (the API's publish_at reads it the
     same way): 2026-12-10 09:00, 2026年12月10日 9:00, 2026-12-10T09:00(+08:00), or a date alone (0:00);
     local time unless an offset is given."""
@@ -262,7 +262,7 @@ def parse_moment(value: str) -> dt.datetime:
     try:
         return read_moment(value)
     except Refused as r:
-        raise typer.BadParameter(r.problem.message, param_hint="--at") from None
+        raise typer.BadParameter(r.problem.message, param_hint=option) from None
 
 
 @correction_app.command("add")
