@@ -4,7 +4,25 @@ from __future__ import annotations
 import os
 import sys
 
+
+
+def undecodable(argv: list[str]) -> str | None:
+    """A usage error's words when an argument is not UTF-8 (a GBK terminal, a mangled paste): Python hands
+    such bytes over as lone surrogates, which no command can store or print. None when all are readable."""
+    for i, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            return (f"用法错误：第 {i} 个参数（{shown}）不是 UTF-8 编码的文字；请把终端的编码设为 UTF-8"
+                    "（如 export LANG=zh_CN.UTF-8）后重新输入")
+    return None
+
+
 if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "lockstep":
+    if (_bad := undecodable(sys.argv[1:])) is not None:
+        print(_bad, file=sys.stderr)
+        sys.exit(2)
     # gate, status, register list, and the writes submit, sign-off, attach, review: a desk running
     # for the home runs them warm, and the command line prints its answer without importing what
     # follows (cli/fast.py); else they run here.

@@ -186,3 +186,21 @@ def test_the_chinese_help_costs_a_command_nothing_until_help_or_an_error_is_show
             "import typer.rich_utils as ru; assert ru.OPTIONS_PANEL_TITLE == '选项', ru.OPTIONS_PANEL_TITLE")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
+
+
+def test_an_argument_that_is_not_utf8_is_a_chinese_usage_error_not_an_internal_fault(tmp_path):
+    """A GBK terminal hands `lockstep` bytes that are not UTF-8 (lone surrogates in sys.argv): a usage error
+    (exit 2) naming the argument and the fix, before any command or the desk hand-off sees it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    bad = os.fsencode("D") + "测试".encode("gbk")
+    r = subprocess.run([sys.executable, "-m", "cli.main", "--home", str(tmp_path / "h"), "status", bad],
+                       cwd=root, capture_output=True, timeout=120)
+    err = r.stderr.decode("utf-8")
+    assert r.returncode == 2 and "第 4 个参数" in err and "不是 UTF-8 编码" in err, err
+    assert "internal_error" not in err and "Traceback" not in err and not (tmp_path / "h").exists()
+    from cli.main import undecodable
+    assert undecodable(["status", "D2026-0001", "根河"]) is None
