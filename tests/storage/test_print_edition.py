@@ -302,3 +302,38 @@ def test_the_package_is_written_once_with_the_bytes_normalize_zip_gives(two):
     tpl.save(out)
     assert once == normalize_zip(out.getvalue())
     assert print_edition(two[0]) == two[1]          # and a second rendering gives the same bytes
+
+
+@pytest.mark.parametrize("text", ["第一条 为了规范 & <管理>，“依法”'行政'", "  两端有空格  ", "甲\t乙\n丙\r丁", "a\t  \tb",
+                                  "一、总则。本办法适用于全市。"])
+def test_copied_paragraphs_queued_as_xml_are_the_elements_para_makes(text):
+    """_Writer.text / led_text (a copied document's paragraphs, parsed at once) give the same XML as
+    para / led, element by element, for text with markup characters, tabs, breaks and spaces."""
+    from lxml import etree as ET
+
+    from publishing.editions_print import BODY_MARK, TOC_MARK, _Writer
+
+    def body(write) -> bytes:
+        from docxtpl import DocxTemplate
+        tpl = DocxTemplate(io.BytesIO(default_template()))
+        tpl.render({"toc": TOC_MARK, "contents": BODY_MARK, "city": "根河市", "year": 2019, "number": 1,
+                    "total": 1, "date_text": "", "date": "", "editor": ""})
+        w = _Writer(tpl.docx)
+        w.at(BODY_MARK)
+        write(w)
+        w.done()
+        return ET.tostring(tpl.docx.element.body)
+
+    def by_elements(w):
+        for style in ("body", "attachment", "attached_title", "right"):
+            w.para(style, text)
+        w.led("lead1", "一、总则。", text)
+        w.led("lead2", "（一）", text)
+
+    def queued(w):
+        for style in ("body", "attachment", "attached_title", "right"):
+            w.text(style, text)
+        w.led_text("lead1", "一、总则。", text)
+        w.led_text("lead2", "（一）", text)
+        w.flush()
+    assert body(queued) == body(by_elements)
