@@ -23,7 +23,7 @@ from publishing import register
 from publishing.derived import Derived, docx_sources
 from publishing.web_release import page_paths, render_pages
 from review.model import Event, Published
-from review.rules import disclosure_of, is_public
+from review.rules import disclosure_of, is_public, may_see
 from review.states import transition
 from services.home.context import Services
 from publishing.register_rules import emergency_note
@@ -73,10 +73,27 @@ def publish(svc: Services, dossier_id: str, actor: str = "lockstep") -> Publicat
     is tried again, as a person asked), done in the publication's transaction. A dossier signed off
     before the outbox has no job and is published all the same. A job scheduled for a moment to come
     (定时发布) is not claimed: its pages are built, checked and stored now, public at the moment."""
+    _door(svc, dossier_id, actor)
     if (ready := prepare_if_waiting(svc, dossier_id, actor)) is not None:
         return ready
     job = svc.retrying(lambda: _claim(svc, dossier_id=dossier_id, limit=1, retry_failed=True))
     return _run(svc, dossier_id, actor, job[0] if job else None)
+
+
+def _door(svc: Services, dossier_id: str, actor: str) -> None:
+    """A configured person who asks for a (re-)run may not learn that a dossier they may not see exists
+    (review.rules.may_see: refused as a missing one). `actor` naming no person is the operator's own
+    label on `lockstep publish` (default lockstep), who reaches the database directly anyway."""
+    from services.review.basics import pipeline_for
+    who = svc.config.person(actor)
+    if who is None:
+        return
+    with svc.unit() as uow:
+        row = uow.dossiers.require(dossier_id)
+        version = uow.dossiers.version(dossier_id, row.current_version)
+        pipeline = pipeline_for(svc.config, version) if version is not None else svc.config.pipeline(row.kind)
+        if refusal := may_see(who, dossier_id, row.drafting_unit, row.state, pipeline, version):
+            raise Refused(refusal)
 
 
 def publish_pending(svc: Services, actor: str = "lockstep", *, limit: int = 20,
