@@ -444,6 +444,18 @@ def _revision_note(files: list[tuple[str, Spooled]], manifest: dict | None,
     return name, answers
 
 
+def _too_deep(value, limit: int = 32) -> bool:
+    """Objects or lists nested past `limit`: no manifest is, and one nested near Python's recursion
+    limit reads, then fails when it is written (a RecursionError, not a refusal). Level by level, not
+    recursively."""
+    level = [value]
+    for _ in range(limit):
+        level = [v for x in level for v in (x.values() if isinstance(x, dict) else x if isinstance(x, list) else ())]
+        if not level:
+            return False
+    return True
+
+
 def _storable(value) -> bool:
     """Every string in a parsed JSON value can be written as UTF-8 (a lone surrogate, "\\ud800", cannot)."""
     try:
@@ -474,10 +486,13 @@ def _parse_manifest(data: bytes, name: str, problems: list[Problem]) -> tuple[di
         try:
             manifest = json.loads(data.decode(encoding))
             break
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):   # nested past the reader's depth
             pass
     if not isinstance(manifest, dict):
         bad("bundle.json 不是有效的 JSON 对象，已按文件名识别材料")
+        return None, {}
+    if _too_deep(manifest):
+        bad("bundle.json 嵌套层次过深，不是有效的清单，已按文件名识别材料")
         return None, {}
     if not _storable(manifest):
         bad("bundle.json 含有无法保存的字符（孤立的 UTF-16 代理项，如 \\ud800），已按文件名识别材料")
@@ -500,7 +515,7 @@ def _parse_manifest(data: bytes, name: str, problems: list[Problem]) -> tuple[di
     roles: dict[str, Role | None] = {}
     for file_name, role in files.items():
         key = _safe_name(str(file_name)) or str(file_name)
-        if role in ROLES:
+        if isinstance(role, str) and role in ROLES:      # an object or a list is no role (and unhashable)
             roles[key] = role
         else:
             bad(f"“{file_name}”的角色“{role}”无法识别（可用：{'、'.join(sorted(ROLES))}）")

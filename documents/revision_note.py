@@ -23,7 +23,7 @@ def read_note(data: bytes, where: str = NOTE_FILE) -> tuple[tuple[tuple[str, str
     for encoding in ("utf-8-sig", "gbk"):
         try:
             return parse_note(json.loads(data.decode(encoding)), where)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):   # nested past the reader's depth
             continue
     return (), [_bad(f"{where} 不是有效的 JSON", where)]
 
