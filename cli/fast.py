@@ -46,6 +46,10 @@ WRITES = {
 }
 # Seconds the desk has to answer a write it took; no answer then is the coded problem, never a rerun.
 WRITE_TIMEOUT = 600
+# Environment variables that choose where a command reads and writes (services/home/folder.py): the
+# desk runs a command only when the command line names the same ones as the desk's own environment,
+# else the command would read or write the desk's database and objects instead of the ones named here.
+STORES = ("LOCKSTEP_DATABASE_URL", "LOCKSTEP_OBJECTS")
 # What the spinner says while the desk works (cli.output.engine_note with a desk up), on a terminal.
 WAITING = {("submit",): "已交给工作台入库…", ("sign-off",): "已交给工作台同步发布…"}
 
@@ -132,7 +136,7 @@ def answer_from_desk(argv: list[str]) -> None:
         return                                # no desk, or a desk.json of another shape: run here
     if words in WRITES:
         return _write(info, words, args)
-    answer = _ask(info, READS[words], {"args": args, "tz": os.environ.get("TZ")})
+    answer = _ask(info, READS[words], {"args": args, "tz": os.environ.get("TZ"), "env": stores()})
     if answer is None or answer["exit"] not in (0, 1):
         return                                # a usage error or no answer: the command line says it
     replay(answer.get("output") or [])
@@ -156,14 +160,21 @@ def _absolute(words: tuple[str, ...], args: list[str]) -> list[str] | None:
                 i += 1
         else:
             if paths == "all" or position in paths:
-                full = os.path.abspath(a)
-                if not (os.path.exists(a) or os.path.islink(a)) or os.path.basename(full) != _name(a):
+                if not (os.path.exists(a) or os.path.islink(a)) or os.path.basename(os.path.abspath(a)) != _name(a):
                     return None
-                a = full
+                # Joined, not normalised: "link/../x.zip" is x.zip beside link's target to the kernel
+                # (and to the command run here), not ./x.zip as abspath would make it.
+                a = os.path.join(os.getcwd(), a)
             out.append(a)
             position += 1
         i += 1
     return out
+
+
+def stores(env: dict | None = None) -> dict:
+    """STORES as named in `env` (this process's environment by default); unset and empty alike."""
+    env = os.environ if env is None else env
+    return {k: env.get(k) or None for k in STORES}
 
 
 def _name(path: str) -> str:
@@ -180,7 +191,7 @@ def _write(info: dict, words: tuple[str, ...], args: list[str]) -> None:
     if not _up(info):
         return
     url = urlsplit(info["url"])
-    body = json.dumps({"args": args, "tz": os.environ.get("TZ")}).encode()
+    body = json.dumps({"args": args, "tz": os.environ.get("TZ"), "env": stores()}).encode()
     c = http.client.HTTPConnection(url.hostname, url.port, timeout=WRITE_TIMEOUT)
     try:
         c.connect()
@@ -255,12 +266,14 @@ class Unrecordable(BaseException):
     A BaseException, so that cli.output.guarded lets it through rather than print it as a fault."""
 
 
-def run_read(home, words: tuple[str, ...], args: list[str], tz: str | None) -> dict | None:
+def run_read(home, words: tuple[str, ...], args: list[str], tz: str | None, env: dict | None = None) -> dict | None:
     """On the desk: the read command run as the command line would run it for `home`, its printing
     recorded. {"exit": code, "output": [["print", [markup, ...]] | ["write", text], ...]}, or None
     when the command line had better run it itself."""
     if tz != os.environ.get("TZ") or not all(isinstance(a, str) for a in args):
         return None                           # times print in the caller's zone
+    if stores(env or {}) != stores():
+        return None                           # the caller names another database or object store
     if any(a in ("-h", "--help") or a.startswith("--home") for a in args):
         return None
     command = _built()
@@ -290,7 +303,7 @@ def _built():
     return _command
 
 
-def run_write(home, words: tuple[str, ...], args: list[str], tz: str | None, flows) -> dict:
+def run_write(home, words: tuple[str, ...], args: list[str], tz: str | None, flows, env: dict | None = None) -> dict:
     """On the desk: a write (WRITES) run as the command line would run it for `home`, its printing
     recorded, its flow work handed to `flows(path, body)` (the desk's own FlowWork, not the desk
     over loopback: flows.handoff.hand_off). {"exit": -1} when it was not run and the command line
@@ -300,6 +313,8 @@ def run_write(home, words: tuple[str, ...], args: list[str], tz: str | None, flo
     declined = {"exit": -1, "output": []}
     if words not in WRITES or tz != os.environ.get("TZ") or not all(isinstance(a, str) for a in args):
         return declined
+    if stores(env or {}) != stores():
+        return declined                           # the caller names another database or object store
     if any(a in ("-h", "--help") or a.startswith("--home") for a in args):
         return declined
     command = _built()

@@ -27,6 +27,7 @@ class PublicationRequest(BaseModel):
 class ReadRequest(BaseModel):
     args: list[str] = []
     tz: str | None = None
+    env: dict[str, str | None] = {}          # cli/fast.py STORES as the command line names them
 
 
 def create_app(home: Path, token: str, *, access_log: Path | None = None, prefect_url: str | None = None) -> FastAPI:
@@ -98,7 +99,7 @@ def create_app(home: Path, token: str, *, access_log: Path | None = None, prefec
         @app.post(path, dependencies=[Depends(authorised)], include_in_schema=False, name=path)
         def read(body: ReadRequest):
             from cli.fast import run_read
-            return run_read(home, words, body.args, body.tz) or {"exit": -1, "output": []}
+            return run_read(home, words, body.args, body.tz, body.env) or {"exit": -1, "output": []}
 
     from cli.fast import READS
     for words, path in READS.items():
@@ -115,7 +116,7 @@ def create_app(home: Path, token: str, *, access_log: Path | None = None, prefec
         @app.post(path, dependencies=[Depends(authorised)], include_in_schema=False, name=path)
         def write(body: ReadRequest):
             from cli.fast import run_write
-            return run_write(home, words, body.args, body.tz, lambda p, b: handed[p](b))
+            return run_write(home, words, body.args, body.tz, lambda p, b: handed[p](b), body.env)
 
     from cli.fast import WRITES
     for words, (path, _, _) in WRITES.items():

@@ -33,12 +33,13 @@ def on_desk(flows):
 def write_desk_file(home: Path, info: dict) -> None:
     """Name the serving desk: written whole to a temporary file beside it (0600: it holds the
     hand-off token) and renamed into place, so a reader sees the old file, none, or the new one,
-    never an empty or half-written one."""
+    never an empty or half-written one. It names the home it serves (desk_of: a copy of the home
+    carries the file along, and is not that desk's home)."""
     import tempfile
     fd, tmp = tempfile.mkstemp(dir=home, prefix=f".{DESK_FILE}-")
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(info, f)
+            json.dump({**info, "home": os.path.realpath(home)}, f)
         os.replace(tmp, home / DESK_FILE)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -48,10 +49,14 @@ def write_desk_file(home: Path, info: dict) -> None:
 
 def desk_of(home: Path) -> dict | None:
     """desk.json's contents while its desk runs; None when there is no file, a file that is not
-    a desk's (empty, cut short, another shape), or a desk that died and left it behind."""
+    a desk's (empty, cut short, another shape), a desk that died and left it behind, or a desk of
+    another home: a home copied or restored from a backup while its desk ran holds the desk.json
+    of the original, whose live desk (and token) would read and write the original instead."""
     try:
         info = json.loads((home / DESK_FILE).read_text())
         os.kill(int(info["pid"]), 0)          # a desk that died leaves its file behind
+        if "home" in info and not os.path.samefile(info["home"], home):
+            return None
         return info
     except (OSError, ValueError, KeyError, TypeError):
         return None
