@@ -150,6 +150,35 @@ def test_the_hand_off_refuses_strangers_and_shapes_it_does_not_run(served, tmp_p
     assert json.loads(text)["ready"] is True                    # nothing was signed
 
 
+def test_a_desk_told_to_stop_mid_write_finishes_it_and_answers(served):
+    """SIGTERM (systemd's stop, Ctrl+C's cousin) while the desk runs a submit it took: uvicorn stops
+    listening, the write in hand is finished and answered (exit 0, the dossier once), then the desk
+    exits and takes desk.json with it. Last of the desk's tests: it ends the module's desk."""
+    import http.client
+    import signal
+    import time
+    from urllib.parse import urlsplit
+
+    from samples.genhe import write_zip
+    root, info = served["root"], served["desk"]
+    write_zip(root / "t.zip", doc_number="根政办发〔2019〕85号")
+    before = dossiers(served["home"])
+    url = urlsplit(info["url"])
+    c = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+    c.request("POST", "/api/flows/submit", body=json.dumps({"args": [str(root / "t.zip"), "--as", "drafter", "--json"],
+                                                            "tz": os.environ.get("TZ")}).encode(),
+              headers={"Authorization": f"Bearer {info['token']}", "Content-Type": "application/json"})
+    time.sleep(0.15)                                    # the desk has read it and is at work
+    os.kill(info["pid"], signal.SIGTERM)
+    r = c.getresponse()
+    answer = json.loads(r.read())
+    assert r.status == 200 and answer["exit"] == 0, answer
+    assert json.loads("".join(v for k, v in answer["output"] if k == "write"))["accepted"] is True
+    assert info["proc"].wait(60) == 0
+    assert not (served["home"] / "desk.json").exists()
+    assert len(dossiers(served["home"])) == len(before) + 1
+
+
 # ------------------------------------------------------------------ the intake drain
 
 def _zip(members: dict) -> bytes:
