@@ -165,10 +165,12 @@ def test_a_desk_told_to_stop_mid_write_finishes_it_and_answers(served):
     before = dossiers(served["home"])
     url = urlsplit(info["url"])
     c = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+    c.request("GET", "/api/health")                    # the connection accepted and served before the write
+    c.getresponse().read()
     c.request("POST", "/api/flows/submit", body=json.dumps({"args": [str(root / "t.zip"), "--as", "drafter", "--json"],
                                                             "tz": os.environ.get("TZ")}).encode(),
               headers={"Authorization": f"Bearer {info['token']}", "Content-Type": "application/json"})
-    time.sleep(0.15)                                    # the desk has read it and is at work
+    time.sleep(0.3)                                     # the desk has read it and is at work (a submit: ~0.5 s)
     os.kill(info["pid"], signal.SIGTERM)
     r = c.getresponse()
     answer = json.loads(r.read())
