@@ -13,8 +13,9 @@ from review.config import DEFAULT_CONFIG_TOML, Config, parse_config
 CONFIG_NAME = "lockstep.toml"
 STORAGE_DEFAULTS = """
 [storage]
-# 数据库：默认为主目录下的 SQLite 文件；省级部署可改为 postgresql+psycopg://user:pw@host/db
-database = "sqlite:///{db}"
+# 数据库：默认为主目录下的 SQLite 文件（相对路径按主目录计，复制或恢复的主目录用它自己的数据库）；
+# 省级部署可改为 postgresql+psycopg://user:pw@host/db
+database = "sqlite:///lockstep.db"
 # 对象存储：默认为主目录下的文件夹；或 s3://ACCESS:SECRET@host:9000/bucket?secure=false（MinIO）
 objects = "folder:objects"
 
@@ -95,8 +96,12 @@ class Home:
 
     @property
     def database_url(self) -> str:
-        return os.environ.get("LOCKSTEP_DATABASE_URL") or self.raw.get("storage", {}).get(
-            "database", f"sqlite:///{self.path / 'lockstep.db'}")
+        """LOCKSTEP_DATABASE_URL as given; else lockstep.toml's [storage] database, where a relative SQLite
+        file is the home's own (sqlite:///lockstep.db is HOME/lockstep.db, whatever the working folder),
+        so a copied or restored home never writes to the database of the home it came from."""
+        if url := os.environ.get("LOCKSTEP_DATABASE_URL"):
+            return url
+        return home_relative(self.raw.get("storage", {}).get("database", "sqlite:///lockstep.db"), self.path)
 
     @property
     def objects_url(self) -> str:
@@ -123,8 +128,7 @@ class Home:
             _chmod(self.site, PUBLIC_DIR)         # a web server serves it, whatever the umask
         if self.exists:
             return False
-        db = (self.path / "lockstep.db").resolve()
-        write_private(self.config_path, DEFAULT_CONFIG_TOML + STORAGE_DEFAULTS.format(db=db))
+        write_private(self.config_path, DEFAULT_CONFIG_TOML + STORAGE_DEFAULTS)
         return True
 
     def add_person(self, name: str, unit: str, roles: list[str], display: str | None = None) -> None:
@@ -141,3 +145,17 @@ class Home:
         self.config_path.write_text(text, encoding="utf-8")
         self.__dict__.pop("config", None)
         self.__dict__.pop("raw", None)
+
+
+SQLITE = "sqlite:///"
+
+
+def home_relative(url: str, home: Path) -> str:
+    """A SQLite URL whose file is a relative path, made the file of that name in `home`; any other URL
+    (an absolute file: sqlite:////abs, :memory:, PostgreSQL) as it is."""
+    if not url.startswith(SQLITE) or url.startswith(SQLITE + "/"):
+        return url
+    path, sep, query = url[len(SQLITE):].partition("?")
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return url
+    return f"{SQLITE}{home.resolve() / path}{sep}{query}"

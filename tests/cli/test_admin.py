@@ -131,3 +131,30 @@ def test_users_token_issues_an_api_token_once_stored_only_as_its_sha256(cli, hom
     r = cli("users", "token", "nobody", "--json")
     assert r.exit_code == 1 and json.loads(r.stdout)["problems"][0]["code"] == "unknown_person"
     assert "只显示这一次" in cli("users", "token", "signer").stdout
+
+
+def test_a_copied_home_keeps_to_its_own_database(tmp_path, monkeypatch):
+    """lockstep.toml names the SQLite file relative to the home (sqlite:///lockstep.db), so a home copied or
+    restored elsewhere reads and writes its own database, never the one of the home it came from, whatever
+    the working folder; an absolute file, :memory: and other databases are taken as written."""
+    import shutil
+    from pathlib import Path
+
+    from services.home.folder import Home, home_relative
+    from tests.conftest import Cli
+    monkeypatch.delenv("LOCKSTEP_DATABASE_URL", raising=False)
+    cli = Cli(tmp_path / "h")
+    cli.json("init")
+    assert 'database = "sqlite:///lockstep.db"' in (tmp_path / "h" / "lockstep.toml").read_text(encoding="utf-8")
+    shutil.copytree(tmp_path / "h", tmp_path / "copy")
+    monkeypatch.chdir(tmp_path)
+    assert Home(tmp_path / "copy").database_url == f"sqlite:///{(tmp_path / 'copy' / 'lockstep.db').resolve()}"
+    Cli(tmp_path / "copy").json("users", "disable", "drafter")
+    assert [u["name"] for u in Cli(tmp_path / "copy").json("users", "list")["users"]].count("drafter") == \
+        [u["name"] for u in cli.json("users", "list")["users"]].count("drafter") - 1     # the original untouched
+    assert not (tmp_path / "lockstep.db").exists()
+    home = Path("/srv/h")
+    assert home_relative("sqlite:////abs/x.db", home) == "sqlite:////abs/x.db"
+    assert home_relative("sqlite:///:memory:", home) == "sqlite:///:memory:"
+    assert home_relative("postgresql+psycopg://u@h/db", home) == "postgresql+psycopg://u@h/db"
+    assert home_relative("sqlite:///sub/x.db?timeout=5", home) == f"sqlite:///{home.resolve()}/sub/x.db?timeout=5"
