@@ -14,6 +14,7 @@ from rich.console import Console
 
 from cli.fast import CONSOLE, Unrecordable
 from documents.problems import Problem, Refused, problem
+from services.home.faults import refusal_of
 
 # While the desk answers a read for the command line (cli/fast.py), what a command prints is
 # recorded here, per request, and printed there by a console built the same way.
@@ -106,38 +107,6 @@ def refusals(as_json: bool, extra: dict | None = None) -> Iterator[None]:
         yield
     except Refused as r:
         refuse(r, as_json, extra)
-
-
-def _chain(e: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    while e is not None and id(e) not in seen:
-        seen.add(id(e))
-        yield e
-        e = e.__cause__ or e.__context__
-
-
-def refusal_of(e: BaseException) -> Refused:
-    """The one problem shape for a failure a command did not answer itself: a refusal raised
-    anywhere (also inside a flow run), a database or object store that did not answer, a full disk
-    or a read-only home. Anything else is a fault of Lockstep's own, named by its type."""
-    for x in _chain(e):
-        if isinstance(x, Refused):
-            return x
-        if type(x).__module__.startswith("sqlalchemy"):
-            from storage.db import database_fault
-            if (refusal := database_fault(x)) is not None:
-                return refusal
-        if type(x).__module__.startswith(("urllib3", "minio")):
-            from storage.objects import _s3_fault
-            if (refusal := _s3_fault(x)) is not None:
-                return refusal
-        if isinstance(x, OSError):
-            from storage.objects import disk_fault
-            if (refusal := disk_fault(x, "主目录")) is not None:
-                return refusal
-    # A fault of Lockstep's own: the type names what went wrong (the traceback with LOCKSTEP_DEBUG=1).
-    detail = f"内部错误，操作已中止（{type(e).__name__}：{str(e)[:200]}）"
-    return Refused(problem("internal_error", detail))
 
 
 def guarded(command):

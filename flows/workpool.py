@@ -358,7 +358,8 @@ def do_bundle(loop: WarmLoop, job, run: str | None = None) -> dict | None:
         return run_claimed(loop.svc, job.id, worker=loop.name, via="warm", run=run)
     except Exception as e:      # noqa: BLE001 - a fault: give the bundle back, try it again later
         loop.resting[job.id] = time.monotonic() + min(30 * job.attempts, 300)
-        code = e.problems[0].code if isinstance(e, Refused) and e.problems else "storage_unavailable"
+        from services.home.faults import refusal_of
+        code = refusal_of(e).problem.code          # database_unavailable, storage_unavailable, …
         try:
             give_back(loop.svc, job, code, f"工作节点 {loop.name} 处理材料包时出错：{type(e).__name__}：{str(e)[:200]}")
         except Exception:       # noqa: BLE001 - the database is away: the claim expires with this process

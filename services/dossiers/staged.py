@@ -27,6 +27,7 @@ from pathlib import Path
 
 from documents.problems import Refused, problem
 from services.home.context import Services
+from services.home.faults import PLACE_FAULTS, refusal_of
 from storage.jobs import STALE_AFTER, Job
 
 KIND = "intake"
@@ -195,6 +196,15 @@ def do_staged(svc: Services, job: Job, worker: str = "", via: str = "run", run: 
             except Refused as r:
                 answer = SubmitResult(dossier=None, version=None, accepted=False,
                                       problems=list(r.problems))
+            except Exception as e:      # noqa: BLE001 - classified: a place away is raised, a fault of ours answered
+                # A database or object store that did not answer: give the bundle back, try again later.
+                # A fault of Lockstep's own on this bundle (internal_error) would fail the same way every
+                # time: answered once, with the coded problem, never retried for ever (nothing was stored:
+                # the intake's transaction rolled back).
+                fault = refusal_of(e)
+                if fault.problem.code in PLACE_FAULTS:
+                    raise
+                answer = SubmitResult(dossier=None, version=None, accepted=False, problems=list(fault.problems))
     record = {**answer.model_dump(mode="json"), "worker": worker, "attempts": job.attempts, "via": via}
     if run:
         record["run"] = run

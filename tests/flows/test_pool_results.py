@@ -80,3 +80,40 @@ def test_due_lists_staged_bundles_with_how_long_they_have_waited(services, sampl
     assert cli.json("due")["staged"][0]["batch"] == batch
     text = cli("due").stdout
     assert f"批次 {batch}：1 份材料已暂存" in text and "已等待 0 分钟" in text
+
+
+def test_a_fault_of_locksteps_own_on_a_bundle_is_answered_once_never_retried_for_ever(services, sample_zip, monkeypatch):
+    """An unforeseen error while taking a staged bundle (here raised at the test-only point
+    fail:intake.object_stored, after the bundle's objects are stored and before any row) would fail
+    the same way on every attempt: the job is answered once with internal_error, nothing half-stored
+    is left in the database, and no claimer takes it again. The same bundle staged again after the fault
+    is gone is taken as any other. (A database or object store away is still given back: run_staged's
+    callers retry those.)"""
+    from services.dossiers.staged import KIND, claim_one, new_batch, run_staged, stage, state
+    svc = services
+    from sqlalchemy import func, select
+
+    from storage.tables import DossierRow
+
+    def dossiers() -> int:
+        with svc.session() as s:
+            return s.scalar(select(func.count()).select_from(DossierRow))
+    before = dossiers()
+    number = f"根政办发〔2019〕{uuid.uuid4().int % 900 + 10}号"
+    batch = new_batch(svc.now())
+    key = stage(svc, [sample_zip("complete", doc_number=number)], "drafter", batch)[0]
+    monkeypatch.setenv("LOCKSTEP_TEST_CRASH_AT", "fail:intake.object_stored")
+    assert run_staged(svc, batch, worker="w-test")["taken"] == 1
+    monkeypatch.delenv("LOCKSTEP_TEST_CRASH_AT")
+    with svc.unit() as uow:
+        job = uow.jobs.of(KIND, batch)[0]
+    assert dossiers() == before                                 # nothing half-stored
+    assert job.status == "done" and job.attempts == 1
+    answer = state(svc, batch).answers[key]
+    assert answer["accepted"] is False and [p["code"] for p in answer["problems"]] == ["internal_error"]
+    assert "CrashPointFault" in answer["problems"][0]["message"]
+    assert claim_one(svc, batch) is None                        # never taken again
+    again = new_batch(svc.now())
+    stage(svc, [sample_zip("complete", doc_number=number)], "drafter", again)
+    assert run_staged(svc, again, worker="w-test")["taken"] == 1
+    assert next(iter(state(svc, again).answers.values()))["accepted"] is True
