@@ -36,16 +36,17 @@ cli.zh.install()  # typer's and click's own words in Chinese, before any command
 import importlib
 
 # The modules that register commands, in the order `lockstep --help` lists them.
-MODULES = ("cli.admin_cmds", "cli.audit_cmds", "cli.consistency_cmds", "cli.deliberation_cmds", "cli.demo",
-           "cli.disclosure_cmds", "cli.dossier_cmds", "cli.gazette_cmds", "cli.notify_cmds", "cli.pool_cmds",
+MODULES = ("cli.admin_cmds", "cli.audit_cmds", "cli.backup_cmds", "cli.consistency_cmds", "cli.deliberation_cmds",
+           "cli.demo", "cli.disclosure_cmds", "cli.dossier_cmds", "cli.gazette_cmds", "cli.notify_cmds", "cli.pool_cmds",
            "cli.register_cmds", "cli.review_cmds", "cli.storage_cmds", "cli.withhold_cmds")
 # Which module registers a command (or a group's commands): a command run as `lockstep` imports
-# only its own module, not all fourteen. A command missing here imports them all, as does --help,
+# only its own module, not all fifteen. A command missing here imports them all, as does --help,
 # a typo and any import of this module in a process that is not `lockstep` (tests, the desk).
 # tests/cli/test_reads_fast.py checks every entry against what the modules register.
 COMMANDS = {
     **dict.fromkeys(("init", "serve", "users"), "cli.admin_cmds"),
     **dict.fromkeys(("history", "audit"), "cli.audit_cmds"),
+    "backup": "cli.backup_cmds",
     "consistency": "cli.consistency_cmds", "deliberation": "cli.deliberation_cmds", "demo": "cli.demo",
     "disclosure": "cli.disclosure_cmds",
     **dict.fromkeys(("inspect", "submit", "attach", "gate", "review", "sign-off", "publish", "status", "batch"),
