@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from cli.app import JsonOpt, app, home_of
-from cli.output import emit_json, err, out, refusals
+from cli.output import emit_json, err, out, print_problems, refusals
+from documents.problems import problem
 
 
 @app.command("backup")
@@ -26,9 +27,13 @@ def backup_home(ctx: typer.Context,
     say = (lambda m: err.print(m)) if as_json else out.print
     with refusals(as_json):
         report = backup(home_of(ctx), target, say)
+    damaged = [problem("storage_unavailable", f"主目录的对象存储缺少 {len(report.missing_objects)} 个数据库记录引用的对象"
+                       f"（{'、'.join(k[:12] for k in report.missing_objects[:3])}…），副本同样缺少",
+                       advice="副本已保留；请对原主目录运行 lockstep storage check 查明缺失的材料，重新提交或从更早的备份取回")
+               ] if report.missing_objects else []
     if as_json:
-        emit_json({"ok": True, **report.model_dump(mode="json")})
-        raise typer.Exit(code=0)
+        emit_json({"ok": not damaged, **report.model_dump(mode="json"), "problems": damaged})
+        raise typer.Exit(code=1 if damaged else 0)
     dropped = "、".join(f"{n} 个{w}" for w, n in (("对象", report.dropped.get("objects", 0)),
                                                  ("页面", report.dropped.get("pages", 0)),
                                                  ("公报目录", report.dropped.get("editions", 0))) if n)
@@ -39,3 +44,6 @@ def backup_home(ctx: typer.Context,
     out.print(f"未复制（运行状态，会重建）：{'、'.join(report.left_out)}。")
     out.print(f"恢复：lockstep --home {report.target} …，或停止工作台后把该文件夹复制回原处；"
               "随后运行 lockstep audit verify 与 lockstep storage check。")
+    if damaged:
+        print_problems(damaged, "备份已写入，但")
+        raise typer.Exit(code=1)

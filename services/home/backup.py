@@ -53,6 +53,7 @@ class BackupReport(BaseModel):
     config_rewritten: list[str] = Field(default_factory=list)     # 中文: what the copy's lockstep.toml now names
     dropped: dict[str, int] = Field(default_factory=dict)         # written after the snapshot, not in the copy
     restored_pages: int = 0
+    missing_objects: list[str] = Field(default_factory=list)    # named by the snapshot, lacking in the source too
     left_out: list[str] = Field(default_factory=lambda: sorted(LEFT_OUT))
 
 
@@ -139,7 +140,7 @@ def _config(home: Home, target: Path, db_rel: str, objects_rel: str) -> list[str
     return notes
 
 
-def _in_step(target: Path, db_file: Path, objects: Path) -> tuple[dict[str, int], int]:
+def _in_step(target: Path, db_file: Path, objects: Path) -> tuple[dict[str, int], int, list[str]]:
     """Drop from the copy what its database does not name, write again a page it names but lacks:
     storage check --repair with no grace, on the copy's own database and folder (never the
     LOCKSTEP_DATABASE_URL / LOCKSTEP_OBJECTS a shell may name)."""
@@ -155,14 +156,12 @@ def _in_step(target: Path, db_file: Path, objects: Path) -> tuple[dict[str, int]
         report = check(svc, repair=True, grace_seconds=0)
     finally:
         engine.dispose()
-    if not report.clean:
-        lacking = ", ".join(m.sha256[:12] for m in report.missing_objects[:5])
-        raise Refused(problem("storage_unavailable", f"副本与其数据库不一致（缺少对象 {lacking}…）",
-                              advice="源主目录的对象存储缺少记录引用的对象：请先运行 lockstep storage check 查明原因"))
     dropped = {"objects": sum(1 for x in report.orphan_objects if x.removed),
                "pages": sum(1 for x in report.stray_pages if x.removed),
                "editions": sum(1 for x in report.stray_editions if x.removed)}
-    return dropped, report.counts["restored"]
+    # Objects the snapshot names but the source lacked too (a damaged home): the copy is kept, as good as
+    # its source, and the command says so (exit 1).
+    return dropped, report.counts["restored"], [m.sha256 for m in report.missing_objects]
 
 
 def backup(home: Home, target: Path, say: Callable[[str], None] | None = None) -> BackupReport:
@@ -173,7 +172,25 @@ def backup(home: Home, target: Path, say: Callable[[str], None] | None = None) -
     db_rel = db.resolve().relative_to(home.path.resolve()).as_posix() if _inside(db, home.path) else "lockstep.db"
     objects_rel = (objects.resolve().relative_to(home.path.resolve()).as_posix()
                    if _inside(objects, home.path) and objects.resolve() != home.path.resolve() else "objects")
+    made = not target.exists()
     target.mkdir(parents=True, exist_ok=True, mode=0o700)    # the home's own mode once its files are in
+    try:
+        return _copy(home, target, db, objects, db_rel, objects_rel, say)
+    except BaseException:
+        # A half copy must not look like a backup (a full disk, a fault): what this made goes again.
+        if made:
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            for entry in target.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+        raise
+
+
+def _copy(home: Home, target: Path, db: Path, objects: Path, db_rel: str, objects_rel: str,
+          say: Callable[[str], None]) -> BackupReport:
     from storage.backup import backup_sqlite
     (target / db_rel).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     say("1/3 正在在线备份数据库（工作台可继续运行）…")
@@ -191,11 +208,11 @@ def backup(home: Home, target: Path, say: Callable[[str], None] | None = None) -
     for n in notes:
         say(f"    {n}")
     say("3/3 正在按副本的数据库核对副本（去掉备份数据库之后才写入的对象与页面）…")
-    dropped, restored = _in_step(target, target / db_rel, target / objects_rel)
+    dropped, restored, missing = _in_step(target, target / db_rel, target / objects_rel)
     from storage.objects import FolderStore
     files = [p for p in target.rglob("*") if p.is_file() and not p.is_symlink()]
     return BackupReport(source=str(home.path.resolve()), target=str(target.resolve()), database=db_rel,
                         database_pages=copied.pages, page_size=copied.page_size, database_bytes=copied.bytes,
                         objects=sum(1 for _ in FolderStore(target / objects_rel).keys()), files=len(files),
                         bytes=sum(p.stat().st_size for p in files), config_rewritten=notes, dropped=dropped,
-                        restored_pages=restored)
+                        restored_pages=restored, missing_objects=missing)

@@ -106,6 +106,14 @@ def test_a_backup_taken_while_a_writer_runs_is_a_consistent_private_home_of_its_
     assert _counts(copy_svc)[1] == copy_dossiers + 1
     assert _counts(svc) == original
 
+    # A damaged home (an object its rows name is gone) is still copied, as good as it is, and says so.
+    from services.home.storage_check import named_objects
+    lost = next(k for k in sorted(named_objects(svc)) if (home.path / "objects" / k[:2] / k[2:4] / k).is_file())
+    (home.path / "objects" / lost[:2] / lost[2:4] / lost).unlink()
+    damaged = cli.json("backup", tmp_path / "damaged", code=1)
+    assert damaged["ok"] is False and damaged["missing_objects"] == [lost]
+    assert damaged["problems"][0]["code"] == "storage_unavailable" and (tmp_path / "damaged" / "lockstep.db").is_file()
+
 
 def test_backup_refuses_a_used_target_and_a_server_home_and_makes_an_older_homes_path_relative(
         cli, home, tmp_path, monkeypatch):
@@ -140,3 +148,15 @@ def test_backup_refuses_a_used_target_and_a_server_home_and_makes_an_older_homes
     monkeypatch.delenv("LOCKSTEP_DATABASE_URL")
     monkeypatch.setenv("LOCKSTEP_OBJECTS", "s3://a:b@127.0.0.1:9/bucket?secure=false")
     assert "mc mirror" in cli.json("backup", tmp_path / "s3", code=1)["problems"][0]["message"]
+
+
+def test_a_backup_that_fails_half_way_leaves_no_half_copy(tmp_path):
+    from services.home.folder import Home
+    broken = Home(tmp_path / "broken")
+    broken.create()
+    (broken.path / "lockstep.db").write_bytes(b"not a database" * 100)
+    r = Cli(broken.path).json("backup", tmp_path / "half", code=1)
+    assert r["ok"] is False and not (tmp_path / "half").exists()
+    (tmp_path / "empty").mkdir()
+    Cli(broken.path).json("backup", tmp_path / "empty", code=1)
+    assert (tmp_path / "empty").is_dir() and not list((tmp_path / "empty").iterdir())
