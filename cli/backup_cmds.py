@@ -13,7 +13,7 @@ from documents.problems import problem
 
 @app.command("backup")
 def backup_home(ctx: typer.Context,
-                target: Annotated[Path, typer.Argument(help="备份到的文件夹（不存在或为空）")],
+                target: Annotated[Path, typer.Argument(metavar="目标文件夹", help="备份到的文件夹（不存在或为空）")],
                 as_json: JsonOpt = False) -> None:
     """备份主目录（SQLite 数据库与对象文件夹）：工作台运行、写入时也可备份。
 
