@@ -215,6 +215,7 @@ def worker_env(home: Path, s: PoolSettings, name: str) -> dict:
 
 
 DRAIN_POLL = 0.5            # seconds between looks at the outbox when nothing waits
+DUE_EVERY = 1.0             # seconds between looks for a scheduled gazette issue whose moment has come
 DRAIN_KINDS = ("publish", "gazette_release")
 
 
@@ -254,7 +255,9 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
     worker or deployment run has taken, the others skip. With the server away the same work runs
     without it (the service directly), so nothing waits on the server. Publications go first: after
     each bundle the drain looks at the outbox and ends when one waits; the loop does it, then starts
-    another drain for what is still staged."""
+    another drain for what is still staged. About once a second the loop also makes public a
+    scheduled gazette issue whose moment has come (services.gazette.release.release_due, as the
+    desk's clock does), so a province without a desk's clock does not wait for the sweep."""
     import random
     for key, value in worker_env(home, s, name).items():
         if key.startswith(("PREFECT_", "LOCKSTEP_")):
@@ -277,6 +280,8 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
     if server_answers(s.api_url, timeout=2):
         _register([*runs.values(), flows.intake_drain_flow])
     say(f"工作节点 {name}：本进程随时领取签发后的发布、公报出版任务与暂存的材料包（每次一份）")
+    from services.gazette.release import release_due
+    due_next = 0.0
     with warm_settings():
         while not stop.is_set():
             try:
@@ -297,6 +302,14 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
                         getattr(importlib.import_module(module), fn)(svc, job)
                 except Exception as e:      # noqa: BLE001 - the job's row says what happened; go on
                     say(f"工作节点 {name}：任务 {job}（{kind}）未完成：{type(e).__name__}：{e}")
+            if not stop.is_set() and time.monotonic() >= due_next:
+                due_next = time.monotonic() + DUE_EVERY
+                try:        # 定时出版: a scheduled issue whose moment has come, public now (as the desk's clock does)
+                    for r in release_due(svc):
+                        say(f"工作节点 {name}：定时出版的公报 {r.get('issue')} "
+                            f"{'已公开' if r.get('released') else '未公开：' + str(r.get('problems') or r)}")
+                except Exception as e:      # noqa: BLE001 - the database is away: the next look tries again
+                    say(f"工作节点 {name}：定时出版检查未完成：{type(e).__name__}：{e}")
             took = False
             if not stop.is_set():
                 try:

@@ -500,3 +500,48 @@ def test_a_live_worker_makes_a_scheduled_release_public_at_its_moment(province, 
     assert job.claimed_at.astimezone(dt.timezone.utc) >= moment
     time.sleep(1.5)                                # a worker's next looks find nothing more to do
     assert published_events() == 1
+
+
+def test_a_live_worker_makes_a_scheduled_gazette_issue_public_at_its_moment(province, tmp_path):
+    """定时出版 on the pool: an issue released on the command line with --at a few seconds ahead is
+    prepared and not public; the worker's warm loop (no desk, no desk's clock, no sweep) makes it
+    public at its moment: before, the web edition is the Chinese 404; after (bounded wait), it is there."""
+    import datetime as dt
+
+    from fastapi.testclient import TestClient
+
+    from desk.app import create_app
+    from services.gazette import issues as gazette
+    from tests.storage.test_gazette_storage import signed_dossier
+    if not province.alive():
+        province.start_worker("w1")
+    alive = set(province.alive())
+    province.wait_online(alive)
+    province.wait_warm(alive)
+    svc = province.svc
+    d = signed_dossier(svc, tmp_path / "b", government=True)
+    gazette.create_issue(svc, 2019, 31, "editor", total=931)
+    gazette.add_items(svc, "2019-31", [d], "editor")
+    site = TestClient(create_app(province.desk.path, "test-token"), base_url="http://testserver")
+    page = "/gazette/2019-31/web/index.html"
+    moment = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=25)).replace(microsecond=0)
+    r = province.cli("gazette", "issue", "release", "2019-31", "--out", str(tmp_path / "out"), "--as", "editor",
+                     "--at", moment.astimezone().strftime("%Y-%m-%d %H:%M:%S"), "--json")
+    assert r.exit_code == 0, r.output
+    answer = json.loads(r.stdout)
+    # The decision is recorded; the worker prepares the editions (the command may stop waiting first: queued).
+    assert answer.get("status") == "queued" or answer["issue"]["status"] == "scheduled", r.stdout
+    deadline = time.monotonic() + 60
+    while gazette.show_issue(svc, "2019-31").status != "scheduled":
+        assert time.monotonic() < deadline, "the worker did not prepare the scheduled issue"
+        time.sleep(0.25)
+    assert dt.datetime.now(dt.timezone.utc) < moment, "preparing took longer than the lead time"
+    before = site.get(page)
+    assert before.status_code == 404 and "页面不存在" in before.text
+    deadline = time.monotonic() + 30 + max(0.0, (moment - dt.datetime.now(dt.timezone.utc)).total_seconds())
+    while (after := site.get(page)).status_code != 200:
+        assert time.monotonic() < deadline, "the worker did not release the issue within 30 s of its moment"
+        assert province.alive(), "no worker left"
+        time.sleep(0.25)
+    assert dt.datetime.now(dt.timezone.utc) >= moment
+    assert gazette.show_issue(svc, "2019-31").status == "released"
