@@ -27,6 +27,7 @@ from pathlib import Path
 
 from documents.problems import Refused, problem
 from services.home.context import Services
+from services.home.crashpoints import crash_point
 from services.home.faults import PLACE_FAULTS, refusal_of
 from storage.jobs import STALE_AFTER, Job
 
@@ -53,6 +54,7 @@ def bundle_bytes(path: Path) -> bytes:
 
 
 STAGE_THREADS = 4          # bundles read and stored at once: a store round trip each (S3: a look, then the upload)
+STAGE_CHUNK = 10             # bundles stored, then their jobs committed, at a time: the first are taken while the rest are stored
 
 
 def _put_all(svc: Services, makers: list) -> list[str]:
@@ -69,16 +71,27 @@ def _put_all(svc: Services, makers: list) -> list[str]:
         return list(pool.map(put, makers))
 
 
-def stage(svc: Services, bundles: list[Path], actor: str, batch: str) -> list[str]:
-    """Store every bundle, then record one pending intake job per bundle (one transaction).
-    The keys in the order given (a bundle given twice is one job)."""
-    keys = _put_all(svc, [lambda p=p: bundle_bytes(p) for p in bundles])
+def _chunks(items: list) -> list[list]:
+    return [items[i:i + STAGE_CHUNK] for i in range(0, len(items), STAGE_CHUNK)] or [[]]
 
-    def record() -> None:
-        with svc.unit() as uow:
-            for key in keys:
-                uow.jobs.add(KIND, batch, key, uow.now(), actor)
-    svc.retrying(record)
+
+def stage(svc: Services, bundles: list[Path], actor: str, batch: str) -> list[str]:
+    """Store the bundles and record one pending intake job per bundle, STAGE_CHUNK at a time (each
+    chunk's objects stored before its jobs are committed): workers take the first bundles while the
+    rest are still being stored. The keys in the order given (a bundle given twice is one job).
+    A staging stopped half-way leaves whole jobs for what was recorded; a rerun answers those as
+    duplicates of what they became, never a second dossier."""
+    keys: list[str] = []
+    for part in _chunks(bundles):
+        done = _put_all(svc, [lambda p=p: bundle_bytes(p) for p in part])
+
+        def record(done=done) -> None:
+            with svc.unit() as uow:
+                for key in done:
+                    uow.jobs.add(KIND, batch, key, uow.now(), actor)
+        svc.retrying(record)
+        keys += done
+        crash_point("stage.chunk_recorded")         # tests: a staging stopped after a chunk
     return keys
 
 
@@ -98,16 +111,19 @@ def request_bytes(paths: list[Path]) -> bytes:
 
 def stage_requests(svc: Services, requests: list[dict], batch: str) -> list[str]:
     """Intake requests as the desk and the command line make them ({"paths", "actor", "dossier",
-    "answers"}): every bundle stored, one pending intake job each (one transaction), the dossier and
-    修改说明 kept on the job. The keys in the order given."""
-    keys = _put_all(svc, [lambda r=r: request_bytes([Path(p) for p in r["paths"]]) for r in requests])
+    "answers"}): every bundle stored, one pending intake job each (STAGE_CHUNK at a time, as `stage`),
+    the dossier and 修改说明 kept on the job. The keys in the order given."""
+    keys: list[str] = []
+    for part in _chunks(requests):
+        done = _put_all(svc, [lambda r=r: request_bytes([Path(p) for p in r["paths"]]) for r in part])
 
-    def record() -> None:
-        with svc.unit() as uow:
-            for key, r in zip(keys, requests):
-                extra = {k: r[k] for k in ("dossier", "answers") if r.get(k)}
-                uow.jobs.add(KIND, batch, key, uow.now(), r.get("actor"), request=extra or None)
-    svc.retrying(record)
+        def record(done=done, part=part) -> None:
+            with svc.unit() as uow:
+                for key, r in zip(done, part):
+                    extra = {k: r[k] for k in ("dossier", "answers") if r.get(k)}
+                    uow.jobs.add(KIND, batch, key, uow.now(), r.get("actor"), request=extra or None)
+        svc.retrying(record)
+        keys += done
     return keys
 
 

@@ -117,3 +117,30 @@ def test_a_fault_of_locksteps_own_on_a_bundle_is_answered_once_never_retried_for
     stage(svc, [sample_zip("complete", doc_number=number)], "drafter", again)
     assert run_staged(svc, again, worker="w-test")["taken"] == 1
     assert next(iter(state(svc, again).answers.values()))["accepted"] is True
+
+
+def test_a_batch_is_staged_a_chunk_at_a_time_and_a_stop_half_way_leaves_whole_jobs(services, tmp_path, monkeypatch):
+    """stage() stores STAGE_CHUNK bundles and commits their jobs before the next chunk, so workers take
+    the first bundles while the rest are stored; a staging stopped after its first chunk (the test-only
+    point fail:stage.chunk_recorded) leaves exactly that chunk's jobs, pending and claimable, each
+    with its object stored; the whole batch staged again afterwards is every bundle once."""
+    from services.dossiers.staged import KIND, STAGE_CHUNK, claim_one, new_batch, stage
+    from services.home.crashpoints import CrashPointFault
+    svc = services
+    files = []
+    for i in range(STAGE_CHUNK * 2 + 3):
+        files.append(tmp_path / f"b{i}.zip")
+        files[-1].write_bytes(b"bundle %d %s" % (i, uuid.uuid4().hex.encode()))
+    batch = new_batch(svc.now())
+    monkeypatch.setenv("LOCKSTEP_TEST_CRASH_AT", "fail:stage.chunk_recorded")
+    with pytest.raises(CrashPointFault):
+        stage(svc, files, "drafter", batch)
+    monkeypatch.delenv("LOCKSTEP_TEST_CRASH_AT")
+    with svc.unit() as uow:
+        jobs = uow.jobs.of(KIND, batch)
+    assert len(jobs) == STAGE_CHUNK and {j.status for j in jobs} == {"pending"}
+    assert all(svc.store.exists(j.fingerprint) for j in jobs)
+    assert claim_one(svc, batch) is not None
+    keys = stage(svc, files, "drafter", batch)
+    with svc.unit() as uow:
+        assert sorted(j.fingerprint for j in uow.jobs.of(KIND, batch)) == sorted(set(keys)) and len(keys) == len(files)
