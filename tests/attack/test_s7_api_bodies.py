@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,10 +15,10 @@ from sqlalchemy import func, select
 
 from samples.genhe import write_zip
 from services.dossiers.intake import intake_bundle
-from services.home.context import initialise, open_services
-from services.home.folder import Home
+from services.home.context import open_services
 from storage.tables import EventRow
 from tests.attack.test_s7_existence import FORM, walk
+from tests.support.homes import scratch_home
 
 UPLOADS = ("/api/v1/dossiers", "/api/v1/dossiers/{dossier_id}/files")       # multipart, not JSON
 
@@ -30,10 +27,7 @@ UPLOADS = ("/api/v1/dossiers", "/api/v1/dossiers/{dossier_id}/files")       # mu
 def world():
     from desk import auth
     from desk.app import create_app
-    base = Path(tempfile.mkdtemp(prefix="lockstep-s7-api-"))
-    try:
-        home = Home(base / "home")
-        initialise(home)
+    with scratch_home("lockstep-s7-api-") as (home, base):
         svc = open_services(home)
         d = intake_bundle([write_zip(base / "a.zip", doc_number="根政办发〔2019〕91号")], "drafter", svc).dossier
         app = create_app(home.path, "test-token")
@@ -43,8 +37,6 @@ def world():
                               headers={"Authorization": f"Bearer {auth.issue_token(home.path, name)}",
                                        "content-type": "application/json"})
         yield svc, app, client, d
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _events(svc) -> int:

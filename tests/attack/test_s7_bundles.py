@@ -8,8 +8,6 @@ new dossier's was refused already, for naming no return). Never a 500."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -17,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from samples.genhe import write_zip
-from services.home.context import initialise, open_services
-from services.home.folder import Home
+from services.home.context import open_services
+from tests.support.homes import scratch_home
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -27,17 +25,12 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 def world():
     from desk import auth
     from desk.app import create_app
-    base = Path(tempfile.mkdtemp(prefix="lockstep-s7-bundle-"))
-    try:
-        home = Home(base / "home")
-        initialise(home)
+    with scratch_home("lockstep-s7-bundle-") as (home, base):
         svc = open_services(home)
         app = create_app(home.path, "test-token")
         api = TestClient(app, base_url="http://testserver", raise_server_exceptions=False,
                          headers={"Authorization": f"Bearer {auth.issue_token(home.path, 'drafter')}"})
         yield svc, api, base
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _zip(base: Path, n: int, manifest: dict | None = None, note: str | None = None) -> bytes:

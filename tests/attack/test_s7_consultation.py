@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,9 +21,9 @@ from sqlalchemy import func, select
 from review.consultation import TEXT_MAX
 from samples.genhe import write_zip
 from services.dossiers.intake import intake_bundle
-from services.home.context import initialise, open_services
-from services.home.folder import Home
+from services.home.context import open_services
 from storage.tables import CommentRow
+from tests.support.homes import scratch_home
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 FORM = re.compile(r'name="form" value="([^"]+)"')
@@ -38,10 +35,7 @@ def world():
     from desk import auth
     from desk.app import create_app
     from services.review import consultation as c
-    base = Path(tempfile.mkdtemp(prefix="lockstep-s7-cons-"))
-    try:
-        home = Home(base / "home")
-        initialise(home)
+    with scratch_home("lockstep-s7-cons-") as (home, base):
         svc = open_services(home)
         d = intake_bundle([write_zip(base / "major.zip", kind="重大行政决策", doc_number="根政发〔2019〕81号")],
                           "drafter", svc).dossier
@@ -53,8 +47,6 @@ def world():
         token = CSRF.search(desk.get("/login").text).group(1)
         assert desk.post("/login", data={"name": "drafter", "password": PASSWORD, "csrf": token}).status_code in (200, 303)
         yield svc, app, desk, d
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _count(svc) -> int:

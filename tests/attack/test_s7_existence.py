@@ -11,9 +11,6 @@ The walk finds 34 dossier routes today; each is asked with a body an entitled pe
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,12 +20,12 @@ from hypothesis import strategies as st
 from review import rules
 from samples.genhe import write_zip
 from services.dossiers.intake import intake_bundle
-from services.home.context import initialise, open_services
-from services.home.folder import Home
+from services.home.context import open_services
 from services.home.people import add_person
 from services.publication.publish import publish
 from services.review.actions import load, pipeline_for, record_decision, record_sign_off
 from services.review.basics import person
+from tests.support.homes import scratch_home
 
 MISSING = "D1999-9999"
 STRANGERS = ("publicity", "editor", "sfj_drafter")
@@ -71,10 +68,7 @@ def dossier_routes(app) -> list[tuple[str, str]]:
 def world():
     from desk import auth
     from desk.app import create_app
-    base = Path(tempfile.mkdtemp(prefix="lockstep-s7-exist-"))
-    try:
-        home = Home(base / "home")
-        initialise(home)
+    with scratch_home("lockstep-s7-exist-") as (home, base):
         add_person(home, "sfj_drafter", "根河市司法局", ["drafter"], None, actor="test")
         svc = open_services(home)
         major = intake_bundle([write_zip(base / "major.zip", kind="重大行政决策", doc_number="根政发〔2019〕71号")],
@@ -91,8 +85,6 @@ def world():
             auth.set_password(home.path, name, PASSWORD)
         app = create_app(home.path, "test-token")
         yield svc, app, {"major": major, "light": light, "signed": signed}
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _hidden_from(svc, who: str, d: str) -> bool:

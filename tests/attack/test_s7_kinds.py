@@ -9,8 +9,6 @@ emergency sign-off through the API skips none of them."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -19,9 +17,9 @@ from fastapi.testclient import TestClient
 
 from samples.genhe import write_zip
 from services.dossiers.intake import intake_bundle
-from services.home.context import initialise, open_services
-from services.home.folder import Home
+from services.home.context import open_services
 from storage.tables import DossierRow
+from tests.support.homes import scratch_home
 
 REASON = "防汛紧急部署，须在汛期到来前公布施行"
 NUMBERS = iter(range(400, 999))
@@ -47,10 +45,7 @@ stages = [
 def world():
     from desk import auth
     from desk.app import create_app
-    base = Path(tempfile.mkdtemp(prefix="lockstep-s7-kinds-"))
-    try:
-        home = Home(base / "home")
-        initialise(home)
+    with scratch_home("lockstep-s7-kinds-") as (home, base):
         text = home.config_path.read_text(encoding="utf-8")
         assert SKIPPABLE_KIND_CHECK[0] in text and SKIPPABLE_LEGALITY in text
         text = text.replace(*SKIPPABLE_KIND_CHECK)
@@ -65,8 +60,6 @@ def world():
         signer = TestClient(app, base_url="http://testserver",
                             headers={"Authorization": f"Bearer {auth.issue_token(home.path, 'signer')}"})
         yield svc, signer, base
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _submit(svc, base: Path, kind: str) -> str:
