@@ -4,8 +4,9 @@ the actions in services/register/."""
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from documents.problems import Refused, problem
@@ -15,6 +16,64 @@ from storage.tables import (DossierRow, FileRow, GazetteIssueItemRow, GazetteIss
                             RegisterEntryRow, RegisterLinkRow, VersionRow)
 
 FEW = 500       # up to this many ids are asked for by name; more, and the whole table is read once
+
+
+# The statements an entry's view reads (services/register/life.views: the public entry page, the desk's) are
+# built once and kept, the names asked for an expanding bound parameter, as storage/repos/public_site.py
+# does: building a statement (and the by_entry alias's columns) cost more than SQLite's answer.
+
+def _ids(name: str = "ids"):
+    return bindparam(name, expanding=True)
+
+
+@cache
+def _by_number():
+    return select(RegisterEntryRow).where(RegisterEntryRow.registration_number == bindparam("number")).limit(1)
+
+
+@cache
+def _by_ids():
+    return select(RegisterEntryRow).where(RegisterEntryRow.id.in_(_ids()))
+
+
+@cache
+def _links(named: bool):
+    by = RegisterEntryRow.__table__.alias("by_entry")
+    q = (select(RegisterLinkRow, RegisterEntryRow.registration_number, by.c.registration_number)
+         .join(RegisterEntryRow, RegisterEntryRow.id == RegisterLinkRow.entry_id)
+         .outerjoin(by, by.c.id == RegisterLinkRow.by_entry_id)
+         .order_by(RegisterLinkRow.at, RegisterLinkRow.id))
+    if named:
+        q = q.where(or_(RegisterLinkRow.entry_id.in_(_ids()), RegisterLinkRow.by_entry_id.in_(_ids("ids2"))))
+    return q
+
+
+@cache
+def _placements(named: bool):
+    q = (select(GazetteItemRow.dossier_id, GazetteIssueRow)
+         .join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
+         .join(GazetteIssueRow, GazetteIssueRow.id == GazetteIssueItemRow.issue_id)
+         .where(GazetteIssueRow.status == "released")
+         .order_by(GazetteIssueRow.release_date))
+    return q.where(GazetteItemRow.dossier_id.in_(_ids())) if named else q
+
+
+@cache
+def _withheld(named: bool):
+    q = select(DossierRow).where(DossierRow.withheld_at.is_not(None))
+    return q.where(DossierRow.id.in_(_ids())) if named else q
+
+
+@cache
+def _in_emergency(named: bool):
+    q = select(DossierRow.id).where(DossierRow.emergency_reason.is_not(None))
+    return q.where(DossierRow.id.in_(_ids())) if named else q
+
+
+@cache
+def _effective_dates():
+    return select(RegisterEntryRow.registration_number, RegisterEntryRow.effective_date).where(
+        RegisterEntryRow.registration_number.in_(_ids()))
 
 
 class RegisterRepo:
@@ -36,8 +95,7 @@ class RegisterRepo:
 
     def by_number(self, registration_number: str) -> RegisterEntryRow | None:
         """The entry with this registration number, if any."""
-        return self.session.scalars(select(RegisterEntryRow)
-                                    .filter_by(registration_number=registration_number)).first()
+        return self.session.scalars(_by_number(), {"number": registration_number}).first()
 
     def require(self, registration_number: str) -> RegisterEntryRow:
         """The entry with this registration number, or Refused(not_found)."""
@@ -54,7 +112,7 @@ class RegisterRepo:
         """The entries with these ids, in the order given (ids not found are left out)."""
         if not ids:
             return []
-        rows = {e.id: e for e in self.session.scalars(select(RegisterEntryRow).where(RegisterEntryRow.id.in_(ids)))}
+        rows = {e.id: e for e in self.session.scalars(_by_ids(), {"ids": list(ids)})}
         return [rows[i] for i in ids if i in rows]
 
     def max_serial(self, year: int) -> int:
@@ -66,14 +124,12 @@ class RegisterRepo:
     def links(self, entry_ids: list[int] | None = None) -> list[tuple[RegisterLinkRow, str, str | None]]:
         """Every link as (link, entry's number, acting entry's number or None), oldest first;
         with entry_ids, only the links those entries take part in."""
-        by = RegisterEntryRow.__table__.alias("by_entry")
-        q = (select(RegisterLinkRow, RegisterEntryRow.registration_number, by.c.registration_number)
-             .join(RegisterEntryRow, RegisterEntryRow.id == RegisterLinkRow.entry_id)
-             .outerjoin(by, by.c.id == RegisterLinkRow.by_entry_id)
-             .order_by(RegisterLinkRow.at, RegisterLinkRow.id))
-        if entry_ids is not None:
-            q = q.where(or_(RegisterLinkRow.entry_id.in_(entry_ids), RegisterLinkRow.by_entry_id.in_(entry_ids)))
-        return [tuple(r) for r in self.session.execute(q)]
+        if entry_ids is None:
+            return [tuple(r) for r in self.session.execute(_links(False))]
+        if not entry_ids:
+            return []
+        ids = list(entry_ids)
+        return [tuple(r) for r in self.session.execute(_links(True), {"ids": ids, "ids2": ids})]
 
     def is_amended(self, entry_id: int, by_entry_id: int | None = None) -> bool:
         """Whether an amendment of the entry is recorded (with by_entry_id: one by that entry)."""
@@ -85,33 +141,32 @@ class RegisterRepo:
     # -- what an entry shows besides itself ------------------------------------------------------
     def placements(self, dossier_ids: list[str] | None = None) -> dict[str, GazetteIssueRow]:
         """dossier → the released gazette issue that carries it (a draft issue does not count yet)."""
-        q = (select(GazetteItemRow.dossier_id, GazetteIssueRow)
-             .join(GazetteIssueItemRow, GazetteIssueItemRow.item_id == GazetteItemRow.id)
-             .join(GazetteIssueRow, GazetteIssueRow.id == GazetteIssueItemRow.issue_id)
-             .where(GazetteIssueRow.status == "released")
-             .order_by(GazetteIssueRow.release_date))
-        if dossier_ids is not None:
-            q = q.where(GazetteItemRow.dossier_id.in_(dossier_ids))
+        if dossier_ids is not None and not dossier_ids:
+            return {}
+        rows = (self.session.execute(_placements(False)) if dossier_ids is None
+                else self.session.execute(_placements(True), {"ids": list(dossier_ids)}))
         found: dict[str, GazetteIssueRow] = {}
-        for dossier, issue in self.session.execute(q):
+        for dossier, issue in rows:
             found.setdefault(dossier, issue)     # the first issue to carry it is where it was published
         return found
 
     def withheld(self, dossier_ids: list[str]) -> dict[str, DossierRow]:
         """Of these dossiers, those withheld (撤回公开), by id."""
-        q = select(DossierRow).where(DossierRow.withheld_at.is_not(None))
-        if len(dossier_ids) <= FEW:
-            q = q.where(DossierRow.id.in_(dossier_ids))
+        if not dossier_ids:
+            return {}
+        named = len(dossier_ids) <= FEW
         wanted = set(dossier_ids)
-        return {d.id: d for d in self.session.scalars(q) if d.id in wanted}
+        rows = self.session.scalars(_withheld(named), {"ids": list(dossier_ids)} if named else {})
+        return {d.id: d for d in rows if d.id in wanted}
 
     def signed_in_emergency(self, dossier_ids: list[str]) -> list[str]:
         """Of these dossiers, those signed off in an emergency (dossiers.emergency_reason set)."""
-        q = select(DossierRow.id).where(DossierRow.emergency_reason.is_not(None))
-        if len(dossier_ids) <= FEW:
-            q = q.where(DossierRow.id.in_(dossier_ids))
+        if not dossier_ids:
+            return []
+        named = len(dossier_ids) <= FEW
         wanted = set(dossier_ids)
-        return [d for d in self.session.scalars(q) if d in wanted]
+        return [d for d in self.session.scalars(_in_emergency(named), {"ids": list(dossier_ids)} if named else {})
+                if d in wanted]
 
     # -- annual-report figures ----------------------------------------------------------------------
     def published_roles(self) -> dict[str, set[str]]:
@@ -154,9 +209,7 @@ class RegisterRepo:
         """Registration number → its 施行日期 (None while 待定), for these numbers."""
         if not numbers:
             return {}
-        q = select(RegisterEntryRow.registration_number, RegisterEntryRow.effective_date).where(
-            RegisterEntryRow.registration_number.in_(list(numbers)))
-        return {n: d for n, d in self.session.execute(q)}
+        return {n: d for n, d in self.session.execute(_effective_dates(), {"ids": list(numbers)})}
 
     def amended_by_entry(self, entry_id: int) -> list[RegisterEntryRow]:
         """The entries the entry amends (register_links of kind amend it acts in)."""
