@@ -78,17 +78,15 @@ def routes(kit: Kit) -> APIRouter:
     @router.get("/register/{number}")
     async def public_entry(request: Request, number: str) -> Response:
         from desk.pages_site import not_found, public_page, refused_publicly, site_services
-        from services.gazette.views import public_entry as find
-        from services.publication.site import entry_extras
+        from services.publication.site import public_entry_page
         svc = site_services(kit)
         try:
-            entry = await run_in_threadpool(find, svc, number)
-            if entry is None:
-                return not_found(kit)
-            named = [*entry.amends, *entry.amended_by, *([entry.repealed_by] if entry.repealed_by else [])]
-            full_text, public = await run_in_threadpool(entry_extras, svc, entry.dossier, named)
+            found = await run_in_threadpool(public_entry_page, svc, number)     # one unit, one threadpool hop
         except Refused as r:
             return refused_publicly(kit, r)
+        if found is None:
+            return not_found(kit)
+        entry, full_text, public = found
         return public_page(kit, "site_register_entry.html.j2", svc=svc, section="register", e=entry, full_text=full_text,
                            public=public)
 

@@ -116,7 +116,12 @@ def withheld(svc: Services, issue_id: str) -> set[str]:
 def public_entry(svc: Services, number: str) -> EntryView | None:
     """One register entry as the public may see it: None when absent or its dossier is not public."""
     with svc.unit() as uow:
-        row = uow.register.by_number(number)
-        if row is None or not dossier_public(uow.dossiers.get(row.dossier_id)):
-            return None
-        return views(uow, [row])[0]
+        return public_entry_in(uow, number)
+
+
+def public_entry_in(uow, number: str) -> EntryView | None:
+    """`public_entry` in a unit the caller holds (services/publication/site.public_entry_page)."""
+    row = uow.register.by_number(number)
+    if row is None or not dossier_public(uow.dossiers.get(row.dossier_id)):
+        return None
+    return views(uow, [row])[0]

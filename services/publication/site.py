@@ -238,9 +238,26 @@ def entry_extras(svc: Services, dossier_id: str, numbers: list[str]) -> tuple[st
     page was released), and which of the registration numbers it links to are public now (a withheld
     document's number is not shown either)."""
     with svc.unit() as uow:
-        page = uow.public_site.has_policy_page([dossier_id])
-        public = set(uow.public_site.public_entries(sorted(set(numbers))))
+        return _extras(uow, dossier_id, numbers)
+
+
+def _extras(uow, dossier_id: str, numbers: list[str]) -> tuple[str | None, set[str]]:
+    page = uow.public_site.has_policy_page([dossier_id])
+    public = set(uow.public_site.public_entries(sorted(set(numbers)))) if numbers else set()
     return (f"/site/policies/{dossier_id}.html" if page else None), public
+
+
+def public_entry_page(svc: Services, number: str):
+    """A public register entry's page in one unit: (the entry as the public may see it, its full text's href,
+    the public numbers it links to), or None when the entry is absent or its dossier is not public now
+    (services/gazette/views.public_entry, then `entry_extras`)."""
+    from services.gazette.views import public_entry_in
+    with svc.unit() as uow:
+        entry = public_entry_in(uow, number)
+        if entry is None:
+            return None
+        named = [*entry.amends, *entry.amended_by, *([entry.repealed_by] if entry.repealed_by else [])]
+        return (entry, *_extras(uow, entry.dossier, named))
 
 
 def catalogue_of(svc: Services, dossier_ids: list[str]) -> dict[str, tuple[str | None, str | None]]:
