@@ -1,4 +1,4 @@
-"""Load check of the public site (issue 15, "the public side"): /site/, /gazette and a register entry
+"""Load check of the public site (issue 15, "the public side"): /site/, /gazette, the public register list and a register entry
 page under concurrent requests against a real `lockstep serve` on loopback. A script, not a timed test.
 
     python bench/site.py [--documents 20] [--requests 200] [--workers 1,4,8] [--keep]
@@ -114,7 +114,7 @@ def main() -> int:
             assert base.startswith("http://127.0.0.1:"), base          # loopback only
             # /api/health answers without reading anything: the desk's own floor on this machine, for comparison.
             pages = {"/api/health": f"{base}/api/health", "/site/": f"{base}/site/", "/gazette": f"{base}/gazette",
-                     "/register/N": f"{base}/register/{number}"}
+                     "/register": f"{base}/register", "/register/N": f"{base}/register/{number}"}
             for url in pages.values():                                 # warm: templates, first queries
                 httpx.get(url, timeout=30).raise_for_status()
             deadline = time.monotonic() + DEADLINE_S

@@ -104,8 +104,8 @@ def routes(kit: Kit) -> APIRouter:
         from services.gazette.public import issues_by_year
         from services.publication.site import policy_index
         svc = site_services(kit)
-        policies = await run_in_threadpool(policy_index, svc)
-        years = await run_in_threadpool(issues_by_year, svc)
+        # one hop to the thread pool for both reads: under load each hop waits its turn again
+        policies, years = await run_in_threadpool(lambda: (policy_index(svc), issues_by_year(svc)))
         latest = [i for _, issues in years for i in issues if i.href][:4]
         return public_page(kit, "site_home.html.j2", svc=svc, section="home", policies=policies, issues=latest)
 
