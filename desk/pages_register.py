@@ -31,15 +31,16 @@ def _entries(svc, text: str, key: str, public: bool) -> tuple[list, bool]:
     """(entries newest first, whether more matched than are shown). 现行有效 counts amended
     documents too: they stay in force as amended (publishing/register_rules.IN_FORCE)."""
     from publishing.register_rules import IN_FORCE
-    from services.register.life import list_entries
+    from services.register.life import newest_entries
     from services.register.search import search
     single = key if key in ("pending", "amended", "repealed", "expired") else None
     if text:
         found = search(svc, text, single, SHOWN + 1)
-    else:
-        found = list(reversed(list_entries(svc, single, public=public)))
-    if key == "current":
-        found = [e for e in found if e.status in IN_FORCE]
+        if key == "current":
+            found = [e for e in found if e.status in IN_FORCE]
+    else:           # one page read from the database, newest first: never the whole register
+        statuses = IN_FORCE if key == "current" else (single,) if single else None
+        found = newest_entries(svc, statuses, SHOWN + 1, public=public)
     return found[:SHOWN], len(found) > SHOWN
 
 

@@ -225,6 +225,12 @@ def list_entries(svc: Services, status: str | None = None, *, public: bool = Fal
         return views(uow, uow.register.entries(status, public=public), svc.config)
 
 
+def newest_entries(svc: Services, statuses: tuple[str, ...] | None, limit: int, *, public: bool = False) -> list[EntryView]:
+    """The newest `limit` entries of these statuses (None: any), newest first, read as a page."""
+    with svc.unit() as uow:
+        return views(uow, uow.register.newest(statuses, limit, public=public), svc.config)
+
+
 def show(svc: Services, number: str) -> EntryView:
     with svc.unit() as uow:
         return views(uow, [uow.register.require(number)], svc.config)[0]

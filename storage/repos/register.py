@@ -93,6 +93,16 @@ class RegisterRepo:
             q = q.join(DossierRow, DossierRow.id == RegisterEntryRow.dossier_id).where(public_dossier(DossierRow))
         return list(self.session.scalars(q))
 
+    def newest(self, statuses: tuple[str, ...] | None, limit: int, *, public: bool = False) -> list[RegisterEntryRow]:
+        """At most `limit` entries of these statuses (None: any), newest first (year, serial descending):
+        a page of the register reads its rows, never the whole register. public=True as in `entries`."""
+        q = select(RegisterEntryRow).order_by(RegisterEntryRow.year.desc(), RegisterEntryRow.serial.desc()).limit(limit)
+        if statuses is not None:
+            q = q.where(RegisterEntryRow.status.in_(statuses))
+        if public:
+            q = q.join(DossierRow, DossierRow.id == RegisterEntryRow.dossier_id).where(public_dossier(DossierRow))
+        return list(self.session.scalars(q))
+
     def by_number(self, registration_number: str) -> RegisterEntryRow | None:
         """The entry with this registration number, if any."""
         return self.session.scalars(_by_number(), {"number": registration_number}).first()

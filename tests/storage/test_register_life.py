@@ -162,3 +162,22 @@ def test_the_annual_figures_come_from_a_constructed_history(svc, tmp_path):
     assert [y2019.value(k) for k in ("interpreted_share", "graphic_share", "released_together_share")] \
         == [100.0, 100.0, 100.0]
     assert rules.STATUS_NAMES[life.show(svc, first).status] == "已废止"
+
+
+def test_a_page_of_the_register_is_read_newest_first_and_is_the_whole_registers_head(svc, tmp_path):
+    """The public register list reads a page (newest_entries: statuses and LIMIT in the query), never
+    the whole register: the same entries, in the same order, as the whole register filtered and cut,
+    for each filter of the page, public or not; a 不予公开 dossier's entry is never in a public page."""
+    numbers = [number_of(svc, signed_dossier(svc, tmp_path, ON_SIGNING)) for _ in range(6)]
+    life.amend(svc, numbers[0], numbers[1], "editor")
+    life.repeal(svc, numbers[2], "editor", reason="上位法已废止")
+    hidden = life.show(svc, numbers[5]).dossier
+    mark_not_public(svc, hidden)
+    for public in (True, False):
+        whole = list(reversed(life.list_entries(svc, public=public)))
+        for statuses in (rules.IN_FORCE, ("repealed",), ("amended",), None):
+            for limit in (1, 2, 10):
+                page = life.newest_entries(svc, statuses, limit, public=public)
+                assert [e.registration_number for e in page] == \
+                    [e.registration_number for e in whole if statuses is None or e.status in statuses][:limit]
+        assert (hidden in {e.dossier for e in life.newest_entries(svc, None, 10, public=public)}) is not public
