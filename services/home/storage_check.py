@@ -97,16 +97,25 @@ class StorageReport(BaseModel):
 
 def named_objects(svc: Services) -> dict[str, list[str]]:
     """Every object key a row names → who names it (中文). Manifests are read for their pages."""
+    return _names_and_unread(svc)[0]
+
+
+def _names_and_unread(svc: Services) -> tuple[dict[str, list[str]], list[str]]:
+    """(named_objects, the manifests that could not be read: who names them). While a manifest is
+    missing or unreadable, the objects it lists cannot be told from strays (fail closed)."""
     with svc.unit() as uow:
         names, manifests = uow.references.object_names()
+    unread = []
     for key, who in manifests:
         try:
             listing = json.loads(svc.store.get(key))
-        except (ObjectMissing, ValueError):
-            continue                         # the manifest itself is reported missing
-        for path, sha in listing.items():
+            pages = list(listing.items())
+        except (ObjectMissing, ValueError, AttributeError):
+            unread.append(who)               # the manifest itself is reported missing
+            continue
+        for path, sha in pages:
             names.setdefault(sha, []).append(f"{who} {path}")
-    return names
+    return names, unread
 
 
 def _site_names(svc: Services) -> set[str]:
@@ -201,10 +210,13 @@ def _repair(svc: Services, report: StorageReport, grace: int) -> None:
     young = f"不足 {grace} 秒，可能正被写入，稍后再修复"
     # Objects: the names are read again now, so an intake or release that committed since the
     # listing keeps what it names.
-    still_named = named_objects(svc)
+    still_named, unread = _names_and_unread(svc)
     for stray in report.orphan_objects:
         if stray.age_seconds < grace:
             stray.kept_because = young
+        elif unread:            # what a lost manifest listed looks like a stray: remove nothing
+            stray.kept_because = (f"{'、'.join(unread)}的文件清单缺失或无法读取，无法确定此对象是否由其引用；"
+                                  "请先恢复缺失的对象（见“缺失”一节）再修复")
         elif stray.what in still_named:
             stray.kept_because = "已有记录引用（检查之后刚刚提交）"
         else:

@@ -186,7 +186,10 @@ def test_an_edit_on_one_home_is_the_configuration_of_every_home_on_the_database(
     b = Home(tmp_path / "b")
     b.create()
     original = a.config_path.read_text(encoding="utf-8")
-    b.config_path.write_text(original.replace('filing = "30日"', 'filing = "25日"'), encoding="utf-8")
+    # B names A's database (a new home's file names its own, relative to itself)
+    b.config_path.write_text(original.replace('filing = "30日"', 'filing = "25日"').replace(
+        'database = "sqlite:///lockstep.db"', f'database = "{a.database_url}"'), encoding="utf-8")
+    assert b.database_url == a.database_url
     assert open_services(b).config.clocks.filing == "25日"
     context._config_seen.clear()
     assert open_services(Home(a.path)).config.clocks.filing == "25日"        # A's file unchanged: the record

@@ -113,6 +113,23 @@ def test_an_object_a_row_names_is_never_removed_and_its_loss_is_reported(release
     assert "缺失" in text.stdout and text.exit_code == 1
 
 
+def test_a_lost_edition_manifest_makes_the_repair_remove_nothing(released):
+    """The web edition's file list (a manifest object) names the edition's pages; when it is lost, those
+    pages look like strays. The repair fails closed: it removes no object while a manifest cannot be
+    read, says why, and reports the manifest missing (found in CI, where the manifest happened to be
+    the first key the S3 listing gave the test above)."""
+    svc, _ = released
+    with svc.unit() as uow:
+        manifest = uow.gazette.issue("2019-8").web_sha256
+    before = {k for k, _ in svc.store.listing()}
+    svc.store.delete(manifest)
+    doc = json.loads(_cli(svc, "--repair", "--grace", "0", "--json").stdout)
+    assert [m["sha256"] for m in doc["missing_objects"]] == [manifest]
+    assert doc["counts"]["removed"] == 0 and doc["orphan_objects"]
+    assert all("文件清单缺失或无法读取" in o["kept_because"] for o in doc["orphan_objects"])
+    assert {k for k, _ in svc.store.listing()} == before - {manifest}
+
+
 def test_a_temporary_edition_folder_of_an_issue_released_meanwhile_is_kept(released):
     """Killed between the release's commit and its move: the temp folder is the edition; the repair
     keeps it and says how to complete it, and the release run again completes it."""
