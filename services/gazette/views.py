@@ -113,14 +113,9 @@ def withheld(svc: Services, issue_id: str) -> set[str]:
                 if not dossier_public(d) and d.withheld_at is None}
 
 
-def public_entry(svc: Services, number: str) -> EntryView | None:
-    """One register entry as the public may see it: None when absent or its dossier is not public."""
-    with svc.unit() as uow:
-        return public_entry_in(uow, number)
-
-
 def public_entry_in(uow, number: str) -> EntryView | None:
-    """`public_entry` in a unit the caller holds (services/publication/site.public_entry_page)."""
+    """One register entry as the public may see it, in a unit the caller holds
+    (services/publication/site.public_entry_page): None when absent or its dossier is not public."""
     row = uow.register.by_number(number)
     if row is None or not dossier_public(uow.dossiers.get(row.dossier_id)):
         return None

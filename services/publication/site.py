@@ -233,15 +233,9 @@ def consultation_index(svc: Services) -> list[ConsultationListing]:
                 for c, d in uow.public_site.consultations()]
 
 
-def entry_extras(svc: Services, dossier_id: str, numbers: list[str]) -> tuple[str | None, set[str]]:
-    """For a public register entry's page: the href of its policy's full text on the site (None before a
-    page was released), and which of the registration numbers it links to are public now (a withheld
-    document's number is not shown either)."""
-    with svc.unit() as uow:
-        return _extras(uow, dossier_id, numbers)
-
-
 def _extras(uow, dossier_id: str, numbers: list[str]) -> tuple[str | None, set[str]]:
+    """The href of the policy's full text on the site (None before a page was released), and which of the
+    registration numbers the entry links to are public now (a withheld document's number is not shown)."""
     page = uow.public_site.has_policy_page([dossier_id])
     public = set(uow.public_site.public_entries(sorted(set(numbers)))) if numbers else set()
     return (f"/site/policies/{dossier_id}.html" if page else None), public
@@ -250,7 +244,7 @@ def _extras(uow, dossier_id: str, numbers: list[str]) -> tuple[str | None, set[s
 def public_entry_page(svc: Services, number: str):
     """A public register entry's page in one unit: (the entry as the public may see it, its full text's href,
     the public numbers it links to), or None when the entry is absent or its dossier is not public now
-    (services/gazette/views.public_entry, then `entry_extras`)."""
+    (services/gazette/views.public_entry_in, then `_extras`)."""
     from services.gazette.views import public_entry_in
     with svc.unit() as uow:
         entry = public_entry_in(uow, number)
