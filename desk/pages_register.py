@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from desk.kit import SECURITY_HEADERS, Kit, status_of
+from desk.public_cache import cached
 from review import rules
 from documents.problems import Refused, problem
 
@@ -61,6 +62,7 @@ def routes(kit: Kit) -> APIRouter:
     # public 404 page for an entry that is absent or not public, a refused search as a public page.
 
     @router.get("/register")
+    @cached(kit)
     async def register_page(request: Request) -> Response:
         from desk.pages_site import public_page, refused_publicly, site_services
         text = (request.query_params.get("q") or "").strip()[:100]
@@ -77,6 +79,7 @@ def routes(kit: Kit) -> APIRouter:
                            chosen=key, filters=FILTERS, shown=SHOWN, catalogue=catalogue)
 
     @router.get("/register/{number}")
+    @cached(kit)
     async def public_entry(request: Request, number: str) -> Response:
         from desk.pages_site import not_found, public_page, refused_publicly, site_services
         from services.publication.site import public_entry_page

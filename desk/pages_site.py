@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from desk.kit import SECURITY_HEADERS, Kit, status_of
+from desk.public_cache import cached
 from documents.problems import Refused
 from templates import render
 
@@ -100,6 +101,7 @@ def routes(kit: Kit) -> APIRouter:
 
     @router.get("/site/")
     @publicly
+    @cached(kit)
     async def site_home(request: Request) -> Response:
         from services.gazette.public import issues_by_year
         from services.publication.site import policy_index
@@ -111,6 +113,7 @@ def routes(kit: Kit) -> APIRouter:
 
     @router.get("/site/consultations")
     @publicly
+    @cached(kit)
     async def consultations(request: Request) -> Response:
         from services.publication.site import consultation_index
         svc = site_services(kit)
@@ -120,6 +123,7 @@ def routes(kit: Kit) -> APIRouter:
 
     @router.get("/site/policies/{name}")
     @publicly
+    @cached(kit)
     async def policy(request: Request, name: str) -> Response:
         from publishing.web_release import short_title
         from services.publication.site import policy_view
@@ -153,6 +157,7 @@ def routes(kit: Kit) -> APIRouter:
 
     @router.get("/gazette")
     @publicly
+    @cached(kit)
     async def gazette(request: Request) -> Response:
         from services.gazette.public import issues_by_year
         svc = site_services(kit)

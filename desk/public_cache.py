@@ -1,0 +1,127 @@
+"""The public site's page cache (issue 15: the register and gazette pages under a crowd).
+
+A public page is the same for every visitor: it depends on the database, the configuration and the
+day. So the desk keeps the pages it made, each under
+
+  - the database's change stamp (storage/stamp.py) taken before the page was read: ANY commit,
+    from this desk, a command line, a worker or another desk, makes every kept page stale;
+  - the configuration file's modification time and size (the government's name, the topics);
+  - the day (有效性 such as 待施行 and 将于…废止 turn at midnight);
+
+and for at most MAX_AGE seconds whatever happens (a moment passing inside a day: a consultation
+closing). A withheld document therefore leaves every cached page on the request after the commit
+that withheld it, exactly as it leaves the uncached ones. What may be kept: the pages' answers
+200 and the one public 404, never a refusal or an error page, never a page that varies by visitor
+(forms with throttles or tokens are not decorated). A database that gives no stamp keeps nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+import time
+from collections import OrderedDict
+
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+MAX_AGE = 10.0            # seconds; the bound on anything time-based the stamps do not see
+MOST = 128                # pages kept (an LRU): a query string is the visitor's, so keys are bounded
+KEPT_STATUSES = (200, 404)
+
+
+class PageCache:
+    def __init__(self, most: int = MOST, max_age: float = MAX_AGE) -> None:
+        self.most, self.max_age = most, max_age
+        self._pages: OrderedDict[tuple, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = self.made = 0      # made: pages made by a request that missed
+
+    def get(self, key: tuple, stamp: tuple) -> Response | None:
+        with self._lock:
+            kept = self._pages.get(key)
+            if kept is None or kept[0] != stamp or time.monotonic() > kept[1]:
+                self.misses += 1
+                return None
+            self._pages.move_to_end(key)
+            self.hits += 1
+        _, _, status, body, headers = kept
+        response = Response(body, status_code=status)
+        response.raw_headers = list(headers)
+        return response
+
+    def put(self, key: tuple, stamp: tuple, response: Response) -> None:
+        body = getattr(response, "body", None)
+        if response.status_code not in KEPT_STATUSES or not isinstance(body, bytes):
+            return
+        with self._lock:
+            self._pages[key] = (stamp, time.monotonic() + self.max_age, response.status_code, body,
+                                tuple(response.raw_headers))
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.most:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+
+def cache_of(kit) -> PageCache:
+    """One cache per desk app (its Kit)."""
+    cache = getattr(kit, "public_pages", None)
+    if cache is None:
+        cache = kit.public_pages = PageCache()
+    return cache
+
+
+async def stamp_of(kit) -> tuple | None:
+    """(database stamp, config file stamp, day), or None when the database gives no stamp."""
+    from desk.pages_site import site_services
+    from storage.stamp import cheap, data_stamp
+    try:
+        svc = site_services(kit)
+        engine = svc.db.engine
+        data = data_stamp(engine) if cheap(engine) else await run_in_threadpool(data_stamp, engine)
+        if data is None:
+            return None
+        st = svc.home.config_path.stat()
+        return data, st.st_mtime_ns, st.st_size, svc.now().astimezone().date()
+    except Exception:           # noqa: BLE001 - a home that cannot be opened: the handler says so, uncached
+        return None
+
+
+def cached(kit):
+    """Decorate a public GET handler `async def h(request: Request, ...)`: the page comes from the
+    cache while its stamp holds, else the handler makes it (and the cache keeps it). Requests for a
+    page being made under the same stamp wait for that one making rather than each making it again:
+    after a commit, a crowd on one page costs one page's work, not one per visitor."""
+    making: dict[tuple, asyncio.Future] = {}
+
+    def wrap(handler):
+        @functools.wraps(handler)
+        async def run(request: Request, *args, **kwargs):
+            cache = cache_of(kit)
+            stamp = await stamp_of(kit)
+            if stamp is None:
+                return await handler(request, *args, **kwargs)
+            key = (request.url.path, request.scope.get("query_string", b""))
+            if (page := cache.get(key, stamp)) is not None:
+                return page
+            underway = making.get((key, stamp))
+            if underway is not None:
+                await asyncio.shield(underway)           # its maker's outcome, whatever it was
+                if (page := cache.get(key, stamp)) is not None:
+                    return page
+                return await handler(request, *args, **kwargs)     # not kept (an error page): make our own
+            done = making[(key, stamp)] = asyncio.get_running_loop().create_future()
+            cache.made += 1
+            try:
+                response = await handler(request, *args, **kwargs)
+                cache.put(key, stamp, response)
+                return response
+            finally:
+                making.pop((key, stamp), None)
+                done.set_result(None)
+        return run
+    return wrap
