@@ -28,12 +28,14 @@ from starlette.concurrency import run_in_threadpool
 
 MAX_AGE = 10.0            # seconds; the bound on anything time-based the stamps do not see
 MOST = 128                # pages kept (an LRU): a query string is the visitor's, so keys are bounded
+MOST_BYTES = 32 * 1024 * 1024     # and their bodies together (a register page of 500 entries is ~0.5 MB)
 KEPT_STATUSES = (200, 404)
 
 
 class PageCache:
-    def __init__(self, most: int = MOST, max_age: float = MAX_AGE) -> None:
-        self.most, self.max_age = most, max_age
+    def __init__(self, most: int = MOST, max_age: float = MAX_AGE, most_bytes: int = MOST_BYTES) -> None:
+        self.most, self.max_age, self.most_bytes = most, max_age, most_bytes
+        self.bytes = 0
         self._pages: OrderedDict[tuple, tuple] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = self.made = 0      # made: pages made by a request that missed
@@ -55,16 +57,21 @@ class PageCache:
         body = getattr(response, "body", None)
         if response.status_code not in KEPT_STATUSES or not isinstance(body, bytes):
             return
+        if len(body) > self.most_bytes // 4:
+            return                # one page never takes most of the budget
         with self._lock:
+            if (old := self._pages.pop(key, None)) is not None:
+                self.bytes -= len(old[3])
             self._pages[key] = (stamp, time.monotonic() + self.max_age, response.status_code, body,
                                 tuple(response.raw_headers))
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.most:
-                self._pages.popitem(last=False)
+            self.bytes += len(body)
+            while len(self._pages) > self.most or self.bytes > self.most_bytes:
+                self.bytes -= len(self._pages.popitem(last=False)[1][3])
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self.bytes = 0
 
 
 def cache_of(kit) -> PageCache:

@@ -217,6 +217,13 @@ def test_the_cache_keeps_pages_and_the_one_404_only_under_their_own_stamp_and_ag
     assert cache.get(("/nope", b""), stamp).status_code == 404
     cache.put(("/c", b""), stamp, HTMLResponse("c"))                  # bounded: the oldest goes
     assert cache.get(key, stamp) is None and cache.get(("/c", b""), stamp) is not None
+    small = PageCache(most=10, max_age=60, most_bytes=40)            # bounded by bytes too
+    for n in range(4):
+        small.put((f"/{n}", b""), stamp, HTMLResponse("x" * 10))
+    small.put(("/big", b""), stamp, HTMLResponse("x" * 11))          # over a quarter of the budget: not kept
+    assert small.get(("/big", b""), stamp) is None and small.bytes == 40
+    small.put(("/4", b""), stamp, HTMLResponse("y" * 10))
+    assert small.get(("/0", b""), stamp) is None and small.bytes == 40 and small.get(("/4", b""), stamp)
     old = PageCache(max_age=0)
     old.put(key, stamp, HTMLResponse("x"))
     assert old.get(key, stamp) is None                                # too old, whatever the stamp
