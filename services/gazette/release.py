@@ -445,24 +445,70 @@ def _report(issue_id: str, work) -> dict:
 
 def cancel_release(svc: Services, issue_id: str, reason: str, actor: str) -> IssueView:
     """取消定时出版: before its moment, with a reason; the issue is a draft again (audited). The
-    editions it had stored are named by nothing now (`lockstep storage check --repair` removes them)."""
-    with svc.unit() as uow:
-        issue = load_issue(uow, issue_id)
-        if refusal := guards.may_cancel_release(person(svc.config, actor), issue.status):
-            raise Refused(refusal)
-        if refusal := guards.cancel_reason_problem(reason):
-            raise Refused(refusal)
-        now = uow.now()
-        moment = _aware(issue.released_at) if issue.released_at else None
-        if moment is not None and moment <= now:
-            raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期定时出版的时间 "
-                                                   f"{_local(moment)} 已到，不能再取消"))
-        issue.status = GAZETTE_ISSUE.step(issue.status, "cancel")
-        _undecide(issue, now)
-        uow.audit.append(ReleaseCancelled(dossier_id=None, actor=actor, at=now, issue=issue.id, moment=moment,
-                                          reason=reason.strip()))
-        uow.flush()
-        return issue_view(svc, uow, issue)
+    editions it had stored are named by nothing now (`lockstep storage check --repair` removes them).
+
+    One conditional write (uow.gazette.undecide_if) takes the issue from the state it was read in: of
+    two cancels at once (two clicks, the CLI and the desk) or a cancel and the release at its moment,
+    exactly one is recorded; the others are refused (invalid_state) with what did happen
+    (_cancel_lost): cancelled already, and by whom, or released. A write lost to the editions being
+    prepared (the issue still scheduled) is tried again on what is there now."""
+    who = person(svc.config, actor)
+
+    def attempt() -> IssueView | None:
+        with svc.unit() as uow:
+            issue = load_issue(uow, issue_id)
+            if refusal := guards.may_cancel_release(who, issue.status):
+                raise Refused(_cancel_lost(uow, issue) if refusal.code == "invalid_state" else refusal)
+            if refusal := guards.cancel_reason_problem(reason):
+                raise Refused(refusal)
+            now = uow.now()
+            moment = _aware(issue.released_at) if issue.released_at else None
+            if moment is not None and moment <= now:
+                raise Refused(problem("invalid_state", f"公报{issue.year}年第{issue.number}期定时出版的时间 "
+                                                       f"{_local(moment)} 已到，不能再取消"))
+            if not uow.gazette.undecide_if(issue, status=issue.status, now=now,
+                                           to=GAZETTE_ISSUE.step(issue.status, "cancel")):
+                if issue.status == "scheduled" and issue.released_at is not None and moment is not None \
+                        and _aware(issue.released_at) == moment:
+                    return None             # its editions prepared meanwhile: read it again
+                raise Refused(_cancel_lost(uow, issue, moment))
+            uow.audit.append(ReleaseCancelled(dossier_id=None, actor=actor, at=now, issue=issue.id,
+                                              moment=moment, reason=reason.strip()))
+            uow.flush()
+            return issue_view(svc, uow, issue)
+
+    def work() -> IssueView:
+        for _ in range(CANCEL_ATTEMPTS):
+            if (view := attempt()) is not None:
+                return view
+        raise Refused(problem("invalid_state", f"公报期次 {issue_id} 正被同时更改，请稍后再取消"))
+    return svc.retrying(work)
+
+
+CANCEL_ATTEMPTS = 5
+
+
+def _cancel_lost(uow: Unit, issue, moment: dt.datetime | None = None):
+    """Why a cancel finds nothing to cancel, as it is now (the issue row read again); `moment`: the
+    scheduled moment the cancel was about, when the issue has been scheduled anew since."""
+    name = f"公报{issue.year}年第{issue.number}期"
+    if issue.status == "scheduled" and issue.released_at is not None:
+        return problem("invalid_state", f"{name}的定时出版已被取消并重新定时（现定于 "
+                                        f"{_local(_aware(issue.released_at))}），请确认后再决定是否取消", advice="")
+    if issue.status == "released":
+        return problem("invalid_state", f"{name}已出版，不能再取消", advice="")
+    if issue.status == "releasing":
+        return problem("invalid_state", f"{name}正在出版，不能再取消", advice="")
+    cancelled = uow.gazette.latest_release_decision(issue.id, ReleaseCancelled.name)
+    decided = uow.gazette.latest_release_decision(issue.id, ReleaseDecided.name)
+    if issue.status == "draft" and cancelled is not None and (decided is None or cancelled.seq > decided.seq):
+        p = cancelled.payload or {}
+        when = _local(_aware(cancelled.at)) if cancelled.at else ""
+        return problem("invalid_state", f"{name}的定时出版已被取消（{cancelled.actor} 于 {when} 取消定时出版，"
+                                        f"理由：{p.get('reason', '')}），现为编排中", advice="")
+    if issue.status == "draft" and decided is not None:
+        return problem("invalid_state", f"{name}的出版决定已撤回（出版工作未能完成），现为编排中，没有可取消的定时出版", advice="")
+    return GAZETTE_ISSUE.refusal(issue.status, "cancel") or problem("invalid_state", f"{name}没有可取消的定时出版")
 
 
 def _released(view, target: Path, print_name: str) -> Released:

@@ -165,17 +165,22 @@ def schedule_at_sign_off(uow, dossier_id: str, fingerprint: str, at: dt.datetime
 
 def cancel(svc: Services, dossier_id: str, reason: str, actor: str) -> ReleaseState:
     """取消定时发布: before its moment, by a signer, with a reason (audited). The dossier stays signed
-    off and its job held: nothing is published until a signer schedules it again or publishes it."""
+    off and its job held: nothing is published until a signer schedules it again or publishes it.
+    Of two cancels at once one holds the job (one conditional write, storage/jobs.py hold); the
+    others are told what did happen, read again after the lost write (_cancel_lost): cancelled
+    already, and by whom, or being published, or published."""
     who = person(svc.config, actor)
 
-    def work() -> ReleaseState:
+    def work() -> ReleaseState | None:
         with svc.unit() as uow:
             row, version, job = _job_of(uow, dossier_id)
             if refusal := (rules.may_see(who, dossier_id, row.drafting_unit, row.state, _pipeline(svc, row, version),
                                          version)
-                           or rules.may_sign_off(who, uow.dossiers.submitters(dossier_id))
-                           or WEB_RELEASE.refusal(release_state(row.state, job), "cancel")
-                           or rules.cancel_reason_problem(reason)):
+                           or rules.may_sign_off(who, uow.dossiers.submitters(dossier_id))):
+                raise Refused(refusal)
+            if refusal := WEB_RELEASE.refusal(release_state(row.state, job), "cancel"):
+                raise Refused(_cancel_lost(uow, dossier_id, row, version, job) or refusal)
+            if refusal := rules.cancel_reason_problem(reason):
                 raise Refused(refusal)
             now, moment = uow.now(), moment_of(job)
             if moment <= now:
@@ -185,13 +190,45 @@ def cancel(svc: Services, dossier_id: str, reason: str, actor: str) -> ReleaseSt
             why = Problem(code="invalid_state", message=f"定时于 {local_time(moment)} 的发布已由 {actor} 取消，理由："
                           f"{reason.strip()}；须由签发人重新定时（lockstep publish schedule）或发布（lockstep publish）")
             if uow.jobs.hold(KIND, dossier_id, version.fingerprint, why) is None:
-                raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 正在发布，不能再取消"))
+                return None         # another writer got there first: what it did is read afresh below
             uow.audit.append(PublicationScheduleCancelled(dossier_id=dossier_id, actor=actor, at=now,
                                                           fingerprint=version.fingerprint, moment=moment,
                                                           reason=reason.strip()))
             return ReleaseState(dossier=dossier_id, state="held", state_name=WEB_RELEASE.states["held"],
                                 moment=None, note=why.message)
-    return svc.retrying(work)
+
+    def lost() -> Problem:
+        with svc.unit() as uow:
+            row, version, job = _job_of(uow, dossier_id)
+            state = release_state(row.state, job)
+            return (_cancel_lost(uow, dossier_id, row, version, job)
+                    or WEB_RELEASE.refusal(state, "cancel")
+                    or problem("invalid_state", f"卷宗 {dossier_id} 的定时发布正被同时更改，请稍后再试", advice=""))
+    if (done := svc.retrying(work)) is not None:
+        return done
+    raise Refused(svc.retrying(lost))
+
+
+def _cancel_lost(uow, dossier_id: str, row, version, job: Job | None) -> Problem | None:
+    """Why a cancel finds no scheduled release to cancel, in words for what did happen (None: the
+    rulebook's own words fit: it was never scheduled, or its publication failed)."""
+    state = release_state(row.state, job)
+    if state == "released":
+        return problem("invalid_state", f"卷宗 {dossier_id} 已发布，不能再取消", advice="")
+    if state == "releasing":
+        return problem("invalid_state", f"卷宗 {dossier_id} 正在发布，不能再取消", advice="")
+    if state == "scheduled":
+        return problem("invalid_state", f"卷宗 {dossier_id} 的定时发布已被取消并重新定时（现定于 "
+                                        f"{local_time(moment_of(job))}），请确认后再决定是否取消", advice="")
+    # held: by a cancel when the version's latest schedule event is a cancellation
+    last = next((e for e in reversed(uow.audit.history(dossier_id))
+                 if e.name in (PublicationScheduled.name, PublicationScheduleCancelled.name)
+                 and (e.payload or {}).get("fingerprint") == version.fingerprint), None)
+    if last is None or last.name != PublicationScheduleCancelled.name:
+        return None
+    return problem("invalid_state", f"卷宗 {dossier_id} 的定时发布已被取消（{last.actor} 于 {local_time(aware(last.at))} "
+                                    f"取消定时发布，理由：{(last.payload or {}).get('reason', '')}），现待签发人重新定时或发布",
+                   advice="")
 
 
 def state_of(svc: Services, dossier_id: str) -> ReleaseState | None:

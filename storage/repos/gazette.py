@@ -184,3 +184,23 @@ class GazetteRepo:
         from sqlalchemy.orm.attributes import flag_modified
         issue.updated_at = now
         flag_modified(issue, "updated_at")
+
+    # -- 取消定时出版 (services/gazette/release.py cancel_release, issue 15 item 1) ----------------------
+    def undecide_if(self, issue: GazetteIssueRow, *, status: str, to: str, now) -> bool:
+        """The issue's release decision undone in ONE conditional write: its status `status` → `to`
+        (the rulebook's answer), the decision's fields cleared, row_version up, only while the row is
+        as read (that status and row_version). False when another writer got there first (a second
+        cancel, the release at its moment, the editions prepared): nothing written. Holds on
+        PostgreSQL (the row's lock: the loser's UPDATE waits, then matches nothing) and on SQLite
+        (the write lock). The row object is read again afterwards."""
+        from sqlalchemy import update
+        done = self.session.execute(
+            update(GazetteIssueRow)
+            .where(GazetteIssueRow.id == issue.id, GazetteIssueRow.status == status,
+                   GazetteIssueRow.row_version == issue.row_version)
+            .values(status=to, release_date=None, released_at=None, released_by=None, print_name=None,
+                    print_sha256=None, web_sha256=None, updated_at=now,
+                    row_version=GazetteIssueRow.row_version + 1)
+            .returning(GazetteIssueRow.id).execution_options(synchronize_session=False)).scalar()
+        self.session.refresh(issue)
+        return done is not None
