@@ -10,7 +10,9 @@ Now each is one conditional write: exactly one cancellation is recorded, every o
 refused with invalid_state and told what did happen (已被取消, by whom; 已出版; 正在发布).
 
 Each caller is a thread with its own Services (its own connections from the home's engine), all
-released at once by a barrier."""
+released at once by a barrier, or (SQLite, the laptop's CLI and desk) a process of its own. A cancel
+also races the release at its moment (the desk's clock: release_due, publish_due): one outcome, and
+the losers are told which."""
 from __future__ import annotations
 
 import datetime as dt
@@ -114,6 +116,21 @@ def _scheduled_issue(svc, base: Path, at: dt.datetime) -> str:
     return issue
 
 
+
+def _signed(svc, base: Path, at: dt.datetime) -> str:
+    """A dossier signed off with its web release scheduled for `at` (pages prepared)."""
+    from samples.genhe import write_zip
+    from services.dossiers.intake import intake_bundle
+    from services.publication import schedule as sched
+    from services.review.actions import record_decision, record_sign_off
+    n = next(_numbers)
+    d = intake_bundle([write_zip(base / f"web-{n}.zip", doc_number=f"根政办发〔2019〕{n}号")], "drafter", svc).dossier
+    for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
+        record_decision(svc, d, stage, "approve", "同意", who)
+    record_sign_off(svc, d, "signer", None, at)
+    assert sched.state_of(svc, d).state == "scheduled"
+    return d
+
 def test_six_cancels_of_one_scheduled_issue_record_one_and_tell_the_others_it_was_cancelled(world):
     from services.gazette import issues as gazette
     from services.gazette.release import cancel_release, release_issue
@@ -175,17 +192,9 @@ def test_cancels_racing_the_release_at_its_moment_leave_one_outcome(world):
 
 
 def test_six_cancels_of_one_scheduled_web_release_hold_it_once_and_tell_the_others_it_was_cancelled(world):
-    from samples.genhe import write_zip
-    from services.dossiers.intake import intake_bundle
     from services.publication import schedule as sched
-    from services.review.actions import record_decision, record_sign_off
     home, svc, base = world
-    n = next(_numbers)
-    d = intake_bundle([write_zip(base / f"web-{n}.zip", doc_number=f"根政办发〔2019〕{n}号")], "drafter", svc).dossier
-    for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
-        record_decision(svc, d, stage, "approve", "同意", who)
-    record_sign_off(svc, d, "signer", None, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2))
-    assert sched.state_of(svc, d).state == "scheduled"
+    d = _signed(svc, base, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2))
     callers = [_services(home) for _ in range(N)]
     answers = _at_once([lambda s=s: sched.cancel(s, d, WEB_REASON, "signer").state for s in callers])
     assert [a for a in answers if a == "held"] == ["held"], answers
@@ -203,6 +212,37 @@ def test_six_cancels_of_one_scheduled_web_release_hold_it_once_and_tell_the_othe
     with pytest.raises(Refused) as late:
         sched.cancel(svc, d, WEB_REASON, "signer")
     assert late.value.problem.code == "invalid_state" and f"卷宗 {d} 已发布" in late.value.problem.message
+
+
+
+def test_web_release_cancels_racing_its_moment_leave_one_outcome(world):
+    """Three signers cancel a minute before the moment by their clocks while the desk's clock (a minute
+    after) publishes: the job is either held once (nothing published) or published (no cancellation),
+    and each loser is told which."""
+    from services.publication import schedule as sched
+    from services.publication.schedule import publish_due
+    from storage.tables import EventRow
+    home, svc, base = world
+    moment = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)).replace(microsecond=0)
+    d = _signed(svc, base, moment)
+    before, after = moment - dt.timedelta(minutes=1), moment + dt.timedelta(minutes=1)
+    cancels = [lambda s=_services(home, before): sched.cancel(s, d, WEB_REASON, "signer").state for _ in range(3)]
+    clock = _services(home, after)
+    answers = _at_once(cancels + [lambda: [r for r in publish_due(clock) if r.get("dossier") == d]])
+    assert not [a for a in answers if isinstance(a, tuple) and a[0] == "RAW"], answers
+    with svc.session() as s:
+        cancelled = s.query(EventRow).filter_by(dossier_id=d, name="publication.schedule_cancelled").count()
+    state = sched.state_of(svc, d).state
+    refusals = [a for a in answers[:3] if a != "held"]
+    assert all(a[0] == "invalid_state" for a in refusals), answers
+    if state == "released":
+        assert cancelled == 0 and len(refusals) == 3, answers
+        assert all(f"卷宗 {d} 已发布" in a[1] or f"卷宗 {d} 正在发布" in a[1] for a in refusals), refusals
+        assert answers[3] and answers[3][0].get("published") is True, answers
+    else:
+        assert state == "held" and cancelled == 1 and answers[:3].count("held") == 1, (state, answers)
+        assert all(f"卷宗 {d} 的定时发布已被取消" in a[1] for a in refusals), refusals
+        assert answers[3] == [], answers
 
 
 PROCS = 3
@@ -228,8 +268,11 @@ except Refused as r:
 """
 
 
+@pytest.mark.parametrize("world", ["sqlite"], indirect=True)
 def test_cancels_from_three_processes_record_one(world):
-    """The CLI and the desk are processes of their own: three processes cancel the same issue at once."""
+    """The CLI and the desk on one laptop are processes of their own, each with its own connection to the
+    SQLite file: three processes cancel the same issue at once. (On PostgreSQL every thread above has a
+    connection of its own already: the server sees the same as from processes.)"""
     from services.gazette import issues as gazette
     home, svc, base = world
     issue = _scheduled_issue(svc, base, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2))
