@@ -300,15 +300,9 @@ def _abandon(uow: Unit, job: Job, refused: Refused, actor: str) -> None:
     if latest is None or latest.hash != job.fingerprint:
         return
     issue.status = GAZETTE_ISSUE.step(issue.status, "abandon")
-    _undecide(issue, uow.now())
+    uow.gazette.undecide(issue, uow.now())
     uow.audit.append(ReleaseAbandoned(dossier_id=None, actor=actor, at=uow.now(), issue=issue.id,
                                       problems=[p.model_dump(mode="json") for p in refused.problems]))
-
-
-def _undecide(issue, now: dt.datetime) -> None:
-    issue.release_date = issue.released_at = issue.released_by = None
-    issue.print_name = issue.print_sha256 = issue.web_sha256 = None
-    issue.updated_at = now
 
 
 def _carry_out(svc: Services, key: str, actor: str, job: Job | None) -> Released | None:

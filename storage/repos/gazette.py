@@ -20,6 +20,10 @@ from storage.tables import (DossierRow, GazetteCorrectionRow, GazetteImportedIte
 # an item is named by it in a correction), so each is one sequence kept under year 0.
 ITEM_SEQUENCE, NOTICE_SEQUENCE, ALL_YEARS = "gazette_item", "gazette_notice", 0
 
+# A release decision's fields on gazette_issues: cleared together when the decision is undone
+# (cancelled or abandoned), by undecide_if's conditional write and by GazetteRepo.undecide.
+DECISION_FIELDS = ("release_date", "released_at", "released_by", "print_name", "print_sha256", "web_sha256")
+
 
 class GazetteRepo:
     def __init__(self, session: Session) -> None:
@@ -186,6 +190,13 @@ class GazetteRepo:
         flag_modified(issue, "updated_at")
 
     # -- 取消定时出版 (services/gazette/release.py cancel_release, issue 15 item 1) ----------------------
+    @staticmethod
+    def undecide(issue: GazetteIssueRow, now) -> None:
+        """The issue's release decision undone on the row read (the caller's transaction holds it)."""
+        for name in DECISION_FIELDS:
+            setattr(issue, name, None)
+        issue.updated_at = now
+
     def undecide_if(self, issue: GazetteIssueRow, *, status: str, to: str, now) -> bool:
         """The issue's release decision undone in ONE conditional write: its status `status` → `to`
         (the rulebook's answer), the decision's fields cleared, row_version up, only while the row is
@@ -198,8 +209,7 @@ class GazetteRepo:
             update(GazetteIssueRow)
             .where(GazetteIssueRow.id == issue.id, GazetteIssueRow.status == status,
                    GazetteIssueRow.row_version == issue.row_version)
-            .values(status=to, release_date=None, released_at=None, released_by=None, print_name=None,
-                    print_sha256=None, web_sha256=None, updated_at=now,
+            .values(status=to, **dict.fromkeys(DECISION_FIELDS), updated_at=now,
                     row_version=GazetteIssueRow.row_version + 1)
             .returning(GazetteIssueRow.id).execution_options(synchronize_session=False)).scalar()
         self.session.refresh(issue)
