@@ -5,7 +5,9 @@ day. So the desk keeps the pages it made, each under
 
   - the database's change stamp (storage/stamp.py) taken before the page was read: ANY commit,
     from this desk, a command line, a worker or another desk, makes every kept page stale;
-  - the configuration file's modification time and size (the government's name, the topics);
+  - the configuration file's modification time and size (the government's name, the topics), and
+    the moment the desk last opened its services (desk/pages_site.site_services): a configuration
+    recorded in the database by another home reaches the pages then;
   - the day (有效性 such as 待施行 and 将于…废止 turn at midnight);
 
 and for at most MAX_AGE seconds whatever happens (a moment passing inside a day: a consultation
@@ -83,17 +85,24 @@ def cache_of(kit) -> PageCache:
 
 
 async def stamp_of(kit) -> tuple | None:
-    """(database stamp, config file stamp, day), or None when the database gives no stamp."""
-    from desk.pages_site import site_services
+    """(database stamp, config file stamp, the services' opening, day), or None when the database gives
+    no stamp.
+
+    The pages read through site_services, opened again when lockstep.toml changes or every
+    REOPEN_SECONDS: that is when a configuration recorded in the database by another process (another
+    home on the same database) reaches this desk. A page made with the services opened before is
+    kept only until then, as the uncached pages show the old words only until then."""
+    from desk import pages_site
     from storage.stamp import cheap, data_stamp
     try:
-        svc = site_services(kit)
+        svc = pages_site.site_services(kit)
+        opened = int(time.monotonic() // pages_site.REOPEN_SECONDS)     # never older than svc's own
         engine = svc.db.engine
         data = data_stamp(engine) if cheap(engine) else await run_in_threadpool(data_stamp, engine)
         if data is None:
             return None
         st = svc.home.config_path.stat()
-        return data, st.st_mtime_ns, st.st_size, svc.now().astimezone().date()
+        return data, st.st_mtime_ns, st.st_size, opened, svc.now().astimezone().date()
     except Exception:           # noqa: BLE001 - a home that cannot be opened: the handler says so, uncached
         return None
 
