@@ -6,8 +6,8 @@ day. So the desk keeps the pages it made, each under
   - the database's change stamp (storage/stamp.py) taken before the page was read: ANY commit,
     from this desk, a command line, a worker or another desk, makes every kept page stale;
   - the configuration file's modification time and size (the government's name, the topics), and
-    the moment the desk last opened its services (desk/pages_site.site_services): a configuration
-    recorded in the database by another home reaches the pages then;
+    the configuration the pages' services work by (desk/pages_site.site_services opens them again
+    every few seconds: a configuration recorded in the database by another home reaches the pages then);
   - the day (有效性 such as 待施行 and 将于…废止 turn at midnight);
 
 and for at most MAX_AGE seconds whatever happens (a moment passing inside a day: a consultation
@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import threading
 import time
+import weakref
 from collections import OrderedDict
 
 from fastapi import Request
@@ -84,25 +86,45 @@ def cache_of(kit) -> PageCache:
     return cache
 
 
+_fingerprints: dict[int, tuple[weakref.ref, str]] = {}     # id(services) -> (the services, their config's)
+_fingerprints_lock = threading.Lock()
+
+
+def config_fingerprint(svc) -> str:
+    """The SHA-256 of the configuration these services work by (services/home/config_record.py: the
+    newest recorded one, else the home's file), computed once per services object."""
+    with _fingerprints_lock:
+        seen = _fingerprints.get(id(svc))
+        if seen is not None and seen[0]() is svc:
+            return seen[1]
+    fingerprint = hashlib.sha256(svc.config.model_dump_json().encode("utf-8")).hexdigest()
+    with _fingerprints_lock:
+        for key in [k for k, (ref, _) in _fingerprints.items() if ref() is None]:
+            del _fingerprints[key]
+        _fingerprints[id(svc)] = (weakref.ref(svc), fingerprint)
+    return fingerprint
+
+
 async def stamp_of(kit) -> tuple | None:
-    """(database stamp, config file stamp, the services' opening, day), or None when the database gives
-    no stamp.
+    """(database stamp, config file stamp, the configuration the pages' services work by, day), or None
+    when the database gives no stamp.
 
     The pages read through site_services, opened again when lockstep.toml changes or every
     REOPEN_SECONDS: that is when a configuration recorded in the database by another process (another
-    home on the same database) reaches this desk. A page made with the services opened before is
-    kept only until then, as the uncached pages show the old words only until then."""
+    home on the same database) reaches this desk. A page made with the services opened before is kept
+    only until then (its configuration is another), as the uncached pages show the old words only until
+    then; services opened again on the same configuration keep the pages."""
     from desk import pages_site
     from storage.stamp import cheap, data_stamp
     try:
-        svc = pages_site.site_services(kit)
-        opened = int(time.monotonic() // pages_site.REOPEN_SECONDS)     # never older than svc's own
+        svc = pages_site.site_services(kit)         # the handler's own call gets these or newer ones
+        configured = config_fingerprint(svc)
         engine = svc.db.engine
         data = data_stamp(engine) if cheap(engine) else await run_in_threadpool(data_stamp, engine)
         if data is None:
             return None
         st = svc.home.config_path.stat()
-        return data, st.st_mtime_ns, st.st_size, opened, svc.now().astimezone().date()
+        return data, st.st_mtime_ns, st.st_size, configured, svc.now().astimezone().date()
     except Exception:           # noqa: BLE001 - a home that cannot be opened: the handler says so, uncached
         return None
 

@@ -181,6 +181,9 @@ def test_a_configuration_another_home_records_reaches_kept_pages_when_the_desk_r
         fresh = afresh(world, "/site/")
         assert "牙克石市人民政府" in fresh.text
         assert same(world["cached"].get("/site/"), fresh), "a page kept past the desk's reopening of its services"
+        hits = world["cache"].hits
+        assert same(world["cached"].get("/site/"), fresh) and world["cache"].hits == hits + 1, \
+            "services opened again on the same configuration keep the pages"
     finally:
         other.config_path.write_text(text, encoding="utf-8")
         r = subprocess.run([sys.executable, "-m", "cli.main", "--home", str(other.path), "users", "list", "--json"],
