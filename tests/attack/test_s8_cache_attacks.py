@@ -98,7 +98,9 @@ def test_no_visitor_shapes_a_kept_page_and_equivalent_requests_answer_alike(worl
         for headers, c in visitors:
             world["cache"].clear()                       # each visitor makes the page the next one is served
             made = c.get(path, headers=headers)
+            hits = world["cache"].hits
             kept = world["cached"].get(path)
+            assert world["cache"].hits == hits + 1, (path, headers)       # served what that visitor made
             fresh = afresh(world, path)
             assert same(made, fresh) and same(kept, fresh), (path, headers)
             assert b"evil.example" not in kept.content and "set-cookie" not in kept.headers
@@ -269,29 +271,33 @@ def pg_world(tmp_path_factory):
     base = tmp_path_factory.mktemp("s8-attack-pg")
     with postgres_server() as server:
         url = server.create_database("s8_cache_attack")
-        saved = os.environ.get("LOCKSTEP_DATABASE_URL")
-        os.environ["LOCKSTEP_DATABASE_URL"] = url
-        try:
+        with pytest.MonkeyPatch.context() as mp:                   # the tests set it again: see on_pg
+            mp.setenv("LOCKSTEP_DATABASE_URL", url)
             home = Home(base / "home")
             initialise(home)
             svc = open_services(home)
             d = signed_dossier(svc, base / "b", IN_FORCE, title="根河市缓存攻击丙办法")
             app = create_app(home.path, "test-token")
             fresh = create_app(home.path, "test-token")
+        try:
             yield {"server": server, "url": url, "home": home, "svc": svc, "dossier": d, "app": app,
                    "pages": pages_of(svc, d), "cache": cache_of(app.state.kit), "fresh": fresh,
                    "fresh_cache": cache_of(fresh.state.kit), "title": "根河市缓存攻击丙办法"}
         finally:
-            if saved is None:
-                os.environ.pop("LOCKSTEP_DATABASE_URL", None)
-            else:
-                os.environ["LOCKSTEP_DATABASE_URL"] = saved
             context._engines.pop(url, None)
+            svc.engine.dispose()
 
 
-def test_on_postgresql_a_writer_idle_in_its_transaction_then_committing(pg_world):
+@pytest.fixture
+def on_pg(pg_world, monkeypatch):
+    """The PostgreSQL home's database for this test only (the desk opens its services again while it runs)."""
+    monkeypatch.setenv("LOCKSTEP_DATABASE_URL", pg_world["url"])
+    return pg_world
+
+
+def test_on_postgresql_a_writer_idle_in_its_transaction_then_committing(on_pg):
     import psycopg
-    w = pg_world
+    w = on_pg
     c = TestClient(w["app"], base_url="http://testserver")
     fresh = TestClient(w["fresh"], base_url="http://testserver")
     paths = list(w["pages"].values())
@@ -324,10 +330,10 @@ def test_on_postgresql_a_writer_idle_in_its_transaction_then_committing(pg_world
         assert w["title"] in c.get(w["pages"]["register"]).text
 
 
-def test_postgresql_stopped_under_kept_pages_answers_a_coded_public_page_then_the_pages(pg_world, monkeypatch):
+def test_postgresql_stopped_under_kept_pages_answers_a_coded_public_page_then_the_pages(on_pg, monkeypatch):
     import desk.pages_site as pages_site
     from tests.support import postgres as support
-    w = pg_world
+    w = on_pg
     server = w["server"]
 
     async def visit(paths) -> list[httpx.Response]:
