@@ -258,6 +258,46 @@ def test_a_database_file_put_in_place_is_watched_for_its_own_commits(tmp_path):
     engine.dispose()
 
 
+def test_a_desk_on_a_read_only_mount_of_a_home_others_write(world):
+    """The desk serves a read-only mount of the home (storage/db.py read_only(): its engine opens the file
+    read-only) while the office writes through the home itself: the kept pages leave with the commit, as the
+    desk's own reads do."""
+    def mount(*args: str) -> None:
+        r = subprocess.run(["mount", *args], capture_output=True, text=True)
+        if r.returncode != 0:
+            pytest.skip(f"cannot mount here ({r.stderr.strip()}): needs root with mount rights")
+
+    from services.home.context import _engines
+    d, title = world["dossiers"][0], "根河市缓存攻击第一办法"
+    ro = world["base"] / "read-only-home"
+    ro.mkdir(exist_ok=True)
+    mount("--bind", str(world["home"].path), str(ro))
+    try:
+        mount("-o", "remount,ro,bind", str(ro))
+        with pytest.raises(OSError):
+            (ro / "probe").write_text("x")
+        app, fresh_app = create_app(ro, "test-token"), create_app(ro, "test-token")
+        c, fresh, fresh_cache = TestClient(app), TestClient(fresh_app), cache_of(fresh_app.state.kit)
+        paths = list(world["pages"][0].values())
+        for path in paths:
+            c.get(path)
+        assert title in c.get(world["pages"][0]["register"]).text
+        withhold(world, d)
+        for path in paths:
+            kept = c.get(path)
+            fresh_cache.clear()
+            assert same(kept, fresh.get(path)) and title not in kept.text, path
+    finally:
+        restore(world, d)
+        from storage import stamp
+        for url in [u for u in list(_engines) if str(ro) in u]:
+            _engines.pop(url).dispose()
+            if (watcher := stamp._watchers.pop(url, None)) is not None:
+                watcher[1].close()
+        if subprocess.run(["umount", str(ro)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(ro)], capture_output=True)
+
+
 # ---------------------------------------------------------------- PostgreSQL
 
 @pytest.fixture(scope="module")
