@@ -62,6 +62,11 @@ def worker_cmd(ctx: typer.Context, pool: PoolOpt = None,
                 out.print(f"在线工作节点：{'、'.join(st['workers_online']) or '无'}")
         raise typer.Exit(code=0 if ok else 1)
     name = name or f"{socket.gethostname()}-{os.getpid()}"
+    import datetime as dt
+
+    from review.clock import zone_warning
+    if (warning := zone_warning(dt.datetime.now().astimezone().utcoffset())) is not None:
+        out.print(warning)
     raise typer.Exit(code=run_worker(home.path, s, name, limit, say=out.print, drain=drain))
 
 

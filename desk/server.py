@@ -33,6 +33,11 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print, prefect
 
     from desk.app import create_app
     from flows.run import run_intake
+    import datetime as dt
+
+    from review.clock import zone_warning
+    if (warning := zone_warning(dt.datetime.now().astimezone().utcoffset())) is not None:
+        say(warning)
     say("正在启动工作流引擎（Prefect）…")
     _pin_prefect_port(home, prefect_port)
     run_intake(home, [], here=True)                    # warm: the engine starts now, not on the first request

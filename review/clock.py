@@ -27,6 +27,23 @@ from pydantic import BaseModel
 from documents.problems import Refused, problem
 
 DUE_SOON_WORKDAYS = 3   # "due soon" = at most this many working days left
+BEIJING = timedelta(hours=8)
+
+
+def zone_warning(offset: timedelta | None) -> str | None:
+    """What an operator starting a server or worker is told when this machine's local time is not
+    Beijing time (UTC+8): dates (成文日期, 出版日期, 今天的有效性) and times given without a zone
+    (`--at 09:00`) are read and shown in the machine's own zone. None when it is UTC+8."""
+    if offset == BEIJING:
+        return None
+    if offset is None:
+        shown = "未知"
+    else:
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "-"
+        shown = f"UTC{sign}{abs(minutes) // 60}" + (f":{abs(minutes) % 60:02d}" if minutes % 60 else "")
+    return (f"注意：本机时区是 {shown}，不是北京时间（UTC+8）。日期与未写时区的时刻（如 --at 09:00）按本机时区"
+            "计算和显示；请以 TZ=Asia/Shanghai 启动")
 
 _WORKDAY_WORDS = r"(?:个\s*)?工作日|working\s+days?|workdays?"
 _DAY_WORDS = r"(?:个\s*)?自然日|日|天|(?:calendar\s+)?days?"

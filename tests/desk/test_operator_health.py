@@ -37,6 +37,11 @@ def test_the_desk_shows_the_workflow_server_on_the_port_chosen(desk):
     printed = open(desk["log"], encoding="utf-8").read()
     assert f"工作流引擎：{url}（内置临时服务，仅本机可访问）" in printed
     assert "访问日志：" in printed
+    # the machine's zone is said when it is not Beijing time (this machine's, whichever it is)
+    import datetime as dt
+    from review.clock import zone_warning
+    warning = zone_warning(dt.datetime.now().astimezone().utcoffset())
+    assert (warning in printed) if warning else ("不是北京时间" not in printed)
     assert httpx.get(url + "/health", timeout=10).status_code == 200      # it really listens there
 
 
