@@ -43,6 +43,7 @@ class PageCache:
         self._pages: OrderedDict[tuple, tuple] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = self.made = 0      # made: pages made by a request that missed
+        self.threaded = False     # the database's stamp is a round trip away: stamps are taken in a thread
 
     def get(self, key: tuple, stamp: tuple) -> Response | None:
         with self._lock:
@@ -105,6 +106,24 @@ def config_fingerprint(svc) -> str:
     return fingerprint
 
 
+_ELSEWHERE = object()          # the stamp is a round trip away: take it in a worker thread
+
+
+def _stamp(kit, on_loop: bool):
+    from desk import pages_site
+    from storage.stamp import cheap, data_stamp
+    svc = pages_site.site_services(kit)             # the handler's own call gets these or newer ones
+    engine = svc.db.engine
+    if on_loop and not cheap(engine):
+        return _ELSEWHERE
+    configured = config_fingerprint(svc)
+    data = data_stamp(engine)
+    if data is None:
+        return None
+    st = svc.home.config_path.stat()
+    return data, st.st_mtime_ns, st.st_size, configured, svc.now().astimezone().date()
+
+
 async def stamp_of(kit) -> tuple | None:
     """(database stamp, config file stamp, the configuration the pages' services work by, day), or None
     when the database gives no stamp.
@@ -113,18 +132,19 @@ async def stamp_of(kit) -> tuple | None:
     REOPEN_SECONDS: that is when a configuration recorded in the database by another process (another
     home on the same database) reaches this desk. A page made with the services opened before is kept
     only until then (its configuration is another), as the uncached pages show the old words only until
-    then; services opened again on the same configuration keep the pages."""
-    from desk import pages_site
-    from storage.stamp import cheap, data_stamp
+    then; services opened again on the same configuration keep the pages.
+
+    SQLite's stamp costs no round trip: it is taken on the event loop. A database a round trip away
+    (PostgreSQL) is asked in one worker thread, with the opening of the services (which reads the
+    recorded configuration from it): a server that hangs then holds that request, never the desk."""
+    cache = cache_of(kit)
     try:
-        svc = pages_site.site_services(kit)         # the handler's own call gets these or newer ones
-        configured = config_fingerprint(svc)
-        engine = svc.db.engine
-        data = data_stamp(engine) if cheap(engine) else await run_in_threadpool(data_stamp, engine)
-        if data is None:
-            return None
-        st = svc.home.config_path.stat()
-        return data, st.st_mtime_ns, st.st_size, configured, svc.now().astimezone().date()
+        if not cache.threaded:
+            stamp = _stamp(kit, on_loop=True)
+            if stamp is not _ELSEWHERE:
+                return stamp
+            cache.threaded = True
+        return await run_in_threadpool(_stamp, kit, False)
     except Exception:           # noqa: BLE001 - a home that cannot be opened: the handler says so, uncached
         return None
 

@@ -370,6 +370,67 @@ def test_on_postgresql_a_writer_idle_in_its_transaction_then_committing(on_pg):
         assert w["title"] in c.get(w["pages"]["register"]).text
 
 
+def _server_processes(server) -> list[int]:
+    """The fixture's PostgreSQL: its postmaster and the postmaster's children (backends, writers)."""
+    pid = int((server.socket_dir / "data" / "postmaster.pid").read_text().split()[0])
+    family = [pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                family.append(int(entry))
+    return family
+
+
+def test_postgresql_hanging_holds_the_public_request_not_the_desk(on_pg, monkeypatch):
+    """Every process of the server stopped (SIGSTOP: a hung host, a frozen VM): nothing answers and no
+    connection fails. A public page's stamp, and the services the desk opens again meanwhile, wait in a
+    worker thread, never on the event loop: the desk answers other requests; when the server goes on,
+    the page comes. A watchdog resumes the server after a few seconds whatever happens."""
+    import signal
+    import threading
+
+    import desk.pages_site as pages_site
+    w = on_pg
+    family = _server_processes(w["server"])
+
+    def resume() -> None:
+        for pid in family:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
+    async def visit() -> tuple[float, httpx.Response]:
+        transport = httpx.ASGITransport(app=w["app"])
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            assert (await c.get(w["pages"]["register"])).status_code == 200
+            monkeypatch.setattr(pages_site, "REOPEN_SECONDS", 1e-9)      # the desk opens its services again
+            watchdog = threading.Timer(4.0, resume)
+            for pid in family:
+                os.kill(pid, signal.SIGSTOP)
+            watchdog.start()
+            try:
+                started = time.monotonic()
+                page = asyncio.create_task(c.get(w["pages"]["register"]))
+                await asyncio.sleep(0.3)                                  # the page is under way
+                health = await c.get("/api/health")
+                took = time.monotonic() - started - 0.3
+                assert health.status_code == 200
+            finally:
+                watchdog.cancel()
+                resume()
+                monkeypatch.setattr(pages_site, "REOPEN_SECONDS", 5)
+            return took, await asyncio.wait_for(page, 30)
+
+    took, page = asyncio.run(visit())
+    assert took < 1.0, f"the desk answered nothing for {took:.1f} s while the database hung"
+    assert page.status_code == 200 and w["title"] in page.text
+
+
 def test_postgresql_stopped_under_kept_pages_answers_a_coded_public_page_then_the_pages(on_pg, monkeypatch):
     import desk.pages_site as pages_site
     from tests.support import postgres as support
