@@ -14,21 +14,24 @@ and for at most MAX_AGE seconds whatever happens (a moment passing inside a day:
 closing). A withheld document therefore leaves every cached page on the request after the commit
 that withheld it, exactly as it leaves the uncached ones. What may be kept: the pages' answers
 200 and the one public 404, never a refusal or an error page, never a page that varies by visitor
-(forms with throttles or tokens are not decorated). A database that gives no stamp keeps nothing.
+(forms with throttles or tokens are not decorated). A database that gives no stamp keeps nothing;
+one that does not answer within STAMP_WAIT (a hung server) is the coded public page
+(database_unavailable) at once, never a kept page and never a wait without end.
 """
 from __future__ import annotations
 
 import asyncio
 import functools
 import hashlib
+import itertools
 import threading
 import time
 import weakref
 from collections import OrderedDict
 
+import anyio
 from fastapi import Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 MAX_AGE = 10.0            # seconds; the bound on anything time-based the stamps do not see
 MOST = 128                # pages kept (an LRU): a query string is the visitor's, so keys are bounded
@@ -43,7 +46,8 @@ class PageCache:
         self._pages: OrderedDict[tuple, tuple] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = self.made = 0      # made: pages made by a request that missed
-        self.threaded = False     # the database's stamp is a round trip away: stamps are taken in a thread
+        self.threaded: bool | None = None   # the database's stamp is a round trip away: asked in a thread
+        self.asking: dict[int, float] = {}  # stamps asked in a thread and not answered yet: when asked
 
     def get(self, key: tuple, stamp: tuple) -> Response | None:
         with self._lock:
@@ -107,6 +111,12 @@ def config_fingerprint(svc) -> str:
 
 
 _ELSEWHERE = object()          # the stamp is a round trip away: take it in a worker thread
+STAMP_WAIT = 5.0               # seconds a stamp a round trip away may take (storage/db.py CONNECT_TIMEOUT)
+_asks = itertools.count()
+
+
+class Unanswered(Exception):
+    """The database gave no stamp within STAMP_WAIT: it hangs (a frozen host, a network cut)."""
 
 
 def _stamp(kit, on_loop: bool):
@@ -124,9 +134,33 @@ def _stamp(kit, on_loop: bool):
     return data, st.st_mtime_ns, st.st_size, configured, svc.now().astimezone().date()
 
 
+async def _asked_in_a_thread(kit, cache: PageCache):
+    """The stamp from a worker thread, within STAMP_WAIT or Unanswered. While an earlier ask has gone
+    unanswered for longer than that, Unanswered at once: one thread waits on a hung server, not one
+    per visitor (a thread given up on stays until the server answers or fails)."""
+    started = time.monotonic()
+    with cache._lock:
+        if any(started - at > STAMP_WAIT for at in cache.asking.values()):
+            raise Unanswered
+        ask = next(_asks)
+        cache.asking[ask] = started
+
+    def asking():
+        try:
+            return _stamp(kit, on_loop=False)
+        finally:
+            with cache._lock:
+                cache.asking.pop(ask, None)
+    try:
+        with anyio.fail_after(STAMP_WAIT):
+            return await anyio.to_thread.run_sync(asking, abandon_on_cancel=True)
+    except TimeoutError:
+        raise Unanswered from None
+
+
 async def stamp_of(kit) -> tuple | None:
     """(database stamp, config file stamp, the configuration the pages' services work by, day), or None
-    when the database gives no stamp.
+    when the database gives no stamp; Unanswered when it did not answer in time.
 
     The pages read through site_services, opened again when lockstep.toml changes or every
     REOPEN_SECONDS: that is when a configuration recorded in the database by another process (another
@@ -135,18 +169,41 @@ async def stamp_of(kit) -> tuple | None:
     then; services opened again on the same configuration keep the pages.
 
     SQLite's stamp costs no round trip: it is taken on the event loop. A database a round trip away
-    (PostgreSQL) is asked in one worker thread, with the opening of the services (which reads the
-    recorded configuration from it): a server that hangs then holds that request, never the desk."""
+    (PostgreSQL) is asked in a worker thread, with the opening of the services (which reads the recorded
+    configuration from it): a server that hangs holds no one but that visitor, for STAMP_WAIT."""
     cache = cache_of(kit)
     try:
+        if cache.threaded is None:                  # from the home's URL: no round trip on the loop, ever
+            from services.home.folder import Home
+            cache.threaded = not Home(kit.home).database_url.startswith("sqlite")
         if not cache.threaded:
             stamp = _stamp(kit, on_loop=True)
             if stamp is not _ELSEWHERE:
                 return stamp
             cache.threaded = True
-        return await run_in_threadpool(_stamp, kit, False)
+        return await _asked_in_a_thread(kit, cache)
+    except Unanswered:
+        raise
     except Exception:           # noqa: BLE001 - a home that cannot be opened: the handler says so, uncached
         return None
+
+
+def unanswered(kit) -> Response:
+    """database_unavailable as the public error page, under the home file's government name (the
+    recorded configuration is the database's, which does not answer; services/home/config_record.py
+    falls back to the file alike). Nothing here asks the database."""
+    from types import SimpleNamespace
+
+    from desk.pages_site import HEADINGS, public_page
+    from documents.problems import problem
+    from services.home.folder import Home
+    try:
+        here = SimpleNamespace(config=Home(kit.home).config)
+    except Exception:           # noqa: BLE001 - a broken file: the page still says what is wrong
+        here = SimpleNamespace(config=SimpleNamespace(government="人民政府"))
+    p = problem("database_unavailable", f"数据库未在 {STAMP_WAIT:g} 秒内应答")
+    return public_page(kit, "site_error.html.j2", 503, svc=here, code=503, problem_code=p.code,
+                       heading=HEADINGS[503], message=p.message)
 
 
 def cached(kit):
@@ -160,7 +217,10 @@ def cached(kit):
         @functools.wraps(handler)
         async def run(request: Request, *args, **kwargs):
             cache = cache_of(kit)
-            stamp = await stamp_of(kit)
+            try:
+                stamp = await stamp_of(kit)
+            except Unanswered:
+                return unanswered(kit)                  # never a kept page, never a wait without end
             if stamp is None:
                 return await handler(request, *args, **kwargs)
             key = (request.url.path, request.scope.get("query_string", b""))
