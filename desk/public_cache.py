@@ -112,6 +112,7 @@ def config_fingerprint(svc) -> str:
 
 _ELSEWHERE = object()          # the stamp is a round trip away: take it in a worker thread
 STAMP_WAIT = 5.0               # seconds a stamp a round trip away may take (storage/db.py CONNECT_TIMEOUT)
+ASK_AGAIN = 30.0               # seconds after which an unanswered ask no longer answers for the database
 _asks = itertools.count()
 
 
@@ -135,27 +136,37 @@ def _stamp(kit, on_loop: bool):
 
 
 async def _asked_in_a_thread(kit, cache: PageCache):
-    """The stamp from a worker thread, within STAMP_WAIT or Unanswered. While an earlier ask has gone
-    unanswered for longer than that, Unanswered at once: one thread waits on a hung server, not one
-    per visitor (a thread given up on stays until the server answers or fails)."""
-    started = time.monotonic()
+    """The stamp from a worker thread, within STAMP_WAIT of the thread's start, or Unanswered (waiting
+    for a free worker thread is the desk's load, not the database's silence: it counts for nothing).
+    While an earlier ask has gone unanswered for longer than STAMP_WAIT (and not yet ASK_AGAIN),
+    Unanswered at once: one thread waits on a hung server, not one per visitor. A thread given up on
+    stays until the server answers or its connection fails; after ASK_AGAIN a visitor asks again (a
+    connection cut without a word may never fail, while a new one would be answered)."""
+    now = time.monotonic()
     with cache._lock:
-        if any(started - at > STAMP_WAIT for at in cache.asking.values()):
+        if any(STAMP_WAIT < now - at < ASK_AGAIN for at in cache.asking.values()):
             raise Unanswered
-        ask = next(_asks)
-        cache.asking[ask] = started
+    ask, began = next(_asks), []
 
     def asking():
+        with cache._lock:
+            at = cache.asking[ask] = time.monotonic()
+        began.append(at)
         try:
             return _stamp(kit, on_loop=False)
         finally:
             with cache._lock:
                 cache.asking.pop(ask, None)
-    try:
-        with anyio.fail_after(STAMP_WAIT):
-            return await anyio.to_thread.run_sync(asking, abandon_on_cancel=True)
-    except TimeoutError:
-        raise Unanswered from None
+
+    task = asyncio.ensure_future(anyio.to_thread.run_sync(asking, abandon_on_cancel=True))
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())     # a given-up ask's end is no one's
+    while True:
+        left = STAMP_WAIT if not began else began[0] + STAMP_WAIT - time.monotonic()
+        if left <= 0:
+            raise Unanswered
+        done, _ = await asyncio.wait({task}, timeout=left)
+        if done:
+            return task.result()
 
 
 async def stamp_of(kit) -> tuple | None:
