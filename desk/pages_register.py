@@ -62,7 +62,7 @@ def routes(kit: Kit) -> APIRouter:
     # public 404 page for an entry that is absent or not public, a refused search as a public page.
 
     @router.get("/register")
-    @cached(kit)
+    @cached(kit, reads=("q", "status"))
     async def register_page(request: Request) -> Response:
         from desk.pages_site import public_page, refused_publicly, site_services
         text = (request.query_params.get("q") or "").strip()[:100]

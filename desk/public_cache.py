@@ -217,11 +217,15 @@ def unanswered(kit) -> Response:
                        heading=HEADINGS[503], message=p.message)
 
 
-def cached(kit):
+def cached(kit, reads: tuple[str, ...] = ()):
     """Decorate a public GET handler `async def h(request: Request, ...)`: the page comes from the
     cache while its stamp holds, else the handler makes it (and the cache keeps it). Requests for a
     page being made under the same stamp wait for that one making rather than each making it again:
-    after a commit, a crowd on one page costs one page's work, not one per visitor."""
+    after a commit, a crowd on one page costs one page's work, not one per visitor.
+
+    `reads`: the query parameters the handler reads (each by `query_params.get`, its first value).
+    They alone are the key with the path, so `/site/?x=random` is the page `/site/` is and cannot
+    push the kept pages out."""
     making: dict[tuple, asyncio.Future] = {}
 
     def wrap(handler):
@@ -234,7 +238,7 @@ def cached(kit):
                 return unanswered(kit)                  # never a kept page, never a wait without end
             if stamp is None:
                 return await handler(request, *args, **kwargs)
-            key = (request.url.path, request.scope.get("query_string", b""))
+            key = (request.url.path, tuple(request.query_params.get(name) for name in reads))
             if (page := cache.get(key, stamp)) is not None:
                 return page
             underway = making.get((key, stamp))

@@ -249,3 +249,15 @@ def pg():
 def pg_url(pg) -> str:
     import uuid
     return pg.create_database(f"t_{uuid.uuid4().hex[:16]}")
+
+
+def test_unread_query_parameters_neither_miss_nor_push_out_the_kept_pages(world):
+    """A stranger's `/site/?x=random` is the page /site/ is: the key holds only what the page reads."""
+    c, cache = world["cached"], world["cache"]
+    home, register = c.get("/site/"), c.get("/register?q=缓存")
+    made = cache.made
+    for n in range(300):                                # more than the cache keeps (128)
+        assert c.get(f"/site/?x={n}").text == home.text
+        assert c.get(f"/register?q=缓存&junk={n}").text == register.text
+    assert cache.made == made                            # every one of them was a kept page
+    assert "根河市第一项缓存办法" in c.get("/register?q=第一项").text and cache.made == made + 1
