@@ -61,8 +61,13 @@ def database_fault(e: BaseException, url: str | None = None) -> DatabaseUnavaila
     other error (a bug, a constraint): connection failures, a server shutting down or restarting,
     SQLite busy past its wait, a full disk, a read-only file."""
     from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
     if isinstance(e, DatabaseUnavailable):
         return e
+    if isinstance(e, PoolTimeout):
+        # Every connection of the pool is in use past pool_timeout (a crowd, or a server that holds them
+        # without answering): nothing was sent, nothing stored.
+        return DatabaseUnavailable(problem("database_unavailable", "数据库连接已全部占用，未在限定时间内取得连接"))
     if not isinstance(e, DBAPIError):
         return None
     orig = e.orig
@@ -85,9 +90,10 @@ def database_fault(e: BaseException, url: str | None = None) -> DatabaseUnavaila
 @contextmanager
 def answering(engine: Engine | None = None) -> Iterator[None]:
     """Database faults inside the block leave it as DatabaseUnavailable."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
     try:
         yield
-    except DBAPIError as e:
+    except (DBAPIError, PoolTimeout) as e:
         if (refusal := database_fault(e, str(engine.url) if engine is not None else None)) is not None:
             raise refusal from e
         raise
