@@ -68,7 +68,10 @@ NUMBER_MARK = "\ue000登记号\ue000"
 INDEX_MARK = "\ue000索引号\ue000"      # the 索引号 likewise (issue 15)
 
 
-def publish(svc: Services, dossier_id: str, actor: str = "lockstep") -> PublicationResult:
+OPERATOR = "lockstep"          # the operator's own label: `lockstep publish` without --as, the sweeps
+
+
+def publish(svc: Services, dossier_id: str, actor: str = OPERATOR) -> PublicationResult:
     """Run the dossier's publish job: claimed first (a sweep leaves it alone meanwhile; a failed one
     is tried again, as a person asked), done in the publication's transaction. A dossier signed off
     before the outbox has no job and is published all the same. A job scheduled for a moment to come
@@ -82,12 +85,14 @@ def publish(svc: Services, dossier_id: str, actor: str = "lockstep") -> Publicat
 
 def _door(svc: Services, dossier_id: str, actor: str) -> None:
     """A configured person who asks for a (re-)run may not learn that a dossier they may not see exists
-    (review.rules.may_see: refused as a missing one). `actor` naming no person is the operator's own
-    label on `lockstep publish` (default lockstep), who reaches the database directly anyway."""
-    from services.review.basics import pipeline_for
-    who = svc.config.person(actor)
-    if who is None:
+    (review.rules.may_see: refused as a missing one). The operator's own label OPERATOR (the default of
+    `lockstep publish`, who reaches the database directly anyway) names no person; any other name that
+    names no configured person is refused unknown_person, as every other command's --as is: the audit
+    never records a run by someone who does not exist (a typo, an invented name)."""
+    from services.review.basics import person, pipeline_for
+    if actor == OPERATOR:
         return
+    who = person(svc.config, actor)
     with svc.unit() as uow:
         row = uow.dossiers.require(dossier_id)
         version = uow.dossiers.version(dossier_id, row.current_version)
