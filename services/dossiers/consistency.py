@@ -2,8 +2,9 @@
 current version's docx). Warnings and notes only: nothing here enters the gate's `blocking`.
 
 The findings are a pure function of the version's files (and of the code that reads them), so they
-are worked out once: kept in this process (the desk) and, for a home whose objects are in its own
-folder, in a file under the home (`cache/consistency/<key>.json`). A cold `gate` or `status` then
+are worked out once: kept in this process (the desk) and in a file under the home
+(`cache/consistency/<key>.json`), whichever store holds the objects (a folder or S3: each machine's
+home keeps its own file; the store is asked only whether the files are still there). A cold `gate` or `status` then
 neither opens the docx nor imports the docx reader and the fact extractor (issue 14: "Reads are
 fast"). The key is a hash of the policy's and the interpretations' names and SHA-256 and of the
 source of documents/ and review/ (a changed reader or rule never answers from an older result). A
@@ -86,7 +87,7 @@ def _work_out(svc: Services, policy, interps) -> tuple[list[Problem], list[str],
             list(result.findings))
 
 
-# ------------------------------------------------------------------ the cache file (folder homes)
+# ------------------------------------------------------------------ the cache file
 
 @lru_cache(maxsize=1)
 def code_digest() -> str:
@@ -101,11 +102,7 @@ def code_digest() -> str:
 
 
 def cache_path(svc: Services, key: tuple[str, ...]) -> Path | None:
-    """Where the findings for these files are kept, or None when the home keeps no cache file
-    (its objects are not in a folder of its own: S3)."""
-    from storage.objects import FolderStore
-    if not isinstance(svc.store, FolderStore):
-        return None
+    """Where the findings for these files are kept (under the home, whatever the object store)."""
     name = hashlib.sha256(json.dumps([code_digest(), *key], ensure_ascii=False).encode()).hexdigest()
     return svc.home.path / "cache" / "consistency" / f"{name}.json"
 
