@@ -8,6 +8,7 @@ from typing import Iterator
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,7 +62,6 @@ def database_fault(e: BaseException, url: str | None = None) -> DatabaseUnavaila
     other error (a bug, a constraint): connection failures, a server shutting down or restarting,
     SQLite busy past its wait, a full disk, a read-only file."""
     from sqlalchemy.exc import InterfaceError, OperationalError
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
     if isinstance(e, DatabaseUnavailable):
         return e
     if isinstance(e, PoolTimeout):
@@ -90,7 +90,6 @@ def database_fault(e: BaseException, url: str | None = None) -> DatabaseUnavaila
 @contextmanager
 def answering(engine: Engine | None = None) -> Iterator[None]:
     """Database faults inside the block leave it as DatabaseUnavailable."""
-    from sqlalchemy.exc import TimeoutError as PoolTimeout
     try:
         yield
     except (DBAPIError, PoolTimeout) as e:

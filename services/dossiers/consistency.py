@@ -101,7 +101,7 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def cache_path(svc: Services, key: tuple[str, ...]) -> Path | None:
+def cache_path(svc: Services, key: tuple[str, ...]) -> Path:
     """Where the findings for these files are kept (under the home, whatever the object store)."""
     name = hashlib.sha256(json.dumps([code_digest(), *key], ensure_ascii=False).encode()).hexdigest()
     return svc.home.path / "cache" / "consistency" / f"{name}.json"
@@ -112,8 +112,6 @@ def _from_file(svc: Services, key: tuple[str, ...], shas: list[str]):
     lost (then the check reads and says it is unavailable, as without a cache)."""
     try:
         path = cache_path(svc, key)
-        if path is None:
-            return None
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT or data.get("key") != list(key):
             return None
@@ -133,8 +131,6 @@ def _to_file(svc: Services, key: tuple[str, ...], hit) -> None:
     tmp = None
     try:
         path = cache_path(svc, key)
-        if path is None:
-            return
         for folder in (path.parent.parent, path.parent):     # cache/, cache/consistency/: private
             if not folder.is_dir():
                 folder.mkdir(mode=0o700, exist_ok=True)
