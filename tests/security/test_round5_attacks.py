@@ -101,7 +101,7 @@ def snapshot(svc) -> dict:
         for table in (t.EventRow, t.ConsultationRow, t.CommentRow, t.DeliberationRow, t.GazetteIssueItemRow,
                       t.GazetteIssueRow, t.RegisterEntryRow, t.JobRow, t.PageRow, t.DossierRow, t.DecisionRow):
             cols = [c.key for c in table.__mapper__.column_attrs]
-            out[table.__tablename__] = sorted((tuple(str(getattr(r, c)) for c in cols)
+            out[table.__table__.name] = sorted((tuple(str(getattr(r, c)) for c in cols)
                                                for r in s.scalars(select(table))), key=str)
     return out
 

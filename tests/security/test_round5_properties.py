@@ -99,7 +99,7 @@ def state(svc) -> tuple[int, dict]:
         for table in (t.CommentRow, t.ConsultationRow, t.GazetteIssueItemRow, t.RegisterEntryRow, t.PageRow,
                       t.DossierRow, t.GazetteItemRow, t.DeliberationRow):
             cols = [c.key for c in table.__mapper__.column_attrs]
-            rows[table.__tablename__] = sorted((tuple(str(getattr(r, c)) for c in cols)
+            rows[table.__table__.name] = sorted((tuple(str(getattr(r, c)) for c in cols)
                                                 for r in s.scalars(select(table))), key=str)
         jobs = [(j.dossier_id, j.status, str(j.not_before)) for j in s.scalars(select(t.JobRow))]
         rows["jobs"] = sorted(jobs, key=str)
