@@ -189,7 +189,7 @@ def _print_return(returned, config=None, unit: str | None = None, dossier: str =
 
 def _unit_of(svc, dossier: str) -> str | None:
     """The drafting unit, so that a unit's own check names that unit's people."""
-    with svc.unit() as uow:
+    with svc.reading() as uow:
         row = uow.dossiers.get(dossier)
     return row.drafting_unit if row is not None else None
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 import hashlib
 import json
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
 from review.model import Event
-from storage.tables import CounterRow, EventRow
+from storage import rows as read
+from storage.schema import counters as COUNTERS, events as EVENTS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.tables import EventRow
 
 GENESIS = "0" * 64
 CHAIN = "audit"          # the chain's counter (one row, year 0)
@@ -29,11 +36,12 @@ def append(session: Session, event: Event) -> EventRow:
     appends collided on the primary key and ran their whole transactions again, until a crowd
     exhausted the retries (tests/faults/test_crowd.py: 500s with 40 reviewers on two desks)."""
     from storage.counters import take
+    from storage.tables import EventRow
     seq = take(session, CHAIN, 0, lambda: _last(session)[0])
     last_seq, prev = _last(session)
     if seq != last_seq + 1:       # events the counter never saw (removed rows, an older writer): follow the rows
         seq = last_seq + 1
-        session.execute(update(CounterRow).where(CounterRow.sequence == CHAIN, CounterRow.year == 0)
+        session.execute(update(COUNTERS).where(COUNTERS.c.sequence == CHAIN, COUNTERS.c.year == 0)
                         .values(value=seq))
     # The time is hashed as the text kept in the payload: databases differ in how they return datetimes.
     payload = {"event": event.name, **event.model_dump(mode="json", exclude={"dossier_id", "actor"})}
@@ -53,11 +61,12 @@ def append_all(session: Session, events: list[Event]) -> list[EventRow]:
     if not events:
         return []
     from storage.counters import take_run
+    from storage.tables import EventRow
     first = take_run(session, CHAIN, 0, lambda: _last(session)[0], len(events))
     last_seq, prev = _last(session)
     if first != last_seq + 1:     # as in append: follow the rows
         first = last_seq + 1
-        session.execute(update(CounterRow).where(CounterRow.sequence == CHAIN, CounterRow.year == 0)
+        session.execute(update(COUNTERS).where(COUNTERS.c.sequence == CHAIN, COUNTERS.c.year == 0)
                         .values(value=first + len(events) - 1))
     rows = []
     for seq, event in enumerate(events, first):
@@ -73,16 +82,16 @@ def append_all(session: Session, events: list[Event]) -> list[EventRow]:
 
 
 def _last(session: Session) -> tuple[int, str]:
-    last = session.execute(select(EventRow.seq, EventRow.hash).order_by(EventRow.seq.desc()).limit(1)).first()
+    last = session.execute(select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(1)).first()
     return (last[0], last[1]) if last else (0, GENESIS)
 
 
 def history(session: Session, dossier_id: str) -> list[EventRow]:
-    return list(session.scalars(select(EventRow).filter_by(dossier_id=dossier_id).order_by(EventRow.seq)))
+    return read.fetch(session, read.of(session, EVENTS).where(EVENTS.c.dossier_id == dossier_id).order_by(EVENTS.c.seq))
 
 
 def count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(EventRow)) or 0
+    return session.scalar(select(func.count()).select_from(EVENTS)) or 0
 
 
 class Finding(BaseModel):
@@ -96,7 +105,7 @@ def verify(session: Session) -> list[Finding]:
     broken link, a reordered one breaks the link to its predecessor."""
     findings: list[Finding] = []
     prev_hash, expected_seq = GENESIS, 1
-    for row in session.scalars(select(EventRow).order_by(EventRow.seq)):
+    for row in session.execute(select(EVENTS).order_by(EVENTS.c.seq)):
         if row.seq != expected_seq:
             findings.append(Finding(seq=row.seq, problem="removed",
                                     message=f"第 {expected_seq}–{row.seq - 1} 条事件缺失"))

@@ -8,37 +8,37 @@ by an older Lockstep continues its numbering.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, update
 
-from storage.tables import CounterRow
+from storage.schema import counters as COUNTERS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 def take(s: Session, sequence: str, year: int, floor: Callable[[], int]) -> int:
     """The next number of `sequence` in `year`. A first use racing another first use fails on the
     primary key and is retried by the caller's transaction loop (Services.retrying)."""
-    taken = s.execute(update(CounterRow).where(CounterRow.sequence == sequence, CounterRow.year == year)
-                      .values(value=CounterRow.value + 1).returning(CounterRow.value)).scalar()
+    taken = s.execute(update(COUNTERS).where(COUNTERS.c.sequence == sequence, COUNTERS.c.year == year)
+                      .values(value=COUNTERS.c.value + 1).returning(COUNTERS.c.value)).scalar()
     if taken is not None:
         return taken
     first = floor() + 1
-    s.add(CounterRow(sequence=sequence, year=year, value=first))
-    s.flush()
+    s.execute(insert(COUNTERS).values(sequence=sequence, year=year, value=first))
     return first
 
 
 def take_run(s: Session, sequence: str, year: int, floor: Callable[[], int], count: int) -> int:
     """`count` consecutive numbers of `sequence` in `year` with one UPDATE (the same lock as `take`):
     returns the first of them."""
-    last = s.execute(update(CounterRow).where(CounterRow.sequence == sequence, CounterRow.year == year)
-                     .values(value=CounterRow.value + count).returning(CounterRow.value)).scalar()
+    last = s.execute(update(COUNTERS).where(COUNTERS.c.sequence == sequence, COUNTERS.c.year == year)
+                     .values(value=COUNTERS.c.value + count).returning(COUNTERS.c.value)).scalar()
     if last is not None:
         return last - count + 1
     first = floor() + 1
-    s.add(CounterRow(sequence=sequence, year=year, value=first + count - 1))
-    s.flush()
+    s.execute(insert(COUNTERS).values(sequence=sequence, year=year, value=first + count - 1))
     return first
 
 

@@ -10,7 +10,6 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from documents.problems import Refused, problem
 
@@ -192,7 +191,9 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
-def sessions(engine: Engine) -> sessionmaker[Session]:
+def sessions(engine: Engine):
+    """The ORM's sessions for a write unit (a read unit works on a Core connection: storage/unit.py)."""
+    from sqlalchemy.orm import sessionmaker
     return sessionmaker(engine, expire_on_commit=False)
 
 

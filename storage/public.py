@@ -8,11 +8,16 @@ checks the three agree on every combination.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import and_
 from sqlalchemy.sql.elements import ColumnElement
 
 from review.rules import PUBLIC_DISCLOSURES, is_public
-from storage.tables import DossierRow
+from storage import schema
+
+if TYPE_CHECKING:
+    from storage.tables import DossierRow
 
 __all__ = ["is_public", "dossier_public", "public_dossier", "public_sql", "PUBLIC_PARAMS"]
 
@@ -25,9 +30,10 @@ def dossier_public(row: DossierRow | None) -> bool:
     return row is not None and is_public(row.disclosure, row.withheld_at is not None)
 
 
-def public_dossier(dossier=DossierRow) -> ColumnElement[bool]:
-    """The SQLAlchemy clause: the dossier (the table or an alias of it) is public now."""
-    return and_(dossier.disclosure.in_(PUBLIC_DISCLOSURES), dossier.withheld_at.is_(None))
+def public_dossier(dossier=schema.dossiers) -> ColumnElement[bool]:
+    """The SQLAlchemy clause: the dossier (the table, an alias of it, or its mapped class) is public now."""
+    columns = getattr(dossier, "c", dossier)
+    return and_(columns.disclosure.in_(PUBLIC_DISCLOSURES), columns.withheld_at.is_(None))
 
 
 def public_sql(alias: str) -> str:

@@ -19,13 +19,18 @@ services/publication/publish.py creates the entry, in the same transaction.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import text as sql
-from sqlalchemy.orm import Session
 
 from storage.public import PUBLIC_PARAMS, public_sql
 from storage.search import (BIGRAM_END, REGISTER_TABLE, TRIGRAM, bigram_text, check_query, dialect, fts_phrase,
                             like_pattern)
-from storage.tables import RegisterEntryRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.tables import RegisterEntryRow
 
 COLUMNS = ("title", "document_number", "organ", "registration_number")
 DEFAULT_LIMIT = 50

@@ -18,8 +18,12 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import text as sql
-from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 from documents.problems import Refused, problem
 from storage.public import PUBLIC_PARAMS, public_sql
@@ -72,7 +76,9 @@ class Hit:
 
 
 def dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
+    """The database's dialect name, from a write unit's session or a read unit's connection."""
+    bind = getattr(session, "get_bind", None)
+    return (bind() if bind is not None else session).dialect.name
 
 
 def index_item(session: Session, doc: SearchDoc) -> None:

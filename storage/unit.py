@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sys
 import time
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from storage.db import DatabaseUnavailable, answering, database_fault, sessions
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 
@@ -29,7 +32,7 @@ class Unit:
     """Repositories over one session. Rows (storage/tables.py) are the values repositories hand out;
     a service may change a row's fields, `add` a new row or `delete` one, and the commit writes them."""
 
-    def __init__(self, session: Session, *, store: Callable[[], Any], now: Callable[[], dt.datetime]) -> None:
+    def __init__(self, session: Session | Connection, *, store: Callable[[], Any], now: Callable[[], dt.datetime]) -> None:
         self._session = session
         self._store = store
         self.now = now
@@ -153,6 +156,47 @@ class Unit:
         return References(self._session)
 
 
+class ReadOnlyUnit(TypeError):
+    """A read unit was asked to write: a programming error (open `svc.unit()` for a write)."""
+
+
+class Reader(Unit):
+    """A read unit (`Services.reading()`): the same repositories over one transaction on a Core
+    connection that is rolled back at the end. `sqlalchemy.orm` is never imported for it, and the
+    rows it hands out are read-only (storage/rows.py), so what only reads — gate, status, the
+    register list — starts without the ORM (issue 14, "Reads are fast"). Asking it to write is a
+    ReadOnlyUnit error, never a silent no-op."""
+
+    def _refuse(self, *_a, **_k):
+        raise ReadOnlyUnit("a read unit does not write: open svc.unit() for a write")
+
+    add = add_all = delete = flush = savepoint = _refuse
+
+
+def _refused_as_read_only(e: DBAPIError, sqlite: bool) -> bool:
+    """The database refused a write because the transaction only reads (see Database.reading)."""
+    if sqlite:
+        return "readonly database" in str(e.orig).lower()
+    return getattr(e.orig, "sqlstate", None) == "25006" or getattr(e.orig, "pgcode", None) == "25006"
+
+
+def _query_only_off(conn) -> None:
+    """Give the pooled SQLite connection back able to write; one that cannot be reset is dropped."""
+    try:
+        conn.rollback()
+        conn.exec_driver_sql("PRAGMA query_only = OFF")
+        conn.rollback()
+    except Exception:                # noqa: BLE001 - a broken connection never goes back to the pool
+        conn.invalidate()
+
+
+def _stale() -> tuple[type[BaseException], ...]:
+    """The ORM's StaleDataError (a row changed under us) when the ORM is loaded; a process that has
+    not imported it has made no ORM write that could raise it."""
+    exc = sys.modules.get("sqlalchemy.orm.exc")
+    return (exc.StaleDataError,) if exc is not None else ()
+
+
 class Database:
     """One home's engine: units of work, and whole-transaction retries."""
 
@@ -173,6 +217,26 @@ class Database:
         with self.session() as s:
             yield Unit(s, store=store, now=now)
 
+    @contextmanager
+    def reading(self, *, store: Callable[[], Any], now: Callable[[], dt.datetime]) -> Iterator[Reader]:
+        """A read unit: one transaction, rolled back when the block ends. The database itself is told
+        the transaction only reads (SQLite `PRAGMA query_only`, PostgreSQL `SET TRANSACTION READ
+        ONLY`), so a write that reached it anyway is refused there, as ReadOnlyUnit, and never
+        silently rolled back as if it had been stored. A database that does not answer leaves it as
+        DatabaseUnavailable, as a unit does."""
+        with answering(self.engine), self.engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            conn.exec_driver_sql("PRAGMA query_only = ON" if sqlite else "SET TRANSACTION READ ONLY")
+            try:
+                yield Reader(conn, store=store, now=now)
+            except DBAPIError as e:
+                if _refused_as_read_only(e, sqlite):
+                    raise ReadOnlyUnit("a read unit does not write: open svc.unit() for a write") from e
+                raise
+            finally:
+                if sqlite:
+                    _query_only_off(conn)
+
     @staticmethod
     def retrying(work: Callable[[], T], attempts: int = 6) -> T:
         """Run a whole transaction again when a concurrent writer won: numbers taken (unique
@@ -181,7 +245,7 @@ class Database:
         for attempt in range(attempts):
             try:
                 return work()
-            except (IntegrityError, OperationalError, StaleDataError, DatabaseUnavailable) as e:
+            except (IntegrityError, OperationalError, DatabaseUnavailable, *_stale()) as e:
                 if attempt == attempts - 1:
                     if (refusal := database_fault(e)) is not None:
                         raise refusal from e

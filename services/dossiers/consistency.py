@@ -53,7 +53,7 @@ class ConsistencyView(BaseModel):
 def consistency(svc: Services, dossier_id: str) -> ConsistencyView:
     """Findings of the current version's interpretation material and plan against its policy
     (empty when the version has no readable policy or no interpretation docx)."""
-    with svc.unit() as uow:
+    with svc.reading() as uow:
         _, view = load(uow, dossier_id)
     version = view.current
     out = ConsistencyView(dossier=dossier_id, version=version.number, fingerprint=version.fingerprint)

@@ -109,7 +109,7 @@ def findings(svc: Services, dossier_id: str, who_name: str | None = None) -> Fin
     """The current version's findings with their marks, and the coverage notes. With a person:
     refused (not_found) when they may not see the dossier, and says whether they may explain."""
     found, unavailable = _read(svc, dossier_id)
-    with svc.unit() as uow:
+    with svc.reading() as uow:
         why_not = None
         if who_name is not None:
             who = person(svc.config, who_name)

@@ -16,12 +16,15 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from documents.problems import Refused, problem
 from review import rules
 from review.config import ROLE_NAMES, Person
 from review.model import ConfigChanged
-from storage.tables import AccountRow, ApiTokenRow, CredentialRow, DeskSessionRow, LoginFailureRow
+
+if TYPE_CHECKING:
+    from storage.tables import AccountRow
 
 LEGACY_USERS_FILE = "desk-users.json"
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
@@ -55,6 +58,7 @@ def as_person(row: AccountRow) -> Person:
 def upsert_person(uow, p: Person, now: dt.datetime) -> str | None:
     """Make the record say what `p` says (unit, roles, display); 'added', 'changed' or None. A person
     the file had dropped is enabled again; one disabled by a person stays disabled."""
+    from storage.tables import AccountRow
     row = uow.accounts.person(p.name)
     if row is None:
         uow.add(AccountRow(name=p.name, unit=p.unit, roles=list(p.roles), display=p.display, updated_at=now))
@@ -87,6 +91,7 @@ def add_person(svc, name: str, unit: str, roles: list[str], display: str | None,
         raise Refused(problem("not_found", f"没有角色 {'、'.join(unknown) or '（未指定）'}（可用：{'、'.join(ROLE_NAMES)}）"))
 
     def work() -> dict:
+        from storage.tables import AccountRow
         with svc.unit() as uow:
             known = uow.accounts.people(include_disabled=True)
             if any(p.name == name for p in known):
@@ -155,6 +160,7 @@ def set_password(svc, name: str, password: str) -> None:
     hashed = _scrypt(password, salt, **SCRYPT).hex()
 
     def work() -> None:
+        from storage.tables import CredentialRow
         with svc.unit() as uow:
             row = uow.accounts.credential(name)
             if row is None:
@@ -214,6 +220,7 @@ def issue_token(svc, name: str) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
 
     def work() -> None:
+        from storage.tables import ApiTokenRow
         with svc.unit() as uow:
             uow.accounts.revoke_tokens(name)
             uow.add(ApiTokenRow(digest=digest(token), name=name, created_at=uow.now()))
@@ -250,6 +257,7 @@ def open_session(svc, name: str, now: float, idle: float, absolute: float) -> st
     token = secrets.token_urlsafe(32)
 
     def work() -> None:
+        from storage.tables import DeskSessionRow
         with svc.unit() as uow:
             uow.accounts.drop_expired_sessions(now)
             uow.add(DeskSessionRow(digest=digest(token), name=name, csrf=secrets.token_urlsafe(32),
@@ -307,6 +315,7 @@ def failures(svc, keys: tuple[str, ...], since: float) -> list[int]:
 
 def record_failure(svc, keys: tuple[str, ...], now: float, forget_before: float) -> None:
     def work() -> None:
+        from storage.tables import LoginFailureRow
         with svc.unit() as uow:
             uow.accounts.forget_failures_before(forget_before)
             uow.add_all(LoginFailureRow(key=digest(k), at=now) for k in keys)
@@ -331,6 +340,7 @@ def import_desk_users(svc) -> int:
     tokens = data.get("tokens") if isinstance(data.get("tokens"), dict) else {}
 
     def work() -> int:
+        from storage.tables import ApiTokenRow, CredentialRow
         n = 0
         with svc.unit() as uow:
             now = uow.now()

@@ -29,7 +29,6 @@ from review.model import ConfigChanged
 from services.home import accounts
 from services.home.folder import Home
 from storage.db import DatabaseUnavailable
-from storage.tables import ConfigSourceRow, ConfigVersionRow
 
 
 def config_sha(home: Home) -> str:
@@ -82,10 +81,12 @@ def record_config_edits(svc) -> bool:
     except (OSError, ValueError):
         return False
     source = source_of(home)
-    with svc.unit() as uow:
+    with svc.reading() as uow:
         seen = uow.accounts.source(source)
         if seen is not None and seen.sha256 == current and uow.accounts.any_person():
-            return False                         # the usual case: no lock, nothing written
+            return False                         # the usual case: read only, no lock, nothing written
+    from storage.tables import ConfigSourceRow, ConfigVersionRow
+    with svc.unit() as uow:
         uow.accounts.lock_config()               # one importer at a time; the next sees its work
         seen = uow.accounts.source(source)
         seeded = uow.accounts.any_person()
@@ -179,7 +180,7 @@ def effective_config(svc) -> Config:
 def _recorded(svc, source: str | None, content_sha: str):
     """(sha, content) of the newest configuration and the enabled people; imports the home's file
     first when `source` is given and its file changed since."""
-    with svc.unit() as uow:
+    with svc.reading() as uow:
         if source is not None:
             seen = uow.accounts.source(source)
             stale = seen is None or seen.sha256 != content_sha

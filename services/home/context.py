@@ -49,6 +49,13 @@ class Services:
             yield uow
 
     @contextmanager
+    def reading(self) -> Iterator[Unit]:
+        """A read unit (storage/unit.py Reader): the same repositories, read-only rows, no ORM. For
+        what only reads; asking it to write is an error."""
+        with self.db.reading(store=lambda: self.store, now=self.now) as uow:
+            yield uow
+
+    @contextmanager
     def session(self):
         """The raw session, for storage code and the edges being moved onto `unit()`."""
         with self.db.session() as s:

@@ -15,9 +15,9 @@ from review.lifecycles import REGISTER_ENTRY
 from review.model import Event, Version
 from services.home.context import Services
 from services.review.basics import person, pipeline_for
-from storage.tables import RegisterEntryRow, RegisterLinkRow
 
 if TYPE_CHECKING:
+    from storage.tables import RegisterEntryRow, RegisterLinkRow
     from storage.unit import Unit
 
 
@@ -221,7 +221,7 @@ def emergencies(uow: Unit, dossier_ids: list[str], config=None) -> dict[str, lis
 
 
 def list_entries(svc: Services, status: str | None = None, *, public: bool = False) -> list[EntryView]:
-    with svc.unit() as uow:
+    with svc.reading() as uow:
         return views(uow, uow.register.entries(status, public=public), svc.config)
 
 
@@ -255,6 +255,7 @@ def amend(svc: Services, number: str, by: str, actor: str) -> EntryView:
     The amendment's date is the amending document's 施行日期, not the day it is recorded: the status
     change is dated on it (and the annual figures count it in its year); an amending document still
     waiting for its gazette issue (待施行, no date) is dated when that issue fixes its date."""
+    from storage.tables import RegisterLinkRow
     name = _registrar(svc, actor)
     with svc.unit() as uow:
         target, acting = uow.register.require(number), uow.register.require(by)
@@ -282,6 +283,7 @@ def repeal(svc: Services, number: str, actor: str, by: str | None = None, reason
     a day still to come (or 待定, the document awaiting its gazette issue) the repeal is recorded and the
     entry stays as it is, 将于…废止, until that document takes effect (`take_effect_due`,
     `date_on_release`). With no document named it is repealed the day it is recorded."""
+    from storage.tables import RegisterLinkRow
     name = _registrar(svc, actor)
     with svc.unit() as uow:
         target = uow.register.require(number)

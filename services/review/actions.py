@@ -20,9 +20,9 @@ from review.revision import Returned, returned_view, unanswered_warnings
 from documents.problems import Problem
 from services.home.context import Services
 from services.review.basics import person, pipeline_for, pipeline_of, today  # noqa: F401  (callers import them from here)
-from storage.tables import DossierRow
 
 if TYPE_CHECKING:
+    from storage.tables import DossierRow
     from storage.unit import Unit
 
 
@@ -104,7 +104,7 @@ def disclosure_set_by_person(uow: Unit, dossier_id: str) -> str | None:
 
 
 def gate_answer(svc: Services, dossier_id: str) -> GateAnswer:
-    with svc.unit() as uow:
+    with svc.reading() as uow:
         _, view = load(uow, dossier_id)
         return answer_in(uow, svc, view)
 
@@ -127,7 +127,7 @@ class Status(BaseModel):
 
 
 def status(svc: Services, dossier_id: str) -> Status:
-    with svc.unit() as uow:
+    with svc.reading() as uow:
         row, view = load(uow, dossier_id)
         decisions = uow.dossiers.decisions(dossier_id)
         answer = answer_in(uow, svc, view)

@@ -3,10 +3,14 @@ audit chain: each mark is a `consistency.explained` event (review.model.Consiste
 the mark and its record are one row and cannot disagree. No table of its own."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
-from storage.tables import EventRow
+from storage import rows, schema
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.tables import EventRow
 
 EXPLAINED = "consistency.explained"
 
@@ -18,10 +22,10 @@ class ConsistencyMarks:
     def explained(self, dossier_id: str) -> dict[str, EventRow]:
         """Finding id → the first event marking it explained, for every version of the dossier
         (ids carry the version's fingerprint, so a mark never reaches another version's finding)."""
-        q = (select(EventRow).where(EventRow.dossier_id == dossier_id, EventRow.name == EXPLAINED)
-             .order_by(EventRow.seq))
+        E = schema.events
+        q = rows.of(self.session, E).where(E.c.dossier_id == dossier_id, E.c.name == EXPLAINED).order_by(E.c.seq)
         marks: dict[str, EventRow] = {}
-        for row in self.session.scalars(q):
+        for row in rows.fetch(self.session, q):
             finding = (row.payload or {}).get("finding")
             if finding and finding not in marks:
                 marks[finding] = row
