@@ -20,6 +20,9 @@ def undecodable(argv: list[str]) -> str | None:
 
 
 if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "lockstep":
+    # Lockstep uses no pydantic plugins; looking for them reads every installed package's metadata,
+    # some 15 ms of every command (issue 14, "Reads are fast"). An operator's own setting is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if (_bad := undecodable(sys.argv[1:])) is not None:
         print(_bad, file=sys.stderr)
         sys.exit(2)
