@@ -354,3 +354,39 @@ def test_a_read_only_home_answers_reads_refuses_a_write_and_answers_reads_after_
         _umount(home.path)
     _take(svc, "attack-ro")                          # writable again: nothing was left half-done
     assert _counter(svc, "attack-ro") == 1
+
+
+# ------------------------------------------------------------------ a real desk, reads and writes in turns
+
+def test_a_running_desk_answers_reads_and_writes_in_turns_on_its_one_pool(tmp_path):
+    """`lockstep serve` answers gate/status/register list (read units) for the command line, and the
+    decisions in between (write units: on the desk when it takes them, as cli/fast.py hands them), in turns, on the pool of its one engine: every write lands, every read after it
+    sees it (no connection handed back read-only, none holding a stale answer)."""
+    import json
+    import os
+    import sys
+
+    from samples.genhe import write_zip
+    from services.dossiers.intake import intake_bundle
+    from services.home.context import initialise, open_services
+    from services.home.folder import Home
+    from tests.support.desk import ROOT, running_desk
+    home = Home(tmp_path / "home")
+    initialise(home)
+    d = intake_bundle([write_zip(tmp_path / "b.zip", "complete")], "drafter", open_services(home)).dossier
+
+    def lockstep(*args: str) -> dict:
+        r = subprocess.run([sys.executable, "-m", "cli.main", "--home", str(home.path), *args, "--json"], cwd=ROOT,
+                           env={**os.environ, "COLUMNS": "200"}, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, (args, r.stdout[-2000:], r.stderr[-2000:])
+        return json.loads(r.stdout)
+
+    with running_desk(home.path):
+        for stage, who in (("unit_check", "director"), ("legality", "reviewer")):
+            before = lockstep("gate", d)
+            assert not next(s for s in before["stages"] if s["id"] == stage)["approved"], before
+            lockstep("review", d, "--stage", stage, "--approve", "--comment", "同意", "--as", who)
+            after = lockstep("gate", d)
+            assert next(s for s in after["stages"] if s["id"] == stage)["approved"], after
+            assert stage in [x["stage"] for x in lockstep("status", d)["decisions"]]
+            lockstep("register", "list")
