@@ -316,6 +316,36 @@ def test_write_paths_sharing_the_converted_methods_still_change_their_rows(home,
     assert _events(later) == events + 1
 
 
+def test_a_register_of_more_than_a_page_reads_the_same_through_a_read_unit_as_the_orm(svc, tmp_path):
+    """Past FEW (500) entries the register reads its links, placements, withheld and emergency
+    dossiers as whole tables (the other statements of storage/repos/register.py, kept per kind of
+    unit): the same entries repeated past FEW take those statements, and every kind of entry is
+    among them (amended, repealed, withheld, signed off in an emergency)."""
+    from services.dossiers.withhold import withhold
+    from services.register.life import amend, repeal, views
+    from storage.repos.register import FEW
+    from tests.cli.test_register_pending import _policy_kind_dossier
+    a, b, c, w = (signed_dossier(svc, tmp_path / "bundles", IN_FORCE_AT_ONCE) for _ in range(4))
+    emergency, _ = _policy_kind_dossier(svc, tmp_path)
+    amend(svc, _number(svc, a), _number(svc, b), "editor")
+    repeal(svc, _number(svc, a), "editor", by=_number(svc, c), reason="已被新办法取代")
+    withhold(svc, w, "经审查发现涉及不宜公开的内容，撤回公开", "editor")
+
+    def read(open_unit, times: int):
+        with open_unit() as uow:
+            entries = uow.register.entries()
+            assert len(entries) == 5
+            return [v.model_dump() for v in views(uow, entries * times, svc.config)]
+
+    few = read(svc.reading, 1)
+    assert {e["dossier"] for e in few if e["emergency"]} == {emergency}
+    assert {e["dossier"] for e in few if e["withheld_at"]} == {w}
+    assert any(e["repealed_by"] for e in few) and any(e["amended_by"] for e in few)
+    assert few == read(svc.unit, 1)
+    times = FEW // 5 + 1
+    assert read(svc.reading, times) == read(svc.unit, times) == few * times
+
+
 # ------------------------------------------------------------------ a read-only home
 
 def _mount(*args: str) -> None:
