@@ -247,6 +247,11 @@ def test_on_postgresql_a_read_unit_whose_backend_is_terminated_answers_database_
         _take(svc, "attack-after-kill")
         assert _counter(svc, "attack-after-kill") == 1
         assert gate_answer(svc, d).dossier == d and list_entries(svc)
+        # Every pooled connection killed while idle: the next read unit gets a live one (pre-ping).
+        with killer.connect() as k:
+            k.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        assert gate_answer(svc, d).dossier == d and list_entries(svc)
     finally:
         killer.dispose()
 
@@ -366,6 +371,11 @@ def test_a_read_only_home_answers_reads_refuses_a_write_and_answers_reads_after_
     from storage.db import make_engine
     d = signed_dossier(svc, tmp_path / "bundles", IN_FORCE_AT_ONCE)
     want = (gate_answer(svc, d), status(svc, d), list_entries(svc))
+    # An edit of lockstep.toml nobody has recorded yet: the read-only home cannot record it (a write),
+    # so the reads go by the file as it reads now, and still answer.
+    home.config_path.write_text(home.config_path.read_text(encoding="utf-8") + (
+        '\n[[people]]\nname = "attack_late"\ndisplay = "只读时加的人"\nunit = "根河市政务服务局"\nroles = ["drafter"]\n'),
+        encoding="utf-8")
     svc.engine.dispose()                            # the WAL checkpointed: the file alone holds it
     _mount("--bind", str(home.path), str(home.path))
     try:
@@ -373,6 +383,7 @@ def test_a_read_only_home_answers_reads_refuses_a_write_and_answers_reads_after_
         engine = make_engine(home.database_url)     # what a process started on this mount opens
         ro = Services(home=home, db=Database(engine))
         try:
+            assert "attack_late" in {p.name for p in ro.config.people}
             for _ in range(2):
                 assert (gate_answer(ro, d), status(ro, d), list_entries(ro)) == want
                 with pytest.raises(DatabaseUnavailable) as caught:
