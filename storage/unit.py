@@ -160,17 +160,34 @@ class ReadOnlyUnit(TypeError):
     """A read unit was asked to write: a programming error (open `svc.unit()` for a write)."""
 
 
+def _not_for_reading(name: str) -> property:
+    """A repository a read unit does not offer (see Reader)."""
+    def refuse(self):
+        raise ReadOnlyUnit(f"uow.{name} is not written for a read unit (storage/rows.py): open svc.unit()")
+    return property(refuse)
+
+
 class Reader(Unit):
     """A read unit (`Services.reading()`): the same repositories over one transaction on a Core
     connection that is rolled back at the end. `sqlalchemy.orm` is never imported for it, and the
     rows it hands out are read-only (storage/rows.py), so what only reads — gate, status, the
     register list — starts without the ORM (issue 14, "Reads are fast"). Asking it to write is a
-    ReadOnlyUnit error, never a silent no-op."""
+    ReadOnlyUnit error, never a silent no-op. It reads one snapshot: whatever another process commits
+    meanwhile, its answers agree with each other.
+
+    Only the repositories whose reads are written for both kinds of unit (storage/rows.py) are
+    offered; the others' queries select mapped classes, which a Core connection would answer in
+    another shape, so asking for one is ReadOnlyUnit too: move its reads onto storage/rows.py first."""
 
     def _refuse(self, *_a, **_k):
         raise ReadOnlyUnit("a read unit does not write: open svc.unit() for a write")
 
     add = add_all = delete = flush = savepoint = _refuse
+
+    derived, jobs, gazette, gazette_reads, site, people, withholding, deliberations, public_site, \
+        notifications, references = map(_not_for_reading, (
+            "derived", "jobs", "gazette", "gazette_reads", "site", "people", "withholding", "deliberations",
+            "public_site", "notifications", "references"))
 
 
 def _refused_as_read_only(e: DBAPIError, sqlite: bool) -> bool:
@@ -219,14 +236,19 @@ class Database:
 
     @contextmanager
     def reading(self, *, store: Callable[[], Any], now: Callable[[], dt.datetime]) -> Iterator[Reader]:
-        """A read unit: one transaction, rolled back when the block ends. The database itself is told
-        the transaction only reads (SQLite `PRAGMA query_only`, PostgreSQL `SET TRANSACTION READ
-        ONLY`), so a write that reached it anyway is refused there, as ReadOnlyUnit, and never
-        silently rolled back as if it had been stored. A database that does not answer leaves it as
-        DatabaseUnavailable, as a unit does."""
+        """A read unit: one read-only snapshot, rolled back when the block ends. SQLite: `PRAGMA
+        query_only` and an explicit BEGIN (the driver would send none before a SELECT, so each
+        statement would read the newest commit); PostgreSQL: `REPEATABLE READ, READ ONLY` (never a
+        serialization failure for a transaction that only reads). A write that reached the database
+        anyway is refused there, as ReadOnlyUnit, and never silently rolled back as if it had been
+        stored. A database that does not answer leaves it as DatabaseUnavailable, as a unit does."""
         with answering(self.engine), self.engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
-            conn.exec_driver_sql("PRAGMA query_only = ON" if sqlite else "SET TRANSACTION READ ONLY")
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA query_only = ON")
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             try:
                 yield Reader(conn, store=store, now=now)
             except DBAPIError as e:

@@ -179,14 +179,15 @@ def test_every_repository_method_that_writes_is_refused_in_a_read_unit_and_store
             with svc.reading() as uow:
                 write(uow)
         how[name] = type(caught.value).__name__
-    # Those that reach the database are refused by it (ReadOnlyUnit); those that need the ORM's
-    # session fail before they send anything (a Core connection has no add/get): never silent.
+    # Those that reach the database are refused by it (ReadOnlyUnit); a repository a read unit does
+    # not offer (derived, gazette, …: storage/unit.py Reader) is refused before anything is sent.
     assert {n for n, k in how.items() if k == "ReadOnlyUnit"} >= {
         "audit.append", "audit.append_all", "counters.take", "dossiers.next_id", "review.lock_consultation",
-        "accounts.lock_config", "accounts.touch_session", "raw update"}, how
+        "accounts.lock_config", "accounts.touch_session", "raw update", "derived.record", "derived.put"}, how
     assert _events(svc) == before_events and _counter(svc, "attack-read") is None
     with svc.reading() as uow:
         assert uow.dossiers.require(d).title == before_title
+    with svc.unit() as uow:
         assert uow.derived.find({"a" * 64}, "html", "attack") == {}
 
 
@@ -256,12 +257,6 @@ def test_on_postgresql_a_read_unit_whose_backend_is_terminated_answers_database_
         killer.dispose()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a read unit is not one snapshot: pysqlite sends no BEGIN before a SELECT (each statement reads the "
-    "newest commit) and PostgreSQL runs it READ COMMITTED, so gate/status read the dossier, its decisions "
-    "and its history from different commits when a writer lands between them. Fix (tried): SQLite "
-    "`BEGIN` after `PRAGMA query_only = ON`; PostgreSQL `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, "
-    "READ ONLY` (storage/unit.py Database.reading)"))
 def test_a_read_unit_reads_one_snapshot_while_a_writer_commits_between_its_queries(any_db):
     """Storage/unit.py says a read unit is "one transaction": two reads of it answer alike, whatever
     commits in between (status must not show a state from before a decision and the decision itself)."""

@@ -99,3 +99,14 @@ def test_rows_get_takes_a_composite_key_in_both_kinds_of_unit(db_svc):
             assert rows.get(uow._session, schema.counters, ("composite", 2025)) is None
             with pytest.raises(ValueError):
                 rows.get(uow._session, schema.counters, "composite")
+
+
+def test_a_read_unit_offers_only_the_repositories_written_for_it(db_svc):
+    """A repository whose queries select mapped classes would answer a Core connection in another shape
+    (a string for a row): a read unit refuses it outright instead of answering wrong."""
+    with db_svc.reading() as uow:
+        for name in ("derived", "jobs", "gazette", "gazette_reads", "site", "people", "withholding",
+                     "deliberations", "public_site", "notifications", "references"):
+            with pytest.raises(ReadOnlyUnit):
+                getattr(uow, name)
+        assert uow.dossiers.get("D1999-0001") is None and uow.register.entries() == []
