@@ -6,9 +6,7 @@ domain values or plain tuples; none refuses anything — the services decide.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from sqlalchemy import func, or_, select
 
@@ -47,8 +45,8 @@ class ReviewRepo:
 
     def comments(self, consultation_id: int) -> list[CommentRow]:
         """The comments recorded in a consultation, in the order they were recorded."""
-        return rows.fetch(self.session, rows.of(self.session, COMMENTS).filter_by(consultation_id=consultation_id)
-                                         .order_by(COMMENTS.c.id))
+        return rows.fetch(self.session, rows.of(self.session, COMMENTS)
+                          .where(COMMENTS.c.consultation_id == consultation_id).order_by(COMMENTS.c.id))
 
     def comment(self, comment_id: int) -> CommentRow | None:
         """One comment by its id (the caller checks it belongs to the consultation it names)."""
@@ -92,8 +90,8 @@ class ReviewRepo:
 
     def reminders(self) -> list[ReminderRow]:
         """Every recorded reminder, newest first."""
-        return rows.fetch(self.session, rows.of(self.session, REMINDERS).order_by(REMINDERS.c.recorded_at.desc(),
-                                                                      REMINDERS.c.id.desc()))
+        return rows.fetch(self.session, rows.of(self.session, REMINDERS)
+                          .order_by(REMINDERS.c.recorded_at.desc(), REMINDERS.c.id.desc()))
 
     # -- consultation comments: imports and the public form (issue 14, issue 15 item 5) ----------
     def lock_consultation(self, dossier_id: str) -> ConsultationRow | None:
