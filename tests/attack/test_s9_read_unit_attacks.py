@@ -21,7 +21,6 @@ import datetime as dt
 import subprocess
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -33,43 +32,13 @@ from storage import schema
 from storage.db import DatabaseUnavailable
 from storage.unit import Database, ReadOnlyUnit
 from tests.storage.test_gazette_storage import signed_dossier
-from tests.support.postgres import postgres_server
+from tests.storage.conftest import db_svc, pg, pg_url  # noqa: F401  (fixtures)
 
 IN_FORCE_AT_ONCE = "本通知自印发之日起施行。"
 
 
 # ------------------------------------------------------------------ fixtures
-
-@pytest.fixture(scope="module")
-def pg():
-    with postgres_server() as server:
-        yield server
-
-
-def _home_on(kind: str, request, tmp_path, monkeypatch):
-    """An initialised home on SQLite or on the real PostgreSQL (its own database)."""
-    from services.home import context
-    from services.home.context import initialise
-    from services.home.folder import Home
-    if kind == "postgresql":
-        server = request.getfixturevalue("pg")
-        monkeypatch.setenv("LOCKSTEP_DATABASE_URL", server.create_database(f"t_{uuid.uuid4().hex[:16]}"))
-    _, svc = initialise(Home(tmp_path / "home"))
-    assert svc.engine.dialect.name == kind
-    yield svc
-    if kind == "postgresql":
-        context._engines.pop(svc.home.database_url, None)
-        svc.engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_db(request, tmp_path, monkeypatch):
-    yield from _home_on(request.param, request, tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def pg_svc(request, tmp_path, monkeypatch):
-    yield from _home_on("postgresql", request, tmp_path, monkeypatch)
+# db_svc: an initialised home on SQLite and, as a second run, on the real PostgreSQL (tests/storage/conftest.py).
 
 
 def _counter(svc, sequence: str) -> int | None:
@@ -85,9 +54,9 @@ def _events(svc) -> int:
 
 # ------------------------------------------------------------------ the pooled connection afterwards
 
-def test_whatever_ends_a_read_unit_its_one_pooled_connection_writes_next(any_db):
+def test_whatever_ends_a_read_unit_its_one_pooled_connection_writes_next(db_svc):
     """pool_size=1: the same connection serves the read unit and the write after it, every time."""
-    svc = any_db
+    svc = db_svc
     engine = create_engine(svc.home.database_url, pool_size=1, max_overflow=0)
     db = Database(engine)
 
@@ -119,11 +88,11 @@ def test_whatever_ends_a_read_unit_its_one_pooled_connection_writes_next(any_db)
     assert _counter(svc, "attack-after") == 8 and _counter(svc, "attack-stray") is None
 
 
-def test_a_desk_s_threads_reading_and_writing_in_turns_never_meet_a_read_only_connection(any_db, tmp_path):
+def test_a_desk_s_threads_reading_and_writing_in_turns_never_meet_a_read_only_connection(db_svc, tmp_path):
     """The desk shares one engine among its threads: gate and status (read units) and writes (units)
     in turns, on every pooled connection; a write never lands on a connection still in query_only."""
     from services.review.actions import gate_answer, status
-    svc = any_db
+    svc = db_svc
     d = signed_dossier(svc, tmp_path / "bundles", IN_FORCE_AT_ONCE)
     errors: list[BaseException] = []
 
@@ -149,8 +118,8 @@ def _take(svc, sequence: str) -> None:
 
 # ------------------------------------------------------------------ no write through a read unit
 
-def test_every_repository_method_that_writes_is_refused_in_a_read_unit_and_stores_nothing(any_db, tmp_path):
-    svc = any_db
+def test_every_repository_method_that_writes_is_refused_in_a_read_unit_and_stores_nothing(db_svc, tmp_path):
+    svc = db_svc
     d = signed_dossier(svc, tmp_path / "bundles", IN_FORCE_AT_ONCE)
     now = svc.now()
     before_events, before_title = _events(svc), None
@@ -173,17 +142,15 @@ def test_every_repository_method_that_writes_is_refused_in_a_read_unit_and_store
         "raw update": lambda uow: uow._session.execute(update(schema.dossiers).where(schema.dossiers.c.id == d)
                                                        .values(title="改")),
     }
-    how: dict[str, str] = {}
+    # Those that reach the database are refused by it; a repository a read unit does not offer
+    # (derived, gazette, …: storage/unit.py Reader) is refused before anything is sent.
     for name, write in writes.items():
-        with pytest.raises((ReadOnlyUnit, AttributeError)) as caught:
+        try:
             with svc.reading() as uow:
                 write(uow)
-        how[name] = type(caught.value).__name__
-    # Those that reach the database are refused by it (ReadOnlyUnit); a repository a read unit does
-    # not offer (derived, gazette, …: storage/unit.py Reader) is refused before anything is sent.
-    assert {n for n, k in how.items() if k == "ReadOnlyUnit"} >= {
-        "audit.append", "audit.append_all", "counters.take", "dossiers.next_id", "review.lock_consultation",
-        "accounts.lock_config", "accounts.touch_session", "raw update", "derived.record", "derived.put"}, how
+        except ReadOnlyUnit:
+            continue
+        pytest.fail(f"{name} went through a read unit unrefused")
     assert _events(svc) == before_events and _counter(svc, "attack-read") is None
     with svc.reading() as uow:
         assert uow.dossiers.require(d).title == before_title
@@ -193,11 +160,11 @@ def test_every_repository_method_that_writes_is_refused_in_a_read_unit_and_store
 
 # ------------------------------------------------------------------ readers and writers together
 
-def test_a_read_unit_does_not_wait_for_a_writer_holding_the_rows_it_reads(any_db, tmp_path):
+def test_a_read_unit_does_not_wait_for_a_writer_holding_the_rows_it_reads(db_svc, tmp_path):
     """A writer changes the dossier and holds its transaction open: gate and status answer at once,
     with what was committed; after the commit they answer the change."""
     from services.review.actions import gate_answer, status
-    svc = any_db
+    svc = db_svc
     d = signed_dossier(svc, tmp_path / "bundles", IN_FORCE_AT_ONCE)
     title = status(svc, d).title
     holding, release = threading.Event(), threading.Event()
@@ -229,8 +196,9 @@ def test_a_read_unit_does_not_wait_for_a_writer_holding_the_rows_it_reads(any_db
     assert status(svc, d).title == "并发修改中的标题"
 
 
-def test_on_postgresql_a_read_unit_whose_backend_is_terminated_answers_database_unavailable(pg_svc, tmp_path):
-    svc = pg_svc
+@pytest.mark.parametrize("db_svc", ["postgresql"], indirect=True)
+def test_on_postgresql_a_read_unit_whose_backend_is_terminated_answers_database_unavailable(db_svc, tmp_path):
+    svc = db_svc
     from services.register.life import list_entries
     from services.review.actions import gate_answer, load
     d = signed_dossier(svc, tmp_path / "bundles", IN_FORCE_AT_ONCE)
@@ -257,10 +225,10 @@ def test_on_postgresql_a_read_unit_whose_backend_is_terminated_answers_database_
         killer.dispose()
 
 
-def test_a_read_unit_reads_one_snapshot_while_a_writer_commits_between_its_queries(any_db):
+def test_a_read_unit_reads_one_snapshot_while_a_writer_commits_between_its_queries(db_svc):
     """Storage/unit.py says a read unit is "one transaction": two reads of it answer alike, whatever
     commits in between (status must not show a state from before a decision and the decision itself)."""
-    svc = any_db
+    svc = db_svc
     _take(svc, "attack-snapshot")
     with svc.reading() as uow:
         first = _value(uow, "attack-snapshot")
