@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -26,11 +27,28 @@ def demo_cmd(ctx: typer.Context,
     if scratch is not None and not as_json:
         out.print(f"演示使用新建的临时主目录 {scratch}（不占用正式主目录的公报期号与登记号；"
                   f"用 --home 指定主目录则在该目录中演示）")
-    steps = run_demo(home, work, say=None if as_json else out.print)
+    with _own_storage(scratch is not None) as ignored:
+        if ignored and not as_json:
+            out.print(f"演示不使用环境变量 {'、'.join(ignored)}（它们指向正式的数据库或对象存储）")
+        steps = run_demo(home, work, say=None if as_json else out.print)
     if scratch is not None and not as_json:
         out.print(f"查看演示结果：lockstep --home {scratch} serve")
     if as_json:
         emit_json(steps)
+
+
+@contextmanager
+def _own_storage(scratch: bool):
+    """In a scratch home the demo uses that home's own database and objects: LOCKSTEP_DATABASE_URL and
+    LOCKSTEP_OBJECTS (which outrank lockstep.toml) name a real home's, whose numbers it must never spend."""
+    ignored = {k: os.environ.pop(k) for k in STORAGE_VARIABLES if scratch and k in os.environ}
+    try:
+        yield sorted(k for k, v in ignored.items() if v)
+    finally:
+        os.environ.update(ignored)
+
+
+STORAGE_VARIABLES = ("LOCKSTEP_DATABASE_URL", "LOCKSTEP_OBJECTS")
 
 
 def demo_home(given: Path | None, env_home: str | None) -> Path | None:

@@ -34,6 +34,7 @@ from publishing.editions import IssueContent, manifest, web_edition
 from review import rules
 from review.model import Withheld
 from services.home.context import Services
+from services.home.folder import public_folder
 from services.review.actions import person
 from storage.tables import GazetteIssueRow
 
@@ -169,7 +170,7 @@ def _rewrite(folder: Path, pages: dict[str, bytes]) -> bool:
         path = folder / rel
         if path.is_file() and path.read_bytes() == data:
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
+        public_folder(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
         os.fchmod(fd, 0o644)            # a public page: a web server reads it (mkstemp makes 0600)
         try:

@@ -26,6 +26,7 @@ from publishing import editions_pdf
 from services.dossiers.withhold import MAKER as WEB_PUBLIC_MAKER, WEB_PUBLIC, public_manifest
 from services.home.context import Services
 from services.home.crashpoints import crash_point
+from services.home.folder import public_folder
 from services.review.actions import person
 from services.gazette.items import derived, edition_items, issue_facts, policy_texts, versions_of
 from services.gazette.members import IssueView, Released, editor, issue_view, load_issue, notices as notices_of
@@ -583,14 +584,15 @@ def _put_all(svc: Services, objects: list[tuple[bytes, str]]) -> list[str]:
 
 def _write_temp(target: Path, files: dict[str, bytes]) -> Path:
     """Both editions in a temporary sibling of target (same filesystem: the move is one rename)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    public_folder(target.parent)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f"{TEMP_PREFIX}{target.name}-"))
     try:
         os.chmod(tmp, 0o755)            # the editions are public: mkdtemp makes 0700, a web server reads them
         for rel, data in files.items():
             path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
+            public_folder(path.parent)
             path.write_bytes(data)
+            os.chmod(path, 0o644)       # whatever the umask (000 would let anyone rewrite the edition)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

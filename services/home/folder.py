@@ -42,6 +42,25 @@ def _chmod(path: Path, mode: int) -> None:
         pass
 
 
+def public_folder(path: Path) -> Path:
+    """`mkdir -p path` for public outputs (site pages, gazette editions): every folder it makes is 0755,
+    whatever the umask (077 would hide the pages from the web server, 000 would let anyone rewrite them).
+    Folders that already exist are left as they are (an operator's own --out folder is theirs)."""
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for p in reversed(missing):
+        try:
+            p.mkdir()
+        except FileExistsError:             # another writer made it meanwhile
+            if not p.is_dir():
+                raise
+        _chmod(p, PUBLIC_DIR)
+    return path
+
+
 def private(path: Path) -> None:
     """Take group and other access away from a private file that has it (and is ours)."""
     try:

@@ -33,6 +33,7 @@ from typing import Iterable
 from pydantic import BaseModel, Field
 
 from services.home.context import Services
+from services.home.folder import public_folder
 from storage.objects import ObjectMissing
 
 GRACE_SECONDS = 300                  # younger than this is never removed
@@ -281,7 +282,7 @@ def _repair(svc: Services, report: StorageReport, grace: int) -> None:
 
 def _write_public(path: Path, data: bytes) -> None:
     """A public page again, as publication writes it: a temporary name, 0644, then one rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    public_folder(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP)
     os.fchmod(fd, 0o644)
     with os.fdopen(fd, "wb") as f:

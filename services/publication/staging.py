@@ -15,6 +15,7 @@ import time
 from pathlib import Path, PurePath
 
 from services.home.context import Services
+from services.home.folder import public_folder
 from storage.jobs import STALE_AFTER
 from storage.public import dossier_public
 
@@ -28,7 +29,7 @@ def write_page(svc: Services, path: str, html: str) -> str:
 
 
 def _write_atomic(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    public_folder(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     os.fchmod(fd, 0o644)            # a public page: a web server reads it (mkstemp makes 0600)
     with os.fdopen(fd, "wb") as f:
@@ -51,7 +52,7 @@ class Staged:
 
     def write(self, rel: str, data: bytes) -> Path:
         target = self.root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        public_folder(target.parent)
         tmp = target.parent / f".tmp-{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}~{target.name}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         os.fchmod(fd, 0o644)            # a public page: a web server reads it
