@@ -1,4 +1,4 @@
-"""`lockstep backup TARGET`: a consistent copy of an embedded home while its desk runs."""
+"""`lockstep backup TARGET`: a consistent copy of an embedded home while its desk runs; `lockstep restore` puts one back."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,7 +21,7 @@ def backup_home(ctx: typer.Context,
     再复制对象、网站（site/）、公报目录（gazette/）与 lockstep.toml，保留文件权限；对象按 SHA-256
     保存、有记录引用时从不改动，所以数据库快照引用的每个对象在随后复制时都已存在。
     不复制运行状态：desk.json、cache/、logs/、prefect/（运行中的工作台重建）。
-    恢复：lockstep --home 备份文件夹 …，或停止工作台后把备份复制回原处。
+    恢复：停止工作台后 lockstep restore 备份文件夹；或直接 lockstep --home 备份文件夹 …。
     PostgreSQL 或 S3 存储的主目录请用 pg_dump 与 mc mirror（ops/province/GUIDE.md 第 5 节）。"""
     from services.home.backup import backup
     say = (lambda m: err.print(m)) if as_json else out.print
@@ -42,8 +42,34 @@ def backup_home(ctx: typer.Context,
     if dropped:
         out.print(f"备份数据库之后才写入的 {dropped} 未放入副本（下次备份会包含）。")
     out.print(f"未复制（运行状态，会重建）：{'、'.join(report.left_out)}。")
-    out.print(f"恢复：lockstep --home {report.target} …，或停止工作台后把该文件夹复制回原处；"
-              "随后运行 lockstep audit verify 与 lockstep storage check。")
+    out.print(f"恢复：停止工作台后运行 lockstep restore {report.target}（先核对备份，原主目录改名保留）；"
+              f"或直接使用副本 lockstep --home {report.target} …（先运行 lockstep audit verify 与 lockstep storage check）。")
     if damaged:
         print_problems(damaged, "备份已写入，但")
         raise typer.Exit(code=1)
+
+
+@app.command("restore")
+def restore_home(ctx: typer.Context,
+                 source: Annotated[Path, typer.Argument(metavar="备份文件夹", help="lockstep backup 写出的文件夹")],
+                 as_json: JsonOpt = False) -> None:
+    """用备份恢复主目录：原主目录改名保留在旁边（主目录.before-restore-时间），从不删除。
+
+    工作台、工作节点或其他进程仍打开主目录的数据库时拒绝（否则它们继续写入被替换的数据库，此后的写入全部丢失）；
+    先把备份复制到主目录旁并核对（数据库完整性、审计链、对象齐全，较早版本的备份先升级数据库结构），
+    核对不通过则不恢复、主目录保持原样；通过后才以两次改名替换主目录。"""
+    from flows.handoff import desk_of
+    from services.home.restore import restore
+    say = (lambda m: err.print(m)) if as_json else out.print
+    with refusals(as_json):
+        report = restore(home_of(ctx), source, say, desk_of)
+    if as_json:
+        emit_json({"ok": True, **report.model_dump(mode="json")})
+        return
+    out.print(f"[green]已恢复[/green] {report.home} ← {report.source}：审计链完整（{report.events} 条事件），"
+              f"对象 {report.objects} 个。" + ("备份来自较早的版本，已升级数据库结构。" if report.migrated else ""))
+    if report.tidied:
+        out.print(f"已按恢复后的数据库整理：去掉无记录引用的文件 {report.tidied.get('removed', 0)} 个，"
+                  f"重写缺失的公开页面 {report.tidied.get('restored', 0)} 个（备份文件夹本身未改动）。")
+    out.print(f"原主目录保留在 {report.previous}，确认无误后可自行删除。" if report.previous else "原来没有主目录。")
+    out.print("现在可以启动工作台（lockstep serve）。")

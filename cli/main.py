@@ -49,7 +49,7 @@ MODULES = ("cli.admin_cmds", "cli.audit_cmds", "cli.backup_cmds", "cli.consisten
 COMMANDS = {
     **dict.fromkeys(("init", "serve", "users"), "cli.admin_cmds"),
     **dict.fromkeys(("history", "audit"), "cli.audit_cmds"),
-    "backup": "cli.backup_cmds",
+    **dict.fromkeys(("backup", "restore"), "cli.backup_cmds"),
     "consistency": "cli.consistency_cmds", "deliberation": "cli.deliberation_cmds", "demo": "cli.demo",
     "disclosure": "cli.disclosure_cmds",
     **dict.fromkeys(("inspect", "submit", "attach", "gate", "review", "sign-off", "publish", "status", "batch"),

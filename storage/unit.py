@@ -279,6 +279,13 @@ class Database:
 _engines: dict[str, Engine] = {}
 
 
+def forget_database(url: str) -> None:
+    """Close this process's pool for `url` (a restore replaced the file it had open); the next
+    database_for opens the file now at that path."""
+    if (engine := _engines.pop(url, None)) is not None:
+        engine.dispose()
+
+
 def database_for(url: str, *, bring_up_to_date: bool = True) -> tuple[Database, bool]:
     """Engines are cached per URL so a warm process (the desk, a flow) reuses its pool. Returns the
     database and whether this call opened it."""
