@@ -152,8 +152,30 @@ class WorkCalendar(BaseModel, frozen=True):
             weekday = sorted(d for d in workdays if d.weekday() < 5)
             if weekday:
                 raise _bad(f"{where}.workdays", f"{weekday[0]:%Y-%m-%d} 是周一至周五，调休上班日应为周六或周日")
+            if year not in known_years() and (missing := _festivals_missing(year, holidays)):
+                raise _bad(f"{where}.holidays", f"未列出{missing}；只填写了部分安排的年份会把其余节日算作工作日，"
+                           f"请按国务院办公厅公布的安排填写全年放假日期")
             years[year] = YearSchedule(holidays=frozenset(holidays), workdays=frozenset(workdays))
+        for year, s in years.items():       # a December day another year's entry names too
+            for other, t in years.items():
+                if other != year and (clash := sorted(s.holidays & t.workdays)):
+                    raise _bad(f'{CONFIG_KEY}."{year}"', f'{clash[0]:%Y-%m-%d} 列为放假日，'
+                               f'而 {CONFIG_KEY}."{other}" 把它列为调休上班日')
         return cls(years=years)
+
+
+# Every year's arrangement has these days off (全国年节及纪念日放假办法, 2025 on): the fixed-date
+# festivals on their dates, the lunar ones somewhere in the span they can fall in. A year the package
+# does not know and the config gives without one of them was entered only in part.
+_FESTIVALS = (("元旦（1月1日）", 1, ((1, 1), (1, 1))), ("春节", 3, ((1, 20), (2, 28))),
+              ("清明节", 1, ((4, 3), (4, 6))), ("劳动节（5月1日、2日）", 2, ((5, 1), (5, 2))),
+              ("端午节", 1, ((5, 28), (6, 26))), ("国庆节（10月1日至3日）", 3, ((10, 1), (10, 3))))
+
+
+def _festivals_missing(year: int, holidays: set[date]) -> str | None:
+    missing = [name for name, least, ((m1, d1), (m2, d2)) in _FESTIVALS
+               if sum(date(year, m1, d1) <= d <= date(year, m2, d2) for d in holidays) < least]
+    return "、".join(missing) or None
 
 
 def _bad(key: str, what: str) -> Refused:

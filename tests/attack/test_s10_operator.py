@@ -84,3 +84,72 @@ def test_public_outputs_are_for_a_web_server_and_the_rest_stays_private_whatever
     leaky = {k: oct(m) for k, m in private.items() if m & 0o077}
     assert not leaky, f"private files readable by others under umask {mask:03o}: {leaky}"
     assert modes["."] == 0o711
+
+
+# ------------------------------------------------------------------ the year's 调休 schedule in lockstep.toml
+
+# A whole illustrative 2027 arrangement (the shape the State Council publishes; not the real one).
+WHOLE_2027 = '''
+[calendar."2027"]
+holidays = ["2027-01-01..2027-01-03", "2027-02-06..2027-02-13", "2027-04-03..2027-04-05", "2027-05-01..2027-05-05",
+            "2027-06-09..2027-06-11", "2027-09-15", "2027-10-01..2027-10-07"]
+workdays = ["2027-02-14", "2027-02-20", "2027-04-25", "2027-10-09"]
+'''
+
+
+def _config(extra: str):
+    from review.config import DEFAULT_CONFIG_TOML, parse_config
+    return parse_config(DEFAULT_CONFIG_TOML + extra)
+
+
+def _refused(extra: str) -> str:
+    from documents.problems import Refused
+    with pytest.raises(Refused) as caught:
+        _config(extra)
+    assert caught.value.problem.code == "config_invalid"
+    return caught.value.problem.message
+
+
+@pytest.mark.parametrize("holidays, missing", [
+    ('["2027-01-01"]', "春节"),                                          # only 元旦 entered so far
+    ('["2027-01-01..2027-01-03", "2027-02-06..2027-02-13", "2027-10-01..2027-10-07"]', "清明节"),
+    ('["2027-01-01", "2027-02-06..2027-02-13", "2027-04-05", "2027-05-01", "2027-06-09", "2027-10-01..2027-10-07"]',
+     "劳动节"),                                                          # 5月2日 is statutory since 2025
+    ('["2027-01-01", "2027-02-06..2027-02-13", "2027-04-05", "2027-05-01..2027-05-05", "2027-06-09"]', "国庆节"),
+])
+def test_a_year_nobody_else_knows_entered_only_in_part_is_refused_naming_what_is_missing(holidays, missing):
+    """A partial schedule for a year the package does not know made every other festival of that year a
+    working day, and every deadline through it 'exact' (not estimated) and wrong."""
+    message = _refused(f'[calendar."2027"]\nholidays = {holidays}\nworkdays = []\n')
+    assert 'lockstep.toml 的 calendar."2027".holidays 有误' in message and missing in message
+
+
+def test_a_day_off_in_one_years_entry_and_worked_in_anothers_is_refused():
+    """元旦 may be entered in the December before: one entry's day off that another entry works is a contradiction
+    whose outcome depended on the order of the tables."""
+    extra = WHOLE_2027.replace('workdays = [', 'workdays = ["2026-12-26", ', 1) + \
+        '\n[calendar."2026"]\nholidays = ["2026-12-26"]\n'
+    message = _refused(extra)
+    assert "2026-12-26" in message and 'calendar."2026"' in message and 'calendar."2027"' in message
+
+
+@pytest.mark.parametrize("value", ["[2027]", "[true]", "[2027-01-01T00:00:00]", '[["2027-01-01"]]', "[{a = 1}]",
+                                   '["2027-1-1"]', '["二〇二七年一月一日"]', '["2027-02-06...2027-02-12"]'])
+def test_a_schedule_entry_of_the_wrong_type_is_refused_naming_it(value):
+    message = _refused(WHOLE_2027.replace('workdays = [', f'workdays = [{value[1:-1]}, ', 1))
+    assert 'calendar."2027".workdays[0]' in message
+
+
+def test_an_entered_year_is_exact_an_unentered_one_estimated_and_a_day_clock_never_speaks_of_working_days():
+    from datetime import date
+
+    from review.clock import Period, add_period
+    cal = _config(WHOLE_2027).calendar
+    exact = add_period(date(2026, 12, 18), Period.parse("15个工作日"), cal)
+    assert (exact.due, exact.estimated, exact.note) == (date(2027, 1, 11), False, None)
+    beyond = add_period(date(2027, 12, 20), Period.parse("15个工作日"), cal)
+    assert beyond.estimated and 'calendar."2028"' in beyond.note and "2027年" not in beyond.note
+    for start in (date(2026, 12, 20), date(2027, 12, 20), date(2028, 6, 1)):
+        d = add_period(start, Period.parse("３０日"), cal)           # full-width digits too
+        assert d.period.unit == "days"
+        assert d.note is None or ("工作日" not in d.note and "周一至周五" not in d.note)

@@ -13,7 +13,8 @@ from services.review.actions import record_decision
 
 SCHEDULE_2027 = '''
 [calendar."2027"]
-holidays = ["2027-01-01..2027-01-03", "2027-02-06..2027-02-13"]
+holidays = ["2027-01-01..2027-01-03", "2027-02-06..2027-02-13", "2027-04-05", "2027-05-01..2027-05-05",
+            "2027-06-09", "2027-10-01..2027-10-07"]
 workdays = ["2027-02-14", "2027-02-20"]
 '''
 # Noon UTC on Fri 2026-12-18 is the 18th in every office's time zone from UTC-11 to UTC+11.

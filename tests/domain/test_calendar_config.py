@@ -12,10 +12,12 @@ from review.clock import Period, WorkCalendar, add_period, is_workday, status_on
 from review.config import DEFAULT_CONFIG_TOML, parse_config
 
 # An illustrative 2027 arrangement in the shape the State Council publishes (not the real one):
-# 元旦 Jan 1–3; 春节 Feb 6–13 with Sun Feb 14 and Sat Feb 20 worked; 国庆 Oct 1–7 with Sat Oct 9 worked.
+# 元旦 Jan 1–3; 春节 Feb 6–13 with Sun Feb 14 and Sat Feb 20 worked; 清明 Apr 5; 劳动节 May 1–5; 端午 Jun 9;
+# 国庆 Oct 1–7 with Sat Oct 9 worked. A year the package does not know must be entered whole.
 SCHEDULE_2027 = '''
 [calendar."2027"]
-holidays = [2027-01-01, "2027-01-02", "2027-01-03", "2027-02-06..2027-02-13", "2027-10-01..2027-10-07"]
+holidays = [2027-01-01, "2027-01-02", "2027-01-03", "2027-02-06..2027-02-13", "2027-04-05", "2027-05-01..2027-05-05",
+            "2027-06-09", "2027-10-01..2027-10-07"]
 workdays = ["2027-02-14", 2027-02-20, "2027-10-09"]
 '''
 WD15 = Period.parse("15个工作日")
@@ -92,8 +94,9 @@ def test_calendar_day_clocks_never_print_the_working_day_caveat():
 
 
 def test_the_config_accepts_toml_dates_quoted_dates_ranges_and_december_days_of_the_year_before():
-    cal = calendar('[calendar."2028"]\nholidays = ["2027-12-31..2028-01-01", 2028-01-02]\nworkdays = []\n')
-    assert cal.years[2028].holidays == {date(2027, 12, 31), date(2028, 1, 1), date(2028, 1, 2)}
+    rest = '"2028-01-26..2028-02-01", "2028-04-04", "2028-05-01..2028-05-02", "2028-05-28", "2028-10-01..2028-10-03"'
+    cal = calendar(f'[calendar."2028"]\nholidays = ["2027-12-31..2028-01-01", 2028-01-02, {rest}]\nworkdays = []\n')
+    assert {date(2027, 12, 31), date(2028, 1, 1), date(2028, 1, 2)} <= cal.years[2028].holidays
     assert cal.knows(2028) and not cal.knows(2029) and cal.knows(2026)
     assert parse_config(DEFAULT_CONFIG_TOML).calendar == WorkCalendar()     # none: the package alone
 
