@@ -124,9 +124,13 @@ def routes(kit: Kit) -> APIRouter:
             answers = answer_lines(upload.fields)
             if answers:     # 修改说明 naming no reason of the return: refused before any work, the form again
                 from services.dossiers.revision import check_answers
+                from services.dossiers.revision import StaleAnswers
+                written_for = (upload.fields.get("answers_for") or "").strip() or None     # the form's return
                 try:
-                    await run_in_threadpool(check_answers, kit.services(), who, hint, answers)
+                    await run_in_threadpool(check_answers, kit.services(), who, hint, answers, written_for)
                 except Refused as r:
+                    if isinstance(r, StaleAnswers):     # typed for other reasons: not put in this return's boxes
+                        again["entered"] = {k: v for k, v in upload.fields.items() if not k.startswith("answer_")}
                     return await submit_page(request, session, who, refusal=list(r.problems),
                                              **{**again, "status": 422})
             request_ = {"paths": [str(p) for p in upload.files], "actor": who.name, "dossier": hint,
@@ -250,8 +254,14 @@ def routes(kit: Kit) -> APIRouter:
         # Irreversible and public: the signer confirms on the page, and the server insists on it.
         if (fields.get("confirm") or "") != SIGN_CONFIRM:
             return await again(400, form_error="签发后即同步发布，不能撤回：请先核对签发内容，勾选“我已核对，确认签发并同步发布”后再签发")
+        # The version the page showed (its hidden field): a form kept open while a new version came in
+        # and went through every stage signs nothing the signer did not see (record_sign_off refuses it).
+        shown = (fields.get("version") or "").strip()
+        if shown and not (shown.isascii() and shown.isdigit() and len(shown) <= 6):
+            return await again(400, form_error="签发表单有误：请重新打开签发页面，核对签发内容后再签发")
         try:
-            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name, emergency, publish_at)
+            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name, emergency, publish_at,
+                                            int(shown) if shown else None)
         except Refused as r:
             # The checklist below already lists what is missing: the refusal names only what it does not.
             answer = await run_in_threadpool(gate_answer, svc, dossier_id)
@@ -326,8 +336,8 @@ def answer_lines(fields: dict[str, str]) -> list[str]:
     out = []
     for key, value in sorted(fields.items()):
         n = key[len("answer_"):] if key.startswith("answer_") else ""
-        if n.isdigit() and (value or "").strip():
-            out.append(f"理由{int(n)}={value.strip()}")
+        if n.isdigit() and (value or "").strip():      # as typed: review.revision reads 理由N, refuses the rest
+            out.append(f"理由{n}={value.strip()}")
     return out
 
 

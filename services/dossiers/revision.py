@@ -15,6 +15,11 @@ class AnswerRefused(Refused):
     """An answer that names no reason of the return, or cannot be read: the submission is not received."""
 
 
+class StaleAnswers(AnswerRefused):
+    """Answers written for a return that is not the dossier's latest (the desk's form of another
+    dossier, or of an earlier return): their 理由N would name other reasons."""
+
+
 def answers_of(given: Sequence) -> list[Answer]:
     """Answers from command or form lines (“一、（二）=…”) or (reason, text) pairs (a bundle's 修改说明)."""
     out = []
@@ -57,10 +62,12 @@ def _refusal(f):
         return r.problems
 
 
-def check_answers(svc, actor, dossier_id: str | None, given: Sequence) -> None:
+def check_answers(svc, actor, dossier_id: str | None, given: Sequence, written_for: str | None = None) -> None:
     """Refuse early (before any file is read or stored) what intake would refuse of these answers:
     a line without “=”, or, for a named dossier the person may add a version to, a reason its latest
-    return does not have. A dossier the person may not see is not_found, as a missing one."""
+    return does not have. A dossier the person may not see is not_found, as a missing one.
+    `written_for`: the moment (ISO) of the return the answers were written against (the desk's form);
+    the dossier's latest return is another: StaleAnswers."""
     from review import rules
     from services.review.basics import pipeline_for
     answers = answers_of(given)
@@ -72,6 +79,11 @@ def check_answers(svc, actor, dossier_id: str | None, given: Sequence) -> None:
                                      pipeline_for(svc.config, view.current), view.current)
                        or rules.may_submit_version(actor, row.drafting_unit, row.state)):
             raise Refused(refusal)
+        if written_for is not None:
+            last = latest_return(uow.dossiers.decisions(dossier_id))
+            if last is None or last.at.isoformat() != written_for:
+                raise StaleAnswers(problem("invalid_state", f"这些修改说明是对另一次退回意见填写的，卷宗 {dossier_id} "
+                                                            "现有的退回理由见下，请对照逐条重新填写"))
         note_for(uow, dossier_id, answers)
 
 

@@ -196,16 +196,18 @@ def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, c
 
 
 def record_sign_off(svc: Services, dossier_id: str, actor_name: str,
-                    emergency_reason: str | None = None, publish_at: dt.datetime | None = None) -> SignedOff:
+                    emergency_reason: str | None = None, publish_at: dt.datetime | None = None,
+                    version: int | None = None) -> SignedOff:
     """Sign off when the gate is open, writing the publish job in the same transaction; the caller
     then runs that job (a flow), and the sweep does if the caller dies first. `publish_at`: 定时发布,
-    the job waits for that moment (services/publication/schedule.py)."""
+    the job waits for that moment (services/publication/schedule.py). `version`: the version the
+    signer was shown (the sign page's form); another current version is refused, never signed unseen."""
     actor = person(svc.config, actor_name)
-    return svc.retrying(lambda: _record_sign_off(svc, dossier_id, actor, emergency_reason, publish_at))
+    return svc.retrying(lambda: _record_sign_off(svc, dossier_id, actor, emergency_reason, publish_at, version))
 
 
 def _record_sign_off(svc: Services, dossier_id: str, actor: Person, emergency_reason: str | None,
-                     publish_at: dt.datetime | None = None) -> SignedOff:
+                     publish_at: dt.datetime | None = None, version: int | None = None) -> SignedOff:
     with svc.unit() as uow:
         row, view = load(uow, dossier_id)
         if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state,
@@ -213,6 +215,9 @@ def _record_sign_off(svc: Services, dossier_id: str, actor: Person, emergency_re
             raise Refused(refusal)      # before "already signed": a stranger learns nothing of the dossier
         if row.state in rules.SIGNED_STATES:
             raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 已于此前签发"))
+        if version is not None and version != view.current.number:
+            raise Refused(problem("invalid_state", f"签发页面显示的是第 {version} 版，卷宗 {dossier_id} 现为第 "
+                                                   f"{view.current.number} 版：请重新核对签发内容后再签发"))
         answer = answer_in(uow, svc, view)
         event = sign_off(actor, view, answer.blocking, svc.now(), emergency_reason,
                          pipeline=pipeline_for(svc.config, view.current))
