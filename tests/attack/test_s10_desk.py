@@ -364,6 +364,26 @@ def test_a_meeting_name_and_minutes_file_name_with_markup_and_search_with_wildca
     _no_markup(site_sign.text, "sign")
 
 
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def test_a_direction_override_in_a_title_does_not_reorder_what_the_signer_reads(site):
+    """A title whose 《…》 is followed by U+202E (RIGHT-TO-LEFT OVERRIDE) shows its tail backwards: the
+    sign page would show another title than the one signed. Pages show the characters as stored, in order."""
+    n = next(SERIALS)
+    d, _ = site.dossier(serial=n, title=f"根河市人民政府办公室关于印发《根河市政务公开工作要点（第{n}号）》的\u202e知通废止\u202c")
+    with site.svc.unit() as uow:
+        assert "\u202e" in uow.dossiers.require(d).title       # stored as the document has it
+    site.approve(d)
+    pages = {"signer": (f"/desk/dossiers/{d}/sign", "/desk", "/inbox", f"/desk/dossiers/{d}"),
+             "drafter": (f"/desk/dossiers/{d}", "/desk"), "director": ("/inbox",)}
+    for who, paths in pages.items():
+        for path in paths:
+            html = site.as_(who).get(path).text
+            assert d in html or path == "/inbox", (who, path)
+            assert not set(BIDI) & set(html), (who, path)
+
+
 # ---------------------------------------------------------------- 5. notifications
 
 def test_a_reason_with_line_breaks_adds_no_mail_header_and_mails_only_the_submitter(site):
