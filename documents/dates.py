@@ -23,7 +23,8 @@ def parse_date(text: str) -> tuple[dt.date | None, bool]:
         except ValueError:
             return None, False
         padded = (len(m.group(2)) == 2 and m.group(2)[0] == "0") or (len(m.group(3)) == 2 and m.group(3)[0] == "0")
-        return value, not padded
+        half_width = all(g.isascii() for g in m.groups())      # ２０１９年８月５日: read, but not the form
+        return value, half_width and not padded
     m = _DATE_CHINESE.search(text)
     if m:
         year = int("".join(str(_CN_YEAR_DIGIT[c]) for c in m.group(1)))
@@ -59,14 +60,17 @@ _ATTEMPT = re.compile(r"^(?P<y>(?:19|20)\d\d|[〇○零一二][〇○零一二�
                       r"(?:(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]?)?$")
 
 
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def is_date_attempt(t: str) -> bool:
     """The whole text is a date in some form (a 成文日期 line), well formed or not."""
-    return bool(t) and len(t) <= 20 and (is_pure_date(t) or bool(_ATTEMPT.match(t.strip())))
+    return bool(t) and len(t) <= 20 and (is_pure_date(t) or bool(_ATTEMPT.match(t.translate(_FULL_WIDTH).strip())))
 
 
 def parse_date_attempt(t: str) -> dt.date | None:
     """The date such a line means, when it names a whole valid day; None otherwise (2019年4月)."""
-    m = _ATTEMPT.match((t or "").strip())
+    m = _ATTEMPT.match((t or "").translate(_FULL_WIDTH).strip())
     if not m or not m.group("d"):
         return None
     try:

@@ -17,8 +17,8 @@ _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789"
 # means prose ("依据国办发…"), so it is capped and trimmed of common leading verbs below.
 _DOCNO = re.compile(
     r"(?P<organ>[\u4e00-\u9fff]{1,12})"
-    r"(?P<sp1>\s*)(?P<open>[〔\[\(（【［〈<])\s*(?P<year>(?:19|20)\d\d)\s*(?P<close>[〕\]\)）】］〉>])"
-    r"(?P<sp2>\s*)(?P<di>第?)\s*(?P<serial>\d{1,6})\s*号"
+    r"(?P<sp1>\s*)(?P<open>[〔﹝〖\[\(（【［〈<])\s*(?P<year>(?:19|20)\d\d)\s*(?P<close>[〕﹞〗\]\)）】］〉>])"
+    r"(?P<sp2>\s*)(?P<di>第?)\s*(?P<serial>\d{1,6})\s*(?P<hao>[号號])"
 )
 _PROSE_PREFIX = re.compile(r"^(?:根据|依据|按照|依照|参照|对照|执行|贯彻|落实|印发|转发|见|即|详见|及|和|与|的)+")
 
@@ -35,6 +35,8 @@ def _format_faults(m: re.Match[str], original: str) -> list[str]:
         faults.append(f"年份应使用六角括号〔〕，而不是“{m.group('open')}{m.group('close')}”")
     if m.group("serial").startswith("0"):
         faults.append("序号不应编虚位（如 036 应为 36）")
+    if m.group("hao") != "号":
+        faults.append("应写“号”而不是“號”")
     if m.group("di"):
         faults.append("序号前不加“第”字")
     if re.search(r"\s", m.group(0)):

@@ -53,6 +53,11 @@ class Run:
     color: str | None      # RRGGBB, None for auto
 
 
+# Format characters that draw nothing: zero-width spaces and joiners, direction marks, soft hyphen, BOM.
+_INVISIBLE = dict.fromkeys([0x00AD, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                            0x2060, *range(0x2066, 0x206A), 0xFEFF])
+
+
 class Para:
     """One paragraph. Formatting (alignment through styles, run faces and sizes) is resolved on
     first use: most paragraphs of most files are only ever read as text."""
@@ -62,7 +67,9 @@ class Para:
                  style: str | None = None, element=None, walker=None) -> None:
         self.number = number          # 1-based, document order, table cells included
         self.text = text
-        self.flat = "".join(text.split())  # without any whitespace: what pattern matching sees
+        # without any whitespace or invisible format character (a zero-width space pasted from a web
+        # page inside a date or 文号): what pattern matching sees
+        self.flat = "".join(text.translate(_INVISIBLE).split())
         self.in_table = in_table
         self._jc, self._style, self._element, self._walker = jc, style, element, walker
         self._runs: list[Run] | None = None

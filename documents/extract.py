@@ -105,7 +105,7 @@ def _is_banner(p: Para, t: str) -> bool:
 
 
 def _is_docno_line(t: str) -> bool:
-    if "号" not in t:  # every document number ends in 号: most lines need no parse
+    if "号" not in t and "號" not in t:  # every document number ends in 号: most lines need no parse
         return False
     number, _ = find_doc_number(t)
     if number is None or "《" in t:
@@ -123,9 +123,10 @@ _STANDARD_CODE = re.compile(r"^(?:[A-Z]{1,4}\d{0,2}(?:/[A-Z]{1,2})?\s*[\dXx]{1,6
 # A line where the 发文字号 stands that the reader cannot parse (根政办发〔2019〕三十六号, 根政办发2019年36号,
 # 根政办发〔19〕36号, 根政办发〔2019〕36): reported (docno_format), never silently dropped.
 _DOCNO_LABEL = re.compile(r"^(?:发文字号|文号|发文号)[：:]")
-_DOCNO_ATTEMPT = re.compile(r"^(?!第)[\u4e00-\u9fff]{2,12}\s*[〔〕\[\]【】［］(（{｛]?\s*"
-                            r"(?:(?:19|20)?\d\d|[〇零○一二][〇零○一二三四五六七八九]{1,3})\s*[〔〕\[\]【】［］)）}｝年]?"
-                            r"\s*第?\s*[\d〇零○一二三四五六七八九十百]{1,6}\s*号?$")
+_DOCNO_ATTEMPT = re.compile(r"^(?!第)[\u4e00-\u9fff]{2,12}\s*[〔〕﹝﹞〖〗\[\]【】［］(（{｛]?\s*"
+                            r"(?:(?:19|20)?\d\d|[〇零○一二][〇零○一二三四五六七八九]{1,3})\s*"
+                            r"[〔〕﹝﹞〖〗\[\]【】［］)）}｝年\-－—]{0,2}"
+                            r"\s*第?\s*[\d〇零○一二三四五六七八九十百]{1,6}\s*[号號]?$")
 
 
 def _is_docno_attempt(t: str) -> bool:
@@ -133,8 +134,8 @@ def _is_docno_attempt(t: str) -> bool:
     t = _DOCNO_LABEL.sub("", t.translate(_FULLWIDTH))
     if not t or len(t) > 30 or "《" in t or is_pure_date(t) or t.endswith(("次", "期")):
         return False
-    has_bracket = bool(re.search(r"[〔〕\[\]【】［］]", t))
-    return (has_bracket or t.endswith("号")) and bool(_DOCNO_ATTEMPT.match(t))
+    has_bracket = bool(re.search(r"[〔〕﹝﹞〖〗\[\]【】［］]", t))
+    return (has_bracket or t.endswith(("号", "號"))) and bool(_DOCNO_ATTEMPT.match(t))
 
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -164,7 +165,7 @@ def _read_head(name: str, doc: ReadDoc, flow: list[Para], meta: DocumentMeta, la
             meta.banner, layout.banner = t, p.number
             continue
         if layout.doc_number is None and _is_docno_line(t):
-            number, found = find_doc_number(p.text, file=name, paragraph=p.number)
+            number, found = find_doc_number(_visible(p.text), file=name, paragraph=p.number)
             meta.doc_number, meta.doc_number_text, layout.doc_number = number, number.raw, p.number
             problems.extend(found)
             continue

@@ -1,0 +1,86 @@
+"""Session 10 attacks on "intake reads what offices send" (issue 14): 发文字号 and 成文日期 in the forms offices
+really type (look-alike brackets, 號, zero-width characters, full-width digits) are read or reported
+(docno_format / date_format), never silently dropped. Fixtures built in code (tests/domain/docx_factory.py)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from documents.extract import inspect_docx
+from tests.domain.docx_factory import build, index_of, policy_lines, with_line
+
+LINES = policy_lines()
+DOCNO_AT = index_of(LINES, "根政办发")
+DATE_AT = index_of(LINES, "2019年8月5日")
+
+
+def _read(at: int, text: str):
+    r = inspect_docx("通知.docx", build(with_line(LINES, at, text=text)))
+    return r, [p for p in r.problems if p.code in ("docno_format", "date_format")]
+
+
+@pytest.mark.parametrize("written, read", [
+    ("根政办发﹝2019﹞36号", True),          # U+FE5D/FE5E: the small brackets an input method offers for 〔〕
+    ("根政办发〖2019〗36号", True),          # U+3016/3017
+    ("根政办发〔2019〕36號", True),          # 號, the traditional form
+    ("根政办发〔2019〕\u200b36号", True),    # a zero-width space pasted from a web page: read as it shows
+    ("根政办发〔2019年〕36号", False),
+    ("根政办发2019-36号", False),
+])
+def test_a_document_number_in_a_look_alike_form_is_read_or_reported_never_dropped(written, read):
+    r, found = _read(DOCNO_AT, written)
+    m = r.metadata
+    assert m.title.endswith("的通知")
+    if written == "根政办发〔2019〕\u200b36号":
+        assert not found                  # nothing to see: the well-formed number it shows
+    else:
+        assert [p.code for p in found] == ["docno_format"], (written, m.doc_number_text, r.problems)
+        assert found[0].paragraph == DOCNO_AT + 1
+    if read:
+        assert m.doc_number is not None and (m.doc_number.organ_code, m.doc_number.year, m.doc_number.serial) == \
+            ("根政办发", 2019, 36)
+    else:
+        assert m.doc_number_text is not None
+
+
+@pytest.mark.parametrize("written", ["２０１９年８月５日", "２０１９．８．５", "２０１９-０８-０５", "2019年8月5日\u200b",
+                                     "\u200b2019.8.5"])
+def test_a_date_in_full_width_digits_or_with_an_invisible_character_is_date_format_and_still_read(written):
+    r, found = _read(DATE_AT, written)
+    m = r.metadata
+    assert m.date == dt.date(2019, 8, 5), (written, m.date_text)
+    assert m.signature_organ == "根河市人民政府办公室"
+    if "\u200b" in written and written.replace("\u200b", "") == "2019年8月5日":
+        assert not found                  # nothing to see: the well-formed date it shows
+    else:
+        assert [p.code for p in found] == ["date_format"] and found[0].paragraph == DATE_AT + 1
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_BRACKETS = ["〔〕", "﹝﹞", "〖〗", "[]", "()", "（）", "【】", "［］", "〈〉", "{}"]
+_DIGITS = st.sampled_from([str.maketrans("", ""), str.maketrans("0123456789", "０１２３４５６７８９")])
+_GAP = st.sampled_from(["", " ", "\u3000", "\u00a0", "\u200b"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(brackets=st.sampled_from(_BRACKETS), year=st.integers(2000, 2030), serial=st.integers(1, 999),
+       pad=st.booleans(), di=st.booleans(), hao=st.sampled_from(["号", "號"]), digits=_DIGITS,
+       gaps=st.tuples(_GAP, _GAP, _GAP))
+def test_any_document_number_an_office_types_is_read_or_reported(brackets, year, serial, pad, di, hao, digits, gaps):
+    o, c = brackets
+    written = (f"根政办发{gaps[0]}{o}{year}{c}{gaps[1]}{'第' if di else ''}{serial:03d}" if pad else
+               f"根政办发{gaps[0]}{o}{year}{c}{gaps[1]}{'第' if di else ''}{serial}").translate(digits) + gaps[2] + hao
+    r, found = _read(DOCNO_AT, written)
+    m = r.metadata
+    assert m.title.endswith("的通知"), written
+    standard = written.replace("\u200b", "") == f"根政办发〔{year}〕{serial}号"
+    if standard:
+        assert not found and m.doc_number.serial == serial
+    else:
+        assert [p.code for p in found] == ["docno_format"], (written, m.doc_number_text)
+    if m.doc_number is not None:
+        assert (m.doc_number.year, m.doc_number.serial) == (year, serial)
+    else:
+        assert m.doc_number_text
