@@ -384,6 +384,27 @@ def test_a_direction_override_in_a_title_does_not_reorder_what_the_signer_reads(
             assert not set(BIDI) & set(html), (who, path)
 
 
+def test_a_direction_override_in_a_title_reaches_neither_the_opinion_nor_a_notice(site):
+    import docx
+
+    from services.home.notifications import inbox
+    from services.review.actions import record_decision
+    n = next(SERIALS)
+    d, _ = site.dossier(serial=n, title=f"根河市人民政府办公室关于印发《根河市政务公开工作要点（第{n}号）》的\u202e知通废止\u202c")
+    record_decision(site.svc, d, "unit_check", "approve", "同意", "director")
+    record_decision(site.svc, d, "legality", "return", "请修改\u2067", "reviewer", ["一、（二）：表述\u202e不清"])
+    notices = [x for p in ("reviewer", "drafter") for x in inbox(site.svc, p) if x.dossier_id == d]
+    assert len(notices) >= 2
+    for x in notices:                       # what is mailed: subject and body as stored
+        assert not set(BIDI) & set(x.subject + x.body), (x.kind, x.subject)
+    reviewer = site.as_("reviewer")
+    page = reviewer.get(f"/desk/dossiers/{d}/review").text
+    link = re.search(r'href="(/desk/dossiers/[^"]+/opinions/[^"]+)" class="opinion-link"', page).group(1)
+    document = docx.Document(io.BytesIO(reviewer.get(link).content))
+    text = "".join(p.text for p in document.paragraphs) + document.core_properties.title
+    assert "知通废止" in text and not set(BIDI) & set(text)
+
+
 # ---------------------------------------------------------------- 5. notifications
 
 def test_a_reason_with_line_breaks_adds_no_mail_header_and_mails_only_the_submitter(site):
