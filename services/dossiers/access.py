@@ -91,9 +91,7 @@ def waiting_for(svc: Services, who: Person) -> list[dict]:
     out = []
     on = today(svc)
     with svc.unit() as uow:
-        for row in uow.dossiers.list(500):
-            if row.state not in OPEN_STATES:
-                continue
+        for row in uow.dossiers.in_states(OPEN_STATES):      # every open one: a queue never drops the oldest
             _, view = load(uow, row.id)
             if who.name in view.submitters:
                 continue
@@ -119,21 +117,29 @@ def waiting_for(svc: Services, who: Person) -> list[dict]:
     return out
 
 
+# The newest of a unit's own dossiers the desk's home page lists (the rest: by number or search).
+MINE_SHOWN = 200
+
+
+def _item(row) -> dict:
+    return {"dossier": row.id, "title": row.title, "doc_number": row.doc_number,
+            "state_name": STATE_NAMES.get(row.state, row.state), "drafting_unit": row.drafting_unit}
+
+
 def desk_lists(svc: Services, who: Person) -> tuple[list[dict], list[dict]]:
-    """The person's own unit's dossiers, and for a signer the open dossiers whose gate is open (待签发;
-    one still short of something is the reviewers' or the office's, not the signer's)."""
+    """The person's own unit's newest dossiers (MINE_SHOWN), and for a signer every open dossier whose
+    gate is open (待签发; one still short of something is the reviewers' or the office's, not the
+    signer's), however many dossiers other units have: neither list is cut from all dossiers."""
     from services.review.actions import answer_in, load
-    mine, to_sign = [], []
+    to_sign = []
     signer = rules.may_sign_off(who, ()) is None        # the guard, before any dossier is read
     with svc.unit() as uow:
-        for row in uow.dossiers.list(200):
-            item = {"dossier": row.id, "title": row.title, "doc_number": row.doc_number,
-                    "state_name": STATE_NAMES.get(row.state, row.state), "drafting_unit": row.drafting_unit}
-            if same_unit(who.unit, row.drafting_unit):
-                mine.append(item)
-            if row.state in OPEN_STATES and signer:
+        units = [u for u in uow.dossiers.unit_names() if same_unit(who.unit, u)]
+        mine = [_item(row) for row in uow.dossiers.of_units(units, MINE_SHOWN)]
+        if signer:
+            for row in uow.dossiers.in_states(OPEN_STATES):
                 _, view = load(uow, row.id)
                 if (rules.may_sign_off(who, view.submitters) is None
                         and answer_in(uow, svc, view).ready):     # 待签发: only dossiers whose gate is open
-                    to_sign.append({**item, "ready": True})
+                    to_sign.append({**_item(row), "ready": True})
     return mine, to_sign

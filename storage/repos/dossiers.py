@@ -188,9 +188,20 @@ class Dossiers:
                         for f in files[r.id]))
             for r in found}
 
-    def list(self, limit: int = 100) -> list[DossierRow]:
-        """The newest dossiers first, at most `limit`."""
-        return rows.fetch(self.session, rows.of(self.session, D).order_by(D.c.created_at.desc()).limit(limit))
+    def unit_names(self) -> list[str]:
+        """Every drafting unit as dossiers name it (as many as there are units, not dossiers)."""
+        return list(self.session.scalars(select(D.c.drafting_unit).distinct()))
+
+    def of_units(self, names: list[str], limit: int) -> list[DossierRow]:
+        """The newest dossiers of these drafting units (as unit_names() gives them), at most `limit`."""
+        q = rows.of(self.session, D).where(D.c.drafting_unit.in_(names)).order_by(D.c.created_at.desc(), D.c.id.desc())
+        return rows.fetch(self.session, q.limit(limit)) if names else []
+
+    def in_states(self, states: tuple[str, ...]) -> list[DossierRow]:
+        """Every dossier in these states, the longest waiting first: a queue never drops one, however
+        many dossiers came after it."""
+        q = rows.of(self.session, D).where(D.c.state.in_(list(states))).order_by(D.c.created_at, D.c.id)
+        return rows.fetch(self.session, q)
 
 
     def set_revision_note(self, dossier_id: str, number: int, note: dict) -> None:
