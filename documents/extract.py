@@ -117,7 +117,8 @@ def _is_docno_line(t: str) -> bool:
 
 # The class line over a standard's title (中华人民共和国国家标准, 中华人民共和国能源行业标准,
 # 内蒙古自治区地方标准) and its code line (GB/T 1.1—2020, NB/T XXXXX—XXXX, DB15/T …): cover furniture.
-_CLASS_LINE = re.compile(r"^(?:中华人民共和国.{0,8}|.{0,14}(?:国家|行业|地方|团体|企业))标准(?:化指导性技术文件)?$")
+_CLASS_LINE = re.compile(r"^(?:中华人民共和国.{0,8}|.{0,14}(?:国家|行业|地方|团体|企业|协会))"
+                         r"(?:标准(?:化指导性技术文件)?|计量技术规范|计量检定规程)$")
 _STANDARD_CODE = re.compile(r"^(?:[A-Z]{1,4}\d{0,2}(?:/[A-Z]{1,2})?\s*[\dXx]{1,6}[.\d]*\s*[—\-–]\s*[\dXx]{2,4}"
                             r"|(?:ICS|CCS)\s*[\dA-Z][\d.A-Z]*)$")
 # A line where the 发文字号 stands that the reader cannot parse (根政办发〔2019〕三十六号, 根政办发2019年36号,
@@ -388,7 +389,7 @@ def _read_tail(flow: list[Para], start: int, meta: DocumentMeta, layout: Layout)
 
 # 某某局 发布 (a standard's or a 公告's cover): the organ that issues it. Two organs side by side
 # (国家市场监督管理总局 国家标准化管理委员会 发布) are both the issuer.
-_ISSUED_BY = re.compile(r"^(?P<organ>[\u4e00-\u9fff（）()、\s]{2,60}?)\s*发\s*布$")
+_ISSUED_BY = re.compile(r"^(?P<organ>[\u4e00-\u9fff（）()、\s]{2,60}?)\s*(?:联\s*合\s*)?发\s*布$")
 _ORGAN_WORD = re.compile(r"(?:局|委|委员会|部|院|厅|署|办|办公室|政府|中心|总局|会|所|站|公司|协会|联合会)$")
 
 
@@ -396,7 +397,7 @@ def _read_cover_organ(paragraphs: list[Para], meta: DocumentMeta) -> None:
     if meta.signature_organ:
         return
     for p in paragraphs[:80]:
-        t = p.text.strip().replace("\u3000", " ")
+        t = _visible(p.text).strip().replace("\u3000", " ")
         m = _ISSUED_BY.match(t)
         if not m:
             continue

@@ -6,6 +6,7 @@ from documents.models import DocumentMeta
 
 HEADING_SHOWN = 24         # a 一、 heading longer than this is shown up to a clause mark, with "…"
 _CLAUSE_END = "，,；;：:、"
+_OPEN, _CLOSE = "《（(〈", "》）)〉"
 
 
 def clause_cut(text: str, limit: int) -> str:
@@ -13,11 +14,15 @@ def clause_cut(text: str, limit: int) -> str:
     limit, or the first one after it, with "…": never cut inside a word."""
     if len(text) <= limit:
         return text
-    inside = max(text.rfind(c, 0, limit + 1) for c in _CLAUSE_END)
-    if inside > 0:
-        return text[:inside] + "…"
-    after = [i for i in (text.find(c, limit) for c in _CLAUSE_END) if i > 0]
-    return text[:min(after)] + "…" if after else text
+    marks, depth = [], 0             # a mark inside 《》 or （） is part of a name, never a place to cut
+    for i, c in enumerate(text):
+        depth += (c in _OPEN) - (c in _CLOSE and depth > 0)
+        if c in _CLAUSE_END and depth == 0 and i > 0:
+            marks.append(i)
+    inside = [i for i in marks if i <= limit]
+    if inside:
+        return text[:inside[-1]] + "…"
+    return text[:marks[0]] + "…" if marks else text
 
 
 def meta_fields(m: DocumentMeta | None) -> list[tuple[str, str]]:

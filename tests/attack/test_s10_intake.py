@@ -84,3 +84,44 @@ def test_any_document_number_an_office_types_is_read_or_reported(brackets, year,
         assert (m.doc_number.year, m.doc_number.serial) == (year, serial)
     else:
         assert m.doc_number_text
+
+
+# ---------------------------------------------------------------- covers: the class line, 某某局 发布
+
+HEI, SONG = "黑体", "宋体"
+
+
+def _cover(class_line: str, issued: str, title: str = "政务服务事项办事指南编制规范") -> bytes:
+    from tests.domain.docx_factory import Line
+    return build([
+        Line("ICS 03.080", HEI, 10.5), Line(class_line, HEI, 24, None, "center"),
+        Line("DB15/T 3456—2026", HEI, 14, None, "right"), Line(title, HEI, 26, None, "center"),
+        Line("2026-12-01发布", HEI, 14), Line("2027-01-01实施", HEI, 14, None, "right"),
+        Line(issued, HEI, 14, None, "center"), Line("前言", HEI, 16, None, "center"),
+        Line("本文件按照GB/T 1.1—2020的规定起草。", SONG, 10.5)])
+
+
+@pytest.mark.parametrize("class_line, issued, organ", [
+    ("中华人民共和国国家计量技术规范", "国家市场监督管理总局　发布", "国家市场监督管理总局"),        # JJF covers
+    ("中华人民共和国国家计量检定规程", "国家市场监督管理总局　发布", "国家市场监督管理总局"),        # JJG covers
+    ("中国工程建设标准化协会标准", "中国工程建设标准化协会　发布", "中国工程建设标准化协会"),
+    ("中华人民共和国国家标准", "国家市场监督管理总局\u200b　发布", "国家市场监督管理总局"),
+    ("中华人民共和国国家标准", "国家市场监督管理总局　国家标准化管理委员会　联合发布",
+     "国家市场监督管理总局、国家标准化管理委员会"),
+])
+def test_a_cover_gives_the_title_under_its_class_line_and_the_organ_that_issues_it(class_line, issued, organ):
+    m = inspect_docx("规范.docx", _cover(class_line, issued)).metadata
+    assert (m.title, m.signature_organ) == ("政务服务事项办事指南编制规范", organ)
+
+
+# ---------------------------------------------------------------- the 正文层次 outline
+
+def test_the_outline_is_never_cut_inside_a_book_title():
+    """A 、 inside 《》 is part of a title's name, not a clause mark: the heading is cut before the title
+    or after it, never inside it (an unbalanced 《 shown to a clerk)."""
+    from documents.labels import clause_cut
+    heading = "深入学习《关于全面推进政务公开、政务服务标准化规范化便利化的意见》，提升服务水平"
+    shown = clause_cut(heading, 24)
+    assert shown.count("《") == shown.count("》"), shown
+    assert shown in ("深入学习《关于全面推进政务公开、政务服务标准化规范化便利化的意见》…", heading)
+    assert clause_cut("加强（一、二级）预案管理，明确职责分工，落实工作责任，做好应急保障工作", 8) == "加强（一、二级）预案管理…"
