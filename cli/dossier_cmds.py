@@ -54,8 +54,10 @@ def _print_inspected(r) -> None:
     m = r.metadata
     if r.role:
         how = "按文件名" if r.role_source == "file_name" else "按内容"
-        out.print(f"    识别为：{ROLE_NAMES.get(r.role, r.role)}（{how}）"
-                  + ("，已检查公文格式" if r.role == "policy" else ""))
+        checked = "，已检查公文格式" if m is not None else "，文件无法读取，未检查公文格式"
+        out.print(f"    识别为：{ROLE_NAMES.get(r.role, r.role)}（{how}）" + (checked if r.role == "policy" else ""))
+    elif m is None:
+        out.print("    识别为：无法识别（文件无法读取）")
     if m is not None:
         _print_meta(m, indent="    ")
     print_problems(r.problems)

@@ -125,3 +125,15 @@ def test_the_outline_is_never_cut_inside_a_book_title():
     assert shown.count("《") == shown.count("》"), shown
     assert shown in ("深入学习《关于全面推进政务公开、政务服务标准化规范化便利化的意见》…", heading)
     assert clause_cut("加强（一、二级）预案管理，明确职责分工，落实工作责任，做好应急保障工作", 8) == "加强（一、二级）预案管理…"
+
+
+# ---------------------------------------------------------------- inspect says what it detected, truthfully
+
+def test_inspect_never_says_it_checked_the_form_of_a_file_it_could_not_open(cli, tmp_path):
+    (tmp_path / "关于印发工作要点的通知.docx").write_bytes(b"PK\x03\x04 not a docx")
+    (tmp_path / "材料.docx").write_bytes(b"")
+    text = cli("inspect", str(tmp_path / "关于印发工作要点的通知.docx"), str(tmp_path / "材料.docx")).output
+    named, unnamed = text.split("材料.docx")[0], text.split("材料.docx")[1]
+    assert "识别为：政策文件（按文件名）" in named and "已检查公文格式" not in named
+    assert "未检查公文格式" in named
+    assert "识别为：" in unnamed and "无法读取" in unnamed          # every file gets its line
