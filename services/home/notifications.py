@@ -250,7 +250,12 @@ def _send_batch(svc: Services, mail: Mail, batch: list[Notice], out: SendResult)
     try:
         for i, n in enumerate(batch):
             try:
-                conn.send_message(message(svc.config, n))
+                mail_of_n = message(svc.config, n)
+            except (ValueError, TypeError) as e:      # a header no mail can carry (an address with a line break)
+                _refused(svc, n, 554, f"邮件无法组成（{_why(e)}），请核对收件人的姓名与邮箱", out)
+                continue
+            try:
+                conn.send_message(mail_of_n)
             except smtplib.SMTPRecipientsRefused as e:
                 code = min((c for c, _ in e.recipients.values()), default=550)
                 _refused(svc, n, code, f"收件地址 {n.address} 被拒绝（{code}）", out)
@@ -308,15 +313,20 @@ def message(config: Config, n: Notice) -> EmailMessage:
     sender = mail.sender.strip() or f"lockstep@{mail.host.strip() or 'localhost'}"
     person = config.person(n.person)
     msg = EmailMessage()
-    msg["Subject"] = n.subject
-    msg["From"] = formataddr((f"{config.city} Lockstep 工作台", sender))
-    msg["To"] = formataddr((who(person, n.person), n.address or ""))
+    msg["Subject"] = _one_line(n.subject)       # a line break in a header would start another header
+    msg["From"] = formataddr((_one_line(f"{config.city} Lockstep 工作台"), sender))
+    msg["To"] = formataddr((_one_line(who(person, n.person)), n.address or ""))
     msg["Date"] = format_datetime(n.created_at.astimezone())
     domain = sender.rpartition("@")[2] or "localhost"
     msg["Message-ID"] = f"<lockstep.notice.{n.id}.{n.created_at:%Y%m%d%H%M%S}@{domain}>"
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(n.body.replace("{desk}", mail.desk_url.rstrip("/")), charset="utf-8")
     return msg
+
+
+def _one_line(text: str) -> str:
+    """A header's words on one line: every line break (and any other run of spaces) one space."""
+    return " ".join((text or "").split())
 
 
 # ---------------------------------------------------------------- the sweep

@@ -442,6 +442,47 @@ def test_a_reason_with_line_breaks_adds_no_mail_header_and_mails_only_the_submit
             site.home.config_path.write_text(tomlkit.dumps(doc), encoding="utf-8")
 
 
+def test_a_display_name_with_a_line_break_neither_adds_a_header_nor_stops_the_other_mail(site):
+    """A person entered with `users add --display` pasted from a spreadsheet cell ("孙科员\\n…"): the To
+    header cannot hold a line break. That notice must not stop the sender: the mail after it goes."""
+    import datetime as dt
+
+    import tomlkit
+
+    from services.home.context import open_services
+    from services.home.folder import Home
+    from services.home.notifications import send_pending
+    from services.home.people import add_person
+    from tests.support.smtp import mailbox
+    add_person(site.home, "sun", "根河市司法局", ["legal_reviewer"], "孙科员\r\nBcc: evil@evil.example", "test")
+    with mailbox() as box:
+        doc = tomlkit.parse(site.home.config_path.read_text(encoding="utf-8"))
+        doc["mail"] = {"host": "127.0.0.1", "port": box.port, "from": "lockstep@genhe.gov.cn", "timeout": 5}
+        site.home.config_path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+        try:
+            svc = open_services(Home(site.home.path))
+            send_pending(svc)
+            box.messages.clear()
+            now = dt.datetime.now(dt.timezone.utc)
+            with svc.unit() as uow:         # two notices in the outbox, the odd one first
+                for key, who, address in (("s10:odd", "sun", "sun@sfj.genhe.gov.cn"),
+                                          ("s10:bad", "reviewer", "reviewer@sfj.genhe.gov.cn\r\nBcc: evil@evil.example"),
+                                          ("s10:plain", "reviewer", "reviewer@sfj.genhe.gov.cn")):
+                    uow.notifications.add(key=key, person=who, kind="queue", subject="【待审核】《测试\n文件》",
+                                          body="正文", at=now, address=address)
+            result = send_pending(svc)
+            got = {r for m in box.messages for r in m.recipients}
+            assert got == {"reviewer@sfj.genhe.gov.cn", "sun@sfj.genhe.gov.cn"}, result
+            assert len(result.failed) == 1 and "无法组成" in result.failed[0]["note"], result      # told, not retried
+            assert not any("evil" in r for r in got)
+            for m in box.messages:
+                assert m.message["Bcc"] is None and "\n" not in str(m.message["Subject"])
+        finally:
+            doc = tomlkit.parse(site.home.config_path.read_text(encoding="utf-8"))
+            del doc["mail"]
+            site.home.config_path.write_text(tomlkit.dumps(doc), encoding="utf-8")
+
+
 def test_a_deadline_check_run_twice_at_once_tells_each_person_once(site):
     import datetime as dt
 
