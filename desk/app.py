@@ -56,14 +56,15 @@ def create_app(home: Path, token: str, *, access_log: Path | None = None, prefec
         return {"ok": True}            # no path: whoever asks learns only that the desk is up
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz():
+    def healthz(request: Request):
         """For a load balancer and the operator: the database and the object store answer (200), or
-        which does not, by its problem code (503). The workflow server is shown, not required."""
+        which does not, by its problem code (503). The workflow server is shown, not required; its
+        address (an internal host when [prefect] api_url names one) only to the machine itself."""
         from fastapi.responses import JSONResponse
 
         from services.home.context import open_services
         from services.home.folder import Home
-        answer = _health(lambda: open_services(Home(home)), app.state.prefect_url)
+        answer = _health(lambda: open_services(Home(home)), app.state.prefect_url, _from_this_machine(request))
         return JSONResponse(answer, status_code=200 if answer["ok"] else 503,
                             headers={"Cache-Control": "no-store"})
 
@@ -135,9 +136,20 @@ def create_app(home: Path, token: str, *, access_log: Path | None = None, prefec
     return app
 
 
-def _health(opened, prefect_url):
+def _health(opened, prefect_url, show_url: bool = True):
     from services.home.health import health
-    return health(opened, prefect_url)
+    return health(opened, prefect_url, show_url=show_url)
+
+
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _from_this_machine(request: Request) -> bool:
+    """Asked on this machine directly: a loopback client, and no proxy saying it forwards someone else's
+    request (a local nginx in front of the public site connects from 127.0.0.1 too)."""
+    host = request.client.host if request.client else ""
+    forwarded = any(h in request.headers for h in ("x-forwarded-for", "forwarded", "x-real-ip"))
+    return (host in _LOOPBACK or host.startswith("127.")) and not forwarded
 
 
 # ---------------------------------------------------------------- the API's errors, one shape

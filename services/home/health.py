@@ -14,8 +14,9 @@ from services.home.context import Services
 PROBE = "0" * 64          # a key no object has (a SHA-256 of nothing stored): existence is asked, nothing read
 
 
-def health(opened: Callable[[], Services], prefect: str | None = None) -> dict:
-    """`opened` opens the home's services (itself a first trip to the database, which may be away)."""
+def health(opened: Callable[[], Services], prefect: str | None = None, *, show_url: bool = True) -> dict:
+    """`opened` opens the home's services (itself a first trip to the database, which may be away).
+    `show_url`: whether the workflow server's address is shown (to the machine itself, not to strangers)."""
     parts: dict[str, dict] = {}
     try:
         svc = opened()
@@ -38,7 +39,9 @@ def health(opened: Callable[[], Services], prefect: str | None = None) -> dict:
     if prefect:
         # Shown, not required: with the workflow server away submissions and sign-offs are still
         # accepted and recorded (the outbox), so the desk stays "ok".
-        parts["prefect"] = {"ok": _answers(prefect), "url": _without_credentials(prefect)}
+        parts["prefect"] = {"ok": _answers(prefect)}
+        if show_url:
+            parts["prefect"]["url"] = _without_credentials(prefect)
     return {"ok": ok, **parts}
 
 

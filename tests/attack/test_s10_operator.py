@@ -153,3 +153,38 @@ def test_an_entered_year_is_exact_an_unentered_one_estimated_and_a_day_clock_nev
         d = add_period(start, Period.parse("３０日"), cal)           # full-width digits too
         assert d.period.unit == "days"
         assert d.note is None or ("工作日" not in d.note and "周一至周五" not in d.note)
+
+
+# ------------------------------------------------------------------ /healthz and the access log, as strangers see them
+
+@pytest.mark.parametrize("client, headers, shown", [
+    (("203.0.113.7", 40000), {}, False),                              # a stranger on the network
+    (("127.0.0.1", 40000), {"X-Forwarded-For": "203.0.113.7"}, False),  # a stranger through the local proxy
+    (("127.0.0.1", 40000), {"Forwarded": "for=203.0.113.7"}, False),
+    (("127.0.0.1", 40000), {}, True),                                 # the operator on the machine itself
+    (("::1", 40000), {}, True),
+])
+def test_healthz_shows_the_workflow_servers_address_only_to_the_machine_itself(tmp_path, client, headers, shown):
+    """/healthz answers anyone (the public site is served by the same desk, behind the same proxy): the
+    address of the workflow server (an internal host when [prefect] api_url names one) is the operator's."""
+    from starlette.testclient import TestClient
+
+    from desk.app import create_app
+    from services.home.context import initialise
+    from services.home.folder import Home
+    home = Home(tmp_path / "home")
+    initialise(home)
+    app = create_app(home.path, "hand-off-token", prefect_url="http://prefect.internal.example:4200/api")
+    with TestClient(app, base_url="http://testserver", client=client) as c:
+        r = c.get("/healthz", headers=headers)
+    assert r.status_code == 200 and r.json()["ok"] is True
+    assert ("prefect.internal.example" in r.text) is shown, r.text
+    assert r.json()["prefect"]["ok"] is False                         # nothing listens there: shown, not required
+
+
+def test_the_access_log_never_keeps_an_api_token_a_client_put_in_a_path(tmp_path):
+    from desk.access_log import printable
+    token = "lst_VO425GCBmJEeDrQ2o3IzjrTRF8zoiQ826_8f9nc5rho"
+    line = printable(f"/api/v1/dossiers/{token}")
+    assert token not in line and "VO425GCB" not in line and line.startswith("/api/v1/dossiers/lst_")
+    assert printable("/site/policies/D2026-0001.html") == "/site/policies/D2026-0001.html"
