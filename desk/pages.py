@@ -52,6 +52,9 @@ def router_for(home: Path, work: FlowWork, **limits) -> APIRouter:
         if not auth.same_token(str(form.get("csrf") or ""), request.cookies.get(auth.LOGIN_COOKIE)):
             return _login_page(kit, request, status=403, error="登录表单已失效，请重新登录",
                                next_path=next_path)
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7f for ch in name):
+            # A control character is in no one's name (PostgreSQL could not even look up a NUL).
+            return _login_page(kit, request, status=401, error="姓名或密码不正确", next_path=next_path)
         client = auth.client_address(request.client.host if request.client else None,
                                      request.headers.get("x-forwarded-for"), kit.trusted_proxies)
         keys = auth.throttle_keys(client, name)        # (client, name) and client: never the name alone

@@ -94,7 +94,19 @@ def answering(engine: Engine | None = None) -> Iterator[None]:
     except (DBAPIError, PoolTimeout) as e:
         if (refusal := database_fault(e, str(engine.url) if engine is not None else None)) is not None:
             raise refusal from e
+        if (refusal := unstorable_text(e)) is not None:
+            raise refusal from e
         raise
+
+
+def unstorable_text(e: BaseException) -> Refused | None:
+    """PostgreSQL refuses U+0000 in any text, even in a search or a lookup (SQLite takes it): a value
+    holding one (a search term, a number in an address, a sign-in name) is refused as request_invalid,
+    with nothing stored, never a 500."""
+    from sqlalchemy.exc import DataError
+    if isinstance(e, DataError) and "NUL (0x00)" in str(e.orig):
+        return Refused(problem("request_invalid", "输入的内容含有空字符（U+0000），无法查找或保存，请删除后重试"))
+    return None
 
 
 def private_sqlite_file(url: str) -> None:

@@ -530,3 +530,51 @@ def test_every_notice_written_in_this_module_went_to_someone_who_may_see_its_dos
             assert refusal is None, (p.name, n.kind, n.dossier_id)
             seen += 1
     assert seen > 5
+
+
+# ---------------------------------------------------------------- a NUL character on PostgreSQL
+
+@pytest.fixture
+def pg_desk(tmp_path, monkeypatch):
+    """A home on a real PostgreSQL of its own (initdb + start, ~1 s), its desk app."""
+    import uuid
+
+    from desk.app import create_app
+    from services.home import context
+    from services.home.context import initialise
+    from services.home.folder import Home
+    from tests.support.postgres import postgres_server
+    with postgres_server() as pg:
+        monkeypatch.setenv("LOCKSTEP_DATABASE_URL", pg.create_database(f"t_{uuid.uuid4().hex[:12]}"))
+        home = Home(tmp_path / "home")
+        _, svc = initialise(home)
+        assert svc.engine.dialect.name == "postgresql"
+        for name in ("secretary", "drafter"):
+            auth.set_password(home.path, name, PASSWORD)
+        try:
+            yield home, create_app(home.path, "test-token")
+        finally:
+            context._engines.pop(svc.home.database_url, None)
+            svc.engine.dispose()
+
+
+def test_a_nul_character_in_a_search_an_address_or_a_name_is_refused_not_a_500_on_postgresql(pg_desk):
+    """PostgreSQL cannot hold U+0000 in text: a search, a dossier number in the address or a sign-in name
+    holding one failed inside the database driver, and the desk answered a bare English 500."""
+    home, app = pg_desk
+    c = TestClient(app, base_url="http://testserver", raise_server_exceptions=False)
+    r = c.post("/login", data={"name": "secretary\x00", "password": "x" * 12, "csrf": _login_csrf(c)})
+    assert r.status_code in (400, 401), r.status_code
+    r = c.post("/login", data={"name": "drafter", "password": PASSWORD, "csrf": _login_csrf(c)})
+    assert r.status_code == 200 and "您好" in r.text
+    for path, params in (("/desk/deliberations", {"q": "会议\x00"}), ("/desk/dossiers/D2026-0001%00", None),
+                         ("/desk/dossiers/%00/review", None), ("/desk/submit", {"dossier": "\x00"})):
+        r = c.get(path, params=params)
+        assert r.status_code in (400, 403, 404) and any(x in r.text for x in ("request_invalid", "not_found")), \
+            (path, r.status_code, r.text[-200:])
+        assert "Internal Server Error" not in r.text
+    token = auth.issue_token(home.path, "drafter")
+    api = TestClient(app, base_url="http://testserver", raise_server_exceptions=False,
+                     headers={"Authorization": f"Bearer {token}"})
+    r = api.get("/api/v1/dossiers/D2026-0001%00")
+    assert r.status_code in (400, 404, 422) and r.json()["ok"] is False, (r.status_code, r.text[:200])
