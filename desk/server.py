@@ -42,6 +42,8 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print, prefect
     _pin_prefect_port(home, prefect_port)
     run_intake(home, [], here=True)                    # warm: the engine starts now, not on the first request
     prefect_url = _prefect_url()
+    if prefect_port and prefect_url and _embedded() and _port_of(prefect_url) != prefect_port:
+        say(f"注意：工作流引擎端口 {prefect_port} 已被占用，改用 {_port_of(prefect_url)}")
     if prefect_url:
         say(f"工作流引擎：{prefect_url}" + ("（内置临时服务，仅本机可访问）" if _embedded() else ""))
     token = secrets.token_urlsafe(32)
@@ -103,7 +105,14 @@ def _pin_prefect_port(home: Path, port: int) -> None:
     if not port or not _embedded():
         return
     from prefect.server.api.server import SubprocessASGIServer
+    if not SubprocessASGIServer.is_port_available(port):
+        return          # held by another program (which may never answer): Prefect picks a free one, and serve says so
     SubprocessASGIServer._instances[None] = SubprocessASGIServer(port=port)
+
+
+def _port_of(url: str) -> int | None:
+    from urllib.parse import urlsplit
+    return urlsplit(url).port
 
 
 def _prefect_url() -> str | None:

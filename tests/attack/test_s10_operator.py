@@ -188,3 +188,23 @@ def test_the_access_log_never_keeps_an_api_token_a_client_put_in_a_path(tmp_path
     line = printable(f"/api/v1/dossiers/{token}")
     assert token not in line and "VO425GCB" not in line and line.startswith("/api/v1/dossiers/lst_")
     assert printable("/site/policies/D2026-0001.html") == "/site/policies/D2026-0001.html"
+
+
+def test_a_busy_workflow_server_port_is_said_and_another_one_used(tmp_path):
+    """`serve --prefect-port N` with N held by another program (here one that listens and never answers):
+    the desk starts on another port and says so, never an internal error, never a silent change."""
+    import socket
+
+    from services.home.context import initialise
+    from services.home.folder import Home
+    from tests.support.desk import running_desk
+    home = Home(tmp_path / "home")
+    initialise(home)
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        busy = held.getsockname()[1]
+        with running_desk(home.path, extra=("--prefect-port", str(busy))) as info:
+            printed = Path(info["log"]).read_text(encoding="utf-8")
+            assert info["prefect"] and f":{busy}/" not in info["prefect"]
+            assert f"端口 {busy} 已被占用" in printed and info["prefect"] in printed, printed
