@@ -31,15 +31,26 @@ def printable(path: str) -> str:
     return _UNSAFE.sub(lambda m: quote(m.group(), safe=""), _TOKEN.sub("…", path))
 
 
+LOG_FILE, LOG_DIR = 0o640, 0o750
+
+
+class _OperatorsFile(RotatingFileHandler):
+    """Every file it opens, the first and each one a rotation opens later, is 0640 whatever the umask."""
+
+    def _open(self):
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, LOG_FILE)
+        if os.stat(fd).st_mode & 0o777 != LOG_FILE:
+            os.fchmod(fd, LOG_FILE)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def access_logger(path: Path) -> logging.Logger:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path.parent, LOG_DIR)          # whatever the umask: nobody else may swap the log
     logger = logging.getLogger(f"{LOG_NAME}.{path}")
     if not logger.handlers:
-        old = os.umask(0o027)
-        try:
-            handler = RotatingFileHandler(path, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8")
-        finally:
-            os.umask(old)
+        handler = _OperatorsFile(path, maxBytes=10 * 1024 * 1024, backupCount=5, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)

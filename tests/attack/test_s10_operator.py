@@ -208,3 +208,27 @@ def test_a_busy_workflow_server_port_is_said_and_another_one_used(tmp_path):
             printed = Path(info["log"]).read_text(encoding="utf-8")
             assert info["prefect"] and f":{busy}/" not in info["prefect"]
             assert f"端口 {busy} 已被占用" in printed and info["prefect"] in printed, printed
+
+
+@pytest.mark.parametrize("mask", [0o000, 0o022], ids=["umask000", "umask022"])
+def test_the_access_log_stays_0640_in_a_private_folder_after_it_rotates(tmp_path, mask):
+    """README: access.log is 0640 and rotates at 10 MB. The file a rotation opens was made under the
+    process umask (0644, or 0666 under 000), and the logs folder under 000 let anyone swap the log."""
+    from desk.access_log import access_logger
+    old = os.umask(mask)
+    try:
+        log = access_logger(tmp_path / f"home-{mask:o}" / "logs" / "access.log")
+        log.info("first line")
+        [handler] = log.handlers
+        handler.doRollover()
+        log.info("after the rotation")
+        handler.doRollover()
+    finally:
+        os.umask(old)
+        for h in list(log.handlers):
+            h.close()
+            log.removeHandler(h)
+    folder = tmp_path / f"home-{mask:o}" / "logs"
+    modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in folder.iterdir()}
+    assert modes == {"access.log": "0o640", "access.log.1": "0o640", "access.log.2": "0o640"}, modes
+    assert stat.S_IMODE(folder.stat().st_mode) & 0o027 == 0, oct(folder.stat().st_mode)
