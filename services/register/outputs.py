@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -80,11 +82,21 @@ def export(svc: Services, fmt: str, out: Path, base_url: str | None = None) -> W
 
 
 def _write(folder: Path, files: dict[str, bytes]) -> list[str]:
+    """Public pages: folders 0755 and files 0644 whatever the umask, each written whole and renamed into place."""
+    from services.home.folder import public_folder
     written = []
     for rel, data in sorted(files.items()):
         path = folder / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        public_folder(path.parent)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            os.fchmod(fd, 0o644)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         written.append(str(path))
     return written
 

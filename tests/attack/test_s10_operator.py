@@ -232,3 +232,19 @@ def test_the_access_log_stays_0640_in_a_private_folder_after_it_rotates(tmp_path
     modes = {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in folder.iterdir()}
     assert modes == {"access.log": "0o640", "access.log.1": "0o640", "access.log.2": "0o640"}, modes
     assert stat.S_IMODE(folder.stat().st_mode) & 0o027 == 0, oct(folder.stat().st_mode)
+
+
+@pytest.mark.parametrize("mask", [0o000, 0o077], ids=["umask000", "umask077"])
+def test_the_register_pages_are_for_a_web_server_whatever_the_umask(svc, tmp_path, mask):
+    """`lockstep register pages --out DIR`: the public register's pages, as the site's and the gazette's."""
+    from services.register.outputs import site
+    out = tmp_path / f"www-{mask:o}" / "register"
+    old = os.umask(mask)
+    try:
+        site(svc, out)
+        site(svc, out)                                   # and on rewrite
+    finally:
+        os.umask(old)
+    modes = _modes(out)
+    wrong = {k: oct(m) for k, m in modes.items() if m != (0o755 if (out / k).is_dir() else 0o644)}
+    assert "index.html" in modes and not wrong, wrong
