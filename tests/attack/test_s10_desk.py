@@ -207,13 +207,34 @@ def test_a_double_submit_at_once_signs_and_releases_once(site):
     assert len(codes) == 2 and codes[0] in (200, 202) and codes[1] == 409, codes
     assert sum("已签发" in r.text and "已于此前签发" not in r.text for r in answers) == 1
     with site.svc.unit() as uow:
-        events = [e for e in uow.audit.for_dossier(d) if e.event.endswith("signed_off")] \
-            if hasattr(uow.audit, "for_dossier") else None
-    from services.review.actions import status
-    st = status(site.svc, d)
-    signed = [h for h in st.history if str(getattr(h, "event", "")).endswith("signed_off")] if hasattr(st, "history") else []
-    assert events is None or len(events) == 1
-    assert len(signed) <= 1
+        signed = [e.name for e in uow.audit.history(d) if e.name.endswith("signed_off")]
+        published = [e.name for e in uow.audit.history(d) if e.name == "dossier.published"]
+        jobs = uow.jobs.of("publish", d)
+    assert signed == ["dossier.signed_off"] and len(published) <= 1 and len(jobs) == 1, (signed, published, jobs)
+
+
+def test_to_sign_lists_only_open_gates_and_never_to_the_signer_who_submitted(site):
+    """A person who drafts and signs (a small office's head) submits: the dossier is 本单位卷宗 to them,
+    never 待签发, and their sign page refuses; another signer has it once its gate is open."""
+    from services.dossiers.intake import intake_bundle
+    from services.home.people import add_person
+    add_person(site.home, "zhou", "根河市政务服务局", ["drafter", "signer"], "周主任", "test")
+    auth.set_password(site.home.path, "zhou", PASSWORD)
+    path, _ = site.bundle()
+    from services.home.context import open_services
+    from services.home.folder import Home
+    d = intake_bundle([path], "zhou", open_services(Home(site.home.path))).dossier
+    signer, zhou = site.as_("signer"), site.as_("zhou")
+    assert f"/desk/dossiers/{d}/sign" not in signer.get("/desk").text           # gate not open yet
+    site.approve(d)
+    assert f"/desk/dossiers/{d}/sign" in signer.get("/desk").text
+    home = zhou.get("/desk").text
+    assert d in home and f"/desk/dossiers/{d}/sign" not in home
+    r = zhou.post(f"/desk/dossiers/{d}/sign", data={**form_fields(signer.get(f"/desk/dossiers/{d}/sign").text,
+                                                                  f"/desk/dossiers/{d}/sign"),
+                                                    "csrf": csrf(zhou), "confirm": "yes"})
+    assert r.status_code in (403, 409) and "已签发" not in r.text.replace("不能签发", "")
+    assert site.state(d) not in ("signed_off", "published")
 
 
 # ---------------------------------------------------------------- 3. returns and 修改说明
