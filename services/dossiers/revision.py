@@ -82,8 +82,8 @@ def check_answers(svc, actor, dossier_id: str | None, given: Sequence, written_f
         if written_for is not None:
             last = latest_return(uow.dossiers.decisions(dossier_id))
             if last is None or last.at.isoformat() != written_for:
-                raise StaleAnswers(problem("invalid_state", f"这些修改说明是对另一次退回意见填写的，卷宗 {dossier_id} "
-                                                            "现有的退回理由见下，请对照逐条重新填写"))
+                raise StaleAnswers(problem("invalid_state", f"这些修改说明是对另一次退回意见填写的，未放入答复框；"
+                                                            f"卷宗 {dossier_id} 现有的退回理由见下，请对照逐条重新填写"))
         note_for(uow, dossier_id, answers)
 
 
