@@ -248,3 +248,39 @@ def test_the_register_pages_are_for_a_web_server_whatever_the_umask(svc, tmp_pat
     modes = _modes(out)
     wrong = {k: oct(m) for k, m in modes.items() if m != (0o755 if (out / k).is_dir() else 0o644)}
     assert "index.html" in modes and not wrong, wrong
+
+
+# ------------------------------------------------------------------ restore from a damaged backup (reported, not fixed here:
+# the lead engineer is changing `lockstep restore`; services/home/restore.py and backup*.py are not ours to edit)
+
+def _damage(backup: Path, how: str) -> None:
+    db = backup / "lockstep.db"
+    if how == "empty database":                 # a copy cut off at 0 bytes (disk full, an interrupted scp)
+        db.write_bytes(b"")
+    elif how == "half a database":
+        os.truncate(db, db.stat().st_size // 2)
+    elif how == "unreadable lockstep.toml":
+        (backup / "lockstep.toml").write_text("[[[", encoding="utf-8")
+
+
+@pytest.mark.parametrize("how", [
+    pytest.param("empty database", marks=pytest.mark.xfail(strict=True, reason=(
+        "restore takes a 0-byte lockstep.db for an older backup, migrates it from nothing and replaces the home "
+        "with an empty one (exit 0, events 0): it should refuse a backup whose database holds no Lockstep schema"))),
+    pytest.param("half a database", marks=pytest.mark.xfail(strict=True, reason=(
+        "refused (home untouched) but as internal_error 'database disk image is malformed', not a coded problem"))),
+    pytest.param("unreadable lockstep.toml", marks=pytest.mark.xfail(strict=True, reason=(
+        "refused (home untouched) but as internal_error TOMLDecodeError, not config_invalid/request_invalid"))),
+])
+def test_a_damaged_backup_is_refused_with_a_code_and_the_home_is_left_as_it_was(cli, home, tmp_path, how):
+    backup = tmp_path / "backups" / "b1"
+    assert cli.json("backup", backup)["ok"]
+    cli.json("users", "add", "张三", "--unit", "市政府办", "--role", "drafter")     # the home moves on after the backup
+    before = {p.relative_to(home.path): p.read_bytes() for p in home.path.rglob("*")
+              if p.is_file() and p.name in ("lockstep.db", "lockstep.toml")}
+    _damage(backup, how)
+    r = cli.json("restore", backup, code=None)
+    assert r.get("ok") is False and r["problems"][0]["code"] not in ("internal_error",), r
+    assert {p.relative_to(home.path): p.read_bytes() for p in home.path.rglob("*")
+            if p.is_file() and p.name in ("lockstep.db", "lockstep.toml")} == before
+    assert not [p for p in home.path.parent.iterdir() if "before-restore" in p.name]
