@@ -156,17 +156,19 @@ def version_fingerprint(members: Sequence[MemberReport], kind: str, default_kind
     return fingerprint([(m.role, m.name, m.sha256) for m in members] + extra)
 
 
+_DECLARED_FIRST = {"manifest": 0, "file_name": 1}
+
+
 def _one_policy(members: list[MemberReport]) -> list[MemberReport]:
-    """A dossier carries one policy; further documents that look like policies are attachments."""
-    seen = False
-    out = []
-    for m in members:
-        if m.role == "policy":
-            if seen:
-                m = m.model_copy(update={"role": "other"})
-            seen = True
-        out.append(m)
-    return out
+    """A dossier carries one policy; further documents that look like policies are attachments. The
+    one kept is the one bundle.json names, else one its file name names, before any its content
+    suggests (an earlier notice carried along never takes the declared policy's place), else the first."""
+    policies = [m for m in members if m.role == "policy"]
+    if len(policies) <= 1:
+        return members
+    keep = min(policies, key=lambda m: _DECLARED_FIRST.get(m.role_source, 2))    # the first of the best
+    return [m.model_copy(update={"role": "other"}) if m.role == "policy" and m is not keep else m
+            for m in members]
 
 
 def check_submitter(actor: Person) -> None:

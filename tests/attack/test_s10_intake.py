@@ -137,3 +137,33 @@ def test_inspect_never_says_it_checked_the_form_of_a_file_it_could_not_open(cli,
     assert "识别为：政策文件（按文件名）" in named and "已检查公文格式" not in named
     assert "未检查公文格式" in named
     assert "识别为：" in unnamed and "无法读取" in unnamed          # every file gets its line
+
+
+# ---------------------------------------------------------------- the declared policy is the policy
+
+def test_the_policy_bundle_json_names_stays_the_policy_when_another_file_looks_like_one(svc, tmp_path):
+    """A bundle whose bundle.json names 正文.docx the policy and also carries an earlier notice (a.docx, a 公文
+    by its content): the dossier's one policy is the declared one, whatever order the files come in;
+    the look-alike is an attachment ("other")."""
+    import json
+
+    from samples.genhe import bundle_files, policy_docx
+    from services.dossiers.intake import prepare
+    from services.review.actions import person
+    files = bundle_files("complete")
+    manifest = json.loads(files.pop("bundle.json"))
+    declared = next(k for k, v in manifest["files"].items() if v == "policy")
+    files["正文.docx"] = files.pop(declared)
+    manifest["files"]["正文.docx"] = manifest["files"].pop(declared)
+    files["a.docx"] = policy_docx(doc_number="根政办发〔2018〕12号", inner_title="旧要点",
+                                  title="根河市人民政府办公室关于印发《旧要点》的通知")
+    files["bundle.json"] = json.dumps(manifest, ensure_ascii=False).encode()
+    folder = tmp_path / "bundle"
+    folder.mkdir()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    prepared = prepare([folder], person(svc.config, "drafter"), svc.config)
+    roles = {m.name: m.role for m in prepared.members}
+    assert roles["正文.docx"] == "policy" and roles["a.docx"] == "other", roles
+    [policy] = [m for m in prepared.members if m.role == "policy"]
+    assert policy.metadata.doc_number.raw == "根政办发〔2019〕36号"
