@@ -17,6 +17,7 @@ from documents.anchors import normalise
 from documents.problems import Problem, Refused, problem
 from review.config import ROLE_NAMES
 from review.model import Reason, StageDecided
+from review.rules import written
 
 # How a reason line names the document it points into (services/review/opinions.py reads the same).
 PREFIXES = {"interpretation_material": "解读：", "interpretation_plan": "方案："}
@@ -128,7 +129,9 @@ def match_answers(reasons: tuple[Reason, ...], answers: list[Answer]) -> dict[in
             known = "、".join(reason_key(r, i, reasons) for i, r in enumerate(reasons, 1)) or "（无）"
             raise Refused(problem("not_found", f"退回意见中没有“{_shown(a.reason)}”这条理由（可答复：{known}）"))
         text = a.text.strip()
-        if not text or len(text) > MAX_ANSWER:
+        # Words, not what looks blank (zero-width spaces, a Hangul filler, dots): the reviewer would
+        # see an empty answer counted as one, and the reason not flagged 未答复.
+        if not written(text) or len(text) > MAX_ANSWER:
             raise Refused(problem("request_invalid", f"对“{_shown(a.reason)}”的修改说明须为 1 至 {MAX_ANSWER} 字"))
         if n in out and out[n] != text:
             raise Refused(problem("request_invalid", f"对“{_shown(a.reason)}”给出了两条不同的修改说明"))

@@ -313,6 +313,24 @@ def test_two_different_answers_to_one_reason_and_blank_answers(site):
     assert r.status_code == 422 and "两条不同的修改说明" in r.text
 
 
+@pytest.mark.parametrize("blank", ["\u200b\u200b", "\u3164\u3164", "\u2800", "。。。", "\ufeff\u2060"])
+def test_an_answer_of_invisible_characters_is_not_an_answer(site, blank):
+    """A 修改说明 box holding only zero-width spaces, a Hangul filler, a blank braille cell or dots looks
+    empty to the reviewer: it must not count as answered (the reason would not be flagged 未答复)."""
+    from services.review.actions import gate_answer
+    d, n = _returned(site)
+    drafter = site.as_("drafter")
+    path, _ = site.bundle(revised=True, serial=n)
+    fields = form_fields(drafter.get(f"/desk/dossiers/{d}").text, "/desk/submit")
+    r = drafter.post("/desk/submit", data={**fields, "answer_1": blank, "answer_2": "已补充起草说明"},
+                     files=[("files", ("v2.zip", path.read_bytes(), "application/zip"))])
+    if r.status_code == 200:            # received: reason 1 stays 未答复
+        returned = gate_answer(site.svc, d).returned
+        assert [x.number for x in returned.unanswered] == [1], returned
+    else:
+        assert r.status_code in (400, 422) and 'id="refusal"' in r.text
+
+
 # ---------------------------------------------------------------- 4. markup in every page
 
 EVIL = "<script>alert(7)</script>\"><img src=x onerror=alert(8)>{{ 7*7 }}{% raw %}"
