@@ -24,6 +24,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -96,6 +97,11 @@ def _check_source(source: Path) -> tuple[Home, Path, Path]:
     if not backup.exists:
         raise _refuse(f"{source} 不是 Lockstep 的备份（其中没有 lockstep.toml）",
                       advice="请指定 lockstep backup 写出的文件夹")
+    try:
+        backup.raw
+    except (ValueError, UnicodeDecodeError) as e:          # tomllib's TOMLDecodeError is a ValueError
+        raise Refused(problem("config_invalid", f"备份的 lockstep.toml 无法读取：{e}",
+                              advice="该备份已损坏，未恢复，主目录保持原样；请改用其他备份")) from e
     db, objects = _plan(backup)
     for what, path in (("数据库", db), ("对象文件夹", objects)):
         if not _inside(path, source):
@@ -108,11 +114,18 @@ def _staged_checks(staging: Path) -> tuple[int, int, bool, dict[str, int]]:
     """The staging copy opened as a home of its own: schema brought up to date, chain and objects checked."""
     from services.home.context import Services
     from services.home.storage_check import check
-    from storage.db import ensure_current, make_engine
+    from storage.db import current_revision, ensure_current, head_revision, make_engine
     from storage.unit import Database
     home = Home(staging)
     engine = make_engine(home.database_url)
     try:
+        revision = current_revision(engine)
+        if revision is None:
+            raise _refuse("备份的数据库中没有 Lockstep 的数据（空文件，或不是 Lockstep 的数据库）",
+                          advice="未恢复，主目录保持原样；请改用 lockstep backup 写出的其他备份")
+        if revision > head_revision():
+            raise _refuse(f"备份来自更新版本的 Lockstep（数据库结构 {revision}，本程序只认到 {head_revision()}）",
+                          advice="未恢复，主目录保持原样；请先升级 Lockstep 再恢复")
         migrated = ensure_current(engine)
         svc = Services(home=home, db=Database(engine))
         with svc.unit() as uow:
@@ -181,7 +194,11 @@ def _restore(home: Home, path: Path, source: Path, db: Path, say: Callable[[str]
         from storage.backup import backup_sqlite
         db_rel = db.resolve().relative_to(source.resolve())
         (staging / db_rel).parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
-        backup_sqlite(db, staging / db_rel)
+        try:
+            backup_sqlite(db, staging / db_rel)
+        except sqlite3.DatabaseError as e:
+            raise _refuse(f"备份的数据库 {db} 已损坏或不是 SQLite 数据库：{e}",
+                          advice="未恢复，主目录保持原样；请改用其他备份") from e
         say("2/3 正在复制对象、网站、公报目录与 lockstep.toml…")
         skip = {db.resolve(), *(Path(f"{db.resolve()}{s}") for s in ("-wal", "-shm", "-journal", ".migrating"))}
         _copy_tree(source, staging, lambda p: (p.parent.resolve() == source.resolve() and p.name in LEFT_OUT)

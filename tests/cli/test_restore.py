@@ -147,3 +147,14 @@ def test_a_restore_killed_between_its_two_renames_is_finished_by_running_it_agai
     assert json.loads(again.stdout)["previous"] is None
     assert _dossiers(cli) == {first}
     assert not [p for p in home.path.parent.iterdir() if ".restoring-" in p.name]
+
+
+def test_a_backup_from_a_newer_lockstep_is_refused_before_anything_is_replaced(cli, home, backed_up):
+    _first, backup = backed_up
+    before = _dossiers(cli)
+    with sqlite3.connect(backup / "lockstep.db") as c:
+        c.execute("update alembic_version set version_num = '9999'")
+    c.close()
+    p = cli.json("restore", backup, code=1)["problems"][0]
+    assert p["code"] == "request_invalid" and "更新版本" in p["message"] and "9999" in p["message"]
+    assert _dossiers(cli) == before and not [x for x in home.path.parent.iterdir() if "before-restore" in x.name]
