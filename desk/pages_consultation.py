@@ -59,7 +59,7 @@ def routes(kit: Kit) -> APIRouter:
         at = {**request.query_params, **ctx.get("form", {})}      # a refused POST: the page it came from
         seen = await run_in_threadpool(cons.desk_consultation, kit.services(), d, who.name, _page_number(at.get("page")))
         skipped = request.query_params.get("skipped", "")
-        if done and skipped.isdigit() and int(skipped):
+        if done and skipped.isdecimal() and int(skipped):
             done += f"其中 {int(skipped)} 条此前已录入，未重复录入。"
         default_from = seen.today
         return kit.page(request, template, status, who, session, c=seen, v=seen.consultation, errors=errors or [],
@@ -249,7 +249,7 @@ def routes(kit: Kit) -> APIRouter:
 def _page_number(text: str | None) -> int:
     """?page=3 → 3; missing, not a number, or absurd → 1 (the service keeps it within the pages there are)."""
     text = (text or "").strip()
-    return int(text) if text.isdigit() and 0 < len(text) <= 6 else 1
+    return int(text) if text.isdecimal() and 0 < len(text) <= 6 else 1
 
 
 def _day(text: str | None, label: str) -> dt.date:
@@ -266,7 +266,7 @@ async def _small_form(request: Request) -> dict[str, str] | None:
     if not (request.headers.get("content-type") or "").startswith("application/x-www-form-urlencoded"):
         return None
     declared = request.headers.get("content-length") or ""
-    if declared.isdigit() and int(declared) > FORM_BYTES_MAX:
+    if declared.isdecimal() and int(declared) > FORM_BYTES_MAX:
         return None
     body = bytearray()
     async for chunk in request.stream():

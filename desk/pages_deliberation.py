@@ -55,7 +55,7 @@ def routes(kit: Kit) -> APIRouter:
         await access_of(kit, request, dossier_id, session, who)
         version = request.query_params.get("version")
         found = await run_in_threadpool(minutes_of, kit.services(), dossier_id,
-                                        int(version) if (version or "").isdigit() else None)
+                                        int(version) if (version or "").isdecimal() else None)
         if found is None:
             return kit.refused(request, [problem("not_found", "本卷宗没有会议纪要")], who, session)
         return docx_response(*found)
@@ -72,7 +72,7 @@ def routes(kit: Kit) -> APIRouter:
             kit.check_csrf(request, upload.fields.get("csrf"), session, who)
             fields = dict(upload.fields)
             session_text = (fields.get("session_number") or "").strip()
-            number = int(session_text) if session_text.isdigit() else (None if not session_text else -1)
+            number = int(session_text) if session_text.isdecimal() else (None if not session_text else -1)
             data = name = None
             if upload.files:
                 path = upload.files[0]

@@ -23,7 +23,7 @@ FIRST_YEAR, LAST_YEAR = 1990, 2200          # what the command line accepts too
 def _year(text: str | None, default: int) -> int:
     if text is None or not text.strip():
         return default
-    if not text.strip().isdigit() or not FIRST_YEAR <= int(text) <= LAST_YEAR:
+    if not text.strip().isdecimal() or not FIRST_YEAR <= int(text) <= LAST_YEAR:
         raise Refused(problem("request_invalid", f"年度应为 {FIRST_YEAR}–{LAST_YEAR} 之间的四位数字，收到“{text[:20]}”"))
     return int(text)
 

@@ -48,7 +48,7 @@ def compared_pair(current: int, last_mine: int | None, asked_old: str | None, as
     def number(text: str | None, default: int) -> int:
         if text is None or not text.strip():
             return default
-        if not text.strip().isdigit() or not 1 <= int(text) <= current:
+        if not text.strip().isdecimal() or not 1 <= int(text) <= current:
             raise Refused(problem("not_found", f"没有第 {text.strip()[:8]} 版（本卷宗共 {current} 版）",
                                   advice="请从版本列表中选择两个版本比对"))
         return int(text)

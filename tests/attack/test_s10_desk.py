@@ -331,6 +331,32 @@ def test_an_answer_of_invisible_characters_is_not_an_answer(site, blank):
         assert r.status_code in (400, 422) and 'id="refusal"' in r.text
 
 
+def test_a_superscript_digit_in_a_number_field_is_a_refusal_not_a_500(site):
+    """"²".isdigit() is True but int("²") raises: every page that read a number with isdigit() then
+    int() answered a 500 for ?version=², ?old=², ?year=², ?page=², a 第²次 session number."""
+    from services.review.actions import record_decision
+    d, _ = site.dossier()
+    record_decision(site.svc, d, "unit_check", "approve", "同意", "director")
+    record_decision(site.svc, d, "legality", "approve", "同意", "reviewer")
+    asks = [("drafter", f"/desk/dossiers/{d}/deliberation/minutes?version=²"),
+            ("director", f"/desk/dossiers/{d}/review?old=²&new=1"),
+            ("director", f"/desk/dossiers/{d}/review?old=1&new=³"),
+            ("editor", "/desk/annual-report?year=²⁰²⁶"),
+            ("drafter", f"/desk/dossiers/{d}/consultation?page=²"),
+            ("drafter", f"/desk/dossiers/{d}/consultation?done=imported&skipped=²")]
+    for who, path in asks:
+        c = TestClient(site.app, base_url="http://testserver", raise_server_exceptions=False,
+                       cookies=site.as_(who).cookies)
+        r = c.get(path)
+        assert r.status_code < 500, (who, path, r.status_code)
+    secretary = site.as_("secretary")
+    c = TestClient(site.app, base_url="http://testserver", raise_server_exceptions=False, cookies=secretary.cookies)
+    r = c.post(f"/desk/dossiers/{d}/deliberation", follow_redirects=False,
+               data={"csrf": csrf(secretary, f"/desk/dossiers/{d}/review"), "meeting": "市政府常务会议",
+                     "session_number": "¹²", "held_on": "2026-12-01"})
+    assert r.status_code in (303, 400, 422), r.status_code
+
+
 # ---------------------------------------------------------------- 4. markup in every page
 
 EVIL = "<script>alert(7)</script>\"><img src=x onerror=alert(8)>{{ 7*7 }}{% raw %}"
