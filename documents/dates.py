@@ -63,14 +63,19 @@ _ATTEMPT = re.compile(r"^(?P<y>(?:19|20)\d\d|[〇○零一二][〇○零一二�
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
+def _bare(t: str) -> str:
+    """A date line as the attempt pattern reads it: half-width digits, no full stop after it (2019年8月5日。)."""
+    return t.translate(_FULL_WIDTH).strip().rstrip("。．.")
+
+
 def is_date_attempt(t: str) -> bool:
     """The whole text is a date in some form (a 成文日期 line), well formed or not."""
-    return bool(t) and len(t) <= 20 and (is_pure_date(t) or bool(_ATTEMPT.match(t.translate(_FULL_WIDTH).strip())))
+    return bool(t) and len(t) <= 20 and (is_pure_date(t) or bool(_ATTEMPT.match(_bare(t))))
 
 
 def parse_date_attempt(t: str) -> dt.date | None:
     """The date such a line means, when it names a whole valid day; None otherwise (2019年4月)."""
-    m = _ATTEMPT.match((t or "").translate(_FULL_WIDTH).strip())
+    m = _ATTEMPT.match(_bare(t or ""))
     if not m or not m.group("d"):
         return None
     try:

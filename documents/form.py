@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from documents.dates import parse_date
+from documents.dates import is_pure_date, parse_date
 from documents.docx_read import Page, Para, ReadDoc, Run
 from documents.models import DocumentMeta
 from documents.problems import Problem, warning
@@ -58,7 +58,7 @@ def check_form(name: str, doc: ReadDoc, meta: DocumentMeta, layout: Layout) -> l
         problems.append(warning("title_missing", "未找到文件标题", file=name))
     if meta.date_text:
         _, well_formed = parse_date(meta.date_text)
-        if not well_formed:
+        if not well_formed or not is_pure_date(meta.date_text):       # 2019年8月5日。 is read, but not the form
             problems.append(warning("date_format", f"成文日期写作“{meta.date_text}”", file=name,
                                     paragraph=layout.date))
     if meta.disclosure is None and not meta.disclosure_text:

@@ -167,3 +167,10 @@ def test_the_policy_bundle_json_names_stays_the_policy_when_another_file_looks_l
     assert roles["正文.docx"] == "policy" and roles["a.docx"] == "other", roles
     [policy] = [m for m in prepared.members if m.role == "policy"]
     assert policy.metadata.doc_number.raw == "根政办发〔2019〕36号"
+
+
+@pytest.mark.parametrize("written", ["2019年8月5日。", "2019年8月5日.", "2019.8.5。"])
+def test_a_date_line_ending_in_a_full_stop_is_date_format_and_still_read(written):
+    r, found = _read(DATE_AT, written)
+    assert r.metadata.date == dt.date(2019, 8, 5) and r.metadata.signature_organ == "根河市人民政府办公室"
+    assert [p.code for p in found] == ["date_format"] and found[0].paragraph == DATE_AT + 1
