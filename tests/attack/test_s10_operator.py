@@ -302,3 +302,28 @@ def test_a_damaged_backup_is_refused_with_a_code_and_the_home_is_left_as_it_was(
     assert r.get("ok") is False and r["problems"][0]["code"] not in ("internal_error",), r
     assert _contents(home) == before
     assert not [p for p in home.path.parent.iterdir() if "before-restore" in p.name]
+
+
+def test_serve_on_a_port_another_program_holds_is_a_chinese_usage_error_before_anything_starts(tmp_path):
+    """`serve --port 8765` with 8765 taken (a desk already running, another service): said at once, naming the
+    port, exit 2; it was an internal error ("OSError: Address already in use") after starting Prefect."""
+    import socket
+    import time
+
+    from services.home.context import initialise
+    from services.home.folder import Home
+    home = Home(tmp_path / "home")
+    initialise(home)
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        busy = held.getsockname()[1]
+        started = time.monotonic()
+        r = subprocess.run([*LOCKSTEP, "--home", str(home.path), "serve", "--port", str(busy)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    said = r.stdout + r.stderr
+    assert f"端口 {busy} 已被" in said and "internal_error" not in said and "Traceback" not in said, said
+    assert time.monotonic() - started < 8 and "正在启动工作流引擎" not in said
+    assert not (home.path / "desk.json").exists()
