@@ -156,4 +156,22 @@ def serve_cmd(ctx: typer.Context,
     from desk.server import serve
     with refusals(as_json):
         home = home_of(ctx).require()
+    if port and (why := _cannot_listen(host, port)):
+        raise typer.BadParameter(why, param_hint="--port")
     serve(home.path, host, port, say=(lambda m: None) if as_json else out.print, prefect_port=prefect_port)
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why the desk could not listen there, said before anything starts (bound as desk.server.listening_socket
+    binds: a port in TIME_WAIT is free); None when it can."""
+    import errno
+    import socket
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+        return None
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            return f"端口 {port} 已被其他程序占用（可能已有工作台在运行）；请另选端口，或用 --port 0 任选空闲端口"
+        return f"无法在 {host}:{port} 监听（{e.strerror}）；请检查 --host 与 --port"
