@@ -251,6 +251,11 @@ def routes(kit: Kit) -> APIRouter:
             return kit.page(request, "desk_sign.html.j2", status, who, session, gate=answer, actors=kit.actors,
                             consistency=found, consistency_line=summary_line(found), signing=signing,
                             emergency_reason=emergency or "", **ctx)
+        # A 定时发布 moment typed where the browser shows a plain text box, and not readable: never taken
+        # as blank (that publishes at once), the form again.
+        if publish_at is None and (fields.get("publish_at") or "").strip():
+            return await again(400, form_error=f"定时发布的时间“{(fields.get('publish_at') or '').strip()[:30]}”无法识别，"
+                                               "未签发：请写成 2026-12-10 09:00 这样的日期和时刻，或留空立即发布")
         # Irreversible and public: the signer confirms on the page, and the server insists on it.
         if (fields.get("confirm") or "") != SIGN_CONFIRM:
             return await again(400, form_error="签发后即同步发布，不能撤回：请先核对签发内容，勾选“我已核对，确认签发并同步发布”后再签发")

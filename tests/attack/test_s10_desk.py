@@ -187,6 +187,20 @@ def test_an_old_sign_form_replayed_after_the_gate_closed_is_refused(site):
     assert site.state(d) not in ("signed_off", "published")
 
 
+@pytest.mark.parametrize("typed", ["2026年12月10日 9:00", "2026-13-01T09:00", "明天上午九点"])
+def test_a_publish_time_the_desk_cannot_read_never_publishes_at_once(site, typed):
+    """定时发布 typed where the browser shows a plain text box (an old browser, compatibility mode): a time
+    the desk cannot read was taken as blank, and the signer's scheduled release went public at once."""
+    d, _ = site.dossier()
+    site.approve(d)
+    signer = site.as_("signer")
+    fields = form_fields(signer.get(f"/desk/dossiers/{d}/sign").text, f"/desk/dossiers/{d}/sign")
+    r = signer.post(f"/desk/dossiers/{d}/sign", data={**fields, "confirm": "yes", "publish_at": typed})
+    assert r.status_code == 400 and "已签发" not in r.text, (r.status_code, TAG.sub("", r.text)[-300:])
+    assert "定时发布" in TAG.sub("", r.text)
+    assert site.state(d) not in ("signed_off", "published")
+
+
 def test_a_double_submit_at_once_signs_and_releases_once(site):
     d, _ = site.dossier()
     site.approve(d)
