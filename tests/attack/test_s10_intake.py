@@ -174,3 +174,31 @@ def test_a_date_line_ending_in_a_full_stop_is_date_format_and_still_read(written
     r, found = _read(DATE_AT, written)
     assert r.metadata.date == dt.date(2019, 8, 5) and r.metadata.signature_organ == "根河市人民政府办公室"
     assert [p.code for p in found] == ["date_format"] and found[0].paragraph == DATE_AT + 1
+
+
+_CN = "〇一二三四五六七八九"
+
+
+def _cn_number(n: int) -> str:
+    return ("十" if n == 10 else f"十{_CN[n % 10]}" if n < 20 else f"{_CN[n // 10]}十{_CN[n % 10] if n % 10 else ''}") \
+        if n >= 10 else _CN[n]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(day=st.dates(dt.date(2000, 1, 1), dt.date(2030, 12, 31)), form=st.sampled_from(["年月日", ".", "/", "-", "．"]),
+       digits=_DIGITS, chinese=st.booleans(), pad=st.booleans(), stop=st.sampled_from(["", "。"]),
+       gap=st.sampled_from(["", " ", "\u200b"]))
+def test_any_date_an_office_types_is_read_or_reported(day, form, digits, chinese, pad, stop, gap):
+    y, m, d = str(day.year), f"{day.month:02d}" if pad else str(day.month), f"{day.day:02d}" if pad else str(day.day)
+    if chinese and form == "年月日":
+        written = "".join(_CN[int(c)] for c in y) + f"年{_cn_number(day.month)}月{_cn_number(day.day)}日"
+    elif form == "年月日":
+        written = f"{y}年{gap}{m}月{d}日".translate(digits)
+    else:
+        written = f"{y}{form}{m}{form}{d}".translate(digits)
+    written += stop
+    r, found = _read(DATE_AT, written)
+    assert r.metadata.date == day, (written, r.metadata.date_text)
+    assert r.metadata.signature_organ == "根河市人民政府办公室", written
+    standard = written.replace("\u200b", "").replace(" ", "") == f"{day.year}年{day.month}月{day.day}日"
+    assert [p.code for p in found] == ([] if standard else ["date_format"]), (written, found)
