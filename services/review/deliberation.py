@@ -200,15 +200,22 @@ def search_deliberations(svc: Services, text: str, actor_name: str, limit: int =
     if not text:
         raise Refused(problem("request_invalid", "请输入要查找的文字（会议名称、纪要内容或文件标题）", advice=""))
     out = []
+    batch, offset = limit * 4, 0
     with svc.unit() as uow:
-        for record, dossier in uow.deliberations.search(text, limit * 4):
-            version = uow.dossiers.version(dossier.id, dossier.current_version)
-            pipeline = pipeline_for(svc.config, version) if version else svc.config.pipeline(dossier.kind)
-            if rules.may_see(actor, dossier.id, dossier.drafting_unit, dossier.state, pipeline, version) is not None:
-                continue
-            out.append(_shown(record).model_copy(update={"title": dossier.title,
-                                                         "excerpt": excerpt(record.minutes_text or "", text)}))
-            if len(out) >= limit:
+        # Batch after batch until `limit` the person may see, or none left: records the person may not
+        # see (newer ones of other units, say) never hide older ones they may.
+        while len(out) < limit and (found := uow.deliberations.search(text, batch, offset)):
+            offset += len(found)
+            for record, dossier in found:
+                version = uow.dossiers.version(dossier.id, dossier.current_version)
+                pipeline = pipeline_for(svc.config, version) if version else svc.config.pipeline(dossier.kind)
+                if rules.may_see(actor, dossier.id, dossier.drafting_unit, dossier.state, pipeline, version) is not None:
+                    continue
+                out.append(_shown(record).model_copy(update={"title": dossier.title,
+                                                             "excerpt": excerpt(record.minutes_text or "", text)}))
+                if len(out) >= limit:
+                    break
+            if len(found) < batch:
                 break
     return out
 

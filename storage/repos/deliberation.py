@@ -30,14 +30,15 @@ class Deliberations:
         self.session.flush()            # the unique (dossier, version) answers here, inside the retry
         return row
 
-    def search(self, text: str, limit: int = 50) -> list[tuple[DeliberationRow, DossierRow]]:
+    def search(self, text: str, limit: int = 50, offset: int = 0) -> list[tuple[DeliberationRow, DossierRow]]:
         """Records whose meeting, minutes text or dossier title contain `text` (any case), with
-        their dossier, newest meeting first. LIKE works for Chinese in SQLite and PostgreSQL alike;
-        the caller filters by who may see each dossier."""
+        their dossier, newest meeting first, from the `offset`-th. LIKE works for Chinese in SQLite and
+        PostgreSQL alike; the caller filters by who may see each dossier (and asks again from where it
+        stopped when too few were left)."""
         pattern = _like(text.strip())
         q = (select(DeliberationRow, DossierRow).join(DossierRow, DossierRow.id == DeliberationRow.dossier_id)
              .where(or_(func.lower(DeliberationRow.minutes_text).like(func.lower(pattern), escape="\\"),
                         func.lower(DeliberationRow.meeting).like(func.lower(pattern), escape="\\"),
                         DossierRow.title.like(pattern, escape="\\")))
-             .order_by(DeliberationRow.held_on.desc(), DeliberationRow.id.desc()).limit(limit))
+             .order_by(DeliberationRow.held_on.desc(), DeliberationRow.id.desc()).offset(offset).limit(limit))
         return [(d, r) for d, r in self.session.execute(q)]

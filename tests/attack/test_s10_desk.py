@@ -484,6 +484,31 @@ def test_a_direction_override_in_a_title_reaches_neither_the_opinion_nor_a_notic
     assert "知通废止" in text and not set(BIDI) & set(text)
 
 
+def test_the_meeting_search_finds_what_a_person_may_see_behind_many_they_may_not(site):
+    """The search took the newest limit×4 records and only then left out what the person may not see:
+    an editor (who sees signed dossiers only) found nothing when newer meetings of unsigned ones came first."""
+    import datetime as dt
+
+    from services.review.actions import record_decision, record_sign_off
+    from services.review.deliberation import record_deliberation, search_deliberations
+    from tests.storage.test_deliberation import MINUTES
+    made = []
+    for k in range(5):
+        d, _ = site.dossier()
+        record_decision(site.svc, d, "unit_check", "approve", "同意", "director")
+        record_decision(site.svc, d, "legality", "approve", "同意", "reviewer")
+        record_deliberation(site.svc, d, meeting="市政府驯鹿专题会议", session_number=k + 1,
+                            held_on=dt.date(2026, 11, 1 + k), minutes_name="纪要.docx", minutes=MINUTES,
+                            actor_name="secretary")
+        made.append(d)
+    signed = made[0]                                  # the oldest meeting: its dossier signed
+    record_decision(site.svc, signed, "deliberation", "approve", "同意", "secretary")
+    record_sign_off(site.svc, signed, "signer")
+    hits = search_deliberations(site.svc, "驯鹿专题", "editor", limit=1)
+    assert [h.dossier for h in hits] == [signed], hits
+    assert len(search_deliberations(site.svc, "驯鹿专题", "signer", limit=50)) == 5
+
+
 # ---------------------------------------------------------------- 5. notifications
 
 def test_a_reason_with_line_breaks_adds_no_mail_header_and_mails_only_the_submitter(site):
