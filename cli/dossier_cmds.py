@@ -20,7 +20,9 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="一个或多�
                 as_json: JsonOpt = False) -> None:
     """预检文件：识别材料类别（按文件名，否则按内容），提取元数据并检查公文格式，不保存任何内容。"""
     from documents.bundle import role_from_file_name
+    from documents.classify import final_role, is_word
     from documents.extract import inspect_docx
+    from documents.models import InspectedFile
     from rich.progress import Progress
     results = []
     with Progress(console=err, transient=True, disable=len(files) < 5) as bar:
@@ -36,6 +38,11 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="一个或多�
                 results.append(InspectedFile(file=str(f), ok=False, problems=[found]))
             else:
                 named = role_from_file_name(f.name)
+                if not is_word(f.name, named):      # a picture, a recording: its name says what it is, nothing to read
+                    results.append(InspectedFile(file=str(f), ok=True, role=final_role(named, None),
+                                                 role_source="file_name" if named else None))
+                    bar.advance(task)
+                    continue
                 r = inspect_docx(f.name, data, named)
                 results.append(r.model_copy(update={"file": str(f), "role_source": "file_name" if named
                                                     else r.role_source}))
@@ -52,7 +59,9 @@ def _print_inspected(r) -> None:
     mark = "[green]✓[/green]" if r.ok else "[red]✗[/red]"
     out.print(f"{mark} [bold]{r.file}[/bold]")
     m = r.metadata
-    if r.role:
+    if r.role and r.role_source is None and m is None and r.ok:
+        out.print(f"    识别为：{ROLE_NAMES.get(r.role, r.role)}（图片或音视频，不提取内容）")
+    elif r.role:
         how = "按文件名" if r.role_source == "file_name" else "按内容"
         checked = "，已检查公文格式" if m is not None else "，文件无法读取，未检查公文格式"
         out.print(f"    识别为：{ROLE_NAMES.get(r.role, r.role)}（{how}）" + (checked if r.role == "policy" else ""))

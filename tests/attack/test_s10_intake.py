@@ -202,3 +202,16 @@ def test_any_date_an_office_types_is_read_or_reported(day, form, digits, chinese
     assert r.metadata.signature_organ == "根河市人民政府办公室", written
     standard = written.replace("\u200b", "").replace(" ", "") == f"{day.year}年{day.month}月{day.day}日"
     assert [p.code for p in found] == ([] if standard else ["date_format"]), (written, found)
+
+
+def test_inspect_takes_a_picture_for_what_its_name_says_not_for_a_broken_docx(cli, tmp_path):
+    """A bundle carries 一图读懂.png (图文解读) as a matter of course: inspect says what it is, and no error."""
+    from samples.genhe import graphic_png
+    (tmp_path / "一图读懂.png").write_bytes(graphic_png())
+    (tmp_path / "现场照片.jpg").write_bytes(b"\xff\xd8\xff\xe0 a photo")
+    files = [str(tmp_path / "一图读懂.png"), str(tmp_path / "现场照片.jpg")]
+    doc = cli.json("inspect", *files, code=0)
+    assert [(f["role"], f.get("role_source"), f["ok"]) for f in doc["files"]] == \
+        [("graphic_interpretation", "file_name", True), ("other", None, True)]
+    text = cli("inspect", *files).output
+    assert "识别为：图文解读（按文件名）" in text and "not_docx" not in text
