@@ -148,8 +148,8 @@ def users_enable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="�
 @app.command("serve")
 def serve_cmd(ctx: typer.Context,
               host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
-              port: Annotated[int, typer.Option("--port", help="端口（0 为任选空闲端口）")] = 8765,
-              prefect_port: Annotated[int, typer.Option("--prefect-port",
+              port: Annotated[int, typer.Option("--port", min=0, max=65535, help="端口（0 为任选空闲端口）")] = 8765,
+              prefect_port: Annotated[int, typer.Option("--prefect-port", min=0, max=65535,
                                                         help="内置工作流引擎（Prefect）的端口（0 为任选空闲端口）")] = 0,
               as_json: JsonOpt = False) -> None:
     """启动工作台：常驻的工作流服务与接口；命令行的提交、签发、发布交给它处理，无需每次启动引擎。"""

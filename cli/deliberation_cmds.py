@@ -36,7 +36,7 @@ def record_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
                minutes: Annotated[Path, typer.Option("--minutes", help="会议纪要（docx），存入对象存储，全文可查")],
                as_: AsOpt,
                session: Annotated[Optional[int], typer.Option(
-                   "--session", help="第几次会议，如 12（第12次会议）；无届次的会议不写")] = None,
+                   "--session", min=1, max=9999, help="第几次会议，如 12（第12次会议）；无届次的会议不写")] = None,
                as_json: JsonOpt = False) -> None:
     """记录审议本卷宗当前版本的会议：会议名称、第几次会议、会议日期、会议纪要（记入审计链）。
     由集体审议环节的审核人员（如常务会议记录人）办理；环节通过前可再次记录以更正，通过后不能更改。"""
@@ -57,7 +57,7 @@ def record_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
 
 @deliberation_app.command("show")
 def show_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
-             version: Annotated[Optional[int], typer.Option("--version", help="第几版（默认当前版本）")] = None,
+             version: Annotated[Optional[int], typer.Option("--version", min=1, max=999999, help="第几版（默认当前版本）")] = None,
              as_json: JsonOpt = False) -> None:
     """查看卷宗（当前版本或指定版本）的集体审议记录。"""
     from services.review.deliberation import deliberation_of

@@ -29,6 +29,8 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="一个或多�
         task = bar.add_task("正在检查", total=len(files))
         for f in files:
             try:
+                if f.exists() and not (f.is_file() or f.is_dir()):
+                    raise OSError("not a regular file")     # a FIFO or device: reading it waits for ever
                 data = f.read_bytes()
             except OSError as e:
                 from documents.problems import problem
@@ -95,6 +97,7 @@ def submit_cmd(ctx: typer.Context,
         if answers:     # 修改说明: a line or a reason the return does not have is refused before any work
             from services.dossiers.revision import check_answers
             check_answers(svc, actor, dossier, answers)
+        _no_special_files(bundle)
         # Reading and fingerprinting is cheap: a resubmission of the same bytes is answered
         # without starting the workflow engine.
         try:
@@ -119,6 +122,15 @@ def submit_cmd(ctx: typer.Context,
     else:
         _print_submit(result, answer, svc.config)
     raise typer.Exit(code=0 if result.accepted else 1)
+
+
+def _no_special_files(paths) -> None:
+    """A FIFO or device named as material is refused (file_not_found) before anything reads it: reading
+    one waits for ever for a writer that never comes."""
+    from cli.output import regular_file
+    for p in paths:
+        if p.exists() and not p.is_dir():
+            regular_file(p)
 
 
 def _print_queued(doc: dict, as_json: bool) -> None:
@@ -506,9 +518,9 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
 @app.command("batch")
 def batch_cmd(ctx: typer.Context,
               sources: Annotated[list[Path], typer.Argument(help="多个压缩包，或其中每个压缩包/子文件夹为一份材料的文件夹")],
-              as_: AsOpt, chunk: Annotated[int, typer.Option("--chunk", help="每次流程运行处理的材料包数")] = 50,
+              as_: AsOpt, chunk: Annotated[int, typer.Option("--chunk", min=1, max=10000, help="每次流程运行处理的材料包数")] = 50,
               pool: Annotated[Optional[str], typer.Option("--pool", help="交给工作池处理（默认取 lockstep.toml 中 prefect 节的 pool；未配置则在本机运行）")] = None,
-              wait: Annotated[int, typer.Option("--wait", min=0, help="经工作池时最多等待结果的秒数（0：暂存并排队后即返回）")] = 300,
+              wait: Annotated[int, typer.Option("--wait", min=0, max=86400, help="经工作池时最多等待结果的秒数（0：暂存并排队后即返回）")] = 300,
               as_json: JsonOpt = False) -> None:
     """批量入库：每个压缩包（或子文件夹）为一份材料，分批在工作流中处理。"""
     from collections import Counter
@@ -519,6 +531,8 @@ def batch_cmd(ctx: typer.Context,
         from services.dossiers.intake import check_submitter
         check_submitter(person(svc.config, as_))
     bundles = _bundles_in(sources)
+    with refusals(as_json):
+        _no_special_files(bundles)
     from flows.workpool import settings_of
     if (on_pool := settings_of(svc.home, pool)).pool:
         from cli.pool_cmds import batch_on_pool

@@ -71,9 +71,9 @@ def _print_issue(view) -> None:
 @issue_app.command("new")
 def issue_new(ctx: typer.Context,
               year: Annotated[int, typer.Option("--year", min=1949, max=2999, help="年份")],
-              number: Annotated[int, typer.Option("--number", min=1, help="当年期号")],
+              number: Annotated[int, typer.Option("--number", min=1, max=9999, help="当年期号")],
               as_: AsOpt,
-              total: Annotated[Optional[int], typer.Option("--total", min=1, help="总期号（默认上一期加一）")] = None,
+              total: Annotated[Optional[int], typer.Option("--total", min=1, max=999999, help="总期号（默认上一期加一）")] = None,
               date: DateOpt = None, as_json: JsonOpt = False) -> None:
     """新建一期公报；--date 为计划出版日期，编入稿件时即按它检查施行日期。"""
     from services.gazette.issues import create_issue
@@ -124,7 +124,7 @@ def issue_move(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="�
                as_: AsOpt,
                up: Annotated[bool, typer.Option("--up", help="在本栏目内上移一篇")] = False,
                down: Annotated[bool, typer.Option("--down", help="在本栏目内下移一篇")] = False,
-               to: Annotated[Optional[int], typer.Option("--to", min=1, metavar="序号",
+               to: Annotated[Optional[int], typer.Option("--to", min=1, max=9999, metavar="序号",
                                                          help="移到本期第几篇（gazette issue show 列出的序号，须在本栏目内）")] = None,
                as_json: JsonOpt = False) -> None:
     """调整编排中的一期稿件的顺序（只在本栏目内；目录、电子版与印刷版都按此顺序）：--up、--down 或 --to 序号，三者选一。"""
@@ -270,7 +270,7 @@ def correction_add(ctx: typer.Context, issue: Annotated[str, typer.Argument(help
                    corrects: Annotated[str, typer.Option("--corrects", help="被更正的期次（已出版），如 2019-8")],
                    as_: AsOpt,
                    dossier: Annotated[Optional[str], typer.Option("--dossier", help="被更正的稿件的卷宗编号")] = None,
-                   item: Annotated[Optional[int], typer.Option("--item", min=1,
+                   item: Annotated[Optional[int], typer.Option("--item", min=1, max=999999,
                                                                help="被更正的稿件编号（gazette issue show --json 中的 item）")] = None,
                    text: Annotated[Optional[str], typer.Option("--text", help="更正内容（可有多段）")] = None,
                    file: Annotated[Optional[Path], typer.Option("--file", exists=True, dir_okay=False,
@@ -281,6 +281,9 @@ def correction_add(ctx: typer.Context, issue: Annotated[str, typer.Argument(help
     if (text is None) == (file is None):
         raise typer.BadParameter("请用 --text 或 --file 给出更正内容（二者选一）", param_hint="--text/--file")
     if file is not None:
+        from cli.output import regular_file
+        with refusals(as_json, {"issue": issue}):
+            regular_file(file)                  # a FIFO would be waited on for ever
         try:
             text = file.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError:
@@ -296,7 +299,7 @@ def correction_add(ctx: typer.Context, issue: Annotated[str, typer.Argument(help
 
 
 @correction_app.command("remove")
-def correction_remove(ctx: typer.Context, notice: Annotated[int, typer.Argument(help="更正启事编号")],
+def correction_remove(ctx: typer.Context, notice: Annotated[int, typer.Argument(help="更正启事编号", min=1, max=999999)],
                       as_: AsOpt, as_json: JsonOpt = False) -> None:
     """从编排中的一期撤下更正启事（已出版的期次中的更正启事不能撤下）。"""
     from services.gazette.corrections import remove_correction

@@ -129,8 +129,53 @@ def guarded(command):
             if os.environ.get("LOCKSTEP_DEBUG"):
                 import traceback
                 traceback.print_exc(file=sys.stderr)
-            refuse(refusal_of(e), bool(kwargs.get("as_json", False)))
+            found = refusal_of(e)
+            if found.problem.code == "internal_error":
+                found = _path_refusal(e, kwargs) or found
+            refuse(found, bool(kwargs.get("as_json", False)))
     return run
+
+
+# What went wrong with a path the person named, by the error the system gave.
+_PATH_FAULTS = {"ENOENT": "不存在（或是指向不存在位置的链接）", "ENOTDIR": "不是文件夹", "EEXIST": "已存在且不是文件夹",
+                "EISDIR": "是文件夹，应为文件", "ENXIO": "不是普通文件（如管道或设备）", "EACCES": "没有读写权限",
+                "EPERM": "没有读写权限", "ELOOP": "是循环的符号链接"}
+
+
+def _path_refusal(e: BaseException, kwargs: dict) -> Refused | None:
+    """file_not_found naming the path as given, when the command failed on a path the person named (or
+    inside it): an output folder that is a file, a FIFO or a dangling link; a file that is a folder."""
+    import errno
+    from pathlib import PurePath
+    named = [v for value in kwargs.values() for v in (value if isinstance(value, (list, tuple)) else [value])
+             if isinstance(v, PurePath)]
+    seen: set[int] = set()
+    x: BaseException | None = e
+    while x is not None and id(x) not in seen:
+        seen.add(id(x))
+        if isinstance(x, OSError) and x.filename and errno.errorcode.get(x.errno or 0) in _PATH_FAULTS:
+            failed = os.path.abspath(os.fsdecode(x.filename))
+            for p in named:
+                mine = os.path.abspath(p)
+                if failed == mine or failed.startswith(mine.rstrip(os.sep) + os.sep):
+                    what = _PATH_FAULTS[errno.errorcode[x.errno]]
+                    return Refused(problem("file_not_found", f"“{p}”{what}", file=str(p)))
+        x = x.__cause__ or x.__context__
+    return None
+
+
+def regular_file(path) -> None:
+    """Refuse (file_not_found) a path that is not a regular file to read: missing, a dangling link, a folder,
+    or a FIFO or device (reading one would wait for ever for a writer that never comes)."""
+    import stat
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        raise Refused(problem("file_not_found", f"“{path}”不存在", file=str(path))) from None
+    if stat.S_ISDIR(mode):
+        raise Refused(problem("file_not_found", f"“{path}”是文件夹，应为文件", file=str(path)))
+    if not stat.S_ISREG(mode):
+        raise Refused(problem("file_not_found", f"“{path}”不是普通文件（如管道或设备），无法读取", file=str(path)))
 
 
 def engine_note(home, what: str) -> str:

@@ -16,7 +16,7 @@ CHANGES = {"created": "新建", "updated": "已更新", "unchanged": "未变"}
 
 @app.command("deploy")
 def deploy_cmd(ctx: typer.Context, pool: PoolOpt = None,
-               concurrency: Annotated[Optional[int], typer.Option("--concurrency", min=1,
+               concurrency: Annotated[Optional[int], typer.Option("--concurrency", min=1, max=10000,
                                                                   help="整个工作池同时运行的任务数上限")] = None,
                as_json: JsonOpt = False) -> None:
     """在 Prefect 服务器上登记工作池及 Lockstep 的流程（批量入库、补办清扫、定时检查）；重复运行不改变任何内容。"""
@@ -38,7 +38,7 @@ def deploy_cmd(ctx: typer.Context, pool: PoolOpt = None,
 
 @app.command("worker")
 def worker_cmd(ctx: typer.Context, pool: PoolOpt = None,
-               limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="本节点同时运行的任务数上限")] = None,
+               limit: Annotated[Optional[int], typer.Option("--limit", min=1, max=10000, help="本节点同时运行的任务数上限")] = None,
                name: Annotated[Optional[str], typer.Option("--name", help="节点名称（默认：主机名-进程号）")] = None,
                check: Annotated[bool, typer.Option("--check", help="只检查服务器与工作池是否可达，然后退出")] = False,
                drain: Annotated[bool, typer.Option("--drain/--no-drain", help="本进程也领取发布、出版任务与暂存材料包（每次一份）")] = True,

@@ -83,7 +83,7 @@ def register_list(ctx: typer.Context,
 @register_app.command("search")
 def register_search(ctx: typer.Context, text: Annotated[str, typer.Argument(help="标题、发文字号、制定机关或登记号中的任意连续文字")],
                     status: Annotated[Optional[str], typer.Option("--status", help="pending / in_force / amended / repealed / expired")] = None,
-                    limit: Annotated[int, typer.Option("--limit", min=1, help="最多返回几条（最新登记的在前）")] = 50,
+                    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="最多返回几条（最新登记的在前）")] = 50,
                     as_json: JsonOpt = False) -> None:
     """检索公开台帐：标题、发文字号、制定机关、登记号中的任意连续文字；不予公开的文件不会出现。"""
     from services.register.search import search

@@ -17,9 +17,9 @@ app.add_typer(consultation_app, name="consultation")
 
 @app.command("diff")
 def diff_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
-             old: Annotated[Optional[int], typer.Option("--from", help="旧版本（默认上一版）")] = None,
-             new: Annotated[Optional[int], typer.Option("--to", help="新版本（默认当前版）")] = None,
-             context: Annotated[int, typer.Option("--context", help="改动前后保留的段落数")] = 1,
+             old: Annotated[Optional[int], typer.Option("--from", min=1, max=999999, help="旧版本（默认上一版）")] = None,
+             new: Annotated[Optional[int], typer.Option("--to", min=1, max=999999, help="新版本（默认当前版）")] = None,
+             context: Annotated[int, typer.Option("--context", min=0, max=1000, help="改动前后保留的段落数")] = 1,
              as_json: JsonOpt = False) -> None:
     """两个版本之间的改动：政策文件与解读材料逐段比对。"""
     from services.dossiers.versions import diff_versions
@@ -79,6 +79,8 @@ def consultation_comments(ctx: typer.Context, dossier: Annotated[str, typer.Argu
     from services.review.consultation import read_comments_file, record_comments
     with refusals(as_json, {"dossier": dossier}):
         if file is not None:
+            from cli.output import regular_file
+            regular_file(file)                  # missing, a folder, a FIFO (read for ever): file_not_found
             items, source = read_comments_file(file), file.name
         elif text:
             items, source = [{"author": author, "text": text, "adopted": adopted, "response": response}], "录入"
@@ -90,7 +92,7 @@ def consultation_comments(ctx: typer.Context, dossier: Annotated[str, typer.Argu
 
 @consultation_app.command("adopt")
 def consultation_adopt(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
-                       comment: Annotated[int, typer.Argument(help="意见编号（见 consultation show）")],
+                       comment: Annotated[int, typer.Argument(help="意见编号（见 consultation show）", min=1, max=999999)],
                        adopted: Annotated[str, typer.Option("--adopted", help="采纳 / 部分采纳 / 未采纳")],
                        as_: AsOpt, response: Annotated[Optional[str], typer.Option("--response", help="理由或说明")] = None,
                        as_json: JsonOpt = False) -> None:
@@ -120,7 +122,7 @@ def _moderation_action(text: str) -> str:
 
 @consultation_app.command("moderate")
 def consultation_moderate(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷宗编号")],
-                          comment: Annotated[int, typer.Argument(help="网上意见编号（见 consultation show 的待审核）")],
+                          comment: Annotated[int, typer.Argument(help="网上意见编号（见 consultation show 的待审核）", min=1, max=999999)],
                           action: Annotated[str, typer.Argument(
                               help="采用（或 通过、accept：进入意见采纳情况表）、不予采用（或 驳回、reject：不公开）",
                               metavar="审核")],

@@ -26,7 +26,7 @@ def _age(seconds: int) -> str:
 @storage_app.command("check")
 def storage_check(ctx: typer.Context,
                   repair: Annotated[bool, typer.Option("--repair", help="删除无记录的对象、页面和临时文件（从不删除有记录引用的对象）")] = False,
-                  grace: Annotated[int, typer.Option("--grace", min=0, help="只修复早于这么多秒的文件（正在写入的不动）")] = 300,
+                  grace: Annotated[int, typer.Option("--grace", min=0, max=100000000, help="只修复早于这么多秒的文件（正在写入的不动）")] = 300,
                   as_json: JsonOpt = False) -> None:
     """核对对象存储、网站目录与数据库记录：缺失的对象、无记录的对象与页面、临时文件；--repair 清理。"""
     from services.home.storage_check import check

@@ -44,11 +44,13 @@ def _value_zh(text: str) -> str:
         (r"^Input should be greater than or equal to (\S+)$", lambda m: f"应不小于 {m[1]}"),
         (r"^Input should be less than or equal to (\S+)$", lambda m: f"应不大于 {m[1]}"),
         (r"^Value (.+?) is not a valid (\S+)\.$", lambda m: f"{m[1]} 不是有效的 {m[2]}"),
-        (r"^(?:Path|File|Directory) (.+?) does not exist\.$", lambda m: f"{m[1]} 不存在"),
-        (r"^(?:Path|File|Directory) (.+?) is a file\.$", lambda m: f"{m[1]} 是文件，应为文件夹"),
-        (r"^(?:Path|File|Directory) (.+?) is a directory\.$", lambda m: f"{m[1]} 是文件夹，应为文件"),
-        (r"^(?:Path|File|Directory) (.+?) is not readable\.$", lambda m: f"{m[1]} 不可读"),
-        (r"^(?:Path|File|Directory) (.+?) is not writable\.$", lambda m: f"{m[1]} 不可写"),
+        (r"^(?i:path|file|directory) (.+?) does not exist\.$", lambda m: f"{m[1]} 不存在"),
+        (r"^(?i:path|file|directory) (.+?) is a file\.$", lambda m: f"{m[1]} 是文件，应为文件夹"),
+        (r"^(?i:path|file|directory) (.+?) is a directory\.$", lambda m: f"{m[1]} 是文件夹，应为文件"),
+        (r"^(?i:path|file|directory) (.+?) is not readable\.$", lambda m: f"{m[1]} 不可读"),
+        (r"^(?i:path|file|directory) (.+?) is not writable\.$", lambda m: f"{m[1]} 不可写"),
+        # typer's note on a missing choice (get_missing_message): "Choose from:\n\tcsv,\n\txlsx"
+        (r"^Choose from:\s*(.*)$", lambda m: "可选：" + "、".join(x.strip() for x in m[1].split(",") if x.strip())),
     ]
     for pattern, say in rules:
         if m := re.match(pattern, text, re.S):
@@ -91,7 +93,7 @@ TYPE_NAMES = {"str": "文本", "int": "整数", "float": "数字", "path": "路�
 
 def _type_zh(label: str | None) -> str | None:
     """<str> → <文本>, list[path] → <路径>...: the type column of the help."""
-    if label is None or not (m := re.fullmatch(r"<(?:list\[)?(\w+)\]?>(\.\.\.)?", label)):
+    if label is None or not (m := re.fullmatch(r"<(?:list\[)?(\w+)(?: range)?\]?>(\.\.\.)?", label)):
         return label
     return f"<{TYPE_NAMES.get(m[1].lower(), m[1])}>{m[2] or ''}"
 
@@ -192,6 +194,22 @@ def _chinese(ru) -> None:
     ru.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。"
     ru.MAX_WIDTH = _width()
     ru.rich_format_error = rich_format_error
+    ru._make_rich_text = _folded(ru._make_rich_text)
+
+
+def _folded(make):
+    """typer's help texts, folded at the column's edge: rich wraps at spaces and cuts a longer run with
+    "…" (a table column's overflow), and a Chinese sentence is one such run (issue 14: help not cut)."""
+    if getattr(make, "folded", False):
+        return make
+
+    def make_folded(**kw):
+        text = make(**kw)
+        if hasattr(text, "overflow"):
+            text.overflow = "fold"
+        return text
+    make_folded.folded = True
+    return make_folded
 
 
 class _WhenLoaded:

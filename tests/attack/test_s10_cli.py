@@ -1,0 +1,326 @@
+"""Attack (session 10, issue 14 "Everyone, command line"): the command line as a county office's clerks
+use it, every command and subcommand enumerated from the application (cli.main.every_command), so a
+command added later is attacked too. A typo or a wrong value is a coded Chinese answer (exit 0/1/2),
+never a traceback, an internal_error or a hang; --json stdout is one JSON document; stages, roles and
+statuses are taken and shown by their Chinese names; --help is Chinese and never cut, at 80 and 200
+columns and with no terminal. In-process through typer's CliRunner (the tests run as root, so an
+unreadable file is a FIFO or a dangling symlink, not chmod 000); a few real subprocesses for the desk."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+# English that click, typer or Python print when a case was left unanswered.
+ENGLISH = re.compile(r"Usage:|Missing (option|argument|parameter|command)|No such (option|command|file)|Invalid value|"
+                     r"unexpected extra|Show this message|Try '|for help|Error:|Choose from|does not exist|"
+                     r"is a (file|directory)\.|is not (readable|writable|one of|a valid)|Input should|requires an argument|"
+                     r"Errno|Traceback|Aborted|\[default|\[required\]|<str>|<int>|<path>|<bool>")
+# Commands whose body starts servers, workers, the workflow engine or the demo: only damage that click
+# refuses before the body runs is tried on them (usage errors), never a value the body would act on.
+ENGINE = {("serve",), ("worker",), ("scheduler",), ("demo",), ("deploy",), ("batch",), ("submit",), ("sign-off",),
+          ("publish",), ("init",), ("backup",), ("restore",), ("gazette", "issue", "release"), ("notify", "send")}
+# Who may do each command's work (the default config's people): the damage must reach the reading.
+ACTOR = {"attach": "drafter", "consultation": "drafter", "deliberation": "secretary", "gazette": "editor",
+         "register": "editor", "withhold": "signer", "review": "director", "disclosure": "director",
+         "consistency": "reviewer", "notify": "drafter"}
+OUTPUTS = {"out_dir", "to", "target", "workdir", "home", "gazette_out"}      # paths a command writes to
+
+
+def leaves():
+    import typer.main
+
+    import cli.main
+    command = typer.main.get_command(cli.main.every_command())
+
+    def walk(c, path):
+        if hasattr(c, "commands"):
+            yield tuple(path), c, True
+            for name, sub in c.commands.items():
+                yield from walk(sub, [*path, name])
+        else:
+            yield tuple(path), c, False
+    return [(p, c) for p, c, group in walk(command, []) if not group], \
+           [(p, c) for p, c, group in walk(command, []) if group]
+
+
+LEAVES, GROUPS = leaves()
+
+
+def flat(text: str) -> str:
+    return re.sub(r"[\s│╭╮╰╯─]", "", text)
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    """An initialised home with one dossier (taken in without the workflow engine), and paths that are
+    not what a command expects: a FIFO, a dangling symlink, a folder, a file named where a folder goes."""
+    from samples.genhe import policy_docx, write_zip
+    from services.dossiers.intake import intake_bundle
+    from services.home.context import initialise, open_services
+    from services.home.folder import Home
+    work = tmp_path_factory.mktemp("s10-cli")
+    home = Home(work / "home")
+    initialise(home)
+    svc = open_services(home)
+    d = intake_bundle([write_zip(work / "b.zip", "complete")], "drafter", svc).dossier
+    (work / "p.docx").write_bytes(policy_docx())
+    (work / "adir").mkdir()
+    os.mkfifo(work / "fifo")
+    os.symlink(work / "nowhere", work / "dangling")
+    return {"home": home.path, "dossier": d, "work": work, "runner": CliRunner()}
+
+
+def run(office, *args: str, timeout: float = 30):
+    """The command in this process, in a thread: a command blocked on a FIFO is released (its writer
+    end opened and closed) and reported as a hang instead of stalling the suite."""
+    box: dict = {}
+
+    def go():
+        box["r"] = office["runner"].invoke(__import__("cli.main").main.app, ["--home", str(office["home"]), *args],
+                                           catch_exceptions=True, env={"COLUMNS": "200"})
+    t = threading.Thread(target=go, daemon=True)
+    t.start()
+    t.join(timeout)
+    hung = t.is_alive()
+    if hung:
+        try:
+            os.close(os.open(office["work"] / "fifo", os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+        t.join(30)
+    assert not hung, f"{args}: no answer in {timeout:.0f} s (blocked reading a FIFO?)"
+    return box["r"]
+
+
+def sound(r, args) -> None:
+    """Invariants of any answer: exit 0/1/2, Chinese, no traceback, no internal fault; --json stdout is one
+    JSON document, and a refusal (exit 1) names at least one coded problem in it."""
+    shown = f"{args}\n{r.output}"
+    assert r.exception is None or isinstance(r.exception, SystemExit), (shown, repr(r.exception))
+    assert r.exit_code in (0, 1, 2), shown
+    assert not ENGLISH.search(r.output), shown
+    assert "internal_error" not in r.output, shown
+    if r.exit_code:
+        assert re.search(r"[\u4e00-\u9fff]", r.output), shown
+    if "--json" in args and r.stdout.strip():
+        doc = json.loads(r.stdout)
+        if r.exit_code == 1:
+            problems = doc.get("problems") or [p for f in doc.get("files", []) for p in f.get("problems", [])]
+            assert problems and all(p["code"] and re.search(r"[\u4e00-\u9fff]", p["message"]) for p in problems), shown
+    if r.exit_code == 2:
+        assert "用法：" in r.output and "错误" in r.output, shown
+
+
+def sample(p, office) -> str | None:
+    """A value of the parameter's type that click takes."""
+    t = p.type_descriptor
+    if t.is_choice:
+        first = list(t.choices)[0]
+        return str(getattr(first, "value", first))
+    if t.is_datetime:
+        return "2026-12-10"
+    if t.annotation is bool:
+        return None
+    if t.annotation is int:
+        return "1"
+    if t.is_path or t.is_list and p.name in ("bundle", "files", "paths", "sources"):
+        return str(office["work"] / ("adir" if p.name in OUTPUTS else "p.docx"))
+    if p.name in ("dossier", "dossiers"):
+        return office["dossier"]
+    if p.name == "as_":
+        return None
+    if p.name == "stage":
+        return "起草单位审核"
+    if p.name == "role":
+        return "风险评估" if "attach" in str(p) else "起草人员"
+    return "1"
+
+
+def argv(path, c, office, drop=None, replace=None) -> list[str]:
+    """The command with every required parameter given a taken value (except `drop`), `replace` = (param, value)."""
+    args, opts = [], []
+    for p in c.params:
+        if p.name == "help" or p is drop:
+            continue
+        if replace is not None and p is replace[0]:
+            value = replace[1]
+        elif p.required:
+            value = sample(p, office) if p.name != "as_" else ACTOR.get(path[0], "drafter")
+        else:
+            continue
+        if p.param_type_name == "argument":
+            args.append(value)
+        else:
+            opts += [p.opts[0]] + ([] if value is None else [value])
+    return [*path, *args, *opts]
+
+
+# ---------------------------------------------------------------- 1. typos and wrong values
+
+@pytest.mark.parametrize("path, c", LEAVES, ids=[" ".join(p) for p, _ in LEAVES])
+def test_every_command_answers_usage_damage_in_chinese_with_exit_2(office, path, c):
+    """An unknown option, each required parameter left out, a bad number, a bad date and a bad choice:
+    a Chinese usage error, exit 2, in text and with --json (stdout then empty: the error is on stderr);
+    never reaching the command's work."""
+    assert any(p.name == "as_json" for p in c.params), f"{path}: no --json"
+    cases = [[*argv(path, c, office), "--bogus"], [*argv(path, c, office), "--jsn"]]
+    cases += [argv(path, c, office, drop=p) for p in c.params if p.required and p.name != "help"]
+    for p in c.params:
+        t = getattr(p, "type_descriptor", None)
+        if t is None or p.name == "help":
+            continue
+        if t.is_choice:
+            cases += [argv(path, c, office, replace=(p, v)) for v in ("nope", "公开")]
+        elif t.is_datetime:
+            cases += [argv(path, c, office, replace=(p, v)) for v in ("2026-13-01", "2026年2月30日", "12/10/2026", "明天")]
+        elif t.annotation is int:
+            cases += [argv(path, c, office, replace=(p, v)) for v in ("abc", "1.5", "１x", "99999999999999999999999")]
+    for i, case in enumerate(cases):
+        for args in [[*case, "--json"]] if i % 2 else [case]:      # each case once, text and --json in turn
+            r = run(office, *args)
+            sound(r, args)
+            assert r.exit_code == 2, (args, r.output)
+            if "--json" in args:
+                assert r.stdout.strip() == "" or json.loads(r.stdout), (args, r.stdout)
+
+
+def _dossier_commands():
+    return [(p, c) for p, c in LEAVES if p not in ENGINE
+            and any(q.name in ("dossier", "dossiers") and q.required for q in c.params)]
+
+
+BAD_IDS = st.sampled_from(["D2026-001", "d2026-0001", "Ｄ２０２６－０００１", " D2026-0001 ", "", "D" * 3000,
+                           "D2026-0001\n", "2026-0001", "D2026-00O1", "-D", "%s{}", "../../etc/passwd", "\u202eD2026"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(which=st.sampled_from(range(len(_dossier_commands()))), bad=BAD_IDS, as_json=st.booleans())
+def test_an_unknown_dossier_id_is_a_coded_refusal_on_every_command_that_takes_one(office, which, bad, as_json):
+    path, c = _dossier_commands()[which]
+    d = next(q for q in c.params if q.name in ("dossier", "dossiers") and q.required)
+    args = argv(path, c, office, replace=(d, bad)) + (["--json"] if as_json else [])
+    r = run(office, *args)
+    sound(r, args)
+    assert r.exit_code in (1, 2), (args, r.output)
+
+
+def _int_options():
+    return [(p, c, q) for p, c in LEAVES for q in c.params
+            if getattr(q, "type_descriptor", None) is not None and q.type_descriptor.annotation is int]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(which=st.sampled_from(range(len(_int_options()))),
+       number=st.one_of(st.integers(min_value=2**63, max_value=10**30), st.integers(max_value=-2**63, min_value=-10**30),
+                        st.sampled_from(["70000", "65536", "-1"])))
+def test_a_number_out_of_range_is_a_usage_error_or_a_coded_refusal_never_an_internal_fault(office, which, number):
+    """diff --from, deliberation show --version, register search --limit, serve --port…: a number no
+    database or socket takes is said in Chinese, not an OverflowError as internal_error."""
+    path, c, q = _int_options()[which]
+    if path in ENGINE and path != ("serve",):
+        return
+    args = [*argv(path, c, office, replace=(q, str(number))), "--json"]
+    if path == ("serve",) and int(number) in range(0, 65536):
+        return
+    r = run(office, *args)
+    sound(r, args)
+    if path == ("serve",):
+        assert r.exit_code == 2, (args, r.output)
+
+
+# ---------------------------------------------------------------- 2. paths that are not what is expected
+
+def _path_cases():
+    found = []
+    for path, c in LEAVES:
+        for q in c.params:
+            t = getattr(q, "type_descriptor", None)
+            if t is None or not (t.is_path or q.name in ("bundle", "files", "paths", "sources")):
+                continue
+            if q.name in OUTPUTS and path not in ENGINE:
+                found += [(path, c, q, kind) for kind in ("fifo", "dangling", "p.docx")]
+            elif q.name not in OUTPUTS and path not in ENGINE - {("submit",)}:
+                found += [(path, c, q, kind) for kind in ("fifo", "dangling", "adir", "nothere.docx")]
+    return found
+
+
+PATH_CASES = _path_cases()
+
+
+@pytest.mark.parametrize("path, c, q, kind", PATH_CASES,
+                         ids=[f"{' '.join(p)}-{q.name}-{k}" for p, _, q, k in PATH_CASES])
+def test_a_path_that_is_a_fifo_a_dangling_link_or_the_wrong_kind_is_a_coded_answer_never_a_hang(
+        office, path, c, q, kind, request):
+    """Where a file is read: a FIFO (no writer: reading it would wait for ever), a dangling symlink, a folder,
+    a missing file. Where a folder is written: a FIFO, a dangling symlink, a file. A coded problem
+    naming the path (file_not_found…) or a usage error; never internal_error, never a hang."""
+    if path == ("submit",):
+        request.getfixturevalue("prefect_harness")
+    target = str(office["work"] / kind)
+    value = [target] if q.multiple else target
+    args = [*argv(path, c, office, replace=(q, target if not isinstance(value, list) else value[0])), "--json"]
+    if path == ("consultation", "comments"):
+        args = [a for a in args if a not in ("--text", "--author")]
+    r = run(office, *args, timeout=20)
+    sound(r, args)
+    assert r.exit_code in (1, 2), (args, r.output)
+
+
+# ---------------------------------------------------------------- 3. help: Chinese, whole, at any width
+
+def _texts(c) -> list[str]:
+    """What a command's help must show in full: its options' and arguments' help, its commands' first paragraphs."""
+    import inspect
+
+    from rich.text import Text
+    found = [p.help for p in c.params if getattr(p, "help", None) and not getattr(p, "hidden", False)]
+    for sub in getattr(c, "commands", {}).values():
+        if not sub.hidden and (sub.short_help or sub.help):
+            found.append(inspect.cleandoc(sub.short_help or sub.help).split("\n\n")[0])
+    return [flat(Text.from_markup(t.replace("\n", " ")).plain) for t in found]
+
+
+@pytest.mark.parametrize("width", [80, 200, None])
+def test_every_help_is_chinese_and_whole_at_80_and_200_columns_and_with_no_terminal(office, width, monkeypatch):
+    """`--help` of the application, every group and every command: exit 0, no English of click's or
+    typer's, and every option's help and every command's summary shown whole (folded, never cut with
+    "…"), at the width the process takes from COLUMNS (80, 200) and with no terminal and no COLUMNS (120)."""
+    import typer.rich_utils as ru
+
+    from cli import zh
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("TERMINAL_WIDTH", raising=False)
+    if width is not None:
+        monkeypatch.setenv("COLUMNS", str(width))
+    monkeypatch.setattr(ru, "MAX_WIDTH", zh._width())         # what cli.zh sets as the process starts
+    assert ru.MAX_WIDTH == (width or 120)
+    for path, c in [((), None), *GROUPS[1:], *LEAVES] if width != 200 else [((), None), *GROUPS[1:]]:
+        r = office["runner"].invoke(__import__("cli.main").main.app, [*path, "--help"], catch_exceptions=False)
+        assert r.exit_code == 0, (path, r.output)
+        assert not ENGLISH.search(r.output), (path, r.output)
+        assert "用法：" in r.output and "显示本帮助并退出。" in r.output, (path, r.output)
+        assert max(map(len, r.output.splitlines())) <= ru.MAX_WIDTH, path
+        shown = flat(r.output)
+        command = c if c is not None else GROUPS[0][1]
+        for text in _texts(command):
+            assert text in shown, (path, width, text, r.output)
+
+
+def test_help_through_the_real_command_at_80_columns_is_whole(tmp_path):
+    """The same through `lockstep` in its own process (COLUMNS=80, output piped: no terminal)."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[2]
+    r = subprocess.run([sys.executable, "-m", "cli.main", "sign-off", "--help"], cwd=root, capture_output=True,
+                       text=True, timeout=120, env={**os.environ, "COLUMNS": "80"})
+    assert r.returncode == 0 and max(map(len, r.stdout.splitlines())) <= 80, r.stdout
+    assert "紧急签发：跳过未完成的审核环节（须写明理由，事后补审）" in flat(r.stdout), r.stdout
+    assert "…" not in r.stdout, r.stdout
