@@ -48,6 +48,12 @@ def person_role_id(text: str, option: str = "--role") -> str:
     return _choose(text, ROLE_NAMES, {}, option, "角色")
 
 
+def register_status_id(text: str, option: str = "--status") -> str:
+    """A register entry's status (台帐状态) by its Chinese name (现行有效) or its id (in_force)."""
+    from review.lifecycles import REGISTER_ENTRY
+    return _choose(text, REGISTER_ENTRY.states, {}, option, "台帐状态")
+
+
 def stage_names(config: Config) -> dict[str, str]:
     """id → 中文名 of every stage in the config's pipelines (the first name wins for a shared id)."""
     names: dict[str, str] = {}

@@ -65,10 +65,12 @@ def _print_entry(e) -> None:
 
 @register_app.command("list")
 def register_list(ctx: typer.Context,
-                  status: Annotated[Optional[str], typer.Option("--status", help="pending / in_force / amended / repealed / expired")] = None,
+                  status: Annotated[Optional[str], typer.Option("--status", help="台帐状态：待施行、现行有效、已修改、已废止、已失效（或 pending、in_force 等）")] = None,
                   as_json: JsonOpt = False) -> None:
     """规范性文件公开台帐。"""
+    from cli.names import register_status_id
     from services.register.life import list_entries
+    status = register_status_id(status) if status is not None else None
     with refusals(as_json):
         entries = list_entries(services_of(ctx), status)
     if as_json:
@@ -82,11 +84,13 @@ def register_list(ctx: typer.Context,
 
 @register_app.command("search")
 def register_search(ctx: typer.Context, text: Annotated[str, typer.Argument(help="标题、发文字号、制定机关或登记号中的任意连续文字")],
-                    status: Annotated[Optional[str], typer.Option("--status", help="pending / in_force / amended / repealed / expired")] = None,
+                    status: Annotated[Optional[str], typer.Option("--status", help="台帐状态：待施行、现行有效、已修改、已废止、已失效（或 pending、in_force 等）")] = None,
                     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="最多返回几条（最新登记的在前）")] = 50,
                     as_json: JsonOpt = False) -> None:
     """检索公开台帐：标题、发文字号、制定机关、登记号中的任意连续文字；不予公开的文件不会出现。"""
+    from cli.names import register_status_id
     from services.register.search import search
+    status = register_status_id(status) if status is not None else None
     with refusals(as_json):
         entries = search(services_of(ctx), text, status, limit)
     if as_json:

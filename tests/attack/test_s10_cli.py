@@ -324,3 +324,21 @@ def test_help_through_the_real_command_at_80_columns_is_whole(tmp_path):
     assert r.returncode == 0 and max(map(len, r.stdout.splitlines())) <= 80, r.stdout
     assert "紧急签发：跳过未完成的审核环节（须写明理由，事后补审）" in flat(r.stdout), r.stdout
     assert "…" not in r.stdout, r.stdout
+
+
+# ---------------------------------------------------------------- 4. Chinese in, Chinese out
+
+@pytest.mark.parametrize("words", [("register", "list"), ("register", "search", "根河")])
+def test_a_register_status_is_taken_by_its_chinese_name_and_a_wrong_one_is_refused_listing_the_names(office, words):
+    """`register list --status 现行有效` is in_force; a typo (有效的, in-force) was an empty register, exit 0:
+    now a usage error listing the statuses by name."""
+    for given in ("现行有效", "in_force", "已 废止"):
+        r = run(office, *words, "--status", given, "--json")
+        assert r.exit_code == 0 and "entries" in json.loads(r.stdout), (given, r.output)
+    for typo in ("有效的", "in-force", "valid"):
+        r = run(office, *words, "--status", typo)
+        sound(r, [*words, typo])
+        assert r.exit_code == 2, r.output
+        assert f"没有台帐状态{typo}（可用：待施行、现行有效、已修改、已废止、已失效）" in flat(r.output), r.output
+    r = run(office, *words, "--help")
+    assert "in_force/" not in flat(r.output) and "现行有效" in r.output
