@@ -178,6 +178,10 @@ def answer_api_errors_as_problems(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError):
         if not _api(request):
+            # Pages read their forms themselves: what FastAPI validates there is the address (a word
+            # where /inbox/{n}/open wants a number). No such page: the Chinese 404, never English JSON.
+            if getattr(request.app.state, "kit", None) is not None:
+                return await page_error(request, StarletteHTTPException(404))
             return await request_validation_exception_handler(request, exc)
         return refusal([request_problem(exc.errors())])
 

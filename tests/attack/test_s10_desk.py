@@ -636,6 +636,20 @@ def test_every_notice_written_in_this_module_went_to_someone_who_may_see_its_dos
     assert seen > 5
 
 
+def test_a_page_address_with_a_word_where_a_number_belongs_is_a_chinese_page_not_english_json(site):
+    """/inbox/abc/open answered FastAPI's own 422 JSON ("Input should be a valid integer") on a desk page."""
+    drafter = site.as_("drafter")
+    token = csrf(drafter, "/inbox")
+    for path in ("/inbox/abc/open", "/desk/dossiers/D2026-0001/consultation/comments/abc/adopt",
+                 "/desk/dossiers/D2026-0001/consultation/comments/1e3/moderate"):
+        r = drafter.post(path, data={"csrf": token}, follow_redirects=False)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), (path, r.status_code)
+        assert 'lang="zh-CN"' in r.text and "Input should" not in r.text and "detail" not in r.text
+    api = TestClient(site.app, base_url="http://testserver")          # the API keeps its problem shape
+    r = api.post("/api/v1/dossiers/D2026-0001/decisions", content=b"{")
+    assert r.headers["content-type"].startswith("application/json")
+
+
 # ---------------------------------------------------------------- a NUL character on PostgreSQL
 
 @pytest.fixture
