@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Iterable
 
 from documents.problems import Problem, problem
-from review.config import Person, Pipeline, StageSpec
+from review.config import ROLE_NAMES, Person, Pipeline, StageSpec
 from review.gate import active_stages
 from review.lifecycles import GAZETTE_ISSUE, PUBLICATION
 from review.model import Version
@@ -175,7 +175,7 @@ def may_decide(p: Person, submitters: Iterable[str], drafting_unit: str, stage: 
     if p.name in set(submitters):
         return _refuse(f"{p.name} 提交了本卷宗，不能审核本人送审的文件")
     if not has_role(p, *stage.roles):
-        return _refuse(f"{p.name} 没有“{stage.name}”所需的角色（{'、'.join(stage.roles)}）")
+        return _refuse(f"{p.name} 没有“{stage.name}”所需的角色（{'、'.join(ROLE_NAMES.get(r, r) for r in stage.roles)}）")
     if stage.same_unit and not same_unit(p.unit, drafting_unit):
         return _refuse(f"“{stage.name}”须由起草单位{drafting_unit}的人员办理")
     return None
@@ -263,7 +263,7 @@ def may_set_disclosure(p: Person, drafting_unit: str, state: str) -> Problem | N
 def may_edit_gazette(p: Person) -> Problem | None:
     """Make an issue, add or remove its items, corrections, import back issues."""
     if not has_role(p, EDITOR):
-        return _refuse(f"{p.name} 没有公报编辑（gazette_editor）角色")
+        return _refuse(f"{p.name} 没有公报编辑角色")
     return None
 
 
@@ -321,7 +321,7 @@ def cancel_reason_problem(reason: str | None) -> Problem | None:
 def may_keep_register(p: Person) -> Problem | None:
     """Amend, repeal, expire, file: the registrar's work."""
     if not has_role(p, REGISTRAR):
-        return _refuse(f"{p.name} 不是台帐管理员（registrar），不能更改台帐")
+        return _refuse(f"{p.name} 不是台帐管理员，不能更改台帐")
     return None
 
 

@@ -342,3 +342,51 @@ def test_a_register_status_is_taken_by_its_chinese_name_and_a_wrong_one_is_refus
         assert f"没有台帐状态{typo}（可用：待施行、现行有效、已修改、已废止、已失效）" in flat(r.output), r.output
     r = run(office, *words, "--help")
     assert "in_force/" not in flat(r.output) and "现行有效" in r.output
+
+
+# Ids that name a stage, a person's role or a material role and are no login name of the default config
+# (drafter, signer and publicity are also people's login names, printed beside the role's name on purpose).
+IDS = re.compile(r"(?<![\w/.-])(unit_check|legality|kind_check|unit_head|legal_reviewer|deliberation_secretary|"
+                 r"gazette_editor|registrar|policy|interpretation_plan|interpretation_material|graphic_interpretation|"
+                 r"risk_assessment|response_plan|drafting_note)(?![\w.-])")
+
+
+@pytest.fixture(scope="module")
+def returned(office):
+    """A second dossier: 起草单位审核 approved, 合法性审核 returned with an anchored reason."""
+    from samples.genhe import write_zip
+    from services.dossiers.intake import intake_bundle
+    from services.home.context import open_services
+    from services.home.folder import Home
+    from services.review.actions import record_decision
+    svc = open_services(Home(office["home"]))
+    d = intake_bundle([write_zip(office["work"] / "r.zip", doc_number="根政办发〔2019〕77号")], "drafter", svc).dossier
+    record_decision(svc, d, "unit_check", "approve", "同意", "director")
+    record_decision(svc, d, "legality", "return", "请修改", "reviewer", ["一、（二）：回应时限表述不清"])
+    return d
+
+
+def test_text_output_names_stages_roles_and_materials_in_chinese_never_by_id(office, returned):
+    """Every read a clerk runs on a returned dossier, and the refusals they meet (a reviewer without the
+    stage's role, an editor's work done by a drafter, the register's by an editor who is no registrar):
+    the text names stages, roles and material roles by their Chinese names (--json keeps the ids)."""
+    d = returned
+    reads = [("gate", d), ("status", d), ("history", d), ("diff", d), ("consistency", "show", d, "--as", "reviewer"),
+             ("deliberation", "show", d), ("consultation", "show", d), ("due",), ("users", "list"),
+             ("notify", "list", "--as", "drafter"), ("register", "list"), ("gazette", "queue"),
+             ("gazette", "issue", "list"), ("opinion", d, "--out", str(office["work"] / "op")),
+             ("review", d, "--stage", "合法性审核", "--approve", "--as", "director"),
+             ("review", d, "--stage", "集体审议", "--approve", "--as", "reviewer"),
+             ("gazette", "issue", "new", "--year", "2026", "--number", "1", "--as", "drafter"),
+             ("register", "expire", "--as", "drafter"), ("register", "amend", "R1", "--by", "x", "--as", "editor"),
+             ("withhold", d, "--reason", "测试", "--as", "drafter"),
+             ("attach", d, str(office["work"] / "p.docx"), "--role", "风险评估", "--as", "reviewer")]
+    leaked = {}
+    for args in reads:
+        r = run(office, *args)
+        sound(r, args)
+        if found := IDS.findall(r.output):
+            leaked[" ".join(args[:3])] = (sorted(set(found)), [x for x in r.output.splitlines() if IDS.search(x)][:3])
+    assert not leaked, leaked
+    gate = json.loads(run(office, "gate", d, "--json").stdout)        # JSON keeps the ids
+    assert "legality" in {s["id"] for s in gate["stages"]}
