@@ -103,6 +103,11 @@ def _check_source(source: Path) -> tuple[Home, Path, Path]:
         raise Refused(problem("config_invalid", f"备份的 lockstep.toml 无法读取：{e}",
                               advice="该备份已损坏，未恢复，主目录保持原样；请改用其他备份")) from e
     db, objects = _plan(backup)
+    for link in (p for p in source.rglob("*") if p.is_symlink()):
+        if not _inside(link, source):      # resolved: a link out of the backup (site/etc -> /etc)
+            raise _refuse(f"备份中的 {link.relative_to(source)} 是指向备份之外（{os.readlink(link)}）的符号链接，"
+                          "恢复后网站或对象存储会读到主目录之外的文件",
+                          advice="未恢复，主目录保持原样；请删除该链接或改用 lockstep backup 写出的其他备份")
     for what, path in (("数据库", db), ("对象文件夹", objects)):
         if not _inside(path, source):
             raise _refuse(f"备份的{what} {path} 不在备份文件夹 {source} 之内，恢复后主目录会与备份共用它",

@@ -158,3 +158,15 @@ def test_a_backup_from_a_newer_lockstep_is_refused_before_anything_is_replaced(c
     p = cli.json("restore", backup, code=1)["problems"][0]
     assert p["code"] == "request_invalid" and "更新版本" in p["message"] and "9999" in p["message"]
     assert _dossiers(cli) == before and not [x for x in home.path.parent.iterdir() if "before-restore" in x.name]
+
+
+def test_a_backup_with_a_link_out_of_it_is_refused(cli, home, backed_up, tmp_path):
+    _first, backup = backed_up
+    before = _dossiers(cli)
+    (backup / "site" / "etc").symlink_to("/etc")           # a web server following links would serve /etc
+    p = cli.json("restore", backup, code=1)["problems"][0]
+    assert p["code"] == "request_invalid" and "site/etc" in p["message"] and "/etc" in p["message"]
+    assert _dossiers(cli) == before
+    (backup / "site" / "etc").unlink()
+    (backup / "site" / "same").symlink_to("index.html" if (backup / "site" / "index.html").exists() else ".")
+    assert cli.json("restore", backup)["ok"]                 # a link inside the backup is copied as it is
