@@ -390,3 +390,47 @@ def test_text_output_names_stages_roles_and_materials_in_chinese_never_by_id(off
     assert not leaked, leaked
     gate = json.loads(run(office, "gate", d, "--json").stdout)        # JSON keeps the ids
     assert "legality" in {s["id"] for s in gate["stages"]}
+
+
+# ---------------------------------------------------------------- 5. the same damage handed to a running desk
+
+def test_damage_handed_to_a_running_desk_is_answered_as_here_and_leaves_the_desk_answering(tmp_path, prefect_harness):
+    """With `lockstep serve` up for the home, gate/status/register list and submit/sign-off/attach/review
+    go to the desk. A wrong id, a wrong stage, a wrong status, a missing option, an unknown person, and a
+    FIFO named as the material (before the fix: read by the desk for ever, the command line waiting 600 s):
+    each a coded Chinese answer, exit 1 or 2, --json one document; the desk still answers after. Real
+    subprocesses (few: each costs a second here)."""
+    import subprocess
+    import sys
+    import time
+
+    from samples.genhe import write_zip
+    from services.dossiers.intake import intake_bundle
+    from services.home.context import initialise
+    from services.home.folder import Home
+    from tests.cli.test_writes_fast import _env, desk
+    root = Path(__file__).resolve().parents[2]
+    _, svc = initialise(Home(tmp_path / "home"))
+    d = intake_bundle([write_zip(tmp_path / "b.zip")], "drafter", svc).dossier
+    os.mkfifo(tmp_path / "材料.zip")
+    cases = [(("gate", "D2026-001", "--json"), 1, "not_found"), (("status", "Ｄ２０２６－０００１"), 1, "not_found"),
+             (("register", "list", "--status", "有效的"), 2, "没有台帐状态"),
+             (("review", d, "--stage", "终审", "--approve", "--as", "director", "--json"), 2, "没有审核环节"),
+             (("review", d, "--stage", "合法性审核", "--approve", "--as", "nobody", "--json"), 1, "unknown_person"),
+             (("sign-off", "d2026-0001", "--as", "signer", "--json"), 1, "not_found"),
+             (("attach", d, "--role", "风险评估", "--as", "drafter"), 2, "缺少参数"),
+             (("submit", "材料.zip", "--as", "drafter", "--json"), 1, "file_not_found")]
+    with desk(svc.home.path):
+        for args, code, said in cases:
+            started = time.monotonic()
+            r = subprocess.run([sys.executable, "-m", "cli.main", "--home", str(svc.home.path), *args], cwd=tmp_path,
+                               env=_env(PYTHONPATH=str(root)), capture_output=True, text=True, timeout=120)
+            both = r.stdout + r.stderr
+            assert (r.returncode, said in flat(both)) == (code, True), (args, both)
+            assert not ENGLISH.search(both) and "internal_error" not in both, (args, both)
+            if "--json" in args and r.stdout.strip():
+                assert json.loads(r.stdout)["problems"][0]["code"], (args, r.stdout)
+            assert time.monotonic() - started < 60, args
+        r = subprocess.run([sys.executable, "-m", "cli.main", "--home", str(svc.home.path), "gate", d, "--json"],
+                           cwd=tmp_path, env=_env(PYTHONPATH=str(root)), capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0 and json.loads(r.stdout)["dossier"] == d, r.stdout + r.stderr
