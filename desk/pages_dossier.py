@@ -109,7 +109,11 @@ def routes(kit: Kit) -> APIRouter:
         try:
             upload = await uploaded(request, session, who)
         except Refused as r:    # too large or unreadable: the form again, the reason at the top
-            return await submit_page(request, session, who, status_of(r.problem.code), refusal=list(r.problems))
+            # No field was read: the dossier a resubmission was for comes from the form's address (the
+            # dossier page's form names it there), so its return's answer boxes come back, not a new dossier's form.
+            again_for = (request.query_params.get("dossier") or "").strip() or None
+            return await submit_page(request, session, who, status_of(r.problem.code), refusal=list(r.problems),
+                                     dossier=again_for)
         try:
             hint = (upload.fields.get("dossier") or "").strip() or None
             chosen = chosen_files(upload)

@@ -92,7 +92,7 @@ class Site:
 
 def form_fields(html: str, action: str) -> dict[str, str]:
     """The hidden and checked fields of the form posting to `action`, as a browser would send them."""
-    form = html.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
+    form = html.split(f'action="{action}', 1)[1].split("</form>", 1)[0]
     out = {}
     for tag in re.findall(r"<input[^>]*>", form):
         name = re.search(r'name="([^"]+)"', tag)
@@ -325,6 +325,22 @@ def test_two_different_answers_to_one_reason_and_blank_answers(site):
     r = drafter.post("/desk/submit", data={**base, "answer_1": "甲", "answer_01": "乙"},
                      files=[("files", ("v2.zip", path.read_bytes(), "application/zip"))])
     assert r.status_code == 422 and "两条不同的修改说明" in r.text
+
+
+def test_a_resubmission_too_large_to_read_returns_to_the_form_of_its_dossier(site):
+    """Refused on its declared size before any field is read: the form came back as a new dossier's
+    (作为已有卷宗的新版本提交 empty, no 修改说明 boxes), inviting the office to file a new dossier."""
+    import httpx
+    d, _ = _returned(site)
+    drafter = site.as_("drafter")
+    page = drafter.get(f"/desk/dossiers/{d}").text
+    action = re.search(r'action="(/desk/submit[^"]*)"', page).group(1).replace("&amp;", "&")
+    body = httpx.Request("POST", "http://testserver/", data=form_fields(page, "/desk/submit"),
+                         files=[("files", ("v2.zip", b"x" * 1000, "application/zip"))])
+    r = drafter.post(action, content=body.read(), headers={"content-type": body.headers["content-type"],
+                                                           "content-length": str(200 * 1024 * 1024)})
+    assert r.status_code == 413 and "bundle_too_large" in r.text
+    assert f'value="{d}"' in r.text and 'name="answer_1"' in r.text and "请补充起草说明" in r.text
 
 
 @pytest.mark.parametrize("blank", ["\u200b\u200b", "\u3164\u3164", "\u2800", "。。。", "\ufeff\u2060"])
