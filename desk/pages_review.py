@@ -139,7 +139,8 @@ def routes(kit: Kit) -> APIRouter:
                 problem("invalid_state", f"审阅期间卷宗已更新为第 {current.version} 版，请重新审阅后再提交")])
         try:
             event, _ = await run_in_threadpool(record_decision, svc, dossier_id, fields.get("stage", ""), verdict,
-                                               fields.get("comment", "").strip(), who.name, reason_lines(fields))
+                                               fields.get("comment", "").strip(), who.name, reason_lines(fields),
+                                               int(seen) if seen.isdecimal() and len(seen) <= 6 else None)
         except Refused as r:
             # An anchor that matches no provision, a return without reasons, an approval with some:
             # the form again with what was typed.

@@ -145,12 +145,15 @@ def status(svc: Services, dossier_id: str) -> Status:
 
 
 def record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,
-                    actor_name: str, reasons: list[str] = ()) -> tuple[StageDecided, GateAnswer]:
-    """`reasons`: texts like “一、（二）：表述不清” or “解读：问3：…”, anchored to provisions."""
+                    actor_name: str, reasons: list[str] = (), version: int | None = None) -> tuple[StageDecided, GateAnswer]:
+    """`reasons`: texts like “一、（二）：表述不清” or “解读：问3：…”, anchored to provisions. `version`: the
+    version the reviewer read (the review page's form); another current version is refused, in the
+    deciding transaction, never decided unread (nor reasons anchored in one version recorded on another)."""
     from services.review.opinions import anchor_reasons     # reads docx: only decisions with reasons pay for it
     actor = person(svc.config, actor_name)
     anchored = anchor_reasons(svc, dossier_id, list(reasons), actor, stage)   # the person is checked first
-    done = svc.retrying(lambda: _record_decision(svc, dossier_id, stage, verdict, comment, actor, anchored))
+    done = svc.retrying(lambda: _record_decision(svc, dossier_id, stage, verdict, comment, actor, anchored,
+                                                 version))
     if done[0].verdict == "approve":
         # a review owed after an emergency sign-off: its public pages say what is still owed
         from services.publication.publish import refresh_emergency_pages
@@ -159,12 +162,14 @@ def record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, co
 
 
 def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,
-                     actor: Person, reasons: tuple[Reason, ...]) -> tuple[StageDecided, GateAnswer]:
+                     actor: Person, reasons: tuple[Reason, ...], version: int | None = None) -> tuple[StageDecided, GateAnswer]:
     with svc.unit() as uow:
         row, view = load(uow, dossier_id)
         pipeline = pipeline_for(svc.config, view.current)
         if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, pipeline, view.current):
             raise Refused(refusal)      # a stranger learns nothing, not even the drafting unit
+        if version is not None and version != view.current.number:
+            raise Refused(problem("invalid_state", f"审阅期间卷宗已更新为第 {view.current.number} 版，请重新审阅后再提交"))
         # Every read first, so that while a legality opinion's number (a counter row's lock) is held
         # only the decisions are read again, for the gate after this one.
         decisions, on, consultation, disclosure = _gate_inputs(uow, svc, dossier_id)

@@ -187,6 +187,22 @@ def test_an_old_sign_form_replayed_after_the_gate_closed_is_refused(site):
     assert site.state(d) not in ("signed_off", "published")
 
 
+def test_a_decision_is_recorded_only_on_the_version_the_reviewer_read(site):
+    """The review page checks the version its form read before deciding; a version taken in between
+    that check and the decision's transaction was decided unread. The transaction checks it now."""
+    from documents.problems import Refused
+    from services.dossiers.intake import intake_bundle
+    from services.review.actions import record_decision, status
+    d, n = site.dossier()
+    path, _ = site.bundle(revised=True, serial=n)
+    assert intake_bundle([path], "drafter", site.svc, dossier_hint=d).accepted          # version 2
+    with pytest.raises(Refused) as refused:
+        record_decision(site.svc, d, "unit_check", "approve", "同意", "director", version=1)
+    assert refused.value.problem.code == "invalid_state" and "第 2 版" in refused.value.problem.message
+    assert not [x for x in status(site.svc, d).decisions if x.stage == "unit_check"]
+    record_decision(site.svc, d, "unit_check", "approve", "同意", "director", version=2)
+
+
 @pytest.mark.parametrize("typed", ["2026年12月10日 9:00", "2026-13-01T09:00", "明天上午九点"])
 def test_a_publish_time_the_desk_cannot_read_never_publishes_at_once(site, typed):
     """定时发布 typed where the browser shows a plain text box (an old browser, compatibility mode): a time
