@@ -125,6 +125,8 @@ class Config(BaseModel, frozen=True):
     site_name: str = ""
     units: tuple[Unit, ...]
     people: tuple[Person, ...]
+    # People on record but disabled (`lockstep users disable`): never acting, but named as such when asked for.
+    disabled: tuple[str, ...] = ()
     pipelines: tuple[Pipeline, ...] = Field(min_length=1)
     clocks: Clocks = Clocks()
     opinions: Opinions = Opinions()

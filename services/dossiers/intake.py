@@ -195,9 +195,8 @@ def intake_bundle(paths: Sequence[Path], actor_name: str, svc: Services,
     """`answers`: 修改说明 lines “一、（二）=如何修改” (the CLI's --answer, the desk's form), added to
     those of the bundle's 修改说明.json; each must name a reason of the dossier's latest return."""
     config = svc.config
-    actor = config.person(actor_name)
-    if actor is None:
-        raise Refused(problem("unknown_person", f"没有人员 {actor_name}"))
+    from services.review.basics import person
+    actor = person(config, actor_name)
     check_submitter(actor)
     from services.dossiers.revision import AnswerRefused, answers_of
     try:

@@ -159,10 +159,10 @@ def effective_config(svc) -> Config:
     own = _file_config(text)                     # a broken file says so here, as it always did
     try:
         content_sha = content_of(text)[1]
-        latest, people = _recorded(svc, source_of(home), content_sha)
+        latest, people, disabled = _recorded(svc, source_of(home), content_sha)
         if latest is None and not people:
             svc.retrying(lambda: record_config_edits(svc), attempts=3)
-            latest, people = _recorded(svc, None, content_sha)
+            latest, people, disabled = _recorded(svc, None, content_sha)
     except DatabaseUnavailable:
         return own
     if latest is None:
@@ -174,7 +174,7 @@ def effective_config(svc) -> Config:
         if sha not in _parsed:
             _parsed[sha] = Config.model_validate(content)
         base = _parsed[sha]
-    return base.model_copy(update={"people": tuple(people)})
+    return base.model_copy(update={"people": tuple(people), "disabled": disabled})
 
 
 def _recorded(svc, source: str | None, content_sha: str):
@@ -188,11 +188,13 @@ def _recorded(svc, source: str | None, content_sha: str):
             stale = False
         if not stale:
             latest = uow.accounts.latest_config()
-            people = [accounts.as_person(r) for r in uow.accounts.people()]
+            everyone = uow.accounts.people(include_disabled=True)
+            people = [accounts.as_person(r) for r in everyone if r.disabled_at is None]
+            disabled = tuple(r.name for r in everyone if r.disabled_at is not None)
             # In the file's order (as lists always showed them), then the others by name.
             order = {p.get("name"): i for i, p in enumerate((latest.content if latest else {}).get("people") or ())
                      if isinstance(p, dict)}
             people.sort(key=lambda p: (order.get(p.name, len(order)), p.name))
-            return ((latest.sha256, latest.content) if latest is not None else None, people)
+            return ((latest.sha256, latest.content) if latest is not None else None, people, disabled)
     svc.retrying(lambda: record_config_edits(svc), attempts=3)
     return _recorded(svc, None, content_sha)

@@ -13,8 +13,12 @@ from services.home.context import Services
 
 
 def person(config: Config, name: str) -> Person:
+    """The person acting, or unknown_person: named as disabled when the record has them disabled."""
     p = config.person(name)
     if p is None:
+        if name in config.disabled:
+            raise Refused(problem("unknown_person", f"人员 {name} 已停用，不能办理",
+                                  advice=f"如需恢复，请由管理员运行 lockstep users enable {name}（密码与接口令牌须重新生成）"))
         raise Refused(problem("unknown_person", f"没有人员 {name}"))
     return p
 
