@@ -26,6 +26,14 @@ def docx_response(name: str, data: bytes) -> Response:
     return Response(data, media_type=DOCX, headers=headers)
 
 
+def _version_field(text: str | None) -> int | None:
+    """The form's version (hidden field): blank is none given; anything but a number is no version (0)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    return int(text) if text.isdecimal() and len(text) <= 6 else 0
+
+
 def meeting_panel(svc, dossier_id: str, who):
     """The review page's 集体审议 panel (services/review/deliberation.py panel), or None."""
     from services.review.deliberation import panel
@@ -84,7 +92,7 @@ def routes(kit: Kit) -> APIRouter:
                 shown = await run_in_threadpool(
                     record_deliberation, kit.services(), dossier_id, meeting=fields.get("meeting") or "",
                     session_number=number, held_on=parse_day(fields.get("held_on")), minutes_name=name,
-                    minutes=data, actor_name=who.name)
+                    minutes=data, actor_name=who.name, version=_version_field(fields.get("version")))
             except Refused as r:
                 code = r.problem.code
                 if code in ("not_found", "not_permitted"):

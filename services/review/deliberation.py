@@ -109,11 +109,13 @@ def minutes_text(name: str, data: bytes) -> str:
 
 def record_deliberation(svc: Services, dossier_id: str, *, meeting: str, session_number: int | None,
                         held_on: dt.date | None, minutes_name: str | None, minutes: bytes | None,
-                        actor_name: str) -> DeliberationRecord:
+                        actor_name: str, version: int | None = None) -> DeliberationRecord:
     """Record (or, before the stage is approved, correct) the meeting that deliberated the current
     version. Refused: a stranger as for a missing dossier (not_found); whoever may not approve the
     stage (not_permitted); a closed dossier or an already approved stage (invalid_state); an
-    incomplete record (deliberation_record_missing); minutes that are not a docx (not_docx)."""
+    incomplete record (deliberation_record_missing); minutes that are not a docx (not_docx).
+    `version`: the version the form was for (the review page's); another current one is refused
+    (invalid_state), never given a meeting that deliberated an earlier one."""
     actor = person(svc.config, actor_name)
     meeting = " ".join((meeting or "").split())
     with svc.unit() as uow:          # the person first: a stranger learns nothing of the dossier
@@ -127,12 +129,16 @@ def record_deliberation(svc: Services, dossier_id: str, *, meeting: str, session
         raise Refused(problem("not_docx", f"会议纪要 {name} 不是 .docx 文件", file=name))
     text = minutes_text(name, minutes)
     sha = svc.store.put(minutes, content_type=DOCX)        # the object before the row that names it
+    wanted = version
 
     def once() -> DeliberationRecord:
         from storage.tables import DeliberationRow
         with svc.unit() as uow:
             row, view, stage = _guard(svc, uow, dossier_id, actor)
             version = view.current
+            if wanted is not None and wanted != version.number:
+                raise Refused(problem("invalid_state", f"会议记录表是第 {wanted} 版的，卷宗现为第 {version.number} 版："
+                                                       "请核对该会议审议的是哪一版后重新记录"))
             decided = [d for d in uow.dossiers.decisions(dossier_id)
                        if d.stage == stage.id and d.fingerprint == version.fingerprint]
             if decided and decided[-1].verdict == "approve":

@@ -541,6 +541,34 @@ def test_the_meeting_search_finds_what_a_person_may_see_behind_many_they_may_not
     assert len(search_deliberations(site.svc, "驯鹿专题", "signer", limit=50)) == 5
 
 
+def test_a_meeting_record_form_of_one_version_never_records_the_meeting_for_another(site):
+    """The secretary's form said 第 1 版; version 2 came in and was approved up to 集体审议; the form of
+    version 1 posted now recorded that meeting as the one that deliberated version 2."""
+    from services.dossiers.intake import intake_bundle
+    from services.review.actions import record_decision
+    from tests.storage.test_deliberation import MINUTES
+    d, n = site.dossier()
+    for stage, who in (("unit_check", "director"), ("legality", "reviewer")):
+        record_decision(site.svc, d, stage, "approve", "同意", who)
+    secretary = site.as_("secretary")
+    old = form_fields(secretary.get(f"/desk/dossiers/{d}/review").text, f"/desk/dossiers/{d}/deliberation")
+    assert old.get("version") == "1"
+    path, _ = site.bundle(revised=True, serial=n)
+    assert intake_bundle([path], "drafter", site.svc, dossier_hint=d).accepted
+    for stage, who in (("unit_check", "director"), ("legality", "reviewer")):
+        record_decision(site.svc, d, stage, "approve", "同意", who)
+    fields = {**old, "meeting": "市政府常务会议", "session_number": "12", "held_on": "2026-12-01"}
+    minutes = [("minutes", ("第12次常务会议纪要.docx", MINUTES, "application/octet-stream"))]
+    r = secretary.post(f"/desk/dossiers/{d}/deliberation", data=fields, files=minutes, follow_redirects=False)
+    assert r.status_code == 409 and "第 2 版" in TAG.sub("", r.text), r.status_code
+    with site.svc.unit() as uow:
+        assert uow.deliberations.for_version(d, 2) is None
+    fresh = form_fields(r.text, f"/desk/dossiers/{d}/deliberation")
+    r = secretary.post(f"/desk/dossiers/{d}/deliberation", data={**fields, **fresh}, files=minutes,
+                       follow_redirects=False)
+    assert r.status_code == 303
+
+
 # ---------------------------------------------------------------- 5. notifications
 
 def test_a_reason_with_line_breaks_adds_no_mail_header_and_mails_only_the_submitter(site):
