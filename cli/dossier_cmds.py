@@ -318,8 +318,9 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
                        "ok": False, "blocking": list(r.problems), "problems": list(r.problems)})
         else:
             out.print("[red bold]签发被拒绝[/red bold]，原因：")
+            from cli.output import for_command_line
             for p in r.problems:
-                out.print(f"  ✗ [bold]{p.code}[/bold]：{p.message}")
+                out.print(f"  ✗ [bold]{p.code}[/bold]：{for_command_line(p).message}")
             if r.problem.code not in ("not_found", "unknown_person"):
                 _print_unexplained(ctx, dossier)
         raise typer.Exit(code=1)

@@ -57,6 +57,32 @@ def recording(into: list) -> Iterator[list]:
 SEVERITY = {"error": "[red]错误[/red]", "warning": "[yellow]提示[/yellow]"}
 
 
+# request_invalid's general advice sends the person to the API's documentation; at the command line the
+# command's own help says how to write the value (issue 14, "Codes that fit").
+_API_ADVICE = "：" + problem("request_invalid", advice=None).message
+_COMMAND_ADVICE = "：请按命令的说明（加 -h 查看）填写后重试"
+
+
+def for_command_line(p: Problem) -> Problem:
+    """The problem as the command line says it: request_invalid without the API's advice."""
+    if p.code == "request_invalid" and ("：" + p.message).endswith(_API_ADVICE):
+        detail = ("：" + p.message)[:-len(_API_ADVICE)].removeprefix("：")
+        return p.model_copy(update={"message": detail + _COMMAND_ADVICE if detail else _COMMAND_ADVICE[1:]})
+    return p
+
+
+def _said_here(value: Any) -> Any:
+    """Every problem in a JSON document (a refusal's, or one inside a result) as the command line says it."""
+    if isinstance(value, dict):
+        if value.get("code") == "request_invalid" and isinstance(value.get("message"), str):
+            value = {**value, "message": for_command_line(problem("request_invalid", advice="")
+                                                          .model_copy(update={"message": value["message"]})).message}
+        return {k: _said_here(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_said_here(v) for v in value]
+    return value
+
+
 def to_jsonable(value: Any) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", exclude_none=True)
@@ -68,7 +94,7 @@ def to_jsonable(value: Any) -> Any:
 
 
 def emit_json(doc: dict) -> None:
-    text = json.dumps(to_jsonable(doc), ensure_ascii=False, indent=2, default=str) + "\n"
+    text = json.dumps(_said_here(to_jsonable(doc)), ensure_ascii=False, indent=2, default=str) + "\n"
     recorded = _recorded.get()
     if recorded is not None:
         recorded.append(["write", text])
@@ -78,6 +104,7 @@ def emit_json(doc: dict) -> None:
 
 
 def problem_line(p: Problem) -> str:
+    p = for_command_line(p)
     where = f"（{p.file}" + (f"，第 {p.paragraph} 段" if p.paragraph else "") + "）" if p.file else ""
     return f"  {SEVERITY.get(p.severity, p.severity)} [bold]{p.code}[/bold]{where}：{p.message}"
 
@@ -137,7 +164,7 @@ def guarded(command):
 
 
 # What went wrong with a path the person named, by the error the system gave.
-_PATH_FAULTS = {"ENOENT": "不存在（或是指向不存在位置的链接）", "ENOTDIR": "不是文件夹", "EEXIST": "已存在且不是文件夹",
+_PATH_FAULTS = {"ENOENT": "不存在（或是指向不存在位置的链接）", "ENOTDIR": "不是文件夹", "EEXIST": "已存在且不是文件夹（或是指向不存在位置的链接）",
                 "EISDIR": "是文件夹，应为文件", "ENXIO": "不是普通文件（如管道或设备）", "EACCES": "没有读写权限",
                 "EPERM": "没有读写权限", "ELOOP": "是循环的符号链接"}
 

@@ -115,6 +115,7 @@ def sound(r, args) -> None:
     assert r.exit_code in (0, 1, 2), shown
     assert not ENGLISH.search(r.output), shown
     assert "internal_error" not in r.output, shown
+    assert "/docs" not in r.output, shown            # the API's advice: a clerk at the command line has no /docs
     if r.exit_code:
         assert re.search(r"[\u4e00-\u9fff]", r.output), shown
     if "--json" in args and r.stdout.strip():
@@ -441,3 +442,20 @@ def test_damage_handed_to_a_running_desk_is_answered_as_here_and_leaves_the_desk
         r = subprocess.run([sys.executable, "-m", "cli.main", "--home", str(svc.home.path), "gate", d, "--json"],
                            cwd=tmp_path, env=_env(PYTHONPATH=str(root)), capture_output=True, text=True, timeout=120)
         assert r.returncode == 0 and json.loads(r.stdout)["dossier"] == d, r.stdout + r.stderr
+
+
+def test_a_command_line_refusal_of_a_wrong_value_never_sends_the_clerk_to_the_api_docs(office):
+    """request_invalid's general advice is the API's ("请按接口说明（/docs）填写"): on the command line a
+    login name with a space, a reason too short, a 修改说明 in the wrong form are told how to write it
+    without /docs, in text and in --json."""
+    d = office["dossier"]
+    for args in (("users", "add", "wang wu", "--unit", "司法局", "--role", "起草人员"),
+                 ("consistency", "explain", d, "--finding", "1", "--reason", "短", "--as", "reviewer"),
+                 ("submit", str(office["work"] / "p.docx"), "--dossier", d, "--answer", "乱写", "--as", "drafter")):
+        for mode in ((), ("--json",)):
+            r = run(office, *args, *mode)
+            sound(r, [*args, *mode])
+            assert r.exit_code == 1 and "request_invalid" in r.output, (args, r.output)
+            if mode:
+                [p] = json.loads(r.stdout)["problems"]
+                assert "/docs" not in p["message"] and "接口" not in p["message"] and "-h" in p["message"], p
