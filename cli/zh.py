@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import sys
+from contextvars import ContextVar
 
 import typer
 from typer import _click
@@ -168,6 +169,41 @@ def rich_format_error(self: _click.ClickException) -> None:
                       style=ru.STYLE_ERRORS_SUGGESTION)
     console.print(Panel(ru.highlighter(message_zh(self.format_message())), border_style=ru.STYLE_ERRORS_PANEL_BORDER,
                         title=ru.ERRORS_PANEL_TITLE, title_align=ru.ALIGN_ERRORS_PANEL))
+    if _asked_for_json():
+        _usage_json(message_zh(self.format_message()))
+
+
+# The arguments of the command line being run (typer.core._main), for a usage error to see --json in.
+_ARGS: ContextVar[tuple] = ContextVar("lockstep_args", default=())
+
+
+def _asked_for_json() -> bool:
+    args = list(_ARGS.get())
+    return "--json" in (args[:args.index("--")] if "--" in args else args)
+
+
+def _usage_json(message: str) -> None:
+    """With --json, stdout holds one JSON document whatever happens (README): a usage error's is the one
+    problem shape, request_invalid with click's message in Chinese; the panel stays on stderr; exit 2."""
+    import json
+    found = {"code": "request_invalid", "message": f"{message.rstrip('。')}：请按命令的说明（加 -h 查看）填写后重试",
+             "severity": "error"}
+    sys.stdout.write(json.dumps({"ok": False, "problems": [found]}, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def _remembering(main):
+    if getattr(main, "remembering", False):
+        return main
+
+    def run(self, *, args=None, **kw):
+        token = _ARGS.set(tuple(sys.argv[1:] if args is None else args))
+        try:
+            return main(self, args=args, **kw)
+        finally:
+            _ARGS.reset(token)
+    run.remembering = True
+    return run
 
 
 def _width() -> int:
@@ -248,6 +284,8 @@ def install() -> None:
     elif not any(isinstance(f, _WhenLoaded) for f in sys.meta_path):
         sys.meta_path.insert(0, _WhenLoaded())
     _click.Context.formatter_class = ZhHelpFormatter
+    import typer.core
+    typer.core._main = _remembering(typer.core._main)
     _decorators.help_option = _help_option
     from typer.core import TyperArgument, TyperOption
     for cls in (TyperArgument, TyperOption):

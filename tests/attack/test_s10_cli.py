@@ -176,8 +176,8 @@ def argv(path, c, office, drop=None, replace=None) -> list[str]:
 @pytest.mark.parametrize("path, c", LEAVES, ids=[" ".join(p) for p, _ in LEAVES])
 def test_every_command_answers_usage_damage_in_chinese_with_exit_2(office, path, c):
     """An unknown option, each required parameter left out, a bad number, a bad date and a bad choice:
-    a Chinese usage error, exit 2, in text and with --json (stdout then empty: the error is on stderr);
-    never reaching the command's work."""
+    a Chinese usage error on stderr, exit 2, and with --json also the one problem shape on stdout
+    (request_invalid); never reaching the command's work."""
     assert any(p.name == "as_json" for p in c.params), f"{path}: no --json"
     cases = [[*argv(path, c, office), "--bogus"], [*argv(path, c, office), "--jsn"]]
     cases += [argv(path, c, office, drop=p) for p in c.params if p.required and p.name != "help"]
@@ -196,8 +196,13 @@ def test_every_command_answers_usage_damage_in_chinese_with_exit_2(office, path,
             r = run(office, *args)
             sound(r, args)
             assert r.exit_code == 2, (args, r.output)
-            if "--json" in args:
-                assert r.stdout.strip() == "" or json.loads(r.stdout), (args, r.stdout)
+            if "--json" in args:          # README: with --json stdout holds one JSON document, a usage error's too
+                [found] = json.loads(r.stdout)["problems"]
+                assert found["code"] == "request_invalid", (args, r.stdout)
+                assert flat(found["message"].split("：请按命令")[0]) in flat(r.stderr), (args, r.stdout, r.stderr)
+                assert "用法" not in r.stdout and re.search(r"[\u4e00-\u9fff]", found["message"]), (args, r.stdout)
+            else:
+                assert r.stdout == "", (args, r.stdout)
 
 
 def _dossier_commands():
