@@ -25,6 +25,11 @@ if __name__ == "__main__" or os.path.basename(sys.argv[0]) == "lockstep":
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if (_bad := undecodable(sys.argv[1:])) is not None:
         print(_bad, file=sys.stderr)
+        if "--json" in sys.argv[1:]:        # stdout holds one JSON document, a usage error's too (cli/zh.py)
+            import json
+            print(json.dumps({"ok": False, "problems": [{"code": "request_invalid", "severity": "error",
+                                                         "message": _bad.removeprefix("用法错误：")}]},
+                             ensure_ascii=False, indent=2))
         sys.exit(2)
     # gate, status, register list, and the writes submit, sign-off, attach, review: a desk running
     # for the home runs them warm, and the command line prints its answer without importing what

@@ -464,3 +464,16 @@ def test_a_command_line_refusal_of_a_wrong_value_never_sends_the_clerk_to_the_ap
             if mode:
                 [p] = json.loads(r.stdout)["problems"]
                 assert "/docs" not in p["message"] and "接口" not in p["message"] and "-h" in p["message"], p
+
+
+def test_an_argument_that_is_not_utf8_with_json_is_the_problem_shape_on_stdout(tmp_path):
+    """A GBK terminal's bytes (lone surrogates in sys.argv) with --json: stdout is the one JSON document too."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[2]
+    bad = os.fsencode("D") + "测试".encode("gbk")
+    r = subprocess.run([sys.executable, "-m", "cli.main", "--home", str(tmp_path / "h"), "gate", bad, "--json"],
+                       cwd=root, capture_output=True, timeout=120)
+    [found] = json.loads(r.stdout.decode("utf-8"))["problems"]
+    assert r.returncode == 2 and found["code"] == "request_invalid" and "不是 UTF-8 编码" in found["message"], found
+    assert "不是 UTF-8 编码" in r.stderr.decode("utf-8") and not (tmp_path / "h").exists()
