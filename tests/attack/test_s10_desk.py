@@ -267,6 +267,36 @@ def test_to_sign_lists_only_open_gates_and_never_to_the_signer_who_submitted(sit
     assert site.state(d) not in ("signed_off", "published")
 
 
+def test_a_double_click_on_approve_records_one_decision_and_takes_one_opinion_number(site):
+    from services.review.actions import record_decision, status
+    d, _ = site.dossier()
+    record_decision(site.svc, d, "unit_check", "approve", "同意", "director")
+    reviewer = site.as_("reviewer")
+    page = reviewer.get(f"/desk/dossiers/{d}/review").text
+    fields = {**form_fields(page, f"/desk/dossiers/{d}/decide"), "stage": "legality", "verdict": "approve",
+              "comment": "同意"}
+    answers: list = []
+    start = threading.Barrier(2)
+
+    def post():
+        start.wait()
+        answers.append(reviewer.post(f"/desk/dossiers/{d}/decide", data=fields))
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(r.status_code < 500 for r in answers), [r.status_code for r in answers]
+    legality = [x for x in status(site.svc, d).decisions if x.stage == "legality"]
+    assert len(legality) == 1, [(x.verdict, x.opinion_number) for x in legality]
+    from documents.problems import Refused
+    with pytest.raises(Refused) as again:                 # and one after the other: refused, no number taken
+        record_decision(site.svc, d, "legality", "approve", "同意", "reviewer")
+    assert again.value.problem.code == "invalid_state" and "已在第 1 版上通过" in again.value.problem.message
+    with site.svc.unit() as uow:
+        assert len(uow.dossiers.opinions(d)) == 1
+
+
 # ---------------------------------------------------------------- 3. returns and 修改说明
 
 REASONS = ["一、（二）：回应时限表述不清", "请补充起草说明"]
