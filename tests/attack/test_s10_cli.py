@@ -138,7 +138,7 @@ def sample(p, office) -> str | None:
     if t.annotation is bool:
         return None
     if t.annotation is int:
-        return "1"
+        return "2026" if p.name == "year" else "1"
     if t.is_path or t.is_list and p.name in ("bundle", "files", "paths", "sources"):
         return str(office["work"] / ("adir" if p.name in OUTPUTS else "p.docx"))
     if p.name in ("dossier", "dossiers"):
@@ -477,3 +477,19 @@ def test_an_argument_that_is_not_utf8_with_json_is_the_problem_shape_on_stdout(t
     [found] = json.loads(r.stdout.decode("utf-8"))["problems"]
     assert r.returncode == 2 and found["code"] == "request_invalid" and "不是 UTF-8 编码" in found["message"], found
     assert "不是 UTF-8 编码" in r.stderr.decode("utf-8") and not (tmp_path / "h").exists()
+
+
+def test_every_date_option_takes_the_three_forms_offices_write(office):
+    """2026-12-10, 2026/12/10 and 2026年12月10日 reach every date option's command (never a usage error),
+    whatever the command then answers; the time options (--at, --publish-at) read them as that day's 0:00."""
+    from cli.gazette_cmds import parse_moment
+    dated = [(p, c, q) for p, c in LEAVES if p not in ENGINE for q in c.params
+             if getattr(q, "type_descriptor", None) is not None and q.type_descriptor.is_datetime]
+    assert len(dated) >= 5, dated
+    for path, c, q in dated:
+        for form in ("2026-12-10", "2026/12/10", "2026年12月10日"):
+            args = [*argv(path, c, office, replace=(q, form)), "--json"]
+            r = run(office, *args)
+            sound(r, args)
+            assert r.exit_code in (0, 1), (args, r.output)
+    assert {parse_moment(v, "--at") for v in ("2026-12-10", "2026/12/10", "2026年12月10日")} == {parse_moment("2026-12-10", "--at")}
