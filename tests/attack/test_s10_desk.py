@@ -707,25 +707,6 @@ def test_a_deadline_check_run_twice_at_once_tells_each_person_once(site):
     assert len(mine) == 1, [(n.kind, n.subject) for n in mine]
 
 
-def test_every_notice_written_in_this_module_went_to_someone_who_may_see_its_dossier(site):
-    """Run last: whatever the tests above made people's turn, no inbox holds a dossier its owner may not see."""
-    from review import rules
-    from services.home.notifications import inbox
-    from services.review.basics import pipeline_for
-    seen = 0
-    for p in site.svc.config.people:
-        for n in inbox(site.svc, p.name, 10_000):
-            if not n.dossier_id:
-                continue
-            with site.svc.unit() as uow:
-                row, view = uow.dossiers.view(n.dossier_id)
-            refusal = rules.may_see(p, row.id, row.drafting_unit, row.state,
-                                    pipeline_for(site.svc.config, view.current), view.current)
-            assert refusal is None, (p.name, n.kind, n.dossier_id)
-            seen += 1
-    assert seen > 5
-
-
 def test_a_page_address_with_a_word_where_a_number_belongs_is_a_chinese_page_not_english_json(site):
     """/inbox/abc/open answered FastAPI's own 422 JSON ("Input should be a valid integer") on a desk page."""
     drafter = site.as_("drafter")
@@ -786,3 +767,24 @@ def test_a_nul_character_in_a_search_an_address_or_a_name_is_refused_not_a_500_o
                      headers={"Authorization": f"Bearer {token}"})
     r = api.get("/api/v1/dossiers/D2026-0001%00")
     assert r.status_code in (400, 404, 422) and r.json()["ok"] is False, (r.status_code, r.text[:200])
+
+
+# ---------------------------------------------------------------- last: every notice of the module
+
+def test_every_notice_written_in_this_module_went_to_someone_who_may_see_its_dossier(site):
+    """Run last: whatever the tests above made people's turn, no inbox holds a dossier its owner may not see."""
+    from review import rules
+    from services.home.notifications import inbox
+    from services.review.basics import pipeline_for
+    seen = 0
+    for p in site.svc.config.people:
+        for n in inbox(site.svc, p.name, 10_000):
+            if not n.dossier_id:
+                continue
+            with site.svc.unit() as uow:
+                row, view = uow.dossiers.view(n.dossier_id)
+            refusal = rules.may_see(p, row.id, row.drafting_unit, row.state,
+                                    pipeline_for(site.svc.config, view.current), view.current)
+            assert refusal is None, (p.name, n.kind, n.dossier_id)
+            seen += 1
+    assert seen > 5
