@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,6 +29,7 @@ class _Out:
         self._console = console
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
+        objects = tuple(printable(o) for o in objects)
         recorded = _recorded.get()
         if recorded is None:
             return self._console.print(*objects, **kwargs)
@@ -39,6 +41,28 @@ class _Out:
         if _recorded.get() is not None:
             raise Unrecordable
         return getattr(self._console, name)
+
+
+_AT = re.compile(r"closing tag '.*' at position (\d+)")
+
+
+def printable(obj: Any) -> Any:
+    """A line the console can print: a closing tag nothing opened (a reviewer's "请改[/b]正文", an id typed
+    as "[/x]", interpolated into the line) is escaped, printed as written, instead of raising rich's
+    MarkupError from inside the command or from its error handler (a traceback)."""
+    if not isinstance(obj, str) or "[" not in obj:
+        return obj
+    from rich.errors import MarkupError
+    from rich.markup import escape, render
+    for _ in range(50):
+        try:
+            render(obj)
+            return obj
+        except MarkupError as e:
+            if not (m := _AT.search(str(e))) or obj[int(m[1]):int(m[1]) + 2] != "[/":
+                break
+            obj = obj[:int(m[1])] + "\\" + obj[int(m[1]):]
+    return escape(obj)
 
 
 out = _Out(Console(**CONSOLE))
@@ -104,9 +128,10 @@ def emit_json(doc: dict) -> None:
 
 
 def problem_line(p: Problem) -> str:
+    from rich.markup import escape
     p = for_command_line(p)
-    where = f"（{p.file}" + (f"，第 {p.paragraph} 段" if p.paragraph else "") + "）" if p.file else ""
-    return f"  {SEVERITY.get(p.severity, p.severity)} [bold]{p.code}[/bold]{where}：{p.message}"
+    where = f"（{escape(p.file)}" + (f"，第 {p.paragraph} 段" if p.paragraph else "") + "）" if p.file else ""
+    return f"  {SEVERITY.get(p.severity, p.severity)} [bold]{p.code}[/bold]{where}：{escape(p.message)}"
 
 
 def print_problems(problems: list[Problem], heading: str = "发现的问题") -> None:
