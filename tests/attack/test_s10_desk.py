@@ -769,6 +769,45 @@ def test_a_nul_character_in_a_search_an_address_or_a_name_is_refused_not_a_500_o
     assert r.status_code in (400, 404, 422) and r.json()["ok"] is False, (r.status_code, r.text[:200])
 
 
+def test_two_approvals_and_two_sign_offs_at_once_on_postgresql_record_one_each(pg_desk, tmp_path):
+    """PostgreSQL lets two transactions read the same dossier at once (SQLite serialises writers): the
+    dossier's row version makes the later of two equal approvals, or sign-offs, run again and be refused."""
+    from samples.genhe import write_zip
+    from services.dossiers.intake import intake_bundle
+    from services.home.context import open_services
+    from services.home.folder import Home
+    from services.review.actions import record_decision, record_sign_off, status
+    home, _ = pg_desk
+    svc = open_services(Home(home.path))
+    d = intake_bundle([write_zip(tmp_path / "pg.zip", "complete")], "drafter", svc).dossier
+    record_decision(svc, d, "unit_check", "approve", "同意", "director")
+
+    def twice(call) -> list:
+        out: list = []
+        start = threading.Barrier(2)
+
+        def run():
+            start.wait()
+            try:
+                out.append(call())
+            except Exception as e:      # noqa: BLE001
+                out.append(e)
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        return out
+    got = twice(lambda: record_decision(open_services(Home(home.path)), d, "legality", "approve", "同意", "reviewer"))
+    assert sorted(type(x).__name__ for x in got) == ["Refused", "tuple"], got
+    assert len([x for x in status(svc, d).decisions if x.stage == "legality"]) == 1
+    record_decision(svc, d, "deliberation", "approve", "同意", "secretary")
+    got = twice(lambda: record_sign_off(open_services(Home(home.path)), d, "signer"))
+    assert sum(not isinstance(x, Exception) for x in got) == 1, got
+    with svc.unit() as uow:
+        assert len(uow.dossiers.opinions(d)) == 1 and len(uow.jobs.of("publish", d)) == 1
+
+
 # ---------------------------------------------------------------- last: every notice of the module
 
 def test_every_notice_written_in_this_module_went_to_someone_who_may_see_its_dossier(site):
