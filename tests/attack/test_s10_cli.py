@@ -211,7 +211,8 @@ def _dossier_commands():
 
 
 BAD_IDS = st.sampled_from(["D2026-001", "d2026-0001", "Ｄ２０２６－０００１", " D2026-0001 ", "", "D" * 3000,
-                           "D2026-0001\n", "2026-0001", "D2026-00O1", "-D", "%s{}", "../../etc/passwd", "\u202eD2026"])
+                           "D2026-0001\n", "2026-0001", "D2026-00O1", "-D", "%s{}", "../../etc/passwd", "\u202eD2026",
+                           "[/x]", "[bold]D"])
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -345,9 +346,9 @@ def test_help_through_the_real_command_at_80_columns_is_whole(tmp_path):
 def test_a_register_status_is_taken_by_its_chinese_name_and_a_wrong_one_is_refused_listing_the_names(office, words):
     """`register list --status 现行有效` is in_force; a typo (有效的, in-force) was an empty register, exit 0:
     now a usage error listing the statuses by name."""
-    for given in ("现行有效", "in_force", "已 废止"):
-        r = run(office, *words, "--status", given, "--json")
-        assert r.exit_code == 0 and "entries" in json.loads(r.stdout), (given, r.output)
+    for name in ("现行有效", "in_force", "已 废止"):
+        r = run(office, *words, "--status", name, "--json")
+        assert r.exit_code == 0 and "entries" in json.loads(r.stdout), (name, r.output)
     for typo in ("有效的", "in-force", "valid"):
         r = run(office, *words, "--status", typo)
         sound(r, [*words, typo])
