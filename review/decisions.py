@@ -74,8 +74,8 @@ def decide(cmd: Decide, dossier: DossierView, pipeline: Pipeline,
     stages = active_stages(pipeline, version)
     stage = next((s for s in stages if s.id == cmd.stage), None)
     if stage is None:
-        ids = "、".join(s.id for s in stages)
-        raise Refused(problem("not_permitted", f"本卷宗的审核流程中没有环节“{cmd.stage}”（可用：{ids}）"))
+        names = "、".join(f"{s.name}（{s.id}）" for s in stages)      # the API takes the ids
+        raise Refused(problem("not_permitted", f"本卷宗的审核流程中没有环节“{cmd.stage}”（可用：{names}）"))
     who = cmd.actor
     if refusal := may_decide(who, dossier.submitters, dossier.drafting_unit, stage):
         raise Refused(refusal)
@@ -87,7 +87,8 @@ def decide(cmd: Decide, dossier: DossierView, pipeline: Pipeline,
     done = approved_stages(version, decisions, stages)
     waiting = [p for p in prerequisites(stage, stages) if p not in done]
     if waiting:
-        raise Refused(problem("stage_not_approved", f"须先完成前置环节：{'、'.join(waiting)}"))
+        names = {s.id: s.name for s in stages}
+        raise Refused(problem("stage_not_approved", f"须先完成前置环节：{'、'.join(names.get(w, w) for w in waiting)}"))
     if cmd.verdict == "approve":
         # An approval repeated (a double click, a second tab) adds nothing and would take a second
         # legality opinion number: refused once the stage is approved on this version, or once this

@@ -391,6 +391,7 @@ def test_text_output_names_stages_roles_and_materials_in_chinese_never_by_id(off
              ("gazette", "issue", "list"), ("opinion", d, "--out", str(office["work"] / "op")),
              ("review", d, "--stage", "合法性审核", "--approve", "--as", "director"),
              ("review", d, "--stage", "集体审议", "--approve", "--as", "reviewer"),
+             ("review", office["dossier"], "--stage", "合法性审核", "--approve", "--as", "reviewer"),   # 前置环节
              ("gazette", "issue", "new", "--year", "2026", "--number", "1", "--as", "drafter"),
              ("register", "expire", "--as", "drafter"), ("register", "amend", "R1", "--by", "x", "--as", "editor"),
              ("withhold", d, "--reason", "测试", "--as", "drafter"),
