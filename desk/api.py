@@ -229,13 +229,10 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
                  responses={404: refusal_doc("没有该卷宗"), 409: refusal_doc("卷宗当前状态不允许审核"), **JSON_SIZE})
     async def decide(dossier_id: str, body: DecisionIn, who: Person = Depends(caller)):
         await run_in_threadpool(seeing, who, dossier_id)
-        if body.version is not None:      # the version the reviewer read, as the review page sends it
-            current = (await run_in_threadpool(gate_answer, services(), dossier_id)).version
-            if current != body.version:
-                raise Refused(problem("invalid_state", f"审阅期间卷宗已更新为第 {current} 版，请重新审阅后再提交"))
         reasons = [r.strip() for r in body.reasons if r.strip()]
+        # body.version: the version the reviewer read; checked in the deciding transaction itself
         event, answer = await run_in_threadpool(record_decision, services(), dossier_id, body.stage, body.verdict,
-                                                body.comment.strip(), who.name, reasons)
+                                                body.comment.strip(), who.name, reasons, body.version)
         return DecisionOut(dossier=dossier_id, decision=event, gate=answer)
 
     @router.post("/dossiers/{dossier_id}/sign-off", tags=["审核与签发"],
@@ -258,7 +255,8 @@ def routes(home: Path, work: FlowWork, max_upload: int | None = None) -> APIRout
         from services.publication.schedule import read_moment
         moment = read_moment(body.publish_at) if body is not None and body.publish_at is not None else None
         try:
-            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name, emergency, moment)
+            event = await run_in_threadpool(record_sign_off, svc, dossier_id, who.name, emergency, moment,
+                                            body.version if body is not None else None)
         except Refused as r:
             answer = await run_in_threadpool(gate_answer, svc, dossier_id)
             return refusal(r.problems, dossier=dossier_id, signed=False, ready=answer.ready,

@@ -74,6 +74,8 @@ PUBLISH_AT_SCHEMA = {"anyOf": [{"type": "string", "format": "date-time"}, {"type
 class SignOffIn(BaseModel):
     emergency_reason: str | None = Field(None, description="紧急签发的理由：只能跳过未完成的审核环节，事后补审")
     publish_at: Annotated[str | None, WithJsonSchema(PUBLISH_AT_SCHEMA)] = None
+    version: int | None = Field(None, ge=1, description="核对过的版本号（签发条件中的 version）：卷宗已有更新的版本时"
+                                                     "拒绝（409 invalid_state），只签发核对过的版本")
 
 
 class SignOffOut(BaseModel):
