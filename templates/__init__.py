@@ -5,17 +5,14 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-
-# Direction controls (LRE…RLO U+202A–U+202E, LRI…PDI U+2066–U+2069) draw nothing and show the text after
-# them in another order than it is stored: a title ending “…的\u202e知通废止” reads differently on the sign
-# page than what is signed. Every value a page prints leaves them out (markup already made, such as a
-# document's cleaned HTML, is left as it is).
-_DIRECTION = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+from documents.shown import without_direction
 
 
 def _shown(value):
+    """Every value a page prints leaves out direction controls (documents/shown.py); markup already
+    made, such as a document's cleaned HTML, is left as it is."""
     if isinstance(value, str) and not hasattr(value, "__html__"):
-        return value.translate(_DIRECTION)
+        return without_direction(value)
     return value
 
 

@@ -147,13 +147,10 @@ def normalize_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-# Direction controls (U+202A–U+202E, U+2066–U+2069): Word obeys them, so a title or reason holding one
-# would read in another order than it is stored; the opinion leaves them out, as the pages do.
-_DIRECTION = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
 def _clean(text: str) -> str:
-    return _XML_INVALID.sub("", text).translate(_DIRECTION)
+    """Word obeys direction controls: the opinion leaves them out, as the pages do (documents/shown.py)."""
+    from documents.shown import without_direction
+    return without_direction(_XML_INVALID.sub("", text))
 
 
 def _paragraphs(text: str) -> Listing:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from documents.shown import without_direction
 from review import rules
 from review.config import Config, Person, StageSpec
 from review.decisions import DossierView
@@ -41,14 +42,9 @@ def dossier_link(dossier_id: str) -> str:
     return f"/desk/dossiers/{dossier_id}"
 
 
-# Direction controls (U+202A–U+202E, U+2066–U+2069) show the text after them in another order than it
-# is stored; a mail client obeys them. Notices leave them out, as the pages do (templates/__init__.py).
-DIRECTION = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
 def named(title: str) -> str:
     """The title in 《》, a title it quotes in 〈〉 (《关于印发〈…工作要点〉的通知》)."""
-    t = (title or "").translate(DIRECTION).strip()
+    t = without_direction(title or "").strip()
     if t.startswith("《") and t.endswith("》"):
         t = t[1:-1]
     return f"《{t.replace('《', '〈').replace('》', '〉')}》"
@@ -95,7 +91,7 @@ def _add(uow: Unit, svc: Services, person: Person, *, key: str, kind: str, subje
          at: dt.datetime, dossier_id: str, stage: str | None = None) -> None:
     link = dossier_link(dossier_id) if kind == "returned" or kind == "sign" else f"{dossier_link(dossier_id)}/review"
     text = f"{who(person, person.name)}：\n\n{body}\n\n办理入口：{{desk}}{link}\n\n（此邮件由 {svc.config.city} Lockstep 工作台发出）"
-    subject, text = subject.translate(DIRECTION), text.translate(DIRECTION)
+    subject, text = without_direction(subject), without_direction(text)   # a mail client obeys them
     uow.notifications.add(key=key, person=person.name, kind=kind, subject=subject, body=text, at=at,
                           address=address_of(svc, person), dossier_id=dossier_id, stage=stage,
                           link=link, note=NO_ADDRESS)
