@@ -44,13 +44,19 @@ class _Out:
 
 
 _AT = re.compile(r"closing tag '.*' at position (\d+)")
+# Control characters other than line feed and tab, shown as \x1b rather than sent to the terminal.
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0))} | {0x0d: ""}
 
 
 def printable(obj: Any) -> Any:
     """A line the console can print: a closing tag nothing opened (a reviewer's "请改[/b]正文", an id typed
     as "[/x]", interpolated into the line) is escaped, printed as written, instead of raising rich's
-    MarkupError from inside the command or from its error handler (a traceback)."""
-    if not isinstance(obj, str) or "[" not in obj:
+    MarkupError from inside the command or from its error handler (a traceback). Control characters (a
+    reviewer's ESC sequence that would clear or retitle the clerk's terminal) are shown, not sent."""
+    if not isinstance(obj, str):
+        return obj
+    obj = obj.translate(_CONTROLS)
+    if "[" not in obj:
         return obj
     from rich.errors import MarkupError
     from rich.markup import escape, render

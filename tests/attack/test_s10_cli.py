@@ -500,7 +500,8 @@ def test_every_date_option_takes_the_three_forms_offices_write(office):
 def test_a_reviewers_words_or_an_id_that_look_like_rich_markup_are_printed_as_written(office):
     """A reason or comment with square brackets ("请改[/b]正文", "表述[/]不清") broke gate, status and history
     of that dossier (rich's MarkupError, printed as a traceback by the very error handler); so did an id
-    typed with them (gate "[/x]"). Printed as written, exit 0 / 1."""
+    typed with them (gate "[/x]"). Printed as written, exit 0 / 1. Terminal control characters in them
+    (ESC sequences, BEL) were written raw to the clerk's terminal: shown as \\x1b instead."""
     from samples.genhe import write_zip
     from services.dossiers.intake import intake_bundle
     from services.home.context import open_services
@@ -508,11 +509,14 @@ def test_a_reviewers_words_or_an_id_that_look_like_rich_markup_are_printed_as_wr
     from services.review.actions import record_decision
     svc = open_services(Home(office["home"]))
     d = intake_bundle([write_zip(office["work"] / "m.zip", doc_number="根政办发〔2019〕78号")], "drafter", svc).dossier
-    record_decision(svc, d, "unit_check", "return", "请改[/b]正文", "director", ["一、（二）：表述[/]不清"])
+    record_decision(svc, d, "unit_check", "return", "请改[/b]正文\x1b[2J\x1b]0;标题\x07", "director",
+                    ["一、（二）：表述[/]不清\x1b[31m"])
     for args in (("gate", d), ("status", d), ("history", d)):
         r = run(office, *args)
         sound(r, args)
         assert r.exit_code == 0 and "Traceback" not in r.output, (args, r.output)
+        # A reviewer's words never drive the clerk's terminal (clear the screen, retitle it): shown, not obeyed.
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", r.output), (args, repr(r.output))
         assert "请改[/b]正文" in r.output or "表述[/]不清" in r.output, (args, r.output)
     for bad in ("[/x]", "D[/]", "[bold]D2026-0001"):
         for args in (("gate", bad), ("status", bad), ("history", bad)):
