@@ -167,10 +167,14 @@ def rich_format_error(self: _click.ClickException) -> None:
         console.print(ru.RICH_HELP.format(command_path=escape(ctx.command_path),
                                           help_option=ctx.help_option_names[0]),
                       style=ru.STYLE_ERRORS_SUGGESTION)
-    console.print(Panel(ru.highlighter(message_zh(self.format_message())), border_style=ru.STYLE_ERRORS_PANEL_BORDER,
+    said = message_zh(self.format_message()).translate(_CONTROLS)      # a typed ESC is shown, not obeyed
+    console.print(Panel(ru.highlighter(said), border_style=ru.STYLE_ERRORS_PANEL_BORDER,
                         title=ru.ERRORS_PANEL_TITLE, title_align=ru.ALIGN_ERRORS_PANEL))
     if _asked_for_json():
-        _usage_json(message_zh(self.format_message()))
+        _usage_json(said)
+
+
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0b, 0x20), *range(0x7f, 0xa0))}
 
 
 # The arguments of the command line being run (typer.core._main), for a usage error to see --json in.

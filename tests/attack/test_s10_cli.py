@@ -523,3 +523,7 @@ def test_a_reviewers_words_or_an_id_that_look_like_rich_markup_are_printed_as_wr
             r = run(office, *args)
             sound(r, args)
             assert r.exit_code == 1 and bad in r.output, (args, r.output)
+    for args in (("gate", "D\x1b[2J"), ("review", d, "--stage", "\x1b]0;x\x07终审", "--approve", "--as", "director")):
+        r = run(office, *args)
+        sound(r, args)
+        assert r.exit_code in (1, 2) and "\x1b" not in r.output and "\\x1b" in r.output, (args, repr(r.output))
