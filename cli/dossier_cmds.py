@@ -34,7 +34,6 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="一个或多�
                 data = f.read_bytes()
             except OSError as e:
                 from documents.problems import problem
-                from documents.models import InspectedFile
                 found = (problem("file_not_found", f"“{f}”不存在", file=str(f)) if isinstance(e, FileNotFoundError)
                          else problem("not_docx", "无法读取文件（不是文件，或没有读取权限）", file=str(f)))
                 results.append(InspectedFile(file=str(f), ok=False, problems=[found]))
