@@ -49,7 +49,9 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="一个或多�
                                                     else r.role_source}))
             bar.advance(task)
     if as_json:
-        emit_json({"files": results})
+        # the one shape of every command: ok, and the problems (each naming its file), besides each file's own
+        emit_json({"ok": all(r.ok for r in results), "files": results,
+                   "problems": [p.model_copy(update={"file": p.file or r.file}) for r in results for p in r.problems]})
     else:
         for r in results:
             _print_inspected(r)
