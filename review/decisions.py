@@ -90,13 +90,14 @@ def decide(cmd: Decide, dossier: DossierView, pipeline: Pipeline,
         names = {s.id: s.name for s in stages}
         raise Refused(problem("stage_not_approved", f"须先完成前置环节：{'、'.join(names.get(w, w) for w in waiting)}"))
     if cmd.verdict == "approve":
-        # An approval repeated (a double click, a second tab) adds nothing and would take a second
-        # legality opinion number: refused once the stage is approved on this version, or once this
-        # person approved it and holds none of the roles it still lacks.
+        # An approval repeated by the same person (a double click, a second tab) adds nothing and would
+        # take a second legality opinion number: refused once this person approved the stage on this
+        # version and holds none of the roles it still lacks. Another reviewer's own approval of an
+        # approved stage (two legal reviewers each giving an opinion) is theirs to give.
         mine = any(d.stage == stage.id and d.fingerprint == version.fingerprint and d.verdict == "approve"
                    and d.actor == who.name for d in decisions)
-        still = missing_roles(stage, version, decisions)
-        if stage.id in done or (mine and not any(r in who.roles for r in still)):
+        still = missing_roles(stage, version, decisions) if stage.require_all else ()   # roles still to approve
+        if mine and not any(r in who.roles for r in still):
             raise Refused(problem("invalid_state", f"“{stage.name}”已在第 {version.number} 版上通过，无需重复审核"))
     if dossier.emergency and dossier.state in RETROSPECTIVE_STATES:
         # Retrospective review of an emergency sign-off: recorded, the published dossier stays as it is.
