@@ -19,9 +19,7 @@ search, the site routes and the API's public views. What was written to disk or 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +32,7 @@ from publishing.editions import IssueContent, manifest, web_edition
 from review import rules
 from review.model import Withheld
 from services.home.context import Services
-from services.home.folder import public_folder
+from services.home.folder import write_public
 from services.review.actions import person
 from storage.tables import GazetteIssueRow
 
@@ -170,16 +168,7 @@ def _rewrite(folder: Path, pages: dict[str, bytes]) -> bool:
         path = folder / rel
         if path.is_file() and path.read_bytes() == data:
             continue
-        public_folder(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-        os.fchmod(fd, 0o644)            # a public page: a web server reads it (mkstemp makes 0600)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_public(path, data)        # a public page: a web server reads it, never half-written
     keep = {folder / rel for rel in pages}
     for path in sorted(folder.rglob("*"), reverse=True):
         if path.is_file() and path not in keep:

@@ -709,12 +709,5 @@ def _offer(index: bytes, print_name: str, name: str) -> bytes | None:
 
 def _place(path: Path, data: bytes) -> None:
     """A file of the public folder, written whole under a temporary name and renamed into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from services.home.folder import write_public
+    write_public(path, data)

@@ -70,6 +70,23 @@ def private(path: Path) -> None:
         pass
 
 
+def write_public(path: Path, data: bytes) -> None:
+    """A public file (a site or register page, a gazette edition's file): 0644 whatever the umask, in
+    folders made 0755, written whole under a temporary name beside it (.tmp-*, which `lockstep storage
+    check` knows) and renamed into place, so a reader sees the old file or the new one, never half."""
+    import tempfile
+    public_folder(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_private(path: Path, text: str) -> None:
     """A new file only its owner may read (0600 from the first byte, whatever the umask)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -83,21 +81,11 @@ def export(svc: Services, fmt: str, out: Path, base_url: str | None = None) -> W
 
 def _write(folder: Path, files: dict[str, bytes]) -> list[str]:
     """Public pages: folders 0755 and files 0644 whatever the umask, each written whole and renamed into place."""
-    from services.home.folder import public_folder
+    from services.home.folder import write_public
     written = []
     for rel, data in sorted(files.items()):
-        path = folder / rel
-        public_folder(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        try:
-            os.fchmod(fd, 0o644)
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written.append(str(path))
+        write_public(folder / rel, data)
+        written.append(str(folder / rel))
     return written
 
 
