@@ -54,7 +54,7 @@ def compute(svc: Services, on: dt.date | None = None) -> list[Due]:
     clocks = svc.config.clocks
     out: list[Due] = []
     with svc.unit() as uow:
-        for row in uow.review.dossiers_in(OPEN_STATES):
+        for row in uow.dossiers.in_states(OPEN_STATES):
             if (d := legality_due(uow, svc, row, on)) is not None:
                 out.append(d)
         for row in uow.review.emergency_signed():

@@ -60,10 +60,6 @@ class ReviewRepo:
             .where(ConsultationRow.summary_published_at.is_(None)))]
 
     # -- deadlines -----------------------------------------------------------------------------
-    def dossiers_in(self, states: Iterable[str]) -> list[DossierRow]:
-        """Dossiers in any of `states` (e.g. those whose legality clock may run)."""
-        return rows.fetch(self.session, rows.of(self.session, DOSSIERS).where(DOSSIERS.c.state.in_(list(states))))
-
     def emergency_signed(self) -> list[DossierRow]:
         """Dossiers signed off in an emergency (their skipped stages are owed after the fact)."""
         return rows.fetch(self.session, rows.of(self.session, DOSSIERS).where(DOSSIERS.c.emergency_reason.is_not(None)))
