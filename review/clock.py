@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -86,6 +87,17 @@ def known_years() -> range:
     return range(min(years), max(years) + 1)
 
 
+@lru_cache(maxsize=8192)
+def _package_workday(d: date) -> bool | None:
+    """chinese-calendar's answer for a day, None for a year it does not know. Remembered: the package
+    works out the range of years it knows on every call, and a queue's deadlines ask for thousands of days."""
+    import chinese_calendar
+    try:
+        return chinese_calendar.is_workday(d)
+    except NotImplementedError:
+        return None
+
+
 class YearSchedule(BaseModel, frozen=True):
     """One year's 放假调休 arrangement as the State Council publishes it: the days off (法定节假日
     and the days moved next to them) and the weekend days worked instead (调休上班)."""
@@ -112,11 +124,10 @@ class WorkCalendar(BaseModel, frozen=True):
                 return False, True
             if d in s.workdays:
                 return True, True
-        import chinese_calendar
-        try:
-            return chinese_calendar.is_workday(d), True
-        except NotImplementedError:
+        known = _package_workday(d)
+        if known is None:
             return d.weekday() < 5, d.year in self.years
+        return known, True
 
     @classmethod
     def from_config(cls, raw: Any) -> "WorkCalendar":

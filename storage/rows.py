@@ -23,6 +23,15 @@ def read_only(db) -> bool:
     return db if isinstance(db, bool) else isinstance(db, Connection)
 
 
+# Values per IN list (`chunks`): well under every database's limit on bound parameters.
+CHUNK = 500
+
+
+def chunks(items: list) -> list[list]:
+    """`items` cut into lists of at most CHUNK, for queries that read many rows by key at once."""
+    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+
+
 def _mapped(table: Table):
     from storage.tables import mapped_class
     return mapped_class(table)

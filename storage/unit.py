@@ -282,8 +282,10 @@ _engines: dict[str, Engine] = {}
 def forget_database(url: str) -> None:
     """Close this process's pool for `url` (a restore replaced the file it had open); the next
     database_for opens the file now at that path."""
+    from storage.repos.dossiers import forget_versions
     if (engine := _engines.pop(url, None)) is not None:
         engine.dispose()
+    forget_versions(url)
 
 
 def database_for(url: str, *, bring_up_to_date: bool = True) -> tuple[Database, bool]:

@@ -87,20 +87,21 @@ def waiting_for(svc: Services, who: Person) -> list[dict]:
     not submit the dossier."""
     from review.gate import active_stages, approved_stages, prerequisites
     from services.review.deadlines import legality_due
-    from services.review.actions import answer_in, load, pipeline_for, today
+    from services.review.actions import answer_of, load_many, pipeline_for
     out = []
-    on = today(svc)
-    with svc.unit() as uow:
-        for row in uow.dossiers.in_states(OPEN_STATES):      # every open one: a queue never drops the oldest
-            _, view = load(uow, row.id)
+    with svc.reading() as uow:
+        many = load_many(uow, svc, uow.dossiers.in_states(OPEN_STATES))   # every open one, read at once
+        on = many.today
+        for row in many.rows:                                # the oldest first: a queue never drops one
+            view = many.views[row.id]
             if who.name in view.submitters:
                 continue
             stages = active_stages(pipeline_for(svc.config, view.current), view.current)
             if all(rules.may_decide(who, view.submitters, row.drafting_unit, st) is not None for st in stages):
                 continue        # no stage here this person may decide (another unit's unit check): no gate to work out
-            answer = answer_in(uow, svc, view)
+            answer = answer_of(uow, svc, row, many)
             specs = {st.id: st for st in stages}
-            done = approved_stages(view.current, uow.dossiers.decisions(row.id), stages)
+            done = approved_stages(view.current, many.decisions[row.id], stages)
             for b in answer.blocking:
                 spec = specs.get(b.stage or "")
                 if b.code != "stage_not_approved" or spec is None or not set(b.roles or ()) & set(who.roles):
@@ -109,7 +110,7 @@ def waiting_for(svc: Services, who: Person) -> list[dict]:
                     continue
                 before = [specs[p].name for p in prerequisites(spec, stages) if p not in done and p in specs]
                 # Only the legality review has a time limit in law (config clocks.legality_review).
-                due = legality_due(uow, svc, row, on) if spec.id == "legality" else None
+                due = legality_due(uow, svc, row, on, many) if spec.id == "legality" else None
                 out.append({"due": due.due if due else None, "due_status": due.status if due else None,
                             "due_note": due.note if due else None,
                             "due_text": f"{due.due:%Y-%m-%d}（{due.status_name}，{due.period}）" if due else None,"dossier": row.id, "title": row.title, "doc_number": row.doc_number,
@@ -132,16 +133,16 @@ def desk_lists(svc: Services, who: Person) -> tuple[list[dict], list[dict]]:
     """The person's own unit's newest dossiers (MINE_SHOWN), and for a signer every open dossier whose
     gate is open (待签发; one still short of something is the reviewers' or the office's, not the
     signer's), however many dossiers other units have: neither list is cut from all dossiers."""
-    from services.review.actions import answer_in, load
+    from services.review.actions import answer_of, load_many
     to_sign = []
     signer = rules.may_sign_off(who, ()) is None        # the guard, before any dossier is read
-    with svc.unit() as uow:
+    with svc.reading() as uow:
         units = [u for u in uow.dossiers.unit_names() if same_unit(who.unit, u)]
         mine = [_item(row) for row in uow.dossiers.of_units(units, MINE_SHOWN)]
         if signer:
-            for row in uow.dossiers.in_states(OPEN_STATES):
-                _, view = load(uow, row.id)
-                if (rules.may_sign_off(who, view.submitters) is None
-                        and answer_in(uow, svc, view).ready):     # 待签发: only dossiers whose gate is open
+            many = load_many(uow, svc, uow.dossiers.in_states(OPEN_STATES))
+            for row in many.rows:
+                if (rules.may_sign_off(who, many.views[row.id].submitters) is None
+                        and answer_of(uow, svc, row, many).ready):     # 待签发: only dossiers whose gate is open
                     to_sign.append({**_item(row), "ready": True})
     return mine, to_sign

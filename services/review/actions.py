@@ -5,7 +5,7 @@ None of this touches the workflow engine: people wait on these.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -54,10 +54,40 @@ def load(uow: Unit, dossier_id: str) -> tuple[DossierRow, DossierView]:
 
 
 def consultation_of(uow: Unit, dossier_id: str) -> Consultation | None:
-    row = uow.review.consultation(dossier_id)
+    return _consultation(uow.review.consultation(dossier_id))
+
+
+def _consultation(row) -> Consultation | None:
     if row is None:
         return None
     return Consultation(opens=row.opens, closes=row.closes, summary_published=row.summary_published_at is not None)
+
+
+class Many(NamedTuple):
+    """What the gate reads of many dossiers, read at once (`load_many`): the review queue, 待签发 and the
+    deadline check read every open dossier, and a handful of queries per dossier made those pages
+    take seconds once a province had a few thousand open."""
+    rows: list[DossierRow]
+    views: dict[str, DossierView]
+    decisions: dict[str, list[StageDecided]]
+    consultations: dict[str, Consultation | None]
+    arrivals: dict[str, dt.datetime]          # when each one's current version was submitted
+    today: dt.date
+
+
+def load_many(uow: Unit, svc: Services, found: list[DossierRow]) -> Many:
+    ids = [r.id for r in found]
+    consultations = uow.review.consultations_of(ids)
+    return Many(rows=found, views=uow.dossiers.views_of(found), decisions=uow.dossiers.decisions_of(ids),
+                consultations={d: _consultation(consultations.get(d)) for d in ids},
+                arrivals=uow.review.arrivals_of({r.id: r.current_version for r in found}), today=today(svc))
+
+
+def answer_of(uow: Unit, svc: Services, row: DossierRow, many: Many) -> GateAnswer:
+    """answer_in() for one of the dossiers `many` holds, from what was read at once (the same answer)."""
+    view, decisions = many.views[row.id], many.decisions[row.id]
+    answer = _answer(svc.config, view, decisions, many.today, many.consultations[row.id], _disclosure_set(row))
+    return with_return(uow, answer, view, decisions, svc.config)
 
 
 def _answer(config: Config, view: DossierView, decisions: list[StageDecided], today: dt.date,
@@ -99,7 +129,10 @@ def _gate_inputs(uow: Unit, svc: Services, dossier_id: str) -> tuple:
 def disclosure_set_by_person(uow: Unit, dossier_id: str) -> str | None:
     """The 公开属性 a person set for the dossier (services/dossiers/disclosure.py); None when it is read from
     the policy's own marking (dossiers.disclosure_by is NULL)."""
-    row = uow.dossiers.get(dossier_id)
+    return _disclosure_set(uow.dossiers.get(dossier_id))
+
+
+def _disclosure_set(row: DossierRow | None) -> str | None:
     return row.disclosure if row is not None and row.disclosure_by else None
 
 

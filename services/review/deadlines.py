@@ -10,6 +10,7 @@ from review.rules import OPEN_STATES
 from review.clock import Deadline, Period, WorkCalendar, add_period, status_on
 from review.gate import active_stages, approved_stages, prerequisites
 from services.home.context import Services
+from services.review.actions import Many, load_many
 from services.review.basics import pipeline_for, today
 from storage.tables import DossierRow, ReminderRow
 
@@ -54,8 +55,9 @@ def compute(svc: Services, on: dt.date | None = None) -> list[Due]:
     clocks = svc.config.clocks
     out: list[Due] = []
     with svc.unit() as uow:
-        for row in uow.dossiers.in_states(OPEN_STATES):
-            if (d := legality_due(uow, svc, row, on)) is not None:
+        many = load_many(uow, svc, uow.dossiers.in_states(OPEN_STATES))
+        for row in many.rows:
+            if (d := legality_due(uow, svc, row, on, many)) is not None:
                 out.append(d)
         for row in uow.review.emergency_signed():
             pending = _retrospective(uow, svc, row)
@@ -151,30 +153,33 @@ def _register_dues(uow: Unit, on: dt.date) -> list[Due]:
     return out
 
 
-def legality_due(uow: Unit, svc: Services, row: DossierRow, on: dt.date) -> Due | None:
-    """The legality review's deadline while its clock runs (the review queue shows it too)."""
-    start = _legality_start(uow, svc, row)
+def legality_due(uow: Unit, svc: Services, row: DossierRow, on: dt.date, many: Many | None = None) -> Due | None:
+    """The legality review's deadline while its clock runs (the review queue shows it too); `many`:
+    what was read of many dossiers at once (services.review.actions.load_many), holding this one."""
+    start = _legality_start(uow, svc, row, many)
     if start is None:
         return None
     d = add_period(start, Period.parse(svc.config.clocks.legality_review), svc.config.calendar)
     return _due("legality_review", row.id, row.title, d, on, "合法性审核待办结", svc.config.calendar)
 
 
-def _legality_start(uow: Unit, svc: Services, row: DossierRow) -> dt.date | None:
+def _legality_start(uow: Unit, svc: Services, row: DossierRow, many: Many | None) -> dt.date | None:
     """The legality clock starts when the dossier reaches the reviewers: its version's arrival, or
     the approval of the stages before legality, whichever is later. None when not running."""
-    version = uow.dossiers.version(row.id, row.current_version)
+    if many is not None:
+        version, decisions = many.views[row.id].current, many.decisions[row.id]
+    else:
+        version, decisions = uow.dossiers.version(row.id, row.current_version), uow.dossiers.decisions(row.id)
     pipeline = pipeline_for(svc.config, version)
     stages = active_stages(pipeline, version)
     legality = next((x for x in stages if x.id == "legality"), None)
-    decisions = uow.dossiers.decisions(row.id)
     done = approved_stages(version, decisions, stages)
     if legality is None or "legality" in done:
         return None
     before = prerequisites(legality, stages)
     if any(p not in done for p in before):
         return None
-    arrived = uow.review.version_arrived(row.id, row.current_version)
+    arrived = many.arrivals.get(row.id) if many is not None else uow.review.version_arrived(row.id, row.current_version)
     times = [arrived] + [d.at for d in decisions if d.stage in before and d.fingerprint == version.fingerprint]
     return max(times).astimezone().date()
 

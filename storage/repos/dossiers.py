@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 
 from typing import TYPE_CHECKING
 
@@ -107,15 +109,8 @@ class Dossiers:
         row = self.version_row(dossier_id, number)
         if row is None:
             return None
-        files = rows.fetch(self.session, rows.of(self.session, F).where(F.c.version_id == row.id).order_by(F.c.id))
-        return Version(
-            dossier_id=dossier_id, number=row.number, fingerprint=row.fingerprint, kind=row.kind,
-            drafting_unit=row.drafting_unit, submitted_by=row.submitted_by,
-            submitted_by_unit=row.submitted_by_unit,
-            pipeline=Pipeline.model_validate(row.pipeline) if row.pipeline else None,
-            files=tuple(VersionFile(name=f.name, role=f.role, sha256=f.sha256, size=f.size,
-                                    meta=DocumentMeta.model_validate(f.meta) if f.meta else None)
-                        for f in files))
+        return _as_version(row, rows.fetch(self.session, rows.of(self.session, F).where(F.c.version_id == row.id)
+                                           .order_by(F.c.id)))
 
     def submitters(self, dossier_id: str) -> frozenset[str]:
         """Everyone who submitted a version of the dossier."""
@@ -126,11 +121,7 @@ class Dossiers:
         """The dossier's stage decisions, oldest first, as domain events."""
         found = rows.fetch(self.session, rows.of(self.session, DEC).where(DEC.c.dossier_id == dossier_id)
                            .order_by(DEC.c.id))
-        return [StageDecided(dossier_id=r.dossier_id, actor=r.actor, at=r.at, stage=r.stage,
-                             fingerprint=r.fingerprint, verdict=r.verdict, comment=r.comment, unit=r.unit,
-                             role=r.role, reasons=tuple(Reason.model_validate(x) for x in r.reasons or ()),
-                             opinion_number=r.opinion_number)
-                for r in found]
+        return [_decided(r) for r in found]
 
     def add_decision(self, e: StageDecided, opinion_sha256: str | None = None) -> DecisionRow:
         """Record a stage decision (with its legality opinion's object, if one was issued)."""
@@ -179,14 +170,7 @@ class Dossiers:
         if found:
             for f in rows.fetch(self.session, rows.of(self.session, F).where(F.c.version_id.in_(files)).order_by(F.c.id)):
                 files[f.version_id].append(f)
-        return {(r.dossier_id, r.fingerprint): Version(
-            dossier_id=r.dossier_id, number=r.number, fingerprint=r.fingerprint, kind=r.kind,
-            drafting_unit=r.drafting_unit, submitted_by=r.submitted_by, submitted_by_unit=r.submitted_by_unit,
-            pipeline=Pipeline.model_validate(r.pipeline) if r.pipeline else None,
-            files=tuple(VersionFile(name=f.name, role=f.role, sha256=f.sha256, size=f.size,
-                                    meta=DocumentMeta.model_validate(f.meta) if f.meta else None)
-                        for f in files[r.id]))
-            for r in found}
+        return {(r.dossier_id, r.fingerprint): _as_version(r, files[r.id]) for r in found}
 
     def unit_names(self) -> list[str]:
         """Every drafting unit as dossiers name it (as many as there are units, not dossiers)."""
@@ -203,6 +187,49 @@ class Dossiers:
         q = rows.of(self.session, D).where(D.c.state.in_(list(states))).order_by(D.c.created_at, D.c.id)
         return rows.fetch(self.session, q)
 
+    def views_of(self, found: list[DossierRow]) -> dict[str, DossierView]:
+        """view() of many dossiers at once, by id: a few queries a chunk instead of four a dossier (a
+        review queue and 待签发 read every open dossier). A current version this process has built
+        before is taken as built (`_BUILT`): its row and files are not read again."""
+        out: dict[str, DossierView] = {}
+        where = _database_of(self.session)
+        for chunk in rows.chunks(found):
+            numbers = {r.id: r.current_version for r in chunk}
+            submitters: dict[str, set[str]] = {r.id: set() for r in chunk}
+            current: dict[str, Version | None] = {}
+            wanted: dict[int, tuple] = {}            # version row id -> its key in _BUILT, for those to build
+            for d, number, vid, fingerprint, by in self.session.execute(
+                    select(V.c.dossier_id, V.c.number, V.c.id, V.c.fingerprint, V.c.submitted_by)
+                    .where(V.c.dossier_id.in_(list(numbers)))):
+                submitters[d].add(by)
+                if number == numbers[d]:
+                    key = (where, vid, d, number, fingerprint)
+                    with _BUILT_LOCK:
+                        current[d] = _BUILT.get(key)
+                    if current[d] is None:
+                        wanted[vid] = key
+            if wanted:
+                files: dict[int, list] = {vid: [] for vid in wanted}
+                for f in rows.fetch(self.session, rows.of(self.session, F).where(F.c.version_id.in_(list(wanted)))
+                                    .order_by(F.c.id)):
+                    files[f.version_id].append(f)
+                for v in rows.fetch(self.session, rows.of(self.session, V).where(V.c.id.in_(list(wanted)))):
+                    current[v.dossier_id] = _built(wanted[v.id], _as_version(v, files[v.id]))
+            for r in chunk:
+                out[r.id] = DossierView(id=r.id, state=r.state, kind=r.kind, drafting_unit=r.drafting_unit,
+                                        submitters=frozenset(submitters[r.id]), current=current.get(r.id),
+                                        emergency=r.emergency_reason is not None)
+        return out
+
+    def decisions_of(self, ids: list[str]) -> dict[str, list[StageDecided]]:
+        """decisions() of many dossiers at once, by id (every id present, oldest decision first)."""
+        out: dict[str, list[StageDecided]] = {d: [] for d in ids}
+        for chunk in rows.chunks(ids):
+            for r in rows.fetch(self.session, rows.of(self.session, DEC).where(DEC.c.dossier_id.in_(chunk))
+                                .order_by(DEC.c.id)):
+                out[r.dossier_id].append(_decided(r))
+        return out
+
 
     def set_revision_note(self, dossier_id: str, number: int, note: dict) -> None:
         """Store the 修改说明 a version carries (review/revision.py note())."""
@@ -215,6 +242,57 @@ class Dossiers:
         q = (select(V.c.number, V.c.fingerprint, V.c.revision_note)
              .where(V.c.dossier_id == dossier_id).order_by(V.c.number))
         return [(n, fp, note) for n, fp, note in self.session.execute(q)]
+
+
+# Versions a warm process (the desk) has built, by (database, version row id, dossier, number, fingerprint).
+# A stored version never changes (review/model.py Version: immutable, named by its files' fingerprint), so
+# a queue that reads every open dossier on every page view builds each version's files (DocumentMeta
+# from JSON, the most of its cost) once. Bounded; storage.unit.forget_database clears a database's.
+_BUILT: OrderedDict[tuple, Version] = OrderedDict()
+_BUILT_SIZE = 8192
+_BUILT_LOCK = threading.Lock()
+
+
+def _database_of(db) -> str:
+    """Which database a session or connection reads (the URL, password hidden): part of _BUILT's key."""
+    bind = db.engine if hasattr(db, "engine") else db.get_bind()
+    return str(bind.url)
+
+
+def _built(key: tuple, version: Version) -> Version:
+    with _BUILT_LOCK:                     # the desk's threads share it
+        _BUILT[key] = version
+        _BUILT.move_to_end(key)
+        while len(_BUILT) > _BUILT_SIZE:
+            _BUILT.popitem(last=False)
+    return version
+
+
+def forget_versions(url: str) -> None:
+    """Drop the versions built from the database at `url` (a restore replaced it)."""
+    from sqlalchemy import make_url
+    where = str(make_url(url))
+    with _BUILT_LOCK:
+        for key in [k for k in _BUILT if k[0] == where]:
+            del _BUILT[key]
+
+
+def _as_version(row, files: list) -> Version:
+    """A stored version row and its file rows (in their stored order) as a domain value."""
+    return Version(
+        dossier_id=row.dossier_id, number=row.number, fingerprint=row.fingerprint, kind=row.kind,
+        drafting_unit=row.drafting_unit, submitted_by=row.submitted_by, submitted_by_unit=row.submitted_by_unit,
+        pipeline=Pipeline.model_validate(row.pipeline) if row.pipeline else None,
+        files=tuple(VersionFile(name=f.name, role=f.role, sha256=f.sha256, size=f.size,
+                                meta=DocumentMeta.model_validate(f.meta) if f.meta else None) for f in files))
+
+
+def _decided(r) -> StageDecided:
+    """A stored decision row as the domain event."""
+    return StageDecided(dossier_id=r.dossier_id, actor=r.actor, at=r.at, stage=r.stage, fingerprint=r.fingerprint,
+                        verdict=r.verdict, comment=r.comment, unit=r.unit, role=r.role,
+                        reasons=tuple(Reason.model_validate(x) for x in r.reasons or ()),
+                        opinion_number=r.opinion_number)
 
 
 def versions_by_fingerprint(session: Session, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], Version]:

@@ -31,6 +31,17 @@ class ReviewRepo:
         """When version `number` of the dossier was submitted."""
         return self.session.scalar(select(VERSIONS.c.submitted_at).filter_by(dossier_id=dossier_id, number=number))
 
+    def arrivals_of(self, current: dict[str, int]) -> dict[str, dt.datetime]:
+        """version_arrived() of many dossiers at once: dossier id -> its version `current[id]`'s arrival."""
+        out: dict[str, dt.datetime] = {}
+        for chunk in rows.chunks(list(current)):
+            for d, number, at in self.session.execute(
+                    select(VERSIONS.c.dossier_id, VERSIONS.c.number, VERSIONS.c.submitted_at)
+                    .where(VERSIONS.c.dossier_id.in_(chunk))):
+                if number == current[d]:
+                    out[d] = at
+        return out
+
     # -- opinions ------------------------------------------------------------------------------
     def opinions_numbered(self, prefix: str) -> int:
         """How many decisions carry an opinion number starting with `prefix` (e.g. 某司合审〔2026〕):
@@ -42,6 +53,11 @@ class ReviewRepo:
     def consultation(self, dossier_id: str) -> ConsultationRow | None:
         """The dossier's comment period, if one was opened."""
         return rows.first(self.session, rows.of(self.session, CONSULTATIONS).where(CONSULTATIONS.c.dossier_id == dossier_id))
+
+    def consultations_of(self, ids: list[str]) -> dict[str, ConsultationRow]:
+        """consultation() of many dossiers at once: dossier id -> its comment period (only those opened)."""
+        return {r.dossier_id: r for chunk in rows.chunks(ids) for r in rows.fetch(
+            self.session, rows.of(self.session, CONSULTATIONS).where(CONSULTATIONS.c.dossier_id.in_(chunk)))}
 
     def comments(self, consultation_id: int) -> list[CommentRow]:
         """The comments recorded in a consultation, in the order they were recorded."""
