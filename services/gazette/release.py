@@ -331,6 +331,11 @@ def _carry_out(svc: Services, key: str, actor: str, job: Job | None) -> Released
             final = moment <= now
             if not final and issue.web_sha256:          # prepared already: waits for its moment
                 return _released(issue_view(svc, uow, issue), target, issue.print_name)
+            # A withhold racing this release waits for its commit (then revises its edition), or this
+            # release, reading after the lock, sees it and is refused (not_public): never a withheld
+            # document in an edition just released.
+            uow.dossiers.hold({i.dossier_id for i in uow.gazette.members(issue.id)}
+                              | {c.corrects_dossier for c, _ in uow.gazette.notices_in(issue.id) if c.corrects_dossier})
             built = _build(svc, uow, issue, day, moment)
             items, versions, all_facts, placed = built.items, built.versions, built.facts, built.placed
             print_name, docx, pages = built.print_name, built.docx, built.pages

@@ -243,6 +243,14 @@ class Dossiers:
              .where(V.c.dossier_id == dossier_id).order_by(V.c.number))
         return [(n, fp, note) for n, fp, note in self.session.execute(q)]
 
+    def hold(self, ids: set[str]) -> None:
+        """Hold the dossiers' rows until the transaction ends (PostgreSQL: SELECT … FOR UPDATE, in id
+        order): a change to them that commits meanwhile (撤回公开) waits for this work, or this work,
+        reading them after the lock, sees it. SQLite's single writer does the same for a transaction
+        that has written."""
+        if ids:
+            self.session.execute(select(D.c.id).where(D.c.id.in_(sorted(ids))).order_by(D.c.id).with_for_update())
+
 
 # Versions a warm process (the desk) has built, by (database, version row id, dossier, number, fingerprint).
 # A stored version never changes (review/model.py Version: immutable, named by its files' fingerprint), so

@@ -1,0 +1,160 @@
+"""Brief Q (session 11): the guarantees attacked under races and kill -9 where no test did before.
+
+On a real PostgreSQL (one server for this module) and in real subprocesses:
+
+- 撤回公开 landing while a gazette release runs: the release has read its items (all public) and not
+  yet committed when the withhold commits. Exactly one outcome: the release is refused (not_public)
+  or it goes out and the withhold revises its web edition; never a released web edition (stored or on
+  disk) that shows a withheld document. The test holds a row lock on the issue's items (a second
+  PostgreSQL connection) so the release is caught between its reads and its commit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from services.gazette import issues as gazette
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCKSTEP = [sys.executable, "-c", "from cli.main import run; run()"]
+REASON = "经审查发现涉及不宜公开的内容，撤回公开"
+
+
+@pytest.fixture(scope="module")
+def pg_module():
+    """One PostgreSQL for this module (a database per test)."""
+    from tests.support.postgres import postgres_server
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_svc(pg_module, tmp_path, monkeypatch):
+    """A home on its own PostgreSQL database and a folder store; subprocesses inherit the database."""
+    from services.home import context as context
+    from services.home.context import initialise
+    from services.home.folder import Home
+    url = pg_module.create_database(f"s11q_{uuid.uuid4().hex[:12]}")
+    monkeypatch.setenv("LOCKSTEP_DATABASE_URL", url)
+    monkeypatch.delenv("LOCKSTEP_OBJECTS", raising=False)
+    monkeypatch.delenv("LOCKSTEP_TEST_CRASH_AT", raising=False)
+    _, svc = initialise(Home(tmp_path / "home"))
+    svc.pg, svc.db_name = pg_module, url.rsplit("/", 1)[1]
+    yield svc
+    context._engines.pop(url, None)
+    svc.engine.dispose()
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "LOCKSTEP_TEST_CRASH_AT"}
+    return {**env, "PYTHONPATH": str(ROOT), **extra}
+
+
+def _spawn(home: Path, *args: str, **env: str) -> subprocess.Popen:
+    return subprocess.Popen([*LOCKSTEP, "--home", str(home), *args, "--json"], cwd=ROOT, env=_env(**env),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(proc: subprocess.Popen, timeout: float = 120) -> tuple[int, dict, str]:
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    try:
+        return proc.returncode, json.loads(out) if out.strip() else {}, err
+    except ValueError:
+        raise AssertionError(f"exit {proc.returncode}, no JSON:\n{out}\n{err[-3000:]}") from None
+
+
+def _waiting_on_a_lock(svc, deadline: float) -> bool:
+    """Whether another backend of this database waits on a row lock (bounded by deadline)."""
+    with svc.pg.connect(autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            n = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+                             (svc.db_name,)).fetchone()[0]
+            if n:
+                return True
+            time.sleep(0.1)
+    return False
+
+
+def _verified(svc) -> None:
+    from services.home.storage_check import check
+    with svc.unit() as uow:
+        assert uow.audit.verify() == []
+    report = check(svc, repair=False, grace_seconds=0)
+    assert report.clean, report
+
+
+def test_a_withhold_landing_while_a_release_runs_never_leaves_the_withheld_document_in_its_edition(pg_svc, tmp_path):
+    from services.dossiers.withhold import public_manifest, withhold
+    from tests.storage.test_gazette_storage import signed_dossier
+    svc = pg_svc
+    d = signed_dossier(svc, tmp_path / "bundles")
+    gazette.create_issue(svc, 2019, 8, "editor", total=120)
+    gazette.add_items(svc, "2019-8", [d], "editor")
+    with svc.unit() as uow:
+        title = uow.dossiers.require(d).title
+    out = svc.home.path / "gazette"          # where the desk releases (withhold revises it there)
+
+    outcome: dict = {}
+    lock = svc.pg.connect(svc.db_name)
+    try:
+        # The release reads its items, builds both editions, then writes the items' rows: held here.
+        lock.execute("SELECT 1 FROM gazette_items WHERE dossier_id = %s FOR UPDATE", (d,))
+        proc = _spawn(svc.home.path, "gazette", "issue", "release", "2019-8", "--out", str(out), "--as", "editor",
+                      "--date", "2019-08-30")
+        try:
+            assert _waiting_on_a_lock(svc, time.monotonic() + 90), "the release never reached its writes"
+
+            def withhold_now():
+                try:
+                    outcome["withheld"] = withhold(svc, d, REASON, "editor")
+                except BaseException as e:  # noqa: BLE001 - reported below
+                    outcome["error"] = e
+            t = threading.Thread(target=withhold_now, daemon=True)
+            t.start()
+            t.join(3)                   # done now (it did not wait for the release), or waiting on it
+        finally:
+            lock.rollback()
+        t.join(60)
+        assert not t.is_alive(), "the withhold did not finish"
+        code, answer, err = _finish(proc)
+    finally:
+        lock.close()
+
+    assert "error" not in outcome, outcome
+    assert outcome["withheld"].dossier == d
+    issue = gazette.show_issue(svc, "2019-8")
+    if code == 0:
+        assert issue.status == "released", answer
+        # Out, and then withheld: the web edition the public is served and the folder name it no more.
+        with svc.unit() as uow:
+            row = uow.gazette.issue("2019-8")
+            listing = json.loads(uow.store.get(public_manifest(uow, row.web_sha256)))
+            pages = {p: uow.store.get(sha).decode("utf-8", "replace") for p, sha in listing.items()
+                     if p.endswith(".html")}
+        shown = sorted(p for p, text in pages.items() if title in text)
+        assert shown == [], f"the withheld {d} is in the public web edition: {shown}"
+        on_disk = sorted(str(p.relative_to(out)) for p in (out / "2019-8" / "html").rglob("*.html")
+                         if title in p.read_text(encoding="utf-8", errors="replace"))
+        assert on_disk == [], f"the withheld {d} is in the released folder: {on_disk}"
+        assert outcome["withheld"].issues == ["2019-8"], outcome["withheld"]
+    else:
+        # Withheld first: the release is refused with its code and the issue is a draft again.
+        assert code == 1, (answer, err[-2000:])
+        assert "not_public" in json.dumps(answer, ensure_ascii=False), answer
+        assert issue.status == "draft"
+        assert not (out / "2019-8").exists()
+    _verified(svc)
