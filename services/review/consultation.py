@@ -240,8 +240,10 @@ def decide_comment(svc: Services, dossier_id: str, comment_id: int, adopted: str
 def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> ConsultationView:
     """The adoption summary (意见采纳情况), rendered from the recorded comments and published."""
     with svc.unit() as uow:
+        # Locked first, as an import or a decision takes it: they commit before the comments are read
+        # here (and are in the summary, or refuse it), or after (and are refused: 已公布).
+        c = uow.review.lock_consultation(dossier_id)
         row, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
-        c = uow.review.consultation(dossier_id)
         if c is None:
             raise Refused(problem("consultation_not_started", f"卷宗 {dossier_id} 尚未开始征求意见", advice=""))
         check_summary_time(c.closes, today(svc))

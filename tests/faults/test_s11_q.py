@@ -158,3 +158,77 @@ def test_a_withhold_landing_while_a_release_runs_never_leaves_the_withheld_docum
         assert issue.status == "draft"
         assert not (out / "2019-8").exists()
     _verified(svc)
+
+
+def _hold_the_audit_chain(svc):
+    """A second PostgreSQL connection holding the audit chain's counter row: every transaction that
+    appends an event waits there, with all its reads and writes before it done and uncommitted."""
+    conn = svc.pg.connect(svc.db_name)
+    conn.execute("UPDATE counters SET value = value WHERE sequence = 'audit' AND year = 0")
+    return conn
+
+
+def _waiters(svc, n: int, deadline: float) -> bool:
+    with svc.pg.connect(autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            found = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                                 "AND wait_event_type = 'Lock'", (svc.db_name,)).fetchone()[0]
+            if found >= n:
+                return True
+            time.sleep(0.05)
+    return False
+
+
+def _in_thread(outcome: dict, key: str, call) -> threading.Thread:
+    def run():
+        try:
+            outcome[key] = call()
+        except BaseException as e:  # noqa: BLE001 - judged by the test
+            outcome[key] = e
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def test_an_import_racing_the_summary_is_in_it_or_refused_never_recorded_after_it(pg_svc, sample_zip):
+    """意见采纳情况 published while an import of letters commits: the summary must not be published
+    from the comments as they were before the import while the import is recorded too (a comment the
+    summary never counts, which nobody may decide any more). One of them is refused with its code."""
+    from documents.problems import Refused
+    from services.dossiers.intake import intake_bundle
+    from services.review import consultation as cons
+    svc = pg_svc
+    r = intake_bundle([sample_zip(kind="重大行政决策", doc_number="根政发〔2019〕171号")], "drafter", svc)
+    assert r.accepted, r.problems
+    d = r.dossier
+    cons.open_consultation(svc, d, dt.date(2019, 7, 1), dt.date(2019, 7, 31), "drafter")
+    cons.record_comments(svc, d, [{"author": "张三", "text": "建议延长申报期限", "received_on": "2019-07-03",
+                                   "adopted": "采纳", "response": "已延长"}], "drafter", "录入")
+
+    outcome: dict = {}
+    lock = _hold_the_audit_chain(svc)
+    try:
+        late = [{"author": "李四", "text": "来信：建议增加图解", "received_on": "2019-07-30"}]
+        imported = _in_thread(outcome, "import", lambda: cons.record_comments(svc, d, late, "drafter", "来信"))
+        assert _waiters(svc, 1, time.monotonic() + 30), "the import never reached its audit event"
+        summary = _in_thread(outcome, "summary", lambda: cons.publish_summary(svc, d, "drafter"))
+        assert _waiters(svc, 2, time.monotonic() + 30), "the summary neither waited nor finished"
+    finally:
+        lock.rollback()
+        lock.close()
+    imported.join(60)
+    summary.join(60)
+    assert not imported.is_alive() and not summary.is_alive()
+
+    refused = {k: v.problem.code for k, v in outcome.items() if isinstance(v, Refused)}
+    errors = {k: v for k, v in outcome.items() if isinstance(v, BaseException) and not isinstance(v, Refused)}
+    assert errors == {}, errors
+    assert len(refused) == 1, f"both were done: {outcome}"
+    assert refused in ({"summary": "consultation_open"}, {"import": "invalid_state"}), refused
+    shown = cons.view(svc, d, "drafter")
+    published = svc.home.site / "consultations" / f"{d}-summary.html"
+    if "summary" in refused:
+        assert shown.comments == 2 and not published.exists()
+    else:
+        assert shown.comments == 1 and published.is_file()
+    _verified(svc)
