@@ -19,7 +19,7 @@ from review.model import STATE_NAMES, Consultation, Reason, SignedOff, StageDeci
 from review.revision import Returned, returned_view, unanswered_warnings
 from documents.problems import Problem
 from services.home.context import Services
-from services.review.basics import person, pipeline_for, pipeline_of, today  # noqa: F401  (callers import them from here)
+from services.review.basics import person, pipeline_for, pipeline_of, still_enabled, today  # noqa: F401  (callers import them from here)
 
 if TYPE_CHECKING:
     from storage.tables import DossierRow
@@ -197,6 +197,7 @@ def record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, co
 def _record_decision(svc: Services, dossier_id: str, stage: str, verdict: str, comment: str,
                      actor: Person, reasons: tuple[Reason, ...], version: int | None = None) -> tuple[StageDecided, GateAnswer]:
     with svc.unit() as uow:
+        still_enabled(uow, actor)       # disabled since this process read its people: refused
         row, view = load(uow, dossier_id)
         pipeline = pipeline_for(svc.config, view.current)
         if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state, pipeline, view.current):
@@ -247,6 +248,7 @@ def record_sign_off(svc: Services, dossier_id: str, actor_name: str,
 def _record_sign_off(svc: Services, dossier_id: str, actor: Person, emergency_reason: str | None,
                      publish_at: dt.datetime | None = None, version: int | None = None) -> SignedOff:
     with svc.unit() as uow:
+        still_enabled(uow, actor)       # disabled since this process read its people: refused
         row, view = load(uow, dossier_id)
         if refusal := rules.may_see(actor, dossier_id, row.drafting_unit, row.state,
                                     pipeline_for(svc.config, view.current), view.current):

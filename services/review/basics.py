@@ -23,6 +23,14 @@ def person(config: Config, name: str) -> Person:
     return p
 
 
+def still_enabled(uow, actor: Person) -> None:
+    """In the acting transaction: the person read when the process started (svc.config) has not been
+    disabled since (`lockstep users disable`); one disabled meanwhile is refused as person() refuses."""
+    if uow.accounts.disabled_held(actor.name):
+        raise Refused(problem("unknown_person", f"人员 {actor.name} 已停用，不能办理",
+                              advice=f"如需恢复，请由管理员运行 lockstep users enable {actor.name}（密码与接口令牌须重新生成）"))
+
+
 def pipeline_of(config: Config, kind: str) -> Pipeline:
     return config.pipeline(kind) or config.pipeline(config.default_kind)
 

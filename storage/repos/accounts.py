@@ -122,3 +122,10 @@ class Accounts:
         return self.session.scalar(select(func.count()).select_from(EVENTS)
                                    .where(EVENTS.c.name == ConfigChanged.name)) or 0
 
+    def disabled_held(self, name: str) -> bool:
+        """Whether the person's row says disabled, the row held (PostgreSQL: FOR SHARE) until the
+        transaction ends: a `users disable` committing meanwhile waits for the act reading it. A name
+        with no row (a person only the file names) is not disabled."""
+        at = self.session.execute(select(PEOPLE.c.name, PEOPLE.c.disabled_at).where(PEOPLE.c.name == name)
+                                  .with_for_update(read=True)).first()
+        return at is not None and at.disabled_at is not None

@@ -232,3 +232,47 @@ def test_an_import_racing_the_summary_is_in_it_or_refused_never_recorded_after_i
     else:
         assert shown.comments == 1 and published.is_file()
     _verified(svc)
+
+
+def _approved(svc, sample_zip, number: int) -> str:
+    """A dossier through every stage, waiting for its sign-off."""
+    from services.dossiers.intake import intake_bundle
+    from services.review.actions import record_decision
+    r = intake_bundle([sample_zip(doc_number=f"根政办发〔2019〕{number}号")], "drafter", svc)
+    assert r.accepted, r.problems
+    for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
+        record_decision(svc, r.dossier, stage, "approve", "同意", who)
+    return r.dossier
+
+
+def test_a_person_disabled_while_a_process_holds_them_can_neither_sign_nor_decide(pg_svc, sample_zip):
+    """`lockstep users disable signer` commits while a process that read the people before (a warm desk,
+    a sign-off command started a moment earlier) is about to act as them: the act is refused
+    (unknown_person, 已停用), nothing is signed or decided, and the audit chain is whole."""
+    from documents.problems import Refused
+    from services.home.accounts import disable_person
+    from services.home.context import open_services
+    from services.review.actions import record_decision, record_sign_off, status
+    svc = pg_svc
+    d = _approved(svc, sample_zip, 181)
+
+    warm = open_services(svc.home)             # read its people now: signer and director enabled
+    assert warm.config.person("signer") is not None and warm.config.person("director") is not None
+    disable_person(open_services(svc.home), "signer", "admin")
+    disable_person(open_services(svc.home), "director", "admin")
+
+    with pytest.raises(Refused) as signed:
+        record_sign_off(warm, d, "signer")
+    assert signed.value.problem.code == "unknown_person", signed.value.problem
+    assert status(svc, d).state != "signed"
+    with svc.unit() as uow:
+        assert uow.jobs.pending("publish") == []
+    e = sample_zip(doc_number="根政办发〔2019〕183号")
+    from services.dossiers.intake import intake_bundle
+    fresh = intake_bundle([e], "drafter", svc).dossier
+    with pytest.raises(Refused) as decided:
+        record_decision(warm, fresh, "unit_check", "approve", "同意", "director")
+    assert decided.value.problem.code == "unknown_person", decided.value.problem
+    with svc.unit() as uow:
+        assert uow.dossiers.decisions(fresh) == []
+    _verified(svc)
