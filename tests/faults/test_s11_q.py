@@ -276,3 +276,68 @@ def test_a_person_disabled_while_a_process_holds_them_can_neither_sign_nor_decid
     with svc.unit() as uow:
         assert uow.dossiers.decisions(fresh) == []
     _verified(svc)
+
+
+def test_two_resubmissions_at_once_are_versions_2_and_3_never_two_2s(pg_svc, sample_zip):
+    """Two offices' clerks (the same drafting unit) send a new version of one dossier at the same moment:
+    both are kept, numbered 2 and 3 in the order they commit; the dossier's current version is 3."""
+    from services.dossiers.intake import intake_bundle
+    svc = pg_svc
+    first = intake_bundle([sample_zip(doc_number="根政办发〔2019〕191号")], "drafter", svc)
+    assert first.accepted, first.problems
+    d = first.dossier
+    bundles = [sample_zip(doc_number="根政办发〔2019〕191号", title=f"根河市政务公开办法（修改稿{n}）") for n in (1, 2)]
+    outcome: dict = {}
+    lock = _hold_the_audit_chain(svc)
+    try:
+        threads = [_in_thread(outcome, n, lambda b=b: intake_bundle([b], "drafter", svc, dossier_hint=d))
+                   for n, b in enumerate(bundles)]
+        assert _waiters(svc, 2, time.monotonic() + 30), "the two resubmissions did not meet"
+    finally:
+        lock.rollback()
+        lock.close()
+    for t in threads:
+        t.join(60)
+        assert not t.is_alive()
+    assert all(not isinstance(r, BaseException) and r.accepted for r in outcome.values()), outcome
+    assert sorted(r.version for r in outcome.values()) == [2, 3], outcome
+    with svc.unit() as uow:
+        row = uow.dossiers.require(d)
+        assert row.current_version == 3
+        assert [n for n, _, _ in uow.dossiers.revision_notes(d)] == [1, 2, 3]
+    _verified(svc)
+
+
+def test_a_return_landing_while_the_signer_signs_leaves_one_outcome(pg_svc, sample_zip):
+    """退回 by the legal reviewer and 签发 by the signer, at once, on a dossier every stage approved: one
+    commits, the other is refused with a code; a signed dossier has its publish job, a returned one none."""
+    from documents.problems import Refused
+    from services.review.actions import record_decision, record_sign_off, status
+    svc = pg_svc
+    d = _approved(svc, sample_zip, 195)
+    outcome: dict = {}
+    lock = _hold_the_audit_chain(svc)
+    try:
+        signing = _in_thread(outcome, "sign", lambda: record_sign_off(svc, d, "signer"))
+        assert _waiters(svc, 1, time.monotonic() + 30)
+        returning = _in_thread(outcome, "return", lambda: record_decision(
+            svc, d, "legality", "return", "第三条与上位法不一致", "reviewer", reasons=["第三条与上位法不一致，请修改"]))
+        assert _waiters(svc, 2, time.monotonic() + 10), outcome
+    finally:
+        lock.rollback()
+        lock.close()
+    for t in (signing, returning):
+        t.join(60)
+        assert not t.is_alive()
+    errors = {k: v for k, v in outcome.items() if isinstance(v, BaseException) and not isinstance(v, Refused)}
+    assert errors == {}, errors
+    refused = {k: v.problem.code for k, v in outcome.items() if isinstance(v, Refused)}
+    assert len(refused) == 1, outcome
+    state = status(svc, d).state
+    with svc.unit() as uow:
+        jobs = uow.jobs.pending("publish")
+    if "return" in refused:
+        assert state == "signed_off" and refused["return"] == "invalid_state" and [j.dossier_id for j in jobs] == [d], (state, jobs)
+    else:
+        assert state == "returned" and refused["sign"] in ("invalid_state", "gate_blocked") and jobs == [], (state, refused)
+    _verified(svc)
