@@ -82,10 +82,16 @@ def released_issues(s: Session) -> set[str]:
 
 
 def public_pages(s: Session) -> list[tuple[str, str]]:
-    """(site path, sha256) of every page row of a dossier that is public now: these are on disk."""
+    """(site path, sha256) of every page row of a dossier that is public now, and of its consultation's
+    notice and adoption summary: these are on disk."""
     q = (select(PageRow.path, PageRow.sha256).join(DossierRow, DossierRow.id == PageRow.dossier_id)
          .where(public_dossier(DossierRow)).order_by(PageRow.path))
-    return [(path, sha) for path, sha in s.execute(q)]
+    found = [(path, sha) for path, sha in s.execute(q)]
+    c = ConsultationRow
+    for row in s.execute(select(c.notice_path, c.notice_sha256, c.summary_path, c.summary_sha256)
+                         .join(DossierRow, DossierRow.id == c.dossier_id).where(public_dossier(DossierRow))):
+        found += [(path, sha) for path, sha in (row[:2], row[2:]) if path and sha]
+    return sorted(found)
 
 
 class References:

@@ -12,9 +12,12 @@ import secrets
 import socket
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePath
 
 from services.home.context import Services
+from services.home.crashpoints import crash_point
 from services.home.folder import public_folder
 from storage.jobs import STALE_AFTER
 from storage.public import dossier_public
@@ -141,3 +144,28 @@ def _older_than(path: Path, age: dt.timedelta) -> bool:
         return time.time() - path.stat().st_mtime > age.total_seconds()
     except FileNotFoundError:
         return False
+
+
+@contextmanager
+def pages_after_commit(svc: Services) -> Iterator[Staged]:
+    """Pages staged in the block (`stage_page`) are moved into place when it ends normally, after the
+    unit of work opened inside it has committed (`with pages_after_commit(svc) as staged, svc.unit() as
+    uow:`), and removed when it fails. A kill between leaves a temporary file (tidy_site and storage
+    check remove it) or a committed row whose page `storage check --repair` writes from its object:
+    never a public page without its row."""
+    staged = Staged(svc.home.site)
+    try:
+        yield staged
+    except BaseException:
+        staged.discard()
+        raise
+    crash_point("site.pages_committed")     # tests/faults: committed, its pages not yet in place
+    staged.place()
+
+
+def stage_page(svc: Services, staged: Staged, path: str, html: str) -> str:
+    """write_page's object, with the page staged to be shown after the commit."""
+    data = html.encode("utf-8")
+    sha = svc.store.put(data, content_type="text/html; charset=utf-8")
+    staged.write(path, data)
+    return sha

@@ -21,7 +21,8 @@ from review.consultation import (ADOPTION, CommentDecided, CommentModerated, Onl
 from review.lifecycles import COMMENT_MODERATION
 from review.model import CommentsRecorded, ConsultationOpened, SummaryPublished
 from services.home.context import Services
-from services.publication.publish import write_page
+from services.home.crashpoints import crash_point
+from services.publication.staging import pages_after_commit, stage_page
 from services.review.basics import person, pipeline_for, pipeline_of, today
 from storage.tables import CommentRow, ConsultationRow, DossierRow
 from templates import render
@@ -117,7 +118,7 @@ def _drafting_actor(svc: Services, uow: Unit, dossier_id: str, actor_name: str) 
 def open_consultation(svc: Services, dossier_id: str, opens: dt.date, closes: dt.date,
                       actor_name: str, reason: str | None = None) -> ConsultationView:
     check_period(opens, closes, Period.parse(svc.config.clocks.consultation_minimum), reason)
-    with svc.unit() as uow:
+    with pages_after_commit(svc) as staged, svc.unit() as uow:     # the notice shown once committed
         row, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
         if uow.review.consultation(dossier_id) is not None:
             raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 已开始征求意见"))
@@ -134,11 +135,12 @@ def open_consultation(svc: Services, dossier_id: str, opens: dt.date, closes: dt
                       closes=closes, reason=reason, released_at=now.astimezone().strftime("%Y年%m月%d日"),
                       draft_html=docx_html(svc.store.get(draft.sha256), head_texts(draft.meta)) if draft else "",
                       basis_html=docx_html(svc.store.get(basis[0].sha256)) if basis and basis[0].meta else "")
-        sha = write_page(svc, path, html)
+        sha = stage_page(svc, staged, path, html)
         uow.add(ConsultationRow(dossier_id=dossier_id, opens=opens, closes=closes, shortened_reason=reason,
                                 notice_path=path, notice_sha256=sha, opened_by=actor.name, opened_at=now))
         uow.audit.append(ConsultationOpened(dossier_id=dossier_id, actor=actor.name, at=now, opens=opens,
                                            closes=closes, shortened_reason=reason))
+        crash_point("consultation.before_commit")       # tests/faults: the notice written, not committed
     return view(svc, dossier_id, actor_name)
 
 
@@ -239,7 +241,7 @@ def decide_comment(svc: Services, dossier_id: str, comment_id: int, adopted: str
 
 def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> ConsultationView:
     """The adoption summary (意见采纳情况), rendered from the recorded comments and published."""
-    with svc.unit() as uow:
+    with pages_after_commit(svc) as staged, svc.unit() as uow:     # the summary shown once committed
         # Locked first, as an import or a decision takes it: they commit before the comments are read
         # here (and are in the summary, or refuse it), or after (and are refused: 已公布).
         c = uow.review.lock_consultation(dossier_id)
@@ -266,10 +268,11 @@ def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> Consulta
                       closes=c.closes, comments=comments,
                       counts={a: sum(1 for x in comments if x.adopted == a) for a in ADOPTION},
                       released_at=now.astimezone().strftime("%Y年%m月%d日"))
-        c.summary_sha256 = write_page(svc, path, html)
+        c.summary_sha256 = stage_page(svc, staged, path, html)
         c.summary_path, c.summary_published_at = path, now
         uow.audit.append(SummaryPublished(dossier_id=dossier_id, actor=actor.name, at=now,
                                          sha256=c.summary_sha256, page=path))
+        crash_point("consultation.before_commit")       # tests/faults: the summary written, not committed
     return view(svc, dossier_id, actor_name)
 
 

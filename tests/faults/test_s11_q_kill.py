@@ -1,0 +1,74 @@
+"""Brief Q (session 11), kill -9: a consultation's public pages and their records, whole or absent.
+
+`lockstep consultation open` and `lockstep consultation summary` die by SIGKILL (services/home/crashpoints.py)
+just before their commit: the notice or the adoption summary must not be on the public site while the
+record says the consultation is not open / the summary not published (the pages are written under
+temporary names and moved into place after the commit, as a publication's are). `storage check --repair`
+removes what the killed run left, the same command again completes it, `storage check` is clean and
+`audit verify` passes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import signal
+
+from tests.faults.test_orphans import _clean_and_verified, lockstep
+
+
+def _major(svc, sample_zip, number: int) -> str:
+    from services.dossiers.intake import intake_bundle
+    r = intake_bundle([sample_zip(kind="重大行政决策", doc_number=f"根政发〔2019〕{number}号")], "drafter", svc)
+    assert r.accepted, r.problems
+    return r.dossier
+
+
+def _public(svc) -> list[str]:
+    """The site's consultation pages (not temporary files)."""
+    folder = svc.home.site / "consultations"
+    return sorted(p.name for p in folder.glob("*.html") if not p.name.startswith(".tmp-")) if folder.is_dir() else []
+
+
+def test_a_consultation_opened_and_its_summary_published_killed_before_commit_leave_no_public_page(svc, sample_zip):
+    from services.review import consultation as cons
+    home = svc.home.path
+    d = _major(svc, sample_zip, 201)
+    opening = ("consultation", "open", d, "--from", "2019-07-01", "--to", "2019-07-31", "--as", "drafter")
+
+    code, _ = lockstep(home, *opening, LOCKSTEP_TEST_CRASH_AT="consultation.before_commit")
+    assert code == -signal.SIGKILL
+    assert _public(svc) == [], "a notice is public for a consultation the record does not have"
+    code, _ = lockstep(home, "storage", "check", "--repair", "--grace", "0")
+    code, opened = lockstep(home, *opening)
+    assert code == 0, opened
+    assert _public(svc) == [f"{d}.html"]
+
+    cons.record_comments(svc, d, [{"author": "张三", "text": "建议延长申报期限", "received_on": "2019-07-03",
+                                   "adopted": "采纳", "response": "已延长"}], "drafter", "录入")
+    summary = ("consultation", "summary", d, "--as", "drafter")
+    code, _ = lockstep(home, *summary, LOCKSTEP_TEST_CRASH_AT="consultation.before_commit")
+    assert code == -signal.SIGKILL
+    assert cons.view(svc, d, "drafter").summary_published_at is None
+    assert _public(svc) == [f"{d}.html"], "a summary is public that the record says is not published"
+    code, _ = lockstep(home, "storage", "check", "--repair", "--grace", "0")
+    code, done = lockstep(home, *summary)
+    assert code == 0, done
+    assert _public(svc) == [f"{d}-summary.html", f"{d}.html"]
+    assert cons.view(svc, d, "drafter").summary_published_at is not None
+    _clean_and_verified(home)
+
+
+def test_a_consultation_opened_killed_after_its_commit_gets_its_notice_from_storage_check_repair(svc, sample_zip):
+    from services.review import consultation as cons
+    home = svc.home.path
+    d = _major(svc, sample_zip, 202)
+    opening = ("consultation", "open", d, "--from", "2019-07-01", "--to", "2019-07-31", "--as", "drafter")
+    code, _ = lockstep(home, *opening, LOCKSTEP_TEST_CRASH_AT="site.pages_committed")
+    assert code == -signal.SIGKILL
+    assert cons.view(svc, d, "drafter").opens == dt.date(2019, 7, 1)       # committed
+    code, report = lockstep(home, "storage", "check")
+    assert code == 1 and [m["path"] for m in report["missing_pages"]] == [f"consultations/{d}.html"], report
+    code, repaired = lockstep(home, "storage", "check", "--repair", "--grace", "0")
+    assert _public(svc) == [f"{d}.html"], repaired
+    code, again = lockstep(home, *opening)                  # the same command: refused, nothing doubled
+    assert code == 1 and again["problems"][0]["code"] == "invalid_state", again
+    _clean_and_verified(home)
