@@ -32,6 +32,7 @@ from publishing.editions import IssueContent, manifest, web_edition
 from review import rules
 from review.model import Withheld
 from services.home.context import Services
+from services.home.crashpoints import crash_point
 from services.home.folder import write_public
 from services.review.actions import person
 from storage.tables import GazetteIssueRow
@@ -92,6 +93,7 @@ def _withhold(svc: Services, dossier_id: str, reason: str, who, roots: list[Path
         removed = [p for p in site if _remove(svc.home.site, p)]
         folders = [str(folder) for issue_id, pages in revised.items() for root in roots
                    if (folder := root / issue_id / "html").is_dir() and _rewrite(folder, pages)]
+        crash_point("withhold.before_commit")       # tests/faults: files changed, nothing committed
         return WithholdResult(dossier=dossier_id, withheld_at=now, withheld_by=who.name, reason=reason,
                               issues=list(revised), site_removed=removed, folders=folders)
 

@@ -72,3 +72,39 @@ def test_a_consultation_opened_killed_after_its_commit_gets_its_notice_from_stor
     code, again = lockstep(home, *opening)                  # the same command: refused, nothing doubled
     assert code == 1 and again["problems"][0]["code"] == "invalid_state", again
     _clean_and_verified(home)
+
+
+def test_a_withhold_killed_before_its_commit_is_completed_by_the_same_command(svc, tmp_path):
+    """`lockstep withhold` dies after taking the pages off the site and rewriting the released edition,
+    before its commit: the dossier is still public on record (nothing withheld, no event), what it did
+    to the disk fails closed; the same command again withholds it once, and everything is in step."""
+    from services.dossiers.withhold import withheld_of
+    from tests.faults.test_orphans import _draft_issue, release
+    svc = _draft_issue(svc, tmp_path)
+    home = svc.home.path
+    code, done = release(home, home / "gazette")
+    assert code == 0, done
+    d = done["issue"]["dossiers"][0] if "dossiers" in done["issue"] else None
+    with svc.unit() as uow:
+        d = d or uow.gazette.members("2019-8")[0].dossier_id
+    page = svc.home.site / "policies" / f"{d}.html"
+    assert page.is_file()
+    args = ("withhold", d, "--reason", "经审查发现涉及不宜公开的内容，撤回公开", "--as", "editor")
+
+    code, _ = lockstep(home, *args, LOCKSTEP_TEST_CRASH_AT="withhold.before_commit")
+    assert code == -signal.SIGKILL
+    assert withheld_of(svc, d) is None
+    assert not page.exists()                        # off the site already: fails closed
+    code, again = lockstep(home, *args)
+    assert code == 0 and again["issues"] == ["2019-8"], again
+    assert withheld_of(svc, d) is not None
+    index = (home / "gazette" / "2019-8" / "html" / "index.html").read_text(encoding="utf-8")
+    with svc.unit() as uow:
+        title = uow.dossiers.require(d).title
+        events = uow.audit.count()
+    assert title not in index
+    _clean_and_verified(home)
+    code, twice = lockstep(home, *args)             # once: the third run is refused, nothing recorded
+    assert code == 1 and twice["problems"][0]["code"] == "invalid_state", twice
+    with svc.unit() as uow:
+        assert uow.audit.count() == events
