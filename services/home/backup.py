@@ -32,6 +32,7 @@ from typing import Callable
 from pydantic import BaseModel, Field
 
 from documents.problems import Refused, problem
+from services.home.crashpoints import crash_point
 from services.home.folder import CONFIG_NAME, Home, home_relative, write_private
 
 LEFT_OUT = {"desk.json": "运行中工作台的地址与令牌", "cache": "可重新计算的缓存", "logs": "工作台访问日志",
@@ -204,7 +205,9 @@ def _copy(home: Home, target: Path, db: Path, objects: Path, db_rel: str, object
         taken |= {f.resolve(), *(Path(f"{f.resolve()}{s}") for s in ("-wal", "-shm", "-journal", ".migrating"))}
     _copy_tree(home.path, target, lambda p: (p.parent.resolve() == home.path.resolve() and p.name in skip_names)
                or p.resolve() in taken)            # the home's mode and times last
+    crash_point("backup.copied")                # tests/faults: everything copied but lockstep.toml
     notes = _config(home, target, db_rel, objects_rel)
+    crash_point("backup.config_written")        # tests/faults: a whole copy, not yet in step
     for n in notes:
         say(f"    {n}")
     say("3/3 正在按副本的数据库核对副本（去掉备份数据库之后才写入的对象与页面）…")

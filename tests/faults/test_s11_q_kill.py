@@ -108,3 +108,32 @@ def test_a_withhold_killed_before_its_commit_is_completed_by_the_same_command(sv
     assert code == 1 and twice["problems"][0]["code"] == "invalid_state", twice
     with svc.unit() as uow:
         assert uow.audit.count() == events
+
+
+def test_a_backup_killed_halfway_is_never_restored_and_one_killed_at_the_end_restores_whole(svc, sample_zip, tmp_path):
+    """`lockstep backup` dies by SIGKILL after copying the database and the files, before the copy's
+    lockstep.toml: restore refuses it (not a backup) and the home stays; the same backup command again
+    refuses the half-filled folder (it never overwrites). Killed after lockstep.toml, before bringing the
+    copy in step with its database: restore checks and tidies it, and the restored home is clean."""
+    from services.dossiers.intake import intake_bundle
+    home = svc.home.path
+    r = intake_bundle([sample_zip(doc_number="根政办发〔2019〕211号")], "drafter", svc)
+    assert r.accepted
+    half, whole = tmp_path / "half", tmp_path / "whole"
+
+    code, _ = lockstep(home, "backup", str(half), LOCKSTEP_TEST_CRASH_AT="backup.copied")
+    assert code == -signal.SIGKILL
+    assert (half / "lockstep.db").is_file() and not (half / "lockstep.toml").exists()
+    code, refused = lockstep(home, "restore", str(half))
+    assert code == 1 and refused["problems"][0]["code"] == "request_invalid", refused
+    assert not list(tmp_path.glob("home.before-restore-*"))          # the home was not touched
+    code, again = lockstep(home, "backup", str(half))
+    assert code == 1 and again["problems"][0]["code"] == "request_invalid", again
+
+    code, _ = lockstep(home, "backup", str(whole), LOCKSTEP_TEST_CRASH_AT="backup.config_written")
+    assert code == -signal.SIGKILL
+    code, restored = lockstep(home, "restore", str(whole))
+    assert code == 0, restored
+    code, shown = lockstep(home, "status", r.dossier)
+    assert code == 0, shown
+    _clean_and_verified(home)
