@@ -382,12 +382,25 @@ def _carry_out(svc: Services, key: str, actor: str, job: Job | None) -> Released
         if tmp is not None:
             _show(tmp, target, files)
             tmp = None
+            _revised_meanwhile(svc, web_sha, {i.dossier_id for i in items}, target)
         _clean_leftovers(target)
     except BaseException:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     return _released(view, target, print_name)
+
+
+def _revised_meanwhile(svc: Services, web_sha: str, dossiers: set[str], target: Path) -> None:
+    """A withhold that committed between this release's commit and its folder's move found no folder
+    to revise: the folder is brought to the public revision now. The dossiers are held while it is
+    read, so a withhold still under way commits first (having revised the folder shown by then)."""
+    with svc.unit() as uow:
+        uow.dossiers.hold(dossiers)
+        public = public_manifest(uow, web_sha)
+    if public != web_sha:
+        from services.dossiers.withhold import _rewrite
+        _rewrite(target / "html", _pages_of(svc, public))
 
 
 class SweepReport(BaseModel):

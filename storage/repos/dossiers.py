@@ -7,7 +7,7 @@ from collections import OrderedDict
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from documents.models import DocumentMeta
 from documents.problems import Refused
@@ -246,9 +246,13 @@ class Dossiers:
     def hold(self, ids: set[str]) -> None:
         """Hold the dossiers' rows until the transaction ends (PostgreSQL: SELECT … FOR UPDATE, in id
         order): a change to them that commits meanwhile (撤回公开) waits for this work, or this work,
-        reading them after the lock, sees it. SQLite's single writer does the same for a transaction
-        that has written."""
-        if ids:
+        reading them after the lock, sees it. SQLite has no row locks: a write that changes nothing
+        takes its one writer's lock instead (as lock_consultation does)."""
+        if not ids:
+            return
+        if self.session.get_bind().dialect.name == "sqlite":
+            self.session.execute(update(D).where(D.c.id.in_(sorted(ids))).values(kind=D.c.kind))
+        else:
             self.session.execute(select(D.c.id).where(D.c.id.in_(sorted(ids))).order_by(D.c.id).with_for_update())
 
 

@@ -137,3 +137,55 @@ def test_a_backup_killed_halfway_is_never_restored_and_one_killed_at_the_end_res
     code, shown = lockstep(home, "status", r.dossier)
     assert code == 0, shown
     _clean_and_verified(home)
+
+
+def _stopped(proc, deadline: float) -> bool:
+    """Whether the process has stopped itself (state T in /proc), bounded by deadline."""
+    import time
+    from pathlib import Path
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T":
+                return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def test_a_withhold_between_a_release_commit_and_its_folder_still_revises_the_folder(svc, tmp_path):
+    """The release has committed and not yet moved its folder into place (stopped there, SIGSTOP) when a
+    withhold of one of its documents commits: the withhold finds no folder to revise. Once the release
+    goes on, the folder it shows must be the public revision, never the withheld document's pages."""
+    import json
+    import os
+    import subprocess
+    import time
+    from services.dossiers.withhold import withhold
+    from tests.faults.test_orphans import LOCKSTEP, ROOT, _draft_issue, _env
+    svc = _draft_issue(svc, tmp_path)
+    home = svc.home.path
+    with svc.unit() as uow:
+        d = uow.gazette.members("2019-8")[0].dossier_id
+        title = uow.dossiers.require(d).title
+    proc = subprocess.Popen([*LOCKSTEP, "--home", str(home), "gazette", "issue", "release", "2019-8", "--out",
+                             str(home / "gazette"), "--as", "editor", "--date", "2019-08-30", "--json"], cwd=ROOT,
+                            env=_env(LOCKSTEP_TEST_CRASH_AT="stop:gazette.release.after_commit"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _stopped(proc, time.monotonic() + 90), proc.communicate(timeout=5)
+        w = withhold(svc, d, "经审查发现涉及不宜公开的内容，撤回公开", "editor")
+        assert w.issues == ["2019-8"] and w.folders == []          # nothing on disk to revise yet
+        os.kill(proc.pid, signal.SIGCONT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err[-3000:]
+    assert json.loads(out)["issue"]["status"] == "released"
+    html = home / "gazette" / "2019-8" / "html"
+    shown = sorted(str(p.relative_to(html)) for p in html.rglob("*.html") if title in p.read_text(encoding="utf-8"))
+    assert shown == [], f"the withheld {d} is in the released folder: {shown}"
+    _clean_and_verified(home)
