@@ -181,8 +181,23 @@ def _publish(svc: Services, dossier_id: str, actor: str, job: Job | None = None)
         staged.discard()
         raise
     crash_point("publish.after_commit")                 # committed, pages still under temporary names
-    staged.place()
+    _withheld_meanwhile(svc, dossier_id, staged.place())
     return done
+
+
+def _withheld_meanwhile(svc: Services, dossier_id: str, placed: list) -> None:
+    """A withhold that committed between this publication's commit and its pages' move found them not
+    in place yet: they go now, as the withhold would have taken them (a picture another public page
+    shows stays). The dossier is held while read, so a withhold still under way commits first (and
+    took down what was shown by then)."""
+    with svc.unit() as uow:
+        uow.dossiers.hold({dossier_id})
+        if dossier_public(uow.dossiers.get(dossier_id)):
+            return
+        gone = [p for p in placed
+                if p.parent.name != "assets" or not uow.withholding.shown_elsewhere(p.stem, dossier_id)]
+    for path in gone:
+        path.unlink(missing_ok=True)
 
 
 def checked(svc: Services, uow: Unit, dossier_id: str, moment: dt.datetime | None = None):

@@ -189,3 +189,52 @@ def test_a_withhold_between_a_release_commit_and_its_folder_still_revises_the_fo
     shown = sorted(str(p.relative_to(html)) for p in html.rglob("*.html") if title in p.read_text(encoding="utf-8"))
     assert shown == [], f"the withheld {d} is in the released folder: {shown}"
     _clean_and_verified(home)
+
+
+PUBLISH = r"""
+import sys
+from pathlib import Path
+from services.home.context import open_services
+from services.home.folder import Home
+from services.publication.publish import publish
+print(publish(open_services(Home(Path(sys.argv[1]))), sys.argv[2]).published, flush=True)
+"""
+
+
+def test_a_withhold_between_a_publication_commit_and_its_pages_leaves_no_page_on_the_site(svc, sample_zip):
+    """The publication has committed (published, in the register) and not yet moved its staged pages
+    into place (stopped there) when the dossier is withheld: the withhold finds no page to take down.
+    Once the publication goes on, the withheld document's pages must not appear on the site."""
+    import os
+    import subprocess
+    import sys
+    import time
+    from services.dossiers.intake import intake_bundle
+    from services.dossiers.withhold import withhold
+    from services.review.actions import record_decision, record_sign_off
+    from tests.faults.test_orphans import ROOT, _env
+    r = intake_bundle([sample_zip(doc_number="根政办发〔2019〕221号")], "drafter", svc)
+    d = r.dossier
+    for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
+        record_decision(svc, d, stage, "approve", "同意", who)
+    record_sign_off(svc, d, "signer")
+    proc = subprocess.Popen([sys.executable, "-c", PUBLISH, str(svc.home.path), d], cwd=ROOT,
+                            env=_env(LOCKSTEP_TEST_CRASH_AT="stop:publish.after_commit"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _stopped(proc, time.monotonic() + 90), proc.communicate(timeout=5)
+        w = withhold(svc, d, "经审查发现涉及不宜公开的内容，撤回公开", "editor")
+        assert w.site_removed == []                     # its pages are still under temporary names
+        os.kill(proc.pid, signal.SIGCONT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0 and out.strip() == "True", err[-3000:]
+    site = svc.home.site
+    shown = sorted(p.relative_to(site).as_posix() for p in site.rglob("*")
+                   if p.is_file() and not p.name.startswith(".tmp-") and d in p.name)
+    assert shown == [], f"the withheld {d} is on the site: {shown}"
+    _clean_and_verified(svc.home.path)
