@@ -64,11 +64,14 @@ def object_names(s: Session) -> tuple[dict[str, list[str]], list[tuple[str, str]
 
 
 def site_paths(s: Session) -> set[str]:
-    """Site paths rows name: pages, consultation notices, and the pictures of dossiers with pages."""
-    paths = set(s.scalars(select(PageRow.path)))
-    for c in s.scalars(select(ConsultationRow)):
+    """Site paths rows name, of dossiers that are public now (review.rules.is_public): pages,
+    consultation notices and summaries, and the pictures of dossiers with pages. A file of a dossier
+    that is not public (撤回公开, 不予公开) is a stray wherever it came from."""
+    public = select(DossierRow.id).where(public_dossier(DossierRow))
+    paths = set(s.scalars(select(PageRow.path).where(PageRow.dossier_id.in_(public))))
+    for c in s.scalars(select(ConsultationRow).where(ConsultationRow.dossier_id.in_(public))):
         paths |= {p for p in (c.notice_path, c.summary_path) if p}
-    with_pages = select(PageRow.dossier_id)
+    with_pages = select(PageRow.dossier_id).where(PageRow.dossier_id.in_(public))
     for sha, name in s.execute(select(FileRow.sha256, FileRow.name)
                                .join(VersionRow, VersionRow.id == FileRow.version_id)
                                .where(VersionRow.dossier_id.in_(with_pages))):

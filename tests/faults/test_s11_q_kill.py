@@ -238,3 +238,24 @@ def test_a_withhold_between_a_publication_commit_and_its_pages_leaves_no_page_on
                    if p.is_file() and not p.name.startswith(".tmp-") and d in p.name)
     assert shown == [], f"the withheld {d} is on the site: {shown}"
     _clean_and_verified(svc.home.path)
+
+
+def test_storage_check_finds_a_withheld_documents_page_left_on_the_site_and_repair_takes_it_down(svc, sample_zip):
+    """Whatever put it back (a race, a copied folder, an old process), a page of a document that is not
+    public now is a stray to `storage check` (not clean, exit 1), and `--repair` removes it."""
+    from services.dossiers.withhold import withhold
+    from tests.storage.test_gazette_storage import signed_dossier
+    d = signed_dossier(svc, svc.home.path.parent / "bundles")
+    page = svc.home.site / "policies" / f"{d}.html"
+    kept = page.read_bytes()
+    withhold(svc, d, "经审查发现涉及不宜公开的内容，撤回公开", "editor")
+    assert not page.exists()
+    page.write_bytes(kept)
+    os_time = page.stat().st_mtime - 3600
+    import os
+    os.utime(page, (os_time, os_time))
+    code, report = lockstep(svc.home.path, "storage", "check")
+    assert code == 1 and [s["what"] for s in report["stray_pages"]] == [f"policies/{d}.html"], report
+    code, repaired = lockstep(svc.home.path, "storage", "check", "--repair")
+    assert code == 0 and not page.exists(), repaired
+    _clean_and_verified(svc.home.path)
