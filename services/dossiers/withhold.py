@@ -35,6 +35,7 @@ from services.home.context import Services
 from services.home.crashpoints import crash_point
 from services.home.folder import write_public
 from services.review.actions import person
+from services.review.basics import still_enabled
 from storage.tables import GazetteIssueRow
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def withhold(svc: Services, dossier_id: str, reason: str, actor: str, *,
 
 def _withhold(svc: Services, dossier_id: str, reason: str, who, roots: list[Path]) -> WithholdResult:
     with svc.unit() as uow:
+        still_enabled(uow, who)         # disabled since this process read its people: refused
         row = uow.dossiers.require(dossier_id)
         current = uow.dossiers.version(dossier_id, row.current_version)
         if refusal := (rules.may_see(who, dossier_id, row.drafting_unit, row.state, svc.config.pipeline(row.kind),

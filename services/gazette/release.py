@@ -28,6 +28,7 @@ from services.home.context import Services
 from services.home.crashpoints import crash_point
 from services.home.folder import public_folder
 from services.review.actions import person
+from services.review.basics import still_enabled
 from services.gazette.items import derived, edition_items, issue_facts, policy_texts, versions_of
 from services.gazette.members import IssueView, Released, editor, issue_view, load_issue, notices as notices_of
 from services.gazette.search import index_notices, index_released_items
@@ -206,6 +207,7 @@ def _decide(svc: Services, issue_id: str, target: Path, actor: str, date: dt.dat
     with svc.unit() as uow:
         issue = load_issue(uow, issue_id)
         who = person(svc.config, actor)
+        still_enabled(uow, who)         # disabled since this process read its people: refused
         if issue.status in ("releasing", "scheduled") and at is None:
             if refusal := guards.may_edit_gazette(who):
                 raise Refused(refusal)

@@ -341,3 +341,30 @@ def test_a_return_landing_while_the_signer_signs_leaves_one_outcome(pg_svc, samp
     else:
         assert state == "returned" and refused["sign"] in ("invalid_state", "gate_blocked") and jobs == [], (state, refused)
     _verified(svc)
+
+
+def test_a_person_disabled_meanwhile_can_neither_withhold_nor_release(pg_svc, tmp_path):
+    """The same for the gazette editor: 撤回公开 and 出版 by a process that read the people before
+    `lockstep users disable editor` are refused (unknown_person), nothing recorded."""
+    from documents.problems import Refused
+    from services.dossiers.withhold import withhold, withheld_of
+    from services.gazette.release import release_issue
+    from services.home.accounts import disable_person
+    from services.home.context import open_services
+    from tests.storage.test_gazette_storage import signed_dossier
+    svc = pg_svc
+    d = signed_dossier(svc, tmp_path / "bundles")
+    gazette.create_issue(svc, 2019, 8, "editor", total=120)
+    gazette.add_items(svc, "2019-8", [d], "editor")
+    warm = open_services(svc.home)
+    assert warm.config.person("editor") is not None
+    disable_person(open_services(svc.home), "editor", "admin")
+    with pytest.raises(Refused) as w:
+        withhold(warm, d, REASON, "editor")
+    assert w.value.problem.code == "unknown_person"
+    assert withheld_of(svc, d) is None
+    with pytest.raises(Refused) as r:
+        release_issue(warm, "2019-8", tmp_path / "out", "editor", date=dt.date(2019, 8, 30))
+    assert r.value.problem.code == "unknown_person"
+    assert gazette.show_issue(svc, "2019-8").status == "draft"
+    _verified(svc)
