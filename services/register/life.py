@@ -258,6 +258,7 @@ def amend(svc: Services, number: str, by: str, actor: str) -> EntryView:
     from storage.tables import RegisterLinkRow
     name = _registrar(svc, actor)
     with svc.unit() as uow:
+        uow.register.hold([number, by])          # first: another status change commits before these reads
         target, acting = uow.register.require(number), uow.register.require(by)
         if p := rules.amend_problem(number, target.status, by, acting.status):
             raise Refused(p)
@@ -286,6 +287,7 @@ def repeal(svc: Services, number: str, actor: str, by: str | None = None, reason
     from storage.tables import RegisterLinkRow
     name = _registrar(svc, actor)
     with svc.unit() as uow:
+        uow.register.hold([number, by] if by else [number])     # first: as amend
         target = uow.register.require(number)
         acting = uow.register.require(by) if by else None
         if p := rules.repeal_problem(number, target.status, by, acting.status if acting else None, reason):
@@ -327,6 +329,7 @@ def expire_due(svc: Services, today: dt.date, actor: str = "lockstep") -> list[E
     """Entries past their valid-until day become expired. What the scheduled check calls (no role:
     the system acts); `lockstep register expire` calls `expire` with the registrar's name."""
     with svc.unit() as uow:
+        uow.register.hold()                      # first: a 废止 under way commits before these reads
         lapsed = [e for e in uow.register.entries() if rules.expires(e.status, dates_of(e)[1], today)]
         now = svc.now()
         for e in lapsed:
@@ -353,6 +356,7 @@ def take_effect_due(svc: Services, today: dt.date, actor: str = "lockstep") -> l
     """待施行 entries whose 施行日期 has come become 现行有效. What the scheduled check calls with
     `expire_due` (no role: the system acts); never one whose date the gazette has not fixed yet."""
     with svc.unit() as uow:
+        uow.register.hold()                      # first: as expire_due
         due = [e for e in uow.register.entries(rules.PENDING)
                if rules.takes_effect(e.status, e.effective_date, today)]
         now = svc.now()

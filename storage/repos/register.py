@@ -8,7 +8,7 @@ from functools import cache
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, or_, select, true
 
 from documents.problems import Refused, problem
 from storage import register_search, rows, schema
@@ -298,3 +298,15 @@ class RegisterRepo:
             if link.kind == "amend" and link.entry_id in ids:
                 out[link.entry_id]["amended"].append((link, target))
         return out
+
+    def hold(self, numbers: list[str] | None = None) -> None:
+        """Hold the entries with these registration numbers (None: every entry) until the transaction
+        ends, taken first, before they are read: a status change (废止, 修改, the scheduled expiry and
+        taking effect) waits for another under way and then reads what it committed. PostgreSQL: SELECT …
+        FOR UPDATE in id order; SQLite: a write that changes nothing takes its one writer's lock."""
+        where = ENTRIES.c.registration_number.in_(sorted(set(numbers))) if numbers is not None else true()
+        if self.session.get_bind().dialect.name == "sqlite":
+            from sqlalchemy import update
+            self.session.execute(update(ENTRIES).where(where).values(status=ENTRIES.c.status))
+        else:
+            self.session.execute(select(ENTRIES.c.id).where(where).order_by(ENTRIES.c.id).with_for_update())

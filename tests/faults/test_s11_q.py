@@ -368,3 +368,45 @@ def test_a_person_disabled_meanwhile_can_neither_withhold_nor_release(pg_svc, tm
     assert r.value.problem.code == "unknown_person"
     assert gazette.show_issue(svc, "2019-8").status == "draft"
     _verified(svc)
+
+
+def test_a_repeal_racing_the_expiry_check_leaves_one_status_change(pg_svc, tmp_path):
+    """废止 by the registrar while the scheduled check expires the same lapsed entry: one of them changes
+    the entry (one event on record, the status it says), the other finds it changed (repeal refused as
+    invalid_state, or the entry not among those expired); never expired and then repealed over it."""
+    from documents.problems import Refused
+    from services.register import life
+    from storage.tables import EventRow
+    from tests.storage.test_gazette_storage import signed_dossier
+    svc = pg_svc
+    d = signed_dossier(svc, tmp_path / "bundles", "本办法自2019年9月1日起施行，有效期5年。")
+    with svc.unit() as uow:
+        number = uow.register.entry_for(d).registration_number
+    until = life.show(svc, number).valid_until
+    assert until is not None
+    outcome: dict = {}
+    lock = _hold_the_audit_chain(svc)
+    try:
+        expiring = _in_thread(outcome, "expire", lambda: life.expire_due(svc, until + dt.timedelta(days=1)))
+        assert _waiters(svc, 1, time.monotonic() + 30)
+        repealing = _in_thread(outcome, "repeal", lambda: life.repeal(svc, number, "editor", reason="上位法已废止"))
+        assert _waiters(svc, 2, time.monotonic() + 10), outcome
+    finally:
+        lock.rollback()
+        lock.close()
+    for t in (expiring, repealing):
+        t.join(60)
+        assert not t.is_alive()
+    errors = {k: v for k, v in outcome.items() if isinstance(v, BaseException) and not isinstance(v, Refused)}
+    assert errors == {}, errors
+    with svc.session() as s:
+        events = [e.name for e in s.query(EventRow).filter(EventRow.dossier_id == d,
+                                                           EventRow.name.in_(("register.expired", "register.repealed")))]
+    status = life.show(svc, number).status
+    assert len(events) == 1, (events, status, outcome)
+    if events == ["register.expired"]:
+        assert status == "expired" and isinstance(outcome["repeal"], Refused), outcome
+        assert outcome["repeal"].problem.code == "invalid_state"
+    else:
+        assert status == "repealed" and [e.registration_number for e in outcome["expire"]] == [], outcome
+    _verified(svc)
