@@ -250,8 +250,9 @@ class Dossiers:
         takes its one writer's lock instead (as lock_consultation does)."""
         if not ids:
             return
-        if self.session.get_bind().dialect.name == "sqlite":
-            self.session.execute(update(D).where(D.c.id.in_(sorted(ids))).values(kind=D.c.kind))
+        if self.session.get_bind().dialect.name == "sqlite":     # any write locks the whole file
+            from sqlalchemy import false
+            self.session.execute(update(D).where(false()).values(kind=D.c.kind))
         else:
             self.session.execute(select(D.c.id).where(D.c.id.in_(sorted(ids))).order_by(D.c.id).with_for_update())
 

@@ -303,10 +303,10 @@ class RegisterRepo:
         """Hold the entries with these registration numbers (None: every entry) until the transaction
         ends, taken first, before they are read: a status change (废止, 修改, the scheduled expiry and
         taking effect) waits for another under way and then reads what it committed. PostgreSQL: SELECT …
-        FOR UPDATE in id order; SQLite: a write that changes nothing takes its one writer's lock."""
+        FOR UPDATE in id order; SQLite: a write that matches nothing takes its one writer's lock."""
+        if self.session.get_bind().dialect.name == "sqlite":     # any write locks the whole file
+            from sqlalchemy import false, update
+            self.session.execute(update(ENTRIES).where(false()).values(status=ENTRIES.c.status))
+            return
         where = ENTRIES.c.registration_number.in_(sorted(set(numbers))) if numbers is not None else true()
-        if self.session.get_bind().dialect.name == "sqlite":
-            from sqlalchemy import update
-            self.session.execute(update(ENTRIES).where(where).values(status=ENTRIES.c.status))
-        else:
-            self.session.execute(select(ENTRIES.c.id).where(where).order_by(ENTRIES.c.id).with_for_update())
+        self.session.execute(select(ENTRIES.c.id).where(where).order_by(ENTRIES.c.id).with_for_update())
