@@ -22,6 +22,7 @@ from documents.problems import Refused, problem
 from review import rules
 from review.config import ROLE_NAMES, Person
 from review.model import ConfigChanged
+from services.home.crashpoints import crash_point
 
 if TYPE_CHECKING:
     from storage.tables import AccountRow
@@ -120,6 +121,7 @@ def disable_person(svc, name: str, actor: str) -> dict:
             disable_row(uow, row, actor, now)
             uow.audit.append(ConfigChanged(dossier_id=None, actor=actor, at=now, change="users.disable",
                                            detail={"name": name}))
+            crash_point("users.disable.before_commit")      # tests/faults: all of it or none
         return {"name": name, "disabled": True, "already": False}
     return svc.retrying(work)
 

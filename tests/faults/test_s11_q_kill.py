@@ -259,3 +259,28 @@ def test_storage_check_finds_a_withheld_documents_page_left_on_the_site_and_repa
     code, repaired = lockstep(svc.home.path, "storage", "check", "--repair")
     assert code == 0 and not page.exists(), repaired
     _clean_and_verified(svc.home.path)
+
+
+def test_users_disable_killed_before_its_commit_changes_nothing_and_runs_again_whole(svc):
+    """`lockstep users disable` dies before its commit: the person is still enabled, their API token
+    still answers (nothing half-done: not disabled with a token left, nor the reverse), no event; the
+    same command again disables, revokes and records it once."""
+    from services.home.accounts import issue_token, token_user
+    from services.home.context import open_services
+    home = svc.home.path
+    token = issue_token(svc, "signer")
+    with svc.unit() as uow:
+        events = uow.audit.count()
+    code, _ = lockstep(home, "users", "disable", "signer", LOCKSTEP_TEST_CRASH_AT="users.disable.before_commit")
+    assert code == -signal.SIGKILL
+    assert token_user(svc, token) == "signer"
+    assert open_services(svc.home).config.person("signer") is not None
+    with svc.unit() as uow:
+        assert uow.audit.count() == events
+    code, done = lockstep(home, "users", "disable", "signer")
+    assert code == 0, done
+    assert token_user(svc, token) is None
+    assert open_services(svc.home).config.person("signer") is None
+    with svc.unit() as uow:
+        assert uow.audit.count() == events + 1
+    _clean_and_verified(home)
