@@ -147,12 +147,13 @@ def _older_than(path: Path, age: dt.timedelta) -> bool:
 
 
 @contextmanager
-def pages_after_commit(svc: Services) -> Iterator[Staged]:
-    """Pages staged in the block (`stage_page`) are moved into place when it ends normally, after the
-    unit of work opened inside it has committed (`with pages_after_commit(svc) as staged, svc.unit() as
-    uow:`), and removed when it fails. A kill between leaves a temporary file (tidy_site and storage
-    check remove it) or a committed row whose page `storage check --repair` writes from its object:
-    never a public page without its row."""
+def pages_after_commit(svc: Services, dossier_id: str) -> Iterator[Staged]:
+    """Pages of the dossier staged in the block (`stage_page`) are moved into place when it ends
+    normally, after the unit of work opened inside it has committed (`with pages_after_commit(svc, d)
+    as staged, svc.unit() as uow:`), and removed when it fails. A kill between leaves a temporary file
+    (tidy_site and storage check remove it) or a committed row whose page `storage check --repair`
+    writes from its object: never a public page without its row. A dossier that stopped being public
+    meanwhile (a take-down found nothing in place yet) has them taken down again at once."""
     staged = Staged(svc.home.site)
     try:
         yield staged
@@ -160,7 +161,13 @@ def pages_after_commit(svc: Services) -> Iterator[Staged]:
         staged.discard()
         raise
     crash_point("site.pages_committed")     # tests/faults: committed, its pages not yet in place
-    staged.place()
+    placed = staged.place()
+    with svc.unit() as uow:
+        uow.dossiers.hold({dossier_id})     # a change under way commits first
+        public = dossier_public(uow.dossiers.get(dossier_id))
+    if not public:
+        for path in placed:
+            path.unlink(missing_ok=True)
 
 
 def stage_page(svc: Services, staged: Staged, path: str, html: str) -> str:

@@ -118,7 +118,7 @@ def _drafting_actor(svc: Services, uow: Unit, dossier_id: str, actor_name: str) 
 def open_consultation(svc: Services, dossier_id: str, opens: dt.date, closes: dt.date,
                       actor_name: str, reason: str | None = None) -> ConsultationView:
     check_period(opens, closes, Period.parse(svc.config.clocks.consultation_minimum), reason)
-    with pages_after_commit(svc) as staged, svc.unit() as uow:     # the notice shown once committed
+    with pages_after_commit(svc, dossier_id) as staged, svc.unit() as uow:     # the notice shown once committed
         row, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
         if uow.review.consultation(dossier_id) is not None:
             raise Refused(problem("invalid_state", f"卷宗 {dossier_id} 已开始征求意见"))
@@ -241,7 +241,7 @@ def decide_comment(svc: Services, dossier_id: str, comment_id: int, adopted: str
 
 def publish_summary(svc: Services, dossier_id: str, actor_name: str) -> ConsultationView:
     """The adoption summary (意见采纳情况), rendered from the recorded comments and published."""
-    with pages_after_commit(svc) as staged, svc.unit() as uow:     # the summary shown once committed
+    with pages_after_commit(svc, dossier_id) as staged, svc.unit() as uow:     # the summary shown once committed
         # Locked first, as an import or a decision takes it: they commit before the comments are read
         # here (and are in the summary, or refuse it), or after (and are refused: 已公布).
         c = uow.review.lock_consultation(dossier_id)

@@ -284,3 +284,35 @@ def test_users_disable_killed_before_its_commit_changes_nothing_and_runs_again_w
     with svc.unit() as uow:
         assert uow.audit.count() == events + 1
     _clean_and_verified(home)
+
+
+def test_a_consultation_notice_is_not_shown_when_its_dossier_stopped_being_public_meanwhile(svc, sample_zip):
+    """`lockstep consultation open` has committed and not yet moved its notice into place (stopped there)
+    when a new version marked 不予公开 arrives (its take-down finds no notice on the site): once the
+    command goes on, the notice of a dossier that is not public must not appear."""
+    import os
+    import subprocess
+    import time
+    from services.dossiers.intake import intake_bundle
+    from tests.faults.test_orphans import LOCKSTEP, ROOT, _env
+    home = svc.home.path
+    d = _major(svc, sample_zip, 231)
+    proc = subprocess.Popen([*LOCKSTEP, "--home", str(home), "consultation", "open", d, "--from", "2019-07-01",
+                             "--to", "2019-07-31", "--as", "drafter", "--json"], cwd=ROOT,
+                            env=_env(LOCKSTEP_TEST_CRASH_AT="stop:site.pages_committed"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _stopped(proc, time.monotonic() + 90), proc.communicate(timeout=5)
+        r = intake_bundle([sample_zip(kind="重大行政决策", doc_number="根政发〔2019〕231号", disclosure="不予公开",
+                                      title="根河市政务公开办法（不予公开稿）")], "drafter", svc, dossier_hint=d)
+        assert r.accepted and r.version == 2, r.problems
+        os.kill(proc.pid, signal.SIGCONT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err[-3000:]
+    assert _public(svc) == [], "a notice of a dossier that is not public is on the site"
+    _clean_and_verified(home)
