@@ -23,7 +23,7 @@ from review.model import CommentsRecorded, ConsultationOpened, SummaryPublished
 from services.home.context import Services
 from services.home.crashpoints import crash_point
 from services.publication.staging import pages_after_commit, stage_page
-from services.review.basics import person, pipeline_for, pipeline_of, today
+from services.review.basics import person, pipeline_for, pipeline_of, still_enabled, today
 from storage.tables import CommentRow, ConsultationRow, DossierRow
 from templates import render
 
@@ -107,6 +107,7 @@ def _contacts_for(actor, row: DossierRow) -> bool:
 
 def _drafting_actor(svc: Services, uow: Unit, dossier_id: str, actor_name: str) -> tuple[DossierRow, object]:
     actor = person(svc.config, actor_name)
+    still_enabled(uow, actor)           # disabled since this process read its people: refused
     row, refusal = _seen(svc, uow, dossier_id, actor)
     if refusal:
         raise Refused(refusal)

@@ -410,3 +410,28 @@ def test_a_repeal_racing_the_expiry_check_leaves_one_status_change(pg_svc, tmp_p
     else:
         assert status == "repealed" and [e.registration_number for e in outcome["expire"]] == [], outcome
     _verified(svc)
+
+
+def test_a_drafter_disabled_meanwhile_can_no_longer_run_the_consultation(pg_svc, sample_zip):
+    """征求意见 by a process that read the people before `lockstep users disable drafter`: opening it,
+    importing comments and publishing the summary are refused (unknown_person), nothing recorded."""
+    from documents.problems import Refused
+    from services.dossiers.intake import intake_bundle
+    from services.home.accounts import disable_person
+    from services.home.context import open_services
+    from services.review import consultation as cons
+    svc = pg_svc
+    r = intake_bundle([sample_zip(kind="重大行政决策", doc_number="根政发〔2019〕241号")], "drafter", svc)
+    d = r.dossier
+    warm = open_services(svc.home)
+    assert warm.config.person("drafter") is not None
+    disable_person(open_services(svc.home), "drafter", "admin")
+    for call in (lambda: cons.open_consultation(warm, d, dt.date(2019, 7, 1), dt.date(2019, 7, 31), "drafter"),
+                 lambda: cons.publish_summary(warm, d, "drafter")):
+        with pytest.raises(Refused) as refused:
+            call()
+        assert refused.value.problem.code == "unknown_person", refused.value.problem
+    with svc.unit() as uow:
+        assert uow.review.consultation(d) is None
+    assert not (svc.home.site / "consultations").exists() or not any((svc.home.site / "consultations").iterdir())
+    _verified(svc)
