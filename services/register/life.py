@@ -14,7 +14,7 @@ from review import rules as guards
 from review.lifecycles import REGISTER_ENTRY
 from review.model import Event, Version
 from services.home.context import Services
-from services.review.basics import person, pipeline_for
+from services.review.basics import person, pipeline_for, still_enabled
 
 if TYPE_CHECKING:
     from storage.tables import RegisterEntryRow, RegisterLinkRow
@@ -259,6 +259,7 @@ def amend(svc: Services, number: str, by: str, actor: str) -> EntryView:
     name = _registrar(svc, actor)
     with svc.unit() as uow:
         uow.register.hold([number, by])          # first: another status change commits before these reads
+        still_enabled(uow, person(svc.config, name))      # disabled since this process read its people
         target, acting = uow.register.require(number), uow.register.require(by)
         if p := rules.amend_problem(number, target.status, by, acting.status):
             raise Refused(p)
@@ -288,6 +289,7 @@ def repeal(svc: Services, number: str, actor: str, by: str | None = None, reason
     name = _registrar(svc, actor)
     with svc.unit() as uow:
         uow.register.hold([number, by] if by else [number])     # first: as amend
+        still_enabled(uow, person(svc.config, name))      # disabled since this process read its people
         target = uow.register.require(number)
         acting = uow.register.require(by) if by else None
         if p := rules.repeal_problem(number, target.status, by, acting.status if acting else None, reason):

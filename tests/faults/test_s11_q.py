@@ -435,3 +435,22 @@ def test_a_drafter_disabled_meanwhile_can_no_longer_run_the_consultation(pg_svc,
         assert uow.review.consultation(d) is None
     assert not (svc.home.site / "consultations").exists() or not any((svc.home.site / "consultations").iterdir())
     _verified(svc)
+
+
+def test_a_registrar_disabled_meanwhile_can_no_longer_repeal(pg_svc, tmp_path):
+    from documents.problems import Refused
+    from services.home.accounts import disable_person
+    from services.home.context import open_services
+    from services.register import life
+    from tests.storage.test_gazette_storage import signed_dossier
+    svc = pg_svc
+    d = signed_dossier(svc, tmp_path / "bundles")
+    with svc.unit() as uow:
+        number = uow.register.entry_for(d).registration_number
+    warm = open_services(svc.home)
+    disable_person(open_services(svc.home), "editor", "admin")
+    with pytest.raises(Refused) as refused:
+        life.repeal(warm, number, "editor", reason="上位法已废止")
+    assert refused.value.problem.code == "unknown_person", refused.value.problem
+    assert life.show(svc, number).status != "repealed"
+    _verified(svc)
