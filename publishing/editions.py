@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel
 
+from documents.shown import without_direction
 from publishing.corrections import Notice
 from publishing.docx_text import Block
 from publishing.gazette_rules import CORRECTION_SECTION, INTERPRETATION_SECTION
@@ -204,7 +205,8 @@ def feed(issue: IssueContent) -> bytes:
                          "corrects_dossier": notice.item.dossier if notice.item else None},
         } for notice in issue.notices],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+    # direction controls: the one list every output leaves out (documents/shown.py); a JSON string holds none
+    return without_direction(json.dumps(doc, ensure_ascii=False, indent=2)).encode("utf-8")
 
 
 def manifest(files: dict[str, bytes]) -> bytes:

@@ -38,6 +38,7 @@ from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
+from documents.shown import without_direction
 from publishing.docx_text import Block
 from publishing.editions import EditionItem, IssueContent
 from publishing.gazette_rules import CORRECTION_SECTION, INTERPRETATION_SECTION
@@ -282,7 +283,7 @@ def _run(text: str = ""):
     """A w:r as python-docx's run.text writes it: a w:tab per tab, a w:br per line break, the text
     between in w:t (space-preserving when it starts or ends with whitespace)."""
     r = _el("r")
-    for piece in _SPECIAL.split(text):
+    for piece in _SPECIAL.split(without_direction(text)):       # documents/shown.py: no output prints them
         if piece == "\t":
             r.append(_el("tab"))
         elif piece in ("\r", "\n"):
@@ -309,7 +310,7 @@ def _attr(value: str) -> str:
 def _pieces_xml(text: str) -> str:
     """The children `_run(text)` gives a w:r, as XML."""
     out = []
-    for piece in _SPECIAL.split(text):
+    for piece in _SPECIAL.split(without_direction(text)):
         if piece == "\t":
             out.append("<w:tab/>")
         elif piece in ("\r", "\n"):

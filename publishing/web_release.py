@@ -8,6 +8,7 @@ from pathlib import PurePosixPath
 
 from markupsafe import Markup
 
+from documents.shown import without_direction
 from publishing import mammoth_lean
 from review.model import Version
 from templates import render
@@ -85,6 +86,7 @@ class _Cleaner(HTMLParser):
         for name, value in attrs:
             if name not in _KEEP[tag] or value is None:
                 continue
+            value = without_direction(value)    # before the URL check: "java\u202escript:" is not relative
             if name in ("href", "src"):
                 value = _safe_url(tag, value)
                 if value is None:       # an image from anywhere else is left out
@@ -104,8 +106,8 @@ class _Cleaner(HTMLParser):
             self.out.append(f"</{tag}>")
 
     def handle_data(self, data):
-        if not self.hidden:
-            self.out.append(escape(data, quote=False))
+        if not self.hidden:         # direction controls: the one list every output leaves out (documents/shown.py)
+            self.out.append(escape(without_direction(data), quote=False))
 
 
 def short_title(title: str) -> str:

@@ -78,8 +78,10 @@ def public_search(svc: Services, text: str | None = None, *, number: str | None 
 
 
 def highlight(text: str | None, *words: str | None) -> Markup:
-    """The text escaped, each occurrence of any word (case-insensitive) in <mark>."""
-    text = text or ""
+    """The text escaped, each occurrence of any word (case-insensitive) in <mark>; without direction
+    controls, which no output prints (documents/shown.py): Markup is not filtered by the templates."""
+    from documents.shown import without_direction
+    text = without_direction(text or "")
     wanted = [w for w in {" ".join((w or "").split()) for w in words} if w]
     if not wanted:
         return escape(text)

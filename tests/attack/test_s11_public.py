@@ -1,0 +1,153 @@
+"""Session 11, brief P: what the public, gazette editors and registrars see, attacked as a stranger would.
+
+One module world: a document whose title and text carry hostile markup (<script>, "><img onerror>, {{ }}),
+a right-to-left override (U+202E) and a zero-width space, published with an ordinary one and released in a
+gazette issue into the home's gazette folder. Every public surface is read through the desk (TestClient) and
+on disk (the files a web server serves: HOME/site, HOME/gazette/ISSUE/html, the print edition).
+
+Direction controls (documents/shown.py): "the one list of characters every output leaves out" — a title
+ending "…的\u202e知通废止" reads otherwise than it is stored. The staff pages and notices already leave them
+out; the released document's own text (site pages, gazette web edition), the gazette's feed.json and the
+print edition (whose PDF LibreOffice draws reversed) did not.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from desk.app import create_app
+from tests.storage.test_gazette_storage import signed_dossier
+
+DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")
+EVIL = '根河市<script>alert(1)</script>"><img src=x onerror=alert(2)>{{7*7}}的\u202e知通废止\u200b办法'
+SENTENCE = "本办法自2019年9月1日起施行。本文件\u2067第\u202e三条\u2069另有规定。"
+PLAIN = "根河市公开攻击普通办法"
+ISSUE = "2019-8"
+
+
+@pytest.fixture(scope="module")
+def world():
+    from services.gazette.issues import add_items, create_issue
+    from services.gazette.release import release_issue
+    from services.home.context import open_services
+    from tests.support.homes import scratch_home
+    with scratch_home("lockstep-s11-public-") as (home, base):
+        svc = open_services(home)
+        evil = signed_dossier(svc, base / "b", SENTENCE, title=EVIL)
+        plain = signed_dossier(svc, base / "b", "本办法自2019年9月1日起施行。", title=PLAIN)
+        create_issue(svc, 2019, 8, "editor")
+        add_items(svc, ISSUE, [evil, plain], "editor")
+        released = release_issue(svc, ISSUE, home.path / "gazette", "editor", dt.date(2019, 8, 30))
+        client = TestClient(create_app(home.path, "test-token"), base_url="http://testserver",
+                            raise_server_exceptions=False)
+        yield {"home": home, "svc": svc, "evil": evil, "plain": plain, "released": released, "client": client}
+
+
+def _public_paths(w) -> dict[str, str]:
+    with w["svc"].unit() as uow:
+        number = uow.register.entry_for(w["evil"]).registration_number
+    e = w["evil"]
+    return {"site": "/site/", "policy": f"/site/policies/{e}.html", "interpretation": f"/site/interpretations/{e}.html",
+            "register": "/register", "entry": f"/register/{number}", "gazette": "/gazette",
+            "search": "/gazette/search?text=根河市", "web_index": f"/gazette/{ISSUE}/web/index.html",
+            "web_item": f"/gazette/{ISSUE}/web/items/{e}.html",
+            "web_interpretation": f"/gazette/{ISSUE}/web/interpretations/{e}.html"}
+
+
+def _files(w) -> dict[str, Path]:
+    home = w["home"].path
+    return {str(p.relative_to(home)): p for root in (home / "site", home / "gazette" / ISSUE / "html")
+            for p in sorted(root.rglob("*")) if p.suffix in (".html", ".json")}
+
+
+# ---------------------------------------------------------------- hostile markup (held)
+
+def test_hostile_markup_in_a_title_and_text_is_escaped_in_every_public_page_and_file(world):
+    c = world["client"]
+    for name, path in _public_paths(world).items():
+        r = c.get(path)
+        assert r.status_code == 200, (name, path, r.status_code)
+        assert "<script>alert" not in r.text and "<img src=x" not in r.text, (name, path)
+        if name in ("policy", "entry", "web_item"):
+            assert "{{7*7}}" in r.text, (name, "the braces are shown as written, never evaluated")
+    files = _files(world)
+    assert any(k.endswith(".json") for k in files) and any(k.startswith("site/") for k in files)
+    for rel, path in files.items():
+        text = path.read_text(encoding="utf-8")
+        if rel.endswith(".html"):
+            assert "<script>alert" not in text and "<img src=x" not in text, rel
+    feed = c.get(f"/gazette/{ISSUE}/web/feed.json")
+    assert feed.headers["content-type"].startswith("application/json")     # never sniffed as a page
+    assert feed.headers.get("x-content-type-options") == "nosniff"
+
+
+# ---------------------------------------------------------------- direction controls (broke, fixed)
+
+def test_direction_controls_leave_every_public_page_of_a_released_document(world):
+    c = world["client"]
+    for name, path in _public_paths(world).items():
+        r = c.get(path)
+        assert r.status_code == 200, (name, path)
+        assert not DIRECTION.search(r.text), f"{name} ({path}) prints a direction control"
+
+
+def test_direction_controls_leave_the_files_a_web_server_serves(world):
+    for rel, path in _files(world).items():
+        assert not DIRECTION.search(path.read_text(encoding="utf-8")), f"{rel} holds a direction control"
+    feed = world["client"].get(f"/gazette/{ISSUE}/web/feed.json").text
+    assert "知通废止" in feed and not DIRECTION.search(feed)
+
+
+def test_direction_controls_leave_the_print_edition(world):
+    released = world["released"]
+    data = Path(released.print_path).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert "知通废止" in xml and "第三条" in re.sub(r"<[^>]+>", "", xml)
+    assert not DIRECTION.search(xml), "the print edition (and the PDF drawn from it) reorders the text"
+
+
+# ---------------------------------------------------------------- hostile filters (held)
+
+@pytest.mark.parametrize("query", ["_", "\\", "%%", "根河%", "_河市", "根%办法"])
+def test_register_and_gazette_search_wildcards_match_only_themselves(world, query):
+    c = world["client"]
+    for path in (f"/register?status=all&q={query}", f"/gazette/search?text={query}"):
+        r = c.get(path)
+        assert r.status_code == 200, (path, r.status_code)
+        assert PLAIN not in r.text, (path, "a LIKE wildcard matched every entry")
+
+
+@pytest.mark.parametrize("path", ["/register?q=%00", "/register?q=a%01b", "/gazette/search?text=%00",
+                                  "/gazette/search?from=2019-13-01", "/gazette/search?from=2019-09-01&to=2019-08-01"])
+def test_hostile_filters_on_public_pages_are_a_coded_public_page_never_a_500(world, path):
+    r = world["client"].get(path)
+    assert r.status_code == 400, (path, r.status_code)
+    assert "请求有误" in r.text or "日期" in r.text
+    assert "Traceback" not in r.text
+
+
+@pytest.mark.parametrize("path", ["/register/%00", "/register/" + "长" * 3000, "/register/GHDR-2026-0001%00",
+                                  "/site/policies/%00.html", "/site/policies/%ed%a0%80.html",
+                                  "/gazette/2019-8/web/items/%00", "/gazette/2019-8/web/..%2F..%2Flockstep.toml",
+                                  "/gazette/%00/web/index.html", "/site/assets/..%2Flockstep.db"])
+def test_hostile_names_answer_the_one_public_404(world, path):
+    c = world["client"]
+    missing = c.get("/site/policies/D2099-9999.html")
+    r = c.get(path)
+    assert r.status_code == 404, (path, r.status_code)
+    assert r.text == missing.text
+
+
+@pytest.mark.parametrize("href", ["java\u202escript:alert(1)", "\u2066javascript:alert(1)", "jav\u202aascript\u202c:alert(1)"])
+def test_a_link_target_hiding_its_scheme_behind_direction_controls_is_judged_without_them(href):
+    from publishing.web_release import clean_html
+    out = clean_html(f'<p><a href="{href}">点此</a><img src="{href}"></p>')
+    assert "script:" not in out.lower() and not DIRECTION.search(out)
+    assert '<a href="#">点此</a>' in out
