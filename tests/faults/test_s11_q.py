@@ -1,12 +1,16 @@
-"""Brief Q (session 11): the guarantees attacked under races and kill -9 where no test did before.
+"""Brief Q (session 11): the guarantees attacked by races between a rule and the act, on a real
+PostgreSQL (one server for this module, a database per test). A second PostgreSQL connection holds a
+row lock (an issue's items, or the audit chain's counter that every act takes last) so that one side
+of the race is caught between its reads and its commit while the other side runs:
 
-On a real PostgreSQL (one server for this module) and in real subprocesses:
-
-- 撤回公开 landing while a gazette release runs: the release has read its items (all public) and not
-  yet committed when the withhold commits. Exactly one outcome: the release is refused (not_public)
-  or it goes out and the withhold revises its web edition; never a released web edition (stored or on
-  disk) that shows a withheld document. The test holds a row lock on the issue's items (a second
-  PostgreSQL connection) so the release is caught between its reads and its commit.
+- 撤回公开 while a gazette release runs: never a released web edition (stored or on disk) showing the
+  withheld document (was broken: the release read its dossiers unlocked);
+- an import of letters while 意见采纳情况 is published: in the summary or refused, never recorded after
+  it (was broken: the summary did not take the consultation's lock);
+- a person disabled after a process read its people: deciding, signing, withholding, releasing, the
+  consultation and 废止 are refused (was broken: only the process's cached people were asked);
+- two resubmissions at once are versions 2 and 3; 退回 racing 签发 leaves one outcome (held);
+- 废止 racing the expiry check: one status change (was broken: expired, then repealed over it).
 """
 from __future__ import annotations
 

@@ -1,11 +1,16 @@
-"""Brief Q (session 11), kill -9: a consultation's public pages and their records, whole or absent.
+"""Brief Q (session 11): kill -9 and stop-at-a-point where no test did before, in real subprocesses on
+SQLite homes (services/home/crashpoints.py: LOCKSTEP_TEST_CRASH_AT=<name> kills, stop:<name> stops the
+process with SIGSTOP until the test sends SIGCONT, so the race's other side runs in between).
 
-`lockstep consultation open` and `lockstep consultation summary` die by SIGKILL (services/home/crashpoints.py)
-just before their commit: the notice or the adoption summary must not be on the public site while the
-record says the consultation is not open / the summary not published (the pages are written under
-temporary names and moved into place after the commit, as a publication's are). `storage check --repair`
-removes what the killed run left, the same command again completes it, `storage check` is clean and
-`audit verify` passes.
+- `consultation open` / `consultation summary` killed before their commit: no public notice or
+  summary without its record (was broken: the page was written before the commit); killed after it:
+  `storage check` reports the missing page and `--repair` writes it (was broken: not reported);
+- `withhold`, `backup`, `users disable` killed midway: the same command completes or cleanly refuses,
+  restore never takes a half backup (held);
+- a withhold between a release's (or a publication's) commit and its folder's (pages') move: the
+  withheld document never appears on disk (was broken); a consultation page of a dossier that stopped
+  being public meanwhile is taken down (was broken);
+- storage check counts a withheld document's page left on the site as a stray (was broken).
 """
 from __future__ import annotations
 
@@ -84,9 +89,8 @@ def test_a_withhold_killed_before_its_commit_is_completed_by_the_same_command(sv
     home = svc.home.path
     code, done = release(home, home / "gazette")
     assert code == 0, done
-    d = done["issue"]["dossiers"][0] if "dossiers" in done["issue"] else None
     with svc.unit() as uow:
-        d = d or uow.gazette.members("2019-8")[0].dossier_id
+        d = uow.gazette.members("2019-8")[0].dossier_id
     page = svc.home.site / "policies" / f"{d}.html"
     assert page.is_file()
     args = ("withhold", d, "--reason", "经审查发现涉及不宜公开的内容，撤回公开", "--as", "editor")
