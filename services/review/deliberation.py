@@ -134,6 +134,7 @@ def record_deliberation(svc: Services, dossier_id: str, *, meeting: str, session
     def once() -> DeliberationRecord:
         from storage.tables import DeliberationRow
         with svc.unit() as uow:
+            uow.dossiers.hold({dossier_id})      # first: an approval under way commits before these reads
             row, view, stage = _guard(svc, uow, dossier_id, actor)
             version = view.current
             if wanted is not None and wanted != version.number:

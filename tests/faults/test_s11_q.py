@@ -10,7 +10,8 @@ of the race is caught between its reads and its commit while the other side runs
 - a person disabled after a process read its people: deciding, signing, withholding, releasing, the
   consultation and 废止 are refused (was broken: only the process's cached people were asked);
 - two resubmissions at once are versions 2 and 3; 退回 racing 签发 leaves one outcome (held);
-- 废止 racing the expiry check: one status change (was broken: expired, then repealed over it).
+- 废止 racing the expiry check: one status change (was broken: expired, then repealed over it);
+- a meeting record corrected while 集体审议 is approved: never rewritten after the approval (was broken).
 """
 from __future__ import annotations
 
@@ -457,4 +458,47 @@ def test_a_registrar_disabled_meanwhile_can_no_longer_repeal(pg_svc, tmp_path):
         life.repeal(warm, number, "editor", reason="上位法已废止")
     assert refused.value.problem.code == "unknown_person", refused.value.problem
     assert life.show(svc, number).status != "repealed"
+    _verified(svc)
+
+
+def test_a_meeting_record_corrected_while_the_stage_is_approved_is_never_changed_after_the_approval(pg_svc, sample_zip):
+    """集体审议: the secretary corrects the meeting record while the stage is being approved. The record
+    may not change once the stage is approved: the correction commits before the approval (which then
+    stands on the corrected record) or is refused (invalid_state); never a record rewritten after it."""
+    from documents.problems import Refused
+    from services.review.actions import record_decision
+    from services.review.deliberation import deliberation_of
+    from storage.tables import EventRow
+    from tests.storage.test_deliberation import before_deliberation, record
+    svc = pg_svc
+    d = before_deliberation(svc, sample_zip)
+    record(svc, d)
+    outcome: dict = {}
+    lock = _hold_the_audit_chain(svc)
+    try:
+        approving = _in_thread(outcome, "approve", lambda: record_decision(svc, d, "deliberation", "approve", "同意",
+                                                                           "secretary"))
+        assert _waiters(svc, 1, time.monotonic() + 30)
+        correcting = _in_thread(outcome, "correct", lambda: record(svc, d, session_number=13))
+        _waiters(svc, 2, time.monotonic() + 10)
+    finally:
+        lock.rollback()
+        lock.close()
+    for t in (approving, correcting):
+        t.join(60)
+        assert not t.is_alive()
+    assert not isinstance(outcome["approve"], BaseException), outcome
+    with svc.session() as s:
+        order = [e.name for e in s.query(EventRow).filter(EventRow.dossier_id == d).order_by(EventRow.seq)
+                 if e.name in ("review.deliberation.recorded", "review.stage.decided")][-2:]
+    if isinstance(outcome["correct"], Refused):
+        assert outcome["correct"].problem.code == "invalid_state"
+        assert deliberation_of(svc, d).session_number == 12
+        # The refused correction's minutes were stored before its row, as an intake's objects are: an
+        # orphan nobody names, which storage check --repair removes (after its grace period).
+        from services.home.storage_check import check
+        assert [o.removed for o in check(svc, repair=True, grace_seconds=0).orphan_objects] == [True]
+    else:
+        assert order == ["review.deliberation.recorded", "review.stage.decided"], order     # corrected, then approved
+        assert deliberation_of(svc, d).session_number == 13
     _verified(svc)
