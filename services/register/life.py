@@ -222,13 +222,31 @@ def emergencies(uow: Unit, dossier_ids: list[str], config=None) -> dict[str, lis
 
 def list_entries(svc: Services, status: str | None = None, *, public: bool = False) -> list[EntryView]:
     with svc.reading() as uow:
-        return views(uow, uow.register.entries(status, public=public), svc.config)
+        found = views(uow, uow.register.entries(status, public=public), svc.config)
+    return public_links(svc, found) if public else found
 
 
 def newest_entries(svc: Services, statuses: tuple[str, ...] | None, limit: int, *, public: bool = False) -> list[EntryView]:
     """The newest `limit` entries of these statuses (None: any), newest first, read as a page."""
     with svc.unit() as uow:
-        return views(uow, uow.register.newest(statuses, limit, public=public), svc.config)
+        found = views(uow, uow.register.newest(statuses, limit, public=public), svc.config)
+    return public_links(svc, found) if public else found
+
+
+def public_links(svc: Services, entries: list[EntryView]) -> list[EntryView]:
+    """The entries as public outputs show them (register pages, exports, the API's public list): the documents
+    they name as amending, amended or repealing only when public now (review.rules.is_public, through
+    uow.public_site), as the site's entry page shows them; a withheld one is not named, its status stays."""
+    named = {n for e in entries for n in (*e.amends, *e.amended_by, *([e.repealed_by] if e.repealed_by else []))}
+    public = {e.registration_number for e in entries} & named        # the entries listed are public already
+    if not named - public:
+        return entries
+    with svc.unit() as uow:
+        public |= set(uow.public_site.public_entries(sorted(named - public)))
+    return [e.model_copy(update={
+        "amends": [n for n in e.amends if n in public], "amended_by": [n for n in e.amended_by if n in public],
+        "amended_on": {n: day for n, day in e.amended_on.items() if n in public},
+        "repealed_by": e.repealed_by if e.repealed_by in public else None}) for e in entries]
 
 
 def show(svc: Services, number: str) -> EntryView:
