@@ -208,3 +208,47 @@ def test_a_normative_document_is_not_in_force_on_the_public_register_before_its_
     finally:
         from services.dossiers.withhold import withhold
         withhold(svc, d, "测试：本条仅用于检验公报刊登前的公开状态", "editor")
+
+
+# ---------------------------------------------------------------- withheld documents named by others (broke, fixed)
+
+def test_register_pages_and_exports_never_name_a_withheld_document_that_amended_or_repealed_another(world, tmp_path):
+    """A amended by B, C repealed by D, then B and D withheld: the live site already leaves B's and D's numbers
+    out (templates/site_register_entry.html.j2 keeps only public ones); `lockstep register pages`, the exports
+    (CSV, JSON: `lockstep register export`, /desk/register/export.*) and the API's public list named them, linking
+    to entry pages the withhold had removed."""
+    import json
+
+    from services.dossiers.withhold import withhold
+    from services.register import outputs
+    from services.register.life import amend, list_entries, repeal
+    svc, c = world["svc"], world["client"]
+    folder = world["home"].path.parent / "b"
+    a, b, cc, d = (signed_dossier(svc, folder, f"本办法自2019年{m}月1日起施行。", title=f"根河市撤回链接{t}办法")
+                   for m, t in ((9, "甲"), (10, "乙"), (9, "丙"), (10, "丁")))
+    with svc.unit() as uow:
+        n = {x: uow.register.entry_for(x).registration_number for x in (a, b, cc, d)}
+    amend(svc, n[a], n[b], "editor")
+    repeal(svc, n[cc], "editor", by=n[d], reason="被新办法替代，予以废止")
+    for x in (b, d):
+        withhold(svc, x, "测试：该文件内容有误，撤回公开待更正", "editor")
+    hidden = (n[b], n[d])
+    try:
+        for path in (f"/register/{n[a]}", f"/register/{n[cc]}", f"/site/policies/{a}.html", f"/site/policies/{cc}.html"):
+            assert not any(h in c.get(path).text for h in hidden), path        # the live site (held)
+        pages = tmp_path / "pages"
+        outputs.site(svc, pages)
+        for f in pages.rglob("*.html"):
+            assert not any(h in f.read_text(encoding="utf-8") for h in hidden), f.name
+        for fmt in ("csv", "json"):
+            outputs.export(svc, fmt, tmp_path / f"x.{fmt}", "https://www.genhe.gov.cn/site")
+            assert not any(h in (tmp_path / f"x.{fmt}").read_text(encoding="utf-8-sig") for h in hidden), fmt
+        shown = {e.registration_number: e for e in list_entries(svc, public=True)}
+        assert shown[n[a]].amended_by == [] and shown[n[cc]].repealed_by is None
+        assert shown[n[cc]].status == "repealed"           # still says 已废止, without naming the withheld document
+        assert not any(h in json.dumps(shown[n[a]].model_dump(mode="json")) for h in hidden)
+        staff = {e.registration_number: e for e in list_entries(svc)}
+        assert staff[n[a]].amended_by == [n[b]] and staff[n[cc]].repealed_by == n[d]     # registrars see the record
+    finally:
+        for x in (a, cc):
+            withhold(svc, x, "测试：本条仅用于检验撤回文件的链接", "editor")
