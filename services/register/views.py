@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from documents.problems import Refused, problem
 from services.home.context import Services
-from services.register.life import EntryView, views
+from services.register.life import EntryView, public_links, views
 from storage.public import dossier_public
 
 
@@ -18,4 +18,5 @@ def register_entry(svc: Services, number: str, *, public: bool) -> EntryView:
             row = None
         if row is None:
             raise Refused(problem("not_found", f"台帐中没有登记号 {number}"))
-        return views(uow, [row])[0]
+        found = views(uow, [row])[0]
+    return public_links(svc, [found])[0] if public else found     # naming only documents public now

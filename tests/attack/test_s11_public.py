@@ -249,6 +249,12 @@ def test_register_pages_and_exports_never_name_a_withheld_document_that_amended_
         assert not any(h in json.dumps(shown[n[a]].model_dump(mode="json")) for h in hidden)
         staff = {e.registration_number: e for e in list_entries(svc)}
         assert staff[n[a]].amended_by == [n[b]] and staff[n[cc]].repealed_by == n[d]     # registrars see the record
+        from desk import auth                  # the JSON API, as a reader who is not a registrar
+        api = TestClient(c.app, base_url="http://testserver",
+                         headers={"Authorization": f"Bearer {auth.issue_token(world['home'].path, 'drafter')}"})
+        for path in ("/api/v1/register", f"/api/v1/register/{n[a]}", f"/api/v1/register/{n[cc]}"):
+            r = api.get(path)
+            assert r.status_code == 200 and not any(h in r.text for h in hidden), path
     finally:
         for x in (a, cc):
             withhold(svc, x, "测试：本条仅用于检验撤回文件的链接", "editor")
