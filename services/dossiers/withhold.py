@@ -33,7 +33,7 @@ from review import rules
 from review.model import Withheld
 from services.home.context import Services
 from services.home.crashpoints import crash_point
-from services.home.folder import write_public
+from services.home.folder import private, write_public
 from services.review.actions import person
 from services.review.basics import still_enabled
 from storage.tables import GazetteIssueRow
@@ -55,6 +55,7 @@ class WithholdResult(BaseModel):
     issues: list[str] = []                  # released issues whose web edition was revised
     site_removed: list[str] = []            # site paths removed
     folders: list[str] = []                 # edition folders rewritten on disk
+    prints_private: list[str] = []          # print edition files (docx, PDF) made private in the public folders
 
 
 def clean_reason(reason: str | None) -> str:
@@ -84,10 +85,13 @@ def _withhold(svc: Services, dossier_id: str, reason: str, who, roots: list[Path
         uow.flush()
         revised: dict[str, dict[str, bytes]] = {}
         shas: dict[str, str] = {}
+        printed: dict[str, list[str]] = {}     # issue → its print edition's files, kept from the public now
         for issue in uow.withholding.issues_naming(dossier_id):
             pages = public_web_edition(svc, uow, issue)
             shas[issue.id] = _store_revision(uow, issue, pages, now)
             revised[issue.id] = pages
+            if _prints_not_public(uow, issue):
+                printed[issue.id] = _print_files(issue)
         site = _site_paths(uow, dossier_id)
         uow.audit.append(Withheld(dossier_id=dossier_id, actor=who.name, at=now, reason=reason,
                                  issues=tuple(revised), web_revisions=shas, site_removed=tuple(site)))
@@ -95,9 +99,14 @@ def _withhold(svc: Services, dossier_id: str, reason: str, who, roots: list[Path
         removed = [p for p in site if _remove(svc.home.site, p)]
         folders = [str(folder) for issue_id, pages in revised.items() for root in roots
                    if (folder := root / issue_id / "html").is_dir() and _rewrite(folder, pages)]
+        # The print edition is the record, never revised: its copies in the release folders stay byte for
+        # byte, but the public is not served it while it prints a document not public (desk/pages_gazette.py,
+        # services/gazette/views.not_public_in): 0600, kept from the web server as the database is.
+        prints = [str(path) for issue_id, names in printed.items() for root in roots for name in names
+                  if (path := root / issue_id / name).is_file() and private(path) is None]
         crash_point("withhold.before_commit")       # tests/faults: files changed, nothing committed
         return WithholdResult(dossier=dossier_id, withheld_at=now, withheld_by=who.name, reason=reason,
-                              issues=list(revised), site_removed=removed, folders=folders)
+                              issues=list(revised), site_removed=removed, folders=folders, prints_private=prints)
 
 
 # ---------------------------------------------------------------- the gazette's web editions
@@ -132,7 +141,19 @@ def public_web_edition(svc: Services, uow: Unit, issue: GazetteIssueRow) -> dict
         city=svc.config.city, editor=f"{svc.config.city}人民政府办公室", year=issue.year, number=issue.number,
         total=issue.total, release_date=issue.release_date, released_at=released_at, items=tuple(out),
         notices=tuple(notices_of(uow, issue.id)))
-    return web_edition(content, print_name=_offered_print(uow, issue))
+    # An issue printing a document not public now offers no print edition (desk/pages_gazette.py keeps it
+    # from the public): the 目录 does not link it.
+    return web_edition(content, print_name=None if hidden else _offered_print(uow, issue))
+
+
+def _prints_not_public(uow: Unit, issue: GazetteIssueRow) -> bool:
+    return any(not rules.is_public(d.disclosure, d.withheld_at is not None)
+               for d in uow.gazette_reads.dossiers_in(issue.id))
+
+
+def _print_files(issue: GazetteIssueRow) -> list[str]:
+    from publishing import editions_pdf
+    return [issue.print_name, editions_pdf.pdf_name(issue.print_name)] if issue.print_name else []
 
 
 def _offered_print(uow: Unit, issue: GazetteIssueRow) -> str | None:

@@ -39,12 +39,13 @@ def issues_by_year(svc: Services) -> list[tuple[int, list[PublicIssue]]]:
         rows = uow.public_site.released_issues()
         counts = uow.public_site.item_counts()
         off = uow.public_site.issues_kept_off()
+        unprinted = uow.public_site.issues_printing_not_public()    # its print edition is not offered
         pdfs = uow.derived.find({r.print_sha256 for r in rows if r.web_sha256 and r.print_sha256},
                                 editions_pdf.KIND, editions_pdf.MAKER)
     years: dict[int, list[PublicIssue]] = {}
     for r in rows:
         served = bool(r.web_sha256) and r.id not in off
-        printed = r.print_name if served and r.print_sha256 and r.print_name else None
+        printed = r.print_name if served and r.print_sha256 and r.print_name and r.id not in unprinted else None
         if printed and r.print_sha256 in pdfs:
             printed = editions_pdf.pdf_name(printed)
         years.setdefault(r.year, []).append(PublicIssue(

@@ -132,3 +132,12 @@ class PublicSite:
         q = (select(DossierRow.id, DossierRow.index_number, DossierRow.topic)
              .where(DossierRow.id.in_(dossier_ids), public_dossier(DossierRow)))
         return {d: (n, t) for d, n, t in self.session.execute(q)}
+
+    def issues_printing_not_public(self) -> set[str]:
+        """Issues whose print edition prints a dossier not public now (withheld included): the print edition
+        is never revised, so the public is not offered it (services/gazette/views.not_public_in)."""
+        q = (select(GazetteIssueItemRow.issue_id)
+             .join(GazetteItemRow, GazetteItemRow.id == GazetteIssueItemRow.item_id)
+             .join(DossierRow, DossierRow.id == GazetteItemRow.dossier_id)
+             .where(~public_dossier(DossierRow)).distinct())
+        return set(self.session.scalars(q))

@@ -13,6 +13,7 @@ print edition (whose PDF LibreOffice draws reversed) did not.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 import zipfile
@@ -258,3 +259,35 @@ def test_register_pages_and_exports_never_name_a_withheld_document_that_amended_
     finally:
         for x in (a, cc):
             withhold(svc, x, "测试：本条仅用于检验撤回文件的链接", "editor")
+
+
+# ---------------------------------------------------------------- the print edition after a withhold (broke, fixed)
+
+def test_after_a_withhold_the_print_edition_leaves_the_public_folder_and_no_public_page_offers_it(world):
+    """The desk keeps a released print edition carrying a withheld document from the public (it is the record,
+    never revised: desk/pages_gazette.py answers 404). The copy the release wrote into HOME/gazette/ISSUE/ (0644,
+    the folder a web server serves) stayed readable, and /gazette and the revised 目录 still linked to it. It
+    stays byte for byte (tests/security/test_withhold.py), private (0600) as the database is."""
+    from services.dossiers.withhold import withhold
+    from services.gazette.issues import add_items, create_issue
+    from services.gazette.release import release_issue
+    svc, c = world["svc"], world["client"]
+    folder = world["home"].path.parent / "b"
+    kept, gone = (signed_dossier(svc, folder, "本办法自2019年10月1日起施行。", title=f"根河市印刷版{t}办法") for t in "甲乙")
+    create_issue(svc, 2019, 9, "editor")
+    add_items(svc, "2019-9", [kept, gone], "editor")
+    released = release_issue(svc, "2019-9", world["home"].path / "gazette", "editor", dt.date(2019, 9, 30), pdf=False)
+    printed = Path(released.print_path)
+    assert printed.exists() and f'/gazette/2019-9/{printed.name}' in c.get("/gazette").text
+    withhold(svc, gone, "测试：该文件内容有误，撤回公开待更正", "editor")
+    issue_folder = world["home"].path / "gazette" / "2019-9"
+    assert printed.read_bytes() and not printed.stat().st_mode & 0o077, \
+        "the print edition carrying the withheld document is still readable in the public folder"
+    assert hashlib.sha256(printed.read_bytes()).hexdigest() == released.print_sha256     # the record, as released
+    assert (issue_folder / "html" / "index.html").exists()          # the revised web edition stays
+    listing = c.get("/gazette").text
+    assert "/gazette/2019-9/web/index.html" in listing and "/gazette/2019-9/公报" not in listing
+    index = c.get("/gazette/2019-9/web/index.html").text
+    assert printed.name not in index and "根河市印刷版甲办法" in index
+    assert c.get(f"/gazette/2019-9/{printed.name}").status_code == 404
+    assert svc.store.exists(released.print_sha256)                 # the record itself is kept
