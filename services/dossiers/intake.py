@@ -282,6 +282,8 @@ def _record(svc: Services, prepared: Prepared, actor: Person, dossier_hint: str 
     doc_number = policy.doc_number.canonical if policy and policy.doc_number else None
     title = (policy.title if policy and policy.title else None)
     with svc.unit() as uow:
+        from services.review.basics import still_enabled
+        still_enabled(uow, actor)       # disabled since this process read its people: refused
         repo = uow.dossiers
         # A bundle naming no kind keeps its dossier's (a resubmission, the kind 类别认定 left it with).
         if not prepared.declared and (kept := _kept_kind(uow, actor, dossier_hint, doc_number, title)) \

@@ -502,3 +502,23 @@ def test_a_meeting_record_corrected_while_the_stage_is_approved_is_never_changed
         assert order == ["review.deliberation.recorded", "review.stage.decided"], order     # corrected, then approved
         assert deliberation_of(svc, d).session_number == 13
     _verified(svc)
+
+
+def test_a_drafter_disabled_meanwhile_can_no_longer_submit(pg_svc, sample_zip):
+    """A bundle submitted by a process that read the people before `lockstep users disable drafter`:
+    refused (unknown_person), no dossier, its objects not left counted as stored."""
+    from documents.problems import Refused
+    from services.dossiers.intake import intake_bundle
+    from services.home.accounts import disable_person
+    from services.home.context import open_services
+    svc = pg_svc
+    warm = open_services(svc.home)
+    disable_person(open_services(svc.home), "drafter", "admin")
+    with pytest.raises(Refused) as refused:
+        intake_bundle([sample_zip(doc_number="根政办发〔2019〕251号")], "drafter", warm)
+    assert refused.value.problem.code == "unknown_person", refused.value.problem
+    from storage.tables import DossierRow
+    with svc.session() as s:
+        assert s.query(DossierRow).count() == 0
+    assert list(svc.store.keys()) == []             # what it stored went again
+    _verified(svc)
