@@ -90,7 +90,7 @@ def _withhold(svc: Services, dossier_id: str, reason: str, who, roots: list[Path
             pages = public_web_edition(svc, uow, issue)
             shas[issue.id] = _store_revision(uow, issue, pages, now)
             revised[issue.id] = pages
-            if _prints_not_public(uow, issue):
+            if prints_not_public(uow, issue.id):
                 printed[issue.id] = _print_files(issue)
         site = _site_paths(uow, dossier_id)
         uow.audit.append(Withheld(dossier_id=dossier_id, actor=who.name, at=now, reason=reason,
@@ -146,9 +146,10 @@ def public_web_edition(svc: Services, uow: Unit, issue: GazetteIssueRow) -> dict
     return web_edition(content, print_name=None if hidden else _offered_print(uow, issue))
 
 
-def _prints_not_public(uow: Unit, issue: GazetteIssueRow) -> bool:
+def prints_not_public(uow: Unit, issue_id: str) -> bool:
+    """Whether the issue's print edition prints a document not public now (review.rules.is_public)."""
     return any(not rules.is_public(d.disclosure, d.withheld_at is not None)
-               for d in uow.gazette_reads.dossiers_in(issue.id))
+               for d in uow.gazette_reads.dossiers_in(issue_id))
 
 
 def _print_files(issue: GazetteIssueRow) -> list[str]:

@@ -23,10 +23,10 @@ from review.model import Event
 from publishing.editions import IssueContent, manifest, web_edition
 from publishing.editions_print import print_edition
 from publishing import editions_pdf
-from services.dossiers.withhold import MAKER as WEB_PUBLIC_MAKER, WEB_PUBLIC, public_manifest
+from services.dossiers.withhold import MAKER as WEB_PUBLIC_MAKER, WEB_PUBLIC, prints_not_public, public_manifest
 from services.home.context import Services
 from services.home.crashpoints import crash_point
-from services.home.folder import public_folder
+from services.home.folder import private, public_folder
 from services.review.actions import person
 from services.review.basics import still_enabled
 from services.gazette.items import derived, edition_items, issue_facts, policy_texts, versions_of
@@ -706,9 +706,12 @@ def _make_pdf(svc: Services, job: Job) -> PdfMade:
                 uow.derived.put(web_sha, WEB_PUBLIC, WEB_PUBLIC_MAKER, revision, uow.now())
             uow.derived.put(job.fingerprint, editions_pdf.KIND, editions_pdf.MAKER, pdf_sha, uow.now())
             uow.jobs.done(PDF_KIND, job.dossier_id, job.fingerprint, uow.now())
+            kept_off = prints_not_public(uow, job.dossier_id)     # withheld since the release: not offered
         folder = _decision(latest).folder if latest is not None else None
         if folder is not None and folder.is_dir():
             _place(folder / name, converted.pdf)
+            if kept_off:            # beside the docx the withhold made private (services/dossiers/withhold.py)
+                private(folder / name)
             if offered is not None:
                 _place(folder / "html" / "index.html", offered)
         return PdfMade(str(folder / name) if folder else None, None, converted.seconds)

@@ -291,3 +291,28 @@ def test_after_a_withhold_the_print_edition_leaves_the_public_folder_and_no_publ
     assert printed.name not in index and "根河市印刷版甲办法" in index
     assert c.get(f"/gazette/2019-9/{printed.name}").status_code == 404
     assert svc.store.exists(released.print_sha256)                 # the record itself is kept
+
+
+def test_a_print_pdf_made_after_the_withhold_is_not_put_in_the_public_folder(world, monkeypatch):
+    """The release's PDF job may run after a withhold (the sweep, `print_pdf`): it made the PDF and placed it 0644
+    beside the private docx, where a web server serves it."""
+    from publishing import editions_pdf
+    from services.dossiers.withhold import withhold
+    from services.gazette.issues import add_items, create_issue
+    from services.gazette.release import print_pdf, release_issue
+    if not editions_pdf.soffice():
+        pytest.skip("LibreOffice is not installed")
+    monkeypatch.setenv("LOCKSTEP_PRINT_PDF", "on")         # the suite turns PDFs off where it does not check them
+    svc, c = world["svc"], world["client"]
+    folder = world["home"].path.parent / "b"
+    kept, gone = (signed_dossier(svc, folder, "本办法自2019年11月1日起施行。", title=f"根河市后制PDF{t}办法") for t in "甲乙")
+    create_issue(svc, 2019, 10, "editor")
+    add_items(svc, "2019-10", [kept, gone], "editor")
+    release_issue(svc, "2019-10", world["home"].path / "gazette", "editor", dt.date(2019, 10, 30), pdf=False)
+    withhold(svc, gone, "测试：该文件内容有误，撤回公开待更正", "editor")
+    made = print_pdf(svc, "2019-10")                       # the job the release left waiting
+    assert made.pdf_note is None
+    pdfs = list((world["home"].path / "gazette" / "2019-10").glob("*.pdf"))
+    assert all(not p.stat().st_mode & 0o077 for p in pdfs), "a PDF of a print edition kept from the public is public"
+    assert ".pdf" not in c.get("/gazette/2019-10/web/index.html").text
+    assert "/gazette/2019-10/公报" not in c.get("/gazette").text
