@@ -327,7 +327,7 @@ def test_a_return_landing_while_the_signer_signs_leaves_one_outcome(pg_svc, samp
         assert _waiters(svc, 1, time.monotonic() + 30)
         returning = _in_thread(outcome, "return", lambda: record_decision(
             svc, d, "legality", "return", "第三条与上位法不一致", "reviewer", reasons=["第三条与上位法不一致，请修改"]))
-        assert _waiters(svc, 2, time.monotonic() + 10), outcome
+        assert _waiters(svc, 2, time.monotonic() + 60), outcome
     finally:
         lock.rollback()
         lock.close()
@@ -395,7 +395,7 @@ def test_a_repeal_racing_the_expiry_check_leaves_one_status_change(pg_svc, tmp_p
         expiring = _in_thread(outcome, "expire", lambda: life.expire_due(svc, until + dt.timedelta(days=1)))
         assert _waiters(svc, 1, time.monotonic() + 30)
         repealing = _in_thread(outcome, "repeal", lambda: life.repeal(svc, number, "editor", reason="上位法已废止"))
-        assert _waiters(svc, 2, time.monotonic() + 10), outcome
+        assert _waiters(svc, 2, time.monotonic() + 60), outcome
     finally:
         lock.rollback()
         lock.close()
@@ -480,7 +480,7 @@ def test_a_meeting_record_corrected_while_the_stage_is_approved_is_never_changed
                                                                            "secretary"))
         assert _waiters(svc, 1, time.monotonic() + 30)
         correcting = _in_thread(outcome, "correct", lambda: record(svc, d, session_number=13))
-        _waiters(svc, 2, time.monotonic() + 10)
+        _waiters(svc, 2, time.monotonic() + 60)
     finally:
         lock.rollback()
         lock.close()
