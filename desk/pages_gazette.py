@@ -312,7 +312,8 @@ def routes(kit: Kit) -> APIRouter:
         if not found or (hidden and (path in ("", "index.html", "feed.json")
                                      or any(f"/{d}." in f"/{path}" for d in hidden))):
             return missing(request)
-        return Response(found[0], media_type=found[1], headers=dict(SECURITY_HEADERS))
+        # no-cache, as the site's pages: a cache asks again, so a page a withhold has replaced is not kept
+        return Response(found[0], media_type=found[1], headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
 
     @router.get("/gazette/{issue_id}/{name}.docx")
     @kit.guarded

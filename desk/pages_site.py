@@ -150,7 +150,7 @@ def routes(kit: Kit) -> APIRouter:
                 return public_page(kit, "site_page.html.j2", svc=svc, section=folder if folder == "consultations"
                                    else "policies", title=found[0], content=found[1], crumb=crumb)
         elif folder == "assets" and (picture := await run_in_threadpool(asset, svc, path)) is not None:
-            return Response(picture[0], media_type=picture[1], headers=SECURITY_HEADERS)
+            return Response(picture[0], media_type=picture[1], headers=dict(PUBLIC_HEADERS))     # no-cache too
         return not_found(kit)
 
     # ------------------------------------------------------------ the gazette, for the public

@@ -316,3 +316,21 @@ def test_a_print_pdf_made_after_the_withhold_is_not_put_in_the_public_folder(wor
     assert all(not p.stat().st_mode & 0o077 for p in pdfs), "a PDF of a print edition kept from the public is public"
     assert ".pdf" not in c.get("/gazette/2019-10/web/index.html").text
     assert "/gazette/2019-10/公报" not in c.get("/gazette").text
+
+
+# ---------------------------------------------------------------- caching of what may be withheld (hardened)
+
+def test_the_gazette_web_edition_and_site_pictures_are_revalidated_like_the_public_pages(world):
+    """The site's pages answer Cache-Control: no-cache (a cache asks again, and a withheld page is gone at once);
+    the gazette's electronic edition and the site's pictures answered with no caching word at all, so a shared
+    cache in front of the desk was free to keep a page that a withhold has since replaced."""
+    c, e = world["client"], world["evil"]
+    picture = re.search(r'src="\.\./(assets/[0-9a-f]{64}\.\w+)"', c.get(f"/site/interpretations/{e}.html").text)
+    assert picture, "the interpretation page shows its 图解"
+    paths = [f"/gazette/{ISSUE}/web/index.html", f"/gazette/{ISSUE}/web/items/{e}.html",
+             f"/gazette/{ISSUE}/web/feed.json", "/site/", f"/site/{picture.group(1)}",
+             f"/gazette/{ISSUE}/web/{picture.group(1)}"]
+    for path in paths:
+        r = c.get(path)
+        assert r.status_code == 200, path
+        assert "no-cache" in r.headers.get("cache-control", "") or "no-store" in r.headers.get("cache-control", ""), path
