@@ -7,7 +7,7 @@ import typer
 
 from cli.app import HomeOpt, JsonOpt, app, home_of
 from cli.names import person_role_id
-from cli.output import emit_json, out, refusals
+from cli.output import emit_json, esc, out, refusals
 from review.config import ROLE_NAMES
 
 users_app = typer.Typer(help="人员与角色", no_args_is_help=True)
@@ -34,7 +34,7 @@ def users_password(ctx: typer.Context, name: Annotated[str, typer.Argument(help=
     if as_json:
         emit_json({"user": name, "password": password})
     else:
-        out.print(f"{name} 的工作台登录密码：[bold]{password}[/bold]（只显示这一次，请转交本人）")
+        out.print(f"{esc(name)} 的工作台登录密码：[bold]{esc(password)}[/bold]（只显示这一次，请转交本人）")
 
 
 @users_app.command("token")
@@ -56,11 +56,11 @@ def users_token(ctx: typer.Context, name: Annotated[str, typer.Argument(help="�
         if as_json:
             emit_json({"user": name, "revoked": revoked})
         else:
-            out.print(f"已作废 {name} 的接口令牌。" if revoked else f"{name} 没有接口令牌，无需作废。")
+            out.print(f"已作废 {esc(name)} 的接口令牌。" if revoked else f"{esc(name)} 没有接口令牌，无需作废。")
     elif as_json:
         emit_json({"user": name, "token": token})
     else:
-        out.print(f"{name} 的接口令牌：[bold]{token}[/bold]（只显示这一次；调用时发送 "
+        out.print(f"{esc(name)} 的接口令牌：[bold]{esc(token)}[/bold]（只显示这一次；调用时发送 "
                   f"Authorization: Bearer 令牌；再次生成即作废此令牌）")
 
 
@@ -75,8 +75,8 @@ def init_cmd(ctx: typer.Context, home: HomeOpt = None, as_json: JsonOpt = False)
     if as_json:
         emit_json(doc)
         return
-    out.print(f"[green bold]{'已创建' if created else '已存在'}[/green bold] Lockstep 主目录 {doc['home']}")
-    out.print(f"  配置：{doc['config']}\n  数据库：{doc['database']}\n  对象存储：{doc['objects']}")
+    out.print(f"[green bold]{'已创建' if created else '已存在'}[/green bold] Lockstep 主目录 {esc(doc['home'])}")
+    out.print(f"  配置：{esc(doc['config'])}\n  数据库：{esc(doc['database'])}\n  对象存储：{esc(doc['objects'])}")
     out.print("  下一步：lockstep users list 查看人员；lockstep submit 材料.zip --as drafter 提交材料。")
 
 
@@ -91,7 +91,7 @@ def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         return
     for p in config.people:
         roles = "、".join(ROLE_NAMES.get(r, r) for r in p.roles)
-        out.print(f"  [bold]{p.name}[/bold]（{p.display or p.name}）  {p.unit}  {roles}")
+        out.print(f"  [bold]{esc(p.name)}[/bold]（{esc(p.display or p.name)}）  {esc(p.unit)}  {esc(roles)}")
 
 
 @users_app.command("add")
@@ -109,7 +109,7 @@ def users_add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="人�
     if as_json:
         emit_json({"user": user})
     else:
-        out.print(f"[green]已添加[/green] {name}（{user['unit']}，{'、'.join(ROLE_NAMES[r] for r in role)}）")
+        out.print(f"[green]已添加[/green] {esc(name)}（{esc(user['unit'])}，{esc('、'.join(ROLE_NAMES[r] for r in role))}）")
 
 
 @users_app.command("disable")
@@ -123,9 +123,9 @@ def users_disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="
     if as_json:
         emit_json({"user": result})
     elif result["already"]:
-        out.print(f"{name} 已是停用状态。")
+        out.print(f"{esc(name)} 已是停用状态。")
     else:
-        out.print(f"[green]已停用[/green] {name}：其工作台会话已全部结束，接口令牌已作废。")
+        out.print(f"[green]已停用[/green] {esc(name)}：其工作台会话已全部结束，接口令牌已作废。")
 
 
 @users_app.command("enable")
@@ -139,9 +139,9 @@ def users_enable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="�
     if as_json:
         emit_json({"user": result})
     elif result["already"]:
-        out.print(f"{name} 未停用，无需启用。")
+        out.print(f"{esc(name)} 未停用，无需启用。")
     else:
-        out.print(f"[green]已启用[/green] {name}：请用 lockstep users password {name} 重新生成登录密码"
+        out.print(f"[green]已启用[/green] {esc(name)}：请用 lockstep users password {esc(name)} 重新生成登录密码"
                   f"（停用时其会话与接口令牌已作废）。")
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from cli.app import JsonOpt, app, services_of
-from cli.output import emit_json, out, refusals
+from cli.output import emit_json, esc, out, refusals
 
 audit_app = typer.Typer(help="审计链", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
@@ -42,8 +42,8 @@ def history_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help=
     for e in events:
         d = e["details"]
         extra = "，".join(f"{labels[k]}：{said.get(k, str)(v)}" for k, v in d.items() if k in labels and v)
-        out.print(f"  {e['seq']:>4}  {e['at'][:19].replace('T', ' ')}  {EVENT_NAMES.get(e['event'], e['event'])}"
-                  f"  {e['actor']}  {extra}")
+        out.print(f"  {e['seq']:>4}  {esc(e['at'][:19].replace('T', ' '))}  {esc(EVENT_NAMES.get(e['event'], e['event']))}"
+                  f"  {esc(e['actor'])}  {esc(extra)}")
 
 
 @audit_app.command("verify")
@@ -59,7 +59,7 @@ def audit_verify(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     elif findings:
         out.print(f"[red bold]审计链校验未通过[/red bold]（共 {total} 条事件）：")
         for f in findings:
-            out.print(f"  ✗ 第 {f.seq} 条 [{f.problem}] {f.message}")
+            out.print(f"  ✗ 第 {f.seq} 条 [{esc(f.problem)}] {esc(f.message)}")
     else:
         out.print(f"[green]审计链完整[/green]：{total} 条事件，逐条哈希相连。")
     raise typer.Exit(code=1 if findings else 0)

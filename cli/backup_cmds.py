@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cli.app import JsonOpt, app, home_of
-from cli.output import emit_json, err, out, print_problems, refusals
+from cli.output import emit_json, err, esc, out, print_problems, refusals
 from documents.problems import problem
 
 
@@ -37,13 +37,13 @@ def backup_home(ctx: typer.Context,
     dropped = "、".join(f"{n} 个{w}" for w, n in (("对象", report.dropped.get("objects", 0)),
                                                  ("页面", report.dropped.get("pages", 0)),
                                                  ("公报目录", report.dropped.get("editions", 0))) if n)
-    out.print(f"[green]已备份[/green] {report.source} → {report.target}：{report.files} 个文件，"
+    out.print(f"[green]已备份[/green] {esc(report.source)} → {esc(report.target)}：{report.files} 个文件，"
               f"{report.bytes} 字节（数据库 {report.database_pages} 页，对象 {report.objects} 个）。")
     if dropped:
         out.print(f"备份数据库之后才写入的 {dropped} 未放入副本（下次备份会包含）。")
-    out.print(f"未复制（运行状态，会重建）：{'、'.join(report.left_out)}。")
-    out.print(f"恢复：停止工作台后运行 lockstep restore {report.target}（先核对备份，原主目录改名保留）；"
-              f"或直接使用副本 lockstep --home {report.target} …（先运行 lockstep audit verify 与 lockstep storage check）。")
+    out.print(f"未复制（运行状态，会重建）：{esc('、'.join(report.left_out))}。")
+    out.print(f"恢复：停止工作台后运行 lockstep restore {esc(report.target)}（先核对备份，原主目录改名保留）；"
+              f"或直接使用副本 lockstep --home {esc(report.target)} …（先运行 lockstep audit verify 与 lockstep storage check）。")
     if damaged:
         print_problems(damaged, "备份已写入，但")
         raise typer.Exit(code=1)
@@ -66,10 +66,10 @@ def restore_home(ctx: typer.Context,
     if as_json:
         emit_json({"ok": True, **report.model_dump(mode="json")})
         return
-    out.print(f"[green]已恢复[/green] {report.home} ← {report.source}：审计链完整（{report.events} 条事件），"
+    out.print(f"[green]已恢复[/green] {esc(report.home)} ← {esc(report.source)}：审计链完整（{report.events} 条事件），"
               f"对象 {report.objects} 个。" + ("备份来自较早的版本，已升级数据库结构。" if report.migrated else ""))
     if report.tidied:
         out.print(f"已按恢复后的数据库整理：去掉无记录引用的文件 {report.tidied.get('removed', 0)} 个，"
                   f"重写缺失的公开页面 {report.tidied.get('restored', 0)} 个（备份文件夹本身未改动）。")
-    out.print(f"原主目录保留在 {report.previous}，确认无误后可自行删除。" if report.previous else "原来没有主目录。")
+    out.print(f"原主目录保留在 {esc(report.previous)}，确认无误后可自行删除。" if report.previous else "原来没有主目录。")
     out.print("现在可以启动工作台（lockstep serve）。")

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.app import JsonOpt, app, services_of
-from cli.output import emit_json, out, refusals
+from cli.output import emit_json, esc, out, refusals
 
 consistency_app = typer.Typer(help="解读与政策一致性：查看核对结果，审核人员说明某处不是错误", no_args_is_help=True)
 app.add_typer(consistency_app, name="consistency")
@@ -23,16 +23,16 @@ def show_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="�
     if as_json:
         emit_json({"ok": True, **view.model_dump(mode="json"), "summary": summary_line(view)})
         return
-    out.print(f"卷宗 {view.dossier} 第 {view.version} 版　{summary_line(view)}（提示，不影响签发）")
+    out.print(f"卷宗 {esc(view.dossier)} 第 {view.version} 版　{esc(summary_line(view))}（提示，不影响签发）")
     for p in view.unavailable:
-        out.print(f"  [red]✗[/red] {p.code}：{p.message}")
+        out.print(f"  [red]✗[/red] {esc(p.code)}：{esc(p.message)}")
     for f in view.findings:
-        mark = f"[green]已说明[/green]（{f.explained_by}：{f.reason}）" if f.explained else "[yellow]未说明[/yellow]"
-        out.print(f"  {mark} 编号 {f.id}　{f.message}")
+        mark = f"[green]已说明[/green]（{esc(f.explained_by)}：{esc(f.reason)}）" if f.explained else "[yellow]未说明[/yellow]"
+        out.print(f"  {mark} 编号 {esc(f.id)}　{esc(f.message)}")
     for n in view.notes:
-        out.print(f"  · {n}")
+        out.print(f"  · {esc(n)}")
     if view.findings and not view.findings[0].explained and as_ and view.may_explain:
-        out.print(f"  说明：lockstep consistency explain {view.dossier} --finding 编号 --reason 理由 --as {as_}")
+        out.print(f"  说明：lockstep consistency explain {esc(view.dossier)} --finding 编号 --reason 理由 --as {esc(as_)}")
 
 
 @consistency_app.command("explain")
@@ -49,7 +49,7 @@ def explain_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help=
         emit_json({"ok": True, **result.model_dump(mode="json")})
         return
     f = result.finding
-    out.print(f"[green]已说明[/green] 卷宗 {result.dossier} 第 {result.version} 版 编号 {f.id}（{f.explained_by}）")
-    out.print(f"  {f.message}")
-    out.print(f"  理由：{f.reason}")
-    out.print(f"  解读与政策一致性：{result.unexplained} 处未说明")
+    out.print(f"[green]已说明[/green] 卷宗 {esc(result.dossier)} 第 {result.version} 版 编号 {esc(f.id)}（{esc(f.explained_by)}）")
+    out.print(f"  {esc(f.message)}")
+    out.print(f"  理由：{esc(f.reason)}")
+    out.print(f"  解读与政策一致性：{esc(result.unexplained)} 处未说明")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.app import AsOpt, JsonOpt, app, services_of
-from cli.output import emit_json, out, refusals
+from cli.output import emit_json, esc, out, refusals
 from cli.zh import DateOption
 from documents.problems import Refused, problem
 from documents.titles import book_title
@@ -23,10 +23,10 @@ def _shown(record) -> dict:
 
 
 def _print(record) -> None:
-    out.print(f"  会议：{record.words}")
-    out.print(f"  会议纪要：{record.minutes_name or '（未附）'}" + (f"（sha256 {record.minutes_sha256[:12]}…）"
+    out.print(f"  会议：{esc(record.words)}")
+    out.print(f"  会议纪要：{esc(record.minutes_name or '（未附）')}" + (f"（sha256 {esc(record.minutes_sha256[:12])}…）"
                                                                   if record.minutes_sha256 else ""))
-    out.print(f"  记录人：{record.recorded_by}，{record.recorded_at.astimezone().strftime('%Y-%m-%d %H:%M')}")
+    out.print(f"  记录人：{esc(record.recorded_by)}，{esc(record.recorded_at.astimezone().strftime('%Y-%m-%d %H:%M'))}")
 
 
 @deliberation_app.command("record")
@@ -50,9 +50,9 @@ def record_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
     if as_json:
         emit_json({"ok": True, **_shown(shown)})
         return
-    out.print(f"[green]已记录集体审议[/green] 卷宗 {shown.dossier} 第 {shown.version} 版")
+    out.print(f"[green]已记录集体审议[/green] 卷宗 {esc(shown.dossier)} 第 {shown.version} 版")
     _print(shown)
-    out.print(f"  下一步：lockstep review {shown.dossier} --stage 集体审议 --approve --as {as_}")
+    out.print(f"  下一步：lockstep review {esc(shown.dossier)} --stage 集体审议 --approve --as {esc(as_)}")
 
 
 @deliberation_app.command("show")
@@ -67,9 +67,9 @@ def show_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="�
         emit_json({"dossier": dossier, "deliberation": _shown(shown) if shown else None})
         return
     if shown is None:
-        out.print(f"卷宗 {dossier} {'第 %d 版' % version if version else '当前版本'}尚未记录集体审议会议。")
+        out.print(f"卷宗 {esc(dossier)} {esc('第 %d 版' % version if version else '当前版本')}尚未记录集体审议会议。")
         return
-    out.print(f"卷宗 {dossier} 第 {shown.version} 版的集体审议记录")
+    out.print(f"卷宗 {esc(dossier)} 第 {shown.version} 版的集体审议记录")
     _print(shown)
 
 
@@ -84,7 +84,7 @@ def search_cmd(ctx: typer.Context, text: Annotated[str, typer.Argument(help="要
         emit_json({"text": text, "hits": [_shown(h) for h in hits]})
         return
     if not hits:
-        out.print(f"没有找到含“{text}”的集体审议记录。")
+        out.print(f"没有找到含“{esc(text)}”的集体审议记录。")
         return
     out.print(f"找到 {len(hits)} 次会议记录：")
     for h in hits:

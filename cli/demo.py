@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.app import JsonOpt, app, home_of
-from cli.output import emit_json, out
+from cli.output import emit_json, esc, out
 
 
 @app.command("demo")
@@ -25,14 +25,14 @@ def demo_cmd(ctx: typer.Context,
     home = Home(scratch) if scratch is not None else home_of(ctx)
     work = workdir or Path(tempfile.mkdtemp(prefix="lockstep-demo-"))
     if scratch is not None and not as_json:
-        out.print(f"演示使用新建的临时主目录 {scratch}（不占用正式主目录的公报期号与登记号；"
+        out.print(f"演示使用新建的临时主目录 {esc(scratch)}（不占用正式主目录的公报期号与登记号；"
                   f"用 --home 指定主目录则在该目录中演示）")
     with _own_storage(scratch is not None) as ignored:
         if ignored and not as_json:
-            out.print(f"演示不使用环境变量 {'、'.join(ignored)}（它们指向正式的数据库或对象存储）")
+            out.print(f"演示不使用环境变量 {esc('、'.join(ignored))}（它们指向正式的数据库或对象存储）")
         steps = run_demo(home, work, say=None if as_json else out.print)
     if scratch is not None and not as_json:
-        out.print(f"查看演示结果：lockstep --home {scratch} serve")
+        out.print(f"查看演示结果：lockstep --home {esc(scratch)} serve")
     if as_json:
         emit_json(steps)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.app import AsOpt, JsonOpt, app, services_of
-from cli.output import emit_json, out, refusals
+from cli.output import emit_json, esc, out, refusals
 
 disclosure_app = typer.Typer(help="公开属性：文件标注无法识别时，由起草单位负责人或签发人确定", no_args_is_help=True)
 app.add_typer(disclosure_app, name="disclosure")
@@ -33,8 +33,8 @@ def set_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="卷
     if as_json:
         emit_json({"ok": True, **result.model_dump(mode="json")})
         return
-    out.print(f"{result.set_by} 已将卷宗 {dossier} 的公开属性定为“{result.disclosure}”"
-              + (f"（依据：{result.ground}）" if result.ground else "") + "。")
-    out.print(f"  文件中的标注：{result.marking or '未标注'}")
+    out.print(f"{esc(result.set_by)} 已将卷宗 {esc(dossier)} 的公开属性定为“{esc(result.disclosure)}”"
+              + (f"（依据：{esc(result.ground)}）" if result.ground else "") + "。")
+    out.print(f"  文件中的标注：{esc(result.marking or '未标注')}")
     from cli.dossier_cmds import _print_gate
     _print_gate(result.gate)

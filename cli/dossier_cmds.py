@@ -9,7 +9,7 @@ import typer
 
 from cli.app import AsOpt, JsonOpt, app, services_of
 from cli.names import material_role_id, stage_id, stage_name, who_acts
-from cli.output import emit_json, engine_note, err, out, print_problems, refusals, spinner
+from cli.output import emit_json, engine_note, err, esc, out, print_problems, refusals, spinner
 from documents.labels import meta_fields
 from documents.models import ROLE_NAMES
 from documents.problems import Refused
@@ -60,14 +60,14 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="一个或多�
 
 def _print_inspected(r) -> None:
     mark = "[green]✓[/green]" if r.ok else "[red]✗[/red]"
-    out.print(f"{mark} [bold]{r.file}[/bold]")
+    out.print(f"{mark} [bold]{esc(r.file)}[/bold]")
     m = r.metadata
     if r.role and r.role_source is None and m is None and r.ok:
-        out.print(f"    识别为：{ROLE_NAMES.get(r.role, r.role)}（图片或音视频，不提取内容）")
+        out.print(f"    识别为：{esc(ROLE_NAMES.get(r.role, r.role))}（图片或音视频，不提取内容）")
     elif r.role:
         how = "按文件名" if r.role_source == "file_name" else "按内容"
         checked = "，已检查公文格式" if m is not None else "，文件无法读取，未检查公文格式"
-        out.print(f"    识别为：{ROLE_NAMES.get(r.role, r.role)}（{how}）" + (checked if r.role == "policy" else ""))
+        out.print(f"    识别为：{esc(ROLE_NAMES.get(r.role, r.role))}（{esc(how)}）" + (checked if r.role == "policy" else ""))
     elif m is None:
         out.print("    识别为：无法识别（文件无法读取）")
     if m is not None:
@@ -77,7 +77,7 @@ def _print_inspected(r) -> None:
 
 def _print_meta(m, indent: str = "  ") -> None:
     for label, value in meta_fields(m):
-        out.print(f"{indent}{label}：{value}")
+        out.print(f"{esc(indent)}{esc(label)}：{esc(value)}")
 
 
 @app.command("submit")
@@ -141,21 +141,21 @@ def _print_queued(doc: dict, as_json: bool) -> None:
         emit_json({**doc, "ok": True})
         return
     for p in doc.get("problems", []):
-        out.print(f"[yellow]{p['message']}[/yellow]")
+        out.print(f"[yellow]{esc(p['message'])}[/yellow]")
 
 
 def _print_submit(result, answer, config=None) -> None:
     if not result.accepted:
         out.print("[red bold]材料未被接收，未保存任何内容。[/red bold]")
     elif result.duplicate:
-        out.print(f"[yellow]相同材料此前已提交：卷宗 {result.dossier} 第 {result.version} 版，未重复入库。[/yellow]")
+        out.print(f"[yellow]相同材料此前已提交：卷宗 {esc(result.dossier)} 第 {result.version} 版，未重复入库。[/yellow]")
     else:
         what = "新卷宗" if result.new_dossier else "新版本"
-        out.print(f"[green bold]已接收（{what}）[/green bold] 卷宗 [bold]{result.dossier}[/bold] 第 {result.version} 版")
+        out.print(f"[green bold]已接收（{esc(what)}）[/green bold] 卷宗 [bold]{esc(result.dossier)}[/bold] 第 {result.version} 版")
     if result.kind:
-        out.print(f"  类别：{result.kind}    起草单位：{result.drafting_unit}")
+        out.print(f"  类别：{esc(result.kind)}    起草单位：{esc(result.drafting_unit)}")
     for f in result.files:
-        out.print(f"  · {ROLE_NAMES.get(f.role, f.role)}：{f.name}")
+        out.print(f"  · {esc(ROLE_NAMES.get(f.role, f.role))}：{esc(f.name)}")
         if f.metadata is not None:
             _print_meta(f.metadata, indent="      ")
     print_problems(result.problems)
@@ -169,22 +169,22 @@ def _print_gate(answer, config=None, unit: str | None = None) -> None:
     if returned is not None:
         _print_return(returned, config, unit, answer.dossier)
         for w in answer.warnings:
-            out.print(f"  [yellow]! {w.code}[/yellow]：{w.message}")
+            out.print(f"  [yellow]! {esc(w.code)}[/yellow]：{esc(w.message)}")
     if returned is not None and returned.pending:
         # Nobody reviews a returned dossier: the stages wait for the office's new version.
         out.print(f"  签发条件（第 {answer.version} 版，重新提交后逐项审核）：")
         for b in answer.blocking:
-            out.print(f"  ✗ [bold]{b.code}[/bold]：{b.message}" + ("（待重新提交）" if b.roles else ""))
+            out.print(f"  ✗ [bold]{esc(b.code)}[/bold]：{esc(b.message)}" + ("（待重新提交）" if b.roles else ""))
         return
     if answer.ready:
-        out.print(f"[green bold]签发条件已满足[/green bold]（卷宗 {answer.dossier} 第 {answer.version} 版）")
+        out.print(f"[green bold]签发条件已满足[/green bold]（卷宗 {esc(answer.dossier)} 第 {answer.version} 版）")
         return
-    out.print(f"[yellow bold]暂不能签发[/yellow bold]（卷宗 {answer.dossier} 第 {answer.version} 版），尚缺：")
+    out.print(f"[yellow bold]暂不能签发[/yellow bold]（卷宗 {esc(answer.dossier)} 第 {answer.version} 版），尚缺：")
     for b in answer.blocking:
         same_unit = config is not None and any(s.same_unit for p in config.pipelines for s in p.stages
                                                if s.id == b.stage)
         who = f" → 由 {who_acts(config, b.roles, unit, same_unit)} 办理" if b.roles else ""
-        out.print(f"  ✗ [bold]{b.code}[/bold]：{b.message}{who}")
+        out.print(f"  ✗ [bold]{esc(b.code)}[/bold]：{esc(b.message)}{esc(who)}")
 
 
 def _print_return(returned, config=None, unit: str | None = None, dossier: str = "卷宗编号") -> None:
@@ -197,18 +197,18 @@ def _print_return(returned, config=None, unit: str | None = None, dossier: str =
     version = f"第 {returned.version} 版" if returned.version else "本卷宗"
     by = "，".join(x for x in (who, role, returned.unit) if x)
     head = "[red bold]已退回（退回）[/red bold]" if returned.pending else "[bold]此前退回[/bold]"
-    out.print(f"{head}：{stage}环节退回{version}（{by}，{at}）"
-              + (f"：{returned.comment}" if returned.comment else ""))
+    out.print(f"{head}：{esc(stage)}环节退回{esc(version)}（{esc(by)}，{esc(at)}）"
+              + (f"：{esc(returned.comment)}" if returned.comment else ""))
     for r in returned.reasons:
         where = f"【{r.key}】" if r.anchor else f"{r.key}："
-        out.print(f"  · {where}{r.text}")
+        out.print(f"  · {esc(where)}{esc(r.text)}")
         if r.answer is not None:
-            out.print(f"      [green]修改说明[/green]（第 {r.answered_in} 版）：{r.answer}")
+            out.print(f"      [green]修改说明[/green]（第 {r.answered_in} 版）：{esc(r.answer)}")
         elif not returned.pending and returned.answered_by_version is not None:
             out.print("      [yellow]未答复[/yellow]")
     if returned.pending:
-        out.print(f"  [bold]下一步：由起草单位{('（' + unit + '）') if unit else ''}修改后重新提交[/bold]"
-                  f"（lockstep submit 材料 --dossier {dossier} --answer \"条款=如何修改\"）；重新提交前不进入审核")
+        out.print(f"  [bold]下一步：由起草单位{esc(('（' + unit + '）') if unit else '')}修改后重新提交[/bold]"
+                  f"（lockstep submit 材料 --dossier {esc(dossier)} --answer \"条款=如何修改\"）；重新提交前不进入审核")
 
 
 def _unit_of(svc, dossier: str) -> str | None:
@@ -256,7 +256,7 @@ def gate_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="�
     else:
         _print_gate(answer, svc.config, _unit_of(svc, dossier))
         for s in answer.stages:
-            out.print(f"  {'✓' if s.approved else '·'} {s.name}")
+            out.print(f"  {'✓' if s.approved else '·'} {esc(s.name)}")
         _print_consistency(_consistency(ctx, dossier, svc))
 
 
@@ -283,12 +283,12 @@ def review_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
         emit_json({"dossier": dossier, "decision": event, "ready": answer.ready, "gate": answer})
     else:
         verb = "[green]通过[/green]" if approve else "[red]退回[/red]"
-        out.print(f"{event.actor} 已{verb}卷宗 {dossier} 的“{stage_name(svc.config, stage)}”环节。")
+        out.print(f"{esc(event.actor)} 已{esc(verb)}卷宗 {esc(dossier)} 的“{esc(stage_name(svc.config, stage))}”环节。")
         for r in event.reasons:
-            out.print(f"  · {'【' + r.anchor + '】' if r.anchor else ''}{r.text}"
+            out.print(f"  · {esc('【' + r.anchor + '】' if r.anchor else '')}{esc(r.text)}"
                       + (f"（第 {r.paragraph} 段）" if r.paragraph else ""))
         if event.opinion_number:
-            out.print(f"  合法性审核意见书：{event.opinion_number}（lockstep opinion {dossier} --out 目录 导出）")
+            out.print(f"  合法性审核意见书：{esc(event.opinion_number)}（lockstep opinion {esc(dossier)} --out 目录 导出）")
         _print_gate(answer, svc.config, _unit_of(svc, dossier))
 
 
@@ -321,7 +321,7 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
             out.print("[red bold]签发被拒绝[/red bold]，原因：")
             from cli.output import for_command_line
             for p in r.problems:
-                out.print(f"  ✗ [bold]{p.code}[/bold]：{for_command_line(p).message}")
+                out.print(f"  ✗ [bold]{esc(p.code)}[/bold]：{esc(for_command_line(p).message)}")
             if r.problem.code not in ("not_found", "unknown_person"):
                 _print_unexplained(ctx, dossier)
         raise typer.Exit(code=1)
@@ -336,10 +336,10 @@ def sign_off_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
                    "signed_off": event, "publication": published,
                    "consistency": {k: found.get(k) for k in ("unexplained", "summary", "unavailable") if k in found}})
     else:
-        out.print(f"[green bold]已签发[/green bold] 卷宗 {dossier} 第 {event.version} 版（{event.actor}）")
+        out.print(f"[green bold]已签发[/green bold] 卷宗 {esc(dossier)} 第 {event.version} 版（{esc(event.actor)}）")
         _print_unexplained(ctx, dossier)
         if getattr(event, "reason", None):
-            out.print(f"  [yellow]紧急签发[/yellow]：{event.reason}；跳过的环节 {'、'.join(stage_name(svc.config, x) for x in event.skipped_stages)} 须事后补审")
+            out.print(f"  [yellow]紧急签发[/yellow]：{esc(event.reason)}；跳过的环节 {esc('、'.join(stage_name(svc.config, x) for x in event.skipped_stages))} 须事后补审")
         _print_publication(published)
     raise typer.Exit(code=0 if published.get("published") or published.get("queued")
                      or published.get("scheduled_at") else 1)
@@ -349,7 +349,7 @@ def _print_unexplained(ctx: typer.Context, dossier: str) -> None:
     """What the signer reads of the interpretation's findings: how many no reviewer has explained."""
     found = _consistency(ctx, dossier)
     if found.get("summary"):
-        out.print(f"  {found['summary']}（提示，不影响签发）")
+        out.print(f"  {esc(found['summary'])}（提示，不影响签发）")
 
 
 def _print_publication(p: dict) -> None:
@@ -358,24 +358,24 @@ def _print_publication(p: dict) -> None:
         import datetime as _dt
         at = aware(_dt.datetime.fromisoformat(str(p["scheduled_at"])))
         out.print(f"  [green]定时发布[/green]：将于 {at.astimezone():%Y-%m-%d %H:%M} 公开（网站页面已生成并核对，"
-                  f"共 {len(p.get('prepared', {}))} 页；公开前不对外显示，公报与台帐到时一并办理）")
-        out.print(f"  公开前如需取消：lockstep publish cancel {p['dossier']} --reason 理由 --as 签发人")
+                  f"共 {esc(len(p.get('prepared', {})))} 页；公开前不对外显示，公报与台帐到时一并办理）")
+        out.print(f"  公开前如需取消：lockstep publish cancel {esc(p['dossier'])} --reason 理由 --as 签发人")
         return
     if p.get("queued"):
         for x in p.get("problems", []):
-            out.print(f"  [yellow]{x['message']}[/yellow]")
+            out.print(f"  [yellow]{esc(x['message'])}[/yellow]")
         return
     if not p.get("published"):
         out.print("[red]未能发布：[/red]")
         for x in p.get("problems", []):
-            out.print(f"  ✗ {x['code']}：{x['message']}")
+            out.print(f"  ✗ {esc(x['code'])}：{esc(x['message'])}")
         return
-    out.print(f"  公报：第 {p['gazette_item']} 号稿件已进入待刊队列")
-    out.print(f"  台帐：登记号 {p['registration_number']}")
+    out.print(f"  公报：第 {esc(p['gazette_item'])} 号稿件已进入待刊队列")
+    out.print(f"  台帐：登记号 {esc(p['registration_number'])}")
     if p.get("index_number"):
-        out.print(f"  索引号：{p['index_number']}" + (f"  主题分类：{p['topic']}" if p.get("topic") else ""))
+        out.print(f"  索引号：{esc(p['index_number'])}" + (f"  主题分类：{esc(p['topic'])}" if p.get("topic") else ""))
     for kind, path in p.get("pages", {}).items():
-        out.print(f"  网站：{'政策原文' if kind == 'policy' else '政策解读'} {path}")
+        out.print(f"  网站：{esc('政策原文' if kind == 'policy' else '政策解读')} {esc(path)}")
 
 
 @app.command("publish")
@@ -428,7 +428,7 @@ def _publish_action(ctx: typer.Context, action: str, dossier: Optional[str], at:
         else:
             out.print(f"已为 {len(given)} 份此前发布的文件补编索引号" if given else "没有缺少索引号的已发布文件。")
             for d, n in given.items():
-                out.print(f"  {d}：{n}")
+                out.print(f"  {esc(d)}：{esc(n)}")
         raise typer.Exit(code=0)
     if dossier is None or (action == "schedule") != (at is not None) or (action == "cancel") != (reason is not None):
         err.print("用法错误：lockstep publish schedule D --at 时间；lockstep publish cancel D --reason 理由")
@@ -442,7 +442,7 @@ def _publish_action(ctx: typer.Context, action: str, dossier: Optional[str], at:
         if as_json:
             emit_json({**done.model_dump(mode="json"), "ok": True})
         else:
-            out.print(f"[green bold]已定时发布[/green bold] 卷宗 {dossier}")
+            out.print(f"[green bold]已定时发布[/green bold] 卷宗 {esc(dossier)}")
             _print_publication(done.model_dump(mode="json"))
         raise typer.Exit(code=0)
     with refusals(as_json, {"dossier": dossier}):
@@ -450,8 +450,8 @@ def _publish_action(ctx: typer.Context, action: str, dossier: Optional[str], at:
     if as_json:
         emit_json({**state.model_dump(mode="json"), "ok": True})
     else:
-        out.print(f"[green]已取消定时发布[/green] 卷宗 {dossier}：仍为已签发，未公开；"
-                  f"可重新定时（lockstep publish schedule {dossier} --at 时间）或立即发布（lockstep publish {dossier}）")
+        out.print(f"[green]已取消定时发布[/green] 卷宗 {esc(dossier)}：仍为已签发，未公开；"
+                  f"可重新定时（lockstep publish schedule {esc(dossier)} --at 时间）或立即发布（lockstep publish {esc(dossier)}）")
     raise typer.Exit(code=0)
 
 
@@ -471,18 +471,18 @@ def _publish_pending(svc, as_json: bool) -> None:
             out.print("没有待发布的卷宗。")
         for g in sweep.get("gazette", []):
             if g.get("problems"):
-                out.print(f"[red]公报 {g['issue']} 未能出版：[/red]")
+                out.print(f"[red]公报 {esc(g['issue'])} 未能出版：[/red]")
                 for x in g["problems"]:
-                    out.print(f"  ✗ {x['code']}：{x['message']}")
+                    out.print(f"  ✗ {esc(x['code'])}：{esc(x['message'])}")
             elif g.get("released"):
-                out.print(f"[green]公报 {g['issue']} 已出版[/green]：{g.get('folder')}")
+                out.print(f"[green]公报 {esc(g['issue'])} 已出版[/green]：{esc(g.get('folder'))}")
             elif g.get("status") == "scheduled":
-                out.print(f"公报 {g['issue']} 已生成出版物，等待定时公开")
+                out.print(f"公报 {esc(g['issue'])} 已生成出版物，等待定时公开")
         for r in results:
-            out.print(f"[bold]卷宗 {r['dossier']}[/bold]" + ("（此前已发布）" if r.get("already") else ""))
+            out.print(f"[bold]卷宗 {esc(r['dossier'])}[/bold]" + ("（此前已发布）" if r.get("already") else ""))
             _print_publication(r)
         for path in sweep.get("placed", []):
-            out.print(f"  网站：已补齐中断时未放置的页面 {path}")
+            out.print(f"  网站：已补齐中断时未放置的页面 {esc(path)}")
         if sweep.get("removed"):
             out.print(f"  已清理中断时留下的临时文件 {len(sweep['removed'])} 个")
     raise typer.Exit(code=1 if failed else 0)
@@ -499,20 +499,20 @@ def status_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
     if as_json:
         emit_json({**st.model_dump(mode="json"), "consistency": _consistency(ctx, dossier, svc)})
         return
-    out.print(f"[bold]{st.dossier}[/bold] {st.title}")
-    out.print(f"  文号：{st.doc_number or '—'}  类别：{st.kind}  起草单位：{st.drafting_unit}")
-    out.print(f"  状态：{st.state_name}  当前版本：第 {st.version} 版")
+    out.print(f"[bold]{esc(st.dossier)}[/bold] {esc(st.title)}")
+    out.print(f"  文号：{esc(st.doc_number or '—')}  类别：{esc(st.kind)}  起草单位：{esc(st.drafting_unit)}")
+    out.print(f"  状态：{esc(st.state_name)}  当前版本：第 {st.version} 版")
     if st.emergency_reason:
         pending = "、".join(stage_name(svc.config, x) for x in st.retrospective_pending)
-        out.print(f"  [yellow]紧急签发[/yellow]：{st.emergency_reason}；"
-                  + (f"待事后补审：{pending}" if pending else "事后补审已完成"))
+        out.print(f"  [yellow]紧急签发[/yellow]：{esc(st.emergency_reason)}；"
+                  + (f"待事后补审：{esc(pending)}" if pending else "事后补审已完成"))
     for f in st.files:
-        out.print(f"  · {ROLE_NAMES.get(f['role'], f['role'])}：{f['name']}")
+        out.print(f"  · {esc(ROLE_NAMES.get(f['role'], f['role']))}：{esc(f['name'])}")
     for d in st.decisions:
-        out.print(f"  审核：{stage_name(svc.config, d.stage)} {'通过' if d.verdict == 'approve' else '退回'}（{d.actor}，{d.at:%Y-%m-%d %H:%M}）{d.comment}"
-                  + (f" 意见书 {d.opinion_number}" if d.opinion_number else ""))
+        out.print(f"  审核：{esc(stage_name(svc.config, d.stage))} {esc('通过' if d.verdict == 'approve' else '退回')}（{esc(d.actor)}，{d.at:%Y-%m-%d %H:%M}）{esc(d.comment)}"
+                  + (f" 意见书 {esc(d.opinion_number)}" if d.opinion_number else ""))
         for r in d.reasons:
-            out.print(f"      · {'【' + r.anchor + '】' if r.anchor else ''}{r.text}")
+            out.print(f"      · {esc('【' + r.anchor + '】' if r.anchor else '')}{esc(r.text)}")
     _print_gate(st.gate, svc.config, st.drafting_unit)
     _print_consistency(_consistency(ctx, dossier, svc))
 
@@ -558,7 +558,7 @@ def batch_cmd(ctx: typer.Context,
         for r in results:
             mark = "[green]✓[/green]" if r["accepted"] else "[red]✗[/red]"
             codes = "、".join(sorted({p["code"] for p in r["problems"] if p["severity"] == "error"}))
-            out.print(f"{mark} {r['source']} → {r['dossier'] or codes}{'（重复）' if r.get('duplicate') else ''}")
+            out.print(f"{mark} {esc(r['source'])} → {esc(r['dossier'] or codes)}{esc('（重复）' if r.get('duplicate') else '')}")
         out.print(f"共 {len(results)} 份：接收 {summary['accepted']}，重复 {summary['duplicate']}，退回 {summary['rejected']}")
     raise typer.Exit(code=0 if summary["rejected"] == 0 else 1)
 
@@ -585,9 +585,9 @@ def _print_consistency(found: dict) -> None:
     problems, notes = found.get("problems", []), found.get("notes", [])
     if not problems and not notes:
         return
-    out.print(f"{found.get('summary') or '解读与政策一致性'}（提示，不影响签发；共 {len(problems)} 处待核对）")
+    out.print(f"{esc(found.get('summary') or '解读与政策一致性')}（提示，不影响签发；共 {len(problems)} 处待核对）")
     for f in found.get("findings") or [dict(p, id=None) for p in problems]:
-        mark = f"[green]已说明[/green]（{f['explained_by']}：{f['reason']}）" if f.get("explained") else "[yellow]![/yellow]"
-        out.print(f"  {mark} {f['message']}" + (f"  编号 {f['id']}" if f.get("id") else ""))
+        mark = f"[green]已说明[/green]（{esc(f['explained_by'])}：{esc(f['reason'])}）" if f.get("explained") else "[yellow]![/yellow]"
+        out.print(f"  {mark} {esc(f['message'])}" + (f"  编号 {esc(f['id'])}" if f.get("id") else ""))
     for n in notes:
-        out.print(f"  · {n}")
+        out.print(f"  · {esc(n)}")

@@ -27,7 +27,7 @@ import sys
 import threading
 
 # How cli.output builds its console: the desk's recorded lines print the same here.
-CONSOLE = {"highlight": False, "soft_wrap": True}
+CONSOLE = {"highlight": False, "soft_wrap": True, "emoji": False}   # ":smile:" in a title prints as written
 
 # Command words -> the desk's hand-off path. Only reads: the desk runs them with the console recorded.
 READS = {("gate",): "/api/flows/gate", ("status",): "/api/flows/status",

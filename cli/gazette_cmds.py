@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.app import AsOpt, JsonOpt, app, services_of
-from cli.output import emit_json, err, out, refusals
+from cli.output import emit_json, err, esc, out, refusals
 from cli.zh import DateOption
 from documents.problems import Refused
 
@@ -40,32 +40,32 @@ def gazette_queue(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if not items:
         out.print("待刊队列为空。")
     for i in items:
-        out.print(f"  {i['id']:>4}  {i['document_number'] or '—'}  {i['title']}（卷宗 {i['dossier']}）")
+        out.print(f"  {i['id']:>4}  {esc(i['document_number'] or '—')}  {esc(i['title'])}（卷宗 {esc(i['dossier'])}）")
 
 
 def _print_issue(view) -> None:
-    out.print(f"[bold]公报{view.year}年第{view.number}期（总第{view.total}期）[/bold]  编号 {view.issue}  "
-              f"{STATUS.get(view.status, view.status)}")
+    out.print(f"[bold]公报{view.year}年第{view.number}期（总第{view.total}期）[/bold]  编号 {esc(view.issue)}  "
+              f"{esc(STATUS.get(view.status, view.status))}")
     if view.planned_date and view.status == "draft":
-        out.print(f"  计划出版日期：{view.planned_date.isoformat()}")
+        out.print(f"  计划出版日期：{esc(view.planned_date.isoformat())}")
     if view.release_date and view.print_sha256 and view.web_sha256:
-        out.print(f"  出版日期：{view.release_date.isoformat()}  印刷版指纹 {view.print_sha256[:12]}…  "
-                  f"电子版指纹 {view.web_sha256[:12]}…")
+        out.print(f"  出版日期：{esc(view.release_date.isoformat())}  印刷版指纹 {esc(view.print_sha256[:12])}…  "
+                  f"电子版指纹 {esc(view.web_sha256[:12])}…")
     if not view.items:
         out.print("  （尚无稿件，用 lockstep gazette issue add 编入）")
     section = None
     for i in view.items:
         if i.section != section:
             section = i.section
-            out.print(f"  【{section}】")
-        out.print(f"    {i.position}. {i.title}{f'（{i.document_number}）' if i.document_number else ''}"
-                  + (f"  卷宗 {i.dossier}" if i.dossier else "  （历史公报导入）"))
+            out.print(f"  【{esc(section)}】")
+        out.print(f"    {i.position}. {esc(i.title)}{f'（{esc(i.document_number)}）' if i.document_number else ''}"
+                  + (f"  卷宗 {esc(i.dossier)}" if i.dossier else "  （历史公报导入）"))
     if view.corrections:
         out.print("  【更正启事】")
     for c in view.corrections:
-        out.print(f"    更正启事 {c.notice}：{c.title}")
+        out.print(f"    更正启事 {esc(c.notice)}：{esc(c.title)}")
     for c in view.corrected_by:
-        out.print(f"  [yellow]已有更正[/yellow]：公报 {c.issue} 更正启事 {c.notice}：{c.title}")
+        out.print(f"  [yellow]已有更正[/yellow]：公报 {esc(c.issue)} 更正启事 {esc(c.notice)}：{esc(c.title)}")
 
 
 @issue_app.command("new")
@@ -82,7 +82,7 @@ def issue_new(ctx: typer.Context,
     if as_json:
         emit_json({"issue": view})
         return
-    out.print(f"[green]已新建[/green] 公报{year}年第{number}期（总第{view.total}期），编号 {view.issue}")
+    out.print(f"[green]已新建[/green] 公报{esc(year)}年第{esc(number)}期（总第{view.total}期），编号 {esc(view.issue)}")
 
 
 def _edit(ctx: typer.Context, issue: str, as_json: bool, change, said, doc: dict | None = None) -> None:
@@ -134,8 +134,8 @@ def issue_move(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="�
     step = -1 if up else (1 if down else None)
     _edit(ctx, issue, as_json, lambda svc: move_item(svc, issue, dossier, as_, to=to, step=step),
           lambda view: "[green]已调整顺序[/green] " + next(
-              (f"卷宗 {dossier} 现为本期第 {i.position} 篇（【{i.section}】）" for i in view.items if i.dossier == dossier),
-              f"卷宗 {dossier}"))
+              (f"卷宗 {esc(dossier)} 现为本期第 {i.position} 篇（【{esc(i.section)}】）" for i in view.items if i.dossier == dossier),
+              f"卷宗 {esc(dossier)}"))
 
 
 
@@ -145,7 +145,7 @@ def issue_delete(ctx: typer.Context, issue: Annotated[str, typer.Argument(help="
     """删除编排中且没有稿件、没有更正启事的一期（期号与总期号可再用）。"""
     from services.gazette.issues import delete_issue
     _edit(ctx, issue, as_json, lambda svc: delete_issue(svc, issue, as_),
-          lambda view: f"[green]已删除[/green] 公报期次 {issue}", doc={"deleted": issue})
+          lambda view: f"[green]已删除[/green] 公报期次 {esc(issue)}", doc={"deleted": issue})
 
 
 @issue_app.command("show")
@@ -173,7 +173,7 @@ def issue_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if not views:
         out.print("尚无公报期次。")
     for v in views:
-        out.print(f"  {v.issue:<10} {v.year}年第{v.number}期（总第{v.total}期） {STATUS.get(v.status, v.status)}"
+        out.print(f"  {v.issue:<10} {v.year}年第{v.number}期（总第{v.total}期） {esc(STATUS.get(v.status, v.status))}"
                   f"  {len(v.items)} 份稿件")
 
 
@@ -209,7 +209,7 @@ def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help=
         if as_json:
             emit_json({**queued, "ok": True})
         else:
-            out.print(f"[yellow]{queued['problems'][0]['message']}[/yellow]")
+            out.print(f"[yellow]{esc(queued['problems'][0]['message'])}[/yellow]")
         raise typer.Exit(code=0)
     if as_json:
         emit_json({"issue": done})
@@ -218,18 +218,18 @@ def issue_release(ctx: typer.Context, issue: Annotated[str, typer.Argument(help=
         out.print(f"[green bold]已定时出版[/green bold] 公报{done.year}年第{done.number}期（总第{done.total}期），"
                   f"将于 {done.released_at.astimezone():%Y-%m-%d %H:%M} 公开，{len(done.items)} 份稿件；"
                   "出版物已生成并记录指纹，公开前不对外显示")
-        out.print(f"  印刷版 SHA-256 {done.print_sha256}\n  电子版 SHA-256（文件清单）{done.web_sha256}")
-        out.print(f"  公开时写入：{done.folder}")
-        out.print(f"  公开前如需取消：lockstep gazette issue cancel {done.issue} --reason 理由 --as 人员")
+        out.print(f"  印刷版 SHA-256 {esc(done.print_sha256)}\n  电子版 SHA-256（文件清单）{esc(done.web_sha256)}")
+        out.print(f"  公开时写入：{esc(done.folder)}")
+        out.print(f"  公开前如需取消：lockstep gazette issue cancel {esc(done.issue)} --reason 理由 --as 人员")
         return
     out.print(f"[green bold]已出版[/green bold] 公报{done.year}年第{done.number}期（总第{done.total}期），"
-              f"出版日期 {done.release_date.isoformat()}，{len(done.items)} 份稿件")
-    out.print(f"  印刷版：{done.print_path}\n    SHA-256 {done.print_sha256}")
+              f"出版日期 {esc(done.release_date.isoformat())}，{len(done.items)} 份稿件")
+    out.print(f"  印刷版：{esc(done.print_path)}\n    SHA-256 {esc(done.print_sha256)}")
     if done.pdf_path:
-        out.print(f"  印刷版 PDF（向公众提供）：{done.pdf_path}")
+        out.print(f"  印刷版 PDF（向公众提供）：{esc(done.pdf_path)}")
     elif done.pdf_note:
-        out.print(f"  [yellow]提示 {done.pdf_note['code']}[/yellow]：{done.pdf_note['message']}")
-    out.print(f"  电子版：{done.web_index}\n    SHA-256（文件清单）{done.web_sha256}")
+        out.print(f"  [yellow]提示 {esc(done.pdf_note['code'])}[/yellow]：{esc(done.pdf_note['message'])}")
+    out.print(f"  电子版：{esc(done.web_index)}\n    SHA-256（文件清单）{esc(done.web_sha256)}")
 
 
 @issue_app.command("cancel")
@@ -293,9 +293,9 @@ def correction_add(ctx: typer.Context, issue: Annotated[str, typer.Argument(help
     if as_json:
         emit_json({"correction": view})
         return
-    out.print(f"[green]已编入[/green] 公报 {view.issue}：{view.title}")
-    out.print(f"  更正启事编号 {view.notice}")
-    out.print(f"  出版前如需撤下：lockstep gazette correction remove {view.notice} --as 人员")
+    out.print(f"[green]已编入[/green] 公报 {esc(view.issue)}：{esc(view.title)}")
+    out.print(f"  更正启事编号 {esc(view.notice)}")
+    out.print(f"  出版前如需撤下：lockstep gazette correction remove {esc(view.notice)} --as 人员")
 
 
 @correction_app.command("remove")
@@ -308,7 +308,7 @@ def correction_remove(ctx: typer.Context, notice: Annotated[int, typer.Argument(
     if as_json:
         emit_json({"correction": view})
         return
-    out.print(f"[green]已撤下[/green] 公报 {view.issue} 的更正启事 {view.notice}：{view.title}")
+    out.print(f"[green]已撤下[/green] 公报 {esc(view.issue)} 的更正启事 {esc(view.notice)}：{esc(view.title)}")
 
 
 FromOpt = Annotated[Optional[dt.datetime], DateOption("--from", help="成文日期起，如 2026-12-10")]
@@ -338,13 +338,13 @@ def gazette_search(ctx: typer.Context,
     if not hits:
         out.print("没有找到符合条件的公报稿件。")
     for h in hits:
-        out.print(f"  [bold]{h.title}[/bold]{f'（{h.document_number}）' if h.document_number else ''}")
-        out.print(f"    公报 {h.issue}  {h.organ or ''}  {h.date.isoformat() if h.date else ''}"
-                  f"  {f'卷宗 {h.dossier}' if h.dossier else ('' if h.corrects else '往期导入')}"
-                  + (f"  更正公报 {h.corrects}" if h.corrects else "")
-                  + (f"  [yellow]已有更正：公报 {'、'.join(h.corrected_by)}[/yellow]" if h.corrected_by else ""))
+        out.print(f"  [bold]{esc(h.title)}[/bold]{f'（{esc(h.document_number)}）' if h.document_number else ''}")
+        out.print(f"    公报 {esc(h.issue)}  {esc(h.organ or '')}  {esc(h.date.isoformat() if h.date else '')}"
+                  f"  {f'卷宗 {esc(h.dossier)}' if h.dossier else ('' if h.corrects else '往期导入')}"
+                  + (f"  更正公报 {esc(h.corrects)}" if h.corrects else "")
+                  + (f"  [yellow]已有更正：公报 {esc('、'.join(h.corrected_by))}[/yellow]" if h.corrected_by else ""))
         if h.snippet:
-            out.print(f"    {h.snippet}")
+            out.print(f"    {esc(h.snippet)}")
 
 
 @gazette_app.command("import")
@@ -363,7 +363,7 @@ def gazette_import(ctx: typer.Context,
         return
     for v in issues:
         out.print(f"[green]已导入[/green] 公报{v.year}年第{v.number}期（总第{v.total}期），{len(v.items)} 份稿件"
-                  f"  原件 SHA-256 {v.source_sha256[:12]}…")
+                  f"  原件 SHA-256 {esc(v.source_sha256[:12])}…")
         for i in v.items:
             number = f"（{i['document_number']}）" if i["document_number"] else ""
-            out.print(f"    {i['position']}. {i['title']}{number}")
+            out.print(f"    {i['position']}. {esc(i['title'])}{esc(number)}")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from cli.app import AsOpt, JsonOpt, app, services_of
-from cli.output import emit_json, out, refusals
+from cli.output import emit_json, esc, out, refusals
 
 notify_app = typer.Typer(help="通知：下一步由谁办理，就通知谁（工作台通知与电子邮件）", no_args_is_help=True)
 app.add_typer(notify_app, name="notify")
@@ -25,13 +25,13 @@ def send_cmd(ctx: typer.Context,
         emit_json({"ok": True, **result.model_dump(mode="json")})
         return
     if result.note:
-        out.print(f"[yellow]{result.note}[/yellow]")
+        out.print(f"[yellow]{esc(result.note)}[/yellow]")
     out.print(f"已发送 {len(result.sent)} 封；稍后重试 {len(result.retrying)} 封；发送失败 {len(result.failed)} 封；"
               f"不发送 {len(result.skipped)} 封")
     for r in result.retrying:
-        out.print(f"  [yellow]稍后重试[/yellow] {r['person']}：{r['note']}（第 {r['attempts']} 次）")
+        out.print(f"  [yellow]稍后重试[/yellow] {esc(r['person'])}：{esc(r['note'])}（第 {r['attempts']} 次）")
     for r in result.failed:
-        out.print(f"  [red]发送失败[/red] {r['person']}：{r['note']}")
+        out.print(f"  [red]发送失败[/red] {esc(r['person'])}：{esc(r['note'])}")
 
 
 @notify_app.command("list")
@@ -56,4 +56,4 @@ def list_cmd(ctx: typer.Context, as_: AsOpt, as_json: JsonOpt = False) -> None:
         out.print("没有通知。")
     for n in notices:
         mark = "[bold]未读[/bold]" if n.read_at is None else "已读"
-        out.print(f"  {mark} {n.created_at.astimezone():%Y-%m-%d %H:%M}  {n.subject}  （邮件：{n.mail_status_name}）")
+        out.print(f"  {mark} {n.created_at.astimezone():%Y-%m-%d %H:%M}  {esc(n.subject)}  （邮件：{esc(n.mail_status_name)}）")

@@ -71,8 +71,28 @@ def printable(obj: Any) -> Any:
     return escape(obj)
 
 
+# An empty span: prints nothing, and keeps what comes before it from joining what comes after it.
+_CUT = "[b][/b]"
+_OPENS = re.compile(r"\[(?=[a-z#/@]|$)")
+_TRAILING = re.compile(r"\\+$")
+
+
+def esc(value: Any) -> str:
+    """A value (a title, an organ, a reason, a name, a path) as markup that prints it as written, wherever
+    it is put in a line of our markup: `f"[bold]{esc(title)}[/bold]"`. rich.markup.escape is not enough
+    next to our own tags: a trailing backslash escapes the tag after it, an unclosed "[a" joins with a "]"
+    after it, and rich drops a backslash before any "[". So a "[" that could open a tag is followed by an
+    empty span, a backslash before "[" is doubled, and trailing backslashes are doubled before an empty
+    span. Control characters are shown first (as printable does), so removing one joins nothing."""
+    text = str(value).translate(_CONTROLS).replace("\\[", "\\\\[")
+    text = _OPENS.sub("[" + _CUT, text)
+    if m := _TRAILING.search(text):
+        text += m[0] + _CUT
+    return text
+
+
 out = _Out(Console(**CONSOLE))
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 @contextmanager
@@ -134,10 +154,9 @@ def emit_json(doc: dict) -> None:
 
 
 def problem_line(p: Problem) -> str:
-    from rich.markup import escape
     p = for_command_line(p)
-    where = f"（{escape(p.file)}" + (f"，第 {p.paragraph} 段" if p.paragraph else "") + "）" if p.file else ""
-    return f"  {SEVERITY.get(p.severity, p.severity)} [bold]{p.code}[/bold]{where}：{escape(p.message)}"
+    where = f"（{esc(p.file)}" + (f"，第 {p.paragraph} 段" if p.paragraph else "") + "）" if p.file else ""
+    return f"  {SEVERITY.get(p.severity, p.severity)} [bold]{esc(p.code)}[/bold]{where}：{esc(p.message)}"
 
 
 def print_problems(problems: list[Problem], heading: str = "发现的问题") -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.app import JsonOpt, app, home_of
-from cli.output import emit_json, out, refusals
+from cli.output import emit_json, esc, out, refusals
 
 PoolOpt = Annotated[Optional[str], typer.Option("--pool", help="工作池名称（默认取 lockstep.toml 中 prefect 节的 pool）")]
 
@@ -28,11 +28,11 @@ def deploy_cmd(ctx: typer.Context, pool: PoolOpt = None,
     if as_json:
         emit_json(done)
         return
-    out.print(f"工作池 {done['pool']}（process，全池并发上限 {done['concurrency']}）：{CHANGES[done['pool_change']]}")
+    out.print(f"工作池 {esc(done['pool'])}（process，全池并发上限 {done['concurrency']}）：{esc(CHANGES[done['pool_change']])}")
     for d in done["deployments"]:
         plan = f"，计划 {d['schedule']}" if d["schedule"] else ""
-        out.print(f"  {CHANGES[d['change']]}  {d['name']}  {d['entrypoint']}{plan}")
-    out.print(f"代码目录：{done['code']}（每台工作节点须在同一路径有同一份代码）")
+        out.print(f"  {esc(CHANGES[d['change']])}  {esc(d['name'])}  {esc(d['entrypoint'])}{esc(plan)}")
+    out.print(f"代码目录：{esc(done['code'])}（每台工作节点须在同一路径有同一份代码）")
     out.print("本次没有改变任何内容。" if not done["changed"] else "已登记。")
 
 
@@ -55,11 +55,11 @@ def worker_cmd(ctx: typer.Context, pool: PoolOpt = None,
         if as_json:
             emit_json({**st, "ok": ok})
         else:
-            out.print(f"Prefect 服务器 {s.api_url}：{'可达' if st['server_ok'] else '无应答'}")
+            out.print(f"Prefect 服务器 {esc(s.api_url)}：{esc('可达' if st['server_ok'] else '无应答')}")
             if st["server_ok"]:
-                out.print(f"工作池 {s.pool}：" + (f"已登记（全池并发上限 {st['concurrency']}）" if st["pool_ok"]
+                out.print(f"工作池 {esc(s.pool)}：" + (f"已登记（全池并发上限 {st['concurrency']}）" if st["pool_ok"]
                                                 else "未登记（请先运行 lockstep deploy）"))
-                out.print(f"在线工作节点：{'、'.join(st['workers_online']) or '无'}")
+                out.print(f"在线工作节点：{esc('、'.join(st['workers_online']) or '无')}")
         raise typer.Exit(code=0 if ok else 1)
     name = name or f"{socket.gethostname()}-{os.getpid()}"
     import datetime as dt
@@ -148,7 +148,7 @@ def batch_on_pool(svc, s, bundles, actor: str, chunk: int, wait: int, as_json: b
         for r in results:
             mark = "[green]✓[/green]" if r.get("accepted") else "[red]✗[/red]"
             codes = "、".join(sorted({p["code"] for p in r.get("problems", []) if p["severity"] == "error"}))
-            out.print(f"{mark} {r['source']} → {r.get('dossier') or codes}{'（重复）' if r.get('duplicate') else ''}")
+            out.print(f"{mark} {esc(r['source'])} → {esc(r.get('dossier') or codes)}{esc('（重复）' if r.get('duplicate') else '')}")
         out.print(f"共 {len(results)} 份：接收 {summary['accepted']}，重复 {summary['duplicate']}，退回 {summary['rejected']}"
-                  f"（工作池 {s.pool}，工作节点 {'、'.join(workers) or '—'}）")
+                  f"（工作池 {esc(s.pool)}，工作节点 {esc('、'.join(workers) or '—')}）")
     raise typer.Exit(code=0 if summary["rejected"] == 0 else 1)

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.app import AsOpt, JsonOpt, app, services_of
-from cli.output import emit_json, out, refusals
+from cli.output import emit_json, esc, out, refusals
 from cli.zh import DateOption
 from documents.problems import Refused
 
@@ -36,15 +36,15 @@ def _doc(e) -> dict:
 
 
 def _line(e) -> str:
-    return (f"  {e.registration_number}  {e.document_number or '—'}  {e.title}  [{e.status_name}]"
-            f"  施行 {e.effective_date or '待定'}  有效期至 {e.valid_until or '待定'}"
-            + (f"  [{e.emergency_note}]" if e.emergency else ""))
+    return (f"  {esc(e.registration_number)}  {esc(e.document_number or '—')}  {esc(e.title)}  \\[{esc(e.status_name)}]"
+            f"  施行 {esc(e.effective_date or '待定')}  有效期至 {esc(e.valid_until or '待定')}"
+            + (f"  \\[{esc(e.emergency_note)}]" if e.emergency else ""))
 
 
 def _print_entry(e) -> None:
-    out.print(f"[bold]{e.registration_number}[/bold]  {e.title}  [{e.status_name}]")
+    out.print(f"[bold]{esc(e.registration_number)}[/bold]  {esc(e.title)}  \\[{esc(e.status_name)}]")
     if e.emergency:
-        out.print(f"  [yellow]{e.emergency_note}[/yellow]")
+        out.print(f"  [yellow]{esc(e.emergency_note)}[/yellow]")
     rows = [("发文字号", e.document_number), ("制定机关", e.organ), ("起草单位", e.drafting_unit),
             ("成文日期", e.signed_date), ("发布日期", e.published_at.astimezone().date()),
             ("施行日期", e.effective_date or "待定（自刊登的政府公报出版之日起施行）"),
@@ -60,7 +60,7 @@ def _print_entry(e) -> None:
             ("废止理由", e.repeal_reason), ("撤回公开", e.withheld_reason)]
     for label, value in rows:
         if value:
-            out.print(f"  {label}：{value}")
+            out.print(f"  {esc(label)}：{esc(value)}")
 
 
 @register_app.command("list")
@@ -128,8 +128,8 @@ def register_file(ctx: typer.Context, registration_number: NumberArg,
     if as_json:
         emit_json({"entry": entry})
     else:
-        out.print(f"[green]已记录报备[/green] {entry['registration_number']}：{entry['reported_on']} 报"
-                  f"{entry['reported_to']}备案，备案号 {entry['filing_number']}")
+        out.print(f"[green]已记录报备[/green] {esc(entry['registration_number'])}：{esc(entry['reported_on'])} 报"
+                  f"{esc(entry['reported_to'])}备案，备案号 {esc(entry['filing_number'])}")
 
 
 @register_app.command("amend")
@@ -143,7 +143,7 @@ def register_amend(ctx: typer.Context, number: NumberArg,
     if as_json:
         emit_json({"entry": _doc(entry)})
     else:
-        out.print(f"[green]已记录修改[/green] {number} 经 {by} 修改")
+        out.print(f"[green]已记录修改[/green] {esc(number)} 经 {esc(by)} 修改")
 
 
 @register_app.command("repeal")
@@ -169,10 +169,10 @@ def register_repeal(ctx: typer.Context, number: NumberArg,
         emit_json({"entry": _doc(entry)})
     else:
         if entry.repeal_pending:        # the repealing document takes effect later: in force until then
-            out.print(f"[green]已记录废止[/green] {number}：{entry.repeal_note}（由 {by} 废止，此前继续有效）")
+            out.print(f"[green]已记录废止[/green] {esc(number)}：{esc(entry.repeal_note)}（由 {esc(by)} 废止，此前继续有效）")
         else:
-            out.print(f"[green]已废止[/green] {number}" + (f"（由 {by} 废止，{entry.repealed_on} 起）" if by
-                                                           else f"（{reason}）"))
+            out.print(f"[green]已废止[/green] {esc(number)}" + (f"（由 {esc(by)} 废止，{esc(entry.repealed_on)} 起）" if by
+                                                           else f"（{esc(reason)}）"))
 
 
 @register_app.command("expire")
@@ -217,7 +217,7 @@ def register_export(ctx: typer.Context, fmt: Annotated[Format, typer.Option("--f
     if as_json:
         emit_json({"export": written})
     else:
-        out.print(f"[green]已导出[/green] {written.entries} 条记录到 {written.files[0]}")
+        out.print(f"[green]已导出[/green] {esc(written.entries)} 条记录到 {esc(written.files[0])}")
 
 
 @register_app.command("pages")
@@ -229,7 +229,7 @@ def register_pages(ctx: typer.Context, to: OutDir, as_json: JsonOpt = False) -> 
     if as_json:
         emit_json({"pages": written})
     else:
-        out.print(f"[green]已生成[/green] 台帐网页 {to / 'index.html'}（{written.entries} 份文件）")
+        out.print(f"[green]已生成[/green] 台帐网页 {esc(to / 'index.html')}（{esc(written.entries)} 份文件）")
 
 
 @register_app.command("cleanup")
@@ -242,7 +242,7 @@ def register_cleanup(ctx: typer.Context, to: OutDir, as_json: JsonOpt = False) -
         emit_json({"cleanup": written})
         return
     c = written.counts
-    out.print(f"[green]已生成清理结果[/green] {to}：现行有效 {c['in_force']} 件，已废止 {c['repealed']} 件，"
+    out.print(f"[green]已生成清理结果[/green] {esc(to)}：现行有效 {c['in_force']} 件，已废止 {c['repealed']} 件，"
               f"已失效 {c['expired']} 件")
 
 
@@ -267,9 +267,9 @@ def report_annual(ctx: typer.Context,
     if as_json:
         emit_json({"report": report, "table": {f.key: f.value for f in report.figures}})
         return
-    out.print(f"[bold]{year}年度 行政规范性文件[/bold]")
+    out.print(f"[bold]{esc(year)}年度 行政规范性文件[/bold]")
     for f in report.figures:
-        out.print(f"  {f.name}：{f.value}{f.unit}")
+        out.print(f"  {esc(f.name)}：{esc(f.value)}{esc(f.unit)}")
 
 
 def _annual_table(ctx: typer.Context, year: int, unit: str | None, to: Path | None, as_json: bool) -> None:
@@ -284,14 +284,14 @@ def _annual_table(ctx: typer.Context, year: int, unit: str | None, to: Path | No
     if as_json:
         emit_json({"table": table_json(t), "xlsx": str(to) if to else None})
         return
-    out.print(f"[bold]{t.title}[/bold]（{t.unit_label}）")
+    out.print(f"[bold]{esc(t.title)}[/bold]（{esc(t.unit_label)}）")
     out.print("  第二十条第（一）项　信息内容：本年制发件数 / 本年废止件数 / 现行有效件数")
     for r in t.rows:
-        out.print(f"  {r.category}：{r.made} / {r.repealed} / {r.in_force}")
+        out.print(f"  {esc(r.category)}：{r.made} / {r.repealed} / {r.in_force}")
     i = t.interpretation
     out.print(f"  政策解读：本年制发 {i.made} 件，解读 {i.interpreted} 件（{i.interpreted_share}%），"
               f"图文解读 {i.graphic} 件（{i.graphic_share}%），与政策同日发布 {i.same_day} 件（{i.same_day_share}%）")
     for n in t.notes:
-        out.print(f"  [dim]说明：{n}[/dim]")
+        out.print(f"  [dim]说明：{esc(n)}[/dim]")
     if to is not None:
-        out.print(f"[green]已写出[/green] {to}")
+        out.print(f"[green]已写出[/green] {esc(to)}")

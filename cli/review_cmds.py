@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.app import AsOpt, JsonOpt, app, home_of, services_of
-from cli.output import emit_json, engine_note, out, refusals, spinner
+from cli.output import emit_json, engine_note, esc, out, refusals, spinner
 from cli.zh import DateOption
 
 consultation_app = typer.Typer(help="重大行政决策公开征求意见", no_args_is_help=True)
@@ -28,9 +28,9 @@ def diff_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="�
     if as_json:
         emit_json(result.model_dump(mode="json", exclude={"documents": {"__all__": {"text"}}}))
         return
-    out.print(f"[bold]卷宗 {dossier}：第 {result.old} 版 → 第 {result.new} 版[/bold]")
+    out.print(f"[bold]卷宗 {esc(dossier)}：第 {result.old} 版 → 第 {result.new} 版[/bold]")
     for d in result.documents:
-        out.print(f"\n[bold]{d.role_name}[/bold]（{d.old_name or '—'} → {d.new_name or '—'}）")
+        out.print(f"\n[bold]{esc(d.role_name)}[/bold]（{esc(d.old_name or '—')} → {esc(d.new_name or '—')}）")
         out.print(d.text(context), markup=False)
 
 
@@ -48,7 +48,7 @@ def opinion_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help=
     if not files:
         out.print("本卷宗尚无合法性审核意见书。")
     for f in files:
-        out.print(f"  {f['opinion_number']}（{'同意' if f['verdict'] == 'approve' else '退回'}）：{f['path']}")
+        out.print(f"  {esc(f['opinion_number'])}（{esc('同意' if f['verdict'] == 'approve' else '退回')}）：{esc(f['path'])}")
 
 
 @consultation_app.command("open")
@@ -135,7 +135,7 @@ def consultation_moderate(ctx: typer.Context, dossier: Annotated[str, typer.Argu
     with refusals(as_json, {"dossier": dossier, "comment": comment}):
         v = moderate_comment(services_of(ctx), dossier, comment, chosen, as_, reason)
     if not as_json:
-        out.print(f"第 {comment} 条网上意见：{'已采用，进入意见采纳情况表' if chosen == 'accept' else '不予采用，不会公开'}")
+        out.print(f"第 {esc(comment)} 条网上意见：{esc('已采用，进入意见采纳情况表' if chosen == 'accept' else '不予采用，不会公开')}")
     _print_consultation(v, as_json, ctx)
 
 
@@ -165,14 +165,14 @@ def _print_consultation(v, as_json: bool, ctx: typer.Context | None = None, name
     if as_json:
         emit_json(v.model_dump(mode="json"))
         return
-    out.print(f"[bold]卷宗 {v.dossier} 征求意见[/bold]：{v.opens} 至 {v.closes}"
-              + (f"（缩短理由：{v.shortened_reason}）" if v.shortened_reason else ""))
-    out.print(f"  公告：{v.notice}")
+    out.print(f"[bold]卷宗 {esc(v.dossier)} 征求意见[/bold]：{esc(v.opens)} 至 {esc(v.closes)}"
+              + (f"（缩短理由：{esc(v.shortened_reason)}）" if v.shortened_reason else ""))
+    out.print(f"  公告：{esc(v.notice)}")
     if v.notice_url:
-        out.print(f"  网址：{_served(ctx, v.notice_url)}")
-    out.print(f"  意见 {v.comments} 条：" + "，".join(f"{k} {n}" for k, n in v.adoption.items())
-              + f"；网上意见待审核 {v.pending} 条"
-              + (f"；本次 {v.duplicates} 条此前已录入，未重复录入" if v.duplicates else ""))
+        out.print(f"  网址：{esc(_served(ctx, v.notice_url))}")
+    out.print(f"  意见 {esc(v.comments)} 条：" + "，".join(f"{esc(k)} {esc(n)}" for k, n in v.adoption.items())
+              + f"；网上意见待审核 {esc(v.pending)} 条"
+              + (f"；本次 {esc(v.duplicates)} 条此前已录入，未重复录入" if v.duplicates else ""))
     for c in v.items:
         if c.source == "online" and c.moderation == "pending":
             continue
@@ -188,9 +188,9 @@ def _print_consultation(v, as_json: bool, ctx: typer.Context | None = None, name
             out.print(f"    {c.id:>4}.（{who}；{at}）：{c.text[:40]}  [待审核]", markup=False)
         if not named:
             out.print("        （加 --as 人员 查看提出人和联系方式）", markup=False)
-    out.print(f"  采纳情况：{'已公布 ' + str(v.summary) if v.summary else '尚未公布'}")
+    out.print(f"  采纳情况：{esc('已公布 ' + str(v.summary) if v.summary else '尚未公布')}")
     if v.summary_url:
-        out.print(f"  采纳情况网址：{_served(ctx, v.summary_url)}")
+        out.print(f"  采纳情况网址：{esc(_served(ctx, v.summary_url))}")
 
 
 def _served(ctx: typer.Context | None, url: str) -> str:
@@ -224,15 +224,15 @@ def due_cmd(ctx: typer.Context,
                    "staged": staged})
         return
     for b in staged:
-        out.print(f"  [yellow]待入库[/yellow] 批次 {b['batch']}：{b['bundles']} 份材料已暂存，自 {b['since']} 起等待工作池处理"
-                  f"（已等待 {b.get('waited_minutes') or 0} 分钟）")
+        out.print(f"  [yellow]待入库[/yellow] 批次 {esc(b['batch'])}：{esc(b['bundles'])} 份材料已暂存，自 {esc(b['since'])} 起等待工作池处理"
+                  f"（已等待 {esc(b.get('waited_minutes') or 0)} 分钟）")
     if not items:
         out.print("没有在办的期限。")
     for d in items:
         color = {"overdue": "red", "due_today": "red", "due_soon": "yellow"}.get(d.status, "green")
-        out.print(f"  [{color}]{d.status_name}[/{color}] {d.due}  {d.kind_name}（{d.period}）  {d.dossier} {d.title[:30]}")
+        out.print(f"  [{color}]{esc(d.status_name)}[/{color}] {esc(d.due)}  {esc(d.kind_name)}（{esc(d.period)}）  {esc(d.dossier)} {esc(d.title[:30])}")
         if d.note:
-            out.print(f"      [yellow]{d.note}[/yellow]")
+            out.print(f"      [yellow]{esc(d.note)}[/yellow]")
     out.print(f"已记录的提醒：{len(recorded)} 条")
 
 
@@ -259,5 +259,5 @@ def scheduler_cmd(ctx: typer.Context,
             raise Refused(problem("invalid_state", "计划任务需要 Prefect 服务器：先运行 prefect server start，"
                                                    "再设置 PREFECT_API_URL=http://127.0.0.1:4200/api"))
         home = home_of(ctx).require()
-    out.print(f"到期检查已按计划 {cron} 运行，在 Prefect 界面可见；Ctrl+C 停止。")
+    out.print(f"到期检查已按计划 {esc(cron)} 运行，在 Prefect 界面可见；Ctrl+C 停止。")
     serve_schedules(home.path, cron)

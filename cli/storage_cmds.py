@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from cli.app import JsonOpt, app, services_of
-from cli.output import emit_json, out, refusals
+from cli.output import emit_json, esc, out, refusals
 
 storage_app = typer.Typer(help="对象存储与网站目录的核对", no_args_is_help=True)
 app.add_typer(storage_app, name="storage")
@@ -36,28 +36,28 @@ def storage_check(ctx: typer.Context,
         emit_json({"ok": report.clean, **report.model_dump(mode="json"), "counts": report.counts})
         raise typer.Exit(code=0 if report.clean else 1)
     counts = report.counts
-    out.print(f"对象存储 {report.store}：{report.objects} 个对象，记录引用 {report.named} 个。")
+    out.print(f"对象存储 {esc(report.store)}：{report.objects} 个对象，记录引用 {report.named} 个。")
     if report.missing_objects:
         out.print(f"[red bold]记录引用但存储中缺失的对象（{len(report.missing_objects)}）[/red bold]：")
         for m in report.missing_objects:
-            out.print(f"  ✗ {m.sha256}  {'；'.join(m.named_by[:3])}" + ("……" if len(m.named_by) > 3 else ""))
+            out.print(f"  ✗ {esc(m.sha256)}  {esc('；'.join(m.named_by[:3]))}" + ("……" if len(m.named_by) > 3 else ""))
     if report.missing_pages:
         out.print(f"[red bold]记录在案但网站目录中缺失的公开页面（{len(report.missing_pages)}）[/red bold]：")
         for p in report.missing_pages:
-            out.print(f"  {'✓' if p.restored else '✗'} {p.path}" + ("[green]已从对象存储恢复[/green]" if p.restored else ""))
+            out.print(f"  {'✓' if p.restored else '✗'} {esc(p.path)}" + ("[green]已从对象存储恢复[/green]" if p.restored else ""))
     for field, title in SECTIONS:
         found = getattr(report, field)
         if not found:
             continue
-        out.print(f"[yellow bold]{title}（{len(found)}）[/yellow bold]：")
+        out.print(f"[yellow bold]{esc(title)}（{len(found)}）[/yellow bold]：")
         for x in found:
             mark = ("[green]已删除[/green]" if x.removed else "[green]已移入位置[/green]" if x.placed
                     else "保留：" + x.kept_because if x.kept_because else "")
-            out.print(f"  {'✓' if x.removed or x.placed else '•'} {x.what}（{_age(x.age_seconds)}）{mark}")
+            out.print(f"  {'✓' if x.removed or x.placed else '•'} {esc(x.what)}（{esc(_age(x.age_seconds))}）{mark}")
     fixed = counts["removed"] + counts["placed"] + counts["restored"]
     if report.clean:
         done = f"，已修复 {fixed} 项" if fixed else ""
-        out.print(f"[green]存储一致[/green]：每个对象都有记录引用，每条记录的对象都在{done}。")
+        out.print(f"[green]存储一致[/green]：每个对象都有记录引用，每条记录的对象都在{esc(done)}。")
         raise typer.Exit(code=0)
     if fixed:
         out.print(f"已修复 {fixed} 项。")

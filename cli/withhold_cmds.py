@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.app import AsOpt, JsonOpt, app, services_of
-from cli.output import emit_json, out, refusals
+from cli.output import emit_json, esc, out, refusals
 
 
 @app.command("withhold")
@@ -26,12 +26,12 @@ def withhold_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help
     if as_json:
         emit_json({"ok": True, **result.model_dump(mode="json")})
         return
-    out.print(f"[green]已撤回公开[/green] 卷宗 {result.dossier}（{result.withheld_by}，"
-              f"{result.withheld_at.astimezone().strftime('%Y年%m月%d日 %H:%M')}）")
-    out.print(f"  理由：{result.reason}")
+    out.print(f"[green]已撤回公开[/green] 卷宗 {esc(result.dossier)}（{esc(result.withheld_by)}，"
+              f"{esc(result.withheld_at.astimezone().strftime('%Y年%m月%d日 %H:%M'))}）")
+    out.print(f"  理由：{esc(result.reason)}")
     if result.site_removed:
-        out.print(f"  网站上删除：{'、'.join(result.site_removed)}")
+        out.print(f"  网站上删除：{esc('、'.join(result.site_removed))}")
     for issue in result.issues:
-        out.print(f"  公报 {issue} 电子版：该文件已换为撤回公开说明，目录与订阅源不再列出（印刷版不变）")
+        out.print(f"  公报 {esc(issue)} 电子版：该文件已换为撤回公开说明，目录与订阅源不再列出（印刷版不变）")
     for folder in result.folders:
-        out.print(f"  已改写：{folder}")
+        out.print(f"  已改写：{esc(folder)}")
