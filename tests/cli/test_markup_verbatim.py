@@ -54,6 +54,7 @@ def office(tmp_path_factory):
             r = run(o, "review", d, "--stage", "unit_check", "--return", "--comment", "请修改",
                     "--reason", "请补充起草说明", "--as", "director")
             assert r.exit_code == 0, r.output
+            entered(o)
             yield o
 
 
@@ -61,6 +62,20 @@ def run(office, *args: str):
     import cli.main
     return office["runner"].invoke(cli.main.app, ["--home", str(office["home"].path), *args],
                                    catch_exceptions=False, env={"COLUMNS": "200"})
+
+
+def entered(office) -> None:
+    """A register entry for the dossier, as a publication writes it (register list and show read it)."""
+    import sqlite3
+    db = sqlite3.connect(office["db"])
+    try:
+        db.execute("INSERT INTO register_entries (registration_number, year, serial, dossier_id, document_number, title,"
+                   " organ, drafting_unit, published_at, status) VALUES ('GHSG-2026-001', 2026, 1, ?, '根政发〔2026〕1号',"
+                   " '标题', '根河市人民政府', '根河市政务服务局', '2026-12-07 08:00:00.000000', 'in_force')",
+                   (office["dossier"],))
+        db.commit()
+    finally:
+        db.close()
 
 
 def reword(office, title: str, unit: str, reason: str, comment: str, subject: str) -> None:
@@ -79,6 +94,8 @@ def reword(office, title: str, unit: str, reason: str, comment: str, subject: st
             if "comment" in payload:
                 db.execute("UPDATE events SET payload = ? WHERE seq = ?", (json.dumps({**payload, "comment": comment}), seq))
         db.execute("UPDATE notifications SET subject = ? WHERE person = 'drafter'", (subject,))
+        db.execute("UPDATE register_entries SET title = ?, organ = ?, document_number = ?, drafting_unit = ? WHERE dossier_id = ?",
+                   (title, subject, reason, unit, d))
         db.commit()
     finally:
         db.close()
@@ -101,6 +118,8 @@ def test_titles_units_reasons_comments_and_subjects_print_as_written(office, tit
     shows(office, ("status", d), title, reason, comment, unit)
     shows(office, ("history", d), comment)
     shows(office, ("notify", "list", "--as", "drafter"), subject)
+    shows(office, ("register", "list"), title, reason)
+    shows(office, ("register", "show", "GHSG-2026-001"), title, subject, reason, unit)
 
 
 @pytest.mark.parametrize("word", ["[bold]x[/bold]", "[a]", "[/]", "\\", "a\\", "\\[b]", "[link=http://x]y[/link]",
