@@ -24,7 +24,7 @@ def backup_home(ctx: typer.Context,
     恢复：停止工作台后 lockstep restore 备份文件夹；或直接 lockstep --home 备份文件夹 …。
     PostgreSQL 或 S3 存储的主目录请用 pg_dump 与 mc mirror（ops/province/GUIDE.md 第 5 节）。"""
     from services.home.backup import backup
-    say = (lambda m: err.print(m)) if as_json else out.print
+    say = (lambda m: err.print(esc(m))) if as_json else (lambda m: out.print(esc(m)))   # its lines name files as written
     with refusals(as_json):
         report = backup(home_of(ctx), target, say)
     damaged = [problem("storage_unavailable", f"主目录的对象存储缺少 {len(report.missing_objects)} 个数据库记录引用的对象"
@@ -60,7 +60,7 @@ def restore_home(ctx: typer.Context,
     核对不通过则不恢复、主目录保持原样；通过后才以两次改名替换主目录。"""
     from flows.handoff import desk_of
     from services.home.restore import restore
-    say = (lambda m: err.print(m)) if as_json else out.print
+    say = (lambda m: err.print(esc(m))) if as_json else (lambda m: out.print(esc(m)))   # its lines name files as written
     with refusals(as_json):
         report = restore(home_of(ctx), source, say, desk_of)
     if as_json:

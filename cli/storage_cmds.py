@@ -52,7 +52,7 @@ def storage_check(ctx: typer.Context,
         out.print(f"[yellow bold]{esc(title)}（{len(found)}）[/yellow bold]：")
         for x in found:
             mark = ("[green]已删除[/green]" if x.removed else "[green]已移入位置[/green]" if x.placed
-                    else "保留：" + x.kept_because if x.kept_because else "")
+                    else "保留：" + esc(x.kept_because) if x.kept_because else "")
             out.print(f"  {'✓' if x.removed or x.placed else '•'} {esc(x.what)}（{esc(_age(x.age_seconds))}）{mark}")
     fixed = counts["removed"] + counts["placed"] + counts["restored"]
     if report.clean:
