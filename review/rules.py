@@ -71,6 +71,19 @@ def not_found(dossier_id: str) -> Problem:
     return problem("not_found", f"没有卷宗 {dossier_id}")
 
 
+def person_disabled(name: str) -> Problem:
+    """What a person disabled (`lockstep users disable`) is told when they, or a process that read the
+    people before the disable, try to act: every act, wherever it is asked (services.review.basics
+    `still_enabled` before the work, storage/audit.py when the act is recorded)."""
+    return problem("unknown_person", f"人员 {name} 已停用，不能办理",
+                   advice=f"如需恢复，请由管理员运行 lockstep users enable {name}（密码与接口令牌须重新生成）")
+
+
+# Who records an act without being a person of the workflow: the operator at the machine (its OS user,
+# on config and people changes) is not asked whether a person of that name is disabled.
+OPERATOR_EVENTS = ("config.changed",)
+
+
 # ------------------------------------------------------------------ drafting office
 
 

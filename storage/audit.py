@@ -127,7 +127,22 @@ class AuditLog:
         self.session = session
 
     def append(self, event: Event) -> EventRow:
+        self._actors_enabled([event])
         return append(self.session, event)
+
+    def _actors_enabled(self, events: list[Event]) -> None:
+        """No act is recorded for a person disabled (`lockstep users disable`) before it commits,
+        whichever service records it and whatever people the process read when it started: the
+        person's row is read (and held, so a disable committing meanwhile waits) in the act's own
+        transaction. Refused as review.rules.person_disabled; the operator's own config and people
+        changes (review.rules.OPERATOR_EVENTS) are not a person's acts."""
+        from documents.problems import Refused
+        from review.rules import OPERATOR_EVENTS, person_disabled
+        from storage.repos.accounts import Accounts
+        accounts = Accounts(self.session)
+        for actor in dict.fromkeys(e.actor for e in events if e.name not in OPERATOR_EVENTS and e.actor):
+            if accounts.disabled_held(actor):
+                raise Refused(person_disabled(actor))
 
     def history(self, dossier_id: str) -> list[EventRow]:
         return history(self.session, dossier_id)
@@ -139,4 +154,5 @@ class AuditLog:
         return verify(self.session)
 
     def append_all(self, events: list[Event]) -> list[EventRow]:
+        self._actors_enabled(events)
         return append_all(self.session, events)

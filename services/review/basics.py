@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from documents.problems import Refused, problem
+from review import rules
 from review.config import Config, Person, Pipeline
 from review.model import Version
 from services.home.context import Services
@@ -27,8 +28,7 @@ def still_enabled(uow, actor: Person) -> None:
     """In the acting transaction: the person read when the process started (svc.config) has not been
     disabled since (`lockstep users disable`); one disabled meanwhile is refused as person() refuses."""
     if uow.accounts.disabled_held(actor.name):
-        raise Refused(problem("unknown_person", f"人员 {actor.name} 已停用，不能办理",
-                              advice=f"如需恢复，请由管理员运行 lockstep users enable {actor.name}（密码与接口令牌须重新生成）"))
+        raise Refused(rules.person_disabled(actor.name))
 
 
 def pipeline_of(config: Config, kind: str) -> Pipeline:
