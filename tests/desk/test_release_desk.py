@@ -50,11 +50,12 @@ def test_sign_with_a_moment_then_cancel_and_schedule_again_on_the_desk(desk, sam
     text = signer.get(page).text
     assert "待发布（未定时）" in text and "需要与新闻发布会同步发布" in text and 'id="release-schedule"' in text
     # Schedule again: the confirmation is required by the server, not only the page.
-    again = _later(3).strftime("%Y-%m-%dT%H:%M")
+    later = _later(3)                     # once: a minute may turn between the post and the check
+    again = later.strftime("%Y-%m-%dT%H:%M")
     r = signer.post(f"{page}/release/schedule", data={"csrf": csrf_of(signer, page), "at": again})
     assert r.status_code == 400 and "我已核对，确认到时公开发布" in r.text
     r = signer.post(f"{page}/release/schedule", data={"csrf": csrf_of(signer, page), "at": again, "confirm": "yes"},
                     follow_redirects=False)
     assert r.status_code == 303
-    assert _later(3).strftime("%Y年%m月%d日 %H:%M") in signer.get(page).text
+    assert later.strftime("%Y年%m月%d日 %H:%M") in signer.get(page).text
     assert signer.get(f"/site/policies/{d}.html").status_code == 404
