@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.public import public_dossier
-from storage.tables import (ConsultationRow, DossierRow, DecisionRow, DerivedObjectRow, FileRow, GazetteImportedItemRow,
-                            GazetteImportRow, GazetteIssueRow, JobRow, PageRow, VersionRow)
+from storage.tables import (ConsultationRow, DeliberationRow, DossierRow, DecisionRow, DerivedObjectRow, FileRow,
+                            GazetteImportedItemRow, GazetteImportRow, GazetteIssueRow, JobRow, PageRow, VersionRow)
 
 WEB_PUBLIC = "web_public"            # derived_objects.kind of a released web edition's public revision
 
@@ -33,6 +33,10 @@ def object_names(s: Session) -> tuple[dict[str, list[str]], list[tuple[str, str]
                                                  DecisionRow.opinion_number)
                                           .where(DecisionRow.opinion_sha256.is_not(None))):
         add(sha, f"卷宗 {dossier} 合法性审核意见书 {number or ''}".rstrip())
+    for sha, dossier, version in s.execute(select(DeliberationRow.minutes_sha256, DeliberationRow.dossier_id,
+                                                  DeliberationRow.version)
+                                           .where(DeliberationRow.minutes_sha256.is_not(None))):
+        add(sha, f"卷宗 {dossier} 第{version}版 集体审议会议纪要")
     for c in s.scalars(select(ConsultationRow)):
         add(c.notice_sha256, f"卷宗 {c.dossier_id} 征求意见公告")
         add(c.summary_sha256, f"卷宗 {c.dossier_id} 意见采纳情况")

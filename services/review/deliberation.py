@@ -2,8 +2,8 @@
 
 The 常务会议 secretary records, for the version under review, the meeting (市政府常务会议), its
 number (第12次), the date it was held and the minutes (会议纪要, a docx). The minutes are stored in
-the object store under their sha256 (objects before the rows that name them) and their text is
-extracted with python-docx into the record, so that `search` finds a meeting by what was said.
+the object store under their sha256 once the record has passed its checks (a refusal stores nothing),
+before the row that names them, and their text is extracted with python-docx into the record, so that `search` finds a meeting by what was said.
 Who may record is the rulebook's (review.rules.may_record_deliberation: the stage's approvers);
 a stage marked `meeting_record` is approved only with the record (review.rules.
 deliberation_record_problem, asked by services/review/actions.py). Each record or correction is an
@@ -12,6 +12,7 @@ audited `review.deliberation.recorded` event in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from typing import ClassVar
 
@@ -22,6 +23,7 @@ from review import rules
 from review.gate import active_stages
 from review.model import Event
 from services.home.context import Services
+from services.home.crashpoints import crash_point
 from services.review.basics import person, pipeline_for, today
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -128,7 +130,7 @@ def record_deliberation(svc: Services, dossier_id: str, *, meeting: str, session
     if not name.lower().endswith(".docx"):
         raise Refused(problem("not_docx", f"会议纪要 {name} 不是 .docx 文件", file=name))
     text = minutes_text(name, minutes)
-    sha = svc.store.put(minutes, content_type=DOCX)        # the object before the row that names it
+    sha = hashlib.sha256(minutes).hexdigest()      # stored only once every check has passed (below)
     wanted = version
 
     def once() -> DeliberationRecord:
@@ -150,6 +152,12 @@ def record_deliberation(svc: Services, dossier_id: str, *, meeting: str, session
             if replaced and (record.meeting, record.session_number, record.held_on, record.minutes_name,
                              record.minutes_sha256) == (meeting, session_number, held_on, name, sha):
                 return _shown(record)          # the same record again (a double click): nothing to correct
+            # Checked first, stored after: a refusal above leaves no object behind. The object goes in
+            # before the row that names it; a kill between the two leaves an orphan that `lockstep storage
+            # check` reports and `--repair` removes.
+            if svc.store.put(minutes, content_type=DOCX) != sha:
+                raise AssertionError("object store key must be the content's SHA-256")
+            crash_point("deliberation.minutes_stored")      # tests/faults: the object stored, no row
             if record is None:
                 record = DeliberationRow(dossier_id=dossier_id, version=version.number)
             record.meeting, record.session_number, record.held_on = meeting, session_number, held_on
