@@ -66,6 +66,8 @@ def restore_home(ctx: typer.Context,
     if as_json:
         emit_json({"ok": True, **report.model_dump(mode="json")})
         return
+    if report.interrupted:
+        out.print(f"[yellow]{esc(report.interrupted)}[/yellow]")
     out.print(f"[green]已恢复[/green] {esc(report.home)} ← {esc(report.source)}：审计链完整（{report.events} 条事件），"
               f"对象 {report.objects} 个。" + ("备份来自较早的版本，已升级数据库结构。" if report.migrated else ""))
     if report.tidied:

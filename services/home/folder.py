@@ -117,7 +117,9 @@ class Home:
 
     def require(self) -> "Home":
         if not self.exists:
-            raise Refused(problem("home_missing", f"{self.path} 下没有 {CONFIG_NAME}"))
+            from services.home.restore_lock import interrupted_restore
+            raise Refused(problem("home_missing", f"{self.path} 下没有 {CONFIG_NAME}",
+                                  advice=interrupted_restore(self.path.absolute())))   # a killed restore's way on
         return self
 
     @cached_property

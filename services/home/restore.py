@@ -17,11 +17,12 @@ lost without a word. So a restore:
 4. only then swaps: the home is renamed aside to HOME.before-restore-TIME (kept, never deleted), and
    the checked copy renamed into its place. Both are renames within one folder: a crash between them
    leaves no home at the path and both folders whole, and running the restore again finishes it.
+
+One restore of a home at a time: services/home/restore_lock.py (its lock file goes when a restore
+ends, done or refused; one left behind marks a killed restore, which the next one reports).
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import shutil
 import sqlite3
@@ -35,6 +36,7 @@ from documents.problems import Refused, problem
 from services.home.backup import LEFT_OUT, TEMP, _copy_tree, _inside, _plan, _refuse
 from services.home.crashpoints import crash_point
 from services.home.folder import Home, PRIVATE_DIR
+from services.home.restore_lock import interrupted_words, one_restore
 
 ENV = ("LOCKSTEP_DATABASE_URL", "LOCKSTEP_OBJECTS")
 
@@ -49,6 +51,7 @@ class RestoreReport(BaseModel):
     # the copy brought in step with its database, as `storage check --repair` does: files no row names
     # removed from the copy (the backup keeps them), public pages it names written again from their objects
     tidied: dict[str, int] = Field(default_factory=dict)
+    interrupted: str | None = None     # 中文: an earlier restore of this home was killed midway (its lock was left)
 
 
 def holders(files: list[Path]) -> list[int]:
@@ -162,26 +165,14 @@ def restore(home: Home, source: Path, say: Callable[[str], None] | None = None,
     if _inside(source, home.path) or _inside(home.path, source):
         raise _refuse(f"备份 {source} 与主目录 {home.path} 互相包含", advice="请指定主目录之外的备份文件夹")
     path = home.path.absolute()
-    with _one_restore(path):
-        return _restore(home, path, source, db, say, desk_of)
-
-
-@contextlib.contextmanager
-def _one_restore(path: Path):
-    """One restore of a home at a time (a lock file beside it); a staging copy left by a restore that
-    was killed is removed: it is only a copy of a backup, and its home is whole beside it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path.parent / f".{path.name}.restore.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise _refuse(f"主目录 {path} 的另一次恢复正在进行", advice="请等它结束后再查看结果") from None
-        for left in path.parent.glob(f".{path.name}.restoring-*"):
-            shutil.rmtree(left, ignore_errors=True)
-        yield
-    finally:
-        os.close(fd)
+    with one_restore(path, source) as left:
+        if left is not None:                # a restore killed midway: said, and carried on from the start
+            say(interrupted_words(left))
+        for staged in path.parent.glob(f".{path.name}.restoring-*"):
+            shutil.rmtree(staged, ignore_errors=True)   # only a copy of a backup: its home is whole beside it
+        report = _restore(home, path, source, db, say, desk_of)
+        report.interrupted = interrupted_words(left) if left is not None else None
+        return report
 
 
 def _restore(home: Home, path: Path, source: Path, db: Path, say: Callable[[str], None],

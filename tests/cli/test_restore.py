@@ -83,8 +83,7 @@ def test_restore_refuses_while_another_process_has_the_database_open(cli, home, 
     p = json.loads(r.stdout)["problems"][0]
     assert p["code"] == "request_invalid" and f"进程 {holder.pid}" in p["message"] and "lockstep restore" in p["message"]
     assert _dossiers(cli) == before
-    assert sorted(x.name for x in home.path.parent.iterdir()) == [".home.restore.lock", "backups", "bundles", "home",
-                                                                  "later"]
+    assert sorted(x.name for x in home.path.parent.iterdir()) == ["backups", "bundles", "home", "later"]
 
 
 def test_restore_refuses_while_a_desk_serves_the_home_and_works_once_it_stopped(cli, home, backed_up):
