@@ -18,6 +18,7 @@ from desk.kit import SECURITY_HEADERS, Kit, status_of
 from desk.public_cache import cached
 from review import rules
 from documents.problems import Refused, problem
+from documents.shown import echoed
 
 SHOWN = 500                     # a page lists at most this many; search narrows the rest
 FILTERS = {"current": "现行有效", "pending": "待施行", "amended": "已修改", "repealed": "已废止", "expired": "已失效", "all": "全部"}
@@ -26,6 +27,23 @@ DONE = {"amended": "已记录修改", "repealed": "已废止", "filed": "已记�
 EXPORTS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "json": "application/json; charset=utf-8"}
+
+
+QUERY_MAX = 100                 # a search longer than the form takes is refused, never cut into a wider one
+
+
+def chosen_filter(request: Request) -> tuple[str, str]:
+    """(search text, status key) of a register list's query. Fail closed: a status that is not one of
+    FILTERS, or a search longer than the form allows, is refused (request_invalid, the API's code for a
+    bad query value), never answered with the 现行有效 list or a shorter search. No status is 现行有效."""
+    text = (request.query_params.get("q") or "").strip()
+    key = request.query_params.get("status") or "current"
+    if key not in FILTERS:
+        named = "、".join(f"{k}（{name}）" for k, name in FILTERS.items())
+        raise Refused(problem("request_invalid", f"有效性“{echoed(key)}”无法识别，可选：{named}", advice=""))
+    if len(text) > QUERY_MAX:
+        raise Refused(problem("request_invalid", f"检索词为 {len(text)} 个字，不能超过 {QUERY_MAX} 个字", advice=""))
+    return text, key
 
 
 def _entries(svc, text: str, key: str, public: bool) -> tuple[list, bool]:
@@ -49,9 +67,10 @@ def routes(kit: Kit) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
     async def listing(request: Request, template: str, public: bool, **ctx) -> Response:
-        text = (request.query_params.get("q") or "").strip()[:100]
-        key = request.query_params.get("status") or "current"
-        key = key if key in FILTERS else "current"
+        try:
+            text, key = chosen_filter(request)
+        except Refused as r:
+            return kit.refused(request, r.problems, ctx.get("who"), ctx.get("session"))
         entries, more = await run_in_threadpool(_entries, kit.services(), text, key, public)
         return kit.page(request, template, entries=entries, more=more, q=text, chosen=key, filters=FILTERS,
                         shown=SHOWN, **ctx)
@@ -65,11 +84,9 @@ def routes(kit: Kit) -> APIRouter:
     @cached(kit, reads=("q", "status"))
     async def register_page(request: Request) -> Response:
         from desk.pages_site import public_page, refused_publicly, site_services
-        text = (request.query_params.get("q") or "").strip()[:100]
-        key = request.query_params.get("status") or "current"
-        key = key if key in FILTERS else "current"
         svc = site_services(kit)
         try:
+            text, key = chosen_filter(request)
             entries, more = await run_in_threadpool(_entries, svc, text, key, True)
         except Refused as r:
             return refused_publicly(kit, r)
@@ -114,7 +131,11 @@ def routes(kit: Kit) -> APIRouter:
         from services.register.outputs import export_bytes, public_base
         registrar(request)
         if fmt not in EXPORTS:
-            return kit.refused(request, [problem("not_found", f"不支持的导出格式 {fmt}（可用 csv、xlsx 或 json）")])
+            return kit.refused(request, [problem("not_found", f"不支持的导出格式 {echoed(fmt)}（可用 csv、xlsx 或 json）")])
+        if filtered := [name for name in ("status", "q") if name in request.query_params]:
+            # the export is the whole public register: a filter it would not apply is refused, not dropped
+            return kit.refused(request, [problem("request_invalid", f"导出的是全部可公开的台帐记录，不按"
+                                                 f"{'、'.join(filtered)}筛选；请去掉该条件后重新导出", advice="")])
         svc = kit.services()
         # Links are absolute: the config's public address, else this desk's own (it serves the public site).
         base = public_base(svc.config) or (f"{str(request.base_url).rstrip('/')}/"
@@ -164,7 +185,7 @@ def routes(kit: Kit) -> APIRouter:
                  "file": (lambda: record_filing(svc, number, filing, who.name, reported_to=organ, reported_on=day),
                           filing and organ, "请填写报备机关和上级机关的备案号")}
         if action not in calls:
-            return kit.refused(request, [problem("not_found", f"没有“{action}”这项台帐操作")], who, session)
+            return kit.refused(request, [problem("not_found", f"没有“{echoed(action)}”这项台帐操作")], who, session)
         call, given, missing = calls[action]
         if not given:
             return await manage_page(request, session, who, number, 400, form_error=missing,

@@ -28,6 +28,8 @@ from documents.problems import Refused
 from templates import render
 
 PUBLIC_HEADERS = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
+SEARCH_FIELDS = {"text": "全文", "number": "文号", "organ": "发文机关", "from": "成文日期起", "to": "成文日期止"}
+SEARCH_MAX = 100
 HEADINGS = {400: "请求有误", 405: "不支持的请求方式", 413: "请求内容过大", 503: "服务暂时不可用"}
 
 
@@ -172,14 +174,18 @@ def routes(kit: Kit) -> APIRouter:
     @publicly
     async def gazette_search(request: Request) -> Response:
         from services.gazette.public import highlight, public_search
-        q = {k: (request.query_params.get(k) or "").strip()[:100] for k in ("text", "number", "organ", "from", "to")}
+        q = {k: (request.query_params.get(k) or "").strip() for k in ("text", "number", "organ", "from", "to")}
         hits, error = None, None
         try:
+            # fail closed: a condition longer than its field is refused, never cut into a wider search
+            if too_long := [SEARCH_FIELDS[k] for k in SEARCH_FIELDS if len(q[k]) > SEARCH_MAX]:
+                raise ValueError(f"{'、'.join(too_long)}不能超过 {SEARCH_MAX} 个字")
             since, until = _date(q["from"], "起始日期"), _date(q["to"], "截止日期")
             if since and until and since > until:
                 raise ValueError("起始日期不能晚于截止日期")
         except ValueError as e:
             error, since, until = str(e), None, None
+            q = {k: v[:SEARCH_MAX] for k, v in q.items()}       # the form shown again, not the whole input
         if not error and any(q.values()):
             try:
                 hits = await run_in_threadpool(lambda: public_search(

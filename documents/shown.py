@@ -8,8 +8,28 @@ print text through `without_direction`.
 """
 from __future__ import annotations
 
+import unicodedata
+
 DIRECTION_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
 def without_direction(text: str) -> str:
     return text.translate(DIRECTION_CONTROLS)
+
+
+ECHO_LIMIT = 40           # characters of a person's input a refusal repeats; the rest is “…”
+UNSEEN = "\ufffd"          # shown in place of a control or format character of the input
+
+
+def echoed(value: object, limit: int = ECHO_LIMIT) -> str:
+    """What a refusal repeats of a person's input (a dossier id, a registration number, a status, a name,
+    a path): at most `limit` characters then “…”, and no character that draws nothing or moves the text
+    around it — controls (C0, DEL, C1), format characters (the direction controls above, LRM/RLM, zero
+    widths, BOM), line and paragraph separators and lone surrogates each show as U+FFFD “�”. Every refusal
+    that echoes input puts it through here: a 5000-character id is not sent back whole, and a
+    U+202E in it does not reorder the message it is quoted in."""
+    text = "".join(UNSEEN if unicodedata.category(ch) in _UNSEEN_CATEGORIES else ch for ch in str(value))
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+_UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
