@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from documents.effective import EffectivePhrase, earliest_effective
 from documents.problems import Problem, problem
+from documents.titles import book_title
 from review.rules import NOT_PUBLIC, is_public
 
 # The gazette's running order of sections; 政策解读 closes the issue, each one under its document.
@@ -86,7 +87,7 @@ def next_total(previous_total: int | None) -> int:
 
 
 def _label(f: ItemFacts) -> str:
-    return f"{f.doc_number}《{f.title}》" if f.doc_number else f"《{f.title}》"
+    return f"{f.doc_number}{book_title(f.title)}" if f.doc_number else book_title(f.title)
 
 
 def _date_text(day: dt.date) -> str:

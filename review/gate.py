@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from documents.models import INTERPRETATION_ROLES, DocumentMeta
 from documents.problems import Problem, problem
+from documents.titles import book_title
 from review.config import Pipeline, StageSpec
 from review.units import UnitBook
 from review.model import Consultation, StageDecided, Version
@@ -95,11 +96,11 @@ def _interpretation_checks(version: Version, units: UnitBook) -> list[Blocking]:
             continue      # a picture carries no declaration; the plan and text materials do
         if f.meta.interpreting_unit and not same_unit(f.meta.interpreting_unit, version.drafting_unit):
             out.append(_b("interpreter_not_drafter",
-                          f"《{f.name}》的解读机关为{f.meta.interpreting_unit}，不是起草单位{version.drafting_unit}",
+                          f"{book_title(f.name)}的解读机关为{f.meta.interpreting_unit}，不是起草单位{version.drafting_unit}",
                           file=f.name))
         if policy is not None and not refers_to_policy(f.meta, policy):
             named = f.meta.refers_to_number.canonical if f.meta.refers_to_number else (
-                f"《{f.meta.refers_to_title}》" if f.meta.refers_to_title else "未写明所解读的文件")
+                book_title(f.meta.refers_to_title) if f.meta.refers_to_title else "未写明所解读的文件")
             out.append(_b("interpretation_mismatch", f"{f.name} 解读的是 {named}", file=f.name))
     return out
 
@@ -128,7 +129,7 @@ def _risk_reference_checks(version: Version, risks) -> list[Blocking]:
         if refers_to_policy(f.meta, policy):
             continue
         if f.meta.refers_to_number or f.meta.refers_to_title:
-            named = f.meta.refers_to_number.canonical if f.meta.refers_to_number else f"《{f.meta.refers_to_title}》"
+            named = f.meta.refers_to_number.canonical if f.meta.refers_to_number else book_title(f.meta.refers_to_title)
             out.append(_b("risk_assessment_mismatch", f"{f.name} 评估的是 {named}，不是本卷宗的政策文件", file=f.name))
         else:
             out.append(_b("risk_assessment_mismatch",
@@ -153,7 +154,7 @@ def disclosure_check(version: Version, disclosure_set: str | None = None) -> lis
         return []
     text = meta.disclosure_text if meta is not None else None
     found = f"的公开属性标注为“{text}”，无法确定" if text else "未标注公开属性"
-    return [_b("disclosure_unknown", f"《{policy.name}》{found}（起草单位{version.drafting_unit}；"
+    return [_b("disclosure_unknown", f"{book_title(policy.name)}{found}（起草单位{version.drafting_unit}；"
                                      "用 lockstep disclosure set 或在卷宗页面设定）", file=policy.name)]
 
 

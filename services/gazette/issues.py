@@ -12,6 +12,7 @@ import datetime as dt
 from typing import ClassVar
 
 from documents.problems import Refused, problem
+from documents.titles import book_title
 from publishing import gazette_rules as rules
 from review import rules as guards
 from review.model import Event
@@ -207,7 +208,7 @@ def moved(order: list[tuple[str, int]], item: int, *, to: int | None = None, ste
     section = order[at][0]
     first = next(n for n, (s, _) in enumerate(order) if s == section)
     last = max(n for n, (s, _) in enumerate(order) if s == section)
-    name = f"《{title}》" if title else f"稿件 {item}"
+    name = book_title(title) if title else f"稿件 {item}"
     if step is not None:
         target = at + step
         if target < first:
