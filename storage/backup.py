@@ -42,3 +42,44 @@ def backup_sqlite(source: Path, target: Path) -> DatabaseCopy:
             leftover.unlink()
     os.chmod(target, 0o600)
     return DatabaseCopy(pages=pages, page_size=size, bytes=target.stat().st_size)
+
+
+def sync_filesystem(folder: Path) -> None:
+    """Every file written so far on the filesystem holding `folder` reaches the disk (syncfs; os.sync
+    where there is none): a copy's files are durable before the file that marks it complete."""
+    import ctypes
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if not hasattr(libc, "syncfs") or libc.syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+def write_whole(path: Path, data: bytes, mode: int = 0o600, *, halfway=None) -> None:
+    """Write a file whole or not at all, even across a kill -9 or a power cut: a temporary file beside it
+    (.tmp-*, `mode` from its first byte), fsync, one rename over `path`, fsync of the folder. A reader
+    (restore) finds no file or the whole one, never an empty or a cut one. `halfway`: called between
+    the two halves of the data (tests/faults: a crash point)."""
+    import tempfile
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data[:len(data) // 2])
+            f.flush()
+            if halfway is not None:
+                halfway()
+            f.write(data[len(data) // 2:])
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)

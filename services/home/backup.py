@@ -8,7 +8,9 @@ The order is what makes the copy consistent:
    Objects are content-addressed and never changed or removed while a row names them, so every object
    the snapshot names already exists when the folder is copied after it. Copied the other way round, an
    intake committed between the two copies would name objects the copy lacks;
-3. last, the copy is brought in step with its own database, as `lockstep storage check --repair` would
+3. then the copy's lockstep.toml, which makes the folder a backup to `restore`: after every copied file
+   has reached the disk, written aside, fsynced and renamed into place (never an empty or a cut one);
+4. last, the copy is brought in step with its own database, as `lockstep storage check --repair` would
    do with no grace period (nobody writes the copy): objects, pages and editions written after the
    snapshot are dropped, a page the snapshot names but the site replaced meanwhile is written again
    from its object.
@@ -33,7 +35,7 @@ from pydantic import BaseModel, Field
 
 from documents.problems import Refused, problem
 from services.home.crashpoints import crash_point
-from services.home.folder import CONFIG_NAME, Home, home_relative, write_private
+from services.home.folder import CONFIG_NAME, Home, home_relative
 
 LEFT_OUT = {"desk.json": "运行中工作台的地址与令牌", "cache": "可重新计算的缓存", "logs": "工作台访问日志",
             "prefect": "工作流引擎的运行记录（lockstep deploy 可重建）"}
@@ -137,7 +139,12 @@ def _config(home: Home, target: Path, db_rel: str, objects_rel: str) -> list[str
     if not kept:
         storage["objects"] = f"folder:{objects_rel}"
         notes.append(f"对象存储原为 {home.objects_url}，副本中改为 folder:{objects_rel}（相对副本主目录）")
-    write_private(target / CONFIG_NAME, tomlkit.dumps(doc))
+    # Last of the copy, and whole or not at all: restore takes a folder with lockstep.toml for a backup, so
+    # the copied files reach the disk first, then the file is written aside and renamed into place.
+    from storage.backup import sync_filesystem, write_whole
+    sync_filesystem(target)
+    write_whole(target / CONFIG_NAME, tomlkit.dumps(doc).encode("utf-8"), 0o600,
+                halfway=lambda: crash_point("backup.config_halfway"))    # tests/faults: a cut write
     return notes
 
 

@@ -101,10 +101,13 @@ def _check_source(source: Path) -> tuple[Home, Path, Path]:
         raise _refuse(f"{source} 不是 Lockstep 的备份（其中没有 lockstep.toml）",
                       advice="请指定 lockstep backup 写出的文件夹")
     try:
-        backup.raw
+        raw = backup.raw
     except (ValueError, UnicodeDecodeError) as e:          # tomllib's TOMLDecodeError is a ValueError
         raise Refused(problem("config_invalid", f"备份的 lockstep.toml 无法读取：{e}",
                               advice="该备份已损坏，未恢复，主目录保持原样；请改用其他备份")) from e
+    if not raw:     # never written so by backup: a backup killed as it began the file (before it wrote whole)
+        raise _refuse(f"{source} 的 lockstep.toml 是空的：这是一次未写完的备份（备份过程被中断）",
+                      advice="未恢复，主目录保持原样；请改用其他备份，或重新运行 lockstep backup 到一个新的文件夹")
     db, objects = _plan(backup)
     for link in (p for p in source.rglob("*") if p.is_symlink()):
         if not _inside(link, source):      # resolved: a link out of the backup (site/etc -> /etc)
