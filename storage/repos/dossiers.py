@@ -198,12 +198,12 @@ class Dossiers:
             submitters: dict[str, set[str]] = {r.id: set() for r in chunk}
             current: dict[str, Version | None] = {}
             wanted: dict[int, tuple] = {}            # version row id -> its key in _BUILT, for those to build
-            for d, number, vid, fingerprint, by in self.session.execute(
-                    select(V.c.dossier_id, V.c.number, V.c.id, V.c.fingerprint, V.c.submitted_by)
+            for d, number, vid, fingerprint, by, *rest in self.session.execute(
+                    select(V.c.dossier_id, V.c.number, V.c.id, V.c.fingerprint, V.c.submitted_by, *_SUBMISSION)
                     .where(V.c.dossier_id.in_(list(numbers)))):
                 submitters[d].add(by)
                 if number == numbers[d]:
-                    key = (where, vid, d, number, fingerprint)
+                    key = (where, vid, d, number, fingerprint, by, *rest)
                     with _BUILT_LOCK:
                         current[d] = _BUILT.get(key)
                     if current[d] is None:
@@ -257,13 +257,17 @@ class Dossiers:
             self.session.execute(select(D.c.id).where(D.c.id.in_(sorted(ids))).order_by(D.c.id).with_for_update())
 
 
-# Versions a warm process (the desk) has built, by (database, version row id, dossier, number, fingerprint).
-# A stored version never changes (review/model.py Version: immutable, named by its files' fingerprint), so
-# a queue that reads every open dossier on every page view builds each version's files (DocumentMeta
-# from JSON, the most of its cost) once. Bounded; storage.unit.forget_database clears a database's.
+# Versions a warm process (the desk) has built, by (database, version row id, dossier, number, fingerprint,
+# submitter, their unit, drafting unit, kind, submission time). A stored version never changes (review/model.py
+# Version: immutable, named by its files' fingerprint), so a queue that reads every open dossier on every page
+# view builds each version's files (DocumentMeta from JSON, the most of its cost) once. Bounded;
+# storage.unit.forget_database clears a database's. The row id alone does not name a submission: a database
+# restored from an older dump under a running desk (PostgreSQL: its pool reconnects) gives the same id, dossier,
+# number and files to another clerk's later submission, so the key names who sent it and when.
 _BUILT: OrderedDict[tuple, Version] = OrderedDict()
 _BUILT_SIZE = 8192
 _BUILT_LOCK = threading.Lock()
+_SUBMISSION = (V.c.submitted_by_unit, V.c.drafting_unit, V.c.kind, V.c.submitted_at)   # the key's rest
 
 
 def _database_of(db) -> str:
