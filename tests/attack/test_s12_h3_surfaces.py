@@ -190,3 +190,52 @@ def test_a_batch_staged_by_a_person_disabled_before_the_worker_runs_it_records_n
         assert not answer.get("accepted") and "已停用" in str(answer), answer
     finally:
         enable_person(svc, DISABLED, "admin")
+
+
+def test_a_publication_the_worker_runs_for_a_signer_disabled_meanwhile_is_not_recorded_under_them(svc, tmp_path):
+    """The sign-off's publish job names the signer; the signer is disabled before a worker runs it (and
+    before a 定时发布 falls due): the worker records nothing under the signer — the job fails as
+    unknown_person (已停用), listed by `lockstep due` — and the operator's `lockstep publish` publishes it
+    under the operator's name. (Reported: the worker no longer publishes a signed document by itself.)"""
+    import datetime as dt
+
+    from services.dossiers.intake import intake_bundle
+    from services.home.accounts import disable_person
+    from services.publication.publish import publish, publish_job, publish_pending, waiting
+    from services.publication.schedule import publish_due
+    from services.review.actions import record_decision, record_sign_off, status
+    from samples.genhe import write_zip
+
+    def signed(n: int, at=None) -> str:
+        d = intake_bundle([write_zip(tmp_path / f"{n}.zip", "complete", doc_number=f"根政办发〔2019〕{n}号")],
+                          "drafter", svc).dossier
+        for stage, who in (("unit_check", "director"), ("legality", "reviewer"), ("deliberation", "secretary")):
+            record_decision(svc, d, stage, "approve", "同意", who)
+        record_sign_off(svc, d, "signer", publish_at=at)
+        return d
+
+    now = svc.now()
+    svc.now = lambda: now                         # one moment: the scheduled one is due when asked below
+    d = signed(601)
+    later = signed(602, at=now + dt.timedelta(minutes=5))
+    jobs = {j.dossier_id: j for j in waiting(svc)}
+    assert {jobs[d].actor, jobs[later].actor} == {"signer"}
+    disable_person(svc, "signer", "admin")
+
+    with pytest.raises(Exception) as refused:
+        publish_job(svc, jobs[d].id)
+    assert "已停用" in str(refused.value)
+    svc.now = lambda: now + dt.timedelta(minutes=6)
+    [due] = publish_due(svc)
+    assert due["published"] is False and due["problems"][0]["code"] == "unknown_person", due
+    assert publish_pending(svc).results == []
+    assert {j.dossier_id: j.status for j in waiting(svc)} == {d: "failed", later: "failed"}
+    with svc.unit() as uow:
+        assert [e.name for e in uow.audit.history(d) if e.actor == "signer"] == ["dossier.signed_off"]
+        assert [e.name for e in uow.audit.history(later) if e.actor == "signer"][-1] != "publication.published"
+    assert status(svc, d).state == "signed_off"
+
+    assert publish(svc, d).published                # the operator at the machine
+    with svc.unit() as uow:
+        published = [e for e in uow.audit.history(d) if e.name.endswith("published")]
+    assert published and published[-1].actor != "signer"
