@@ -8,6 +8,7 @@ import typer
 from cli.app import HomeOpt, JsonOpt, app, home_of
 from cli.names import person_role_id
 from cli.output import emit_json, esc, out, refusals
+from documents.shown import echoed
 from review.config import ROLE_NAMES
 
 users_app = typer.Typer(help="人员与角色", no_args_is_help=True)
@@ -29,7 +30,7 @@ def users_password(ctx: typer.Context, name: Annotated[str, typer.Argument(help=
     h = home_of(ctx)
     with refusals(as_json):
         if _people_of(h).person(name) is None:
-            raise Refused(problem("unknown_person", f"没有人员 {name}"))
+            raise Refused(problem("unknown_person", f"没有人员 {echoed(name)}"))
         password = issue_password(h.path, name)
     if as_json:
         emit_json({"user": name, "password": password})
@@ -47,7 +48,7 @@ def users_token(ctx: typer.Context, name: Annotated[str, typer.Argument(help="�
     h = home_of(ctx)
     with refusals(as_json):
         if _people_of(h).person(name) is None:
-            raise Refused(problem("unknown_person", f"没有人员 {name}"))
+            raise Refused(problem("unknown_person", f"没有人员 {echoed(name)}"))
         if revoke:
             revoked = revoke_tokens(h.path, name)
         else:

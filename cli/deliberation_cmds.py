@@ -11,6 +11,7 @@ from cli.app import AsOpt, JsonOpt, app, services_of
 from cli.output import emit_json, esc, out, refusals
 from cli.zh import DateOption
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from documents.titles import book_title
 
 deliberation_app = typer.Typer(help="集体审议：记录审议本卷宗的会议（会议名称、第几次、日期、会议纪要），按纪要内容查找",
@@ -43,7 +44,7 @@ def record_cmd(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="
     from services.review.deliberation import record_deliberation
     with refusals(as_json, {"dossier": dossier}):
         if not minutes.is_file():
-            raise Refused(problem("file_not_found", f"会议纪要“{minutes}”不存在", file=str(minutes)))
+            raise Refused(problem("file_not_found", f"会议纪要“{echoed(minutes, 200)}”不存在", file=str(minutes)))
         shown = record_deliberation(services_of(ctx), dossier, meeting=meeting, session_number=session,
                                     held_on=held_on.date(), minutes_name=minutes.name,
                                     minutes=minutes.read_bytes(), actor_name=as_)

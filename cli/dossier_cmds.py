@@ -13,6 +13,7 @@ from cli.output import emit_json, engine_note, err, esc, out, print_problems, re
 from documents.labels import meta_fields
 from documents.models import ROLE_NAMES
 from documents.problems import Refused
+from documents.shown import echoed
 
 
 @app.command("inspect")
@@ -34,7 +35,8 @@ def inspect_cmd(files: Annotated[list[Path], typer.Argument(help="一个或多�
                 data = f.read_bytes()
             except OSError as e:
                 from documents.problems import problem
-                found = (problem("file_not_found", f"“{f}”不存在", file=str(f)) if isinstance(e, FileNotFoundError)
+                found = (problem("file_not_found", f"“{echoed(f, 200)}”不存在", file=str(f))
+                         if isinstance(e, FileNotFoundError)
                          else problem("not_docx", "无法读取文件（不是文件，或没有读取权限）", file=str(f)))
                 results.append(InspectedFile(file=str(f), ok=False, problems=[found]))
             else:

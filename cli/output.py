@@ -15,6 +15,7 @@ from rich.console import Console
 
 from cli.fast import CONSOLE, Unrecordable
 from documents.problems import Problem, Refused, problem
+from documents.shown import echoed
 from services.home.faults import refusal_of
 
 # While the desk answers a read for the command line (cli/fast.py), what a command prints is
@@ -104,6 +105,7 @@ def recording(into: list) -> Iterator[list]:
     finally:
         _recorded.reset(token)
 
+PATH_SHOWN = 200         # characters of a path a refusal repeats (documents.shown.echoed); `file` keeps it whole
 SEVERITY = {"error": "[red]错误[/red]", "warning": "[yellow]提示[/yellow]"}
 
 
@@ -155,7 +157,8 @@ def emit_json(doc: dict) -> None:
 
 def problem_line(p: Problem) -> str:
     p = for_command_line(p)
-    where = f"（{esc(p.file)}" + (f"，第 {p.paragraph} 段" if p.paragraph else "") + "）" if p.file else ""
+    where = (f"（{esc(echoed(p.file, PATH_SHOWN))}" + (f"，第 {p.paragraph} 段" if p.paragraph else "") + "）"
+             if p.file else "")
     return f"  {SEVERITY.get(p.severity, p.severity)} [bold]{esc(p.code)}[/bold]{where}：{esc(p.message)}"
 
 
@@ -236,7 +239,7 @@ def _path_refusal(e: BaseException, kwargs: dict) -> Refused | None:
                 mine = os.path.abspath(p)
                 if failed == mine or failed.startswith(mine.rstrip(os.sep) + os.sep):
                     what = _PATH_FAULTS[errno.errorcode[x.errno]]
-                    return Refused(problem("file_not_found", f"“{p}”{what}", file=str(p)))
+                    return Refused(problem("file_not_found", f"“{echoed(p, PATH_SHOWN)}”{what}", file=str(p)))
         x = x.__cause__ or x.__context__
     return None
 
@@ -248,11 +251,12 @@ def regular_file(path) -> None:
     try:
         mode = os.stat(path).st_mode
     except OSError:
-        raise Refused(problem("file_not_found", f"“{path}”不存在", file=str(path))) from None
+        raise Refused(problem("file_not_found", f"“{echoed(path, PATH_SHOWN)}”不存在", file=str(path))) from None
     if stat.S_ISDIR(mode):
-        raise Refused(problem("file_not_found", f"“{path}”是文件夹，应为文件", file=str(path)))
+        raise Refused(problem("file_not_found", f"“{echoed(path, PATH_SHOWN)}”是文件夹，应为文件", file=str(path)))
     if not stat.S_ISREG(mode):
-        raise Refused(problem("file_not_found", f"“{path}”不是普通文件（如管道或设备），无法读取", file=str(path)))
+        raise Refused(problem("file_not_found", f"“{echoed(path, PATH_SHOWN)}”不是普通文件（如管道或设备），无法读取",
+                               file=str(path)))
 
 
 def engine_note(home, what: str) -> str:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from desk.kit import SECURITY_HEADERS, Kit, Stop, status_of
 from desk.pages_review import access_of, review_page
 from documents.problems import Refused, problem
+from documents.shown import echoed
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MINUTES_MAX = 20 * 1024 * 1024
@@ -52,7 +53,7 @@ def routes(kit: Kit) -> APIRouter:
         await access_of(kit, request, dossier_id, session, who)
         found = await run_in_threadpool(opinion_file, kit.services(), dossier_id, number)
         if found is None:
-            return kit.refused(request, [problem("not_found", f"本卷宗没有意见书 {number[:40]}")], who, session)
+            return kit.refused(request, [problem("not_found", f"本卷宗没有意见书 {echoed(number)}")], who, session)
         return docx_response(*found)
 
     @router.get("/desk/dossiers/{dossier_id}/deliberation/minutes")

@@ -20,6 +20,7 @@ from desk.kit import SECURITY_HEADERS, Kit
 from review import rules
 from desk.pages_gazette import _date
 from documents.problems import Refused, problem
+from documents.shown import echoed
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TYPES = {".html": "text/html; charset=utf-8", ".json": "application/json", ".png": "image/png",
@@ -89,7 +90,7 @@ def routes(kit: Kit) -> APIRouter:
         editions = await editions_for(request, issue_id)
         name = path or "index.html"
         if name not in editions.pages:
-            return kit.refused(request, [problem("not_found", f"样稿中没有 {name}")])
+            return kit.refused(request, [problem("not_found", f"样稿中没有 {echoed(name)}")])
         suffix = name[name.rfind("."):].lower() if "." in name else ""
         headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
         data = sample_marked(editions.pages[name]) if suffix == ".html" else editions.pages[name]

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from desk.kit import SECURITY_HEADERS, Kit
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from review import rules
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -24,7 +25,7 @@ def _year(text: str | None, default: int) -> int:
     if text is None or not text.strip():
         return default
     if not text.strip().isdecimal() or not FIRST_YEAR <= int(text) <= LAST_YEAR:
-        raise Refused(problem("request_invalid", f"年度应为 {FIRST_YEAR}–{LAST_YEAR} 之间的四位数字，收到“{text[:20]}”"))
+        raise Refused(problem("request_invalid", f"年度应为 {FIRST_YEAR}–{LAST_YEAR} 之间的四位数字，收到“{echoed(text, 20)}”"))
     return int(text)
 
 
@@ -68,7 +69,7 @@ def routes(kit: Kit) -> APIRouter:
         from services.register.report import annual_table
         office(request)
         if fmt not in FORMATS:
-            return kit.refused(request, [problem("not_found", f"不支持的导出格式 {fmt}（可用 xlsx 或 json）")])
+            return kit.refused(request, [problem("not_found", f"不支持的导出格式 {echoed(fmt)}（可用 xlsx 或 json）")])
         number = _year(year, 0)
         unit = (request.query_params.get("unit") or "").strip()[:100] or None
         svc = kit.services()

@@ -24,6 +24,7 @@ from pydantic import BaseModel, PrivateAttr
 
 from documents.models import Role
 from documents.problems import Problem, Refused, problem, warning
+from documents.shown import echoed
 from documents.spool import Sink, Spool, Spooled, TooLarge, digest, inflate
 
 MANIFEST = "bundle.json"
@@ -95,7 +96,7 @@ def read_bundle(paths: Sequence[Path], limits: Limits = Limits(), spool_dir: Pat
     paths = [Path(p) for p in paths]
     for p in paths:
         if not p.exists() and not p.is_symlink():
-            raise Refused(problem("file_not_found", f"“{p}”不存在"))
+            raise Refused(problem("file_not_found", f"“{echoed(p, 200)}”不存在"))
     if len(paths) == 1 and paths[0].is_dir():
         return _assemble(_read_folder(paths[0], limits), None)
     if len(paths) == 1 and paths[0].suffix.lower() == ".zip":

@@ -18,18 +18,28 @@ def without_direction(text: str) -> str:
 
 
 ECHO_LIMIT = 40           # characters of a person's input a refusal repeats; the rest is “…”
-UNSEEN = "\ufffd"          # shown in place of a control or format character of the input
 
 
 def echoed(value: object, limit: int = ECHO_LIMIT) -> str:
     """What a refusal repeats of a person's input (a dossier id, a registration number, a status, a name,
-    a path): at most `limit` characters then “…”, and no character that draws nothing or moves the text
-    around it — controls (C0, DEL, C1), format characters (the direction controls above, LRM/RLM, zero
-    widths, BOM), line and paragraph separators and lone surrogates each show as U+FFFD “�”. Every refusal
-    that echoes input puts it through here: a 5000-character id is not sent back whole, and a
-    U+202E in it does not reorder the message it is quoted in."""
-    text = "".join(UNSEEN if unicodedata.category(ch) in _UNSEEN_CATEGORIES else ch for ch in str(value))
-    return text if len(text) <= limit else text[:limit] + "…"
+    a path): at most `limit` characters as shown, then “…”, and no character that draws nothing or moves
+    the text around it. Controls (C0, DEL, C1), format characters (the direction controls above, LRM/RLM,
+    zero widths, BOM), line and paragraph separators and lone surrogates are shown as an escape, \\x1b or
+    \\u202e, as the command line shows control characters (cli.output.printable); an escape is never cut
+    in half. Every refusal that echoes input puts it through here: a 5000-character id is not sent back
+    whole, and a U+202E in it does not reorder the message it is quoted in."""
+    out, used = [], 0
+    for ch in str(value):
+        piece = _escape(ch) if unicodedata.category(ch) in _UNSEEN else ch
+        if used + len(piece) > limit:
+            return "".join(out) + "…"
+        out.append(piece)
+        used += len(piece)
+    return "".join(out)
 
 
-_UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+def _escape(ch: str) -> str:
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+_UNSEEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from documents.anchors import normalise
 from documents.problems import Problem, Refused, problem
+from documents.shown import echoed
 from review.config import ROLE_NAMES
 from review.model import Reason, StageDecided
 from review.rules import written
@@ -181,8 +182,7 @@ def returned_view(decisions: list[StageDecided], versions: list[tuple[int, str, 
 
 def _shown(text: str) -> str:
     """What was typed, cut short: a refusal echoes input, never the document."""
-    t = "".join(text.split())
-    return t[:20] + ("…" if len(t) > 20 else "")
+    return echoed("".join(text.split()), 20)
 
 
 def unanswered_warnings(returned: Returned | None) -> list[Problem]:

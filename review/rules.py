@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Iterable
 
 from documents.problems import Problem, problem
+from documents.shown import echoed
 from review.config import ROLE_NAMES, Person, Pipeline, StageSpec
 from review.gate import active_stages
 from review.lifecycles import GAZETTE_ISSUE, PUBLICATION
@@ -68,7 +69,7 @@ def acts_on_stage(p: Person, stage: StageSpec, drafting_unit: str) -> bool:
 
 def not_found(dossier_id: str) -> Problem:
     """What a person who may not see a dossier is told: exactly what a missing one answers."""
-    return problem("not_found", f"没有卷宗 {dossier_id}")
+    return problem("not_found", f"没有卷宗 {echoed(dossier_id)}")
 
 
 def person_disabled(name: str) -> Problem:

@@ -12,6 +12,7 @@ import datetime as dt
 from pydantic import BaseModel
 
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from review import rules
 from review.gate import DISCLOSURES
 from review.model import DisclosureSet
@@ -47,7 +48,7 @@ def _set(svc: Services, dossier_id: str, value: str, actor, ground: str | None) 
                        or rules.may_set_disclosure(actor, row.drafting_unit, row.state)):
             raise Refused(refusal)
         if value not in DISCLOSURES:
-            raise Refused(problem("request_invalid", f"公开属性“{value}”不可用，须为{'、'.join(DISCLOSURES)}之一",
+            raise Refused(problem("request_invalid", f"公开属性“{echoed(value)}”不可用，须为{'、'.join(DISCLOSURES)}之一",
                                   advice=""))
         if value == rules.NOT_PUBLIC and rules.written_length(ground) < GROUND_MIN:
             raise Refused(problem("request_invalid", "设为不予公开须写明法律依据（如《中华人民共和国政府信息公开条例》第十四条）",

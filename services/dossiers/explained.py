@@ -16,6 +16,7 @@ import json
 from pydantic import BaseModel, Field
 
 from documents.problems import Problem, Refused, problem
+from documents.shown import echoed
 from review import rules
 from review.gate import active_stages
 from review.model import ConsistencyExplained
@@ -155,7 +156,8 @@ def explain(svc: Services, dossier_id: str, fid: str, reason: str, who_name: str
             items = _items(found, marks)
             item = next((i for i in items if i.id == fid), None)
             if item is None:
-                raise Refused(problem("not_found", f"卷宗 {dossier_id} 第 {found.version} 版没有编号为 {fid or '（空）'} "
+                raise Refused(problem("not_found", f"卷宗 {echoed(dossier_id)} 第 {found.version} 版没有编号为 "
+                                                   f"{echoed(fid) if fid else '（空）'} "
                                                    "的一致性问题（卷宗更新后编号会变，请重新查看）"))
             if item.explained:
                 raise Refused(problem("invalid_state", f"该问题已由 {item.explained_by} 说明，无须重复说明"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from review.revision import Answer, latest_return, match_answers, note, split_answer
 
 if TYPE_CHECKING:
@@ -44,8 +45,8 @@ def note_for(uow: Unit, dossier_id: str | None, answers: list[Answer]) -> dict |
     last = latest_return(uow.dossiers.decisions(dossier_id)) if dossier_id else None
     if last is None:
         if answers:
-            raise AnswerRefused(problem("not_found", f"卷宗{dossier_id or '（新卷宗）'}没有退回意见，"
-                                                     f"“{answers[0].reason[:20]}”无可答复"))
+            raise AnswerRefused(problem("not_found", f"卷宗{echoed(dossier_id) if dossier_id else '（新卷宗）'}没有退回意见，"
+                                                     f"“{echoed(answers[0].reason, 20)}”无可答复"))
         return None
     returned = next((n for n, fp, _ in uow.dossiers.revision_notes(dossier_id) if fp == last.fingerprint), None)
     matched = _refusal(lambda: match_answers(last.reasons, answers))

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from documents.diff import Change, diff_paragraphs, paragraphs, render_text, summary
 from documents.models import ROLE_NAMES
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from services.home.context import Services
 
 COMPARED = ("policy", "interpretation_plan", "interpretation_material", "risk_assessment")
@@ -49,7 +50,7 @@ def compared_pair(current: int, last_mine: int | None, asked_old: str | None, as
         if text is None or not text.strip():
             return default
         if not text.strip().isdecimal() or not 1 <= int(text) <= current:
-            raise Refused(problem("not_found", f"没有第 {text.strip()[:8]} 版（本卷宗共 {current} 版）",
+            raise Refused(problem("not_found", f"没有第 {echoed(text.strip(), 8)} 版（本卷宗共 {current} 版）",
                                   advice="请从版本列表中选择两个版本比对"))
         return int(text)
     new = number(asked_new, current)
@@ -64,7 +65,7 @@ def diff_versions(svc: Services, dossier_id: str, old: int | None, new: int | No
         old = old or new - 1
         a, b = uow.dossiers.version(dossier_id, old), uow.dossiers.version(dossier_id, new)
     if a is None or b is None:
-        raise Refused(problem("not_found", f"卷宗 {dossier_id} 没有第 {old if a is None else new} 版"))
+        raise Refused(problem("not_found", f"卷宗 {echoed(dossier_id)} 没有第 {old if a is None else new} 版"))
     docs = []
     for role in COMPARED:
         fa = next((f for f in a.of_role(role) if f.meta), None)

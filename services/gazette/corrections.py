@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from publishing import corrections as rules
 from review.model import Event
 from services.gazette.members import CorrectionView, correction_view, editor, issue_view, load_issue, notice_of, ref
@@ -79,7 +80,7 @@ def remove_correction(svc: Services, notice_id: int, actor: str) -> CorrectionVi
         with svc.unit() as uow:
             row = uow.gazette.correction(notice_id)
             if row is None:
-                raise Refused(problem("not_found", f"没有编号为 {notice_id} 的更正启事：请用 lockstep gazette "
+                raise Refused(problem("not_found", f"没有编号为 {echoed(notice_id)} 的更正启事：请用 lockstep gazette "
                                                    "issue show 期次 --json 查看各期的更正启事"))
             issue, corrected = load_issue(uow, row.issue_id), load_issue(uow, row.corrects_issue_id)
             if problems := rules.removal_problems(ref(issue)):

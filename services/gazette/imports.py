@@ -15,6 +15,7 @@ from typing import ClassVar
 from pydantic import BaseModel
 
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from publishing import gazette_rules as rules
 from review.model import Event
 from services.gazette.import_files import ParsedIssue, parse_index, parse_issue_docx
@@ -54,7 +55,7 @@ def import_history(svc: Services, paths: list[Path], actor: str, index_csv: Path
     paths = [Path(p) for p in paths]
     missing = [p for p in paths + ([index_csv] if index_csv else []) if not Path(p).is_file()]
     if missing:
-        raise Refused(*(problem("not_found", f"没有文件 {p}") for p in missing))
+        raise Refused(*(problem("not_found", f"没有文件 {echoed(p, 200)}") for p in missing))
     if index_csv is not None:
         parsed = parse_index(Path(index_csv), {p.name: p for p in paths})
     else:

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import ClassVar
 
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from documents.titles import book_title
 from publishing import gazette_rules as rules
 from review import rules as guards
@@ -76,7 +77,7 @@ def add_items(svc: Services, issue_id: str, dossiers: list[str], actor: str) -> 
                 item = uow.gazette.latest_item(d)
                 placed = item and uow.gazette.placement_of(item.id)
                 if item is None:
-                    problems.append(problem("not_found", f"卷宗 {d} 不在公报待刊队列"))
+                    problems.append(problem("not_found", f"卷宗 {echoed(d)} 不在公报待刊队列"))
                 elif placed or item.status != "queued":
                     other = uow.gazette.issue(placed.issue_id) if placed else None
                     where = f"公报{other.year}年第{other.number}期" if other else "已出版的一期"
@@ -152,7 +153,7 @@ def remove_items(svc: Services, issue_id: str, dossiers: list[str], actor: str) 
             for d in dict.fromkeys(dossiers):
                 p = next((placed[i.id] for i in uow.gazette.items_of(d) if i.id in placed), None)
                 if p is None:
-                    problems.append(problem("not_found", f"卷宗 {d} 的稿件不在公报{issue.year}年第{issue.number}期"))
+                    problems.append(problem("not_found", f"卷宗 {echoed(d)} 的稿件不在公报{issue.year}年第{issue.number}期"))
                 else:
                     found.append((d, p))
             if problems:
@@ -243,7 +244,7 @@ def move_item(svc: Services, issue_id: str, dossier: str, actor: str, *, to: int
             placed = rules.ordered(issue_facts(svc, uow, items))      # the order as shown now
             mine = next((f for _, f in placed if f.dossier == dossier), None)
             if mine is None:
-                raise Refused(problem("not_found", f"卷宗 {dossier} 的稿件不在公报{issue.year}年第{issue.number}期"))
+                raise Refused(problem("not_found", f"卷宗 {echoed(dossier)} 的稿件不在公报{issue.year}年第{issue.number}期"))
             order = [(section, f.item_id) for section, f in placed]
             before = [i for _, i in order].index(mine.item_id) + 1
             after = moved(order, mine.item_id, to=to, step=step, title=mine.title)

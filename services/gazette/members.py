@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from publishing import corrections as notice_rules
 from publishing import gazette_rules as rules
 from review import rules as guards
@@ -84,7 +85,7 @@ def load_issue(uow: Unit, issue_id: str, *, draft: bool = False) -> GazetteIssue
     """The issue, or Refused(not_found); with draft=True, Refused(invalid_state) once it is out."""
     row = uow.gazette.issue(issue_id)
     if row is None:
-        raise Refused(problem("not_found", f"没有公报期次 {issue_id}"))
+        raise Refused(problem("not_found", f"没有公报期次 {echoed(issue_id)}"))
     if draft and GAZETTE_ISSUE.refusal(row.status, "edit"):
         state = "已出版" if row.status == "released" else f"已决定出版（{GAZETTE_ISSUE.states.get(row.status, row.status)}）"
         raise Refused(problem("invalid_state", f"公报{row.year}年第{row.number}期{state}，内容不能再改动"))

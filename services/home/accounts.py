@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from review import rules
 from review.config import ROLE_NAMES, Person
 from review.model import ConfigChanged
@@ -86,10 +87,10 @@ def add_person(svc, name: str, unit: str, roles: list[str], display: str | None,
     config = svc.config
     u = config.unit(unit)
     if u is None:
-        raise Refused(problem("not_found", f"没有单位 {unit}（可用：{'、'.join(x.name for x in config.units)}）"))
+        raise Refused(problem("not_found", f"没有单位 {echoed(unit)}（可用：{'、'.join(x.name for x in config.units)}）"))
     unknown = [r for r in roles if r not in ROLE_NAMES]
     if unknown or not roles:
-        raise Refused(problem("not_found", f"没有角色 {'、'.join(unknown) or '（未指定）'}（可用：{'、'.join(ROLE_NAMES)}）"))
+        raise Refused(problem("not_found", f"没有角色 {echoed('、'.join(unknown)) or '（未指定）'}（可用：{'、'.join(ROLE_NAMES)}）"))
 
     def work() -> dict:
         from storage.tables import AccountRow
@@ -114,7 +115,7 @@ def disable_person(svc, name: str, actor: str) -> dict:
         with svc.unit() as uow:
             row = uow.accounts.person(name)
             if row is None:
-                raise Refused(problem("unknown_person", f"没有人员 {name}"))
+                raise Refused(problem("unknown_person", f"没有人员 {echoed(name)}"))
             if row.disabled_at is not None:
                 return {"name": name, "disabled": True, "already": True}
             now = uow.now()
@@ -133,7 +134,7 @@ def enable_person(svc, name: str, actor: str) -> dict:
         with svc.unit() as uow:
             row = uow.accounts.person(name)
             if row is None:
-                raise Refused(problem("unknown_person", f"没有人员 {name}"))
+                raise Refused(problem("unknown_person", f"没有人员 {echoed(name)}"))
             if row.disabled_at is None:
                 return {"name": name, "disabled": False, "already": True}
             now = uow.now()
@@ -148,7 +149,7 @@ def enable_person(svc, name: str, actor: str) -> dict:
 
 def require_person(svc, name: str) -> None:
     if svc.config.person(name) is None:
-        raise Refused(problem("unknown_person", f"没有人员 {name}"))
+        raise Refused(problem("unknown_person", f"没有人员 {echoed(name)}"))
 
 
 # ---------------------------------------------------------------- passwords

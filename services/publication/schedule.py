@@ -20,6 +20,7 @@ from typing import ClassVar
 from pydantic import BaseModel
 
 from documents.problems import Problem, Refused, problem
+from documents.shown import echoed
 from review import rules
 from review.lifecycles import WEB_RELEASE
 from review.model import Event
@@ -89,7 +90,7 @@ def read_moment(value: str) -> dt.datetime:
     text = str(value).translate(str.maketrans("０１２３４５６７８９：－／", "0123456789:-/"))
     m = _MOMENT.match(text)
     if not m:
-        raise Refused(problem("request_invalid", f"{value} 不是可识别的时间（可写作 {MOMENT_FORMS}）", advice=""))
+        raise Refused(problem("request_invalid", f"{echoed(value)} 不是可识别的时间（可写作 {MOMENT_FORMS}）", advice=""))
     year, month, day = int(m[1]), int(m[2] or m[4]), int(m[3] or m[5])
     hour, minute, second = int(m[6] or 0), int(m[7] or 0), int(m[8] or 0)
     micro = int((m[9] or "0").ljust(6, "0"))
@@ -107,7 +108,7 @@ def read_moment(value: str) -> dt.datetime:
     try:
         return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
     except ValueError:
-        raise Refused(problem("request_invalid", f"没有这个时刻：{value}", advice="")) from None
+        raise Refused(problem("request_invalid", f"没有这个时刻：{echoed(value)}", advice="")) from None
 
 
 def check_moment(at: dt.datetime, now: dt.datetime) -> dt.datetime:

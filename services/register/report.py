@@ -7,6 +7,7 @@ from collections import defaultdict
 from pydantic import BaseModel
 
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from publishing.annual_table import AnnualTable, TableEntry, category_of
 from publishing.annual_table import annual_table as table_of
 from publishing.register_rules import EntryFacts, Figure, annual_figures
@@ -71,7 +72,7 @@ def annual_table(svc: Services, year: int, unit: str | None = None) -> AnnualTab
     if unit is not None and unit.strip():
         found = config.unit(unit)
         if found is None:
-            raise Refused(problem("not_found", f"配置中没有单位“{unit.strip()}”（可用全称或简称）"))
+            raise Refused(problem("not_found", f"配置中没有单位“{echoed(unit.strip())}”（可用全称或简称）"))
         name = found.name
     with svc.unit() as uow:
         read = _facts(uow)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from review import rules
 from review.config import Config, Person, Pipeline
 from review.model import Version
@@ -20,7 +21,7 @@ def person(config: Config, name: str) -> Person:
         if name in config.disabled:
             raise Refused(problem("unknown_person", f"人员 {name} 已停用，不能办理",
                                   advice=f"如需恢复，请由管理员运行 lockstep users enable {name}（密码与接口令牌须重新生成）"))
-        raise Refused(problem("unknown_person", f"没有人员 {name}"))
+        raise Refused(problem("unknown_person", f"没有人员 {echoed(name)}"))
     return p
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from documents.problems import Problem, Refused, problem
+from documents.shown import echoed
 from publishing.web_release import docx_html, head_texts, short_title
 from review import rules
 from review.clock import Period
@@ -227,7 +228,7 @@ def decide_comment(svc: Services, dossier_id: str, comment_id: int, adopted: str
         _, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
         comment = uow.review.comment(comment_id)
         if c is None or comment is None or comment.consultation_id != c.id:
-            raise Refused(problem("not_found", f"卷宗 {dossier_id} 没有第 {comment_id} 条意见"))
+            raise Refused(problem("not_found", f"卷宗 {echoed(dossier_id)} 没有第 {echoed(comment_id)} 条意见"))
         if c.summary_published_at is not None:
             raise Refused(problem("invalid_state", "意见采纳情况已公布，不能再修改"))
         if comment.source == "online" and comment.moderation != "accepted":
@@ -418,7 +419,7 @@ def moderate_comment(svc: Services, dossier_id: str, comment_id: int, action: st
         _, actor = _drafting_actor(svc, uow, dossier_id, actor_name)
         comment = uow.review.comment(comment_id)
         if c is None or comment is None or comment.consultation_id != c.id or comment.source != "online":
-            raise Refused(problem("not_found", f"卷宗 {dossier_id} 没有第 {comment_id} 条网上意见"))
+            raise Refused(problem("not_found", f"卷宗 {echoed(dossier_id)} 没有第 {echoed(comment_id)} 条网上意见"))
         if c.summary_published_at is not None:
             raise Refused(problem("invalid_state", "意见采纳情况已公布，不能再审核网上意见"))
         if comment.moderation != COMMENT_MODERATION.actions[action][1]:    # asked again (a double click): nothing

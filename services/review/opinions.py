@@ -11,6 +11,7 @@ from documents.anchors import find, normalise
 from documents.diff import paragraphs
 from documents.models import ROLE_NAMES
 from documents.problems import Refused, problem
+from documents.shown import echoed
 from review import rules
 from review.config import Person
 from review.model import Reason, StageDecided
@@ -89,8 +90,7 @@ def _may_anchor(svc: Services, uow: Unit, row: DossierRow, version, actor: Perso
 
 def _shown(anchor: str) -> str:
     """What the reviewer typed, cut short: an error echoes input, never the document."""
-    text = "".join(anchor.split())
-    return text[:20] + ("…" if len(text) > 20 else "")
+    return echoed("".join(anchor.split()), 20)
 
 
 def next_opinion_number(uow: Unit, code: str, year: int) -> str:
