@@ -13,6 +13,7 @@ import random
 import sys
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
@@ -277,12 +278,27 @@ class Database:
 
 
 _engines: dict[str, Engine] = {}
+_SQLITE = "sqlite:///"
+
+
+def _where(url: str) -> str:
+    """The URL naming the same database whatever the working folder becomes: a relative SQLite file
+    (LOCKSTEP_DATABASE_URL=sqlite:///lockstep.db, taken as given) is the file of the working folder now.
+    Engines and kept versions are found by it: found by the relative URL, a process that changed its
+    working folder opened another home on the first home's pooled connections and built versions."""
+    if not url.startswith(_SQLITE) or url.startswith(_SQLITE + "/"):
+        return url
+    path, sep, query = url[len(_SQLITE):].partition("?")
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return url
+    return f"{_SQLITE}{Path(path).absolute()}{sep}{query}"
 
 
 def forget_database(url: str) -> None:
     """Close this process's pool for `url` (a restore replaced the file it had open); the next
     database_for opens the file now at that path."""
     from storage.repos.dossiers import forget_versions
+    url = _where(url)
     if (engine := _engines.pop(url, None)) is not None:
         engine.dispose()
     forget_versions(url)
@@ -292,6 +308,7 @@ def database_for(url: str, *, bring_up_to_date: bool = True) -> tuple[Database, 
     """Engines are cached per URL so a warm process (the desk, a flow) reuses its pool. Returns the
     database and whether this call opened it."""
     from storage.db import ensure_current, make_engine
+    url = _where(url)
     if url in _engines:
         return Database(_engines[url]), False
     engine = make_engine(url)

@@ -166,3 +166,39 @@ def test_a_dossier_resubmitted_with_identical_files_is_shown_as_stored(svc, samp
     assert _shown(svc, d) == _stored(svc, d), (again, row.current_version)
     assert _shown(svc, d).number == row.current_version
     assert before.number == 1
+
+
+def test_two_homes_in_one_process_under_one_relative_database_url_each_use_the_file_of_their_working_folder(
+        tmp_path, monkeypatch, sample_zip):
+    """LOCKSTEP_DATABASE_URL=sqlite:///lockstep.db is taken as given: a file of the working folder. One
+    process opens a home from folder A, then (another working folder, B) another home: the second must
+    get B's file, never A's pooled connections nor the versions built from A (was broken: the engine and
+    the kept versions were found by the relative URL, so home B read and wrote home A's database)."""
+    from services.dossiers.intake import intake_bundle
+    from services.home import context
+    from services.home.context import initialise
+    from services.home.folder import Home
+    monkeypatch.setenv("LOCKSTEP_DATABASE_URL", "sqlite:///lockstep.db")
+    monkeypatch.delenv("LOCKSTEP_OBJECTS", raising=False)
+    (tmp_path / "A").mkdir()
+    (tmp_path / "B").mkdir()
+    monkeypatch.chdir(tmp_path / "A")
+    _, a = initialise(Home(tmp_path / "A" / "home"))
+    da = intake_bundle([sample_zip(doc_number="根政办发〔2019〕405号")], "drafter", a).dossier
+    shown_a = _shown(a, da)
+    monkeypatch.chdir(tmp_path / "B")
+    try:
+        _, b = initialise(Home(tmp_path / "B" / "home"))
+        with b.reading() as uow:
+            assert uow.dossiers.get(da) is None, "home B reads home A's database"
+        assert (tmp_path / "B" / "lockstep.db").is_file()
+        _second_drafter(b, "drafter9")
+        from services.home.context import open_services
+        db_ = intake_bundle([sample_zip(doc_number="根政办发〔2019〕405号")], "drafter9", open_services(b.home)).dossier
+        assert _shown(b, db_).submitted_by == "drafter9" and _shown(b, db_) == _stored(b, db_)
+        monkeypatch.chdir(tmp_path / "A")
+        assert _shown(a, da) == shown_a == _stored(a, da)
+    finally:
+        for url in list(context._engines):
+            if "lockstep.db" in url and str(tmp_path) in url or url == "sqlite:///lockstep.db":
+                context._engines.pop(url).dispose()
