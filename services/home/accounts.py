@@ -141,6 +141,10 @@ def enable_person(svc, name: str, actor: str) -> dict:
             row.disabled_at = row.disabled_by = None
             row.updated_at = now
             uow.accounts.remove_credential(name)     # the password from before the disable stays dead
+            # and so do a session and a token stored after the disable by a sign-in or `users token`
+            # that checked the person just before it (tests/attack/test_s12_h3_surfaces.py)
+            uow.accounts.end_sessions(name)
+            uow.accounts.revoke_tokens(name)
             uow.audit.append(ConfigChanged(dossier_id=None, actor=actor, at=now, change="users.enable",
                                            detail={"name": name}))
         return {"name": name, "disabled": False, "already": False}

@@ -239,3 +239,26 @@ def test_a_publication_the_worker_runs_for_a_signer_disabled_meanwhile_is_not_re
     with svc.unit() as uow:
         published = [e for e in uow.audit.history(d) if e.name.endswith("published")]
     assert published and published[-1].actor != "signer"
+
+
+def test_a_session_or_token_that_raced_the_disable_does_not_come_back_with_users_enable(svc):
+    """The desk's sign-in checks the password (an enabled person) and then opens the session; `users token`
+    checks the person and then stores the token. A `users disable` committing between the two leaves a
+    session row and a token row of the disabled person (refused while disabled). `users enable` says a new
+    password and token must be issued: neither the session nor the token from before works after it
+    (was broken: both opened the desk and the API again)."""
+    from services.home.accounts import disable_person, enable_person
+    home = svc.home.path
+    auth.set_password(home, DISABLED, PASSWORD)
+    assert auth.verify_password(home, DISABLED, PASSWORD)       # the sign-in's first step: enabled
+    disable_person(svc, DISABLED, "admin")
+    sessions = auth.Sessions.for_home(home)
+    cookie = sessions.create(DISABLED)                          # its second step, after the disable
+    token = auth.issue_token(home, DISABLED)                    # `users token`, checked before the disable
+    assert sessions.get(cookie) is None and auth.token_user(home, token) is None
+    cookie = sessions.create(DISABLED)                          # (the refused look-up dropped the first)
+    enable_person(svc, DISABLED, "admin")
+    assert sessions.get(cookie) is None, "a session opened before the enable works again"
+    assert auth.token_user(home, token) is None, "a token issued before the enable works again"
+    fresh = auth.issue_token(home, DISABLED)                    # what enable asks for works
+    assert auth.token_user(home, fresh) == DISABLED
