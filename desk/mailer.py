@@ -29,5 +29,6 @@ def _run(home: Path, say, every: float, stop: threading.Event) -> None:
             if result.sent or result.failed:
                 say(f"通知邮件：已发送 {len(result.sent)} 封" + (f"，发送失败 {len(result.failed)} 封" if result.failed else ""))
         except Exception as e:      # noqa: BLE001 - the desk serves on; the next round tries again
-            say(f"通知邮件发送中断（{type(e).__name__}：{e}），{every:.0f} 秒后重试")
+            from cli.output import esc      # `say` is the console of lockstep serve: an error's "[a]" prints as written
+            say(f"通知邮件发送中断（{type(e).__name__}：{esc(e)}），{every:.0f} 秒后重试")
         stop.wait(every)

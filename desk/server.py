@@ -13,6 +13,13 @@ from pathlib import Path
 from flows.handoff import DESK_FILE, write_desk_file
 
 
+def _esc(value) -> str:
+    """A value in a line `say` prints: `say` is the command line's console (rich markup on), so a home's
+    path or an error's text holding "[a]" or "a\\[b]" prints as written (cli.output.esc)."""
+    from cli.output import esc
+    return esc(value)
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """The desk's socket, listening before desk.json names the address: a caller who reads it can
     connect at once (connections wait in the backlog until uvicorn accepts them).
@@ -37,26 +44,27 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 0, say=print, prefect
 
     from review.clock import zone_warning
     if (warning := zone_warning(dt.datetime.now().astimezone().utcoffset())) is not None:
-        say(warning)
+        say(_esc(warning))
     say("正在启动工作流引擎（Prefect）…")
     _pin_prefect_port(home, prefect_port)
     run_intake(home, [], here=True)                    # warm: the engine starts now, not on the first request
     prefect_url = _prefect_url()
     if prefect_port and prefect_url and _embedded() and _port_of(prefect_url) != prefect_port:
-        say(f"注意：工作流引擎端口 {prefect_port} 已被占用，改用 {_port_of(prefect_url)}")
+        say(f"注意：工作流引擎端口 {prefect_port} 已被占用，改用 {_esc(_port_of(prefect_url))}")
     if prefect_url:
-        say(f"工作流引擎：{prefect_url}" + ("（内置临时服务，仅本机可访问）" if _embedded() else ""))
+        say(f"工作流引擎：{_esc(prefect_url)}" + ("（内置临时服务，仅本机可访问）" if _embedded() else ""))
     token = secrets.token_urlsafe(32)
     sock = listening_socket(host, port)
     url = f"http://{host}:{sock.getsockname()[1]}"
     info = home / DESK_FILE
     log = home / "logs" / "access.log"
-    say(f"访问日志：{log}")
+    say(f"访问日志：{_esc(log)}")
     sys.stdout.flush()
     # The token lets the command line (same user, same home) hand work over; nobody else reads it.
     write_desk_file(home, {"url": url, "pid": os.getpid(), "token": token, "prefect": prefect_url})
-    say(f"Lockstep 工作台已启动：{url}/login（登录密码用 lockstep users password 姓名 生成；接口说明 {url}/docs）；"
-        f"公开网站 {url}/site/（政府公报 {url}/gazette，公开台帐 {url}/register）；Ctrl+C 停止")
+    shown = _esc(url)
+    say(f"Lockstep 工作台已启动：{shown}/login（登录密码用 lockstep users password 姓名 生成；接口说明 {shown}/docs）；"
+        f"公开网站 {shown}/site/（政府公报 {shown}/gazette，公开台帐 {shown}/register）；Ctrl+C 停止")
     # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from any loopback connection
     # as the client's address; the desk decides itself, trusting only [desk] trusted_proxies.
     app = create_app(home, token, access_log=log, prefect_url=prefect_url)
@@ -136,13 +144,13 @@ def _gazette_clock(home: Path, say, every: float = 30.0) -> None:
         except Exception:       # noqa: BLE001 - the database is away: the next tick (or the sweep) tries again
             continue
         for r in done:
-            say(f"公报 {r['issue']} 已到定时出版时间，已公开" if r.get("released")
-                else f"公报 {r['issue']} 定时公开未能完成：{r.get('problems')}")
+            say(f"公报 {_esc(r['issue'])} 已到定时出版时间，已公开" if r.get("released")
+                else f"公报 {_esc(r['issue'])} 定时公开未能完成：{_esc(r.get('problems'))}")
         try:        # 定时发布 of signed dossiers whose moment has come (services/publication/schedule.py)
             from services.publication.schedule import publish_due
             for r in publish_due(open_services(Home(home))):
-                say(f"卷宗 {r['dossier']} 已到定时发布时间，已公开" if r.get("published")
-                    else f"卷宗 {r['dossier']} 定时发布未能完成：{r.get('problems')}")
+                say(f"卷宗 {_esc(r['dossier'])} 已到定时发布时间，已公开" if r.get("published")
+                    else f"卷宗 {_esc(r['dossier'])} 定时发布未能完成：{_esc(r.get('problems'))}")
                 done = done or [r]
         except Exception:       # noqa: BLE001 - the database is away: the next tick (or the sweep) tries again
             pass
@@ -154,9 +162,9 @@ def _sweep(work, say) -> None:
     try:
         done = work.publish_pending()
     except Exception as e:          # noqa: BLE001 - the desk serves on; the scheduled check sweeps again
-        say(f"待发布任务补发失败（{type(e).__name__}：{e}），将由定时检查或 lockstep publish --pending 重试")
+        say(f"待发布任务补发失败（{type(e).__name__}：{_esc(e)}），将由定时检查或 lockstep publish --pending 重试")
         return
     published = [r["dossier"] for r in done.get("results", []) if r.get("published") and not r.get("already")]
     if published or done.get("placed"):
-        say(f"已补发布 {len(published)} 份卷宗：{'、'.join(published)}" if published else "已补齐网站页面")
+        say(f"已补发布 {len(published)} 份卷宗：{_esc('、'.join(published))}" if published else "已补齐网站页面")
         sys.stdout.flush()          # an operator tailing the desk's log sees it now

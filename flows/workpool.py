@@ -243,6 +243,13 @@ def _utc(t):
     return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)      # SQLite drops the zone
 
 
+def _esc(value) -> str:
+    """A value in a line `say` prints: `say` is the command line's console (rich markup on), so a worker's
+    name, a path or an error's text holding "[a]" or "a\\[b]" prints as written (cli.output.esc)."""
+    from cli.output import esc
+    return esc(value)
+
+
 def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> None:
     """The warm half of `lockstep worker`: in this process, with Prefect started once, take the
     outbox's publish and gazette_release jobs as they appear (a look every DRAIN_POLL seconds) and
@@ -279,7 +286,7 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
     import services.publication.publish  # noqa: F401
     if server_answers(s.api_url, timeout=2):
         _register([*runs.values(), flows.intake_drain_flow])
-    say(f"工作节点 {name}：本进程随时领取签发后的发布、公报出版任务与暂存的材料包（每次一份）")
+    say(f"工作节点 {_esc(name)}：本进程随时领取签发后的发布、公报出版任务与暂存的材料包（每次一份）")
     from services.gazette.release import release_due
     due_next = 0.0
     with warm_settings():
@@ -301,15 +308,15 @@ def drain_outbox(home: Path, s: PoolSettings, name: str, stop, say=print) -> Non
                         module, _, fn = direct[kind].partition(":")
                         getattr(importlib.import_module(module), fn)(svc, job)
                 except Exception as e:      # noqa: BLE001 - the job's row says what happened; go on
-                    say(f"工作节点 {name}：任务 {job}（{kind}）未完成：{type(e).__name__}：{e}")
+                    say(f"工作节点 {_esc(name)}：任务 {_esc(job)}（{_esc(kind)}）未完成：{type(e).__name__}：{_esc(e)}")
             if not stop.is_set() and time.monotonic() >= due_next:
                 due_next = time.monotonic() + DUE_EVERY
                 try:        # 定时出版: a scheduled issue whose moment has come, public now (as the desk's clock does)
                     for r in release_due(svc):
-                        say(f"工作节点 {name}：定时出版的公报 {r.get('issue')} "
-                            f"{'已公开' if r.get('released') else '未公开：' + str(r.get('problems') or r)}")
+                        say(f"工作节点 {_esc(name)}：定时出版的公报 {_esc(r.get('issue'))} "
+                            f"{'已公开' if r.get('released') else '未公开：' + _esc(r.get('problems') or r)}")
                 except Exception as e:      # noqa: BLE001 - the database is away: the next look tries again
-                    say(f"工作节点 {name}：定时出版检查未完成：{type(e).__name__}：{e}")
+                    say(f"工作节点 {_esc(name)}：定时出版检查未完成：{type(e).__name__}：{_esc(e)}")
             took = False
             if not stop.is_set():
                 try:
@@ -377,7 +384,7 @@ def do_bundle(loop: WarmLoop, job, run: str | None = None) -> dict | None:
             give_back(loop.svc, job, code, f"工作节点 {loop.name} 处理材料包时出错：{type(e).__name__}：{str(e)[:200]}")
         except Exception:       # noqa: BLE001 - the database is away: the claim expires with this process
             pass
-        loop.say(f"工作节点 {loop.name}：材料包任务 {job.id} 未完成，已交回：{type(e).__name__}：{e}")
+        loop.say(f"工作节点 {_esc(loop.name)}：材料包任务 {_esc(job.id)} 未完成，已交回：{type(e).__name__}：{_esc(e)}")
         return None
     finally:
         loop.held.pop(job.id, None)
@@ -424,9 +431,9 @@ def take_bundles(loop: WarmLoop, flow) -> int:
                 got = flow(job.id)
             taken = got["taken"]
             if taken > 1:
-                loop.say(f"工作节点 {loop.name}：材料包批处理 {taken} 份（流程运行 {got.get('run')}）")
+                loop.say(f"工作节点 {_esc(loop.name)}：材料包批处理 {taken} 份（流程运行 {_esc(got.get('run'))}）")
         except Exception as e:     # noqa: BLE001 - e.g. the server restarted mid-run: finish it here
-            loop.say(f"工作节点 {loop.name}：材料包批处理的流程运行未完成（{type(e).__name__}），"
+            loop.say(f"工作节点 {_esc(loop.name)}：材料包批处理的流程运行未完成（{type(e).__name__}），"
                      f"本进程持有的 {len(loop.held)} 份在本进程中直接完成")
     for held in list(loop.held.values()):
         if loop.svc.retrying(lambda: mine(loop.svc, held.id)) is None:
@@ -495,7 +502,8 @@ def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=pr
            "--name", name]
     if limit:
         cmd += ["--limit", str(limit)]
-    log_path = Path(env["PREFECT_HOME"]) / f"worker-{name}.log"
+    # a name holding "/" (or NUL) names a file in PREFECT_HOME, not a folder under it nor an invalid path
+    log_path = Path(env["PREFECT_HOME"]) / f"worker-{name.replace('/', '_').replace(chr(0), '_')[:100]}.log"
     stopping = {"signal": None}
 
     def stop(signum, _frame):
@@ -505,7 +513,8 @@ def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=pr
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, cwd=CODE, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 preexec_fn=_die_with_parent)
-    say(f"工作节点 {name} 已启动：领取工作池 {s.pool} 的任务（服务器 {s.api_url}，进程 {proc.pid}，日志 {log_path}）")
+    say(f"工作节点 {_esc(name)} 已启动：领取工作池 {_esc(s.pool)} 的任务（服务器 {_esc(s.api_url)}，进程 {proc.pid}，"
+        f"日志 {_esc(log_path)}）")
     crash_orphans(s, say)                  # runs a killed worker of this host left holding slots
     done = threading.Event()
     if drain:
@@ -520,7 +529,7 @@ def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=pr
                 crash_orphans(s, say)
         if stopping["signal"] is not None:
             # Ctrl+C reaches the Prefect worker too (same process group); SIGTERM is sent on here.
-            say(f"正在停止工作节点 {name} …")
+            say(f"正在停止工作节点 {_esc(name)} …")
             if proc.poll() is None:
                 proc.terminate()
             try:
@@ -528,9 +537,9 @@ def run_worker(home: Path, s: PoolSettings, name: str, limit: int | None, say=pr
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-            say(f"工作节点 {name} 已停止")
+            say(f"工作节点 {_esc(name)} 已停止")
             return 0
-        say(f"工作节点 {name} 意外退出（代码 {proc.returncode}），详见 {log_path}")
+        say(f"工作节点 {_esc(name)} 意外退出（代码 {proc.returncode}），详见 {_esc(log_path)}")
         return 1
     finally:
         done.set()
