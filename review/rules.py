@@ -83,6 +83,9 @@ def person_disabled(name: str) -> Problem:
 # Who records an act without being a person of the workflow: the operator at the machine (its OS user,
 # on config and people changes) is not asked whether a person of that name is disabled.
 OPERATOR_EVENTS = ("config.changed",)
+# The name the machine's own work is recorded under (sweeps, daily checks, `lockstep publish` without --as):
+# no person may hold it, or disabling them would refuse that work and their acts would read as the machine's.
+OPERATOR_LABEL = "lockstep"
 
 
 # ------------------------------------------------------------------ drafting office
@@ -419,6 +422,8 @@ def may_name_person(name: str, existing: Iterable[str]) -> Problem | None:
     if not name or any(unicodedata.category(c)[0] in "CZ" for c in name):
         return problem("request_invalid", "人员登录名不能为空，也不能含空格、不可见字符或控制字符")
     key = unicodedata.normalize("NFKC", name).casefold()
+    if key == OPERATOR_LABEL or written(name).casefold() == OPERATOR_LABEL:
+        return _refuse(f"登录名 {name} 是系统自动办理（定时检查、发布巡检）在审计记录中的署名，不能用作人员登录名，请另取一个")
     same = [n for n in existing if unicodedata.normalize("NFKC", n).casefold() == key
             or (written(n) and written(n).casefold() == written(name).casefold())]
     if same:

@@ -18,6 +18,8 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
+from documents.problems import Refused
+
 from desk import auth
 from tests.desk.test_pages import PASSWORD, PEOPLE, _login_csrf
 
@@ -262,3 +264,19 @@ def test_a_session_or_token_that_raced_the_disable_does_not_come_back_with_users
     assert auth.token_user(home, token) is None, "a token issued before the enable works again"
     fresh = auth.issue_token(home, DISABLED)                    # what enable asks for works
     assert auth.token_user(home, fresh) == DISABLED
+
+
+@pytest.mark.parametrize("name", ["lockstep", "Lockstep", "ｌｏｃｋｓｔｅｐ", "lock-step"])
+def test_no_person_may_take_the_name_the_machines_own_work_is_recorded_under(svc, name):
+    """Sweeps and daily checks record their events as `lockstep` (services/publication/publish.py OPERATOR,
+    services/register/life.py). A person of that name (`users add lockstep`) then disabled made the audit log
+    refuse all of that work as a disabled person's (the publication sweep, expiry, 施行); enabled, their acts
+    read as the machine's. Refused as a name no person may hold (was broken: added)."""
+    from services.home.accounts import add_person
+    unit = svc.config.person("drafter").unit
+    with pytest.raises(Refused) as refused:
+        add_person(svc, name, unit, ["drafter"], None, "admin")
+    assert refused.value.problem.code == "not_permitted" and "署名" in refused.value.problem.message
+    with svc.unit() as uow:
+        assert uow.accounts.person(name) is None
+    add_person(svc, "lockstep2", unit, ["drafter"], None, "admin")      # a name merely like it is a name
