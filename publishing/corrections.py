@@ -11,6 +11,7 @@ import re
 from pydantic import BaseModel
 
 from documents.problems import Problem, problem
+from documents.shown import echoed
 from publishing.web_release import short_title
 
 MAX_TEXT = 20_000            # characters: a notice is a few paragraphs, not a second issue
@@ -134,7 +135,7 @@ def find_item(corrects: IssueRef, items: list[CorrectedItem], *, dossier: str | 
         return None
     found = [i for i in items if (dossier is None or i.dossier == dossier) and (item is None or i.item == item)]
     if not found:
-        named = " ".join(x for x in (f"卷宗 {dossier}" if dossier else "", f"稿件 {item}" if item else "") if x)
+        named = " ".join(x for x in (f"卷宗 {echoed(dossier)}" if dossier else "", f"稿件 {item}" if item else "") if x)
         return problem("not_found", f"公报{corrects.label}中没有{named}：请用 lockstep gazette issue show "
                                     f"{corrects.issue} 查看该期所载的稿件")
     return found[0]

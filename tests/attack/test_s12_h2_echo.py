@@ -97,3 +97,13 @@ def test_the_api_repeats_an_unknown_id_cut_short(world, path):
         body = r.json()
         assert body["ok"] is False and body["problems"][0]["code"] == "not_found"
         assert_cut(body["problems"][0]["message"], given_id)
+
+
+def test_the_correction_notice_repeats_an_unknown_dossier_cut_short():
+    from publishing.corrections import IssueRef, find_item
+    released = IssueRef(issue="2019-8", year=2019, number=8, total=120, status="released")
+    for given_id in (LONG, HOSTILE):
+        found = find_item(released, [], dossier=given_id)
+        assert found.code == "not_found"
+        assert clean(found.message) and given_id[:ECHO_LIMIT + 1] not in found.message
+        assert "…" in found.message or "\\u202e" in found.message
