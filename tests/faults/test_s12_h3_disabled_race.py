@@ -320,3 +320,65 @@ def test_postgresql_interleavings_pinned_by_the_chain_counter(any_svc, tmp_path,
             assert _refused_as_disabled(results[f"act{k}"], "editor" if k % 2 else "drafter"), results
     for who in ("drafter", "editor"):
         _nothing_after_disable(svc, who)
+
+
+@pytest.mark.parametrize("any_svc", ["postgresql"], indirect=True)
+def test_desk_posts_caught_behind_a_disable_are_refused_though_the_session_was_good(any_svc, tmp_path):
+    """The desk (the app, warm, its own pool) and the drafter's signed-in tabs. `users disable drafter` has
+    changed the row and waits to commit (the chain's counter held by a side connection); the tabs then post
+    主题分类: the session check reads the last committed row (still enabled) and lets them in; the act's
+    own read of the person waits for the disable, sees it, and refuses (已停用). Nothing is recorded after
+    the disable (without the audit log's check the posts were recorded after it)."""
+    from fastapi.testclient import TestClient
+
+    from desk import auth
+    from desk.app import create_app
+    from services.home.accounts import disable_person
+    from services.home.context import open_services
+    from tests.desk.test_pages import PASSWORD, _login_csrf
+    svc = any_svc
+    dossier, _issue, _item = _setup(svc, tmp_path)
+    auth.set_password(svc.home.path, "drafter", PASSWORD)
+    app = create_app(svc.home.path, "test-token")
+    tabs = []
+    for _ in range(2):
+        c = TestClient(app, base_url="http://testserver")
+        r = c.post("/login", data={"name": "drafter", "password": PASSWORD, "csrf": _login_csrf(c)})
+        assert r.status_code == 200 and "您好" in r.text
+        tabs.append((c, auth.Sessions.for_home(svc.home.path).get(c.cookies[auth.SESSION_COOKIE]).csrf))
+    answers: dict[int, object] = {}
+
+    def post(k: int) -> None:
+        c, csrf = tabs[k]
+        try:
+            answers[k] = c.post(f"/desk/dossiers/{dossier}/topic", data={"csrf": csrf, "topic": TOPICS[k]},
+                                follow_redirects=False)
+        except BaseException as e:  # noqa: BLE001
+            answers[k] = e
+
+    def disable() -> None:
+        disable_person(open_services(svc.home), "drafter", "admin")
+
+    dis = threading.Thread(target=disable, daemon=True)
+    posts = [threading.Thread(target=post, args=(k,), daemon=True) for k in range(len(tabs))]
+    side = svc.pg.connect(svc.db_name)
+    try:
+        side.execute("SELECT value FROM counters WHERE sequence = 'audit' AND year = 0 FOR UPDATE")
+        dis.start()
+        assert _waiting(svc, 1), "the disable never reached the counter"
+        for t in posts:
+            t.start()
+        assert _waiting(svc, 1 + len(posts)), "the posts never reached the person's row"
+    finally:
+        side.rollback()
+        side.close()
+    for t in [dis, *posts]:
+        t.join(120)
+        assert not t.is_alive()
+    for k, r in answers.items():
+        assert not isinstance(r, BaseException), r
+        assert r.status_code != 303 and "已停用" in r.text, (r.status_code, r.text[:300])
+    _nothing_after_disable(svc, "drafter")
+    with svc.unit() as uow:
+        assert uow.dossiers.require(dossier).topic is None
+        assert uow.audit.verify() == []
