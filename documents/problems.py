@@ -60,6 +60,7 @@ CODES: dict[str, str] = {
     "print_pdf_unavailable": "印刷版 PDF 未能生成（本机未安装 LibreOffice，或转换失败、超时）；本期已照常出版，公众获取 docx 印刷版。安装 LibreOffice 后，lockstep publish --pending（或定时检查）补做",
     "storage_unavailable": "对象存储暂时无法访问，本次未保存任何内容，请稍后重试",
     "database_unavailable": "数据库暂时无法访问，本次未保存任何内容，请稍后重试",
+    "release_folder_mismatch": "运行 lockstep storage check --repair 按记录重写该期电子版并设置印刷版的访问权限（撤回公开的文件不会重新出现）",
     "internal_error": "程序内部错误，本次操作已中止；请记下时间告知运维人员（设 LOCKSTEP_DEBUG=1 可查看详情），可稍后重试",
 }
 

@@ -13,6 +13,10 @@ search, the site routes and the API's public views. What was written to disk or 
   feed.json drop it, its pictures leave `assets/`, the notices name nothing of it. The revision is
   stored, recorded as a derived object of the released manifest (kind WEB_PUBLIC), which the desk
   serves from then on, and written over the issue's `html/` folder where the release wrote it;
+- all of this on disk before the commit: killed between, the disk fails closed (the document is off
+  the site and the folder) while the record says public. The same command again completes it; or
+  `lockstep storage check` reports the folder (release_folder_mismatch) and the missing pages, and
+  `--repair` writes them again from the record (services/home/release_folders.py);
 - the released print edition, the issue row's fingerprints (print_sha256, web_sha256) and the
   stored release manifest are never touched: the record of what was printed stays as it was.
 """
@@ -97,6 +101,7 @@ def _withhold(svc: Services, dossier_id: str, reason: str, who, roots: list[Path
                                  issues=tuple(revised), web_revisions=shas, site_removed=tuple(site)))
         # Files last, just before the commit: a refusal above leaves the disk as it was.
         removed = [p for p in site if _remove(svc.home.site, p)]
+        crash_point("withhold.site_removed")        # tests/faults: pages down, folders not yet revised
         folders = [str(folder) for issue_id, pages in revised.items() for root in roots
                    if (folder := root / issue_id / "html").is_dir() and _rewrite(folder, pages)]
         # The print edition is the record, never revised: its copies in the release folders stay byte for
@@ -192,9 +197,10 @@ def _rewrite(folder: Path, pages: dict[str, bytes]) -> bool:
     revision no longer has (the withdrawn item's pictures) removed, then empty folders."""
     for rel, data in pages.items():
         path = folder / rel
-        if path.is_file() and path.read_bytes() == data:
+        if path.is_file() and not path.is_symlink() and path.read_bytes() == data:
             continue
         write_public(path, data)        # a public page: a web server reads it, never half-written
+        crash_point("edition_folder.rewriting")     # tests/faults: one page rewritten, the others not
     keep = {folder / rel for rel in pages}
     for path in sorted(folder.rglob("*"), reverse=True):
         if path.is_file() and path not in keep:

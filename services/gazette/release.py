@@ -384,7 +384,7 @@ def _carry_out(svc: Services, key: str, actor: str, job: Job | None) -> Released
         if tmp is not None:
             _show(tmp, target, files)
             tmp = None
-            _revised_meanwhile(svc, web_sha, {i.dossier_id for i in items}, target)
+            _revised_meanwhile(svc, web_sha, {i.dossier_id for i in items}, target, decision.issue, print_name)
         _clean_leftovers(target)
     except BaseException:
         if tmp is not None:
@@ -393,16 +393,20 @@ def _carry_out(svc: Services, key: str, actor: str, job: Job | None) -> Released
     return _released(view, target, print_name)
 
 
-def _revised_meanwhile(svc: Services, web_sha: str, dossiers: set[str], target: Path) -> None:
+def _revised_meanwhile(svc: Services, web_sha: str, dossiers: set[str], target: Path, issue_id: str,
+                      print_name: str) -> None:
     """A withhold that committed between this release's commit and its folder's move found no folder
-    to revise: the folder is brought to the public revision now. The dossiers are held while it is
-    read, so a withhold still under way commits first (having revised the folder shown by then)."""
+    to revise: the folder is brought to the public revision now, and its print edition kept from the
+    public (as the withhold does). The dossiers are held while it is read and written, so a withhold
+    still under way commits first (having revised the folder shown by then) or waits for this."""
     with svc.unit() as uow:
         uow.dossiers.hold(dossiers)
         public = public_manifest(uow, web_sha)
-    if public != web_sha:
-        from services.dossiers.withhold import _rewrite
-        _rewrite(target / "html", _pages_of(svc, public))
+        if public != web_sha:
+            from services.dossiers.withhold import _rewrite
+            _rewrite(target / "html", _pages_of(svc, public))
+        if prints_not_public(uow, issue_id):
+            private(target / print_name)
 
 
 class SweepReport(BaseModel):

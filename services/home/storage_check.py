@@ -10,13 +10,17 @@ What it finds:
   assets/) that no row names;
 - stray editions: folders under HOME/gazette of issues that were never released (an older release
   killed before its commit left them);
-- temporary files: .tmp-* in the object store, the site and HOME/gazette.
+- temporary files: .tmp-* in the object store, the site and HOME/gazette;
+- released editions under HOME/gazette that differ from their records (release_folder_mismatch,
+  services/home/release_folders.py): a withhold killed before its commit left one without a document
+  still public, or a withheld document's pages came back.
 
 `--repair` removes the strays and temporary files, never an object a row names (the names are read
 again right before each removal) and never anything younger than the grace period (a running
 intake stores its objects before its rows: a fresh object may be about to be named). A temporary
 folder of a gazette issue released meanwhile is kept: it is the issue's edition between its commit
-and its move into place, and running the release again completes it.
+and its move into place, and running the release again completes it. A missing public page, and a
+release folder, is written again holding its dossiers: a withhold under way is never undone.
 """
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ from pydantic import BaseModel, Field
 
 from services.home.context import Services
 from services.home.folder import public_folder
+from services.home.release_folders import ReleaseFolder
 from storage.objects import ObjectMissing
 
 GRACE_SECONDS = 300                  # younger than this is never removed
@@ -73,6 +78,7 @@ class StorageReport(BaseModel):
     stray_pages: list[Stray] = Field(default_factory=list)
     stray_editions: list[Stray] = Field(default_factory=list)
     temp_files: list[Stray] = Field(default_factory=list)
+    release_folders: list[ReleaseFolder] = Field(default_factory=list)   # each a coded problem
     objects: int = 0                 # objects in the store
     named: int = 0                   # distinct objects rows name
 
@@ -87,11 +93,19 @@ class StorageReport(BaseModel):
                 "stray_editions": left(self.stray_editions), "temp_files": left(self.temp_files),
                 "removed": sum(1 for x in strays if x.removed),
                 "placed": sum(1 for x in strays if x.placed),
-                "restored": sum(1 for p in self.missing_pages if p.restored)}
+                "restored": sum(1 for p in self.missing_pages if p.restored),
+                "release_folders": sum(1 for f in self.release_folders if not f.repaired),
+                "rewritten": sum(1 for f in self.release_folders if f.repaired)}
 
     @property
     def clean(self) -> bool:
-        return not any(v for k, v in self.counts.items() if k not in ("removed", "placed", "restored"))
+        return not any(v for k, v in self.counts.items() if k not in ("removed", "placed", "restored", "rewritten"))
+
+    @property
+    def problems(self) -> list[dict]:
+        """The coded problems still open (release folders out of step with their records)."""
+        return [{"code": f.code, "message": f.message, "severity": "error", "issue": f.issue}
+                for f in self.release_folders if not f.repaired]
 
 
 # ---------------------------------------------------------------- what the rows name
@@ -146,7 +160,7 @@ def check(svc: Services, *, repair: bool = False, grace_seconds: int = GRACE_SEC
     site = svc.home.site
     site_names = _site_names(svc)
     with svc.unit() as uow:
-        pages = uow.references.public_pages()
+        pages = _public_files(uow)
     report.missing_pages = [MissingPage(path=path, sha256=sha) for path, sha in pages if not (site / path).is_file()]
     for folder in SITE_FOLDERS:
         root = site / folder
@@ -175,6 +189,8 @@ def check(svc: Services, *, repair: bool = False, grace_seconds: int = GRACE_SEC
                 stray.kept_because = (f"公报 {issue} 已出版，这是其尚未移入位置的出版目录；"
                                       f"请再运行一次 lockstep gazette issue release {issue} --out {gazette} 补全")
             report.temp_files.append(stray)
+    from services.home import release_folders
+    report.release_folders = release_folders.find(svc, gazette)
 
     if repair:
         _repair(svc, report, grace_seconds)
@@ -255,16 +271,9 @@ def _repair(svc: Services, report: StorageReport, grace: int) -> None:
                 stray.placed = True
             else:
                 stray.removed = True
-    for page in report.missing_pages:
-        if (site / page.path).is_file():
-            page.restored = True                 # placed just now
-            continue
-        try:
-            data = svc.store.get(page.sha256)
-        except ObjectMissing:
-            continue                             # reported with the missing objects
-        _write_public(site / page.path, data)
-        page.restored = True
+    _restore_pages(svc, report)
+    from services.home import release_folders
+    release_folders.repair(svc, svc.home.path / RELEASE_FOLDER, report.release_folders)
     for stray in report.temp_files:
         if stray.kept_because or stray.removed or stray.placed:
             continue
@@ -278,6 +287,37 @@ def _repair(svc: Services, report: StorageReport, grace: int) -> None:
             path.unlink(missing_ok=True)
         stray.removed = True
 
+
+
+def _public_files(uow) -> list[tuple[str, str]]:
+    """(site path, sha256) of what the site folder holds for the dossiers public now: their pages,
+    consultation notices and summaries, and the pictures their pages show."""
+    from services.dossiers.withhold import PICTURE_ROLES
+    return sorted(set(uow.references.public_pages()) | set(uow.withholding.public_pictures(PICTURE_ROLES)))
+
+
+def _restore_pages(svc: Services, report: StorageReport) -> None:
+    """Missing public pages written again from their objects, holding their dossiers: a withhold under
+    way (its pages taken down, not yet committed) commits first, and a page it took down stays down."""
+    site = svc.home.site
+    missing = [p for p in report.missing_pages if not (site / p.path).is_file()]
+    for page in report.missing_pages:
+        page.restored = page.restored or page not in missing        # placed just now
+    if not missing:
+        return
+    with svc.unit() as uow:
+        uow.dossiers.hold(uow.withholding.page_owners({p.path for p in missing}))
+        public = dict(_public_files(uow))
+        for page in missing:
+            if public.get(page.path) != page.sha256:
+                report.missing_pages.remove(page)   # no longer public (withheld meanwhile) or rewritten: no finding
+                continue
+            try:
+                data = svc.store.get(page.sha256)
+            except ObjectMissing:
+                continue                             # reported with the missing objects
+            _write_public(site / page.path, data)
+            page.restored = True
 
 
 def _write_public(path: Path, data: bytes) -> None:

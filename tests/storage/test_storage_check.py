@@ -46,7 +46,8 @@ def test_a_home_whose_objects_and_pages_all_have_rows_is_clean(released):
     doc = json.loads(r.stdout)
     assert doc["ok"] is True and doc["counts"] == {"missing_objects": 0, "missing_pages": 0, "orphan_objects": 0,
                                                    "stray_pages": 0, "stray_editions": 0, "temp_files": 0,
-                                                   "removed": 0, "placed": 0, "restored": 0}
+                                                   "removed": 0, "placed": 0, "restored": 0,
+                                                   "release_folders": 0, "rewritten": 0}
     text = _cli(svc)
     assert text.exit_code == 0 and "存储一致" in text.stdout
 
