@@ -18,7 +18,8 @@ import time
 
 import pytest
 
-from tests.faults.test_orphans import LOCKSTEP, ROOT, _clean_and_verified, _draft_issue, _env, lockstep, release
+from tests.faults.test_orphans import (LOCKSTEP, ROOT, _clean_and_verified, _draft_issue, _env, fault_svc,  # noqa: F401
+                                     lockstep, province_parts, release)  # noqa: F401  (fixtures)
 from tests.faults.test_s11_q_kill import _stopped
 
 REASON = "经审查发现涉及不宜公开的内容，撤回公开"
@@ -172,4 +173,24 @@ def test_a_picture_of_a_public_page_missing_from_the_site_is_reported_and_writte
     code, repaired = lockstep(home, "storage", "check", "--repair", "--grace", "0")
     assert code == 0 and repaired["counts"]["restored"] == 1, repaired
     assert pictures[0].read_bytes() == kept and _mode(pictures[0]) == 0o644
+    _clean_and_verified(home)
+
+
+def test_on_postgresql_and_s3_a_withhold_killed_before_its_commit_is_reported_and_repaired(fault_svc, tmp_path):
+    """The same on both embedded and province parts (a real PostgreSQL and a real S3 server for the second)."""
+    from services.dossiers.withhold import withheld_of
+    svc = fault_svc
+    home, d, title = _released(svc, tmp_path)
+    shown = _shown(home, title)
+    args = ("withhold", d, "--reason", REASON, "--as", "editor")
+    code, _ = lockstep(home, *args, LOCKSTEP_TEST_CRASH_AT="withhold.before_commit")
+    assert code == -signal.SIGKILL
+    assert withheld_of(svc, d) is None and _shown(home, title) != shown
+    code, report = lockstep(home, "storage", "check")
+    assert code == 1 and [p["code"] for p in report["problems"]] == ["release_folder_mismatch"], report
+    code, repaired = lockstep(home, "storage", "check", "--repair", "--grace", "0")
+    assert code == 0 and _shown(home, title) == shown, repaired
+    _clean_and_verified(home)
+    code, done = lockstep(home, *args)
+    assert code == 0 and _shown(home, title) == [], done
     _clean_and_verified(home)
