@@ -37,6 +37,7 @@ from typing import Iterable
 from pydantic import BaseModel, Field
 
 from services.home.context import Services
+from services.home.crashpoints import crash_point
 from services.home.folder import public_folder
 from services.home.release_folders import ReleaseFolder
 from storage.objects import ObjectMissing
@@ -308,6 +309,7 @@ def _restore_pages(svc: Services, report: StorageReport) -> None:
     with svc.unit() as uow:
         uow.dossiers.hold(uow.withholding.page_owners({p.path for p in missing}))
         public = dict(_public_files(uow))
+        crash_point("storage.pages.held")        # tests/faults: read and held, nothing written
         for page in missing:
             if public.get(page.path) != page.sha256:
                 report.missing_pages.remove(page)   # no longer public (withheld meanwhile) or rewritten: no finding

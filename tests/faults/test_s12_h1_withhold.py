@@ -194,3 +194,41 @@ def test_on_postgresql_and_s3_a_withhold_killed_before_its_commit_is_reported_an
     code, done = lockstep(home, *args)
     assert code == 0 and _shown(home, title) == [], done
     _clean_and_verified(home)
+
+
+def test_a_repair_writing_a_missing_page_while_a_withhold_runs_never_leaves_the_withheld_page(svc, tmp_path):
+    """A public page is missing (a withhold killed earlier, say); `storage check --repair` has read that it
+    is public and is stopped before writing it when a withhold of that dossier runs. The page is written
+    holding the dossier, so the withhold waits and takes it down after, or the repair reads it withheld:
+    never the withheld document's page left on the site."""
+    from services.dossiers.withhold import withheld_of
+    home, d, _title = _released(svc, tmp_path)
+    page = svc.home.site / "policies" / f"{d}.html"
+    page.unlink()
+    repairing = subprocess.Popen([*LOCKSTEP, "--home", str(home), "storage", "check", "--repair", "--grace", "0",
+                                  "--json"], cwd=ROOT, env=_env(LOCKSTEP_TEST_CRASH_AT="stop:storage.pages.held"),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    withholding = None
+    try:
+        assert _stopped(repairing, time.monotonic() + 90), repairing.communicate(timeout=5)
+        withholding = subprocess.Popen([*LOCKSTEP, "--home", str(home), "withhold", d, "--reason", REASON, "--as",
+                                        "editor", "--json"], cwd=ROOT, env=_env(),
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:            # it waits for the repair's hold (or, without one, would be done meanwhile): either way on
+            withholding.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        os.kill(repairing.pid, signal.SIGCONT)
+        out, err = repairing.communicate(timeout=120)
+        assert repairing.returncode in (0, 1), err[-3000:]
+        wout, werr = withholding.communicate(timeout=120)
+        assert withholding.returncode == 0, wout + werr[-3000:]
+    finally:
+        for proc in (repairing, withholding):
+            if proc is not None and proc.poll() is None:
+                os.kill(proc.pid, signal.SIGCONT)
+                proc.kill()
+                proc.wait()
+    assert withheld_of(svc, d) is not None
+    assert not page.exists(), "the withheld document's page is on the site"
+    _clean_and_verified(home)
