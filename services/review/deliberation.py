@@ -3,7 +3,8 @@
 The 常务会议 secretary records, for the version under review, the meeting (市政府常务会议), its
 number (第12次), the date it was held and the minutes (会议纪要, a docx). The minutes are stored in
 the object store under their sha256 once the record has passed its checks (a refusal stores nothing),
-before the row that names them, and their text is extracted with python-docx into the record, so that `search` finds a meeting by what was said.
+before the row that names them, and their text is extracted with python-docx into the record, so
+that `search` finds a meeting by what was said.
 Who may record is the rulebook's (review.rules.may_record_deliberation: the stage's approvers);
 a stage marked `meeting_record` is approved only with the record (review.rules.
 deliberation_record_problem, asked by services/review/actions.py). Each record or correction is an
