@@ -72,6 +72,8 @@ def upsert_person(uow, p: Person, now: dt.datetime) -> str | None:
     row.unit, row.roles, row.display, row.updated_at = p.unit, list(p.roles), p.display, now
     if revived:
         row.disabled_at = row.disabled_by = None
+        uow.accounts.end_sessions(p.name)       # as users enable: nothing stored while dropped opens the desk
+        uow.accounts.revoke_tokens(p.name)
     return "changed"
 
 

@@ -280,3 +280,41 @@ def test_no_person_may_take_the_name_the_machines_own_work_is_recorded_under(svc
     with svc.unit() as uow:
         assert uow.accounts.person(name) is None
     add_person(svc, "lockstep2", unit, ["drafter"], None, "admin")      # a name merely like it is a name
+
+
+def test_a_session_or_token_that_raced_a_file_drop_does_not_come_back_when_the_file_names_the_person_again(svc):
+    """The same for a person lockstep.toml drops (disabled by the file) and names again (enabled by it): a
+    session or token stored after the drop by a sign-in or `users token` that checked the person before it
+    does not open the desk or the API once the file names the person again."""
+    import os
+
+    import tomlkit
+
+    from services.home.context import open_services
+    home = svc.home
+    auth.set_password(home.path, DISABLED, PASSWORD)
+    assert auth.verify_password(home.path, DISABLED, PASSWORD)
+    doc = tomlkit.parse(home.config_path.read_text(encoding="utf-8"))
+    entry = next(p for p in doc["people"] if p["name"] == DISABLED)
+    kept = tomlkit.dumps(doc)
+    doc["people"].remove(entry)
+
+    def write(text: str, bump: int) -> None:
+        home.config_path.write_text(text, encoding="utf-8")
+        st = home.config_path.stat()
+        os.utime(home.config_path, (st.st_atime, st.st_mtime + bump))      # a new edit, whatever the clock
+        home.__dict__.pop("config", None)
+        home.__dict__.pop("raw", None)
+        open_services(home)                                                 # the edit recorded
+
+    write(tomlkit.dumps(doc), 10)
+    with svc.unit() as uow:
+        assert uow.accounts.person(DISABLED).disabled_at is not None
+    sessions = auth.Sessions.for_home(home.path)
+    cookie = sessions.create(DISABLED)          # the sign-in's second step, after the drop
+    token = auth.issue_token(home.path, DISABLED)
+    write(kept, 20)
+    with svc.unit() as uow:
+        assert uow.accounts.person(DISABLED).disabled_at is None
+    assert sessions.get(cookie) is None, "a session stored while dropped works again"
+    assert auth.token_user(home.path, token) is None, "a token stored while dropped works again"
