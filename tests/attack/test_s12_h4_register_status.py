@@ -101,7 +101,9 @@ def test_a_document_whose_named_day_passed_reads_pending_everywhere_until_its_is
     page = web.get(f"/register/{n}").text
     assert "待施行" in page and "现行有效" not in page.split("<main")[-1].split("</main>")[0]
     policy = web.get(f"/site/policies/{d}.html").text
-    assert "待施行" in policy
+    assert "待施行" in policy and "现行有效" not in policy
+    home_page = web.get("/site/").text
+    assert "停车场管理" in home_page and "现行有效" not in home_page
     token = auth.issue_token(home.path, "signer")
     api = TestClient(app, base_url="http://testserver", headers={"Authorization": f"Bearer {token}"})
     assert api.get(f"/api/v1/register/{n}").json()["status"] == "pending"
@@ -120,6 +122,7 @@ def test_a_document_whose_named_day_passed_reads_pending_everywhere_until_its_is
 
     gazetted(svc, tmp_path / "g", d, day=dt.date.today() - dt.timedelta(days=20))     # its issue, dated that day
     agreed(svc, n, d, "停车场管理", "in_force")
+    assert "现行有效" in web.get(f"/site/policies/{d}.html").text and "现行有效" in web.get("/site/").text
     assert n in web.get("/register").text and "现行有效" in web.get(f"/register/{n}").text
     assert api.get(f"/api/v1/register/{n}").json()["status"] == "in_force"
     assert cli.json("register", "show", n)["entry"]["status"] == "in_force"
@@ -144,7 +147,8 @@ def test_the_annual_figures_do_not_count_a_document_awaiting_its_gazette_as_in_f
 # ---------------------------------------------------------------- midnight
 
 
-def test_a_gazetted_document_due_tomorrow_flips_at_midnight_on_every_service_surface(svc, tmp_path):
+def test_a_gazetted_document_due_tomorrow_flips_at_midnight_on_every_service_surface(db_svc, tmp_path):
+    svc = db_svc                                                      # SQLite, then PostgreSQL (the SQL filters)
     today = dt.date(2026, 11, 20)
     at(svc, local(today, 12))
     d = signed_dossier(svc, tmp_path / "a", "本办法自2026年11月21日起施行。", date_text="2026年11月10日",
@@ -249,10 +253,16 @@ def test_migration_0019_makes_old_normative_pending_entries_wait_and_writes_vali
             ("light", "本办法自2026年11月1日起施行。", "根河市乙类管理办法"),
             ("unknown", "本办法自2026年11月1日起施行。", "根河市丙类管理办法"),
             ("carried", "本办法自2026年12月1日起施行。", "根河市丁类管理办法"),
-            ("leap", "本办法自2026年11月1日起施行。", "根河市戊类暂行办法")):
+            ("leap", "本办法自2026年11月1日起施行。", "根河市戊类暂行办法"),
+            ("scheduled", "本办法自2026年11月20日起施行。", "根河市己类管理办法")):
         made[key] = signed_dossier(svc, tmp_path / key, sentence, date_text="2026年10月20日", title=title)
     gazetted(svc, tmp_path / "g", made["carried"], day=today)       # out, in force on 1 December
     gazetted(svc, tmp_path / "g", made["leap"], day=dt.date(2026, 11, 1))
+    from services.gazette import issues as gazette
+    from services.gazette.release import release_pending
+    issue = gazette.create_issue(svc, 2026, 78, "editor", total=978).issue
+    gazette.add_items(svc, issue, [made["scheduled"]], "editor")
+    gazette.release_issue(svc, issue, tmp_path / "out", "editor", at=local(today, 15), pdf=False)   # not out yet
     numbers = {k: number_of(svc, d) for k, d in made.items()}
     with svc.engine.begin() as c:
         command.downgrade(_alembic_config(c), "0018")
@@ -265,7 +275,8 @@ def test_migration_0019_makes_old_normative_pending_entries_wait_and_writes_vali
     migrate(svc.engine)
     shown = {k: life.show(svc, n) for k, n in numbers.items()}
     assert {k: e.status for k, e in shown.items()} == {
-        "waiting": "pending", "light": "in_force", "unknown": "pending", "carried": "pending", "leap": "expired"}
+        "waiting": "pending", "light": "in_force", "unknown": "pending", "carried": "pending", "leap": "expired",
+        "scheduled": "pending"}
     assert shown["leap"].valid_until == dt.date(2026, 2, 28)           # 暂行: two years, the day before 1 March
     with svc.engine.connect() as c:
         waits = dict(c.execute(text("SELECT dossier_id, awaits_gazette FROM register_entries")).all())
@@ -273,9 +284,13 @@ def test_migration_0019_makes_old_normative_pending_entries_wait_and_writes_vali
                            {"d": made["leap"]}).scalar_one()
     assert str(stored) == "2026-02-28"                                  # written (SQLite: text), not only read back
     assert {k: bool(waits[d]) for k, d in made.items()} == {
-        "waiting": True, "light": False, "unknown": True, "carried": False, "leap": False}
+        "waiting": True, "light": False, "unknown": True, "carried": False, "leap": False, "scheduled": True}
     assert [e.registration_number for e in life.list_entries(svc, "in_force")] == [numbers["light"]]
     assert {e.registration_number for e in life.list_entries(svc, "pending")} == {
-        numbers["waiting"], numbers["unknown"], numbers["carried"]}
+        numbers["waiting"], numbers["unknown"], numbers["carried"], numbers["scheduled"]}
+    at(svc, local(today, 15, 1))
+    release_pending(svc)                                               # the scheduled issue is out now
+    assert {e.registration_number for e in life.list_entries(svc, "in_force")} == {numbers["light"], numbers["scheduled"]}
     at(svc, local(dt.date(2026, 12, 1), 0, 1))
-    assert {e.registration_number for e in life.list_entries(svc, "in_force")} == {numbers["light"], numbers["carried"]}
+    assert {e.registration_number for e in life.list_entries(svc, "in_force")} == {
+        numbers["light"], numbers["carried"], numbers["scheduled"]}
