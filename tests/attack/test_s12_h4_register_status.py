@@ -294,3 +294,27 @@ def test_migration_0019_makes_old_normative_pending_entries_wait_and_writes_vali
     at(svc, local(dt.date(2026, 12, 1), 0, 1))
     assert {e.registration_number for e in life.list_entries(svc, "in_force")} == {
         numbers["light"], numbers["carried"], numbers["scheduled"]}
+
+
+def test_an_entry_of_an_unknown_kind_that_migration_0019_made_wait_is_released_by_its_issue(svc, tmp_path):
+    """0019 makes a 待施行 entry of a kind the config does not name wait (fail closed); the release passed
+    life.date_on_release only the normative items, so its issue never released it (待施行 for ever). Fixed
+    in life.date_on_release: every entry the issue carries stops waiting."""
+    from alembic import command
+    from sqlalchemy import text
+    from storage.db import _alembic_config, migrate
+    today = dt.date(2026, 11, 20)
+    at(svc, local(today, 12))
+    d = signed_dossier(svc, tmp_path / "a", "本办法自2026年11月1日起施行。", date_text="2026年10月20日",
+                       title="根河市庚类管理办法")
+    n = number_of(svc, d)
+    with svc.engine.begin() as c:
+        command.downgrade(_alembic_config(c), "0018")
+        # a dossier of a kind the config no longer names, its version from before pipeline snapshots
+        c.execute(text("UPDATE dossiers SET kind = '其他文件' WHERE id = :d"), {"d": d})
+        c.execute(text("UPDATE versions SET kind = '其他文件', pipeline = NULL WHERE dossier_id = :d"), {"d": d})
+    migrate(svc.engine)
+    assert life.show(svc, n).status == "pending"                      # fail closed: it waits
+    gazetted(svc, tmp_path / "g", d, day=dt.date(2026, 11, 1))         # an editor's issue carries it
+    assert life.take_effect_due(svc, today) != [] or life.show(svc, n).status == "in_force"
+    assert life.show(svc, n).status == "in_force"
