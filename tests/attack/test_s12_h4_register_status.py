@@ -318,3 +318,34 @@ def test_an_entry_of_an_unknown_kind_that_migration_0019_made_wait_is_released_b
     gazetted(svc, tmp_path / "g", d, day=dt.date(2026, 11, 1))         # an editor's issue carries it
     assert life.take_effect_due(svc, today) != [] or life.show(svc, n).status == "in_force"
     assert life.show(svc, n).status == "in_force"
+
+
+# ---------------------------------------------------------------- withheld
+
+
+def test_withholding_keeps_a_waiting_entry_waiting_and_a_released_ones_status_for_registrars_only(svc, tmp_path):
+    from documents.problems import Refused
+    from services.dossiers.withhold import withhold
+    from services.gazette import issues as gazette
+    from services.register.views import register_entry
+    reason = "经审查发现涉及不宜公开的内容，撤回公开"
+    waiting = signed_dossier(svc, tmp_path / "a", f"本办法自{lately(10)}起施行。", title="根河市辛类管理办法")
+    out = signed_dossier(svc, tmp_path / "b", f"本办法自{lately(10)}起施行。", title="根河市壬类管理办法")
+    gazetted(svc, tmp_path / "g", out, day=dt.date.today() - dt.timedelta(days=10))
+    w, o = number_of(svc, waiting), number_of(svc, out)
+    withhold(svc, waiting, reason, "editor")
+    withhold(svc, out, reason, "editor")
+    # a withheld document is kept out of any issue: the waiting one can never be released meanwhile
+    issue = gazette.create_issue(svc, 2026, 79, "editor", total=979).issue
+    with pytest.raises(Refused) as r:
+        gazette.add_items(svc, issue, [waiting], "editor")
+    assert [p.code for p in r.value.problems] == ["not_public"]
+    assert (life.show(svc, w).status, life.show(svc, o).status) == ("pending", "in_force")
+    assert life.take_effect_due(svc, dt.date.today()) == []
+    assert [e.registration_number for e in life.list_entries(svc, "in_force")] == [o]     # the registrar's list
+    assert life.list_entries(svc, public=True) == [] and site.policy_index(svc) == []
+    assert site.public_entry_page(svc, o) is None and site.public_entry_page(svc, w) is None
+    for n in (w, o):
+        with pytest.raises(Refused):
+            register_entry(svc, n, public=True)
+    assert search(svc, "类管理办法") == []
