@@ -92,14 +92,17 @@ def effective_on_release(phrases: Iterable[EffectivePhrase], signed: dt.date | N
     return found[0] if found else release
 
 
-def status_for(effective: dt.date | None, today: dt.date) -> str:
-    """A new entry's status: in force from its 施行日期, 待施行 before it or while it is unknown."""
-    return "in_force" if effective is not None and effective <= today else PENDING
+def status_for(effective: dt.date | None, today: dt.date, gazetted: bool = True) -> str:
+    """A new entry's status: in force from its 施行日期, 待施行 before it or while it is unknown —
+    and, for a normative document, while no released gazette issue carries it (`gazetted` False:
+    DESIGN.md rule 7, 公布前不得施行, whatever date its text names)."""
+    return "in_force" if takes_effect(PENDING, effective, today, gazetted) else PENDING
 
 
-def takes_effect(status: str, effective: dt.date | None, today: dt.date) -> bool:
-    """The scheduled check moves 待施行 to 现行有效 on the day (never before the date is known)."""
-    return status == PENDING and effective is not None and effective <= today
+def takes_effect(status: str, effective: dt.date | None, today: dt.date, gazetted: bool = True) -> bool:
+    """The scheduled check moves 待施行 to 现行有效 on the day (never before the date is known, and
+    never a normative document before the gazette issue carrying it is out)."""
+    return status == PENDING and gazetted and effective is not None and effective <= today
 
 
 def emergency_note(emergency: bool, owed: Iterable[str]) -> str | None:
@@ -145,6 +148,18 @@ def expires(status: str, until: dt.date | None, today: dt.date) -> bool:
     return status in IN_FORCE and until is not None and until < today
 
 
+def status_on(status: str, effective: dt.date | None, until: dt.date | None, today: dt.date, *,
+              awaits_gazette: bool, amended: bool) -> str:
+    """An entry's status on `today`, as the scheduled check leaves it when it runs that morning
+    (take_effect_due, expire_due): every page, list, filter and export shows this, so that from
+    midnight until the check — and in a home whose check never runs — a document in force today
+    does not read 待施行 nor a lapsed one 现行有效. A normative document waiting for its gazette issue
+    stays 待施行 (rule 7); one amended while 待施行 takes effect as amended (REGISTER_ENTRY)."""
+    if takes_effect(status, effective, today, gazetted=not awaits_gazette):
+        status = "amended" if amended else "in_force"
+    return "expired" if expires(status, until, today) else status
+
+
 # ---------------------------------------------------------------- annual-report figures
 
 class EntryFacts(BaseModel, frozen=True):
@@ -153,7 +168,7 @@ class EntryFacts(BaseModel, frozen=True):
     published: dt.date
     valid_until: dt.date | None             # None while its 施行日期 awaits the gazette
     effective: dt.date | None = None        # 施行日期; None: the day it was published (older records)
-    pending: bool = False                   # 待施行 with no date yet: not in force at all
+    pending: bool = False                   # 待施行 with no date yet, or awaiting its gazette: not in force at all
     repealed: dt.date | None = None
     amended: tuple[dt.date, ...] = ()     # days other documents amended it
     interpreted: bool = False             # its published version had an interpretation material

@@ -19,11 +19,14 @@ services/publication/publish.py creates the entry, in the same transaction.
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Date, bindparam
 from sqlalchemy import text as sql
 
 from storage.public import PUBLIC_PARAMS, public_sql
+from storage.register_status import status_now_sql
 from storage.search import (BIGRAM_END, REGISTER_TABLE, TRIGRAM, bigram_text, check_query, dialect, fts_phrase,
                             like_pattern)
 
@@ -60,8 +63,9 @@ def normalise(text: str) -> str:
     return "".join(text.split())
 
 
-def search_ids(s: Session, text: str, status: str | None = None, limit: int = DEFAULT_LIMIT) -> list[int]:
-    """Ids of the public entries matching text (and status), newest first."""
+def search_ids(s: Session, text: str, status: str | None = None, limit: int = DEFAULT_LIMIT, *,
+               today: dt.date) -> list[int]:
+    """Ids of the public entries matching text (and status on `today`: storage/register_status.py), newest first."""
     check_query(text=text)
     text = normalise(text)
     if not text:
@@ -69,8 +73,8 @@ def search_ids(s: Session, text: str, status: str | None = None, limit: int = DE
     params: dict = {**PUBLIC_PARAMS, "limit": limit}
     where = [public_sql("d")]
     if status:
-        where.append("r.status = :status")
-        params["status"] = status
+        where.append(f"{status_now_sql('r')} = :status")
+        params["status"], params["status_today"] = status, today
     if dialect(s) == "sqlite" and len(text) >= TRIGRAM - 1:
         # FTS5's MATCH wants the virtual table's own name on its left, and ORDER BY its rowid lets
         # FTS5 hand rows over newest first, so LIMIT stops the walk early.
@@ -86,4 +90,5 @@ def search_ids(s: Session, text: str, status: str | None = None, limit: int = DE
         where.append("(" + " OR ".join(f"r.{c} {like} :pattern ESCAPE '\\'" for c in COLUMNS) + ")")
         query = (f"SELECT r.id FROM register_entries r JOIN dossiers d ON d.id = r.dossier_id "
                  f"WHERE {' AND '.join(where)} ORDER BY r.id DESC LIMIT :limit")
-    return [row[0] for row in s.execute(sql(query), params)]
+    return [row[0] for row in s.execute(sql(query).bindparams(bindparam("status_today", type_=Date))
+                                        if status else sql(query), params)]

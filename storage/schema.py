@@ -10,7 +10,7 @@ mapped onto these same tables in storage/tables.py.
 Domain models are never mapped to these rows; storage/repos/ convert.
 """
 from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
-                        PrimaryKeyConstraint, String, Table, Text, UniqueConstraint, text, util)
+                        PrimaryKeyConstraint, String, Table, Text, UniqueConstraint, false, text, util)
 
 metadata = MetaData()
 
@@ -219,6 +219,9 @@ register_entries = Table(
     Column("status_changed_at", DateTime(timezone=True), nullable=True),
     Column("reported_on", Date, nullable=True),  # 报备日期 (migration 0018)
     Column("reported_to", String(128), nullable=True),  # 报备机关
+    # A normative document is not in force before a released gazette issue carries it (DESIGN.md rule 7,
+    # migration 0019): set at publication, cleared by that issue's release (services/register/life.py).
+    Column("awaits_gazette", Boolean, server_default=false(), default=False, nullable=False),
     UniqueConstraint("registration_number"), UniqueConstraint("dossier_id"),
     UniqueConstraint("year", "serial"),
 )

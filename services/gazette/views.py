@@ -113,10 +113,10 @@ def withheld(svc: Services, issue_id: str) -> set[str]:
                 if not dossier_public(d) and d.withheld_at is None}
 
 
-def public_entry_in(uow, number: str) -> EntryView | None:
+def public_entry_in(uow, number: str, today) -> EntryView | None:
     """One register entry as the public may see it, in a unit the caller holds
     (services/publication/site.public_entry_page): None when absent or its dossier is not public."""
     row = uow.register.by_number(number)
     if row is None or not dossier_public(uow.dossiers.get(row.dossier_id)):
         return None
-    return views(uow, [row])[0]
+    return views(uow, [row], today=today)[0]

@@ -264,7 +264,7 @@ def _record(svc: Services, uow: Unit, dossier_id: str, actor: str, staged: Stage
     opinion = next((d.opinion_number for d in reversed(uow.dossiers.decisions(dossier_id))
                     if d.stage == "legality" and d.verdict == "approve" and d.fingerprint == version.fingerprint),
                    None)
-    effective, valid_until, entry_status = entry_dates(svc, version, signed, row.title, now)
+    effective, valid_until, entry_status, awaits_gazette = entry_dates(svc, version, signed, row.title, now)
     # The slow work is done: only now the register's counter row is locked (issue 12, item 2), and
     # what follows until the commit is the number put into the pages, their storing and the rows.
     serial = uow.counters.take("register", year, lambda: uow.register.max_serial(year))
@@ -293,7 +293,8 @@ def _record(svc: Services, uow: Unit, dossier_id: str, actor: str, staged: Stage
                            document_number=row.doc_number, title=row.title,
                            organ=meta.signature_organ if meta else None, drafting_unit=row.drafting_unit,
                            signed_date=signed, published_at=at,
-                           interpretation_page=paths["interpretation"], status=entry_status))
+                           interpretation_page=paths["interpretation"], status=entry_status,
+                           awaits_gazette=awaits_gazette))
     uow.flush()
     uow.register.index_entry(number)
     row.state = transition(transition(row.state, "publish"), "register")

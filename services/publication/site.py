@@ -105,14 +105,18 @@ def _local(at: _dt.datetime) -> _dt.date:
     return at.astimezone().date()
 
 
-def _listing(page, dossier, entry) -> dict:
+def _listing(uow, page, dossier, entry, today: _dt.date) -> dict:
+    """A policy's facts as listed; its 有效性 as of `today` (register_rules.status_on, as the register shows it)."""
+    from publishing.register_rules import status_on
     from services.register.life import dates_of
     effective, until = dates_of(entry) if entry is not None else (None, None)
+    status = status_on(entry.status, effective, until, today, awaits_gazette=entry.awaits_gazette,
+                       amended=entry.status == "pending" and uow.register.is_amended(entry.id)) if entry else None
     return dict(dossier=dossier.id, title=entry.title if entry else dossier.title, href=f"/site/{page.path}",
                 kind=dossier.kind, document_number=(entry.document_number if entry else None) or dossier.doc_number,
                 organ=entry.organ if entry else None, published=_local(page.released_at),
-                effective_date=effective, valid_until=until, status=entry.status if entry else None,
-                status_name=STATUS_NAMES.get(entry.status, entry.status) if entry else NOT_REGISTERED,
+                effective_date=effective, valid_until=until, status=status,
+                status_name=STATUS_NAMES.get(status, status) if entry else NOT_REGISTERED,
                 registration_number=entry.registration_number if entry else None,
                 index_number=dossier.index_number, topic=dossier.topic)
 
@@ -120,7 +124,8 @@ def _listing(page, dossier, entry) -> dict:
 def policy_index(svc: Services, limit: int = 500) -> list[PolicyListing]:
     """Published policies public now, newest first, with 文号, 发布日期, 施行日期 and 有效性."""
     with svc.unit() as uow:
-        return [PolicyListing(**_listing(*row)) for row in uow.public_site.policies(limit)]
+        today = _local(svc.now())
+        return [PolicyListing(**_listing(uow, *row, today)) for row in uow.public_site.policies(limit)]
 
 
 def _parts(svc: Services, sha256: str) -> tuple[str, str, str, str]:
@@ -160,7 +165,7 @@ def policy_view(svc: Services, dossier_id: str) -> PolicyView | None:
         if found is None:
             return None
         page, dossier, entry = found
-        facts = _listing(page, dossier, entry)
+        facts = _listing(uow, page, dossier, entry, _local(svc.now()))
         pages = uow.site.pages_of(dossier_id)
         item = uow.site.gazette_item(dossier_id)
         issue = uow.register.placements([dossier_id]).get(dossier_id)
@@ -247,7 +252,7 @@ def public_entry_page(svc: Services, number: str):
     (services/gazette/views.public_entry_in, then `_extras`)."""
     from services.gazette.views import public_entry_in
     with svc.unit() as uow:
-        entry = public_entry_in(uow, number)
+        entry = public_entry_in(uow, number, _local(svc.now()))
         if entry is None:
             return None
         named = [*entry.amends, *entry.amended_by, *([entry.repealed_by] if entry.repealed_by else [])]

@@ -3,7 +3,7 @@ amend, repeal and expire. Every change is role-checked and audited in its own tr
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from pydantic import BaseModel
 
@@ -114,11 +114,18 @@ def local_date(at: dt.datetime) -> dt.date:
     return at.astimezone().date()
 
 
+class EntryDates(NamedTuple):
+    effective: dt.date | None        # 施行日期 (None: 待定, its gazette issue fixes it)
+    until: dt.date | None            # 有效期至
+    status: str
+    awaits_gazette: bool             # normative: not in force before a released issue carries it (rule 7)
+
+
 def entry_dates(svc: Services, version: Version, signed: dt.date | None, title: str,
-                published: dt.datetime, normative: bool | None = None) -> tuple[dt.date | None, dt.date | None, str]:
-    """(施行日期, 有效期至, status) at publication from the policy's own words. A normative document
-    naming no date waits for its gazette issue: (None, None, "pending"); so does one whose date
-    has not come yet (with its dates)."""
+                published: dt.datetime, normative: bool | None = None) -> EntryDates:
+    """(施行日期, 有效期至, status, awaits its gazette issue) at publication from the policy's own words.
+    A normative document waits for its gazette issue: 待施行 whatever its date (公布前不得施行), with
+    its dates when its text names them, (None, None) when it names none."""
     from services.gazette.items import paragraph_texts
     if normative is None:
         pipeline = pipeline_for(svc.config, version)
@@ -127,7 +134,9 @@ def entry_dates(svc: Services, version: Version, signed: dt.date | None, title: 
     phrases = find_effective(paragraph_texts(svc.store.get(policy.sha256))) if policy and policy.meta else ()
     effective = rules.effective_at_publication(phrases, signed, local_date(published), normative)
     until = rules.valid_until(effective, title) if effective else None
-    return effective, until, rules.status_for(effective, local_date(svc.now()))
+    # Published on the site is not 公布 in the gazette: a normative document waits for its issue (rule 7).
+    return EntryDates(effective, until, rules.status_for(effective, local_date(svc.now()), gazetted=not normative),
+                      normative)
 
 
 def acting_day(acting: RegisterEntryRow) -> dt.date | None:
@@ -147,7 +156,9 @@ def dates_of(e: RegisterEntryRow) -> tuple[dt.date | None, dt.date | None]:
     return e.effective_date, e.valid_until or rules.valid_until(e.effective_date, e.title)
 
 
-def views(uow: Unit, rows: list[RegisterEntryRow], config=None) -> list[EntryView]:
+def views(uow: Unit, rows: list[RegisterEntryRow], config=None, *, today: dt.date) -> list[EntryView]:
+    """The entries as every surface shows them, their status as of `today` (register_rules.status_on:
+    what the scheduled check makes of the stored one when it runs that morning)."""
     few = len(rows) <= 500        # a page of entries: read only their links and placements
     linked = uow.register.links([e.id for e in rows] if few else None)
     placed = uow.register.placements([e.dossier_id for e in rows] if few else None)
@@ -159,6 +170,9 @@ def views(uow: Unit, rows: list[RegisterEntryRow], config=None) -> list[EntryVie
     out = []
     for e in rows:
         effective, until = dates_of(e)
+        amended_by = [by for link, t, by in linked if link.kind == "amend" and t == e.registration_number]
+        status = rules.status_on(e.status, effective, until, today, awaits_gazette=e.awaits_gazette,
+                                 amended=bool(amended_by))
         issue = placed.get(e.dossier_id)
         # The newest: a repeal by a document repealed itself before it took effect never happened.
         repeal = next(((link, by) for link, target, by in reversed(linked)
@@ -170,7 +184,7 @@ def views(uow: Unit, rows: list[RegisterEntryRow], config=None) -> list[EntryVie
             organ=e.organ, drafting_unit=e.drafting_unit, signed_date=e.signed_date, published_at=e.published_at,
             effective_date=effective, valid_until=until,
             evaluation_due=rules.evaluation_due(until) if until else None,
-            status=e.status, status_name=rules.STATUS_NAMES.get(e.status, e.status),
+            status=status, status_name=rules.STATUS_NAMES.get(status, status),
             status_changed_at=e.status_changed_at, legality_opinion=e.opinion_number, filed_at=e.filed_at,
             filing_number=e.filing_number,
             reported_on=e.reported_on or (local_date(e.filed_at) if e.filed_at else None), reported_to=e.reported_to,
@@ -179,7 +193,7 @@ def views(uow: Unit, rows: list[RegisterEntryRow], config=None) -> list[EntryVie
             gazette_issue_id=issue.id if issue else None,
             gazette_page=f"items/{e.dossier_id}.html" if issue else None,
             amends=[t for link, t, by in linked if link.kind == "amend" and by == e.registration_number],
-            amended_by=[by for link, t, by in linked if link.kind == "amend" and t == e.registration_number],
+            amended_by=amended_by,
             amended_on={by: amending.get(by) for link, t, by in linked
                         if link.kind == "amend" and t == e.registration_number},
             repealed_by=repeal[1] if repeal else None, repeal_reason=repeal[0].reason if repeal else None,
@@ -222,14 +236,16 @@ def emergencies(uow: Unit, dossier_ids: list[str], config=None) -> dict[str, lis
 
 def list_entries(svc: Services, status: str | None = None, *, public: bool = False) -> list[EntryView]:
     with svc.reading() as uow:
-        found = views(uow, uow.register.entries(status, public=public), svc.config)
+        today = local_date(svc.now())
+        found = views(uow, uow.register.entries(status, public=public, today=today), svc.config, today=today)
     return public_links(svc, found) if public else found
 
 
 def newest_entries(svc: Services, statuses: tuple[str, ...] | None, limit: int, *, public: bool = False) -> list[EntryView]:
     """The newest `limit` entries of these statuses (None: any), newest first, read as a page."""
     with svc.unit() as uow:
-        found = views(uow, uow.register.newest(statuses, limit, public=public), svc.config)
+        today = local_date(svc.now())
+        found = views(uow, uow.register.newest(statuses, limit, public=public, today=today), svc.config, today=today)
     return public_links(svc, found) if public else found
 
 
@@ -251,7 +267,7 @@ def public_links(svc: Services, entries: list[EntryView]) -> list[EntryView]:
 
 def show(svc: Services, number: str) -> EntryView:
     with svc.unit() as uow:
-        return views(uow, [uow.register.require(number)], svc.config)[0]
+        return views(uow, [uow.register.require(number)], svc.config, today=local_date(svc.now()))[0]
 
 
 # ---------------------------------------------------------------- changes
@@ -294,7 +310,7 @@ def amend(svc: Services, number: str, by: str, actor: str) -> EntryView:
             target.status_changed_at = on_day(day) if day else now
         uow.audit.append(EntryAmended(dossier_id=target.dossier_id, actor=name, at=now,
                                      registration_number=number, by=by))
-        return views(uow, [target], svc.config)[0]
+        return views(uow, [target], svc.config, today=local_date(now))[0]
 
 
 def repeal(svc: Services, number: str, actor: str, by: str | None = None, reason: str | None = None) -> EntryView:
@@ -320,14 +336,16 @@ def repeal(svc: Services, number: str, actor: str, by: str | None = None, reason
         uow.add(RegisterLinkRow(kind="repeal", entry_id=target.id, by_entry_id=acting.id if acting else None,
                               reason=reason, actor=name, at=now))
         day = acting_day(acting) if acting else local_date(now)
-        scheduled = day is None or day > local_date(now)
+        # A repealing document not in force yet (its day to come, or waiting for its gazette issue: rule 7)
+        # repeals on the day it takes effect (take_effect_due, date_on_release), not before.
+        scheduled = day is None or day > local_date(now) or (acting is not None and acting.status == rules.PENDING)
         if not scheduled:
             target.status, target.status_changed_at = status, on_day(day) if acting else now
         uow.audit.append(EntryRepealed(dossier_id=target.dossier_id, actor=name, at=now,
                                       registration_number=number, by=by, reason=reason,
                                       repealed_on=day, scheduled=scheduled))
         uow.flush()
-        return views(uow, [target], svc.config)[0]
+        return views(uow, [target], svc.config, today=local_date(now))[0]
 
 
 def _repeals_on_effect(uow: Unit, acting: RegisterEntryRow, day: dt.date, actor: str, now: dt.datetime,
@@ -357,7 +375,7 @@ def expire_due(svc: Services, today: dt.date, actor: str = "lockstep") -> list[E
             uow.audit.append(EntryExpired(dossier_id=e.dossier_id, actor=actor, at=now,
                                          registration_number=e.registration_number, valid_until=dates_of(e)[1]))
         uow.flush()
-        return views(uow, lapsed, svc.config)
+        return views(uow, lapsed, svc.config, today=today)
 
 
 def expire(svc: Services, today: dt.date, actor: str) -> list[EntryView]:
@@ -378,7 +396,7 @@ def take_effect_due(svc: Services, today: dt.date, actor: str = "lockstep") -> l
     with svc.unit() as uow:
         uow.register.hold()                      # first: as expire_due
         due = [e for e in uow.register.entries(rules.PENDING)
-               if rules.takes_effect(e.status, e.effective_date, today)]
+               if rules.takes_effect(e.status, e.effective_date, today, gazetted=not e.awaits_gazette)]
         now = svc.now()
         for e in due:
             e.status, e.status_changed_at = _in_force_status(uow, e), now
@@ -387,30 +405,42 @@ def take_effect_due(svc: Services, today: dt.date, actor: str = "lockstep") -> l
                                             effective_date=e.effective_date))
             _repeals_on_effect(uow, e, e.effective_date, actor, now)
         uow.flush()
-        return views(uow, due, svc.config)
+        return views(uow, due, svc.config, today=today)
 
 
 def date_on_release(svc: Services, uow: Unit, issue: str, release: dt.date, facts, actor: str) -> list[str]:
     """In the release's transaction: every 待施行 entry of a document in the issue without a 施行日期
     gets the issue's date as its 施行日期 (or what its text says, read against that date), its
-    有效期至 from it, and becomes 现行有效 if that day has come (else the scheduled check moves it
-    on the day). `facts`: the issue's publishing.gazette_rules.ItemFacts. Returns the numbers dated."""
+    有效期至 from it; it, and one whose text named its date and that waited for this issue, becomes
+    现行有效 if that day has come (else the scheduled check moves it on the day).
+    `facts`: the issue's publishing.gazette_rules.ItemFacts. Returns the numbers dated here."""
     today = local_date(svc.now())
     dated = []
     # The entries and their links read together, the events appended together in the same order
     # (storage/audit.append_all): a hundred items are a few statements, not a thousand.
     entries = uow.register.entries_for([f.dossier for f in facts])
+    # Every document the issue carries is 公布 now, whatever its pipeline says: an entry of a kind the
+    # config does not name waits since migration 0019 (fail closed) and is released here too.
+    for e in uow.register.entries_for([i.dossier_id for i in uow.gazette.members(issue)]).values():
+        e.awaits_gazette = False
     links = uow.register.links_acting([e.id for e in entries.values()])
     events: list[Event] = []
     for f in facts:
         e = entries.get(f.dossier)
-        if e is None or e.status != rules.PENDING or e.effective_date is not None:
+        if e is None:
             continue
-        effective = rules.effective_on_release(f.effective, f.signed_date, release)
-        e.effective_date, e.valid_until = effective, rules.valid_until(effective, e.title)
+        e.awaits_gazette = False                 # published in the gazette: rule 7 is met
+        if e.status != rules.PENDING:
+            continue
         now = svc.now()
-        events.append(EntryDated(dossier_id=e.dossier_id, actor=actor, at=now, issue=issue,
-                                 registration_number=e.registration_number, effective_date=effective))
+        if e.effective_date is None:
+            effective = rules.effective_on_release(f.effective, f.signed_date, release)
+            e.effective_date, e.valid_until = effective, rules.valid_until(effective, e.title)
+            events.append(EntryDated(dossier_id=e.dossier_id, actor=actor, at=now, issue=issue,
+                                     registration_number=e.registration_number, effective_date=effective))
+            dated.append(e.registration_number)
+        else:       # its text named the date (never before the issue: gazette_rules); it waited for the issue
+            effective = e.effective_date
         acts = links[e.id]
         if rules.takes_effect(e.status, effective, today):
             e.status, e.status_changed_at = _in_force_status(uow, e, bool(acts["amended"])), now
@@ -422,7 +452,6 @@ def date_on_release(svc: Services, uow: Unit, issue: str, release: dt.date, fact
         for _, target in acts["amend"]:
             if target.status == "amended":
                 target.status_changed_at = on_day(effective)
-        dated.append(e.registration_number)
     uow.audit.append_all(events)
     return dated
 

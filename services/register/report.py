@@ -47,7 +47,8 @@ def _facts(uow) -> list[tuple[RegisterEntryRow, EntryFacts]]:
         released[dossier][kind].add(local_date(at))
     return [(e, EntryFacts(registration_number=e.registration_number, published=local_date(e.published_at),
                            effective=dates_of(e)[0], valid_until=dates_of(e)[1],
-                           pending=dates_of(e)[0] is None,       # 待施行, no date yet: not in force
+                           # 待施行 with no date yet, or waiting for its gazette issue (rule 7): not in force
+                           pending=dates_of(e)[0] is None or e.awaits_gazette,
                            repealed=repealed.get(e.registration_number),
                            amended=tuple(amended[e.registration_number]),
                            interpreted=bool(roles.get(e.dossier_id, set()) & set(INTERPRETATION_ROLES)),

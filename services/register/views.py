@@ -4,7 +4,7 @@ from __future__ import annotations
 from documents.problems import Refused, problem
 from documents.shown import echoed
 from services.home.context import Services
-from services.register.life import EntryView, public_links, views
+from services.register.life import EntryView, local_date, public_links, views
 from storage.public import dossier_public
 
 
@@ -19,5 +19,5 @@ def register_entry(svc: Services, number: str, *, public: bool) -> EntryView:
             row = None
         if row is None:
             raise Refused(problem("not_found", f"台帐中没有登记号 {echoed(number)}"))
-        found = views(uow, [row])[0]
+        found = views(uow, [row], today=local_date(svc.now()))[0]
     return public_links(svc, [found])[0] if public else found     # naming only documents public now

@@ -3,6 +3,7 @@ repositories own every query). Reached as `uow.register`; the rules are in publi
 the actions in services/register/."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from functools import cache
 
@@ -13,6 +14,7 @@ from sqlalchemy import bindparam, func, or_, select, true
 from documents.problems import Refused, problem
 from storage import register_search, rows, schema
 from storage.public import public_dossier
+from storage.register_status import status_now
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -96,24 +98,28 @@ class RegisterRepo:
         self.session = session
 
     # -- entries ------------------------------------------------------------------------------
-    def entries(self, status: str | None = None, *, public: bool = False) -> list[RegisterEntryRow]:
-        """Entries in register order (year, serial), optionally of one status. public=True leaves out
-        any entry whose dossier is not public now (storage/public.py, the one review.rules.is_public:
-        不予公开, an unknown attribute, 撤回公开): a public output checks again rather than trust that
-        such a document never got an entry."""
+    def entries(self, status: str | None = None, *, public: bool = False,
+                today: dt.date | None = None) -> list[RegisterEntryRow]:
+        """Entries in register order (year, serial), optionally of one status: the stored one, or with
+        `today` the status on that day (storage/register_status.py, as the pages show it). public=True
+        leaves out any entry whose dossier is not public now (storage/public.py, the one
+        review.rules.is_public: 不予公开, an unknown attribute, 撤回公开): a public output checks again
+        rather than trust that such a document never got an entry."""
         q = rows.of(self.session, ENTRIES).order_by(ENTRIES.c.year, ENTRIES.c.serial)
         if status:
-            q = q.where(ENTRIES.c.status == status)
+            q = q.where((ENTRIES.c.status if today is None else status_now(today)) == status)
         if public:
             q = q.join(DOSSIERS, DOSSIERS.c.id == ENTRIES.c.dossier_id).where(public_dossier(DOSSIERS))
         return rows.fetch(self.session, q)
 
-    def newest(self, statuses: tuple[str, ...] | None, limit: int, *, public: bool = False) -> list[RegisterEntryRow]:
-        """At most `limit` entries of these statuses (None: any), newest first (year, serial descending):
-        a page of the register reads its rows, never the whole register. public=True as in `entries`."""
+    def newest(self, statuses: tuple[str, ...] | None, limit: int, *, public: bool = False,
+               today: dt.date) -> list[RegisterEntryRow]:
+        """At most `limit` entries of these statuses on `today` (None: any), newest first (year, serial
+        descending): a page of the register reads its rows, never the whole register. public=True as in
+        `entries`."""
         q = rows.of(self.session, ENTRIES).order_by(ENTRIES.c.year.desc(), ENTRIES.c.serial.desc()).limit(limit)
         if statuses is not None:
-            q = q.where(ENTRIES.c.status.in_(statuses))
+            q = q.where(status_now(today).in_(statuses))
         if public:
             q = q.join(DOSSIERS, DOSSIERS.c.id == ENTRIES.c.dossier_id).where(public_dossier(DOSSIERS))
         return rows.fetch(self.session, q)
@@ -222,10 +228,10 @@ class RegisterRepo:
             register_search.index_entry(self.session, e)
 
     def search_ids(self, text: str, status: str | None = None,
-                   limit: int = register_search.DEFAULT_LIMIT) -> list[int]:
+                   limit: int = register_search.DEFAULT_LIMIT, *, today: dt.date) -> list[int]:
         """Ids of the public entries whose title, document number, organ or registration number holds
-        `text` (and of `status`), newest first."""
-        return register_search.search_ids(self.session, text, status, limit)
+        `text` (and of `status` on `today`), newest first."""
+        return register_search.search_ids(self.session, text, status, limit, today=today)
 
     # -- the annual report's table (publishing/annual_table.py) ---------------------------------------
     def entry_kinds(self) -> dict[str, str]:

@@ -23,7 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from desk.app import create_app
-from tests.storage.test_gazette_storage import signed_dossier
+from tests.storage.test_gazette_storage import gazetted, signed_dossier
 
 DIRECTION = re.compile("[\u202a-\u202e\u2066-\u2069]")
 EVIL = '根河市<script>alert(1)</script>"><img src=x onerror=alert(2)>{{7*7}}的\u202e知通废止\u200b办法'
@@ -156,18 +156,18 @@ def test_a_link_target_hiding_its_scheme_behind_direction_controls_is_judged_wit
 
 # ---------------------------------------------------------------- the register's status on the day (broke, not fixed)
 
-@pytest.mark.xfail(strict=True, reason="the public register shows the STORED status, which only the daily scheduled "
-                   "check (flows/deadlines.py take_effect/expire) moves: from midnight until that check, and for ever in "
-                   "a home whose checks do not run, a document in force today reads 待施行 and a lapsed one 现行有效. "
-                   "The fix (status as of today in services/register/life.views, services/publication/site._listing "
-                   "AND the register's status filters, which query the stored column) is more than a small edit")
 def test_on_the_day_a_document_takes_effect_or_lapses_every_public_surface_says_so_before_the_daily_check(world):
+    """Every surface shows the status as of today (register_rules.status_on; in SQL storage/register_status.py),
+    not the stored one the daily check moves: found in session 11 (from midnight until that check, and for
+    ever in a home whose check never runs, a document in force today read 待施行 and a lapsed one 现行有效)."""
     import sqlite3
     svc, c = world["svc"], world["client"]
     today = dt.date.today()
     yesterday = today - dt.timedelta(days=1)
     taking = signed_dossier(svc, world["home"].path.parent / "b", "本办法自2030年1月1日起施行。", title="根河市今日施行办法")
     lapsing = signed_dossier(svc, world["home"].path.parent / "b", "本办法自2019年9月1日起施行。", title="根河市今日失效办法")
+    gazetted(svc, world["home"].path.parent / "g", taking, day=today)     # its issue out, its day to come
+    gazetted(svc, world["home"].path.parent / "g", lapsing)
     with svc.unit() as uow:
         taking_no = uow.register.entry_for(taking).registration_number
         lapsing_no = uow.register.entry_for(lapsing).registration_number
@@ -189,12 +189,14 @@ def test_on_the_day_a_document_takes_effect_or_lapses_every_public_surface_says_
             withhold(svc, d, "测试：本条仅用于检验施行当日的公开状态", "editor")
 
 
-@pytest.mark.xfail(strict=True, reason="公布前不得施行: a 行政规范性文件 whose text names a 施行日期 already past is entered 现行有效 "
-                   "at its web publication (services/register/life.entry_dates → register_rules.status_for), while "
-                   "its gazette issue is still 待刊登 — and gazette_rules refuses that date in any later issue. The fix "
-                   "(pending until a released issue carries it, in status_for AND take_effect_due) changes what many "
-                   "fixtures rely on (tests/storage signed_dossier's 2019 dates): more than a small edit")
+def life_status(svc, number: str) -> str:
+    from services.register.life import show
+    return show(svc, number).status
+
+
 def test_a_normative_document_is_not_in_force_on_the_public_register_before_its_gazette_issue(world):
+    """公布前不得施行 (DESIGN.md rule 7): a 行政规范性文件 whose text names a 施行日期 already come is 待施行 at
+    its web publication while its gazette issue is 待刊登 — not entered 现行有效 (found in session 11)."""
     svc, c = world["svc"], world["client"]
     d = signed_dossier(svc, world["home"].path.parent / "b", "本办法自2019年9月1日起施行。", title="根河市未刊登先施行办法")
     try:
@@ -206,6 +208,10 @@ def test_a_normative_document_is_not_in_force_on_the_public_register_before_its_
         assert "待刊登" in page                      # no released gazette issue carries it
         assert "现行有效" not in page, "in force before the gazette published it"
         assert "根河市未刊登先施行办法" not in c.get("/register?status=current").text
+        # The daily check on the day its text names (or any later day) does not put it in force either.
+        from services.register.life import take_effect_due
+        assert number not in {x.registration_number for x in take_effect_due(svc, dt.date.today())}
+        assert life_status(svc, number) == "pending"
     finally:
         from services.dossiers.withhold import withhold
         withhold(svc, d, "测试：本条仅用于检验公报刊登前的公开状态", "editor")
@@ -227,6 +233,7 @@ def test_register_pages_and_exports_never_name_a_withheld_document_that_amended_
     folder = world["home"].path.parent / "b"
     a, b, cc, d = (signed_dossier(svc, folder, f"本办法自2019年{m}月1日起施行。", title=f"根河市撤回链接{t}办法")
                    for m, t in ((9, "甲"), (10, "乙"), (9, "丙"), (10, "丁")))
+    gazetted(svc, folder, a, b, cc, d)                  # in force: their issues are out (rule 7)
     with svc.unit() as uow:
         n = {x: uow.register.entry_for(x).registration_number for x in (a, b, cc, d)}
     amend(svc, n[a], n[b], "editor")

@@ -6,7 +6,7 @@ it, whatever 施行日期 its text names; every surface shows the status as of t
 
 - A document whose named 施行日期 has passed but that no released issue carries: 待施行 on the public
   pages, the filters, the API, the command line, the exports; after its issue is out, 现行有效 on all.
-- The annual figures (services/register/report.py) count it in force too soon: xfail, see the test.
+- The annual figures (services/register/report.py) counted it in force too soon: fixed, see the test.
 - Midnight (svc.now faked): the page, the list, the filter and the search agree before and after it,
   for 施行日期 and for 有效期至 (a 暂行 document's two years, a 29 February 施行日期).
 - A scheduled gazette release: not in force before its moment, in force once the sweep makes it public.
@@ -133,11 +133,6 @@ def test_a_document_whose_named_day_passed_reads_pending_everywhere_until_its_is
     assert cli.json("register", "show", n)["entry"]["status"] == "in_force"
 
 
-@pytest.mark.xfail(strict=True, reason="services/register/report.py _facts sets EntryFacts.pending only when no "
-                   "施行日期 is known (dates_of(e)[0] is None): a normative document whose text names a past "
-                   "施行日期 but that no released gazette issue carries (register_entries.awaits_gazette) is "
-                   "counted in 现行有效件数（年末） and in the annual table's 现行有效 column, while every register "
-                   "surface shows it 待施行 (rule 7)")
 def test_the_annual_figures_do_not_count_a_document_awaiting_its_gazette_as_in_force(svc, tmp_path):
     from services.register.report import annual, annual_table
     at(svc, dt.datetime(2026, 3, 1, 12, tzinfo=UTC))

@@ -30,8 +30,8 @@ from fastapi.testclient import TestClient
 
 from desk.app import create_app
 from desk.public_cache import cache_of
-from tests.attack.test_s8_public_cache import IN_FORCE, REASON, pages_of
-from tests.storage.test_gazette_storage import signed_dossier
+from tests.attack.test_s8_public_cache import REASON, pages_of
+from tests.storage.test_gazette_storage import in_force_dossier
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse 1"
@@ -46,7 +46,7 @@ def world():
     from tests.support.homes import scratch_home
     with scratch_home("lockstep-s8-attack-") as (home, base):
         svc = open_services(home)
-        ds = [signed_dossier(svc, base / "b", IN_FORCE, title=f"根河市缓存攻击第{n}办法") for n in "一二"]
+        ds = [in_force_dossier(svc, base / "b", title=f"根河市缓存攻击第{n}办法") for n in "一二"]
         auth.set_password(home.path, "editor", PASSWORD)
         cached_app, fresh_app = create_app(home.path, "test-token"), create_app(home.path, "test-token")
         yield {"home": home, "base": base, "svc": svc, "dossiers": ds, "cached_app": cached_app,
@@ -317,7 +317,7 @@ def pg_world(tmp_path_factory):
             home = Home(base / "home")
             initialise(home)
             svc = open_services(home)
-            d = signed_dossier(svc, base / "b", IN_FORCE, title="根河市缓存攻击丙办法")
+            d = in_force_dossier(svc, base / "b", title="根河市缓存攻击丙办法")
             app = create_app(home.path, "test-token")
             fresh = create_app(home.path, "test-token")
         try:

@@ -19,11 +19,10 @@ from hypothesis import strategies as st
 
 from desk.app import create_app
 from desk.public_cache import PageCache, cache_of
-from tests.storage.test_gazette_storage import signed_dossier
+from tests.storage.test_gazette_storage import in_force_dossier, lately, signed_dossier
 
 ROOT = Path(__file__).resolve().parents[2]
 REASON = "测试：该文件内容有误，撤回公开待更正"
-IN_FORCE = "本办法自2019年9月1日起施行。"     # 现行有效: listed on /register's default view
 
 
 def pages_of(svc, dossier: str) -> dict[str, str]:
@@ -63,7 +62,7 @@ def assert_withheld_everywhere(c, cache, paths, title) -> None:
 
 def test_a_document_withheld_by_another_process_leaves_every_cached_page_at_once(home, svc, tmp_path):
     title = "根河市缓存攻击甲办法"
-    d = signed_dossier(svc, tmp_path / "b", IN_FORCE, title=title)
+    d = in_force_dossier(svc, tmp_path / "b", title=title)
     c, cache = client(home.path)
     paths = pages_of(svc, d)
     for path in paths.values():
@@ -88,7 +87,7 @@ def test_on_postgresql_a_foreign_commit_makes_the_kept_pages_stale(pg_url, tmp_p
     assert svc.engine.dialect.name == "postgresql"
     try:
         title = "根河市缓存攻击乙办法"
-        d = signed_dossier(svc, tmp_path / "b", IN_FORCE, title=title)
+        d = in_force_dossier(svc, tmp_path / "b", title=title)
         first = data_stamp(svc.engine)
         assert first and first == data_stamp(svc.engine)        # nothing committed: the same stamp
         c, cache = client(home.path)
@@ -118,10 +117,13 @@ def world():
     from tests.support.homes import scratch_home
     with scratch_home("lockstep-s8-cache-") as (home, base):
         svc = open_services(home)
-        ds = [signed_dossier(svc, base / "b", IN_FORCE, title=f"根河市第{n}项缓存办法") for n in "一二三"]
-        create_issue(svc, 2019, 8, "editor")
-        add_items(svc, "2019-8", ds, "editor")
-        release_issue(svc, "2019-8", base / "gazette", "editor", dt.date(2019, 8, 30))
+        # in force today: their 施行日期 a month ago, the day the issue carrying them came out (rule 7)
+        ds = [signed_dossier(svc, base / "b", f"本办法自{lately()}起施行。", title=f"根河市第{n}项缓存办法")
+              for n in "一二三"]
+        day = dt.date.today() - dt.timedelta(days=30)
+        create_issue(svc, day.year, 8, "editor")
+        add_items(svc, f"{day.year}-8", ds, "editor")
+        release_issue(svc, f"{day.year}-8", base / "gazette", "editor", day)
         cached_app = create_app(home.path, "test-token")
         fresh_app = create_app(home.path, "test-token")
         yield {"home": home, "svc": svc, "dossiers": ds, "cached": TestClient(cached_app, base_url="http://testserver"),

@@ -31,7 +31,7 @@ from review.model import ConfigChanged
 from storage import schema
 from storage.db import DatabaseUnavailable
 from storage.unit import Database, ReadOnlyUnit
-from tests.storage.test_gazette_storage import signed_dossier
+from tests.storage.test_gazette_storage import in_force_dossier, signed_dossier
 from tests.storage.conftest import db_svc, pg, pg_url  # noqa: F401  (fixtures)
 
 IN_FORCE_AT_ONCE = "本通知自印发之日起施行。"
@@ -256,7 +256,7 @@ def test_write_paths_sharing_the_converted_methods_still_change_their_rows(home,
     from services.register.life import amend, expire_due, list_entries, repeal, show
     from services.register.report import annual
     from services.review.actions import gate_answer
-    a, b, c = (signed_dossier(svc, tmp_path / "bundles", IN_FORCE_AT_ONCE) for _ in range(3))
+    a, b, c = (in_force_dossier(svc, tmp_path / "bundles") for _ in range(3))      # gazetted, valid today
     na, nb, nc = _number(svc, a), _number(svc, b), _number(svc, c)
     assert amend(svc, na, nb, "editor").status == "amended"
     assert repeal(svc, nb, "editor", by=nc, reason="已被新办法取代").repealed_by == nc
@@ -303,7 +303,7 @@ def test_a_register_of_more_than_a_page_reads_the_same_through_a_read_unit_as_th
         with open_unit() as uow:
             entries = uow.register.entries()
             assert len(entries) == 5
-            return [v.model_dump() for v in views(uow, entries * times, svc.config)]
+            return [v.model_dump() for v in views(uow, entries * times, svc.config, today=dt.date.today())]
 
     few = read(svc.reading, 1)
     assert {e["dossier"] for e in few if e["emergency"]} == {emergency}

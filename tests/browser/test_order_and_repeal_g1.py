@@ -20,7 +20,7 @@ def keeping_desk(tmp_path_factory):
     from services.home.context import initialise, open_services
     from services.home.folder import Home
     from services.register.life import list_entries
-    from tests.storage.test_gazette_storage import signed_dossier
+    from tests.storage.test_gazette_storage import in_force_dossier, signed_dossier
     root = tmp_path_factory.mktemp("g1-desk")
     home = Home(root / "home")
     initialise(home)
@@ -30,7 +30,8 @@ def keeping_desk(tmp_path_factory):
             for n, title in enumerate(("根河市森林草原防火管理办法", "根河市城市供热管理办法", "根河市农村牧区道路管理办法"))]
     gazette.create_issue(svc, 2019, 8, "editor", total=120)
     gazette.add_items(svc, "2019-8", made, "editor")
-    number = next(e.registration_number for e in list_entries(svc) if e.dossier == made[0])
+    kept = in_force_dossier(svc, root / "kept", government=True, title="根河市城乡规划管理办法")   # gazetted, valid today
+    number = next(e.registration_number for e in list_entries(svc) if e.dossier == kept)
     auth.set_password(home.path, "editor", PASSWORD)
     with running_desk(home.path) as info:
         yield {"url": info["url"], "svc": svc, "made": made, "number": number}

@@ -22,22 +22,24 @@ def site(tmp_path_factory):
     from services.home.context import initialise, open_services
     from services.home.folder import Home
     from services.register.life import amend
-    from tests.storage.test_gazette_storage import signed_dossier
+    from tests.storage.test_gazette_storage import lately, signed_dossier
     folder = tmp_path_factory.mktemp("public-site")
     home = Home(folder / "home")
     initialise(home)
     svc = open_services(home)
-    old = signed_dossier(svc, folder / "b", "本办法自2019年9月1日起施行。", title="根河市政务公开工作管理办法")
-    new = signed_dossier(svc, folder / "b", "本决定自2019年9月1日起施行。", title="根河市关于修改政务公开工作管理办法的决定")
+    # in force today: their 施行日期 a month ago, the day the issue carrying them came out (rule 7)
+    old = signed_dossier(svc, folder / "b", f"本办法自{lately()}起施行。", title="根河市政务公开工作管理办法")
+    new = signed_dossier(svc, folder / "b", f"本决定自{lately()}起施行。", title="根河市关于修改政务公开工作管理办法的决定")
     pending = signed_dossier(svc, folder / "b", title="根河市政府信息依申请公开办理规定")
-    create_issue(svc, 2019, 8, "editor")
-    add_items(svc, "2019-8", [old, new], "editor")
-    release_issue(svc, "2019-8", folder / "gazette", "editor", dt.date(2019, 8, 30))
+    day = dt.date.today() - dt.timedelta(days=30)
+    create_issue(svc, day.year, 8, "editor")
+    add_items(svc, f"{day.year}-8", [old, new], "editor")
+    release_issue(svc, f"{day.year}-8", folder / "gazette", "editor", day)
     with svc.unit() as uow:
         numbers = {d: uow.register.entry_for(d).registration_number for d in (old, new)}
     amend(svc, numbers[old], numbers[new], "editor")
     with running_desk(home.path) as info:
-        yield {"url": info["url"], "old": old, "new": new, "pending": pending}
+        yield {"url": info["url"], "old": old, "new": new, "pending": pending, "issue": f"{day.year}-8"}
 
 
 def test_the_public_pages_read_well_on_a_desktop_and_a_phone(browser, site, shots):
@@ -67,7 +69,8 @@ def test_the_public_pages_read_well_on_a_desktop_and_a_phone(browser, site, shot
             page.click("#changes a")
             assert page.url.endswith(f"/site/policies/{site['new']}.html")
             page.goto("/gazette")
-            page.click("text=2019年第8期")
-            assert page.url.endswith("/gazette/2019-8/web/index.html")
+            year = site["issue"].split("-")[0]
+            page.click(f"text={year}年第8期")
+            assert page.url.endswith(f"/gazette/{site['issue']}/web/index.html")
         finally:
             context.close()

@@ -5,12 +5,11 @@ import csv
 import datetime as dt
 import io
 
-from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
+from tests.storage.test_gazette_storage import in_force_dossier, mark_not_public, signed_dossier
 
 
 def published(svc, tmp_path, n: int = 2) -> list[str]:
-    # In force from its 成文日期 (a normative document naming no date would be 待施行 until its gazette issue).
-    ds = [signed_dossier(svc, tmp_path, "本通知自印发之日起施行。") for _ in range(n)]
+    ds = [in_force_dossier(svc, tmp_path) for _ in range(n)]        # gazetted, valid today (rule 7)
     with svc.session() as s:
         from publishing import register
         return [register.entry_for(s, d).registration_number for d in ds]

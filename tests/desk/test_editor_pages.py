@@ -18,10 +18,9 @@ from desk.pages_operator import prefect_runs_url
 from services.gazette import issues as gazette
 from services.register.life import list_entries
 from tests.desk.test_pages import client, csrf_of, sign_in
-from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
+from tests.storage.test_gazette_storage import in_force_dossier, mark_not_public, signed_dossier
 
 LATE = "本办法自2019年9月1日起施行。"
-IN_FORCE_ON_SIGNING = "本通知自印发之日起施行。"
 
 
 def number_of(svc, dossier: str) -> str:
@@ -158,9 +157,9 @@ def test_a_person_without_the_role_gets_403_not_permitted(desk):
 # ---------------------------------------------------------------- public register and registrars
 
 def test_the_public_register_finds_a_chinese_substring_and_never_shows_a_not_public_dossier(desk, svc, tmp_path):
-    # in force from its 成文日期 (naming no 施行日期, it would be 待施行 until its gazette issue)
-    shown = signed_dossier(svc, tmp_path / "b", IN_FORCE_ON_SIGNING, title="根河市城市供热管理办法")
-    hidden = signed_dossier(svc, tmp_path / "b", IN_FORCE_ON_SIGNING, title="根河市内部保密工作规则")
+    # in force: carried by a released gazette issue, valid today (naming no 施行日期, it would be 待施行)
+    shown = in_force_dossier(svc, tmp_path / "b", title="根河市城市供热管理办法")
+    hidden = in_force_dossier(svc, tmp_path / "b", title="根河市内部保密工作规则")
     numbers = number_of(svc, shown), number_of(svc, hidden)
     mark_not_public(svc, hidden)
     public = client(desk)
@@ -175,7 +174,7 @@ def test_the_public_register_finds_a_chinese_substring_and_never_shows_a_not_pub
 
 
 def test_a_registrar_files_and_repeals_an_entry_and_the_public_page_shows_it_repealed(desk, svc, tmp_path):
-    d = signed_dossier(svc, tmp_path / "b", IN_FORCE_ON_SIGNING, title="根河市城市供热管理办法")
+    d = in_force_dossier(svc, tmp_path / "b", title="根河市城市供热管理办法")
     number = number_of(svc, d)
     registrar = sign_in(desk, "editor")                   # the default editor is the registrar too
     page = f"/desk/register/{number}"

@@ -11,11 +11,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from desk.app import create_app
+from publishing.register_rules import valid_until
 from storage.tables import DossierRow
-from tests.storage.test_gazette_storage import signed_dossier
+from tests.storage.test_gazette_storage import in_force_dossier, signed_dossier
 
 IN_FORCE = "本办法自2019年9月1日起施行。"
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+def life_of(svc, dossier: str):
+    from services.register.life import show
+    return show(svc, entry_of(svc, dossier))
 
 
 def public(home) -> TestClient:
@@ -65,7 +69,7 @@ def unpublished(svc, tmp_path) -> str:
 # ---------------------------------------------------------------- /site/ and the policy page
 
 def test_the_site_home_lists_published_policies_newest_first_with_number_dates_and_validity(svc, home, tmp_path):
-    first = signed_dossier(svc, tmp_path / "b", IN_FORCE, title="根河市甲项管理办法")
+    first = in_force_dossier(svc, tmp_path / "b", title="根河市甲项管理办法")      # gazetted, valid today
     second = signed_dossier(svc, tmp_path / "b", title="根河市乙项管理办法")       # names no date: 待施行
     r = public(home).get("/site/")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
@@ -75,7 +79,7 @@ def test_the_site_home_lists_published_policies_newest_first_with_number_dates_a
     by_title = {re.search(r"《(.+)》", title).group(1): (href, rest) for href, title, rest in rows}
     href, rest = by_title["根河市甲项管理办法"]
     assert href == f"/site/policies/{first}.html"
-    assert "根政办发〔2019〕" in rest and "2019-09-01" in rest and "现行有效" in rest
+    assert "根政办发〔2019〕" in rest and life_of(svc, first).effective_date.isoformat() in rest and "现行有效" in rest
     assert "待施行" in by_title["根河市乙项管理办法"][1] and "待定" in by_title["根河市乙项管理办法"][1]
     assert NOW.astimezone().strftime("%Y") in rest or re.search(r"\d{4}-\d{2}-\d{2}", rest)   # 发布日期
     assert public(home).get("/site", follow_redirects=False).headers["location"] == "/site/"
@@ -84,13 +88,15 @@ def test_the_site_home_lists_published_policies_newest_first_with_number_dates_a
 
 def test_a_policy_page_shows_effective_date_validity_and_links_the_document_that_amended_it(svc, home, tmp_path):
     from services.register.life import amend, repeal
-    old = signed_dossier(svc, tmp_path / "b", IN_FORCE, title="根河市丙项管理办法")
-    new = signed_dossier(svc, tmp_path / "b", IN_FORCE, title="根河市修改丙项管理办法的决定")
+    old = in_force_dossier(svc, tmp_path / "b", title="根河市丙项管理办法")
+    new = in_force_dossier(svc, tmp_path / "b", title="根河市修改丙项管理办法的决定")
     c = public(home)
     page = c.get(f"/site/policies/{old}.html")
     assert page.status_code == 200
     facts = page.text[page.text.index('id="facts"'):page.text.index("</h1>")]
-    for label, value in (("施行日期", "2019-09-01"), ("有效期至", "2024-08-31"), ("有 效 性", "现行有效"),
+    effective = life_of(svc, old).effective_date
+    until = valid_until(effective, "根河市丙项管理办法")
+    for label, value in (("施行日期", effective.isoformat()), ("有效期至", until.isoformat()), ("有 效 性", "现行有效"),
                          ("发布机构", "根河市人民政府办公室"), ("文　　号", "根政办发〔2019〕")):
         assert re.search(f"{label}</div><div[^>]*>(<strong>)?(<a [^>]+>)?{re.escape(value)}", facts), (label, facts)
     assert 'id="changes"' not in page.text
@@ -234,7 +240,7 @@ def test_the_public_gazette_search_finds_by_words_and_number_marks_hits_and_name
 # ---------------------------------------------------------------- the register, publicly
 
 def test_the_public_register_is_in_the_site_template_and_links_the_full_text(svc, home, tmp_path):
-    d = signed_dossier(svc, tmp_path / "b", IN_FORCE, title="根河市己项管理办法")
+    d = in_force_dossier(svc, tmp_path / "b", title="根河市己项管理办法")
     number = entry_of(svc, d)
     c = public(home)
     r = c.get("/register")

@@ -16,10 +16,20 @@ from services.register import life
 from services.register.report import annual
 from tests.desk.test_editor_pages import post
 from tests.desk.test_pages import sign_in
-from tests.storage.test_gazette_storage import signed_dossier
+from tests.storage.test_gazette_storage import gazetted, signed_dossier
 
 UTC = dt.timezone.utc
-ON_SIGNING = "本通知自印发之日起施行。"
+
+
+FIXED = "本办法自2026年10月1日起施行。"   # before every day these tests act on (at), and valid through 2031
+
+
+def in_force(svc, tmp_path, sentence: str = FIXED, **kw) -> str:
+    """A document published and carried by a released gazette issue out on its 施行日期: in force
+    (DESIGN.md rule 7) on the days these tests set, whatever day they run."""
+    d = signed_dossier(svc, tmp_path / "a", sentence, **kw)
+    gazetted(svc, tmp_path / "g", d)
+    return d
 SITE = "https://www.genhe.gov.cn/site"
 
 
@@ -34,7 +44,7 @@ def number_of(svc, dossier: str) -> str:
 @pytest.fixture
 def entry(svc, tmp_path):
     at(svc, dt.date(2026, 11, 2))
-    return number_of(svc, signed_dossier(svc, tmp_path / "a", ON_SIGNING, title="根河市城市供热管理办法"))
+    return number_of(svc, in_force(svc, tmp_path, title="根河市城市供热管理办法"))
 
 
 def test_a_2019_document_registered_in_2026_gets_a_2026_number(svc, tmp_path):
@@ -107,7 +117,7 @@ def test_filing_records_the_registrars_date_and_organ_and_exports_them(cli, desk
 
 def test_an_amendment_is_dated_by_the_amending_documents_effective_date(svc, tmp_path):
     at(svc, dt.date(2026, 12, 7))
-    old = number_of(svc, signed_dossier(svc, tmp_path / "a", ON_SIGNING))
+    old = number_of(svc, in_force(svc, tmp_path))
     new = number_of(svc, signed_dossier(svc, tmp_path / "b", "本办法自2027年3月1日起施行。"))
     e = life.amend(svc, old, new, "editor")
     assert e.status == "amended" and e.amended_on == {new: dt.date(2027, 3, 1)}
@@ -118,7 +128,7 @@ def test_an_amendment_is_dated_by_the_amending_documents_effective_date(svc, tmp
 def test_an_amendment_by_a_document_awaiting_its_gazette_is_dated_when_the_issue_fixes_its_date(svc, tmp_path):
     from services.gazette import issues as gazette
     at(svc, dt.date(2026, 12, 7))
-    old = number_of(svc, signed_dossier(svc, tmp_path / "a", ON_SIGNING))
+    old = number_of(svc, in_force(svc, tmp_path))
     d = signed_dossier(svc, tmp_path / "b", government=True)            # names no 施行日期: 待施行
     new = number_of(svc, d)
     e = life.amend(svc, old, new, "editor")
@@ -168,9 +178,9 @@ def _export_row(cli, tmp_path, number: str) -> dict:
 def test_a_repeal_by_a_document_is_dated_by_its_effective_date_on_the_page_and_in_the_export(cli, desk, svc, tmp_path):
     from tests.desk.test_pages import client
     at(svc, dt.date(2026, 12, 7))
-    old = number_of(svc, signed_dossier(svc, tmp_path / "a", ON_SIGNING))
-    new = number_of(svc, signed_dossier(svc, tmp_path / "b", "本办法自2026年12月1日起施行。"))
-    plain = number_of(svc, signed_dossier(svc, tmp_path / "c", ON_SIGNING))
+    old = number_of(svc, in_force(svc, tmp_path))
+    new = number_of(svc, in_force(svc, tmp_path, "本办法自2026年12月1日起施行。"))
+    plain = number_of(svc, in_force(svc, tmp_path))
     e = life.repeal(svc, old, "editor", by=new, reason="已被新办法取代")
     assert (e.status, e.repealed_on, e.repeal_pending, e.repeal_note) == ("repealed", dt.date(2026, 12, 1), False, None)
     assert e.status_changed_at.astimezone().date() == dt.date(2026, 12, 1)     # not 2026-12-07, the day recorded
@@ -188,9 +198,11 @@ def test_a_repeal_by_a_document_is_dated_by_its_effective_date_on_the_page_and_i
 def test_a_repeal_by_a_document_taking_effect_later_leaves_the_entry_in_force_until_that_day(cli, desk, svc, tmp_path):
     from tests.desk.test_pages import client
     at(svc, dt.date(2026, 12, 7))
-    d = signed_dossier(svc, tmp_path / "a", ON_SIGNING)
+    d = in_force(svc, tmp_path)
     old = number_of(svc, d)
-    new = number_of(svc, signed_dossier(svc, tmp_path / "b", "本办法自2027年1月1日起施行。"))     # 待施行
+    later = signed_dossier(svc, tmp_path / "b", "本办法自2027年1月1日起施行。")     # 待施行
+    gazetted(svc, tmp_path / "g", later, day=dt.date(2026, 12, 7))             # its issue out: it waits for its day
+    new = number_of(svc, later)
     e = life.repeal(svc, old, "editor", by=new, reason="已被新办法取代")
     assert (e.status, e.repealed_by, e.repealed_on, e.repeal_pending) == ("in_force", new, dt.date(2027, 1, 1), True)
     assert e.repeal_note == "将于2027年1月1日废止"
@@ -218,7 +230,7 @@ def test_a_repeal_by_a_document_taking_effect_later_leaves_the_entry_in_force_un
 def test_a_repeal_by_a_document_awaiting_its_gazette_is_made_when_the_issue_dates_it(cli, svc, tmp_path):
     from services.gazette import issues as gazette
     at(svc, dt.date(2026, 12, 7))
-    old = number_of(svc, signed_dossier(svc, tmp_path / "a", ON_SIGNING))
+    old = number_of(svc, in_force(svc, tmp_path))
     d = signed_dossier(svc, tmp_path / "b", government=True)            # names no 施行日期: 待定
     new = number_of(svc, d)
     r = cli("register", "repeal", old, "--by", new, "--reason", "已被新办法取代", "--yes", "--as", "editor")

@@ -382,9 +382,10 @@ def test_a_repeal_racing_the_expiry_check_leaves_one_status_change(pg_svc, tmp_p
     from documents.problems import Refused
     from services.register import life
     from storage.tables import EventRow
-    from tests.storage.test_gazette_storage import signed_dossier
+    from tests.storage.test_gazette_storage import gazetted, signed_dossier
     svc = pg_svc
     d = signed_dossier(svc, tmp_path / "bundles", "本办法自2019年9月1日起施行，有效期5年。")
+    gazetted(svc, tmp_path / "gazette", d)                       # in force: its issue is out (rule 7)
     with svc.unit() as uow:
         number = uow.register.entry_for(d).registration_number
     until = life.show(svc, number).valid_until

@@ -17,10 +17,10 @@ from publishing.annual_xlsx import to_xlsx
 from samples.genhe import GRAPHIC_NAME, bundle_files
 from services.register import life
 from services.register.report import annual, annual_table
-from tests.storage.test_gazette_storage import _with_sentence
+from tests.storage.test_gazette_storage import _with_sentence, gazetted
 
 UTC = dt.timezone.utc
-ON_SIGNING = "本通知自印发之日起施行。"      # 施行日期 = 成文日期: no gazette issue to wait for
+ON_SIGNING = "本通知自印发之日起施行。"      # 施行日期 = 成文日期: in force once an issue out that day carries it
 GOV, OFFICE, DEPT = "根河市人民政府", "根河市人民政府办公室", "根河市政务服务局"
 CODES = {GOV: "根政发", OFFICE: "根政办发", DEPT: "根政务服发"}
 RULES_PIPELINE = """
@@ -41,8 +41,10 @@ def at(svc, day: dt.date) -> None:
 
 
 def published(svc, folder, day: dt.date, signed: dt.date, title: str, *, n: int, organ: str = OFFICE,
-              kind: str = "行政规范性文件", sentence: str = ON_SIGNING, graphic: bool = True) -> str:
-    """Taken in, approved, signed and published on `day` through the services; its registration number."""
+              kind: str = "行政规范性文件", sentence: str = ON_SIGNING, graphic: bool = True,
+              gazette_on: dt.date | None = None) -> str:
+    """Taken in, approved, signed and published on `day` through the services, and a normative kind carried
+    by a gazette issue out on its 施行日期 (or `gazette_on`): in force from then (rule 7); its registration number."""
     from services.dossiers.intake import intake_bundle
     from services.publication.publish import publish
     from services.review.actions import record_decision, record_sign_off
@@ -68,6 +70,8 @@ def published(svc, folder, day: dt.date, signed: dt.date, title: str, *, n: int,
             record_decision(svc, d, stage.id, "approve", "同意", APPROVER[stage.id])
     record_sign_off(svc, d, "signer")
     assert publish(svc, d).published
+    if svc.config.pipeline(kind).normative:
+        gazetted(svc, folder / "gazette", d, day=gazette_on)
     return next(e.registration_number for e in life.list_entries(svc) if e.dossier == d)
 
 
@@ -99,7 +103,7 @@ def built(tmp_path_factory):
     life.amend(svc, n["C"], n["D"], "editor")                 # C amended by D: still in force, as amended
     life.repeal(svc, n["B"], "editor", by=n["D"])              # B repealed 2019-07-01
     n["G"] = published(svc, root, d(2019, 12, 20), d(2019, 12, 16), "根河市第五号政务公开办法", n=7,
-                       sentence="本办法自2020年2月1日起施行。")
+                       sentence="本办法自2020年2月1日起施行。", gazette_on=d(2019, 12, 20))
     #   G: registered 2019-12-20, 施行 2020-02-01: not in force at the end of 2019.
     # 2020
     at(svc, d(2020, 2, 10))

@@ -13,10 +13,10 @@ from services.register import life as life
 from services.review.deadlines import compute
 from services.register.report import annual
 from storage.tables import EventRow
-from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
+from tests.storage.test_gazette_storage import gazetted, lately, mark_not_public, signed_dossier
 
 UTC = dt.timezone.utc
-ON_SIGNING = "本通知自印发之日起施行。"      # in force from its 成文日期: no gazette issue to wait for
+ON_SIGNING = "本通知自印发之日起施行。"      # 施行日期 = 成文日期: in force once an issue out that day carries it
 
 
 def at(svc, day: dt.date) -> None:
@@ -63,7 +63,9 @@ def test_a_provisional_document_is_valid_two_years_from_its_effective_date(svc, 
 
 
 def test_amending_links_both_entries_and_marks_the_old_one_amended_and_audited(svc, tmp_path):
-    old, new = (number_of(svc, signed_dossier(svc, tmp_path, ON_SIGNING)) for _ in range(2))
+    dossiers = [signed_dossier(svc, tmp_path, ON_SIGNING, date_text=lately()) for _ in range(2)]
+    gazetted(svc, tmp_path, *dossiers)                  # in force: the gazette carried them (rule 7)
+    old, new = (number_of(svc, d) for d in dossiers)
     life.amend(svc, old, new, "editor")
     a, b = life.show(svc, old), life.show(svc, new)
     assert (a.status, a.amended_by, b.status, b.amends) == ("amended", [new], "in_force", [old])
@@ -74,7 +76,9 @@ def test_amending_links_both_entries_and_marks_the_old_one_amended_and_audited(s
 
 
 def test_repealing_marks_the_entry_repealed_with_its_repealing_document_and_refuses_twice(svc, tmp_path):
-    old, new = (number_of(svc, signed_dossier(svc, tmp_path, ON_SIGNING)) for _ in range(2))   # both in force
+    dossiers = [signed_dossier(svc, tmp_path, ON_SIGNING) for _ in range(2)]
+    gazetted(svc, tmp_path, *dossiers)                                                          # both in force
+    old, new = (number_of(svc, d) for d in dossiers)
     life.amend(svc, old, new, "editor")
     e = life.repeal(svc, old, "editor", by=new)
     assert (e.status, e.repealed_by, e.amended_by) == ("repealed", new, [new])
@@ -99,8 +103,10 @@ def test_register_changes_need_the_registrar_role_and_a_known_entry(svc, tmp_pat
 
 def test_entries_past_their_validity_expire_once_and_then_cannot_change(svc, tmp_path):
     at(svc, dt.date(2019, 8, 20))
-    n = number_of(svc, signed_dossier(svc, tmp_path, "本办法自2019年8月20日起施行。",
-                                      title="根河市政务公开试行办法"))  # valid to 2021-08-19
+    d = signed_dossier(svc, tmp_path, "本办法自2019年8月20日起施行。", title="根河市政务公开试行办法")
+    assert life.expire_due(svc, dt.date(2021, 8, 20)) == []           # never in force: no issue carried it
+    gazetted(svc, tmp_path, d)                                         # valid to 2021-08-19
+    n = number_of(svc, d)
     assert life.expire_due(svc, dt.date(2021, 8, 19)) == []
     [e] = life.expire(svc, dt.date(2021, 8, 20), "editor")
     assert (e.registration_number, e.status) == (n, "expired")
@@ -110,6 +116,7 @@ def test_entries_past_their_validity_expire_once_and_then_cannot_change(svc, tmp
 
 def test_the_evaluation_is_listed_as_due_six_months_before_expiry(svc, tmp_path):
     d = signed_dossier(svc, tmp_path, "本办法自2019年9月1日起施行。")
+    gazetted(svc, tmp_path, d)
     kinds = lambda on: {x.kind: x for x in compute(svc, on) if x.dossier == d}
     assert "evaluation" not in kinds(dt.date(2023, 12, 1))
     due = kinds(dt.date(2024, 2, 29))["evaluation"]
@@ -146,10 +153,14 @@ def test_a_not_public_dossier_is_left_out_of_public_outputs(svc, tmp_path):
 
 def test_the_annual_figures_come_from_a_constructed_history(svc, tmp_path):
     at(svc, dt.date(2018, 6, 1))
-    first = number_of(svc, signed_dossier(svc, tmp_path, ON_SIGNING, date_text="2018年5月28日"))
+    first = signed_dossier(svc, tmp_path, ON_SIGNING, date_text="2018年5月28日")
+    gazetted(svc, tmp_path, first)                      # each in force on its 成文日期, its issue out that day
+    first = number_of(svc, first)
     at(svc, dt.date(2019, 3, 1))
-    second = number_of(svc, signed_dossier(svc, tmp_path, ON_SIGNING, date_text="2019年2月26日"))
-    third = number_of(svc, signed_dossier(svc, tmp_path, ON_SIGNING, date_text="2019年2月27日"))
+    second = signed_dossier(svc, tmp_path, ON_SIGNING, date_text="2019年2月26日")
+    third = signed_dossier(svc, tmp_path, ON_SIGNING, date_text="2019年2月27日")
+    gazetted(svc, tmp_path, second, third)
+    second, third = number_of(svc, second), number_of(svc, third)
     at(svc, dt.date(2019, 7, 1))
     life.amend(svc, second, third, "editor")
     life.repeal(svc, first, "editor", by=third)

@@ -8,13 +8,14 @@ from services.home.context import initialise
 from services.home.folder import Home
 from services.register.life import repeal
 from services.register.search import search
-from tests.storage.test_gazette_storage import mark_not_public, signed_dossier
+from tests.storage.test_gazette_storage import gazetted, lately, mark_not_public, signed_dossier
 
 
 
 def entry(svc, tmp_path, title: str, **kw):
-    # in force from its 成文日期 (naming no date, it would be 待施行 until its gazette issue)
-    d = signed_dossier(svc, tmp_path / "in", "本通知自印发之日起施行。", title=title, **kw)
+    # in force from its 成文日期 (lately: valid today), once an issue out that day carries it (DESIGN.md rule 7)
+    d = signed_dossier(svc, tmp_path / "in", "本通知自印发之日起施行。", title=title, **{"date_text": lately(), **kw})
+    gazetted(svc, tmp_path / "in", d)
     with svc.session() as s:
         e = register.entry_for(s, d)
         return e.registration_number, e.document_number, d
