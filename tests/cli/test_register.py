@@ -5,7 +5,7 @@ import csv
 import datetime as dt
 import io
 
-from tests.storage.test_gazette_storage import in_force_dossier, mark_not_public, signed_dossier
+from tests.storage.test_gazette_storage import gazetted, in_force_dossier, mark_not_public, signed_dossier
 
 
 def published(svc, tmp_path, n: int = 2) -> list[str]:
@@ -92,8 +92,8 @@ def test_cleanup_writes_the_lists_in_force_repealed_and_lapsed(cli, svc, tmp_pat
 
 def test_report_annual_prints_the_template_table(cli, svc, tmp_path):
     year = dt.datetime.now().year        # published now, by the services' clock
-    for _ in range(2):                   # in force from 1 January of this year
-        signed_dossier(svc, tmp_path, "本通知自印发之日起施行。", date_text=f"{year}年1月1日")
+    for _ in range(2):                   # in force from 1 January of this year, its issue out that day (rule 7)
+        gazetted(svc, tmp_path, signed_dossier(svc, tmp_path, "本通知自印发之日起施行。", date_text=f"{year}年1月1日"))
     table = cli.json("report", "annual", str(year))["table"]
     assert (table["made"], table["in_force"], table["graphic_share"]) == (2, 2, 100.0)
     text = cli("report", "annual", str(year)).stdout
